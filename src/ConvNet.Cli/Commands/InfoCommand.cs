@@ -1,0 +1,50 @@
+// `convnet info --model NAME [--classes N] [--json]`: the layer table of a model.
+using System.CommandLine;
+using System.Text.Json;
+using ConvNet.Models;
+
+namespace ConvNet.Cli.Commands;
+
+public static class InfoCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
+        var classes = new Option<int?>("--classes") { Description = "Number of output classes (default: the model's)" };
+        var channels = new Option<int>("--input-channels") { Description = "alexnet-small only: 1 (28x28) or 3 (32x32)", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var command = new Command("info", "Show a model's layers, output shapes, parameter counts and multiply-adds") { model, classes, channels, json };
+        command.SetAction(parse =>
+        {
+            var network = ModelRegistry.Create(parse.GetValue(model)!, new ModelOptions(parse.GetValue(classes), InputChannels: parse.GetValue(channels)));
+            var summary = ModelSummary.Of(network);
+            Console.WriteLine(parse.GetValue(json) ? ToJson(summary) : ToTable(summary));
+            return 0;
+        });
+        return command;
+    }
+
+    public static string ToJson(ModelSummary s) => JsonSerializer.Serialize(new
+    {
+        model = s.Model,
+        input = s.InputShape,
+        classes = s.Classes,
+        parameters = s.Parameters,
+        multiplyAdds = s.MultiplyAdds,
+        layers = s.Layers.Select(l => new { name = l.Name, kind = l.Kind, output = l.OutputShape, parameters = l.Parameters, multiplyAdds = l.MultiplyAdds }),
+    }, new JsonSerializerOptions { WriteIndented = true });
+
+    public static string ToTable(ModelSummary s)
+    {
+        var lines = new List<string>
+        {
+            $"model {s.Model}: input {string.Join("x", s.InputShape)}, {s.Classes} classes",
+            $"{"layer",-14} {"kind",-18} {"output",-14} {"parameters",14} {"multiply-adds",16}",
+        };
+        foreach (var l in s.Layers)
+            lines.Add($"{l.Name,-14} {l.Kind,-18} {string.Join("x", l.OutputShape),-14} {l.Parameters,14:N0} {l.MultiplyAdds,16:N0}");
+        lines.Add($"{"total",-14} {"",-18} {"",-14} {s.Parameters,14:N0} {s.MultiplyAdds,16:N0}");
+        lines.Add($"{s.MultiplyAdds / 1e9:0.000} G multiply-adds ({2 * s.MultiplyAdds / 1e9:0.00} GFLOP) per image forward");
+        return string.Join(Environment.NewLine, lines);
+    }
+}

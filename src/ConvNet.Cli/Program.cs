@@ -1,0 +1,9 @@
+// The `convnet` tool: one file per command under Commands/; this file only wires them up.
+using System.CommandLine;
+using ConvNet.Cli;
+using ConvNet.Cli.Commands;
+
+var root = new RootCommand("ConvNet: AlexNet in C# — train, evaluate, inspect and benchmark convolutional networks.");
+root.Options.Add(CliErrors.VerboseOption);
+root.Subcommands.Add(InfoCommand.Create());
+return CliErrors.Invoke(root, args);

@@ -1,0 +1,108 @@
+// Local response normalisation across channels (ONNX's definition), one sample [C, P] at a time (P = H*W):
+//   scale[c] = k + (alpha/n) * sum over c' in [c - floor((n-1)/2), c + ceil((n-1)/2)] of x[c']^2
+//   y[c]     = x[c] * scale[c]^-beta
+// Forward keeps scale for backward:
+//   dx[i] = dy[i] * scale[i]^-beta - (2*alpha*beta/n) * x[i] * sum over j whose window holds i of dy[j]*y[j]/scale[j]
+using System.Runtime.Intrinsics;
+
+namespace ConvNet.Kernels;
+
+public readonly record struct LrnSettings(int Size, float Alpha, float Beta, float K)
+{
+    public int Before => (Size - 1) / 2;
+    public int After => Size / 2;
+
+    public void Validate(string layer)
+    {
+        if (Size < 1) throw new ArgumentException($"{layer}: LRN size must be at least 1, got {Size}");
+        if (!(K > 0)) throw new ArgumentException($"{layer}: LRN k must be positive, got {K}");
+    }
+}
+
+public static class LocalResponseNorm
+{
+    /// <param name="x">[C, P]</param><param name="y">[C, P]</param><param name="scale">[C, P], written for backward</param>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> scale, int channels, int plane, in LrnSettings s)
+    {
+        float alphaOverN = s.Alpha / s.Size;
+        for (int c = 0; c < channels; c++)
+        {
+            var sc = scale.Slice(c * plane, plane);
+            sc.Fill(0f);
+            int lo = Math.Max(0, c - s.Before), hi = Math.Min(channels - 1, c + s.After);
+            for (int j = lo; j <= hi; j++) AddSquares(x.Slice(j * plane, plane), sc);
+            AffineInPlace(sc, alphaOverN, s.K);
+            MultiplyByPowerNegBeta(x.Slice(c * plane, plane), sc, y.Slice(c * plane, plane), s.Beta);
+        }
+    }
+
+    /// <param name="work">[C, P] scratch</param><param name="dx">[C, P], overwritten</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> scale, ReadOnlySpan<float> dy,
+        Span<float> dx, Span<float> work, int channels, int plane, in LrnSettings s)
+    {
+        int total = channels * plane;
+        // work = dy * y / scale
+        for (int i = 0; i < total; i++) work[i] = dy[i] * y[i] / scale[i];
+        float factor = -2f * s.Alpha * s.Beta / s.Size;
+        for (int c = 0; c < channels; c++)
+        {
+            var d = dx.Slice(c * plane, plane);
+            MultiplyByPowerNegBeta(dy.Slice(c * plane, plane), scale.Slice(c * plane, plane), d, s.Beta);
+            // j's window [j - Before, j + After] holds c when j is in [c - After, c + Before].
+            int lo = Math.Max(0, c - s.After), hi = Math.Min(channels - 1, c + s.Before);
+            var xc = x.Slice(c * plane, plane);
+            for (int j = lo; j <= hi; j++)
+            {
+                var wj = work.Slice(j * plane, plane);
+                for (int p = 0; p < plane; p++) d[p] += factor * xc[p] * wj[p];
+            }
+        }
+    }
+
+    private static void AddSquares(ReadOnlySpan<float> x, Span<float> acc)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= x.Length - 16; i += 16)
+            {
+                var v = Vector512.Create(x.Slice(i, 16));
+                Vector512.FusedMultiplyAdd(v, v, Vector512.Create(acc.Slice(i, 16))).CopyTo(acc.Slice(i, 16));
+            }
+        for (; i < x.Length; i++) acc[i] += x[i] * x[i];
+    }
+
+    private static void AffineInPlace(Span<float> v, float a, float b)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a);
+            var vb = Vector512.Create(b);
+            for (; i <= v.Length - 16; i += 16)
+                Vector512.FusedMultiplyAdd(Vector512.Create(v.Slice(i, 16)), va, vb).CopyTo(v.Slice(i, 16));
+        }
+        for (; i < v.Length; i++) v[i] = v[i] * a + b;
+    }
+
+    /// <summary>y = x * scale^-beta; beta = 0.75 (every AlexNet) is done with two square roots.</summary>
+    private static void MultiplyByPowerNegBeta(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, Span<float> y, float beta)
+    {
+        int i = 0;
+        if (beta == 0.75f)
+        {
+            if (Vector512.IsHardwareAccelerated)
+                for (; i <= x.Length - 16; i += 16)
+                {
+                    var t = Vector512.Sqrt(Vector512.Create(scale.Slice(i, 16)));
+                    (Vector512.Create(x.Slice(i, 16)) / (t * Vector512.Sqrt(t))).CopyTo(y.Slice(i, 16));
+                }
+            for (; i < x.Length; i++)
+            {
+                float t = MathF.Sqrt(scale[i]);
+                y[i] = x[i] / (t * MathF.Sqrt(t));
+            }
+            return;
+        }
+        for (; i < x.Length; i++) y[i] = x[i] * MathF.Pow(scale[i], -beta);
+    }
+}

@@ -1,0 +1,69 @@
+// 2-D convolution with stride, padding, groups and floor/ceil output rounding.
+// Weight [O, C/groups, KH, KW] and bias [O], named "<name>.weight" and "<name>.bias" as in PyTorch.
+using ConvNet.Kernels;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+
+namespace ConvNet.Layers;
+
+public sealed class Conv2d : Layer
+{
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int Kernel { get; }
+    public int Stride { get; }
+    public int Padding { get; }
+    public int Groups { get; }
+    public bool CeilMode { get; }
+    public Parameter Weight { get; }
+    public Parameter Bias { get; }
+    public override string Kind => "Conv2d";
+    public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
+
+    private Convolution? _kernel;
+
+    public Conv2d(string name, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int groups = 1,
+        bool ceilMode = false, Init? weightInit = null, Init? biasInit = null) : base(name)
+    {
+        if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"{name}: {inChannels} input and {outChannels} output channels cannot be split into {groups} groups");
+        (InChannels, OutChannels, Kernel, Stride, Padding, Groups, CeilMode) = (inChannels, outChannels, kernel, stride, padding, groups, ceilMode);
+        int fanIn = inChannels / groups * kernel * kernel;
+        Weight = new Parameter($"{name}.weight", [outChannels, inChannels / groups, kernel, kernel], fanIn, weightInit ?? new Init.UniformFanIn());
+        Bias = new Parameter($"{name}.bias", [outChannels], fanIn, biasInit ?? new Init.UniformFanIn(), decayMultiplier: 0f);
+    }
+
+    public ConvGeometry GeometryFor(int[] inputShape)
+    {
+        RequireRank(inputShape, 4, "[N, C, H, W]");
+        if (inputShape[1] != InChannels)
+            throw new ShapeMismatchException($"{Name}: input has shape {ShapeMath.Format(inputShape)}, expected {InChannels} channels");
+        var g = new ConvGeometry(InChannels, inputShape[2], inputShape[3], OutChannels, Kernel, Kernel, Stride, Stride, Padding, Padding, Groups, CeilMode);
+        g.Validate(Name);
+        return g;
+    }
+
+    public override int[] OutputShapeFor(int[] inputShape)
+    {
+        var g = GeometryFor(inputShape);
+        return [inputShape[0], OutChannels, g.OutHeight, g.OutWidth];
+    }
+
+    public override long MultiplyAddsPerSample(int[] inputShape) => GeometryFor(inputShape).MultiplyAdds;
+
+    protected override void OnPlan(WorkerPool pool) => _kernel = new Convolution(GeometryFor(InputShape), pool);
+
+    public override void Forward(Tensor x, bool training)
+    {
+        RequireInput(x);
+        _kernel!.Forward(x.Storage, Weight.Value.Storage, Bias.Value.Storage, Output.Storage, x.Shape[0], relu: false,
+            x.Offset, Output.Offset, Weight.Value.Offset, Bias.Value.Offset);
+    }
+
+    public override void Backward(Tensor x, Tensor dy)
+    {
+        var dx = InputGradient;
+        _kernel!.Backward(x.Storage, Weight.Value.Storage, dy.Storage, Weight.Gradient.Storage, Bias.Gradient.Storage, dx?.Storage, x.Shape[0],
+            x.Offset, Weight.Value.Offset, dy.Offset, Weight.Gradient.Offset, Bias.Gradient.Offset, dx?.Offset ?? 0);
+    }
+}

@@ -1,0 +1,58 @@
+// A layer of a static network. Plan() allocates its output and input-gradient buffers once for a batch shape;
+// Forward/Backward then only compute. Backward overwrites dX (InputGradient) and adds into parameter gradients.
+using ConvNet.Tensors;
+using ConvNet.Threading;
+
+namespace ConvNet.Layers;
+
+public abstract class Layer(string name)
+{
+    public string Name { get; } = name;
+
+    /// <summary>A short type name for tables: "Conv2d", "ReLU", ...</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>The planned input shape, batch first.</summary>
+    public int[] InputShape { get; private set; } = [];
+
+    /// <summary>Y, written by Forward: [N, ...].</summary>
+    public Tensor Output { get; private set; } = null!;
+
+    /// <summary>dL/dX, written by Backward; null when the network does not need it (the first layer).</summary>
+    public Tensor? InputGradient { get; private set; }
+
+    public virtual IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>The output shape (batch first) for an input shape (batch first); throws naming the layer if the input does not fit.</summary>
+    public abstract int[] OutputShapeFor(int[] inputShape);
+
+    /// <summary>Multiply-adds of one sample's forward pass.</summary>
+    public virtual long MultiplyAddsPerSample(int[] inputShape) => 0;
+
+    public void Plan(int[] inputShape, WorkerPool pool, bool needInputGradient)
+    {
+        InputShape = (int[])inputShape.Clone();
+        Output = new Tensor(OutputShapeFor(inputShape));
+        InputGradient = needInputGradient ? new Tensor(inputShape) : null;
+        OnPlan(pool);
+    }
+
+    /// <summary>Allocates what the layer needs besides Output and InputGradient (scratch, masks, kernels).</summary>
+    protected virtual void OnPlan(WorkerPool pool) { }
+
+    /// <param name="x">the planned input shape</param>
+    public abstract void Forward(Tensor x, bool training);
+
+    /// <param name="x">the input Forward saw</param><param name="dy">dL/dY, Output's shape</param>
+    public abstract void Backward(Tensor x, Tensor dy);
+
+    protected void RequireInput(Tensor x) => ShapeMath.Require(Name, "input", InputShape, x.Shape);
+
+    protected static int[] WithBatch(int batch, params int[] sampleShape) => [batch, .. sampleShape];
+
+    protected void RequireRank(int[] inputShape, int rank, string layout)
+    {
+        if (inputShape.Length != rank)
+            throw new ShapeMismatchException($"{Name}: input has shape {ShapeMath.Format(inputShape)}, expected {layout}");
+    }
+}

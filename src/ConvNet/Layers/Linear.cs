@@ -1,0 +1,62 @@
+// Fully connected layer: y = x W^T + b, with W [out, in] and b [out] as in PyTorch.
+using ConvNet.Kernels;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+
+namespace ConvNet.Layers;
+
+public sealed class Linear : Layer
+{
+    public int InFeatures { get; }
+    public int OutFeatures { get; }
+    public Parameter Weight { get; }
+    public Parameter Bias { get; }
+    public override string Kind => "Linear";
+    public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
+
+    private ParallelSgemm _gemm = null!;
+
+    public Linear(string name, int inFeatures, int outFeatures, Init? weightInit = null, Init? biasInit = null) : base(name)
+    {
+        (InFeatures, OutFeatures) = (inFeatures, outFeatures);
+        Weight = new Parameter($"{name}.weight", [outFeatures, inFeatures], inFeatures, weightInit ?? new Init.UniformFanIn());
+        Bias = new Parameter($"{name}.bias", [outFeatures], inFeatures, biasInit ?? new Init.UniformFanIn(), decayMultiplier: 0f);
+    }
+
+    public override int[] OutputShapeFor(int[] inputShape)
+    {
+        if (inputShape.Length != 2 || inputShape[1] != InFeatures)
+            throw new ShapeMismatchException($"{Name}: input has shape {ShapeMath.Format(inputShape)}, expected [N, {InFeatures}]");
+        return [inputShape[0], OutFeatures];
+    }
+
+    public override long MultiplyAddsPerSample(int[] inputShape) => (long)InFeatures * OutFeatures;
+
+    protected override void OnPlan(WorkerPool pool) => _gemm = new ParallelSgemm(pool);
+
+    public override void Forward(Tensor x, bool training)
+    {
+        RequireInput(x);
+        int n = x.Shape[0];
+        _gemm.Multiply(false, true, n, OutFeatures, InFeatures, x.Storage, x.Offset, InFeatures,
+            Weight.Value.Storage, Weight.Value.Offset, InFeatures, Output.Storage, Output.Offset, OutFeatures, accumulate: false);
+        var y = Output.Span;
+        var b = Bias.Value.Span;
+        for (int i = 0; i < n; i++) Elementwise.AddInPlace(y.Slice(i * OutFeatures, OutFeatures), b);
+    }
+
+    public override void Backward(Tensor x, Tensor dy)
+    {
+        int n = x.Shape[0];
+        // dW[out, in] += dY^T[out, N] X[N, in]
+        _gemm.Multiply(true, false, OutFeatures, InFeatures, n, dy.Storage, dy.Offset, OutFeatures,
+            x.Storage, x.Offset, InFeatures, Weight.Gradient.Storage, Weight.Gradient.Offset, InFeatures, accumulate: true);
+        var dys = dy.Span;
+        var db = Bias.Gradient.Span;
+        for (int i = 0; i < n; i++) Elementwise.AddInPlace(db, dys.Slice(i * OutFeatures, OutFeatures));
+        // dX[N, in] = dY[N, out] W[out, in]
+        if (InputGradient is { } dx)
+            _gemm.Multiply(false, false, n, InFeatures, OutFeatures, dy.Storage, dy.Offset, OutFeatures,
+                Weight.Value.Storage, Weight.Value.Offset, InFeatures, dx.Storage, dx.Offset, InFeatures, accumulate: false);
+    }
+}

@@ -1,0 +1,97 @@
+// A static chain of layers. Plan(batch) allocates every activation and gradient buffer once; Forward and
+// Backward then reuse them, so a training step allocates nothing. Backward reads as Forward in reverse.
+using ConvNet.Layers;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+
+namespace ConvNet.Models;
+
+public sealed class Network
+{
+    public ModelSpec Spec { get; }
+    public IReadOnlyList<Layer> Layers { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
+    public int PlannedBatch { get; private set; }
+
+    public Network(ModelSpec spec, IReadOnlyList<Layer> layers)
+    {
+        Spec = spec;
+        Layers = layers;
+        Parameters = layers.SelectMany(l => l.Parameters).ToList();
+        var duplicate = Parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"model {spec.Name}: two parameters are named {duplicate.Key}");
+    }
+
+    public string Name => Spec.Name;
+    public int Classes => Spec.Classes;
+    public Tensor Logits => Layers[^1].Output;
+
+    public long ParameterCount => Parameters.Sum(p => (long)p.Value.Length);
+
+    /// <summary>Allocates buffers for batches of <paramref name="batch"/> samples (nothing happens if already planned so).</summary>
+    public void Plan(int batch, WorkerPool pool)
+    {
+        if (batch == PlannedBatch && ReferenceEquals(pool, _pool)) return;
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
+        int[] shape = [batch, .. Spec.InputShape];
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            Layers[i].Plan(shape, pool, needInputGradient: i > 0);
+            shape = Layers[i].Output.Shape;
+        }
+        PlannedBatch = batch;
+        _pool = pool;
+    }
+
+    private WorkerPool? _pool;
+
+    /// <summary>Fills every parameter by its Init and seeds every dropout layer, all from <paramref name="rng"/>.</summary>
+    public void Initialize(Rng rng)
+    {
+        foreach (var p in Parameters) p.Initialize(rng);
+        SeedDropout(rng);
+    }
+
+    public void SeedDropout(Rng rng)
+    {
+        ulong key = 1;
+        foreach (var d in Layers.OfType<Dropout>()) d.Rng = rng.Derive(key++);
+    }
+
+    /// <param name="x">[N, C, H, W] with N equal to the planned batch</param>
+    /// <returns>the logits [N, classes] (the last layer's Output)</returns>
+    public Tensor Forward(Tensor x, bool training)
+    {
+        if (PlannedBatch == 0 || _pool is null) throw new InvalidOperationException($"model {Name}: call Plan(batch, pool) before Forward");
+        ShapeMath.Require(Name, "input", [PlannedBatch, .. Spec.InputShape], x.Shape);
+        var input = x;
+        foreach (var layer in Layers)
+        {
+            layer.Forward(input, training);
+            input = layer.Output;
+        }
+        return input;
+    }
+
+    /// <summary>Back-propagates dL/dlogits: parameter gradients are added into each Parameter.Gradient.</summary>
+    public void Backward(Tensor x, Tensor dLogits)
+    {
+        ShapeMath.Require(Name, "dLogits", Logits.Shape, dLogits.Shape);
+        var dy = dLogits;
+        for (int i = Layers.Count - 1; i >= 0; i--)
+        {
+            var input = i == 0 ? x : Layers[i - 1].Output;
+            Layers[i].Backward(input, dy);
+            if (i > 0) dy = Layers[i].InputGradient!;
+        }
+    }
+
+    public void ZeroGradients()
+    {
+        foreach (var p in Parameters) p.Gradient.Clear();
+    }
+
+    public Parameter Parameter(string name) =>
+        Parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"model {Name} has no parameter {name}");
+}

@@ -1,0 +1,91 @@
+// Tensor: a shape plus float32 storage. Layout is NCHW, row-major (the last index moves fastest).
+// Storage comes from the pinned heap and starts on a 64-byte boundary, so SIMD loads never split a
+// cache line at the start of a buffer. Tensors are allocated once (when a network is planned) and reused.
+namespace ConvNet.Tensors;
+
+public sealed class Tensor
+{
+    private const int AlignmentFloats = 16; // 64 bytes
+    private readonly float[] _storage;
+    private readonly int _offset;
+
+    /// <summary>Dimensions, outermost first (N, C, H, W for images; N, F for features).</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Number of elements (the product of <see cref="Shape"/>).</summary>
+    public int Length { get; }
+
+    public Tensor(params int[] shape)
+    {
+        Shape = (int[])shape.Clone();
+        Length = ShapeMath.Product(shape, "Tensor");
+        _storage = GC.AllocateArray<float>(Length + AlignmentFloats, pinned: true);
+        _offset = AlignedOffset(_storage);
+    }
+
+    private Tensor(float[] storage, int offset, int[] shape)
+    {
+        _storage = storage;
+        _offset = offset;
+        Shape = shape;
+        Length = ShapeMath.Product(shape, "Tensor");
+    }
+
+    /// <summary>A tensor that shares this one's storage under another shape with the same element count.</summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        int length = ShapeMath.Product(shape, "Reshape");
+        if (length != Length)
+            throw new ShapeMismatchException($"Reshape: cannot view {ShapeMath.Format(Shape)} ({Length} elements) as {ShapeMath.Format(shape)} ({length} elements)");
+        return new Tensor(_storage, _offset, (int[])shape.Clone());
+    }
+
+    public Span<float> Span => _storage.AsSpan(_offset, Length);
+
+    /// <summary>The backing array; the tensor's elements are Storage[Offset .. Offset + Length). For kernels that
+    /// hand work to other threads (a Span cannot be stored in a field).</summary>
+    public float[] Storage => _storage;
+    public int Offset => _offset;
+
+    /// <summary>The elements of sample <paramref name="n"/> along the first dimension.</summary>
+    public Span<float> Sample(int n)
+    {
+        int size = Length / Shape[0];
+        return _storage.AsSpan(_offset + n * size, size);
+    }
+
+    public int Rank => Shape.Length;
+    public int Dim(int axis) => Shape[axis];
+
+    public void Clear() => Span.Clear();
+
+    public void CopyFrom(ReadOnlySpan<float> source)
+    {
+        if (source.Length != Length)
+            throw new ShapeMismatchException($"CopyFrom: source has {source.Length} elements, tensor {ShapeMath.Format(Shape)} has {Length}");
+        source.CopyTo(Span);
+    }
+
+    public float[] ToArray() => Span.ToArray();
+
+    public static Tensor FromArray(float[] values, params int[] shape)
+    {
+        var t = new Tensor(shape);
+        t.CopyFrom(values);
+        return t;
+    }
+
+    public bool SameShape(int[] shape) => ShapeMath.Equal(Shape, shape);
+
+    public override string ToString() => $"Tensor{ShapeMath.Format(Shape)}";
+
+    private static unsafe int AlignedOffset(float[] pinned)
+    {
+        fixed (float* p = pinned)
+        {
+            long address = (long)p;
+            int misalignment = (int)(address & 63);
+            return misalignment == 0 ? 0 : (64 - misalignment) / sizeof(float);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// Softmax cross-entropy on a batch of logits, with buffers planned once: Forward gives the mean loss,
+// then DLogits holds dL/dlogits for Network.Backward.
+using ConvNet.Kernels;
+using ConvNet.Tensors;
+
+namespace ConvNet.Training;
+
+public sealed class CrossEntropyLoss
+{
+    public Tensor Probabilities { get; private set; } = null!;
+    public Tensor DLogits { get; private set; } = null!;
+
+    private void Plan(int[] shape)
+    {
+        if (Probabilities is not null && Probabilities.SameShape(shape)) return;
+        Probabilities = new Tensor(shape);
+        DLogits = new Tensor(shape);
+    }
+
+    /// <param name="logits">[N, K]</param><param name="labels">N class indices</param>
+    public float Forward(Tensor logits, ReadOnlySpan<int> labels)
+    {
+        if (logits.Rank != 2) throw new ShapeMismatchException($"CrossEntropyLoss: logits have shape {ShapeMath.Format(logits.Shape)}, expected [N, K]");
+        if (labels.Length != logits.Shape[0]) throw new ShapeMismatchException($"CrossEntropyLoss: {labels.Length} labels for {logits.Shape[0]} samples");
+        Plan(logits.Shape);
+        return SoftmaxCrossEntropy.Forward(logits.Span, labels, Probabilities.Span, logits.Shape[0], logits.Shape[1]);
+    }
+
+    public Tensor Backward(ReadOnlySpan<int> labels)
+    {
+        SoftmaxCrossEntropy.Backward(Probabilities.Span, labels, DLogits.Span, DLogits.Shape[0], DLogits.Shape[1]);
+        return DLogits;
+    }
+}

@@ -1,0 +1,60 @@
+// Stochastic gradient descent with momentum and weight decay, exactly the paper's update:
+//   v <- momentum*v - decay*lr*w - lr*grad;   w <- w + v
+// with lr and decay scaled per parameter by its LearningRateMultiplier and DecayMultiplier.
+using System.Runtime.Intrinsics;
+using ConvNet.Layers;
+using ConvNet.Tensors;
+
+namespace ConvNet.Training;
+
+public sealed class Sgd
+{
+    public IReadOnlyList<Parameter> Parameters { get; }
+    /// <summary>One velocity tensor per parameter, same order (saved in checkpoints).</summary>
+    public IReadOnlyList<Tensor> Velocities { get; }
+    public float LearningRate { get; set; }
+    public float Momentum { get; set; }
+    public float WeightDecay { get; set; }
+
+    public Sgd(IReadOnlyList<Parameter> parameters, float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 0.0005f)
+    {
+        Parameters = parameters;
+        Velocities = parameters.Select(p => new Tensor(p.Value.Shape)).ToList();
+        (LearningRate, Momentum, WeightDecay) = (learningRate, momentum, weightDecay);
+    }
+
+    public void Step()
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var p = Parameters[i];
+            float lr = LearningRate * p.LearningRateMultiplier;
+            Update(p.Value.Span, p.Gradient.Span, Velocities[i].Span, lr, Momentum, WeightDecay * p.DecayMultiplier * lr);
+        }
+    }
+
+    /// <summary>v = m*v - decayLr*w - lr*g; w += v.</summary>
+    public static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float lr, float momentum, float decayLr)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vm = Vector512.Create(momentum);
+            var vd = Vector512.Create(decayLr);
+            var vl = Vector512.Create(lr);
+            for (; i <= w.Length - 16; i += 16)
+            {
+                var wi = Vector512.Create(w.Slice(i, 16));
+                var vi = vm * Vector512.Create(v.Slice(i, 16)) - vd * wi - vl * Vector512.Create(g.Slice(i, 16));
+                vi.CopyTo(v.Slice(i, 16));
+                (wi + vi).CopyTo(w.Slice(i, 16));
+            }
+        }
+        for (; i < w.Length; i++)
+        {
+            float vi = momentum * v[i] - decayLr * w[i] - lr * g[i];
+            v[i] = vi;
+            w[i] += vi;
+        }
+    }
+}
