@@ -5,5 +5,8 @@ using ConvNet.Cli.Commands;
 
 var root = new RootCommand("ConvNet: AlexNet in C# — train, evaluate, inspect and benchmark convolutional networks.");
 root.Options.Add(CliErrors.VerboseOption);
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 return CliErrors.Invoke(root, args);

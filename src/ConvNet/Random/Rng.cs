@@ -6,10 +6,23 @@ public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 
-    public Rng(ulong seed)
+    public Rng(ulong seed) => Reseed(seed);
+
+    /// <summary>Restarts the stream from <paramref name="seed"/> (no allocation: per-step streams reuse one object).</summary>
+    public void Reseed(ulong seed)
     {
         // SplitMix64 spreads any seed (0 included) over the four state words.
         _s0 = SplitMix(ref seed); _s1 = SplitMix(ref seed); _s2 = SplitMix(ref seed); _s3 = SplitMix(ref seed);
+    }
+
+    /// <summary>A seed for the sub-stream identified by (<paramref name="seed"/>, <paramref name="a"/>, <paramref name="b"/>):
+    /// how epochs, batches and layers get independent, reproducible randomness.</summary>
+    public static ulong Mix(ulong seed, ulong a, ulong b = 0)
+    {
+        ulong x = seed;
+        x = SplitMix(ref x) ^ a;
+        x = SplitMix(ref x) ^ b;
+        return SplitMix(ref x);
     }
 
     private Rng(ulong[] state) => State = state;

@@ -1,0 +1,86 @@
+// `convnet train`: trains a model on a dataset, writing checkpoints and metrics to a run folder; --resume continues one.
+using System.CommandLine;
+using ConvNet.Models;
+using ConvNet.Training;
+
+namespace ConvNet.Cli.Commands;
+
+public static class TrainCommand
+{
+    public const int DivergedExitCode = 3;
+
+    public static Command Create()
+    {
+        var d = new TrainConfig();
+        var model = new Option<string>("--model") { Description = $"Model: {string.Join(", ", ModelRegistry.Names)}", DefaultValueFactory = _ => d.Model };
+        var data = new Option<string>("--data") { Description = "Dataset: fashion-mnist, mnist:DIR, idx:DIR, cifar10:DIR", DefaultValueFactory = _ => d.Data };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train", DefaultValueFactory = _ => d.Epochs };
+        var batch = new Option<int>("--batch-size") { Description = "Images per SGD step", DefaultValueFactory = _ => d.BatchSize };
+        var lr = new Option<float>("--lr") { Description = "Base learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var momentum = new Option<float>("--momentum") { DefaultValueFactory = _ => d.Momentum };
+        var decay = new Option<float>("--weight-decay") { DefaultValueFactory = _ => d.WeightDecay };
+        var schedule = new Option<string>("--schedule") { Description = "plateau (÷10 when validation error stops improving), step, cosine", DefaultValueFactory = _ => d.Schedule };
+        var patience = new Option<int>("--patience") { Description = "plateau: epochs without improvement before a reduction", DefaultValueFactory = _ => d.Patience };
+        var stepSize = new Option<int>("--step-size") { Description = "step: epochs between reductions", DefaultValueFactory = _ => d.StepSize };
+        var gamma = new Option<float>("--gamma") { Description = "plateau/step: factor of each reduction", DefaultValueFactory = _ => d.Gamma };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => d.Seed };
+        var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var validation = new Option<int>("--validation") { Description = "Training images held out for validation", DefaultValueFactory = _ => d.ValidationCount };
+        var crop = new Option<int>("--crop-padding") { Description = "Augmentation: random crops after zero-padding by this many pixels (0: off)", DefaultValueFactory = _ => 0 };
+        var flip = new Option<bool>("--flip") { Description = "Augmentation: random horizontal mirrors" };
+        var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
+        var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
+        var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };
+        var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps in total (0: no limit)", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
+
+        var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
+        {
+            model, data, epochs, batch, lr, momentum, decay, schedule, patience, stepSize, gamma, seed, threads, validation,
+            crop, flip, every, biasInit, normalization, maxSteps, output, resume, json,
+        };
+        command.SetAction(parse =>
+        {
+            var observer = new ConsoleObserver(parse.GetValue(json));
+            using var cancel = new CancellationTokenSource();
+            try
+            {
+                TrainResult result;
+                if (parse.GetValue(resume) is { } runDirectory)
+                {
+                    var threadResult = parse.GetResult(threads);
+                    result = Trainer.Resume(runDirectory, observer, cancel.Token, threadResult is { Implicit: false } ? parse.GetValue(threads) : null);
+                }
+                else
+                {
+                    var config = new TrainConfig
+                    {
+                        Model = parse.GetValue(model)!, Data = parse.GetValue(data)!, Epochs = parse.GetValue(epochs),
+                        BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum),
+                        WeightDecay = parse.GetValue(decay), Schedule = parse.GetValue(schedule)!, Patience = parse.GetValue(patience),
+                        StepSize = parse.GetValue(stepSize), Gamma = parse.GetValue(gamma), Seed = parse.GetValue(seed),
+                        Threads = parse.GetValue(threads), ValidationCount = parse.GetValue(validation),
+                        CropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip), CheckpointEvery = parse.GetValue(every),
+                        BiasInit = parse.GetValue(biasInit), Normalization = parse.GetValue(normalization)!, MaxSteps = parse.GetValue(maxSteps),
+                    };
+                    result = new Trainer(config, parse.GetValue(output)!, observer).Run(cancel.Token);
+                }
+                if (result.Test is { } test && parse.GetValue(json))
+                    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                    {
+                        test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
+                        runDirectory = result.RunDirectory,
+                    }));
+                return 0;
+            }
+            catch (TrainingDivergedException e)
+            {
+                Console.Error.WriteLine($"convnet: training stopped: {e.Message}");
+                return DivergedExitCode;
+            }
+        });
+        return command;
+    }
+}

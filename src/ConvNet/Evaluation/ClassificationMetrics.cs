@@ -1,0 +1,55 @@
+// Accumulates top-1/top-5 error, per-class accuracy and a confusion matrix over batches of scores.
+namespace ConvNet.Evaluation;
+
+public sealed class ClassificationMetrics(int classes)
+{
+    public int Classes { get; } = classes;
+    public long Count { get; private set; }
+    public long Top1Correct { get; private set; }
+    public long Top5Correct { get; private set; }
+    /// <summary>Confusion[true, predicted], row-major.</summary>
+    public long[] Confusion { get; } = new long[classes * classes];
+
+    public double Top1Error => Count == 0 ? double.NaN : 1.0 - (double)Top1Correct / Count;
+    public double Top5Error => Count == 0 ? double.NaN : 1.0 - (double)Top5Correct / Count;
+
+    /// <param name="scores">[rows, classes] logits or probabilities</param>
+    public void Add(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int rows)
+    {
+        for (int n = 0; n < rows; n++)
+        {
+            var row = scores.Slice(n * Classes, Classes);
+            int label = labels[n];
+            int predicted = ArgMax(row);
+            Count++;
+            if (TopK.Contains(row, label, 1)) Top1Correct++;
+            if (TopK.Contains(row, label, Math.Min(5, Classes))) Top5Correct++;
+            Confusion[label * Classes + predicted]++;
+        }
+    }
+
+    public void Reset()
+    {
+        Count = Top1Correct = Top5Correct = 0;
+        Array.Clear(Confusion);
+    }
+
+    public double[] PerClassAccuracy()
+    {
+        var accuracy = new double[Classes];
+        for (int c = 0; c < Classes; c++)
+        {
+            long total = 0;
+            for (int p = 0; p < Classes; p++) total += Confusion[c * Classes + p];
+            accuracy[c] = total == 0 ? double.NaN : (double)Confusion[c * Classes + c] / total;
+        }
+        return accuracy;
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+        return best;
+    }
+}

@@ -1,0 +1,43 @@
+// The JSON sidecar of a checkpoint: everything but the tensors. The tensors live in two safetensors files
+// (weights by parameter name, readable by Python's safetensors; SGD velocities under the same names), which the
+// sidecar names with their SHA-256, so a checkpoint whose files do not match is never used.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ConvNet.Training;
+
+public sealed record CheckpointInfo
+{
+    public const int CurrentFormat = 1;
+    public int Format { get; init; } = CurrentFormat;
+    public required string Model { get; init; }
+    public required int Classes { get; init; }
+    public required int[] InputShape { get; init; }
+    public float BiasInit { get; init; } = 1f;
+    public required string[] ClassNames { get; init; }
+    public required float[] NormalizationMean { get; init; }
+    public required float[] NormalizationStd { get; init; }
+    /// <summary>Completed epochs before the current one (0-based index of the epoch in progress).</summary>
+    public int Epoch { get; init; }
+    /// <summary>Batches of <see cref="Epoch"/> already done (0 at an epoch boundary).</summary>
+    public int BatchInEpoch { get; init; }
+    public long Step { get; init; }
+    public TrainConfig? Config { get; init; }
+    public ScheduleState? Schedule { get; init; }
+    public EpochAccumulator? Accumulator { get; init; }
+    public double ElapsedSeconds { get; init; }
+    public List<EpochMetrics> History { get; init; } = [];
+    public required string WeightsFile { get; init; }
+    public required string WeightsSha256 { get; init; }
+    public string? MomentumFile { get; init; }
+    public string? MomentumSha256 { get; init; }
+    public string CreatedUtc { get; init; } = DateTime.UtcNow.ToString("O");
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

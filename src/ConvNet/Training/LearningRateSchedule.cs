@@ -1,0 +1,39 @@
+// Learning-rate schedules. plateau: the paper's rule, divide by 10 when validation error stops improving;
+// step: multiply by gamma every StepSize epochs; cosine: anneal from the base rate to 0 over all steps.
+namespace ConvNet.Training;
+
+/// <summary>The schedule's memory, saved in checkpoints.</summary>
+public sealed record ScheduleState(float LearningRate, double BestValidationError, int EpochsWithoutImprovement, int Reductions);
+
+public static class LearningRateSchedule
+{
+    public static ScheduleState Start(TrainConfig c) => new(c.LearningRate, double.PositiveInfinity, 0, 0);
+
+    /// <summary>The rate for a step (cosine changes every step; the others only at epoch ends).</summary>
+    public static float ForStep(TrainConfig c, ScheduleState s, long step, long totalSteps) =>
+        c.Schedule == "cosine" && totalSteps > 0
+            ? (float)(c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / totalSteps)))
+            : s.LearningRate;
+
+    /// <summary>Updates the state after epoch <paramref name="epoch"/> (1-based) ended with this validation error.</summary>
+    public static ScheduleState AfterEpoch(TrainConfig c, ScheduleState s, int epoch, double validationError)
+    {
+        bool improved = validationError < s.BestValidationError;
+        double best = improved ? validationError : s.BestValidationError;
+        switch (c.Schedule)
+        {
+            case "plateau":
+                if (improved || double.IsNaN(validationError)) return s with { BestValidationError = best, EpochsWithoutImprovement = 0 };
+                int waited = s.EpochsWithoutImprovement + 1;
+                return waited >= c.Patience
+                    ? new ScheduleState(s.LearningRate * c.Gamma, best, 0, s.Reductions + 1)
+                    : s with { BestValidationError = best, EpochsWithoutImprovement = waited };
+            case "step":
+                return epoch % c.StepSize == 0
+                    ? new ScheduleState(s.LearningRate * c.Gamma, best, 0, s.Reductions + 1)
+                    : s with { BestValidationError = best };
+            default:
+                return s with { BestValidationError = best };
+        }
+    }
+}

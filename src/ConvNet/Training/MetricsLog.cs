@@ -1,0 +1,45 @@
+// RUNDIR/metrics.jsonl (one JSON object per epoch) and RUNDIR/metrics.csv, rewritten from the checkpoint's
+// history on resume so the files never hold epochs the checkpoint does not know about.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ConvNet.IO;
+
+namespace ConvNet.Training;
+
+public sealed class MetricsLog(string runDirectory)
+{
+    private const string CsvHeader = "epoch,step,train_loss,train_top1_error,train_top5_error,val_top1_error,val_top5_error,val_loss,learning_rate,images_per_second,elapsed_seconds";
+    private string JsonPath => Path.Combine(runDirectory, "metrics.jsonl");
+    private string CsvPath => Path.Combine(runDirectory, "metrics.csv");
+
+    public void Rewrite(IReadOnlyList<EpochMetrics> history)
+    {
+        var json = new StringBuilder();
+        var csv = new StringBuilder(CsvHeader + "\n");
+        foreach (var m in history)
+        {
+            json.Append(ToJson(m)).Append('\n');
+            csv.Append(ToCsv(m)).Append('\n');
+        }
+        AtomicFile.WriteAllText(JsonPath, json.ToString());
+        AtomicFile.WriteAllText(CsvPath, csv.ToString());
+    }
+
+    public void Append(EpochMetrics m)
+    {
+        if (!File.Exists(CsvPath)) File.WriteAllText(CsvPath, CsvHeader + "\n");
+        File.AppendAllText(JsonPath, ToJson(m) + "\n");
+        File.AppendAllText(CsvPath, ToCsv(m) + "\n");
+    }
+
+    private static readonly JsonSerializerOptions OneLine = new(CheckpointInfo.Json) { WriteIndented = false };
+
+    public static string ToJson(EpochMetrics m) => JsonSerializer.Serialize(m, OneLine);
+
+    private static string ToCsv(EpochMetrics m) => string.Join(",", new object[]
+    {
+        m.Epoch, m.Step, m.TrainLoss, m.TrainTop1Error, m.TrainTop5Error, m.ValidationTop1Error, m.ValidationTop5Error,
+        m.ValidationLoss, m.LearningRate, m.ImagesPerSecond, m.ElapsedSeconds,
+    }.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
+}

@@ -1,0 +1,51 @@
+// Everything that defines a training run; saved in every checkpoint so a resumed run continues with the same recipe.
+namespace ConvNet.Training;
+
+public sealed record TrainConfig
+{
+    public string Model { get; init; } = "alexnet-small";
+    public string Data { get; init; } = "fashion-mnist";
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 128;
+    public float LearningRate { get; init; } = 0.01f;
+    public float Momentum { get; init; } = 0.9f;
+    public float WeightDecay { get; init; } = 0.0005f;
+    /// <summary>plateau (the paper's /10 when validation error stops improving), step, or cosine.</summary>
+    public string Schedule { get; init; } = "plateau";
+    /// <summary>plateau: epochs without improvement before dividing the rate.</summary>
+    public int Patience { get; init; } = 1;
+    /// <summary>step: epochs between reductions.</summary>
+    public int StepSize { get; init; } = 30;
+    /// <summary>plateau and step: the factor applied at each reduction.</summary>
+    public float Gamma { get; init; } = 0.1f;
+    public ulong Seed { get; init; } = 1;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int ValidationCount { get; init; } = 5000;
+    public int CropPadding { get; init; }
+    public bool HorizontalFlip { get; init; }
+    /// <summary>Save a checkpoint every this many steps as well as at each epoch end (0: epoch ends only).</summary>
+    public int CheckpointEvery { get; init; }
+    /// <summary>The paper net's bias constant for conv2/4/5 and fc6/fc7 (paper 1, Caffe 0.1).</summary>
+    public float BiasInit { get; init; } = 1f;
+    /// <summary>channel (per-channel mean/std of the training split) or none.</summary>
+    public string Normalization { get; init; } = "channel";
+    /// <summary>Stop after this many steps in total (0: no limit). For smoke tests and benchmarks.</summary>
+    public long MaxSteps { get; init; }
+
+    public static IReadOnlyList<string> Schedules { get; } = ["plateau", "step", "cosine"];
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
+        if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
+        if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) throw new ArgumentException($"--lr must be positive, got {LearningRate}");
+        if (Momentum is < 0 or >= 1) throw new ArgumentException($"--momentum must be in [0, 1), got {Momentum}");
+        if (WeightDecay < 0) throw new ArgumentException($"--weight-decay must be non-negative, got {WeightDecay}");
+        if (!Schedules.Contains(Schedule)) throw new ArgumentException($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
+        if (Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {Threads}");
+        if (ValidationCount < 0) throw new ArgumentException($"--validation must be non-negative, got {ValidationCount}");
+        if (CropPadding < 0) throw new ArgumentException($"--crop-padding must be non-negative, got {CropPadding}");
+        if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
+        if (Normalization is not ("channel" or "none")) throw new ArgumentException($"unknown --normalization '{Normalization}' (known: channel, none)");
+    }
+}

@@ -1,0 +1,196 @@
+// The training loop: data, model, SGD, schedule, per-epoch validation, checkpoints and resume.
+// Every random draw is a pure function of (seed, epoch, batch, step): the shuffle of an epoch, each batch's
+// augmentation and each step's dropout masks. So a run resumed from any checkpoint continues bit-identically
+// to one that was never interrupted (same seed and thread count).
+using System.Diagnostics;
+using ConvNet.Data;
+using ConvNet.Evaluation;
+using ConvNet.Layers;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+
+namespace ConvNet.Training;
+
+public sealed record TrainResult(IReadOnlyList<EpochMetrics> History, EvaluationResult? Test, string RunDirectory, bool StoppedEarly);
+
+public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingObserver observer)
+{
+    private const ulong ShuffleStream = 1, AugmentStream = 2, DropoutStream = 3;
+
+    /// <summary>Starts a new run in an empty (or new) run folder.</summary>
+    public TrainResult Run(CancellationToken cancel = default) => Execute(resumeFrom: null, cancel);
+
+    /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint.</summary>
+    public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default, int? threads = null)
+    {
+        var checkpoint = Checkpoints.Open(runDirectory, Checkpoints.Last);
+        var config = checkpoint.Info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
+        if (threads is { } t && t != config.Threads)
+            observer.Message($"note: resuming with {t} threads instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
+        return new Trainer(threads is null ? config : config with { Threads = threads.Value }, runDirectory, observer).Execute(checkpoint, cancel);
+    }
+
+    private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
+    {
+        config.Validate();
+        Directory.CreateDirectory(runDirectory);
+        var data = DatasetSpec.Load(config.Data);
+        var (train, validation) = config.ValidationCount > 0
+            ? ValidationSplit.Split(data.Train, Math.Min(config.ValidationCount, data.Train.Count / 2), config.Seed)
+            : (data.Train, null);
+        if (train.Count < config.BatchSize)
+            throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
+
+        var spec = ModelRegistry.Spec(config.Model, new ModelOptions(train.ClassNames.Count, config.BiasInit, train.Channels, train.Height));
+        int[] dataShape = [train.Channels, train.Height, train.Width];
+        if (!spec.InputShape.SequenceEqual(dataShape))
+            throw new ArgumentException($"model {config.Model} takes {string.Join("x", spec.InputShape)} images but {config.Data} has {string.Join("x", dataShape)}");
+        var network = NetworkBuilder.Build(spec);
+        var normalization = config.Normalization == "none" ? Normalization.Identity(train.Channels) : Normalization.Compute(train);
+        var sgd = new Sgd(network.Parameters, config.LearningRate, config.Momentum, config.WeightDecay);
+
+        var schedule = LearningRateSchedule.Start(config);
+        var history = new List<EpochMetrics>();
+        int startEpoch = 0, startBatch = 0;
+        long step = 0;
+        double elapsedBefore = 0;
+        var accumulator = EpochAccumulator.Empty;
+        var log = new MetricsLog(runDirectory);
+        if (resumeFrom is null)
+        {
+            network.Initialize(new Rng(config.Seed));
+            log.Rewrite(history);
+            observer.Message($"training {config.Model} ({network.ParameterCount:N0} parameters) on {config.Data}: {train.Count} train, {validation?.Count ?? 0} validation images");
+        }
+        else
+        {
+            var info = resumeFrom.Info;
+            WeightsInto(network, resumeFrom);
+            Checkpoints.LoadMomentum(resumeFrom, sgd);
+            normalization = new Normalization(info.NormalizationMean, info.NormalizationStd);
+            (startEpoch, startBatch, step, elapsedBefore) = (info.Epoch, info.BatchInEpoch, info.Step, info.ElapsedSeconds);
+            schedule = info.Schedule ?? schedule;
+            accumulator = info.Accumulator ?? accumulator;
+            history.AddRange(info.History);
+            log.Rewrite(history);
+            observer.Message($"resuming {config.Model} from {resumeFrom.SidecarPath}: epoch {startEpoch + 1}, batch {startBatch}, step {step}");
+        }
+
+        using var pool = new WorkerPool(config.Threads);
+        int batch = config.BatchSize;
+        network.Plan(batch, pool);
+        var evaluator = new Evaluator(network);
+        var loss = new CrossEntropyLoss();
+        var x = new Tensor([batch, .. spec.InputShape]);
+        var labels = new int[batch];
+        var order = new int[train.Count];
+        var augmentRng = new Rng(0);
+        var shuffleRng = new Rng(0);
+        var dropouts = network.Layers.OfType<Dropout>().ToArray();
+        var augment = new AugmentOptions(config.CropPadding, config.HorizontalFlip);
+        int batches = train.Count / batch;
+        long totalSteps = (long)batches * config.Epochs;
+        var clock = Stopwatch.StartNew();
+        bool stoppedEarly = false;
+
+        CheckpointInfo Info(int epoch, int batchInEpoch) => new()
+        {
+            Model = config.Model, Classes = spec.Classes, InputShape = spec.InputShape, BiasInit = config.BiasInit,
+            ClassNames = [.. train.ClassNames], NormalizationMean = normalization.Mean, NormalizationStd = normalization.Std,
+            Epoch = epoch, BatchInEpoch = batchInEpoch, Step = step, Config = config, Schedule = schedule,
+            Accumulator = accumulator, ElapsedSeconds = elapsedBefore + clock.Elapsed.TotalSeconds, History = [.. history],
+            WeightsFile = "", WeightsSha256 = "",
+        };
+
+        for (int epoch = startEpoch; epoch < config.Epochs && !stoppedEarly; epoch++)
+        {
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            shuffleRng.Reseed(Rng.Mix(config.Seed, ShuffleStream, (ulong)epoch));
+            shuffleRng.Shuffle(order);
+            var epochClock = Stopwatch.StartNew();
+            double secondsBefore = accumulator.Seconds;
+            for (int b = epoch == startEpoch ? startBatch : 0; b < batches; b++)
+            {
+                if (cancel.IsCancellationRequested) { stoppedEarly = true; break; }
+                augmentRng.Reseed(Rng.Mix(config.Seed, AugmentStream, ((ulong)epoch << 32) | (uint)b));
+                BatchBuilder.Fill(train, order.AsSpan(b * batch, batch), x, labels, normalization, augment, augmentRng);
+                ulong dropoutSeed = Rng.Mix(config.Seed, DropoutStream, (ulong)step);
+                for (int d = 0; d < dropouts.Length; d++) dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
+                sgd.LearningRate = LearningRateSchedule.ForStep(config, schedule, step, totalSteps);
+
+                var logits = network.Forward(x, training: true);
+                float batchLoss = loss.Forward(logits, labels);
+                if (!float.IsFinite(batchLoss))
+                    throw new TrainingDivergedException(
+                        $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. " +
+                        $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")} — try a lower --lr.");
+                network.ZeroGradients();
+                network.Backward(x, loss.Backward(labels));
+                sgd.Step();
+                step++;
+
+                var (top1, top5) = CountCorrect(logits, labels);
+                accumulator = accumulator with
+                {
+                    LossSum = accumulator.LossSum + batchLoss, Batches = accumulator.Batches + 1, Samples = accumulator.Samples + batch,
+                    Top1Correct = accumulator.Top1Correct + top1, Top5Correct = accumulator.Top5Correct + top5,
+                    Seconds = secondsBefore + epochClock.Elapsed.TotalSeconds,
+                };
+                observer.Step(epoch + 1, config.Epochs, b + 1, batches, accumulator.LossSum / accumulator.Batches, sgd.LearningRate,
+                    accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9));
+
+                bool maxed = config.MaxSteps > 0 && step >= config.MaxSteps;
+                if (b + 1 < batches && (maxed || (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0)))
+                    Checkpoints.Save(runDirectory, network, sgd, Info(epoch, b + 1), Checkpoints.Last);
+                if (maxed && b + 1 < batches) { stoppedEarly = true; break; }
+            }
+            if (stoppedEarly) break;
+
+            var val = validation is null ? null : evaluator.Run(validation, normalization);
+            var metrics = new EpochMetrics(epoch + 1, step,
+                accumulator.LossSum / Math.Max(accumulator.Batches, 1),
+                1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
+                1 - (double)accumulator.Top5Correct / Math.Max(accumulator.Samples, 1),
+                val?.Metrics.Top1Error ?? double.NaN, val?.Metrics.Top5Error ?? double.NaN, val?.MeanLoss ?? double.NaN,
+                sgd.LearningRate, accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9), elapsedBefore + clock.Elapsed.TotalSeconds);
+            bool best = val is not null && val.Metrics.Top1Error < schedule.BestValidationError;
+            schedule = LearningRateSchedule.AfterEpoch(config, schedule, epoch + 1, metrics.ValidationTop1Error);
+            history.Add(metrics);
+            accumulator = EpochAccumulator.Empty;
+            Checkpoints.Save(runDirectory, network, sgd, Info(epoch + 1, 0), best || validation is null ? [Checkpoints.Last, Checkpoints.Best] : [Checkpoints.Last]);
+            log.Append(metrics);
+            observer.EpochEnded(metrics);
+            if (config.MaxSteps > 0 && step >= config.MaxSteps) stoppedEarly = true;
+        }
+
+        EvaluationResult? test = null;
+        if (!stoppedEarly && data.Test.Count > 0)
+        {
+            test = evaluator.Run(data.Test, normalization);
+            observer.Message($"test: top-1 error {test.Metrics.Top1Error:P2} (accuracy {1 - test.Metrics.Top1Error:P2}), top-5 error {test.Metrics.Top5Error:P2} on {data.Test.Count} images (final weights)");
+        }
+        return new TrainResult(history, test, runDirectory, stoppedEarly);
+    }
+
+    private static void WeightsInto(Network network, LoadedCheckpoint checkpoint)
+    {
+        var loaded = Checkpoints.LoadNetwork(checkpoint);
+        for (int i = 0; i < network.Parameters.Count; i++) network.Parameters[i].Value.CopyFrom(loaded.Parameters[i].Value.Span);
+    }
+
+    private static (int Top1, int Top5) CountCorrect(Tensor logits, int[] labels)
+    {
+        int classes = logits.Shape[1], top1 = 0, top5 = 0;
+        for (int n = 0; n < labels.Length; n++)
+        {
+            var row = logits.Sample(n);
+            if (TopK.Contains(row, labels[n], 1)) top1++;
+            if (TopK.Contains(row, labels[n], Math.Min(5, classes))) top5++;
+        }
+        return (top1, top5);
+    }
+}
+
+public sealed class TrainingDivergedException(string message) : Exception(message);
