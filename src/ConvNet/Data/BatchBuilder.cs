@@ -1,0 +1,117 @@
+// Assembles a training or evaluation batch: byte images -> normalised float NCHW tensor, plus labels, optionally
+// with the random crop (zero padding) and horizontal mirror augmentation. Allocates nothing, so it can run every step.
+using ConvNet.Random;
+using ConvNet.Tensors;
+
+namespace ConvNet.Data;
+
+public static class BatchBuilder
+{
+    /// <summary>One image's augmentation: output pixel (y, x) before mirroring takes source pixel
+    /// (y + ShiftY, x + ShiftX), or the padding value where that lies outside the image; then, if Flip, column x
+    /// of the output is replaced by column W-1-x.</summary>
+    public readonly record struct Augmentation(int ShiftY, int ShiftX, bool Flip)
+    {
+        public static Augmentation None => default;
+    }
+
+    /// <summary>
+    /// The draws for one image, in this fixed order: ShiftY = NextInt(2p+1) - p, ShiftX = NextInt(2p+1) - p (only when
+    /// CropPadding p &gt; 0), Flip = NextInt(2) == 1 (only when HorizontalFlip). Choosing offset k in 0..2p of the
+    /// image padded by p is the same as shifting by k - p.
+    /// </summary>
+    public static Augmentation Draw(AugmentOptions augment, Rng rng)
+    {
+        int p = augment.CropPadding, shiftY = 0, shiftX = 0;
+        if (p > 0)
+        {
+            shiftY = rng.NextInt(2 * p + 1) - p;
+            shiftX = rng.NextInt(2 * p + 1) - p;
+        }
+        bool flip = augment.HorizontalFlip && rng.NextInt(2) == 1;
+        return new Augmentation(shiftY, shiftX, flip);
+    }
+
+    /// <summary>
+    /// Writes the images at <paramref name="indices"/> into <paramref name="x"/> [B, C, H, W] (B = indices.Length),
+    /// normalised, and their labels into <paramref name="labels"/> (length B). Each value is exactly
+    /// <see cref="Normalization.Apply"/> of its pixel. Padding introduced by a crop shift takes the normalised value
+    /// of a black (0) pixel, i.e. the image is padded with black before normalising. Augmentation draws come from
+    /// <paramref name="rng"/> image by image (see <see cref="Draw"/>); with <see cref="AugmentOptions.None"/> the
+    /// generator is not used.
+    /// </summary>
+    public static void Fill(ImageDataset data, ReadOnlySpan<int> indices, Tensor x, Span<int> labels,
+        Normalization normalization, AugmentOptions augment, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(normalization);
+        ArgumentNullException.ThrowIfNull(augment);
+        int channels = data.Channels, height = data.Height, width = data.Width;
+        if (x.Rank != 4 || x.Dim(0) != indices.Length || x.Dim(1) != channels || x.Dim(2) != height || x.Dim(3) != width)
+            throw new ShapeMismatchException($"BatchBuilder: x has shape {ShapeMath.Format(x.Shape)}, expected [{indices.Length}, {channels}, {height}, {width}] for {indices.Length} images of {data.Name}");
+        if (labels.Length != indices.Length)
+            throw new ArgumentException($"BatchBuilder: labels has length {labels.Length}, expected {indices.Length}", nameof(labels));
+        if (normalization.Mean.Length != channels || normalization.Std.Length != channels)
+            throw new ArgumentException($"BatchBuilder: normalisation has {normalization.Mean.Length} means and {normalization.Std.Length} stds, {data.Name} has {channels} channels", nameof(normalization));
+        if (augment.CropPadding < 0)
+            throw new ArgumentException($"BatchBuilder: crop padding {augment.CropPadding} is negative", nameof(augment));
+        if (!augment.IsNone) ArgumentNullException.ThrowIfNull(rng);
+
+        // One 256-entry lookup table per channel: exact Normalization.Apply values, one load per pixel.
+        const int StackChannels = 16;
+        Span<float> tables = channels <= StackChannels ? stackalloc float[256 * StackChannels] : new float[256 * channels];
+        for (int c = 0; c < channels; c++)
+            for (int p = 0; p < 256; p++)
+                tables[c * 256 + p] = normalization.Apply(c, (byte)p);
+
+        for (int i = 0; i < indices.Length; i++)
+        {
+            labels[i] = data.Label(indices[i]);
+            var augmentation = augment.IsNone ? Augmentation.None : Draw(augment, rng);
+            WriteImage(data.Image(indices[i]), x.Sample(i), tables, channels, height, width, augmentation);
+        }
+    }
+
+    /// <summary>One image: source [C, H, W] bytes -> destination [C, H, W] floats via the per-channel tables.</summary>
+    public static void WriteImage(ReadOnlySpan<byte> source, Span<float> destination, ReadOnlySpan<float> tables,
+        int channels, int height, int width, Augmentation augmentation)
+    {
+        int plane = height * width;
+        int shiftX = augmentation.ShiftX;
+        // Output columns [x0, x1) read source columns x + shiftX inside the image; the rest is padding.
+        int x0 = Math.Clamp(-shiftX, 0, width);
+        int x1 = Math.Clamp(width - shiftX, x0, width);
+        for (int c = 0; c < channels; c++)
+        {
+            var table = tables.Slice(c * 256, 256);
+            float pad = table[0];
+            var sourcePlane = source.Slice(c * plane, plane);
+            var destinationPlane = destination.Slice(c * plane, plane);
+            for (int y = 0; y < height; y++)
+            {
+                var row = destinationPlane.Slice(y * width, width);
+                int sourceY = y + augmentation.ShiftY;
+                if ((uint)sourceY >= (uint)height)
+                {
+                    row.Fill(pad);
+                    continue;
+                }
+                var sourceRow = sourcePlane.Slice(sourceY * width, width);
+                if (augmentation.Flip)
+                {
+                    // Mirrored: output column x holds what the unmirrored output has at column W-1-x.
+                    for (int x = 0; x < x0; x++) row[width - 1 - x] = pad;
+                    for (int x = x0; x < x1; x++) row[width - 1 - x] = table[sourceRow[x + shiftX]];
+                    for (int x = x1; x < width; x++) row[width - 1 - x] = pad;
+                }
+                else
+                {
+                    row[..x0].Fill(pad);
+                    for (int x = x0; x < x1; x++) row[x] = table[sourceRow[x + shiftX]];
+                    row[x1..].Fill(pad);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+// Turns a dataset spec from the command line ("fashion-mnist", "mnist:DIR", "idx:DIR", "cifar10:DIR") into the
+// train and test sets.
+namespace ConvNet.Data;
+
+public static class DatasetSpec
+{
+    public const string FashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
+    public const string FashionMnistPackage = "dataset-fashion-mnist";
+
+    /// <summary>The accepted spec forms, for help text and error messages.</summary>
+    public static IReadOnlyList<string> Forms { get; } = ["fashion-mnist", "mnist:DIR", "idx:DIR", "cifar10:DIR"];
+
+    public static DatasetSplits Load(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        int colon = spec.IndexOf(':');
+        string kind = colon < 0 ? spec : spec[..colon];
+        string argument = colon < 0 ? "" : spec[(colon + 1)..];
+        return (kind, argument.Length > 0) switch
+        {
+            ("fashion-mnist", false) => LoadFashionMnist(FashionMnistDirectory),
+            ("mnist", true) => LoadIdxDirectory(argument, "mnist", ClassNames.Digits, requiredSize: 28),
+            ("idx", true) => LoadIdxDirectory(argument, "idx", classNames: null, requiredSize: null),
+            ("cifar10", true) => Cifar10Reader.ReadDirectory(argument),
+            _ => throw new DataException($"unknown dataset spec '{spec}'; known forms: {string.Join(", ", Forms)}"),
+        };
+    }
+
+    /// <summary>Fashion-MNIST as installed by the Debian package (gzip IDX files under <paramref name="directory"/>).</summary>
+    public static DatasetSplits LoadFashionMnist(string directory)
+    {
+        if (!Directory.Exists(directory) || FindIdxFile(directory, IdxWriter.StandardNames[0]) is null)
+            throw new DataException($"fashion-mnist: {directory} not found or incomplete; install it with: apt-get install {FashionMnistPackage}");
+        return LoadIdxDirectory(directory, "fashion-mnist", ClassNames.FashionMnist, requiredSize: 28);
+    }
+
+    /// <summary>
+    /// The four IDX files with standard names (train-images-idx3-ubyte, ..., raw or .gz; the "train-images.idx3-ubyte"
+    /// spelling too). Train and test images must have the same size; <paramref name="requiredSize"/> pins it (28 for
+    /// MNIST). With <paramref name="classNames"/> null the classes are numbered 0..(highest label in either part).
+    /// </summary>
+    public static DatasetSplits LoadIdxDirectory(string directory, string name, IReadOnlyList<string>? classNames, int? requiredSize)
+    {
+        if (!Directory.Exists(directory))
+            throw new DataException($"{name}: dataset directory not found: {directory}");
+        string[] paths = IdxWriter.StandardNames.Select(file => FindIdxFile(directory, file)
+            ?? throw new DataException($"{name}: {Path.Combine(directory, file)} not found (nor with .gz, nor spelled {DottedName(file)})")).ToArray();
+
+        // The two image files decompress on two threads: the training file is most of the loading time.
+        var testImagesTask = Task.Run(() => IdxReader.ReadImages(paths[2]));
+        var trainImages = IdxReader.ReadImages(paths[0]);
+        var testImages = testImagesTask.GetAwaiter().GetResult(); // rethrows the reader's DataException as is
+        byte[] trainLabels = IdxReader.ReadLabels(paths[1]);
+        byte[] testLabels = IdxReader.ReadLabels(paths[3]);
+
+        if (testImages.Height != trainImages.Height || testImages.Width != trainImages.Width)
+            throw new DataException($"{name}: {paths[0]} holds {trainImages.Height}x{trainImages.Width} images but {paths[2]} holds {testImages.Height}x{testImages.Width}");
+        if (requiredSize is int size && (trainImages.Height != size || trainImages.Width != size))
+            throw new DataException($"{name}: {paths[0]} holds {trainImages.Height}x{trainImages.Width} images, expected {size}x{size}");
+        if (classNames is null)
+        {
+            int highest = Math.Max(trainLabels.DefaultIfEmpty().Max(), testLabels.DefaultIfEmpty().Max());
+            classNames = ClassNames.Numbered(highest + 1);
+        }
+        var train = IdxReader.ToDataset(trainImages, paths[0], trainLabels, paths[1], $"{name} train", classNames);
+        var test = IdxReader.ToDataset(testImages, paths[2], testLabels, paths[3], $"{name} test", classNames);
+        return new DatasetSplits(train, test);
+    }
+
+    /// <summary>The raw file if present (faster to read), else the .gz; both spellings of the name; null if none.</summary>
+    private static string? FindIdxFile(string directory, string standardName)
+    {
+        foreach (string file in new[] { standardName, DottedName(standardName) })
+        {
+            foreach (string candidate in new[] { file, file + ".gz" })
+            {
+                string path = Path.Combine(directory, candidate);
+                if (File.Exists(path)) return path;
+            }
+        }
+        return null;
+    }
+
+    // "train-images-idx3-ubyte" -> "train-images.idx3-ubyte", as some copies of MNIST are named.
+    private static string DottedName(string standardName)
+    {
+        int dash = standardName.LastIndexOf("-idx", StringComparison.Ordinal);
+        return standardName[..dash] + "." + standardName[(dash + 1)..];
+    }
+}

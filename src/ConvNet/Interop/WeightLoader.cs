@@ -1,0 +1,41 @@
+// Moves weights between a Network's parameters and named tensors, strictly: every parameter must be supplied with
+// its exact shape and nothing else may be, so a wrong or partial file fails loudly instead of half-loading.
+using ConvNet.Models;
+using ConvNet.Tensors;
+
+namespace ConvNet.Interop;
+
+public static class WeightLoader
+{
+    /// <param name="source">where the tensors came from (a file path), for error messages</param>
+    public static void Load(Network network, IReadOnlyList<NamedTensor> tensors, string source)
+    {
+        var byName = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
+        foreach (var t in tensors)
+            if (!byName.TryAdd(t.Name, t)) throw new InvalidDataException($"{source}: tensor {t.Name} appears twice");
+
+        var problems = new List<string>();
+        foreach (var p in network.Parameters)
+        {
+            if (!byName.TryGetValue(p.Name, out var t))
+                problems.Add($"missing tensor {p.Name} (model {network.Name} expects shape {ShapeMath.Format(p.Value.Shape)})");
+            else if (!ShapeMath.Equal(t.Shape, p.Value.Shape) || t.Data.Length != p.Value.Length)
+                problems.Add($"tensor {p.Name} has shape {ShapeMath.Format(t.Shape)}, model {network.Name} expects {ShapeMath.Format(p.Value.Shape)}");
+        }
+        var known = network.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var t in tensors)
+            if (!known.Contains(t.Name))
+                problems.Add($"unexpected tensor {t.Name} {ShapeMath.Format(t.Shape)}: model {network.Name} has no such parameter");
+        if (problems.Count > 0)
+        {
+            string more = problems.Count > 5 ? $" (and {problems.Count - 5} more)" : "";
+            throw new InvalidDataException($"{source}: {string.Join("; ", problems.Take(5))}{more}");
+        }
+        // Everything checked: only now overwrite, so a failed load leaves the network as it was.
+        foreach (var p in network.Parameters) p.Value.CopyFrom(byName[p.Name].Data);
+    }
+
+    /// <summary>The network's parameters in order, as copies.</summary>
+    public static IReadOnlyList<NamedTensor> Collect(Network network) =>
+        network.Parameters.Select(p => new NamedTensor(p.Name, (int[])p.Value.Shape.Clone(), p.Value.ToArray())).ToList();
+}
