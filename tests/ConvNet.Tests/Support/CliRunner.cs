@@ -1,0 +1,34 @@
+// Runs the real `convnet` tool (ConvNet.Cli.dll, copied beside the tests) as a separate process.
+using System.Diagnostics;
+
+namespace ConvNet.Tests.Support;
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr);
+
+public static class CliRunner
+{
+    public static string CliPath => typeof(ConvNet.Cli.Commands.TrainCommand).Assembly.Location;
+
+    public static ProcessStartInfo StartInfo(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliPath);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return info;
+    }
+
+    public static CliResult Run(params string[] args) => Run(TimeSpan.FromMinutes(5), args);
+
+    public static CliResult Run(TimeSpan timeout, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"convnet {string.Join(" ", args)} did not finish in {timeout}");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -1,0 +1,100 @@
+// Checkpoints are only used when complete: a corrupt or half-written file is rejected with a clear message.
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class CheckpointTests
+{
+    private static CheckpointInfo Info(Network network, long step) => new()
+    {
+        Model = network.Name, Classes = network.Classes, InputShape = network.Spec.InputShape, ClassNames = ["a", "b", "c"],
+        NormalizationMean = [0.5f], NormalizationStd = [0.25f], Step = step, WeightsFile = "", WeightsSha256 = "",
+    };
+
+    private static Network SmallNetwork()
+    {
+        var network = ModelRegistry.Create("alexnet-small", new ModelOptions(Classes: 3));
+        network.Initialize(new Rng(3));
+        return network;
+    }
+
+    [Fact]
+    public void SavedCheckpointLoadsIdenticalWeightsAndMomentum()
+    {
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        var sgd = new Sgd(network.Parameters);
+        sgd.Velocities[0].Span.Fill(0.25f);
+        Checkpoints.Save(temp.Path, network, sgd, Info(network, 5), Checkpoints.Last, Checkpoints.Best);
+
+        var opened = Checkpoints.Open(temp.Path);
+        var loaded = Checkpoints.LoadNetwork(opened);
+        for (int i = 0; i < network.Parameters.Count; i++)
+            Assert.Equal(network.Parameters[i].Value.ToArray(), loaded.Parameters[i].Value.ToArray());
+        var sgd2 = new Sgd(loaded.Parameters);
+        Checkpoints.LoadMomentum(opened, sgd2);
+        Assert.Equal(0.25f, sgd2.Velocities[0].Span[0]);
+        Assert.Equal(["a", "b", "c"], opened.Info.ClassNames);
+    }
+
+    [Fact]
+    public void OldFilesAreRemovedAndOnlyReferencedOnesKept()
+    {
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 1), Checkpoints.Last, Checkpoints.Best);
+        Checkpoints.Save(temp.Path, network, null, Info(network, 2), Checkpoints.Last);
+        Checkpoints.Save(temp.Path, network, null, Info(network, 3), Checkpoints.Last);
+        var files = Directory.GetFiles(temp.Combine("checkpoints")).Select(f => Path.GetFileName(f)!).Order().ToArray();
+        Assert.Equal(new[] { "step-00000001.safetensors", "step-00000003.safetensors" }, files);
+    }
+
+    [Fact]
+    public void CorruptWeightsFileIsNeverUsed()
+    {
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 4), Checkpoints.Last);
+        string weights = temp.Combine("checkpoints", "step-00000004.safetensors");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^10] ^= 0x55;
+        File.WriteAllBytes(weights, bytes);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoints.Open(temp.Path, Checkpoints.Last));
+        Assert.Contains("checksum", e.Message);
+    }
+
+    [Fact]
+    public void HalfWrittenWeightsFileIsNeverUsed()
+    {
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 4), Checkpoints.Last);
+        string weights = temp.Combine("checkpoints", "step-00000004.safetensors");
+        var bytes = File.ReadAllBytes(weights);
+        File.WriteAllBytes(weights, bytes[..(bytes.Length / 2)]);
+        Assert.Throws<CheckpointException>(() => Checkpoints.Open(temp.Path, Checkpoints.Last));
+    }
+
+    [Fact]
+    public void TruncatedSidecarIsAClearError()
+    {
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 4), Checkpoints.Last);
+        string sidecar = temp.Combine("last.json");
+        File.WriteAllText(sidecar, File.ReadAllText(sidecar)[..40]);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoints.Open(sidecar));
+        Assert.Contains("last.json", e.Message);
+    }
+
+    [Fact]
+    public void MissingCheckpointNamesThePath()
+    {
+        using var temp = new TempDirectory();
+        var e = Assert.Throws<CheckpointException>(() => Checkpoints.Open(temp.Path));
+        Assert.Contains(temp.Path, e.Message);
+    }
+}

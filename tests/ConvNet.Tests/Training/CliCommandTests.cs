@@ -1,0 +1,71 @@
+// The tool as a user meets it: train a tiny model, evaluate it, classify a PNG, and get clear errors on bad input.
+using System.Text.Json;
+using ConvNet.Tests.Support;
+using SkiaSharp;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class CliCommandTests
+{
+    [Fact]
+    public void TrainEvalAndPredictOnATinyModel()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 640, test: 128);
+        string run = temp.Combine("run");
+        var train = CliRunner.Run("train", "--model", "alexnet-small", "--data", data, "--epochs", "2", "--batch-size", "32",
+            "--lr", "0.02", "--validation", "64", "--threads", "2", "--out", run, "--json");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        var lines = train.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Count(l => l.Contains("\"trainLoss\"")));
+
+        var eval = CliRunner.Run("eval", "--checkpoint", run, "--data", data, "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using var doc = JsonDocument.Parse(eval.Stdout);
+        Assert.Equal(128, doc.RootElement.GetProperty("images").GetInt64());
+        Assert.True(doc.RootElement.GetProperty("top1Error").GetDouble() < 0.2);
+        Assert.Equal(4, doc.RootElement.GetProperty("confusion").GetArrayLength());
+
+        // A bar on row 16..18 is class 2 of the tiny dataset: the trained model should say so.
+        string png = temp.Combine("bar.png");
+        using (var bitmap = new SKBitmap(28, 28, SKColorType.Gray8, SKAlphaType.Opaque))
+        {
+            for (int y = 0; y < 28; y++)
+                for (int x = 0; x < 28; x++)
+                    bitmap.SetPixel(x, y, y is >= 16 and <= 18 && x is >= 3 and < 25 ? SKColors.White : new SKColor(20, 20, 20));
+            using var file = File.Create(png);
+            bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
+        }
+        var predict = CliRunner.Run("predict", "--checkpoint", run, png, "--json");
+        Assert.True(predict.ExitCode == 0, predict.Stderr);
+        using var p = JsonDocument.Parse(predict.Stdout);
+        var top = p.RootElement[0].GetProperty("top");
+        Assert.Equal(4, top.GetArrayLength());
+        Assert.Equal("2", top[0].GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("unknown model 'nope'", "info", "--model", "nope")]
+    [InlineData("unknown", "train", "--data", "nosuch:thing", "--out", "/tmp/convnet-never")]
+    [InlineData("checkpoint not found", "eval", "--checkpoint", "/nonexistent/last.json")]
+    [InlineData("--bogus", "train", "--bogus")]
+    public void BadInputGivesOneClearLineAndExitCode2(string expected, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public void PredictOnMissingImageNamesTheFile()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 64, test: 16);
+        string run = temp.Combine("run");
+        Assert.Equal(0, CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "16", "--validation", "16", "--out", run).ExitCode);
+        var result = CliRunner.Run("predict", "--checkpoint", run, temp.Combine("missing.png"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("missing.png", result.Stderr);
+    }
+}

@@ -1,0 +1,49 @@
+// The training loop in-process: it learns a tiny dataset, and a diverging run stops with a clear message while
+// leaving the last good checkpoint intact.
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class TrainerTests
+{
+    [Fact]
+    public void LearnsTinyDatasetAndWritesMetrics()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 640, test: 128);
+        var config = new TrainConfig { Data = data, Epochs = 2, BatchSize = 32, LearningRate = 0.02f, ValidationCount = 64, Threads = 2, Seed = 3 };
+        var result = new Trainer(config, temp.Combine("run"), new SilentObserver()).Run();
+        Assert.Equal(2, result.History.Count);
+        Assert.True(result.History[^1].TrainLoss < result.History[0].TrainLoss, "training loss did not fall");
+        Assert.NotNull(result.Test);
+        Assert.True(result.Test!.Metrics.Top1Error < 0.2, $"test error {result.Test.Metrics.Top1Error} on an easy dataset");
+        Assert.Equal(2, File.ReadAllLines(temp.Combine("run", "metrics.jsonl")).Length);
+        Assert.Equal(3, File.ReadAllLines(temp.Combine("run", "metrics.csv")).Length);
+        Assert.True(File.Exists(temp.Combine("run", "best.json")));
+    }
+
+    [Fact]
+    public void DivergingLossStopsAndKeepsLastGoodCheckpoint()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 320, test: 32);
+        var config = new TrainConfig { Data = data, Epochs = 3, BatchSize = 32, LearningRate = 1e4f, ValidationCount = 32, Threads = 1, CheckpointEvery = 1 };
+        string run = temp.Combine("run");
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(config, run, new SilentObserver()).Run());
+        Assert.Contains("loss became", e.Message);
+        var last = Checkpoints.Open(run, Checkpoints.Last);
+        var network = Checkpoints.LoadNetwork(last);
+        Assert.All(network.Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.True(float.IsFinite(v))));
+    }
+
+    [Fact]
+    public void ModelAndDataShapesMustAgree()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 64, test: 8);
+        var config = new TrainConfig { Model = "alexnet", Data = data, Epochs = 1, BatchSize = 8, ValidationCount = 8, Threads = 1 };
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(config, temp.Combine("run"), new SilentObserver()).Run());
+        Assert.Contains("3x227x227", e.Message);
+    }
+}
