@@ -1,0 +1,32 @@
+// Helpers for data tests: a temporary directory that cleans up after itself, and small deterministic datasets.
+using ConvNet.Data;
+
+namespace ConvNet.Tests.Data;
+
+internal sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("convnet-data-test-").FullName;
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
+
+internal static class TinyDatasets
+{
+    /// <summary>Random pixels, labels cycling through the classes so every class appears.</summary>
+    public static ImageDataset Make(string name, int count, int channels, int height, int width, int classes, int seed)
+    {
+        var random = new System.Random(seed);
+        var pixels = new byte[count * channels * height * width];
+        random.NextBytes(pixels);
+        var labels = Enumerable.Range(0, count).Select(i => (i * 7 + seed) % classes).ToArray();
+        return new ImageDataset(name, channels, height, width, pixels, labels, ClassNames.Numbered(classes));
+    }
+
+    public static ImageDataset MakeGray(int count, int size, int classes = 10, int seed = 1) =>
+        Make("tiny", count, 1, size, size, classes, seed);
+}
