@@ -1,0 +1,106 @@
+// Sgemm for small or vector-shaped products (m = 1, tiny m*n*k), where packing costs more than it saves.
+// Plain row-by-row loops over C, vectorised along rows; C must already hold its starting value (zero or C).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ConvNet.Kernels;
+
+internal static class SgemmSmall
+{
+    /// <summary>C += op(A) op(B); the caller has cleared C when not accumulating.</summary>
+    public static void MultiplyAdd(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        if (!transA && !transB) MultiplyNN(m, n, k, a, lda, b, ldb, c, ldc);
+        else if (!transA && transB) MultiplyNT(m, n, k, a, lda, b, ldb, c, ldc);
+        else if (transA && !transB) MultiplyTN(m, n, k, a, lda, b, ldb, c, ldc);
+        else MultiplyTT(m, n, k, a, lda, b, ldb, c, ldc);
+    }
+
+    // C[i,:] += A[i,p] * B[p,:]
+    private static void MultiplyNN(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var cRow = c.Slice(i * ldc, n);
+            for (int p = 0; p < k; p++)
+                Axpy(a[i * lda + p], b.Slice(p * ldb, n), cRow);
+        }
+    }
+
+    // C[i,j] += dot(A[i,:], B[j,:])
+    private static void MultiplyNT(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var aRow = a.Slice(i * lda, k);
+            for (int j = 0; j < n; j++)
+                c[i * ldc + j] += Dot(aRow, b.Slice(j * ldb, k));
+        }
+    }
+
+    // C[i,:] += A[p,i] * B[p,:]
+    private static void MultiplyTN(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        for (int p = 0; p < k; p++)
+        {
+            var bRow = b.Slice(p * ldb, n);
+            for (int i = 0; i < m; i++)
+                Axpy(a[p * lda + i], bRow, c.Slice(i * ldc, n));
+        }
+    }
+
+    // C[i,j] += sum_p A[p,i] * B[j,p]
+    private static void MultiplyTT(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float sum = 0;
+                for (int p = 0; p < k; p++) sum += a[p * lda + i] * b[j * ldb + p];
+                c[i * ldc + j] += sum;
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(alpha);
+            for (; i <= x.Length - 16; i += 16)
+                Vector512.FusedMultiplyAdd(va, Vector512.Create(x.Slice(i, 16)), Vector512.Create(y.Slice(i, 16))).CopyTo(y.Slice(i, 16));
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(alpha);
+            for (; i <= x.Length - 8; i += 8)
+                Vector256.FusedMultiplyAdd(va, Vector256.Create(x.Slice(i, 8)), Vector256.Create(y.Slice(i, 8))).CopyTo(y.Slice(i, 8));
+        }
+        for (; i < x.Length; i++) y[i] += alpha * x[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && x.Length >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i <= x.Length - 16; i += 16)
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)), Vector512.Create(y.Slice(i, 16)), acc);
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && x.Length >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= x.Length - 8; i += 8)
+                acc = Vector256.FusedMultiplyAdd(Vector256.Create(x.Slice(i, 8)), Vector256.Create(y.Slice(i, 8)), acc);
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < x.Length; i++) sum += x[i] * y[i];
+        return sum;
+    }
+}
