@@ -31,7 +31,7 @@ public static class EvalCommand
             using var pool = new WorkerPool(parse.GetValue(threads));
             network.Plan(Math.Max(1, Math.Min(parse.GetValue(batch), test.Count)), pool);
             var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
-            var result = new Evaluator(network).Run(test, normalization);
+            var result = new Evaluator(network).Run(new InMemoryBatchSource(test, normalization, AugmentOptions.None));
             var m = result.Metrics;
             var names = loaded.Info.ClassNames;
             var perClass = m.PerClassAccuracy();

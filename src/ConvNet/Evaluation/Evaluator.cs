@@ -2,7 +2,6 @@
 // batch is padded by repeating its first image; padded rows are not counted.
 using ConvNet.Data;
 using ConvNet.Models;
-using ConvNet.Random;
 using ConvNet.Tensors;
 using ConvNet.Training;
 
@@ -17,7 +16,6 @@ public sealed class Evaluator
     private readonly int[] _labels;
     private readonly int[] _indices;
     private readonly CrossEntropyLoss _loss = new();
-    private readonly Rng _unused = new(0);
 
     /// <param name="network">already planned (Plan(batch, pool))</param>
     public Evaluator(Network network)
@@ -29,7 +27,7 @@ public sealed class Evaluator
         _indices = new int[network.PlannedBatch];
     }
 
-    public EvaluationResult Run(ImageDataset data, Normalization normalization, Action<int, int>? progress = null)
+    public EvaluationResult Run(IBatchSource data, Action<int, int>? progress = null)
     {
         var metrics = new ClassificationMetrics(_network.Classes);
         int batch = _network.PlannedBatch;
@@ -38,7 +36,7 @@ public sealed class Evaluator
         {
             int rows = Math.Min(batch, data.Count - start);
             for (int i = 0; i < batch; i++) _indices[i] = start + (i < rows ? i : 0);
-            BatchBuilder.Fill(data, _indices, _x, _labels, normalization, AugmentOptions.None, _unused);
+            data.Fill(_indices, _x, _labels, augment: false, seed: 0);
             var logits = _network.Forward(_x, training: false);
             lossSum += _loss.Forward(logits, _labels) * batch - PaddingLoss(rows, batch);
             metrics.Add(logits.Span, _labels, rows);

@@ -36,19 +36,16 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     {
         config.Validate();
         Directory.CreateDirectory(runDirectory);
-        var data = DatasetSpec.Load(config.Data);
-        var (train, validation) = config.ValidationCount > 0
-            ? ValidationSplit.Split(data.Train, Math.Min(config.ValidationCount, data.Train.Count / 2), config.Seed)
-            : (data.Train, null);
+        var (train, validation, test, normalization) = TrainingData.Open(config,
+            resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd));
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
 
-        var spec = ModelRegistry.Spec(config.Model, new ModelOptions(train.ClassNames.Count, config.BiasInit, train.Channels, train.Height));
-        int[] dataShape = [train.Channels, train.Height, train.Width];
+        int[] dataShape = train.SampleShape;
+        var spec = ModelRegistry.Spec(config.Model, new ModelOptions(train.ClassNames.Count, config.BiasInit, dataShape[0], dataShape[1]));
         if (!spec.InputShape.SequenceEqual(dataShape))
             throw new ArgumentException($"model {config.Model} takes {string.Join("x", spec.InputShape)} images but {config.Data} has {string.Join("x", dataShape)}");
         var network = NetworkBuilder.Build(spec);
-        var normalization = config.Normalization == "none" ? Normalization.Identity(train.Channels) : Normalization.Compute(train);
         var sgd = new Sgd(network.Parameters, config.LearningRate, config.Momentum, config.WeightDecay);
 
         var schedule = LearningRateSchedule.Start(config);
@@ -69,7 +66,6 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             var info = resumeFrom.Info;
             WeightsInto(network, resumeFrom);
             Checkpoints.LoadMomentum(resumeFrom, sgd);
-            normalization = new Normalization(info.NormalizationMean, info.NormalizationStd);
             (startEpoch, startBatch, step, elapsedBefore) = (info.Epoch, info.BatchInEpoch, info.Step, info.ElapsedSeconds);
             schedule = info.Schedule ?? schedule;
             accumulator = info.Accumulator ?? accumulator;
@@ -86,10 +82,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var x = new Tensor([batch, .. spec.InputShape]);
         var labels = new int[batch];
         var order = new int[train.Count];
-        var augmentRng = new Rng(0);
         var shuffleRng = new Rng(0);
         var dropouts = network.Layers.OfType<Dropout>().ToArray();
-        var augment = new AugmentOptions(config.CropPadding, config.HorizontalFlip);
         int batches = train.Count / batch;
         long totalSteps = (long)batches * config.Epochs;
         var clock = Stopwatch.StartNew();
@@ -111,11 +105,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             shuffleRng.Shuffle(order);
             var epochClock = Stopwatch.StartNew();
             double secondsBefore = accumulator.Seconds;
-            for (int b = epoch == startEpoch ? startBatch : 0; b < batches; b++)
+            int firstBatch = epoch == startEpoch ? startBatch : 0, epochIndex = epoch;
+            train.Announce(order, batch, firstBatch, augment: true, b => BatchSeed(epochIndex, b));
+            for (int b = firstBatch; b < batches; b++)
             {
                 if (cancel.IsCancellationRequested) { stoppedEarly = true; break; }
-                augmentRng.Reseed(Rng.Mix(config.Seed, AugmentStream, ((ulong)epoch << 32) | (uint)b));
-                BatchBuilder.Fill(train, order.AsSpan(b * batch, batch), x, labels, normalization, augment, augmentRng);
+                train.Fill(order.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
                 ulong dropoutSeed = Rng.Mix(config.Seed, DropoutStream, (ulong)step);
                 for (int d = 0; d < dropouts.Length; d++) dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
                 sgd.LearningRate = LearningRateSchedule.ForStep(config, schedule, step, totalSteps);
@@ -148,7 +143,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             }
             if (stoppedEarly) break;
 
-            var val = validation is null ? null : evaluator.Run(validation, normalization);
+            var val = validation is null ? null : evaluator.Run(validation);
             var metrics = new EpochMetrics(epoch + 1, step,
                 accumulator.LossSum / Math.Max(accumulator.Batches, 1),
                 1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
@@ -165,13 +160,15 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (config.MaxSteps > 0 && step >= config.MaxSteps) stoppedEarly = true;
         }
 
-        EvaluationResult? test = null;
-        if (!stoppedEarly && data.Test.Count > 0)
+        EvaluationResult? testResult = null;
+        if (!stoppedEarly && test is { Count: > 0 })
         {
-            test = evaluator.Run(data.Test, normalization);
-            observer.Message($"test: top-1 error {test.Metrics.Top1Error:P2} (accuracy {1 - test.Metrics.Top1Error:P2}), top-5 error {test.Metrics.Top5Error:P2} on {data.Test.Count} images (final weights)");
+            testResult = evaluator.Run(test);
+            observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {testResult.Metrics.Top5Error:P2} on {test.Count} images (final weights)");
         }
-        return new TrainResult(history, test, runDirectory, stoppedEarly);
+        return new TrainResult(history, testResult, runDirectory, stoppedEarly);
+
+        ulong BatchSeed(int e, int b) => Rng.Mix(config.Seed, AugmentStream, ((ulong)e << 32) | (uint)b);
     }
 
     private static void WeightsInto(Network network, LoadedCheckpoint checkpoint)

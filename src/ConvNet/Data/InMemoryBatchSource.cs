@@ -1,0 +1,24 @@
+// An IBatchSource over an ImageDataset held in memory: per-channel normalisation, optional crop/mirror augmentation.
+using ConvNet.Random;
+using ConvNet.Tensors;
+
+namespace ConvNet.Data;
+
+public sealed class InMemoryBatchSource(ImageDataset data, Normalization normalization, AugmentOptions augmentation) : IBatchSource
+{
+    private readonly Rng _rng = new(0);
+
+    public ImageDataset Data { get; } = data;
+    public Normalization Normalization { get; } = normalization;
+    public string Name => Data.Name;
+    public int Count => Data.Count;
+    public int[] SampleShape => [Data.Channels, Data.Height, Data.Width];
+    public IReadOnlyList<string> ClassNames => Data.ClassNames;
+    public int Label(int index) => Data.Label(index);
+
+    public void Fill(ReadOnlySpan<int> indices, Tensor x, Span<int> labels, bool augment, ulong seed)
+    {
+        _rng.Reseed(seed);
+        BatchBuilder.Fill(Data, indices, x, labels, Normalization, augment ? augmentation : AugmentOptions.None, _rng);
+    }
+}
