@@ -36,13 +36,14 @@ public static class LocalResponseNorm
         }
     }
 
-    /// <param name="work">[C, P] scratch</param><param name="dx">[C, P], overwritten</param>
+    /// <param name="work">[C + 1, P] scratch</param><param name="dx">[C, P], overwritten</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> scale, ReadOnlySpan<float> dy,
         Span<float> dx, Span<float> work, int channels, int plane, in LrnSettings s)
     {
         int total = channels * plane;
-        // work = dy * y / scale
-        for (int i = 0; i < total; i++) work[i] = dy[i] * y[i] / scale[i];
+        var ratio = work[..total];          // dy * y / scale, per element
+        var windowSum = work.Slice(total, plane);
+        MultiplyDivide(dy[..total], y[..total], scale[..total], ratio);
         float factor = -2f * s.Alpha * s.Beta / s.Size;
         for (int c = 0; c < channels; c++)
         {
@@ -50,13 +51,33 @@ public static class LocalResponseNorm
             MultiplyByPowerNegBeta(dy.Slice(c * plane, plane), scale.Slice(c * plane, plane), d, s.Beta);
             // j's window [j - Before, j + After] holds c when j is in [c - After, c + Before].
             int lo = Math.Max(0, c - s.After), hi = Math.Min(channels - 1, c + s.Before);
-            var xc = x.Slice(c * plane, plane);
-            for (int j = lo; j <= hi; j++)
-            {
-                var wj = work.Slice(j * plane, plane);
-                for (int p = 0; p < plane; p++) d[p] += factor * xc[p] * wj[p];
-            }
+            ratio.Slice(lo * plane, plane).CopyTo(windowSum);
+            for (int j = lo + 1; j <= hi; j++) Elementwise.AddInPlace(windowSum, ratio.Slice(j * plane, plane));
+            MultiplyAdd(x.Slice(c * plane, plane), windowSum, factor, d);
         }
+    }
+
+    /// <summary>r = a * b / c</summary>
+    private static void MultiplyDivide(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> r)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= a.Length - 16; i += 16)
+                (Vector512.Create(a.Slice(i, 16)) * Vector512.Create(b.Slice(i, 16)) / Vector512.Create(c.Slice(i, 16))).CopyTo(r.Slice(i, 16));
+        for (; i < a.Length; i++) r[i] = a[i] * b[i] / c[i];
+    }
+
+    /// <summary>d += factor * a * b</summary>
+    private static void MultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float factor, Span<float> d)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var f = Vector512.Create(factor);
+            for (; i <= a.Length - 16; i += 16)
+                Vector512.FusedMultiplyAdd(f * Vector512.Create(a.Slice(i, 16)), Vector512.Create(b.Slice(i, 16)), Vector512.Create(d.Slice(i, 16))).CopyTo(d.Slice(i, 16));
+        }
+        for (; i < a.Length; i++) d[i] += factor * a[i] * b[i];
     }
 
     private static void AddSquares(ReadOnlySpan<float> x, Span<float> acc)

@@ -35,8 +35,8 @@ public sealed class LocalResponseNorm2d : Layer
         _scale = new Tensor(InputShape);
         int sample = _scale.Length / InputShape[0];
         _work = new float[pool.Workers][];
-        for (int w = 0; w < pool.Workers; w++) _work[w] = new float[sample];
         int channels = InputShape[1], plane = InputShape[2] * InputShape[3];
+        for (int w = 0; w < pool.Workers; w++) _work[w] = new float[sample + plane];
         _forward = new DelegateJob((n, _) =>
             LocalResponseNorm.Forward(_x!.Sample(n), Output.Sample(n), _scale.Sample(n), channels, plane, Settings));
         _backward = new DelegateJob((n, worker) =>
