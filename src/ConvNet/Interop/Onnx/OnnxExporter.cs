@@ -1,7 +1,8 @@
 // Network -> ONNX (opset 13): weights as initializers named like our parameters, input "input" [N, C, H, W] with a
 // symbolic batch N, output "logits" [N, classes]. The graph is the evaluation-mode network: dropout is left out.
 // Ceil-mode rounding (which ONNX Conv lacks) is written as extra padding at the end of each axis, which gives the
-// same windows; adaptive average pooling is written as AveragePool/GlobalAveragePool when the input divides evenly.
+// same windows; adaptive average pooling is written as AveragePool/GlobalAveragePool when the input divides evenly
+// (the torchvision net's 6x6 pooling of a 6x6 map becomes a 1x1 AveragePool, the identity).
 using ConvNet.Interop.Onnx.Proto;
 using ConvNet.Layers;
 using ConvNet.Models;
@@ -38,25 +39,20 @@ public static class OnnxExporter
         graph.Input.Add(OnnxBuild.FloatValue(InputName, ["N", .. spec.InputShape.Cast<object>()]));
         graph.Output.Add(OnnxBuild.FloatValue(OutputName, "N", network.Classes));
 
-        int[] shape = [1, .. spec.InputShape];
         string current = InputName;
         var layers = network.Layers;
         // The last layer that writes a node names its output "logits".
         int lastWriting = -1;
         for (int i = 0; i < layers.Count; i++)
-        {
-            int[] next = layers[i].OutputShapeFor(shape);
-            if (!IsSkipped(layers[i], shape, next)) lastWriting = i;
-            shape = next;
-        }
+            if (!IsSkipped(layers[i])) lastWriting = i;
         if (lastWriting < 0) throw new ArgumentException($"model {network.Name}: nothing to export");
 
-        shape = [1, .. spec.InputShape];
+        int[] shape = [1, .. spec.InputShape];
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
             int[] outShape = layer.OutputShapeFor(shape);
-            if (!IsSkipped(layer, shape, outShape))
+            if (!IsSkipped(layer))
             {
                 string output = i == lastWriting ? OutputName : layer.Name;
                 graph.Node.Add(NodeFor(layer, shape, current, output, graph));
@@ -70,13 +66,9 @@ public static class OnnxExporter
         return model;
     }
 
-    /// <summary>Layers that are the identity in evaluation: dropout, and adaptive pooling to the size it already has.</summary>
-    private static bool IsSkipped(Layer layer, int[] inShape, int[] outShape) => layer switch
-    {
-        Dropout => true,
-        AdaptiveAvgPool2d => ShapeMath.Equal(inShape, outShape),
-        _ => false,
-    };
+    /// <summary>Dropout is the identity in evaluation. (Adaptive pooling to the size it has stays, as a 1x1 AveragePool,
+    /// so that an import gives back the same layers.)</summary>
+    private static bool IsSkipped(Layer layer) => layer is Dropout;
 
     private static NodeProto NodeFor(Layer layer, int[] inShape, string input, string output, GraphProto graph)
     {
