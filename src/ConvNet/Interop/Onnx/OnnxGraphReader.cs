@@ -213,14 +213,13 @@ internal sealed class OnnxGraphReader
         long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
         string autoPad = a.String("auto_pad", "NOTSET");
         a.Ignore("count_include_pad"); // no padding is allowed, so it cannot matter
-        long ceilMode = _opset >= 10 ? a.Int("ceil_mode", 0) : 0; // with windows that tile the input exactly, rounding cannot matter
+        if (_opset >= 10) a.Ignore("ceil_mode"); // windows that tile the input exactly round the same either way
         if (kernel.Length != 2 || strides.Length != 2 || kernel[0] != strides[0] || kernel[1] != strides[1])
             throw a.Unsupported("strides", OnnxAttributes.Format(strides), $"AveragePool imports only when strides equal kernel_shape {OnnxAttributes.Format(kernel)}");
         if (pads.Any(p => p != 0) || autoPad is not ("NOTSET" or "VALID"))
             throw a.Unsupported("pads", OnnxAttributes.Format(pads) + $" (auto_pad {autoPad})", "AveragePool imports only without padding");
         if (kernel[0] < 1 || kernel[1] < 1 || _shape[1] % kernel[0] != 0 || _shape[2] % kernel[1] != 0)
             throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernel), $"the {_shape[1]}x{_shape[2]} input must divide into whole windows");
-        _ = ceilMode;
         // Windows that tile the input exactly are adaptive average pooling to H/kh x W/kw.
         int oh = _shape[1] / (int)kernel[0], ow = _shape[2] / (int)kernel[1];
         Add(new AdaptiveAvgPoolSpec(Name(node, "avgpool"), oh, ow));
