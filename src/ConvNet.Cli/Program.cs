@@ -9,4 +9,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ForwardCommand.Create());
 return CliErrors.Invoke(root, args);

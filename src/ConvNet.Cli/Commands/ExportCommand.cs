@@ -1,0 +1,30 @@
+// `convnet export --weights FILE [--model NAME] --format onnx --out model.onnx`: writes a network as ONNX (opset 13).
+using System.CommandLine;
+using ConvNet.Interop;
+using ConvNet.Interop.Onnx;
+using ConvNet.Models;
+
+namespace ConvNet.Cli.Commands;
+
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var weights = new Option<string>("--weights") { Description = "A .safetensors file (with --model, or with its .json sidecar) or a .onnx model", Required = true };
+        var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
+        var format = new Option<string>("--format") { Description = "Output format: onnx", DefaultValueFactory = _ => "onnx" };
+        format.AcceptOnlyFromAmong("onnx");
+        var output = new Option<string>("--out") { Description = "Output file (model.onnx)", Required = true };
+        var command = new Command("export", "Export a network with its weights to ONNX") { weights, model, format, output };
+        command.SetAction(parse =>
+        {
+            var network = ModelFiles.Open(parse.GetValue(weights)!, parse.GetValue(model));
+            string target = parse.GetValue(output)!;
+            OnnxExporter.Export(network, target);
+            Console.WriteLine($"wrote {target}: model {network.Name}, ONNX opset {OnnxExporter.Opset}, input '{OnnxExporter.InputName}' " +
+                $"[N, {string.Join(", ", network.Spec.InputShape)}], output '{OnnxExporter.OutputName}' [N, {network.Classes}]");
+            return 0;
+        });
+        return command;
+    }
+}

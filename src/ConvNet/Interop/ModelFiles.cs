@@ -1,0 +1,39 @@
+// Opens a weights file as a ready network: an .onnx model (imported), or a .safetensors file with either a registered
+// model name (the classes and input channels are read from the weights' shapes) or an ImportedModel sidecar.
+using ConvNet.Interop.Onnx;
+using ConvNet.Models;
+
+namespace ConvNet.Interop;
+
+public static class ModelFiles
+{
+    public static Network Open(string path, string? modelName)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension == ".onnx")
+        {
+            if (modelName is not null) throw new ArgumentException($"{path}: an ONNX file describes its own model; leave out --model");
+            return OnnxImporter.Load(path);
+        }
+        if (extension != ".safetensors") throw new ArgumentException($"{path}: expected a .onnx or .safetensors file");
+        var tensors = SafeTensorsFile.Read(path).Tensors;
+        var spec = modelName is null ? ImportedModel.ReadSpec(path) : RegisteredSpecFor(modelName, tensors);
+        var network = NetworkBuilder.Build(spec);
+        WeightLoader.Load(network, tensors, path);
+        return network;
+    }
+
+    /// <summary>The registered model <paramref name="name"/> with the class count (last layer's bias) and input channels
+    /// (first convolution's weight) that the tensors have, so their shapes decide rather than defaults.</summary>
+    public static ModelSpec RegisteredSpecFor(string name, IReadOnlyList<NamedTensor> tensors)
+    {
+        var defaults = ModelRegistry.Spec(name);
+        int? classes = null, channels = null;
+        if (defaults.Layers.OfType<LinearSpec>().LastOrDefault() is { } last
+            && tensors.FirstOrDefault(t => t.Name == $"{last.Name}.bias") is { Shape: [int c] }) classes = c;
+        if (defaults.Layers.OfType<ConvSpec>().FirstOrDefault() is { } first
+            && tensors.FirstOrDefault(t => t.Name == $"{first.Name}.weight") is { Shape: [_, int ch, _, _] } && ch is 1 or 3) channels = ch;
+        return ModelRegistry.Spec(name, new ModelOptions(classes, InputChannels: channels ?? defaults.InputShape[0]));
+    }
+}

@@ -1,0 +1,452 @@
+// Walks an ONNX graph node by node, keeping the one value that flows down the chain and its per-sample shape,
+// and turns each node into a LayerSpec plus the weights it needs (see OnnxImporter for what is supported).
+using ConvNet.Interop.Onnx.Proto;
+using ConvNet.Models;
+using ConvNet.Tensors;
+
+namespace ConvNet.Interop.Onnx;
+
+internal sealed class OnnxGraphReader
+{
+    private readonly string _source;
+    private readonly ModelProto _model;
+    private readonly Dictionary<string, TensorProto> _constants = new(StringComparer.Ordinal);
+    private readonly List<LayerSpec> _layers = [];
+    private readonly List<NamedTensor> _weights = [];
+    private readonly List<string> _notes = [];
+    private readonly HashSet<string> _layerNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
+    private long _opset;
+    private long? _fixedBatch;
+    /// <summary>The shape of one sample of the current value: [C, H, W] or [F].</summary>
+    private int[] _shape = [];
+    private string _current = "";
+
+    public OnnxGraphReader(string source, ModelProto model) => (_source, _model) = (source, model);
+
+    public OnnxImportResult Read()
+    {
+        var graph = _model.Graph ?? throw Error("the model has no graph");
+        _opset = OnnxImporter.DefaultOpset(_model, _source);
+        foreach (var t in graph.Initializer) _constants[t.Name] = t;
+        var nodes = new List<NodeProto>();
+        foreach (var node in graph.Node)
+        {
+            if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx") ReadConstant(node);
+            else nodes.Add(node);
+            foreach (var input in node.Input) _consumed.Add(input);
+        }
+        foreach (var output in graph.Output) _consumed.Add(output.Name);
+        if (nodes.Count == 0) throw Error("the graph has no operators");
+        var (inputName, inputShape) = ReadInput(graph);
+        _current = inputName;
+        _shape = inputShape;
+
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            string where = Where(node, i);
+            if (node.Domain is not ("" or "ai.onnx")) throw new InvalidDataException($"{where}: operator domain '{node.Domain}' is not supported");
+            if (node.Input.Count == 0 || node.Input[0] != _current)
+                throw new InvalidDataException($"{where}: reads '{(node.Input.Count > 0 ? node.Input[0] : "")}' but the chain's value is " +
+                    $"'{_current}': only single-chain graphs (each node feeding the next) are supported");
+            if (node.Output.Count == 0 || node.Output[0] == "") throw new InvalidDataException($"{where}: has no output");
+            for (int o = 1; o < node.Output.Count; o++)
+                if (node.Output[o] != "" && _consumed.Contains(node.Output[o]))
+                    throw new InvalidDataException($"{where}: output {o} ('{node.Output[o]}') is used by the graph, which is not supported");
+            var attributes = new OnnxAttributes(node, where);
+            bool consumedNext = Convert(node, attributes, where, i + 1 < nodes.Count ? nodes[i + 1] : null, isLast: i == nodes.Count - 1);
+            attributes.RejectUnread();
+            _current = node.Output[0];
+            if (consumedNext)
+            {
+                i++;
+                _current = nodes[i].Output[0];
+            }
+        }
+
+        if (graph.Output.Count != 1 || graph.Output[0].Name != _current)
+            throw Error($"the graph's output must be the chain's last value '{_current}' (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))})");
+        if (_shape.Length != 1) throw Error($"the graph ends with per-sample shape {ShapeMath.Format(_shape)}; a classifier ends with [classes]");
+
+        var spec = new ModelSpec(string.IsNullOrEmpty(graph.Name) ? "onnx" : $"onnx:{graph.Name}", inputShape, _shape[0], _layers);
+        try
+        {
+            NetworkBuilder.Build(spec);
+        }
+        catch (ArgumentException e)
+        {
+            throw Error($"the graph does not form a valid network: {e.Message}");
+        }
+        if (ModelSpecMatcher.FindRegistered(spec) is { } registered)
+        {
+            _notes.Add($"the graph is the registered model '{registered.Name}'");
+            spec = registered;
+        }
+        return new OnnxImportResult(spec, _weights, _notes, _source);
+    }
+
+    private (string Name, int[] Shape) ReadInput(GraphProto graph)
+    {
+        var inputs = graph.Input.Where(v => !_constants.ContainsKey(v.Name)).ToList();
+        if (inputs.Count != 1)
+            throw Error($"the graph must have exactly one data input, it has {inputs.Count} ({string.Join(", ", inputs.Select(v => v.Name))})");
+        var input = inputs[0];
+        var tensorType = input.Type?.TensorType ?? throw Error($"input '{input.Name}' is not a tensor");
+        if (tensorType.ElemType != (int)TensorProto.Types.DataType.Float)
+            throw Error($"input '{input.Name}' has element type {(TensorProto.Types.DataType)tensorType.ElemType}, expected FLOAT");
+        var dims = tensorType.Shape?.Dim ?? throw Error($"input '{input.Name}' declares no shape; [N, C, H, W] is needed");
+        if (dims.Count != 4) throw Error($"input '{input.Name}' has rank {dims.Count}, expected 4 ([N, C, H, W])");
+        var shape = new int[3];
+        for (int i = 1; i < 4; i++)
+        {
+            if (dims[i].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[i].DimValue is < 1 or > 1 << 20)
+                throw Error($"input '{input.Name}' dimension {i} must be a fixed positive size, got '{(dims[i].HasDimParam ? dims[i].DimParam : dims[i].DimValue)}'");
+            shape[i - 1] = (int)dims[i].DimValue;
+        }
+        if (dims[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue) _fixedBatch = dims[0].DimValue;
+        return (input.Name, shape);
+    }
+
+    private void ReadConstant(NodeProto node)
+    {
+        string where = Where(node, -1);
+        var attributes = new OnnxAttributes(node, where);
+        var value = attributes.Tensor("value") ?? throw attributes.Error("only Constant nodes with a 'value' tensor are supported");
+        attributes.RejectUnread();
+        if (node.Output.Count != 1) throw attributes.Error("a Constant must have one output");
+        _constants[node.Output[0]] = value;
+    }
+
+    /// <returns>true when the node after this one was folded into it (MatMul + Add)</returns>
+    private bool Convert(NodeProto node, OnnxAttributes a, string where, NodeProto? next, bool isLast)
+    {
+        switch (node.OpType)
+        {
+            case "Conv": Conv(node, a, where); return false;
+            case "Relu": OnlyDataInput(node, where); Add(new ReluSpec(Name(node, "relu"))); return false;
+            case "LRN": Lrn(node, a, where); return false;
+            case "MaxPool": MaxPool(node, a, where); return false;
+            case "AveragePool": AveragePool(node, a, where); return false;
+            case "GlobalAveragePool":
+                OnlyDataInput(node, where);
+                RequireImage(where);
+                Add(new AdaptiveAvgPoolSpec(Name(node, "avgpool"), 1, 1));
+                _shape = [_shape[0], 1, 1];
+                return false;
+            case "Flatten": FlattenNode(node, a, where); return false;
+            case "Reshape": Reshape(node, a, where); return false;
+            case "Gemm": Gemm(node, a, where); return false;
+            case "MatMul": return MatMul(node, where, next);
+            case "Dropout": Dropout(node, a, where); return false;
+            case "Identity": OnlyDataInput(node, where); return false;
+            case "Softmax":
+                OnlyDataInput(node, where);
+                if (!isLast) throw new InvalidDataException($"{where}: Softmax is only supported as the last operator");
+                long axis = a.Int("axis", _opset >= 13 ? -1 : 1);
+                if (_shape.Length != 1 || axis is not (1 or -1))
+                    throw a.Unsupported("axis", axis.ToString(System.Globalization.CultureInfo.InvariantCulture), "only the class axis of [N, classes]");
+                _notes.Add("the final Softmax was dropped: the network returns logits (softmax them for probabilities)");
+                return false;
+            default:
+                throw new InvalidDataException($"{where}: operator {node.OpType} is not supported (supported: Conv, Relu, LRN, MaxPool, " +
+                    "AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul+Add, Dropout, Identity, a final Softmax)");
+        }
+    }
+
+    private void Conv(NodeProto node, OnnxAttributes a, string where)
+    {
+        RequireImage(where);
+        RequireInputs(node, where, 2, 3);
+        var weight = Constant(node, 1, where);
+        int[] wDims = OnnxTensorReader.Dims(weight, where);
+        if (wDims.Length != 4) throw new InvalidDataException($"{where}: weight has shape {ShapeMath.Format(wDims)}, expected [O, C/group, KH, KW]");
+        int outChannels = wDims[0], kernel = wDims[2];
+        long group = a.Int("group", 1);
+        long[] kernelShape = a.Ints("kernel_shape") ?? [wDims[2], wDims[3]];
+        if (kernelShape.Length != 2 || kernelShape[0] != wDims[2] || kernelShape[1] != wDims[3])
+            throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernelShape), $"it must match the weight's {wDims[2]}x{wDims[3]}");
+        if (wDims[2] != wDims[3]) throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernelShape), "only square kernels");
+        if (group < 1 || group > _shape[0] || _shape[0] % group != 0 || _shape[0] / group != wDims[1] || outChannels % group != 0)
+            throw new InvalidDataException($"{where}: input has {_shape[0]} channels but weight {ShapeMath.Format(wDims)} with group {group} " +
+                $"expects {(long)wDims[1] * group}");
+        var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: false);
+        var bias = node.Input.Count > 2 && node.Input[2] != "" ? ReadFloats(node, 2, where, [outChannels]) : new float[outChannels];
+        string name = Name(node, "conv", weight.Name);
+        Add(new ConvSpec(name, outChannels, kernel, stride, padding, (int)group, ceil));
+        _weights.Add(new NamedTensor($"{name}.weight", wDims, OnnxTensorReader.Floats(weight, where)));
+        _weights.Add(new NamedTensor($"{name}.bias", [outChannels], bias));
+        _shape = [outChannels, ShapeMath.WindowOutput(_shape[1], kernel, stride, padding, ceil), ShapeMath.WindowOutput(_shape[2], kernel, stride, padding, ceil)];
+    }
+
+    private void Lrn(NodeProto node, OnnxAttributes a, string where)
+    {
+        OnlyDataInput(node, where);
+        RequireImage(where);
+        if (!a.Has("size")) throw a.Error("attribute 'size' is required");
+        long size = a.Int("size", 0);
+        if (size is < 1 or > 1024) throw a.Unsupported("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture), "1 to 1024");
+        Add(new LrnSpec(Name(node, "norm"), (int)size, a.Float("alpha", 1e-4f), a.Float("beta", 0.75f), a.Float("bias", 1f)));
+    }
+
+    private void MaxPool(NodeProto node, OnnxAttributes a, string where)
+    {
+        OnlyDataInput(node, where);
+        RequireImage(where);
+        long[] kernelShape = a.Ints("kernel_shape") ?? throw a.Error("attribute 'kernel_shape' is required");
+        if (kernelShape.Length != 2 || kernelShape[0] != kernelShape[1] || kernelShape[0] is < 1 or > 1024)
+            throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernelShape), "only square 2-D windows");
+        a.Ignore("storage_order"); // only affects the indices output, which must be unused
+        int kernel = (int)kernelShape[0];
+        var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: _opset >= 10);
+        Add(new MaxPoolSpec(Name(node, "pool"), kernel, stride, padding, ceil));
+        _shape = [_shape[0], ShapeMath.WindowOutput(_shape[1], kernel, stride, padding, ceil), ShapeMath.WindowOutput(_shape[2], kernel, stride, padding, ceil)];
+    }
+
+    private void AveragePool(NodeProto node, OnnxAttributes a, string where)
+    {
+        OnlyDataInput(node, where);
+        RequireImage(where);
+        long[] kernel = a.Ints("kernel_shape") ?? throw a.Error("attribute 'kernel_shape' is required");
+        long[] strides = a.Ints("strides") ?? [1, 1];
+        long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
+        string autoPad = a.String("auto_pad", "NOTSET");
+        a.Ignore("count_include_pad"); // no padding is allowed, so it cannot matter
+        if (_opset >= 10) a.Ignore("ceil_mode"); // windows that tile the input exactly round the same either way
+        if (kernel.Length != 2 || strides.Length != 2 || kernel[0] != strides[0] || kernel[1] != strides[1])
+            throw a.Unsupported("strides", OnnxAttributes.Format(strides), $"AveragePool imports only when strides equal kernel_shape {OnnxAttributes.Format(kernel)}");
+        if (pads.Any(p => p != 0) || autoPad is not ("NOTSET" or "VALID"))
+            throw a.Unsupported("pads", OnnxAttributes.Format(pads) + $" (auto_pad {autoPad})", "AveragePool imports only without padding");
+        if (kernel[0] < 1 || kernel[1] < 1 || _shape[1] % kernel[0] != 0 || _shape[2] % kernel[1] != 0)
+            throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernel), $"the {_shape[1]}x{_shape[2]} input must divide into whole windows");
+        // Windows that tile the input exactly are adaptive average pooling to H/kh x W/kw.
+        int oh = _shape[1] / (int)kernel[0], ow = _shape[2] / (int)kernel[1];
+        Add(new AdaptiveAvgPoolSpec(Name(node, "avgpool"), oh, ow));
+        _shape = [_shape[0], oh, ow];
+    }
+
+    /// <summary>strides, pads, auto_pad, dilations (and ceil_mode) of a square 2-D window, as our stride/padding/ceil.</summary>
+    private (int Stride, int Padding, bool Ceil) Window(OnnxAttributes a, string where, int kernel, bool allowCeilModeAttribute)
+    {
+        long[] strides = a.Ints("strides") ?? [1, 1];
+        long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
+        long[] dilations = a.Ints("dilations") ?? [1, 1];
+        string autoPad = a.String("auto_pad", "NOTSET");
+        long ceilMode = allowCeilModeAttribute ? a.Int("ceil_mode", 0) : 0;
+        if (strides.Length != 2 || strides[0] != strides[1] || strides[0] is < 1 or > 1024)
+            throw a.Unsupported("strides", OnnxAttributes.Format(strides), "only equal strides along both axes");
+        if (dilations.Length != 2 || dilations.Any(d => d != 1)) throw a.Unsupported("dilations", OnnxAttributes.Format(dilations), "only 1");
+        if (autoPad is not ("NOTSET" or "VALID")) throw a.Unsupported("auto_pad", autoPad, "only NOTSET or VALID; give explicit pads");
+        if (autoPad == "VALID") pads = [0, 0, 0, 0];
+        if (pads.Length != 4 || pads.Any(p => p is < 0 or > 1024)) throw a.Unsupported("pads", OnnxAttributes.Format(pads), "four non-negative values");
+        if (ceilMode is not (0 or 1)) throw a.Unsupported("ceil_mode", ceilMode.ToString(System.Globalization.CultureInfo.InvariantCulture), "0 or 1");
+        int stride = (int)strides[0];
+        long top = pads[0], left = pads[1], bottom = pads[2], right = pads[3];
+        if (top != left) throw a.Unsupported("pads", OnnxAttributes.Format(pads), "the same leading padding on both axes");
+        int padding = (int)top;
+        if (ceilMode == 1)
+        {
+            if (bottom != top || right != left) throw a.Unsupported("pads", OnnxAttributes.Format(pads), "with ceil_mode 1, only symmetric padding");
+            return (stride, padding, true);
+        }
+        if (bottom == top && right == left) return (stride, padding, false);
+        // Extra padding at the end only: the same windows as ceil rounding when both give the same output size.
+        int h = _shape[1], w = _shape[2];
+        bool sameAsCeil = bottom >= top && right >= left
+            && (h + top + bottom - kernel) / stride + 1 == ShapeMath.WindowOutput(h, kernel, stride, padding, ceil: true)
+            && (w + left + right - kernel) / stride + 1 == ShapeMath.WindowOutput(w, kernel, stride, padding, ceil: true);
+        if (!sameAsCeil)
+            throw a.Unsupported("pads", OnnxAttributes.Format(pads), $"asymmetric padding only where it equals ceil rounding on this {h}x{w} input");
+        _notes.Add($"{where}: end padding {OnnxAttributes.Format(pads)} imported as ceil rounding (the same windows)");
+        return (stride, padding, true);
+    }
+
+    private void FlattenNode(NodeProto node, OnnxAttributes a, string where)
+    {
+        OnlyDataInput(node, where);
+        long axis = a.Int("axis", 1);
+        int rank = _shape.Length + 1;
+        if (axis != 1 && axis != 1 - rank) throw a.Unsupported("axis", axis.ToString(System.Globalization.CultureInfo.InvariantCulture), "only 1 (keep the batch)");
+        FlattenToFeatures(node);
+    }
+
+    private void Reshape(NodeProto node, OnnxAttributes a, string where)
+    {
+        RequireInputs(node, where, 2, 2);
+        long[] target = OnnxTensorReader.Integers(Constant(node, 1, where), where);
+        long allowZero = _opset >= 14 ? a.Int("allowzero", 0) : 0;
+        int features = ShapeMath.Product(_shape, where);
+        bool keepsBatch = target.Length == 2 && (target[0] is 0 or -1 || (_fixedBatch is { } b && target[0] == b))
+            && (target[1] == features || (target[1] == -1 && target[0] != -1));
+        if (allowZero != 0 && target.Contains(0)) keepsBatch = false;
+        if (!keepsBatch)
+            throw new InvalidDataException($"{where}: Reshape to {OnnxAttributes.Format(target)} is not supported: only a flatten to [N, {features}] " +
+                "([0, -1], [-1, F] or the fixed batch size) is");
+        if (target[0] > 0) _notes.Add($"{where}: Reshape to {OnnxAttributes.Format(target)} imported as a flatten that keeps any batch size");
+        FlattenToFeatures(node);
+    }
+
+    private void FlattenToFeatures(NodeProto node)
+    {
+        if (_shape.Length == 1) return; // already [N, F]
+        Add(new FlattenSpec(Name(node, "flatten")));
+        _shape = [ShapeMath.Product(_shape, "flatten")];
+    }
+
+    private void Gemm(NodeProto node, OnnxAttributes a, string where)
+    {
+        RequireFeatures(where);
+        RequireInputs(node, where, 2, 3);
+        float alpha = a.Float("alpha", 1f), beta = a.Float("beta", 1f);
+        if (a.Int("transA", 0) != 0) throw a.Unsupported("transA", "1", "only 0: the data input is [N, features]");
+        long transB = a.Int("transB", 0);
+        var weightProto = Constant(node, 1, where);
+        int[] dims = OnnxTensorReader.Dims(weightProto, where);
+        if (dims.Length != 2) throw new InvalidDataException($"{where}: B has shape {ShapeMath.Format(dims)}, expected a matrix");
+        var b = OnnxTensorReader.Floats(weightProto, where);
+        // Our Linear keeps W as [out, in] (PyTorch's layout, Gemm's transB = 1).
+        var (weight, outFeatures, inFeatures) = transB != 0 ? (b, dims[0], dims[1]) : (Transpose(b, dims[0], dims[1]), dims[1], dims[0]);
+        if (inFeatures != _shape[0])
+            throw new InvalidDataException($"{where}: input has {_shape[0]} features but B {ShapeMath.Format(dims)} (transB {transB}) expects {inFeatures}");
+        if (alpha != 1f) for (int i = 0; i < weight.Length; i++) weight[i] *= alpha;
+        var bias = node.Input.Count > 2 && node.Input[2] != "" ? BiasVector(node, 2, where, outFeatures) : new float[outFeatures];
+        if (beta != 1f) for (int i = 0; i < bias.Length; i++) bias[i] *= beta;
+        AddLinear(node, weightProto.Name, weight, bias, outFeatures, inFeatures);
+    }
+
+    private bool MatMul(NodeProto node, string where, NodeProto? next)
+    {
+        RequireFeatures(where);
+        RequireInputs(node, where, 2, 2);
+        var weightProto = Constant(node, 1, where);
+        int[] dims = OnnxTensorReader.Dims(weightProto, where);
+        if (dims.Length != 2 || dims[0] != _shape[0])
+            throw new InvalidDataException($"{where}: B has shape {ShapeMath.Format(dims)}, expected [{_shape[0]}, out]");
+        int inFeatures = dims[0], outFeatures = dims[1];
+        var weight = Transpose(OnnxTensorReader.Floats(weightProto, where), inFeatures, outFeatures);
+        var bias = new float[outFeatures];
+        bool foldAdd = false;
+        if (next is { OpType: "Add", Input.Count: 2 } && next.Domain is "" or "ai.onnx" && next.Input.Contains(node.Output[0]))
+        {
+            string nextWhere = $"{_source}: node '{next.Name}' (Add)";
+            int biasInput = next.Input[0] == node.Output[0] ? 1 : 0;
+            if (!_constants.ContainsKey(next.Input[biasInput]))
+                throw new InvalidDataException($"{nextWhere}: Add is only supported as a constant bias after MatMul");
+            new OnnxAttributes(next, nextWhere).RejectUnread();
+            bias = BiasVector(next, biasInput, nextWhere, outFeatures);
+            foldAdd = true;
+        }
+        else _notes.Add($"{where}: MatMul without a following bias Add imported with a zero bias");
+        AddLinear(node, weightProto.Name, weight, bias, outFeatures, inFeatures);
+        return foldAdd;
+    }
+
+    private void AddLinear(NodeProto node, string weightName, float[] weight, float[] bias, int outFeatures, int inFeatures)
+    {
+        string name = Name(node, "fc", weightName);
+        Add(new LinearSpec(name, outFeatures));
+        _weights.Add(new NamedTensor($"{name}.weight", [outFeatures, inFeatures], weight));
+        _weights.Add(new NamedTensor($"{name}.bias", [outFeatures], bias));
+        _shape = [outFeatures];
+    }
+
+    private void Dropout(NodeProto node, OnnxAttributes a, string where)
+    {
+        float ratio = 0.5f;
+        if (_opset < 12)
+        {
+            RequireInputs(node, where, 1, 1);
+            ratio = a.Float("ratio", 0.5f);
+        }
+        else
+        {
+            a.Ignore("seed");
+            RequireInputs(node, where, 1, 3);
+            if (node.Input.Count > 1 && node.Input[1] != "")
+            {
+                var r = OnnxTensorReader.Floats(Constant(node, 1, where), where);
+                if (r.Length != 1) throw new InvalidDataException($"{where}: ratio must be a scalar");
+                ratio = r[0];
+            }
+            if (node.Input.Count > 2 && node.Input[2] != "")
+                _notes.Add($"{where}: training_mode input ignored: dropout is the identity when evaluating and active when training");
+        }
+        if (ratio is < 0f or >= 1f) throw a.Unsupported("ratio", ratio.ToString(System.Globalization.CultureInfo.InvariantCulture), "0 <= ratio < 1");
+        Add(new DropoutSpec(Name(node, "drop"), ratio));
+    }
+
+    private float[] BiasVector(NodeProto node, int index, string where, int features)
+    {
+        var t = Constant(node, index, where);
+        int[] dims = OnnxTensorReader.Dims(t, where);
+        var values = OnnxTensorReader.Floats(t, where);
+        if (values.Length == features && (dims.Length == 1 || (dims.Length == 2 && dims[0] == 1))) return values;
+        if (values.Length == 1) return Enumerable.Repeat(values[0], features).ToArray();
+        throw new InvalidDataException($"{where}: bias '{t.Name}' has shape {ShapeMath.Format(dims)}, expected [{features}]");
+    }
+
+    private float[] ReadFloats(NodeProto node, int index, string where, int[] expected)
+    {
+        var t = Constant(node, index, where);
+        int[] dims = OnnxTensorReader.Dims(t, where);
+        if (!ShapeMath.Equal(dims, expected))
+            throw new InvalidDataException($"{where}: '{t.Name}' has shape {ShapeMath.Format(dims)}, expected {ShapeMath.Format(expected)}");
+        return OnnxTensorReader.Floats(t, where);
+    }
+
+    private TensorProto Constant(NodeProto node, int index, string where) =>
+        _constants.TryGetValue(node.Input[index], out var t) ? t
+        : throw new InvalidDataException($"{where}: input {index} ('{node.Input[index]}') must be a constant (an initializer or a Constant node)");
+
+    private static float[] Transpose(float[] m, int rows, int cols)
+    {
+        var t = new float[m.Length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+        return t;
+    }
+
+    private static void OnlyDataInput(NodeProto node, string where) => RequireInputs(node, where, 1, 1);
+
+    private static void RequireInputs(NodeProto node, string where, int min, int max)
+    {
+        int count = node.Input.Count;
+        while (count > min && node.Input[count - 1] == "") count--;
+        if (count < min || count > max)
+            throw new InvalidDataException($"{where}: has {node.Input.Count} inputs, expected {(min == max ? $"{min}" : $"{min} to {max}")}");
+    }
+
+    private void RequireImage(string where)
+    {
+        if (_shape.Length != 3) throw new InvalidDataException($"{where}: needs an [N, C, H, W] input, the chain's value is [N, {string.Join(", ", _shape)}]");
+    }
+
+    private void RequireFeatures(string where)
+    {
+        if (_shape.Length != 1) throw new InvalidDataException($"{where}: needs an [N, F] input, the chain's value is [N, {string.Join(", ", _shape)}] (Flatten first)");
+    }
+
+    private void Add(LayerSpec layer) => _layers.Add(layer);
+
+    /// <summary>A unique layer name: a weight "x.weight" gives "x" (round-trips our and PyTorch's names), else the node's
+    /// name, else a numbered default ("conv1", "fc2", ...).</summary>
+    private string Name(NodeProto node, string kind, string? weightName = null)
+    {
+        string? name = weightName is { } w && w.EndsWith(".weight", StringComparison.Ordinal) && w.Length > 7 ? w[..^7]
+            : !string.IsNullOrEmpty(node.Name) ? node.Name : null;
+        if (name is null)
+        {
+            _counters[kind] = _counters.GetValueOrDefault(kind) + 1;
+            name = $"{kind}{_counters[kind]}";
+        }
+        string unique = name;
+        for (int n = 2; !_layerNames.Add(unique); n++) unique = $"{name}_{n}";
+        return unique;
+    }
+
+    private string Where(NodeProto node, int index) =>
+        $"{_source}: node '{(string.IsNullOrEmpty(node.Name) ? $"#{index}" : node.Name)}' ({node.OpType})";
+
+    private InvalidDataException Error(string problem) => new($"{_source}: {problem}");
+}

@@ -1,0 +1,70 @@
+// ONNX -> our ModelSpec + weights, for single-chain image classifiers (AlexNet-like): Conv, Relu, LRN, MaxPool,
+// AveragePool/GlobalAveragePool, Flatten/Reshape, Gemm or MatMul+Add, Dropout, Identity and a final Softmax, at
+// default-domain opsets 7 to 18. Anything else (operator, attribute, branching graph) is an error naming the file,
+// the node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and WeightLoader, or Load().
+using ConvNet.Interop.Onnx.Proto;
+using ConvNet.Models;
+using Google.Protobuf;
+
+namespace ConvNet.Interop.Onnx;
+
+/// <param name="Notes">what the import changed or assumed, for the user (e.g. "final Softmax dropped")</param>
+public sealed record OnnxImportResult(ModelSpec Spec, IReadOnlyList<NamedTensor> Weights, IReadOnlyList<string> Notes, string Source)
+{
+    /// <summary>Builds the network and loads the weights into it.</summary>
+    public Network CreateNetwork()
+    {
+        var network = NetworkBuilder.Build(Spec);
+        WeightLoader.Load(network, Weights, Source);
+        return network;
+    }
+}
+
+public static class OnnxImporter
+{
+    public const int MinOpset = 7;
+    public const int MaxOpset = 18;
+
+    public static Network Load(string path) => Read(path).CreateNetwork();
+
+    public static OnnxImportResult Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot read: {e.Message}", e);
+        }
+        return Read(bytes, path);
+    }
+
+    /// <param name="source">names the model in error messages (a file path)</param>
+    public static OnnxImportResult Read(byte[] bytes, string source)
+    {
+        if (bytes.Length == 0) throw new InvalidDataException($"{source}: file is empty, not an ONNX model");
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{source}: not a valid ONNX model (protobuf: {e.Message})", e);
+        }
+        return new OnnxGraphReader(source, model).Read();
+    }
+
+    internal static long DefaultOpset(ModelProto model, string source)
+    {
+        var opsets = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
+        if (opsets.Count == 0)
+            throw new InvalidDataException($"{source}: the model imports no default-domain ONNX opset (is this an ONNX model?)");
+        long opset = opsets.Max(o => o.Version);
+        if (opset is < MinOpset or > MaxOpset)
+            throw new InvalidDataException($"{source}: opset {opset} is not supported (opsets {MinOpset} to {MaxOpset} are)");
+        return opset;
+    }
+}

@@ -1,0 +1,86 @@
+// The import / export / forward commands end to end on alexnet-small, through the same error handling as `convnet`.
+using System.CommandLine;
+using ConvNet.Cli;
+using ConvNet.Cli.Commands;
+using ConvNet.Interop;
+using ConvNet.Models;
+
+namespace ConvNet.Tests.Interop;
+
+public class InteropCommandTests
+{
+    private static int Run(params string[] args)
+    {
+        var root = new RootCommand("test") { ImportCommand.Create(), ExportCommand.Create(), ForwardCommand.Create() };
+        root.Options.Add(CliErrors.VerboseOption);
+        return CliErrors.Invoke(root, args);
+    }
+
+    [Fact]
+    public void ForwardExportImportAgreeWithEachOtherAndOnnxRuntime()
+    {
+        using var dir = new TempDirectory();
+        // 3 channels and 7 classes: both must be read from the weights, not the model's defaults.
+        var network = InteropModels.Random(AlexNetSmall.Spec(classes: 7, inputChannels: 3), seed: 31);
+        string weights = dir.File("w.safetensors"), input = dir.File("x.npy");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network));
+        int[] shape = [2, 3, 32, 32];
+        var x = InteropModels.RandomInput(shape, seed: 32);
+        NpyFile.Write(input, shape, x);
+        var expected = InteropModels.Forward(network, x, batch: 2);
+
+        Assert.Equal(0, Run("forward", "--weights", weights, "--model", AlexNetSmall.Name, "--input", input, "--output", dir.File("y1.npy")));
+        var y1 = NpyFile.Read(dir.File("y1.npy"));
+        Assert.Equal([2, 7], y1.Shape);
+        Assert.Equal(expected, y1.Data);
+
+        Assert.Equal(0, Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--format", "onnx", "--out", dir.File("m.onnx")));
+        var (ort, _) = OrtOracle.Run(File.ReadAllBytes(dir.File("m.onnx")), "input", x, shape);
+        Assert.True(InteropModels.RelativeError(expected, ort) <= 1e-4);
+
+        Assert.Equal(0, Run("forward", "--weights", dir.File("m.onnx"), "--input", input, "--output", dir.File("y2.npy")));
+        Assert.Equal(expected, NpyFile.Read(dir.File("y2.npy")).Data);
+
+        Assert.Equal(0, Run("import", dir.File("m.onnx"), "--out", dir.File("imported")));
+        string importedWeights = Path.Combine(dir.File("imported"), "model.safetensors");
+        Assert.True(File.Exists(ImportedModel.SidecarPath(importedWeights)));
+        Assert.Equal(0, Run("forward", "--weights", importedWeights, "--input", input, "--output", dir.File("y3.npy")));
+        Assert.Equal(expected, NpyFile.Read(dir.File("y3.npy")).Data);
+    }
+
+    [Fact]
+    public void ImportedZooStyleGraphRunsFromItsSidecarDescription()
+    {
+        using var dir = new TempDirectory();
+        var options = new ZooStyleOptions(Widths: [8, 16, 16, 16, 8, 32], Classes: 5);
+        File.WriteAllBytes(dir.File("zoo.onnx"), ZooStyleGraph.Build(options, seed: 41));
+        int[] shape = [1, 3, 224, 224];
+        var x = InteropModels.RandomInput(shape, seed: 42);
+        NpyFile.Write(dir.File("x.npy"), shape, x);
+
+        Assert.Equal(0, Run("import", dir.File("zoo.onnx"), "--out", dir.File("zoo.safetensors")));
+        Assert.Contains("\"spec\"", File.ReadAllText(dir.File("zoo.json")));
+        Assert.Equal(0, Run("forward", "--weights", dir.File("zoo.safetensors"), "--input", dir.File("x.npy"), "--output", dir.File("y.npy")));
+
+        var (ort, _) = OrtOracle.Run(ZooStyleGraph.Build(options with { Softmax = false }, seed: 41), "data_0", x, shape);
+        Assert.True(InteropModels.RelativeError(NpyFile.Read(dir.File("y.npy")).Data, ort) <= 1e-4);
+    }
+
+    [Fact]
+    public void BadRequestsFailWithExitCodeTwo()
+    {
+        using var dir = new TempDirectory();
+        var network = InteropModels.Random(AlexNetSmall.Spec(), seed: 1);
+        string weights = dir.File("w.safetensors");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network));
+        NpyFile.Write(dir.File("wrong.npy"), [1, 3, 32, 32], new float[3 * 32 * 32]);
+
+        Assert.Equal(2, Run("import", weights, "--out", dir.File("out")));                       // no --model
+        Assert.Equal(2, Run("import", weights, "--model", AlexNetPaper.Name, "--out", dir.File("out"))); // wrong model
+        Assert.Equal(2, Run("forward", "--weights", weights, "--input", dir.File("wrong.npy"), "--output", dir.File("y.npy"))); // no sidecar
+        Assert.Equal(2, Run("forward", "--weights", weights, "--model", AlexNetSmall.Name, "--input", dir.File("wrong.npy"), "--output", dir.File("y.npy")));
+        Assert.Equal(2, Run("export", "--weights", dir.File("missing.safetensors"), "--model", AlexNetSmall.Name, "--out", dir.File("m.onnx")));
+        Assert.Equal(2, Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--format", "tflite", "--out", dir.File("m.onnx")));
+        Assert.False(File.Exists(dir.File("y.npy")));
+    }
+}
