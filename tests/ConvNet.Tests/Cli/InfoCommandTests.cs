@@ -1,0 +1,56 @@
+// `convnet info --model alexnet --json`, run in-process through the command's parser and action.
+using System.CommandLine;
+using System.Text.Json;
+using ConvNet.Cli;
+using ConvNet.Cli.Commands;
+using ConvNet.Tests.Models;
+
+namespace ConvNet.Tests.Cli;
+
+[Collection(FullSizeModels.Name)] // also serialises the Console redirection
+public sealed class InfoCommandTests
+{
+    [Fact]
+    public void Info_json_reports_the_papers_parameter_count()
+    {
+        var root = new RootCommand("test") { InfoCommand.Create() };
+        root.Options.Add(CliErrors.VerboseOption);
+        var output = new StringWriter();
+        var previous = Console.Out;
+        int exit;
+        try
+        {
+            Console.SetOut(output);
+            exit = CliErrors.Invoke(root, ["info", "--model", "alexnet", "--json"]);
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output.ToString());
+        Assert.Equal("alexnet", json.RootElement.GetProperty("model").GetString());
+        Assert.Equal(60_965_224, json.RootElement.GetProperty("parameters").GetInt64());
+        Assert.Equal(1000, json.RootElement.GetProperty("classes").GetInt32());
+    }
+
+    [Fact]
+    public void Unknown_model_is_an_error_with_exit_code_2()
+    {
+        var root = new RootCommand("test") { InfoCommand.Create() };
+        var previous = Console.Error;
+        var error = new StringWriter();
+        int exit;
+        try
+        {
+            Console.SetError(error);
+            exit = CliErrors.Invoke(root, ["info", "--model", "lenet"]);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+        Assert.Equal(2, exit);
+        Assert.Contains("unknown model 'lenet'", error.ToString());
+    }
+}
