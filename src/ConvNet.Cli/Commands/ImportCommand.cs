@@ -1,10 +1,12 @@
-// `convnet import FILE [--model NAME] --out DIR-or-FILE`: converts an ONNX model, or a safetensors state dict with
-// a registered model's parameter names (torchvision's AlexNet with --model alexnet-torchvision), into our weights
-// file plus its JSON sidecar (see ImportedModel).
+// `convnet import FILE [--model NAME] --out DIR`: converts an ONNX model, or a safetensors state dict with a registered
+// model's parameter names (torchvision's AlexNet with --model alexnet-torchvision), into a checkpoint folder that
+// eval, predict, forward and export read like a trained one (weights, class names and input preprocessing).
 using System.CommandLine;
+using ConvNet.Data;
 using ConvNet.Interop;
 using ConvNet.Interop.Onnx;
 using ConvNet.Models;
+using ConvNet.Training;
 
 namespace ConvNet.Cli.Commands;
 
@@ -14,21 +16,38 @@ public static class ImportCommand
     {
         var file = new Argument<string>("FILE") { Description = "A .onnx model, or a .safetensors state dict (needs --model)" };
         var model = new Option<string?>("--model") { Description = $"For .safetensors: the model whose parameter names it uses ({string.Join(", ", ModelRegistry.Names)})" };
-        var output = new Option<string>("--out") { Description = "Output .safetensors file, or a directory (model.safetensors inside)", Required = true };
-        var command = new Command("import", "Convert ONNX or safetensors weights into ConvNet's weights file + JSON sidecar") { file, model, output };
+        var output = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
+        var preprocess = new Option<string?>("--preprocess")
+        {
+            Description = "Input preprocessing the model was trained with: torchvision (RGB, ImageNet mean/std, resize 256 + centre crop), " +
+                          "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: torchvision for 3-channel models of 224+ pixels, else none",
+        };
+        var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: ImageNet's for 1000 classes, else numbers)" };
+        var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, classNames };
         command.SetAction(parse =>
         {
             string source = parse.GetValue(file)!;
-            string? modelName = parse.GetValue(model);
-            string target = WeightsPath(parse.GetValue(output)!);
-            var (spec, weights, notes) = Read(source, modelName);
-            // Build and load once so a file that does not fit the model fails here, not when it is used.
-            WeightLoader.Load(NetworkBuilder.Build(spec), weights, source);
-            ImportedModel.Save(target, spec, weights, source);
+            var (spec, weights, notes) = Read(source, parse.GetValue(model));
+            var network = NetworkBuilder.Build(spec);
+            WeightLoader.Load(network, weights, source);
+            var names = parse.GetValue(classNames) is { } namesFile ? ReadNames(namesFile, spec.Classes) : ClassNames.Default(spec.Classes);
+            int channels = spec.InputShape[0];
+            string preset = parse.GetValue(preprocess) ?? (channels == 3 && spec.InputShape[1] >= 224 ? "torchvision" : "none");
+            var p = ImportPreprocessing.Get(preset, channels);
+            bool registered = ModelSpecMatcher.FindRegistered(spec) is { } r && r.Name == spec.Name;
+            var info = new CheckpointInfo
+            {
+                Model = spec.Name, Classes = spec.Classes, InputShape = spec.InputShape, ClassNames = [.. names],
+                NormalizationMean = p.Mean, NormalizationStd = p.Std, ChannelOrder = p.ChannelOrder, ResizeShorterSide = p.ResizeShorterSide,
+                Spec = registered ? null : ModelSpecJson.ToJson(spec), Source = Path.GetFullPath(source),
+                WeightsFile = "", WeightsSha256 = "",
+            };
+            string folder = parse.GetValue(output)!;
+            Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
             foreach (var note in notes) Console.WriteLine($"note: {note}");
             Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +
-                $"{weights.Sum(w => (long)w.Data.Length):N0} parameters");
-            Console.WriteLine($"wrote {target} and {ImportedModel.SidecarPath(target)}");
+                $"{network.ParameterCount:N0} parameters, preprocessing {preset}");
+            Console.WriteLine($"wrote checkpoint {Path.Combine(folder, Checkpoints.Best + ".json")}");
             return 0;
         });
         return command;
@@ -52,15 +71,11 @@ public static class ImportCommand
         }
     }
 
-    private static string WeightsPath(string output)
+    private static string[] ReadNames(string path, int classes)
     {
-        if (output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-        {
-            string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
-            if (directory is not null) Directory.CreateDirectory(directory);
-            return output;
-        }
-        Directory.CreateDirectory(output);
-        return Path.Combine(output, "model.safetensors");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found");
+        var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        if (names.Length != classes) throw new InvalidDataException($"{path}: has {names.Length} class names, the model has {classes} classes");
+        return names;
     }
 }

@@ -29,7 +29,8 @@ public static class PredictCommand
             int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
             var pixels = new byte[files.Length * c * h * w];
             for (int i = 0; i < files.Length; i++)
-                ImageDecoder.LoadAsModelInput(files[i], c, h, w).CopyTo(pixels, i * c * h * w);
+                ImageDecoder.LoadAsModelInput(files[i], c, h, w, loaded.Info.ResizeShorterSide, bgr: loaded.Info.ChannelOrder == "BGR")
+                    .CopyTo(pixels, i * c * h * w);
             var names = loaded.Info.ClassNames;
             var dataset = new ImageDataset("images", c, h, w, pixels, new int[files.Length], names);
             using var pool = new WorkerPool(Environment.ProcessorCount);

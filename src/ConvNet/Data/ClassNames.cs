@@ -11,6 +11,20 @@ public static class ClassNames
 
     public static IReadOnlyList<string> Digits { get; } = Numbered(10);
 
+    /// <summary>The 1,000 ILSVRC-2012 classes in synset order, for models trained on ImageNet.</summary>
+    public static IReadOnlyList<string> ImageNet => ImageNetNames.Value;
+
+    private static readonly Lazy<string[]> ImageNetNames = new(() =>
+    {
+        using var stream = typeof(ClassNames).Assembly.GetManifestResourceStream("ConvNet.Data.imagenet-classes.txt")
+            ?? throw new InvalidOperationException("the ImageNet class list is missing from the assembly");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
+    });
+
+    /// <summary>Names for a model with <paramref name="count"/> outputs that carries none: ImageNet's for 1000, else numbers.</summary>
+    public static IReadOnlyList<string> Default(int count) => count == 1000 ? ImageNet : Numbered(count);
+
     /// <summary>"0", "1", ... for datasets that carry no names.</summary>
     public static IReadOnlyList<string> Numbered(int count) =>
         Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();

@@ -6,8 +6,11 @@ namespace ConvNet.IO;
 
 public static class ImageDecoder
 {
+    /// <param name="resizeShorterSide">null: resize to width x height; else rescale so the shorter side has this
+    /// length (keeping the aspect ratio), then take the central width x height crop</param>
+    /// <param name="bgr">write colour channels in B, G, R order (Caffe-trained models)</param>
     /// <returns>channels*height*width bytes, channel-major (CHW), 0..255</returns>
-    public static byte[] LoadAsModelInput(string path, int channels, int height, int width)
+    public static byte[] LoadAsModelInput(string path, int channels, int height, int width, int? resizeShorterSide = null, bool bgr = false)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
@@ -20,19 +23,31 @@ public static class ImageDecoder
         var result = codec.GetPixels(info, decoded.GetPixels());
         if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
             throw new InvalidDataException($"{path}: could not decode the image ({result})");
-        using var resized = decoded.Width == width && decoded.Height == height
+        int scaledWidth = width, scaledHeight = height;
+        if (resizeShorterSide is { } side)
+        {
+            if (side < Math.Max(width, height)) throw new ArgumentException($"resize to {side} cannot be cropped to {width}x{height}");
+            double scale = (double)side / Math.Min(decoded.Width, decoded.Height);
+            scaledWidth = Math.Max(width, (int)Math.Round(decoded.Width * scale));
+            scaledHeight = Math.Max(height, (int)Math.Round(decoded.Height * scale));
+        }
+        using var resized = decoded.Width == scaledWidth && decoded.Height == scaledHeight
             ? decoded.Copy()
-            : decoded.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell))
-              ?? throw new InvalidDataException($"{path}: could not resize the image to {width}x{height}");
+            : decoded.Resize(new SKImageInfo(scaledWidth, scaledHeight, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell))
+              ?? throw new InvalidDataException($"{path}: could not resize the image to {scaledWidth}x{scaledHeight}");
+        int left = (scaledWidth - width) / 2, top = (scaledHeight - height) / 2;
         var rgba = resized.GetPixelSpan();
         int plane = width * height;
         var output = new byte[channels * plane];
-        for (int i = 0; i < plane; i++)
-        {
-            byte r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2];
-            if (channels == 1) output[i] = (byte)Math.Round(0.299 * r + 0.587 * g + 0.114 * b);
-            else { output[i] = r; output[plane + i] = g; output[2 * plane + i] = b; }
-        }
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                int i = y * width + x, source = 4 * ((top + y) * scaledWidth + left + x);
+                byte r = rgba[source], g = rgba[source + 1], b = rgba[source + 2];
+                if (channels == 1) output[i] = (byte)Math.Round(0.299 * r + 0.587 * g + 0.114 * b);
+                else if (bgr) { output[i] = b; output[plane + i] = g; output[2 * plane + i] = r; }
+                else { output[i] = r; output[plane + i] = g; output[2 * plane + i] = b; }
+            }
         return output;
     }
 }

@@ -1,7 +1,8 @@
-// Opens a weights file as a ready network: an .onnx model (imported), or a .safetensors file with either a registered
-// model name (the classes and input channels are read from the weights' shapes) or an ImportedModel sidecar.
+// Opens a weights file as a ready network: a checkpoint (run folder or .json sidecar, trained or imported), an .onnx
+// model, or a .safetensors state dict with a registered model name (classes and input channels read from the shapes).
 using ConvNet.Interop.Onnx;
 using ConvNet.Models;
+using ConvNet.Training;
 
 namespace ConvNet.Interop;
 
@@ -9,16 +10,23 @@ public static class ModelFiles
 {
     public static Network Open(string path, string? modelName)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
         string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (Directory.Exists(path) || extension == ".json")
+        {
+            if (modelName is not null) throw new ArgumentException($"{path}: a checkpoint names its own model; leave out --model");
+            return Checkpoints.LoadNetwork(Checkpoints.Open(path));
+        }
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
         if (extension == ".onnx")
         {
             if (modelName is not null) throw new ArgumentException($"{path}: an ONNX file describes its own model; leave out --model");
             return OnnxImporter.Load(path);
         }
-        if (extension != ".safetensors") throw new ArgumentException($"{path}: expected a .onnx or .safetensors file");
+        if (extension != ".safetensors") throw new ArgumentException($"{path}: expected a checkpoint (folder or .json), a .onnx or a .safetensors file");
+        if (modelName is null)
+            throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)}), or pass its checkpoint's .json");
         var tensors = SafeTensorsFile.Read(path).Tensors;
-        var spec = modelName is null ? ImportedModel.ReadSpec(path) : RegisteredSpecFor(modelName, tensors);
+        var spec = RegisteredSpecFor(modelName, tensors);
         var network = NetworkBuilder.Build(spec);
         WeightLoader.Load(network, tensors, path);
         return network;

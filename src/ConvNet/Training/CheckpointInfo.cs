@@ -2,6 +2,7 @@
 // (weights by parameter name, readable by Python's safetensors; SGD velocities under the same names), which the
 // sidecar names with their SHA-256, so a checkpoint whose files do not match is never used.
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace ConvNet.Training;
@@ -17,6 +18,15 @@ public sealed record CheckpointInfo
     public required string[] ClassNames { get; init; }
     public required float[] NormalizationMean { get; init; }
     public required float[] NormalizationStd { get; init; }
+    /// <summary>Channel order the model expects from image files: RGB, or BGR (Caffe-trained models).</summary>
+    public string ChannelOrder { get; init; } = "RGB";
+    /// <summary>When set, image files are rescaled so the shorter side has this length, then centre-cropped to the
+    /// input size (ImageNet models); otherwise they are resized to the input size.</summary>
+    public int? ResizeShorterSide { get; init; }
+    /// <summary>The layer list, for models that are not in the registry (imported ONNX graphs).</summary>
+    public JsonObject? Spec { get; init; }
+    /// <summary>Where imported weights came from.</summary>
+    public string? Source { get; init; }
     /// <summary>Completed epochs before the current one (0-based index of the epoch in progress).</summary>
     public int Epoch { get; init; }
     /// <summary>Batches of <see cref="Epoch"/> already done (0 at an epoch boundary).</summary>

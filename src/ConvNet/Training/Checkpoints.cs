@@ -83,7 +83,9 @@ public static class Checkpoints
     public static Network LoadNetwork(LoadedCheckpoint checkpoint)
     {
         var info = checkpoint.Info;
-        var spec = ModelRegistry.Spec(info.Model, new ModelOptions(info.Classes, info.BiasInit, info.InputShape[0], info.InputShape[1]));
+        var spec = info.Spec is not null
+            ? ModelSpecJson.FromJson(info.Spec, checkpoint.SidecarPath)
+            : ModelRegistry.Spec(info.Model, new ModelOptions(info.Classes, info.BiasInit, info.InputShape[0], info.InputShape[1]));
         if (!spec.InputShape.SequenceEqual(info.InputShape))
             throw new CheckpointException($"{checkpoint.SidecarPath}: model {info.Model} takes input {string.Join("x", spec.InputShape)}, the checkpoint says {string.Join("x", info.InputShape)}");
         var network = NetworkBuilder.Build(spec);

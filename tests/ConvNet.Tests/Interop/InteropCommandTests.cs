@@ -42,9 +42,8 @@ public class InteropCommandTests
         Assert.Equal(expected, NpyFile.Read(dir.File("y2.npy")).Data);
 
         Assert.Equal(0, Run("import", dir.File("m.onnx"), "--out", dir.File("imported")));
-        string importedWeights = Path.Combine(dir.File("imported"), "model.safetensors");
-        Assert.True(File.Exists(ImportedModel.SidecarPath(importedWeights)));
-        Assert.Equal(0, Run("forward", "--weights", importedWeights, "--input", input, "--output", dir.File("y3.npy")));
+        Assert.True(File.Exists(Path.Combine(dir.File("imported"), "best.json")));
+        Assert.Equal(0, Run("forward", "--weights", dir.File("imported"), "--input", input, "--output", dir.File("y3.npy")));
         Assert.Equal(expected, NpyFile.Read(dir.File("y3.npy")).Data);
     }
 
@@ -58,9 +57,11 @@ public class InteropCommandTests
         var x = InteropModels.RandomInput(shape, seed: 42);
         NpyFile.Write(dir.File("x.npy"), shape, x);
 
-        Assert.Equal(0, Run("import", dir.File("zoo.onnx"), "--out", dir.File("zoo.safetensors")));
-        Assert.Contains("\"spec\"", File.ReadAllText(dir.File("zoo.json")));
-        Assert.Equal(0, Run("forward", "--weights", dir.File("zoo.safetensors"), "--input", dir.File("x.npy"), "--output", dir.File("y.npy")));
+        Assert.Equal(0, Run("import", dir.File("zoo.onnx"), "--out", dir.File("zoo"), "--preprocess", "caffe"));
+        string sidecar = Path.Combine(dir.File("zoo"), "best.json");
+        Assert.Contains("\"spec\"", File.ReadAllText(sidecar));
+        Assert.Contains("\"BGR\"", File.ReadAllText(sidecar));
+        Assert.Equal(0, Run("forward", "--weights", sidecar, "--input", dir.File("x.npy"), "--output", dir.File("y.npy")));
 
         var (ort, _) = OrtOracle.Run(ZooStyleGraph.Build(options with { Softmax = false }, seed: 41), "data_0", x, shape);
         Assert.True(InteropModels.RelativeError(NpyFile.Read(dir.File("y.npy")).Data, ort) <= 1e-4);
