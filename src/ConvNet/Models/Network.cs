@@ -41,10 +41,12 @@ public sealed class Network
             shape = Layers[i].Output.Shape;
         }
         PlannedBatch = batch;
+        _plannedInputShape = [batch, .. Spec.InputShape];
         _pool = pool;
     }
 
     private WorkerPool? _pool;
+    private int[] _plannedInputShape = [];
 
     /// <summary>Fills every parameter by its Init and seeds every dropout layer, all from <paramref name="rng"/>.</summary>
     public void Initialize(Rng rng)
@@ -64,12 +66,12 @@ public sealed class Network
     public Tensor Forward(Tensor x, bool training)
     {
         if (PlannedBatch == 0 || _pool is null) throw new InvalidOperationException($"model {Name}: call Plan(batch, pool) before Forward");
-        ShapeMath.Require(Name, "input", [PlannedBatch, .. Spec.InputShape], x.Shape);
+        ShapeMath.Require(Name, "input", _plannedInputShape, x.Shape);
         var input = x;
-        foreach (var layer in Layers)
+        for (int i = 0; i < Layers.Count; i++) // for, not foreach: an interface enumerator would allocate every step
         {
-            layer.Forward(input, training);
-            input = layer.Output;
+            Layers[i].Forward(input, training);
+            input = Layers[i].Output;
         }
         return input;
     }
@@ -89,7 +91,7 @@ public sealed class Network
 
     public void ZeroGradients()
     {
-        foreach (var p in Parameters) p.Gradient.Clear();
+        for (int i = 0; i < Parameters.Count; i++) Parameters[i].Gradient.Clear();
     }
 
     public Parameter Parameter(string name) =>

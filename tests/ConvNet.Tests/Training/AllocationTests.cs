@@ -1,0 +1,46 @@
+// A training step (forward, loss, backward, SGD update) allocates nothing once the network is planned and warm:
+// every buffer is made by Plan, so the garbage collector has nothing to do during training.
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class AllocationTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TrainingStepAllocatesNothingAfterWarmUp(int threads)
+    {
+        var network = ModelRegistry.Create("alexnet-small");
+        network.Initialize(new Rng(1));
+        using var pool = new WorkerPool(threads);
+        network.Plan(16, pool);
+        var x = new Tensor(16, 1, 28, 28);
+        var rng = new Rng(2);
+        foreach (ref float v in x.Span) v = (float)rng.NextGaussian();
+        var labels = Enumerable.Range(0, 16).Select(i => i % 10).ToArray();
+        var loss = new CrossEntropyLoss();
+        var sgd = new Sgd(network.Parameters);
+
+        void Step()
+        {
+            var logits = network.Forward(x, training: true);
+            loss.Forward(logits, labels);
+            network.ZeroGradients();
+            network.Backward(x, loss.Backward(labels));
+            sgd.Step();
+        }
+
+        for (int i = 0; i < 40; i++) Step(); // warm-up: JIT tiering, per-thread pack buffers
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        const int steps = 20;
+        for (int i = 0; i < steps; i++) Step();
+        long perStep = (GC.GetTotalAllocatedBytes(precise: true) - before) / steps;
+        // A few bytes of runtime noise are tolerated; one activation buffer would be tens of kilobytes.
+        Assert.True(perStep < 256, $"a training step allocated {perStep} bytes");
+    }
+}
