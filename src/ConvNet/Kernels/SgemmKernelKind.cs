@@ -27,8 +27,10 @@ internal readonly record struct SgemmBlocking(int Rows, int Cols, int DepthBlock
 
     public static SgemmBlocking For(SgemmKernelKind kind) => kind switch
     {
-        SgemmKernelKind.Vector512 => new(SgemmMicroKernel512.Rows, SgemmMicroKernel512.Cols, 384, 192, 384),
-        SgemmKernelKind.Vector256 => new(SgemmMicroKernel256.Rows, SgemmMicroKernel256.Cols, 256, 192, 512),
+        SgemmKernelKind.Vector512 when Environment.GetEnvironmentVariable("TUNE") is { } t =>
+            new(SgemmMicroKernel512.Rows, SgemmMicroKernel512.Cols, int.Parse(t.Split(',')[0]), int.Parse(t.Split(',')[1]), int.Parse(t.Split(',')[2])),
+        SgemmKernelKind.Vector512 => new(SgemmMicroKernel512.Rows, SgemmMicroKernel512.Cols, 384, 2040, 384),
+        SgemmKernelKind.Vector256 => new(SgemmMicroKernel256.Rows, SgemmMicroKernel256.Cols, 256, 2040, 512),
         _ => new(SgemmMicroKernelScalar.Rows, SgemmMicroKernelScalar.Cols, 256, 64, 256),
     };
 }

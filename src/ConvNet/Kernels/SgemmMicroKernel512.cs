@@ -1,5 +1,5 @@
 // The AVX-512 micro-kernel: a 12x32 tile of C in 24 of the 32 zmm registers, one FMA per accumulator per step,
-// A's values broadcast from the packed panel (the JIT folds them into the FMA as embedded broadcasts).
+// each of A's values broadcast once per step and used for 2 FMAs.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

@@ -1,7 +1,7 @@
-// The packed, cache-blocked Sgemm (the Goto/BLIS loop nest). For each ColumnBlock of C's columns and each
-// DepthBlock of k, op(B)'s block is packed once (it is re-read from L2 for every row panel); for each RowBlock of
-// rows, op(A)'s block is packed; then each Rows-row panel of A (kept in L1) meets every Cols-column panel of B in
-// the micro-kernel. Edge tiles are computed whole into scratch and only their valid part is written to C.
+// The packed, cache-blocked Sgemm (the Goto/BLIS loop nest). For each DepthBlock of k, op(A)'s rows are packed
+// once (RowBlock rows at a time, normally all of them); then for each ColumnBlock of C's columns, op(B)'s block is
+// packed (it stays in L2 and is re-read for every row panel), and each Rows-row panel of A (kept in L1) meets
+// every Cols-column panel of B in the micro-kernel. Edge tiles are computed whole into scratch and only their valid part is written to C.
 namespace ConvNet.Kernels;
 
 internal static unsafe class SgemmPacked
@@ -15,21 +15,26 @@ internal static unsafe class SgemmPacked
         int mr = blocking.Rows, nr = blocking.Cols;
         float* packedA = workspace.PackedA, packedB = workspace.PackedB, tile = workspace.Tile;
 
-        for (int jc = 0; jc < n; jc += blocking.ColumnBlock)
+        // Blocks of equal size (on tile boundaries) rather than full blocks and a sliver: a last block of a few rows
+        // would repack all of B for almost no work.
+        int depthBlock = Balanced(k, blocking.DepthBlock, 1);
+        int rowBlock = Balanced(m, blocking.RowBlock, mr);
+        int columnBlock = Balanced(n, blocking.ColumnBlock, nr);
+        for (int pc = 0; pc < k; pc += depthBlock)
         {
-            int nc = Math.Min(blocking.ColumnBlock, n - jc);
-            for (int pc = 0; pc < k; pc += blocking.DepthBlock)
+            int kc = Math.Min(depthBlock, k - pc);
+            // The first depth block stores into C unless accumulating; later ones add.
+            bool overwrite = pc == 0 && !accumulate;
+            for (int ic = 0; ic < m; ic += rowBlock)
             {
-                int kc = Math.Min(blocking.DepthBlock, k - pc);
-                // The first depth block stores into C unless accumulating; later ones add.
-                bool overwrite = pc == 0 && !accumulate;
-                float* bBlock = transB ? b + (nint)jc * ldb + pc : b + (nint)pc * ldb + jc;
-                SgemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, packedB);
-                for (int ic = 0; ic < m; ic += blocking.RowBlock)
+                int mc = Math.Min(rowBlock, m - ic);
+                float* aBlock = transA ? a + (nint)pc * lda + ic : a + (nint)ic * lda + pc;
+                SgemmPacking.PackA(transA, aBlock, lda, mc, kc, mr, packedA);
+                for (int jc = 0; jc < n; jc += columnBlock)
                 {
-                    int mc = Math.Min(blocking.RowBlock, m - ic);
-                    float* aBlock = transA ? a + (nint)pc * lda + ic : a + (nint)ic * lda + pc;
-                    SgemmPacking.PackA(transA, aBlock, lda, mc, kc, mr, packedA);
+                    int nc = Math.Min(columnBlock, n - jc);
+                    float* bBlock = transB ? b + (nint)jc * ldb + pc : b + (nint)pc * ldb + jc;
+                    SgemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, packedB);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
@@ -55,7 +60,16 @@ internal static unsafe class SgemmPacked
         }
     }
 
-    private static void RunKernel(SgemmKernelKind kind, int depth, float* a, float* b, float* c, int ldc, bool overwrite)
+    /// <summary>The block size that splits <paramref name="size"/> into as few blocks of at most <paramref name="limit"/> as
+    /// possible, all about equal, rounded up to a multiple of <paramref name="multiple"/> (which the limit is).</summary>
+    internal static int Balanced(int size, int limit, int multiple)
+    {
+        int blocks = (size + limit - 1) / limit;
+        int block = (size + blocks - 1) / blocks;
+        return Math.Min(limit, SgemmWorkspace.RoundUp(block, multiple));
+    }
+
+    internal static void RunKernel(SgemmKernelKind kind, int depth, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         switch (kind)
         {
