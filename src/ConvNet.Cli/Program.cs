@@ -6,4 +6,5 @@ using ConvNet.Cli.Commands;
 var root = new RootCommand("ConvNet: AlexNet in C# — train, evaluate, inspect and benchmark convolutional networks.");
 root.Options.Add(CliErrors.VerboseOption);
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return CliErrors.Invoke(root, args);
