@@ -1,5 +1,6 @@
 // Transposing copy used by packing (op(A) = A not transposed, op(B) = B transposed): source rows become
-// destination columns. Full 8x8 blocks go through AVX registers (unpack/shuffle/permute), the rest element by element.
+// destination columns. Full 8x8 blocks go through AVX registers (unpack/shuffle/permute), 4x4 blocks through SSE,
+// the rest element by element.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -21,6 +22,14 @@ internal static unsafe class SgemmTranspose
                     Block8x8(source + r0 * sourceStride + p0, sourceStride, destination + p0 * destinationStride + r0, destinationStride);
                 Scalar(source + r0 * sourceStride + p0, sourceStride, 8, steps - p0, destination + p0 * destinationStride + r0, destinationStride);
             }
+            // A 12-row panel leaves 4 rows: 4x4 blocks in SSE registers.
+            for (; r0 <= rows - 4; r0 += 4)
+            {
+                int p0 = 0;
+                for (; p0 <= steps - 4; p0 += 4)
+                    Block4x4(source + r0 * sourceStride + p0, sourceStride, destination + p0 * destinationStride + r0, destinationStride);
+                Scalar(source + r0 * sourceStride + p0, sourceStride, 4, steps - p0, destination + p0 * destinationStride + r0, destinationStride);
+            }
         }
         Scalar(source + r0 * sourceStride, sourceStride, rows - r0, steps, destination + r0, destinationStride);
     }
@@ -32,6 +41,23 @@ internal static unsafe class SgemmTranspose
             float* row = source + r * sourceStride;
             for (int p = 0; p < steps; p++) destination[p * destinationStride + r] = row[p];
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block4x4(float* source, nint sourceStride, float* destination, nint destinationStride)
+    {
+        var r0 = Sse.LoadVector128(source);
+        var r1 = Sse.LoadVector128(source + sourceStride);
+        var r2 = Sse.LoadVector128(source + 2 * sourceStride);
+        var r3 = Sse.LoadVector128(source + 3 * sourceStride);
+        var t0 = Sse.UnpackLow(r0, r1);  // r0[0] r1[0] r0[1] r1[1]
+        var t1 = Sse.UnpackHigh(r0, r1); // r0[2] r1[2] r0[3] r1[3]
+        var t2 = Sse.UnpackLow(r2, r3);
+        var t3 = Sse.UnpackHigh(r2, r3);
+        Sse.Store(destination, Sse.MoveLowToHigh(t0, t2));
+        Sse.Store(destination + destinationStride, Sse.MoveHighToLow(t2, t0));
+        Sse.Store(destination + 2 * destinationStride, Sse.MoveLowToHigh(t1, t3));
+        Sse.Store(destination + 3 * destinationStride, Sse.MoveHighToLow(t3, t1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
