@@ -28,7 +28,7 @@ public static unsafe class MicroKernelBenchmark
                 long start = Stopwatch.GetTimestamp();
                 for (int rep = 0; rep < 50; rep++)
                     for (int j = 0; j < panels; j++)
-                        SgemmPacked.RunKernel(kind, depth, a, b + (nint)j * blocking.Cols * depth, pc + j * blocking.Cols, blocking.Cols * panels, overwrite: false);
+                        SgemmPacked.RunKernel(kind, false, depth, a, b + (nint)j * blocking.Cols * depth, pc + j * blocking.Cols, blocking.Cols * panels, overwrite: false);
                 double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 best = Math.Max(best, flopPerCall * 50 * panels / seconds / 1e9);
             }

@@ -1,7 +1,8 @@
 // The packed, cache-blocked Sgemm (the Goto/BLIS loop nest). For each DepthBlock of k, op(A)'s rows are packed
 // once (RowBlock rows at a time, normally all of them); then for each ColumnBlock of C's columns, op(B)'s block is
 // packed (it stays in L2 and is re-read for every row panel), and each Rows-row panel of A (kept in L1) meets
-// every Cols-column panel of B in the micro-kernel. Edge tiles are computed whole into scratch and only their valid part is written to C.
+// every Cols-column panel of B in the micro-kernel. Edge tiles are computed whole into scratch and only their valid
+// part is written to C; a last column panel of at most NarrowCols columns uses a half-width kernel.
 namespace ConvNet.Kernels;
 
 internal static unsafe class SgemmPacked
@@ -34,7 +35,7 @@ internal static unsafe class SgemmPacked
                 {
                     int nc = Math.Min(columnBlock, n - jc);
                     float* bBlock = transB ? b + (nint)jc * ldb + pc : b + (nint)pc * ldb + jc;
-                    SgemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, packedB);
+                    SgemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, blocking.NarrowCols, packedB);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
@@ -44,14 +45,17 @@ internal static unsafe class SgemmPacked
                         {
                             int cols = Math.Min(nr, nc - jr);
                             float* bPanel = packedB + (nint)jr * kc;
-                            if (rows == mr && cols == nr)
+                            // A last panel packed narrow (see PackB) gets the half-width kernel.
+                            bool narrow = cols <= blocking.NarrowCols;
+                            int width = narrow ? blocking.NarrowCols : nr;
+                            if (rows == mr && cols == width)
                             {
-                                RunKernel(kind, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
+                                RunKernel(kind, narrow, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
                             }
                             else
                             {
-                                RunKernel(kind, kc, aPanel, bPanel, tile, nr, overwrite: true);
-                                WriteEdge(tile, nr, cRow + jr, ldc, rows, cols, overwrite);
+                                RunKernel(kind, narrow, kc, aPanel, bPanel, tile, width, overwrite: true);
+                                WriteEdge(tile, width, cRow + jr, ldc, rows, cols, overwrite);
                             }
                         }
                     }
@@ -69,11 +73,13 @@ internal static unsafe class SgemmPacked
         return Math.Min(limit, SgemmWorkspace.RoundUp(block, multiple));
     }
 
-    internal static void RunKernel(SgemmKernelKind kind, int depth, float* a, float* b, float* c, int ldc, bool overwrite)
+    internal static void RunKernel(SgemmKernelKind kind, bool narrow, int depth, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         switch (kind)
         {
+            case SgemmKernelKind.Vector512 when narrow: SgemmMicroKernel512Narrow.Run(depth, a, b, c, ldc, overwrite); break;
             case SgemmKernelKind.Vector512: SgemmMicroKernel512.Run(depth, a, b, c, ldc, overwrite); break;
+            case SgemmKernelKind.Vector256 when narrow: SgemmMicroKernel256Narrow.Run(depth, a, b, c, ldc, overwrite); break;
             case SgemmKernelKind.Vector256: SgemmMicroKernel256.Run(depth, a, b, c, ldc, overwrite); break;
             default: SgemmMicroKernelScalar.Run(depth, a, b, c, ldc, overwrite); break;
         }

@@ -39,12 +39,15 @@ internal static unsafe class SgemmPacking
 
     /// <param name="b">op(B)[0, 0] of the block: B + p*ldb + col, or when transposed B + col*ldb + p</param>
     /// <param name="depth">rows of op(B) in the block</param><param name="cols">columns of op(B) in the block</param>
+    /// <param name="narrowCols">a last panel of at most this many columns is packed this wide (0: never)</param>
     /// <param name="packed">depth x RoundUp(cols, panelCols) floats</param>
-    public static void PackB(bool transB, float* b, int ldb, int depth, int cols, int panelCols, float* packed)
+    public static void PackB(bool transB, float* b, int ldb, int depth, int cols, int panelCols, int narrowCols, float* packed)
     {
-        for (int j0 = 0; j0 < cols; j0 += panelCols)
+        int fullCols = panelCols;
+        for (int j0 = 0; j0 < cols; j0 += fullCols)
         {
-            int width = Math.Min(panelCols, cols - j0);
+            int width = Math.Min(fullCols, cols - j0);
+            panelCols = width <= narrowCols ? narrowCols : fullCols;
             float* panel = packed + (nint)j0 * depth;
             if (!transB)
             {
