@@ -38,8 +38,10 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
 
 /// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>
 /// <param name="PeakGflops">measured FMA peak of one core times the thread count</param>
+/// <param name="CpusUsed">process CPU time / wall time over the timed steps: below the thread count, other work on the
+/// machine had the cores for part of the time (spinning workers count as used)</param>
 public sealed record BenchResult(BenchSettings Settings, string Kernel, double MultiplyAddsPerImage, double StepGflop,
-    Spread StepMs, Spread ImagesPerSecond, Spread Gflops, double PeakGflops, long AllocatedBytesPerStep,
+    Spread StepMs, Spread ImagesPerSecond, Spread Gflops, double PeakGflops, double CpusUsed, long AllocatedBytesPerStep,
     IReadOnlyList<LayerTiming> Layers, double LossMs, double SgdMs);
 
 public static class NetworkBenchmark
@@ -85,12 +87,16 @@ public static class NetworkBenchmark
         for (int i = 0; i < s.Warmup; i++) Step();
         var stepSeconds = new List<double>();
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
         for (int i = 0; i < s.Repeats; i++)
         {
             long start = Stopwatch.GetTimestamp();
             Step();
             stepSeconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
+        process.Refresh();
+        double cpusUsed = (process.TotalProcessorTime - cpuBefore).TotalSeconds / stepSeconds.Sum();
         long allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / s.Repeats;
 
         progress?.WriteLine("bench: timing layers one by one");
@@ -104,7 +110,7 @@ public static class NetworkBenchmark
             Spread.Of(stepSeconds.Select(t => t * 1e3)),
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
-            peak, allocated, layers, lossMs, sgdMs);
+            peak, cpusUsed, allocated, layers, lossMs, sgdMs);
     }
 
     private static (List<LayerTiming> Layers, double LossMs, double SgdMs) TimeLayers(Network network, ModelSummary summary,

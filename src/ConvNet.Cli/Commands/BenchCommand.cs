@@ -51,6 +51,7 @@ public static class BenchCommand
         gflops = Object(r.Gflops),
         peakGflops = r.PeakGflops,
         percentOfPeak = 100 * r.Gflops.Median / r.PeakGflops,
+        cpusUsed = r.CpusUsed,
         allocatedBytesPerStep = r.AllocatedBytesPerStep,
         lossMs = r.LossMs,
         sgdMs = r.SgdMs,
@@ -73,6 +74,7 @@ public static class BenchCommand
         text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
         text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");
         text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {s.Threads} x one core)");
+        text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; below {s.Threads}: other work had the cores part of the time)");
         text.AppendLine($"allocated   {r.AllocatedBytesPerStep,9:N0} bytes per step");
         text.AppendLine();
         text.AppendLine($"per layer (median of {s.Repeats} passes, layers timed one at a time):");
