@@ -1,5 +1,6 @@
 // Convolution with fewer samples than workers splits each lowered GEMM over the workers instead of splitting
-// samples: forward, dW, db and dX must match a direct (double precision) convolution for 1, 2 and 3 workers.
+// samples: forward, dW, db and dX must match a direct (double precision) convolution for 1, 2 and 3 workers,
+// and so must the sample split it uses otherwise.
 using ConvNet.Kernels;
 using ConvNet.Random;
 using ConvNet.Threading;
@@ -18,6 +19,7 @@ public class SgemmConvolutionSplitTests
     [InlineData(2, 1)]
     [InlineData(3, 1)]
     [InlineData(3, 2)]
+    [InlineData(2, 3)] // enough samples: split over samples, as before
     public void SmallBatchMatchesDirectConvolution(int workers, int batch)
     {
         var g = Geometry;
