@@ -1,2 +1,21 @@
-// Side-by-side benchmarks against peers; filled in by the fast-kernels work.
-Console.WriteLine("ConvNet.Bench: nothing to run yet");
+// Benchmarks of ConvNet's kernels. Modes:
+//   sgemm [--threads 1,2] [--repeats R] [--warmup W] [--only NAME]   GFLOP/s of Sgemm on square and AlexNet shapes
+//   kernel [--depth D] [--panels P]                                  the micro-kernel alone on cache-resident panels
+//   peak                                                             the measured FMA peak of one core
+using ConvNet.Bench;
+using ConvNet.Kernels;
+
+string mode = args.Length > 0 ? args[0] : "";
+switch (mode)
+{
+    case "sgemm":
+        return SgemmBenchmark.Run(args[1..]);
+    case "kernel":
+        return MicroKernelBenchmark.Run(args[1..]);
+    case "peak":
+        Console.WriteLine($"FMA peak: {FmaPeak.PerCore():F1} GFLOP/s per core (best of many short runs)");
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: ConvNet.Bench sgemm [--threads 1,2] [--repeats R] [--warmup W] [--only NAME] | kernel [--depth D] [--panels P] | peak");
+        return 2;
+}

@@ -12,4 +12,5 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ForwardCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return CliErrors.Invoke(root, args);

@@ -4,6 +4,8 @@
 //   data:     dcol_g[K, OH*OW] = W_g^T * dY_g, then Col2Im into dX
 // Samples are split over the pool's workers; each worker has its own lowering buffer and its own
 // partial dW/db, summed in worker order afterwards so results depend only on the worker count.
+// With fewer samples than workers (batch-1 inference), samples run one after another on the calling thread and
+// each GEMM is split over the workers instead.
 using ConvNet.Threading;
 
 namespace ConvNet.Kernels;
@@ -17,6 +19,7 @@ public sealed class Convolution
     private readonly float[][] _biasGradients;
     private readonly ForwardJob _forward;
     private readonly BackwardJob _backward;
+    private readonly ParallelSgemm _splitGemm;
 
     public ConvGeometry Geometry => _g;
 
@@ -37,6 +40,24 @@ public sealed class Convolution
         }
         _forward = new ForwardJob(this);
         _backward = new BackwardJob(this);
+        _splitGemm = new ParallelSgemm(pool);
+    }
+
+    /// <summary>Whether a batch this small runs sample by sample with each GEMM split over the workers.</summary>
+    private bool SplitsGemm(int batch) => batch < _pool.Workers;
+
+    private void RunSamples(IParallelJob job, int batch)
+    {
+        if (!SplitsGemm(batch)) _pool.Run(job, batch);
+        else for (int n = 0; n < batch; n++) job.Execute(n, 0);
+    }
+
+    /// <summary>One lowered GEMM: on the calling worker, or split over all workers when samples are not.</summary>
+    private void Multiply(bool split, bool transA, bool transB, int m, int n, int k, float[] a, int aOffset, int lda,
+        float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc, bool accumulate)
+    {
+        if (split) _splitGemm.Multiply(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+        else Sgemm.Multiply(transA, transB, m, n, k, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc, accumulate);
     }
 
     /// <param name="x">[N, C, H, W]</param><param name="weight">[O, C/groups, KH, KW]</param>
@@ -45,8 +66,8 @@ public sealed class Convolution
     public void Forward(float[] x, float[] weight, float[] bias, float[] y, int batch, bool relu,
         int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0)
     {
-        _forward.Set(x, xOffset, weight, weightOffset, bias, biasOffset, y, yOffset, relu);
-        _pool.Run(_forward, batch);
+        _forward.Set(x, xOffset, weight, weightOffset, bias, biasOffset, y, yOffset, relu, SplitsGemm(batch));
+        RunSamples(_forward, batch);
     }
 
     /// <summary>Adds dL/dW and dL/db into <paramref name="dWeight"/>/<paramref name="dBias"/>; overwrites dX unless it is null.</summary>
@@ -58,8 +79,8 @@ public sealed class Convolution
             Array.Clear(_weightGradients[w]);
             Array.Clear(_biasGradients[w]);
         }
-        _backward.Set(x, xOffset, weight, weightOffset, dy, dyOffset, dx, dxOffset);
-        _pool.Run(_backward, batch);
+        _backward.Set(x, xOffset, weight, weightOffset, dy, dyOffset, dx, dxOffset, SplitsGemm(batch));
+        RunSamples(_backward, batch);
         var dW = dWeight.AsSpan(dWeightOffset, _g.WeightSize);
         var dB = dBias.AsSpan(dBiasOffset, _g.OutChannels);
         for (int w = 0; w < _pool.Workers; w++)
@@ -73,11 +94,11 @@ public sealed class Convolution
     {
         private float[] _x = [], _w = [], _b = [], _y = [];
         private int _xo, _wo, _bo, _yo;
-        private bool _relu;
+        private bool _relu, _split;
 
-        public void Set(float[] x, int xo, float[] w, int wo, float[] b, int bo, float[] y, int yo, bool relu)
+        public void Set(float[] x, int xo, float[] w, int wo, float[] b, int bo, float[] y, int yo, bool relu, bool split)
         {
-            (_x, _xo, _w, _wo, _b, _bo, _y, _yo, _relu) = (x, xo, w, wo, b, bo, y, yo, relu);
+            (_x, _xo, _w, _wo, _b, _bo, _y, _yo, _relu, _split) = (x, xo, w, wo, b, bo, y, yo, relu, split);
         }
 
         public void Execute(int n, int worker)
@@ -90,10 +111,11 @@ public sealed class Convolution
             {
                 var input = _x.AsSpan(_xo + n * g.InputSize + group * inGroup, inGroup);
                 Im2Col.Lower(input, g, col);
-                var output = _y.AsSpan(_yo + n * g.OutputSize + group * outGroup, outGroup);
-                Sgemm.Multiply(false, false, g.OutPerGroup, g.ColumnCols, g.ColumnRows,
-                    _w.AsSpan(_wo + group * g.OutPerGroup * g.ColumnRows), g.ColumnRows,
-                    col, g.ColumnCols, output, g.ColumnCols, accumulate: false);
+                int outputOffset = _yo + n * g.OutputSize + group * outGroup;
+                owner.Multiply(_split, false, false, g.OutPerGroup, g.ColumnCols, g.ColumnRows,
+                    _w, _wo + group * g.OutPerGroup * g.ColumnRows, g.ColumnRows,
+                    col, 0, g.ColumnCols, _y, outputOffset, g.ColumnCols, accumulate: false);
+                var output = _y.AsSpan(outputOffset, outGroup);
                 for (int o = 0; o < g.OutPerGroup; o++)
                 {
                     var plane = output.Slice(o * g.ColumnCols, g.ColumnCols);
@@ -110,10 +132,11 @@ public sealed class Convolution
         private float[] _x = [], _w = [], _dy = [];
         private float[]? _dx;
         private int _xo, _wo, _dyo, _dxo;
+        private bool _split;
 
-        public void Set(float[] x, int xo, float[] w, int wo, float[] dy, int dyo, float[]? dx, int dxo)
+        public void Set(float[] x, int xo, float[] w, int wo, float[] dy, int dyo, float[]? dx, int dxo, bool split)
         {
-            (_x, _xo, _w, _wo, _dy, _dyo, _dx, _dxo) = (x, xo, w, wo, dy, dyo, dx, dxo);
+            (_x, _xo, _w, _wo, _dy, _dyo, _dx, _dxo, _split) = (x, xo, w, wo, dy, dyo, dx, dxo, split);
         }
 
         public void Execute(int n, int worker)
@@ -127,20 +150,21 @@ public sealed class Convolution
             if (_dx is not null) _dx.AsSpan(_dxo + n * g.InputSize, g.InputSize).Clear();
             for (int group = 0; group < g.Groups; group++)
             {
-                var dy = _dy.AsSpan(_dyo + n * g.OutputSize + group * outGroup, outGroup);
+                int dyOffset = _dyo + n * g.OutputSize + group * outGroup;
+                var dy = _dy.AsSpan(dyOffset, outGroup);
                 for (int o = 0; o < g.OutPerGroup; o++)
                     dB[group * g.OutPerGroup + o] += Elementwise.Sum(dy.Slice(o * g.ColumnCols, g.ColumnCols));
 
                 var input = _x.AsSpan(_xo + n * g.InputSize + group * inGroup, inGroup);
                 Im2Col.Lower(input, g, col);
-                Sgemm.Multiply(false, true, g.OutPerGroup, g.ColumnRows, g.ColumnCols,
-                    dy, g.ColumnCols, col, g.ColumnCols,
-                    dW.AsSpan(group * g.OutPerGroup * g.ColumnRows), g.ColumnRows, accumulate: true);
+                owner.Multiply(_split, false, true, g.OutPerGroup, g.ColumnRows, g.ColumnCols,
+                    _dy, dyOffset, g.ColumnCols, col, 0, g.ColumnCols,
+                    dW, group * g.OutPerGroup * g.ColumnRows, g.ColumnRows, accumulate: true);
 
                 if (_dx is null) continue;
-                Sgemm.Multiply(true, false, g.ColumnRows, g.ColumnCols, g.OutPerGroup,
-                    _w.AsSpan(_wo + group * g.OutPerGroup * g.ColumnRows), g.ColumnRows,
-                    dy, g.ColumnCols, col, g.ColumnCols, accumulate: false);
+                owner.Multiply(_split, true, false, g.ColumnRows, g.ColumnCols, g.OutPerGroup,
+                    _w, _wo + group * g.OutPerGroup * g.ColumnRows, g.ColumnRows,
+                    _dy, dyOffset, g.ColumnCols, col, 0, g.ColumnCols, accumulate: false);
                 Im2Col.Raise(col, g, _dx.AsSpan(_dxo + n * g.InputSize + group * inGroup, inGroup));
             }
         }

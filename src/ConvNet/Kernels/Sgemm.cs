@@ -9,6 +9,16 @@ public static class Sgemm
     /// <summary>Below this many multiply-adds, packing costs more than it saves.</summary>
     internal const long SmallProductLimit = 16 * 16 * 16;
 
+    /// <summary>The micro-kernel this CPU uses and its tile, e.g. "Vector512 12x32" (for benchmark reports).</summary>
+    public static string KernelDescription
+    {
+        get
+        {
+            var blocking = SgemmBlocking.For(SgemmBlocking.Best);
+            return $"{SgemmBlocking.Best} {blocking.Rows}x{blocking.Cols}";
+        }
+    }
+
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate) =>
         Multiply(SgemmBlocking.Best, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, SgemmWorkspace.ForCurrentThread);

@@ -1,6 +1,7 @@
 // The AVX2/FMA micro-kernel for machines without AVX-512: a 6x16 tile of C in 12 of the 16 ymm registers.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ConvNet.Kernels;
 
@@ -22,6 +23,14 @@ internal static unsafe class SgemmMicroKernel256
         Vector256<float> c3_0 = default; Vector256<float> c3_1 = default;
         Vector256<float> c4_0 = default; Vector256<float> c4_1 = default;
         Vector256<float> c5_0 = default; Vector256<float> c5_1 = default;
+        // Fetch the tile of C while the loop runs: rows ldc apart are rarely in cache, and the loop is long enough to hide it.
+        for (int r = 0; r < Rows; r++)
+        {
+            float* row = c + r * (nint)ldc;
+            Sse.Prefetch0(row);
+            Sse.Prefetch0(row + Cols / 2);
+            Sse.Prefetch0(row + Cols - 1);
+        }
         for (int p = 0; p < depth; p++)
         {
             var b0 = Vector256.Load(b + 0); var b1 = Vector256.Load(b + 8);

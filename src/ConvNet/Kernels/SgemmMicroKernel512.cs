@@ -1,7 +1,8 @@
 // The AVX-512 micro-kernel: a 12x32 tile of C in 24 of the 32 zmm registers, one FMA per accumulator per step,
-// A's values broadcast from the packed panel (the JIT folds them into the FMA as embedded broadcasts).
+// each of A's values broadcast once per step and used for 2 FMAs.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ConvNet.Kernels;
 
@@ -29,6 +30,14 @@ internal static unsafe class SgemmMicroKernel512
         Vector512<float> c9_0 = default; Vector512<float> c9_1 = default;
         Vector512<float> c10_0 = default; Vector512<float> c10_1 = default;
         Vector512<float> c11_0 = default; Vector512<float> c11_1 = default;
+        // Fetch the tile of C while the loop runs: rows ldc apart are rarely in cache, and the loop is long enough to hide it.
+        for (int r = 0; r < Rows; r++)
+        {
+            float* row = c + r * (nint)ldc;
+            Sse.Prefetch0(row);
+            Sse.Prefetch0(row + Cols / 2);
+            Sse.Prefetch0(row + Cols - 1);
+        }
         for (int p = 0; p < depth; p++)
         {
             var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16);

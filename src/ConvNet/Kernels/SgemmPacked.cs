@@ -1,7 +1,8 @@
-// The packed, cache-blocked Sgemm (the Goto/BLIS loop nest). For each ColumnBlock of C's columns and each
-// DepthBlock of k, op(B)'s block is packed once (it is re-read from L2 for every row panel); for each RowBlock of
-// rows, op(A)'s block is packed; then each Rows-row panel of A (kept in L1) meets every Cols-column panel of B in
-// the micro-kernel. Edge tiles are computed whole into scratch and only their valid part is written to C.
+// The packed, cache-blocked Sgemm (the Goto/BLIS loop nest). For each DepthBlock of k, op(A)'s rows are packed
+// once (RowBlock rows at a time, normally all of them); then for each ColumnBlock of C's columns, op(B)'s block is
+// packed (it stays in L2 and is re-read for every row panel), and each Rows-row panel of A (kept in L1) meets
+// every Cols-column panel of B in the micro-kernel. Edge tiles are computed whole into scratch and only their valid
+// part is written to C; a last column panel of at most NarrowCols columns uses a half-width kernel.
 namespace ConvNet.Kernels;
 
 internal static unsafe class SgemmPacked
@@ -15,21 +16,26 @@ internal static unsafe class SgemmPacked
         int mr = blocking.Rows, nr = blocking.Cols;
         float* packedA = workspace.PackedA, packedB = workspace.PackedB, tile = workspace.Tile;
 
-        for (int jc = 0; jc < n; jc += blocking.ColumnBlock)
+        // Blocks of equal size (on tile boundaries) rather than full blocks and a sliver: a last block of a few rows
+        // would repack all of B for almost no work.
+        int depthBlock = Balanced(k, blocking.DepthBlock, 1);
+        int rowBlock = Balanced(m, blocking.RowBlock, mr);
+        int columnBlock = Balanced(n, blocking.ColumnBlock, nr);
+        for (int pc = 0; pc < k; pc += depthBlock)
         {
-            int nc = Math.Min(blocking.ColumnBlock, n - jc);
-            for (int pc = 0; pc < k; pc += blocking.DepthBlock)
+            int kc = Math.Min(depthBlock, k - pc);
+            // The first depth block stores into C unless accumulating; later ones add.
+            bool overwrite = pc == 0 && !accumulate;
+            for (int ic = 0; ic < m; ic += rowBlock)
             {
-                int kc = Math.Min(blocking.DepthBlock, k - pc);
-                // The first depth block stores into C unless accumulating; later ones add.
-                bool overwrite = pc == 0 && !accumulate;
-                float* bBlock = transB ? b + (nint)jc * ldb + pc : b + (nint)pc * ldb + jc;
-                SgemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, packedB);
-                for (int ic = 0; ic < m; ic += blocking.RowBlock)
+                int mc = Math.Min(rowBlock, m - ic);
+                float* aBlock = transA ? a + (nint)pc * lda + ic : a + (nint)ic * lda + pc;
+                SgemmPacking.PackA(transA, aBlock, lda, mc, kc, mr, packedA);
+                for (int jc = 0; jc < n; jc += columnBlock)
                 {
-                    int mc = Math.Min(blocking.RowBlock, m - ic);
-                    float* aBlock = transA ? a + (nint)pc * lda + ic : a + (nint)ic * lda + pc;
-                    SgemmPacking.PackA(transA, aBlock, lda, mc, kc, mr, packedA);
+                    int nc = Math.Min(columnBlock, n - jc);
+                    float* bBlock = transB ? b + (nint)jc * ldb + pc : b + (nint)pc * ldb + jc;
+                    SgemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, blocking.NarrowCols, packedB);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
@@ -39,14 +45,17 @@ internal static unsafe class SgemmPacked
                         {
                             int cols = Math.Min(nr, nc - jr);
                             float* bPanel = packedB + (nint)jr * kc;
-                            if (rows == mr && cols == nr)
+                            // A last panel packed narrow (see PackB) gets the half-width kernel.
+                            bool narrow = cols <= blocking.NarrowCols;
+                            int width = narrow ? blocking.NarrowCols : nr;
+                            if (rows == mr && cols == width)
                             {
-                                RunKernel(kind, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
+                                RunKernel(kind, narrow, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
                             }
                             else
                             {
-                                RunKernel(kind, kc, aPanel, bPanel, tile, nr, overwrite: true);
-                                WriteEdge(tile, nr, cRow + jr, ldc, rows, cols, overwrite);
+                                RunKernel(kind, narrow, kc, aPanel, bPanel, tile, width, overwrite: true);
+                                WriteEdge(tile, width, cRow + jr, ldc, rows, cols, overwrite);
                             }
                         }
                     }
@@ -55,11 +64,22 @@ internal static unsafe class SgemmPacked
         }
     }
 
-    private static void RunKernel(SgemmKernelKind kind, int depth, float* a, float* b, float* c, int ldc, bool overwrite)
+    /// <summary>The block size that splits <paramref name="size"/> into as few blocks of at most <paramref name="limit"/> as
+    /// possible, all about equal, rounded up to a multiple of <paramref name="multiple"/> (which the limit is).</summary>
+    internal static int Balanced(int size, int limit, int multiple)
+    {
+        int blocks = (size + limit - 1) / limit;
+        int block = (size + blocks - 1) / blocks;
+        return Math.Min(limit, SgemmWorkspace.RoundUp(block, multiple));
+    }
+
+    internal static void RunKernel(SgemmKernelKind kind, bool narrow, int depth, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         switch (kind)
         {
+            case SgemmKernelKind.Vector512 when narrow: SgemmMicroKernel512Narrow.Run(depth, a, b, c, ldc, overwrite); break;
             case SgemmKernelKind.Vector512: SgemmMicroKernel512.Run(depth, a, b, c, ldc, overwrite); break;
+            case SgemmKernelKind.Vector256 when narrow: SgemmMicroKernel256Narrow.Run(depth, a, b, c, ldc, overwrite); break;
             case SgemmKernelKind.Vector256: SgemmMicroKernel256.Run(depth, a, b, c, ldc, overwrite); break;
             default: SgemmMicroKernelScalar.Run(depth, a, b, c, ldc, overwrite); break;
         }

@@ -30,12 +30,7 @@ internal static unsafe class SgemmPacking
             }
             else
             {
-                for (int r = 0; r < height; r++)
-                {
-                    float* source = a + (nint)(i0 + r) * lda;
-                    float* destination = panel + r;
-                    for (int p = 0; p < depth; p++) destination[(nint)p * panelRows] = source[p];
-                }
+                SgemmTranspose.Copy(a + (nint)i0 * lda, lda, height, depth, panel, panelRows);
                 for (int r = height; r < panelRows; r++)
                     for (int p = 0; p < depth; p++) panel[(nint)p * panelRows + r] = 0;
             }
@@ -44,12 +39,15 @@ internal static unsafe class SgemmPacking
 
     /// <param name="b">op(B)[0, 0] of the block: B + p*ldb + col, or when transposed B + col*ldb + p</param>
     /// <param name="depth">rows of op(B) in the block</param><param name="cols">columns of op(B) in the block</param>
+    /// <param name="narrowCols">a last panel of at most this many columns is packed this wide (0: never)</param>
     /// <param name="packed">depth x RoundUp(cols, panelCols) floats</param>
-    public static void PackB(bool transB, float* b, int ldb, int depth, int cols, int panelCols, float* packed)
+    public static void PackB(bool transB, float* b, int ldb, int depth, int cols, int panelCols, int narrowCols, float* packed)
     {
-        for (int j0 = 0; j0 < cols; j0 += panelCols)
+        int fullCols = panelCols;
+        for (int j0 = 0; j0 < cols; j0 += fullCols)
         {
-            int width = Math.Min(panelCols, cols - j0);
+            int width = Math.Min(fullCols, cols - j0);
+            panelCols = width <= narrowCols ? narrowCols : fullCols;
             float* panel = packed + (nint)j0 * depth;
             if (!transB)
             {
@@ -62,21 +60,10 @@ internal static unsafe class SgemmPacking
             }
             else
             {
-                // op(B)[p, j] = B[j, p]: a transpose. Work in strips of 8 steps so the strip of the panel being
-                // written (8 x panelCols) stays in L1 while each source row is read a cache line at a time.
-                const int Strip = 8;
-                for (int p0 = 0; p0 < depth; p0 += Strip)
-                {
-                    int steps = Math.Min(Strip, depth - p0);
-                    for (int j = 0; j < width; j++)
-                    {
-                        float* source = b + (nint)(j0 + j) * ldb + p0;
-                        float* destination = panel + (nint)p0 * panelCols + j;
-                        for (int p = 0; p < steps; p++) destination[(nint)p * panelCols] = source[p];
-                    }
-                    for (int j = width; j < panelCols; j++)
-                        for (int p = 0; p < steps; p++) panel[(nint)(p0 + p) * panelCols + j] = 0;
-                }
+                // op(B)[p, j] = B[j, p]: a transpose.
+                SgemmTranspose.Copy(b + (nint)j0 * ldb, ldb, width, depth, panel, panelCols);
+                for (int p = 0; p < depth; p++)
+                    for (int j = width; j < panelCols; j++) panel[(nint)p * panelCols + j] = 0;
             }
         }
     }

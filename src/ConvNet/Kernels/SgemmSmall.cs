@@ -88,10 +88,18 @@ internal static class SgemmSmall
         float sum = 0;
         if (Vector512.IsHardwareAccelerated && x.Length >= 16)
         {
-            var acc = Vector512<float>.Zero;
+            // Four independent sums hide the FMA latency (this loop is a matrix-vector product's inner loop).
+            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+            for (; i <= x.Length - 64; i += 64)
+            {
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)), Vector512.Create(y.Slice(i, 16)), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i + 16, 16)), Vector512.Create(y.Slice(i + 16, 16)), acc1);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i + 32, 16)), Vector512.Create(y.Slice(i + 32, 16)), acc2);
+                acc3 = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i + 48, 16)), Vector512.Create(y.Slice(i + 48, 16)), acc3);
+            }
             for (; i <= x.Length - 16; i += 16)
-                acc = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)), Vector512.Create(y.Slice(i, 16)), acc);
-            sum = Vector512.Sum(acc);
+                acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)), Vector512.Create(y.Slice(i, 16)), acc0);
+            sum = Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
         }
         else if (Vector256.IsHardwareAccelerated && x.Length >= 8)
         {

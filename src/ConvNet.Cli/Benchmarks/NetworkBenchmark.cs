@@ -1,0 +1,171 @@
+// Times a model's training or inference steps, then each layer on its own, for `convnet bench`.
+// A step is what training or inference really runs: train = zero gradients, forward, cross-entropy, backward, SGD;
+// infer = forward without dropout. Layers are then timed one by one in the order Network.Forward/Backward runs them.
+using System.Diagnostics;
+using ConvNet.Kernels;
+using ConvNet.Layers;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Cli.Benchmarks;
+
+public enum BenchMode { Train, Infer }
+
+public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1);
+
+/// <summary>Median, min and max of a quantity over the timed repeats.</summary>
+public readonly record struct Spread(double Median, double Min, double Max)
+{
+    public static Spread Of(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return new Spread(median, sorted[0], sorted[^1]);
+    }
+}
+
+/// <param name="ForwardGflop">forward GFLOP of this layer for the whole batch (2 x multiply-adds)</param>
+/// <param name="BackwardGflop">backward GFLOP: 2x forward (dX and dW), 1x for the first layer (no dX); 0 without multiply-adds</param>
+public sealed record LayerTiming(string Name, string Kind, double ForwardMs, double BackwardMs, double ForwardGflop, double BackwardGflop)
+{
+    public double? ForwardGflops => ForwardGflop > 0 ? ForwardGflop / (ForwardMs / 1e3) : null;
+    public double? BackwardGflops => BackwardGflop > 0 && BackwardMs > 0 ? BackwardGflop / (BackwardMs / 1e3) : null;
+}
+
+/// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>
+/// <param name="PeakGflops">measured FMA peak of one core times the thread count</param>
+/// <param name="CpusUsed">process CPU time / wall time over the timed steps: below the thread count, other work on the
+/// machine had the cores for part of the time (spinning workers count as used)</param>
+public sealed record BenchResult(BenchSettings Settings, string Kernel, double MultiplyAddsPerImage, double StepGflop,
+    Spread StepMs, Spread ImagesPerSecond, Spread Gflops, double PeakGflops, double CpusUsed, long AllocatedBytesPerStep,
+    IReadOnlyList<LayerTiming> Layers, double LossMs, double SgdMs);
+
+public static class NetworkBenchmark
+{
+    public static BenchResult Run(BenchSettings s, TextWriter? progress = null)
+    {
+        if (s.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {s.Batch}");
+        if (s.Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {s.Threads}");
+        if (s.Warmup < 0) throw new ArgumentException($"--warmup must be 0 or more, got {s.Warmup}");
+        if (s.Repeats < 1) throw new ArgumentException($"--repeats must be at least 1, got {s.Repeats}");
+
+        var network = ModelRegistry.Create(s.Model);
+        var summary = ModelSummary.Of(network);
+        var rng = new Rng(s.Seed);
+        network.Initialize(rng);
+        using var pool = new WorkerPool(s.Threads);
+        network.Plan(s.Batch, pool);
+
+        var x = new Tensor([s.Batch, .. network.Spec.InputShape]);
+        var xs = x.Span;
+        for (int i = 0; i < xs.Length; i++) xs[i] = rng.NextFloat() * 2 - 1;
+        var labels = new int[s.Batch];
+        for (int i = 0; i < labels.Length; i++) labels[i] = rng.NextInt(network.Classes);
+        var loss = new CrossEntropyLoss();
+        var sgd = new Sgd(network.Parameters);
+        bool train = s.Mode == BenchMode.Train;
+
+        void Step()
+        {
+            if (!train)
+            {
+                network.Forward(x, training: false);
+                return;
+            }
+            network.ZeroGradients();
+            var logits = network.Forward(x, training: true);
+            loss.Forward(logits, labels);
+            network.Backward(x, loss.Backward(labels));
+            sgd.Step();
+        }
+
+        progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {s.Threads} threads: {s.Warmup} warm-up and {s.Repeats} timed steps");
+        for (int i = 0; i < s.Warmup; i++) Step();
+        var stepSeconds = new List<double>();
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        // Allocation is counted inside the CPU-time reads, which allocate themselves.
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < s.Repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Step();
+            stepSeconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        long allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / s.Repeats;
+        process.Refresh();
+        double cpusUsed = (process.TotalProcessorTime - cpuBefore).TotalSeconds / stepSeconds.Sum();
+
+        progress?.WriteLine("bench: timing layers one by one");
+        var (layers, lossMs, sgdMs) = TimeLayers(network, summary, x, labels, loss, sgd, train, s.Repeats);
+
+        double multiplyAdds = summary.MultiplyAdds;
+        double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
+        progress?.WriteLine("bench: measuring the FMA peak");
+        double peak = FmaPeak.PerCore() * s.Threads;
+        return new BenchResult(s, Sgemm.KernelDescription, multiplyAdds, stepGflop,
+            Spread.Of(stepSeconds.Select(t => t * 1e3)),
+            Spread.Of(stepSeconds.Select(t => s.Batch / t)),
+            Spread.Of(stepSeconds.Select(t => stepGflop / t)),
+            peak, cpusUsed, allocated, layers, lossMs, sgdMs);
+    }
+
+    private static (List<LayerTiming> Layers, double LossMs, double SgdMs) TimeLayers(Network network, ModelSummary summary,
+        Tensor x, int[] labels, CrossEntropyLoss loss, Sgd sgd, bool train, int repeats)
+    {
+        int count = network.Layers.Count;
+        var forward = new List<double>[count];
+        var backward = new List<double>[count];
+        for (int i = 0; i < count; i++) (forward[i], backward[i]) = (new List<double>(), new List<double>());
+        var lossTimes = new List<double>();
+        var sgdTimes = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            if (train) network.ZeroGradients();
+            // Forward, layer by layer, as Network.Forward does.
+            var input = x;
+            for (int i = 0; i < count; i++)
+            {
+                var layer = network.Layers[i];
+                long start = Stopwatch.GetTimestamp();
+                layer.Forward(input, train);
+                forward[i].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                input = layer.Output;
+            }
+            if (!train) continue;
+            long lossStart = Stopwatch.GetTimestamp();
+            loss.Forward(network.Logits, labels);
+            var dy = loss.Backward(labels);
+            lossTimes.Add(Stopwatch.GetElapsedTime(lossStart).TotalMilliseconds);
+            // Backward in reverse, as Network.Backward does.
+            for (int i = count - 1; i >= 0; i--)
+            {
+                var layer = network.Layers[i];
+                var layerInput = i == 0 ? x : network.Layers[i - 1].Output;
+                long start = Stopwatch.GetTimestamp();
+                layer.Backward(layerInput, dy);
+                backward[i].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (i > 0) dy = layer.InputGradient!;
+            }
+            long sgdStart = Stopwatch.GetTimestamp();
+            sgd.Step();
+            sgdTimes.Add(Stopwatch.GetElapsedTime(sgdStart).TotalMilliseconds);
+        }
+
+        int batch = network.PlannedBatch;
+        var timings = new List<LayerTiming>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var layer = network.Layers[i];
+            double forwardGflop = 2.0 * summary.Layers[i].MultiplyAdds * batch / 1e9;
+            double backwardGflop = train ? forwardGflop * (layer.InputGradient is null ? 1 : 2) : 0;
+            timings.Add(new LayerTiming(layer.Name, layer.Kind, Spread.Of(forward[i]).Median,
+                train ? Spread.Of(backward[i]).Median : 0, forwardGflop, backwardGflop));
+        }
+        return (timings, train ? Spread.Of(lossTimes).Median : 0, train ? Spread.Of(sgdTimes).Median : 0);
+    }
+}

@@ -1,0 +1,98 @@
+// `convnet bench --model NAME [--batch N] [--mode train|infer] [--threads N] [--warmup W] [--repeats R] [--json]`:
+// images/s, GFLOP/s and share of the measured FMA peak for a model's training or inference steps, and where the
+// time goes layer by layer.
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using ConvNet.Cli.Benchmarks;
+using ConvNet.Models;
+
+namespace ConvNet.Cli.Commands;
+
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
+        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 };
+        var mode = new Option<string>("--mode") { Description = "train (forward, loss, backward, SGD) or infer (forward only)", DefaultValueFactory = _ => "train" };
+        mode.AcceptOnlyFromAmong("train", "infer");
+        var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 2 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
+            { model, batch, mode, threads, warmup, repeats, json };
+        command.SetAction(parse =>
+        {
+            var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch),
+                parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
+                parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));
+            bool asJson = parse.GetValue(json);
+            var result = NetworkBenchmark.Run(settings, asJson ? null : Console.Error);
+            Console.WriteLine(asJson ? ToJson(result) : ToTable(result));
+            return 0;
+        });
+        return command;
+    }
+
+    public static string ToJson(BenchResult r) => JsonSerializer.Serialize(new
+    {
+        model = r.Settings.Model,
+        mode = r.Settings.Mode.ToString().ToLowerInvariant(),
+        batch = r.Settings.Batch,
+        threads = r.Settings.Threads,
+        warmup = r.Settings.Warmup,
+        repeats = r.Settings.Repeats,
+        kernel = r.Kernel,
+        gflopPerStep = r.StepGflop,
+        stepMs = Object(r.StepMs),
+        imagesPerSecond = Object(r.ImagesPerSecond),
+        gflops = Object(r.Gflops),
+        peakGflops = r.PeakGflops,
+        percentOfPeak = 100 * r.Gflops.Median / r.PeakGflops,
+        cpusUsed = r.CpusUsed,
+        allocatedBytesPerStep = r.AllocatedBytesPerStep,
+        lossMs = r.LossMs,
+        sgdMs = r.SgdMs,
+        layers = r.Layers.Select(l => new
+        {
+            name = l.Name, kind = l.Kind, forwardMs = l.ForwardMs, forwardGflops = l.ForwardGflops,
+            backwardMs = l.BackwardMs, backwardGflops = l.BackwardGflops,
+        }),
+    }, new JsonSerializerOptions { WriteIndented = true });
+
+    private static object Object(Spread s) => new { median = s.Median, min = s.Min, max = s.Max };
+
+    public static string ToTable(BenchResult r)
+    {
+        var s = r.Settings;
+        bool train = s.Mode == BenchMode.Train;
+        var text = new StringBuilder();
+        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {s.Threads} threads, {s.Warmup} warm-up + {s.Repeats} timed steps, Sgemm kernel {r.Kernel}");
+        text.AppendLine($"step        {r.StepMs.Median,9:F1} ms   (min {r.StepMs.Min:F1}, max {r.StepMs.Max:F1})");
+        text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
+        text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");
+        text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {s.Threads} x one core)");
+        text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; below {s.Threads}: other work had the cores part of the time)");
+        text.AppendLine($"allocated   {r.AllocatedBytesPerStep,9:N0} bytes per step");
+        text.AppendLine();
+        text.AppendLine($"per layer (median of {s.Repeats} passes, layers timed one at a time):");
+        text.AppendLine($"{"layer",-12} {"kind",-18} {"fwd ms",9} {"GFLOP/s",8} {(train ? $"{"bwd ms",9} {"GFLOP/s",8}" : "")} {"share",6}");
+        double total = r.Layers.Sum(l => l.ForwardMs + l.BackwardMs) + r.LossMs + r.SgdMs;
+        foreach (var l in r.Layers)
+        {
+            string backwardColumns = train ? $"{l.BackwardMs,9:F2} {Rate(l.BackwardGflops),8}" : "";
+            text.AppendLine($"{l.Name,-12} {l.Kind,-18} {l.ForwardMs,9:F2} {Rate(l.ForwardGflops),8} {backwardColumns} {100 * (l.ForwardMs + l.BackwardMs) / total,5:F1}%");
+        }
+        if (train)
+        {
+            text.AppendLine($"{"loss",-12} {"CrossEntropy",-18} {r.LossMs,9:F2} {"",8} {"",9} {"",8} {100 * r.LossMs / total,5:F1}%");
+            text.AppendLine($"{"sgd",-12} {"Sgd.Step",-18} {r.SgdMs,9:F2} {"",8} {"",9} {"",8} {100 * r.SgdMs / total,5:F1}%");
+        }
+        text.Append($"{"sum",-12} {"",-18} {total,9:F1} ms");
+        return text.ToString();
+    }
+
+    private static string Rate(double? gflops) => gflops is { } g ? g.ToString("F1") : "-";
+}
