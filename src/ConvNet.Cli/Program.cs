@@ -9,4 +9,5 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(PrepareCommand.Create());
 return CliErrors.Invoke(root, args);

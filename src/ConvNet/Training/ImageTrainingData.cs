@@ -47,6 +47,7 @@ public static class ImageTrainingData
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             var record = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
                 [.. trainScan.Skipped, .. validationScan?.Skipped ?? []]);
+            if (record.Skipped.Count > 0) report?.Invoke($"{record.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
             train = new SubsetImageStore(train, trainScan.Good, train.Name);
             if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
             preprocessing = PaperPreprocessing.FromStatistics(trainScan.Statistics!);
