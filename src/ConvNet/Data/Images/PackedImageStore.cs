@@ -51,13 +51,19 @@ public sealed unsafe class PackedImageStore : IImageStore, IDisposable
 
     public void Read(int index, Span<byte> chw)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} has {Count} images");
         int bytes = 3 * Size * Size;
         new ReadOnlySpan<byte>(_base + _dataOffset + (long)index * bytes, bytes).CopyTo(chw);
     }
 
+    private bool _disposed;
+
+    /// <summary>Unmaps the file; safe to call more than once (a store may be shared by a training and a validation view).</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();

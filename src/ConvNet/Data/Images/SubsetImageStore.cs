@@ -2,7 +2,7 @@
 // unreadable files are left out after a scan, without copying anything.
 namespace ConvNet.Data.Images;
 
-public sealed class SubsetImageStore(IImageStore inner, IReadOnlyList<int> indices, string name) : IImageStore
+public sealed class SubsetImageStore(IImageStore inner, IReadOnlyList<int> indices, string name) : IImageStore, IDisposable
 {
     public IImageStore Inner { get; } = inner;
     public string Name { get; } = name;
@@ -12,4 +12,5 @@ public sealed class SubsetImageStore(IImageStore inner, IReadOnlyList<int> indic
     public int Label(int index) => Inner.Label(indices[index]);
     public string Describe(int index) => Inner.Describe(indices[index]);
     public void Read(int index, Span<byte> chw) => Inner.Read(indices[index], chw);
+    public void Dispose() => (Inner as IDisposable)?.Dispose();
 }
