@@ -13,4 +13,5 @@ root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ForwardCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(PrepareCommand.Create());
 return CliErrors.Invoke(root, args);

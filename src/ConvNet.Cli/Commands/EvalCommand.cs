@@ -1,7 +1,9 @@
-// `convnet eval --checkpoint F --data SPEC`: top-1/top-5 error, per-class accuracy and the confusion matrix on a test split.
+// `convnet eval --checkpoint A [B ...] --data SPEC [--ten-crop]`: top-1/top-5 error, per-class accuracy and the confusion
+// matrix. Several checkpoints form an ensemble (softmax averaged); --ten-crop averages the paper's 10 views (image data).
 using System.CommandLine;
 using System.Text.Json;
 using ConvNet.Data;
+using ConvNet.Data.Images;
 using ConvNet.Evaluation;
 using ConvNet.Threading;
 using ConvNet.Training;
@@ -12,41 +14,85 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint) or a checkpoint .json", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset spec; its test split is evaluated", DefaultValueFactory = _ => "fashion-mnist" };
+        var checkpoint = new Option<string[]>("--checkpoint")
+        {
+            Description = "Run folders (their best checkpoint) or checkpoint .json files; several form an ensemble (softmax averaged)",
+            Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore,
+        };
+        var data = new Option<string>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it)", DefaultValueFactory = _ => "fashion-mnist" };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Image data: average the softmax over 4 corner + centre crops and their mirrors (the paper's test)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("eval", "Evaluate a checkpoint on a dataset's test split") { checkpoint, data, batch, threads, json };
+        var command = new Command("eval", "Evaluate a checkpoint (or an ensemble) on a dataset's test split") { checkpoint, data, tenCrop, batch, threads, json };
         command.SetAction(parse =>
         {
-            var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
-            var network = Checkpoints.LoadNetwork(loaded);
-            var test = DatasetSpec.Load(parse.GetValue(data)!).Test;
-            int[] shape = [test.Channels, test.Height, test.Width];
-            if (!shape.SequenceEqual(network.Spec.InputShape))
-                throw new ArgumentException($"{parse.GetValue(data)} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
-            if (test.ClassNames.Count != network.Classes)
-                throw new ArgumentException($"{parse.GetValue(data)} has {test.ClassNames.Count} classes, the checkpoint's model {network.Classes}");
-            using var pool = new WorkerPool(parse.GetValue(threads));
-            network.Plan(Math.Max(1, Math.Min(parse.GetValue(batch), test.Count)), pool);
-            var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
-            var result = new Evaluator(network).Run(new InMemoryBatchSource(test, normalization, AugmentOptions.None));
+            string spec = parse.GetValue(data)!;
+            var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
+            int threadCount = parse.GetValue(threads);
+            using var pool = new WorkerPool(threadCount);
+            int skipped = 0;
+            IClassifier classifier;
+            int count;
+            if (ImageDataSpec.IsImageSpec(spec))
+            {
+                var store = ImageDataSpec.OpenForEvaluation(spec);
+                if (store is not PackedImageStore)
+                {
+                    var scan = ImageScan.Run(store, threadCount, statistics: false, message => Console.Error.WriteLine(message));
+                    skipped = scan.Skipped.Count;
+                    store = new SubsetImageStore(store, scan.Good, store.Name);
+                }
+                count = store.Count;
+                var squares = new SquareBatch(store, threadCount);
+                var members = loaded.Select(l =>
+                {
+                    var network = Checkpoints.LoadNetwork(l);
+                    CheckClasses(spec, store.ClassNames.Count, network.Classes, l);
+                    network.Plan(Math.Max(1, Math.Min(parse.GetValue(batch), count)), pool);
+                    return (IClassifier)new TenCrop(network, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
+                }).ToList();
+                classifier = members.Count == 1 ? members[0] : new Ensemble(members);
+            }
+            else
+            {
+                if (parse.GetValue(tenCrop))
+                    throw new ArgumentException($"--ten-crop needs image data ({string.Join(", ", ImageDataSpec.Forms)}): {spec} images are the model's input size");
+                var test = DatasetSpec.Load(spec).Test;
+                count = test.Count;
+                var members = loaded.Select(l =>
+                {
+                    var network = Checkpoints.LoadNetwork(l);
+                    int[] shape = [test.Channels, test.Height, test.Width];
+                    if (!shape.SequenceEqual(network.Spec.InputShape))
+                        throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
+                    CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
+                    network.Plan(Math.Max(1, Math.Min(parse.GetValue(batch), test.Count)), pool);
+                    var normalization = new Normalization(l.Info.NormalizationMean, l.Info.NormalizationStd);
+                    return (IClassifier)new SingleViewClassifier(network, new InMemoryBatchSource(test, normalization, AugmentOptions.None));
+                }).ToList();
+                classifier = members.Count == 1 ? members[0] : new Ensemble(members);
+            }
+
+            var result = ProbabilityEvaluator.Run(classifier, count);
             var m = result.Metrics;
-            var names = loaded.Info.ClassNames;
+            var names = loaded[0].Info.ClassNames;
             var perClass = m.PerClassAccuracy();
+            string what = (loaded.Count == 1 ? loaded[0].SidecarPath : $"ensemble of {loaded.Count} ({string.Join(", ", loaded.Select(l => l.SidecarPath))})")
+                + (parse.GetValue(tenCrop) ? ", 10 crops" : "");
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    checkpoint = loaded.SidecarPath, data = parse.GetValue(data), images = m.Count,
+                    checkpoint = loaded[0].SidecarPath, checkpoints = loaded.Select(l => l.SidecarPath), tenCrop = parse.GetValue(tenCrop),
+                    data = spec, images = m.Count, skipped,
                     top1Error = m.Top1Error, top5Error = m.Top5Error, loss = result.MeanLoss,
                     perClassAccuracy = names.Select((n, i) => new { name = n, accuracy = perClass[i] }),
                     confusion = Enumerable.Range(0, m.Classes).Select(r => m.Confusion.AsSpan(r * m.Classes, m.Classes).ToArray()),
                 }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 return 0;
             }
-            Console.WriteLine($"{loaded.SidecarPath} on {parse.GetValue(data)} ({m.Count} test images)");
+            Console.WriteLine($"{what} on {spec} ({m.Count} test images{(skipped > 0 ? $", {skipped} unreadable skipped" : "")})");
             Console.WriteLine($"top-1 error {m.Top1Error:P2} (accuracy {1 - m.Top1Error:P2}), top-5 error {m.Top5Error:P2}, loss {result.MeanLoss:F4}");
             Console.WriteLine("per-class accuracy:");
             for (int c = 0; c < m.Classes; c++) Console.WriteLine($"  {c,3} {names[c],-20} {perClass[c]:P2}");
@@ -59,5 +105,23 @@ public static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
+    {
+        if (dataClasses != modelClasses)
+            throw new ArgumentException($"{spec} has {dataClasses} classes, the model of {checkpoint.SidecarPath} {modelClasses}");
+    }
+
+    /// <summary>The mean image a checkpoint trained on image data names in its sidecar (checked against its SHA-256).</summary>
+    public static PaperPreprocessing LoadPreprocessing(LoadedCheckpoint checkpoint)
+    {
+        var info = checkpoint.Info.Preprocessing
+            ?? throw new ArgumentException($"{checkpoint.SidecarPath}: was not trained on image data (no mean image recorded); evaluate it on the dataset it was trained on");
+        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.SidecarPath))!, info.File);
+        if (!File.Exists(path)) throw new CheckpointException($"{checkpoint.SidecarPath}: names the mean image {path}, which does not exist");
+        if (info.Sha256.Length > 0 && !string.Equals(Checkpoints.Sha256(path), info.Sha256, StringComparison.OrdinalIgnoreCase))
+            throw new CheckpointException($"{checkpoint.SidecarPath}: {path} does not match the checksum the sidecar records (the run folder's mean image was recomputed or damaged)");
+        return PaperPreprocessing.Load(path);
     }
 }

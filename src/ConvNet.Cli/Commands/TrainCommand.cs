@@ -13,7 +13,7 @@ public static class TrainCommand
     {
         var d = new TrainConfig();
         var model = new Option<string>("--model") { Description = $"Model: {string.Join(", ", ModelRegistry.Names)}", DefaultValueFactory = _ => d.Model };
-        var data = new Option<string>("--data") { Description = "Dataset: fashion-mnist, mnist:DIR, idx:DIR, cifar10:DIR", DefaultValueFactory = _ => d.Data };
+        var data = new Option<string>("--data") { Description = "Dataset: fashion-mnist, mnist:DIR, idx:DIR, cifar10:DIR, folder:DIR, list:TRAIN.txt[,VAL.txt], cache:DIR", DefaultValueFactory = _ => d.Data };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train", DefaultValueFactory = _ => d.Epochs };
         var batch = new Option<int>("--batch-size") { Description = "Images per SGD step", DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<float>("--lr") { Description = "Base learning rate", DefaultValueFactory = _ => d.LearningRate };
@@ -32,6 +32,12 @@ public static class TrainCommand
         var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
         var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };
         var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps in total (0: no limit)", DefaultValueFactory = _ => 0 };
+        var noRandomCrop = new Option<bool>("--no-random-crop") { Description = "Image data: train on centre crops instead of random crops" };
+        var noMirror = new Option<bool>("--no-mirror") { Description = "Image data: no random horizontal mirrors" };
+        var noPca = new Option<bool>("--no-pca") { Description = "Image data: no PCA colour noise" };
+        var pcaNoise = new Option<float>("--pca-noise") { Description = "Image data: std of the PCA colour noise coefficients (paper 0.1)", DefaultValueFactory = _ => d.PcaNoise };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: one per processor)", DefaultValueFactory = _ => d.LoaderThreads };
+        var prefetch = new Option<int>("--prefetch") { Description = "Image data: batches prepared ahead of the training step", DefaultValueFactory = _ => d.Prefetch };
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
         var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
@@ -39,7 +45,8 @@ public static class TrainCommand
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {
             model, data, epochs, batch, lr, momentum, decay, schedule, patience, stepSize, gamma, seed, threads, validation,
-            crop, flip, every, biasInit, normalization, maxSteps, output, resume, json,
+            crop, flip, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
+            output, resume, json,
         };
         command.SetAction(parse =>
         {
@@ -64,6 +71,9 @@ public static class TrainCommand
                         Threads = parse.GetValue(threads), ValidationCount = parse.GetValue(validation),
                         CropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip), CheckpointEvery = parse.GetValue(every),
                         BiasInit = parse.GetValue(biasInit), Normalization = parse.GetValue(normalization)!, MaxSteps = parse.GetValue(maxSteps),
+                        RandomCrop = !parse.GetValue(noRandomCrop), Mirror = !parse.GetValue(noMirror),
+                        PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),
+                        LoaderThreads = parse.GetValue(loaderThreads), Prefetch = parse.GetValue(prefetch),
                     };
                     result = new Trainer(config, parse.GetValue(output)!, observer).Run(cancel.Token);
                 }

@@ -8,7 +8,7 @@ public static class DatasetSpec
     public const string FashionMnistPackage = "dataset-fashion-mnist";
 
     /// <summary>The accepted spec forms, for help text and error messages.</summary>
-    public static IReadOnlyList<string> Forms { get; } = ["fashion-mnist", "mnist:DIR", "idx:DIR", "cifar10:DIR"];
+    public static IReadOnlyList<string> Forms { get; } = ["fashion-mnist", "mnist:DIR", "idx:DIR", "cifar10:DIR", .. Images.ImageDataSpec.Forms];
 
     public static DatasetSplits Load(string spec)
     {
@@ -22,6 +22,8 @@ public static class DatasetSpec
             ("mnist", true) => LoadIdxDirectory(argument, "mnist", ClassNames.Digits, requiredSize: 28),
             ("idx", true) => LoadIdxDirectory(argument, "idx", classNames: null, requiredSize: null),
             ("cifar10", true) => Cifar10Reader.ReadDirectory(argument),
+            ("folder" or "list" or "cache", true) => throw new DataException(
+                $"'{spec}' is image-file data: it is streamed from disk by ImageDataSpec (train and eval open it), not loaded into memory"),
             _ => throw new DataException($"unknown dataset spec '{spec}'; known forms: {string.Join(", ", Forms)}"),
         };
     }

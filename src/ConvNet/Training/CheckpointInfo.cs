@@ -36,6 +36,9 @@ public sealed record CheckpointInfo
     public ScheduleState? Schedule { get; init; }
     public EpochAccumulator? Accumulator { get; init; }
     public double ElapsedSeconds { get; init; }
+    /// <summary>Image data only: the fitted preprocessing (mean image) an evaluation must apply. Absent for in-memory
+    /// datasets, whose NormalizationMean/Std say everything.</summary>
+    public PreprocessingInfo? Preprocessing { get; init; }
     public List<EpochMetrics> History { get; init; } = [];
     public required string WeightsFile { get; init; }
     public required string WeightsSha256 { get; init; }
@@ -51,3 +54,7 @@ public sealed record CheckpointInfo
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 }
+
+/// <summary>The paper's preprocessing of image data: stored squares of Size (shorter side rescaled, centre crop), the
+/// mean image and colour PCA in File (safetensors, relative to the sidecar's folder), inputs of CropSize.</summary>
+public sealed record PreprocessingInfo(string Kind, string File, string Sha256, int Size, int CropSize);

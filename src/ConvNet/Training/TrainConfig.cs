@@ -32,6 +32,17 @@ public sealed record TrainConfig
     /// <summary>Stop after this many steps in total (0: no limit). For smoke tests and benchmarks.</summary>
     public long MaxSteps { get; init; }
 
+    /// <summary>Image data (folder:, list:, cache:): random crops of the model's input size (off: centre crops).</summary>
+    public bool RandomCrop { get; init; } = true;
+    /// <summary>Image data: random horizontal mirrors.</summary>
+    public bool Mirror { get; init; } = true;
+    /// <summary>Image data: standard deviation of the PCA colour noise coefficients (paper 0.1; 0: off).</summary>
+    public float PcaNoise { get; init; } = 0.1f;
+    /// <summary>Image data: threads decoding and augmenting images (0: one per processor).</summary>
+    public int LoaderThreads { get; init; }
+    /// <summary>Image data: batches prepared ahead of the training step (0: none).</summary>
+    public int Prefetch { get; init; } = 2;
+
     public static IReadOnlyList<string> Schedules { get; } = ["plateau", "step", "cosine"];
 
     public void Validate()
@@ -46,6 +57,9 @@ public sealed record TrainConfig
         if (ValidationCount < 0) throw new ArgumentException($"--validation must be non-negative, got {ValidationCount}");
         if (CropPadding < 0) throw new ArgumentException($"--crop-padding must be non-negative, got {CropPadding}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
+        if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");
+        if (LoaderThreads < 0) throw new ArgumentException($"--loader-threads must be non-negative, got {LoaderThreads}");
+        if (Prefetch < 0) throw new ArgumentException($"--prefetch must be non-negative, got {Prefetch}");
         if (Normalization is not ("channel" or "none")) throw new ArgumentException($"unknown --normalization '{Normalization}' (known: channel, none)");
     }
 }

@@ -36,8 +36,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     {
         config.Validate();
         Directory.CreateDirectory(runDirectory);
-        var (train, validation, test, normalization) = TrainingData.Open(config,
-            resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd));
+        using var splits = TrainingData.Open(config,
+            resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
+            runDirectory, observer.Message);
+        var (train, validation, test, normalization, preprocessing) = splits;
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
 
@@ -92,7 +94,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         CheckpointInfo Info(int epoch, int batchInEpoch) => new()
         {
             Model = config.Model, Classes = spec.Classes, InputShape = spec.InputShape, BiasInit = config.BiasInit,
-            ClassNames = [.. train.ClassNames], NormalizationMean = normalization.Mean, NormalizationStd = normalization.Std,
+            ClassNames = [.. train.ClassNames], NormalizationMean = normalization.Mean, NormalizationStd = normalization.Std, Preprocessing = preprocessing,
             Epoch = epoch, BatchInEpoch = batchInEpoch, Step = step, Config = config, Schedule = schedule,
             Accumulator = accumulator, ElapsedSeconds = elapsedBefore + clock.Elapsed.TotalSeconds, History = [.. history],
             WeightsFile = "", WeightsSha256 = "",

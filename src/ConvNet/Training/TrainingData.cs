@@ -1,15 +1,30 @@
 // Opens the data a TrainConfig names as batch sources: training split (augmented per the config), validation split
 // held out of it (seeded), test split, and the normalisation fitted on the training split (or restored on resume).
+// Image-file specs (folder:, list:, cache:) go to ImageTrainingData (the paper's mean image, crops and colour noise).
 using ConvNet.Data;
+using ConvNet.Data.Images;
 
 namespace ConvNet.Training;
 
-public sealed record TrainingSplits(IBatchSource Train, IBatchSource? Validation, IBatchSource? Test, Normalization Normalization);
+public sealed record TrainingSplits(IBatchSource Train, IBatchSource? Validation, IBatchSource? Test, Normalization Normalization,
+    PreprocessingInfo? Preprocessing = null) : IDisposable
+{
+    /// <summary>Stops background loaders and unmaps caches (image data); nothing to do for in-memory data.</summary>
+    public void Dispose()
+    {
+        (Train as IDisposable)?.Dispose();
+        (Validation as IDisposable)?.Dispose();
+        (Test as IDisposable)?.Dispose();
+    }
+}
 
 public static class TrainingData
 {
-    public static TrainingSplits Open(TrainConfig config, Normalization? restored = null)
+    /// <param name="runDirectory">image data: where the mean image and scan results are cached (null: not cached)</param>
+    /// <param name="report">image data: skipped files and progress</param>
+    public static TrainingSplits Open(TrainConfig config, Normalization? restored = null, string? runDirectory = null, Action<string>? report = null)
     {
+        if (ImageDataSpec.IsImageSpec(config.Data)) return ImageTrainingData.Open(config, runDirectory, report);
         var data = DatasetSpec.Load(config.Data);
         var (train, validation) = config.ValidationCount > 0
             ? ValidationSplit.Split(data.Train, Math.Min(config.ValidationCount, data.Train.Count / 2), config.Seed)

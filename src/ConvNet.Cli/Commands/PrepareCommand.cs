@@ -1,0 +1,26 @@
+// `convnet prepare --data folder:DIR --out CACHEDIR`: decodes every image once (shorter side 256, centre crop) into a
+// packed, memory-mapped cache; train with --data cache:CACHEDIR so later epochs do no JPEG decoding.
+using System.CommandLine;
+using ConvNet.Data.Images;
+
+namespace ConvNet.Cli.Commands;
+
+public static class PrepareCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Image data to pack: folder:DIR or list:TRAIN.txt[,VAL.txt]", Required = true };
+        var output = new Option<string>("--out") { Description = "Cache folder to write (train.pack, val.pack, cache.json)", Required = true };
+        var threads = new Option<int>("--threads") { Description = "Decoding threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("prepare", "Decode an image dataset once into a packed cache (train from it with --data cache:DIR)") { data, output, threads };
+        command.SetAction(parse =>
+        {
+            string directory = parse.GetValue(output)!;
+            var info = PackedImageCache.Write(parse.GetValue(data)!, directory, parse.GetValue(threads), Console.WriteLine);
+            Console.WriteLine($"cache {directory}: {string.Join(", ", info.Splits.Select(s => $"{s.Key} {s.Value:N0}"))} images of {info.Size}x{info.Size}, " +
+                $"{info.ClassNames.Length} classes, {info.Skipped.Count} skipped; train with --data cache:{directory}");
+            return 0;
+        });
+        return command;
+    }
+}

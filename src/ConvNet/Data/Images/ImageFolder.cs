@@ -1,0 +1,46 @@
+// `folder:DIR`: one sub-folder per class (class names = folder names, sorted ordinally, as ILSVRC's synset folders
+// sort), every non-hidden file below it an image. If DIR has both train/ and val/ sub-folders, they are the two splits
+// and must have the same classes.
+namespace ConvNet.Data.Images;
+
+public static class ImageFolder
+{
+    /// <summary>The training files and, when DIR has train/ and val/, the validation files.</summary>
+    public static (ImageFileSet Train, ImageFileSet? Validation) Open(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DataException($"folder:{directory}: directory not found");
+        string train = Path.Combine(directory, "train"), val = Path.Combine(directory, "val");
+        if (!Directory.Exists(train) || !Directory.Exists(val)) return (Read(directory, $"{directory}"), null);
+
+        var trainSet = Read(train, $"{directory} train");
+        var valSet = Read(val, $"{directory} val", trainSet.ClassNames);
+        return (trainSet, valSet);
+    }
+
+    /// <summary>One class-per-sub-folder tree. With <paramref name="classNames"/> given, the sub-folders must be exactly those.</summary>
+    public static ImageFileSet Read(string directory, string name, IReadOnlyList<string>? classNames = null)
+    {
+        if (!Directory.Exists(directory)) throw new DataException($"{directory}: directory not found");
+        string[] classes = Directory.GetDirectories(directory).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal).ToArray()!;
+        if (classes.Length == 0)
+            throw new DataException($"{directory}: no class folders (expected one sub-folder of images per class, e.g. {Path.Combine(directory, "cat", "1.jpg")})");
+        if (classNames is not null && !classes.SequenceEqual(classNames))
+            throw new DataException($"{directory}: its class folders ({Preview(classes)}) differ from the training split's ({Preview(classNames)})");
+        var files = new List<ImageFile>();
+        for (int label = 0; label < classes.Length; label++)
+        {
+            var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = false };
+            var paths = Directory.EnumerateFiles(Path.Combine(directory, classes[label]), "*", options)
+                .Where(p => !Path.GetFileName(p).StartsWith('.')).Order(StringComparer.Ordinal);
+            files.AddRange(paths.Select(p => new ImageFile(Path.GetFullPath(p), label)));
+        }
+        if (files.Count == 0) throw new DataException($"{directory}: the class folders hold no files");
+        return new ImageFileSet(name, files, classes);
+    }
+
+    private static string Preview(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return string.Join(", ", list.Take(5)) + (list.Count > 5 ? $", ... ({list.Count} in all)" : "");
+    }
+}

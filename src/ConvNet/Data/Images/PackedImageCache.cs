@@ -1,0 +1,110 @@
+// `convnet prepare`'s output: a folder with train.pack (and val.pack when the data has a validation split) in the
+// PackedImageFile format, plus cache.json (class names, source, counts, the files skipped as unreadable). Writing
+// decodes in parallel chunks and appends the good images in order; the file appears atomically when complete.
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace ConvNet.Data.Images;
+
+public sealed record PackedCacheInfo(int Format, string Source, int Size, string[] ClassNames, Dictionary<string, int> Splits, List<SkippedImage> Skipped);
+
+public static class PackedImageCache
+{
+    public const string InfoFile = "cache.json";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Decodes every image of a folder: or list: spec once and writes the cache into <paramref name="directory"/>.</summary>
+    public static PackedCacheInfo Write(string spec, string directory, int threads, Action<string>? report = null)
+    {
+        if (spec.StartsWith("cache:", StringComparison.Ordinal)) throw new DataException($"'{spec}' is already a cache; prepare reads folder: or list: data");
+        var splits = ImageDataSpec.Open(spec);
+        Directory.CreateDirectory(directory);
+        var skipped = new List<SkippedImage>();
+        var counts = new Dictionary<string, int>();
+        foreach (var (name, store) in new[] { ("train", splits.Train), ("val", splits.Validation) })
+        {
+            if (store is null) continue;
+            counts[name] = WriteSplit(store, Path.Combine(directory, name + ".pack"), threads, skipped, report);
+            report?.Invoke($"{name}: {counts[name]:N0} images written to {Path.Combine(directory, name + ".pack")}");
+        }
+        foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
+        if (skipped.Count > 0) report?.Invoke($"skipped {skipped.Count} unreadable images");
+        var info = new PackedCacheInfo(1, spec, splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped);
+        IO.AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(info, Json));
+        return info;
+    }
+
+    public static ImageSplits Open(string directory)
+    {
+        string infoPath = Path.Combine(directory, InfoFile);
+        if (!File.Exists(infoPath)) throw new DataException($"cache:{directory}: {infoPath} not found (make the cache with 'convnet prepare --data folder:DIR --out {directory}')");
+        PackedCacheInfo info;
+        try
+        {
+            info = JsonSerializer.Deserialize<PackedCacheInfo>(File.ReadAllText(infoPath), Json) ?? throw new DataException($"{infoPath}: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new DataException($"{infoPath}: not a valid cache description ({e.Message})");
+        }
+        if (info.Format != 1 || info.ClassNames is not { Length: > 0 }) throw new DataException($"{infoPath}: unsupported cache format {info.Format} or no class names");
+        var train = new PackedImageStore(Path.Combine(directory, "train.pack"), $"cache:{directory} train", info.ClassNames);
+        string valPath = Path.Combine(directory, "val.pack");
+        var validation = File.Exists(valPath) ? new PackedImageStore(valPath, $"cache:{directory} val", info.ClassNames) : null;
+        return new ImageSplits(train, validation);
+    }
+
+    private static int WriteSplit(IImageStore store, string path, int threads, List<SkippedImage> skipped, Action<string>? report)
+    {
+        int imageBytes = 3 * store.Size * store.Size, chunk = Math.Max(1, threads) * 32, written = 0;
+        var buffers = new byte[chunk][];
+        var reasons = new string?[chunk];
+        var labels = new List<int>();
+        string imagesTemp = path + ".images.tmp";
+        try
+        {
+            using (var images = new FileStream(imagesTemp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
+                for (int start = 0; start < store.Count; start += chunk)
+                {
+                    int n = Math.Min(chunk, store.Count - start);
+                    Parallel.For(0, n, options, k =>
+                    {
+                        buffers[k] ??= new byte[imageBytes];
+                        try { store.Read(start + k, buffers[k]); reasons[k] = null; }
+                        catch (DataException e) { reasons[k] = e.Message; }
+                    });
+                    for (int k = 0; k < n; k++)
+                    {
+                        if (reasons[k] is { } reason)
+                        {
+                            string file = store.Describe(start + k);
+                            skipped.Add(new SkippedImage(file, reason.StartsWith(file + ": ", StringComparison.Ordinal) ? reason[(file.Length + 2)..] : reason));
+                            continue;
+                        }
+                        images.Write(buffers[k]);
+                        labels.Add(store.Label(start + k));
+                        written++;
+                    }
+                    if (report is not null && (start / chunk) % 50 == 49) report($"{store.Name}: {start + n:N0} of {store.Count:N0} decoded");
+                }
+            }
+            // Header and label index first, then the images.
+            IO.AtomicFile.Write(path, output =>
+            {
+                output.Write(PackedImageFile.Header(written, store.Size));
+                var index = new byte[PackedImageFile.DataOffset(written) - PackedImageFile.HeaderBytes];
+                for (int i = 0; i < labels.Count; i++) BinaryPrimitives.WriteInt32LittleEndian(index.AsSpan(4 * i), labels[i]);
+                output.Write(index);
+                using var images = File.OpenRead(imagesTemp);
+                images.CopyTo(output, 1 << 20);
+            });
+        }
+        finally
+        {
+            File.Delete(imagesTemp);
+        }
+        return written;
+    }
+}

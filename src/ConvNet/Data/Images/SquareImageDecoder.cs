@@ -1,0 +1,116 @@
+// The paper's first preprocessing step for one image file: decode (JPEG or PNG, any size, gray/RGB/alpha), rescale
+// so the shorter side is Size pixels (high-quality resampling), keep the central Size x Size square, and write it as
+// RGB bytes, channel-major (CHW). Failures come back as a reason, never an exception: a bad file is skipped, not fatal.
+using SkiaSharp;
+
+namespace ConvNet.Data.Images;
+
+public static class SquareImageDecoder
+{
+    /// <summary>The paper's size: shorter side 256, central 256x256 crop.</summary>
+    public const int PaperSize = 256;
+
+    /// <summary>Images declaring more pixels than this are refused before anything is allocated (a hostile or
+    /// damaged header can claim 100000x100000).</summary>
+    public const long MaxPixels = 50_000_000;
+
+    /// <summary>Decodes <paramref name="path"/> into <paramref name="chw"/> (3*size*size bytes).</summary>
+    /// <returns>null on success, else why the file cannot be used</returns>
+    public static string? TryDecode(string path, int size, Span<byte> chw)
+    {
+        if (chw.Length != 3 * size * size) throw new ArgumentException($"need {3 * size * size} bytes for a 3x{size}x{size} image, got {chw.Length}", nameof(chw));
+        byte[] encoded;
+        try
+        {
+            encoded = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read the file ({e.Message})";
+        }
+        if (encoded.Length == 0) return "empty file (0 bytes)";
+
+        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
+        if (codec is null) return $"not a readable JPEG or PNG image ({createResult})";
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
+            return $"unsupported image format {codec.EncodedFormat} (JPEG and PNG are supported)";
+        int width = codec.Info.Width, height = codec.Info.Height;
+        if (width <= 0 || height <= 0) return $"the header declares an empty image ({width}x{height})";
+        if ((long)width * height > MaxPixels) return $"the header declares {width}x{height} pixels, more than the {MaxPixels:N0}-pixel limit";
+
+        // JPEG can decode at 1/2, 1/4, 1/8 scale for almost nothing: use the smallest that keeps the shorter side >= size.
+        var decodeSize = new SKSizeI(width, height);
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
+        {
+            foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
+            {
+                var scaled = codec.GetScaledDimensions(scale);
+                if (Math.Min(scaled.Width, scaled.Height) >= size) { decodeSize = scaled; break; }
+            }
+        }
+        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        try
+        {
+            var result = codec.GetPixels(info, bitmap.GetPixels());
+            if (result == SKCodecResult.IncompleteInput) return "truncated or corrupt image data (incomplete input)";
+            if (result != SKCodecResult.Success) return $"could not decode the image data ({result})";
+            bitmap = HalveWhileLarge(bitmap, size);
+            int shorter = Math.Min(bitmap.Width, bitmap.Height);
+            int newWidth = Math.Max(size, (int)Math.Round((double)bitmap.Width * size / shorter));
+            int newHeight = Math.Max(size, (int)Math.Round((double)bitmap.Height * size / shorter));
+            if (newWidth != bitmap.Width || newHeight != bitmap.Height)
+            {
+                var resized = bitmap.Resize(new SKImageInfo(newWidth, newHeight, SKColorType.Rgba8888, SKAlphaType.Premul),
+                    new SKSamplingOptions(SKCubicResampler.Mitchell));
+                if (resized is null) return $"could not resize {bitmap.Width}x{bitmap.Height} to {newWidth}x{newHeight}";
+                bitmap.Dispose();
+                bitmap = resized;
+            }
+            CentreCropToChw(bitmap, size, chw);
+            return null;
+        }
+        finally
+        {
+            bitmap.Dispose();
+        }
+    }
+
+    /// <summary>Decodes or throws a DataException naming the file.</summary>
+    public static void Decode(string path, int size, Span<byte> chw)
+    {
+        if (TryDecode(path, size, chw) is { } reason) throw new DataException($"{path}: {reason}");
+    }
+
+    // Cubic resampling reads a 4x4 neighbourhood, which aliases when shrinking a lot: first halve with a 2x2 average
+    // (bilinear at exactly half size) until less than a factor 2 remains.
+    private static SKBitmap HalveWhileLarge(SKBitmap bitmap, int size)
+    {
+        while (Math.Min(bitmap.Width, bitmap.Height) >= 2 * size)
+        {
+            var half = bitmap.Resize(new SKImageInfo(bitmap.Width / 2, bitmap.Height / 2, SKColorType.Rgba8888, SKAlphaType.Premul),
+                new SKSamplingOptions(SKFilterMode.Linear)) ?? throw new InvalidOperationException("halving the image failed");
+            bitmap.Dispose();
+            bitmap = half;
+        }
+        return bitmap;
+    }
+
+    // Transparent pixels come out composited onto black (premultiplied alpha), as ImageDecoder does.
+    private static void CentreCropToChw(SKBitmap bitmap, int size, Span<byte> chw)
+    {
+        int left = (bitmap.Width - size) / 2, top = (bitmap.Height - size) / 2, rowBytes = bitmap.RowBytes, plane = size * size;
+        var rgba = bitmap.GetPixelSpan();
+        for (int y = 0; y < size; y++)
+        {
+            var row = rgba.Slice((top + y) * rowBytes + 4 * left, 4 * size);
+            int o = y * size;
+            for (int x = 0; x < size; x++)
+            {
+                chw[o + x] = row[4 * x];
+                chw[plane + o + x] = row[4 * x + 1];
+                chw[2 * plane + o + x] = row[4 * x + 2];
+            }
+        }
+    }
+}

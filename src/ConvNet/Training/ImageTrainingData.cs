@@ -1,0 +1,91 @@
+// Opens image-file data (folder:, list:, cache:) for training with the paper's preprocessing: holds out validation
+// when the data has no val split, checks every image once (unreadable ones reported and skipped), fits the mean image
+// and colour PCA on the training split, and caches that work in the run folder (preprocessing.json + .safetensors), so
+// a resumed run, or a second run in the same folder with the same data, seed and hold-out, does not redo it.
+using System.Text.Json;
+using ConvNet.Data;
+using ConvNet.Data.Images;
+using ConvNet.Models;
+
+namespace ConvNet.Training;
+
+public static class ImageTrainingData
+{
+    public const string PreprocessingFile = "preprocessing.safetensors";
+    public const string ScanFile = "preprocessing.json";
+
+    private sealed record ScanRecord(string Data, ulong Seed, int ValidationCount, int TrainImages, int ValidationImages, List<SkippedImage> Skipped);
+
+    public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report)
+    {
+        int threads = config.LoaderThreads > 0 ? config.LoaderThreads : Environment.ProcessorCount;
+        var opened = ImageDataSpec.Open(config.Data);
+        var (train, validation) = (opened.Train, opened.Validation);
+        if (validation is null && config.ValidationCount > 0)
+            (train, validation) = ImageDataSpec.HoldOut(train, Math.Min(config.ValidationCount, train.Count / 2), config.Seed);
+
+        int crop = ModelRegistry.Spec(config.Model, new ModelOptions(train.ClassNames.Count, config.BiasInit, 3)).InputShape[^1];
+        if (crop > train.Size)
+            throw new ArgumentException($"model {config.Model} takes {crop}x{crop} inputs, larger than the {train.Size}x{train.Size} stored images");
+
+        string? scanPath = runDirectory is null ? null : Path.Combine(runDirectory, ScanFile);
+        string? statsPath = runDirectory is null ? null : Path.Combine(runDirectory, PreprocessingFile);
+        PaperPreprocessing preprocessing;
+        var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0);
+        if (cached is not null)
+        {
+            var skipped = cached.Skipped.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
+            train = WithoutPaths(train, skipped);
+            if (validation is not null) validation = WithoutPaths(validation, skipped);
+            preprocessing = PaperPreprocessing.Load(statsPath!);
+            report?.Invoke($"using the mean image and colour PCA cached in {statsPath} ({cached.Skipped.Count} unreadable images left out)");
+        }
+        else
+        {
+            report?.Invoke($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} threads");
+            var trainScan = ImageScan.Run(train, threads, statistics: true, report);
+            var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
+            var record = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
+                [.. trainScan.Skipped, .. validationScan?.Skipped ?? []]);
+            if (record.Skipped.Count > 0) report?.Invoke($"{record.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
+            train = new SubsetImageStore(train, trainScan.Good, train.Name);
+            if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
+            preprocessing = PaperPreprocessing.FromStatistics(trainScan.Statistics!);
+            if (runDirectory is not null)
+            {
+                Directory.CreateDirectory(runDirectory);
+                preprocessing.Save(statsPath!);
+                IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(record, CheckpointInfo.Json));
+            }
+        }
+        if (train.Count == 0) throw new DataException($"{config.Data}: no readable training images");
+
+        var augment = new PaperAugmentOptions(config.RandomCrop, config.Mirror, config.PcaNoise);
+        var info = new PreprocessingInfo(PaperPreprocessing.Kind, PreprocessingFile,
+            statsPath is null ? "" : Checkpoints.Sha256(statsPath), preprocessing.Size, crop);
+        // The per-channel record in the sidecar approximates the mean image: Apply(c, p) = p - 255 * mean_c.
+        var normalization = new Normalization(preprocessing.ChannelMeans(), [1 / 255f, 1 / 255f, 1 / 255f]);
+        return new TrainingSplits(
+            new ImageBatchSource(train, preprocessing, crop, augment, threads, config.Prefetch),
+            validation is null || validation.Count == 0 ? null : new ImageBatchSource(validation, preprocessing, crop, PaperAugmentOptions.None, threads, 0),
+            null, normalization, info);
+    }
+
+    private static ScanRecord? TryReadScan(string? scanPath, string? statsPath, TrainConfig config, int trainCount, int validationCount)
+    {
+        if (scanPath is null || !File.Exists(scanPath) || !File.Exists(statsPath)) return null;
+        try
+        {
+            var record = JsonSerializer.Deserialize<ScanRecord>(File.ReadAllText(scanPath), CheckpointInfo.Json);
+            return record is not null && record.Data == config.Data && record.Seed == config.Seed && record.ValidationCount == config.ValidationCount
+                && record.TrainImages == trainCount && record.ValidationImages == validationCount ? record : null;
+        }
+        catch (JsonException)
+        {
+            return null; // recomputed and rewritten
+        }
+    }
+
+    private static IImageStore WithoutPaths(IImageStore store, IReadOnlySet<string> paths) =>
+        paths.Count == 0 ? store : new SubsetImageStore(store, Enumerable.Range(0, store.Count).Where(i => !paths.Contains(store.Describe(i))).ToArray(), store.Name);
+}

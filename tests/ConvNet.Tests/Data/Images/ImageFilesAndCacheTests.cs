@@ -1,0 +1,93 @@
+// folder: and list: datasets (classes, splits, errors) and the packed cache (same bytes as decoding, damage detected).
+using ConvNet.Data;
+using ConvNet.Data.Images;
+using ConvNet.Tests.Support;
+
+namespace ConvNet.Tests.Data.Images;
+
+public sealed class ImageFilesAndCacheTests
+{
+    [Fact]
+    public void FolderClassesAreSortedSubFoldersAndTrainValSplitsAreUsed()
+    {
+        using var temp = new Support.TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("train"), perClass: 2, seed: 1);
+        SyntheticImages.WriteFolder(temp.Combine("val"), perClass: 1, seed: 2);
+        var splits = ImageDataSpec.Open("folder:" + temp.Path);
+        Assert.Equal(SyntheticImages.ClassNames, splits.Train.ClassNames);
+        Assert.Equal(8, splits.Train.Count);
+        Assert.Equal(4, splits.Validation!.Count);
+        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3], Enumerable.Range(0, 8).Select(splits.Train.Label));
+
+        Directory.CreateDirectory(temp.Combine("val", "extra"));
+        var e = Assert.Throws<DataException>(() => ImageDataSpec.Open("folder:" + temp.Path));
+        Assert.Contains("differ from the training split", e.Message);
+    }
+
+    [Fact]
+    public void EmptyFolderAndMissingListEntriesAreClearErrors()
+    {
+        using var temp = new Support.TempDirectory();
+        Assert.Contains("no class folders", Assert.Throws<DataException>(() => ImageDataSpec.Open("folder:" + temp.Path)).Message);
+        Directory.CreateDirectory(temp.Combine("cat"));
+        Assert.Contains("hold no files", Assert.Throws<DataException>(() => ImageDataSpec.Open("folder:" + temp.Path)).Message);
+
+        File.WriteAllText(temp.Combine("train.txt"), "# comment\n\ncat/a.jpg 0\n");
+        var missing = Assert.Throws<DataException>(() => ImageDataSpec.Open("list:" + temp.Combine("train.txt")));
+        Assert.Contains("line 3", missing.Message);
+        Assert.Contains(Path.Combine(temp.Path, "cat", "a.jpg"), missing.Message);
+        File.WriteAllText(temp.Combine("bad.txt"), "cat/a.jpg zero\n");
+        Assert.Contains("expected 'relative/path label'", Assert.Throws<DataException>(() => ImageDataSpec.Open("list:" + temp.Combine("bad.txt"))).Message);
+    }
+
+    [Fact]
+    public void ListFilesNameImagesRelativeToTheListWithOptionalClassNames()
+    {
+        using var temp = new Support.TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("img with space"), perClass: 1, seed: 3);
+        File.WriteAllText(temp.Combine("train.txt"), "img with space/disc/000.jpg 1\nimg with space/checks/000.jpg 0\n");
+        File.WriteAllText(temp.Combine("val.txt"), "img with space/vstripes/000.jpg 3\n");
+        var splits = ImageDataSpec.Open($"list:{temp.Combine("train.txt")},{temp.Combine("val.txt")}");
+        Assert.Equal(["0", "1", "2", "3"], splits.Train.ClassNames);
+        Assert.Equal(1, splits.Train.Label(0));
+        Assert.Equal(1, splits.Validation!.Count);
+        File.WriteAllLines(temp.Combine("classes.txt"), ["checks", "disc", "hstripes", "vstripes"]);
+        Assert.Equal(SyntheticImages.ClassNames, ImageDataSpec.Open("list:" + temp.Combine("train.txt")).Train.ClassNames);
+    }
+
+    [Fact]
+    public void PackedCacheHoldsTheDecodedSquaresAndDetectsDamage()
+    {
+        using var temp = new Support.TempDirectory();
+        string data = temp.Combine("images");
+        SyntheticImages.WriteFolder(data, perClass: 2, seed: 4);
+        string[] bad = SyntheticImages.WriteBadFiles(data, seed: 5);
+        var messages = new List<string>();
+        var info = PackedImageCache.Write("folder:" + data, temp.Combine("cache"), threads: 2, messages.Add);
+        Assert.Equal(8, info.Splits["train"]);
+        Assert.Equal(bad.Order(), info.Skipped.Select(s => s.Path).Order());
+        Assert.All(bad, b => Assert.Contains(messages, m => m.Contains(b)));
+
+        var files = ImageDataSpec.Open("folder:" + data).Train;
+        var good = Enumerable.Range(0, files.Count).Where(i => !bad.Contains(files.Describe(i))).ToArray();
+        var cache = ImageDataSpec.Open("cache:" + temp.Combine("cache"));
+        using (var store = (PackedImageStore)cache.Train)
+        {
+            Assert.Null(cache.Validation);
+            Assert.Equal(good.Length, store.Count);
+            var fromCache = new byte[3 * 256 * 256];
+            var decoded = new byte[3 * 256 * 256];
+            for (int i = 0; i < store.Count; i++)
+            {
+                store.Read(i, fromCache);
+                files.Read(good[i], decoded);
+                Assert.Equal(decoded, fromCache);
+                Assert.Equal(files.Label(good[i]), store.Label(i));
+            }
+        }
+        string pack = temp.Combine("cache", "train.pack");
+        using (var stream = File.OpenWrite(pack)) stream.SetLength(stream.Length - 100);
+        Assert.Contains("truncated", Assert.Throws<DataException>(() => ImageDataSpec.Open("cache:" + temp.Combine("cache"))).Message);
+        Assert.Contains("convnet prepare", Assert.Throws<DataException>(() => ImageDataSpec.Open("cache:" + temp.Combine("nothing"))).Message);
+    }
+}

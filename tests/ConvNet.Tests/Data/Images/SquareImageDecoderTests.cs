@@ -1,0 +1,94 @@
+// Decoding to the paper's 256x256 squares: sizes, colour, gray and alpha inputs, and every kind of bad file reported.
+using ConvNet.Data;
+using ConvNet.Data.Images;
+using ConvNet.Tests.Support;
+using SkiaSharp;
+
+namespace ConvNet.Tests.Data.Images;
+
+public sealed class SquareImageDecoderTests
+{
+    private static byte[] Solid(int width, int height, SKColor color, SKEncodedImageFormat format)
+    {
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        bitmap.Erase(color);
+        return SyntheticImages.Encode(bitmap, format);
+    }
+
+    [Theory]
+    [InlineData(400, 300, "png")]
+    [InlineData(300, 700, "jpg")]
+    [InlineData(100, 80, "png")]   // smaller than 256: scaled up
+    [InlineData(1200, 900, "jpg")] // scaled JPEG decoding, then halving
+    [InlineData(1300, 600, "png")] // halving before the cubic resize
+    public void AnySizeBecomesACentral256Square(int width, int height, string kind)
+    {
+        using var temp = new Support.TempDirectory();
+        string path = temp.Combine("image." + kind);
+        File.WriteAllBytes(path, Solid(width, height, new SKColor(200, 100, 30), kind == "png" ? SKEncodedImageFormat.Png : SKEncodedImageFormat.Jpeg));
+        var chw = new byte[3 * 256 * 256];
+        Assert.Null(SquareImageDecoder.TryDecode(path, 256, chw));
+        int plane = 256 * 256;
+        int tolerance = kind == "jpg" ? 6 : 1;
+        Assert.InRange(chw[plane / 2 + 128], 200 - tolerance, 200 + tolerance);
+        Assert.InRange(chw[plane + plane / 2], 100 - tolerance, 100 + tolerance);
+        Assert.InRange(chw[2 * plane + 5], 30 - tolerance, 30 + tolerance);
+    }
+
+    [Fact]
+    public void CentreCropKeepsTheMiddleOfTheLongerSide()
+    {
+        // 512x256: left quarter red, middle half green, right quarter blue. The central 256 columns are green.
+        using var temp = new Support.TempDirectory();
+        using var bitmap = new SKBitmap(512, 256, SKColorType.Rgba8888, SKAlphaType.Premul);
+        for (int y = 0; y < 256; y++)
+            for (int x = 0; x < 512; x++)
+                bitmap.SetPixel(x, y, x < 128 ? SKColors.Red : x < 384 ? SKColors.Lime : SKColors.Blue);
+        string path = temp.Combine("wide.png");
+        File.WriteAllBytes(path, SyntheticImages.Encode(bitmap, SKEncodedImageFormat.Png));
+        var chw = new byte[3 * 256 * 256];
+        SquareImageDecoder.Decode(path, 256, chw);
+        Assert.All(chw.AsSpan(0, 256 * 256).ToArray(), r => Assert.Equal(0, r));
+        Assert.All(chw.AsSpan(256 * 256, 256 * 256).ToArray(), g => Assert.Equal(255, g));
+    }
+
+    [Fact]
+    public void GrayAndTransparentPngsBecomeRgb()
+    {
+        using var temp = new Support.TempDirectory();
+        using var picture = SyntheticImages.Picture(1, 300, 260, new ConvNet.Random.Rng(1));
+        string gray = temp.Combine("gray.png");
+        File.WriteAllBytes(gray, SyntheticImages.Encode(picture, SKEncodedImageFormat.Png, gray: true));
+        var chw = new byte[3 * 256 * 256];
+        SquareImageDecoder.Decode(gray, 256, chw);
+        int plane = 256 * 256;
+        for (int i = 0; i < plane; i += 97) Assert.True(chw[i] == chw[plane + i] && chw[i] == chw[2 * plane + i]);
+
+        using var clear = new SKBitmap(256, 256, SKColorType.Rgba8888, SKAlphaType.Premul);
+        clear.Erase(new SKColor(255, 255, 255, 0));
+        string transparent = temp.Combine("clear.png");
+        File.WriteAllBytes(transparent, SyntheticImages.Encode(clear, SKEncodedImageFormat.Png));
+        SquareImageDecoder.Decode(transparent, 256, chw);
+        Assert.All(chw, b => Assert.Equal(0, b)); // composited onto black
+    }
+
+    [Fact]
+    public void BadFilesAreReportedWithAReason()
+    {
+        using var temp = new Support.TempDirectory();
+        foreach (var c in SyntheticImages.ClassNames) Directory.CreateDirectory(temp.Combine(c));
+        string[] bad = SyntheticImages.WriteBadFiles(temp.Path, seed: 2);
+        string gif = temp.Combine("image.gif");
+        File.WriteAllBytes(gif, "GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"u8.ToArray());
+        string text = temp.Combine("notes.jpg");
+        File.WriteAllText(text, "not an image at all");
+        var chw = new byte[3 * 256 * 256];
+        string[] expected = ["truncated", "not a readable", "empty file", "100000x100000"];
+        for (int i = 0; i < bad.Length; i++)
+            Assert.Contains(expected[i], SquareImageDecoder.TryDecode(bad[i], 256, chw));
+        Assert.NotNull(SquareImageDecoder.TryDecode(gif, 256, chw));
+        Assert.Contains("not a readable", SquareImageDecoder.TryDecode(text, 256, chw));
+        var e = Assert.Throws<DataException>(() => SquareImageDecoder.Decode(bad[2], 256, chw));
+        Assert.StartsWith(bad[2], e.Message);
+    }
+}

@@ -1,0 +1,104 @@
+// The paper's ImageNet recipe end to end on a generated image folder: the full-width paper alexnet (227x227 crops of
+// 256x256 squares, mirrors, PCA noise) trained from the CLI, bad files reported and skipped, then evaluated with 10 crops
+// and as an ensemble; and the packed cache path (prepare, then train from cache:).
+using System.Text.Json;
+using ConvNet.Tests.Support;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class ImageNetPipelineTests
+{
+    [Fact]
+    public void PaperAlexNetTrainsOnAnImageFolderAndEvaluatesWithTenCrops()
+    {
+        using var temp = new TempDirectory();
+        string data = temp.Combine("images");
+        SyntheticImages.WriteFolder(data, perClass: 10, seed: 5);
+        string[] bad = SyntheticImages.WriteBadFiles(data, seed: 6);
+        string run = temp.Combine("run");
+        var train = CliRunner.Run(TimeSpan.FromMinutes(4), "train", "--model", "alexnet", "--data", "folder:" + data, "--epochs", "3",
+            "--batch-size", "8", "--lr", "0.005", "--bias-init", "0.1", "--validation", "8", "--threads", "2", "--seed", "3",
+            "--out", run, "--json");
+        Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
+        foreach (string file in bad) Assert.Contains(file, train.Stderr); // reported with its path
+        Assert.Contains("4 unreadable images skipped", train.Stderr);
+        var losses = train.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("\"trainLoss\""))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("trainLoss").GetDouble()).ToArray();
+        Assert.Equal(3, losses.Length);
+        Assert.True(losses[^1] < losses[0] * 0.9, $"training loss did not fall: {string.Join(", ", losses)}");
+        Assert.True(File.Exists(Path.Combine(run, "preprocessing.safetensors")));
+        using (var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "last.json"))))
+        {
+            var preprocessing = sidecar.RootElement.GetProperty("preprocessing");
+            Assert.Equal("mean-image", preprocessing.GetProperty("kind").GetString());
+            Assert.Equal(227, preprocessing.GetProperty("cropSize").GetInt32());
+            Assert.Equal(SyntheticImages.ClassNames, sidecar.RootElement.GetProperty("classNames").EnumerateArray().Select(e => e.GetString()));
+        }
+
+        var eval = CliRunner.Run("eval", "--checkpoint", run, "--data", "folder:" + data, "--ten-crop", "--batch-size", "8", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using var doc = JsonDocument.Parse(eval.Stdout);
+        Assert.Equal(40, doc.RootElement.GetProperty("images").GetInt64());
+        Assert.Equal(4, doc.RootElement.GetProperty("skipped").GetInt32());
+        Assert.True(doc.RootElement.GetProperty("tenCrop").GetBoolean());
+        double top1 = doc.RootElement.GetProperty("top1Error").GetDouble();
+        Assert.True(top1 < 0.75, $"10-crop top-1 error {top1} is no better than chance");
+        Assert.Equal(0, doc.RootElement.GetProperty("top5Error").GetDouble()); // 4 classes: always in the top 5
+    }
+
+    [Fact]
+    public void PreparedCacheTrainsWithoutDecoding()
+    {
+        using var temp = new TempDirectory();
+        string data = temp.Combine("images");
+        SyntheticImages.WriteFolder(Path.Combine(data, "train"), perClass: 4, seed: 7);
+        SyntheticImages.WriteFolder(Path.Combine(data, "val"), perClass: 2, seed: 8);
+        SyntheticImages.WriteBadFiles(Path.Combine(data, "train"), seed: 9);
+        string cache = temp.Combine("cache");
+        var prepare = CliRunner.Run("prepare", "--data", "folder:" + data, "--out", cache, "--threads", "2");
+        Assert.True(prepare.ExitCode == 0, prepare.Stderr);
+        Assert.Contains("truncated.jpg", prepare.Stdout);
+        Assert.Contains("train 16, val 8", prepare.Stdout);
+
+        string run = temp.Combine("run");
+        var train = CliRunner.Run("train", "--model", "alexnet-torchvision", "--data", "cache:" + cache, "--epochs", "1",
+            "--batch-size", "8", "--lr", "0.001", "--threads", "2", "--out", run, "--json");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.Contains("\"validationTop1Error\"", train.Stdout);
+        var eval = CliRunner.Run("eval", "--checkpoint", run, "--data", "cache:" + cache, "--batch-size", "8", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using var doc = JsonDocument.Parse(eval.Stdout);
+        Assert.Equal(8, doc.RootElement.GetProperty("images").GetInt64());
+
+        // An ensemble of the same net twice predicts exactly what the net does alone.
+        var ensemble = CliRunner.Run("eval", "--checkpoint", run, run, "--data", "cache:" + cache, "--batch-size", "8", "--json");
+        Assert.True(ensemble.ExitCode == 0, ensemble.Stderr);
+        using var e = JsonDocument.Parse(ensemble.Stdout);
+        Assert.Equal(2, e.RootElement.GetProperty("checkpoints").GetArrayLength());
+        Assert.Equal(doc.RootElement.GetProperty("top1Error").GetDouble(), e.RootElement.GetProperty("top1Error").GetDouble());
+        Assert.Equal(doc.RootElement.GetProperty("loss").GetDouble(), e.RootElement.GetProperty("loss").GetDouble(), 5);
+    }
+
+    [Theory]
+    [InlineData("no class folders", "empty")]
+    [InlineData("which does not exist", "list")]
+    public void BadImageDataGivesAClearError(string expected, string kind)
+    {
+        using var temp = new TempDirectory();
+        string spec;
+        if (kind == "empty")
+        {
+            Directory.CreateDirectory(temp.Combine("empty"));
+            spec = "folder:" + temp.Combine("empty");
+        }
+        else
+        {
+            File.WriteAllText(temp.Combine("train.txt"), "a/missing.jpg 0\n");
+            spec = "list:" + temp.Combine("train.txt");
+        }
+        var result = CliRunner.Run("train", "--model", "alexnet", "--data", spec, "--out", temp.Combine("run"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+}
