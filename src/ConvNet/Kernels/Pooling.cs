@@ -1,6 +1,5 @@
 // Max pooling (with argmax kept for backward) and PyTorch-style adaptive average pooling, one plane [H, W] at a time.
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace ConvNet.Kernels;
 
@@ -22,67 +21,104 @@ public readonly record struct PoolGeometry(int InHeight, int InWidth, int Kernel
 
 public static class MaxPool
 {
+    private const int MaxStackWidth = 4096;
+
+    /// <summary>
+    /// Forward over one plane. Two passes: for each output row, a vectorised vertical pass takes every input column's
+    /// maximum over the window's rows (and the first row holding it), then a horizontal pass takes the maximum of those
+    /// over each window's columns. The result equals a row-major scan of the window keeping the first maximum (as
+    /// PyTorch): among equal values the smallest row wins, then the smallest column. A NaN propagates.
+    /// </summary>
     /// <param name="x">[H, W]</param><param name="y">[OH, OW]</param><param name="argmax">[OH, OW]: index into x of each maximum</param>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in PoolGeometry g)
     {
         int oh = g.OutHeight, ow = g.OutWidth, h = g.InHeight, w = g.InWidth;
         if (x.Length < h * w || y.Length < oh * ow || argmax.Length < oh * ow)
             throw new ArgumentException($"MaxPool: buffers too small for {h}x{w} -> {oh}x{ow}");
-        // Bounds were checked above; the window loops read through refs to avoid a check per element.
-        ref float xs = ref MemoryMarshal.GetReference(x);
+        if (w > MaxStackWidth)
+        {
+            ForwardReferenceOrder(x, y, argmax, g);
+            return;
+        }
+        Span<float> columnMax = stackalloc float[w];
+        Span<int> columnRow = stackalloc int[w];
         for (int oy = 0; oy < oh; oy++)
         {
             int y0 = Math.Max(oy * g.Stride - g.Padding, 0), y1 = Math.Min(oy * g.Stride - g.Padding + g.Kernel, h);
-            bool fullRows = y1 - y0 == 3 && g.Kernel == 3;
+            VerticalMax(x, w, y0, y1, columnMax, columnRow);
             for (int ox = 0; ox < ow; ox++)
             {
                 int x0 = Math.Max(ox * g.Stride - g.Padding, 0), x1 = Math.Min(ox * g.Stride - g.Padding + g.Kernel, w);
-                if (fullRows && x1 - x0 == 3)
+                float max = columnMax[x0];
+                int bestRow = columnRow[x0], bestColumn = x0;
+                for (int ix = x0 + 1; ix < x1; ix++)
                 {
-                    // The paper's 3x3 window away from the borders, unrolled; same order and tie rule as below.
-                    int at = Max3x3(ref xs, y0 * w + x0, w, out float m);
-                    y[oy * ow + ox] = m;
-                    argmax[oy * ow + ox] = at;
-                    continue;
-                }
-                int best = y0 * w + x0;
-                float max = Unsafe.Add(ref xs, best);
-                for (int iy = y0; iy < y1; iy++)
-                {
-                    int rowStart = iy * w;
-                    for (int ix = x0; ix < x1; ix++)
-                    {
-                        float v = Unsafe.Add(ref xs, rowStart + ix);
-                        // '>' keeps the first maximum, as PyTorch; NaN wins so it propagates.
-                        bool take = (v > max) | float.IsNaN(v);
-                        max = take ? v : max;
-                        best = take ? rowStart + ix : best;
-                    }
+                    float v = columnMax[ix];
+                    int row = columnRow[ix];
+                    bool take = v > max || (v == max && row < bestRow) || (float.IsNaN(v) && !float.IsNaN(max));
+                    max = take ? v : max;
+                    bestRow = take ? row : bestRow;
+                    bestColumn = take ? ix : bestColumn;
                 }
                 y[oy * ow + ox] = max;
-                argmax[oy * ow + ox] = best;
+                argmax[oy * ow + ox] = bestRow * w + bestColumn;
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Max3x3(ref float xs, int start, int w, out float max)
+    // columnMax[c] = max over rows [y0, y1) of x[r, c]; columnRow[c] = the first row holding it (a NaN wins).
+    private static void VerticalMax(ReadOnlySpan<float> x, int w, int y0, int y1, Span<float> columnMax, Span<int> columnRow)
     {
-        int best = start;
-        max = Unsafe.Add(ref xs, start);
-        for (int r = 0; r < 3; r++)
+        x.Slice(y0 * w, w).CopyTo(columnMax);
+        columnRow.Fill(y0);
+        for (int r = y0 + 1; r < y1; r++)
         {
-            int row = start + r * w;
-            for (int c = r == 0 ? 1 : 0; c < 3; c++)
+            var row = x.Slice(r * w, w);
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
             {
-                float v = Unsafe.Add(ref xs, row + c);
-                // Branch-free (activations make this comparison unpredictable): take v if greater, or if NaN.
-                bool take = (v > max) | float.IsNaN(v);
-                max = take ? v : max;
-                best = take ? row + c : best;
+                var rowIndex = Vector512.Create(r);
+                for (; c <= w - 16; c += 16)
+                {
+                    var v = Vector512.Create(row.Slice(c, 16));
+                    var m = Vector512.Create(columnMax.Slice(c, 16));
+                    // take if greater, or if v is NaN and the running maximum is not
+                    var take = Vector512.GreaterThan(v, m) | (~Vector512.Equals(v, v) & Vector512.Equals(m, m));
+                    Vector512.ConditionalSelect(take, v, m).CopyTo(columnMax.Slice(c, 16));
+                    var rows = Vector512.Create(columnRow.Slice(c, 16));
+                    Vector512.ConditionalSelect(take.AsInt32(), rowIndex, rows).CopyTo(columnRow.Slice(c, 16));
+                }
+            }
+            for (; c < w; c++)
+            {
+                float v = row[c], m = columnMax[c];
+                if (v > m || (float.IsNaN(v) && !float.IsNaN(m))) { columnMax[c] = v; columnRow[c] = r; }
             }
         }
-        return best;
+    }
+
+    /// <summary>The window scanned row by row, keeping the first maximum: the definition the fast path reproduces.</summary>
+    internal static void ForwardReferenceOrder(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in PoolGeometry g)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, h = g.InHeight, w = g.InWidth;
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int y0 = Math.Max(oy * g.Stride - g.Padding, 0), y1 = Math.Min(oy * g.Stride - g.Padding + g.Kernel, h);
+            for (int ox = 0; ox < ow; ox++)
+            {
+                int x0 = Math.Max(ox * g.Stride - g.Padding, 0), x1 = Math.Min(ox * g.Stride - g.Padding + g.Kernel, w);
+                int best = y0 * w + x0;
+                float max = x[best];
+                for (int iy = y0; iy < y1; iy++)
+                    for (int ix = x0; ix < x1; ix++)
+                    {
+                        float v = x[iy * w + ix];
+                        if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = iy * w + ix; }
+                    }
+                y[oy * ow + ox] = max;
+                argmax[oy * ow + ox] = best;
+            }
+        }
     }
 
     /// <param name="dx">[H, W]: overwritten with the routed gradient</param>

@@ -1,0 +1,49 @@
+// The two-pass max-pool kernel against the plain row-major scan it must reproduce, with many ties and NaNs.
+using ConvNet.Kernels;
+using ConvNet.Random;
+
+namespace ConvNet.Tests.Kernels;
+
+public sealed class MaxPoolKernelTests
+{
+    [Theory]
+    [InlineData(55, 55, 3, 2, 0, false)]
+    [InlineData(27, 27, 3, 2, 0, false)]
+    [InlineData(13, 13, 3, 2, 0, true)]
+    [InlineData(28, 28, 3, 2, 1, false)]
+    [InlineData(7, 7, 3, 2, 1, true)]
+    [InlineData(33, 17, 2, 2, 0, false)]
+    [InlineData(9, 40, 5, 3, 2, true)]
+    [InlineData(1, 1, 1, 1, 0, false)]
+    public void MatchesRowMajorFirstMaximumWithTies(int h, int w, int k, int stride, int pad, bool ceil)
+    {
+        var g = new PoolGeometry(h, w, k, stride, pad, ceil);
+        var rng = new Rng((ulong)(h * 1000 + w));
+        var x = new float[h * w];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextInt(4) - 2; // few values: ties everywhere, -0 and +0 mixed
+        int outputs = g.OutHeight * g.OutWidth;
+        var (y1, a1, y2, a2) = (new float[outputs], new int[outputs], new float[outputs], new int[outputs]);
+        MaxPool.Forward(x, y1, a1, g);
+        MaxPool.ForwardReferenceOrder(x, y2, a2, g);
+        Assert.Equal(y2, y1);
+        Assert.Equal(a2, a1);
+    }
+
+    [Fact]
+    public void NaNPropagatesToItsWindows()
+    {
+        var g = new PoolGeometry(20, 20, 3, 2, 0, false);
+        var x = new float[400];
+        x[5 * 20 + 7] = float.NaN;
+        var y = new float[g.OutHeight * g.OutWidth];
+        var a = new int[y.Length];
+        MaxPool.Forward(x, y, a, g);
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                bool covers = oy * 2 <= 5 && 5 < oy * 2 + 3 && ox * 2 <= 7 && 7 < ox * 2 + 3;
+                Assert.Equal(covers, float.IsNaN(y[oy * g.OutWidth + ox]));
+                if (covers) Assert.Equal(5 * 20 + 7, a[oy * g.OutWidth + ox]);
+            }
+    }
+}
