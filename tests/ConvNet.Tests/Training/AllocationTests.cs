@@ -8,6 +8,11 @@ using ConvNet.Training;
 
 namespace ConvNet.Tests.Training;
 
+/// <summary>Tests that count process-wide allocations must not run beside other tests.</summary>
+[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(RunsAlone))]
 public sealed class AllocationTests
 {
     [Theory]
