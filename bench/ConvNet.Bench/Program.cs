@@ -2,6 +2,7 @@
 //   sgemm [--threads 1,2] [--repeats R] [--warmup W] [--only NAME]   GFLOP/s of Sgemm on square and AlexNet shapes
 //   kernel [--depth D] [--panels P]                                  the micro-kernel alone on cache-resident panels
 //   peak                                                             the measured FMA peak of one core
+//   ort [--model M] [--batch N] [--threads T] [--repeats R]          ONNX Runtime inference on the same model (JSON)
 using ConvNet.Bench;
 using ConvNet.Kernels;
 
@@ -12,6 +13,8 @@ switch (mode)
         return SgemmBenchmark.Run(args[1..]);
     case "kernel":
         return MicroKernelBenchmark.Run(args[1..]);
+    case "ort":
+        return OrtBenchmark.Run(args[1..]);
     case "peak":
         Console.WriteLine($"FMA peak: {FmaPeak.PerCore():F1} GFLOP/s per core (best of many short runs)");
         return 0;

@@ -13,7 +13,10 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
+        var model = new Option<string?>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}" };
+        var loader = new Option<string?>("--loader") { Description = "Time the image loader instead: decode+augment and packed-cache images/s on this data spec (folder:DIR, list:FILE, cache:DIR)" };
+        var seconds = new Option<double>("--seconds") { Description = "--loader: seconds per measurement", DefaultValueFactory = _ => 10 };
+        var crop = new Option<int>("--crop") { Description = "--loader: crop size (227 for alexnet, 224 for the torchvision layout)", DefaultValueFactory = _ => 227 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 };
         var mode = new Option<string>("--mode") { Description = "train (forward, loss, backward, SGD) or infer (forward only)", DefaultValueFactory = _ => "train" };
         mode.AcceptOnlyFromAmong("train", "infer");
@@ -22,9 +25,20 @@ public static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
-            { model, batch, mode, threads, warmup, repeats, json };
+            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(loader) is { } spec)
+            {
+                var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds), parse.GetValue(crop), parse.GetValue(batch));
+                Console.WriteLine(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(l, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals })
+                    : $"loader {spec}: {l.ImagesInData} images, {l.Threads} threads, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
+                      $"decode + augment   {l.DecodeAugmentImagesPerSecond,10:F0} images/s\n" +
+                      $"packed cache       {l.CacheImagesPerSecond,10:F0} images/s");
+                return 0;
+            }
+            if (parse.GetValue(model) is null) throw new ArgumentException("bench needs --model NAME (or --loader SPEC)");
             var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch),
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
                 parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));

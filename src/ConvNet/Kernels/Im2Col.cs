@@ -5,11 +5,12 @@ namespace ConvNet.Kernels;
 public static class Im2Col
 {
     /// <param name="input">one sample's channels of one group: [Cg, H, W]</param>
-    /// <param name="columns">[Cg*KH*KW, OH*OW], overwritten</param>
-    public static void Lower(ReadOnlySpan<float> input, in ConvGeometry g, Span<float> columns)
+    /// <param name="columns">[Cg*KH*KW, OH*OW], overwritten; rows are <paramref name="rowStride"/> apart (default OH*OW),
+    /// so several samples can be lowered side by side into one wider matrix</param>
+    public static void Lower(ReadOnlySpan<float> input, in ConvGeometry g, Span<float> columns, int rowStride = 0)
     {
         int oh = g.OutHeight, ow = g.OutWidth, h = g.InHeight, w = g.InWidth;
-        int plane = oh * ow;
+        int plane = oh * ow, stride = rowStride == 0 ? plane : rowStride;
         int row = 0;
         for (int c = 0; c < g.InPerGroup; c++)
         {
@@ -17,7 +18,7 @@ public static class Im2Col
             for (int ky = 0; ky < g.KernelHeight; ky++)
                 for (int kx = 0; kx < g.KernelWidth; kx++, row++)
                 {
-                    var dst = columns.Slice(row * plane, plane);
+                    var dst = columns.Slice(row * stride, plane);
                     for (int oy = 0; oy < oh; oy++)
                     {
                         int iy = oy * g.StrideHeight - g.PadHeight + ky;
@@ -40,12 +41,12 @@ public static class Im2Col
         }
     }
 
-    /// <param name="columns">[Cg*KH*KW, OH*OW]</param>
+    /// <param name="columns">[Cg*KH*KW, OH*OW], rows <paramref name="rowStride"/> apart (default OH*OW)</param>
     /// <param name="input">[Cg, H, W]; columns are added into it (zero it first for a plain gradient)</param>
-    public static void Raise(ReadOnlySpan<float> columns, in ConvGeometry g, Span<float> input)
+    public static void Raise(ReadOnlySpan<float> columns, in ConvGeometry g, Span<float> input, int rowStride = 0)
     {
         int oh = g.OutHeight, ow = g.OutWidth, h = g.InHeight, w = g.InWidth;
-        int plane = oh * ow;
+        int plane = oh * ow, stride = rowStride == 0 ? plane : rowStride;
         int row = 0;
         for (int c = 0; c < g.InPerGroup; c++)
         {
@@ -53,7 +54,7 @@ public static class Im2Col
             for (int ky = 0; ky < g.KernelHeight; ky++)
                 for (int kx = 0; kx < g.KernelWidth; kx++, row++)
                 {
-                    var src = columns.Slice(row * plane, plane);
+                    var src = columns.Slice(row * stride, plane);
                     for (int oy = 0; oy < oh; oy++)
                     {
                         int iy = oy * g.StrideHeight - g.PadHeight + ky;

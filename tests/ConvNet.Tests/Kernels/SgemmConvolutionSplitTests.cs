@@ -14,15 +14,24 @@ public class SgemmConvolutionSplitTests
         InChannels: 16, InHeight: 20, InWidth: 19, OutChannels: 64, KernelHeight: 3, KernelWidth: 3,
         StrideHeight: 1, StrideWidth: 1, PadHeight: 1, PadWidth: 1, Groups: 2);
 
+    // 7x7 maps (49 pixels): several samples are lowered side by side into one GEMM per chunk.
+    private static readonly ConvGeometry SmallMaps = new(
+        InChannels: 8, InHeight: 7, InWidth: 7, OutChannels: 12, KernelHeight: 3, KernelWidth: 3,
+        StrideHeight: 1, StrideWidth: 1, PadHeight: 1, PadWidth: 1, Groups: 2);
+
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 1)]
-    [InlineData(3, 1)]
-    [InlineData(3, 2)]
-    [InlineData(2, 3)] // enough samples: split over samples, as before
-    public void SmallBatchMatchesDirectConvolution(int workers, int batch)
+    [InlineData(1, 1, false)]
+    [InlineData(2, 1, false)]
+    [InlineData(3, 1, false)]
+    [InlineData(3, 2, false)]
+    [InlineData(2, 3, false)] // enough samples: split over samples, as before
+    [InlineData(2, 8, false)] // chunks of 2 samples (380 pixels each)
+    [InlineData(1, 13, true)] // chunks of 11 + 2 samples
+    [InlineData(2, 9, true)]  // chunks of 5 + 4 samples
+    [InlineData(3, 31, true)] // chunks of 11, 11, 9
+    public void SmallBatchMatchesDirectConvolution(int workers, int batch, bool smallMaps)
     {
-        var g = Geometry;
+        var g = smallMaps ? SmallMaps : Geometry;
         var rng = new Rng(11);
         var x = Random(rng, batch * g.InputSize);
         var w = Random(rng, g.WeightSize);

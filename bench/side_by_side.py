@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: ConvNet vs its peers on the same models, batches and threads, on this machine, in one run.
+
+Training cells compare `convnet bench --mode train` with PyTorch (bench/pytorch/bench_alexnet.py, Debian's torch with
+OpenBLAS/OpenMP); inference cells compare `convnet bench --mode infer` with ONNX Runtime (bench/ConvNet.Bench ort,
+the same architecture exported by our exporter). Engines alternate within each round, rounds repeat, and the
+table shows medians over rounds (each run's own median of its timed steps) with min..max, and the ratio ours/peer.
+
+  dotnet build -c Release ConvNet.slnx && /usr/bin/python3 bench/side_by_side.py --rounds 3 --threads 2
+"""
+import argparse, json, os, statistics, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI = os.path.join(ROOT, "src/ConvNet.Cli/bin/Release/net10.0/linux-x64/ConvNet.Cli.dll")
+BENCH = os.path.join(ROOT, "bench/ConvNet.Bench/bin/Release/net10.0/linux-x64/ConvNet.Bench.dll")
+TORCH = os.path.join(ROOT, "bench/pytorch/bench_alexnet.py")
+
+CELLS = [  # (model, mode, batch, peer)
+    ("alexnet", "train", 128, "pytorch"),
+    ("alexnet-torchvision", "train", 128, "pytorch"),
+    ("alexnet", "infer", 64, "onnxruntime"),
+    ("alexnet-torchvision", "infer", 64, "onnxruntime"),
+    ("alexnet", "infer", 1, "onnxruntime"),
+    ("alexnet-torchvision", "infer", 1, "onnxruntime"),
+]
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def ours(model, mode, batch, threads, repeats):
+    r = run_json(["dotnet", CLI, "bench", "--model", model, "--mode", mode, "--batch", str(batch), "--threads", str(threads),
+                  "--warmup", "2" if batch == 1 else "1", "--repeats", str(repeats * (10 if batch == 1 else 1)), "--json"])
+    return r["imagesPerSecond"]["median"]
+
+
+def peer(name, model, mode, batch, threads, repeats):
+    reps = str(repeats * (10 if batch == 1 else 1))
+    if name == "pytorch":
+        cmd = ["/usr/bin/python3", TORCH, "--model", model, "--mode", mode, "--batch", str(batch), "--threads", str(threads),
+               "--warmup", "1", "--repeats", reps]
+    else:
+        cmd = ["dotnet", BENCH, "ort", "--model", model, "--batch", str(batch), "--threads", str(threads), "--warmup", "2", "--repeats", reps]
+    return run_json(cmd)["median"]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--only", default=None, help="comma-separated cell numbers (1-based) to run")
+    a = p.parse_args()
+    cells = [c for i, c in enumerate(CELLS, 1) if a.only is None or str(i) in a.only.split(",")]
+    results = {c: {"ours": [], "peer": []} for c in cells}
+    for r in range(a.rounds):
+        for c in cells:
+            model, mode, batch, peer_name = c
+            first_ours = (r % 2 == 0)  # alternate which engine goes first
+            for who in (["ours", "peer"] if first_ours else ["peer", "ours"]):
+                v = ours(model, mode, batch, a.threads, a.repeats) if who == "ours" else peer(peer_name, model, mode, batch, a.threads, a.repeats)
+                results[c][who].append(v)
+                print(f"round {r + 1} {model} {mode} b{batch}: {who} {v:.1f} img/s", file=sys.stderr, flush=True)
+
+    print(f"| cell | peer | ours (median, min..max) | peer (median, min..max) | ours / peer |")
+    print(f"|---|---|---|---|---|")
+    for c in cells:
+        model, mode, batch, peer_name = c
+        o, q = results[c]["ours"], results[c]["peer"]
+        if batch == 1:
+            fmt = lambda xs: f"{1000 / statistics.median(xs):.1f} ms ({1000 / max(xs):.1f}..{1000 / min(xs):.1f})"
+        else:
+            fmt = lambda xs: f"{statistics.median(xs):.1f} img/s ({min(xs):.1f}..{max(xs):.1f})"
+        print(f"| {model} {mode} batch {batch} | {peer_name} | {fmt(o)} | {fmt(q)} | {statistics.median(o) / statistics.median(q):.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
