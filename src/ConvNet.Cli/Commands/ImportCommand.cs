@@ -22,8 +22,9 @@ public static class ImportCommand
             Description = "Input preprocessing the model was trained with: torchvision (RGB, ImageNet mean/std, resize 256 + centre crop), " +
                           "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: torchvision for 3-channel models of 224+ pixels, else none",
         };
+        var force = new Option<bool>("--force") { Description = "Replace a checkpoint already in the --out folder" };
         var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: ImageNet's for 1000 classes, else numbers)" };
-        var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, classNames };
+        var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, classNames, force };
         command.SetAction(parse =>
         {
             string source = parse.GetValue(file)!;
@@ -43,6 +44,7 @@ public static class ImportCommand
                 WeightsFile = "", WeightsSha256 = "",
             };
             string folder = parse.GetValue(output)!;
+            if (!parse.GetValue(force)) Checkpoints.RequireNoRun(folder);
             Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
             foreach (var note in notes) Console.WriteLine($"note: {note}");
             Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +

@@ -8,6 +8,7 @@ namespace ConvNet.Cli.Commands;
 public static class TrainCommand
 {
     public const int DivergedExitCode = 3;
+    public const int InterruptedExitCode = 130;
 
     public static Command Create()
     {
@@ -41,17 +42,26 @@ public static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
         var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
+        var force = new Option<bool>("--force") { Description = "Replace a run already in the --out folder" };
 
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {
             model, data, epochs, batch, lr, momentum, decay, schedule, patience, stepSize, gamma, seed, threads, validation,
             crop, flip, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
-            output, resume, json,
+            output, resume, json, force,
         };
         command.SetAction(parse =>
         {
             var observer = new ConsoleObserver(parse.GetValue(json));
             using var cancel = new CancellationTokenSource();
+            // Ctrl+C: let the trainer save where it is and stop cleanly; a second Ctrl+C ends the process.
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                if (cancel.IsCancellationRequested) return;
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
             try
             {
                 TrainResult result;
@@ -75,7 +85,7 @@ public static class TrainCommand
                         PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),
                         LoaderThreads = parse.GetValue(loaderThreads), Prefetch = parse.GetValue(prefetch),
                     };
-                    result = new Trainer(config, parse.GetValue(output)!, observer).Run(cancel.Token);
+                    result = new Trainer(config, parse.GetValue(output)!, observer).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
                 if (result.Test is { } test && parse.GetValue(json))
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
@@ -83,12 +93,16 @@ public static class TrainCommand
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
                     }));
-                return 0;
+                return cancel.IsCancellationRequested ? InterruptedExitCode : 0;
             }
             catch (TrainingDivergedException e)
             {
                 Console.Error.WriteLine($"convnet: training stopped: {e.Message}");
                 return DivergedExitCode;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
             }
         });
         return command;

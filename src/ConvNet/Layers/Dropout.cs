@@ -15,7 +15,8 @@ public sealed class Dropout(string name, float probability = 0.5f) : Layer(name)
     /// <summary>The mask of the last training forward pass: 0 or 1/(1-p) per element.</summary>
     public Tensor Mask { get; private set; } = null!;
 
-    /// <summary>Draws the masks; set by the network from its seed, and saved with checkpoints.</summary>
+    /// <summary>Draws the masks; seeded by the network, and by the trainer anew each step from (seed, step), so a
+    /// resumed run draws the same masks without saving generator state.</summary>
     public Rng Rng { get; set; } = new(0);
 
     /// <summary>When set, training forward uses <see cref="Mask"/> as it is instead of drawing a new one (gradient checks).</summary>

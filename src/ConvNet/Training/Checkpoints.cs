@@ -46,6 +46,15 @@ public static class Checkpoints
         RemoveUnreferenced(runDirectory);
     }
 
+    /// <summary>Throws unless <paramref name="runDirectory"/> is free for a new run (no last.json or best.json).</summary>
+    public static void RequireNoRun(string runDirectory)
+    {
+        foreach (var tag in new[] { Last, Best })
+            if (File.Exists(Path.Combine(runDirectory, tag + ".json")))
+                throw new CheckpointException($"{runDirectory}: already holds a run ({tag}.json); continue it with --resume, " +
+                    "choose another --out, or pass --force to replace it");
+    }
+
     /// <summary>Finds a checkpoint: a sidecar .json, or a run folder (its best.json, else last.json).</summary>
     public static LoadedCheckpoint Open(string path, string preferredTag = Best)
     {

@@ -1,6 +1,7 @@
 // Stochastic gradient descent with momentum and weight decay, exactly the paper's update:
 //   v <- momentum*v - decay*lr*w - lr*grad;   w <- w + v
-// with lr and decay scaled per parameter by its LearningRateMultiplier and DecayMultiplier.
+// with lr and decay scaled per parameter by its LearningRateMultiplier and DecayMultiplier. Layers give biases a
+// decay multiplier of 0 (cuda-convnet's and Caffe's convention; the paper does not say), weights 1.
 using System.Runtime.Intrinsics;
 using ConvNet.Layers;
 using ConvNet.Tensors;

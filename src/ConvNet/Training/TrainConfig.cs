@@ -54,6 +54,10 @@ public sealed record TrainConfig
         if (WeightDecay < 0) throw new ArgumentException($"--weight-decay must be non-negative, got {WeightDecay}");
         if (!Schedules.Contains(Schedule)) throw new ArgumentException($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
         if (Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {Threads}");
+        if (Patience < 1) throw new ArgumentException($"--patience must be at least 1, got {Patience}");
+        if (StepSize < 1) throw new ArgumentException($"--step-size must be at least 1, got {StepSize}");
+        if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw new ArgumentException($"--gamma must be positive, got {Gamma}");
+        if (MaxSteps < 0) throw new ArgumentException($"--max-steps must be non-negative, got {MaxSteps}");
         if (ValidationCount < 0) throw new ArgumentException($"--validation must be non-negative, got {ValidationCount}");
         if (CropPadding < 0) throw new ArgumentException($"--crop-padding must be non-negative, got {CropPadding}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");

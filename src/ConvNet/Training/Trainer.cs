@@ -19,8 +19,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 {
     private const ulong ShuffleStream = 1, AugmentStream = 2, DropoutStream = 3;
 
-    /// <summary>Starts a new run in an empty (or new) run folder.</summary>
-    public TrainResult Run(CancellationToken cancel = default) => Execute(resumeFrom: null, cancel);
+    /// <summary>Starts a new run in an empty (or new) run folder; a folder that already holds a run is refused
+    /// (its checkpoints would be replaced), unless <paramref name="overwrite"/>.</summary>
+    public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
+    {
+        if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
+        return Execute(resumeFrom: null, cancel);
+    }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint.</summary>
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default, int? threads = null)
@@ -111,7 +116,14 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             train.Announce(order, batch, firstBatch, augment: true, b => BatchSeed(epochIndex, b));
             for (int b = firstBatch; b < batches; b++)
             {
-                if (cancel.IsCancellationRequested) { stoppedEarly = true; break; }
+                if (cancel.IsCancellationRequested)
+                {
+                    // Interrupted (Ctrl+C): keep the work done so far; --resume continues from exactly here.
+                    if (b > firstBatch) Checkpoints.Save(runDirectory, network, sgd, Info(epoch, b), Checkpoints.Last);
+                    observer.Message($"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}");
+                    stoppedEarly = true;
+                    break;
+                }
                 train.Fill(order.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
                 ulong dropoutSeed = Rng.Mix(config.Seed, DropoutStream, (ulong)step);
                 for (int d = 0; d < dropouts.Length; d++) dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
@@ -122,7 +134,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 if (!float.IsFinite(batchLoss))
                     throw new TrainingDivergedException(
                         $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. " +
-                        $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")} — try a lower --lr.");
+                        (File.Exists(Path.Combine(runDirectory, "last.json"))
+                            ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}. " : "No checkpoint was written yet. ") +
+                        "Try a lower --lr.");
                 network.ZeroGradients();
                 network.Backward(x, loss.Backward(labels));
                 sgd.Step();

@@ -30,7 +30,7 @@ public static class ImageScan
                     ok[i] = true;
                     partial?.Add(buffer);
                 }
-                catch (DataException e)
+                catch (Exception e) when (e is DataException or InvalidOperationException or IOException or ArgumentException)
                 {
                     reasons[i] = e.Message;
                 }

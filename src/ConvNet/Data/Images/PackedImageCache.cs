@@ -73,7 +73,7 @@ public static class PackedImageCache
                     {
                         buffers[k] ??= new byte[imageBytes];
                         try { store.Read(start + k, buffers[k]); reasons[k] = null; }
-                        catch (DataException e) { reasons[k] = e.Message; }
+                        catch (Exception e) when (e is DataException or InvalidOperationException or IOException or ArgumentException) { reasons[k] = e.Message; }
                     });
                     for (int k = 0; k < n; k++)
                     {

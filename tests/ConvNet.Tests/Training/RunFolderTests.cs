@@ -1,0 +1,78 @@
+// Run folders are not overwritten by accident, a cancelled run saves where it stopped and resumes to the same
+// weights, and options that would fail late are refused up front.
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class RunFolderTests
+{
+    private sealed class CancelAfter(int steps, CancellationTokenSource source) : ITrainingObserver
+    {
+        private int _seen;
+        public void Message(string text) { }
+        public void EpochEnded(EpochMetrics metrics) { }
+        public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond)
+        {
+            if (++_seen == steps) source.Cancel();
+        }
+    }
+
+    private static TrainConfig Config(string data) =>
+        new() { Data = data, Epochs = 2, BatchSize = 32, LearningRate = 0.02f, ValidationCount = 64, Threads = 2, Seed = 9 };
+
+    [Fact]
+    public void CancelledRunSavesItsPlaceAndResumesToTheSameWeights()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 480, test: 32);
+        new Trainer(Config(data), temp.Combine("straight"), new SilentObserver()).Run();
+
+        using var cancel = new CancellationTokenSource();
+        var stopped = new Trainer(Config(data), temp.Combine("cancelled"), new CancelAfter(5, cancel)).Run(cancel.Token);
+        Assert.True(stopped.StoppedEarly);
+        var saved = Checkpoints.Open(temp.Combine("cancelled"), Checkpoints.Last).Info;
+        Assert.Equal(5, saved.Step);
+        Assert.Equal(5, saved.BatchInEpoch);
+
+        Trainer.Resume(temp.Combine("cancelled"), new SilentObserver());
+        var a = Checkpoints.Open(temp.Combine("straight"), Checkpoints.Last).Info;
+        var b = Checkpoints.Open(temp.Combine("cancelled"), Checkpoints.Last).Info;
+        Assert.Equal(a.WeightsSha256, b.WeightsSha256);
+    }
+
+    [Fact]
+    public void ANewRunRefusesAFolderHoldingOneUnlessForced()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
+        string run = temp.Combine("run");
+        var config = Config(data) with { Epochs = 1 };
+        new Trainer(config, run, new SilentObserver()).Run();
+        var e = Assert.Throws<CheckpointException>(() => new Trainer(config, run, new SilentObserver()).Run());
+        Assert.Contains("already holds a run", e.Message);
+        new Trainer(config, run, new SilentObserver()).Run(overwrite: true);
+
+        var cli = CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--out", run);
+        Assert.Equal(2, cli.ExitCode);
+        Assert.Contains("--resume", cli.Stderr);
+    }
+
+    [Theory]
+    [InlineData("step-size")]
+    [InlineData("patience")]
+    [InlineData("gamma")]
+    [InlineData("max-steps")]
+    public void BadScheduleOptionsAreRefusedBeforeTraining(string option)
+    {
+        var config = option switch
+        {
+            "step-size" => new TrainConfig { StepSize = 0 },
+            "patience" => new TrainConfig { Patience = 0 },
+            "gamma" => new TrainConfig { Gamma = float.NaN },
+            _ => new TrainConfig { MaxSteps = -1 },
+        };
+        var e = Assert.Throws<ArgumentException>(config.Validate);
+        Assert.Contains("--" + option, e.Message);
+    }
+}
