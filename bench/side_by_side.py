@@ -27,7 +27,10 @@ CELLS = [  # (model, mode, batch, peer)
 
 def run_json(cmd):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    try:
+        return json.loads(out)  # convnet bench --json: one (indented) object
+    except json.JSONDecodeError:
+        return json.loads(out.strip().splitlines()[-1])  # peers: progress lines, then one JSON line
 
 
 def ours(model, mode, batch, threads, repeats):

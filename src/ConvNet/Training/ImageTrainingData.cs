@@ -16,7 +16,8 @@ public static class ImageTrainingData
 
     private sealed record ScanRecord(string Data, ulong Seed, int ValidationCount, int TrainImages, int ValidationImages, List<SkippedImage> Skipped);
 
-    public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report)
+    /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
+    public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report, PreprocessingInfo? resumed = null)
     {
         int threads = config.LoaderThreads > 0 ? config.LoaderThreads : Environment.ProcessorCount;
         var opened = ImageDataSpec.Open(config.Data);
@@ -32,6 +33,10 @@ public static class ImageTrainingData
         string? statsPath = runDirectory is null ? null : Path.Combine(runDirectory, PreprocessingFile);
         PaperPreprocessing preprocessing;
         var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0);
+        // A resumed run must keep the mean image it was trained with: never recompute (and overwrite) it.
+        if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
+            throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
+                "(images added or removed, or the file changed); resuming would train on different inputs. Start a new run instead.");
         if (cached is not null)
         {
             var skipped = cached.Skipped.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);

@@ -43,7 +43,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         Directory.CreateDirectory(runDirectory);
         using var splits = TrainingData.Open(config,
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
-            runDirectory, observer.Message);
+            runDirectory, observer.Message, resumeFrom?.Info.Preprocessing);
         var (train, validation, test, normalization, preprocessing) = splits;
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");

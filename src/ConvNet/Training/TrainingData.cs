@@ -22,9 +22,11 @@ public static class TrainingData
 {
     /// <param name="runDirectory">image data: where the mean image and scan results are cached (null: not cached)</param>
     /// <param name="report">image data: skipped files and progress</param>
-    public static TrainingSplits Open(TrainConfig config, Normalization? restored = null, string? runDirectory = null, Action<string>? report = null)
+    /// <param name="resumedPreprocessing">image data, when resuming: the mean image the checkpoint was trained with</param>
+    public static TrainingSplits Open(TrainConfig config, Normalization? restored = null, string? runDirectory = null, Action<string>? report = null,
+        PreprocessingInfo? resumedPreprocessing = null)
     {
-        if (ImageDataSpec.IsImageSpec(config.Data)) return ImageTrainingData.Open(config, runDirectory, report);
+        if (ImageDataSpec.IsImageSpec(config.Data)) return ImageTrainingData.Open(config, runDirectory, report, resumedPreprocessing);
         var data = DatasetSpec.Load(config.Data);
         var (train, validation) = config.ValidationCount > 0
             ? ValidationSplit.Split(data.Train, Math.Min(config.ValidationCount, data.Train.Count / 2), config.Seed)
