@@ -46,15 +46,19 @@ public static class Elementwise
         for (; i < y.Length; i++) y[i] = MathF.Max(y[i] + b, 0f);
     }
 
-    /// <summary>y = max(x, 0)</summary>
+    /// <summary>y = max(x, 0); a NaN stays NaN (as PyTorch), in the vector body and the tail alike.</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
         Check(y.Length, x.Length);
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
             for (; i <= x.Length - 16; i += 16)
-                Vector512.Max(Vector512.Create(x.Slice(i, 16)), Vector512<float>.Zero).CopyTo(y.Slice(i, 16));
-        for (; i < x.Length; i++) y[i] = x[i] > 0f ? x[i] : 0f;
+            {
+                var v = Vector512.Create(x.Slice(i, 16));
+                var keep = Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v);
+                Vector512.ConditionalSelect(keep, v, Vector512<float>.Zero).CopyTo(y.Slice(i, 16));
+            }
+        for (; i < x.Length; i++) y[i] = x[i] > 0f || float.IsNaN(x[i]) ? x[i] : 0f;
     }
 
     /// <summary>dx = y > 0 ? dy : 0 (y is the ReLU's output)</summary>

@@ -47,3 +47,27 @@ public sealed class MaxPoolKernelTests
             }
     }
 }
+
+public sealed class ReluKernelTests
+{
+    [Theory]
+    [InlineData(17)]
+    [InlineData(33)]
+    [InlineData(5)]
+    public void NaNStaysNaNAndNegativesAndZerosBecomeZeroAtEveryPosition(int length)
+    {
+        for (int at = 0; at < length; at++)
+        {
+            var x = new float[length];
+            for (int i = 0; i < length; i++) x[i] = i % 3 == 0 ? -1.5f : i % 3 == 1 ? 2.5f : -0f;
+            x[at] = float.NaN;
+            var y = new float[length];
+            Elementwise.Relu(x, y);
+            for (int i = 0; i < length; i++)
+            {
+                float expected = i == at ? float.NaN : x[i] > 0 ? x[i] : 0f;
+                Assert.Equal(expected, y[i]);
+            }
+        }
+    }
+}

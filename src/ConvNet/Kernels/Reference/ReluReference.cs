@@ -1,9 +1,9 @@
-// The specification of ReLU: y = max(x, 0); dx = dy where x > 0, else 0.
+// The specification of ReLU: y = max(x, 0), NaN kept (as PyTorch); dx = dy where x > 0, else 0.
 namespace ConvNet.Kernels.Reference;
 
 public static class ReluReference
 {
-    public static double[] Forward(double[] x) => x.Select(v => v > 0 ? v : 0.0).ToArray();
+    public static double[] Forward(double[] x) => x.Select(v => v > 0 || double.IsNaN(v) ? v : 0.0).ToArray();
 
     public static double[] Backward(double[] x, double[] dy)
     {
