@@ -28,12 +28,6 @@ public sealed class ClassificationMetrics(int classes)
         }
     }
 
-    public void Reset()
-    {
-        Count = Top1Correct = Top5Correct = 0;
-        Array.Clear(Confusion);
-    }
-
     public double[] PerClassAccuracy()
     {
         var accuracy = new double[Classes];

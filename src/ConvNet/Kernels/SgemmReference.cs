@@ -1,4 +1,4 @@
-// The specification of Sgemm: plain loops, double accumulation. Slow; used by tests and for the rare TT case.
+// The specification of Sgemm: plain loops, double accumulation. Slow; the oracle the tests compare Sgemm against.
 namespace ConvNet.Kernels;
 
 public static class SgemmReference
@@ -18,17 +18,6 @@ public static class SgemmReference
                     sum += (double)av * bv;
                 }
                 c[i * ldc + j] = (float)sum;
-            }
-    }
-
-    internal static void MultiplyTT(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
-    {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float sum = 0;
-                for (int p = 0; p < k; p++) sum += a[p * lda + i] * b[j * ldb + p];
-                c[i * ldc + j] += sum;
             }
     }
 }

@@ -75,21 +75,6 @@ public sealed class ImageBatchSource : IBatchSource, IDisposable
         }, _ => { }));
     }
 
-    /// <summary>The stored squares of <paramref name="indices"/> (3*Size*Size bytes each, back to back), decoded in parallel:
-    /// what 10-crop evaluation cuts its views from.</summary>
-    public void ReadSquares(ReadOnlySpan<int> indices, byte[] squares, Span<int> labels)
-    {
-        int imageBytes = 3 * Store.Size * Store.Size;
-        int[] copy = indices.ToArray();
-        var l = new int[copy.Length];
-        RethrowDataErrors(() => Parallel.For(0, copy.Length, _parallel, k =>
-        {
-            Store.Read(copy[k], squares.AsSpan(k * imageBytes, imageBytes));
-            l[k] = Store.Label(copy[k]);
-        }));
-        l.CopyTo(labels);
-    }
-
     // Parallel.For wraps a worker's exception; a bad file should surface as the DataException naming it.
     private static void RethrowDataErrors(Action action)
     {
