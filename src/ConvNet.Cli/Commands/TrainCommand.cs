@@ -67,8 +67,12 @@ public static class TrainCommand
                 TrainResult result;
                 if (parse.GetValue(resume) is { } runDirectory)
                 {
-                    var threadResult = parse.GetResult(threads);
-                    result = Trainer.Resume(runDirectory, observer, cancel.Token, threadResult is { Implicit: false } ? parse.GetValue(threads) : null);
+                    // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
+                    Option[] mayChange = [threads, maxSteps, resume, json];
+                    var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                    if (ignored.Count > 0)
+                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads and --max-steps can change)");
+                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps));
                 }
                 else
                 {
@@ -107,4 +111,8 @@ public static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>The option's value when the command line gives it, else null (not its default).</summary>
+    private static T? Given<T>(ParseResult parse, Option<T> option) where T : struct =>
+        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
 }

@@ -1,5 +1,7 @@
 // Lowering a convolution to a matrix multiply: Im2Col copies every receptive field of one group's input
 // [Cg,H,W] into a column of col [Cg*KH*KW, OH*OW]; Col2Im adds the columns back (the adjoint).
+// Each output row of a kernel tap reads one input row: with stride 1 its in-bounds part is one contiguous run
+// (copied or added with vectors) and only the padding at either end is handled one value at a time.
 namespace ConvNet.Kernels;
 
 public static class Im2Col
@@ -19,23 +21,22 @@ public static class Im2Col
                 for (int kx = 0; kx < g.KernelWidth; kx++, row++)
                 {
                     var dst = columns.Slice(row * stride, plane);
+                    int ix0 = kx - g.PadWidth;
+                    var (first, end) = InBounds(ix0, g.StrideWidth, ow, w);
                     for (int oy = 0; oy < oh; oy++)
                     {
                         int iy = oy * g.StrideHeight - g.PadHeight + ky;
                         var dstRow = dst.Slice(oy * ow, ow);
-                        if ((uint)iy >= (uint)h) { dstRow.Clear(); continue; }
+                        if ((uint)iy >= (uint)h || first >= end) { dstRow.Clear(); continue; }
                         var src = channel.Slice(iy * w, w);
-                        int ix0 = kx - g.PadWidth;
-                        if (g.StrideWidth == 1 && ix0 >= 0 && ix0 + ow <= w)
+                        dstRow.Slice(0, first).Clear();
+                        dstRow.Slice(end).Clear();
+                        if (g.StrideWidth == 1)
                         {
-                            src.Slice(ix0, ow).CopyTo(dstRow);
+                            src.Slice(first + ix0, end - first).CopyTo(dstRow.Slice(first));
                             continue;
                         }
-                        for (int ox = 0; ox < ow; ox++)
-                        {
-                            int ix = ox * g.StrideWidth + ix0;
-                            dstRow[ox] = (uint)ix < (uint)w ? src[ix] : 0f;
-                        }
+                        for (int ox = first; ox < end; ox++) dstRow[ox] = src[ox * g.StrideWidth + ix0];
                     }
                 }
         }
@@ -55,20 +56,31 @@ public static class Im2Col
                 for (int kx = 0; kx < g.KernelWidth; kx++, row++)
                 {
                     var src = columns.Slice(row * stride, plane);
+                    int ix0 = kx - g.PadWidth;
+                    var (first, end) = InBounds(ix0, g.StrideWidth, ow, w);
+                    if (first >= end) continue;
                     for (int oy = 0; oy < oh; oy++)
                     {
                         int iy = oy * g.StrideHeight - g.PadHeight + ky;
                         if ((uint)iy >= (uint)h) continue;
                         var dst = channel.Slice(iy * w, w);
                         var srcRow = src.Slice(oy * ow, ow);
-                        int ix0 = kx - g.PadWidth;
-                        for (int ox = 0; ox < ow; ox++)
+                        if (g.StrideWidth == 1)
                         {
-                            int ix = ox * g.StrideWidth + ix0;
-                            if ((uint)ix < (uint)w) dst[ix] += srcRow[ox];
+                            Elementwise.AddInPlace(dst.Slice(first + ix0, end - first), srcRow.Slice(first, end - first));
+                            continue;
                         }
+                        for (int ox = first; ox < end; ox++) dst[ox * g.StrideWidth + ix0] += srcRow[ox];
                     }
                 }
         }
+    }
+
+    /// <summary>The output columns [first, end) whose input column ox*stride + ix0 lies inside [0, width).</summary>
+    private static (int First, int End) InBounds(int ix0, int stride, int outWidth, int width)
+    {
+        int first = ix0 >= 0 ? 0 : (-ix0 + stride - 1) / stride;
+        int end = width - 1 - ix0 < 0 ? 0 : Math.Min(outWidth, (width - 1 - ix0) / stride + 1);
+        return (Math.Min(first, outWidth), Math.Max(end, 0));
     }
 }

@@ -1,5 +1,6 @@
 // Max pooling (with argmax kept for backward) and PyTorch-style adaptive average pooling, one plane [H, W] at a time.
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ConvNet.Kernels;
 
@@ -26,8 +27,9 @@ public static class MaxPool
     /// <summary>
     /// Forward over one plane. Two passes: for each output row, a vectorised vertical pass takes every input column's
     /// maximum over the window's rows (and the first row holding it), then a horizontal pass takes the maximum of those
-    /// over each window's columns. The result equals a row-major scan of the window keeping the first maximum (as
-    /// PyTorch): among equal values the smallest row wins, then the smallest column. A NaN propagates.
+    /// over each window's columns (8 windows at a time with AVX2 gathers where available). The result equals a
+    /// row-major scan of the window keeping the first maximum (as PyTorch): among equal values the smallest row wins,
+    /// then the smallest column. A NaN propagates, and the first NaN in that order is the argmax.
     /// </summary>
     /// <param name="x">[H, W]</param><param name="y">[OH, OW]</param><param name="argmax">[OH, OW]: index into x of each maximum</param>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in PoolGeometry g)
@@ -42,31 +44,100 @@ public static class MaxPool
         }
         Span<float> columnMax = stackalloc float[w];
         Span<int> columnRow = stackalloc int[w];
+        bool gather = Avx2.IsSupported && Vector256.IsHardwareAccelerated && ow >= 4;
         for (int oy = 0; oy < oh; oy++)
         {
             int y0 = Math.Max(oy * g.Stride - g.Padding, 0), y1 = Math.Min(oy * g.Stride - g.Padding + g.Kernel, h);
             VerticalMax(x, w, y0, y1, columnMax, columnRow);
-            for (int ox = 0; ox < ow; ox++)
+            if (gather) HorizontalMaxGather(columnMax, columnRow, y.Slice(oy * ow, ow), argmax.Slice(oy * ow, ow), g);
+            else HorizontalMax(columnMax, columnRow, y.Slice(oy * ow, ow), argmax.Slice(oy * ow, ow), g);
+        }
+    }
+
+    // Whether the window value v (first found at row r) replaces the running maximum found at bestRow.
+    private static bool Takes(float v, int r, float max, int bestRow) =>
+        v > max || (v == max && r < bestRow) || (float.IsNaN(v) && (!float.IsNaN(max) || r < bestRow));
+
+    private static void HorizontalMax(ReadOnlySpan<float> columnMax, ReadOnlySpan<int> columnRow, Span<float> y, Span<int> argmax, in PoolGeometry g)
+    {
+        int w = columnMax.Length;
+        for (int ox = 0; ox < y.Length; ox++)
+        {
+            int x0 = Math.Max(ox * g.Stride - g.Padding, 0), x1 = Math.Min(ox * g.Stride - g.Padding + g.Kernel, w);
+            float max = columnMax[x0];
+            int bestRow = columnRow[x0], bestColumn = x0;
+            for (int ix = x0 + 1; ix < x1; ix++)
             {
-                int x0 = Math.Max(ox * g.Stride - g.Padding, 0), x1 = Math.Min(ox * g.Stride - g.Padding + g.Kernel, w);
-                float max = columnMax[x0];
-                int bestRow = columnRow[x0], bestColumn = x0;
-                for (int ix = x0 + 1; ix < x1; ix++)
+                float v = columnMax[ix];
+                int row = columnRow[ix];
+                bool take = Takes(v, row, max, bestRow);
+                max = take ? v : max;
+                bestRow = take ? row : bestRow;
+                bestColumn = take ? ix : bestColumn;
+            }
+            y[ox] = max;
+            argmax[ox] = bestRow * w + bestColumn;
+        }
+    }
+
+    // The horizontal pass for 8 output columns at a time: window tap k of output ox reads column ox*stride - pad + k,
+    // gathered (clamped into the row, and ignored where it falls in the padding).
+    private static unsafe void HorizontalMaxGather(ReadOnlySpan<float> columnMax, ReadOnlySpan<int> columnRow, Span<float> y, Span<int> argmax, in PoolGeometry g)
+    {
+        int w = columnMax.Length, ow = y.Length;
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var last = Vector256.Create(w - 1);
+        float* yTail = stackalloc float[8];
+        int* aTail = stackalloc int[8];
+        fixed (float* values = columnMax)
+        fixed (int* rows = columnRow)
+        fixed (float* yOut = y)
+        fixed (int* aOut = argmax)
+        {
+            for (int ox = 0; ox < ow; ox += 8)
+            {
+                var start = (lanes + Vector256.Create(ox)) * g.Stride - Vector256.Create(g.Padding);
+                var max = Vector256.Create(float.NegativeInfinity);
+                var bestRow = Vector256.Create(int.MaxValue);
+                var bestColumn = Vector256<int>.Zero;
+                for (int k = 0; k < g.Kernel; k++)
                 {
-                    float v = columnMax[ix];
-                    int row = columnRow[ix];
-                    bool take = v > max || (v == max && row < bestRow) || (float.IsNaN(v) && !float.IsNaN(max));
-                    max = take ? v : max;
-                    bestRow = take ? row : bestRow;
-                    bestColumn = take ? ix : bestColumn;
+                    var column = start + Vector256.Create(k);
+                    var inside = Vector256.GreaterThanOrEqual(column, Vector256<int>.Zero) & Vector256.LessThanOrEqual(column, last);
+                    var index = Vector256.Min(Vector256.Max(column, Vector256<int>.Zero), last);
+                    var v = Avx2.GatherVector256(values, index, 4);
+                    var r = Avx2.GatherVector256(rows, index, 4);
+                    var vNaN = ~Vector256.Equals(v, v).AsInt32();
+                    var maxNaN = ~Vector256.Equals(max, max).AsInt32();
+                    var earlier = Vector256.LessThan(r, bestRow);
+                    var take = inside & (Vector256.GreaterThan(v, max).AsInt32()
+                        | (Vector256.Equals(v, max).AsInt32() & earlier)
+                        | (vNaN & (~maxNaN | earlier)));
+                    max = Vector256.ConditionalSelect(take.AsSingle(), v, max);
+                    bestRow = Vector256.ConditionalSelect(take, r, bestRow);
+                    bestColumn = Vector256.ConditionalSelect(take, index, bestColumn);
                 }
-                y[oy * ow + ox] = max;
-                argmax[oy * ow + ox] = bestRow * w + bestColumn;
+                var best = bestRow * w + bestColumn;
+                if (ox + 8 <= ow)
+                {
+                    max.Store(yOut + ox);
+                    best.Store(aOut + ox);
+                    continue;
+                }
+                max.Store(yTail);
+                best.Store(aTail);
+                for (int i = 0; i < ow - ox; i++)
+                {
+                    yOut[ox + i] = yTail[i];
+                    aOut[ox + i] = aTail[i];
+                }
             }
         }
     }
 
-    // columnMax[c] = max over rows [y0, y1) of x[r, c]; columnRow[c] = the first row holding it (a NaN wins).
+    // columnMax[c] = max over rows [y0, y1) of x[r, c]; columnRow[c] = the first row holding it (the first NaN wins).
+    // Vectors cover the row with the last one overlapping the one before: updating a column twice from the same row
+    // changes nothing, so only rows narrower than a vector need scalar code.
     private static void VerticalMax(ReadOnlySpan<float> x, int w, int y0, int y1, Span<float> columnMax, Span<int> columnRow)
     {
         x.Slice(y0 * w, w).CopyTo(columnMax);
@@ -74,12 +145,12 @@ public static class MaxPool
         for (int r = y0 + 1; r < y1; r++)
         {
             var row = x.Slice(r * w, w);
-            int c = 0;
-            if (Vector512.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated && w >= 16)
             {
                 var rowIndex = Vector512.Create(r);
-                for (; c <= w - 16; c += 16)
+                for (int c = 0; ; c += 16)
                 {
+                    c = Math.Min(c, w - 16);
                     var v = Vector512.Create(row.Slice(c, 16));
                     var m = Vector512.Create(columnMax.Slice(c, 16));
                     // take if greater, or if v is NaN and the running maximum is not
@@ -87,9 +158,27 @@ public static class MaxPool
                     Vector512.ConditionalSelect(take, v, m).CopyTo(columnMax.Slice(c, 16));
                     var rows = Vector512.Create(columnRow.Slice(c, 16));
                     Vector512.ConditionalSelect(take.AsInt32(), rowIndex, rows).CopyTo(columnRow.Slice(c, 16));
+                    if (c == w - 16) break;
                 }
+                continue;
             }
-            for (; c < w; c++)
+            if (Vector256.IsHardwareAccelerated && w >= 8)
+            {
+                var rowIndex = Vector256.Create(r);
+                for (int c = 0; ; c += 8)
+                {
+                    c = Math.Min(c, w - 8);
+                    var v = Vector256.Create(row.Slice(c, 8));
+                    var m = Vector256.Create(columnMax.Slice(c, 8));
+                    var take = Vector256.GreaterThan(v, m) | (~Vector256.Equals(v, v) & Vector256.Equals(m, m));
+                    Vector256.ConditionalSelect(take, v, m).CopyTo(columnMax.Slice(c, 8));
+                    var rows = Vector256.Create(columnRow.Slice(c, 8));
+                    Vector256.ConditionalSelect(take.AsInt32(), rowIndex, rows).CopyTo(columnRow.Slice(c, 8));
+                    if (c == w - 8) break;
+                }
+                continue;
+            }
+            for (int c = 0; c < w; c++)
             {
                 float v = row[c], m = columnMax[c];
                 if (v > m || (float.IsNaN(v) && !float.IsNaN(m))) { columnMax[c] = v; columnRow[c] = r; }

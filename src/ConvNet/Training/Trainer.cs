@@ -28,13 +28,20 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint.</summary>
-    public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default, int? threads = null)
+    /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint with its saved recipe.
+    /// Only the thread count and the step limit may differ from the saved configuration.</summary>
+    public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
+        int? threads = null, long? maxSteps = null)
     {
         var checkpoint = Checkpoints.Open(runDirectory, Checkpoints.Last);
         var config = checkpoint.Info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
+        {
             observer.Message($"note: resuming with {t} threads instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
-        return new Trainer(threads is null ? config : config with { Threads = threads.Value }, runDirectory, observer).Execute(checkpoint, cancel);
+            config = config with { Threads = t };
+        }
+        if (maxSteps is { } limit) config = config with { MaxSteps = limit };
+        return new Trainer(config, runDirectory, observer).Execute(checkpoint, cancel);
     }
 
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)

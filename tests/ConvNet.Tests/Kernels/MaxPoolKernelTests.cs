@@ -15,12 +15,35 @@ public sealed class MaxPoolKernelTests
     [InlineData(33, 17, 2, 2, 0, false)]
     [InlineData(9, 40, 5, 3, 2, true)]
     [InlineData(1, 1, 1, 1, 0, false)]
+    [InlineData(12, 70, 3, 2, 1, true)]
+    [InlineData(6, 8, 2, 1, 0, false)]
+    [InlineData(5, 45, 4, 3, 2, false)]
     public void MatchesRowMajorFirstMaximumWithTies(int h, int w, int k, int stride, int pad, bool ceil)
     {
         var g = new PoolGeometry(h, w, k, stride, pad, ceil);
         var rng = new Rng((ulong)(h * 1000 + w));
         var x = new float[h * w];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextInt(4) - 2; // few values: ties everywhere, -0 and +0 mixed
+        int outputs = g.OutHeight * g.OutWidth;
+        var (y1, a1, y2, a2) = (new float[outputs], new int[outputs], new float[outputs], new int[outputs]);
+        MaxPool.Forward(x, y1, a1, g);
+        MaxPool.ForwardReferenceOrder(x, y2, a2, g);
+        Assert.Equal(y2, y1);
+        Assert.Equal(a2, a1);
+    }
+
+    [Theory]
+    [InlineData(28, 28, 3, 2, 1, false)]
+    [InlineData(14, 14, 3, 2, 1, false)]
+    [InlineData(7, 7, 3, 2, 1, true)]
+    [InlineData(55, 55, 3, 2, 0, false)]
+    [InlineData(5, 3, 3, 1, 1, false)]
+    public void ManyNaNsRouteToTheFirstNaNInRowMajorOrder(int h, int w, int k, int stride, int pad, bool ceil)
+    {
+        var g = new PoolGeometry(h, w, k, stride, pad, ceil);
+        var rng = new Rng((ulong)(h * 31 + w));
+        var x = new float[h * w];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextInt(5) == 0 ? float.NaN : rng.NextInt(3) - 1;
         int outputs = g.OutHeight * g.OutWidth;
         var (y1, a1, y2, a2) = (new float[outputs], new int[outputs], new float[outputs], new int[outputs]);
         MaxPool.Forward(x, y1, a1, g);

@@ -88,7 +88,7 @@ public class SgemmTests
     [InlineData(true, true)]
     public void PublicEntryMatchesReferenceOnBothPaths(bool transA, bool transB)
     {
-        (int, int, int)[] shapes = [(1, 1, 1), (1, 300, 70), (1, 33, 2), (3, 4, 5), (16, 16, 16), (17, 16, 16), (40, 50, 60)];
+        (int, int, int)[] shapes = [(1, 1, 1), (1, 300, 70), (1, 33, 2), (1, 7, 100), (1, 13, 1001), (1, 1030, 64), (1, 9, 63), (3, 4, 5), (16, 16, 16), (17, 16, 16), (40, 50, 60)];
         ulong seed = 100;
         foreach (var (m, n, k) in shapes)
             foreach (bool accumulate in new[] { false, true })

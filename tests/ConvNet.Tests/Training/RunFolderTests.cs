@@ -58,6 +58,31 @@ public sealed class RunFolderTests
         Assert.Contains("--resume", cli.Stderr);
     }
 
+    [Fact]
+    public void ResumeTakesANewStepLimitAndNamesTheOptionsItIgnores()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
+        string run = temp.Combine("run");
+        // 128 training images after the hold-out, batch 32: 4 steps per epoch, 8 in all.
+        var first = CliRunner.Run("train", "--data", data, "--epochs", "2", "--batch-size", "32", "--validation", "32",
+            "--threads", "1", "--max-steps", "3", "--out", run);
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+
+        var second = CliRunner.Run("train", "--resume", run, "--max-steps", "6", "--lr", "0.5");
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("ignoring --lr", second.Stdout + second.Stderr);
+        var info = Checkpoints.Open(run, Checkpoints.Last).Info;
+        Assert.Equal(6, info.Step);
+        Assert.Equal(0.01f, info.Config!.LearningRate);
+
+        var third = CliRunner.Run("train", "--resume", run, "--max-steps", "0");
+        Assert.Equal(0, third.ExitCode);
+        Assert.DoesNotContain("ignoring", third.Stdout + third.Stderr);
+        Assert.Equal(8, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+    }
+
     [Theory]
     [InlineData("step-size")]
     [InlineData("patience")]
