@@ -23,7 +23,12 @@ public static class PackedImageCache
         var counts = new Dictionary<string, int>();
         foreach (var (name, store) in new[] { ("train", splits.Train), ("val", splits.Validation) })
         {
-            if (store is null) continue;
+            if (store is null)
+            {
+                // A split this data lacks must not survive from an earlier prepare into the same folder.
+                File.Delete(Path.Combine(directory, name + ".pack"));
+                continue;
+            }
             counts[name] = WriteSplit(store, Path.Combine(directory, name + ".pack"), threads, skipped, report);
             report?.Invoke($"{name}: {counts[name]:N0} images written to {Path.Combine(directory, name + ".pack")}");
         }
@@ -48,10 +53,25 @@ public static class PackedImageCache
             throw new DataException($"{infoPath}: not a valid cache description ({e.Message})");
         }
         if (info.Format != 1 || info.ClassNames is not { Length: > 0 }) throw new DataException($"{infoPath}: unsupported cache format {info.Format} or no class names");
-        var train = new PackedImageStore(Path.Combine(directory, "train.pack"), $"cache:{directory} train", info.ClassNames);
-        string valPath = Path.Combine(directory, "val.pack");
-        var validation = File.Exists(valPath) ? new PackedImageStore(valPath, $"cache:{directory} val", info.ClassNames) : null;
+        if (info.Splits is null || !info.Splits.ContainsKey("train")) throw new DataException($"{infoPath}: lists no train split");
+        var train = OpenSplit(directory, "train", info, infoPath);
+        // Only the splits cache.json lists belong to this cache (a stray val.pack from an older prepare does not).
+        var validation = info.Splits.ContainsKey("val") ? OpenSplit(directory, "val", info, infoPath) : null;
         return new ImageSplits(train, validation);
+    }
+
+    private static PackedImageStore OpenSplit(string directory, string name, PackedCacheInfo info, string infoPath)
+    {
+        string path = Path.Combine(directory, name + ".pack");
+        if (!File.Exists(path)) throw new DataException($"cache:{directory}: {path} not found, but {infoPath} lists it");
+        var store = new PackedImageStore(path, $"cache:{directory} {name}", info.ClassNames);
+        if (store.Count != info.Splits[name])
+        {
+            int count = store.Count;
+            store.Dispose();
+            throw new DataException($"{path}: holds {count} images but {infoPath} says {info.Splits[name]} (prepare the cache again)");
+        }
+        return store;
     }
 
     private static int WriteSplit(IImageStore store, string path, int threads, List<SkippedImage> skipped, Action<string>? report)

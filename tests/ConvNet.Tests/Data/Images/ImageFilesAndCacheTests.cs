@@ -90,4 +90,33 @@ public sealed class ImageFilesAndCacheTests
         Assert.Contains("truncated", Assert.Throws<DataException>(() => ImageDataSpec.Open("cache:" + temp.Combine("cache"))).Message);
         Assert.Contains("convnet prepare", Assert.Throws<DataException>(() => ImageDataSpec.Open("cache:" + temp.Combine("nothing"))).Message);
     }
+
+    [Fact]
+    public void PreparingOtherDataIntoTheSameFolderLeavesNoStaleValidationSplit()
+    {
+        using var temp = new Support.TempDirectory();
+        string split = temp.Combine("split"), plain = temp.Combine("plain"), cacheDir = temp.Combine("cache");
+        SyntheticImages.WriteFolder(Path.Combine(split, "train"), perClass: 2, seed: 6);
+        SyntheticImages.WriteFolder(Path.Combine(split, "val"), perClass: 1, seed: 7);
+        SyntheticImages.WriteFolder(plain, perClass: 3, seed: 8);
+
+        PackedImageCache.Write("folder:" + split, cacheDir, threads: 2);
+        var first = ImageDataSpec.Open("cache:" + cacheDir);
+        Assert.NotNull(first.Validation);
+        ((IDisposable)first.Train).Dispose();
+        ((IDisposable)first.Validation!).Dispose();
+
+        PackedImageCache.Write("folder:" + plain, cacheDir, threads: 2);
+        Assert.False(File.Exists(Path.Combine(cacheDir, "val.pack")));
+        var second = ImageDataSpec.Open("cache:" + cacheDir);
+        Assert.Null(second.Validation);
+        Assert.Equal(12, second.Train.Count);
+        ((IDisposable)second.Train).Dispose();
+
+        // A pack file that does not hold what cache.json says is refused.
+        string info = Path.Combine(cacheDir, PackedImageCache.InfoFile);
+        File.WriteAllText(info, File.ReadAllText(info).Replace("\"train\": 12", "\"train\": 13"));
+        var e = Assert.Throws<DataException>(() => ImageDataSpec.Open("cache:" + cacheDir));
+        Assert.Contains("holds 12 images", e.Message);
+    }
 }
