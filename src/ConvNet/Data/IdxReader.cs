@@ -115,8 +115,16 @@ public static class IdxReader
         // An uncompressed file's length is known: fail before allocating for a header that promises too much.
         if (available >= 0 && available < size)
             throw new DataException($"{path}: truncated: expected {size} bytes of {what}, found {available}");
-        var data = GC.AllocateUninitializedArray<byte>(size);
-        int got = stream.ReadAtLeast(data, size, throwOnEndOfStream: false);
+        // A compressed file's length is not: grow the buffer as data arrives, so a corrupt header that declares
+        // gigabytes costs no more memory than the data that is really there.
+        var data = GC.AllocateUninitializedArray<byte>(available >= 0 ? size : Math.Min(size, 1 << 24));
+        int got = 0;
+        while (true)
+        {
+            got += stream.ReadAtLeast(data.AsSpan(got), data.Length - got, throwOnEndOfStream: false);
+            if (got < data.Length || data.Length == size) break;
+            Array.Resize(ref data, (int)Math.Min(size, 2L * data.Length));
+        }
         if (got < size)
             throw new DataException($"{path}: truncated: expected {size} bytes of {what}, found {got}");
         if (stream.ReadByte() >= 0)

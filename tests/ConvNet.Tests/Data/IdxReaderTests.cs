@@ -50,6 +50,20 @@ public class IdxReaderTests
         Assert.Contains("truncated: expected 36 bytes of pixel data, found 30", e.Message);
     }
 
+    [Fact]
+    public void GzipHeaderPromisingGigabytesCostsOnlyTheMemoryOfItsData()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("huge.gz");
+        // 30,000 images of 200x200 = 1.2 GB declared; 20 MB of zeros really there (a few KiB compressed).
+        WriteBytes(path, gzip: true, [.. Header(0x803, 30_000, 200, 200), .. new byte[20_000_000]]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataException>(() => IdxReader.ReadImages(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("truncated: expected 1200000000 bytes of pixel data, found 20000000", e.Message);
+        Assert.True(allocated < 200_000_000, $"allocated {allocated:N0} bytes");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
