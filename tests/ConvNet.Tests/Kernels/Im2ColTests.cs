@@ -1,5 +1,6 @@
 // Im2Col.Lower and Raise against the definition written out one value at a time, on odd geometries: strides 1-4,
-// padding wider than the kernel reaches, rectangular inputs and several samples side by side (row stride).
+// padding wider than the kernel reaches, "same" padding (the shifted-plane path) down to inputs smaller than the
+// kernel, rectangular inputs and several samples side by side (row stride).
 using ConvNet.Kernels;
 using ConvNet.Random;
 
@@ -21,6 +22,10 @@ public sealed class Im2ColTests
         { 2, 9, 11, 4, 3, 2, 2 },
         { 1, 3, 3, 3, 1, 2, 1 },
         { 2, 6, 17, 2, 2, 0, 3 },
+        { 2, 3, 3, 5, 1, 2, 2 },
+        { 1, 4, 4, 7, 1, 3, 1 },
+        { 2, 2, 5, 5, 1, 2, 1 },
+        { 3, 1, 1, 3, 1, 1, 2 },
     };
 
     [Theory]
