@@ -44,35 +44,52 @@ public sealed class MaxPool2d : Layer
         var g = GeometryFor(InputShape);
         int channels = InputShape[1], inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
         _argmax = new int[Output.Length];
-        _forward = new DelegateJob((n, _) =>
+        // A job is one sample's block of channels: whole samples at training batches, parts of one at batch 1.
+        _forward = new DelegateJob((job, _) =>
         {
+            var (n, c0, c1) = JobRange(job, channels);
             var x = _x!.Sample(n);
             var y = Output.Sample(n);
-            for (int c = 0; c < channels; c++)
+            for (int c = c0; c < c1; c++)
                 MaxPool.Forward(x.Slice(c * inPlane, inPlane), y.Slice(c * outPlane, outPlane),
                     _argmax.AsSpan((n * channels + c) * outPlane, outPlane), g);
         });
-        _backward = new DelegateJob((n, _) =>
+        _backward = new DelegateJob((job, _) =>
         {
+            var (n, c0, c1) = JobRange(job, channels);
             var dy = _dy!.Sample(n);
             var dx = InputGradient!.Sample(n);
-            for (int c = 0; c < channels; c++)
+            for (int c = c0; c < c1; c++)
                 MaxPool.Backward(dy.Slice(c * outPlane, outPlane), _argmax.AsSpan((n * channels + c) * outPlane, outPlane),
                     dx.Slice(c * inPlane, inPlane));
         });
+    }
+
+    private int _parts = 1;
+
+    private (int Sample, int First, int End) JobRange(int job, int channels)
+    {
+        var (first, end) = WorkerPool.Block(channels, _parts, job % _parts);
+        return (job / _parts, first, end);
+    }
+
+    private int Jobs(int batch)
+    {
+        _parts = Math.Max(1, Math.Min(InputShape[1], _pool.Workers / batch));
+        return batch * _parts;
     }
 
     public override void Forward(Tensor x, bool training)
     {
         RequireInput(x);
         _x = x;
-        _pool.Run(_forward, x.Shape[0]);
+        _pool.Run(_forward, Jobs(x.Shape[0]));
     }
 
     public override void Backward(Tensor x, Tensor dy)
     {
         if (InputGradient is null) return;
         _dy = dy;
-        _pool.Run(_backward, x.Shape[0]);
+        _pool.Run(_backward, Jobs(x.Shape[0]));
     }
 }

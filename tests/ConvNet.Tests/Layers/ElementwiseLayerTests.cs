@@ -26,6 +26,22 @@ public sealed class ElementwiseLayerTests
     }
 
     [Theory]
+    [InlineData(2, 65_536)]
+    [InlineData(3, 96 * 55 * 55 + 7)]
+    [InlineData(2, 70_001)]
+    public void Relu_split_over_workers_matches_reference(int workers, int length)
+    {
+        var rng = new Rng((ulong)(length + workers));
+        var x = TestData.Uniform(rng, length);
+        var dy = TestData.Uniform(rng, length);
+        using var pool = new WorkerPool(workers);
+        var layer = new Relu("relu");
+        LayerHarness.Run(layer, [1, length], x, dy, pool);
+        Assert.Equal(TestData.ToFloat(ReluReference.Forward(x)), layer.Output.ToArray());
+        Assert.Equal(TestData.ToFloat(ReluReference.Backward(x, dy)), layer.InputGradient!.ToArray());
+    }
+
+    [Theory]
     [InlineData(0.5f, 4096)]
     [InlineData(0.5f, 37)]
     [InlineData(0.25f, 1000)]

@@ -27,20 +27,24 @@ public sealed class PoolingLayerTests
     [Theory, MemberData(nameof(MaxPoolCases))]
     public void Max_pool_matches_reference(int kernel, int stride, int pad, bool ceil, int height, int width, int workers)
     {
-        const int batch = 2, channels = 5;
-        var s = new PoolReferenceSettings(kernel, stride, pad, ceil);
-        int oh = s.OutHeight(height), ow = s.OutWidth(width);
-        var rng = new Rng(404);
-        var x = TestData.Uniform(rng, batch * channels * height * width);
-        var dy = TestData.Uniform(rng, batch * channels * oh * ow);
-        using var pool = new WorkerPool(workers);
-        var layer = new MaxPool2d("pool", kernel, stride, pad, ceil);
-        LayerHarness.Run(layer, [batch, channels, height, width], x, dy, pool);
+        // Batch 1 splits each sample's channels over the workers; batch 2 gives whole samples to them.
+        foreach (int batch in new[] { 1, 2 })
+        {
+            const int channels = 5;
+            var s = new PoolReferenceSettings(kernel, stride, pad, ceil);
+            int oh = s.OutHeight(height), ow = s.OutWidth(width);
+            var rng = new Rng(404);
+            var x = TestData.Uniform(rng, batch * channels * height * width);
+            var dy = TestData.Uniform(rng, batch * channels * oh * ow);
+            using var pool = new WorkerPool(workers);
+            var layer = new MaxPool2d("pool", kernel, stride, pad, ceil);
+            LayerHarness.Run(layer, [batch, channels, height, width], x, dy, pool);
 
-        Assert.Equal([batch, channels, oh, ow], layer.Output.Shape);
-        int planes = batch * channels;
-        LayerHarness.AssertMatches(MaxPoolReference.Forward(x, planes, height, width, s), layer.Output.Span, "max-pool Y");
-        LayerHarness.AssertMatches(MaxPoolReference.Backward(x, dy, planes, height, width, s), layer.InputGradient!.Span, "max-pool dX");
+            Assert.Equal([batch, channels, oh, ow], layer.Output.Shape);
+            int planes = batch * channels;
+            LayerHarness.AssertMatches(MaxPoolReference.Forward(x, planes, height, width, s), layer.Output.Span, "max-pool Y");
+            LayerHarness.AssertMatches(MaxPoolReference.Backward(x, dy, planes, height, width, s), layer.InputGradient!.Span, "max-pool dX");
+        }
     }
 
     [Fact]
