@@ -2,11 +2,10 @@
 using System.CommandLine;
 using System.Text.Json;
 using ConvNet.Data;
+using ConvNet.Data.Images;
 using ConvNet.Evaluation;
 using ConvNet.IO;
-using ConvNet.Kernels;
-using ConvNet.Random;
-using ConvNet.Tensors;
+using ConvNet.Models;
 using ConvNet.Threading;
 using ConvNet.Training;
 
@@ -20,31 +19,25 @@ public static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "How many classes to show", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the paper's 10 crops (checkpoints trained on image data)" };
+        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop };
         command.SetAction(parse =>
         {
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             var files = parse.GetValue(images)!;
-            int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
-            var pixels = new byte[files.Length * c * h * w];
-            for (int i = 0; i < files.Length; i++)
-                ImageDecoder.LoadAsModelInput(files[i], c, h, w, loaded.Info.ResizeShorterSide, bgr: loaded.Info.ChannelOrder == "BGR")
-                    .CopyTo(pixels, i * c * h * w);
             var names = loaded.Info.ClassNames;
-            var dataset = new ImageDataset("images", c, h, w, pixels, new int[files.Length], names);
             using var pool = new WorkerPool(Environment.ProcessorCount);
             network.Plan(files.Length, pool);
-            var x = new Tensor([files.Length, c, h, w]);
-            var indices = Enumerable.Range(0, files.Length).ToArray();
-            BatchBuilder.Fill(dataset, indices, x, new int[files.Length], new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd),
-                AugmentOptions.None, new Rng(0));
-            var logits = network.Forward(x, training: false);
-            var probabilities = new float[network.Classes];
+            var classifier = loaded.Info.Preprocessing is { } preprocessing
+                ? PaperPipeline(network, loaded, files, preprocessing.Size, parse.GetValue(tenCrop))
+                : ModelSizedImages(network, loaded, files, parse.GetValue(tenCrop));
+            var all = new float[files.Length * network.Classes];
+            classifier.Probabilities(Enumerable.Range(0, files.Length).ToArray(), all, new int[files.Length]);
             var results = new List<object>();
             for (int i = 0; i < files.Length; i++)
             {
-                SoftmaxCrossEntropy.Softmax(logits.Sample(i), probabilities);
+                var probabilities = all.AsSpan(i * network.Classes, network.Classes).ToArray();
                 var best = TopK.Best(probabilities, parse.GetValue(top));
                 if (parse.GetValue(json))
                 {
@@ -58,5 +51,30 @@ public static class PredictCommand
             return 0;
         });
         return command;
+    }
+
+    // Trained on image data: exactly the evaluation pipeline (shorter side rescaled, centre square, mean image
+    // subtracted, centre crop or the 10 crops).
+    private static IClassifier PaperPipeline(Network network, LoadedCheckpoint loaded, string[] files, int size, bool tenCrop)
+    {
+        var set = new ImageFileSet("images", files.Select(f => new ImageFile(f, 0)).ToArray(), loaded.Info.ClassNames);
+        var squares = new SquareBatch(new FileImageStore(set, size), Environment.ProcessorCount);
+        return new TenCrop(network, EvalCommand.LoadPreprocessing(loaded), squares, tenCrop);
+    }
+
+    // Trained on a dataset of the model's input size (Fashion-MNIST, CIFAR-10) or imported: resize (or rescale the
+    // shorter side and centre-crop, for imported ImageNet models) and normalise per channel.
+    private static IClassifier ModelSizedImages(Network network, LoadedCheckpoint loaded, string[] files, bool tenCrop)
+    {
+        if (tenCrop)
+            throw new ArgumentException($"--ten-crop needs a checkpoint trained on image data (folder:, list:, cache:); {loaded.SidecarPath} was not");
+        int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
+        var pixels = new byte[files.Length * c * h * w];
+        for (int i = 0; i < files.Length; i++)
+            ImageDecoder.LoadAsModelInput(files[i], c, h, w, loaded.Info.ResizeShorterSide, bgr: loaded.Info.ChannelOrder == "BGR")
+                .CopyTo(pixels, i * c * h * w);
+        var dataset = new ImageDataset("images", c, h, w, pixels, new int[files.Length], loaded.Info.ClassNames);
+        var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
+        return new SingleViewClassifier(network, new InMemoryBatchSource(dataset, normalization, AugmentOptions.None));
     }
 }

@@ -2,6 +2,8 @@
 // The last, partial batch is padded by repeating its first image; padded rows are not counted.
 namespace ConvNet.Evaluation;
 
+public sealed record EvaluationResult(ClassificationMetrics Metrics, double MeanLoss);
+
 public static class ProbabilityEvaluator
 {
     public static EvaluationResult Run(IClassifier classifier, int count, Action<int, int>? progress = null)

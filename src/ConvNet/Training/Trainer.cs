@@ -91,7 +91,6 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         using var pool = new WorkerPool(config.Threads);
         int batch = config.BatchSize;
         network.Plan(batch, pool);
-        var evaluator = new Evaluator(network);
         var loss = new CrossEntropyLoss();
         var x = new Tensor([batch, .. spec.InputShape]);
         var labels = new int[batch];
@@ -166,7 +165,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             }
             if (stoppedEarly) break;
 
-            var val = validation is null ? null : evaluator.Run(validation);
+            var val = validation is null ? null : ProbabilityEvaluator.Run(new SingleViewClassifier(network, validation), validation.Count);
             var metrics = new EpochMetrics(epoch + 1, step,
                 accumulator.LossSum / Math.Max(accumulator.Batches, 1),
                 1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
@@ -186,7 +185,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         EvaluationResult? testResult = null;
         if (!stoppedEarly && test is { Count: > 0 })
         {
-            testResult = evaluator.Run(test);
+            testResult = ProbabilityEvaluator.Run(new SingleViewClassifier(network, test), test.Count);
             observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {testResult.Metrics.Top5Error:P2} on {test.Count} images (final weights)");
         }
         return new TrainResult(history, testResult, runDirectory, stoppedEarly);

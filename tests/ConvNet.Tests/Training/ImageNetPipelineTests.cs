@@ -77,6 +77,30 @@ public sealed class ImageNetPipelineTests
         Assert.Equal(2, e.RootElement.GetProperty("checkpoints").GetArrayLength());
         Assert.Equal(doc.RootElement.GetProperty("top1Error").GetDouble(), e.RootElement.GetProperty("top1Error").GetDouble());
         Assert.Equal(doc.RootElement.GetProperty("loss").GetDouble(), e.RootElement.GetProperty("loss").GetDouble(), 5);
+
+        // predict runs a file through exactly the evaluation pipeline: the centre view, or the 10 crops.
+        string image = Directory.GetFiles(Path.Combine(data, "val"), "*.jpg", SearchOption.AllDirectories).Order().First();
+        foreach (bool tenCrop in new[] { false, true })
+        {
+            string[] args = ["predict", "--checkpoint", run, image, "--json", "--top", "4", .. tenCrop ? new[] { "--ten-crop" } : []];
+            var predict = CliRunner.Run(args);
+            Assert.True(predict.ExitCode == 0, predict.Stderr);
+            using var answer = JsonDocument.Parse(predict.Stdout);
+            var predicted = new double[4];
+            foreach (var entry in answer.RootElement[0].GetProperty("top").EnumerateArray())
+                predicted[entry.GetProperty("index").GetInt32()] = entry.GetProperty("probability").GetDouble();
+
+            var loaded = ConvNet.Training.Checkpoints.Open(run);
+            var network = ConvNet.Training.Checkpoints.LoadNetwork(loaded);
+            using var pool = new ConvNet.Threading.WorkerPool(1);
+            network.Plan(1, pool);
+            var set = new ConvNet.Data.Images.ImageFileSet("one", [new ConvNet.Data.Images.ImageFile(image, 0)], loaded.Info.ClassNames);
+            var squares = new ConvNet.Evaluation.SquareBatch(new ConvNet.Data.Images.FileImageStore(set, loaded.Info.Preprocessing!.Size), 1);
+            var classifier = new ConvNet.Evaluation.TenCrop(network, ConvNet.Cli.Commands.EvalCommand.LoadPreprocessing(loaded), squares, tenCrop);
+            var expected = new float[4];
+            classifier.Probabilities([0], expected, new int[1]);
+            for (int k = 0; k < 4; k++) Assert.Equal(expected[k], predicted[k], 5);
+        }
     }
 
     [Theory]
