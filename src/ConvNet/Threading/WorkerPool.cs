@@ -52,6 +52,23 @@ public sealed class WorkerPool : IDisposable
             for (int i = 0; i < count; i++) job.Execute(i, 0);
             return;
         }
+        // One job at a time: a Run from inside a job (or from a second thread) would overwrite the running one.
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+            throw new InvalidOperationException("WorkerPool.Run was called while the pool was running a job; it is not re-entrant");
+        try
+        {
+            RunParallel(job, count);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    private int _running;
+
+    private void RunParallel(IParallelJob job, int count)
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

@@ -25,13 +25,18 @@ internal sealed class BatchPrefetcher : IDisposable
     private readonly Thread _thread;
     private int _nextBatch;
 
+    /// <summary>Buffers a prefetcher of this depth needs: depth queued + one being prepared + one being copied out.</summary>
+    public static int BuffersFor(int depth) => depth + 2;
+
+    /// <param name="buffers">BuffersFor(depth) batch tensors and label arrays, owned by the caller and reused across
+    /// epochs (a paper-sized batch is tens of megabytes)</param>
     public BatchPrefetcher(ImageBatchSource source, int[] order, int batchSize, int firstBatch, int batches, bool augment,
-        Func<int, ulong> seedOfBatch, int depth)
+        Func<int, ulong> seedOfBatch, int depth, (Tensor X, int[] Labels)[] buffers)
     {
         (_order, _batchSize, _nextBatch, _lastBatch, _augment, _seedOfBatch) = (order, batchSize, firstBatch, batches, augment, seedOfBatch);
         _ready = new BlockingCollection<Prepared>(depth);
-        // depth queued + one being prepared + one being copied out.
-        for (int i = 0; i < depth + 2; i++) _free.Add(new Prepared(new Tensor([batchSize, .. source.SampleShape]), new int[batchSize]));
+        if (buffers.Length != BuffersFor(depth)) throw new ArgumentException($"a prefetcher of depth {depth} needs {BuffersFor(depth)} buffers");
+        foreach (var (x, labels) in buffers) _free.Add(new Prepared(x, labels));
         _thread = new Thread(() => Produce(source, firstBatch)) { IsBackground = true, Name = "convnet batch prefetch" };
         _thread.Start();
     }
@@ -42,7 +47,9 @@ internal sealed class BatchPrefetcher : IDisposable
         if (_nextBatch >= _lastBatch || augment != _augment || indices.Length != _batchSize || seed != _seedOfBatch(_nextBatch)
             || !indices.SequenceEqual(_order.AsSpan(_nextBatch * _batchSize, _batchSize)))
             return false;
-        var prepared = _ready.Take(_cancel.Token);
+        // The producer marks the queue complete when it stops for any reason; a batch it never made is then
+        // computed by the caller instead of waited for.
+        if (!_ready.TryTake(out var prepared, Timeout.Infinite, _cancel.Token)) return false;
         _nextBatch++;
         try
         {
@@ -77,6 +84,10 @@ internal sealed class BatchPrefetcher : IDisposable
             }
         }
         catch (OperationCanceledException) { }
+        finally
+        {
+            _ready.CompleteAdding();
+        }
     }
 
     public void Dispose()

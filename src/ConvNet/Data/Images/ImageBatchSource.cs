@@ -11,6 +11,7 @@ public sealed class ImageBatchSource : IBatchSource, IDisposable
 {
     private readonly ParallelOptions _parallel;
     private BatchPrefetcher? _prefetcher;
+    private (Tensor X, int[] Labels)[] _prefetchBuffers = [];
 
     /// <param name="cropSize">the model's input side (227 for alexnet, 224 for alexnet-torchvision)</param>
     /// <param name="threads">decoding threads per batch</param>
@@ -54,7 +55,10 @@ public sealed class ImageBatchSource : IBatchSource, IDisposable
         if (PrefetchBatches <= 0) return;
         int batches = order.Length / batchSize;
         if (firstBatch >= batches) return;
-        _prefetcher = new BatchPrefetcher(this, order.ToArray(), batchSize, firstBatch, batches, augment, seedOfBatch, PrefetchBatches);
+        int buffers = BatchPrefetcher.BuffersFor(PrefetchBatches);
+        if (_prefetchBuffers.Length != buffers || _prefetchBuffers[0].X.Dim(0) != batchSize)
+            _prefetchBuffers = Enumerable.Range(0, buffers).Select(_ => (new Tensor([batchSize, .. SampleShape]), new int[batchSize])).ToArray();
+        _prefetcher = new BatchPrefetcher(this, order.ToArray(), batchSize, firstBatch, batches, augment, seedOfBatch, PrefetchBatches, _prefetchBuffers);
     }
 
     /// <summary>Computes a batch on this thread (decoding in parallel); what the prefetcher runs in the background.</summary>
