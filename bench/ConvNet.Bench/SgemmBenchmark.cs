@@ -1,6 +1,7 @@
 // `ConvNet.Bench sgemm`: GFLOP/s of Sgemm (via ParallelSgemm, as layers call it) on a square product and on the
 // GEMMs AlexNet lowers to (per group and per sample for convolutions), at each thread count, against the measured
 // FMA peak. Each product is checked against SgemmReference on a few elements before it is timed.
+using ConvNet.Diagnostics;
 using ConvNet.Kernels;
 using ConvNet.Random;
 using ConvNet.Threading;
@@ -51,7 +52,7 @@ public static class SgemmBenchmark
                 int reps = Math.Max(3, (int)Math.Min(repeats, 4e10 / (2.0 * s.M * s.N * s.K) + 1));
                 var seconds = Timing.Seconds(() => operands.Run(gemm), warmup, reps, out double cpuSeconds);
                 double flop = 2.0 * s.M * s.N * s.K;
-                var g = Summary.Of(seconds).Map(t => flop / t / 1e9);
+                var g = Spread.Of(seconds).Map(t => flop / t / 1e9);
                 string op = $"{(s.TransA ? 'T' : 'N')}{(s.TransB ? 'T' : 'N')}";
                 Console.WriteLine($"{s.Name,-20} {op,-3} {s.M,5} {s.N,5} {s.K,5} {g.Median,8:F1} {g.Min,8:F1} {g.Max,8:F1} {100 * g.Median / peak,6:F0}% {flop * reps / cpuSeconds / 1e9,9:F1} {cpuSeconds / seconds.Sum(),5:F2}");
             }

@@ -1,24 +1,7 @@
-// Timing helpers: run an action after warm-up and summarise the repeats (median, min, max).
+// Timing helper: run an action after warm-up and time each repeat (summarised with ConvNet.Diagnostics.Spread).
 using System.Diagnostics;
 
 namespace ConvNet.Bench;
-
-public readonly record struct Summary(double Median, double Min, double Max)
-{
-    public static Summary Of(IReadOnlyList<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return new Summary(median, sorted[0], sorted[^1]);
-    }
-
-    public Summary Map(Func<double, double> f)
-    {
-        double a = f(Min), b = f(Max);
-        return new Summary(f(Median), Math.Min(a, b), Math.Max(a, b));
-    }
-}
 
 public static class Timing
 {

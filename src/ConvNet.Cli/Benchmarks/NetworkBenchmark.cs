@@ -1,6 +1,7 @@
 // Times a model's training or inference steps, then each layer on its own, for `convnet bench`.
 // A step is what training or inference really runs: train = zero gradients, forward, cross-entropy, backward, SGD;
 // infer = forward without dropout. Layers are then timed one by one in the order Network.Forward/Backward runs them.
+using ConvNet.Diagnostics;
 using System.Diagnostics;
 using ConvNet.Kernels;
 using ConvNet.Layers;
@@ -15,18 +16,6 @@ namespace ConvNet.Cli.Benchmarks;
 public enum BenchMode { Train, Infer }
 
 public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1);
-
-/// <summary>Median, min and max of a quantity over the timed repeats.</summary>
-public readonly record struct Spread(double Median, double Min, double Max)
-{
-    public static Spread Of(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return new Spread(median, sorted[0], sorted[^1]);
-    }
-}
 
 /// <param name="ForwardGflop">forward GFLOP of this layer for the whole batch (2 x multiply-adds)</param>
 /// <param name="BackwardGflop">backward GFLOP: 2x forward (dX and dW), 1x for the first layer (no dX); 0 without multiply-adds</param>

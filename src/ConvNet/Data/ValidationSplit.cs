@@ -13,15 +13,22 @@ public static class ValidationSplit
     public static (ImageDataset Train, ImageDataset Validation) Split(ImageDataset data, int validationCount, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (validationCount < 0 || validationCount > data.Count)
-            throw new ArgumentOutOfRangeException(nameof(validationCount), validationCount, $"{data.Name} has {data.Count} images");
-        var order = new int[data.Count];
+        var (train, validation) = Indices(data.Count, validationCount, seed, data.Name);
+        return (data.Subset(train, $"{data.Name} (training part)"), data.Subset(validation, $"{data.Name} (validation part)"));
+    }
+
+    /// <summary>The split of any dataset of <paramref name="count"/> items (in-memory or image files): the indices of each
+    /// part, ascending.</summary>
+    public static (int[] Train, int[] Validation) Indices(int count, int validationCount, ulong seed, string name)
+    {
+        if (validationCount < 0 || validationCount > count)
+            throw new ArgumentOutOfRangeException(nameof(validationCount), validationCount, $"{name} has {count} images");
+        var order = new int[count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         new Rng(seed).Shuffle(order);
-        int trainCount = data.Count - validationCount;
+        int trainCount = count - validationCount;
         Array.Sort(order, 0, trainCount);
         Array.Sort(order, trainCount, validationCount);
-        return (data.Subset(order.AsSpan(0, trainCount), $"{data.Name} (training part)"),
-                data.Subset(order.AsSpan(trainCount), $"{data.Name} (validation part)"));
+        return (order[..trainCount], order[trainCount..]);
     }
 }

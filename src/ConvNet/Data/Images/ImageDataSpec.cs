@@ -50,12 +50,8 @@ public static class ImageDataSpec
     /// the last ones of Rng(seed)'s shuffle), each part kept in the original order.</summary>
     public static (IImageStore Train, IImageStore Validation) HoldOut(IImageStore data, int validationCount, ulong seed)
     {
-        var order = Enumerable.Range(0, data.Count).ToArray();
-        new Random.Rng(seed).Shuffle(order);
-        int trainCount = data.Count - validationCount;
-        Array.Sort(order, 0, trainCount);
-        Array.Sort(order, trainCount, validationCount);
-        return (new SubsetImageStore(data, order[..trainCount], $"{data.Name} (training part)"),
-                new SubsetImageStore(data, order[trainCount..], $"{data.Name} (validation part)"));
+        var (train, validation) = ValidationSplit.Indices(data.Count, validationCount, seed, data.Name);
+        return (new SubsetImageStore(data, train, $"{data.Name} (training part)"),
+                new SubsetImageStore(data, validation, $"{data.Name} (validation part)"));
     }
 }

@@ -1,0 +1,22 @@
+// Median, min and max of repeated measurements: how every benchmark here reports a timing, since on a shared
+// machine a single run or a mean says little.
+namespace ConvNet.Diagnostics;
+
+public readonly record struct Spread(double Median, double Min, double Max)
+{
+    public static Spread Of(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) throw new ArgumentException("no values to summarise", nameof(values));
+        int n = sorted.Length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return new Spread(median, sorted[0], sorted[^1]);
+    }
+
+    /// <summary>The spread of f(value) for a monotonic f (e.g. seconds to GFLOP/s, which swaps min and max).</summary>
+    public Spread Map(Func<double, double> f)
+    {
+        double a = f(Min), b = f(Max);
+        return new Spread(f(Median), Math.Min(a, b), Math.Max(a, b));
+    }
+}
