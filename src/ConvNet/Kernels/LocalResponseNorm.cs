@@ -25,14 +25,38 @@ public static class LocalResponseNorm
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> scale, int channels, int plane, in LrnSettings s)
     {
         float alphaOverN = s.Alpha / s.Size;
+        bool fused = Vector512.IsHardwareAccelerated && s.Beta == 0.75f;
         for (int c = 0; c < channels; c++)
         {
             var sc = scale.Slice(c * plane, plane);
-            sc.Fill(0f);
             int lo = Math.Max(0, c - s.Before), hi = Math.Min(channels - 1, c + s.After);
-            for (int j = lo; j <= hi; j++) AddSquares(x.Slice(j * plane, plane), sc);
-            AffineInPlace(sc, alphaOverN, s.K);
-            MultiplyByPowerNegBeta(x.Slice(c * plane, plane), sc, y.Slice(c * plane, plane), s.Beta);
+            int i = 0;
+            if (fused)
+            {
+                // One pass per channel: the window's sum of squares, the scale and the output, 16 pixels at a time.
+                var va = Vector512.Create(alphaOverN);
+                var vk = Vector512.Create(s.K);
+                for (; i <= plane - 16; i += 16)
+                {
+                    var sum = Vector512<float>.Zero;
+                    for (int j = lo; j <= hi; j++)
+                    {
+                        var v = Vector512.Create(x.Slice(j * plane + i, 16));
+                        sum = Vector512.FusedMultiplyAdd(v, v, sum);
+                    }
+                    var t = Vector512.FusedMultiplyAdd(sum, va, vk);
+                    t.CopyTo(sc.Slice(i, 16));
+                    var root = Vector512.Sqrt(t);
+                    (Vector512.Create(x.Slice(c * plane + i, 16)) / (root * Vector512.Sqrt(root))).CopyTo(y.Slice(c * plane + i, 16));
+                }
+                if (i == plane) continue;
+            }
+            // The remaining pixels (or all of them without AVX-512 or for another beta), the same arithmetic per value.
+            var rest = sc.Slice(i);
+            rest.Clear();
+            for (int j = lo; j <= hi; j++) AddSquares(x.Slice(j * plane + i, plane - i), rest);
+            AffineInPlace(rest, alphaOverN, s.K);
+            MultiplyByPowerNegBeta(x.Slice(c * plane + i, plane - i), rest, y.Slice(c * plane + i, plane - i), s.Beta);
         }
     }
 
@@ -45,15 +69,33 @@ public static class LocalResponseNorm
         var windowSum = work.Slice(total, plane);
         MultiplyDivide(dy[..total], y[..total], scale[..total], ratio);
         float factor = -2f * s.Alpha * s.Beta / s.Size;
+        bool fused = Vector512.IsHardwareAccelerated && s.Beta == 0.75f;
         for (int c = 0; c < channels; c++)
         {
             var d = dx.Slice(c * plane, plane);
-            MultiplyByPowerNegBeta(dy.Slice(c * plane, plane), scale.Slice(c * plane, plane), d, s.Beta);
             // j's window [j - Before, j + After] holds c when j is in [c - After, c + Before].
             int lo = Math.Max(0, c - s.After), hi = Math.Min(channels - 1, c + s.Before);
-            ratio.Slice(lo * plane, plane).CopyTo(windowSum);
-            for (int j = lo + 1; j <= hi; j++) Elementwise.AddInPlace(windowSum, ratio.Slice(j * plane, plane));
-            MultiplyAdd(x.Slice(c * plane, plane), windowSum, factor, d);
+            int i = 0;
+            if (fused)
+            {
+                // One pass per channel: dy * scale^-beta plus factor * x * (sum of the ratios of the windows holding c).
+                var vf = Vector512.Create(factor);
+                for (; i <= plane - 16; i += 16)
+                {
+                    var sum = Vector512.Create(ratio.Slice(lo * plane + i, 16));
+                    for (int j = lo + 1; j <= hi; j++) sum += Vector512.Create(ratio.Slice(j * plane + i, 16));
+                    var root = Vector512.Sqrt(Vector512.Create(scale.Slice(c * plane + i, 16)));
+                    var direct = Vector512.Create(dy.Slice(c * plane + i, 16)) / (root * Vector512.Sqrt(root));
+                    Vector512.FusedMultiplyAdd(vf * Vector512.Create(x.Slice(c * plane + i, 16)), sum, direct).CopyTo(d.Slice(i, 16));
+                }
+                if (i == plane) continue;
+            }
+            int n = plane - i;
+            MultiplyByPowerNegBeta(dy.Slice(c * plane + i, n), scale.Slice(c * plane + i, n), d.Slice(i), s.Beta);
+            var partial = windowSum.Slice(i, n);
+            ratio.Slice(lo * plane + i, n).CopyTo(partial);
+            for (int j = lo + 1; j <= hi; j++) Elementwise.AddInPlace(partial, ratio.Slice(j * plane + i, n));
+            MultiplyAdd(x.Slice(c * plane + i, n), partial, factor, d.Slice(i));
         }
     }
 

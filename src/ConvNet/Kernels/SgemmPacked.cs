@@ -3,6 +3,8 @@
 // packed (it stays in L2 and is re-read for every row panel), and each Rows-row panel of A (kept in L1) meets
 // every Cols-column panel of B in the micro-kernel. Edge tiles are computed whole into scratch and only their valid
 // part is written to C; a last column panel of at most NarrowCols columns uses a half-width kernel.
+using System.Runtime.Intrinsics;
+
 namespace ConvNet.Kernels;
 
 internal static unsafe class SgemmPacked
@@ -85,14 +87,23 @@ internal static unsafe class SgemmPacked
         }
     }
 
+    // Edge tiles are common (a 32- or 64-row convolution group leaves an 8- or 4-row last panel), so the copy is vectorised.
     private static void WriteEdge(float* tile, int tileStride, float* c, int ldc, int rows, int cols, bool overwrite)
     {
         for (int r = 0; r < rows; r++)
         {
             float* source = tile + (nint)r * tileStride;
             float* destination = c + (nint)r * ldc;
-            if (overwrite) for (int j = 0; j < cols; j++) destination[j] = source[j];
-            else for (int j = 0; j < cols; j++) destination[j] += source[j];
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                if (overwrite)
+                    for (; j <= cols - 8; j += 8) Vector256.Store(Vector256.Load(source + j), destination + j);
+                else
+                    for (; j <= cols - 8; j += 8) Vector256.Store(Vector256.Load(destination + j) + Vector256.Load(source + j), destination + j);
+            }
+            if (overwrite) for (; j < cols; j++) destination[j] = source[j];
+            else for (; j < cols; j++) destination[j] += source[j];
         }
     }
 }
