@@ -1,5 +1,6 @@
 // `convnet eval --checkpoint A [B ...] --data SPEC [--ten-crop]`: top-1/top-5 error, per-class accuracy and the confusion
-// matrix. Several checkpoints form an ensemble (softmax averaged); --ten-crop averages the paper's 10 views (image data).
+// matrix. Several checkpoints form an ensemble (softmax averaged); --ten-crop averages the paper's 10 views (for images
+// stored at the model's size, crops of the image padded by the training crop padding).
 using System.CommandLine;
 using System.Text.Json;
 using ConvNet.Data;
@@ -20,7 +21,7 @@ public static class EvalCommand
             Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore,
         };
         var data = new Option<string>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it)", DefaultValueFactory = _ => "fashion-mnist" };
-        var tenCrop = new Option<bool>("--ten-crop") { Description = "Image data: average the softmax over 4 corner + centre crops and their mirrors (the paper's test)" };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test; for 28x28/32x32 data, crops of the image padded by the training crop padding, 2 if none)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
@@ -56,8 +57,6 @@ public static class EvalCommand
             }
             else
             {
-                if (parse.GetValue(tenCrop))
-                    throw new ArgumentException($"--ten-crop needs image data ({string.Join(", ", ImageDataSpec.Forms)}): {spec} images are the model's input size");
                 var test = DatasetSpec.Load(spec).Test;
                 count = test.Count;
                 var members = loaded.Select(l =>
@@ -69,6 +68,8 @@ public static class EvalCommand
                     CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
                     network.Plan(Math.Max(1, Math.Min(parse.GetValue(batch), test.Count)), pool);
                     var normalization = new Normalization(l.Info.NormalizationMean, l.Info.NormalizationStd);
+                    if (parse.GetValue(tenCrop))
+                        return new ShiftedTenCrop(network, test, normalization, TenCropShift(l));
                     return (IClassifier)new SingleViewClassifier(network, new InMemoryBatchSource(test, normalization, AugmentOptions.None));
                 }).ToList();
                 classifier = members.Count == 1 ? members[0] : new Ensemble(members);
@@ -112,6 +113,10 @@ public static class EvalCommand
         if (dataClasses != modelClasses)
             throw new ArgumentException($"{spec} has {dataClasses} classes, the model of {checkpoint.SidecarPath} {modelClasses}");
     }
+
+    /// <summary>Images stored at the model's size: the corner crops are shifted by the crop padding the model was
+    /// trained with, or 2 pixels when it was trained without crops.</summary>
+    public static int TenCropShift(LoadedCheckpoint checkpoint) => checkpoint.Info.Config is { CropPadding: > 0 } c ? c.CropPadding : 2;
 
     /// <summary>The mean image a checkpoint trained on image data names in its sidecar (checked against its SHA-256).</summary>
     public static PaperPreprocessing LoadPreprocessing(LoadedCheckpoint checkpoint)

@@ -58,19 +58,46 @@ public static class BatchBuilder
             throw new ArgumentException($"BatchBuilder: crop padding {augment.CropPadding} is negative", nameof(augment));
         if (!augment.IsNone) ArgumentNullException.ThrowIfNull(rng);
 
-        // One 256-entry lookup table per channel: exact Normalization.Apply values, one load per pixel.
-        const int StackChannels = 16;
         Span<float> tables = channels <= StackChannels ? stackalloc float[256 * StackChannels] : new float[256 * channels];
-        for (int c = 0; c < channels; c++)
-            for (int p = 0; p < 256; p++)
-                tables[c * 256 + p] = normalization.Apply(c, (byte)p);
-
+        BuildTables(normalization, channels, tables);
         for (int i = 0; i < indices.Length; i++)
         {
             labels[i] = data.Label(indices[i]);
             var augmentation = augment.IsNone ? Augmentation.None : Draw(augment, rng);
             WriteImage(data.Image(indices[i]), x.Sample(i), tables, channels, height, width, augmentation);
         }
+    }
+
+    /// <summary>As <see cref="Fill(ImageDataset, ReadOnlySpan{int}, Tensor, Span{int}, Normalization, AugmentOptions, Rng)"/>
+    /// with one fixed view (shift and mirror) for every image: the crops of test-time averaging.</summary>
+    public static void FillView(ImageDataset data, ReadOnlySpan<int> indices, Tensor x, Span<int> labels,
+        Normalization normalization, Augmentation view)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int channels = data.Channels;
+        if (x.Rank != 4 || x.Dim(0) != indices.Length || x.Dim(1) != channels || x.Dim(2) != data.Height || x.Dim(3) != data.Width)
+            throw new ShapeMismatchException($"BatchBuilder: x has shape {ShapeMath.Format(x.Shape)}, expected [{indices.Length}, {channels}, {data.Height}, {data.Width}] for {indices.Length} images of {data.Name}");
+        if (labels.Length != indices.Length)
+            throw new ArgumentException($"BatchBuilder: labels has length {labels.Length}, expected {indices.Length}", nameof(labels));
+        Span<float> tables = channels <= StackChannels ? stackalloc float[256 * StackChannels] : new float[256 * channels];
+        BuildTables(normalization, channels, tables);
+        for (int i = 0; i < indices.Length; i++)
+        {
+            labels[i] = data.Label(indices[i]);
+            WriteImage(data.Image(indices[i]), x.Sample(i), tables, channels, data.Height, data.Width, view);
+        }
+    }
+
+    private const int StackChannels = 16;
+
+    // One 256-entry lookup table per channel: exact Normalization.Apply values, one load per pixel.
+    private static void BuildTables(Normalization normalization, int channels, Span<float> tables)
+    {
+        if (normalization.Mean.Length != channels || normalization.Std.Length != channels)
+            throw new ArgumentException($"BatchBuilder: normalisation has {normalization.Mean.Length} means and {normalization.Std.Length} stds, the data has {channels} channels", nameof(normalization));
+        for (int c = 0; c < channels; c++)
+            for (int p = 0; p < 256; p++)
+                tables[c * 256 + p] = normalization.Apply(c, (byte)p);
     }
 
     /// <summary>One image: source [C, H, W] bytes -> destination [C, H, W] floats via the per-channel tables.</summary>
