@@ -1,8 +1,8 @@
 // Times a model's training or inference steps, then each layer on its own, for `convnet bench`.
 // A step is what training or inference really runs: train = zero gradients, forward, cross-entropy, backward, SGD;
 // infer = forward without dropout. Layers are then timed one by one in the order Network.Forward/Backward runs them.
-using ConvNet.Diagnostics;
 using System.Diagnostics;
+using ConvNet.Diagnostics;
 using ConvNet.Kernels;
 using ConvNet.Layers;
 using ConvNet.Models;
@@ -69,7 +69,7 @@ public static class NetworkBenchmark
             var logits = network.Forward(x, training: true);
             loss.Forward(logits, labels);
             network.Backward(x, loss.Backward(labels));
-            sgd.Step();
+            sgd.Step(pool);
         }
 
         progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {s.Threads} threads: {s.Warmup} warm-up and {s.Repeats} timed steps");
@@ -90,7 +90,7 @@ public static class NetworkBenchmark
         double cpusUsed = (process.TotalProcessorTime - cpuBefore).TotalSeconds / stepSeconds.Sum();
 
         progress?.WriteLine("bench: timing layers one by one");
-        var (layers, lossMs, sgdMs) = TimeLayers(network, summary, x, labels, loss, sgd, train, s.Repeats);
+        var (layers, lossMs, sgdMs) = TimeLayers(network, summary, x, labels, loss, sgd, pool, train, s.Repeats);
 
         double multiplyAdds = summary.MultiplyAdds;
         double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
@@ -104,7 +104,7 @@ public static class NetworkBenchmark
     }
 
     private static (List<LayerTiming> Layers, double LossMs, double SgdMs) TimeLayers(Network network, ModelSummary summary,
-        Tensor x, int[] labels, CrossEntropyLoss loss, Sgd sgd, bool train, int repeats)
+        Tensor x, int[] labels, CrossEntropyLoss loss, Sgd sgd, WorkerPool pool, bool train, int repeats)
     {
         int count = network.Layers.Count;
         var forward = new List<double>[count];
@@ -141,7 +141,7 @@ public static class NetworkBenchmark
                 if (i > 0) dy = layer.InputGradient!;
             }
             long sgdStart = Stopwatch.GetTimestamp();
-            sgd.Step();
+            sgd.Step(pool);
             sgdTimes.Add(Stopwatch.GetElapsedTime(sgdStart).TotalMilliseconds);
         }
 

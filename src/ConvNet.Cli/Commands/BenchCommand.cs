@@ -1,11 +1,11 @@
 // `convnet bench --model NAME [--batch N] [--mode train|infer] [--threads N] [--warmup W] [--repeats R] [--json]`:
 // images/s, GFLOP/s and share of the measured FMA peak for a model's training or inference steps, and where the
 // time goes layer by layer.
-using ConvNet.Diagnostics;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using ConvNet.Cli.Benchmarks;
+using ConvNet.Diagnostics;
 using ConvNet.Models;
 
 namespace ConvNet.Cli.Commands;

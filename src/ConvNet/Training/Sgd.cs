@@ -5,6 +5,7 @@
 using System.Runtime.Intrinsics;
 using ConvNet.Layers;
 using ConvNet.Tensors;
+using ConvNet.Threading;
 
 namespace ConvNet.Training;
 
@@ -24,13 +25,46 @@ public sealed class Sgd
         (LearningRate, Momentum, WeightDecay) = (learningRate, momentum, weightDecay);
     }
 
-    public void Step()
+    /// <summary>One update of every parameter. With a pool, large tensors (the paper net's fully connected weights are
+    /// 38 M values) are cut into one block per worker; the update is element-wise, so the result is the same.</summary>
+    public void Step(WorkerPool? pool = null)
     {
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i];
             float lr = LearningRate * p.LearningRateMultiplier;
-            Update(p.Value.Span, p.Gradient.Span, Velocities[i].Span, lr, Momentum, WeightDecay * p.DecayMultiplier * lr);
+            float decayLr = WeightDecay * p.DecayMultiplier * lr;
+            if (pool is { Workers: > 1 } && p.Value.Length >= ParallelThreshold)
+            {
+                _job.Set(p.Value, p.Gradient, Velocities[i], lr, Momentum, decayLr, pool.Workers);
+                pool.Run(_job, pool.Workers);
+                continue;
+            }
+            Update(p.Value.Span, p.Gradient.Span, Velocities[i].Span, lr, Momentum, decayLr);
+        }
+    }
+
+    /// <summary>Below this many values one thread is quicker than waking the others.</summary>
+    private const int ParallelThreshold = 1 << 16;
+
+    private readonly UpdateJob _job = new();
+
+    private sealed class UpdateJob : IParallelJob
+    {
+        private Tensor _w = null!, _g = null!, _v = null!;
+        private float _lr, _momentum, _decayLr;
+        private int _blocks;
+
+        public void Set(Tensor w, Tensor g, Tensor v, float lr, float momentum, float decayLr, int blocks) =>
+            (_w, _g, _v, _lr, _momentum, _decayLr, _blocks) = (w, g, v, lr, momentum, decayLr, blocks);
+
+        public void Execute(int block, int worker)
+        {
+            // Blocks start on 16-value boundaries, so each runs whole vectors but the last.
+            int vectors = (_w.Length + 15) / 16;
+            var (first, last) = WorkerPool.Block(vectors, _blocks, block);
+            int start = Math.Min(first * 16, _w.Length), end = Math.Min(last * 16, _w.Length);
+            Update(_w.Span[start..end], _g.Span[start..end], _v.Span[start..end], _lr, _momentum, _decayLr);
         }
     }
 

@@ -145,7 +145,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                         "Try a lower --lr.");
                 network.ZeroGradients();
                 network.Backward(x, loss.Backward(labels));
-                sgd.Step();
+                sgd.Step(pool);
                 step++;
 
                 var (top1, top5) = CountCorrect(logits, labels);

@@ -37,7 +37,7 @@ public sealed class AllocationTests
             loss.Forward(logits, labels);
             network.ZeroGradients();
             network.Backward(x, loss.Backward(labels));
-            sgd.Step();
+            sgd.Step(pool);
         }
 
         for (int i = 0; i < 40; i++) Step(); // warm-up: JIT tiering, per-thread pack buffers

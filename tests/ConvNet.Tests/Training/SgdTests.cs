@@ -60,4 +60,30 @@ public sealed class SgdTests
         sgd.Step();
         Assert.All(bias.Value.ToArray(), v => Assert.Equal(1.5f, v));
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Splitting_the_update_over_workers_gives_the_same_bits(int workers)
+    {
+        // 70,001 values: over the split threshold, and not a multiple of the block or vector size.
+        Parameter Make() => new("w", [70_001], 1, new Init.Constant(0));
+        var (alone, split) = (Make(), Make());
+        var rng = new Rng(909);
+        for (int i = 0; i < 70_001; i++)
+        {
+            float w = rng.NextFloat() - 0.5f;
+            alone.Value.Span[i] = split.Value.Span[i] = w;
+        }
+        var (a, b) = (new Sgd([alone], 0.05f), new Sgd([split], 0.05f));
+        using var pool = new ConvNet.Threading.WorkerPool(workers);
+        for (int step = 0; step < 3; step++)
+        {
+            for (int i = 0; i < 70_001; i++) alone.Gradient.Span[i] = split.Gradient.Span[i] = rng.NextFloat() - 0.5f;
+            a.Step();
+            b.Step(pool);
+        }
+        Assert.Equal(alone.Value.ToArray(), split.Value.ToArray());
+        Assert.Equal(a.Velocities[0].ToArray(), b.Velocities[0].ToArray());
+    }
 }
