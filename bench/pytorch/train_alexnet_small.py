@@ -29,13 +29,13 @@ def alexnet_small(classes=10, channels=1):
     def lrn():
         return nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
     features = nn.Sequential(
-        nn.Conv2d(channels, 32, 5, padding=2), nn.ReLU(), lrn(), nn.MaxPool2d(3, 2, padding=1),
+        nn.Conv2d(channels, 32, 5, padding=2), nn.ReLU(), lrn(),
         nn.Conv2d(32, 64, 3, padding=1, groups=2), nn.ReLU(), lrn(), nn.MaxPool2d(3, 2, padding=1),
         nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(),
         nn.Conv2d(128, 128, 3, padding=1, groups=2), nn.ReLU(),
         nn.Conv2d(128, 64, 3, padding=1, groups=2), nn.ReLU(), nn.MaxPool2d(3, 2, padding=1),
         nn.Flatten(),
-        nn.Linear(1024, 512), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(64 * 7 * 7, 512), nn.ReLU(), nn.Dropout(0.5),
         nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.5),
         nn.Linear(512, classes))
     for m in features.modules():
