@@ -48,10 +48,7 @@ public static class BatchBuilder
         ArgumentNullException.ThrowIfNull(normalization);
         ArgumentNullException.ThrowIfNull(augment);
         int channels = data.Channels, height = data.Height, width = data.Width;
-        if (x.Rank != 4 || x.Dim(0) != indices.Length || x.Dim(1) != channels || x.Dim(2) != height || x.Dim(3) != width)
-            throw new ShapeMismatchException($"BatchBuilder: x has shape {ShapeMath.Format(x.Shape)}, expected [{indices.Length}, {channels}, {height}, {width}] for {indices.Length} images of {data.Name}");
-        if (labels.Length != indices.Length)
-            throw new ArgumentException($"BatchBuilder: labels has length {labels.Length}, expected {indices.Length}", nameof(labels));
+        CheckBatch(data, indices.Length, x, labels.Length);
         if (normalization.Mean.Length != channels || normalization.Std.Length != channels)
             throw new ArgumentException($"BatchBuilder: normalisation has {normalization.Mean.Length} means and {normalization.Std.Length} stds, {data.Name} has {channels} channels", nameof(normalization));
         if (augment.CropPadding < 0)
@@ -75,10 +72,7 @@ public static class BatchBuilder
     {
         ArgumentNullException.ThrowIfNull(data);
         int channels = data.Channels;
-        if (x.Rank != 4 || x.Dim(0) != indices.Length || x.Dim(1) != channels || x.Dim(2) != data.Height || x.Dim(3) != data.Width)
-            throw new ShapeMismatchException($"BatchBuilder: x has shape {ShapeMath.Format(x.Shape)}, expected [{indices.Length}, {channels}, {data.Height}, {data.Width}] for {indices.Length} images of {data.Name}");
-        if (labels.Length != indices.Length)
-            throw new ArgumentException($"BatchBuilder: labels has length {labels.Length}, expected {indices.Length}", nameof(labels));
+        CheckBatch(data, indices.Length, x, labels.Length);
         Span<float> tables = channels <= StackChannels ? stackalloc float[256 * StackChannels] : new float[256 * channels];
         BuildTables(normalization, channels, tables);
         for (int i = 0; i < indices.Length; i++)
@@ -89,6 +83,14 @@ public static class BatchBuilder
     }
 
     private const int StackChannels = 16;
+
+    private static void CheckBatch(ImageDataset data, int batch, Tensor x, int labels)
+    {
+        if (x.Rank != 4 || x.Dim(0) != batch || x.Dim(1) != data.Channels || x.Dim(2) != data.Height || x.Dim(3) != data.Width)
+            throw new ShapeMismatchException($"BatchBuilder: x has shape {ShapeMath.Format(x.Shape)}, expected [{batch}, {data.Channels}, {data.Height}, {data.Width}] for {batch} images of {data.Name}");
+        if (labels != batch)
+            throw new ArgumentException($"BatchBuilder: labels has length {labels}, expected {batch}", "labels");
+    }
 
     // One 256-entry lookup table per channel: exact Normalization.Apply values, one load per pixel.
     private static void BuildTables(Normalization normalization, int channels, Span<float> tables)
