@@ -1,12 +1,15 @@
-// Convolution forward, backward-data and backward-weights, lowered per group to Sgemm:
+// Convolution forward, backward-data and backward-weights, lowered per group to GEMMs:
 //   forward:  Y_g[Og, P]  = W_g[Og, K] * col_g[K, P] + b        (K = Cg*KH*KW, P = output pixels)
 //   weights:  dW_g[Og, K] += dY_g * col_g^T,  db += row sums of dY
-//   data:     dcol_g[K, P] = W_g^T * dY_g, then Col2Im into dX
+//   data:     with stride 1, dX is itself a convolution of dY (filters transposed and flipped, padding K-1-pad);
+//             otherwise dcol_g[K, P] = W_g^T * dY_g, then Col2Im into dX
+// Forward and the stride-1 backward-data run as LoweredGemm: filters packed once per call, input lowered block by
+// block straight into the GEMM's pack buffer (no im2col matrix). Backward-weights lowers col_g with Im2Col.
 // Samples are split over the pool's workers in chunks; each worker has its own lowering buffer and its own partial
 // dW/db, summed in worker order afterwards so results depend only on the worker count. Small feature maps (13x13,
 // 7x7) make thin GEMMs, so a chunk lowers several samples side by side (P = samples x OH*OW) and runs one wider GEMM.
-// With fewer samples than workers (batch-1 inference), samples run one after another on the calling thread and
-// each GEMM is split over the workers instead.
+// With fewer samples than workers (batch-1 inference), samples run one after another and each sample's output
+// columns (LoweredGemm) or each GEMM (backward-weights) are split over the workers instead.
 using ConvNet.Threading;
 
 namespace ConvNet.Kernels;
@@ -23,12 +26,17 @@ public sealed class Convolution
     private readonly float[][] _chunkOutputs;
     private readonly float[][] _weightGradients;
     private readonly float[][] _biasGradients;
-    private readonly ForwardJob _forward;
+    private readonly LoweredJob _forward;
+    private readonly LoweredJob? _backwardData;
+    private readonly float[] _flippedFilters;
     private readonly BackwardJob _backward;
     private readonly ParallelSgemm _splitGemm;
     private int _chunk;
 
     public ConvGeometry Geometry => _g;
+
+    /// <summary>Whether dX is computed as a convolution of dY (stride 1), rather than by GEMM and Col2Im.</summary>
+    internal bool DataGradientIsConvolution => _backwardData is not null;
 
     public Convolution(in ConvGeometry geometry, WorkerPool pool)
     {
@@ -43,22 +51,38 @@ public sealed class Convolution
         _biasGradients = new float[workers][];
         for (int w = 0; w < workers; w++)
         {
-            _columns[w] = new float[_g.ColumnRows * _g.ColumnCols * _maxChunk];
-            _chunkOutputs[w] = _maxChunk > 1 ? new float[_g.OutPerGroup * _g.ColumnCols * _maxChunk] : [];
+            _columns[w] = [];
+            _chunkOutputs[w] = _maxChunk > 1 ? new float[Math.Max(_g.OutPerGroup * _g.ColumnCols, _g.InputSize / _g.Groups) * _maxChunk] : [];
             _weightGradients[w] = new float[_g.WeightSize];
             _biasGradients[w] = new float[_g.OutChannels];
         }
-        _forward = new ForwardJob(this);
+        var kind = SgemmBlocking.Best;
+        _forward = new LoweredJob(this, new PackedFilters(kind, _g.Groups, _g.OutPerGroup, _g.ColumnRows), new PanelLowering(_g),
+            _g.InputSize, _g.InPerGroup * _g.InHeight * _g.InWidth, _g.OutputSize, _g.ColumnCols);
+        if (TransposedGeometry(_g) is { } transposed)
+            _backwardData = new LoweredJob(this, new PackedFilters(kind, _g.Groups, _g.InPerGroup, transposed.ColumnRows),
+                new PanelLowering(transposed), _g.OutputSize, _g.OutPerGroup * _g.ColumnCols, _g.InputSize, _g.InHeight * _g.InWidth);
+        _flippedFilters = _backwardData is null ? [] : new float[_g.OutPerGroup * _g.ColumnRows];
         _backward = new BackwardJob(this);
         _splitGemm = new ParallelSgemm(pool);
     }
 
-    /// <summary>Whether a batch this small runs sample by sample with each GEMM split over the workers.</summary>
-    private bool SplitsGemm(int batch) => batch < _pool.Workers;
+    /// <summary>The convolution that maps dY to dX: stride 1 only, filters [Cg, Og, KH, KW] flipped, padding K-1-pad.</summary>
+    private static ConvGeometry? TransposedGeometry(in ConvGeometry g)
+    {
+        if (g.StrideHeight != 1 || g.StrideWidth != 1 || g.PadHeight > g.KernelHeight - 1 || g.PadWidth > g.KernelWidth - 1) return null;
+        var t = new ConvGeometry(g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, g.KernelHeight, g.KernelWidth, 1, 1,
+            g.KernelHeight - 1 - g.PadHeight, g.KernelWidth - 1 - g.PadWidth, g.Groups);
+        return t.OutHeight == g.InHeight && t.OutWidth == g.InWidth ? t : null;
+    }
+
+    /// <summary>Whether a batch this small runs sample by sample with each sample's work split over the workers.</summary>
+    private bool SplitsSamples(int batch) => batch < _pool.Workers;
 
     private void RunChunks(IParallelJob job, int batch)
     {
-        if (SplitsGemm(batch))
+        _batch = batch;
+        if (SplitsSamples(batch))
         {
             _chunk = 1;
             for (int n = 0; n < batch; n++) job.Execute(n, 0);
@@ -66,7 +90,6 @@ public sealed class Convolution
         }
         // Every worker gets at least one chunk.
         _chunk = Math.Min(_maxChunk, (batch + _pool.Workers - 1) / _pool.Workers);
-        _batch = batch;
         _pool.Run(job, (batch + _chunk - 1) / _chunk);
     }
 
@@ -90,8 +113,11 @@ public sealed class Convolution
     public void Forward(float[] x, float[] weight, float[] bias, float[] y, int batch, bool relu,
         int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0)
     {
-        _forward.Set(x, xOffset, weight, weightOffset, bias, biasOffset, y, yOffset, relu, SplitsGemm(batch));
-        RunChunks(_forward, batch);
+        int groupWeights = _g.OutPerGroup * _g.ColumnRows;
+        for (int group = 0; group < _g.Groups; group++)
+            _forward.Filters.Pack(group, weight.AsSpan(weightOffset + group * groupWeights, groupWeights));
+        _forward.Set(x, xOffset, y, yOffset, bias, biasOffset, relu);
+        _forward.Run(batch);
     }
 
     /// <summary>Adds dL/dW and dL/db into <paramref name="dWeight"/>/<paramref name="dBias"/>; overwrites dX unless it is null.</summary>
@@ -100,10 +126,12 @@ public sealed class Convolution
     {
         for (int w = 0; w < _pool.Workers; w++)
         {
+            if (_columns[w].Length == 0) _columns[w] = new float[_g.ColumnRows * _g.ColumnCols * _maxChunk];
             Array.Clear(_weightGradients[w]);
             Array.Clear(_biasGradients[w]);
         }
-        _backward.Set(x, xOffset, weight, weightOffset, dy, dyOffset, dx, dxOffset, SplitsGemm(batch));
+        bool dataByGemm = dx is not null && _backwardData is null;
+        _backward.Set(x, xOffset, weight, weightOffset, dy, dyOffset, dataByGemm ? dx : null, dxOffset, SplitsSamples(batch));
         RunChunks(_backward, batch);
         var dW = dWeight.AsSpan(dWeightOffset, _g.WeightSize);
         var dB = dBias.AsSpan(dBiasOffset, _g.OutChannels);
@@ -111,6 +139,27 @@ public sealed class Convolution
         {
             Elementwise.AddInPlace(dW, _weightGradients[w]);
             Elementwise.AddInPlace(dB, _biasGradients[w]);
+        }
+        if (dx is null || _backwardData is null) return;
+        PackFlippedFilters(weight, weightOffset, _backwardData.Filters);
+        _backwardData.Set(dy, dyOffset, dx, dxOffset, bias: null, 0, relu: false);
+        _backwardData.Run(batch);
+    }
+
+    // Group g's filters of the data-gradient convolution: [Cg, Og*KH*KW], entry (c, o, ky, kx) = W[o, c, KH-1-ky, KW-1-kx].
+    private void PackFlippedFilters(float[] weight, int weightOffset, PackedFilters filters)
+    {
+        int taps = _g.KernelHeight * _g.KernelWidth, og = _g.OutPerGroup, cg = _g.InPerGroup;
+        var flipped = _flippedFilters.AsSpan();
+        for (int group = 0; group < _g.Groups; group++)
+        {
+            for (int o = 0; o < og; o++)
+                for (int c = 0; c < cg; c++)
+                {
+                    int source = weightOffset + ((group * og + o) * cg + c) * taps, destination = (c * og + o) * taps;
+                    for (int t = 0; t < taps; t++) flipped[destination + t] = weight[source + taps - 1 - t];
+                }
+            filters.Pack(group, flipped);
         }
     }
 
@@ -120,52 +169,85 @@ public sealed class Convolution
         else Elementwise.AddScalar(plane, b);
     }
 
-    private sealed class ForwardJob(Convolution owner) : IParallelJob
+    /// <summary>A convolution as LoweredGemm: Out_g[rows, pixels] = packed filters x lowered In_g (+ bias), per sample
+    /// chunk, or per slice of a sample's output columns when the batch is smaller than the pool.</summary>
+    private sealed class LoweredJob(Convolution owner, PackedFilters filters, PanelLowering lowering,
+        int inSample, int inGroup, int outSample, int pixels) : IParallelJob
     {
-        private float[] _x = [], _w = [], _b = [], _y = [];
-        private int _xo, _wo, _bo, _yo;
-        private bool _relu, _split;
+        private float[] _in = [], _out = [];
+        private float[]? _bias;
+        private int _inOffset, _outOffset, _biasOffset, _sample, _slices;
+        private bool _relu;
 
-        public void Set(float[] x, int xo, float[] w, int wo, float[] b, int bo, float[] y, int yo, bool relu, bool split)
+        public PackedFilters Filters => filters;
+
+        public void Set(float[] input, int inOffset, float[] output, int outOffset, float[]? bias, int biasOffset, bool relu)
         {
-            (_x, _xo, _w, _wo, _b, _bo, _y, _yo, _relu, _split) = (x, xo, w, wo, b, bo, y, yo, relu, split);
+            (_in, _inOffset, _out, _outOffset, _bias, _biasOffset, _relu) = (input, inOffset, output, outOffset, bias, biasOffset, relu);
         }
 
-        public void Execute(int chunk, int worker)
+        public void Run(int batch)
         {
-            var g = owner._g;
-            var (start, count) = owner.ChunkSamples(chunk);
-            var col = owner._columns[worker];
-            int inGroup = g.InPerGroup * g.InHeight * g.InWidth;
-            int outGroup = g.OutPerGroup * g.ColumnCols;
-            int pixels = g.ColumnCols, wide = count * pixels;
-            for (int group = 0; group < g.Groups; group++)
+            try
             {
-                for (int s = 0; s < count; s++)
-                    Im2Col.Lower(_x.AsSpan(_xo + (start + s) * g.InputSize + group * inGroup, inGroup), g, col.AsSpan(s * pixels), wide);
-                int weightOffset = _wo + group * g.OutPerGroup * g.ColumnRows;
-                if (count == 1)
+                if (!owner.SplitsSamples(batch))
                 {
-                    int outputOffset = _yo + start * g.OutputSize + group * outGroup;
-                    owner.Multiply(_split, false, false, g.OutPerGroup, pixels, g.ColumnRows,
-                        _w, weightOffset, g.ColumnRows, col, 0, pixels, _y, outputOffset, pixels, accumulate: false);
-                    for (int o = 0; o < g.OutPerGroup; o++)
-                        AddBias(_y.AsSpan(outputOffset + o * pixels, pixels), _b[_bo + group * g.OutPerGroup + o], _relu);
-                    continue;
+                    _slices = 0;
+                    owner.RunChunks(this, batch);
+                    return;
                 }
-                // One GEMM for the chunk into [Og, samples x pixels], then each sample's planes to their place in Y.
-                var wideOutput = owner._chunkOutputs[worker];
-                Sgemm.Multiply(false, false, g.OutPerGroup, wide, g.ColumnRows, _w.AsSpan(weightOffset), g.ColumnRows,
-                    col, wide, wideOutput, wide, accumulate: false);
-                for (int s = 0; s < count; s++)
+                // Slices of whole micro-kernel panels, one per worker.
+                int panels = (pixels + SgemmBlocking.For(filters.Kind).Cols - 1) / SgemmBlocking.For(filters.Kind).Cols;
+                _slices = Math.Min(owner._pool.Workers, panels);
+                for (_sample = 0; _sample < batch; _sample++) owner._pool.Run(this, _slices);
+            }
+            finally
+            {
+                _in = _out = [];
+                _bias = null;
+            }
+        }
+
+        public unsafe void Execute(int unit, int worker)
+        {
+            int start, count, columnStart = 0, columns = pixels;
+            if (_slices > 0)
+            {
+                int panel = SgemmBlocking.For(filters.Kind).Cols;
+                var (first, last) = WorkerPool.Block((pixels + panel - 1) / panel, _slices, unit);
+                (start, count, columnStart, columns) = (_sample, 1, first * panel, Math.Min(last * panel, pixels) - first * panel);
+                if (columns <= 0) return;
+            }
+            else (start, count) = owner.ChunkSamples(unit);
+            int rows = filters.Rows, wide = count * pixels;
+            var workspace = SgemmWorkspace.ForCurrentThread;
+            fixed (float* input = _in)
+            fixed (float* output = _out)
+            fixed (float* wideOutput = owner._chunkOutputs[worker])
+            {
+                for (int group = 0; group < filters.Groups; group++)
                 {
-                    int outputOffset = _yo + (start + s) * g.OutputSize + group * outGroup;
-                    for (int o = 0; o < g.OutPerGroup; o++)
+                    float* groupInput = input + _inOffset + (nint)start * inSample + (nint)group * inGroup;
+                    int outputOffset = _outOffset + start * outSample + group * rows * pixels;
+                    if (count == 1)
                     {
-                        var plane = _y.AsSpan(outputOffset + o * pixels, pixels);
-                        wideOutput.AsSpan(o * wide + s * pixels, pixels).CopyTo(plane);
-                        AddBias(plane, _b[_bo + group * g.OutPerGroup + o], _relu);
+                        LoweredGemm.Multiply(filters, group, lowering, groupInput, inSample, 1, columnStart, columns,
+                            output + outputOffset + columnStart, pixels, workspace);
+                        if (_bias is null) continue;
+                        for (int o = 0; o < rows; o++)
+                            AddBias(_out.AsSpan(outputOffset + o * pixels + columnStart, columns), _bias[_biasOffset + group * rows + o], _relu);
+                        continue;
                     }
+                    // One GEMM for the chunk into [rows, samples x pixels], then each sample's planes to their place.
+                    LoweredGemm.Multiply(filters, group, lowering, groupInput, inSample, count, 0, wide, wideOutput, wide, workspace);
+                    var chunkOutput = owner._chunkOutputs[worker];
+                    for (int s = 0; s < count; s++)
+                        for (int o = 0; o < rows; o++)
+                        {
+                            var plane = _out.AsSpan(outputOffset + s * outSample + o * pixels, pixels);
+                            chunkOutput.AsSpan(o * wide + s * pixels, pixels).CopyTo(plane);
+                            if (_bias is not null) AddBias(plane, _bias[_biasOffset + group * rows + o], _relu);
+                        }
                 }
             }
         }

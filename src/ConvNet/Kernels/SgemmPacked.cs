@@ -38,29 +38,38 @@ internal static unsafe class SgemmPacked
                     int nc = Math.Min(columnBlock, n - jc);
                     float* bBlock = transB ? b + (nint)jc * ldb + pc : b + (nint)pc * ldb + jc;
                     SgemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, blocking.NarrowCols, packedB);
-                    for (int ir = 0; ir < mc; ir += mr)
-                    {
-                        int rows = Math.Min(mr, mc - ir);
-                        float* aPanel = packedA + (nint)ir * kc;
-                        float* cRow = c + (nint)(ic + ir) * ldc + jc;
-                        for (int jr = 0; jr < nc; jr += nr)
-                        {
-                            int cols = Math.Min(nr, nc - jr);
-                            float* bPanel = packedB + (nint)jr * kc;
-                            // A last panel packed narrow (see PackB) gets the half-width kernel.
-                            bool narrow = cols <= blocking.NarrowCols;
-                            int width = narrow ? blocking.NarrowCols : nr;
-                            if (rows == mr && cols == width)
-                            {
-                                RunKernel(kind, narrow, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
-                            }
-                            else
-                            {
-                                RunKernel(kind, narrow, kc, aPanel, bPanel, tile, width, overwrite: true);
-                                WriteEdge(tile, width, cRow + jr, ldc, rows, cols, overwrite);
-                            }
-                        }
-                    }
+                    MultiplyBlock(kind, blocking, mc, nc, kc, packedA, packedB, c + (nint)ic * ldc + jc, ldc, overwrite, tile);
+                }
+            }
+        }
+    }
+
+    /// <summary>C[mc, nc] (+)= a packed block of op(A) (Rows-row panels of depth kc) times a packed block of op(B)
+    /// (Cols-column panels, a narrow last one as PackB makes it): every row panel meets every column panel.</summary>
+    internal static void MultiplyBlock(SgemmKernelKind kind, in SgemmBlocking blocking, int mc, int nc, int kc,
+        float* packedA, float* packedB, float* c, int ldc, bool overwrite, float* tile)
+    {
+        int mr = blocking.Rows, nr = blocking.Cols;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            float* aPanel = packedA + (nint)ir * kc;
+            float* cRow = c + (nint)ir * ldc;
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                int cols = Math.Min(nr, nc - jr);
+                float* bPanel = packedB + (nint)jr * kc;
+                // A last panel packed narrow (see PackB) gets the half-width kernel.
+                bool narrow = cols <= blocking.NarrowCols;
+                int width = narrow ? blocking.NarrowCols : nr;
+                if (rows == mr && cols == width)
+                {
+                    RunKernel(kind, narrow, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
+                }
+                else
+                {
+                    RunKernel(kind, narrow, kc, aPanel, bPanel, tile, width, overwrite: true);
+                    WriteEdge(tile, width, cRow + jr, ldc, rows, cols, overwrite);
                 }
             }
         }

@@ -12,12 +12,14 @@ internal sealed unsafe class SgemmWorkspace
 
     public static SgemmWorkspace ForCurrentThread => t_current ??= new SgemmWorkspace();
 
-    private float[] _packedA = [], _packedB = [], _tile = [];
+    private float[] _packedA = [], _packedB = [], _tile = [], _row = [];
 
     public float* PackedA { get; private set; }
     public float* PackedB { get; private set; }
     /// <summary>Scratch for one edge tile of C (Rows x Cols), which the micro-kernel writes whole.</summary>
     public float* Tile { get; private set; }
+    /// <summary>Scratch for one row of a column block (ColumnBlock + 64 floats), where PanelLowering assembles a row.</summary>
+    public float* Row { get; private set; }
 
     /// <summary>Makes the buffers large enough for <paramref name="blocking"/>.</summary>
     public void Reserve(in SgemmBlocking blocking)
@@ -26,6 +28,7 @@ internal sealed unsafe class SgemmWorkspace
         if (_packedA.Length < rows * blocking.DepthBlock + 16) PackedA = Allocate(ref _packedA, rows * blocking.DepthBlock);
         if (_packedB.Length < cols * blocking.DepthBlock + 16) PackedB = Allocate(ref _packedB, cols * blocking.DepthBlock);
         if (_tile.Length < blocking.Rows * blocking.Cols + 16) Tile = Allocate(ref _tile, blocking.Rows * blocking.Cols);
+        if (_row.Length < cols + 64 + 16) Row = Allocate(ref _row, cols + 64);
     }
 
     internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

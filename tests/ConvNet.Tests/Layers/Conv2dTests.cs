@@ -26,6 +26,11 @@ public sealed class Conv2dTests
         new("ceil rounding stride 2 on 6x8", 1, 3, 2, 3, 2, 0, 1, 6, 8, true),
         new("ceil rounding stride 3 pad 1 on 10x11", 2, 2, 4, 4, 3, 1, 2, 10, 11, true),
         new("1x1 groups 3", 3, 6, 3, 1, 1, 0, 3, 5, 4),
+        // dX as a convolution of dY: "valid" padding (dY padded by K-1), an even kernel (output wider than the input),
+        // and padding beyond the kernel's reach, where dX falls back to GEMM + Col2Im.
+        new("5x5 pad 0 stride 1 on 9x11", 2, 3, 5, 5, 1, 0, 1, 9, 11),
+        new("2x2 pad 1 stride 1 groups 2 on 5x7", 3, 4, 6, 2, 1, 1, 2, 5, 7),
+        new("3x3 pad 3 stride 1 on 4x6", 2, 2, 3, 3, 1, 3, 1, 4, 6),
     ];
 
     public static TheoryData<Case, int> CasesAndWorkers()
