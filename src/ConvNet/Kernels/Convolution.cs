@@ -29,6 +29,7 @@ public sealed class Convolution
     private readonly LoweredJob _forward;
     private readonly LoweredJob? _backwardData;
     private readonly float[] _flippedFilters;
+    private readonly PackingJob _packing;
     private readonly BackwardJob _backward;
     private readonly ParallelSgemm _splitGemm;
     private int _chunk;
@@ -62,7 +63,8 @@ public sealed class Convolution
         if (TransposedGeometry(_g) is { } transposed)
             _backwardData = new LoweredJob(this, new PackedFilters(kind, _g.Groups, _g.InPerGroup, transposed.ColumnRows),
                 new PanelLowering(transposed), _g.OutputSize, _g.OutPerGroup * _g.ColumnCols, _g.InputSize, _g.InHeight * _g.InWidth);
-        _flippedFilters = _backwardData is null ? [] : new float[_g.OutPerGroup * _g.ColumnRows];
+        _flippedFilters = _backwardData is null ? [] : new float[_g.WeightSize];
+        _packing = new PackingJob(pool);
         _backward = new BackwardJob(this);
         _splitGemm = new ParallelSgemm(pool);
     }
@@ -113,9 +115,7 @@ public sealed class Convolution
     public void Forward(float[] x, float[] weight, float[] bias, float[] y, int batch, bool relu,
         int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0)
     {
-        int groupWeights = _g.OutPerGroup * _g.ColumnRows;
-        for (int group = 0; group < _g.Groups; group++)
-            _forward.Filters.Pack(group, weight.AsSpan(weightOffset + group * groupWeights, groupWeights));
+        _packing.Run(_forward.Filters, weight, weightOffset);
         _forward.Set(x, xOffset, y, yOffset, bias, biasOffset, relu);
         _forward.Run(batch);
     }
@@ -126,7 +126,9 @@ public sealed class Convolution
     {
         for (int w = 0; w < _pool.Workers; w++)
         {
-            if (_columns[w].Length == 0) _columns[w] = new float[_g.ColumnRows * _g.ColumnCols * _maxChunk];
+            // The lowered matrix itself is needed only where dW or dX still go through Im2Col (see BackwardJob).
+            if (_columns[w].Length == 0 && (SplitsSamples(batch) || (dx is not null && _backwardData is null)))
+                _columns[w] = new float[_g.ColumnRows * _g.ColumnCols * _maxChunk];
             Array.Clear(_weightGradients[w]);
             Array.Clear(_biasGradients[w]);
         }
@@ -146,20 +148,46 @@ public sealed class Convolution
         _backwardData.Run(batch);
     }
 
-    // Group g's filters of the data-gradient convolution: [Cg, Og*KH*KW], entry (c, o, ky, kx) = W[o, c, KH-1-ky, KW-1-kx].
+    // The data-gradient convolution's filters, group after group: [Cg, Og*KH*KW], entry (c, o, ky, kx) = W[o, c, KH-1-ky, KW-1-kx].
     private void PackFlippedFilters(float[] weight, int weightOffset, PackedFilters filters)
     {
         int taps = _g.KernelHeight * _g.KernelWidth, og = _g.OutPerGroup, cg = _g.InPerGroup;
-        var flipped = _flippedFilters.AsSpan();
         for (int group = 0; group < _g.Groups; group++)
-        {
             for (int o = 0; o < og; o++)
                 for (int c = 0; c < cg; c++)
                 {
-                    int source = weightOffset + ((group * og + o) * cg + c) * taps, destination = (c * og + o) * taps;
-                    for (int t = 0; t < taps; t++) flipped[destination + t] = weight[source + taps - 1 - t];
+                    int source = weightOffset + ((group * og + o) * cg + c) * taps;
+                    int destination = group * cg * og * taps + (c * og + o) * taps;
+                    for (int t = 0; t < taps; t++) _flippedFilters[destination + t] = weight[source + taps - 1 - t];
                 }
-            filters.Pack(group, flipped);
+        _packing.Run(filters, _flippedFilters, 0);
+    }
+
+    /// <summary>Packs every group's filters, the (group, depth block) pieces dealt out over the workers.</summary>
+    private sealed class PackingJob(WorkerPool pool) : IParallelJob
+    {
+        private PackedFilters? _filters;
+        private float[] _source = [];
+        private int _offset;
+
+        public void Run(PackedFilters filters, float[] source, int offset)
+        {
+            (_filters, _source, _offset) = (filters, source, offset);
+            try
+            {
+                pool.Run(this, filters.Groups * filters.DepthBlocks);
+            }
+            finally
+            {
+                (_filters, _source) = (null, []);
+            }
+        }
+
+        public void Execute(int unit, int worker)
+        {
+            var filters = _filters!;
+            int group = unit / filters.DepthBlocks, groupSize = filters.Rows * filters.Depth;
+            filters.Pack(group, unit % filters.DepthBlocks, _source.AsSpan(_offset + group * groupSize, groupSize));
         }
     }
 
@@ -170,16 +198,19 @@ public sealed class Convolution
     }
 
     /// <summary>A convolution as LoweredGemm: Out_g[rows, pixels] = packed filters x lowered In_g (+ bias), per sample
-    /// chunk, or per slice of a sample's output columns when the batch is smaller than the pool.</summary>
+    /// chunk; when the batch is smaller than the pool, per sample with its filter rows or output columns (whichever
+    /// splits into more even shares of whole micro-kernel panels) divided over the workers.</summary>
     private sealed class LoweredJob(Convolution owner, PackedFilters filters, PanelLowering lowering,
         int inSample, int inGroup, int outSample, int pixels) : IParallelJob
     {
+        private readonly SgemmBlocking _blocking = SgemmBlocking.For(filters.Kind);
         private float[] _in = [], _out = [];
         private float[]? _bias;
         private int _inOffset, _outOffset, _biasOffset, _sample, _slices;
-        private bool _relu;
+        private bool _relu, _sliceRows;
 
         public PackedFilters Filters => filters;
+        public PanelLowering Lowering => lowering;
 
         public void Set(float[] input, int inOffset, float[] output, int outOffset, float[]? bias, int biasOffset, bool relu)
         {
@@ -196,9 +227,10 @@ public sealed class Convolution
                     owner.RunChunks(this, batch);
                     return;
                 }
-                // Slices of whole micro-kernel panels, one per worker.
-                int panels = (pixels + SgemmBlocking.For(filters.Kind).Cols - 1) / SgemmBlocking.For(filters.Kind).Cols;
-                _slices = Math.Min(owner._pool.Workers, panels);
+                int workers = owner._pool.Workers;
+                // Row slices each lower the whole input, so they must be clearly better balanced to be chosen.
+                _sliceRows = LargestShare(filters.Rows, _blocking.Rows, workers) < LargestShare(pixels, _blocking.Cols, workers) - 0.02;
+                _slices = Math.Min(workers, _sliceRows ? Panels(filters.Rows, _blocking.Rows) : Panels(pixels, _blocking.Cols));
                 for (_sample = 0; _sample < batch; _sample++) owner._pool.Run(this, _slices);
             }
             finally
@@ -208,18 +240,28 @@ public sealed class Convolution
             }
         }
 
+        private static int Panels(int size, int panel) => (size + panel - 1) / panel;
+
+        /// <summary>The largest worker's share of <paramref name="size"/> rows or columns dealt out in whole panels.</summary>
+        private static double LargestShare(int size, int panel, int workers) =>
+            Math.Min((double)Panels(Panels(size, panel), workers) * panel, size) / size;
+
         public unsafe void Execute(int unit, int worker)
         {
-            int start, count, columnStart = 0, columns = pixels;
+            int start, count, rowStart = 0, rows = filters.Rows, columnStart = 0, columns = pixels;
             if (_slices > 0)
             {
-                int panel = SgemmBlocking.For(filters.Kind).Cols;
-                var (first, last) = WorkerPool.Block((pixels + panel - 1) / panel, _slices, unit);
-                (start, count, columnStart, columns) = (_sample, 1, first * panel, Math.Min(last * panel, pixels) - first * panel);
-                if (columns <= 0) return;
+                start = _sample;
+                count = 1;
+                int panel = _sliceRows ? _blocking.Rows : _blocking.Cols, size = _sliceRows ? rows : pixels;
+                var (first, last) = WorkerPool.Block(Panels(size, panel), _slices, unit);
+                int sliceStart = first * panel, sliceSize = Math.Min(last * panel, size) - sliceStart;
+                if (sliceSize <= 0) return;
+                if (_sliceRows) (rowStart, rows) = (sliceStart, sliceSize);
+                else (columnStart, columns) = (sliceStart, sliceSize);
             }
             else (start, count) = owner.ChunkSamples(unit);
-            int rows = filters.Rows, wide = count * pixels;
+            int groupRows = filters.Rows, wide = count * pixels;
             var workspace = SgemmWorkspace.ForCurrentThread;
             fixed (float* input = _in)
             fixed (float* output = _out)
@@ -228,25 +270,26 @@ public sealed class Convolution
                 for (int group = 0; group < filters.Groups; group++)
                 {
                     float* groupInput = input + _inOffset + (nint)start * inSample + (nint)group * inGroup;
-                    int outputOffset = _outOffset + start * outSample + group * rows * pixels;
+                    int outputOffset = _outOffset + start * outSample + group * groupRows * pixels;
                     if (count == 1)
                     {
-                        LoweredGemm.Multiply(filters, group, lowering, groupInput, inSample, 1, columnStart, columns,
-                            output + outputOffset + columnStart, pixels, workspace);
+                        int sliceOffset = outputOffset + rowStart * pixels + columnStart;
+                        LoweredGemm.Multiply(filters, group, rowStart, rows, lowering, groupInput, inSample, 1, columnStart, columns,
+                            output + sliceOffset, pixels, workspace);
                         if (_bias is null) continue;
                         for (int o = 0; o < rows; o++)
-                            AddBias(_out.AsSpan(outputOffset + o * pixels + columnStart, columns), _bias[_biasOffset + group * rows + o], _relu);
+                            AddBias(_out.AsSpan(sliceOffset + o * pixels, columns), _bias[_biasOffset + group * groupRows + rowStart + o], _relu);
                         continue;
                     }
                     // One GEMM for the chunk into [rows, samples x pixels], then each sample's planes to their place.
-                    LoweredGemm.Multiply(filters, group, lowering, groupInput, inSample, count, 0, wide, wideOutput, wide, workspace);
+                    LoweredGemm.Multiply(filters, group, 0, rows, lowering, groupInput, inSample, count, 0, wide, wideOutput, wide, workspace);
                     var chunkOutput = owner._chunkOutputs[worker];
                     for (int s = 0; s < count; s++)
                         for (int o = 0; o < rows; o++)
                         {
                             var plane = _out.AsSpan(outputOffset + s * outSample + o * pixels, pixels);
                             chunkOutput.AsSpan(o * wide + s * pixels, pixels).CopyTo(plane);
-                            if (_bias is not null) AddBias(plane, _bias[_biasOffset + group * rows + o], _relu);
+                            if (_bias is not null) AddBias(plane, _bias[_biasOffset + group * groupRows + o], _relu);
                         }
                 }
             }
@@ -265,7 +308,7 @@ public sealed class Convolution
             (_x, _xo, _w, _wo, _dy, _dyo, _dx, _dxo, _split) = (x, xo, w, wo, dy, dyo, dx, dxo, split);
         }
 
-        public void Execute(int chunk, int worker)
+        public unsafe void Execute(int chunk, int worker)
         {
             var g = owner._g;
             var (start, count) = owner.ChunkSamples(chunk);
@@ -293,6 +336,17 @@ public sealed class Convolution
                 for (int o = 0; o < g.OutPerGroup; o++)
                     dB[group * g.OutPerGroup + o] += Elementwise.Sum(dyMatrix.AsSpan(dyOffset + o * wide, wide));
 
+                if (!_split && _dx is null)
+                {
+                    // No dcol needed: lower col^T block by block into the GEMM's pack buffer.
+                    fixed (float* dyPointer = dyMatrix)
+                    fixed (float* xPointer = _x)
+                    fixed (float* dWPointer = dW)
+                        LoweredGemm.MultiplyTransposed(owner._forward.Filters.Kind, g.OutPerGroup, dyPointer + dyOffset, wide,
+                            owner._forward.Lowering, xPointer + _xo + (nint)start * g.InputSize + group * inGroup, g.InputSize, count,
+                            wide, g.ColumnRows, dWPointer + group * g.OutPerGroup * g.ColumnRows, g.ColumnRows, SgemmWorkspace.ForCurrentThread);
+                    continue;
+                }
                 for (int s = 0; s < count; s++)
                     Im2Col.Lower(_x.AsSpan(_xo + (start + s) * g.InputSize + group * inGroup, inGroup), g, col.AsSpan(s * pixels), wide);
                 owner.Multiply(_split, false, true, g.OutPerGroup, g.ColumnRows, wide,

@@ -30,14 +30,23 @@ internal sealed unsafe class PackedFilters
         _start = (float*)(((nint)first + 63) & ~(nint)63);
     }
 
+    public int DepthBlocks => (Depth + DepthBlock - 1) / DepthBlock;
+
     /// <summary>Packs group <paramref name="group"/>'s filters: a [Rows, Depth] row-major matrix.</summary>
     public void Pack(int group, ReadOnlySpan<float> filters)
     {
+        for (int block = 0; block < DepthBlocks; block++) Pack(group, block, filters);
+    }
+
+    /// <summary>Packs one depth block of group <paramref name="group"/>'s [Rows, Depth] filters (blocks are independent,
+    /// so workers can pack them side by side).</summary>
+    public void Pack(int group, int block, ReadOnlySpan<float> filters)
+    {
         if (filters.Length < Rows * Depth) throw new ArgumentException("filters shorter than rows x depth", nameof(filters));
-        int panelRows = SgemmBlocking.For(Kind).Rows;
+        if ((uint)group >= (uint)Groups || (uint)block >= (uint)DepthBlocks) throw new ArgumentOutOfRangeException(nameof(block));
+        int pc = block * DepthBlock;
         fixed (float* a = filters)
-            for (int pc = 0; pc < Depth; pc += DepthBlock)
-                SgemmPacking.PackA(false, a + pc, Depth, Rows, Math.Min(DepthBlock, Depth - pc), panelRows, Block(group, pc));
+            SgemmPacking.PackA(false, a + pc, Depth, Rows, Math.Min(DepthBlock, Depth - pc), SgemmBlocking.For(Kind).Rows, Block(group, pc));
     }
 
     /// <summary>The packed depth block that starts at <paramref name="depthStart"/> (a multiple of DepthBlock).</summary>

@@ -5,14 +5,16 @@
 // A row is assembled in a scratch row first (one run per sample) and then cut into the panels.
 //   Shifted512: stride 1 and as many output as input columns: a tap's row is the input plane shifted by a constant,
 //               read with AVX-512 masked loads (a precomputed mask per tap zeroes the padding).
-//   Gather256:  any geometry (conv1's stride 4): AVX2 masked gathers from per-pixel offsets.
-//   Scalar:     the same, one value at a time (machines without AVX2).
+//   PhaseSplit: any geometry (conv1's stride 4): each sample is first copied once into a zero-padded layout where
+//               every input row is split by column phase (x mod stride), so a tap's output row becomes one plain
+//               contiguous copy, with no masks and no gathers.
+//   Scalar:     the definition, one value at a time (the reference the tests hold the others to).
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace ConvNet.Kernels;
 
-internal enum LoweringPath { Scalar, Gather256, Shifted512 }
+internal enum LoweringPath { Scalar, PhaseSplit, Shifted512 }
 
 internal sealed unsafe class PanelLowering
 {
@@ -21,10 +23,18 @@ internal sealed unsafe class PanelLowering
     private readonly int _pixels, _plane, _taps, _maskStride;
     // Shifted512: per tap, whether each pixel reads inside the input (all ones) or padding (zero); 16 zeros of slack.
     private readonly uint[] _tapMasks = [];
-    // Gather256 / Scalar: per pixel, its window's top row and left column in the input (may be negative) and their offset.
-    private readonly int[] _windowRow = [], _windowColumn = [], _windowOffset = [];
+    // Scalar: per pixel, its window's top row and left column in the input (may be negative).
+    private readonly int[] _windowRow = [], _windowColumn = [];
+    // PhaseSplit: the prepared layout [Cg][stride phase][padded row][padded column], see Prepare.
+    private readonly int _phaseLeft, _phaseWidth, _paddedRows;
 
     public LoweringPath Path => _path;
+
+    /// <summary>Whether <see cref="Prepare"/> must rewrite the input before Pack / PackTransposed read it.</summary>
+    public bool PreparesInput => _path == LoweringPath.PhaseSplit;
+
+    /// <summary>Floats of one prepared sample (PhaseSplit), or 0.</summary>
+    public int PreparedSampleSize { get; }
 
     public PanelLowering(in ConvGeometry g) : this(g, Best(g)) { }
 
@@ -50,35 +60,71 @@ internal sealed unsafe class PanelLowering
                     }
             return;
         }
-        // Slack pixels get a window far outside the input, so they always read as padding.
-        _windowRow = new int[_pixels + 8];
-        _windowColumn = new int[_pixels + 8];
-        _windowOffset = new int[_pixels + 8];
-        _windowRow.AsSpan(_pixels).Fill(-1 << 20);
+        if (path == LoweringPath.PhaseSplit)
+        {
+            // Tap column kx reads input column sw*ox + kx - pw = sw*(ox + a) + r with r in [0, sw): phase r, column ox + a.
+            int lowest = FloorDivide(-g.PadWidth, g.StrideWidth), highest = FloorDivide(g.KernelWidth - 1 - g.PadWidth, g.StrideWidth);
+            _phaseLeft = -lowest;
+            _phaseWidth = g.OutWidth + highest - lowest + 16; // + slack for whole-vector copies
+            int lastRow = (g.OutHeight - 1) * g.StrideHeight + g.KernelHeight - 1 - g.PadHeight;
+            _paddedRows = g.PadHeight + Math.Max(g.InHeight, lastRow + 1);
+            PreparedSampleSize = g.InPerGroup * g.StrideWidth * _paddedRows * _phaseWidth;
+            return;
+        }
+        _windowRow = new int[_pixels];
+        _windowColumn = new int[_pixels];
         for (int p = 0; p < _pixels; p++)
         {
             _windowRow[p] = p / g.OutWidth * g.StrideHeight - g.PadHeight;
             _windowColumn[p] = p % g.OutWidth * g.StrideWidth - g.PadWidth;
-            _windowOffset[p] = _windowRow[p] * g.InWidth + _windowColumn[p];
         }
     }
 
+    private static int FloorDivide(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
     public static LoweringPath Best(in ConvGeometry g) =>
         IsSupported(g, LoweringPath.Shifted512) ? LoweringPath.Shifted512
-        : IsSupported(g, LoweringPath.Gather256) ? LoweringPath.Gather256
-        : LoweringPath.Scalar;
+        : LoweringPath.PhaseSplit;
 
     public static bool IsSupported(in ConvGeometry g, LoweringPath path) => path switch
     {
         LoweringPath.Shifted512 => Avx512F.IsSupported && g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutWidth == g.InWidth,
-        LoweringPath.Gather256 => Avx2.IsSupported,
         _ => true,
     };
+
+    /// <summary>PhaseSplit: rewrites <paramref name="count"/> samples into <paramref name="prepared"/> (PreparedSampleSize
+    /// floats each), where channel c, phase r, padded row y, padded column q holds input (y - PadHeight, sw*(q - left) + r),
+    /// or zero outside the input. Pack and PackTransposed then take the prepared samples as their input.</summary>
+    public void Prepare(float* input, int sampleStride, int count, float* prepared)
+    {
+        if (!PreparesInput) throw new InvalidOperationException($"lowering path {_path} reads its input as it is");
+        int sw = _g.StrideWidth, h = _g.InHeight, w = _g.InWidth, phasePlane = _paddedRows * _phaseWidth;
+        for (int s = 0; s < count; s++)
+            for (int c = 0; c < _g.InPerGroup; c++)
+            {
+                float* channel = input + (nint)s * sampleStride + (nint)c * _plane;
+                for (int r = 0; r < sw; r++)
+                {
+                    float* phase = prepared + (nint)s * PreparedSampleSize + (nint)(c * sw + r) * phasePlane;
+                    for (int y = 0; y < _paddedRows; y++)
+                    {
+                        float* destination = phase + (nint)y * _phaseWidth;
+                        int iy = y - _g.PadHeight;
+                        for (int q = 0; q < _phaseWidth; q++)
+                        {
+                            int ix = sw * (q - _phaseLeft) + r;
+                            destination[q] = (uint)iy < (uint)h && (uint)ix < (uint)w ? channel[iy * w + ix] : 0f;
+                        }
+                    }
+                }
+            }
+    }
 
     /// <summary>Packs rows [k0, k0 + kc) x columns [j0, j0 + nc) of the lowered matrix of <paramref name="count"/>
     /// samples (column j is pixel j % OH*OW of sample j / OH*OW) into panels of <paramref name="panelCols"/> columns,
     /// a last panel of at most <paramref name="narrowCols"/> columns that wide (the layout of SgemmPacking.PackB).</summary>
-    /// <param name="input">the first sample's channels of this group; samples are <paramref name="sampleStride"/> apart</param>
+    /// <param name="input">the first sample's channels of this group, samples <paramref name="sampleStride"/> apart
+    /// (for PhaseSplit: the prepared samples, PreparedSampleSize apart)</param>
     /// <param name="row">scratch of at least nc + 64 floats</param>
     public void Pack(float* input, int sampleStride, int count, int k0, int kc, int j0, int nc,
         int panelCols, int narrowCols, float* packed, float* row)
@@ -89,11 +135,40 @@ internal sealed unsafe class PanelLowering
         for (int k = k0; k < k0 + kc; k++)
         {
             int channel = k / _taps, tap = k - channel * _taps;
-            AssembleRow(input + (nint)channel * _plane, sampleStride, tap, j0, nc, row);
+            AssembleRow(input + (nint)channel * ChannelSize, sampleStride, tap, j0, nc, row);
             for (int j = nc; j < paddedEnd; j++) row[j] = 0;
             ScatterRow(row, nc, k - k0, kc, panelCols, narrowCols, packed);
         }
     }
+
+    /// <summary>Packs the transpose of the lowered matrix, for backward-weights (dW = dY x col^T): depth steps are the
+    /// lowered matrix's columns [j0, j0 + kc) (pixels), panel columns its rows [k0, k0 + nc), laid out as PackB lays out
+    /// op(B) = B^T. Each panel's rows are assembled side by side in <paramref name="rows"/>, then transposed into place.</summary>
+    /// <param name="rows">scratch of at least panelCols x (kc + 64) floats</param>
+    public void PackTransposed(float* input, int sampleStride, int count, int j0, int kc, int k0, int nc,
+        int panelCols, int narrowCols, float* packed, float* rows)
+    {
+        if (j0 < 0 || kc < 1 || j0 + kc > count * _pixels || k0 < 0 || nc < 1 || k0 + nc > _g.ColumnRows)
+            throw new ArgumentOutOfRangeException(nameof(nc), "block outside the lowered matrix");
+        int rowStride = kc + 64;
+        for (int q0 = 0; q0 < nc; q0 += panelCols)
+        {
+            int width = Math.Min(panelCols, nc - q0);
+            int panelWidth = width <= narrowCols ? narrowCols : panelCols;
+            for (int r = 0; r < width; r++)
+            {
+                int k = k0 + q0 + r, channel = k / _taps;
+                AssembleRow(input + (nint)channel * ChannelSize, sampleStride, k - channel * _taps, j0, kc, rows + (nint)r * rowStride);
+            }
+            float* panel = packed + (nint)q0 * kc;
+            SgemmTranspose.Copy(rows, rowStride, width, kc, panel, panelWidth);
+            for (int p = 0; p < kc; p++)
+                for (int j = width; j < panelWidth; j++) panel[(nint)p * panelWidth + j] = 0;
+        }
+    }
+
+    /// <summary>Floats from one channel to the next in the input Pack reads (the prepared layout for PhaseSplit).</summary>
+    private int ChannelSize => PreparesInput ? _g.StrideWidth * _paddedRows * _phaseWidth : _plane;
 
     private static int RoundUpToPanels(int nc, int panelCols, int narrowCols)
     {
@@ -115,7 +190,7 @@ internal sealed unsafe class PanelLowering
             switch (_path)
             {
                 case LoweringPath.Shifted512: RunShifted(source, tap, first, last, destination); break;
-                case LoweringPath.Gather256: RunGathered(source, tap, first, last, destination); break;
+                case LoweringPath.PhaseSplit: RunPhaseSplit(source, tap, first, last, destination); break;
                 default: RunScalar(source, tap, first, last, destination); break;
             }
             j = sample * _pixels + last;
@@ -136,25 +211,25 @@ internal sealed unsafe class PanelLowering
         }
     }
 
-    private void RunGathered(float* source, int tap, int first, int last, float* destination)
+    // Output row by output row: one contiguous run of the tap's phase row, copied in whole vectors (the prepared rows
+    // have 16 columns of slack; the overshoot lands where the next run or the row's slack absorbs it).
+    private void RunPhaseSplit(float* channel, int tap, int first, int last, float* destination)
     {
-        int ky = tap / _g.KernelWidth, kx = tap - ky * _g.KernelWidth;
-        var tapRow = Vector256.Create(ky);
-        var tapColumn = Vector256.Create(kx);
-        var tapOffset = Vector256.Create(ky * _g.InWidth + kx);
-        var height = Vector256.Create((uint)_g.InHeight);
-        var width = Vector256.Create((uint)_g.InWidth);
-        fixed (int* rows = _windowRow)
-        fixed (int* columns = _windowColumn)
-        fixed (int* offsets = _windowOffset)
+        int ky = tap / _g.KernelWidth, kx = tap - ky * _g.KernelWidth, ow = _g.OutWidth, sw = _g.StrideWidth;
+        int d = kx - _g.PadWidth, shift = FloorDivide(d, sw), phase = d - shift * sw;
+        float* phasePlane = channel + (nint)phase * _paddedRows * _phaseWidth + _phaseLeft + shift;
+        int p = first;
+        while (p < last)
         {
-            for (int p = first; p < last; p += 8)
-            {
-                var inside = Vector256.LessThan((Vector256.Load(rows + p) + tapRow).AsUInt32(), height)
-                    & Vector256.LessThan((Vector256.Load(columns + p) + tapColumn).AsUInt32(), width);
-                var index = Vector256.Load(offsets + p) + tapOffset;
-                Avx2.GatherMaskVector256(Vector256<float>.Zero, source, index, inside.AsSingle(), 4).Store(destination + p);
-            }
+            int oy = p / ow, ox = p - oy * ow, run = Math.Min(ow - ox, last - p);
+            float* source = phasePlane + (nint)(oy * _g.StrideHeight + ky) * _phaseWidth + ox;
+            float* target = destination + p;
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; i < run; i += 16) Vector512.Store(Vector512.Load(source + i), target + i);
+            else
+                for (; i < run; i++) target[i] = source[i];
+            p += run;
         }
     }
 

@@ -12,7 +12,8 @@ internal sealed unsafe class SgemmWorkspace
 
     public static SgemmWorkspace ForCurrentThread => t_current ??= new SgemmWorkspace();
 
-    private float[] _packedA = [], _packedB = [], _tile = [], _row = [];
+    private float[] _packedA = [], _packedB = [], _tile = [], _row = [], _rows = [], _prepared = [];
+    private float* _preparedStart;
 
     public float* PackedA { get; private set; }
     public float* PackedB { get; private set; }
@@ -20,6 +21,9 @@ internal sealed unsafe class SgemmWorkspace
     public float* Tile { get; private set; }
     /// <summary>Scratch for one row of a column block (ColumnBlock + 64 floats), where PanelLowering assembles a row.</summary>
     public float* Row { get; private set; }
+    /// <summary>Scratch for a panel's worth of rows of a depth block (Cols x (DepthBlock + 64) floats), where
+    /// PanelLowering.PackTransposed assembles rows before transposing them.</summary>
+    public float* Rows { get; private set; }
 
     /// <summary>Makes the buffers large enough for <paramref name="blocking"/>.</summary>
     public void Reserve(in SgemmBlocking blocking)
@@ -29,6 +33,15 @@ internal sealed unsafe class SgemmWorkspace
         if (_packedB.Length < cols * blocking.DepthBlock + 16) PackedB = Allocate(ref _packedB, cols * blocking.DepthBlock);
         if (_tile.Length < blocking.Rows * blocking.Cols + 16) Tile = Allocate(ref _tile, blocking.Rows * blocking.Cols);
         if (_row.Length < cols + 64 + 16) Row = Allocate(ref _row, cols + 64);
+        int rowsLength = blocking.Cols * (blocking.DepthBlock + 64);
+        if (_rows.Length < rowsLength + 16) Rows = Allocate(ref _rows, rowsLength);
+    }
+
+    /// <summary>A buffer of at least <paramref name="floats"/> floats for PanelLowering.Prepare, grown when needed.</summary>
+    public float* Prepared(int floats)
+    {
+        if (_prepared.Length < floats + 16) _preparedStart = Allocate(ref _prepared, floats);
+        return _preparedStart;
     }
 
     internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

@@ -1,5 +1,5 @@
 // PanelLowering against its definition: Im2Col.Lower of every sample side by side, then SgemmPacking.PackB of the
-// block. Every path this CPU runs (Shifted512 where the geometry allows it, Gather256, Scalar), on blocks that start
+// block (and of its transpose, for PackTransposed). Every path this CPU runs (Shifted512 where the geometry allows it, PhaseSplit, Scalar), on blocks that start
 // and end mid-sample and mid-panel, with narrow and padded last panels.
 using ConvNet.Kernels;
 using ConvNet.Random;
@@ -21,6 +21,10 @@ public sealed unsafe class PanelLoweringTests
         { 2, 3, 3, 5, 1, 2, 2 },
         { 1, 4, 6, 3, 1, 3, 2 },
         { 3, 1, 1, 3, 1, 1, 5 },
+        { 3, 227, 227, 11, 4, 0, 1 },
+        { 2, 12, 10, 3, 2, 0, 3 },
+        { 2, 6, 8, 3, 1, 0, 2 },
+        { 1, 9, 9, 5, 2, 4, 2 },
     };
 
     [Theory]
@@ -39,10 +43,21 @@ public sealed unsafe class PanelLoweringTests
         if (rows > 2) blocks.Add((1, rows - 2, 0, Math.Min(wide, 17)));
         if (wide > 5) blocks.Add((rows / 2, rows - rows / 2, 3, wide - 5));
         if (wide > 40) blocks.Add((0, Math.Min(rows, 7), pixels / 2, Math.Min(wide - pixels / 2, 40)));
-        foreach (var path in new[] { LoweringPath.Shifted512, LoweringPath.Gather256, LoweringPath.Scalar })
+        foreach (var path in new[] { LoweringPath.Shifted512, LoweringPath.PhaseSplit, LoweringPath.Scalar })
         {
             if (!PanelLowering.IsSupported(g, path)) continue;
             var lowering = new PanelLowering(g, path);
+            // What Pack reads: the input itself, or the prepared copy (PhaseSplit).
+            var source = input;
+            int sampleStride = g.InputSize;
+            if (lowering.PreparesInput)
+            {
+                source = new float[samples * lowering.PreparedSampleSize];
+                fixed (float* x = input)
+                fixed (float* p = source)
+                    lowering.Prepare(x, g.InputSize, samples, p);
+                sampleStride = lowering.PreparedSampleSize;
+            }
             foreach (var (panelCols, narrowCols) in new[] { (32, 16), (16, 8), (8, 0) })
                 foreach (var (k0, kc, j0, nc) in blocks)
                 {
@@ -54,14 +69,26 @@ public sealed unsafe class PanelLoweringTests
                     fixed (float* l = lowered)
                     fixed (float* e = expected)
                         SgemmPacking.PackB(false, l + k0 * wide + j0, wide, kc, nc, panelCols, narrowCols, e);
-                    fixed (float* x = input)
+                    fixed (float* x = source)
                     fixed (float* a = actual)
                     fixed (float* r = row)
-                        lowering.Pack(x, g.InputSize, samples, k0, kc, j0, nc, panelCols, narrowCols, a, r);
-                    int written = PackedLength(kc, nc, panelCols, narrowCols);
-                    for (int i = 0; i < written; i++)
-                        Assert.True(expected[i] == actual[i],
-                            $"{path} panels {panelCols}/{narrowCols} block ({k0}+{kc}, {j0}+{nc}): [{i}] = {actual[i]}, expected {expected[i]}");
+                        lowering.Pack(x, sampleStride, samples, k0, kc, j0, nc, panelCols, narrowCols, a, r);
+                    AssertSame(expected, actual, PackedLength(kc, nc, panelCols, narrowCols), $"{path} panels {panelCols}/{narrowCols} block ({k0}+{kc}, {j0}+{nc})");
+
+                    // The transpose (backward-weights): depth steps are the pixel columns [j0, j0 + nc), panels the rows.
+                    int transposedPanelled = (kc + panelCols - 1) / panelCols * panelCols;
+                    var expectedT = new float[nc * transposedPanelled + 64];
+                    var actualT = new float[nc * transposedPanelled + 64];
+                    actualT.AsSpan().Fill(float.NaN);
+                    var scratch = new float[panelCols * (nc + 64)];
+                    fixed (float* l = lowered)
+                    fixed (float* e = expectedT)
+                        SgemmPacking.PackB(true, l + k0 * wide + j0, wide, nc, kc, panelCols, narrowCols, e);
+                    fixed (float* x = source)
+                    fixed (float* a = actualT)
+                    fixed (float* r = scratch)
+                        lowering.PackTransposed(x, sampleStride, samples, j0, nc, k0, kc, panelCols, narrowCols, a, r);
+                    AssertSame(expectedT, actualT, PackedLength(nc, kc, panelCols, narrowCols), $"{path} transposed panels {panelCols}/{narrowCols} block ({k0}+{kc}, {j0}+{nc})");
                 }
         }
     }
@@ -77,7 +104,14 @@ public sealed unsafe class PanelLoweringTests
             float* p = b;
             Assert.Throws<ArgumentOutOfRangeException>(() => lowering.Pack(p, g.InputSize, 1, 0, 18, 20, 6, 32, 16, p, p));
             Assert.Throws<ArgumentOutOfRangeException>(() => lowering.Pack(p, g.InputSize, 1, 10, 9, 0, 25, 32, 16, p, p));
+            Assert.Throws<ArgumentOutOfRangeException>(() => lowering.PackTransposed(p, g.InputSize, 1, 20, 6, 0, 18, 32, 16, p, p));
         }
+    }
+
+    private static void AssertSame(float[] expected, float[] actual, int length, string what)
+    {
+        for (int i = 0; i < length; i++)
+            Assert.True(expected[i] == actual[i], $"{what}: [{i}] = {actual[i]}, expected {expected[i]}");
     }
 
     private static int PackedLength(int kc, int nc, int panelCols, int narrowCols)
