@@ -66,6 +66,17 @@ internal static unsafe class SgemmPacked
                 {
                     RunKernel(kind, narrow, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
                 }
+                else if (kind == SgemmKernelKind.Vector512 && !narrow && rows <= 8)
+                {
+                    // A short last row panel: compute only its rows (into C directly when its columns are whole).
+                    if (cols == width)
+                    {
+                        SgemmMicroKernel512Short.Run(rows, kc, aPanel, bPanel, cRow + jr, ldc, overwrite);
+                        continue;
+                    }
+                    SgemmMicroKernel512Short.Run(rows, kc, aPanel, bPanel, tile, width, overwrite: true);
+                    WriteEdge(tile, width, cRow + jr, ldc, rows, cols, overwrite);
+                }
                 else
                 {
                     RunKernel(kind, narrow, kc, aPanel, bPanel, tile, width, overwrite: true);

@@ -18,11 +18,13 @@ public class SgemmTests
         return data;
     }
 
-    // Sizes around the tiles (4x8, 6x16 and 6x8, 12x32 and 12x16 for a narrow last panel) and AlexNet's: 13*13 = 169 pixels, 55*55 = 3025, conv1's 75 taps per channel.
+    // Sizes around the tiles (4x8, 6x16 and 6x8, 12x32 and 12x16 for a narrow last panel, 4x32 and 8x32 for a short one) and AlexNet's: 13*13 = 169 pixels, 55*55 = 3025, conv1's 75 taps per channel.
     private static readonly (int M, int N, int K)[] Shapes =
     [
         (1, 1, 1), (2, 2, 2), (7, 7, 7), (13, 16, 17), (16, 17, 13), (17, 31, 33), (31, 33, 16), (33, 13, 31),
         (12, 32, 5), (24, 64, 1), (25, 65, 2), (6, 40, 9), (24, 48, 5), (13, 3025, 75), (5, 169, 4095), (169, 7, 40), (2, 55, 9),
+        // Short last row panels (4 and 8 rows: 64 filters, a batch of 64, 128 filters) with whole and partial columns.
+        (64, 96, 40), (128, 64, 30), (20, 70, 9), (30, 64, 11),
     ];
 
     private static void RunPacked(SgemmKernelKind kind, SgemmProblem p, float[] c, bool accumulate) =>
