@@ -54,6 +54,97 @@ public static class MaxPool
         }
     }
 
+    /// <summary>
+    /// Forward without the argmax, for inference: the same maxima as <see cref="Forward"/> (a NaN in the window gives
+    /// NaN). A vertical pass of vector maxima, then for stride 2 (every AlexNet pool) a horizontal pass that takes 16
+    /// windows at a time, each kernel column's values picked out of two vectors by one permute.
+    /// </summary>
+    public static void ForwardValues(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, h = g.InHeight, w = g.InWidth;
+        if (x.Length < h * w || y.Length < oh * ow)
+            throw new ArgumentException($"MaxPool: buffers too small for {h}x{w} -> {oh}x{ow}");
+        if (w > MaxStackWidth)
+        {
+            ForwardValuesDirect(x, y, g);
+            return;
+        }
+        // 32 floats of slack: a 16-window block reads one value past its last window.
+        Span<float> columnMax = stackalloc float[w + 32];
+        columnMax.Slice(w).Clear();
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int y0 = Math.Max(oy * g.Stride - g.Padding, 0), y1 = Math.Min(oy * g.Stride - g.Padding + g.Kernel, h);
+            x.Slice(y0 * w, w).CopyTo(columnMax);
+            for (int r = y0 + 1; r < y1; r++) MaxInPlace(columnMax.Slice(0, w), x.Slice(r * w, w));
+            HorizontalMaxValues(columnMax, w, y.Slice(oy * ow, ow), g);
+        }
+    }
+
+    // IEEE maximum (as Math.Max and Vector512.Max): NaN wins, +0 over -0.
+    private static void MaxInPlace(Span<float> accumulator, ReadOnlySpan<float> row)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= row.Length - 16; i += 16)
+                Vector512.Max(Vector512.Create(accumulator.Slice(i, 16)), Vector512.Create(row.Slice(i, 16))).CopyTo(accumulator.Slice(i, 16));
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= row.Length - 8; i += 8)
+                Vector256.Max(Vector256.Create(accumulator.Slice(i, 8)), Vector256.Create(row.Slice(i, 8))).CopyTo(accumulator.Slice(i, 8));
+        for (; i < row.Length; i++) accumulator[i] = Math.Max(accumulator[i], row[i]);
+    }
+
+    private static unsafe void HorizontalMaxValues(Span<float> columnMax, int w, Span<float> y, in PoolGeometry g)
+    {
+        int ow = y.Length, ox = 0;
+        if (g.Stride == 2 && Avx512F.IsSupported)
+        {
+            // Windows wholly inside the row: ox >= first and 2*ox - padding + kernel <= w.
+            int first = (g.Padding + 1) / 2, last = (w + g.Padding - g.Kernel) / 2;
+            for (; ox < first && ox < ow; ox++) y[ox] = WindowMax(columnMax, w, ox, g);
+            var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            fixed (float* c = columnMax)
+            fixed (float* output = y)
+            {
+                for (; ox + 15 <= Math.Min(last, ow - 1); ox += 16)
+                {
+                    // Tap t of windows ox..ox+15 is columns 2*ox - padding + t, + 2, + 4, ...: the even lanes of 32.
+                    float* start = c + 2 * ox - g.Padding;
+                    var max = Avx512F.PermuteVar16x32x2(Vector512.Load(start), evens, Vector512.Load(start + 16));
+                    for (int t = 1; t < g.Kernel; t++)
+                        max = Vector512.Max(max, Avx512F.PermuteVar16x32x2(Vector512.Load(start + t), evens, Vector512.Load(start + t + 16)));
+                    max.Store(output + ox);
+                }
+            }
+        }
+        for (; ox < ow; ox++) y[ox] = WindowMax(columnMax, w, ox, g);
+    }
+
+    private static float WindowMax(ReadOnlySpan<float> columnMax, int w, int ox, in PoolGeometry g)
+    {
+        int x0 = Math.Max(ox * g.Stride - g.Padding, 0), x1 = Math.Min(ox * g.Stride - g.Padding + g.Kernel, w);
+        float max = columnMax[x0];
+        for (int ix = x0 + 1; ix < x1; ix++) max = Math.Max(max, columnMax[ix]);
+        return max;
+    }
+
+    // Planes wider than the stack buffer: each window scanned directly.
+    private static void ForwardValuesDirect(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g)
+    {
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            int y0 = Math.Max(oy * g.Stride - g.Padding, 0), y1 = Math.Min(oy * g.Stride - g.Padding + g.Kernel, g.InHeight);
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int x0 = Math.Max(ox * g.Stride - g.Padding, 0), x1 = Math.Min(ox * g.Stride - g.Padding + g.Kernel, g.InWidth);
+                float max = x[y0 * g.InWidth + x0];
+                for (int r = y0; r < y1; r++)
+                    for (int c = x0; c < x1; c++) max = Math.Max(max, x[r * g.InWidth + c]);
+                y[oy * g.OutWidth + ox] = max;
+            }
+        }
+    }
+
     // Whether the window value v (first found at row r) replaces the running maximum found at bestRow.
     private static bool Takes(float v, int r, float max, int bestRow) =>
         v > max || (v == max && r < bestRow) || (float.IsNaN(v) && (!float.IsNaN(max) || r < bestRow));

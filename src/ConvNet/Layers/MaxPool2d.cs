@@ -1,5 +1,6 @@
 // Max pooling over square windows (the paper's overlapping 3x3 stride 2), with padding and floor/ceil rounding.
-// Forward records the argmax of every window; backward routes each gradient to it.
+// A training forward records the argmax of every window; backward routes each gradient to it. An inference forward
+// computes the maxima alone (faster), and a backward after one records the argmax first.
 using ConvNet.Kernels;
 using ConvNet.Tensors;
 using ConvNet.Threading;
@@ -51,8 +52,13 @@ public sealed class MaxPool2d : Layer
             var x = _x!.Sample(n);
             var y = Output.Sample(n);
             for (int c = c0; c < c1; c++)
-                MaxPool.Forward(x.Slice(c * inPlane, inPlane), y.Slice(c * outPlane, outPlane),
-                    _argmax.AsSpan((n * channels + c) * outPlane, outPlane), g);
+            {
+                if (_recordArgmax)
+                    MaxPool.Forward(x.Slice(c * inPlane, inPlane), y.Slice(c * outPlane, outPlane),
+                        _argmax.AsSpan((n * channels + c) * outPlane, outPlane), g);
+                else
+                    MaxPool.ForwardValues(x.Slice(c * inPlane, inPlane), y.Slice(c * outPlane, outPlane), g);
+            }
         });
         _backward = new DelegateJob((job, _) =>
         {
@@ -83,12 +89,24 @@ public sealed class MaxPool2d : Layer
     {
         RequireInput(x);
         _x = x;
+        // Inference skips the argmax; a backward pass after it (gradients of an eval-mode net) records it then.
+        _recordArgmax = training;
         _pool.Run(_forward, Jobs(x.Shape[0]));
+        _argmaxCurrent = training;
     }
+
+    private bool _recordArgmax, _argmaxCurrent;
 
     public override void Backward(Tensor x, Tensor dy)
     {
         if (InputGradient is null) return;
+        if (!_argmaxCurrent)
+        {
+            _x = x;
+            _recordArgmax = true;
+            _pool.Run(_forward, Jobs(x.Shape[0]));
+            _argmaxCurrent = true;
+        }
         _dy = dy;
         _pool.Run(_backward, Jobs(x.Shape[0]));
     }

@@ -1,4 +1,5 @@
-// The two-pass max-pool kernel against the plain row-major scan it must reproduce, with many ties and NaNs.
+// The two-pass max-pool kernel against the plain row-major scan it must reproduce, with many ties and NaNs, and the
+// inference kernel (maxima without the argmax) against the same scan.
 using ConvNet.Kernels;
 using ConvNet.Random;
 
@@ -18,6 +19,9 @@ public sealed class MaxPoolKernelTests
     [InlineData(12, 70, 3, 2, 1, true)]
     [InlineData(6, 8, 2, 1, 0, false)]
     [InlineData(5, 45, 4, 3, 2, false)]
+    [InlineData(4, 70, 3, 2, 1, true)]
+    [InlineData(3, 101, 5, 2, 2, false)]
+    [InlineData(2, 64, 2, 2, 0, false)]
     public void MatchesRowMajorFirstMaximumWithTies(int h, int w, int k, int stride, int pad, bool ceil)
     {
         var g = new PoolGeometry(h, w, k, stride, pad, ceil);
@@ -33,6 +37,7 @@ public sealed class MaxPoolKernelTests
     [InlineData(7, 7, 3, 2, 1, true)]
     [InlineData(55, 55, 3, 2, 0, false)]
     [InlineData(5, 3, 3, 1, 1, false)]
+    [InlineData(6, 90, 3, 2, 1, true)]
     public void ManyNaNsRouteToTheFirstNaNInRowMajorOrder(int h, int w, int k, int stride, int pad, bool ceil)
     {
         var g = new PoolGeometry(h, w, k, stride, pad, ceil);
@@ -51,6 +56,11 @@ public sealed class MaxPoolKernelTests
         MaxPool.ForwardReferenceOrder(x, y2, a2, g);
         Assert.Equal(y2, y1);
         Assert.Equal(a2, a1);
+        // The inference kernel (no argmax) finds the same maxima; of -0 and +0 it may keep either (they are equal).
+        var y3 = new float[outputs];
+        MaxPool.ForwardValues(x, y3, g);
+        for (int i = 0; i < outputs; i++)
+            Assert.True(y3[i] == y2[i] || (float.IsNaN(y3[i]) && float.IsNaN(y2[i])), $"values-only [{i}] = {y3[i]}, expected {y2[i]}");
     }
 
     [Fact]

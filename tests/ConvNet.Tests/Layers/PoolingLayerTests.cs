@@ -27,8 +27,10 @@ public sealed class PoolingLayerTests
     [Theory, MemberData(nameof(MaxPoolCases))]
     public void Max_pool_matches_reference(int kernel, int stride, int pad, bool ceil, int height, int width, int workers)
     {
-        // Batch 1 splits each sample's channels over the workers; batch 2 gives whole samples to them.
+        // Batch 1 splits each sample's channels over the workers; batch 2 gives whole samples to them. An inference
+        // forward computes the maxima without the argmax; the backward after it must still route to the argmax.
         foreach (int batch in new[] { 1, 2 })
+        foreach (bool training in new[] { true, false })
         {
             const int channels = 5;
             var s = new PoolReferenceSettings(kernel, stride, pad, ceil);
@@ -38,7 +40,7 @@ public sealed class PoolingLayerTests
             var dy = TestData.Uniform(rng, batch * channels * oh * ow);
             using var pool = new WorkerPool(workers);
             var layer = new MaxPool2d("pool", kernel, stride, pad, ceil);
-            LayerHarness.Run(layer, [batch, channels, height, width], x, dy, pool);
+            LayerHarness.Run(layer, [batch, channels, height, width], x, dy, pool, training: training);
 
             Assert.Equal([batch, channels, oh, ow], layer.Output.Shape);
             int planes = batch * channels;
