@@ -22,6 +22,10 @@ public sealed class Conv2d : Layer
 
     private Convolution? _kernel;
 
+    /// <summary>Apply max(0, .) to the output as it is written (set by Relu.FuseInto: a following ReLU then has
+    /// nothing left to do, like torchvision's in-place ReLU).</summary>
+    public bool AppliesRelu { get; internal set; }
+
     public Conv2d(string name, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int groups = 1,
         bool ceilMode = false, Init? weightInit = null, Init? biasInit = null) : base(name)
     {
@@ -56,7 +60,7 @@ public sealed class Conv2d : Layer
     public override void Forward(Tensor x, bool training)
     {
         RequireInput(x);
-        _kernel!.Forward(x.Storage, Weight.Value.Storage, Bias.Value.Storage, Output.Storage, x.Shape[0], relu: false,
+        _kernel!.Forward(x.Storage, Weight.Value.Storage, Bias.Value.Storage, Output.Storage, x.Shape[0], relu: AppliesRelu,
             x.Offset, Output.Offset, Weight.Value.Offset, Bias.Value.Offset);
     }
 

@@ -37,6 +37,13 @@ public abstract class Layer(string name)
         OnPlan(pool);
     }
 
+    /// <summary>Makes Output the given tensor (same shape), for a layer that works in place on its input's buffer.</summary>
+    internal void AliasOutput(Tensor output)
+    {
+        ShapeMath.Require(Name, "in-place output", Output.Shape, output.Shape);
+        Output = output;
+    }
+
     /// <summary>Allocates what the layer needs besides Output and InputGradient (scratch, masks, kernels).</summary>
     protected virtual void OnPlan(WorkerPool pool) { }
 

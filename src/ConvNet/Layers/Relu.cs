@@ -1,5 +1,5 @@
 // Rectified linear unit: y = max(x, 0). Large tensors are cut into one block per worker (memory-bound either way,
-// but one core alone does not reach the machine's bandwidth).
+// but one core alone does not reach the machine's bandwidth). After a convolution it is fused into it (FuseInto).
 using ConvNet.Kernels;
 using ConvNet.Tensors;
 using ConvNet.Threading;
@@ -44,9 +44,22 @@ public sealed class Relu(string name) : Layer(name)
         return (start, end - start);
     }
 
+    private bool _inputActivated;
+
+    /// <summary>Works in place on <paramref name="producer"/>'s output, which the convolution already rectifies as it
+    /// writes it: Forward then has nothing to do, and the activation is stored once (the convolution's Output is the
+    /// rectified tensor, as with torchvision's ReLU(inplace=True)). Backward is unchanged: it reads the shared Output.</summary>
+    public void FuseInto(Conv2d producer)
+    {
+        AliasOutput(producer.Output);
+        producer.AppliesRelu = true;
+        _inputActivated = true;
+    }
+
     public override void Forward(Tensor x, bool training)
     {
         RequireInput(x);
+        if (_inputActivated && ReferenceEquals(x, Output)) return;
         _x = x;
         _pool.Run(_forward, _blocks);
     }

@@ -38,6 +38,8 @@ public sealed class Network
         for (int i = 0; i < Layers.Count; i++)
         {
             Layers[i].Plan(shape, pool, needInputGradient: i > 0);
+            // A ReLU right after a convolution runs inside it (one pass over the activation instead of two).
+            if (Layers[i] is Relu relu && i > 0 && Layers[i - 1] is Conv2d conv) relu.FuseInto(conv);
             shape = Layers[i].Output.Shape;
         }
         PlannedBatch = batch;
