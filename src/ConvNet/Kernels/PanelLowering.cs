@@ -106,15 +106,23 @@ internal sealed unsafe class PanelLowering
                 for (int r = 0; r < sw; r++)
                 {
                     float* phase = prepared + (nint)s * PreparedSampleSize + (nint)(c * sw + r) * phasePlane;
+                    // Phase r holds input columns r, r + sw, ...: column q is input column sw*(q - left) + r.
+                    // Columns past the row's end or past what any window reads stay zero.
+                    int firstQ = Math.Min(_phaseLeft, _phaseWidth);
+                    int endQ = r < w ? Math.Min(_phaseLeft + (w - r + sw - 1) / sw, _phaseWidth) : firstQ;
                     for (int y = 0; y < _paddedRows; y++)
                     {
                         float* destination = phase + (nint)y * _phaseWidth;
                         int iy = y - _g.PadHeight;
-                        for (int q = 0; q < _phaseWidth; q++)
+                        if ((uint)iy >= (uint)h)
                         {
-                            int ix = sw * (q - _phaseLeft) + r;
-                            destination[q] = (uint)iy < (uint)h && (uint)ix < (uint)w ? channel[iy * w + ix] : 0f;
+                            new Span<float>(destination, _phaseWidth).Clear();
+                            continue;
                         }
+                        new Span<float>(destination, firstQ).Clear();
+                        float* source = channel + (nint)iy * w + r;
+                        for (int q = firstQ; q < endQ; q++, source += sw) destination[q] = *source;
+                        new Span<float>(destination + endQ, _phaseWidth - endQ).Clear();
                     }
                 }
             }
