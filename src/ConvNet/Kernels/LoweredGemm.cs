@@ -2,6 +2,8 @@
 // filters) was packed once into PackedFilters and each block of B is lowered straight into the pack buffer by
 // PanelLowering. The loop nest is SgemmPacked's with the column block outermost, so a block of C stays in cache
 // while every depth block is added into it.
+using System.Runtime.CompilerServices;
+
 namespace ConvNet.Kernels;
 
 internal static unsafe class LoweredGemm
@@ -10,6 +12,7 @@ internal static unsafe class LoweredGemm
     /// of <paramref name="count"/> samples; <paramref name="rowStart"/> is a multiple of the micro-kernel's Rows.</summary>
     /// <param name="input">the first sample's channels of this group, samples <paramref name="sampleStride"/> apart</param>
     /// <param name="c">C's first element; rows are <paramref name="ldc"/> apart</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(PackedFilters filters, int group, int rowStart, int rows, PanelLowering lowering, float* input, int sampleStride, int count,
         int columnStart, int columns, float* c, int ldc, SgemmWorkspace workspace)
     {
@@ -40,6 +43,7 @@ internal static unsafe class LoweredGemm
     /// <param name="a">dY of the samples as one [m, columns] matrix, rows <paramref name="lda"/> apart</param>
     /// <param name="columns">the lowered matrix's columns: samples x output pixels</param>
     /// <param name="loweredRows">the lowered matrix's rows (Cg*KH*KW), C's columns</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyTransposed(SgemmKernelKind kind, int m, float* a, int lda, PanelLowering lowering,
         float* input, int sampleStride, int count, int columns, int loweredRows, float* c, int ldc, SgemmWorkspace workspace)
     {

@@ -9,6 +9,7 @@
 //               every input row is split by column phase (x mod stride), so a tap's output row becomes one plain
 //               contiguous copy, with no masks and no gathers.
 //   Scalar:     the definition, one value at a time (the reference the tests hold the others to).
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -95,6 +96,7 @@ internal sealed unsafe class PanelLowering
     /// <summary>PhaseSplit: rewrites <paramref name="count"/> samples into <paramref name="prepared"/> (PreparedSampleSize
     /// floats each), where channel c, phase r, padded row y, padded column q holds input (y - PadHeight, sw*(q - left) + r),
     /// or zero outside the input. Pack and PackTransposed then take the prepared samples as their input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Prepare(float* input, int sampleStride, int count, float* prepared)
     {
         if (!PreparesInput) throw new InvalidOperationException($"lowering path {_path} reads its input as it is");
@@ -134,6 +136,7 @@ internal sealed unsafe class PanelLowering
     /// <param name="input">the first sample's channels of this group, samples <paramref name="sampleStride"/> apart
     /// (for PhaseSplit: the prepared samples, PreparedSampleSize apart)</param>
     /// <param name="row">scratch of at least nc + 64 floats</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(float* input, int sampleStride, int count, int k0, int kc, int j0, int nc,
         int panelCols, int narrowCols, float* packed, float* row)
     {
@@ -153,6 +156,7 @@ internal sealed unsafe class PanelLowering
     /// lowered matrix's columns [j0, j0 + kc) (pixels), panel columns its rows [k0, k0 + nc), laid out as PackB lays out
     /// op(B) = B^T. Each panel's rows are assembled side by side in <paramref name="rows"/>, then transposed into place.</summary>
     /// <param name="rows">scratch of at least panelCols x (kc + 64) floats</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackTransposed(float* input, int sampleStride, int count, int j0, int kc, int k0, int nc,
         int panelCols, int narrowCols, float* packed, float* rows)
     {
@@ -207,6 +211,7 @@ internal sealed unsafe class PanelLowering
 
     // Whole vectors: the last one may write up to 15 slots past `last`, which the next run or the row's slack absorbs;
     // its lanes past the plane have zero masks, so nothing outside the input is read.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunShifted(float* source, int tap, int first, int last, float* destination)
     {
         int ky = tap / _g.KernelWidth, kx = tap - ky * _g.KernelWidth;
@@ -221,6 +226,7 @@ internal sealed unsafe class PanelLowering
 
     // Output row by output row: one contiguous run of the tap's phase row, copied in whole vectors (the prepared rows
     // have 16 columns of slack; the overshoot lands where the next run or the row's slack absorbs it).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunPhaseSplit(float* channel, int tap, int first, int last, float* destination)
     {
         int ky = tap / _g.KernelWidth, kx = tap - ky * _g.KernelWidth, ow = _g.OutWidth, sw = _g.StrideWidth;
@@ -252,6 +258,7 @@ internal sealed unsafe class PanelLowering
     }
 
     // Panel q holds, for each depth step, its columns side by side: element (step, j) at q*width*kc + step*width + j.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScatterRow(float* row, int nc, int step, int kc, int panelCols, int narrowCols, float* packed)
     {
         for (int j0 = 0; j0 < nc; j0 += panelCols)

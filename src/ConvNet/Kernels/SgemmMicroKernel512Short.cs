@@ -12,6 +12,7 @@ internal static unsafe class SgemmMicroKernel512Short
     public const int Cols = 32, PanelRows = SgemmMicroKernel512.Rows;
 
     /// <summary>C[0..rows, 0..32] (+)= A panel * B panel for <paramref name="rows"/> &lt;= 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int rows, int depth, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         if (rows <= 4) Run4(rows, depth, a, b, c, ldc, overwrite);

@@ -3,6 +3,7 @@
 // packed (it stays in L2 and is re-read for every row panel), and each Rows-row panel of A (kept in L1) meets
 // every Cols-column panel of B in the micro-kernel. Edge tiles are computed whole into scratch and only their valid
 // part is written to C; a last column panel of at most NarrowCols columns uses a half-width kernel.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ConvNet.Kernels;
@@ -10,6 +11,7 @@ namespace ConvNet.Kernels;
 internal static unsafe class SgemmPacked
 {
     /// <summary>C[m,n] = op(A) op(B), or C += ... when <paramref name="accumulate"/>; sizes are already validated, k &gt; 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(SgemmKernelKind kind, bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, SgemmWorkspace workspace)
     {
@@ -46,6 +48,7 @@ internal static unsafe class SgemmPacked
 
     /// <summary>C[mc, nc] (+)= a packed block of op(A) (Rows-row panels of depth kc) times a packed block of op(B)
     /// (Cols-column panels, a narrow last one as PackB makes it): every row panel meets every column panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyBlock(SgemmKernelKind kind, in SgemmBlocking blocking, int mc, int nc, int kc,
         float* packedA, float* packedB, float* c, int ldc, bool overwrite, float* tile)
     {
@@ -108,6 +111,7 @@ internal static unsafe class SgemmPacked
     }
 
     // Edge tiles are common (a 32- or 64-row convolution group leaves an 8- or 4-row last panel), so the copy is vectorised.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteEdge(float* tile, int tileStride, float* c, int ldc, int rows, int cols, bool overwrite)
     {
         for (int r = 0; r < rows; r++)

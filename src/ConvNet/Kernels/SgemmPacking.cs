@@ -2,6 +2,7 @@
 // panel's Rows values of column p side by side), op(B) into panels of Cols columns (for each p, Cols values of
 // row p). The micro-kernel then reads both with unit stride. Partial panels at the edges are padded with zeros,
 // so every tile is computed whole. All four transpose cases are handled here and nowhere else.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ConvNet.Kernels;
@@ -11,6 +12,7 @@ internal static unsafe class SgemmPacking
     /// <param name="a">op(A)[0, 0] of the block: A + row*lda + p, or when transposed A + p*lda + row</param>
     /// <param name="rows">rows of op(A) in the block</param><param name="depth">columns of op(A) in the block</param>
     /// <param name="packed">RoundUp(rows, panelRows) x depth floats</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, int lda, int rows, int depth, int panelRows, float* packed)
     {
         for (int i0 = 0; i0 < rows; i0 += panelRows)
@@ -41,6 +43,7 @@ internal static unsafe class SgemmPacking
     /// <param name="depth">rows of op(B) in the block</param><param name="cols">columns of op(B) in the block</param>
     /// <param name="narrowCols">a last panel of at most this many columns is packed this wide (0: never)</param>
     /// <param name="packed">depth x RoundUp(cols, panelCols) floats</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, int ldb, int depth, int cols, int panelCols, int narrowCols, float* packed)
     {
         int fullCols = panelCols;

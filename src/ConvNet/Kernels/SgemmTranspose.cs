@@ -10,6 +10,7 @@ namespace ConvNet.Kernels;
 internal static unsafe class SgemmTranspose
 {
     /// <summary>destination[p * destinationStride + r] = source[r * sourceStride + p] for r &lt; rows, p &lt; steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Copy(float* source, nint sourceStride, int rows, int steps, float* destination, nint destinationStride)
     {
         int r0 = 0;
