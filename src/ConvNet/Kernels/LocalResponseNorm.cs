@@ -21,14 +21,17 @@ public readonly record struct LrnSettings(int Size, float Alpha, float Beta, flo
 
 public static class LocalResponseNorm
 {
-    /// <param name="x">[C, P]</param><param name="y">[C, P]</param><param name="scale">[C, P], written for backward</param>
+    /// <param name="x">[C, P]</param><param name="y">[C, P]</param>
+    /// <param name="scale">[C, P], written for backward; or, for inference, [P] scratch reused by every channel</param>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> scale, int channels, int plane, in LrnSettings s)
     {
         float alphaOverN = s.Alpha / s.Size;
         bool fused = Vector512.IsHardwareAccelerated && s.Beta == 0.75f;
+        bool keepScale = scale.Length >= channels * plane;
+        if (!keepScale && scale.Length < plane) throw new ArgumentException("LRN: scale must hold [C, P] or one plane");
         for (int c = 0; c < channels; c++)
         {
-            var sc = scale.Slice(c * plane, plane);
+            var sc = scale.Slice(keepScale ? c * plane : 0, plane);
             int lo = Math.Max(0, c - s.Before), hi = Math.Min(channels - 1, c + s.After);
             int i = 0;
             if (fused)

@@ -22,6 +22,12 @@ public sealed class AdaptiveAvgPool2d(string name, int outHeight, int outWidth) 
         int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         var xs = x.Span;
         var ys = Output.Span;
+        // Already at the output size (torchvision's AlexNet on 224x224 images): every window is one pixel.
+        if (h == OutHeight && w == OutWidth)
+        {
+            xs.CopyTo(ys);
+            return;
+        }
         for (int p = 0; p < planes; p++)
             AdaptiveAvgPool.Forward(xs.Slice(p * h * w, h * w), ys.Slice(p * OutHeight * OutWidth, OutHeight * OutWidth), h, w, OutHeight, OutWidth);
     }
@@ -32,6 +38,11 @@ public sealed class AdaptiveAvgPool2d(string name, int outHeight, int outWidth) 
         int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         var dys = dy.Span;
         var dxs = dx.Span;
+        if (h == OutHeight && w == OutWidth)
+        {
+            dys.CopyTo(dxs);
+            return;
+        }
         for (int p = 0; p < planes; p++)
             AdaptiveAvgPool.Backward(dys.Slice(p * OutHeight * OutWidth, OutHeight * OutWidth), dxs.Slice(p * h * w, h * w), h, w, OutHeight, OutWidth);
     }

@@ -1,5 +1,6 @@
 // Local response normalisation across channels, ONNX's alpha/size form (see Kernels/LocalResponseNorm.cs).
 // The paper's preset is size 5, alpha 1e-4, beta 0.75, k 2; Caffe's bvlc_alexnet and ONNX's default use k 1.
+// A training forward keeps the scale for backward; an inference forward does not (a backward after one recomputes it).
 using ConvNet.Kernels;
 using ConvNet.Tensors;
 using ConvNet.Threading;
@@ -37,8 +38,10 @@ public sealed class LocalResponseNorm2d : Layer
         _work = new float[pool.Workers][];
         int channels = InputShape[1], plane = InputShape[2] * InputShape[3];
         for (int w = 0; w < pool.Workers; w++) _work[w] = new float[sample + plane];
-        _forward = new DelegateJob((n, _) =>
-            LocalResponseNorm.Forward(_x!.Sample(n), Output.Sample(n), _scale.Sample(n), channels, plane, Settings));
+        // Training keeps every scale for backward; inference writes each channel's into one plane of the worker's scratch.
+        _forward = new DelegateJob((n, worker) =>
+            LocalResponseNorm.Forward(_x!.Sample(n), Output.Sample(n),
+                _keepScale ? _scale.Sample(n) : _work[worker].AsSpan(0, plane), channels, plane, Settings));
         _backward = new DelegateJob((n, worker) =>
             LocalResponseNorm.Backward(_x!.Sample(n), Output.Sample(n), _scale.Sample(n), _dy!.Sample(n),
                 InputGradient!.Sample(n), _work[worker], channels, plane, Settings));
@@ -48,12 +51,24 @@ public sealed class LocalResponseNorm2d : Layer
     {
         RequireInput(x);
         _x = x;
+        _keepScale = training;
         _pool.Run(_forward, x.Shape[0]);
+        _scaleCurrent = training;
     }
+
+    private bool _keepScale, _scaleCurrent;
 
     public override void Backward(Tensor x, Tensor dy)
     {
         if (InputGradient is null) return;
+        if (!_scaleCurrent)
+        {
+            // The forward was for inference and kept no scale: compute it (and the same output) again.
+            _x = x;
+            _keepScale = true;
+            _pool.Run(_forward, x.Shape[0]);
+            _scaleCurrent = true;
+        }
         (_x, _dy) = (x, dy);
         _pool.Run(_backward, x.Shape[0]);
     }

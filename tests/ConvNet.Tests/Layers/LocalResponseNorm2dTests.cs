@@ -32,12 +32,15 @@ public sealed class LocalResponseNorm2dTests
         var x = TestData.Uniform(rng, length, -2, 2);
         var dy = TestData.Uniform(rng, length);
         using var pool = new WorkerPool(workers);
-        var layer = new LocalResponseNorm2d("norm", size, alpha, beta, k);
-        LayerHarness.Run(layer, [batch, channels, spatial, spatial], x, dy, pool);
-
         var s = new LrnReferenceSettings(size, alpha, beta, k);
         int plane = spatial * spatial;
-        LayerHarness.AssertMatches(LocalResponseNormReference.Forward(x, batch, channels, plane, s), layer.Output.Span, $"LRN size {size} Y");
-        LayerHarness.AssertMatches(LocalResponseNormReference.Backward(x, dy, batch, channels, plane, s), layer.InputGradient!.Span, $"LRN size {size} dX");
+        // An inference forward keeps no scale; the backward after it must compute it again.
+        foreach (bool training in new[] { true, false })
+        {
+            var layer = new LocalResponseNorm2d("norm", size, alpha, beta, k);
+            LayerHarness.Run(layer, [batch, channels, spatial, spatial], x, dy, pool, training: training);
+            LayerHarness.AssertMatches(LocalResponseNormReference.Forward(x, batch, channels, plane, s), layer.Output.Span, $"LRN size {size} Y");
+            LayerHarness.AssertMatches(LocalResponseNormReference.Backward(x, dy, batch, channels, plane, s), layer.InputGradient!.Span, $"LRN size {size} dX");
+        }
     }
 }
