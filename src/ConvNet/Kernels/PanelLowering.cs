@@ -232,11 +232,13 @@ internal sealed unsafe class PanelLowering
         int ky = tap / _g.KernelWidth, kx = tap - ky * _g.KernelWidth, ow = _g.OutWidth, sw = _g.StrideWidth;
         int d = kx - _g.PadWidth, shift = FloorDivide(d, sw), phase = d - shift * sw;
         float* phasePlane = channel + (nint)phase * _paddedRows * _phaseWidth + _phaseLeft + shift;
-        int p = first;
+        int p = first, oy = first / ow, ox = first - oy * ow;
+        float* sourceRow = phasePlane + (nint)(oy * _g.StrideHeight + ky) * _phaseWidth;
+        nint rowStep = (nint)_g.StrideHeight * _phaseWidth;
         while (p < last)
         {
-            int oy = p / ow, ox = p - oy * ow, run = Math.Min(ow - ox, last - p);
-            float* source = phasePlane + (nint)(oy * _g.StrideHeight + ky) * _phaseWidth + ox;
+            int run = Math.Min(ow - ox, last - p);
+            float* source = sourceRow + ox;
             float* target = destination + p;
             int i = 0;
             if (Vector512.IsHardwareAccelerated)
@@ -244,6 +246,8 @@ internal sealed unsafe class PanelLowering
             else
                 for (; i < run; i++) target[i] = source[i];
             p += run;
+            ox = 0;
+            sourceRow += rowStep;
         }
     }
 
