@@ -22,7 +22,9 @@ internal sealed unsafe class PanelLowering
     private readonly ConvGeometry _g;
     private readonly LoweringPath _path;
     private readonly int _pixels, _plane, _taps, _maskStride;
-    // Shifted512: per tap, whether each pixel reads inside the input (all ones) or padding (zero); 16 zeros of slack.
+    // Shifted512: per tap, whether each pixel reads inside the input (all ones) or padding (zero), with 16 zeros of
+    // slack before (MaskLead) and after, so a vector may start before a run's first pixel or end after its last.
+    private const int MaskLead = 16;
     private readonly uint[] _tapMasks = [];
     // Scalar: per pixel, its window's top row and left column in the input (may be negative).
     private readonly int[] _windowRow = [], _windowColumn = [];
@@ -47,7 +49,7 @@ internal sealed unsafe class PanelLowering
         _pixels = g.ColumnCols;
         _plane = g.InHeight * g.InWidth;
         _taps = g.KernelHeight * g.KernelWidth;
-        _maskStride = _pixels + 16;
+        _maskStride = MaskLead + _pixels + 16;
         if (path == LoweringPath.Shifted512)
         {
             _tapMasks = new uint[_taps * _maskStride];
@@ -57,7 +59,7 @@ internal sealed unsafe class PanelLowering
                     {
                         int iy = p / g.OutWidth - g.PadHeight + ky, ix = p % g.OutWidth - g.PadWidth + kx;
                         bool inside = (uint)iy < (uint)g.InHeight && (uint)ix < (uint)g.InWidth;
-                        _tapMasks[(ky * g.KernelWidth + kx) * _maskStride + p] = inside ? uint.MaxValue : 0;
+                        _tapMasks[(ky * g.KernelWidth + kx) * _maskStride + MaskLead + p] = inside ? uint.MaxValue : 0;
                     }
             return;
         }
@@ -92,6 +94,59 @@ internal sealed unsafe class PanelLowering
         LoweringPath.Shifted512 => Avx512F.IsSupported && g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutWidth == g.InWidth,
         _ => true,
     };
+
+    // Shifted512 straight into 32-column panels (the AVX-512 kernel's), without the scratch row: each row is written
+    // in 16-lane halves of a panel row, masked loads picking the tap's in-bounds pixels and, where a sample's run starts
+    // or ends inside a half, masked stores leaving the other lanes to the neighbouring run.
+    private void PackShifted(float* input, int sampleStride, int k0, int kc, int j0, int nc, int paddedEnd, int narrowCols, float* packed)
+    {
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        int lastPanel = (paddedEnd - 1) / 32 * 32;
+        bool narrowLast = paddedEnd - lastPanel == narrowCols && narrowCols == 16;
+        fixed (uint* masks = _tapMasks)
+        {
+            for (int k = k0; k < k0 + kc; k++)
+            {
+                int channel = k / _taps, tap = k - channel * _taps, step = k - k0;
+                int ky = tap / _g.KernelWidth, kx = tap - ky * _g.KernelWidth;
+                nint shift = (nint)(ky - _g.PadHeight) * _g.InWidth + (kx - _g.PadWidth);
+                uint* mask = masks + (nint)tap * _maskStride + MaskLead;
+                int j = j0, end = j0 + nc;
+                while (j < end)
+                {
+                    int sample = j / _pixels, first = j - sample * _pixels, last = Math.Min(_pixels, first + end - j);
+                    float* shifted = input + (nint)sample * sampleStride + (nint)channel * _plane + shift;
+                    int from = j - j0, to = from + last - first;
+                    for (int a = from & ~15; a < to; a += 16)
+                    {
+                        int pixel = first + a - from; // the pixel in lane 0 (before `first` for a run's first half)
+                        var data = Avx512F.MaskLoad(shifted + pixel, Vector512.Load(mask + pixel).AsSingle(), Vector512<float>.Zero);
+                        float* destination = HalfRow(packed, a, step, kc, lastPanel, narrowLast);
+                        if (a >= from && a + 16 <= to)
+                            data.Store(destination);
+                        else
+                            Avx512F.MaskStore(destination, Lanes(lane, from - a, to - a), data);
+                    }
+                    j = sample * _pixels + last;
+                }
+                // The last panel's columns past nc are zero.
+                for (int a = nc & ~15; a < paddedEnd; a += 16)
+                    Avx512F.MaskStore(HalfRow(packed, a, step, kc, lastPanel, narrowLast), Lanes(lane, nc - a, 16), Vector512<float>.Zero);
+            }
+        }
+    }
+
+    // Lanes [lo, hi) of a 16-lane half.
+    private static Vector512<float> Lanes(Vector512<int> lane, int lo, int hi) =>
+        (Vector512.GreaterThanOrEqual(lane, Vector512.Create(lo)) & Vector512.LessThan(lane, Vector512.Create(hi))).AsSingle();
+
+    // The 16 lanes of a panel row holding block columns [a, a + 16) (a a multiple of 16) at depth step `step`.
+    private static float* HalfRow(float* packed, int a, int step, int kc, int lastPanel, bool narrowLast)
+    {
+        int panel = a / 32 * 32;
+        int width = narrowLast && panel == lastPanel ? 16 : 32;
+        return packed + (nint)panel * kc + (nint)step * width + (a - panel);
+    }
 
     /// <summary>PhaseSplit: rewrites <paramref name="count"/> samples into <paramref name="prepared"/> (PreparedSampleSize
     /// floats each), where channel c, phase r, padded row y, padded column q holds input (y - PadHeight, sw*(q - left) + r),
@@ -143,6 +198,11 @@ internal sealed unsafe class PanelLowering
         if (j0 < 0 || nc < 1 || j0 + nc > count * _pixels || k0 < 0 || kc < 1 || k0 + kc > _g.ColumnRows)
             throw new ArgumentOutOfRangeException(nameof(nc), "block outside the lowered matrix");
         int paddedEnd = RoundUpToPanels(nc, panelCols, narrowCols);
+        if (_path == LoweringPath.Shifted512 && panelCols == 32 && narrowCols is 16 or 0)
+        {
+            PackShifted(input, sampleStride, k0, kc, j0, nc, paddedEnd, narrowCols, packed);
+            return;
+        }
         for (int k = k0; k < k0 + kc; k++)
         {
             int channel = k / _taps, tap = k - channel * _taps;
@@ -218,7 +278,7 @@ internal sealed unsafe class PanelLowering
         float* shifted = source + (nint)(ky - _g.PadHeight) * _g.InWidth + (kx - _g.PadWidth);
         fixed (uint* masks = _tapMasks)
         {
-            uint* mask = masks + (nint)tap * _maskStride;
+            uint* mask = masks + (nint)tap * _maskStride + MaskLead;
             for (int p = first; p < last; p += 16)
                 Avx512F.MaskLoad(shifted + p, Vector512.Load(mask + p).AsSingle(), Vector512<float>.Zero).Store(destination + p);
         }
