@@ -41,11 +41,18 @@ public sealed class AllocationTests
         }
 
         for (int i = 0; i < 40; i++) Step(); // warm-up: JIT tiering, per-thread pack buffers
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        const int steps = 20;
-        for (int i = 0; i < steps; i++) Step();
-        long perStep = (GC.GetTotalAllocatedBytes(precise: true) - before) / steps;
-        // A few bytes of runtime noise are tolerated; one activation buffer would be tens of kilobytes.
-        Assert.True(perStep < 256, $"a training step allocated {perStep} bytes");
+        // The count is process-wide, so a thread left over from another test can add to one measurement; an
+        // allocation in the step itself shows up in every one of them.
+        var measured = new List<long>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            const int steps = 20;
+            for (int i = 0; i < steps; i++) Step();
+            measured.Add((GC.GetTotalAllocatedBytes(precise: true) - before) / steps);
+            // A few bytes of runtime noise are tolerated; one activation buffer would be tens of kilobytes.
+            if (measured[^1] < 256) return;
+        }
+        Assert.Fail($"a training step allocated {string.Join(", ", measured)} bytes in three measurements");
     }
 }
