@@ -2,7 +2,8 @@
 // between: rows [k0, k0 + kc) and columns [j0, j0 + nc) of the lowered matrix [Cg*KH*KW, samples x OH*OW] come out
 // as SgemmPacking.PackB would have packed them. The im2col matrix of a 27x27 layer is megabytes per sample; a packed
 // block is what the GEMM keeps in L2, so lowering per block removes a round trip through memory.
-// A row is assembled in a scratch row first (one run per sample) and then cut into the panels.
+// A row is assembled in a scratch row first (one run per sample) and then cut into the panels, except on the main
+// path (Shifted512 into the AVX-512 kernel's 32-column panels), which writes the panels directly.
 //   Shifted512: stride 1 and as many output as input columns: a tap's row is the input plane shifted by a constant,
 //               read with AVX-512 masked loads (a precomputed mask per tap zeroes the padding).
 //   PhaseSplit: any geometry (conv1's stride 4): each sample is first copied once into a zero-padded layout where
