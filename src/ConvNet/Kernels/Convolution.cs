@@ -115,6 +115,11 @@ public sealed class Convolution
     public void Forward(float[] x, float[] weight, float[] bias, float[] y, int batch, bool relu,
         int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0)
     {
+        // The kernels below read and write through pointers: check every extent first.
+        Require(x, xOffset, (long)batch * _g.InputSize, nameof(x));
+        Require(y, yOffset, (long)batch * _g.OutputSize, nameof(y));
+        Require(weight, weightOffset, _g.WeightSize, nameof(weight));
+        Require(bias, biasOffset, _g.OutChannels, nameof(bias));
         _packing.Run(_forward.Filters, weight, weightOffset);
         _forward.Set(x, xOffset, y, yOffset, bias, biasOffset, relu);
         _forward.Run(batch);
@@ -124,6 +129,12 @@ public sealed class Convolution
     public void Backward(float[] x, float[] weight, float[] dy, float[] dWeight, float[] dBias, float[]? dx, int batch,
         int xOffset = 0, int weightOffset = 0, int dyOffset = 0, int dWeightOffset = 0, int dBiasOffset = 0, int dxOffset = 0)
     {
+        Require(x, xOffset, (long)batch * _g.InputSize, nameof(x));
+        Require(weight, weightOffset, _g.WeightSize, nameof(weight));
+        Require(dy, dyOffset, (long)batch * _g.OutputSize, nameof(dy));
+        Require(dWeight, dWeightOffset, _g.WeightSize, nameof(dWeight));
+        Require(dBias, dBiasOffset, _g.OutChannels, nameof(dBias));
+        if (dx is not null) Require(dx, dxOffset, (long)batch * _g.InputSize, nameof(dx));
         for (int w = 0; w < _pool.Workers; w++)
         {
             // The lowered matrix itself is needed only where dW or dX still go through Im2Col (see BackwardJob).
@@ -146,6 +157,12 @@ public sealed class Convolution
         PackFlippedFilters(weight, weightOffset, _backwardData.Filters);
         _backwardData.Set(dy, dyOffset, dx, dxOffset, bias: null, 0, relu: false);
         _backwardData.Run(batch);
+    }
+
+    private static void Require(float[] array, int offset, long length, string name)
+    {
+        if (offset < 0 || length < 0 || offset + length > array.Length)
+            throw new ArgumentException($"Convolution: {name} holds {array.Length} floats, the call needs {length} from offset {offset}", name);
     }
 
     // The data-gradient convolution's filters, group after group: [Cg, Og*KH*KW], entry (c, o, ky, kx) = W[o, c, KH-1-ky, KW-1-kx].

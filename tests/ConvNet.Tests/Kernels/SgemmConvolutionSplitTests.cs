@@ -54,6 +54,20 @@ public class SgemmConvolutionSplitTests
         AssertClose(dxRef, dx, "dX");
     }
 
+    [Fact]
+    public void ArraysTooShortForTheCallAreRefused()
+    {
+        var g = SmallMaps;
+        using var pool = new WorkerPool(2);
+        var conv = new Convolution(g, pool);
+        float[] x = new float[2 * g.InputSize], w = new float[g.WeightSize], b = new float[g.OutChannels], y = new float[2 * g.OutputSize];
+        Assert.Throws<ArgumentException>(() => conv.Forward(x, w, b, y, batch: 3, relu: false));
+        Assert.Throws<ArgumentException>(() => conv.Forward(x, w, b, y, batch: 2, relu: false, yOffset: 1));
+        Assert.Throws<ArgumentException>(() => conv.Forward(x, w[..^1], b, y, batch: 2, relu: false));
+        var dx = new float[2 * g.InputSize - 1];
+        Assert.Throws<ArgumentException>(() => conv.Backward(x, w, y, new float[g.WeightSize], new float[g.OutChannels], dx, batch: 2));
+    }
+
     private static (double[] Y, double[] DW, double[] DB, double[] DX) Direct(ConvGeometry g, int batch, float[] x, float[] w, float[] bias, float[] dy)
     {
         var y = new double[batch * g.OutputSize];
