@@ -4,7 +4,8 @@
 //   data:     with stride 1, dX is itself a convolution of dY (filters transposed and flipped, padding K-1-pad);
 //             otherwise dcol_g[K, P] = W_g^T * dY_g, then Col2Im into dX
 // Forward and the stride-1 backward-data run as LoweredGemm: filters packed once per call, input lowered block by
-// block straight into the GEMM's pack buffer (no im2col matrix). Backward-weights lowers col_g with Im2Col.
+// block straight into the GEMM's pack buffer (no im2col matrix); backward-weights lowers col_g^T the same way.
+// Im2Col/Col2Im remain for the GEMM + Col2Im data gradient and for batches smaller than the pool.
 // Samples are split over the pool's workers in chunks; each worker has its own lowering buffer and its own partial
 // dW/db, summed in worker order afterwards so results depend only on the worker count. Small feature maps (13x13,
 // 7x7) make thin GEMMs, so a chunk lowers several samples side by side (P = samples x OH*OW) and runs one wider GEMM.
@@ -35,9 +36,6 @@ public sealed class Convolution
     private int _chunk;
 
     public ConvGeometry Geometry => _g;
-
-    /// <summary>Whether dX is computed as a convolution of dY (stride 1), rather than by GEMM and Col2Im.</summary>
-    internal bool DataGradientIsConvolution => _backwardData is not null;
 
     public Convolution(in ConvGeometry geometry, WorkerPool pool)
     {

@@ -32,8 +32,6 @@ internal sealed unsafe class PanelLowering
     // PhaseSplit: the prepared layout [Cg][stride phase][padded row][padded column], see Prepare.
     private readonly int _phaseLeft, _phaseWidth, _paddedRows;
 
-    public LoweringPath Path => _path;
-
     /// <summary>Whether <see cref="Prepare"/> must rewrite the input before Pack / PackTransposed read it.</summary>
     public bool PreparesInput => _path == LoweringPath.PhaseSplit;
 
@@ -329,14 +327,7 @@ internal sealed unsafe class PanelLowering
         for (int j0 = 0; j0 < nc; j0 += panelCols)
         {
             int width = nc - j0 <= narrowCols ? narrowCols : panelCols;
-            float* destination = packed + (nint)j0 * kc + (nint)step * width;
-            float* source = row + j0;
-            int j = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (; j <= width - 16; j += 16) Vector512.Store(Vector512.Load(source + j), destination + j);
-            if (Vector256.IsHardwareAccelerated)
-                for (; j <= width - 8; j += 8) Vector256.Store(Vector256.Load(source + j), destination + j);
-            for (; j < width; j++) destination[j] = source[j];
+            SgemmPacking.Copy(row + j0, packed + (nint)j0 * kc + (nint)step * width, width);
         }
     }
 }

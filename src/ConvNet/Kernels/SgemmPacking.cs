@@ -71,7 +71,7 @@ internal static unsafe class SgemmPacking
         }
     }
 
-    private static void Copy(float* source, float* destination, int count)
+    internal static void Copy(float* source, float* destination, int count)
     {
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
