@@ -1,7 +1,7 @@
 // `ConvNet.Bench kernel`: the micro-kernel alone on cache-resident panels, best of many short trials, so that
 // other work on the machine (which stretches long runs) hardly affects the number: the kernel's ceiling.
 using System.Diagnostics;
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 
 namespace ConvNet.Bench;
 

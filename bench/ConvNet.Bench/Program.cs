@@ -4,7 +4,7 @@
 //   peak                                                             the measured FMA peak of one core
 //   ort [--model M] [--batch N] [--threads T] [--repeats R]          ONNX Runtime inference on the same model (JSON)
 using ConvNet.Bench;
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 
 string mode = args.Length > 0 ? args[0] : "";
 switch (mode)

@@ -2,7 +2,7 @@
 // GEMMs AlexNet lowers to (per group and per sample for convolutions), at each thread count, against the measured
 // FMA peak. Each product is checked against SgemmReference on a few elements before it is timed.
 using ConvNet.Diagnostics;
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Random;
 using ConvNet.Threading;
 

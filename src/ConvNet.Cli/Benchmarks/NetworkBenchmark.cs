@@ -3,7 +3,7 @@
 // infer = forward without dropout. Layers are then timed one by one in the order Network.Forward/Backward runs them.
 using System.Diagnostics;
 using ConvNet.Diagnostics;
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Layers;
 using ConvNet.Models;
 using ConvNet.Random;

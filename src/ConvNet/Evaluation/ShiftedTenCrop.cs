@@ -2,7 +2,7 @@
 // random crops of the image padded by p pixels sees the four corner crops and the centre crop of that padded image
 // (shifts of (+-p, +-p) and (0, 0)) and their mirrors; the ten softmax outputs are averaged.
 using ConvNet.Data;
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Tensors;
 

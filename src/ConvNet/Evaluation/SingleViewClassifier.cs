@@ -1,7 +1,7 @@
 // One network on the single view an IBatchSource gives without augmentation (the centre crop for image data,
 // the whole image for in-memory datasets), softmax per row.
 using ConvNet.Data;
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Tensors;
 

@@ -2,7 +2,7 @@
 // horizontal mirrors, each through the network; the ten softmax outputs are averaged. With tenCrop false, only the
 // centre crop is used (what training-time validation sees).
 using ConvNet.Data.Images;
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Tensors;
 

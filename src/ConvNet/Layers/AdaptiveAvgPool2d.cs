@@ -1,5 +1,5 @@
 // Average pooling to a fixed output size, with PyTorch's window bounds (torchvision's AlexNet pools to 6x6).
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 
 namespace ConvNet.Layers;

@@ -1,6 +1,6 @@
 // 2-D convolution with stride, padding, groups and floor/ceil output rounding.
 // Weight [O, C/groups, KH, KW] and bias [O], named "<name>.weight" and "<name>.bias" as in PyTorch.
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 using ConvNet.Threading;
 

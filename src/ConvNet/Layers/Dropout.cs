@@ -1,6 +1,6 @@
 // Inverted dropout: in training each element is zeroed with probability p and the rest scaled by 1/(1-p);
 // in evaluation it is the identity. The random generator is passed in (seeded by the network), never global.
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Random;
 using ConvNet.Tensors;
 

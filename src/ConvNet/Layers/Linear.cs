@@ -1,5 +1,5 @@
 // Fully connected layer: y = x W^T + b, with W [out, in] and b [out] as in PyTorch.
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 using ConvNet.Threading;
 

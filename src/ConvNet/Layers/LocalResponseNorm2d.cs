@@ -1,7 +1,7 @@
-// Local response normalisation across channels, ONNX's alpha/size form (see Kernels/LocalResponseNorm.cs).
+// Local response normalisation across channels, ONNX's alpha/size form (see Kernels/Cpu/Normalization/LocalResponseNorm.cs).
 // The paper's preset is size 5, alpha 1e-4, beta 0.75, k 2; Caffe's bvlc_alexnet and ONNX's default use k 1.
 // A training forward keeps the scale for backward; an inference forward does not (a backward after one recomputes it).
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 using ConvNet.Threading;
 

@@ -1,7 +1,7 @@
 // Max pooling over square windows (the paper's overlapping 3x3 stride 2), with padding and floor/ceil rounding.
 // A training forward records the argmax of every window; backward routes each gradient to it. An inference forward
 // computes the maxima alone (faster), and a backward after one records the argmax first.
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 using ConvNet.Threading;
 

@@ -1,6 +1,6 @@
 // Rectified linear unit: y = max(x, 0). Large tensors are cut into one block per worker (memory-bound either way,
 // but one core alone does not reach the machine's bandwidth). After a convolution it is fused into it (FuseInto).
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 using ConvNet.Threading;
 

@@ -1,6 +1,6 @@
 // Softmax cross-entropy on a batch of logits, with buffers planned once: Forward gives the mean loss,
 // then DLogits holds dL/dlogits for Network.Backward.
-using ConvNet.Kernels;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 
 namespace ConvNet.Training;

@@ -6,7 +6,7 @@
 //   CONVNET_REGENERATE_GOLDEN=1 dotnet test tests/ConvNet.Tests --filter "FullyQualifiedName~ReducedAlexNetGolden"
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tests.Support;
@@ -112,7 +112,7 @@ public sealed class ReducedAlexNetGoldenTests
             FormatHeader,
             $"# reduced AlexNet (tests/ConvNet.Tests/Support/ReducedAlexNet.cs), seed {ReducedAlexNet.Seed}, batch {ReducedAlexNet.Batch}, " +
             $"{ReducedAlexNet.Steps} SGD steps (lr {ReducedAlexNet.LearningRate}, momentum {ReducedAlexNet.Momentum}, weight decay {ReducedAlexNet.WeightDecay}) on one fixed batch, dropout masks fixed",
-            "# produced by the double-precision reference network (Kernels/Reference); regenerate with",
+            "# produced by the double-precision reference network (Kernels/Cpu/Reference); regenerate with",
             "#   CONVNET_REGENERATE_GOLDEN=1 dotnet test tests/ConvNet.Tests --filter \"FullyQualifiedName~ReducedAlexNetGolden\"",
             "# columns: step, mean softmax cross-entropy loss before that step's update",
         };

@@ -1,6 +1,6 @@
 // Conv2d (float engine) against the double-precision reference: output, dX, dW and db, at AlexNet's odd sizes,
 // with 1, 2 and 3 workers.
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tests.Support;

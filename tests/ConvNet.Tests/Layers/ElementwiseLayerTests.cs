@@ -1,5 +1,5 @@
 // ReLU, Dropout and Flatten (float engine) against the reference, at every small length and at odd sizes.
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tests.Support;

@@ -1,5 +1,5 @@
 // Linear (float engine) against the double-precision reference, including AlexNet's 9216 and 4096 -> 1000 sizes.
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tests.Support;

@@ -1,6 +1,6 @@
 // LocalResponseNorm2d (float engine) against the double-precision reference, at the paper's preset and at settings
 // where the cross-channel term is large (so an error in it cannot hide under the tolerance).
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tests.Support;

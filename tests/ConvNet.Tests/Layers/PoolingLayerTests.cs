@@ -1,5 +1,5 @@
 // MaxPool2d and AdaptiveAvgPool2d (float engine) against the double-precision reference.
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tests.Support;

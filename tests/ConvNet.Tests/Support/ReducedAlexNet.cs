@@ -119,9 +119,9 @@ public static class ReducedAlexNet
         for (int step = 0; step < Steps; step++)
         {
             var logits = reference.Forward(x, Batch, training: true);
-            losses[step] = ConvNet.Kernels.Reference.SoftmaxCrossEntropyReference.Forward(logits, labels, Batch, Classes);
+            losses[step] = ConvNet.Kernels.Cpu.Reference.SoftmaxCrossEntropyReference.Forward(logits, labels, Batch, Classes);
             reference.ZeroGradients();
-            reference.Backward(ConvNet.Kernels.Reference.SoftmaxCrossEntropyReference.Backward(logits, labels, Batch, Classes));
+            reference.Backward(ConvNet.Kernels.Cpu.Reference.SoftmaxCrossEntropyReference.Backward(logits, labels, Batch, Classes));
             reference.SgdStep(LearningRate, Momentum, WeightDecay);
         }
         return losses;

@@ -1,7 +1,7 @@
 // A double-precision network built from a ModelSpec with the reference kernels: the oracle for the engine's
 // end-to-end results. Parameters are named and shaped as the engine's ("conv1.weight" [O, C/g, K, K], ...);
 // dropout masks are given per layer, so the reference and the engine can drop exactly the same units.
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Models;
 
 namespace ConvNet.Tests.Support;

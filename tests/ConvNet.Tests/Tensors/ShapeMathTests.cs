@@ -1,5 +1,5 @@
 // WindowOutput (the closed formula every layer uses) against the window-counting reference, and AlexNet's known sizes.
-using ConvNet.Kernels.Reference;
+using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Tensors;
 
 namespace ConvNet.Tests.Tensors;

@@ -1,0 +1,83 @@
+// Packing for the blocked Sgemm: op(A) is copied into panels of Rows rows (for each step p of the depth, the
+// panel's Rows values of column p side by side), op(B) into panels of Cols columns (for each p, Cols values of
+// row p). The micro-kernel then reads both with unit stride. Partial panels at the edges are padded with zeros,
+// so every tile is computed whole. All four transpose cases are handled here and nowhere else.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ConvNet.Kernels.Cpu;
+
+internal static unsafe class SgemmPacking
+{
+    /// <param name="a">op(A)[0, 0] of the block: A + row*lda + p, or when transposed A + p*lda + row</param>
+    /// <param name="rows">rows of op(A) in the block</param><param name="depth">columns of op(A) in the block</param>
+    /// <param name="packed">RoundUp(rows, panelRows) x depth floats</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA(bool transA, float* a, int lda, int rows, int depth, int panelRows, float* packed)
+    {
+        for (int i0 = 0; i0 < rows; i0 += panelRows)
+        {
+            int height = Math.Min(panelRows, rows - i0);
+            float* panel = packed + (nint)i0 * depth;
+            if (transA)
+            {
+                // op(A)[i, p] = A[p, i]: each step's values are already contiguous in a row of A.
+                for (int p = 0; p < depth; p++)
+                {
+                    float* source = a + (nint)p * lda + i0;
+                    float* destination = panel + (nint)p * panelRows;
+                    Copy(source, destination, height);
+                    for (int r = height; r < panelRows; r++) destination[r] = 0;
+                }
+            }
+            else
+            {
+                SgemmTranspose.Copy(a + (nint)i0 * lda, lda, height, depth, panel, panelRows);
+                for (int r = height; r < panelRows; r++)
+                    for (int p = 0; p < depth; p++) panel[(nint)p * panelRows + r] = 0;
+            }
+        }
+    }
+
+    /// <param name="b">op(B)[0, 0] of the block: B + p*ldb + col, or when transposed B + col*ldb + p</param>
+    /// <param name="depth">rows of op(B) in the block</param><param name="cols">columns of op(B) in the block</param>
+    /// <param name="narrowCols">a last panel of at most this many columns is packed this wide (0: never)</param>
+    /// <param name="packed">depth x RoundUp(cols, panelCols) floats</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB(bool transB, float* b, int ldb, int depth, int cols, int panelCols, int narrowCols, float* packed)
+    {
+        int fullCols = panelCols;
+        for (int j0 = 0; j0 < cols; j0 += fullCols)
+        {
+            int width = Math.Min(fullCols, cols - j0);
+            panelCols = width <= narrowCols ? narrowCols : fullCols;
+            float* panel = packed + (nint)j0 * depth;
+            if (!transB)
+            {
+                for (int p = 0; p < depth; p++)
+                {
+                    float* destination = panel + (nint)p * panelCols;
+                    Copy(b + (nint)p * ldb + j0, destination, width);
+                    for (int j = width; j < panelCols; j++) destination[j] = 0;
+                }
+            }
+            else
+            {
+                // op(B)[p, j] = B[j, p]: a transpose.
+                SgemmTranspose.Copy(b + (nint)j0 * ldb, ldb, width, depth, panel, panelCols);
+                for (int p = 0; p < depth; p++)
+                    for (int j = width; j < panelCols; j++) panel[(nint)p * panelCols + j] = 0;
+            }
+        }
+    }
+
+    internal static void Copy(float* source, float* destination, int count)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= count - 16; i += 16) Vector512.Store(Vector512.Load(source + i), destination + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(source + i), destination + i);
+        for (; i < count; i++) destination[i] = source[i];
+    }
+}

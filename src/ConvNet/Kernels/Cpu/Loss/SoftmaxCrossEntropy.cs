@@ -1,0 +1,58 @@
+// Softmax + cross-entropy over rows of logits [N, K]: mean loss over the batch and dL/dlogits = (softmax - onehot) / N.
+// The maximum is subtracted before exponentiating, so large logits do not overflow.
+namespace ConvNet.Kernels.Cpu;
+
+public static class SoftmaxCrossEntropy
+{
+    /// <returns>the mean loss over the <paramref name="batch"/> rows</returns>
+    public static float Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, int batch, int classes)
+    {
+        double total = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            int label = labels[n];
+            if ((uint)label >= (uint)classes)
+                throw new ArgumentException($"SoftmaxCrossEntropy: label {label} of sample {n} is outside [0, {classes})");
+            var row = logits.Slice(n * classes, classes);
+            var p = probabilities.Slice(n * classes, classes);
+            float logSum = Softmax(row, p);
+            total += logSum - (row[label] - Max(row));
+        }
+        return (float)(total / batch);
+    }
+
+    /// <summary>p = softmax(row); returns log(sum(exp(row - max))).</summary>
+    public static float Softmax(ReadOnlySpan<float> row, Span<float> p)
+    {
+        float max = Max(row);
+        double sum = 0;
+        for (int k = 0; k < row.Length; k++)
+        {
+            float e = MathF.Exp(row[k] - max);
+            p[k] = e;
+            sum += e;
+        }
+        float inv = (float)(1.0 / sum);
+        for (int k = 0; k < row.Length; k++) p[k] *= inv;
+        return (float)Math.Log(sum);
+    }
+
+    /// <param name="dLogits">[N, K], overwritten with (p - onehot) / N</param>
+    public static void Backward(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels, Span<float> dLogits, int batch, int classes)
+    {
+        float invBatch = 1f / batch;
+        for (int n = 0; n < batch; n++)
+            for (int k = 0; k < classes; k++)
+            {
+                float p = probabilities[n * classes + k];
+                dLogits[n * classes + k] = (k == labels[n] ? p - 1f : p) * invBatch;
+            }
+    }
+
+    private static float Max(ReadOnlySpan<float> row)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in row) if (v > max || float.IsNaN(v)) max = v;
+        return max;
+    }
+}
