@@ -43,12 +43,13 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
         var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
         var force = new Option<bool>("--force") { Description = "Replace a run already in the --out folder" };
+        var device = DeviceOption.Create();
 
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {
             model, data, epochs, batch, lr, momentum, decay, schedule, patience, stepSize, gamma, seed, threads, validation,
             crop, flip, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
-            output, resume, json, force,
+            output, resume, json, force, device,
         };
         command.SetAction(parse =>
         {
@@ -68,11 +69,12 @@ public static class TrainCommand
                 if (parse.GetValue(resume) is { } runDirectory)
                 {
                     // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
-                    Option[] mayChange = [threads, maxSteps, resume, json];
+                    Option[] mayChange = [threads, maxSteps, resume, json, device];
                     var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                     if (ignored.Count > 0)
-                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads and --max-steps can change)");
-                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps));
+                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps and --device can change)");
+                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps),
+                        DeviceOption.Value(parse, device));
                 }
                 else
                 {
@@ -89,7 +91,7 @@ public static class TrainCommand
                         PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),
                         LoaderThreads = parse.GetValue(loaderThreads), Prefetch = parse.GetValue(prefetch),
                     };
-                    result = new Trainer(config, parse.GetValue(output)!, observer).Run(cancel.Token, overwrite: parse.GetValue(force));
+                    result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device)).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
                 if (result.Test is { } test && parse.GetValue(json))
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new

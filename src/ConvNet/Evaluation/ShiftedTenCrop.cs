@@ -2,6 +2,7 @@
 // random crops of the image padded by p pixels sees the four corner crops and the centre crop of that padded image
 // (shifts of (+-p, +-p) and (0, 0)) and their mirrors; the ten softmax outputs are averaged.
 using ConvNet.Data;
+using ConvNet.Devices;
 using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Tensors;
@@ -10,7 +11,7 @@ namespace ConvNet.Evaluation;
 
 public sealed class ShiftedTenCrop : IClassifier
 {
-    private readonly Network _network;
+    private readonly IForwardNetwork _network;
     private readonly ImageDataset _data;
     private readonly Normalization _normalization;
     private readonly BatchBuilder.Augmentation[] _views;
@@ -19,7 +20,7 @@ public sealed class ShiftedTenCrop : IClassifier
 
     /// <param name="network">planned (Plan(batch, pool))</param>
     /// <param name="padding">p: how far the corner crops are shifted (the crop padding the model was trained with)</param>
-    public ShiftedTenCrop(Network network, ImageDataset data, Normalization normalization, int padding)
+    public ShiftedTenCrop(IForwardNetwork network, ImageDataset data, Normalization normalization, int padding)
     {
         if (network.PlannedBatch == 0) throw new InvalidOperationException("plan the network before evaluating");
         if (padding < 0) throw new ArgumentException($"crop padding {padding} is negative");

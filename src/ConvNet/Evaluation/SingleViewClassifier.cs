@@ -1,6 +1,7 @@
 // One network on the single view an IBatchSource gives without augmentation (the centre crop for image data,
 // the whole image for in-memory datasets), softmax per row.
 using ConvNet.Data;
+using ConvNet.Devices;
 using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Tensors;
@@ -9,12 +10,12 @@ namespace ConvNet.Evaluation;
 
 public sealed class SingleViewClassifier : IClassifier
 {
-    private readonly Network _network;
+    private readonly IForwardNetwork _network;
     private readonly IBatchSource _data;
     private readonly Tensor _x;
 
     /// <param name="network">planned (Plan(batch, pool))</param>
-    public SingleViewClassifier(Network network, IBatchSource data)
+    public SingleViewClassifier(IForwardNetwork network, IBatchSource data)
     {
         if (network.PlannedBatch == 0) throw new InvalidOperationException("plan the network before evaluating");
         (_network, _data) = (network, data);

@@ -1,6 +1,7 @@
 // The paper's test-time procedure: the four corner crops and the centre crop of the stored 256x256 square, and their
 // horizontal mirrors, each through the network; the ten softmax outputs are averaged. With tenCrop false, only the
 // centre crop is used (what training-time validation sees).
+using ConvNet.Devices;
 using ConvNet.Data.Images;
 using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
@@ -10,7 +11,7 @@ namespace ConvNet.Evaluation;
 
 public sealed class TenCrop : IClassifier
 {
-    private readonly Network _network;
+    private readonly IForwardNetwork _network;
     private readonly PaperPreprocessing _preprocessing;
     private readonly SquareBatch _squares;
     private readonly CropView[] _views;
@@ -21,11 +22,11 @@ public sealed class TenCrop : IClassifier
     /// <param name="network">planned (Plan(batch, pool)), input [3, crop, crop]</param>
     /// <param name="preprocessing">the mean image the network was trained with</param>
     /// <param name="squares">where the stored squares come from (shared by the members of an ensemble)</param>
-    public TenCrop(Network network, PaperPreprocessing preprocessing, SquareBatch squares, bool tenCrop = true)
+    public TenCrop(IForwardNetwork network, PaperPreprocessing preprocessing, SquareBatch squares, bool tenCrop = true)
     {
         if (network.PlannedBatch == 0) throw new InvalidOperationException("plan the network before evaluating");
         if (network.Spec.InputShape is not [3, var h, var w] || h != w || h > squares.Size)
-            throw new ArgumentException($"{network.Name} takes {string.Join("x", network.Spec.InputShape)} inputs: crops of 3xSxS from {squares.Size}x{squares.Size} images are needed");
+            throw new ArgumentException($"{network.Spec.Name} takes {string.Join("x", network.Spec.InputShape)} inputs: crops of 3xSxS from {squares.Size}x{squares.Size} images are needed");
         if (preprocessing.Size != squares.Size)
             throw new ArgumentException($"the mean image is {preprocessing.Size}x{preprocessing.Size}, the images {squares.Size}x{squares.Size}");
         (_network, _preprocessing, _squares, _crop) = (network, preprocessing, squares, h);

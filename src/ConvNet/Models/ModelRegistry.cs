@@ -13,6 +13,8 @@ public static class ModelRegistry
             o => AlexNetTorchvision.Spec(o.Classes ?? 1000)),
         new(AlexNetSmall.Name, "AlexNet's pattern for 28x28x1 (Fashion-MNIST) or 32x32x3 (CIFAR-10), 10 classes",
             o => AlexNetSmall.Spec(o.Classes ?? 10, o.InputChannels, o.InputSize)),
+        new(AlexNetMicro.Name, "the paper's layer pattern in miniature (28x28x1 or 32x32x3) for checking GPU kernels on the emulated device",
+            o => AlexNetMicro.Spec(o.Classes ?? 10, o.InputChannels, o.InputSize)),
     ];
 
     public static IEnumerable<string> Names => Models.Select(m => m.Name);

@@ -1,5 +1,6 @@
 // A static chain of layers. Plan(batch) allocates every activation and gradient buffer once; Forward and
 // Backward then reuse them, so a training step allocates nothing. Backward reads as Forward in reverse.
+using ConvNet.Devices;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tensors;
@@ -7,7 +8,7 @@ using ConvNet.Threading;
 
 namespace ConvNet.Models;
 
-public sealed class Network
+public sealed class Network : IForwardNetwork
 {
     public ModelSpec Spec { get; }
     public IReadOnlyList<Layer> Layers { get; }

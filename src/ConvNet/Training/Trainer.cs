@@ -4,6 +4,8 @@
 // to one that was never interrupted (same seed and thread count).
 using System.Diagnostics;
 using ConvNet.Data;
+using ConvNet.Devices;
+using Gpu = ConvNet.Devices.Gpu;
 using ConvNet.Evaluation;
 using ConvNet.Layers;
 using ConvNet.Models;
@@ -15,8 +17,12 @@ namespace ConvNet.Training;
 
 public sealed record TrainResult(IReadOnlyList<EpochMetrics> History, EvaluationResult? Test, string RunDirectory, bool StoppedEarly);
 
-public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingObserver observer)
+/// <param name="device">where the steps run (the CPU engine when null); a property of this invocation, not of the run:
+/// a run started on one device resumes on any other</param>
+public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingObserver observer, DeviceSpec? device = null)
 {
+    private readonly DeviceSpec _device = device ?? DeviceSpec.Cpu;
+
     private const ulong ShuffleStream = 1, AugmentStream = 2, DropoutStream = 3;
 
     /// <summary>Starts a new run in an empty (or new) run folder; a folder that already holds a run is refused
@@ -27,11 +33,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         return Execute(resumeFrom: null, cancel);
     }
 
-    /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint.</summary>
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint with its saved recipe.
     /// Only the thread count and the step limit may differ from the saved configuration.</summary>
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
-        int? threads = null, long? maxSteps = null)
+        int? threads = null, long? maxSteps = null, DeviceSpec? device = null)
     {
         var checkpoint = Checkpoints.Open(runDirectory, Checkpoints.Last);
         var config = checkpoint.Info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
@@ -41,12 +46,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             config = config with { Threads = t };
         }
         if (maxSteps is { } limit) config = config with { MaxSteps = limit };
-        return new Trainer(config, runDirectory, observer).Execute(checkpoint, cancel);
+        return new Trainer(config, runDirectory, observer, device).Execute(checkpoint, cancel);
     }
 
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
     {
         config.Validate();
+        Gpu.GpuDevice.RequireAvailable(_device); // before anything is written to the run folder
         Directory.CreateDirectory(runDirectory);
         using var splits = TrainingData.Open(config,
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
@@ -90,13 +96,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
         using var pool = new WorkerPool(config.Threads);
         int batch = config.BatchSize;
-        network.Plan(batch, pool);
-        var loss = new CrossEntropyLoss();
+        using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch);
+        if (_device.IsGpu) observer.Message($"device: {engine.DeviceName}");
         var x = new Tensor([batch, .. spec.InputShape]);
         var labels = new int[batch];
         var order = new int[train.Count];
         var shuffleRng = new Rng(0);
-        var dropouts = network.Layers.OfType<Dropout>().ToArray();
         int batches = train.Count / batch;
         long totalSteps = (long)batches * config.Epochs;
         var clock = Stopwatch.StartNew();
@@ -125,30 +130,23 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 if (cancel.IsCancellationRequested)
                 {
                     // Interrupted (Ctrl+C): keep the work done so far; --resume continues from exactly here.
-                    if (b > firstBatch) Checkpoints.Save(runDirectory, network, sgd, Info(epoch, b), Checkpoints.Last);
+                    if (b > firstBatch) Save(Info(epoch, b), Checkpoints.Last);
                     observer.Message($"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}");
                     stoppedEarly = true;
                     break;
                 }
                 train.Fill(order.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
                 ulong dropoutSeed = Rng.Mix(config.Seed, DropoutStream, (ulong)step);
-                for (int d = 0; d < dropouts.Length; d++) dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
-                sgd.LearningRate = LearningRateSchedule.ForStep(config, schedule, step, totalSteps);
-
-                var logits = network.Forward(x, training: true);
-                float batchLoss = loss.Forward(logits, labels);
+                float batchLoss = engine.Step(x, labels, dropoutSeed, LearningRateSchedule.ForStep(config, schedule, step, totalSteps));
                 if (!float.IsFinite(batchLoss))
                     throw new TrainingDivergedException(
                         $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. " +
                         (File.Exists(Path.Combine(runDirectory, "last.json"))
                             ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}. " : "No checkpoint was written yet. ") +
                         "Try a lower --lr.");
-                network.ZeroGradients();
-                network.Backward(x, loss.Backward(labels));
-                sgd.Step(pool);
                 step++;
 
-                var (top1, top5) = CountCorrect(logits, labels);
+                var (top1, top5) = CountCorrect(engine.Logits, labels);
                 accumulator = accumulator with
                 {
                     LossSum = accumulator.LossSum + batchLoss, Batches = accumulator.Batches + 1, Samples = accumulator.Samples + batch,
@@ -160,12 +158,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
                 bool maxed = config.MaxSteps > 0 && step >= config.MaxSteps;
                 if (b + 1 < batches && (maxed || (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0)))
-                    Checkpoints.Save(runDirectory, network, sgd, Info(epoch, b + 1), Checkpoints.Last);
+                    Save(Info(epoch, b + 1), Checkpoints.Last);
                 if (maxed && b + 1 < batches) { stoppedEarly = true; break; }
             }
             if (stoppedEarly) break;
 
-            var val = validation is null ? null : ProbabilityEvaluator.Run(new SingleViewClassifier(network, validation), validation.Count);
+            var val = validation is null ? null : ProbabilityEvaluator.Run(new SingleViewClassifier(engine.Inference, validation), validation.Count);
             var metrics = new EpochMetrics(epoch + 1, step,
                 accumulator.LossSum / Math.Max(accumulator.Batches, 1),
                 1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
@@ -176,7 +174,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             schedule = LearningRateSchedule.AfterEpoch(config, schedule, epoch + 1, metrics.ValidationTop1Error);
             history.Add(metrics);
             accumulator = EpochAccumulator.Empty;
-            Checkpoints.Save(runDirectory, network, sgd, Info(epoch + 1, 0), best || validation is null ? [Checkpoints.Last, Checkpoints.Best] : [Checkpoints.Last]);
+            Save(Info(epoch + 1, 0), best || validation is null ? [Checkpoints.Last, Checkpoints.Best] : [Checkpoints.Last]);
             log.Append(metrics);
             observer.EpochEnded(metrics);
             if (config.MaxSteps > 0 && step >= config.MaxSteps) stoppedEarly = true;
@@ -185,12 +183,19 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         EvaluationResult? testResult = null;
         if (!stoppedEarly && test is { Count: > 0 })
         {
-            testResult = ProbabilityEvaluator.Run(new SingleViewClassifier(network, test), test.Count);
+            testResult = ProbabilityEvaluator.Run(new SingleViewClassifier(engine.Inference, test), test.Count);
             observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {testResult.Metrics.Top5Error:P2} on {test.Count} images (final weights)");
         }
         return new TrainResult(history, testResult, runDirectory, stoppedEarly);
 
         ulong BatchSeed(int e, int b) => Rng.Mix(config.Seed, AugmentStream, ((ulong)e << 32) | (uint)b);
+
+        // A device that keeps its own copy of the weights (a GPU) hands them back first.
+        void Save(CheckpointInfo info, params string[] names)
+        {
+            engine.CopyToHost();
+            Checkpoints.Save(runDirectory, network, sgd, info, names);
+        }
     }
 
     private static void WeightsInto(Network network, LoadedCheckpoint checkpoint)

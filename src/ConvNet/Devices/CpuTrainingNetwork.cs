@@ -1,0 +1,46 @@
+// The CPU engine behind the training seam: exactly the step the trainer always ran (the host Network is the device).
+using ConvNet.Layers;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Devices;
+
+public sealed class CpuTrainingNetwork : ITrainingNetwork
+{
+    private readonly Network _network;
+    private readonly Sgd _sgd;
+    private readonly WorkerPool _pool;
+    private readonly CrossEntropyLoss _loss = new();
+    private readonly Dropout[] _dropouts;
+
+    public CpuTrainingNetwork(Network network, Sgd sgd, WorkerPool pool, int batch)
+    {
+        (_network, _sgd, _pool) = (network, sgd, pool);
+        network.Plan(batch, pool);
+        _dropouts = network.Layers.OfType<Dropout>().ToArray();
+    }
+
+    public IForwardNetwork Inference => _network;
+    public Tensor Logits => _network.Logits;
+    public string DeviceName => $"cpu ({_pool.Workers} threads)";
+
+    public float Step(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
+    {
+        for (int d = 0; d < _dropouts.Length; d++) _dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
+        _sgd.LearningRate = learningRate;
+        var logits = _network.Forward(x, training: true);
+        float loss = _loss.Forward(logits, labels);
+        if (!float.IsFinite(loss)) return loss; // the trainer stops; nothing is updated
+        _network.ZeroGradients();
+        _network.Backward(x, _loss.Backward(labels));
+        _sgd.Step(_pool);
+        return loss;
+    }
+
+    public void CopyToHost() { }
+
+    public void Dispose() { }
+}

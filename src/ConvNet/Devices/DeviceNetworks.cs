@@ -1,0 +1,37 @@
+// Builds the network a device runs from the model's host Network: the trainer, evaluators and commands ask here
+// and never test which device they got.
+using ConvNet.Devices.Gpu;
+using ConvNet.Models;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Devices;
+
+public static class DeviceNetworks
+{
+    public static ITrainingNetwork ForTraining(DeviceSpec device, Network network, Sgd sgd, WorkerPool pool, int batch) =>
+        device.IsGpu
+            ? new GpuTrainingNetwork(GpuDevice.Open(device), network, sgd, batch)
+            : new CpuTrainingNetwork(network, sgd, pool, batch);
+
+    /// <summary>The network planned for inference at <paramref name="batch"/>; dispose the result when done (it may
+    /// hold a GPU).</summary>
+    public static PlannedNetwork ForInference(DeviceSpec device, Network network, WorkerPool pool, int batch)
+    {
+        if (!device.IsGpu)
+        {
+            network.Plan(batch, pool);
+            return new PlannedNetwork(network, null);
+        }
+        var gpu = new GpuNetwork(GpuDevice.Open(device), network, ownsDevice: true);
+        try { gpu.Plan(batch); }
+        catch { gpu.Dispose(); throw; }
+        return new PlannedNetwork(gpu, gpu);
+    }
+}
+
+/// <summary>A network ready to run, and what must be released after it (a GPU network's device memory).</summary>
+public sealed record PlannedNetwork(IForwardNetwork Network, IDisposable? Resources) : IDisposable
+{
+    public void Dispose() => Resources?.Dispose();
+}

@@ -1,0 +1,168 @@
+// One GPU (or ILGPU's CPU accelerator standing in for one): the ILGPU context and accelerator, the loaded kernels,
+// the scratch memory layers share (they run one after another on one stream), and the GEMM launcher.
+using ConvNet.Kernels.Cuda;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace ConvNet.Devices.Gpu;
+
+public sealed class GpuDevice : IDisposable
+{
+    private readonly Context _context;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _workspace;
+    private MemoryBuffer1D<float, Stride1D.Dense> _none;
+
+    public Accelerator Accelerator { get; }
+    public GpuKernels Kernels { get; }
+    public DeviceSpec Spec { get; }
+    public bool IsEmulated => Spec.Kind == DeviceKind.Emulated;
+    public string Name => IsEmulated ? "emulated (ILGPU CPU accelerator)" : $"{Spec} ({Accelerator.Name})";
+
+    /// <summary>FP32 multiply-add peak in GFLOP/s from the SM count, FP32 cores per SM and clock; null when unknown
+    /// (emulation, or an architecture this table does not know).</summary>
+    public double? PeakGflops { get; }
+
+    /// <summary>Threads per side of a GEMM group (T x T threads compute a 4T x 4T tile).</summary>
+    public int GemmThreads { get; }
+
+    /// <summary>Threads of a channel-sum group.</summary>
+    public int SumThreads { get; }
+
+    /// <summary>Group size of the emulated device: each emulated thread of a group is an OS thread that meets the
+    /// others at every barrier, so small groups (GEMM tiles of 16x16) keep emulation fast.</summary>
+    public const int EmulatedGroupThreads = 16;
+
+    private GpuDevice(Context context, Accelerator accelerator, DeviceSpec spec, double? peak)
+    {
+        (_context, Accelerator, Spec, PeakGflops) = (context, accelerator, spec, peak);
+        int maxGroup = accelerator.MaxNumThreadsPerGroup;
+        GemmThreads = Math.Min(GemmKernel.GpuThreads, (int)Math.Sqrt(maxGroup));
+        SumThreads = Math.Min(ConvolutionKernels.MaxSumThreads, 1 << (int)Math.Log2(maxGroup));
+        Kernels = new GpuKernels(accelerator);
+        _none = accelerator.Allocate1D<float>(1);
+    }
+
+    /// <summary>Opens a CUDA device or the emulated one; a clear DeviceUnavailableException when it is not there.</summary>
+    public static GpuDevice Open(DeviceSpec spec)
+    {
+        if (spec.Kind == DeviceKind.Cpu) throw new ArgumentException("GpuDevice.Open: the CPU is not a GPU device");
+        if (spec.Kind == DeviceKind.Emulated)
+        {
+            return OpenEmulated(EmulatedGroupThreads);
+        }
+        var cuda = OpenCudaContext(spec);
+        var devices = cuda.GetCudaDevices();
+        try { RequireIndex(spec, devices.Count); }
+        catch { cuda.Dispose(); throw; }
+        var device = devices[spec.Index];
+        return new GpuDevice(cuda, device.CreateAccelerator(cuda), spec, Peak(device));
+    }
+
+    /// <summary>ILGPU's CPU accelerator with groups of up to <paramref name="groupThreads"/> threads (16 for
+    /// --device emulated; 256 runs the GPU's own 64x64 GEMM tiles, slowly).</summary>
+    public static GpuDevice OpenEmulated(int groupThreads)
+    {
+        var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: groupThreads, numWarpsPerMultiprocessor: 1, numMultiprocessors: 1)).EnableAlgorithms());
+        return new GpuDevice(context, context.GetCPUDevice(0).CreateAccelerator(context), new DeviceSpec(DeviceKind.Emulated), null);
+    }
+
+    /// <summary>Throws DeviceUnavailableException unless the device can be opened (cheap: no kernels are loaded).</summary>
+    public static void RequireAvailable(DeviceSpec spec)
+    {
+        if (spec.Kind != DeviceKind.Cuda) return;
+        using var context = OpenCudaContext(spec);
+        RequireIndex(spec, context.GetCudaDevices().Count);
+    }
+
+    private static Context OpenCudaContext(DeviceSpec spec)
+    {
+        CudaDriver.EnsureResolver();
+        if (!CudaDriver.IsDriverPresent())
+            throw new DeviceUnavailableException($"--device {spec}: no NVIDIA driver found (looked for {string.Join(", ", CudaDriver.LibraryNames)}); use --device cpu, or --device emulated to check the GPU kernels on the CPU");
+        try { return Context.Create(b => b.Cuda().EnableAlgorithms()); }
+        catch (Exception e) { throw new DeviceUnavailableException($"--device {spec}: the NVIDIA driver could not be initialised ({e.Message})"); }
+    }
+
+    private static void RequireIndex(DeviceSpec spec, int count)
+    {
+        if (spec.Index < count) return;
+        throw new DeviceUnavailableException(count == 0
+            ? $"--device {spec}: the NVIDIA driver is installed but reports no CUDA device"
+            : $"--device {spec}: there are {count} CUDA devices (cuda:0 .. cuda:{count - 1})");
+    }
+
+    private static double? Peak(CudaDevice device)
+    {
+        var arch = device.Architecture;
+        if (arch is null) return null;
+        int major = arch.Value.Major, minor = arch.Value.Minor;
+        int? coresPerSm = (major, minor) switch
+        {
+            (6, 0) => 64, (6, _) => 128, (7, _) => 64, (8, 0) => 64, (8, _) => 128, (9, _) => 128, (>= 10, _) => 128, _ => null,
+        };
+        if (coresPerSm is null) return null;
+        return 2.0 * device.NumMultiprocessors * coresPerSm.Value * device.ClockRate * 1e3 / 1e9;
+    }
+
+    /// <summary>A 1-element buffer for kernel arguments that are not used (no bias).</summary>
+    public ArrayView<float> None => _none.View;
+
+    /// <summary>Scratch memory of at least <paramref name="floats"/> (the lowered gradient of a convolution, the
+    /// partial products of a split GEMM). Reserve at plan time; it grows, never shrinks.</summary>
+    public void Reserve(long floats)
+    {
+        if (_workspace is not null && _workspace.Length >= floats) return;
+        _workspace?.Dispose();
+        _workspace = Accelerator.Allocate1D<float>(Math.Max(floats, 1));
+    }
+
+    public ArrayView<float> Workspace(long floats)
+    {
+        if (_workspace is null || _workspace.Length < floats) throw new InvalidOperationException($"GPU workspace of {floats} floats was not reserved at plan time");
+        return _workspace.View.SubView(0, floats);
+    }
+
+    /// <summary>How many K-slices a product of <paramref name="k"/>-long sums gets: long sums with few output tiles
+    /// (a convolution's weight gradient sums over batch x pixels) are cut so that many thread groups share them.</summary>
+    public static int SplitsFor(int m, int n, int k, int groups)
+    {
+        int tile = GemmKernel.Tile(GemmKernel.GpuThreads);
+        long tiles = (long)((m + tile - 1) / tile) * ((n + tile - 1) / tile) * groups;
+        if (tiles >= 256 || k < 4096) return 1;
+        return (int)Math.Clamp(Math.Min(512 / tiles, k / 2048), 1, 64);
+    }
+
+    /// <summary>Floats of workspace a GEMM with <paramref name="splits"/> K-slices needs.</summary>
+    public static long SplitWorkspace(int m, int n, int groups, int splits) => splits > 1 ? (long)splits * groups * m * n : 0;
+
+    /// <summary>C = A B (+ epilogue) for every group; with Splits &gt; 1 the slices go to the workspace first.</summary>
+    public void Gemm(GemmArgs args, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float>? bias = null)
+    {
+        if (args.Splits < 1) args.Splits = 1;
+        if (args.KPerSplit <= 0) args.KPerSplit = (args.K + args.Splits - 1) / args.Splits;
+        if (args.Alpha == 0f) args.Alpha = 1f;
+        var config = new KernelConfig(GemmKernel.GridFor(args, GemmThreads), GemmKernel.GroupSize(GemmThreads));
+        var biasView = bias ?? None;
+        if (args.Splits == 1)
+        {
+            Kernels.Gemm(config, a, b, c, biasView, args);
+            return;
+        }
+        var partial = Workspace(SplitWorkspace(args.M, args.N, args.Groups, args.Splits));
+        Kernels.Gemm(config, a, b, partial, biasView, args);
+        Kernels.ReduceSplits(args.Groups * args.M * args.N, partial, c, biasView, args);
+    }
+
+    public void Synchronize() => Accelerator.Synchronize();
+
+    public void Dispose()
+    {
+        _workspace?.Dispose();
+        _none.Dispose();
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+}

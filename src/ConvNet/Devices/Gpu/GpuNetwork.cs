@@ -1,0 +1,185 @@
+// A network on the GPU, built from the host Network's layers (their hyperparameters and parameters) and planned
+// once for a batch: parameters, momentum, activations and gradients stay in device memory; only the batch goes in
+// and the logits and per-sample losses come out.
+using ConvNet.Devices.Gpu.Layers;
+using ConvNet.Layers;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Training;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ConvNet.Devices.Gpu;
+
+public sealed class GpuNetwork : IForwardNetwork, IDisposable
+{
+    private readonly bool _ownsDevice;
+    private GpuTensor? _input, _dLogits, _losses;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _labels;
+    private Tensor? _hostLogits;
+    private float[] _hostLosses = [];
+    private readonly Dropout[] _dropouts;
+
+    public GpuDevice Device { get; }
+    public Network Host { get; }
+    public IReadOnlyList<GpuLayer> Layers { get; }
+    public IReadOnlyList<GpuParameter> Parameters { get; }
+    public int PlannedBatch { get; private set; }
+    public ModelSpec Spec => Host.Spec;
+    public int Classes => Host.Classes;
+
+    /// <param name="ownsDevice">dispose the device with the network</param>
+    public GpuNetwork(GpuDevice device, Network host, bool ownsDevice = false)
+    {
+        (Device, Host, _ownsDevice) = (device, host, ownsDevice);
+        Layers = host.Layers.Select(l => Create(device, l)).ToList();
+        Parameters = Layers.SelectMany(l => l.Parameters).ToList();
+        _dropouts = host.Layers.OfType<Dropout>().ToArray();
+    }
+
+    internal static GpuLayer Create(GpuDevice device, Layer layer) => layer switch
+    {
+        Conv2d c => new GpuConv2d(device, c),
+        Linear l => new GpuLinear(device, l),
+        Relu r => new GpuRelu(r),
+        LocalResponseNorm2d n => new GpuLocalResponseNorm2d(n),
+        MaxPool2d p => new GpuMaxPool2d(p),
+        AdaptiveAvgPool2d a => new GpuAdaptiveAvgPool2d(a),
+        Flatten f => new GpuFlatten(f),
+        Dropout d => new GpuDropout(d),
+        _ => throw new NotSupportedException($"layer {layer.Name} ({layer.Kind}) has no GPU implementation"),
+    };
+
+    /// <summary>Allocates every device buffer for batches of <paramref name="batch"/> (once; again only for a new batch).</summary>
+    public void Plan(int batch)
+    {
+        if (batch == PlannedBatch) return;
+        if (PlannedBatch != 0) throw new InvalidOperationException($"model {Host.Name}: the GPU network is planned for batch {PlannedBatch}; make a new one for batch {batch}");
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
+        var accelerator = Device.Accelerator;
+        _input = new GpuTensor(accelerator, [batch, .. Spec.InputShape]);
+        var x = _input;
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            if (Layers[i] is GpuRelu relu && i > 0 && Layers[i - 1] is IReluFusable producer)
+            {
+                producer.AppliesRelu = true;
+                relu.Fused = true;
+            }
+            Layers[i].Plan(Device, x, needInputGradient: i > 0);
+            x = Layers[i].Output;
+        }
+        _dLogits = new GpuTensor(accelerator, x.Shape);
+        _losses = new GpuTensor(accelerator, batch);
+        _labels = accelerator.Allocate1D<int>(batch);
+        _hostLogits = new Tensor(x.Shape);
+        _hostLosses = new float[batch];
+        PlannedBatch = batch;
+    }
+
+    public GpuTensor Input => _input ?? throw NotPlanned();
+    public GpuTensor DeviceLogits => Layers[^1].Output;
+
+    /// <summary>Uploads the batch, runs every layer, downloads the logits.</summary>
+    public Tensor Forward(Tensor x, bool training)
+    {
+        if (_input is null) throw NotPlanned();
+        ShapeMath.Require(Host.Name, "input", _input.Shape, x.Shape);
+        _input.Upload(x.Span);
+        ForwardOnDevice(training);
+        DeviceLogits.Download(_hostLogits!.Span);
+        return _hostLogits;
+    }
+
+    /// <summary>Runs the layers on the batch already in <see cref="Input"/>.</summary>
+    public void ForwardOnDevice(bool training)
+    {
+        var x = Input;
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            Layers[i].Forward(x, training);
+            x = Layers[i].Output;
+        }
+    }
+
+    public void BackwardOnDevice(GpuTensor dLogits)
+    {
+        var dy = dLogits;
+        for (int i = Layers.Count - 1; i >= 0; i--)
+        {
+            var input = i == 0 ? Input : Layers[i - 1].Output;
+            Layers[i].Backward(input, dy);
+            if (i > 0) dy = Layers[i].InputGradient!;
+        }
+    }
+
+    /// <summary>The logits of the last forward pass, on the host.</summary>
+    public Tensor Logits => _hostLogits ?? throw NotPlanned();
+
+    /// <summary>One training step, as the CPU engine's: dropout masks from Rng(Mix(dropoutSeed, d)), forward, softmax
+    /// cross-entropy, backward, then the SGD update with <paramref name="sgd"/>'s settings (its velocities live here).</summary>
+    /// <returns>the mean loss; when it is not finite nothing is updated</returns>
+    public float TrainStep(Tensor x, int[] labels, ulong dropoutSeed, Sgd sgd)
+    {
+        if (_input is null) throw NotPlanned();
+        ShapeMath.Require(Host.Name, "input", _input.Shape, x.Shape);
+        if (labels.Length != PlannedBatch) throw new ShapeMismatchException($"model {Host.Name}: {labels.Length} labels for a batch of {PlannedBatch}");
+        foreach (int label in labels)
+            if ((uint)label >= (uint)Classes) throw new ArgumentException($"label {label} is outside [0, {Classes})");
+        for (int d = 0; d < _dropouts.Length; d++) _dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
+        _input.Upload(x.Span);
+        _labels!.View.CopyFromCPU(labels);
+        ForwardOnDevice(training: true);
+        Device.Kernels.SoftmaxCrossEntropy(PlannedBatch, DeviceLogits.View, _labels.View, _losses!.View, _dLogits!.View, Classes, PlannedBatch);
+        _losses.Download(_hostLosses);
+        DeviceLogits.Download(_hostLogits!.Span);
+        double total = 0;
+        foreach (float l in _hostLosses) total += l;
+        float loss = (float)(total / PlannedBatch);
+        if (!float.IsFinite(loss)) return loss;
+        BackwardOnDevice(_dLogits);
+        Update(sgd);
+        return loss;
+    }
+
+    /// <summary>The paper's SGD update of every parameter on the device.</summary>
+    public void Update(Sgd sgd)
+    {
+        foreach (var p in Parameters)
+        {
+            float lr = sgd.LearningRate * p.Host.LearningRateMultiplier;
+            float decayLr = sgd.WeightDecay * p.Host.DecayMultiplier * lr;
+            Device.Kernels.SgdUpdate(p.Value.Length, p.Value.View, p.Gradient.View, p.Velocity.View, lr, sgd.Momentum, decayLr);
+        }
+    }
+
+    public void UploadParameters() { foreach (var p in Parameters) p.UploadValue(); }
+    public void DownloadParameters() { foreach (var p in Parameters) p.DownloadValue(); }
+    public void DownloadGradients() { foreach (var p in Parameters) p.DownloadGradient(); }
+
+    public void UploadVelocities(Sgd sgd) => ForEachVelocity(sgd, (p, v) => p.UploadVelocity(v));
+    public void DownloadVelocities(Sgd sgd) => ForEachVelocity(sgd, (p, v) => p.DownloadVelocity(v));
+
+    private void ForEachVelocity(Sgd sgd, Action<GpuParameter, Tensor> action)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (!ReferenceEquals(sgd.Parameters[i], Parameters[i].Host))
+                throw new ArgumentException($"model {Host.Name}: the optimiser's parameter {i} is {sgd.Parameters[i].Name}, not {Parameters[i].Host.Name}");
+            action(Parameters[i], sgd.Velocities[i]);
+        }
+    }
+
+    private InvalidOperationException NotPlanned() => new($"model {Host.Name}: call Plan(batch) before running the GPU network");
+
+    public void Dispose()
+    {
+        foreach (var l in Layers) l.Dispose();
+        _input?.Dispose();
+        _dLogits?.Dispose();
+        _losses?.Dispose();
+        _labels?.Dispose();
+        if (_ownsDevice) Device.Dispose();
+    }
+}

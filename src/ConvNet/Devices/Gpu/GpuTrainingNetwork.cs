@@ -1,0 +1,40 @@
+// The GPU behind the training seam: the step runs on the device; CopyToHost brings parameters and momentum back
+// into the host Network and Sgd that checkpoints read.
+using ConvNet.Models;
+using ConvNet.Tensors;
+using ConvNet.Training;
+
+namespace ConvNet.Devices.Gpu;
+
+public sealed class GpuTrainingNetwork : ITrainingNetwork
+{
+    private readonly GpuNetwork _network;
+    private readonly Sgd _sgd;
+
+    /// <summary>Uploads the host parameters and <paramref name="sgd"/>'s velocities (a resumed run's momentum).</summary>
+    public GpuTrainingNetwork(GpuDevice device, Network host, Sgd sgd, int batch)
+    {
+        _network = new GpuNetwork(device, host, ownsDevice: true);
+        _sgd = sgd;
+        _network.Plan(batch);
+        _network.UploadVelocities(sgd);
+    }
+
+    public IForwardNetwork Inference => _network;
+    public Tensor Logits => _network.Logits;
+    public string DeviceName => _network.Device.Name;
+
+    public float Step(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
+    {
+        _sgd.LearningRate = learningRate;
+        return _network.TrainStep(x, labels, dropoutSeed, _sgd);
+    }
+
+    public void CopyToHost()
+    {
+        _network.DownloadParameters();
+        _network.DownloadVelocities(_sgd);
+    }
+
+    public void Dispose() => _network.Dispose();
+}

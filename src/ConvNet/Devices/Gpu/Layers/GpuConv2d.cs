@@ -1,0 +1,81 @@
+// Convolution as implicit GEMM: per group, Y[Cout/g, N*OH*OW] = W[Cout/g, Cin/g*KH*KW] x lowered(X), the lowered
+// input read straight from X by the GEMM's tile loader (no im2col buffer), bias and ReLU applied as C is stored.
+// Backward: dW = dY x lowered(X)^T (split along the long batch*pixels sum), db = per-channel sums of dY, and
+// dX = col2im(W^T x dY) through a workspace holding the lowered gradient.
+using ConvNet.Kernels.Cuda;
+using ConvNet.Layers;
+
+namespace ConvNet.Devices.Gpu.Layers;
+
+public sealed class GpuConv2d : GpuLayer, IReluFusable
+{
+    private readonly Conv2d _conv;
+    private readonly GpuParameter _weight, _bias;
+    private ConvShape _shape;
+    private int _weightSplits;
+
+    public GpuConv2d(GpuDevice device, Conv2d conv) : base(conv)
+    {
+        _conv = conv;
+        _weight = new GpuParameter(device.Accelerator, conv.Weight);
+        _bias = new GpuParameter(device.Accelerator, conv.Bias);
+    }
+
+    public bool AppliesRelu { get; set; }
+    public override IReadOnlyList<GpuParameter> Parameters => [_weight, _bias];
+
+    protected override void OnPlan()
+    {
+        _shape = new ConvShape
+        {
+            Batch = InputShape[0], InChannels = InputShape[1], InHeight = InputShape[2], InWidth = InputShape[3],
+            OutChannels = Output.Shape[1], OutHeight = Output.Shape[2], OutWidth = Output.Shape[3],
+            KernelHeight = _conv.Kernel, KernelWidth = _conv.Kernel, Stride = _conv.Stride, Padding = _conv.Padding, Groups = _conv.Groups,
+        };
+        _weightSplits = GpuDevice.SplitsFor(_shape.OutPerGroup, _shape.LoweredRows, _shape.Pixels, _shape.Groups);
+        Device.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, _weightSplits));
+        if (InputGradient is not null) Device.Reserve((long)_shape.Groups * _shape.LoweredRows * _shape.Pixels);
+    }
+
+    /// <summary>Forces the number of K-slices of the weight gradient (tests reach the split path on small shapes).</summary>
+    internal void SetWeightSplits(int splits)
+    {
+        _weightSplits = splits;
+        Device.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, splits));
+    }
+
+    public override void Forward(GpuTensor x, bool training)
+    {
+        var s = _shape;
+        var output = GemmOutput.ChannelsByPixels(s.OutChannels, s.OutPerGroup, s.OutHeight, s.OutWidth);
+        output.Bias = BiasMode.PerRow;
+        output.Relu = AppliesRelu ? 1 : 0;
+        Device.Gemm(new GemmArgs
+        {
+            M = s.OutPerGroup, N = s.Pixels, K = s.LoweredRows, Groups = s.Groups, Splits = 1, Conv = s,
+            A = Operand.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = Operand.Lowered(s), C = output,
+        }, _weight.Value.View, x.View, Output.View, _bias.Value.View);
+    }
+
+    public override void Backward(GpuTensor x, GpuTensor dy)
+    {
+        var s = _shape;
+        var dyByChannel = Operand.ChannelsByPixels(s.OutChannels, s.OutPerGroup, s.OutHeight, s.OutWidth);
+        Device.Gemm(new GemmArgs
+        {
+            M = s.OutPerGroup, N = s.LoweredRows, K = s.Pixels, Groups = s.Groups, Splits = _weightSplits, Conv = s,
+            A = dyByChannel, B = Operand.LoweredTransposed(s), C = GemmOutput.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows),
+        }, dy.View, x.View, _weight.Gradient.View);
+        Device.Kernels.ChannelSums(new ILGPU.KernelConfig(s.OutChannels, Device.SumThreads),
+            dy.View, _bias.Gradient.View, s.Batch, s.OutChannels, s.OutHeight * s.OutWidth);
+        if (InputGradient is not { } dx) return;
+        var columns = Device.Workspace((long)s.Groups * s.LoweredRows * s.Pixels);
+        Device.Gemm(new GemmArgs
+        {
+            M = s.LoweredRows, N = s.Pixels, K = s.OutPerGroup, Groups = s.Groups, Splits = 1, Conv = s,
+            A = Operand.Transposed(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = dyByChannel,
+            C = GemmOutput.RowMajor(s.Pixels, s.LoweredRows * s.Pixels),
+        }, _weight.Value.View, dy.View, columns);
+        Device.Kernels.Col2Im(dx.Length, columns, dx.View, s);
+    }
+}

@@ -1,0 +1,46 @@
+// Inverted dropout. The mask is drawn on the host by the CPU engine's own generator and code (DropoutMask.Fill from
+// the same Rng state), then uploaded, so a GPU run and a CPU run from one seed drop the same units.
+using ConvNet.Kernels.Cpu;
+using ConvNet.Layers;
+using ConvNet.Tensors;
+
+namespace ConvNet.Devices.Gpu.Layers;
+
+public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
+{
+    private Tensor _hostMask = null!;
+    private GpuTensor _mask = null!;
+    private bool _trainingPass;
+
+    protected override void OnPlan()
+    {
+        _hostMask = new Tensor(InputShape);
+        _mask = new GpuTensor(Device.Accelerator, InputShape);
+    }
+
+    public override void Forward(GpuTensor x, bool training)
+    {
+        _trainingPass = training && dropout.Probability > 0f;
+        if (!_trainingPass)
+        {
+            Device.Kernels.Copy(x.Length, x.View, Output.View);
+            return;
+        }
+        DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng);
+        _mask.Upload(_hostMask.Span);
+        Device.Kernels.Multiply(x.Length, x.View, _mask.View, Output.View);
+    }
+
+    public override void Backward(GpuTensor x, GpuTensor dy)
+    {
+        if (InputGradient is not { } dx) return;
+        if (_trainingPass) Device.Kernels.Multiply(dx.Length, dy.View, _mask.View, dx.View);
+        else Device.Kernels.Copy(dx.Length, dy.View, dx.View);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _mask?.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+// A layer on the GPU, mirroring a host layer (its hyperparameters and parameters): Plan allocates its device
+// buffers once for a batch shape, Forward/Backward only launch kernels. Backward overwrites dX and the parameter
+// gradients (the host engine adds into gradients it clears each step; the GPU writes them, which is the same step).
+using ConvNet.Layers;
+
+namespace ConvNet.Devices.Gpu.Layers;
+
+public abstract class GpuLayer(Layer host) : IDisposable
+{
+    public Layer Host { get; } = host;
+    public string Name => Host.Name;
+    public string Kind => Host.Kind;
+    public int[] InputShape { get; private set; } = [];
+    public GpuTensor Output { get; private set; } = null!;
+    public GpuTensor? InputGradient { get; private set; }
+    public virtual IReadOnlyList<GpuParameter> Parameters => [];
+    protected GpuDevice Device { get; private set; } = null!;
+
+    public void Plan(GpuDevice device, GpuTensor input, bool needInputGradient)
+    {
+        Device = device;
+        InputShape = (int[])input.Shape.Clone();
+        Output = SharedOutput(input) ?? new GpuTensor(device.Accelerator, Host.OutputShapeFor(input.Shape));
+        InputGradient = needInputGradient ? new GpuTensor(device.Accelerator, input.Shape) : null;
+        OnPlan();
+    }
+
+    /// <summary>A layer that works in place returns its input (or a view of it) as its output.</summary>
+    protected virtual GpuTensor? SharedOutput(GpuTensor input) => null;
+
+    /// <summary>Allocates what the layer needs besides Output and InputGradient, and reserves workspace.</summary>
+    protected virtual void OnPlan() { }
+
+    public abstract void Forward(GpuTensor x, bool training);
+
+    /// <param name="x">the input Forward saw</param><param name="dy">dL/dY</param>
+    public abstract void Backward(GpuTensor x, GpuTensor dy);
+
+    public virtual void Dispose()
+    {
+        Output?.Dispose();
+        InputGradient?.Dispose();
+        foreach (var p in Parameters) p.Dispose();
+    }
+}
+
+/// <summary>A layer whose output a following ReLU can rectify in its epilogue (convolution, fully connected).</summary>
+public interface IReluFusable
+{
+    bool AppliesRelu { get; set; }
+}

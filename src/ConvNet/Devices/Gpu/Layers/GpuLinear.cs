@@ -1,0 +1,43 @@
+// Fully connected: Y[N, out] = X[N, in] W^T + b (ReLU in the epilogue when a ReLU follows); dW = dY^T X,
+// db = column sums of dY, dX = dY W. Three GEMMs over the same kernel, W read transposed in place.
+using ConvNet.Kernels.Cuda;
+using ConvNet.Layers;
+
+namespace ConvNet.Devices.Gpu.Layers;
+
+public sealed class GpuLinear : GpuLayer, IReluFusable
+{
+    private readonly Linear _linear;
+    private readonly GpuParameter _weight, _bias;
+
+    public GpuLinear(GpuDevice device, Linear linear) : base(linear)
+    {
+        _linear = linear;
+        _weight = new GpuParameter(device.Accelerator, linear.Weight);
+        _bias = new GpuParameter(device.Accelerator, linear.Bias);
+    }
+
+    public bool AppliesRelu { get; set; }
+    public override IReadOnlyList<GpuParameter> Parameters => [_weight, _bias];
+
+    public override void Forward(GpuTensor x, bool training)
+    {
+        int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
+        var output = GemmOutput.RowMajor(outF);
+        output.Bias = BiasMode.PerColumn;
+        output.Relu = AppliesRelu ? 1 : 0;
+        Device.Gemm(new GemmArgs { M = batch, N = outF, K = inF, Groups = 1, A = Operand.RowMajor(inF), B = Operand.Transposed(inF), C = output },
+            x.View, _weight.Value.View, Output.View, _bias.Value.View);
+    }
+
+    public override void Backward(GpuTensor x, GpuTensor dy)
+    {
+        int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
+        Device.Gemm(new GemmArgs { M = outF, N = inF, K = batch, Groups = 1, A = Operand.Transposed(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
+            dy.View, x.View, _weight.Gradient.View);
+        Device.Kernels.ColumnSums(outF, dy.View, _bias.Gradient.View, batch, outF);
+        if (InputGradient is not { } dx) return;
+        Device.Gemm(new GemmArgs { M = batch, N = inF, K = outF, Groups = 1, A = Operand.RowMajor(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
+            dy.View, _weight.Value.View, dx.View);
+    }
+}

@@ -1,0 +1,72 @@
+// The parts of a convolution's backward pass that are not a GEMM: scattering the lowered input gradient back onto
+// the image (written as a gather, one thread per input element, so no two threads write one place) and the bias
+// gradient (a sum over batch and pixels per channel).
+using ILGPU;
+
+namespace ConvNet.Kernels.Cuda;
+
+public static class ConvolutionKernels
+{
+    /// <summary>dX[n, c, iy, ix] = the sum of the lowered gradient over every (tap, output pixel) that read it.
+    /// <paramref name="columns"/> is [Groups, LoweredRows, Pixels].</summary>
+    public static void Col2Im(Index1D i, ArrayView<float> columns, ArrayView<float> dx, ConvShape s)
+    {
+        int ix = i % s.InWidth, rest = i / s.InWidth, iy = rest % s.InHeight;
+        rest /= s.InHeight;
+        int c = rest % s.InChannels, n = rest / s.InChannels;
+        int g = c / s.InPerGroup, cl = c - g * s.InPerGroup;
+        int rows = s.LoweredRows, pixels = s.Pixels;
+        float sum = 0f;
+        for (int ky = 0; ky < s.KernelHeight; ky++)
+        {
+            int ty = iy + s.Padding - ky;
+            if (ty < 0 || ty % s.Stride != 0) continue;
+            int oy = ty / s.Stride;
+            if (oy >= s.OutHeight) continue;
+            for (int kx = 0; kx < s.KernelWidth; kx++)
+            {
+                int tx = ix + s.Padding - kx;
+                if (tx < 0 || tx % s.Stride != 0) continue;
+                int ox = tx / s.Stride;
+                if (ox >= s.OutWidth) continue;
+                int k = (cl * s.KernelHeight + ky) * s.KernelWidth + kx;
+                int p = (n * s.OutHeight + oy) * s.OutWidth + ox;
+                sum += columns[(g * rows + k) * pixels + p];
+            }
+        }
+        dx[i] = sum;
+    }
+
+    /// <summary>The largest group ChannelSums takes (a power of two).</summary>
+    public const int MaxSumThreads = 256;
+
+    /// <summary>db[c] = the sum of dY[n, c, :, :] over the batch; one group per channel (a power of two, at most
+    /// <see cref="MaxSumThreads"/>), a fixed-order tree in shared memory (the same sum every run).</summary>
+    public static void ChannelSums(ArrayView<float> dy, ArrayView<float> db, int batch, int channels, int plane)
+    {
+        var partial = SharedMemory.Allocate<float>(MaxSumThreads);
+        int c = Grid.IdxX, t = Group.IdxX, threads = Group.DimX, count = batch * plane;
+        float sum = 0f;
+        for (int j = t; j < count; j += threads)
+        {
+            int n = j / plane;
+            sum += dy[(n * channels + c) * plane + j - n * plane];
+        }
+        partial[t] = sum;
+        Group.Barrier();
+        for (int width = threads / 2; width > 0; width /= 2)
+        {
+            if (t < width) partial[t] += partial[t + width];
+            Group.Barrier();
+        }
+        if (t == 0) db[c] = partial[0];
+    }
+
+    /// <summary>db[f] = the sum of dY[n, f] over the batch (fully connected layers).</summary>
+    public static void ColumnSums(Index1D f, ArrayView<float> dy, ArrayView<float> db, int batch, int features)
+    {
+        float sum = 0f;
+        for (int n = 0; n < batch; n++) sum += dy[n * features + f];
+        db[f] = sum;
+    }
+}

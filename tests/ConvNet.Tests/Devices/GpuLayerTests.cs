@@ -1,0 +1,113 @@
+// Every AlexNet layer on the emulated GPU against the CPU engine, forward and backward, at odd sizes and tile edges.
+using ConvNet.Devices.Gpu.Layers;
+using ConvNet.Layers;
+
+namespace ConvNet.Tests.Devices;
+
+[Collection(EmulatedGpuCollection.Name)]
+public sealed class GpuLayerTests(EmulatedGpu gpu)
+{
+    public sealed record ConvCase(string Name, int Batch, int In, int Out, int Kernel, int Stride, int Pad, int Groups, int Height, int Width,
+        bool Ceil = false, int Splits = 0, bool GpuTiles = false)
+    {
+        public override string ToString() => Name;
+    }
+
+    public static TheoryData<ConvCase> ConvCases => new()
+    {
+        new("conv1-like 11x11 stride 4 on 27x27", 2, 3, 5, 11, 4, 0, 1, 27, 27),
+        new("torchvision conv1-like 11x11/4 pad 2 on 23x21", 1, 3, 4, 11, 4, 2, 1, 23, 21),
+        new("conv2-like 5x5 pad 2 groups 2 on 7x7", 2, 6, 4, 5, 1, 2, 2, 7, 7),
+        new("3x3 pad 1 groups 2 on 5x6, 66 filters (a tile edge)", 1, 4, 66, 3, 1, 1, 2, 5, 6),
+        new("stride 2 pad 1 groups 2 on 7x9", 2, 4, 6, 3, 2, 1, 2, 7, 9),
+        new("ceil rounding stride 3 pad 1 on 10x11", 2, 2, 4, 4, 3, 1, 2, 10, 11, Ceil: true),
+        new("1x1 groups 3", 3, 6, 3, 1, 1, 0, 3, 5, 4),
+        new("weight gradient in 3 K-splits", 3, 2, 3, 3, 1, 1, 1, 9, 8, Splits: 3),
+        new("GPU tiles: 11x11/4 on 19x19, 66 filters", 2, 3, 66, 11, 4, 0, 1, 19, 19, GpuTiles: true),
+        new("GPU tiles: 3x3 pad 1 groups 2 on 9x9, K-splits", 2, 4, 6, 3, 1, 1, 2, 9, 9, Splits: 2, GpuTiles: true),
+    };
+
+    [Theory, MemberData(nameof(ConvCases))]
+    public void Convolution_matches_the_cpu_engine(ConvCase c)
+    {
+        var conv = new Conv2d("conv", c.In, c.Out, c.Kernel, c.Stride, c.Pad, c.Groups, c.Ceil);
+        var (cpu, g) = GpuLayerParity.Run(gpu.Pick(c.GpuTiles), conv, [c.Batch, c.In, c.Height, c.Width], 11,
+            layer => { if (c.Splits > 0) ((GpuConv2d)layer).SetWeightSplits(c.Splits); });
+        GpuLayerParity.AssertSame(cpu, g, c.Name);
+    }
+
+    [Theory]
+    [InlineData(3, 70, 65)]
+    [InlineData(1, 9, 4)]
+    [InlineData(5, 16, 130)]
+    public void Fully_connected_matches_the_cpu_engine(int batch, int inFeatures, int outFeatures)
+    {
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, new Linear("fc", inFeatures, outFeatures), [batch, inFeatures], 12);
+        GpuLayerParity.AssertSame(cpu, g, $"fc {batch}x{inFeatures} -> {outFeatures}");
+    }
+
+    [Theory]
+    [InlineData(5, 2f, 7)]
+    [InlineData(4, 1f, 3)]
+    [InlineData(3, 2f, 2)]
+    public void Local_response_norm_matches_the_cpu_engine(int size, float k, int channels)
+    {
+        // Large alpha so the normalisation really changes the values at this scale.
+        var lrn = new LocalResponseNorm2d("norm", size, 0.5f, 0.75f, k);
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, lrn, [2, channels, 3, 5], 13);
+        GpuLayerParity.AssertSame(cpu, g, $"LRN size {size} k {k} over {channels} channels");
+    }
+
+    [Theory]
+    [InlineData(3, 2, 0, false, 13, 13)]
+    [InlineData(3, 2, 1, false, 7, 8)]
+    [InlineData(3, 2, 0, true, 6, 9)]
+    [InlineData(2, 2, 0, false, 5, 4)]
+    public void Max_pool_matches_the_cpu_engine(int kernel, int stride, int padding, bool ceil, int height, int width)
+    {
+        var pool = new MaxPool2d("pool", kernel, stride, padding, ceil);
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, pool, [2, 3, height, width], 14);
+        GpuLayerParity.AssertSame(cpu, g, $"max-pool {kernel}/{stride} pad {padding} ceil {ceil} on {height}x{width}");
+    }
+
+    [Theory]
+    [InlineData(6, 6, 6, 6)]
+    [InlineData(7, 5, 3, 2)]
+    [InlineData(13, 13, 6, 6)]
+    public void Adaptive_average_pool_matches_the_cpu_engine(int height, int width, int outHeight, int outWidth)
+    {
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, new AdaptiveAvgPool2d("avg", outHeight, outWidth), [2, 2, height, width], 15);
+        GpuLayerParity.AssertSame(cpu, g, $"adaptive average {height}x{width} -> {outHeight}x{outWidth}");
+    }
+
+    [Fact]
+    public void Relu_matches_the_cpu_engine()
+    {
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, new Relu("relu"), [2, 3, 5, 7], 16);
+        GpuLayerParity.AssertSame(cpu, g, "ReLU");
+    }
+
+    [Fact]
+    public void Dropout_draws_the_cpu_engines_mask()
+    {
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, new Dropout("drop", 0.5f), [3, 37], 17);
+        Assert.Equal(cpu.Output, g.Output);
+        Assert.Equal(cpu.InputGradient, g.InputGradient);
+        Assert.Contains(0f, g.Output);
+    }
+
+    [Fact]
+    public void Dropout_is_the_identity_in_evaluation()
+    {
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, new Dropout("drop", 0.5f), [2, 9], 18, training: false);
+        Assert.Equal(cpu.Output, g.Output);
+        Assert.DoesNotContain(0f, g.Output);
+    }
+
+    [Fact]
+    public void Flatten_matches_the_cpu_engine()
+    {
+        var (cpu, g) = GpuLayerParity.Run(gpu.Device, new Flatten("flatten"), [2, 3, 2, 2], 19);
+        GpuLayerParity.AssertSame(cpu, g, "flatten");
+    }
+}
