@@ -31,17 +31,17 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
 /// machine had the cores for part of the time (spinning workers count as used)</param>
 public sealed record BenchResult(BenchSettings Settings, string Kernel, double MultiplyAddsPerImage, double StepGflop,
     Spread StepMs, Spread ImagesPerSecond, Spread Gflops, double PeakGflops, double CpusUsed, long AllocatedBytesPerStep,
-    IReadOnlyList<LayerTiming> Layers, double LossMs, double SgdMs);
+    IReadOnlyList<LayerTiming> Layers, double LossMs, double SgdMs)
+{
+    /// <summary>Where the steps ran: "cpu", or the GPU's name.</summary>
+    public string Device { get; init; } = "cpu";
+}
 
 public static class NetworkBenchmark
 {
     public static BenchResult Run(BenchSettings s, TextWriter? progress = null)
     {
-        if (s.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {s.Batch}");
-        if (s.Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {s.Threads}");
-        if (s.Warmup < 0) throw new ArgumentException($"--warmup must be 0 or more, got {s.Warmup}");
-        if (s.Repeats < 1) throw new ArgumentException($"--repeats must be at least 1, got {s.Repeats}");
-
+        Validate(s);
         var network = ModelRegistry.Create(s.Model);
         var summary = ModelSummary.Of(network);
         var rng = new Rng(s.Seed);
@@ -101,6 +101,14 @@ public static class NetworkBenchmark
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
             peak, cpusUsed, allocated, layers, lossMs, sgdMs);
+    }
+
+    public static void Validate(BenchSettings s)
+    {
+        if (s.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {s.Batch}");
+        if (s.Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {s.Threads}");
+        if (s.Warmup < 0) throw new ArgumentException($"--warmup must be 0 or more, got {s.Warmup}");
+        if (s.Repeats < 1) throw new ArgumentException($"--repeats must be at least 1, got {s.Repeats}");
     }
 
     private static (List<LayerTiming> Layers, double LossMs, double SgdMs) TimeLayers(Network network, ModelSummary summary,

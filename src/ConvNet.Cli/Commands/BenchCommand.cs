@@ -5,6 +5,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using ConvNet.Cli.Benchmarks;
+using ConvNet.Devices;
 using ConvNet.Diagnostics;
 using ConvNet.Models;
 
@@ -25,8 +26,11 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 2 };
         var repeats = new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var device = DeviceOption.Create();
+        var gemm = new Option<int?>("--gemm") { Description = "GPU devices: time an N x N x N float32 GEMM instead (TFLOP/s)" };
+        var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
-            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop };
+            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify };
         command.SetAction(parse =>
         {
             if (parse.GetValue(loader) is { } spec)
@@ -39,12 +43,19 @@ public static class BenchCommand
                       $"packed cache       {l.CacheImagesPerSecond,10:F0} images/s");
                 return 0;
             }
+            var deviceSpec = DeviceOption.Value(parse, device);
+            if (deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
+                return GpuChecks(parse, deviceSpec, model, batch, threads, repeats, gemm, verify, json);
+            if (!deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
+                throw new ArgumentException("--verify and --gemm time and check a GPU: give --device cuda (or emulated)");
             if (parse.GetValue(model) is null) throw new ArgumentException("bench needs --model NAME (or --loader SPEC)");
             var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch),
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
                 parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));
             bool asJson = parse.GetValue(json);
-            var result = NetworkBenchmark.Run(settings, asJson ? null : Console.Error);
+            var result = deviceSpec.IsGpu
+                ? GpuNetworkBenchmark.Run(settings, deviceSpec, asJson ? null : Console.Error)
+                : NetworkBenchmark.Run(settings, asJson ? null : Console.Error);
             Console.WriteLine(asJson ? ToJson(result) : ToTable(result));
             return 0;
         });
@@ -53,6 +64,8 @@ public static class BenchCommand
 
     public static string ToJson(BenchResult r) => JsonSerializer.Serialize(new
     {
+        device = r.Device,
+        precision = "fp32",
         model = r.Settings.Model,
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
         batch = r.Settings.Batch,
@@ -64,9 +77,9 @@ public static class BenchCommand
         stepMs = Object(r.StepMs),
         imagesPerSecond = Object(r.ImagesPerSecond),
         gflops = Object(r.Gflops),
-        peakGflops = r.PeakGflops,
-        percentOfPeak = 100 * r.Gflops.Median / r.PeakGflops,
-        cpusUsed = r.CpusUsed,
+        peakGflops = double.IsFinite(r.PeakGflops) ? r.PeakGflops : (double?)null,
+        percentOfPeak = double.IsFinite(r.PeakGflops) ? 100 * r.Gflops.Median / r.PeakGflops : (double?)null,
+        cpusUsed = double.IsFinite(r.CpusUsed) ? r.CpusUsed : (double?)null,
         allocatedBytesPerStep = r.AllocatedBytesPerStep,
         lossMs = r.LossMs,
         sgdMs = r.SgdMs,
@@ -77,6 +90,45 @@ public static class BenchCommand
         }),
     }, new JsonSerializerOptions { WriteIndented = true });
 
+    // --verify (exit 1 when the GPU and the CPU disagree) and --gemm N on a GPU device.
+    private static int GpuChecks(ParseResult parse, DeviceSpec deviceSpec, Option<string?> model, Option<int> batch, Option<int> threads,
+        Option<int> repeats, Option<int?> gemm, Option<bool> verify, Option<bool> json)
+    {
+        bool asJson = parse.GetValue(json);
+        if (parse.GetValue(gemm) is { } size)
+        {
+            var g = GpuGemmBenchmark.Run(deviceSpec, size, Math.Max(1, parse.GetValue(repeats)));
+            Console.WriteLine(asJson
+                ? JsonSerializer.Serialize(new
+                {
+                    device = g.Device, gemm = g.Size, repeats = g.Repeats, precision = "fp32", ms = Object(g.Milliseconds), tflops = Object(g.Tflops),
+                    peakTflops = g.PeakTflops, percentOfPeak = g.PeakTflops is { } p ? 100 * g.Tflops.Median / p : (double?)null,
+                    maxRelativeError = g.MaxRelativeError,
+                }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull })
+                : $"GEMM {g.Size}^3 on {g.Device}: {g.Tflops.Median:F2} TFLOP/s (min {g.Tflops.Min:F2}, max {g.Tflops.Max:F2}), {g.Milliseconds.Median:F3} ms" +
+                  (g.PeakTflops is { } peak ? $", {100 * g.Tflops.Median / peak:F1} % of the {peak:F1} TFLOP/s FP32 peak" : "") +
+                  $"; sampled relative error {g.MaxRelativeError:g2}");
+            if (!parse.GetValue(verify)) return 0;
+        }
+        // The paper's net unless another is named; the micro net on the emulated device (the paper's would take hours).
+        string name = parse.GetValue(model) ?? (deviceSpec.Kind == DeviceKind.Emulated ? AlexNetMicro.Name : AlexNetPaper.Name);
+        int verifyBatch = parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : 8;
+        var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)));
+        Console.WriteLine(asJson
+            ? JsonSerializer.Serialize(new
+            {
+                device = v.Device, verify = new
+                {
+                    model = v.Model, batch = v.Batch, steps = v.Steps, cpuLosses = v.CpuLosses, gpuLosses = v.GpuLosses,
+                    worstRelativeError = v.WorstError, worstTensor = v.WorstTensor, tolerance = v.Tolerance, passed = v.Passed,
+                },
+            }, new JsonSerializerOptions { WriteIndented = true })
+            : $"verify {v.Model} batch {v.Batch}, {v.Steps} training steps on {v.Device} and on the CPU from one seed: " +
+              $"losses {string.Join(", ", v.GpuLosses.Select(l => l.ToString("F5")))} (GPU) vs {string.Join(", ", v.CpuLosses.Select(l => l.ToString("F5")))} (CPU); " +
+              $"worst relative difference {v.WorstError:g3} in {v.WorstTensor} (tolerance {v.Tolerance:g1}): {(v.Passed ? "agree" : "DISAGREE")}");
+        return v.Passed ? 0 : 1;
+    }
+
     private static object Object(Spread s) => new { median = s.Median, min = s.Min, max = s.Max };
 
     public static string ToTable(BenchResult r)
@@ -84,15 +136,23 @@ public static class BenchCommand
         var s = r.Settings;
         bool train = s.Mode == BenchMode.Train;
         var text = new StringBuilder();
-        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {s.Threads} threads, {s.Warmup} warm-up + {s.Repeats} timed steps, Sgemm kernel {r.Kernel}");
+        bool cpu = r.Device == "cpu";
+        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {(cpu ? $"{s.Threads} threads" : r.Device)}, {s.Warmup} warm-up + {s.Repeats} timed steps, {(cpu ? "Sgemm kernel " : "")}{r.Kernel}");
         text.AppendLine($"step        {r.StepMs.Median,9:F1} ms   (min {r.StepMs.Min:F1}, max {r.StepMs.Max:F1})");
         text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
         text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");
-        text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {s.Threads} x one core)");
-        text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; below {s.Threads}: other work had the cores part of the time)");
+        if (cpu)
+        {
+            text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {s.Threads} x one core)");
+            text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; below {s.Threads}: other work had the cores part of the time)");
+        }
+        else if (double.IsFinite(r.PeakGflops))
+            text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (FP32 FMA peak {r.PeakGflops:F0} GFLOP/s = 2 x SMs x FP32 cores per SM x clock)");
+        else
+            text.AppendLine("% of peak           -      (no FP32 peak known for this device)");
         text.AppendLine($"allocated   {r.AllocatedBytesPerStep,9:N0} bytes per step");
         text.AppendLine();
-        text.AppendLine($"per layer (median of {s.Repeats} passes, layers timed one at a time):");
+        text.AppendLine($"per layer (median of {s.Repeats} passes, layers timed one at a time{(cpu ? "" : " with device events")}):");
         text.AppendLine($"{"layer",-12} {"kind",-18} {"fwd ms",9} {"GFLOP/s",8} {(train ? $"{"bwd ms",9} {"GFLOP/s",8}" : "")} {"share",6}");
         double total = r.Layers.Sum(l => l.ForwardMs + l.BackwardMs) + r.LossMs + r.SgdMs;
         foreach (var l in r.Layers)

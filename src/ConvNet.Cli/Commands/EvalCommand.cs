@@ -5,6 +5,7 @@ using System.CommandLine;
 using System.Text.Json;
 using ConvNet.Data;
 using ConvNet.Data.Images;
+using ConvNet.Devices;
 using ConvNet.Evaluation;
 using ConvNet.Threading;
 using ConvNet.Training;
@@ -25,13 +26,23 @@ public static class EvalCommand
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("eval", "Evaluate a checkpoint (or an ensemble) on a dataset's test split") { checkpoint, data, tenCrop, batch, threads, json };
+        var device = DeviceOption.Create();
+        var command = new Command("eval", "Evaluate a checkpoint (or an ensemble) on a dataset's test split") { checkpoint, data, tenCrop, batch, threads, json, device };
         command.SetAction(parse =>
         {
             string spec = parse.GetValue(data)!;
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
             int threadCount = parse.GetValue(threads);
             using var pool = new WorkerPool(threadCount);
+            var onDevice = new List<PlannedNetwork>();
+            using var release = new Disposables(onDevice);
+            var deviceSpec = DeviceOption.Value(parse, device);
+            IForwardNetwork Planned(Models.Network network, int batchSize)
+            {
+                var planned = DeviceNetworks.ForInference(deviceSpec, network, pool, batchSize);
+                onDevice.Add(planned);
+                return planned.Network;
+            }
             int skipped = 0;
             IClassifier classifier;
             int count;
@@ -50,8 +61,8 @@ public static class EvalCommand
                 {
                     var network = Checkpoints.LoadNetwork(l);
                     CheckClasses(spec, store.ClassNames.Count, network.Classes, l);
-                    network.Plan(Math.Max(1, Math.Min(parse.GetValue(batch), count)), pool);
-                    return (IClassifier)new TenCrop(network, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
+                    var runner = Planned(network, Math.Max(1, Math.Min(parse.GetValue(batch), count)));
+                    return (IClassifier)new TenCrop(runner, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
                 }).ToList();
                 classifier = members.Count == 1 ? members[0] : new Ensemble(members);
             }
@@ -66,11 +77,11 @@ public static class EvalCommand
                     if (!shape.SequenceEqual(network.Spec.InputShape))
                         throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
                     CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
-                    network.Plan(Math.Max(1, Math.Min(parse.GetValue(batch), test.Count)), pool);
+                    var runner = Planned(network, Math.Max(1, Math.Min(parse.GetValue(batch), test.Count)));
                     var normalization = new Normalization(l.Info.NormalizationMean, l.Info.NormalizationStd);
                     if (parse.GetValue(tenCrop))
-                        return new ShiftedTenCrop(network, test, normalization, TenCropShift(l));
-                    return (IClassifier)new SingleViewClassifier(network, new InMemoryBatchSource(test, normalization, AugmentOptions.None));
+                        return new ShiftedTenCrop(runner, test, normalization, TenCropShift(l));
+                    return (IClassifier)new SingleViewClassifier(runner, new InMemoryBatchSource(test, normalization, AugmentOptions.None));
                 }).ToList();
                 classifier = members.Count == 1 ? members[0] : new Ensemble(members);
             }

@@ -1,6 +1,7 @@
 // `convnet forward --weights FILE [--model NAME] --input x.npy --output y.npy`: the evaluation-mode forward pass of a
 // float32 NCHW batch, writing the logits [N, classes] as float32 .npy.
 using System.CommandLine;
+using ConvNet.Devices;
 using ConvNet.Interop;
 using ConvNet.Models;
 using ConvNet.Tensors;
@@ -17,7 +18,8 @@ public static class ForwardCommand
         var input = new Option<string>("--input") { Description = "float32 .npy batch [N, C, H, W]", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write the logits [N, classes] (.npy)", Required = true };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads };
+        var device = DeviceOption.Create();
+        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, device };
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(input)!;
@@ -27,8 +29,8 @@ public static class ForwardCommand
             if (x.Shape.Length != 4 || x.Shape[0] < 1 || !x.Shape.AsSpan(1).SequenceEqual(sample))
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}, model {network.Name} takes [N, {string.Join(", ", sample)}]");
             using var pool = new WorkerPool(Math.Max(1, parse.GetValue(threads)));
-            network.Plan(x.Shape[0], pool);
-            var logits = network.Forward(Tensor.FromArray(x.Data, x.Shape), training: false);
+            using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, x.Shape[0]);
+            var logits = planned.Network.Forward(Tensor.FromArray(x.Data, x.Shape), training: false);
             string outputPath = parse.GetValue(output)!;
             NpyFile.Write(outputPath, logits.Shape, logits.Span);
             Console.WriteLine($"wrote {outputPath}: logits {ShapeMath.Format(logits.Shape)} from model {network.Name}");

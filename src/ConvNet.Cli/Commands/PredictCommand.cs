@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Text.Json;
 using ConvNet.Data;
 using ConvNet.Data.Images;
+using ConvNet.Devices;
 using ConvNet.Evaluation;
 using ConvNet.IO;
 using ConvNet.Models;
@@ -20,7 +21,8 @@ public static class PredictCommand
         var top = new Option<int>("--top") { Description = "How many classes to show", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the paper's 10 crops (checkpoints trained on image data)" };
-        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop };
+        var device = DeviceOption.Create();
+        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop, device };
         command.SetAction(parse =>
         {
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
@@ -28,10 +30,10 @@ public static class PredictCommand
             var files = parse.GetValue(images)!;
             var names = loaded.Info.ClassNames;
             using var pool = new WorkerPool(Environment.ProcessorCount);
-            network.Plan(files.Length, pool);
+            using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, files.Length);
             var classifier = loaded.Info.Preprocessing is { } preprocessing
-                ? PaperPipeline(network, loaded, files, preprocessing.Size, parse.GetValue(tenCrop))
-                : ModelSizedImages(network, loaded, files, parse.GetValue(tenCrop));
+                ? PaperPipeline(planned.Network, loaded, files, preprocessing.Size, parse.GetValue(tenCrop))
+                : ModelSizedImages(planned.Network, loaded, files, parse.GetValue(tenCrop));
             var all = new float[files.Length * network.Classes];
             classifier.Probabilities(Enumerable.Range(0, files.Length).ToArray(), all, new int[files.Length]);
             var results = new List<object>();
@@ -55,7 +57,7 @@ public static class PredictCommand
 
     // Trained on image data: exactly the evaluation pipeline (shorter side rescaled, centre square, mean image
     // subtracted, centre crop or the 10 crops).
-    private static IClassifier PaperPipeline(Network network, LoadedCheckpoint loaded, string[] files, int size, bool tenCrop)
+    private static IClassifier PaperPipeline(IForwardNetwork network, LoadedCheckpoint loaded, string[] files, int size, bool tenCrop)
     {
         var set = new ImageFileSet("images", files.Select(f => new ImageFile(f, 0)).ToArray(), loaded.Info.ClassNames);
         var squares = new SquareBatch(new FileImageStore(set, size), Environment.ProcessorCount);
@@ -64,7 +66,7 @@ public static class PredictCommand
 
     // Trained on a dataset of the model's input size (Fashion-MNIST, CIFAR-10) or imported: resize (or rescale the
     // shorter side and centre-crop, for imported ImageNet models) and normalise per channel.
-    private static IClassifier ModelSizedImages(Network network, LoadedCheckpoint loaded, string[] files, bool tenCrop)
+    private static IClassifier ModelSizedImages(IForwardNetwork network, LoadedCheckpoint loaded, string[] files, bool tenCrop)
     {
         if (tenCrop)
             throw new ArgumentException($"--ten-crop needs a checkpoint trained on image data (folder:, list:, cache:); {loaded.SidecarPath} was not");

@@ -65,7 +65,7 @@ public sealed class GpuDevice : IDisposable
     /// --device emulated; 256 runs the GPU's own 64x64 GEMM tiles, slowly).</summary>
     public static GpuDevice OpenEmulated(int groupThreads)
     {
-        var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: groupThreads, numWarpsPerMultiprocessor: 1, numMultiprocessors: 1)).EnableAlgorithms());
+        var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: groupThreads, numWarpsPerMultiprocessor: 1, numMultiprocessors: 1)).EnableAlgorithms().Profiling());
         return new GpuDevice(context, context.GetCPUDevice(0).CreateAccelerator(context), new DeviceSpec(DeviceKind.Emulated), null);
     }
 
@@ -82,7 +82,7 @@ public sealed class GpuDevice : IDisposable
         CudaDriver.EnsureResolver();
         if (!CudaDriver.IsDriverPresent())
             throw new DeviceUnavailableException($"--device {spec}: no NVIDIA driver found (looked for {string.Join(", ", CudaDriver.LibraryNames)}); use --device cpu, or --device emulated to check the GPU kernels on the CPU");
-        try { return Context.Create(b => b.Cuda().EnableAlgorithms()); }
+        try { return Context.Create(b => b.Cuda().EnableAlgorithms().Profiling()); }
         catch (Exception e) { throw new DeviceUnavailableException($"--device {spec}: the NVIDIA driver could not be initialised ({e.Message})"); }
     }
 

@@ -1,0 +1,129 @@
+// `convnet bench --device cuda|emulated`: a model's training or inference steps on the GPU, timed as the trainer
+// runs them (the batch uploaded, the loss and logits downloaded), then each layer's forward and backward timed with
+// events on the device's stream.
+using System.Diagnostics;
+using ConvNet.Devices;
+using ConvNet.Devices.Gpu;
+using ConvNet.Diagnostics;
+using ConvNet.Kernels.Cuda;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Training;
+using ILGPU.Runtime;
+
+namespace ConvNet.Cli.Benchmarks;
+
+public static class GpuNetworkBenchmark
+{
+    public static BenchResult Run(BenchSettings s, DeviceSpec deviceSpec, TextWriter? progress = null)
+    {
+        NetworkBenchmark.Validate(s);
+        var host = ModelRegistry.Create(s.Model);
+        var summary = ModelSummary.Of(host);
+        var rng = new Rng(s.Seed);
+        host.Initialize(rng);
+        using var network = new GpuNetwork(GpuDevice.Open(deviceSpec), host, ownsDevice: true);
+        var device = network.Device;
+        network.Plan(s.Batch);
+        var sgd = new Sgd(host.Parameters);
+        network.UploadVelocities(sgd);
+
+        var x = new Tensor([s.Batch, .. host.Spec.InputShape]);
+        for (int i = 0; i < x.Length; i++) x.Span[i] = rng.NextFloat() * 2 - 1;
+        var labels = new int[s.Batch];
+        for (int i = 0; i < labels.Length; i++) labels[i] = rng.NextInt(host.Classes);
+        bool train = s.Mode == BenchMode.Train;
+        ulong step = 0;
+
+        void Step()
+        {
+            if (train) network.TrainStep(x, labels, step++, sgd);
+            else network.Forward(x, training: false);
+        }
+
+        progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {device.Name}: {s.Warmup} warm-up and {s.Repeats} timed steps");
+        for (int i = 0; i < Math.Max(1, s.Warmup); i++) Step(); // the first step also compiles the kernels
+        device.Synchronize();
+        var stepSeconds = new List<double>();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < s.Repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Step();
+            device.Synchronize();
+            stepSeconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        long allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / s.Repeats;
+
+        progress?.WriteLine("bench: timing layers one by one (device events)");
+        var (layers, lossMs, sgdMs) = TimeLayers(network, summary, labels, sgd, train, s.Repeats);
+        double multiplyAdds = summary.MultiplyAdds;
+        double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
+        return new BenchResult(s, $"ILGPU tiled GEMM ({GemmKernel.Tile(device.GemmThreads)}x{GemmKernel.Tile(device.GemmThreads)} tiles, FP32)",
+            multiplyAdds, stepGflop,
+            Spread.Of(stepSeconds.Select(t => t * 1e3)),
+            Spread.Of(stepSeconds.Select(t => s.Batch / t)),
+            Spread.Of(stepSeconds.Select(t => stepGflop / t)),
+            device.PeakGflops ?? double.NaN, double.NaN, allocated, layers, lossMs, sgdMs)
+        { Device = device.Name };
+    }
+
+    private static (List<LayerTiming>, double LossMs, double SgdMs) TimeLayers(GpuNetwork network, ModelSummary summary, int[] labels,
+        Sgd sgd, bool train, int repeats)
+    {
+        var stream = network.Device.Accelerator.DefaultStream;
+        int count = network.Layers.Count;
+        var forward = new List<double>[count];
+        var backward = new List<double>[count];
+        for (int i = 0; i < count; i++) (forward[i], backward[i]) = (new List<double>(), new List<double>());
+        var lossTimes = new List<double>();
+        var sgdTimes = new List<double>();
+        var dLogits = new GpuTensor(network.Device.Accelerator, network.DeviceLogits.Shape);
+        using var labelBuffer = network.Device.Accelerator.Allocate1D(labels);
+        using var losses = new GpuTensor(network.Device.Accelerator, labels.Length);
+        for (int r = 0; r < repeats; r++)
+        {
+            var input = network.Input;
+            for (int i = 0; i < count; i++)
+            {
+                forward[i].Add(Timed(stream, () => network.Layers[i].Forward(input, train)));
+                input = network.Layers[i].Output;
+            }
+            if (!train) continue;
+            lossTimes.Add(Timed(stream, () => network.Device.Kernels.SoftmaxCrossEntropy(labels.Length, network.DeviceLogits.View, labelBuffer.View,
+                losses.View, dLogits.View, network.Classes, labels.Length)));
+            var dy = dLogits;
+            for (int i = count - 1; i >= 0; i--)
+            {
+                var layerInput = i == 0 ? network.Input : network.Layers[i - 1].Output;
+                var gradient = dy;
+                backward[i].Add(Timed(stream, () => network.Layers[i].Backward(layerInput, gradient)));
+                if (i > 0) dy = network.Layers[i].InputGradient!;
+            }
+            sgdTimes.Add(Timed(stream, () => network.Update(sgd)));
+        }
+        dLogits.Dispose();
+
+        int batch = network.PlannedBatch;
+        var timings = new List<LayerTiming>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var layer = network.Layers[i];
+            double forwardGflop = 2.0 * summary.Layers[i].MultiplyAdds * batch / 1e9;
+            double backwardGflop = train ? forwardGflop * (layer.InputGradient is null ? 1 : 2) : 0;
+            timings.Add(new LayerTiming(layer.Name, layer.Kind, Spread.Of(forward[i]).Median, train ? Spread.Of(backward[i]).Median : 0, forwardGflop, backwardGflop));
+        }
+        return (timings, train ? Spread.Of(lossTimes).Median : 0, train ? Spread.Of(sgdTimes).Median : 0);
+    }
+
+    /// <summary>Milliseconds between two events recorded on the stream around the launches.</summary>
+    public static double Timed(AcceleratorStream stream, Action launch)
+    {
+        using var start = stream.AddProfilingMarker();
+        launch();
+        using var end = stream.AddProfilingMarker();
+        end.Synchronize();
+        return end.MeasureFrom(start).TotalMilliseconds;
+    }
+}

@@ -1,0 +1,105 @@
+// Whole training on the emulated GPU against the CPU engine from one seed: the same batches, dropout masks and
+// updates, so weights and momentum agree to float tolerance (1e-4 relative) after a few steps; a run started on one
+// device resumes on the other; validation and test passes run on the GPU network.
+using ConvNet.Devices;
+using ConvNet.Devices.Gpu;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Tests.Support;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Devices;
+
+[Collection(EmulatedGpuCollection.Name)]
+public sealed class GpuTrainingTests(EmulatedGpu gpu)
+{
+    [Theory]
+    [InlineData(1, 28, 8, 3)]
+    [InlineData(3, 32, 5, 2)]
+    public void Training_steps_match_the_cpu_engine(int channels, int size, int batch, int steps)
+    {
+        var spec = AlexNetMicro.Spec(10, channels, size);
+        var cpuNet = NetworkBuilder.Build(spec);
+        var gpuHost = NetworkBuilder.Build(spec);
+        cpuNet.Initialize(new Rng(5));
+        gpuHost.Initialize(new Rng(5));
+        var cpuSgd = new Sgd(cpuNet.Parameters, 0.05f, 0.9f, 0.0005f);
+        var gpuSgd = new Sgd(gpuHost.Parameters, 0.05f, 0.9f, 0.0005f);
+        using var pool = new WorkerPool(1);
+        using var cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
+        using var g = new GpuNetwork(gpu.Device, gpuHost);
+        g.Plan(batch);
+        g.UploadVelocities(gpuSgd);
+
+        var rng = new Rng(9);
+        for (int step = 0; step < steps; step++)
+        {
+            var x = new Tensor([batch, .. spec.InputShape]);
+            for (int i = 0; i < x.Length; i++) x.Span[i] = (float)rng.NextGaussian();
+            var labels = Enumerable.Range(0, batch).Select(n => rng.NextInt(10)).ToArray();
+            ulong dropoutSeed = Rng.Mix(1, 3, (ulong)step);
+            float cpuLoss = cpu.Step(x, labels, dropoutSeed, 0.05f);
+            gpuSgd.LearningRate = 0.05f;
+            float gpuLoss = g.TrainStep(x, labels, dropoutSeed, gpuSgd);
+            Close.Scalar(cpuLoss, gpuLoss, 1e-5, $"loss of step {step + 1}");
+            Close.All(TestData.ToDouble(cpu.Logits.Span), g.Logits.Span, 1e-4, 1e-5, $"logits of step {step + 1}");
+        }
+        g.DownloadParameters();
+        g.DownloadVelocities(gpuSgd);
+        for (int i = 0; i < cpuNet.Parameters.Count; i++)
+        {
+            string name = cpuNet.Parameters[i].Name;
+            Close.All(TestData.ToDouble(cpuNet.Parameters[i].Value.Span), gpuHost.Parameters[i].Value.Span, 1e-4, 1e-5, $"{name} after {steps} steps");
+            Close.All(TestData.ToDouble(cpuSgd.Velocities[i].Span), gpuSgd.Velocities[i].Span, 1e-4, 1e-5, $"{name} momentum after {steps} steps");
+        }
+    }
+
+    [Fact]
+    public void A_run_trained_on_the_gpu_resumes_on_the_cpu_and_ends_where_a_cpu_run_ends()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), 96, 16);
+        var config = new TrainConfig
+        {
+            Model = AlexNetMicro.Name, Data = data, Epochs = 1, BatchSize = 8, LearningRate = 0.02f, ValidationCount = 16,
+            Threads = 1, Seed = 4, MaxSteps = 2,
+        };
+        var emulated = new DeviceSpec(DeviceKind.Emulated);
+        new Trainer(config, temp.Combine("gpu"), new SilentObserver(), emulated).Run();
+        new Trainer(config, temp.Combine("cpu"), new SilentObserver(), DeviceSpec.Cpu).Run();
+        var afterGpu = Checkpoints.LoadNetwork(Checkpoints.Open(temp.Combine("gpu"), Checkpoints.Last));
+        var afterCpu = Checkpoints.LoadNetwork(Checkpoints.Open(temp.Combine("cpu"), Checkpoints.Last));
+        AssertSameWeights(afterCpu, afterGpu, "after 2 steps on each device");
+
+        // Both continue on the CPU to the end of the epoch (validation and test on the CPU too).
+        Trainer.Resume(temp.Combine("gpu"), new SilentObserver(), maxSteps: 1000, device: DeviceSpec.Cpu);
+        Trainer.Resume(temp.Combine("cpu"), new SilentObserver(), maxSteps: 1000, device: DeviceSpec.Cpu);
+        var gpuThenCpu = Checkpoints.Open(temp.Combine("gpu"), Checkpoints.Last);
+        var cpuOnly = Checkpoints.Open(temp.Combine("cpu"), Checkpoints.Last);
+        Assert.Equal(cpuOnly.Info.Step, gpuThenCpu.Info.Step);
+        AssertSameWeights(Checkpoints.LoadNetwork(cpuOnly), Checkpoints.LoadNetwork(gpuThenCpu), $"after {cpuOnly.Info.Step} steps");
+    }
+
+    [Fact]
+    public void An_epoch_on_the_gpu_validates_and_tests_on_the_gpu()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), 48, 16);
+        var config = new TrainConfig { Model = AlexNetMicro.Name, Data = data, Epochs = 1, BatchSize = 8, ValidationCount = 16, Threads = 1, Seed = 2 };
+        var onGpu = new Trainer(config, temp.Combine("gpu"), new SilentObserver(), new DeviceSpec(DeviceKind.Emulated)).Run();
+        var onCpu = new Trainer(config, temp.Combine("cpu"), new SilentObserver(), DeviceSpec.Cpu).Run();
+        Assert.Single(onGpu.History);
+        Close.Scalar(onCpu.History[0].TrainLoss, onGpu.History[0].TrainLoss, 1e-4, "epoch training loss");
+        Close.Scalar(onCpu.History[0].ValidationLoss, onGpu.History[0].ValidationLoss, 1e-4, "validation loss");
+        Assert.Equal(onCpu.Test!.Metrics.Top1Error, onGpu.Test!.Metrics.Top1Error);
+    }
+
+    private static void AssertSameWeights(Network expected, Network actual, string when)
+    {
+        for (int i = 0; i < expected.Parameters.Count; i++)
+            Close.All(TestData.ToDouble(expected.Parameters[i].Value.Span), actual.Parameters[i].Value.Span, 1e-4, 1e-5,
+                $"{expected.Parameters[i].Name} {when}");
+    }
+}
