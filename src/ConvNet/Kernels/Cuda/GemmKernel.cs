@@ -76,7 +76,7 @@ public static class GemmKernel
     }
 
     /// <summary>Element (row, col) of group g's operand.</summary>
-    public static float Load(ArrayView<float> data, Operand op, ConvShape s, int g, int row, int col)
+    private static float Load(ArrayView<float> data, Operand op, ConvShape s, int g, int row, int col)
     {
         if (op.Layout == OperandLayout.RowMajor) return data[g * op.GroupOffset + row * op.Ld + col];
         if (op.Layout == OperandLayout.Transposed) return data[g * op.GroupOffset + col * op.Ld + row];
@@ -105,7 +105,7 @@ public static class GemmKernel
     }
 
     /// <summary>The epilogue: bias, accumulation and ReLU, then the store into C's layout.</summary>
-    public static void Write(ArrayView<float> c, ArrayView<float> bias, GemmArgs args, int g, int row, int col, float value)
+    private static void Write(ArrayView<float> c, ArrayView<float> bias, GemmArgs args, int g, int row, int col, float value)
     {
         var o = args.C;
         if (o.Bias == BiasMode.PerRow) value += bias[g * args.M + row];

@@ -1,0 +1,92 @@
+// --device as a user meets it: a missing GPU is one clear line and exit code 2 (before any run folder is made), and
+// every command that runs a network gives on the emulated GPU what it gives on the CPU.
+using System.Text.Json;
+using ConvNet.Devices.Gpu;
+using ConvNet.Interop;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class DeviceCommandTests
+{
+    [Theory]
+    [InlineData("train", "--model", "alexnet-micro", "--max-steps", "1")]
+    [InlineData("bench", "--model", "alexnet-micro", "--batch", "2")]
+    [InlineData("bench", "--gemm", "64")]
+    public void Cuda_without_a_gpu_is_one_line_and_exit_code_2(params string[] args)
+    {
+        if (CudaDriver.IsDriverPresent()) return; // this machine has the NVIDIA driver: nothing to check here
+        using var temp = new TempDirectory();
+        string run = temp.Combine("run");
+        var result = CliRunner.Run([.. args, "--device", "cuda", .. args[0] == "train" ? new[] { "--out", run } : []]);
+        Assert.Equal(2, result.ExitCode);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains("libcuda.so.1", lines[0]);
+        Assert.False(Directory.Exists(run), "a run folder was made for a device that is not there");
+    }
+
+    [Fact]
+    public void A_bad_device_name_says_which_names_exist()
+    {
+        var result = CliRunner.Run("bench", "--model", "alexnet-micro", "--device", "gpu");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("cpu, cuda, cuda:N", result.Stderr);
+    }
+
+    [Fact]
+    public void Train_eval_predict_and_forward_on_the_emulated_gpu_match_the_cpu()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 64, test: 16);
+        string[] Train(string device) =>
+            ["train", "--model", "alexnet-micro", "--data", data, "--batch-size", "16", "--max-steps", "2", "--validation", "16",
+             "--threads", "1", "--device", device, "--out", temp.Combine(device)];
+        var onGpu = CliRunner.Run(Train("emulated"));
+        Assert.True(onGpu.ExitCode == 0, onGpu.Stderr);
+        Assert.Contains("device: emulated", onGpu.Stderr + onGpu.Stdout);
+        var onCpu = CliRunner.Run(Train("cpu"));
+        Assert.True(onCpu.ExitCode == 0, onCpu.Stderr);
+
+        var gpuWeights = Checkpoints.LoadNetwork(Checkpoints.Open(temp.Combine("emulated"), Checkpoints.Last));
+        var cpuWeights = Checkpoints.LoadNetwork(Checkpoints.Open(temp.Combine("cpu"), Checkpoints.Last));
+        for (int i = 0; i < cpuWeights.Parameters.Count; i++)
+            Close.All(TestData.ToDouble(cpuWeights.Parameters[i].Value.Span), gpuWeights.Parameters[i].Value.Span, 1e-4, 1e-5,
+                $"{cpuWeights.Parameters[i].Name} after 2 steps");
+
+        // The CPU run's checkpoint evaluated on each device.
+        double Top1(string device)
+        {
+            var eval = CliRunner.Run("eval", "--checkpoint", temp.Combine("cpu", "last.json"), "--data", data, "--device", device, "--json");
+            Assert.True(eval.ExitCode == 0, eval.Stderr);
+            using var doc = JsonDocument.Parse(eval.Stdout);
+            return doc.RootElement.GetProperty("loss").GetDouble();
+        }
+        Close.Scalar(Top1("cpu"), Top1("emulated"), 1e-5, "eval loss, emulated GPU vs CPU");
+
+        var x = new float[2 * 28 * 28];
+        for (int i = 0; i < x.Length; i++) x[i] = (i % 29) / 29f - 0.5f;
+        string input = temp.Combine("x.npy");
+        NpyFile.Write(input, [2, 1, 28, 28], x);
+        float[] Forward(string device)
+        {
+            string output = temp.Combine($"y-{device}.npy");
+            var forward = CliRunner.Run("forward", "--weights", temp.Combine("cpu", "last.json"), "--input", input, "--output", output, "--device", device);
+            Assert.True(forward.ExitCode == 0, forward.Stderr);
+            return NpyFile.Read(output).Data;
+        }
+        Close.All(TestData.ToDouble(Forward("cpu")), Forward("emulated"), 1e-5, 1e-6, "forward logits, emulated GPU vs CPU");
+    }
+
+    [Fact]
+    public void Bench_verify_on_the_emulated_gpu_agrees_and_exits_0()
+    {
+        var result = CliRunner.Run("bench", "--device", "emulated", "--verify", "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var verify = doc.RootElement.GetProperty("verify");
+        Assert.True(verify.GetProperty("passed").GetBoolean());
+        Assert.True(verify.GetProperty("worstRelativeError").GetDouble() < 1e-3);
+    }
+}
