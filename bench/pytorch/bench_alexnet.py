@@ -5,8 +5,15 @@ The paper net is built exactly as ConvNet's `alexnet` (227x227, LRN k=2, groups 
 the torchvision layout is torchvision.models.alexnet. Run with Debian's torch and libopenblas0-openmp:
   /usr/bin/python3 bench/pytorch/bench_alexnet.py --model alexnet --mode train --batch 128 --threads 2
 Prints one JSON object: {"model", "mode", "batch", "threads", "imagesPerSecond": [per repeat], "median"}.
+
+On a GPU (`--device cuda` or `cuda:N`) model and data live on the device, cuDNN picks its fastest algorithms
+(cudnn.benchmark) and each timed step ends with torch.cuda.synchronize(). `--precision fp32` (the default) turns
+TF32 off in both cuDNN convolutions and matmuls, which PyTorch would otherwise allow in convolutions, so the
+figures compare like for like with ConvNet's FP32 engine; `--precision tf32` allows it in both. The JSON then
+also holds "device", "gpu", "precision" and the TF32 settings read back from torch.
+`--gemm N` times an NxNxN float32 matmul on the device instead: {"gemm": N, "tflops": median, ...}.
 """
-import argparse, json, statistics, time
+import argparse, json, re, statistics, time
 
 import torch
 import torch.nn as nn
@@ -27,6 +34,57 @@ def paper_alexnet(classes=1000):
         nn.Linear(4096, classes))
 
 
+def device_name(text):
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError("expected cpu, cuda or cuda:N")
+    return text
+
+
+def has(obj, name):
+    """hasattr for torch.backends modules, whose __getattr__ raised AssertionError for unknown names in torch 1.x."""
+    try:
+        getattr(obj, name)
+        return True
+    except Exception:
+        return False
+
+
+def set_precision(precision):
+    """Sets TF32 for cuDNN convolutions and CUDA matmuls, and returns the settings as torch reports them.
+    From PyTorch 2.9 on, the fp32_precision settings replace the allow_tf32 flags, and torch refuses to read the
+    flags back once the two APIs have been mixed: use the new one where it exists, only the old one otherwise."""
+    tf32 = precision == "tf32"
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    if has(matmul, "fp32_precision") and has(cudnn, "conv"):
+        mode = "tf32" if tf32 else "ieee"
+        matmul.fp32_precision = mode
+        cudnn.conv.fp32_precision = mode
+        return {"matmulFp32Precision": matmul.fp32_precision, "cudnnConvFp32Precision": cudnn.conv.fp32_precision}
+    matmul.allow_tf32 = tf32
+    cudnn.allow_tf32 = tf32
+    return {"matmulAllowTf32": matmul.allow_tf32, "cudnnAllowTf32": cudnn.allow_tf32}
+
+
+def gpu_fields(device, precision, tf32_settings):
+    return {"device": str(device), "gpu": torch.cuda.get_device_name(device), "precision": precision,
+            "tf32Settings": tf32_settings, "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version()}
+
+
+def time_gemm(n, device, warmup, repeats, sync):
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    for _ in range(max(warmup, 1)):
+        torch.mm(a, b)
+    seconds = []
+    for _ in range(repeats):
+        sync()
+        t = time.perf_counter()
+        torch.mm(a, b)
+        sync()
+        seconds.append(time.perf_counter() - t)
+    return [2.0 * n ** 3 / s / 1e12 for s in seconds]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", choices=["alexnet", "alexnet-torchvision"], default="alexnet")
@@ -35,13 +93,40 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--precision", choices=["fp32", "tf32"], default="fp32",
+                   help="GPU only: fp32 turns TF32 off in cuDNN convolutions and matmuls, tf32 allows it in both")
+    p.add_argument("--gemm", type=int, metavar="N", help="time an NxNxN float32 matmul instead of a model")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    device = torch.device(a.device)
+    on_gpu = device.type == "cuda"
+    if on_gpu:
+        if not torch.cuda.is_available():
+            raise SystemExit(f"--device {a.device}: torch {torch.__version__} sees no CUDA GPU")
+        if device.index is None:  # "cuda": the current GPU, named with its index (set_device needs one)
+            device = torch.device("cuda", torch.cuda.current_device())
+        torch.cuda.set_device(device)
+        torch.backends.cudnn.benchmark = True
+        tf32_settings = set_precision(a.precision)
+    # GPU work is queued: wait for it to finish before reading the clock, on both sides of a timed step.
+    sync = (lambda: torch.cuda.synchronize(device)) if on_gpu else (lambda: None)
+
+    if a.gemm:
+        rates = time_gemm(a.gemm, device, a.warmup, a.repeats, sync)
+        result = {"engine": f"pytorch {torch.__version__}", "gemm": a.gemm, "tflops": statistics.median(rates),
+                  "tflopsPerRepeat": rates}
+        result.update(gpu_fields(device, a.precision, tf32_settings) if on_gpu
+                      else {"device": "cpu", "threads": torch.get_num_threads()})
+        print(json.dumps(result))
+        return
+
     model = paper_alexnet() if a.model == "alexnet" else torchvision.models.alexnet()
+    model = model.to(device)
     size = 227 if a.model == "alexnet" else 224
-    x = torch.randn(a.batch, 3, size, size)
-    y = torch.randint(0, 1000, (a.batch,))
+    x = torch.randn(a.batch, 3, size, size).to(device)
+    y = torch.randint(0, 1000, (a.batch,)).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -60,11 +145,16 @@ def main():
         step()
     rates = []
     for _ in range(a.repeats):
+        sync()
         t = time.perf_counter()
         step()
+        sync()
         rates.append(a.batch / (time.perf_counter() - t))
-    print(json.dumps({"engine": f"pytorch {torch.__version__}", "model": a.model, "mode": a.mode, "batch": a.batch,
-                      "threads": torch.get_num_threads(), "imagesPerSecond": rates, "median": statistics.median(rates)}))
+    result = {"engine": f"pytorch {torch.__version__}", "model": a.model, "mode": a.mode, "batch": a.batch,
+              "threads": torch.get_num_threads(), "imagesPerSecond": rates, "median": statistics.median(rates)}
+    if on_gpu:  # the CPU output keeps its old form
+        result.update(gpu_fields(device, a.precision, tf32_settings))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
