@@ -32,8 +32,8 @@ public static class GpuVerify
         var cpuSgd = new Sgd(cpuNet.Parameters);
         var gpuSgd = new Sgd(gpuHost.Parameters);
         using var pool = new WorkerPool(threads);
-        using var cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
-        using var gpu = new GpuTrainingNetwork(GpuDevice.Open(spec), gpuHost, gpuSgd, batch);
+        using ITrainingNetwork cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
+        using ITrainingNetwork gpu = new GpuTrainingNetwork(GpuDevice.Open(spec), gpuHost, gpuSgd, batch);
 
         var rng = new Rng(11);
         var x = new Tensor([batch, .. specOfModel.InputShape]);

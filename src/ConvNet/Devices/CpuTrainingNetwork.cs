@@ -27,7 +27,14 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
     public Tensor Logits => _network.Logits;
     public string DeviceName => $"cpu ({_pool.Workers} threads)";
 
-    public float Step(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
+    private float _lastLoss;
+
+    /// <summary>The CPU's workers run the whole step here; EndStep only returns its loss.</summary>
+    public void BeginStep(Tensor x, int[] labels, ulong dropoutSeed, float learningRate) => _lastLoss = RunStep(x, labels, dropoutSeed, learningRate);
+
+    public float EndStep() => _lastLoss;
+
+    private float RunStep(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
     {
         for (int d = 0; d < _dropouts.Length; d++) _dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
         _sgd.LearningRate = learningRate;

@@ -10,10 +10,22 @@ public interface ITrainingNetwork : IDisposable
     /// <summary>The same network for evaluation (validation and test passes) at the planned batch.</summary>
     IForwardNetwork Inference { get; }
 
-    /// <summary>Forward, softmax cross-entropy, backward and one SGD update at <paramref name="learningRate"/>; dropout
-    /// layer d draws its mask from Rng(Mix(dropoutSeed, d)) on every device, so masks do not depend on the device.</summary>
+    /// <summary>Starts forward, softmax cross-entropy, backward and one SGD update at <paramref name="learningRate"/>
+    /// (skipped when the loss is not finite); dropout layer d draws its mask from Rng(Mix(dropoutSeed, d)) on every
+    /// device, so masks do not depend on the device. A GPU returns at once with the work queued: the caller may fill
+    /// its next batch meanwhile, but must not change <paramref name="x"/> or <paramref name="labels"/> before EndStep.</summary>
+    void BeginStep(Tensor x, int[] labels, ulong dropoutSeed, float learningRate);
+
+    /// <summary>Waits for the step BeginStep started.</summary>
     /// <returns>the mean loss of the batch</returns>
-    float Step(Tensor x, int[] labels, ulong dropoutSeed, float learningRate);
+    float EndStep();
+
+    /// <summary>One whole step: BeginStep then EndStep.</summary>
+    float Step(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
+    {
+        BeginStep(x, labels, dropoutSeed, learningRate);
+        return EndStep();
+    }
 
     /// <summary>The logits of the last step, on the host.</summary>
     Tensor Logits { get; }

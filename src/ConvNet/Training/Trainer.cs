@@ -98,8 +98,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         int batch = config.BatchSize;
         using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch);
         if (_device.IsGpu) observer.Message($"device: {engine.DeviceName}");
-        var x = new Tensor([batch, .. spec.InputShape]);
-        var labels = new int[batch];
+        // Two batches in turn: the next one is filled while the device still works on the current one.
+        Tensor[] xs = [new Tensor([batch, .. spec.InputShape]), new Tensor([batch, .. spec.InputShape])];
+        int[][] labelSets = [new int[batch], new int[batch]];
         var order = new int[train.Count];
         var shuffleRng = new Rng(0);
         int batches = train.Count / batch;
@@ -125,8 +126,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             double secondsBefore = accumulator.Seconds;
             int firstBatch = epoch == startEpoch ? startBatch : 0, epochIndex = epoch;
             train.Announce(order, batch, firstBatch, augment: true, b => BatchSeed(epochIndex, b));
+            bool nextFilled = false;
             for (int b = firstBatch; b < batches; b++)
             {
+                int current = b & 1;
+                var (x, labels) = (xs[current], labelSets[current]);
                 if (cancel.IsCancellationRequested)
                 {
                     // Interrupted (Ctrl+C): keep the work done so far; --resume continues from exactly here.
@@ -135,9 +139,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                     stoppedEarly = true;
                     break;
                 }
-                train.Fill(order.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
+                if (!nextFilled) train.Fill(order.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
                 ulong dropoutSeed = Rng.Mix(config.Seed, DropoutStream, (ulong)step);
-                float batchLoss = engine.Step(x, labels, dropoutSeed, LearningRateSchedule.ForStep(config, schedule, step, totalSteps));
+                engine.BeginStep(x, labels, dropoutSeed, LearningRateSchedule.ForStep(config, schedule, step, totalSteps));
+                nextFilled = b + 1 < batches;
+                if (nextFilled) train.Fill(order.AsSpan((b + 1) * batch, batch), xs[1 - current], labelSets[1 - current], augment: true, BatchSeed(epoch, b + 1));
+                float batchLoss = engine.EndStep();
                 if (!float.IsFinite(batchLoss))
                     throw new TrainingDivergedException(
                         $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. " +

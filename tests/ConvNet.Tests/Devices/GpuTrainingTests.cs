@@ -28,7 +28,7 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         var cpuSgd = new Sgd(cpuNet.Parameters, 0.05f, 0.9f, 0.0005f);
         var gpuSgd = new Sgd(gpuHost.Parameters, 0.05f, 0.9f, 0.0005f);
         using var pool = new WorkerPool(1);
-        using var cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
+        using ITrainingNetwork cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
         using var g = new GpuNetwork(gpu.Device, gpuHost);
         g.Plan(batch);
         g.UploadVelocities(gpuSgd);
@@ -54,6 +54,29 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
             Close.All(TestData.ToDouble(cpuNet.Parameters[i].Value.Span), gpuHost.Parameters[i].Value.Span, 1e-4, 1e-5, $"{name} after {steps} steps");
             Close.All(TestData.ToDouble(cpuSgd.Velocities[i].Span), gpuSgd.Velocities[i].Span, 1e-4, 1e-5, $"{name} momentum after {steps} steps");
         }
+    }
+
+    [Fact]
+    public void A_step_whose_loss_is_not_finite_leaves_the_weights_as_they_were()
+    {
+        var host = NetworkBuilder.Build(AlexNetMicro.Spec());
+        host.Initialize(new Rng(3));
+        var sgd = new Sgd(host.Parameters, 0.1f);
+        var before = host.Parameters.Select(p => p.Value.ToArray()).ToArray();
+        using var g = new GpuNetwork(gpu.Device, host);
+        g.Plan(2);
+        var x = new Tensor(2, 1, 28, 28);
+        x.Span[5] = float.NaN;
+        float loss = g.TrainStep(x, [1, 2], 1, sgd);
+        Assert.True(float.IsNaN(loss));
+        g.DownloadParameters();
+        for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], host.Parameters[i].Value.ToArray());
+
+        // A finite step after it does update them.
+        x.Span[5] = 0f;
+        Assert.True(float.IsFinite(g.TrainStep(x, [1, 2], 2, sgd)));
+        g.DownloadParameters();
+        Assert.NotEqual(before[0], host.Parameters[0].Value.ToArray());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 // One GPU (or ILGPU's CPU accelerator standing in for one): the ILGPU context and accelerator, the loaded kernels,
 // the scratch memory layers share (they run one after another on one stream), and the GEMM launcher.
 using ConvNet.Kernels.Cuda;
+using ConvNet.Tensors;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -158,8 +159,51 @@ public sealed class GpuDevice : IDisposable
 
     public void Synchronize() => Accelerator.Synchronize();
 
+    private readonly Dictionary<float[], PageLockScope<float>> _pageLocks = new(ReferenceEqualityComparer.Instance);
+    private bool _pageLockingUnsupported;
+
+    /// <summary>Queues a copy of <paramref name="source"/> into <paramref name="destination"/> and returns at once: the
+    /// tensor's (GC-pinned) storage is page-locked once, the first time it is seen, so the copy is a DMA that overlaps
+    /// with whatever the host does next. The caller must not change <paramref name="source"/> until the stream has
+    /// reached the copy (Synchronize). Where page-locking is not available (the emulated device) it copies at once.</summary>
+    public void UploadAsync(GpuTensor destination, Tensor source)
+    {
+        if (destination.Length != source.Length)
+            throw new ShapeMismatchException($"UploadAsync: {source.Length} values for a device tensor {ShapeMath.Format(destination.Shape)}");
+        var scope = PageLock(source);
+        if (scope is null) destination.Upload(source.Span);
+        else destination.View.CopyFromPageLockedAsync(Accelerator.DefaultStream, scope);
+    }
+
+    private unsafe PageLockScope<float>? PageLock(Tensor source)
+    {
+        if (_pageLockingUnsupported || IsEmulated) return null;
+        if (_pageLocks.TryGetValue(source.Storage, out var scope) && scope.Length == source.Length) return scope;
+        if (_pageLocks.Count >= 8) ReleasePageLocks(); // callers that keep making new tensors: lock only the recent ones
+        try
+        {
+            fixed (float* start = &source.Storage[source.Offset]) // the storage is GC-pinned: the address stays valid
+                scope = Accelerator.CreatePageLockFromPinned<float>((IntPtr)start, source.Length);
+        }
+        catch (NotSupportedException)
+        {
+            _pageLockingUnsupported = true;
+            return null;
+        }
+        _pageLocks[source.Storage] = scope;
+        return scope;
+    }
+
+    private void ReleasePageLocks()
+    {
+        Synchronize();
+        foreach (var scope in _pageLocks.Values) scope.Dispose();
+        _pageLocks.Clear();
+    }
+
     public void Dispose()
     {
+        ReleasePageLocks();
         _workspace?.Dispose();
         _none.Dispose();
         Accelerator.Dispose();

@@ -22,8 +22,9 @@ public sealed class GpuKernels
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> ReluBackward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Multiply { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>> Copy { get; }
-    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> SgdUpdate { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, float, float, float> SgdUpdate { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int> SoftmaxCrossEntropy { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<int>, int> AllFinite { get; }
 
     public GpuKernels(Accelerator a)
     {
@@ -42,7 +43,8 @@ public sealed class GpuKernels
         ReluBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.ReluBackward);
         Multiply = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Multiply);
         Copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Copy);
-        SgdUpdate = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(ElementwiseKernels.SgdUpdate);
+        SgdUpdate = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, float, float, float>(ElementwiseKernels.SgdUpdate);
         SoftmaxCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(SoftmaxCrossEntropyKernels.ForwardBackward);
+        AllFinite = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(SoftmaxCrossEntropyKernels.AllFinite);
     }
 }

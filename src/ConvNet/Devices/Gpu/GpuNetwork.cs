@@ -16,7 +16,8 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
 {
     private readonly bool _ownsDevice;
     private GpuTensor? _input, _dLogits, _losses;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _labels;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _labels, _finite;
+    private bool _stepInFlight;
     private Tensor? _hostLogits;
     private float[] _hostLosses = [];
     private readonly Dropout[] _dropouts;
@@ -73,6 +74,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         _dLogits = new GpuTensor(accelerator, x.Shape);
         _losses = new GpuTensor(accelerator, batch);
         _labels = accelerator.Allocate1D<int>(batch);
+        _finite = accelerator.Allocate1D<int>(1);
         _hostLogits = new Tensor(x.Shape);
         _hostLosses = new float[batch];
         PlannedBatch = batch;
@@ -122,35 +124,57 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     /// <returns>the mean loss; when it is not finite nothing is updated</returns>
     public float TrainStep(Tensor x, int[] labels, ulong dropoutSeed, Sgd sgd)
     {
+        BeginTrainStep(x, labels, dropoutSeed, sgd);
+        return EndTrainStep();
+    }
+
+    /// <summary>Queues a whole training step and returns: the batch and the dropout masks are copied from page-locked
+    /// host memory by DMA, every kernel runs in order on the stream, and the update is skipped on the device when a
+    /// loss is not finite. <paramref name="x"/> must not change before <see cref="EndTrainStep"/>.</summary>
+    public void BeginTrainStep(Tensor x, int[] labels, ulong dropoutSeed, Sgd sgd)
+    {
         if (_input is null) throw NotPlanned();
+        if (_stepInFlight) throw new InvalidOperationException($"model {Host.Name}: a training step is already in flight; call EndTrainStep first");
         ShapeMath.Require(Host.Name, "input", _input.Shape, x.Shape);
         if (labels.Length != PlannedBatch) throw new ShapeMismatchException($"model {Host.Name}: {labels.Length} labels for a batch of {PlannedBatch}");
         foreach (int label in labels)
             if ((uint)label >= (uint)Classes) throw new ArgumentException($"label {label} is outside [0, {Classes})");
         for (int d = 0; d < _dropouts.Length; d++) _dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
-        _input.Upload(x.Span);
-        _labels!.View.CopyFromCPU(labels);
+        _labels!.View.CopyFromCPU(labels); // 4 bytes a sample: before the batch, while the stream is idle
+        Device.UploadAsync(_input, x);
+        foreach (var layer in Layers)
+            if (layer is GpuDropout dropout) dropout.PrepareMask();
         ForwardOnDevice(training: true);
         Device.Kernels.SoftmaxCrossEntropy(PlannedBatch, DeviceLogits.View, _labels.View, _losses!.View, _dLogits!.View, Classes, PlannedBatch);
-        _losses.Download(_hostLosses);
+        Device.Kernels.AllFinite(1, _losses.View, _finite!.View, PlannedBatch);
+        BackwardOnDevice(_dLogits);
+        Update(sgd);
+        _stepInFlight = true;
+    }
+
+    /// <summary>Waits for the step and brings back its losses and logits.</summary>
+    /// <returns>the mean loss (its average in double, as the CPU engine's)</returns>
+    public float EndTrainStep()
+    {
+        if (!_stepInFlight) throw new InvalidOperationException($"model {Host.Name}: no training step in flight");
+        _stepInFlight = false;
+        Device.Synchronize();
+        _losses!.Download(_hostLosses);
         DeviceLogits.Download(_hostLogits!.Span);
         double total = 0;
         foreach (float l in _hostLosses) total += l;
-        float loss = (float)(total / PlannedBatch);
-        if (!float.IsFinite(loss)) return loss;
-        BackwardOnDevice(_dLogits);
-        Update(sgd);
-        return loss;
+        return (float)(total / PlannedBatch);
     }
 
-    /// <summary>The paper's SGD update of every parameter on the device.</summary>
+    /// <summary>The paper's SGD update of every parameter on the device (skipped by the kernels when the last
+    /// loss computed was not finite).</summary>
     public void Update(Sgd sgd)
     {
         foreach (var p in Parameters)
         {
             float lr = sgd.LearningRate * p.Host.LearningRateMultiplier;
             float decayLr = sgd.WeightDecay * p.Host.DecayMultiplier * lr;
-            Device.Kernels.SgdUpdate(p.Value.Length, p.Value.View, p.Gradient.View, p.Velocity.View, lr, sgd.Momentum, decayLr);
+            Device.Kernels.SgdUpdate(p.Value.Length, p.Value.View, p.Gradient.View, p.Velocity.View, _finite!.View, lr, sgd.Momentum, decayLr);
         }
     }
 
@@ -180,6 +204,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         _dLogits?.Dispose();
         _losses?.Dispose();
         _labels?.Dispose();
+        _finite?.Dispose();
         if (_ownsDevice) Device.Dispose();
     }
 }

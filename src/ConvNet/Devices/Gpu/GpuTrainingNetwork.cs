@@ -24,11 +24,13 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
     public Tensor Logits => _network.Logits;
     public string DeviceName => _network.Device.Name;
 
-    public float Step(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
+    public void BeginStep(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
     {
         _sgd.LearningRate = learningRate;
-        return _network.TrainStep(x, labels, dropoutSeed, _sgd);
+        _network.BeginTrainStep(x, labels, dropoutSeed, _sgd);
     }
+
+    public float EndStep() => _network.EndTrainStep();
 
     public void CopyToHost()
     {

@@ -19,9 +19,12 @@ public static class ElementwiseKernels
 
     public static void Copy(Index1D i, ArrayView<float> source, ArrayView<float> destination) => destination[i] = source[i];
 
-    /// <summary>The paper's update: v = momentum v - decayLr w - lr g; w = w + v.</summary>
-    public static void SgdUpdate(Index1D i, ArrayView<float> w, ArrayView<float> g, ArrayView<float> v, float lr, float momentum, float decayLr)
+    /// <summary>The paper's update: v = momentum v - decayLr w - lr g; w = w + v. Skipped when finite[0] is 0 (the step's
+    /// loss was not finite: the trainer stops, and the weights stay as they were).</summary>
+    public static void SgdUpdate(Index1D i, ArrayView<float> w, ArrayView<float> g, ArrayView<float> v, ArrayView<int> finite,
+        float lr, float momentum, float decayLr)
     {
+        if (finite[0] == 0) return;
         float vi = momentum * v[i] - decayLr * w[i] - lr * g[i];
         v[i] = vi;
         w[i] += vi;

@@ -28,4 +28,13 @@ public static class SoftmaxCrossEntropyKernels
             dLogits[row + k] = k == label ? p - invBatch : p;
         }
     }
+
+    /// <summary>finite[0] = 1 when every sample's loss is finite, else 0 (one thread: the batch is short).</summary>
+    public static void AllFinite(Index1D i, ArrayView<float> losses, ArrayView<int> finite, int batch)
+    {
+        int ok = 1;
+        for (int n = 0; n < batch; n++)
+            if (float.IsNaN(losses[n]) || float.IsInfinity(losses[n])) ok = 0;
+        finite[0] = ok;
+    }
 }

@@ -1,5 +1,6 @@
 // Inverted dropout. The mask is drawn on the host by the CPU engine's own generator and code (DropoutMask.Fill from
-// the same Rng state), then uploaded, so a GPU run and a CPU run from one seed drop the same units.
+// the same Rng state), then uploaded (page-locked, asynchronously), so a GPU run and a CPU run from one seed drop
+// the same units.
 using ConvNet.Kernels.Cpu;
 using ConvNet.Layers;
 using ConvNet.Tensors;
@@ -10,7 +11,7 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
 {
     private Tensor _hostMask = null!;
     private GpuTensor _mask = null!;
-    private bool _trainingPass;
+    private bool _trainingPass, _maskReady;
 
     protected override void OnPlan()
     {
@@ -26,9 +27,18 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
             Device.Kernels.Copy(x.Length, x.View, Output.View);
             return;
         }
-        DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng);
-        _mask.Upload(_hostMask.Span);
+        if (!_maskReady) PrepareMask();
+        _maskReady = false;
         Device.Kernels.Multiply(x.Length, x.View, _mask.View, Output.View);
+    }
+
+    /// <summary>Draws this step's mask and queues its upload. The network calls it for every dropout layer before the
+    /// forward pass, so no upload waits on the layers before it.</summary>
+    public void PrepareMask()
+    {
+        DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng);
+        Device.UploadAsync(_mask, _hostMask);
+        _maskReady = true;
     }
 
     public override void Backward(GpuTensor x, GpuTensor dy)
