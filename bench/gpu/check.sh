@@ -216,6 +216,11 @@ run() {
         done
     done
 
+    # 3b. The convolution algorithm the cells did not use (implicit GEMM is the default): one run of the paper
+    # net's training cell with an explicit im2col pass, so one check says which is faster on this GPU.
+    ours algo.lowered "$cap_cell" bench --device "$device" --model alexnet --mode train --batch "$big" --conv-algorithm lowered \
+        --warmup "${warmup[$big]}" --repeats "${repeats[$big]}" "${threads[@]}" --json
+
     # 4. One report.
     mkdir -p "$(dirname "$out")"
     local logs=${out%.json}.logs
@@ -372,12 +377,25 @@ for model, cell_mode, batch in cells:
     entry["ratio"] = ratio(entry["convnet"]["imagesPerSecond"], entry["pytorch"]["imagesPerSecond"])
     report_cells.append(entry)
 
+# Implicit GEMM (round 1 of the paper-net training cell) against explicit lowering (one run).
+lowered = run("algo.lowered", "alexnet train, lowered convolutions")
+lowered_res = lowered.get("result") if "error" not in lowered and isinstance(lowered.get("result"), dict) else {}
+paper = next((c for c in report_cells if c["model"] == "alexnet" and c["mode"] == "train"), None)
+convolution = {
+    "cell": f"alexnet train batch {cells[0][2]}" if cells else None,
+    "implicitImagesPerSecond": paper["convnet"]["imagesPerSecond"] if paper else None,
+    "loweredImagesPerSecond": number(lowered_res.get("imagesPerSecond")),
+    "loweredLayers": lowered_res.get("layers"),
+    "run": lowered,
+}
+
 report = {
     "check": "convnet-gpu-check", "mode": mode, "device": device, "rounds": rounds,
     "seconds": int(seconds), "machine": machine, "build": build,
     "convnetVersion": (read("version.out") or "").strip() or None,
     "ratioMeaning": "ConvNet images/s (or TFLOP/s) divided by PyTorch's; medians over rounds",
-    "verify": verify, "gemm": gemm, "cells": report_cells, "errors": errors, "warnings": warnings,
+    "verify": verify, "gemm": gemm, "cells": report_cells, "convolutionAlgorithms": convolution,
+    "errors": errors, "warnings": warnings,
 }
 with open(out, "w") as f:
     json.dump(report, f, indent=2)
@@ -399,6 +417,9 @@ for c in report_cells:
     o, p = c["convnet"], c["pytorch"]
     print(f"{c['cell']:<38} {fmt(o['imagesPerSecond']):>14} {fmt(p['imagesPerSecond']):>14} {fmt(c['ratio'], 2):>6} "
           f"{fmt(o['stepMs'], 2):>11} {fmt(p['stepMs'], 2):>11}")
+cv = convolution
+print(f"convolutions in alexnet training: implicit GEMM {fmt(cv['implicitImagesPerSecond'])} img/s, "
+      f"explicit im2col {fmt(cv['loweredImagesPerSecond'])} img/s")
 print(f"{len(errors)} error(s)" + "".join(f"\n  {e}" for e in errors[:12]) + ("\n  ..." if len(errors) > 12 else ""))
 if warnings:
     print(f"{len(warnings)} warning(s)" + "".join(f"\n  {w}" for w in warnings[:6]) + ("\n  ..." if len(warnings) > 6 else ""))

@@ -16,7 +16,7 @@ namespace ConvNet.Cli.Benchmarks;
 
 public static class GpuNetworkBenchmark
 {
-    public static BenchResult Run(BenchSettings s, DeviceSpec deviceSpec, TextWriter? progress = null)
+    public static BenchResult Run(BenchSettings s, DeviceSpec deviceSpec, ConvolutionAlgorithm algorithm, TextWriter? progress = null)
     {
         NetworkBenchmark.Validate(s);
         var host = ModelRegistry.Create(s.Model);
@@ -25,6 +25,7 @@ public static class GpuNetworkBenchmark
         host.Initialize(rng);
         using var network = new GpuNetwork(GpuDevice.Open(deviceSpec), host, ownsDevice: true);
         var device = network.Device;
+        device.ConvolutionAlgorithm = algorithm;
         network.Plan(s.Batch);
         var sgd = new Sgd(host.Parameters);
         network.UploadVelocities(sgd);
@@ -66,7 +67,7 @@ public static class GpuNetworkBenchmark
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
             device.PeakGflops ?? double.NaN, double.NaN, allocated, layers, lossMs, sgdMs)
-        { Device = device.Name };
+        { Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant() };
     }
 
     private static (List<LayerTiming>, double LossMs, double SgdMs) TimeLayers(GpuNetwork network, ModelSummary summary, int[] labels,

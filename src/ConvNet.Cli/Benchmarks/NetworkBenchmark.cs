@@ -35,6 +35,9 @@ public sealed record BenchResult(BenchSettings Settings, string Kernel, double M
 {
     /// <summary>Where the steps ran: "cpu", or the GPU's name.</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>GPU devices: "implicit" or "lowered" convolutions; null on the CPU.</summary>
+    public string? ConvolutionAlgorithm { get; init; }
 }
 
 public static class NetworkBenchmark

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using ConvNet.Cli.Benchmarks;
 using ConvNet.Devices;
+using ConvNet.Devices.Gpu;
 using ConvNet.Diagnostics;
 using ConvNet.Models;
 
@@ -28,9 +29,11 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var device = DeviceOption.Create();
         var gemm = new Option<int?>("--gemm") { Description = "GPU devices: time an N x N x N float32 GEMM instead (TFLOP/s)" };
+        var convAlgorithm = new Option<string>("--conv-algorithm") { Description = "GPU devices: implicit (the GEMM reads the input as it goes) or lowered (an im2col pass first)", DefaultValueFactory = _ => "implicit" };
+        convAlgorithm.AcceptOnlyFromAmong("implicit", "lowered");
         var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
-            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify };
+            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify, convAlgorithm };
         command.SetAction(parse =>
         {
             if (parse.GetValue(loader) is { } spec)
@@ -53,8 +56,9 @@ public static class BenchCommand
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
                 parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));
             bool asJson = parse.GetValue(json);
+            var algorithm = parse.GetValue(convAlgorithm) == "lowered" ? ConvolutionAlgorithm.Lowered : ConvolutionAlgorithm.Implicit;
             var result = deviceSpec.IsGpu
-                ? GpuNetworkBenchmark.Run(settings, deviceSpec, asJson ? null : Console.Error)
+                ? GpuNetworkBenchmark.Run(settings, deviceSpec, algorithm, asJson ? null : Console.Error)
                 : NetworkBenchmark.Run(settings, asJson ? null : Console.Error);
             Console.WriteLine(asJson ? ToJson(result) : ToTable(result));
             return 0;
@@ -66,6 +70,7 @@ public static class BenchCommand
     {
         device = r.Device,
         precision = "fp32",
+        convolution = r.ConvolutionAlgorithm,
         model = r.Settings.Model,
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
         batch = r.Settings.Batch,

@@ -82,7 +82,7 @@ public sealed class GemmKernelTests(EmulatedGpu gpu)
         var output = GemmOutput.RowMajor(n, m * n, accumulate: true);
         output.Bias = BiasMode.PerRow;
         output.Relu = 1;
-        device.Reserve(GpuDevice.SplitWorkspace(m, n, groups, splits));
+        device.Partials.Reserve(GpuDevice.SplitWorkspace(m, n, groups, splits));
         device.Gemm(new GemmArgs
         {
             M = m, N = n, K = k, Groups = groups, Splits = splits, Alpha = 0.5f,

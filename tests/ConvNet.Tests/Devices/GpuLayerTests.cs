@@ -1,4 +1,5 @@
 // Every AlexNet layer on the emulated GPU against the CPU engine, forward and backward, at odd sizes and tile edges.
+using ConvNet.Devices.Gpu;
 using ConvNet.Devices.Gpu.Layers;
 using ConvNet.Layers;
 
@@ -13,8 +14,8 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
         public override string ToString() => Name;
     }
 
-    public static TheoryData<ConvCase> ConvCases => new()
-    {
+    private static readonly ConvCase[] Cases =
+    [
         new("conv1-like 11x11 stride 4 on 27x27", 2, 3, 5, 11, 4, 0, 1, 27, 27),
         new("torchvision conv1-like 11x11/4 pad 2 on 23x21", 1, 3, 4, 11, 4, 2, 1, 23, 21),
         new("conv2-like 5x5 pad 2 groups 2 on 7x7", 2, 6, 4, 5, 1, 2, 2, 7, 7),
@@ -25,7 +26,9 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
         new("weight gradient in 3 K-splits", 3, 2, 3, 3, 1, 1, 1, 9, 8, Splits: 3),
         new("GPU tiles: 11x11/4 on 19x19, 66 filters", 2, 3, 66, 11, 4, 0, 1, 19, 19, GpuTiles: true),
         new("GPU tiles: 3x3 pad 1 groups 2 on 9x9, K-splits", 2, 4, 6, 3, 1, 1, 2, 9, 9, Splits: 2, GpuTiles: true),
-    };
+    ];
+
+    public static TheoryData<ConvCase> ConvCases => new(Cases);
 
     [Theory, MemberData(nameof(ConvCases))]
     public void Convolution_matches_the_cpu_engine(ConvCase c)
@@ -34,6 +37,27 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
         var (cpu, g) = GpuLayerParity.Run(gpu.Pick(c.GpuTiles), conv, [c.Batch, c.In, c.Height, c.Width], 11,
             layer => { if (c.Splits > 0) ((GpuConv2d)layer).SetWeightSplits(c.Splits); });
         GpuLayerParity.AssertSame(cpu, g, c.Name);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Convolution_through_an_explicit_lowered_matrix_matches_the_cpu_engine(int caseIndex)
+    {
+        var c = Cases[caseIndex];
+        var device = gpu.Pick(c.GpuTiles);
+        device.ConvolutionAlgorithm = ConvolutionAlgorithm.Lowered;
+        try
+        {
+            var conv = new Conv2d("conv", c.In, c.Out, c.Kernel, c.Stride, c.Pad, c.Groups, c.Ceil);
+            var (cpu, g) = GpuLayerParity.Run(device, conv, [c.Batch, c.In, c.Height, c.Width], 21,
+                layer => { if (c.Splits > 0) ((GpuConv2d)layer).SetWeightSplits(c.Splits); });
+            GpuLayerParity.AssertSame(cpu, g, c.Name + ", lowered");
+        }
+        finally { device.ConvolutionAlgorithm = ConvolutionAlgorithm.Implicit; }
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 // One GPU (or ILGPU's CPU accelerator standing in for one): the ILGPU context and accelerator, the loaded kernels,
-// the scratch memory layers share (they run one after another on one stream), and the GEMM launcher.
+// the scratch memory layers share (they run one after another on one stream), the GEMM launcher, and page-locked
+// uploads.
 using ConvNet.Kernels.Cuda;
 using ConvNet.Tensors;
 using ILGPU;
@@ -10,10 +11,14 @@ using ILGPU.Runtime.Cuda;
 
 namespace ConvNet.Devices.Gpu;
 
+/// <summary>Implicit: the GEMM's tile loader reads the lowered input straight from the NCHW tensor. Lowered: an
+/// im2col kernel writes the lowered matrix first and the GEMM reads it as a plain matrix (more memory traffic, no
+/// index arithmetic in the GEMM's inner loads). Which is faster is for a GPU to say (bench --conv-algorithm).</summary>
+public enum ConvolutionAlgorithm { Implicit, Lowered }
+
 public sealed class GpuDevice : IDisposable
 {
     private readonly Context _context;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _workspace;
     private MemoryBuffer1D<float, Stride1D.Dense> _none;
 
     public Accelerator Accelerator { get; }
@@ -43,6 +48,8 @@ public sealed class GpuDevice : IDisposable
         GemmThreads = Math.Min(GemmKernel.GpuThreads, (int)Math.Sqrt(maxGroup));
         SumThreads = Math.Min(ConvolutionKernels.MaxSumThreads, 1 << (int)Math.Log2(maxGroup));
         Kernels = new GpuKernels(accelerator);
+        Columns = new GpuScratch(accelerator, "lowered matrices");
+        Partials = new GpuScratch(accelerator, "K-split partial products");
         _none = accelerator.Allocate1D<float>(1);
     }
 
@@ -111,20 +118,15 @@ public sealed class GpuDevice : IDisposable
     /// <summary>A 1-element buffer for kernel arguments that are not used (no bias).</summary>
     public ArrayView<float> None => _none.View;
 
-    /// <summary>Scratch memory of at least <paramref name="floats"/> (the lowered gradient of a convolution, the
-    /// partial products of a split GEMM). Reserve at plan time; it grows, never shrinks.</summary>
-    public void Reserve(long floats)
-    {
-        if (_workspace is not null && _workspace.Length >= floats) return;
-        _workspace?.Dispose();
-        _workspace = Accelerator.Allocate1D<float>(Math.Max(floats, 1));
-    }
+    /// <summary>Scratch for lowered matrices: a convolution's lowered input gradient (and its lowered input with
+    /// <see cref="ConvolutionAlgorithm.Lowered"/>).</summary>
+    public GpuScratch Columns { get; }
 
-    public ArrayView<float> Workspace(long floats)
-    {
-        if (_workspace is null || _workspace.Length < floats) throw new InvalidOperationException($"GPU workspace of {floats} floats was not reserved at plan time");
-        return _workspace.View.SubView(0, floats);
-    }
+    /// <summary>Scratch for the partial products of a GEMM cut into K-slices.</summary>
+    public GpuScratch Partials { get; }
+
+    /// <summary>How convolutions read their input: implicit GEMM (the default) or an explicit lowered matrix.</summary>
+    public ConvolutionAlgorithm ConvolutionAlgorithm { get; set; } = ConvolutionAlgorithm.Implicit;
 
     /// <summary>How many K-slices a product of <paramref name="k"/>-long sums gets: long sums with few output tiles
     /// (a convolution's weight gradient sums over batch x pixels) are cut so that many thread groups share them.</summary>
@@ -136,7 +138,7 @@ public sealed class GpuDevice : IDisposable
         return (int)Math.Clamp(Math.Min(512 / tiles, k / 2048), 1, 64);
     }
 
-    /// <summary>Floats of workspace a GEMM with <paramref name="splits"/> K-slices needs.</summary>
+    /// <summary>Floats of partial-product scratch a GEMM with <paramref name="splits"/> K-slices needs.</summary>
     public static long SplitWorkspace(int m, int n, int groups, int splits) => splits > 1 ? (long)splits * groups * m * n : 0;
 
     /// <summary>C = A B (+ epilogue) for every group; with Splits &gt; 1 the slices go to the workspace first.</summary>
@@ -152,7 +154,7 @@ public sealed class GpuDevice : IDisposable
             Kernels.Gemm(config, a, b, c, biasView, args);
             return;
         }
-        var partial = Workspace(SplitWorkspace(args.M, args.N, args.Groups, args.Splits));
+        var partial = Partials.View(SplitWorkspace(args.M, args.N, args.Groups, args.Splits));
         Kernels.Gemm(config, a, b, partial, biasView, args);
         Kernels.ReduceSplits(args.Groups * args.M * args.N, partial, c, biasView, args);
     }
@@ -204,7 +206,8 @@ public sealed class GpuDevice : IDisposable
     public void Dispose()
     {
         ReleasePageLocks();
-        _workspace?.Dispose();
+        Columns.Dispose();
+        Partials.Dispose();
         _none.Dispose();
         Accelerator.Dispose();
         _context.Dispose();

@@ -9,6 +9,7 @@ public sealed class GpuKernels
 {
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> Gemm { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> ReduceSplits { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> Im2Col { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> Col2Im { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> ChannelSums { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> ColumnSums { get; }
@@ -30,6 +31,7 @@ public sealed class GpuKernels
     {
         Gemm = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.Gemm);
         ReduceSplits = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.ReduceSplits);
+        Im2Col = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvShape>(ConvolutionKernels.Im2Col);
         Col2Im = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvShape>(ConvolutionKernels.Col2Im);
         ChannelSums = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ConvolutionKernels.ChannelSums);
         ColumnSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ConvolutionKernels.ColumnSums);

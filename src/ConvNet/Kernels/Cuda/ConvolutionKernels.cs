@@ -1,12 +1,26 @@
-// The parts of a convolution's backward pass that are not a GEMM: scattering the lowered input gradient back onto
-// the image (written as a gather, one thread per input element, so no two threads write one place) and the bias
-// gradient (a sum over batch and pixels per channel).
+// The parts of a convolution that are not a GEMM: lowering the input (for the explicit-lowering algorithm),
+// scattering the lowered input gradient back onto the image (written as a gather, one thread per input element, so
+// no two threads write one place) and the bias gradient (a sum over batch and pixels per channel).
 using ILGPU;
 
 namespace ConvNet.Kernels.Cuda;
 
 public static class ConvolutionKernels
 {
+    /// <summary>The lowered input [Groups, LoweredRows, Pixels]: element (g, k = (c, ky, kx), p = (n, oy, ox)) is the input
+    /// pixel under that filter tap, or 0 in the padding.</summary>
+    public static void Im2Col(Index1D i, ArrayView<float> x, ArrayView<float> columns, ConvShape s)
+    {
+        int pixels = s.Pixels, rows = s.LoweredRows;
+        int p = i % pixels, rest = i / pixels, k = rest % rows, g = rest / rows;
+        int taps = s.KernelHeight * s.KernelWidth, c = k / taps, r = k - c * taps, ky = r / s.KernelWidth, kx = r - ky * s.KernelWidth;
+        int plane = s.OutHeight * s.OutWidth, n = p / plane, q = p - n * plane, oy = q / s.OutWidth, ox = q - oy * s.OutWidth;
+        int iy = oy * s.Stride - s.Padding + ky, ix = ox * s.Stride - s.Padding + kx;
+        columns[i] = iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth
+            ? 0f
+            : x[((n * s.InChannels + g * s.InPerGroup + c) * s.InHeight + iy) * s.InWidth + ix];
+    }
+
     /// <summary>dX[n, c, iy, ix] = the sum of the lowered gradient over every (tap, output pixel) that read it.
     /// <paramref name="columns"/> is [Groups, LoweredRows, Pixels].</summary>
     public static void Col2Im(Index1D i, ArrayView<float> columns, ArrayView<float> dx, ConvShape s)

@@ -1,5 +1,6 @@
-// Convolution as implicit GEMM: per group, Y[Cout/g, N*OH*OW] = W[Cout/g, Cin/g*KH*KW] x lowered(X), the lowered
-// input read straight from X by the GEMM's tile loader (no im2col buffer), bias and ReLU applied as C is stored.
+// Convolution as a GEMM: per group, Y[Cout/g, N*OH*OW] = W[Cout/g, Cin/g*KH*KW] x lowered(X), the lowered input
+// read straight from X by the GEMM's tile loader (implicit GEMM, the default) or from a matrix an im2col pass
+// wrote first (ConvolutionAlgorithm.Lowered); bias and ReLU applied as C is stored.
 // Backward: dW = dY x lowered(X)^T (split along the long batch*pixels sum), db = per-channel sums of dY, and
 // dX = col2im(W^T x dY) through a workspace holding the lowered gradient.
 using ConvNet.Kernels.Cuda;
@@ -33,15 +34,28 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
             KernelHeight = _conv.Kernel, KernelWidth = _conv.Kernel, Stride = _conv.Stride, Padding = _conv.Padding, Groups = _conv.Groups,
         };
         _weightSplits = GpuDevice.SplitsFor(_shape.OutPerGroup, _shape.LoweredRows, _shape.Pixels, _shape.Groups);
-        Device.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, _weightSplits));
-        if (InputGradient is not null) Device.Reserve((long)_shape.Groups * _shape.LoweredRows * _shape.Pixels);
+        Device.Partials.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, _weightSplits));
+        if (InputGradient is not null || Device.ConvolutionAlgorithm == ConvolutionAlgorithm.Lowered) Device.Columns.Reserve(LoweredLength);
+    }
+
+    private long LoweredLength => (long)_shape.Groups * _shape.LoweredRows * _shape.Pixels;
+
+    /// <summary>How the GEMMs read the lowered input: straight from X, or from the matrix an im2col pass wrote.</summary>
+    private (Operand Operand, ILGPU.ArrayView<float> Data) LoweredInput(GpuTensor x, bool transposed)
+    {
+        var s = _shape;
+        if (Device.ConvolutionAlgorithm == ConvolutionAlgorithm.Implicit)
+            return (transposed ? Operand.LoweredTransposed(s) : Operand.Lowered(s), x.View);
+        var columns = Device.Columns.View(LoweredLength);
+        Device.Kernels.Im2Col(columns.IntLength, x.View, columns, s);
+        return (transposed ? Operand.Transposed(s.Pixels, s.LoweredRows * s.Pixels) : Operand.RowMajor(s.Pixels, s.LoweredRows * s.Pixels), columns);
     }
 
     /// <summary>Forces the number of K-slices of the weight gradient (tests reach the split path on small shapes).</summary>
     internal void SetWeightSplits(int splits)
     {
         _weightSplits = splits;
-        Device.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, splits));
+        Device.Partials.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, splits));
     }
 
     public override void Forward(GpuTensor x, bool training)
@@ -50,26 +64,28 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
         var output = GemmOutput.ChannelsByPixels(s.OutChannels, s.OutPerGroup, s.OutHeight, s.OutWidth);
         output.Bias = BiasMode.PerRow;
         output.Relu = AppliesRelu ? 1 : 0;
+        var (lowered, data) = LoweredInput(x, transposed: false);
         Device.Gemm(new GemmArgs
         {
             M = s.OutPerGroup, N = s.Pixels, K = s.LoweredRows, Groups = s.Groups, Splits = 1, Conv = s,
-            A = Operand.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = Operand.Lowered(s), C = output,
-        }, _weight.Value.View, x.View, Output.View, _bias.Value.View);
+            A = Operand.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = lowered, C = output,
+        }, _weight.Value.View, data, Output.View, _bias.Value.View);
     }
 
     public override void Backward(GpuTensor x, GpuTensor dy)
     {
         var s = _shape;
         var dyByChannel = Operand.ChannelsByPixels(s.OutChannels, s.OutPerGroup, s.OutHeight, s.OutWidth);
+        var (lowered, data) = LoweredInput(x, transposed: true);
         Device.Gemm(new GemmArgs
         {
             M = s.OutPerGroup, N = s.LoweredRows, K = s.Pixels, Groups = s.Groups, Splits = _weightSplits, Conv = s,
-            A = dyByChannel, B = Operand.LoweredTransposed(s), C = GemmOutput.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows),
-        }, dy.View, x.View, _weight.Gradient.View);
+            A = dyByChannel, B = lowered, C = GemmOutput.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows),
+        }, dy.View, data, _weight.Gradient.View);
         Device.Kernels.ChannelSums(new ILGPU.KernelConfig(s.OutChannels, Device.SumThreads),
             dy.View, _bias.Gradient.View, s.Batch, s.OutChannels, s.OutHeight * s.OutWidth);
         if (InputGradient is not { } dx) return;
-        var columns = Device.Workspace((long)s.Groups * s.LoweredRows * s.Pixels);
+        var columns = Device.Columns.View(LoweredLength);
         Device.Gemm(new GemmArgs
         {
             M = s.LoweredRows, N = s.Pixels, K = s.OutPerGroup, Groups = s.Groups, Splits = 1, Conv = s,
