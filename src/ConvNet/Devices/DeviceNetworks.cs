@@ -23,11 +23,18 @@ public static class DeviceNetworks
             network.Plan(batch, pool);
             return new PlannedNetwork(network, null);
         }
-        var gpu = new GpuNetwork(GpuDevice.Open(device), network, ownsDevice: true);
+        var gpuDevice = GpuDevice.Open(device);
+        GpuNetwork gpu;
+        try { gpu = new GpuNetwork(gpuDevice, network, ownsDevice: true); }
+        catch { gpuDevice.Dispose(); throw; }
         try { gpu.Plan(batch); }
         catch { gpu.Dispose(); throw; }
         return new PlannedNetwork(gpu, gpu);
     }
+
+    /// <summary>Throws DeviceUnavailableException unless the device is there (cheap: no kernels are loaded), so a
+    /// command can refuse before it writes anything.</summary>
+    public static void RequireAvailable(DeviceSpec device) => GpuDevice.RequireAvailable(device);
 }
 
 /// <summary>A network ready to run, and what must be released after it (a GPU network's device memory).</summary>

@@ -5,7 +5,6 @@
 using System.Diagnostics;
 using ConvNet.Data;
 using ConvNet.Devices;
-using Gpu = ConvNet.Devices.Gpu;
 using ConvNet.Evaluation;
 using ConvNet.Layers;
 using ConvNet.Models;
@@ -52,7 +51,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
     {
         config.Validate();
-        Gpu.GpuDevice.RequireAvailable(_device); // before anything is written to the run folder
+        DeviceNetworks.RequireAvailable(_device); // before anything is written to the run folder
         Directory.CreateDirectory(runDirectory);
         using var splits = TrainingData.Open(config,
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),

@@ -5,6 +5,7 @@ using ConvNet.Devices.Gpu;
 using ConvNet.Interop;
 using ConvNet.Tests.Support;
 using ConvNet.Training;
+using SkiaSharp;
 
 namespace ConvNet.Tests.Cli;
 
@@ -56,14 +57,29 @@ public sealed class DeviceCommandTests
                 $"{cpuWeights.Parameters[i].Name} after 2 steps");
 
         // The CPU run's checkpoint evaluated on each device.
-        double Top1(string device)
+        double EvalLoss(string device)
         {
             var eval = CliRunner.Run("eval", "--checkpoint", temp.Combine("cpu", "last.json"), "--data", data, "--device", device, "--json");
             Assert.True(eval.ExitCode == 0, eval.Stderr);
             using var doc = JsonDocument.Parse(eval.Stdout);
             return doc.RootElement.GetProperty("loss").GetDouble();
         }
-        Close.Scalar(Top1("cpu"), Top1("emulated"), 1e-5, "eval loss, emulated GPU vs CPU");
+        Close.Scalar(EvalLoss("cpu"), EvalLoss("emulated"), 1e-5, "eval loss, emulated GPU vs CPU");
+
+        // Two images, classified on each device: the same top classes with the same probabilities.
+        string[] images = [temp.Combine("a.png"), temp.Combine("b.png")];
+        WriteBarPng(images[0], 8);
+        WriteBarPng(images[1], 20);
+        double[] Probabilities(string device)
+        {
+            var predict = CliRunner.Run(["predict", "--checkpoint", temp.Combine("cpu", "last.json"), .. images, "--device", device, "--json"]);
+            Assert.True(predict.ExitCode == 0, predict.Stderr);
+            using var doc = JsonDocument.Parse(predict.Stdout);
+            return doc.RootElement.EnumerateArray()
+                .SelectMany(image => image.GetProperty("top").EnumerateArray().Select(t => t.GetProperty("index").GetInt32() * 10.0 + t.GetProperty("probability").GetDouble()))
+                .ToArray();
+        }
+        Close.All(Probabilities("cpu"), Probabilities("emulated"), 1e-5, 1e-6, "predict: classes and probabilities, emulated GPU vs CPU");
 
         var x = new float[2 * 28 * 28];
         for (int i = 0; i < x.Length; i++) x[i] = (i % 29) / 29f - 0.5f;
@@ -77,6 +93,17 @@ public sealed class DeviceCommandTests
             return NpyFile.Read(output).Data;
         }
         Close.All(TestData.ToDouble(Forward("cpu")), Forward("emulated"), 1e-5, 1e-6, "forward logits, emulated GPU vs CPU");
+    }
+
+    /// <summary>A 28x28 grey PNG with a bright bar at <paramref name="row"/> (the tiny dataset's kind of image).</summary>
+    private static void WriteBarPng(string path, int row)
+    {
+        using var bitmap = new SKBitmap(28, 28, SKColorType.Gray8, SKAlphaType.Opaque);
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++)
+                bitmap.SetPixel(x, y, y >= row && y < row + 3 && x is >= 3 and < 25 ? SKColors.White : new SKColor(20, 20, 20));
+        using var file = File.Create(path);
+        bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
     }
 
     [Fact]

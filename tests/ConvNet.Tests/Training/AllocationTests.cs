@@ -1,5 +1,6 @@
 // A training step (forward, loss, backward, SGD update) allocates nothing once the network is planned and warm:
 // every buffer is made by Plan, so the garbage collector has nothing to do during training.
+using ConvNet.Devices;
 using ConvNet.Models;
 using ConvNet.Random;
 using ConvNet.Tensors;
@@ -23,21 +24,19 @@ public sealed class AllocationTests
         var network = ModelRegistry.Create("alexnet-small");
         network.Initialize(new Rng(1));
         using var pool = new WorkerPool(threads);
-        network.Plan(16, pool);
         var x = new Tensor(16, 1, 28, 28);
         var rng = new Rng(2);
         foreach (ref float v in x.Span) v = (float)rng.NextGaussian();
         var labels = Enumerable.Range(0, 16).Select(i => i % 10).ToArray();
-        var loss = new CrossEntropyLoss();
         var sgd = new Sgd(network.Parameters);
+        // The step the trainer runs: the CPU engine behind the device seam, begun and ended as the trainer does.
+        using ITrainingNetwork engine = new CpuTrainingNetwork(network, sgd, pool, 16);
+        ulong step = 0;
 
         void Step()
         {
-            var logits = network.Forward(x, training: true);
-            loss.Forward(logits, labels);
-            network.ZeroGradients();
-            network.Backward(x, loss.Backward(labels));
-            sgd.Step(pool);
+            engine.BeginStep(x, labels, step++, 0.01f);
+            engine.EndStep();
         }
 
         for (int i = 0; i < 40; i++) Step(); // warm-up: JIT tiering, per-thread pack buffers

@@ -1,6 +1,5 @@
 // One GPU (or ILGPU's CPU accelerator standing in for one): the ILGPU context and accelerator, the loaded kernels,
-// the scratch memory layers share (they run one after another on one stream), the GEMM launcher, and page-locked
-// uploads.
+// the scratch memory layers share (they run one after another on one stream) and the GEMM launcher.
 using ConvNet.Kernels.Cuda;
 using ConvNet.Tensors;
 using ILGPU;
@@ -51,6 +50,7 @@ public sealed class GpuDevice : IDisposable
         Columns = new GpuScratch(accelerator, "lowered matrices");
         Partials = new GpuScratch(accelerator, "K-split partial products");
         _none = accelerator.Allocate1D<float>(1);
+        Uploads = new GpuUploads(accelerator, pageLock: spec.Kind == DeviceKind.Cuda);
     }
 
     /// <summary>Opens a CUDA device or the emulated one; a clear DeviceUnavailableException when it is not there.</summary>
@@ -62,11 +62,21 @@ public sealed class GpuDevice : IDisposable
             return OpenEmulated(EmulatedGroupThreads);
         }
         var cuda = OpenCudaContext(spec);
-        var devices = cuda.GetCudaDevices();
-        try { RequireIndex(spec, devices.Count); }
-        catch { cuda.Dispose(); throw; }
-        var device = devices[spec.Index];
-        return new GpuDevice(cuda, device.CreateAccelerator(cuda), spec, Peak(device));
+        Accelerator? accelerator = null;
+        try
+        {
+            var devices = cuda.GetCudaDevices();
+            RequireIndex(spec, devices.Count);
+            accelerator = devices[spec.Index].CreateAccelerator(cuda);
+            return new GpuDevice(cuda, accelerator, spec, GpuPeak.Gflops(devices[spec.Index]));
+        }
+        catch (Exception e)
+        {
+            accelerator?.Dispose();
+            cuda.Dispose();
+            if (e is DeviceUnavailableException) throw;
+            throw new DeviceUnavailableException($"--device {spec}: the GPU could not be prepared ({e.Message})");
+        }
     }
 
     /// <summary>ILGPU's CPU accelerator with groups of up to <paramref name="groupThreads"/> threads (16 for
@@ -74,7 +84,8 @@ public sealed class GpuDevice : IDisposable
     public static GpuDevice OpenEmulated(int groupThreads)
     {
         var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: groupThreads, numWarpsPerMultiprocessor: 1, numMultiprocessors: 1)).EnableAlgorithms().Profiling());
-        return new GpuDevice(context, context.GetCPUDevice(0).CreateAccelerator(context), new DeviceSpec(DeviceKind.Emulated), null);
+        try { return new GpuDevice(context, context.GetCPUDevice(0).CreateAccelerator(context), new DeviceSpec(DeviceKind.Emulated), null); }
+        catch { context.Dispose(); throw; }
     }
 
     /// <summary>Throws DeviceUnavailableException unless the device can be opened (cheap: no kernels are loaded).</summary>
@@ -100,19 +111,6 @@ public sealed class GpuDevice : IDisposable
         throw new DeviceUnavailableException(count == 0
             ? $"--device {spec}: the NVIDIA driver is installed but reports no CUDA device"
             : $"--device {spec}: there are {count} CUDA devices (cuda:0 .. cuda:{count - 1})");
-    }
-
-    private static double? Peak(CudaDevice device)
-    {
-        var arch = device.Architecture;
-        if (arch is null) return null;
-        int major = arch.Value.Major, minor = arch.Value.Minor;
-        int? coresPerSm = (major, minor) switch
-        {
-            (6, 0) => 64, (6, _) => 128, (7, _) => 64, (8, 0) => 64, (8, _) => 128, (9, _) => 128, (>= 10, _) => 128, _ => null,
-        };
-        if (coresPerSm is null) return null;
-        return 2.0 * device.NumMultiprocessors * coresPerSm.Value * device.ClockRate * 1e3 / 1e9;
     }
 
     /// <summary>A 1-element buffer for kernel arguments that are not used (no bias).</summary>
@@ -144,9 +142,10 @@ public sealed class GpuDevice : IDisposable
     /// <summary>C = A B (+ epilogue) for every group; with Splits &gt; 1 the slices go to the workspace first.</summary>
     public void Gemm(GemmArgs args, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float>? bias = null)
     {
-        if (args.Splits < 1) args.Splits = 1;
+        if (args.Splits < 1 || args.Groups < 1) throw new ArgumentException($"GEMM: {args.Groups} groups and {args.Splits} K-splits (at least 1 each)");
+        // Slices start on whole K steps of the tile, so no slice wastes a partly empty step.
         if (args.KPerSplit <= 0) args.KPerSplit = (args.K + args.Splits - 1) / args.Splits;
-        if (args.Alpha == 0f) args.Alpha = 1f;
+        if (args.Splits > 1) args.KPerSplit = (args.KPerSplit + GemmKernel.TileK - 1) / GemmKernel.TileK * GemmKernel.TileK;
         var config = new KernelConfig(GemmKernel.GridFor(args, GemmThreads), GemmKernel.GroupSize(GemmThreads));
         var biasView = bias ?? None;
         if (args.Splits == 1)
@@ -159,53 +158,24 @@ public sealed class GpuDevice : IDisposable
         Kernels.ReduceSplits(args.Groups * args.M * args.N, partial, c, biasView, args);
     }
 
-    public void Synchronize() => Accelerator.Synchronize();
-
-    private readonly Dictionary<float[], PageLockScope<float>> _pageLocks = new(ReferenceEqualityComparer.Instance);
-    private bool _pageLockingUnsupported;
-
-    /// <summary>Queues a copy of <paramref name="source"/> into <paramref name="destination"/> and returns at once: the
-    /// tensor's (GC-pinned) storage is page-locked once, the first time it is seen, so the copy is a DMA that overlaps
-    /// with whatever the host does next. The caller must not change <paramref name="source"/> until the stream has
-    /// reached the copy (Synchronize). Where page-locking is not available (the emulated device) it copies at once.</summary>
-    public void UploadAsync(GpuTensor destination, Tensor source)
+    /// <summary>Waits for everything queued; on the emulated device also checks that no host buffer changed while its
+    /// upload was queued (a real GPU would have copied the changed values).</summary>
+    public void Synchronize()
     {
-        if (destination.Length != source.Length)
-            throw new ShapeMismatchException($"UploadAsync: {source.Length} values for a device tensor {ShapeMath.Format(destination.Shape)}");
-        var scope = PageLock(source);
-        if (scope is null) destination.Upload(source.Span);
-        else destination.View.CopyFromPageLockedAsync(Accelerator.DefaultStream, scope);
+        Accelerator.Synchronize();
+        Uploads.CheckSettled();
     }
 
-    private unsafe PageLockScope<float>? PageLock(Tensor source)
-    {
-        if (_pageLockingUnsupported || IsEmulated) return null;
-        if (_pageLocks.TryGetValue(source.Storage, out var scope) && scope.Length == source.Length) return scope;
-        if (_pageLocks.Count >= 8) ReleasePageLocks(); // callers that keep making new tensors: lock only the recent ones
-        try
-        {
-            fixed (float* start = &source.Storage[source.Offset]) // the storage is GC-pinned: the address stays valid
-                scope = Accelerator.CreatePageLockFromPinned<float>((IntPtr)start, source.Length);
-        }
-        catch (NotSupportedException)
-        {
-            _pageLockingUnsupported = true;
-            return null;
-        }
-        _pageLocks[source.Storage] = scope;
-        return scope;
-    }
+    /// <summary>Queues host-to-device copies from page-locked host memory.</summary>
+    public GpuUploads Uploads { get; }
 
-    private void ReleasePageLocks()
-    {
-        Synchronize();
-        foreach (var scope in _pageLocks.Values) scope.Dispose();
-        _pageLocks.Clear();
-    }
+    /// <summary>Queues a copy of <paramref name="source"/> into <paramref name="destination"/>; see <see cref="GpuUploads"/>.</summary>
+    public void UploadAsync(GpuTensor destination, Tensor source) => Uploads.Queue(destination, source);
 
     public void Dispose()
     {
-        ReleasePageLocks();
+        Accelerator.Synchronize();
+        Uploads.Dispose();
         Columns.Dispose();
         Partials.Dispose();
         _none.Dispose();

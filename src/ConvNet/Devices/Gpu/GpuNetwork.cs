@@ -87,6 +87,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     public Tensor Forward(Tensor x, bool training)
     {
         if (_input is null) throw NotPlanned();
+        if (_stepInFlight) throw new InvalidOperationException($"model {Host.Name}: a training step is in flight; call EndTrainStep before Forward");
         ShapeMath.Require(Host.Name, "input", _input.Shape, x.Shape);
         _input.Upload(x.Span);
         ForwardOnDevice(training);
@@ -129,7 +130,8 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     }
 
     /// <summary>Queues a whole training step and returns: the batch and the dropout masks are copied from page-locked
-    /// host memory by DMA, every kernel runs in order on the stream, and the update is skipped on the device when a
+    /// host memory by DMA, every kernel runs in order on the stream (the host draws each dropout mask when that
+    /// layer is queued, while the GPU runs the layers before it), and the update is skipped on the device when a
     /// loss is not finite. <paramref name="x"/> must not change before <see cref="EndTrainStep"/>.</summary>
     public void BeginTrainStep(Tensor x, int[] labels, ulong dropoutSeed, Sgd sgd)
     {
@@ -142,8 +144,6 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         for (int d = 0; d < _dropouts.Length; d++) _dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
         _labels!.View.CopyFromCPU(labels); // 4 bytes a sample: before the batch, while the stream is idle
         Device.UploadAsync(_input, x);
-        foreach (var layer in Layers)
-            if (layer is GpuDropout dropout) dropout.PrepareMask();
         ForwardOnDevice(training: true);
         Device.Kernels.SoftmaxCrossEntropy(PlannedBatch, DeviceLogits.View, _labels.View, _losses!.View, _dLogits!.View, Classes, PlannedBatch);
         Device.Kernels.AllFinite(1, _losses.View, _finite!.View, PlannedBatch);
@@ -199,6 +199,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
 
     public void Dispose()
     {
+        Device.Accelerator.Synchronize(); // nothing queued may still use the buffers freed below
         foreach (var l in Layers) l.Dispose();
         _input?.Dispose();
         _dLogits?.Dispose();

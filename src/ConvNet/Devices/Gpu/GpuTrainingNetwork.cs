@@ -14,10 +14,15 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
     /// <summary>Uploads the host parameters and <paramref name="sgd"/>'s velocities (a resumed run's momentum).</summary>
     public GpuTrainingNetwork(GpuDevice device, Network host, Sgd sgd, int batch)
     {
-        _network = new GpuNetwork(device, host, ownsDevice: true);
         _sgd = sgd;
-        _network.Plan(batch);
-        _network.UploadVelocities(sgd);
+        try { _network = new GpuNetwork(device, host, ownsDevice: true); }
+        catch { device.Dispose(); throw; }
+        try
+        {
+            _network.Plan(batch);
+            _network.UploadVelocities(sgd);
+        }
+        catch { _network.Dispose(); throw; }
     }
 
     public IForwardNetwork Inference => _network;

@@ -81,12 +81,15 @@ public struct GemmOutput
 /// <summary>Sizes of one (grouped, possibly split-K) product: per group, C[M, N] = A[M, K] B[K, N].</summary>
 public struct GemmArgs
 {
+    public GemmArgs() { }
+
     public int M, N, K;
-    public int Groups;
+    public int Groups = 1;
     /// <summary>K is cut into this many slices, each written to its own partial result (reduced afterwards).</summary>
-    public int Splits;
+    public int Splits = 1;
+    /// <summary>The K length of a slice (0: K / Splits, rounded up to whole K steps).</summary>
     public int KPerSplit;
-    public float Alpha;
+    public float Alpha = 1f;
     public Operand A, B;
     public GemmOutput C;
     public ConvShape Conv;

@@ -33,6 +33,9 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
             OutChannels = Output.Shape[1], OutHeight = Output.Shape[2], OutWidth = Output.Shape[3],
             KernelHeight = _conv.Kernel, KernelWidth = _conv.Kernel, Stride = _conv.Stride, Padding = _conv.Padding, Groups = _conv.Groups,
         };
+        // Kernels index with 32-bit ints: refuse a batch whose lowered matrix (or any tensor) would not fit.
+        if (LoweredLength > int.MaxValue || (long)_shape.Batch * _shape.InChannels * _shape.InHeight * _shape.InWidth > int.MaxValue)
+            throw new ArgumentException($"{Name}: a batch of {_shape.Batch} is too large for the GPU kernels' 32-bit indexing ({LoweredLength:N0} values in the lowered matrix); use a smaller batch");
         _weightSplits = GpuDevice.SplitsFor(_shape.OutPerGroup, _shape.LoweredRows, _shape.Pixels, _shape.Groups);
         Device.Partials.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, _weightSplits));
         if (InputGradient is not null || Device.ConvolutionAlgorithm == ConvolutionAlgorithm.Lowered) Device.Columns.Reserve(LoweredLength);

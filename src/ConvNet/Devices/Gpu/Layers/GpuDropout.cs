@@ -32,8 +32,8 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
         Device.Kernels.Multiply(x.Length, x.View, _mask.View, Output.View);
     }
 
-    /// <summary>Draws this step's mask and queues its upload. The network calls it for every dropout layer before the
-    /// forward pass, so no upload waits on the layers before it.</summary>
+    /// <summary>Draws this step's mask on the host and queues its upload. Forward calls it when the layer's turn comes,
+    /// so the host draws while the GPU still runs the layers before this one.</summary>
     public void PrepareMask()
     {
         DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng);
