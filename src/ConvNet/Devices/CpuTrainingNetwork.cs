@@ -34,6 +34,8 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
 
     public float EndStep() => _lastLoss;
 
+    public void Stage(Tensor nextX) { } // the CPU reads the batch where it is
+
     private float RunStep(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
     {
         for (int d = 0; d < _dropouts.Length; d++) _dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));

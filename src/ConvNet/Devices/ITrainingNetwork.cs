@@ -20,6 +20,11 @@ public interface ITrainingNetwork : IDisposable
     /// <returns>the mean loss of the batch</returns>
     float EndStep();
 
+    /// <summary>Offers the next batch early (after BeginStep of the current one): a GPU starts copying it while the
+    /// current step runs, and BeginStep with the same tensor uses that copy. <paramref name="nextX"/> must not
+    /// change until then.</summary>
+    void Stage(Tensor nextX);
+
     /// <summary>One whole step: BeginStep then EndStep.</summary>
     float Step(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
     {

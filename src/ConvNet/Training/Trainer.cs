@@ -142,7 +142,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 ulong dropoutSeed = Rng.Mix(config.Seed, DropoutStream, (ulong)step);
                 engine.BeginStep(x, labels, dropoutSeed, LearningRateSchedule.ForStep(config, schedule, step, totalSteps));
                 nextFilled = b + 1 < batches;
-                if (nextFilled) train.Fill(order.AsSpan((b + 1) * batch, batch), xs[1 - current], labelSets[1 - current], augment: true, BatchSeed(epoch, b + 1));
+                if (nextFilled)
+                {
+                    train.Fill(order.AsSpan((b + 1) * batch, batch), xs[1 - current], labelSets[1 - current], augment: true, BatchSeed(epoch, b + 1));
+                    engine.Stage(xs[1 - current]);
+                }
                 float batchLoss = engine.EndStep();
                 if (!float.IsFinite(batchLoss))
                     throw new TrainingDivergedException(

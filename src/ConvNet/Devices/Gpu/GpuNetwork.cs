@@ -15,7 +15,9 @@ namespace ConvNet.Devices.Gpu;
 public sealed class GpuNetwork : IForwardNetwork, IDisposable
 {
     private readonly bool _ownsDevice;
-    private GpuTensor? _input, _dLogits, _losses;
+    private GpuTensor? _input, _staged, _dLogits, _losses;
+    private Tensor? _stagedSource;
+    private AcceleratorStream? _copyStream;
     private MemoryBuffer1D<int, Stride1D.Dense>? _labels, _finite;
     private bool _stepInFlight;
     private Tensor? _hostLogits;
@@ -60,6 +62,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
         var accelerator = Device.Accelerator;
         _input = new GpuTensor(accelerator, [batch, .. Spec.InputShape]);
+        _staged = new GpuTensor(accelerator, [batch, .. Spec.InputShape]);
         var x = _input;
         for (int i = 0; i < Layers.Count; i++)
         {
@@ -143,13 +146,32 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
             if ((uint)label >= (uint)Classes) throw new ArgumentException($"label {label} is outside [0, {Classes})");
         for (int d = 0; d < _dropouts.Length; d++) _dropouts[d].Rng.Reseed(Rng.Mix(dropoutSeed, (ulong)d));
         _labels!.View.CopyFromCPU(labels); // 4 bytes a sample: before the batch, while the stream is idle
-        Device.UploadAsync(_input, x);
+        if (ReferenceEquals(x, _stagedSource))
+        {
+            _copyStream!.Synchronize(); // queued during the last step: usually done by now
+            Device.Uploads.CheckSettled();
+            Device.Kernels.Copy(_input.Length, _staged!.View, _input.View);
+            _stagedSource = null;
+        }
+        else Device.UploadAsync(_input, x);
         ForwardOnDevice(training: true);
         Device.Kernels.SoftmaxCrossEntropy(PlannedBatch, DeviceLogits.View, _labels.View, _losses!.View, _dLogits!.View, Classes, PlannedBatch);
         Device.Kernels.AllFinite(1, _losses.View, _finite!.View, PlannedBatch);
         BackwardOnDevice(_dLogits);
         Update(sgd);
         _stepInFlight = true;
+    }
+
+    /// <summary>Starts copying the next batch to the device on a second stream, so the copy overlaps the kernels of
+    /// the step in flight; BeginTrainStep with the same tensor then takes it from there (a device-to-device copy).
+    /// <paramref name="x"/> must not change until that BeginTrainStep.</summary>
+    public void Stage(Tensor x)
+    {
+        if (_staged is null) throw NotPlanned();
+        ShapeMath.Require(Host.Name, "input", _staged.Shape, x.Shape);
+        _copyStream ??= Device.Accelerator.CreateStream();
+        Device.Uploads.Queue(_staged, x, _copyStream);
+        _stagedSource = x;
     }
 
     /// <summary>Waits for the step and brings back its losses and logits.</summary>
@@ -201,7 +223,10 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     {
         Device.Accelerator.Synchronize(); // nothing queued may still use the buffers freed below
         foreach (var l in Layers) l.Dispose();
+        _copyStream?.Synchronize();
+        _copyStream?.Dispose();
         _input?.Dispose();
+        _staged?.Dispose();
         _dLogits?.Dispose();
         _losses?.Dispose();
         _labels?.Dispose();

@@ -37,6 +37,8 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
 
     public float EndStep() => _network.EndTrainStep();
 
+    public void Stage(Tensor nextX) => _network.Stage(nextX);
+
     public void CopyToHost()
     {
         _network.DownloadParameters();

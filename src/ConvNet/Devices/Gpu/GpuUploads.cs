@@ -17,13 +17,14 @@ public sealed class GpuUploads(Accelerator accelerator, bool pageLock) : IDispos
     private readonly List<(Tensor Source, float[] Queued)> _unsettled = [];
     private bool _lockingFailed;
 
-    public void Queue(GpuTensor destination, Tensor source)
+    /// <param name="stream">the stream to queue the copy on (the default stream when null)</param>
+    public void Queue(GpuTensor destination, Tensor source, AcceleratorStream? stream = null)
     {
         if (destination.Length != source.Length)
             throw new ShapeMismatchException($"upload: {source.Length} values for a device tensor {ShapeMath.Format(destination.Shape)}");
         if (Lock(source) is { } scope)
         {
-            destination.View.CopyFromPageLockedAsync(accelerator.DefaultStream, scope);
+            destination.View.CopyFromPageLockedAsync(stream ?? accelerator.DefaultStream, scope);
             return;
         }
         destination.Upload(source.Span);
