@@ -8,14 +8,15 @@ using ConvNet.Random;
 
 namespace ConvNet.Cli.Benchmarks;
 
-public sealed record GemmBenchResult(string Device, int Size, int Repeats, Spread Milliseconds, Spread Tflops, double? PeakTflops, double MaxRelativeError);
+public sealed record GemmBenchResult(string Device, int Blocking, int Size, int Repeats, Spread Milliseconds, Spread Tflops, double? PeakTflops, double MaxRelativeError);
 
 public static class GpuGemmBenchmark
 {
-    public static GemmBenchResult Run(DeviceSpec spec, int size, int repeats)
+    public static GemmBenchResult Run(DeviceSpec spec, int size, int repeats, int blocking)
     {
         if (size < 1) throw new ArgumentException($"--gemm must be at least 1, got {size}");
         using var device = GpuDevice.Open(spec);
+        device.GemmBlocking = blocking;
         var rng = new Rng(1);
         var a = new float[(long)size * size];
         var b = new float[(long)size * size];
@@ -33,7 +34,7 @@ public static class GpuGemmBenchmark
         for (int r = 0; r < repeats; r++) ms.Add(GpuNetworkBenchmark.Timed(stream, () => device.Gemm(args, ga.View, gb.View, gc.View)));
         double flop = 2.0 * size * size * (double)size;
         var c = gc.ToArray();
-        return new GemmBenchResult(device.Name, size, repeats, Spread.Of(ms), Spread.Of(ms.Select(t => flop / (t / 1e3) / 1e12)),
+        return new GemmBenchResult(device.Name, blocking, size, repeats, Spread.Of(ms), Spread.Of(ms.Select(t => flop / (t / 1e3) / 1e12)),
             device.PeakGflops / 1e3, SampledError(a, b, c, size, rng));
     }
 

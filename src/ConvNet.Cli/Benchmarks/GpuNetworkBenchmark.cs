@@ -16,7 +16,7 @@ namespace ConvNet.Cli.Benchmarks;
 
 public static class GpuNetworkBenchmark
 {
-    public static BenchResult Run(BenchSettings s, DeviceSpec deviceSpec, ConvolutionAlgorithm algorithm, TextWriter? progress = null)
+    public static BenchResult Run(BenchSettings s, DeviceSpec deviceSpec, ConvolutionAlgorithm algorithm, int gemmBlocking, TextWriter? progress = null)
     {
         NetworkBenchmark.Validate(s);
         var host = ModelRegistry.Create(s.Model);
@@ -26,6 +26,7 @@ public static class GpuNetworkBenchmark
         using var network = new GpuNetwork(GpuDevice.Open(deviceSpec), host, ownsDevice: true);
         var device = network.Device;
         device.ConvolutionAlgorithm = algorithm;
+        device.GemmBlocking = gemmBlocking;
         network.Plan(s.Batch);
         var sgd = new Sgd(host.Parameters);
         network.UploadVelocities(sgd);
@@ -61,13 +62,13 @@ public static class GpuNetworkBenchmark
         var (layers, lossMs, sgdMs) = TimeLayers(network, summary, labels, sgd, train, s.Repeats);
         double multiplyAdds = summary.MultiplyAdds;
         double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
-        return new BenchResult(s, $"ILGPU tiled GEMM ({GemmKernel.Tile(device.GemmThreads)}x{GemmKernel.Tile(device.GemmThreads)} tiles, FP32)",
+        return new BenchResult(s, $"ILGPU tiled GEMM ({GemmKernel.Tile(device.GemmThreads, gemmBlocking)}x{GemmKernel.Tile(device.GemmThreads, gemmBlocking)} tiles, {gemmBlocking}x{gemmBlocking} per thread, FP32)",
             multiplyAdds, stepGflop,
             Spread.Of(stepSeconds.Select(t => t * 1e3)),
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
             device.PeakGflops ?? double.NaN, double.NaN, allocated, layers, lossMs, sgdMs)
-        { Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant() };
+        { Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant(), GemmBlocking = gemmBlocking };
     }
 
     private static (List<LayerTiming>, double LossMs, double SgdMs) TimeLayers(GpuNetwork network, ModelSummary summary, int[] labels,

@@ -38,6 +38,9 @@ public sealed record BenchResult(BenchSettings Settings, string Kernel, double M
 
     /// <summary>GPU devices: "implicit" or "lowered" convolutions; null on the CPU.</summary>
     public string? ConvolutionAlgorithm { get; init; }
+
+    /// <summary>GPU devices: values of C per GEMM thread per side; null on the CPU.</summary>
+    public int? GemmBlocking { get; init; }
 }
 
 public static class NetworkBenchmark

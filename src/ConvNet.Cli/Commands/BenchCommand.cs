@@ -31,9 +31,11 @@ public static class BenchCommand
         var gemm = new Option<int?>("--gemm") { Description = "GPU devices: time an N x N x N float32 GEMM instead (TFLOP/s)" };
         var convAlgorithm = new Option<string>("--conv-algorithm") { Description = "GPU devices: implicit (the GEMM reads the input as it goes) or lowered (an im2col pass first)", DefaultValueFactory = _ => "implicit" };
         convAlgorithm.AcceptOnlyFromAmong("implicit", "lowered");
+        var gemmBlocking = new Option<int>("--gemm-blocking") { Description = "GPU devices: values of C per GEMM thread per side, 4 (64x64 tiles) or 8 (128x128)", DefaultValueFactory = _ => 4 };
+        gemmBlocking.AcceptOnlyFromAmong("4", "8");
         var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
-            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify, convAlgorithm };
+            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify, convAlgorithm, gemmBlocking };
         command.SetAction(parse =>
         {
             if (parse.GetValue(loader) is { } spec)
@@ -48,7 +50,7 @@ public static class BenchCommand
             }
             var deviceSpec = DeviceOption.Value(parse, device);
             if (deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
-                return GpuChecks(parse, deviceSpec, model, batch, threads, repeats, gemm, verify, json);
+                return GpuChecks(parse, deviceSpec, model, batch, threads, repeats, gemm, verify, json, parse.GetValue(gemmBlocking));
             if (!deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
                 throw new ArgumentException("--verify and --gemm time and check a GPU: give --device cuda (or emulated)");
             if (parse.GetValue(model) is null) throw new ArgumentException("bench needs --model NAME (or --loader SPEC)");
@@ -58,7 +60,7 @@ public static class BenchCommand
             bool asJson = parse.GetValue(json);
             var algorithm = parse.GetValue(convAlgorithm) == "lowered" ? ConvolutionAlgorithm.Lowered : ConvolutionAlgorithm.Implicit;
             var result = deviceSpec.IsGpu
-                ? GpuNetworkBenchmark.Run(settings, deviceSpec, algorithm, asJson ? null : Console.Error)
+                ? GpuNetworkBenchmark.Run(settings, deviceSpec, algorithm, parse.GetValue(gemmBlocking), asJson ? null : Console.Error)
                 : NetworkBenchmark.Run(settings, asJson ? null : Console.Error);
             Console.WriteLine(asJson ? ToJson(result) : ToTable(result));
             return 0;
@@ -71,6 +73,7 @@ public static class BenchCommand
         device = r.Device,
         precision = "fp32",
         convolution = r.ConvolutionAlgorithm,
+        gemmBlocking = r.GemmBlocking,
         model = r.Settings.Model,
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
         batch = r.Settings.Batch,
@@ -97,20 +100,20 @@ public static class BenchCommand
 
     // --verify (exit 1 when the GPU and the CPU disagree) and --gemm N on a GPU device.
     private static int GpuChecks(ParseResult parse, DeviceSpec deviceSpec, Option<string?> model, Option<int> batch, Option<int> threads,
-        Option<int> repeats, Option<int?> gemm, Option<bool> verify, Option<bool> json)
+        Option<int> repeats, Option<int?> gemm, Option<bool> verify, Option<bool> json, int blocking)
     {
         bool asJson = parse.GetValue(json);
         if (parse.GetValue(gemm) is { } size)
         {
-            var g = GpuGemmBenchmark.Run(deviceSpec, size, Math.Max(1, parse.GetValue(repeats)));
+            var g = GpuGemmBenchmark.Run(deviceSpec, size, Math.Max(1, parse.GetValue(repeats)), blocking);
             Console.WriteLine(asJson
                 ? JsonSerializer.Serialize(new
                 {
-                    device = g.Device, gemm = g.Size, repeats = g.Repeats, precision = "fp32", ms = Object(g.Milliseconds), tflops = Object(g.Tflops),
+                    device = g.Device, gemm = g.Size, blocking = g.Blocking, repeats = g.Repeats, precision = "fp32", ms = Object(g.Milliseconds), tflops = Object(g.Tflops),
                     peakTflops = g.PeakTflops, percentOfPeak = g.PeakTflops is { } p ? 100 * g.Tflops.Median / p : (double?)null,
                     maxRelativeError = g.MaxRelativeError,
                 }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull })
-                : $"GEMM {g.Size}^3 on {g.Device}: {g.Tflops.Median:F2} TFLOP/s (min {g.Tflops.Min:F2}, max {g.Tflops.Max:F2}), {g.Milliseconds.Median:F3} ms" +
+                : $"GEMM {g.Size}^3 on {g.Device} ({g.Blocking}x{g.Blocking} per thread): {g.Tflops.Median:F2} TFLOP/s (min {g.Tflops.Min:F2}, max {g.Tflops.Max:F2}), {g.Milliseconds.Median:F3} ms" +
                   (g.PeakTflops is { } peak ? $", {100 * g.Tflops.Median / peak:F1} % of the {peak:F1} TFLOP/s FP32 peak" : "") +
                   $"; sampled relative error {g.MaxRelativeError:g2}");
             if (!parse.GetValue(verify)) return 0;

@@ -15,6 +15,19 @@ public sealed class EmulatedGpu : IDisposable
 
     public GpuDevice Pick(bool gpuTiles) => gpuTiles ? GpuTiles : Device;
 
+    /// <summary>Runs the device's GEMMs with <paramref name="blocking"/> values per thread until disposed.</summary>
+    public IDisposable WithBlocking(GpuDevice device, int blocking)
+    {
+        int before = device.GemmBlocking;
+        device.GemmBlocking = blocking;
+        return new Restore(() => device.GemmBlocking = before);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     public void Dispose()
     {
         Device.Dispose();

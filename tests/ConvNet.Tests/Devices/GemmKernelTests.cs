@@ -11,29 +11,31 @@ namespace ConvNet.Tests.Devices;
 [Collection(EmulatedGpuCollection.Name)]
 public sealed class GemmKernelTests(EmulatedGpu gpu)
 {
-    /// <summary>Shapes at both tile sizes' edges (16 and 64), each on 16x16-thread groups (the GPU's 64x64 tiles) and
-    /// on 4x4 (the emulated device's 16x16 tiles).</summary>
-    public static TheoryData<int, int, int, bool, bool, bool> Shapes()
+    /// <summary>Shapes at every tile size's edges (16, 32, 64, 128), each on 16x16-thread groups (the GPU's 64x64 and
+    /// 128x128 tiles) and on 4x4 (the emulated device's 16x16 and 32x32 tiles), with 4x4 and 8x8 values per thread.</summary>
+    public static TheoryData<int, int, int, bool, bool, bool, int> Shapes()
     {
-        var data = new TheoryData<int, int, int, bool, bool, bool>();
+        var data = new TheoryData<int, int, int, bool, bool, bool, int>();
         foreach (bool gpuTiles in new[] { true, false })
-        {
-            data.Add(1, 1, 1, false, false, gpuTiles);
-            data.Add(5, 7, 3, false, true, gpuTiles);
-            data.Add(16, 17, 15, true, true, gpuTiles);
-            data.Add(64, 64, 16, false, false, gpuTiles);
-            data.Add(65, 63, 17, true, false, gpuTiles);
-            data.Add(63, 65, 33, true, true, gpuTiles);
-            data.Add(130, 20, 40, false, true, gpuTiles);
-            data.Add(3, 129, 5, true, false, gpuTiles);
-        }
+            foreach (int blocking in GemmKernel.Blockings)
+            {
+                data.Add(1, 1, 1, false, false, gpuTiles, blocking);
+                data.Add(5, 7, 3, false, true, gpuTiles, blocking);
+                data.Add(16, 17, 15, true, true, gpuTiles, blocking);
+                data.Add(33, 31, 16, false, false, gpuTiles, blocking);
+                data.Add(65, 63, 17, true, false, gpuTiles, blocking);
+                data.Add(63, 65, 33, true, true, gpuTiles, blocking);
+                data.Add(129, 20, 40, false, true, gpuTiles, blocking);
+                data.Add(3, 130, 5, true, false, gpuTiles, blocking);
+            }
         return data;
     }
 
     [Theory, MemberData(nameof(Shapes))]
-    public void Product_matches_the_reference(int m, int n, int k, bool transA, bool transB, bool gpuTiles)
+    public void Product_matches_the_reference(int m, int n, int k, bool transA, bool transB, bool gpuTiles, int blocking)
     {
         var device = gpu.Pick(gpuTiles);
+        using var _ = gpu.WithBlocking(device, blocking);
         var rng = new Rng((ulong)(m * 1000 + n * 10 + k));
         var a = TestData.Uniform(rng, m * k);
         var b = TestData.Uniform(rng, k * n);
@@ -48,16 +50,19 @@ public sealed class GemmKernelTests(EmulatedGpu gpu)
             B = transB ? Operand.Transposed(k) : Operand.RowMajor(n),
             C = GemmOutput.RowMajor(n),
         }, ga.View, gb.View, gc.View);
-        Close.All(expected, gc.ToArray(), 1e-5, 1e-6, $"C = {(transA ? "A^T" : "A")} {(transB ? "B^T" : "B")} ({m}x{n}x{k}, {device.GemmThreads}x{device.GemmThreads} threads)");
+        Close.All(expected, gc.ToArray(), 1e-5, 1e-6, $"C = {(transA ? "A^T" : "A")} {(transB ? "B^T" : "B")} ({m}x{n}x{k}, {device.GemmThreads}x{device.GemmThreads} threads, {blocking}x{blocking} each)");
     }
 
     [Theory]
-    [InlineData(1, true)]
-    [InlineData(3, true)]
-    [InlineData(3, false)]
-    public void Epilogue_bias_relu_accumulate_groups_and_splits(int splits, bool gpuTiles)
+    [InlineData(1, true, 4)]
+    [InlineData(3, true, 4)]
+    [InlineData(3, false, 4)]
+    [InlineData(3, true, 8)]
+    [InlineData(1, false, 8)]
+    public void Epilogue_bias_relu_accumulate_groups_and_splits(int splits, bool gpuTiles, int blocking)
     {
         var device = gpu.Pick(gpuTiles);
+        using var _ = gpu.WithBlocking(device, blocking);
         const int groups = 2, m = 9, n = 70, k = 37;
         var rng = new Rng(77);
         var a = TestData.Uniform(rng, groups * m * k);

@@ -9,7 +9,7 @@ namespace ConvNet.Tests.Devices;
 public sealed class GpuLayerTests(EmulatedGpu gpu)
 {
     public sealed record ConvCase(string Name, int Batch, int In, int Out, int Kernel, int Stride, int Pad, int Groups, int Height, int Width,
-        bool Ceil = false, int Splits = 0, bool GpuTiles = false)
+        bool Ceil = false, int Splits = 0, bool GpuTiles = false, int Blocking = 4)
     {
         public override string ToString() => Name;
     }
@@ -26,6 +26,8 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
         new("weight gradient in 3 K-splits", 3, 2, 3, 3, 1, 1, 1, 9, 8, Splits: 3),
         new("GPU tiles: 11x11/4 on 19x19, 66 filters", 2, 3, 66, 11, 4, 0, 1, 19, 19, GpuTiles: true),
         new("GPU tiles: 3x3 pad 1 groups 2 on 9x9, K-splits", 2, 4, 6, 3, 1, 1, 2, 9, 9, Splits: 2, GpuTiles: true),
+        new("8x8 per thread: conv2-like 5x5 groups 2 on 7x7", 2, 6, 34, 5, 1, 2, 2, 7, 7, Blocking: 8),
+        new("8x8 per thread, GPU tiles: 11x11/4 on 23x23, 130 filters, K-splits", 1, 3, 130, 11, 4, 0, 1, 23, 23, Splits: 2, GpuTiles: true, Blocking: 8),
     ];
 
     public static TheoryData<ConvCase> ConvCases => new(Cases);
@@ -34,6 +36,7 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
     public void Convolution_matches_the_cpu_engine(ConvCase c)
     {
         var conv = new Conv2d("conv", c.In, c.Out, c.Kernel, c.Stride, c.Pad, c.Groups, c.Ceil);
+        using var _ = gpu.WithBlocking(gpu.Pick(c.GpuTiles), c.Blocking);
         var (cpu, g) = GpuLayerParity.Run(gpu.Pick(c.GpuTiles), conv, [c.Batch, c.In, c.Height, c.Width], 11,
             layer => { if (c.Splits > 0) ((GpuConv2d)layer).SetWeightSplits(c.Splits); });
         GpuLayerParity.AssertSame(cpu, g, c.Name);
@@ -45,10 +48,12 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
     [InlineData(4)]
     [InlineData(7)]
     [InlineData(8)]
+    [InlineData(11)]
     public void Convolution_through_an_explicit_lowered_matrix_matches_the_cpu_engine(int caseIndex)
     {
         var c = Cases[caseIndex];
         var device = gpu.Pick(c.GpuTiles);
+        using var _ = gpu.WithBlocking(device, c.Blocking);
         device.ConvolutionAlgorithm = ConvolutionAlgorithm.Lowered;
         try
         {

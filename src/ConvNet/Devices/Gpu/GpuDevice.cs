@@ -123,6 +123,15 @@ public sealed class GpuDevice : IDisposable
     /// <summary>Scratch for the partial products of a GEMM cut into K-slices.</summary>
     public GpuScratch Partials { get; }
 
+    /// <summary>Values of C per GEMM thread per side: 4 (64x64 tiles on a GPU, the default) or 8 (128x128).</summary>
+    public int GemmBlocking
+    {
+        get => _gemmBlocking;
+        set => _gemmBlocking = value is 4 or 8 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"GEMM blocking is 4 or 8, not {value}");
+    }
+
+    private int _gemmBlocking = 4;
+
     /// <summary>How convolutions read their input: implicit GEMM (the default) or an explicit lowered matrix.</summary>
     public ConvolutionAlgorithm ConvolutionAlgorithm { get; set; } = ConvolutionAlgorithm.Implicit;
 
@@ -130,7 +139,7 @@ public sealed class GpuDevice : IDisposable
     /// (a convolution's weight gradient sums over batch x pixels) are cut so that many thread groups share them.</summary>
     public static int SplitsFor(int m, int n, int k, int groups)
     {
-        int tile = GemmKernel.Tile(GemmKernel.GpuThreads);
+        int tile = GemmKernel.Tile(GemmKernel.GpuThreads); // 64x64: the split depends on the shape, not on the device
         long tiles = (long)((m + tile - 1) / tile) * ((n + tile - 1) / tile) * groups;
         if (tiles >= 256 || k < 4096) return 1;
         return (int)Math.Clamp(Math.Min(512 / tiles, k / 2048), 1, 64);
@@ -146,15 +155,16 @@ public sealed class GpuDevice : IDisposable
         // Slices start on whole K steps of the tile, so no slice wastes a partly empty step.
         if (args.KPerSplit <= 0) args.KPerSplit = (args.K + args.Splits - 1) / args.Splits;
         if (args.Splits > 1) args.KPerSplit = (args.KPerSplit + GemmKernel.TileK - 1) / GemmKernel.TileK * GemmKernel.TileK;
-        var config = new KernelConfig(GemmKernel.GridFor(args, GemmThreads), GemmKernel.GroupSize(GemmThreads));
+        var config = new KernelConfig(GemmKernel.GridFor(args, GemmThreads, GemmBlocking), GemmKernel.GroupSize(GemmThreads));
+        var gemm = GemmBlocking == 8 ? Kernels.Gemm8x8 : Kernels.Gemm4x4;
         var biasView = bias ?? None;
         if (args.Splits == 1)
         {
-            Kernels.Gemm(config, a, b, c, biasView, args);
+            gemm(config, a, b, c, biasView, args);
             return;
         }
         var partial = Partials.View(SplitWorkspace(args.M, args.N, args.Groups, args.Splits));
-        Kernels.Gemm(config, a, b, partial, biasView, args);
+        gemm(config, a, b, partial, biasView, args);
         Kernels.ReduceSplits(args.Groups * args.M * args.N, partial, c, biasView, args);
     }
 

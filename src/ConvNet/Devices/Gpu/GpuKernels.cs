@@ -7,7 +7,8 @@ namespace ConvNet.Devices.Gpu;
 
 public sealed class GpuKernels
 {
-    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> Gemm { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> Gemm4x4 { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> Gemm8x8 { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> ReduceSplits { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> Im2Col { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> Col2Im { get; }
@@ -29,7 +30,8 @@ public sealed class GpuKernels
 
     public GpuKernels(Accelerator a)
     {
-        Gemm = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.Gemm);
+        Gemm4x4 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.Gemm4x4);
+        Gemm8x8 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.Gemm8x8);
         ReduceSplits = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.ReduceSplits);
         Im2Col = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvShape>(ConvolutionKernels.Im2Col);
         Col2Im = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvShape>(ConvolutionKernels.Col2Im);
