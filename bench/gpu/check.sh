@@ -200,6 +200,7 @@ run() {
     ours verify "$cap_verify" bench --device "$device" --verify --json
     # 2. SGEMM, both engines.
     ours gemm.convnet "$cap_gemm" bench --device "$device" --gemm "$gemm" --json
+    ours gemm.convnet8 "$cap_gemm" bench --device "$device" --gemm "$gemm" --gemm-blocking 8 --json
     torch_peer gemm.pytorch "$cap_gemm" --device "$device" --gemm "$gemm" --precision fp32 "${threads[@]}"
     # 3. The cells, alternating the engines inside each round so that both see the GPU in the same state.
     local cells=("alexnet train $big" "alexnet-torchvision train $big" "alexnet-torchvision infer $big"
@@ -219,6 +220,9 @@ run() {
     # 3b. The convolution algorithm the cells did not use (implicit GEMM is the default): one run of the paper
     # net's training cell with an explicit im2col pass, so one check says which is faster on this GPU.
     ours algo.lowered "$cap_cell" bench --device "$device" --model alexnet --mode train --batch "$big" --conv-algorithm lowered \
+        --warmup "${warmup[$big]}" --repeats "${repeats[$big]}" "${threads[@]}" --json
+    # ... and the GEMM's other register blocking (8x8 values per thread, 128x128 tiles) on the same cell.
+    ours algo.blocking8 "$cap_cell" bench --device "$device" --model alexnet --mode train --batch "$big" --gemm-blocking 8 \
         --warmup "${warmup[$big]}" --repeats "${repeats[$big]}" "${threads[@]}" --json
 
     # 4. One report.
@@ -337,8 +341,9 @@ build = dict(line.split(" ", 1) for line in (read("build.txt") or "").splitlines
 verify = run("verify", "verify")
 verify["agrees"] = verify.get("exitCode") == 0 and "error" not in verify
 
-gemm = {"convnet": run("gemm.convnet", "gemm convnet"), "pytorch": run("gemm.pytorch", "gemm pytorch")}
-for engine in ("convnet", "pytorch"):
+gemm = {"convnet": run("gemm.convnet", "gemm convnet"), "convnet8x8": run("gemm.convnet8", "gemm convnet 8x8"),
+        "pytorch": run("gemm.pytorch", "gemm pytorch")}
+for engine in ("convnet", "convnet8x8", "pytorch"):
     res = gemm[engine].get("result") or {}
     tflops = number(res.get("tflops"))
     if tflops is None and number(res.get("gflops")) is not None:
@@ -388,6 +393,11 @@ convolution = {
     "loweredLayers": lowered_res.get("layers"),
     "run": lowered,
 }
+blocking8 = run("algo.blocking8", "alexnet train, GEMM 8x8 per thread")
+blocking8_res = blocking8.get("result") if "error" not in blocking8 and isinstance(blocking8.get("result"), dict) else {}
+convolution["gemm8x8ImagesPerSecond"] = number(blocking8_res.get("imagesPerSecond"))
+convolution["gemm8x8Layers"] = blocking8_res.get("layers")
+convolution["gemm8x8Run"] = blocking8
 
 report = {
     "check": "convnet-gpu-check", "mode": mode, "device": device, "rounds": rounds,
@@ -410,8 +420,8 @@ gpu = ", ".join(g.get("name", "?") + " (driver " + g.get("driver", "?") + ")" fo
 print(f"GPU check ({mode}, device {device}, {rounds} round(s), {seconds} s): {gpu}; build {build.get('commit', '?')[:12]}")
 print("verify: " + ("agrees" if verify["agrees"] else f"FAILED ({verify.get('error', 'disagrees')})"))
 g = gemm
-print(f"SGEMM: convnet {fmt(g['convnet']['tflops'], 2)} TFLOP/s, pytorch {fmt(g['pytorch']['tflops'], 2)} TFLOP/s, "
-      f"ratio {fmt(g['ratio'], 2)}")
+print(f"SGEMM: convnet {fmt(g['convnet']['tflops'], 2)} TFLOP/s (8x8 per thread: {fmt(g['convnet8x8']['tflops'], 2)}), "
+      f"pytorch {fmt(g['pytorch']['tflops'], 2)} TFLOP/s, ratio {fmt(g['ratio'], 2)}")
 print(f"{'cell':<38} {'convnet img/s':>14} {'pytorch img/s':>14} {'ratio':>6} {'convnet ms':>11} {'pytorch ms':>11}")
 for c in report_cells:
     o, p = c["convnet"], c["pytorch"]
@@ -419,7 +429,7 @@ for c in report_cells:
           f"{fmt(o['stepMs'], 2):>11} {fmt(p['stepMs'], 2):>11}")
 cv = convolution
 print(f"convolutions in alexnet training: implicit GEMM {fmt(cv['implicitImagesPerSecond'])} img/s, "
-      f"explicit im2col {fmt(cv['loweredImagesPerSecond'])} img/s")
+      f"explicit im2col {fmt(cv['loweredImagesPerSecond'])} img/s, GEMM 8x8 per thread {fmt(cv['gemm8x8ImagesPerSecond'])} img/s")
 print(f"{len(errors)} error(s)" + "".join(f"\n  {e}" for e in errors[:12]) + ("\n  ..." if len(errors) > 12 else ""))
 if warnings:
     print(f"{len(warnings)} warning(s)" + "".join(f"\n  {w}" for w in warnings[:6]) + ("\n  ..." if len(warnings) > 6 else ""))
