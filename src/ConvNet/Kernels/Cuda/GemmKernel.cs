@@ -181,7 +181,7 @@ public static class GemmKernel
         if (op.Layout == OperandLayout.Transposed) return data[g * op.GroupOffset + col * op.Ld + row];
         if (op.Layout == OperandLayout.Lowered) return LoweredAt(data, s, g * op.GroupOffset, row, col);
         if (op.Layout == OperandLayout.LoweredTransposed) return LoweredAt(data, s, g * op.GroupOffset, col, row);
-        int plane = op.Height * op.Width, n = col / plane;
+        int plane = op.Height * op.Width, n = op.Plane.Divide(col);
         return data[(n * op.Channels + g * op.GroupOffset + row) * plane + col - n * plane];
     }
 
@@ -189,8 +189,10 @@ public static class GemmKernel
     /// or 0 in the padding.</summary>
     private static float LoweredAt(ArrayView<float> x, ConvShape s, int channelOffset, int k, int p)
     {
-        int taps = s.KernelHeight * s.KernelWidth, c = k / taps, r = k - c * taps, ky = r / s.KernelWidth, kx = r - ky * s.KernelWidth;
-        int plane = s.OutHeight * s.OutWidth, n = p / plane, q = p - n * plane, oy = q / s.OutWidth, ox = q - oy * s.OutWidth;
+        int taps = s.KernelHeight * s.KernelWidth, c = s.TapsDivisor.Divide(k), r = k - c * taps;
+        int ky = s.KernelWidthDivisor.Divide(r), kx = r - ky * s.KernelWidth;
+        int plane = s.OutHeight * s.OutWidth, n = s.PlaneDivisor.Divide(p), q = p - n * plane;
+        int oy = s.OutWidthDivisor.Divide(q), ox = q - oy * s.OutWidth;
         int iy = oy * s.Stride - s.Padding + ky, ix = ox * s.Stride - s.Padding + kx;
         if (iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth) return 0f;
         return x[((n * s.InChannels + channelOffset + c) * s.InHeight + iy) * s.InWidth + ix];
@@ -213,7 +215,7 @@ public static class GemmKernel
         if (o.Layout == OutputLayout.RowMajor) index = g * o.GroupOffset + row * o.Ld + col;
         else
         {
-            int plane = o.Height * o.Width, n = col / plane;
+            int plane = o.Height * o.Width, n = o.Plane.Divide(col);
             index = (n * o.Channels + g * o.GroupOffset + row) * plane + col - n * plane;
         }
         if (o.Accumulate != 0) value += c[index];

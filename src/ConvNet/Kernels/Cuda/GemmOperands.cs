@@ -23,6 +23,20 @@ public struct ConvShape
     public int Batch, InChannels, InHeight, InWidth, OutChannels, OutHeight, OutWidth;
     public int KernelHeight, KernelWidth, Stride, Padding, Groups;
 
+    /// <summary>Filled by <see cref="WithDivisors"/>: taps (KH*KW), KW, OH*OW and OW as multiply-shift divisors.</summary>
+    public FastDivisor TapsDivisor, KernelWidthDivisor, PlaneDivisor, OutWidthDivisor;
+
+    /// <summary>The same shape with its divisors prepared (the GEMM's loaders divide by them).</summary>
+    public readonly ConvShape WithDivisors()
+    {
+        var s = this;
+        s.TapsDivisor = FastDivisor.Of(KernelHeight * KernelWidth);
+        s.KernelWidthDivisor = FastDivisor.Of(KernelWidth);
+        s.PlaneDivisor = FastDivisor.Of(OutHeight * OutWidth);
+        s.OutWidthDivisor = FastDivisor.Of(OutWidth);
+        return s;
+    }
+
     public readonly int InPerGroup => InChannels / Groups;
     public readonly int OutPerGroup => OutChannels / Groups;
     /// <summary>Rows of one group's lowered matrix: (c, ky, kx).</summary>
@@ -41,6 +55,8 @@ public struct Operand
     public int GroupOffset;
     public int Channels;
     public int Height, Width;
+    /// <summary>ChannelsByPixels: Height * Width as a multiply-shift divisor.</summary>
+    public FastDivisor Plane;
 
     public static Operand RowMajor(int ld, int groupOffset = 0) => new() { Layout = OperandLayout.RowMajor, Ld = ld, GroupOffset = groupOffset };
     public static Operand Transposed(int ld, int groupOffset = 0) => new() { Layout = OperandLayout.Transposed, Ld = ld, GroupOffset = groupOffset };
@@ -48,7 +64,11 @@ public struct Operand
     public static Operand LoweredTransposed(in ConvShape s) => new() { Layout = OperandLayout.LoweredTransposed, GroupOffset = s.InPerGroup };
     /// <param name="channels">channels of the whole tensor</param><param name="perGroup">channels of one group</param>
     public static Operand ChannelsByPixels(int channels, int perGroup, int height, int width) =>
-        new() { Layout = OperandLayout.ChannelsByPixels, Channels = channels, GroupOffset = perGroup, Height = height, Width = width };
+        new()
+        {
+            Layout = OperandLayout.ChannelsByPixels, Channels = channels, GroupOffset = perGroup, Height = height, Width = width,
+            Plane = FastDivisor.Of(height * width),
+        };
 }
 
 public enum OutputLayout
@@ -68,6 +88,8 @@ public struct GemmOutput
     public int Ld;
     public int GroupOffset;
     public int Channels, Height, Width;
+    /// <summary>ChannelsByPixels: Height * Width as a multiply-shift divisor.</summary>
+    public FastDivisor Plane;
     public BiasMode Bias;
     public int Relu;
     public int Accumulate;
@@ -75,7 +97,11 @@ public struct GemmOutput
     public static GemmOutput RowMajor(int ld, int groupOffset = 0, bool accumulate = false) =>
         new() { Layout = OutputLayout.RowMajor, Ld = ld, GroupOffset = groupOffset, Accumulate = accumulate ? 1 : 0 };
     public static GemmOutput ChannelsByPixels(int channels, int perGroup, int height, int width) =>
-        new() { Layout = OutputLayout.ChannelsByPixels, Channels = channels, GroupOffset = perGroup, Height = height, Width = width };
+        new()
+        {
+            Layout = OutputLayout.ChannelsByPixels, Channels = channels, GroupOffset = perGroup, Height = height, Width = width,
+            Plane = FastDivisor.Of(height * width),
+        };
 }
 
 /// <summary>Sizes of one (grouped, possibly split-K) product: per group, C[M, N] = A[M, K] B[K, N].</summary>

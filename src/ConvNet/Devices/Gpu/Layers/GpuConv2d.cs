@@ -32,7 +32,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
             Batch = InputShape[0], InChannels = InputShape[1], InHeight = InputShape[2], InWidth = InputShape[3],
             OutChannels = Output.Shape[1], OutHeight = Output.Shape[2], OutWidth = Output.Shape[3],
             KernelHeight = _conv.Kernel, KernelWidth = _conv.Kernel, Stride = _conv.Stride, Padding = _conv.Padding, Groups = _conv.Groups,
-        };
+        }.WithDivisors();
         // Kernels index with 32-bit ints: refuse a batch whose lowered matrix (or any tensor) would not fit.
         if (LoweredLength > int.MaxValue || (long)_shape.Batch * _shape.InChannels * _shape.InHeight * _shape.InWidth > int.MaxValue)
             throw new ArgumentException($"{Name}: a batch of {_shape.Batch} is too large for the GPU kernels' 32-bit indexing ({LoweredLength:N0} values in the lowered matrix); use a smaller batch");
