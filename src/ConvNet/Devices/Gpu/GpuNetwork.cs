@@ -86,14 +86,15 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     public GpuTensor Input => _input ?? throw NotPlanned();
     public GpuTensor DeviceLogits => Layers[^1].Output;
 
-    /// <summary>Uploads the batch, runs every layer, downloads the logits.</summary>
+    /// <summary>Uploads the batch, runs every layer, waits, downloads the logits.</summary>
     public Tensor Forward(Tensor x, bool training)
     {
         if (_input is null) throw NotPlanned();
         if (_stepInFlight) throw new InvalidOperationException($"model {Host.Name}: a training step is in flight; call EndTrainStep before Forward");
         ShapeMath.Require(Host.Name, "input", _input.Shape, x.Shape);
-        _input.Upload(x.Span);
+        Device.UploadAsync(_input, x); // a DMA from page-locked memory, ordered before the layers' kernels
         ForwardOnDevice(training);
+        Device.Synchronize();
         DeviceLogits.Download(_hostLogits!.Span);
         return _hostLogits;
     }
