@@ -32,7 +32,7 @@ public static class TrainCommand
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
         var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
         var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };
-        var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps in total (0: no limit)", DefaultValueFactory = _ => 0 };
+        var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps of this invocation (0: no limit); not saved with the run", DefaultValueFactory = _ => 0 };
         var noRandomCrop = new Option<bool>("--no-random-crop") { Description = "Image data: train on centre crops instead of random crops" };
         var noMirror = new Option<bool>("--no-mirror") { Description = "Image data: no random horizontal mirrors" };
         var noPca = new Option<bool>("--no-pca") { Description = "Image data: no PCA colour noise" };
@@ -40,7 +40,7 @@ public static class TrainCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: one per processor)", DefaultValueFactory = _ => d.LoaderThreads };
         var prefetch = new Option<int>("--prefetch") { Description = "Image data: batches prepared ahead of the training step", DefaultValueFactory = _ => d.Prefetch };
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint with its saved recipe (only --threads, --max-steps and --epochs can change; a larger --epochs extends a finished run)" };
         var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
         var force = new Option<bool>("--force") { Description = "Replace a run already in the --out folder" };
 
@@ -68,11 +68,11 @@ public static class TrainCommand
                 if (parse.GetValue(resume) is { } runDirectory)
                 {
                     // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
-                    Option[] mayChange = [threads, maxSteps, resume, json];
+                    Option[] mayChange = [threads, maxSteps, epochs, resume, json];
                     var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                     if (ignored.Count > 0)
-                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads and --max-steps can change)");
-                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps));
+                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps and --epochs can change)");
+                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps), Given(parse, epochs));
                 }
                 else
                 {

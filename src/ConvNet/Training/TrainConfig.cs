@@ -1,4 +1,6 @@
 // Everything that defines a training run; saved in every checkpoint so a resumed run continues with the same recipe.
+using System.Text.Json.Serialization;
+
 namespace ConvNet.Training;
 
 public sealed record TrainConfig
@@ -29,7 +31,9 @@ public sealed record TrainConfig
     public float BiasInit { get; init; } = 1f;
     /// <summary>channel (per-channel mean/std of the training split) or none.</summary>
     public string Normalization { get; init; } = "channel";
-    /// <summary>Stop after this many steps in total (0: no limit). For smoke tests and benchmarks.</summary>
+    /// <summary>Stop after this many steps of this invocation (0: no limit). A property of one invocation, not of the
+    /// run, so it is never saved: a trial run with a limit followed by a plain --resume trains to the end.</summary>
+    [JsonIgnore]
     public long MaxSteps { get; init; }
 
     /// <summary>Image data (folder:, list:, cache:): random crops of the model's input size (off: centre crops).</summary>

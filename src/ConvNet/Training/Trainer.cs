@@ -27,20 +27,35 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         return Execute(resumeFrom: null, cancel);
     }
 
-    /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint.</summary>
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint with its saved recipe.
-    /// Only the thread count and the step limit may differ from the saved configuration.</summary>
+    /// Only the thread count, this invocation's step limit and the number of epochs (to extend a finished schedule) may
+    /// differ from the saved configuration.</summary>
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
-        int? threads = null, long? maxSteps = null)
+        int? threads = null, long? maxSteps = null, int? epochs = null)
     {
         var checkpoint = Checkpoints.Open(runDirectory, Checkpoints.Last);
-        var config = checkpoint.Info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
+        var info = checkpoint.Info;
+        var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
         {
             observer.Message($"note: resuming with {t} threads instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
             config = config with { Threads = t };
         }
-        if (maxSteps is { } limit) config = config with { MaxSteps = limit };
+        config = config with { MaxSteps = maxSteps ?? 0 };
+        if (epochs is { } e && e != config.Epochs)
+        {
+            int reached = info.Epoch + (info.BatchInEpoch > 0 ? 1 : 0);
+            if (e < Math.Max(reached, 1))
+                throw new ArgumentException($"--epochs {e}: {runDirectory} has already trained {(info.BatchInEpoch > 0 ? $"into epoch {reached}" : $"{info.Epoch} epochs")}; give at least {Math.Max(reached, 1)}");
+            observer.Message($"note: training to {e} epochs instead of {config.Epochs}");
+            config = config with { Epochs = e };
+        }
+        if (info.Epoch >= config.Epochs)
+        {
+            observer.Message($"{runDirectory} has already trained all its {config.Epochs} epochs (step {info.Step}); " +
+                $"to train further, pass --epochs with more, e.g. --resume {runDirectory} --epochs {config.Epochs + 1}");
+            return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
+        }
         return new Trainer(config, runDirectory, observer).Execute(checkpoint, cancel);
     }
 
@@ -65,7 +80,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var schedule = LearningRateSchedule.Start(config);
         var history = new List<EpochMetrics>();
         int startEpoch = 0, startBatch = 0;
-        long step = 0;
+        long step = 0, firstStep = 0;
         double elapsedBefore = 0;
         var accumulator = EpochAccumulator.Empty;
         var log = new MetricsLog(runDirectory);
@@ -81,6 +96,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             WeightsInto(network, resumeFrom);
             Checkpoints.LoadMomentum(resumeFrom, sgd);
             (startEpoch, startBatch, step, elapsedBefore) = (info.Epoch, info.BatchInEpoch, info.Step, info.ElapsedSeconds);
+            firstStep = step;
             schedule = info.Schedule ?? schedule;
             accumulator = info.Accumulator ?? accumulator;
             history.AddRange(info.History);
@@ -100,7 +116,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         int batches = train.Count / batch;
         long totalSteps = (long)batches * config.Epochs;
         var clock = Stopwatch.StartNew();
-        bool stoppedEarly = false;
+        bool stoppedEarly = false, limitReached = false;
 
         CheckpointInfo Info(int epoch, int batchInEpoch) => new()
         {
@@ -158,10 +174,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 observer.Step(epoch + 1, config.Epochs, b + 1, batches, accumulator.LossSum / accumulator.Batches, sgd.LearningRate,
                     accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9));
 
-                bool maxed = config.MaxSteps > 0 && step >= config.MaxSteps;
+                bool maxed = config.MaxSteps > 0 && step - firstStep >= config.MaxSteps;
                 if (b + 1 < batches && (maxed || (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0)))
                     Checkpoints.Save(runDirectory, network, sgd, Info(epoch, b + 1), Checkpoints.Last);
-                if (maxed && b + 1 < batches) { stoppedEarly = true; break; }
+                if (maxed && b + 1 < batches) { stoppedEarly = limitReached = true; break; }
             }
             if (stoppedEarly) break;
 
@@ -179,8 +195,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             Checkpoints.Save(runDirectory, network, sgd, Info(epoch + 1, 0), best || validation is null ? [Checkpoints.Last, Checkpoints.Best] : [Checkpoints.Last]);
             log.Append(metrics);
             observer.EpochEnded(metrics);
-            if (config.MaxSteps > 0 && step >= config.MaxSteps) stoppedEarly = true;
+            if (config.MaxSteps > 0 && step - firstStep >= config.MaxSteps && epoch + 1 < config.Epochs) stoppedEarly = limitReached = true;
         }
+        if (limitReached)
+            observer.Message($"stopped after {step - firstStep} steps (--max-steps {config.MaxSteps}) at step {step} of {totalSteps}; " +
+                $"continue with --resume {runDirectory}");
 
         EvaluationResult? testResult = null;
         if (!stoppedEarly && test is { Count: > 0 })
