@@ -18,11 +18,12 @@ public static class ExportCommand
         var command = new Command("export", "Export a network with its weights to ONNX") { weights, model, format, output };
         command.SetAction(parse =>
         {
-            var network = ModelFiles.Open(parse.GetValue(weights)!, parse.GetValue(model));
+            var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model));
             string target = parse.GetValue(output)!;
-            OnnxExporter.Export(network, target);
+            OnnxExporter.Export(network, target, metadata);
             Console.WriteLine($"wrote {target}: model {network.Name}, ONNX opset {OnnxExporter.Opset}, input '{OnnxExporter.InputName}' " +
-                $"[N, {string.Join(", ", network.Spec.InputShape)}], output '{OnnxExporter.OutputName}' [N, {network.Classes}]");
+                $"[N, {string.Join(", ", network.Spec.InputShape)}], output '{OnnxExporter.OutputName}' [N, {network.Classes}]" +
+                (metadata is null ? "; no class names or preprocessing recorded (the weights carry none)" : "; class names and input preprocessing in its metadata"));
             return 0;
         });
         return command;
