@@ -37,7 +37,8 @@ public static class EvalCommand
             int count;
             if (ImageDataSpec.IsImageSpec(spec))
             {
-                var store = ImageDataSpec.OpenForEvaluation(spec);
+                // Decoded at the size the (first) checkpoint was trained on: 256, or smaller for small models.
+                var store = ImageDataSpec.OpenForEvaluation(spec, loaded[0].Info.Preprocessing?.Size ?? SquareImageDecoder.PaperSize);
                 if (store is not PackedImageStore)
                 {
                     var scan = ImageScan.Run(store, threadCount, statistics: false, message => Console.Error.WriteLine(message));
