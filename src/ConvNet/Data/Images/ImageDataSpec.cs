@@ -20,8 +20,10 @@ public static class ImageDataSpec
     /// <param name="size">the stored squares' size (folder: and list: decode to it; a cache must have been made at it)</param>
     public static ImageSplits Open(string spec, int size = SquareImageDecoder.PaperSize)
     {
+        if (!IsImageSpec(spec))
+            throw new DataException($"'{spec}' is not image data: this takes image files ({string.Join(", ", Forms)})");
         int colon = spec.IndexOf(':');
-        string kind = colon < 0 ? spec : spec[..colon], argument = colon < 0 ? "" : spec[(colon + 1)..];
+        string kind = spec[..colon], argument = spec[(colon + 1)..];
         if (argument.Length == 0) throw new DataException($"'{spec}': give a path after '{kind}:'");
         switch (kind)
         {
