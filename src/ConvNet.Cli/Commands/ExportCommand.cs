@@ -15,11 +15,14 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = "Output format: onnx", DefaultValueFactory = _ => "onnx" };
         format.AcceptOnlyFromAmong("onnx");
         var output = new Option<string>("--out") { Description = "Output file (model.onnx)", Required = true };
-        var command = new Command("export", "Export a network with its weights to ONNX") { weights, model, format, output };
+        var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
+        var command = new Command("export", "Export a network with its weights to ONNX") { weights, model, format, output, force };
         command.SetAction(parse =>
         {
-            var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model));
             string target = parse.GetValue(output)!;
+            if (File.Exists(target) && !parse.GetValue(force))
+                throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
+            var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model));
             OnnxExporter.Export(network, target, metadata);
             Console.WriteLine($"wrote {target}: model {network.Name}, ONNX opset {OnnxExporter.Opset}, input '{OnnxExporter.InputName}' " +
                 $"[N, {string.Join(", ", network.Spec.InputShape)}], output '{OnnxExporter.OutputName}' [N, {network.Classes}]" +

@@ -24,7 +24,18 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
     {
         if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
-        return Execute(resumeFrom: null, cancel);
+        bool created = !Directory.Exists(runDirectory);
+        try
+        {
+            return Execute(resumeFrom: null, cancel);
+        }
+        catch when (created && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
+        {
+            // Failed before its first checkpoint (missing data, model/data mismatch, too few images, an early
+            // divergence): a folder this run made holds nothing to resume, so it goes.
+            try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint with its saved recipe.
