@@ -112,7 +112,7 @@ public static class EvalCommand
     private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
     {
         if (dataClasses != modelClasses)
-            throw new ArgumentException($"{spec} has {dataClasses} classes, the model of {checkpoint.SidecarPath} {modelClasses}");
+            throw new ArgumentException($"{spec} has {dataClasses} classes, but the model of {checkpoint.SidecarPath} has {modelClasses}");
     }
 
     /// <summary>Images stored at the model's size: the corner crops are shifted by the crop padding the model was

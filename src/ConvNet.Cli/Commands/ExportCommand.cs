@@ -20,6 +20,7 @@ public static class ExportCommand
         command.SetAction(parse =>
         {
             string target = parse.GetValue(output)!;
+            OutputPaths.RequireFolder(target, "--out");
             if (File.Exists(target) && !parse.GetValue(force))
                 throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
             var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model));

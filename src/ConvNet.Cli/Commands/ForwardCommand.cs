@@ -20,6 +20,7 @@ public static class ForwardCommand
         var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads };
         command.SetAction(parse =>
         {
+            OutputPaths.RequireFolder(parse.GetValue(output)!, "--output");
             string inputPath = parse.GetValue(input)!;
             var x = NpyFile.Read(inputPath);
             var network = ModelFiles.Open(parse.GetValue(weights)!, parse.GetValue(model));

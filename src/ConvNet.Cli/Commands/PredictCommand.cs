@@ -23,6 +23,7 @@ public static class PredictCommand
         var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             var files = parse.GetValue(images)!;

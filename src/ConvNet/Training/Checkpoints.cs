@@ -76,6 +76,8 @@ public static class Checkpoints
         }
         else if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{path}: pass the checkpoint's .json sidecar or its run folder (the sidecar names the model and preprocessing)");
+        else if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            throw new CheckpointException($"{path}: an ONNX model, not a checkpoint; import it first (convnet import {path} --out DIR) and pass DIR");
         if (!File.Exists(sidecar)) throw new CheckpointException($"{sidecar}: checkpoint not found");
 
         CheckpointInfo info;

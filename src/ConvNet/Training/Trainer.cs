@@ -169,7 +169,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                         $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. " +
                         (File.Exists(Path.Combine(runDirectory, "last.json"))
                             ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}. " : "No checkpoint was written yet. ") +
-                        "Try a lower --lr.");
+                        (resumeFrom is null ? "Try a lower --lr."
+                            : "--resume keeps the run's learning rate: start a new run (another --out, or --force) with a lower --lr."));
                 network.ZeroGradients();
                 network.Backward(x, loss.Backward(labels));
                 sgd.Step(pool);
