@@ -166,9 +166,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 float batchLoss = loss.Forward(logits, labels);
                 if (!float.IsFinite(batchLoss))
                     throw new TrainingDivergedException(
-                        $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. " +
-                        (File.Exists(Path.Combine(runDirectory, "last.json"))
-                            ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}. " : "No checkpoint was written yet. ") +
+                        $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. {LastGood()} " +
                         (resumeFrom is null ? "Try a lower --lr."
                             : "--resume keeps the run's learning rate: start a new run (another --out, or --force) with a lower --lr."));
                 network.ZeroGradients();
@@ -200,6 +198,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 1 - (double)accumulator.Top5Correct / Math.Max(accumulator.Samples, 1),
                 val?.Metrics.Top1Error ?? double.NaN, val?.Metrics.Top5Error ?? double.NaN, val?.MeanLoss ?? double.NaN,
                 sgd.LearningRate, accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9), elapsedBefore + clock.Elapsed.TotalSeconds);
+            var verdict = ExplodingLoss.Judge(history, metrics, spec.Classes, config, resumeFrom is not null);
+            if (verdict.Stop is { } reason) throw new TrainingDivergedException($"{reason} {LastGood()}");
             bool best = val is not null && val.Metrics.Top1Error < schedule.BestValidationError;
             schedule = LearningRateSchedule.AfterEpoch(config, schedule, epoch + 1, metrics.ValidationTop1Error);
             history.Add(metrics);
@@ -207,6 +207,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             Checkpoints.Save(runDirectory, network, sgd, Info(epoch + 1, 0), best || validation is null ? [Checkpoints.Last, Checkpoints.Best] : [Checkpoints.Last]);
             log.Append(metrics);
             observer.EpochEnded(metrics);
+            if (verdict.Warning is { } warning) observer.Message(warning);
             if (config.MaxSteps > 0 && step - firstStep >= config.MaxSteps && epoch + 1 < config.Epochs) stoppedEarly = limitReached = true;
         }
         if (limitReached)
@@ -222,6 +223,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         return new TrainResult(history, testResult, runDirectory, stoppedEarly);
 
         ulong BatchSeed(int e, int b) => Rng.Mix(config.Seed, AugmentStream, ((ulong)e << 32) | (uint)b);
+        string LastGood() => File.Exists(Path.Combine(runDirectory, "last.json"))
+            ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}." : "No checkpoint was written yet.";
     }
 
     private static void WeightsInto(Network network, LoadedCheckpoint checkpoint)
