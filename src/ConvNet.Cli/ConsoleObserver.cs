@@ -43,7 +43,7 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
         EndLine();
         if (json)
         {
-            Console.WriteLine(MetricsLog.ToJson(m));
+            Console.WriteLine(CliJson.Serialize(m, indented: false));
             return;
         }
         Console.WriteLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, train top-1 error {m.TrainTop1Error:P2}, " +

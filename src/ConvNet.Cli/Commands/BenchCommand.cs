@@ -33,7 +33,7 @@ public static class BenchCommand
             {
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds), parse.GetValue(crop), parse.GetValue(batch));
                 Console.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(l, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals })
+                    ? CliJson.Serialize(l)
                     : $"loader {spec}: {l.ImagesInData} images, {l.Threads} threads, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
                       $"decode + augment   {l.DecodeAugmentImagesPerSecond,10:F0} images/s\n" +
                       $"packed cache       {l.CacheImagesPerSecond,10:F0} images/s");
@@ -51,7 +51,7 @@ public static class BenchCommand
         return command;
     }
 
-    public static string ToJson(BenchResult r) => JsonSerializer.Serialize(new
+    public static string ToJson(BenchResult r) => CliJson.Serialize(new
     {
         model = r.Settings.Model,
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
@@ -68,14 +68,17 @@ public static class BenchCommand
         percentOfPeak = 100 * r.Gflops.Median / r.PeakGflops,
         cpusUsed = r.CpusUsed,
         allocatedBytesPerStep = r.AllocatedBytesPerStep,
-        lossMs = r.LossMs,
-        sgdMs = r.SgdMs,
+        // Inference has no loss, SGD or backward pass: those fields are left out, not reported as 0.
+        lossMs = Trained(r, r.LossMs),
+        sgdMs = Trained(r, r.SgdMs),
         layers = r.Layers.Select(l => new
         {
             name = l.Name, kind = l.Kind, forwardMs = l.ForwardMs, forwardGflops = l.ForwardGflops,
-            backwardMs = l.BackwardMs, backwardGflops = l.BackwardGflops,
+            backwardMs = Trained(r, l.BackwardMs), backwardGflops = l.BackwardGflops,
         }),
-    }, new JsonSerializerOptions { WriteIndented = true });
+    });
+
+    private static double? Trained(BenchResult r, double value) => r.Settings.Mode == BenchMode.Train ? value : null;
 
     private static object Object(Spread s) => new { median = s.Median, min = s.Min, max = s.Max };
 

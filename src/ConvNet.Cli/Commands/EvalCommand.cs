@@ -92,14 +92,14 @@ public static class EvalCommand
                 + (multiView ? $", {views}" : "");
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
+                Console.WriteLine(CliJson.Serialize(new
                 {
                     checkpoint = loaded[0].SidecarPath, checkpoints = loaded.Select(l => l.SidecarPath), tenCrop = multiView, views = viewCount,
                     data = spec, images = m.Count, skipped,
                     top1Error = m.Top1Error, top5Error = m.Top5Error, loss = result.MeanLoss,
                     perClassAccuracy = names.Select((n, i) => new { name = n, accuracy = perClass[i] }),
                     confusion = Enumerable.Range(0, m.Classes).Select(r => m.Confusion.AsSpan(r * m.Classes, m.Classes).ToArray()),
-                }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+                }));
                 return 0;
             }
             Console.WriteLine($"{what} on {spec} ({m.Count} test images{(skipped > 0 ? $", {skipped} unreadable skipped" : "")})");

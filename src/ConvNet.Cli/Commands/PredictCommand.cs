@@ -48,7 +48,7 @@ public static class PredictCommand
                 Console.WriteLine(files[i]);
                 foreach (int k in best) Console.WriteLine($"  {probabilities[k],7:P2}  {names[k]} ({k})");
             }
-            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            if (parse.GetValue(json)) Console.WriteLine(CliJson.Serialize(results));
             return 0;
         });
         return command;

@@ -92,11 +92,11 @@ public static class TrainCommand
                     result = new Trainer(config, parse.GetValue(output)!, observer).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
                 if (result.Test is { } test && parse.GetValue(json))
-                    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                    Console.WriteLine(CliJson.Serialize(new
                     {
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
-                    }));
+                    }, indented: false));
                 return cancel.IsCancellationRequested ? InterruptedExitCode : 0;
             }
             catch (TrainingDivergedException e)
