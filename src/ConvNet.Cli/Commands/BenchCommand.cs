@@ -34,7 +34,7 @@ public static class BenchCommand
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds), parse.GetValue(crop), parse.GetValue(batch));
                 Console.WriteLine(parse.GetValue(json)
                     ? CliJson.Serialize(l)
-                    : $"loader {spec}: {l.ImagesInData} images, {l.Threads} threads, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
+                    : $"loader {spec}: {l.ImagesInData} images, {l.Threads} thread{(l.Threads == 1 ? "" : "s")}, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
                       $"decode + augment   {l.DecodeAugmentImagesPerSecond,10:F0} images/s\n" +
                       $"packed cache       {l.CacheImagesPerSecond,10:F0} images/s");
                 return 0;
@@ -87,7 +87,7 @@ public static class BenchCommand
         var s = r.Settings;
         bool train = s.Mode == BenchMode.Train;
         var text = new StringBuilder();
-        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {s.Threads} threads, {s.Warmup} warm-up + {s.Repeats} timed steps, Sgemm kernel {r.Kernel}");
+        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {s.Threads} thread{(s.Threads == 1 ? "" : "s")}, {s.Warmup} warm-up + {s.Repeats} timed steps, Sgemm kernel {r.Kernel}");
         text.AppendLine($"step        {r.StepMs.Median,9:F1} ms   (min {r.StepMs.Min:F1}, max {r.StepMs.Max:F1})");
         text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
         text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");

@@ -37,7 +37,7 @@ public static class TrainCommand
         var noMirror = new Option<bool>("--no-mirror") { Description = "Image data: no random horizontal mirrors" };
         var noPca = new Option<bool>("--no-pca") { Description = "Image data: no PCA colour noise" };
         var pcaNoise = new Option<float>("--pca-noise") { Description = "Image data: std of the PCA colour noise coefficients (paper 0.1)", DefaultValueFactory = _ => d.PcaNoise };
-        var loaderThreads = new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: one per processor)", DefaultValueFactory = _ => d.LoaderThreads };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: as many as --threads)", DefaultValueFactory = _ => d.LoaderThreads };
         var prefetch = new Option<int>("--prefetch") { Description = "Image data: batches prepared ahead of the training step", DefaultValueFactory = _ => d.Prefetch };
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint with its saved recipe (only --threads, --max-steps and --epochs can change; a larger --epochs extends a finished run)" };

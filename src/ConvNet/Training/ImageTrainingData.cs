@@ -19,7 +19,8 @@ public static class ImageTrainingData
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
     public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report, PreprocessingInfo? resumed = null)
     {
-        int threads = config.LoaderThreads > 0 ? config.LoaderThreads : Environment.ProcessorCount;
+        // --threads bounds decoding too unless --loader-threads says otherwise.
+        int threads = config.LoaderThreads > 0 ? config.LoaderThreads : config.Threads;
         int crop = ModelRegistry.Spec(config.Model, new ModelOptions(null, config.BiasInit, 3)).InputShape[^1];
         int size = resumed?.Size ?? ImageDataSpec.StoredSizeFor(crop);
         var opened = ImageDataSpec.Open(config.Data, size);
@@ -49,7 +50,7 @@ public static class ImageTrainingData
         }
         else
         {
-            report?.Invoke($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} threads");
+            report?.Invoke($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} thread{(threads == 1 ? "" : "s")}");
             var trainScan = ImageScan.Run(train, threads, statistics: true, report);
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             var record = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,

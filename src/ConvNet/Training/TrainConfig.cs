@@ -42,7 +42,7 @@ public sealed record TrainConfig
     public bool Mirror { get; init; } = true;
     /// <summary>Image data: standard deviation of the PCA colour noise coefficients (paper 0.1; 0: off).</summary>
     public float PcaNoise { get; init; } = 0.1f;
-    /// <summary>Image data: threads decoding and augmenting images (0: one per processor).</summary>
+    /// <summary>Image data: threads decoding and augmenting images (0: as many as Threads).</summary>
     public int LoaderThreads { get; init; }
     /// <summary>Image data: batches prepared ahead of the training step (0: none).</summary>
     public int Prefetch { get; init; } = 2;

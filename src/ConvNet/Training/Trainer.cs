@@ -195,7 +195,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             var metrics = new EpochMetrics(epoch + 1, step,
                 accumulator.LossSum / Math.Max(accumulator.Batches, 1),
                 1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
-                1 - (double)accumulator.Top5Correct / Math.Max(accumulator.Samples, 1),
+                ClassificationMetrics.Top5Applies(spec.Classes) ? 1 - (double)accumulator.Top5Correct / Math.Max(accumulator.Samples, 1) : double.NaN,
                 val?.Metrics.Top1Error ?? double.NaN, val?.Metrics.Top5Error ?? double.NaN, val?.MeanLoss ?? double.NaN,
                 sgd.LearningRate, accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9), elapsedBefore + clock.Elapsed.TotalSeconds);
             var verdict = ExplodingLoss.Judge(history, metrics, spec.Classes, config, resumeFrom is not null);
@@ -218,7 +218,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         if (!stoppedEarly && test is { Count: > 0 })
         {
             testResult = ProbabilityEvaluator.Run(new SingleViewClassifier(network, test), test.Count);
-            observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {testResult.Metrics.Top5Error:P2} on {test.Count} images (final weights)");
+            observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)");
         }
         return new TrainResult(history, testResult, runDirectory, stoppedEarly);
 
