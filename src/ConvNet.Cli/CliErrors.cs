@@ -10,9 +10,9 @@ public static class CliErrors
     public const int UsageOrInputError = 2;
 
     private static string HelpCommandLine(ParseResult parse) =>
-        parse.CommandResult.Command is RootCommand ? "convnet --help" : $"convnet {parse.CommandResult.Command.Name} --help";
+        parse.CommandResult.Parent is null ? "convnet --help" : $"convnet {parse.CommandResult.Command.Name} --help";
 
-    public static int Invoke(RootCommand root, string[] args)
+    public static int Invoke(Command root, string[] args)
     {
         var parse = root.Parse(args);
         if (UnknownOptions.Find(parse) is { } unknown)

@@ -19,7 +19,7 @@ public static class UnknownOptions
             if (token.Type != TokenType.Argument || !value.StartsWith("--", StringComparison.Ordinal) || value.Length < 3) continue;
             string name = value.Split('=', 2)[0];
             if (known.Contains(name)) continue;
-            string where = command is RootCommand ? "convnet" : $"convnet {command.Name}";
+            string where = parse.CommandResult.Parent is null ? "convnet" : $"convnet {command.Name}";
             return Nearest(name, known) is { } suggestion
                 ? $"{where}: unknown option {name}; did you mean {suggestion}?"
                 : $"{where}: unknown option {name} (options: {string.Join(", ", known.Where(k => k.StartsWith("--", StringComparison.Ordinal)).Distinct())})";

@@ -1,4 +1,5 @@
-// `convnet export --weights FILE [--model NAME] --format onnx --out model.onnx`: writes a network as ONNX (opset 13).
+// `convnet export --weights RUN|FILE [--model NAME] --format onnx --out model.onnx [--force]`: writes a network as ONNX
+// (opset 13) with its class names and input preprocessing in the file's metadata (ModelMetadata).
 using System.CommandLine;
 using ConvNet.Interop;
 using ConvNet.Interop.Onnx;
@@ -10,13 +11,18 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var weights = new Option<string>("--weights") { Description = "A .safetensors file (with --model, or with its .json sidecar) or a .onnx model", Required = true };
+        var weights = new Option<string>("--weights")
+        {
+            Description = "A run folder or checkpoint .json (from train or import; its class names and preprocessing go into the file's metadata), " +
+                          "a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model",
+            Required = true,
+        };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         var format = new Option<string>("--format") { Description = "Output format: onnx", DefaultValueFactory = _ => "onnx" };
         format.AcceptOnlyFromAmong("onnx");
         var output = new Option<string>("--out") { Description = "Output file (model.onnx)", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
-        var command = new Command("export", "Export a network with its weights to ONNX") { weights, model, format, output, force };
+        var command = new Command("export", "Export a trained run (or imported checkpoint, or weights file) to ONNX, with its class names and preprocessing") { weights, model, format, output, force };
         command.SetAction(parse =>
         {
             string target = parse.GetValue(output)!;

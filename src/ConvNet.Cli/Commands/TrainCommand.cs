@@ -26,7 +26,7 @@ public static class TrainCommand
         var gamma = new Option<float>("--gamma") { Description = "plateau/step: factor of each reduction", DefaultValueFactory = _ => d.Gamma };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => d.Seed };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var validation = new Option<int>("--validation") { Description = "Training images held out for validation", DefaultValueFactory = _ => d.ValidationCount };
+        var validation = new Option<int>("--validation") { Description = "Training images held out for validation when the data has no validation split (at most half of them)", DefaultValueFactory = _ => d.ValidationCount };
         var crop = new Option<int>("--crop-padding") { Description = "Augmentation: random crops after zero-padding by this many pixels (0: off)", DefaultValueFactory = _ => 0 };
         var flip = new Option<bool>("--flip") { Description = "Augmentation: random horizontal mirrors" };
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };

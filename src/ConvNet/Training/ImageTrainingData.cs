@@ -26,7 +26,7 @@ public static class ImageTrainingData
         var opened = ImageDataSpec.Open(config.Data, size);
         var (train, validation) = (opened.Train, opened.Validation);
         if (validation is null && config.ValidationCount > 0)
-            (train, validation) = ImageDataSpec.HoldOut(train, Math.Min(config.ValidationCount, train.Count / 2), config.Seed);
+            (train, validation) = ImageDataSpec.HoldOut(train, TrainingData.HeldOut(config, train.Count, report), config.Seed);
         if (crop > train.Size)
             throw new ArgumentException($"model {config.Model} takes {crop}x{crop} inputs, larger than the {train.Size}x{train.Size} stored images");
         if (size != SquareImageDecoder.PaperSize)
