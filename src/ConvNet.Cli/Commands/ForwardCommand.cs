@@ -12,7 +12,7 @@ public static class ForwardCommand
 {
     public static Command Create()
     {
-        var weights = new Option<string>("--weights") { Description = "A .safetensors file (with --model, or with its .json sidecar) or a .onnx model", Required = true };
+        var weights = new Option<string>("--weights") { Description = "A run folder or checkpoint .json, a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model", Required = true };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         var input = new Option<string>("--input") { Description = "float32 .npy batch [N, C, H, W]", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write the logits [N, classes] (.npy)", Required = true };

@@ -14,16 +14,17 @@ public static class ImportCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A .onnx model, or a .safetensors state dict (needs --model)" };
+        var file = new Argument<string>("FILE") { Description = "A .onnx model, or a .safetensors state dict (needs --model, unless a ConvNet checkpoint wrote it)" };
         var model = new Option<string?>("--model") { Description = $"For .safetensors: the model whose parameter names it uses ({string.Join(", ", ModelRegistry.Names)})" };
         var output = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
         var preprocess = new Option<string?>("--preprocess")
         {
             Description = "Input preprocessing the model was trained with: torchvision (RGB, ImageNet mean/std, resize 256 + centre crop), " +
-                          "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: torchvision for 3-channel models of 224+ pixels, else none",
+                          "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: what the file's metadata records (a ConvNet export), " +
+                          "else torchvision for 3-channel models of 224+ pixels, else none",
         };
         var force = new Option<bool>("--force") { Description = "Replace a checkpoint already in the --out folder" };
-        var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: ImageNet's for 1000 classes, else numbers)" };
+        var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: the file's metadata, else ImageNet's for 1000 classes, else numbers)" };
         var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, classNames, force };
         command.SetAction(parse =>
         {

@@ -17,7 +17,7 @@ public static class PredictCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint) or a checkpoint .json", Required = true };
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
-        var top = new Option<int>("--top") { Description = "How many classes to show", DefaultValueFactory = _ => 5 };
+        var top = new Option<int>("--top") { Description = "How many classes to show (at least 1)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the paper's 10 crops (checkpoints trained on image data)" };
         var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop };
