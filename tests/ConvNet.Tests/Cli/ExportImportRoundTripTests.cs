@@ -24,6 +24,17 @@ public sealed class ExportImportRoundTripTests
         string onnx = temp.Combine("model.onnx");
         var export = CliRunner.Run("export", "--weights", run, "--out", onnx);
         Assert.True(export.ExitCode == 0, export.Stderr);
+        // ONNX Runtime users read the same metadata (custom_metadata_map).
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx))
+        {
+            var map = session.ModelMetadata.CustomMetadataMap;
+            var info = Checkpoints.Open(run).Info;
+            Assert.Equal(info.ClassNames, JsonSerializer.Deserialize<string[]>(map["convnet.classNames"]));
+            Assert.Equal(info.NormalizationMean, JsonSerializer.Deserialize<float[]>(map["convnet.normalizationMean"]));
+            Assert.Equal(info.NormalizationStd, JsonSerializer.Deserialize<float[]>(map["convnet.normalizationStd"]));
+            Assert.Equal("[1,28,28]", map["convnet.inputShape"]);
+            Assert.Equal("alexnet-small", map["convnet.model"]);
+        }
         var import = CliRunner.Run("import", onnx, "--out", temp.Combine("from-onnx"));
         Assert.True(import.ExitCode == 0, import.Stderr);
         Assert.DoesNotContain("preprocessing none", import.Stdout);

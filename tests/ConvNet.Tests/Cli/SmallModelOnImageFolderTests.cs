@@ -36,5 +36,17 @@ public sealed class SmallModelOnImageFolderTests
         var import = CliRunner.Run("import", temp.Combine("small.onnx"), "--out", temp.Combine("imported"));
         Assert.True(import.ExitCode == 0, import.Stderr);
         Assert.Equal(before, ExportImportRoundTripTests.Predictions(temp.Combine("imported"), photo));
+
+        // Item 4: a truncated JPEG is refused, naming the file, by the image-trained run and its import alike.
+        byte[] jpeg = File.ReadAllBytes(Directory.GetFiles(Path.Combine(folder, "disc"), "*.jpg")[0]);
+        string truncated = temp.Combine("half.jpg");
+        File.WriteAllBytes(truncated, jpeg[..(jpeg.Length / 2)]);
+        foreach (var checkpoint in new[] { run, temp.Combine("imported") })
+        {
+            var result = CliRunner.Run("predict", "--checkpoint", checkpoint, truncated);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("half.jpg", result.Stderr);
+            Assert.Contains("truncated", result.Stderr);
+        }
     }
 }
