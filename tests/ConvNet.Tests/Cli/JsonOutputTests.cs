@@ -59,6 +59,8 @@ public sealed partial class JsonOutputTests(TinyRunFixture run) : IClassFixture<
             ["bench"] = Documents(CliRunner.Run("bench", "--model", "alexnet-small", "--batch", "2", "--mode", "infer", "--warmup", "1", "--repeats", "1", "--threads", "1", "--json")),
             ["bench --loader"] = Documents(CliRunner.Run("bench", "--loader", "folder:" + photos, "--seconds", "0.2", "--batch", "4", "--crop", "32", "--threads", "1", "--json")),
         };
+        // The run's metrics.jsonl is JSON for people and tools too.
+        outputs["metrics.jsonl"] = File.ReadAllLines(temp.Combine("run", "metrics.jsonl")).Select(l => JsonDocument.Parse(l)).ToList();
         foreach (var (command, documents) in outputs)
         {
             Assert.NotEmpty(documents);
