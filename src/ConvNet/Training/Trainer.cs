@@ -58,7 +58,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             int reached = info.Epoch + (info.BatchInEpoch > 0 ? 1 : 0);
             if (e < Math.Max(reached, 1))
                 throw new ArgumentException($"--epochs {e}: {runDirectory} has already trained {(info.BatchInEpoch > 0 ? $"into epoch {reached}" : $"{info.Epoch} epochs")}; give at least {Math.Max(reached, 1)}");
-            observer.Message($"note: training to {e} epochs instead of {config.Epochs}");
+            observer.Message($"note: training to {e} epochs instead of {config.Epochs}" +
+                (config.Schedule == "cosine" ? $"; the cosine schedule now anneals over {e} epochs, so the rate rises from where it was" : ""));
             config = config with { Epochs = e };
         }
         if (info.Epoch >= config.Epochs)
