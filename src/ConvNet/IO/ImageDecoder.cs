@@ -14,19 +14,10 @@ public static class ImageDecoder
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
-        if (new FileInfo(path).Length == 0) throw new InvalidDataException($"{path}: empty file (0 bytes)");
-        using var codec = SKCodec.Create(path)
-            ?? throw new InvalidDataException($"{path}: not a readable PNG or JPEG image");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        // The same rules as the image-data pipeline (SquareImageDecoder): a file it would skip is refused here.
-        if ((long)info.Width * info.Height > Data.Images.SquareImageDecoder.MaxPixels)
-            throw new InvalidDataException($"{path}: the header declares {info.Width}x{info.Height} pixels, more than the {Data.Images.SquareImageDecoder.MaxPixels:N0}-pixel limit");
-        using var decoded = new SKBitmap(info);
-        var result = codec.GetPixels(info, decoded.GetPixels());
-        if (result == SKCodecResult.IncompleteInput)
-            throw new InvalidDataException($"{path}: truncated or corrupt image data (incomplete input)");
-        if (result != SKCodecResult.Success)
-            throw new InvalidDataException($"{path}: could not decode the image data ({result})");
+        // The same rules as the image-data pipeline (EncodedImageFile): a file it would skip is refused here.
+        if (Data.Images.EncodedImageFile.TryDecode(path, minShorterSide: 0, out var bitmap) is { } reason)
+            throw new InvalidDataException($"{path}: {reason}");
+        using var decoded = bitmap!;
         int scaledWidth = width, scaledHeight = height;
         if (resizeShorterSide is { } side)
         {
