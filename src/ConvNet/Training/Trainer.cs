@@ -49,7 +49,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
         {
-            observer.Message($"note: resuming with {t} threads instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
+            observer.Message($"note: resuming with {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
             config = config with { Threads = t };
         }
         config = config with { MaxSteps = maxSteps ?? 0 };
