@@ -60,6 +60,23 @@ public sealed class ExportImportRoundTripTests
         Assert.Equal(first, Checkpoints.Open(temp.Combine("b")).Info.Model);
     }
 
+    [Fact]
+    public void DamagedMetadataIsRefusedNamingTheFileAndKey()
+    {
+        using var temp = new Support.TempDirectory();
+        var network = ConvNet.Models.ModelRegistry.Create("alexnet-small", new ConvNet.Models.ModelOptions(Classes: 4));
+        string file = temp.Combine("damaged.safetensors");
+        ConvNet.Interop.SafeTensorsFile.Write(file, ConvNet.Interop.WeightLoader.Collect(network), new Dictionary<string, string>
+        {
+            ["convnet.model"] = "alexnet-small", ["convnet.classNames"] = "[\"a\",\"b\",\"c\",\"d\"]", ["convnet.inputShape"] = "[1, 28",
+        });
+        var import = CliRunner.Run("import", file, "--out", temp.Combine("out"));
+        Assert.Equal(2, import.ExitCode);
+        Assert.Contains("damaged.safetensors", import.Stderr);
+        Assert.Contains("convnet.inputShape", import.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("out")));
+    }
+
     /// <summary>predict --json as (class name, probability) pairs, best first.</summary>
     public static List<(string Name, float Probability)> Predictions(string checkpoint, string image)
     {
