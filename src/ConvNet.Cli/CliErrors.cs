@@ -9,13 +9,22 @@ public static class CliErrors
 
     public const int UsageOrInputError = 2;
 
-    public static int Invoke(RootCommand root, string[] args)
+    private static string HelpCommandLine(ParseResult parse) =>
+        parse.CommandResult.Parent is null ? "convnet --help" : $"convnet {parse.CommandResult.Command.Name} --help";
+
+    public static int Invoke(Command root, string[] args)
     {
         var parse = root.Parse(args);
+        if (UnknownOptions.Find(parse) is { } unknown)
+        {
+            Console.Error.WriteLine(unknown);
+            Console.Error.WriteLine($"Run '{HelpCommandLine(parse)}' for usage.");
+            return UsageOrInputError;
+        }
         if (parse.Errors.Count > 0)
         {
             foreach (var e in parse.Errors) Console.Error.WriteLine($"convnet: {e.Message}");
-            Console.Error.WriteLine("Run 'convnet --help' for usage.");
+            Console.Error.WriteLine($"Run '{HelpCommandLine(parse)}' for usage.");
             return UsageOrInputError;
         }
         bool verbose = parse.GetValue(VerboseOption);

@@ -1,6 +1,7 @@
 // Training progress on the console: a redrawn progress line on a terminal, plain periodic lines when output is
 // redirected, and one JSON object per epoch with --json.
 using System.Diagnostics;
+using ConvNet.Evaluation;
 using ConvNet.Training;
 
 namespace ConvNet.Cli;
@@ -43,11 +44,11 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
         EndLine();
         if (json)
         {
-            Console.WriteLine(MetricsLog.ToJson(m));
+            Console.WriteLine(CliJson.Serialize(m, indented: false));
             return;
         }
         Console.WriteLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, train top-1 error {m.TrainTop1Error:P2}, " +
-            $"val top-1 error {m.ValidationTop1Error:P2}, val top-5 error {m.ValidationTop5Error:P2}, lr {m.LearningRate:G3}, " +
+            $"val top-1 error {ClassificationMetrics.Format(m.ValidationTop1Error)}, val top-5 error {ClassificationMetrics.Format(m.ValidationTop5Error)}, lr {m.LearningRate:G3}, " +
             $"{m.ImagesPerSecond:F0} img/s, {m.ElapsedSeconds:F0} s");
     }
 

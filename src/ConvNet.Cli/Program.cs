@@ -3,7 +3,12 @@ using System.CommandLine;
 using ConvNet.Cli;
 using ConvNet.Cli.Commands;
 
-var root = new RootCommand("ConvNet: AlexNet in C# — train, evaluate, inspect and benchmark convolutional networks.");
+// A plain command named "convnet" rather than RootCommand, whose name is the assembly's ("ConvNet.Cli"): usage lines
+// then name the tool as its errors and the README do.
+var root = new Command("convnet", "ConvNet: AlexNet in C# — train, evaluate, inspect and benchmark convolutional networks.")
+{
+    new System.CommandLine.Help.HelpOption(), new VersionOption(),
+};
 root.Options.Add(CliErrors.VerboseOption);
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());

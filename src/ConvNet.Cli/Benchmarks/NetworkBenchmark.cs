@@ -78,7 +78,7 @@ public static class NetworkBenchmark
             sgd.Step(pool);
         }
 
-        progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {s.Threads} threads: {s.Warmup} warm-up and {s.Repeats} timed steps");
+        progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {s.Threads} thread{(s.Threads == 1 ? "" : "s")}: {s.Warmup} warm-up and {s.Repeats} timed steps");
         for (int i = 0; i < s.Warmup; i++) Step();
         var stepSeconds = new List<double>();
         var process = Process.GetCurrentProcess();

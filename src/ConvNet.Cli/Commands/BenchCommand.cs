@@ -42,8 +42,8 @@ public static class BenchCommand
             {
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds), parse.GetValue(crop), parse.GetValue(batch));
                 Console.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(l, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals })
-                    : $"loader {spec}: {l.ImagesInData} images, {l.Threads} threads, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
+                    ? CliJson.Serialize(l)
+                    : $"loader {spec}: {l.ImagesInData} images, {l.Threads} thread{(l.Threads == 1 ? "" : "s")}, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
                       $"decode + augment   {l.DecodeAugmentImagesPerSecond,10:F0} images/s\n" +
                       $"packed cache       {l.CacheImagesPerSecond,10:F0} images/s");
                 return 0;
@@ -68,7 +68,7 @@ public static class BenchCommand
         return command;
     }
 
-    public static string ToJson(BenchResult r) => JsonSerializer.Serialize(new
+    public static string ToJson(BenchResult r) => CliJson.Serialize(new
     {
         device = r.Device,
         precision = "fp32",
@@ -89,14 +89,17 @@ public static class BenchCommand
         percentOfPeak = double.IsFinite(r.PeakGflops) ? 100 * r.Gflops.Median / r.PeakGflops : (double?)null,
         cpusUsed = double.IsFinite(r.CpusUsed) ? r.CpusUsed : (double?)null,
         allocatedBytesPerStep = r.AllocatedBytesPerStep,
-        lossMs = r.LossMs,
-        sgdMs = r.SgdMs,
+        // Inference has no loss, SGD or backward pass: those fields are left out, not reported as 0.
+        lossMs = Trained(r, r.LossMs),
+        sgdMs = Trained(r, r.SgdMs),
         layers = r.Layers.Select(l => new
         {
             name = l.Name, kind = l.Kind, forwardMs = l.ForwardMs, forwardGflops = l.ForwardGflops,
-            backwardMs = l.BackwardMs, backwardGflops = l.BackwardGflops,
+            backwardMs = Trained(r, l.BackwardMs), backwardGflops = l.BackwardGflops,
         }),
-    }, new JsonSerializerOptions { WriteIndented = true });
+    });
+
+    private static double? Trained(BenchResult r, double value) => r.Settings.Mode == BenchMode.Train ? value : null;
 
     // --verify (exit 1 when the GPU and the CPU disagree) and --gemm N on a GPU device.
     private static int GpuChecks(ParseResult parse, DeviceSpec deviceSpec, Option<string?> model, Option<int> batch, Option<int> threads,
@@ -107,12 +110,12 @@ public static class BenchCommand
         {
             var g = GpuGemmBenchmark.Run(deviceSpec, size, Math.Max(1, parse.GetValue(repeats)), blocking);
             Console.WriteLine(asJson
-                ? JsonSerializer.Serialize(new
+                ? CliJson.Serialize(new
                 {
                     device = g.Device, gemm = g.Size, blocking = g.Blocking, repeats = g.Repeats, precision = "fp32", ms = Object(g.Milliseconds), tflops = Object(g.Tflops),
                     peakTflops = g.PeakTflops, percentOfPeak = g.PeakTflops is { } p ? 100 * g.Tflops.Median / p : (double?)null,
                     maxRelativeError = g.MaxRelativeError,
-                }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull })
+                })
                 : $"GEMM {g.Size}^3 on {g.Device} ({g.Blocking}x{g.Blocking} per thread): {g.Tflops.Median:F2} TFLOP/s (min {g.Tflops.Min:F2}, max {g.Tflops.Max:F2}), {g.Milliseconds.Median:F3} ms" +
                   (g.PeakTflops is { } peak ? $", {100 * g.Tflops.Median / peak:F1} % of the {peak:F1} TFLOP/s FP32 peak" : "") +
                   $"; sampled relative error {g.MaxRelativeError:g2}");
@@ -123,14 +126,14 @@ public static class BenchCommand
         int verifyBatch = parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : 8;
         var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)));
         Console.WriteLine(asJson
-            ? JsonSerializer.Serialize(new
+            ? CliJson.Serialize(new
             {
                 device = v.Device, verify = new
                 {
                     model = v.Model, batch = v.Batch, steps = v.Steps, cpuLosses = v.CpuLosses, gpuLosses = v.GpuLosses,
                     worstRelativeError = v.WorstError, worstTensor = v.WorstTensor, tolerance = v.Tolerance, passed = v.Passed,
                 },
-            }, new JsonSerializerOptions { WriteIndented = true })
+            })
             : $"verify {v.Model} batch {v.Batch}, {v.Steps} training steps on {v.Device} and on the CPU from one seed: " +
               $"losses {string.Join(", ", v.GpuLosses.Select(l => l.ToString("F5")))} (GPU) vs {string.Join(", ", v.CpuLosses.Select(l => l.ToString("F5")))} (CPU); " +
               $"worst relative difference {v.WorstError:g3} in {v.WorstTensor} (tolerance {v.Tolerance:g1}): {(v.Passed ? "agree" : "DISAGREE")}");
@@ -145,7 +148,7 @@ public static class BenchCommand
         bool train = s.Mode == BenchMode.Train;
         var text = new StringBuilder();
         bool cpu = r.Device == "cpu";
-        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {(cpu ? $"{s.Threads} threads" : r.Device)}, {s.Warmup} warm-up + {s.Repeats} timed steps, {(cpu ? "Sgemm kernel " : "")}{r.Kernel}");
+        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {(cpu ? $"{s.Threads} thread{(s.Threads == 1 ? "" : "s")}" : r.Device)}, {s.Warmup} warm-up + {s.Repeats} timed steps, {(cpu ? "Sgemm kernel " : "")}{r.Kernel}");
         text.AppendLine($"step        {r.StepMs.Median,9:F1} ms   (min {r.StepMs.Min:F1}, max {r.StepMs.Max:F1})");
         text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
         text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");

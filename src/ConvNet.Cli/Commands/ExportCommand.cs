@@ -1,4 +1,5 @@
-// `convnet export --weights FILE [--model NAME] --format onnx --out model.onnx`: writes a network as ONNX (opset 13).
+// `convnet export --weights RUN|FILE [--model NAME] --format onnx --out model.onnx [--force]`: writes a network as ONNX
+// (opset 13) with its class names and input preprocessing in the file's metadata (ModelMetadata).
 using System.CommandLine;
 using ConvNet.Interop;
 using ConvNet.Interop.Onnx;
@@ -10,19 +11,29 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var weights = new Option<string>("--weights") { Description = "A .safetensors file (with --model, or with its .json sidecar) or a .onnx model", Required = true };
+        var weights = new Option<string>("--weights")
+        {
+            Description = "A run folder or checkpoint .json (from train or import; its class names and preprocessing go into the file's metadata), " +
+                          "a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model",
+            Required = true,
+        };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         var format = new Option<string>("--format") { Description = "Output format: onnx", DefaultValueFactory = _ => "onnx" };
         format.AcceptOnlyFromAmong("onnx");
         var output = new Option<string>("--out") { Description = "Output file (model.onnx)", Required = true };
-        var command = new Command("export", "Export a network with its weights to ONNX") { weights, model, format, output };
+        var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
+        var command = new Command("export", "Export a trained run (or imported checkpoint, or weights file) to ONNX, with its class names and preprocessing") { weights, model, format, output, force };
         command.SetAction(parse =>
         {
-            var network = ModelFiles.Open(parse.GetValue(weights)!, parse.GetValue(model));
             string target = parse.GetValue(output)!;
-            OnnxExporter.Export(network, target);
+            OutputPaths.RequireFolder(target, "--out");
+            if (File.Exists(target) && !parse.GetValue(force))
+                throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
+            var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model));
+            OnnxExporter.Export(network, target, metadata);
             Console.WriteLine($"wrote {target}: model {network.Name}, ONNX opset {OnnxExporter.Opset}, input '{OnnxExporter.InputName}' " +
-                $"[N, {string.Join(", ", network.Spec.InputShape)}], output '{OnnxExporter.OutputName}' [N, {network.Classes}]");
+                $"[N, {string.Join(", ", network.Spec.InputShape)}], output '{OnnxExporter.OutputName}' [N, {network.Classes}]" +
+                (metadata is null ? "; no class names or preprocessing recorded (the weights carry none)" : "; class names and input preprocessing in its metadata"));
             return 0;
         });
         return command;

@@ -13,7 +13,7 @@ public static class ForwardCommand
 {
     public static Command Create()
     {
-        var weights = new Option<string>("--weights") { Description = "A .safetensors file (with --model, or with its .json sidecar) or a .onnx model", Required = true };
+        var weights = new Option<string>("--weights") { Description = "A run folder or checkpoint .json, a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model", Required = true };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         var input = new Option<string>("--input") { Description = "float32 .npy batch [N, C, H, W]", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write the logits [N, classes] (.npy)", Required = true };
@@ -22,6 +22,7 @@ public static class ForwardCommand
         var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, device };
         command.SetAction(parse =>
         {
+            OutputPaths.RequireFolder(parse.GetValue(output)!, "--output");
             string inputPath = parse.GetValue(input)!;
             var x = NpyFile.Read(inputPath);
             var network = ModelFiles.Open(parse.GetValue(weights)!, parse.GetValue(model));

@@ -14,37 +14,46 @@ public static class ImportCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A .onnx model, or a .safetensors state dict (needs --model)" };
+        var file = new Argument<string>("FILE") { Description = "A .onnx model, or a .safetensors state dict (needs --model, unless a ConvNet checkpoint wrote it)" };
         var model = new Option<string?>("--model") { Description = $"For .safetensors: the model whose parameter names it uses ({string.Join(", ", ModelRegistry.Names)})" };
         var output = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
         var preprocess = new Option<string?>("--preprocess")
         {
             Description = "Input preprocessing the model was trained with: torchvision (RGB, ImageNet mean/std, resize 256 + centre crop), " +
-                          "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: torchvision for 3-channel models of 224+ pixels, else none",
+                          "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: what the file's metadata records (a ConvNet export), " +
+                          "else torchvision for 3-channel models of 224+ pixels, else none",
         };
         var force = new Option<bool>("--force") { Description = "Replace a checkpoint already in the --out folder" };
-        var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: ImageNet's for 1000 classes, else numbers)" };
+        var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: the file's metadata, else ImageNet's for 1000 classes, else numbers)" };
         var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, classNames, force };
         command.SetAction(parse =>
         {
             string source = parse.GetValue(file)!;
-            var (spec, weights, notes) = Read(source, parse.GetValue(model));
+            string folder = parse.GetValue(output)!;
+            if (!parse.GetValue(force))
+                Checkpoints.RequireNoRun(folder, "a checkpoint", "choose another --out, or pass --force to replace it");
+            var (spec, weights, notes, metadata) = Read(source, parse.GetValue(model));
             var network = NetworkBuilder.Build(spec);
             WeightLoader.Load(network, weights, source);
-            var names = parse.GetValue(classNames) is { } namesFile ? ReadNames(namesFile, spec.Classes) : ClassNames.Default(spec.Classes);
+            if (metadata is not null) CheckAgrees(metadata, spec, source);
+            var names = parse.GetValue(classNames) is { } namesFile ? ReadNames(namesFile, spec.Classes)
+                : metadata?.ClassNames ?? ClassNames.Default(spec.Classes);
             int channels = spec.InputShape[0];
-            string preset = parse.GetValue(preprocess) ?? (channels == 3 && spec.InputShape[1] >= 224 ? "torchvision" : "none");
-            var p = ImportPreprocessing.Get(preset, channels);
+            // The file's own record of its preprocessing (a ConvNet export) wins over guessing from the input size.
+            bool fromFile = metadata is not null && parse.GetValue(preprocess) is null;
+            string preset = fromFile ? "as recorded in the file" : parse.GetValue(preprocess) ?? (channels == 3 && spec.InputShape[1] >= 224 ? "torchvision" : "none");
+            var p = fromFile
+                ? new ImportPreprocessing(preset, metadata!.NormalizationMean, metadata.NormalizationStd, metadata.ChannelOrder, metadata.ResizeShorterSide)
+                : ImportPreprocessing.Get(preset, channels);
             bool registered = ModelSpecMatcher.FindRegistered(spec) is { } r && r.Name == spec.Name;
             var info = new CheckpointInfo
             {
                 Model = spec.Name, Classes = spec.Classes, InputShape = spec.InputShape, ClassNames = [.. names],
                 NormalizationMean = p.Mean, NormalizationStd = p.Std, ChannelOrder = p.ChannelOrder, ResizeShorterSide = p.ResizeShorterSide,
+                Preprocessing = fromFile && metadata!.MeanImageFile is not null ? WriteMeanImage(folder, metadata, spec, source) : null,
                 Spec = registered ? null : ModelSpecJson.ToJson(spec), Source = Path.GetFullPath(source),
                 WeightsFile = "", WeightsSha256 = "",
             };
-            string folder = parse.GetValue(output)!;
-            if (!parse.GetValue(force)) Checkpoints.RequireNoRun(folder);
             Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
             foreach (var note in notes) Console.WriteLine($"note: {note}");
             Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +
@@ -55,7 +64,7 @@ public static class ImportCommand
         return command;
     }
 
-    private static (ModelSpec, IReadOnlyList<NamedTensor>, IReadOnlyList<string>) Read(string source, string? modelName)
+    private static (ModelSpec, IReadOnlyList<NamedTensor>, IReadOnlyList<string>, ModelMetadata?) Read(string source, string? modelName)
     {
         if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such file");
         switch (Path.GetExtension(source).ToLowerInvariant())
@@ -63,14 +72,37 @@ public static class ImportCommand
             case ".onnx":
                 if (modelName is not null) throw new ArgumentException($"{source}: an ONNX file describes its own model; leave out --model");
                 var imported = OnnxImporter.Read(source);
-                return (imported.Spec, imported.Weights, imported.Notes);
+                return (imported.Spec, imported.Weights, imported.Notes, ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), source));
             case ".safetensors":
-                if (modelName is null) throw new ArgumentException($"{source}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)})");
-                var tensors = SafeTensorsFile.Read(source).Tensors;
-                return (ModelFiles.RegisteredSpecFor(modelName, tensors), tensors, []);
+                var content = SafeTensorsFile.Read(source);
+                var metadata = ModelMetadata.FromProperties(content.Metadata, source);
+                // A checkpoint's own weights file names its model; a state dict from elsewhere needs --model.
+                modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
+                    : throw new ArgumentException($"{source}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)})");
+                return (ModelFiles.RegisteredSpecFor(modelName, content.Tensors), content.Tensors, [], metadata?.Model == modelName ? metadata : null);
             default:
                 throw new ArgumentException($"{source}: expected a .onnx or .safetensors file");
         }
+    }
+
+    private static void CheckAgrees(ModelMetadata metadata, ModelSpec spec, string source)
+    {
+        if (!metadata.InputShape.SequenceEqual(spec.InputShape) || metadata.ClassNames.Length != spec.Classes)
+            throw new InvalidDataException($"{source}: its metadata describes {string.Join("x", metadata.InputShape)} inputs and {metadata.ClassNames.Length} classes, " +
+                $"but the weights are a model of {string.Join("x", spec.InputShape)} inputs and {spec.Classes} classes");
+    }
+
+    /// <summary>Image-trained runs: the mean image travels inside the file; write it beside the checkpoint as the run had it.</summary>
+    private static PreprocessingInfo WriteMeanImage(string folder, ModelMetadata metadata, ModelSpec spec, string source)
+    {
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, ImageTrainingData.PreprocessingFile);
+        ConvNet.IO.AtomicFile.Write(path, stream => stream.Write(metadata.MeanImageFile));
+        var loaded = ConvNet.Data.Images.PaperPreprocessing.Load(path);
+        if (loaded.Size != metadata.ImageSize || loaded.Size < spec.InputShape[^1])
+            throw new InvalidDataException($"{source}: metadata {ModelMetadata.MeanImageKey} holds a {loaded.Size}x{loaded.Size} mean image, " +
+                $"expected {metadata.ImageSize}x{metadata.ImageSize} for {spec.InputShape[^1]}-pixel crops");
+        return new PreprocessingInfo(ConvNet.Data.Images.PaperPreprocessing.Kind, ImageTrainingData.PreprocessingFile, Checkpoints.Sha256(path), loaded.Size, spec.InputShape[^1]);
     }
 
     private static string[] ReadNames(string path, int classes)

@@ -24,7 +24,7 @@ public static class InfoCommand
         return command;
     }
 
-    public static string ToJson(ModelSummary s) => JsonSerializer.Serialize(new
+    public static string ToJson(ModelSummary s) => CliJson.Serialize(new
     {
         model = s.Model,
         input = s.InputShape,
@@ -32,7 +32,7 @@ public static class InfoCommand
         parameters = s.Parameters,
         multiplyAdds = s.MultiplyAdds,
         layers = s.Layers.Select(l => new { name = l.Name, kind = l.Kind, output = l.OutputShape, parameters = l.Parameters, multiplyAdds = l.MultiplyAdds }),
-    }, new JsonSerializerOptions { WriteIndented = true });
+    });
 
     public static string ToTable(ModelSummary s)
     {

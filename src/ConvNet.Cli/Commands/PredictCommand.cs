@@ -18,13 +18,14 @@ public static class PredictCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint) or a checkpoint .json", Required = true };
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
-        var top = new Option<int>("--top") { Description = "How many classes to show", DefaultValueFactory = _ => 5 };
+        var top = new Option<int>("--top") { Description = "How many classes to show (at least 1)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the paper's 10 crops (checkpoints trained on image data)" };
         var device = DeviceOption.Create();
         var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop, device };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             var files = parse.GetValue(images)!;
@@ -49,7 +50,7 @@ public static class PredictCommand
                 Console.WriteLine(files[i]);
                 foreach (int k in best) Console.WriteLine($"  {probabilities[k],7:P2}  {names[k]} ({k})");
             }
-            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            if (parse.GetValue(json)) Console.WriteLine(CliJson.Serialize(results));
             return 0;
         });
         return command;

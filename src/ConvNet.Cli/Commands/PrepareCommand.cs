@@ -12,10 +12,13 @@ public static class PrepareCommand
         var data = new Option<string>("--data") { Description = "Image data to pack: folder:DIR or list:TRAIN.txt[,VAL.txt]", Required = true };
         var output = new Option<string>("--out") { Description = "Cache folder to write (train.pack, val.pack, cache.json)", Required = true };
         var threads = new Option<int>("--threads") { Description = "Decoding threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new Command("prepare", "Decode an image dataset once into a packed cache (train from it with --data cache:DIR)") { data, output, threads };
+        var force = new Option<bool>("--force") { Description = "Replace a cache already in the --out folder" };
+        var command = new Command("prepare", "Decode an image dataset once into a packed cache (train from it with --data cache:DIR)") { data, output, threads, force };
         command.SetAction(parse =>
         {
             string directory = parse.GetValue(output)!;
+            if (File.Exists(Path.Combine(directory, PackedImageCache.InfoFile)) && !parse.GetValue(force))
+                throw new IOException($"{directory}: already holds a cache ({PackedImageCache.InfoFile}); choose another --out, or pass --force to replace it");
             var info = PackedImageCache.Write(parse.GetValue(data)!, directory, parse.GetValue(threads), Console.WriteLine);
             Console.WriteLine($"cache {directory}: {string.Join(", ", info.Splits.Select(s => $"{s.Key} {s.Value:N0}"))} images of {info.Size}x{info.Size}, " +
                 $"{info.ClassNames.Length} classes, {info.Skipped.Count} skipped; train with --data cache:{directory}");

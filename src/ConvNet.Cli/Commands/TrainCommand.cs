@@ -26,21 +26,21 @@ public static class TrainCommand
         var gamma = new Option<float>("--gamma") { Description = "plateau/step: factor of each reduction", DefaultValueFactory = _ => d.Gamma };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => d.Seed };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var validation = new Option<int>("--validation") { Description = "Training images held out for validation", DefaultValueFactory = _ => d.ValidationCount };
+        var validation = new Option<int>("--validation") { Description = "Training images held out for validation when the data has no validation split (at most half of them)", DefaultValueFactory = _ => d.ValidationCount };
         var crop = new Option<int>("--crop-padding") { Description = "Augmentation: random crops after zero-padding by this many pixels (0: off)", DefaultValueFactory = _ => 0 };
         var flip = new Option<bool>("--flip") { Description = "Augmentation: random horizontal mirrors" };
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
         var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
         var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };
-        var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps in total (0: no limit)", DefaultValueFactory = _ => 0 };
+        var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps of this invocation (0: no limit); not saved with the run", DefaultValueFactory = _ => 0 };
         var noRandomCrop = new Option<bool>("--no-random-crop") { Description = "Image data: train on centre crops instead of random crops" };
         var noMirror = new Option<bool>("--no-mirror") { Description = "Image data: no random horizontal mirrors" };
         var noPca = new Option<bool>("--no-pca") { Description = "Image data: no PCA colour noise" };
         var pcaNoise = new Option<float>("--pca-noise") { Description = "Image data: std of the PCA colour noise coefficients (paper 0.1)", DefaultValueFactory = _ => d.PcaNoise };
-        var loaderThreads = new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: one per processor)", DefaultValueFactory = _ => d.LoaderThreads };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: as many as --threads)", DefaultValueFactory = _ => d.LoaderThreads };
         var prefetch = new Option<int>("--prefetch") { Description = "Image data: batches prepared ahead of the training step", DefaultValueFactory = _ => d.Prefetch };
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint with its saved recipe (only --threads, --max-steps and --epochs can change; a larger --epochs extends a finished run)" };
         var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
         var force = new Option<bool>("--force") { Description = "Replace a run already in the --out folder" };
         var device = DeviceOption.Create();
@@ -69,11 +69,11 @@ public static class TrainCommand
                 if (parse.GetValue(resume) is { } runDirectory)
                 {
                     // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
-                    Option[] mayChange = [threads, maxSteps, resume, json, device];
+                    Option[] mayChange = [threads, maxSteps, epochs, resume, json, device];
                     var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                     if (ignored.Count > 0)
-                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps and --device can change)");
-                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps),
+                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps, --epochs and --device can change)");
+                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps), Given(parse, epochs),
                         DeviceOption.Value(parse, device));
                 }
                 else
@@ -94,11 +94,11 @@ public static class TrainCommand
                     result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device)).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
                 if (result.Test is { } test && parse.GetValue(json))
-                    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                    Console.WriteLine(CliJson.Serialize(new
                     {
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
-                    }));
+                    }, indented: false));
                 return cancel.IsCancellationRequested ? InterruptedExitCode : 0;
             }
             catch (TrainingDivergedException e)

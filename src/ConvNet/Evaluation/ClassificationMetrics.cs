@@ -11,7 +11,13 @@ public sealed class ClassificationMetrics(int classes)
     public long[] Confusion { get; } = new long[classes * classes];
 
     public double Top1Error => Count == 0 ? double.NaN : 1.0 - (double)Top1Correct / Count;
-    public double Top5Error => Count == 0 ? double.NaN : 1.0 - (double)Top5Correct / Count;
+    /// <summary>NaN (not applicable) with 5 or fewer classes, where the true class is always among the top 5.</summary>
+    public double Top5Error => Count == 0 || !Top5Applies(Classes) ? double.NaN : 1.0 - (double)Top5Correct / Count;
+
+    public static bool Top5Applies(int classes) => classes > 5;
+
+    /// <summary>An error rate for people: "12.34 %", or "n/a" when it does not apply (NaN).</summary>
+    public static string Format(double error) => double.IsNaN(error) ? "n/a" : error.ToString("P2", System.Globalization.CultureInfo.CurrentCulture);
 
     /// <param name="scores">[rows, classes] logits or probabilities</param>
     public void Add(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int rows)

@@ -21,11 +21,18 @@ public sealed class ShiftedTenCrop : IClassifier
     /// <param name="network">planned (Plan(batch, pool))</param>
     /// <param name="padding">p: how far the corner crops are shifted (the crop padding the model was trained with)</param>
     public ShiftedTenCrop(IForwardNetwork network, ImageDataset data, Normalization normalization, int padding)
+        : this(network, data, normalization, Views(padding))
+    {
+        if (padding < 0) throw new ArgumentException($"crop padding {padding} is negative");
+    }
+
+    /// <param name="views">the shifts and mirrors to average (ViewsFor: those the training augmentation implies)</param>
+    public ShiftedTenCrop(IForwardNetwork network, ImageDataset data, Normalization normalization, BatchBuilder.Augmentation[] views)
     {
         if (network.PlannedBatch == 0) throw new InvalidOperationException("plan the network before evaluating");
-        if (padding < 0) throw new ArgumentException($"crop padding {padding} is negative");
+        if (views.Length == 0) throw new ArgumentException("no views to evaluate");
         (_network, _data, _normalization) = (network, data, normalization);
-        _views = Views(padding);
+        _views = views;
         _x = new Tensor([network.PlannedBatch, .. network.Spec.InputShape]);
         _row = new float[network.Classes];
     }
@@ -39,6 +46,18 @@ public sealed class ShiftedTenCrop : IClassifier
         (int Y, int X)[] shifts = [(0, 0), (-p, -p), (-p, p), (p, -p), (p, p)];
         return [.. shifts.Select(s => new BatchBuilder.Augmentation(s.Y, s.X, false)), .. shifts.Select(s => new BatchBuilder.Augmentation(s.Y, s.X, true))];
     }
+
+    /// <summary>The views a model trained with random crops of the image padded by <paramref name="padding"/> (0: no
+    /// crops) and, if <paramref name="mirror"/>, random mirrors has seen: the centre and, with crops, the four corner
+    /// shifts; with mirrors, each mirrored too. A view the training never produced costs accuracy.</summary>
+    public static BatchBuilder.Augmentation[] ViewsFor(int padding, bool mirror)
+    {
+        (int Y, int X)[] shifts = padding > 0 ? [(0, 0), (-padding, -padding), (-padding, padding), (padding, -padding), (padding, padding)] : [(0, 0)];
+        var views = shifts.Select(s => new BatchBuilder.Augmentation(s.Y, s.X, false));
+        return mirror ? [.. views, .. shifts.Select(s => new BatchBuilder.Augmentation(s.Y, s.X, true))] : [.. views];
+    }
+
+    public int ViewCount => _views.Length;
 
     public void Probabilities(ReadOnlySpan<int> indices, Span<float> probabilities, Span<int> labels)
     {

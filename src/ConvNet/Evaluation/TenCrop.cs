@@ -54,7 +54,7 @@ public sealed class TenCrop : IClassifier
         foreach (var view in _views)
         {
             for (int n = 0; n < indices.Length; n++)
-                PaperAugmentation.Write(squares.Slice(n * imageBytes, imageBytes), _preprocessing.MeanImage, _squares.Size, _crop, view, _x.Sample(n));
+                PaperAugmentation.Write(squares.Slice(n * imageBytes, imageBytes), _preprocessing.MeanImage, _squares.Size, _crop, view, _x.Sample(n), _preprocessing.InputScale);
             var logits = _network.Forward(_x, training: false);
             for (int n = 0; n < indices.Length; n++)
             {

@@ -14,15 +14,10 @@ public static class ImageDecoder
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
-        using var codec = SKCodec.Create(path)
-            ?? throw new InvalidDataException($"{path}: not a readable PNG or JPEG image");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        if ((long)info.Width * info.Height > 100_000_000L)
-            throw new InvalidDataException($"{path}: image is {info.Width}x{info.Height}, too large to decode");
-        using var decoded = new SKBitmap(info);
-        var result = codec.GetPixels(info, decoded.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-            throw new InvalidDataException($"{path}: could not decode the image ({result})");
+        // The same rules as the image-data pipeline (EncodedImageFile): a file it would skip is refused here.
+        if (Data.Images.EncodedImageFile.TryDecode(path, minShorterSide: 0, out var bitmap) is { } reason)
+            throw new InvalidDataException($"{path}: {reason}");
+        using var decoded = bitmap!;
         int scaledWidth = width, scaledHeight = height;
         if (resizeShorterSide is { } side)
         {

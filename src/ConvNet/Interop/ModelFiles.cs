@@ -8,28 +8,35 @@ namespace ConvNet.Interop;
 
 public static class ModelFiles
 {
-    public static Network Open(string path, string? modelName)
+    public static Network Open(string path, string? modelName) => OpenWithMetadata(path, modelName).Network;
+
+    /// <summary>The network and what the file records about its classes and input preprocessing (null when it records
+    /// nothing: a state dict or ONNX model made elsewhere).</summary>
+    public static (Network Network, ModelMetadata? Metadata) OpenWithMetadata(string path, string? modelName)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (Directory.Exists(path) || extension == ".json")
         {
             if (modelName is not null) throw new ArgumentException($"{path}: a checkpoint names its own model; leave out --model");
-            return Checkpoints.LoadNetwork(Checkpoints.Open(path));
+            var checkpoint = Checkpoints.Open(path);
+            return (Checkpoints.LoadNetwork(checkpoint), ModelMetadata.FromCheckpoint(checkpoint));
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
         if (extension == ".onnx")
         {
             if (modelName is not null) throw new ArgumentException($"{path}: an ONNX file describes its own model; leave out --model");
-            return OnnxImporter.Load(path);
+            var imported = OnnxImporter.Read(path);
+            return (imported.CreateNetwork(), ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), path));
         }
         if (extension != ".safetensors") throw new ArgumentException($"{path}: expected a checkpoint (folder or .json), a .onnx or a .safetensors file");
-        if (modelName is null)
-            throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)}), or pass its checkpoint's .json");
-        var tensors = SafeTensorsFile.Read(path).Tensors;
-        var spec = RegisteredSpecFor(modelName, tensors);
+        var content = SafeTensorsFile.Read(path);
+        var metadata = ModelMetadata.FromProperties(content.Metadata, path);
+        modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
+            : throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)}), or pass its checkpoint's .json");
+        var spec = RegisteredSpecFor(modelName, content.Tensors);
         var network = NetworkBuilder.Build(spec);
-        WeightLoader.Load(network, tensors, path);
-        return network;
+        WeightLoader.Load(network, content.Tensors, path);
+        return (network, metadata is not null && metadata.Model == modelName ? metadata : null);
     }
 
     /// <summary>The registered model <paramref name="name"/> with the class count (last layer's bias) and input channels

@@ -14,6 +14,8 @@ public static class WeightLoader
         foreach (var t in tensors)
             if (!byName.TryAdd(t.Name, t)) throw new InvalidDataException($"{source}: tensor {t.Name} appears twice");
 
+        if (OtherModelNamed(network, byName.Keys) is { } other)
+            throw new InvalidDataException($"{source}: holds the parameters of {other} (names such as {byName.Keys.First()}), not of {network.Name}; use --model {other}");
         var problems = new List<string>();
         foreach (var p in network.Parameters)
         {
@@ -33,6 +35,22 @@ public static class WeightLoader
         }
         // Everything checked: only now overwrite, so a failed load leaves the network as it was.
         foreach (var p in network.Parameters) p.Value.CopyFrom(byName[p.Name].Data);
+    }
+
+    /// <summary>The registered model whose parameter names are exactly the file's, when the network shares none of them:
+    /// the file is that model's (torchvision's state dict given with --model alexnet).</summary>
+    private static string? OtherModelNamed(Network network, IEnumerable<string> fileNames)
+    {
+        var names = fileNames.ToHashSet(StringComparer.Ordinal);
+        if (network.Parameters.Any(p => names.Contains(p.Name))) return null;
+        foreach (var entry in ModelRegistry.Models)
+        {
+            if (entry.Name == network.Name) continue;
+            var parameters = entry.Create(new ModelOptions()).Layers.Where(l => l is ConvSpec or LinearSpec)
+                .SelectMany(l => new[] { l.Name + ".weight", l.Name + ".bias" }).ToHashSet(StringComparer.Ordinal);
+            if (parameters.SetEquals(names)) return entry.Name;
+        }
+        return null;
     }
 
     /// <summary>The network's parameters in order, as copies.</summary>

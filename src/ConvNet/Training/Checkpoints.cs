@@ -24,8 +24,11 @@ public static class Checkpoints
         Directory.CreateDirectory(folder);
         string stem = $"step-{infoWithoutFiles.Step:D8}";
         string weights = Path.Combine(folder, stem + ".safetensors");
-        AtomicFile.Write(weights, s => SafeTensorsFile.Write(s, WeightLoader.Collect(network),
-            new Dictionary<string, string> { ["format"] = "pt", ["model"] = network.Name }));
+        // The weights file carries the class names and preprocessing too, so it can be imported on its own.
+        var metadata = ModelMetadata.FromInfo(infoWithoutFiles, MeanImageFile(runDirectory, infoWithoutFiles)).ToProperties();
+        metadata["format"] = "pt";
+        metadata["model"] = network.Name;
+        AtomicFile.Write(weights, s => SafeTensorsFile.Write(s, WeightLoader.Collect(network), metadata));
         string? momentum = null;
         if (sgd is not null)
         {
@@ -46,13 +49,18 @@ public static class Checkpoints
         RemoveUnreferenced(runDirectory);
     }
 
+    private static byte[]? MeanImageFile(string runDirectory, CheckpointInfo info) =>
+        info.Preprocessing is { } p && File.Exists(Path.Combine(runDirectory, p.File)) ? File.ReadAllBytes(Path.Combine(runDirectory, p.File)) : null;
+
     /// <summary>Throws unless <paramref name="runDirectory"/> is free for a new run (no last.json or best.json).</summary>
-    public static void RequireNoRun(string runDirectory)
+    /// <param name="what">what the command writes, for the message</param>
+    /// <param name="hint">what the user can do instead, naming options the command has</param>
+    public static void RequireNoRun(string runDirectory, string what = "a run",
+        string hint = "continue it with --resume, choose another --out, or pass --force to replace it")
     {
         foreach (var tag in new[] { Last, Best })
             if (File.Exists(Path.Combine(runDirectory, tag + ".json")))
-                throw new CheckpointException($"{runDirectory}: already holds a run ({tag}.json); continue it with --resume, " +
-                    "choose another --out, or pass --force to replace it");
+                throw new CheckpointException($"{runDirectory}: already holds {what} ({tag}.json); {hint}");
     }
 
     /// <summary>Finds a checkpoint: a sidecar .json, or a run folder (its best.json, else last.json).</summary>
@@ -68,6 +76,8 @@ public static class Checkpoints
         }
         else if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{path}: pass the checkpoint's .json sidecar or its run folder (the sidecar names the model and preprocessing)");
+        else if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            throw new CheckpointException($"{path}: an ONNX model, not a checkpoint; import it first (convnet import {path} --out DIR) and pass DIR");
         if (!File.Exists(sidecar)) throw new CheckpointException($"{sidecar}: checkpoint not found");
 
         CheckpointInfo info;

@@ -19,20 +19,23 @@ public static class ImageTrainingData
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
     public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report, PreprocessingInfo? resumed = null)
     {
-        int threads = config.LoaderThreads > 0 ? config.LoaderThreads : Environment.ProcessorCount;
-        var opened = ImageDataSpec.Open(config.Data);
+        // --threads bounds decoding too unless --loader-threads says otherwise.
+        int threads = config.LoaderThreads > 0 ? config.LoaderThreads : config.Threads;
+        int crop = ModelRegistry.Spec(config.Model, new ModelOptions(null, config.BiasInit, 3)).InputShape[^1];
+        int size = resumed?.Size ?? ImageDataSpec.StoredSizeFor(crop);
+        var opened = ImageDataSpec.Open(config.Data, size);
         var (train, validation) = (opened.Train, opened.Validation);
         if (validation is null && config.ValidationCount > 0)
-            (train, validation) = ImageDataSpec.HoldOut(train, Math.Min(config.ValidationCount, train.Count / 2), config.Seed);
-
-        int crop = ModelRegistry.Spec(config.Model, new ModelOptions(train.ClassNames.Count, config.BiasInit, 3)).InputShape[^1];
+            (train, validation) = ImageDataSpec.HoldOut(train, TrainingData.HeldOut(config, train.Count, report), config.Seed);
         if (crop > train.Size)
             throw new ArgumentException($"model {config.Model} takes {crop}x{crop} inputs, larger than the {train.Size}x{train.Size} stored images");
+        if (size != SquareImageDecoder.PaperSize)
+            report?.Invoke($"model {config.Model} takes {crop}x{crop} inputs: images resized to {size}x{size} (shorter side, centre square), then {crop}x{crop} crops, scaled to unit variance");
 
         string? scanPath = runDirectory is null ? null : Path.Combine(runDirectory, ScanFile);
         string? statsPath = runDirectory is null ? null : Path.Combine(runDirectory, PreprocessingFile);
         PaperPreprocessing preprocessing;
-        var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0);
+        var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size);
         // A resumed run must keep the mean image it was trained with: never recompute (and overwrite) it.
         if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
             throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
@@ -47,7 +50,7 @@ public static class ImageTrainingData
         }
         else
         {
-            report?.Invoke($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} threads");
+            report?.Invoke($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} thread{(threads == 1 ? "" : "s")}");
             var trainScan = ImageScan.Run(train, threads, statistics: true, report);
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             var record = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
@@ -55,7 +58,7 @@ public static class ImageTrainingData
             if (record.Skipped.Count > 0) report?.Invoke($"{record.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
             train = new SubsetImageStore(train, trainScan.Good, train.Name);
             if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
-            preprocessing = PaperPreprocessing.FromStatistics(trainScan.Statistics!);
+            preprocessing = PaperPreprocessing.FromStatistics(trainScan.Statistics!, unitScale: size != SquareImageDecoder.PaperSize);
             if (runDirectory is not null)
             {
                 Directory.CreateDirectory(runDirectory);
@@ -68,24 +71,26 @@ public static class ImageTrainingData
         var augment = new PaperAugmentOptions(config.RandomCrop, config.Mirror, config.PcaNoise);
         var info = new PreprocessingInfo(PaperPreprocessing.Kind, PreprocessingFile,
             statsPath is null ? "" : Checkpoints.Sha256(statsPath), preprocessing.Size, crop);
-        // The per-channel record in the sidecar approximates the mean image: Apply(c, p) = p - 255 * mean_c.
-        var normalization = new Normalization(preprocessing.ChannelMeans(), [1 / 255f, 1 / 255f, 1 / 255f]);
+        // The per-channel record in the sidecar approximates the mean image: Apply(c, p) = (p - 255 * mean_c) * InputScale.
+        var normalization = new Normalization(preprocessing.ChannelMeans(), [.. Enumerable.Repeat(1 / (255f * preprocessing.InputScale), 3)]);
         return new TrainingSplits(
             new ImageBatchSource(train, preprocessing, crop, augment, threads, config.Prefetch),
             validation is null || validation.Count == 0 ? null : new ImageBatchSource(validation, preprocessing, crop, PaperAugmentOptions.None, threads, 0),
             null, normalization, info);
     }
 
-    private static ScanRecord? TryReadScan(string? scanPath, string? statsPath, TrainConfig config, int trainCount, int validationCount)
+    private static ScanRecord? TryReadScan(string? scanPath, string? statsPath, TrainConfig config, int trainCount, int validationCount, int size)
     {
         if (scanPath is null || !File.Exists(scanPath) || !File.Exists(statsPath)) return null;
         try
         {
             var record = JsonSerializer.Deserialize<ScanRecord>(File.ReadAllText(scanPath), CheckpointInfo.Json);
+            // A mean image of another size (the folder reused for a different model) is recomputed.
             return record is not null && record.Data == config.Data && record.Seed == config.Seed && record.ValidationCount == config.ValidationCount
-                && record.TrainImages == trainCount && record.ValidationImages == validationCount ? record : null;
+                && record.TrainImages == trainCount && record.ValidationImages == validationCount
+                && PaperPreprocessing.Load(statsPath!).Size == size ? record : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or DataException or InvalidDataException)
         {
             return null; // recomputed and rewritten
         }

@@ -3,6 +3,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ConvNet.IO;
 
 namespace ConvNet.Training;
@@ -35,7 +36,15 @@ public sealed class MetricsLog(string runDirectory)
 
     private static readonly JsonSerializerOptions OneLine = new(CheckpointInfo.Json) { WriteIndented = false };
 
-    public static string ToJson(EpochMetrics m) => JsonSerializer.Serialize(m, OneLine);
+    /// <summary>One line of camelCase numbers; a value that does not exist (NaN: no validation split, top-5 of 5 or
+    /// fewer classes) is left out rather than written as the string "NaN".</summary>
+    public static string ToJson(EpochMetrics m)
+    {
+        var node = JsonSerializer.SerializeToNode(m, OneLine)!.AsObject();
+        foreach (var key in node.Where(p => p.Value is JsonValue v && v.TryGetValue(out string? _)).Select(p => p.Key).ToList())
+            node.Remove(key); // every field of EpochMetrics is a number: a string here is a non-finite one
+        return node.ToJsonString(OneLine);
+    }
 
     private static string ToCsv(EpochMetrics m) => string.Join(",", new object[]
     {

@@ -1,4 +1,6 @@
 // Everything that defines a training run; saved in every checkpoint so a resumed run continues with the same recipe.
+using System.Text.Json.Serialization;
+
 namespace ConvNet.Training;
 
 public sealed record TrainConfig
@@ -29,7 +31,9 @@ public sealed record TrainConfig
     public float BiasInit { get; init; } = 1f;
     /// <summary>channel (per-channel mean/std of the training split) or none.</summary>
     public string Normalization { get; init; } = "channel";
-    /// <summary>Stop after this many steps in total (0: no limit). For smoke tests and benchmarks.</summary>
+    /// <summary>Stop after this many steps of this invocation (0: no limit). A property of one invocation, not of the
+    /// run, so it is never saved: a trial run with a limit followed by a plain --resume trains to the end.</summary>
+    [JsonIgnore]
     public long MaxSteps { get; init; }
 
     /// <summary>Image data (folder:, list:, cache:): random crops of the model's input size (off: centre crops).</summary>
@@ -38,7 +42,7 @@ public sealed record TrainConfig
     public bool Mirror { get; init; } = true;
     /// <summary>Image data: standard deviation of the PCA colour noise coefficients (paper 0.1; 0: off).</summary>
     public float PcaNoise { get; init; } = 0.1f;
-    /// <summary>Image data: threads decoding and augmenting images (0: one per processor).</summary>
+    /// <summary>Image data: threads decoding and augmenting images (0: as many as Threads).</summary>
     public int LoaderThreads { get; init; }
     /// <summary>Image data: batches prepared ahead of the training step (0: none).</summary>
     public int Prefetch { get; init; } = 2;

@@ -29,22 +29,50 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
     {
         if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
-        return Execute(resumeFrom: null, cancel);
+        bool created = !Directory.Exists(runDirectory);
+        try
+        {
+            return Execute(resumeFrom: null, cancel);
+        }
+        catch when (created && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
+        {
+            // Failed before its first checkpoint (missing data, model/data mismatch, too few images, an early
+            // divergence): a folder this run made holds nothing to resume, so it goes.
+            try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint with its saved recipe.
-    /// Only the thread count and the step limit may differ from the saved configuration.</summary>
+    /// Only the thread count, this invocation's step limit and the number of epochs (to extend a finished schedule) may
+    /// differ from the saved configuration.</summary>
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
-        int? threads = null, long? maxSteps = null, DeviceSpec? device = null)
+        int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null)
     {
         var checkpoint = Checkpoints.Open(runDirectory, Checkpoints.Last);
-        var config = checkpoint.Info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
+        var info = checkpoint.Info;
+        var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
         {
-            observer.Message($"note: resuming with {t} threads instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
+            observer.Message($"note: resuming with {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
             config = config with { Threads = t };
         }
-        if (maxSteps is { } limit) config = config with { MaxSteps = limit };
+        config = config with { MaxSteps = maxSteps ?? 0 };
+        if (epochs is { } e && e != config.Epochs)
+        {
+            int reached = info.Epoch + (info.BatchInEpoch > 0 ? 1 : 0);
+            if (e < Math.Max(reached, 1))
+                throw new ArgumentException($"--epochs {e}: {runDirectory} has already trained {(info.BatchInEpoch > 0 ? $"into epoch {reached}" : $"{info.Epoch} epochs")}; give at least {Math.Max(reached, 1)}");
+            observer.Message($"note: training to {e} epochs instead of {config.Epochs}" +
+                (config.Schedule == "cosine" ? $"; the cosine schedule now anneals over {e} epochs, so the rate rises from where it was" : ""));
+            config = config with { Epochs = e };
+        }
+        if (info.Epoch >= config.Epochs)
+        {
+            observer.Message($"{runDirectory} has already trained all its {config.Epochs} epochs (step {info.Step}); " +
+                $"to train further, pass --epochs with more, e.g. --resume {runDirectory} --epochs {config.Epochs + 1}");
+            return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
+        }
         return new Trainer(config, runDirectory, observer, device).Execute(checkpoint, cancel);
     }
 
@@ -70,7 +98,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var schedule = LearningRateSchedule.Start(config);
         var history = new List<EpochMetrics>();
         int startEpoch = 0, startBatch = 0;
-        long step = 0;
+        long step = 0, firstStep = 0;
         double elapsedBefore = 0;
         var accumulator = EpochAccumulator.Empty;
         var log = new MetricsLog(runDirectory);
@@ -86,6 +114,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             WeightsInto(network, resumeFrom);
             Checkpoints.LoadMomentum(resumeFrom, sgd);
             (startEpoch, startBatch, step, elapsedBefore) = (info.Epoch, info.BatchInEpoch, info.Step, info.ElapsedSeconds);
+            firstStep = step;
             schedule = info.Schedule ?? schedule;
             accumulator = info.Accumulator ?? accumulator;
             history.AddRange(info.History);
@@ -105,7 +134,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         int batches = train.Count / batch;
         long totalSteps = (long)batches * config.Epochs;
         var clock = Stopwatch.StartNew();
-        bool stoppedEarly = false;
+        bool stoppedEarly = false, limitReached = false;
 
         CheckpointInfo Info(int epoch, int batchInEpoch) => new()
         {
@@ -150,10 +179,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 float batchLoss = engine.EndStep();
                 if (!float.IsFinite(batchLoss))
                     throw new TrainingDivergedException(
-                        $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. " +
-                        (File.Exists(Path.Combine(runDirectory, "last.json"))
-                            ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}. " : "No checkpoint was written yet. ") +
-                        "Try a lower --lr.");
+                        $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. {LastGood()} " +
+                        (resumeFrom is null ? "Try a lower --lr."
+                            : "--resume keeps the run's learning rate: start a new run (another --out, or --force) with a lower --lr."));
                 step++;
 
                 var (top1, top5) = CountCorrect(engine.Logits, labels);
@@ -166,10 +194,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 observer.Step(epoch + 1, config.Epochs, b + 1, batches, accumulator.LossSum / accumulator.Batches, sgd.LearningRate,
                     accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9));
 
-                bool maxed = config.MaxSteps > 0 && step >= config.MaxSteps;
+                bool maxed = config.MaxSteps > 0 && step - firstStep >= config.MaxSteps;
                 if (b + 1 < batches && (maxed || (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0)))
                     Save(Info(epoch, b + 1), Checkpoints.Last);
-                if (maxed && b + 1 < batches) { stoppedEarly = true; break; }
+                if (maxed && b + 1 < batches) { stoppedEarly = limitReached = true; break; }
             }
             if (stoppedEarly) break;
 
@@ -177,9 +205,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             var metrics = new EpochMetrics(epoch + 1, step,
                 accumulator.LossSum / Math.Max(accumulator.Batches, 1),
                 1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
-                1 - (double)accumulator.Top5Correct / Math.Max(accumulator.Samples, 1),
+                ClassificationMetrics.Top5Applies(spec.Classes) ? 1 - (double)accumulator.Top5Correct / Math.Max(accumulator.Samples, 1) : double.NaN,
                 val?.Metrics.Top1Error ?? double.NaN, val?.Metrics.Top5Error ?? double.NaN, val?.MeanLoss ?? double.NaN,
                 sgd.LearningRate, accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9), elapsedBefore + clock.Elapsed.TotalSeconds);
+            var verdict = ExplodingLoss.Judge(history, metrics, spec.Classes, config, resumeFrom is not null);
+            if (verdict.Stop is { } reason) throw new TrainingDivergedException($"{reason} {LastGood()}");
             bool best = val is not null && val.Metrics.Top1Error < schedule.BestValidationError;
             schedule = LearningRateSchedule.AfterEpoch(config, schedule, epoch + 1, metrics.ValidationTop1Error);
             history.Add(metrics);
@@ -187,14 +217,18 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             Save(Info(epoch + 1, 0), best || validation is null ? [Checkpoints.Last, Checkpoints.Best] : [Checkpoints.Last]);
             log.Append(metrics);
             observer.EpochEnded(metrics);
-            if (config.MaxSteps > 0 && step >= config.MaxSteps) stoppedEarly = true;
+            if (verdict.Warning is { } warning) observer.Message(warning);
+            if (config.MaxSteps > 0 && step - firstStep >= config.MaxSteps && epoch + 1 < config.Epochs) stoppedEarly = limitReached = true;
         }
+        if (limitReached)
+            observer.Message($"stopped after {step - firstStep} steps (--max-steps {config.MaxSteps}) at step {step} of {totalSteps}; " +
+                $"continue with --resume {runDirectory}");
 
         EvaluationResult? testResult = null;
         if (!stoppedEarly && test is { Count: > 0 })
         {
             testResult = ProbabilityEvaluator.Run(new SingleViewClassifier(engine.Inference, test), test.Count);
-            observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {testResult.Metrics.Top5Error:P2} on {test.Count} images (final weights)");
+            observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)");
         }
         return new TrainResult(history, testResult, runDirectory, stoppedEarly);
 
@@ -206,6 +240,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);
         }
+        string LastGood() => File.Exists(Path.Combine(runDirectory, "last.json"))
+            ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}." : "No checkpoint was written yet.";
     }
 
     private static void WeightsInto(Network network, LoadedCheckpoint checkpoint)

@@ -29,7 +29,7 @@ public static class TrainingData
         if (ImageDataSpec.IsImageSpec(config.Data)) return ImageTrainingData.Open(config, runDirectory, report, resumedPreprocessing);
         var data = DatasetSpec.Load(config.Data);
         var (train, validation) = config.ValidationCount > 0
-            ? ValidationSplit.Split(data.Train, Math.Min(config.ValidationCount, data.Train.Count / 2), config.Seed)
+            ? ValidationSplit.Split(data.Train, HeldOut(config, data.Train.Count, report), config.Seed)
             : (data.Train, null);
         var normalization = restored
             ?? (config.Normalization == "none" ? Normalization.Identity(train.Channels) : Normalization.Compute(train));
@@ -39,5 +39,14 @@ public static class TrainingData
             validation is null ? null : new InMemoryBatchSource(validation, normalization, AugmentOptions.None),
             data.Test.Count == 0 ? null : new InMemoryBatchSource(data.Test, normalization, AugmentOptions.None),
             normalization);
+    }
+
+    /// <summary>How many training images --validation holds out: at most half of them, and the cap is said.</summary>
+    public static int HeldOut(TrainConfig config, int trainImages, Action<string>? report)
+    {
+        int held = Math.Min(config.ValidationCount, trainImages / 2);
+        if (held < config.ValidationCount)
+            report?.Invoke($"note: --validation {config.ValidationCount} is more than half of the {trainImages} training images; holding out {held}");
+        return held;
     }
 }

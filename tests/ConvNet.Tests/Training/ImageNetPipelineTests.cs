@@ -43,7 +43,7 @@ public sealed class ImageNetPipelineTests
         Assert.True(doc.RootElement.GetProperty("tenCrop").GetBoolean());
         double top1 = doc.RootElement.GetProperty("top1Error").GetDouble();
         Assert.True(top1 < 0.75, $"10-crop top-1 error {top1} is no better than chance");
-        Assert.Equal(0, doc.RootElement.GetProperty("top5Error").GetDouble()); // 4 classes: always in the top 5
+        Assert.False(doc.RootElement.TryGetProperty("top5Error", out _)); // 4 classes: top-5 is always right, not a measure
     }
 
     [Fact]

@@ -70,14 +70,14 @@ public sealed class RunFolderTests
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
 
-        var second = CliRunner.Run("train", "--resume", run, "--max-steps", "6", "--lr", "0.5");
+        var second = CliRunner.Run("train", "--resume", run, "--max-steps", "3", "--lr", "0.5"); // 3 more steps
         Assert.Equal(0, second.ExitCode);
         Assert.Contains("ignoring --lr", second.Stdout + second.Stderr);
         var info = Checkpoints.Open(run, Checkpoints.Last).Info;
         Assert.Equal(6, info.Step);
         Assert.Equal(0.01f, info.Config!.LearningRate);
 
-        var third = CliRunner.Run("train", "--resume", run, "--max-steps", "0");
+        var third = CliRunner.Run("train", "--resume", run);
         Assert.Equal(0, third.ExitCode);
         Assert.DoesNotContain("ignoring", third.Stdout + third.Stderr);
         Assert.Equal(8, Checkpoints.Open(run, Checkpoints.Last).Info.Step);

@@ -74,7 +74,7 @@ public sealed class ImageBatchSource : IBatchSource, IDisposable
             var view = options == PaperAugmentOptions.None
                 ? CropView.Centre(Store.Size, CropSize)
                 : PaperAugmentation.Draw(options, new Rng(Rng.Mix(seed, (ulong)index)), Store.Size, CropSize, Preprocessing);
-            PaperAugmentation.Write(square, Preprocessing.MeanImage, Store.Size, CropSize, view, x.Sample(k));
+            PaperAugmentation.Write(square, Preprocessing.MeanImage, Store.Size, CropSize, view, x.Sample(k), Preprocessing.InputScale);
             return square;
         }, _ => { }));
     }

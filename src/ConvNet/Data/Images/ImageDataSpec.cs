@@ -11,36 +11,53 @@ public static class ImageDataSpec
     public static bool IsImageSpec(string spec) =>
         spec.StartsWith("folder:", StringComparison.Ordinal) || spec.StartsWith("list:", StringComparison.Ordinal) || spec.StartsWith("cache:", StringComparison.Ordinal);
 
-    public static ImageSplits Open(string spec)
+    /// <summary>The size of the stored squares a model with <paramref name="crop"/>-pixel inputs trains on: the paper's
+    /// 256 for ImageNet-sized models, else the picture resized so the crop keeps the paper's share of it (227 of 256),
+    /// 36 for a 32-pixel model. A small model so sees whole pictures, not a 1/64 patch of a 256-pixel square.</summary>
+    public static int StoredSizeFor(int crop) =>
+        crop >= 224 ? SquareImageDecoder.PaperSize : Math.Max(crop, (int)Math.Round(crop * (double)SquareImageDecoder.PaperSize / 227));
+
+    /// <param name="size">the stored squares' size (folder: and list: decode to it; a cache must have been made at it)</param>
+    public static ImageSplits Open(string spec, int size = SquareImageDecoder.PaperSize)
     {
+        if (!IsImageSpec(spec))
+            throw new DataException($"'{spec}' is not image data: this takes image files ({string.Join(", ", Forms)})");
         int colon = spec.IndexOf(':');
-        string kind = colon < 0 ? spec : spec[..colon], argument = colon < 0 ? "" : spec[(colon + 1)..];
+        string kind = spec[..colon], argument = spec[(colon + 1)..];
         if (argument.Length == 0) throw new DataException($"'{spec}': give a path after '{kind}:'");
         switch (kind)
         {
             case "folder":
             {
                 var (train, validation) = ImageFolder.Open(argument);
-                return new ImageSplits(new FileImageStore(train), validation is null ? null : new FileImageStore(validation));
+                return new ImageSplits(new FileImageStore(train, size), validation is null ? null : new FileImageStore(validation, size));
             }
             case "list":
             {
                 string[] lists = argument.Split(',');
                 if (lists.Length > 2) throw new DataException($"'{spec}': list: takes one or two list files (TRAIN.txt[,VAL.txt])");
                 var (train, validation) = ImageListFile.Open(lists[0], lists.Length == 2 ? lists[1] : null);
-                return new ImageSplits(new FileImageStore(train), validation is null ? null : new FileImageStore(validation));
+                return new ImageSplits(new FileImageStore(train, size), validation is null ? null : new FileImageStore(validation, size));
             }
             case "cache":
-                return PackedImageCache.Open(argument);
+                var cache = PackedImageCache.Open(argument);
+                if (cache.Train.Size != size)
+                {
+                    (cache.Train as IDisposable)?.Dispose();
+                    (cache.Validation as IDisposable)?.Dispose();
+                    throw new DataException($"'{spec}': the cache holds {cache.Train.Size}x{cache.Train.Size} images, this model needs {size}x{size}; " +
+                        "use the folder: or list: data it was made from, which is resized to the model");
+                }
+                return cache;
             default:
                 throw new DataException($"'{spec}' is not an image dataset spec ({string.Join(", ", Forms)})");
         }
     }
 
     /// <summary>The split to evaluate: the validation split if the data has one, else all of it.</summary>
-    public static IImageStore OpenForEvaluation(string spec)
+    public static IImageStore OpenForEvaluation(string spec, int size = SquareImageDecoder.PaperSize)
     {
-        var splits = Open(spec);
+        var splits = Open(spec, size);
         if (splits.Validation is null) return splits.Train;
         (splits.Train as IDisposable)?.Dispose();
         return splits.Validation;

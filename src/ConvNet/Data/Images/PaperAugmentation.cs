@@ -52,7 +52,8 @@ public static class PaperAugmentation
     /// </summary>
     /// <param name="source">[3, size, size] bytes</param>
     /// <param name="meanImage">[3, size, size], 0..255 scale</param>
-    public static void Write(ReadOnlySpan<byte> source, ReadOnlySpan<float> meanImage, int size, int crop, CropView view, Span<float> destination)
+    /// <param name="scale">multiplies (pixel - mean): PaperPreprocessing.InputScale</param>
+    public static void Write(ReadOnlySpan<byte> source, ReadOnlySpan<float> meanImage, int size, int crop, CropView view, Span<float> destination, float scale = 1f)
     {
         if (view.Top < 0 || view.Left < 0 || view.Top + crop > size || view.Left + crop > size)
             throw new ArgumentOutOfRangeException(nameof(view), view, $"a {crop}x{crop} window does not fit in {size}x{size} there");
@@ -67,9 +68,9 @@ public static class PaperAugmentation
                 var mean = meanImage.Slice(from, crop);
                 var row = destination.Slice((c * crop + y) * crop, crop);
                 if (view.Mirror)
-                    for (int x = 0; x < crop; x++) row[crop - 1 - x] = pixels[x] + shift - mean[x];
+                    for (int x = 0; x < crop; x++) row[crop - 1 - x] = (pixels[x] + shift - mean[x]) * scale;
                 else
-                    for (int x = 0; x < crop; x++) row[x] = pixels[x] + shift - mean[x];
+                    for (int x = 0; x < crop; x++) row[x] = (pixels[x] + shift - mean[x]) * scale;
             }
         }
     }

@@ -1,6 +1,7 @@
 // The paper's first preprocessing step for one image file: decode (JPEG or PNG, any size, gray/RGB/alpha), rescale
 // so the shorter side is Size pixels (high-quality resampling), keep the central Size x Size square, and write it as
 // RGB bytes, channel-major (CHW). Failures come back as a reason, never an exception: a bad file is skipped, not fatal.
+// Reading the file (and what counts as bad) is EncodedImageFile's, shared with ImageDecoder.
 using SkiaSharp;
 
 namespace ConvNet.Data.Images;
@@ -10,51 +11,18 @@ public static class SquareImageDecoder
     /// <summary>The paper's size: shorter side 256, central 256x256 crop.</summary>
     public const int PaperSize = 256;
 
-    /// <summary>Images declaring more pixels than this are refused before anything is allocated (a hostile or
-    /// damaged header can claim 100000x100000).</summary>
-    public const long MaxPixels = 50_000_000;
+    /// <summary>The pixel limit of EncodedImageFile, which reads every image file.</summary>
+    public const long MaxPixels = EncodedImageFile.MaxPixels;
 
     /// <summary>Decodes <paramref name="path"/> into <paramref name="chw"/> (3*size*size bytes).</summary>
     /// <returns>null on success, else why the file cannot be used</returns>
     public static string? TryDecode(string path, int size, Span<byte> chw)
     {
         if (chw.Length != 3 * size * size) throw new ArgumentException($"need {3 * size * size} bytes for a 3x{size}x{size} image, got {chw.Length}", nameof(chw));
-        byte[] encoded;
+        if (EncodedImageFile.TryDecode(path, size, out var decoded) is { } reason) return reason;
+        var bitmap = decoded!;
         try
         {
-            encoded = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"cannot read the file ({e.Message})";
-        }
-        if (encoded.Length == 0) return "empty file (0 bytes)";
-
-        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
-        if (codec is null) return $"not a readable JPEG or PNG image ({createResult})";
-        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
-            return $"unsupported image format {codec.EncodedFormat} (JPEG and PNG are supported)";
-        int width = codec.Info.Width, height = codec.Info.Height;
-        if (width <= 0 || height <= 0) return $"the header declares an empty image ({width}x{height})";
-        if ((long)width * height > MaxPixels) return $"the header declares {width}x{height} pixels, more than the {MaxPixels:N0}-pixel limit";
-
-        // JPEG can decode at 1/2, 1/4, 1/8 scale for almost nothing: use the smallest that keeps the shorter side >= size.
-        var decodeSize = new SKSizeI(width, height);
-        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
-        {
-            foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
-            {
-                var scaled = codec.GetScaledDimensions(scale);
-                if (Math.Min(scaled.Width, scaled.Height) >= size) { decodeSize = scaled; break; }
-            }
-        }
-        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var bitmap = new SKBitmap(info);
-        try
-        {
-            var result = codec.GetPixels(info, bitmap.GetPixels());
-            if (result == SKCodecResult.IncompleteInput) return "truncated or corrupt image data (incomplete input)";
-            if (result != SKCodecResult.Success) return $"could not decode the image data ({result})";
             bitmap = HalveWhileLarge(bitmap, size);
             int shorter = Math.Min(bitmap.Width, bitmap.Height);
             int newWidth = Math.Max(size, (int)Math.Round((double)bitmap.Width * size / shorter));

@@ -16,17 +16,21 @@ public static class OnnxExporter
     public const int Opset = 13;
     public const string InputName = "input";
     public const string OutputName = "logits";
-    public const string ModelNameKey = "convnet.model";
+    public const string ModelNameKey = ModelMetadata.ModelKey;
 
-    public static void Export(Network network, string path)
+    /// <param name="metadata">class names and input preprocessing to record in metadata_props (null: the model name only)</param>
+    public static void Export(Network network, string path, ModelMetadata? metadata = null)
     {
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        Export(network, stream);
+        Export(network, stream, metadata);
     }
 
-    public static void Export(Network network, Stream stream)
+    public static void Export(Network network, Stream stream, ModelMetadata? metadata = null)
     {
         var model = Build(network);
+        if (metadata is not null)
+            foreach (var (key, value) in metadata.ToProperties())
+                if (key != ModelNameKey) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         using var output = new CodedOutputStream(stream, leaveOpen: true);
         model.WriteTo(output);
         output.Flush();

@@ -70,7 +70,7 @@ internal sealed class OnnxGraphReader
             throw Error($"the graph's output must be the chain's last value '{_current}' (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))})");
         if (_shape.Length != 1) throw Error($"the graph ends with per-sample shape {ShapeMath.Format(_shape)}; a classifier ends with [classes]");
 
-        var spec = new ModelSpec(string.IsNullOrEmpty(graph.Name) ? "onnx" : $"onnx:{graph.Name}", inputShape, _shape[0], _layers);
+        var spec = new ModelSpec(ModelName(graph), inputShape, _shape[0], _layers);
         try
         {
             NetworkBuilder.Build(spec);
@@ -85,6 +85,15 @@ internal sealed class OnnxGraphReader
             spec = registered;
         }
         return new OnnxImportResult(spec, _weights, _notes, _source);
+    }
+
+    /// <summary>The name a ConvNet export recorded, else "onnx:GRAPH" (once: a graph already named so keeps its name,
+    /// so names do not grow on each export/import round trip).</summary>
+    private string ModelName(GraphProto graph)
+    {
+        if (OnnxImporter.Properties(_model).TryGetValue(ModelMetadata.ModelKey, out var recorded) && recorded.Length > 0) return recorded;
+        if (string.IsNullOrEmpty(graph.Name)) return "onnx";
+        return graph.Name.StartsWith("onnx", StringComparison.Ordinal) ? graph.Name : $"onnx:{graph.Name}";
     }
 
     private (string Name, int[] Shape) ReadInput(GraphProto graph)

@@ -9,7 +9,9 @@ using Google.Protobuf;
 namespace ConvNet.Interop.Onnx;
 
 /// <param name="Notes">what the import changed or assumed, for the user (e.g. "final Softmax dropped")</param>
-public sealed record OnnxImportResult(ModelSpec Spec, IReadOnlyList<NamedTensor> Weights, IReadOnlyList<string> Notes, string Source)
+/// <param name="Properties">the file's metadata_props (ModelMetadata's keys when ConvNet wrote it)</param>
+public sealed record OnnxImportResult(ModelSpec Spec, IReadOnlyList<NamedTensor> Weights, IReadOnlyList<string> Notes, string Source,
+    IReadOnlyDictionary<string, string>? Properties = null)
 {
     /// <summary>Builds the network and loads the weights into it.</summary>
     public Network CreateNetwork()
@@ -54,7 +56,15 @@ public static class OnnxImporter
         {
             throw new InvalidDataException($"{source}: not a valid ONNX model (protobuf: {e.Message})", e);
         }
-        return new OnnxGraphReader(source, model).Read();
+        return new OnnxGraphReader(source, model).Read() with { Properties = Properties(model) };
+    }
+
+    /// <summary>metadata_props as a map (a repeated key: the last one counts, as in ONNX Runtime).</summary>
+    internal static Dictionary<string, string> Properties(ModelProto model)
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in model.MetadataProps) properties[entry.Key] = entry.Value;
+        return properties;
     }
 
     internal static long DefaultOpset(ModelProto model, string source)

@@ -1,0 +1,61 @@
+// The one set of rules for reading an image file, shared by the image-data pipeline (SquareImageDecoder: prepare,
+// train, eval, predict of image-trained runs) and predict's model-sized path (ImageDecoder): readable, not empty, JPEG
+// or PNG, a sane declared size, pixel data complete. A failure comes back as a reason; the caller decides whether a bad
+// file is skipped (a dataset) or refused (an image the user named).
+using SkiaSharp;
+
+namespace ConvNet.Data.Images;
+
+public static class EncodedImageFile
+{
+    /// <summary>Images declaring more pixels than this are refused before anything is allocated (a hostile or
+    /// damaged header can claim 100000x100000).</summary>
+    public const long MaxPixels = 50_000_000;
+
+    /// <param name="minShorterSide">JPEG only: decode at the smallest of 1/8, 1/4, 1/2 scale that keeps the shorter side
+    /// at least this long (almost free); 0: full size</param>
+    /// <param name="bitmap">the decoded RGBA (premultiplied) pixels on success; the caller disposes it</param>
+    /// <returns>null on success, else why the file cannot be used</returns>
+    public static string? TryDecode(string path, int minShorterSide, out SKBitmap? bitmap)
+    {
+        bitmap = null;
+        byte[] encoded;
+        try
+        {
+            encoded = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read the file ({e.Message})";
+        }
+        if (encoded.Length == 0) return "empty file (0 bytes)";
+
+        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
+        if (codec is null) return $"not a readable JPEG or PNG image ({createResult})";
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
+            return $"unsupported image format {codec.EncodedFormat} (JPEG and PNG are supported)";
+        int width = codec.Info.Width, height = codec.Info.Height;
+        if (width <= 0 || height <= 0) return $"the header declares an empty image ({width}x{height})";
+        if ((long)width * height > MaxPixels) return $"the header declares {width}x{height} pixels, more than the {MaxPixels:N0}-pixel limit";
+
+        var decodeSize = new SKSizeI(width, height);
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && minShorterSide > 0)
+        {
+            foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
+            {
+                var scaled = codec.GetScaledDimensions(scale);
+                if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide) { decodeSize = scaled; break; }
+            }
+        }
+        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var decoded = new SKBitmap(info);
+        var result = codec.GetPixels(info, decoded.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            decoded.Dispose();
+            return result == SKCodecResult.IncompleteInput ? "truncated or corrupt image data (incomplete input)" : $"could not decode the image data ({result})";
+        }
+        bitmap = decoded;
+        return null;
+    }
+}

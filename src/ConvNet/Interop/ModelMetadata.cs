@@ -1,0 +1,101 @@
+// What a consumer of exported weights needs besides the tensors: the model name, input shape, class names and input
+// preprocessing, as string key/value pairs. ONNX files carry them in metadata_props, a checkpoint's .safetensors in
+// its __metadata__, so an export/import round trip (or an ONNX Runtime user) feeds images exactly as the run did.
+// The keys are documented in docs/interop.md; every value is plain text or JSON.
+using System.Globalization;
+using System.Text.Json;
+using ConvNet.Training;
+
+namespace ConvNet.Interop;
+
+/// <param name="ResizeShorterSide">null: images are resized to the input size; else shorter side rescaled, centre crop</param>
+/// <param name="ImageSize">image-trained runs: the size of the stored squares the mean image belongs to</param>
+/// <param name="MeanImageFile">image-trained runs: the run's preprocessing.safetensors (mean image, colour PCA)</param>
+public sealed record ModelMetadata(string Model, int[] InputShape, string[] ClassNames, float[] NormalizationMean,
+    float[] NormalizationStd, string ChannelOrder, int? ResizeShorterSide, int? ImageSize = null, byte[]? MeanImageFile = null)
+{
+    public const string ModelKey = "convnet.model";
+    public const string InputShapeKey = "convnet.inputShape";
+    public const string ClassNamesKey = "convnet.classNames";
+    public const string MeanKey = "convnet.normalizationMean";
+    public const string StdKey = "convnet.normalizationStd";
+    public const string ChannelOrderKey = "convnet.channelOrder";
+    public const string ResizeKey = "convnet.resizeShorterSide";
+    public const string ImageSizeKey = "convnet.imageSize";
+    public const string MeanImageKey = "convnet.meanImage";
+
+    /// <summary>The metadata of a checkpoint (trained or imported), with its mean image file for image-trained runs.</summary>
+    public static ModelMetadata FromCheckpoint(LoadedCheckpoint checkpoint)
+    {
+        var info = checkpoint.Info;
+        byte[]? meanImage = null;
+        if (info.Preprocessing is { } p)
+        {
+            string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.SidecarPath))!, p.File);
+            if (!File.Exists(path)) throw new CheckpointException($"{checkpoint.SidecarPath}: names the mean image {path}, which does not exist");
+            meanImage = File.ReadAllBytes(path);
+        }
+        return FromInfo(info, meanImage);
+    }
+
+    public static ModelMetadata FromInfo(CheckpointInfo info, byte[]? meanImageFile) =>
+        new(info.Model, info.InputShape, info.ClassNames, info.NormalizationMean, info.NormalizationStd, info.ChannelOrder,
+            info.ResizeShorterSide, info.Preprocessing?.Size, info.Preprocessing is null ? null : meanImageFile);
+
+    public Dictionary<string, string> ToProperties()
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ModelKey] = Model,
+            [InputShapeKey] = JsonSerializer.Serialize(InputShape),
+            [ClassNamesKey] = JsonSerializer.Serialize(ClassNames),
+            [MeanKey] = JsonSerializer.Serialize(NormalizationMean),
+            [StdKey] = JsonSerializer.Serialize(NormalizationStd),
+            [ChannelOrderKey] = ChannelOrder,
+        };
+        if (ResizeShorterSide is { } side) properties[ResizeKey] = side.ToString(CultureInfo.InvariantCulture);
+        if (ImageSize is { } size && MeanImageFile is not null)
+        {
+            properties[ImageSizeKey] = size.ToString(CultureInfo.InvariantCulture);
+            properties[MeanImageKey] = Convert.ToBase64String(MeanImageFile);
+        }
+        return properties;
+    }
+
+    /// <summary>Reads the metadata back; null when the file carries none (made elsewhere). A malformed value is an
+    /// error naming <paramref name="source"/> and the key.</summary>
+    public static ModelMetadata? FromProperties(IReadOnlyDictionary<string, string> properties, string source)
+    {
+        if (!properties.TryGetValue(ModelKey, out var model) || !properties.ContainsKey(ClassNamesKey)) return null;
+        T Json<T>(string key) where T : class
+        {
+            if (!properties.TryGetValue(key, out var text)) throw new InvalidDataException($"{source}: metadata has {ModelKey} but no {key}");
+            try
+            {
+                return JsonSerializer.Deserialize<T>(text) ?? throw new InvalidDataException($"{source}: metadata {key} is null");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{source}: metadata {key} is not valid ({e.Message})");
+            }
+        }
+        int? Int(string key) => !properties.TryGetValue(key, out var text) ? null
+            : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v
+            : throw new InvalidDataException($"{source}: metadata {key} must be a positive integer, got '{text}'");
+        var shape = Json<int[]>(InputShapeKey);
+        var mean = Json<float[]>(MeanKey);
+        var std = Json<float[]>(StdKey);
+        if (shape.Length != 3 || mean.Length != shape[0] || std.Length != shape[0])
+            throw new InvalidDataException($"{source}: metadata {InputShapeKey}, {MeanKey} and {StdKey} disagree on the number of channels");
+        string order = properties.GetValueOrDefault(ChannelOrderKey, "RGB");
+        if (order is not ("RGB" or "BGR")) throw new InvalidDataException($"{source}: metadata {ChannelOrderKey} must be RGB or BGR, got '{order}'");
+        byte[]? meanImage = null;
+        if (properties.TryGetValue(MeanImageKey, out var encoded))
+        {
+            try { meanImage = Convert.FromBase64String(encoded); }
+            catch (FormatException) { throw new InvalidDataException($"{source}: metadata {MeanImageKey} is not base64"); }
+        }
+        return new ModelMetadata(model, shape, Json<string[]>(ClassNamesKey), mean, std, order, Int(ResizeKey),
+            meanImage is null ? null : Int(ImageSizeKey), meanImage);
+    }
+}

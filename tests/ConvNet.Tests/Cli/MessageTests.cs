@@ -1,0 +1,96 @@
+// Issue 17, item 10: error messages say what to do. Each case was seen giving a message that did not: a raw list of
+// missing tensors, a JSON parser error, "Could not find a part of the path", a resume hint naming an option --resume
+// ignores, a bare file name for --top 0, a sentence without a verb.
+using System.Text.Json.Nodes;
+using ConvNet.Data;
+using ConvNet.Interop;
+using ConvNet.Models;
+using ConvNet.Tests.Support;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
+{
+    private static CliResult Fails(params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.Stdout} {result.Stderr}");
+        Assert.DoesNotContain("   at ", result.Stderr);
+        return result;
+    }
+
+    [Fact]
+    public void WeightsOfAnotherRegisteredModelNameThatModel()
+    {
+        using var temp = new TempDirectory();
+        // torchvision's parameter names (features.0.weight, ..., classifier.6.bias); tiny tensors: the names decide.
+        var names = AlexNetTorchvision.Spec().Layers.Where(l => l is ConvSpec or LinearSpec).SelectMany(l => new[] { l.Name + ".weight", l.Name + ".bias" });
+        string file = temp.Combine("tv.safetensors");
+        SafeTensorsFile.Write(file, names.Select(n => new NamedTensor(n, [1], [0f])).ToList());
+        var result = Fails("import", file, "--model", "alexnet", "--out", temp.Combine("out"));
+        Assert.Contains("--model alexnet-torchvision", result.Stderr);
+        Assert.True(result.Stderr.Length < 300, result.Stderr);
+    }
+
+    [Fact]
+    public void AnOnnxFileGivenAsCheckpointSaysImportItFirst()
+    {
+        using var temp = new TempDirectory();
+        string onnx = temp.Combine("model.onnx");
+        Assert.Equal(0, CliRunner.Run("export", "--weights", run.Run, "--out", onnx).ExitCode);
+        foreach (var command in new[] { "predict", "eval" })
+        {
+            string[] args = command == "predict" ? ["predict", "--checkpoint", onnx, TinyImages.WriteBar(temp.Combine("bar.png"), 4)] : ["eval", "--checkpoint", onnx, "--data", run.Data];
+            var result = Fails(args);
+            Assert.Contains("convnet import", result.Stderr);
+            Assert.DoesNotContain("LineNumber", result.Stderr);
+        }
+    }
+
+    [Fact]
+    public void ExportIntoAMissingFolderNamesTheFolder()
+    {
+        var result = Fails("export", "--weights", run.Run, "--out", "/no/such/dir/x.onnx");
+        Assert.Contains("/no/such/dir", result.Stderr);
+        Assert.Contains("does not exist", result.Stderr);
+    }
+
+    [Fact]
+    public void TopZeroIsRefusedByName()
+    {
+        using var temp = new TempDirectory();
+        var result = Fails("predict", "--checkpoint", run.Run, TinyImages.WriteBar(temp.Combine("bar.png"), 4), "--top", "0");
+        Assert.Contains("--top", result.Stderr);
+    }
+
+    [Fact]
+    public void ClassCountMismatchIsASentence()
+    {
+        using var temp = new TempDirectory();
+        var six = TinyDataset.Make(60, 3, "six");
+        var labels = Enumerable.Range(0, six.Count).Select(i => i % 6).ToArray();
+        var data = new ImageDataset("six", 1, 28, 28, six.Pixels.ToArray(), labels, ClassNames.Numbered(6));
+        IdxWriter.WriteSplits(temp.Combine("six"), new DatasetSplits(data, data), gzip: false);
+        var result = Fails("eval", "--checkpoint", run.Run, "--data", "idx:" + temp.Combine("six"));
+        Assert.Contains("has 6 classes, but", result.Stderr);
+    }
+
+    [Fact]
+    public void DivergenceOnResumeDoesNotSuggestAnOptionResumeIgnores()
+    {
+        using var temp = new TempDirectory();
+        string runDir = temp.Combine("run");
+        Assert.Equal(0, CliRunner.Run("train", "--data", run.Data, "--epochs", "1", "--batch-size", "32", "--validation", "32",
+            "--threads", "1", "--max-steps", "1", "--out", runDir).ExitCode);
+        // The run's saved recipe now has an absurd rate: the resumed run diverges within a step or two.
+        string sidecar = Path.Combine(runDir, "last.json");
+        var json = JsonNode.Parse(File.ReadAllText(sidecar))!;
+        json["config"]!["learningRate"] = 1e30;
+        json["schedule"]!["learningRate"] = 1e30;
+        File.WriteAllText(sidecar, json.ToJsonString());
+        var result = CliRunner.Run("train", "--resume", runDir);
+        Assert.Equal(3, result.ExitCode);
+        Assert.DoesNotContain("Try a lower --lr.", result.Stderr);
+        Assert.Contains("new run", result.Stderr);
+    }
+}

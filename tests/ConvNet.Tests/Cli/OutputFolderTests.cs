@@ -1,0 +1,64 @@
+// Issue 17, item 9: one rule for outputs. export and prepare refuse to replace existing output without --force (as
+// train and import do), hints name options the command really has, and a run that fails before its first step leaves
+// no half-made --out folder behind.
+using ConvNet.Tests.Support;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
+{
+    [Fact]
+    public void ExportRefusesToReplaceAFileWithoutForce()
+    {
+        using var temp = new TempDirectory();
+        string onnx = temp.Combine("model.onnx");
+        Assert.Equal(0, CliRunner.Run("export", "--weights", run.Run, "--out", onnx).ExitCode);
+        File.WriteAllText(onnx, "precious");
+        var again = CliRunner.Run("export", "--weights", run.Run, "--out", onnx);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--force", again.Stderr);
+        Assert.Equal("precious", File.ReadAllText(onnx));
+        Assert.Equal(0, CliRunner.Run("export", "--weights", run.Run, "--out", onnx, "--force").ExitCode);
+        Assert.NotEqual("precious", File.ReadAllText(onnx));
+    }
+
+    [Fact]
+    public void PrepareRefusesToReplaceACacheWithoutForce()
+    {
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        string cache = temp.Combine("cache");
+        Assert.Equal(0, CliRunner.Run("prepare", "--data", "folder:" + temp.Combine("photos"), "--out", cache).ExitCode);
+        var again = CliRunner.Run("prepare", "--data", "folder:" + temp.Combine("photos"), "--out", cache);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--force", again.Stderr);
+        Assert.Equal(0, CliRunner.Run("prepare", "--data", "folder:" + temp.Combine("photos"), "--out", cache, "--force").ExitCode);
+    }
+
+    [Fact]
+    public void ImportIntoAnExistingCheckpointSuggestsOnlyItsOwnOptions()
+    {
+        using var temp = new TempDirectory();
+        string onnx = temp.Combine("model.onnx");
+        Assert.Equal(0, CliRunner.Run("export", "--weights", run.Run, "--out", onnx).ExitCode);
+        Assert.Equal(0, CliRunner.Run("import", onnx, "--out", temp.Combine("imported")).ExitCode);
+        var again = CliRunner.Run("import", onnx, "--out", temp.Combine("imported"));
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--force", again.Stderr);
+        Assert.DoesNotContain("--resume", again.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--model", "alexnet")]            // model/data mismatch: 3x227x227 model, 1x28x28 data
+    [InlineData("--batch-size", "1000")]          // fewer images than one batch
+    [InlineData("--data", "idx:/no/such/folder")] // missing data
+    public void ARunThatFailsBeforeItsFirstStepLeavesNoFolder(string option, string value)
+    {
+        using var temp = new TempDirectory();
+        string output = temp.Combine("new-run");
+        string[] args = ["train", "--data", run.Data, "--epochs", "1", "--validation", "32", "--out", output, option, value];
+        var result = CliRunner.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(Directory.Exists(output), $"{output} was left behind: {string.Join(", ", Directory.Exists(output) ? Directory.GetFileSystemEntries(output) : [])}");
+    }
+}

@@ -1,0 +1,50 @@
+// Issue 17, item 1: a step limit belongs to one invocation. A short trial run, then a plain --resume, must train to the
+// end of the schedule; a limit given with --resume counts from where it resumes; a limit that stops training says so;
+// and --resume --epochs N extends a finished run.
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class ResumeWorkflowTests
+{
+    [Fact]
+    public void TrialRunThenResumeTrainsToTheEndAndEpochsCanBeExtended()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
+        string run = temp.Combine("run");
+        // 128 training images after the hold-out, batch 32: 4 steps per epoch, 8 in two epochs.
+        var trial = CliRunner.Run("train", "--data", data, "--epochs", "2", "--batch-size", "32", "--validation", "32",
+            "--threads", "1", "--max-steps", "3", "--out", run);
+        Assert.True(trial.ExitCode == 0, trial.Stderr);
+        Assert.Contains("--max-steps", trial.Stdout); // the limit that stopped training is named
+        Assert.Contains("--resume", trial.Stdout);
+        Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+
+        var limited = CliRunner.Run("train", "--resume", run, "--max-steps", "2");
+        Assert.True(limited.ExitCode == 0, limited.Stderr);
+        Assert.Equal(5, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // 2 more steps, not "2 in total"
+
+        var plain = CliRunner.Run("train", "--resume", run);
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        Assert.Equal(8, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // no saved limit: to the end of epoch 2
+
+        var again = CliRunner.Run("train", "--resume", run);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("--epochs", again.Stdout); // nothing left to train: says how to train further
+        Assert.Equal(8, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+
+        var extended = CliRunner.Run("train", "--resume", run, "--epochs", "3");
+        Assert.True(extended.ExitCode == 0, extended.Stderr);
+        Assert.DoesNotContain("ignoring", extended.Stdout + extended.Stderr);
+        var info = Checkpoints.Open(run, Checkpoints.Last).Info;
+        Assert.Equal(12, info.Step);
+        Assert.Equal(3, info.Config!.Epochs);
+        Assert.Equal(3, info.History.Count);
+
+        var shorter = CliRunner.Run("train", "--resume", run, "--epochs", "2");
+        Assert.Equal(2, shorter.ExitCode);
+        Assert.Contains("--epochs", shorter.Stderr);
+    }
+}
