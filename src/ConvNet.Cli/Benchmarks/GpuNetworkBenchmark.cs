@@ -107,16 +107,8 @@ public static class GpuNetworkBenchmark
         }
         dLogits.Dispose();
 
-        int batch = network.PlannedBatch;
-        var timings = new List<LayerTiming>(count);
-        for (int i = 0; i < count; i++)
-        {
-            var layer = network.Layers[i];
-            double forwardGflop = 2.0 * summary.Layers[i].MultiplyAdds * batch / 1e9;
-            double backwardGflop = train ? forwardGflop * (layer.InputGradient is null ? 1 : 2) : 0;
-            timings.Add(new LayerTiming(layer.Name, layer.Kind, Spread.Of(forward[i]).Median, train ? Spread.Of(backward[i]).Median : 0, forwardGflop, backwardGflop));
-        }
-        return (timings, train ? Spread.Of(lossTimes).Median : 0, train ? Spread.Of(sgdTimes).Median : 0);
+        var layers = network.Layers.Select(l => (l.Name, l.Kind, HasInputGradient: l.InputGradient is not null)).ToList();
+        return NetworkBenchmark.Summarise(layers, summary, network.PlannedBatch, train, forward, backward, lossTimes, sgdTimes);
     }
 
     /// <summary>Milliseconds between two events recorded on the stream around the launches.</summary>

@@ -159,14 +159,22 @@ public static class NetworkBenchmark
             sgdTimes.Add(Stopwatch.GetElapsedTime(sgdStart).TotalMilliseconds);
         }
 
-        int batch = network.PlannedBatch;
-        var timings = new List<LayerTiming>(count);
-        for (int i = 0; i < count; i++)
+        var layers = network.Layers.Select(l => (l.Name, l.Kind, HasInputGradient: l.InputGradient is not null)).ToList();
+        return Summarise(layers, summary, network.PlannedBatch, train, forward, backward, lossTimes, sgdTimes);
+    }
+
+    /// <summary>Medians of the per-layer times, with each layer's GFLOP: forward 2 x multiply-adds x batch, backward twice
+    /// that (dX and dW), once for a layer without dX.</summary>
+    public static (List<LayerTiming> Layers, double LossMs, double SgdMs) Summarise(
+        IReadOnlyList<(string Name, string Kind, bool HasInputGradient)> layers, ModelSummary summary, int batch, bool train,
+        List<double>[] forward, List<double>[] backward, List<double> lossTimes, List<double> sgdTimes)
+    {
+        var timings = new List<LayerTiming>(layers.Count);
+        for (int i = 0; i < layers.Count; i++)
         {
-            var layer = network.Layers[i];
             double forwardGflop = 2.0 * summary.Layers[i].MultiplyAdds * batch / 1e9;
-            double backwardGflop = train ? forwardGflop * (layer.InputGradient is null ? 1 : 2) : 0;
-            timings.Add(new LayerTiming(layer.Name, layer.Kind, Spread.Of(forward[i]).Median,
+            double backwardGflop = train ? forwardGflop * (layers[i].HasInputGradient ? 2 : 1) : 0;
+            timings.Add(new LayerTiming(layers[i].Name, layers[i].Kind, Spread.Of(forward[i]).Median,
                 train ? Spread.Of(backward[i]).Median : 0, forwardGflop, backwardGflop));
         }
         return (timings, train ? Spread.Of(lossTimes).Median : 0, train ? Spread.Of(sgdTimes).Median : 0);

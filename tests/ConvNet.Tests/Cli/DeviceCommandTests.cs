@@ -5,7 +5,6 @@ using ConvNet.Devices.Gpu;
 using ConvNet.Interop;
 using ConvNet.Tests.Support;
 using ConvNet.Training;
-using SkiaSharp;
 
 namespace ConvNet.Tests.Cli;
 
@@ -68,8 +67,8 @@ public sealed class DeviceCommandTests
 
         // Two images, classified on each device: the same top classes with the same probabilities.
         string[] images = [temp.Combine("a.png"), temp.Combine("b.png")];
-        WriteBarPng(images[0], 8);
-        WriteBarPng(images[1], 20);
+        TinyImages.WriteBar(images[0], 8);
+        TinyImages.WriteBar(images[1], 20);
         double[] Probabilities(string device)
         {
             var predict = CliRunner.Run(["predict", "--checkpoint", temp.Combine("cpu", "last.json"), .. images, "--device", device, "--json"]);
@@ -93,17 +92,6 @@ public sealed class DeviceCommandTests
             return NpyFile.Read(output).Data;
         }
         Close.All(TestData.ToDouble(Forward("cpu")), Forward("emulated"), 1e-5, 1e-6, "forward logits, emulated GPU vs CPU");
-    }
-
-    /// <summary>A 28x28 grey PNG with a bright bar at <paramref name="row"/> (the tiny dataset's kind of image).</summary>
-    private static void WriteBarPng(string path, int row)
-    {
-        using var bitmap = new SKBitmap(28, 28, SKColorType.Gray8, SKAlphaType.Opaque);
-        for (int y = 0; y < 28; y++)
-            for (int x = 0; x < 28; x++)
-                bitmap.SetPixel(x, y, y >= row && y < row + 3 && x is >= 3 and < 25 ? SKColors.White : new SKColor(20, 20, 20));
-        using var file = File.Create(path);
-        bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
     }
 
     [Fact]
