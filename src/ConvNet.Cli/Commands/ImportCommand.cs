@@ -32,34 +32,45 @@ public static class ImportCommand
             string folder = parse.GetValue(output)!;
             if (!parse.GetValue(force))
                 Checkpoints.RequireNoRun(folder, "a checkpoint", "choose another --out, or pass --force to replace it");
-            var (spec, weights, notes, metadata) = Read(source, parse.GetValue(model));
-            var network = NetworkBuilder.Build(spec);
-            WeightLoader.Load(network, weights, source);
-            if (metadata is not null) CheckAgrees(metadata, spec, source);
-            var names = parse.GetValue(classNames) is { } namesFile ? ReadNames(namesFile, spec.Classes)
-                : metadata?.ClassNames ?? ClassNames.Default(spec.Classes);
-            int channels = spec.InputShape[0];
-            // The file's own record of its preprocessing (a ConvNet export) wins over guessing from the input size.
-            bool fromFile = metadata is not null && parse.GetValue(preprocess) is null;
-            string preset = fromFile ? "as recorded in the file" : parse.GetValue(preprocess) ?? (channels == 3 && spec.InputShape[1] >= 224 ? "torchvision" : "none");
-            var p = fromFile
-                ? new ImportPreprocessing(preset, metadata!.NormalizationMean, metadata.NormalizationStd, metadata.ChannelOrder, metadata.ResizeShorterSide)
-                : ImportPreprocessing.Get(preset, channels);
-            bool registered = ModelSpecMatcher.FindRegistered(spec) is { } r && r.Name == spec.Name;
-            var info = new CheckpointInfo
+            bool created = !Directory.Exists(folder);
+            try
             {
-                Model = spec.Name, Classes = spec.Classes, InputShape = spec.InputShape, ClassNames = [.. names],
-                NormalizationMean = p.Mean, NormalizationStd = p.Std, ChannelOrder = p.ChannelOrder, ResizeShorterSide = p.ResizeShorterSide,
-                Preprocessing = fromFile && metadata!.MeanImageFile is not null ? WriteMeanImage(folder, metadata, spec, source) : null,
-                Spec = registered ? null : ModelSpecJson.ToJson(spec), Source = Path.GetFullPath(source),
-                WeightsFile = "", WeightsSha256 = "",
-            };
-            Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
-            foreach (var note in notes) Console.WriteLine($"note: {note}");
-            Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +
-                $"{network.ParameterCount:N0} parameters, preprocessing {preset}");
-            Console.WriteLine($"wrote checkpoint {Path.Combine(folder, Checkpoints.Best + ".json")}");
-            return 0;
+                var (spec, weights, notes, metadata) = Read(source, parse.GetValue(model));
+                var network = NetworkBuilder.Build(spec);
+                WeightLoader.Load(network, weights, source);
+                if (metadata is not null) CheckAgrees(metadata, spec, source);
+                var names = parse.GetValue(classNames) is { } namesFile ? ReadNames(namesFile, spec.Classes)
+                    : metadata?.ClassNames ?? ClassNames.Default(spec.Classes);
+                int channels = spec.InputShape[0];
+                // The file's own record of its preprocessing (a ConvNet export) wins over guessing from the input size.
+                bool fromFile = metadata is not null && parse.GetValue(preprocess) is null;
+                string preset = fromFile ? "as recorded in the file" : parse.GetValue(preprocess) ?? (channels == 3 && spec.InputShape[1] >= 224 ? "torchvision" : "none");
+                var p = fromFile
+                    ? new ImportPreprocessing(preset, metadata!.NormalizationMean, metadata.NormalizationStd, metadata.ChannelOrder, metadata.ResizeShorterSide)
+                    : ImportPreprocessing.Get(preset, channels);
+                bool registered = ModelSpecMatcher.FindRegistered(spec) is { } r && r.Name == spec.Name;
+                var info = new CheckpointInfo
+                {
+                    Model = spec.Name, Classes = spec.Classes, InputShape = spec.InputShape, ClassNames = [.. names],
+                    NormalizationMean = p.Mean, NormalizationStd = p.Std, ChannelOrder = p.ChannelOrder, ResizeShorterSide = p.ResizeShorterSide,
+                    Preprocessing = fromFile && metadata!.MeanImageFile is not null ? WriteMeanImage(folder, metadata, spec, source) : null,
+                    Spec = registered ? null : ModelSpecJson.ToJson(spec), Source = Path.GetFullPath(source),
+                    WeightsFile = "", WeightsSha256 = "",
+                };
+                Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
+                foreach (var note in notes) Console.WriteLine($"note: {note}");
+                Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +
+                    $"{network.ParameterCount:N0} parameters, preprocessing {preset}");
+                Console.WriteLine($"wrote checkpoint {Path.Combine(folder, Checkpoints.Best + ".json")}");
+                return 0;
+            }
+            catch when (created && !File.Exists(Path.Combine(folder, Checkpoints.Best + ".json")))
+            {
+                // Failed after making the folder (a mean image in the file's metadata that does not fit): nothing
+                // usable is in it, so it goes, as a training run that fails before its first checkpoint.
+                try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
         });
         return command;
     }

@@ -37,6 +37,17 @@ public sealed class SmallModelOnImageFolderTests
         Assert.True(import.ExitCode == 0, import.Stderr);
         Assert.Equal(before, ExportImportRoundTripTests.Predictions(temp.Combine("imported"), photo));
 
+        // Item 9: an import that fails after making its folder (here a mean image whose declared size the metadata
+        // contradicts) leaves no half-made folder behind.
+        var model = ConvNet.Interop.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(temp.Combine("small.onnx")));
+        model.MetadataProps.Single(p => p.Key == ConvNet.Interop.ModelMetadata.ImageSizeKey).Value = "40";
+        string tampered = temp.Combine("tampered.onnx");
+        File.WriteAllBytes(tampered, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        var refused = CliRunner.Run("import", tampered, "--out", temp.Combine("half-made"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("tampered.onnx", refused.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("half-made")), "a failed import left its --out folder behind");
+
         // Item 4: a truncated JPEG is refused, naming the file, by the image-trained run and its import alike.
         byte[] jpeg = File.ReadAllBytes(Directory.GetFiles(Path.Combine(folder, "disc"), "*.jpg")[0]);
         string truncated = temp.Combine("half.jpg");
