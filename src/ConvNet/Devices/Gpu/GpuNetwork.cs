@@ -201,9 +201,9 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         }
     }
 
+    /// <summary>The host Network's parameters (after loading weights into it) to the device.</summary>
     public void UploadParameters() { foreach (var p in Parameters) p.UploadValue(); }
     public void DownloadParameters() { foreach (var p in Parameters) p.DownloadValue(); }
-    public void DownloadGradients() { foreach (var p in Parameters) p.DownloadGradient(); }
 
     public void UploadVelocities(Sgd sgd) => ForEachVelocity(sgd, (p, v) => p.UploadVelocity(v));
     public void DownloadVelocities(Sgd sgd) => ForEachVelocity(sgd, (p, v) => p.DownloadVelocity(v));

@@ -23,7 +23,6 @@ public sealed class GpuParameter : IDisposable
 
     public void UploadValue() => Value.Upload(Host.Value.Span);
     public void DownloadValue() => Value.Download(Host.Value.Span);
-    public void DownloadGradient() => Gradient.Download(Host.Gradient.Span);
     public void UploadVelocity(Tensor velocity) => Velocity.Upload(velocity.Span);
     public void DownloadVelocity(Tensor velocity) => Velocity.Download(velocity.Span);
 
