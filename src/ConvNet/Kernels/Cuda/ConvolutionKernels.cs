@@ -12,9 +12,11 @@ public static class ConvolutionKernels
     public static void Im2Col(Index1D i, ArrayView<float> x, ArrayView<float> columns, ConvShape s)
     {
         int pixels = s.Pixels, rows = s.LoweredRows;
-        int p = i % pixels, rest = i / pixels, k = rest % rows, g = rest / rows;
-        int taps = s.KernelHeight * s.KernelWidth, c = k / taps, r = k - c * taps, ky = r / s.KernelWidth, kx = r - ky * s.KernelWidth;
-        int plane = s.OutHeight * s.OutWidth, n = p / plane, q = p - n * plane, oy = q / s.OutWidth, ox = q - oy * s.OutWidth;
+        int rest = s.PixelsDivisor.Divide(i), p = i - rest * pixels, g = s.LoweredRowsDivisor.Divide(rest), k = rest - g * rows;
+        int taps = s.KernelHeight * s.KernelWidth, c = s.TapsDivisor.Divide(k), r = k - c * taps;
+        int ky = s.KernelWidthDivisor.Divide(r), kx = r - ky * s.KernelWidth;
+        int plane = s.OutHeight * s.OutWidth, n = s.PlaneDivisor.Divide(p), q = p - n * plane;
+        int oy = s.OutWidthDivisor.Divide(q), ox = q - oy * s.OutWidth;
         int iy = oy * s.Stride - s.Padding + ky, ix = ox * s.Stride - s.Padding + kx;
         columns[i] = iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth
             ? 0f
@@ -25,23 +27,25 @@ public static class ConvolutionKernels
     /// <paramref name="columns"/> is [Groups, LoweredRows, Pixels].</summary>
     public static void Col2Im(Index1D i, ArrayView<float> columns, ArrayView<float> dx, ConvShape s)
     {
-        int ix = i % s.InWidth, rest = i / s.InWidth, iy = rest % s.InHeight;
-        rest /= s.InHeight;
-        int c = rest % s.InChannels, n = rest / s.InChannels;
+        int rest = s.InWidthDivisor.Divide(i), ix = i - rest * s.InWidth;
+        int rest2 = s.InHeightDivisor.Divide(rest), iy = rest - rest2 * s.InHeight;
+        int n = s.InChannelsDivisor.Divide(rest2), c = rest2 - n * s.InChannels;
         int g = c / s.InPerGroup, cl = c - g * s.InPerGroup;
         int rows = s.LoweredRows, pixels = s.Pixels;
         float sum = 0f;
         for (int ky = 0; ky < s.KernelHeight; ky++)
         {
             int ty = iy + s.Padding - ky;
-            if (ty < 0 || ty % s.Stride != 0) continue;
-            int oy = ty / s.Stride;
+            if (ty < 0) continue;
+            int oy = s.StrideDivisor.Divide(ty);
+            if (oy * s.Stride != ty) continue;
             if (oy >= s.OutHeight) continue;
             for (int kx = 0; kx < s.KernelWidth; kx++)
             {
                 int tx = ix + s.Padding - kx;
-                if (tx < 0 || tx % s.Stride != 0) continue;
-                int ox = tx / s.Stride;
+                if (tx < 0) continue;
+                int ox = s.StrideDivisor.Divide(tx);
+                if (ox * s.Stride != tx) continue;
                 if (ox >= s.OutWidth) continue;
                 int k = (cl * s.KernelHeight + ky) * s.KernelWidth + kx;
                 int p = (n * s.OutHeight + oy) * s.OutWidth + ox;

@@ -23,8 +23,10 @@ public struct ConvShape
     public int Batch, InChannels, InHeight, InWidth, OutChannels, OutHeight, OutWidth;
     public int KernelHeight, KernelWidth, Stride, Padding, Groups;
 
-    /// <summary>Filled by <see cref="WithDivisors"/>: taps (KH*KW), KW, OH*OW and OW as multiply-shift divisors.</summary>
+    /// <summary>Filled by <see cref="WithDivisors"/>: taps (KH*KW), KW, OH*OW, OW, the input's W, H and C, the stride
+    /// and the lowered matrix's column count as multiply-shift divisors.</summary>
     public FastDivisor TapsDivisor, KernelWidthDivisor, PlaneDivisor, OutWidthDivisor;
+    public FastDivisor InWidthDivisor, InHeightDivisor, InChannelsDivisor, StrideDivisor, PixelsDivisor, LoweredRowsDivisor;
 
     /// <summary>The same shape with its divisors prepared (the GEMM's loaders divide by them).</summary>
     public readonly ConvShape WithDivisors()
@@ -34,6 +36,12 @@ public struct ConvShape
         s.KernelWidthDivisor = FastDivisor.Of(KernelWidth);
         s.PlaneDivisor = FastDivisor.Of(OutHeight * OutWidth);
         s.OutWidthDivisor = FastDivisor.Of(OutWidth);
+        s.InWidthDivisor = FastDivisor.Of(InWidth);
+        s.InHeightDivisor = FastDivisor.Of(InHeight);
+        s.InChannelsDivisor = FastDivisor.Of(InChannels);
+        s.StrideDivisor = FastDivisor.Of(Stride);
+        s.PixelsDivisor = FastDivisor.Of(Batch * OutHeight * OutWidth);
+        s.LoweredRowsDivisor = FastDivisor.Of(InChannels / Groups * KernelHeight * KernelWidth);
         return s;
     }
 
