@@ -12,7 +12,7 @@ public sealed class GpuAdaptiveAvgPool2d(AdaptiveAvgPool2d pool) : GpuLayer(pool
     {
         Planes = InputShape[0] * InputShape[1], Height = InputShape[2], Width = InputShape[3],
         OutHeight = pool.OutHeight, OutWidth = pool.OutWidth,
-    };
+    }.WithDivisors();
 
     public override void Forward(GpuTensor x, bool training) => Device.Kernels.AdaptiveAverageForward(Output.Length, x.View, Output.View, _shape);
 

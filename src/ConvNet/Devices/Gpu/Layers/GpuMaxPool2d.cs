@@ -18,7 +18,7 @@ public sealed class GpuMaxPool2d(MaxPool2d pool) : GpuLayer(pool)
         {
             Planes = InputShape[0] * InputShape[1], Height = InputShape[2], Width = InputShape[3],
             OutHeight = Output.Shape[2], OutWidth = Output.Shape[3], Kernel = pool.KernelSize, Stride = pool.Stride, Padding = pool.Padding,
-        };
+        }.WithDivisors();
     }
 
     public override void Forward(GpuTensor x, bool training) => Device.Kernels.MaxPoolForward(Output.Length, x.View, Output.View, _argmax.View, _shape);
