@@ -1,7 +1,7 @@
 // The typeface labels are drawn with. SkiaSharp's Linux assets here carry no fontconfig, so the system's default
 // typeface may draw nothing at all: a font file is loaded explicitly instead (CONVNET_FONT, else DejaVu Sans or
-// Liberation Sans where Debian's fonts-dejavu-core / fonts-liberation put them). Without one, figures are drawn
-// without text and the commands say so.
+// Liberation Sans where Debian's fonts-dejavu-core / fonts-liberation put them). Without one (or with
+// CONVNET_FONT=none), figures are drawn without text and the commands say so on stderr.
 using SkiaSharp;
 
 namespace ConvNet.Visualization;
@@ -30,13 +30,13 @@ public static class LabelFont
 
     /// <summary>What to tell the user when there is no font: labels will be missing.</summary>
     public static string MissingMessage =>
-        $"note: no font file found ({EnvironmentVariable} unset, none of {string.Join(", ", KnownFiles.Take(2))}); " +
+        $"note: no font file ({EnvironmentVariable} is none, or unset and none of {string.Join(", ", KnownFiles.Take(2))} exists); " +
         "the figure is drawn without text labels. Install fonts-dejavu-core or set " + EnvironmentVariable + " to a .ttf file";
 
     private static string? Find()
     {
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } chosen)
-            return System.IO.File.Exists(chosen) ? chosen
+            return chosen == "none" ? null : System.IO.File.Exists(chosen) ? chosen
                 : throw new FileNotFoundException($"{EnvironmentVariable}={chosen}: font file not found");
         return KnownFiles.FirstOrDefault(System.IO.File.Exists);
     }

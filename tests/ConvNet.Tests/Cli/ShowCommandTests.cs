@@ -71,6 +71,22 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Contains("second-run validation", text);
     }
 
+    [Fact]
+    public void WithoutAFontTheFigureHasNoLabelsAndSaysSo()
+    {
+        string output = Path.Combine(run.Folder, "filters-no-font.png");
+        var start = CliRunner.StartInfo("show", "filters", "--checkpoint", run.Run, "--out", output);
+        start.Environment[LabelFont.EnvironmentVariable] = "none";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, stderr);
+        Assert.Contains("drawn without text labels", stderr);
+        using var bitmap = SKBitmap.Decode(output);
+        Assert.Equal((1 + 16 * 36, 2 * 37), (bitmap.Width, bitmap.Height)); // no label bands
+        Assert.Contains("577x74 pixels", stdout);
+    }
+
     [Theory]
     [InlineData("--layer conv9", "conv1, conv2, conv3, conv4, conv5")]
     [InlineData("--layer fc6", "not a convolution")]
