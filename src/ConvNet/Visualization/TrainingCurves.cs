@@ -2,7 +2,9 @@
 // loss), top-1 error and top-5 error (train solid, validation dashed) and the learning rate, one colour per run, with a
 // legend in each panel. A run records one line per epoch, so the curves are per epoch (the loss is the epoch's mean
 // batch loss). Learning-rate changes by a factor of 2 or more between epochs (step and plateau drops) are marked with a
-// vertical dotted line in the run's colour at the epoch boundary where the new rate starts. PNG, or SVG for an .svg name.
+// vertical dotted line in the run's colour at the epoch boundary where the new rate starts. PNG, or SVG for an .svg name
+// (Skia's SVG writer has no dashes: there every line is solid and train and validation differ by their markers, filled
+// circles and open squares, as they also do in the PNG).
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ConvNet.Training;
@@ -80,8 +82,9 @@ public static class TrainingCurves
     {
         int w = width ?? DefaultWidth, h = height ?? DefaultHeight(runs);
         if (w < 200 || h < 150 || w > 10000 || h > 10000) throw new ArgumentException($"--width {w} --height {h}: each must be 200..10000 (150 for the height)");
-        var plots = Build(runs, out bool text);
-        if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+        bool isSvg = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
+        var plots = Build(runs, dashes: !isSvg, out bool text);
+        if (isSvg)
             IO.AtomicFile.Write(path, stream =>
             {
                 using var canvas = SKSvgCanvas.Create(SKRect.Create(w, h), stream);
@@ -96,7 +99,7 @@ public static class TrainingCurves
     }
 
     /// <summary>The figure as a bitmap (what a PNG holds).</summary>
-    public static SKBitmap Render(IReadOnlyList<RunCurves> runs, int width, int height) => RenderBitmap(Build(runs, out _), width, height);
+    public static SKBitmap Render(IReadOnlyList<RunCurves> runs, int width, int height) => RenderBitmap(Build(runs, dashes: true, out _), width, height);
 
     private static SKBitmap RenderBitmap(IReadOnlyList<Plot> plots, int width, int height)
     {
@@ -115,14 +118,16 @@ public static class TrainingCurves
         {
             canvas.Save();
             canvas.Translate(0, i * panel);
-            plots[i].Render(canvas, width, i == plots.Count - 1 ? height - i * panel : panel);
+            int h = i == plots.Count - 1 ? height - i * panel : panel;
+            canvas.ClipRect(SKRect.Create(width, h)); // a plot clears its whole canvas first: keep it to its own panel
+            plots[i].Render(canvas, width, h);
             canvas.Restore();
         }
     }
 
     private static readonly object FontLock = new();
 
-    private static List<Plot> Build(IReadOnlyList<RunCurves> runs, out bool text)
+    private static List<Plot> Build(IReadOnlyList<RunCurves> runs, bool dashes, out bool text)
     {
         if (runs.Count == 0) throw new ArgumentException("no runs to plot");
         string? fontFile = LabelFont.File;
@@ -137,13 +142,16 @@ public static class TrainingCurves
             if (fontFile is not null) plot.Font.Set(FontName);
             plot.Title(panel switch
             {
-                "loss" => "Loss per epoch (train: mean batch loss; validation dashed)",
-                "top-1 error" => "Top-1 error per epoch (train solid, validation dashed)",
-                "top-5 error" => "Top-5 error per epoch (train solid, validation dashed)",
-                _ => "Learning rate per epoch (changes of 2x or more dotted)",
+                "loss" => "Loss per epoch (train: the epoch's mean batch loss)",
+                "top-1 error" => "Top-1 error per epoch",
+                "top-5 error" => "Top-5 error per epoch",
+                _ => "Learning rate per epoch (changes of 2x or more marked in every panel)",
             }, 13);
             plot.XLabel("epoch", 12);
             plot.YLabel(panel is "loss" ? "cross-entropy" : panel is "learning rate" ? "learning rate" : "error (%)", 12);
+            var dashed = dashes ? LinePattern.Dashed : LinePattern.Solid;
+            var dotted = dashes ? LinePattern.Dotted : LinePattern.Solid;
+            double top = 0;
             for (int r = 0; r < runs.Count; r++)
             {
                 var run = runs[r];
@@ -152,28 +160,32 @@ public static class TrainingCurves
                 switch (panel)
                 {
                     case "loss":
-                        Series(plot, run, e => e.TrainLoss, color, LinePattern.Solid, prefix + "train");
-                        Series(plot, run, e => e.ValidationLoss, color, LinePattern.Dashed, prefix + "validation");
+                        top = Series(plot, top, run, e => e.TrainLoss, color, LinePattern.Solid, prefix + "train");
+                        top = Series(plot, top, run, e => e.ValidationLoss, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
                         break;
                     case "top-1 error":
-                        Series(plot, run, e => 100 * e.TrainTop1Error, color, LinePattern.Solid, prefix + "train");
-                        Series(plot, run, e => 100 * e.ValidationTop1Error, color, LinePattern.Dashed, prefix + "validation");
+                        top = Series(plot, top, run, e => 100 * e.TrainTop1Error, color, LinePattern.Solid, prefix + "train");
+                        top = Series(plot, top, run, e => 100 * e.ValidationTop1Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
                         break;
                     case "top-5 error":
-                        Series(plot, run, e => 100 * e.TrainTop5Error, color, LinePattern.Solid, prefix + "train");
-                        Series(plot, run, e => 100 * e.ValidationTop5Error, color, LinePattern.Dashed, prefix + "validation");
+                        top = Series(plot, top, run, e => 100 * e.TrainTop5Error, color, LinePattern.Solid, prefix + "train");
+                        top = Series(plot, top, run, e => 100 * e.ValidationTop5Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
                         break;
                     default:
-                        Series(plot, run, e => e.LearningRate, color, LinePattern.Solid, run.Name);
+                        top = Series(plot, top, run, e => e.LearningRate, color, LinePattern.Solid, run.Name);
                         break;
                 }
                 foreach (var (boundary, from, to) in LearningRateChanges(run.Epochs))
                 {
-                    var line = plot.Add.VerticalLine(boundary, 1.5f, color, LinePattern.Dotted);
+                    var line = plot.Add.VerticalLine(boundary, dashes ? 1.5f : 1f, color, dotted);
                     if (panel == "learning rate")
                         line.Text = $"{Rate(from)} -> {Rate(to)}";
                 }
             }
+            // Epochs from 0 (the start) to the last; values from 0 to a little above the largest.
+            plot.Axes.SetLimitsX(0, runs.Max(r => r.Epochs[^1].Epoch) + 0.25);
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+            plot.Axes.SetLimitsY(0, top > 0 ? top * 1.15 : 1);
             plot.ShowLegend(Alignment.UpperRight);
             plots.Add(plot);
         }
@@ -182,14 +194,18 @@ public static class TrainingCurves
 
     private static string Rate(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
 
-    private static void Series(Plot plot, RunCurves run, Func<EpochMetrics, double> value, Color color, LinePattern pattern, string label)
+    /// <returns>the largest value plotted so far</returns>
+    private static double Series(Plot plot, double top, RunCurves run, Func<EpochMetrics, double> value, Color color, LinePattern pattern, string label,
+        MarkerShape marker = MarkerShape.FilledCircle)
     {
         var points = run.Epochs.Where(e => double.IsFinite(value(e))).ToList();
-        if (points.Count == 0) return;
+        if (points.Count == 0) return top;
         var scatter = plot.Add.Scatter(points.Select(e => (double)e.Epoch).ToArray(), points.Select(value).ToArray(), color);
         scatter.LinePattern = pattern;
         scatter.LineWidth = 2;
         scatter.MarkerSize = 6;
+        scatter.MarkerShape = marker;
         scatter.LegendText = label;
+        return Math.Max(top, points.Max(value));
     }
 }

@@ -83,6 +83,15 @@ public sealed class TrainingCurvesTests
                 if (c != SKColors.White) notWhite++;
             }
         Assert.True(notWhite > 2000, $"only {notWhite} sampled pixels are not white");
+        // Every one of the 4 panels (150 pixels each) is drawn, not only the last.
+        for (int panel = 0; panel < 4; panel++)
+        {
+            int inked = 0;
+            for (int y = panel * 150; y < (panel + 1) * 150; y++)
+                for (int x = 0; x < bitmap.Width; x++)
+                    if (bitmap.GetPixel(x, y).Red < 128) inked++;
+            Assert.True(inked > 1000, $"panel {panel + 1} of 4 has {inked} dark pixels: not drawn");
+        }
         Assert.True(colours.Count > 20, $"only {colours.Count} colours: no lines or text");
         // The run colours (Category10's first two: blue, orange) are drawn.
         Assert.Contains(colours, c => c.Blue > 150 && c.Red < 80);
