@@ -117,6 +117,17 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
     }
 
     [Theory]
+    [InlineData("filters")]
+    [InlineData("curves")]
+    public void HelpNamesTheWholeCommand(string figure)
+    {
+        var help = CliRunner.Run("show", figure, "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains($"convnet show {figure} ", help.Stdout);
+        Assert.Contains("--out", help.Stdout);
+    }
+
+    [Theory]
     [InlineData("convnet show filters: unknown option --layers; did you mean --layer?", "show", "filters", "--checkpoint", "runs/none", "--layers", "conv2", "--out", "x.png")]
     [InlineData("convnet show curves: unknown option --output; did you mean --out?", "show", "curves", "runs/none", "--output", "x.png")]
     public void UnknownOptionsAreNamedWithTheFullCommand(string expected, params string[] args)
