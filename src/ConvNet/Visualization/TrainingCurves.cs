@@ -172,7 +172,8 @@ public static class TrainingCurves
                         top = Series(plot, top, run, e => 100 * e.ValidationTop5Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
                         break;
                     default:
-                        top = Series(plot, top, run, e => e.LearningRate, color, LinePattern.Solid, run.Name);
+                        // The rate of epoch e holds from boundary e - 1 to e: drawn as steps, the drop at the boundary.
+                        top = Series(plot, top, run, e => e.LearningRate, color, LinePattern.Solid, run.Name, steps: true);
                         break;
                 }
                 foreach (var (boundary, from, to) in LearningRateChanges(run.Epochs))
@@ -196,7 +197,7 @@ public static class TrainingCurves
 
     /// <returns>the largest value plotted so far</returns>
     private static double Series(Plot plot, double top, RunCurves run, Func<EpochMetrics, double> value, Color color, LinePattern pattern, string label,
-        MarkerShape marker = MarkerShape.FilledCircle)
+        MarkerShape marker = MarkerShape.FilledCircle, bool steps = false)
     {
         var points = run.Epochs.Where(e => double.IsFinite(value(e))).ToList();
         if (points.Count == 0) return top;
@@ -205,6 +206,7 @@ public static class TrainingCurves
         scatter.LineWidth = 2;
         scatter.MarkerSize = 6;
         scatter.MarkerShape = marker;
+        if (steps) scatter.ConnectStyle = ConnectStyle.StepVertical;
         scatter.LegendText = label;
         return Math.Max(top, points.Max(value));
     }
