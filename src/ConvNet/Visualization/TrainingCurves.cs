@@ -125,21 +125,24 @@ public static class TrainingCurves
         }
     }
 
-    private static readonly object FontLock = new();
+    /// <summary>Registers the label font with ScottPlot once; false when there is none.</summary>
+    private static readonly Lazy<bool> FontRegistered = new(() =>
+    {
+        if (LabelFont.File is not { } file) return false;
+        Fonts.AddFontFile(FontName, file);
+        return true;
+    });
 
     private static List<Plot> Build(IReadOnlyList<RunCurves> runs, bool dashes, out bool text)
     {
         if (runs.Count == 0) throw new ArgumentException("no runs to plot");
-        string? fontFile = LabelFont.File;
-        text = fontFile is not null;
-        if (fontFile is not null)
-            lock (FontLock) Fonts.AddFontFile(FontName, fontFile);
+        text = FontRegistered.Value;
         var palette = new ScottPlot.Palettes.Category10();
         var plots = new List<Plot>();
         foreach (string panel in Panels(runs))
         {
             var plot = new Plot();
-            if (fontFile is not null) plot.Font.Set(FontName);
+            if (text) plot.Font.Set(FontName);
             plot.Title(panel switch
             {
                 "loss" => "Loss per epoch (train: the epoch's mean batch loss)",
