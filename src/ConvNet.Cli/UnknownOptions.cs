@@ -10,7 +10,6 @@ public static class UnknownOptions
     /// <returns>the error line for the first unknown option, or null when every "--" token is one the command has</returns>
     public static string? Find(ParseResult parse)
     {
-        var command = parse.CommandResult.Command;
         var known = KnownNames(parse).ToList();
         foreach (var token in parse.Tokens)
         {
