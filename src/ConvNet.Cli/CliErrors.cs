@@ -9,8 +9,7 @@ public static class CliErrors
 
     public const int UsageOrInputError = 2;
 
-    private static string HelpCommandLine(ParseResult parse) =>
-        parse.CommandResult.Parent is null ? "convnet --help" : $"convnet {parse.CommandResult.Command.Name} --help";
+    private static string HelpCommandLine(ParseResult parse) => $"{UnknownOptions.CommandPath(parse)} --help";
 
     public static int Invoke(Command root, string[] args)
     {

@@ -19,4 +19,5 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ForwardCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(PrepareCommand.Create());
+root.Subcommands.Add(ShowCommand.Create());
 return CliErrors.Invoke(root, args);

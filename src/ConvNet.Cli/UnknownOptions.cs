@@ -10,7 +10,6 @@ public static class UnknownOptions
     /// <returns>the error line for the first unknown option, or null when every "--" token is one the command has</returns>
     public static string? Find(ParseResult parse)
     {
-        var command = parse.CommandResult.Command;
         var known = KnownNames(parse).ToList();
         foreach (var token in parse.Tokens)
         {
@@ -19,12 +18,21 @@ public static class UnknownOptions
             if (token.Type != TokenType.Argument || !value.StartsWith("--", StringComparison.Ordinal) || value.Length < 3) continue;
             string name = value.Split('=', 2)[0];
             if (known.Contains(name)) continue;
-            string where = parse.CommandResult.Parent is null ? "convnet" : $"convnet {command.Name}";
+            string where = CommandPath(parse);
             return Nearest(name, known) is { } suggestion
                 ? $"{where}: unknown option {name}; did you mean {suggestion}?"
                 : $"{where}: unknown option {name} (options: {string.Join(", ", known.Where(k => k.StartsWith("--", StringComparison.Ordinal)).Distinct())})";
         }
         return null;
+    }
+
+    /// <summary>"convnet", "convnet train", or for a nested command "convnet show filters".</summary>
+    public static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = (SymbolResult?)parse.CommandResult; result is not null; result = result.Parent)
+            if (result is CommandResult c && c.Parent is not null) names.Insert(0, c.Command.Name);
+        return string.Join(" ", ["convnet", .. names]);
     }
 
     private static IEnumerable<string> KnownNames(ParseResult parse)

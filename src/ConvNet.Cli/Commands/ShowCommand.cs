@@ -1,0 +1,95 @@
+// `convnet show filters --checkpoint RUN [--layer conv1] --out filters.png`: a convolution layer's kernels, the paper's
+// Figure 3. `convnet show curves RUN [RUN2 ...] --out curves.png|.svg`: training curves of one or more runs overlaid.
+// (The other figures of issue 12 — confusion, predictions, activations — are not built yet.)
+using System.CommandLine;
+using ConvNet.Training;
+using ConvNet.Visualization;
+
+namespace ConvNet.Cli.Commands;
+
+public static class ShowCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("show", "Draw figures from a run: its learned filters (the paper's Figure 3) or its training curves")
+        {
+            Filters(), Curves(),
+        };
+        return command;
+    }
+
+    private static Command Filters()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder", Required = true };
+        var layer = new Option<string>("--layer") { Description = "Convolution layer to draw (conv1 in colour or grey; deeper layers as one grey slice per input channel)", DefaultValueFactory = _ => "conv1" };
+        var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
+        var scale = new Option<int?>("--scale") { Description = "Pixels per weight (default: about 33 pixels per kernel, 12 per slice)" };
+        var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
+        var command = new Command("filters", "Draw a convolution layer's learned kernels, each normalised to the full intensity range, in labelled blocks per group (GPU)")
+        {
+            checkpoint, layer, output, scale, force,
+        };
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out {target}: filters are written as PNG; give a name ending in .png");
+            CheckTarget(target, parse.GetValue(force));
+            var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
+            var network = Checkpoints.LoadNetwork(loaded);
+            var grid = FilterGrid.ForLayer(network, parse.GetValue(layer)!, parse.GetValue(scale),
+                bgr: string.Equals(loaded.Info.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase));
+            var typeface = LabelFont.Typeface;
+            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            grid.SavePng(target, typeface);
+            var (width, height) = grid.Size(typeface);
+            string how = grid.Mode switch
+            {
+                FilterMode.Rgb => "in colour",
+                FilterMode.Grey => "in grey",
+                _ => $"as {grid.InputChannels} grey input-channel slices each",
+            };
+            Console.WriteLine($"{target}: {grid.LayerName} of {loaded.SidecarPath}, {grid.Filters} filters {grid.Kernel}x{grid.Kernel} {how}, " +
+                $"{grid.Blocks.Count} block{(grid.Blocks.Count == 1 ? "" : "s")}, {grid.Scale} pixels per weight, {width}x{height} pixels");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Curves()
+    {
+        var runs = new Argument<string[]>("runs") { Description = "Run folders (their metrics.jsonl), overlaid in one figure", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "PNG file, or SVG when the name ends in .svg", Required = true };
+        var width = new Option<int?>("--width") { Description = $"Pixels across (default {TrainingCurves.DefaultWidth})" };
+        var height = new Option<int?>("--height") { Description = $"Pixels down (default {TrainingCurves.PanelHeight} per panel)" };
+        var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
+        var command = new Command("curves", "Plot training curves of one or more runs: loss, top-1/top-5 error (train and validation) and learning rate per epoch")
+        {
+            runs, output, width, height, force,
+        };
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out {target}: curves are written as PNG or SVG; give a name ending in .png or .svg");
+            CheckTarget(target, parse.GetValue(force));
+            var folders = parse.GetValue(runs)!;
+            var loaded = folders.Select(r => TrainingCurves.Load(r)).ToList();
+            if (loaded.Select(r => r.Name).Distinct().Count() < loaded.Count)
+                loaded = loaded.Select((r, i) => r with { Name = folders[i] }).ToList(); // same folder names: tell them apart by path
+            if (!TrainingCurves.Save(loaded, target, parse.GetValue(width), parse.GetValue(height)))
+                Console.Error.WriteLine(LabelFont.MissingMessage);
+            Console.WriteLine($"{target}: {string.Join(", ", loaded.Select(r => $"{r.Name} ({r.Epochs.Count} epoch{(r.Epochs.Count == 1 ? "" : "s")})"))}; " +
+                $"panels: {string.Join(", ", TrainingCurves.Panels(loaded))}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static void CheckTarget(string target, bool force)
+    {
+        OutputPaths.RequireFolder(target, "--out");
+        if (File.Exists(target) && !force)
+            throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
+    }
+}

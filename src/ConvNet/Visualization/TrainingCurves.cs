@@ -1,0 +1,216 @@
+// Training curves of one or more runs, read from their metrics.jsonl: panels for the training loss (and validation
+// loss), top-1 error and top-5 error (train solid, validation dashed) and the learning rate, one colour per run, with a
+// legend in each panel. A run records one line per epoch, so the curves are per epoch (the loss is the epoch's mean
+// batch loss). Learning-rate changes by a factor of 2 or more between epochs (step and plateau drops) are marked with a
+// vertical dotted line in the run's colour at the epoch boundary where the new rate starts. PNG, or SVG for an .svg name
+// (Skia's SVG writer has no dashes: there every line is solid and train and validation differ by their markers, filled
+// circles and open squares, as they also do in the PNG).
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ConvNet.Training;
+using ScottPlot;
+using SkiaSharp;
+
+namespace ConvNet.Visualization;
+
+public sealed record RunCurves(string Name, IReadOnlyList<EpochMetrics> Epochs);
+
+public static class TrainingCurves
+{
+    public const int DefaultWidth = 1000;
+    public const int PanelHeight = 260;
+    public const double LearningRateChangeFactor = 2.0;
+    private const string FontName = "ConvNet Label Font";
+
+    /// <summary>Reads a run's metrics.jsonl (the run folder, or the file itself). A missing value (no validation split,
+    /// top-5 with 5 or fewer classes) reads as NaN.</summary>
+    public static RunCurves Load(string run, string? name = null)
+    {
+        string file = Directory.Exists(run) ? Path.Combine(run, "metrics.jsonl") : run;
+        if (!Directory.Exists(run) && !File.Exists(run))
+            throw new ArgumentException($"{run}: no such run folder");
+        if (!File.Exists(file))
+            throw new ArgumentException($"{run}: no metrics.jsonl in this folder (not a training run, or one from before metrics were recorded); pass a folder made by convnet train");
+        var epochs = new List<EpochMetrics>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(file))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonObject o;
+            try { o = JsonNode.Parse(line)?.AsObject() ?? throw new FormatException("empty"); }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{file}: line {lineNumber} is not a metrics record ({e.Message})");
+            }
+            double Get(string key) => o[key] is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN;
+            epochs.Add(new EpochMetrics((int)Get("epoch"), (long)Get("step"), Get("trainLoss"), Get("trainTop1Error"), Get("trainTop5Error"),
+                Get("validationTop1Error"), Get("validationTop5Error"), Get("validationLoss"), (float)Get("learningRate"),
+                Get("imagesPerSecond"), Get("elapsedSeconds")));
+        }
+        if (epochs.Count == 0)
+            throw new ArgumentException($"{run}: metrics.jsonl holds no completed epoch yet (curves need at least one)");
+        return new RunCurves(name ?? RunName(run), epochs);
+    }
+
+    private static string RunName(string run) =>
+        Path.GetFileName(Path.TrimEndingDirectorySeparator(Directory.Exists(run) ? run : Path.GetDirectoryName(Path.GetFullPath(run))!)) is { Length: > 0 } n ? n : run;
+
+    /// <summary>Epochs (x) at whose start the learning rate changed by <see cref="LearningRateChangeFactor"/> or more:
+    /// (boundary, old rate, new rate), the boundary being the number of epochs completed before the change.</summary>
+    public static IReadOnlyList<(int Boundary, double From, double To)> LearningRateChanges(IReadOnlyList<EpochMetrics> epochs)
+    {
+        var changes = new List<(int, double, double)>();
+        for (int i = 1; i < epochs.Count; i++)
+        {
+            double from = epochs[i - 1].LearningRate, to = epochs[i].LearningRate;
+            if (from > 0 && to > 0 && Math.Max(from / to, to / from) >= LearningRateChangeFactor) changes.Add((epochs[i - 1].Epoch, from, to));
+        }
+        return changes;
+    }
+
+    /// <summary>The panels drawn: loss, top-1 error, top-5 error (only when some run has it) and learning rate.</summary>
+    public static IReadOnlyList<string> Panels(IReadOnlyList<RunCurves> runs) =>
+        runs.Any(r => r.Epochs.Any(e => double.IsFinite(e.TrainTop5Error) || double.IsFinite(e.ValidationTop5Error)))
+            ? ["loss", "top-1 error", "top-5 error", "learning rate"] : ["loss", "top-1 error", "learning rate"];
+
+    public static int DefaultHeight(IReadOnlyList<RunCurves> runs) => Panels(runs).Count * PanelHeight;
+
+    /// <summary>Writes the figure: SVG when <paramref name="path"/> ends in .svg, else PNG.</summary>
+    /// <returns>false when no font was found and the figure has no text (see <see cref="LabelFont"/>)</returns>
+    public static bool Save(IReadOnlyList<RunCurves> runs, string path, int? width = null, int? height = null)
+    {
+        int w = width ?? DefaultWidth, h = height ?? DefaultHeight(runs);
+        if (w < 200 || h < 150 || w > 10000 || h > 10000) throw new ArgumentException($"--width {w} --height {h}: each must be 200..10000 (150 for the height)");
+        bool isSvg = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
+        var plots = Build(runs, dashes: !isSvg, out bool text);
+        if (isSvg)
+            IO.AtomicFile.Write(path, stream =>
+            {
+                using var canvas = SKSvgCanvas.Create(SKRect.Create(w, h), stream);
+                Draw(plots, canvas, w, h);
+            });
+        else
+        {
+            using var bitmap = RenderBitmap(plots, w, h);
+            Png.Save(bitmap, path);
+        }
+        return text;
+    }
+
+    /// <summary>The figure as a bitmap (what a PNG holds).</summary>
+    public static SKBitmap Render(IReadOnlyList<RunCurves> runs, int width, int height) => RenderBitmap(Build(runs, dashes: true, out _), width, height);
+
+    private static SKBitmap RenderBitmap(IReadOnlyList<Plot> plots, int width, int height)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(bitmap);
+        Draw(plots, canvas, width, height);
+        canvas.Flush();
+        return bitmap;
+    }
+
+    private static void Draw(IReadOnlyList<Plot> plots, SKCanvas canvas, int width, int height)
+    {
+        canvas.Clear(SKColors.White);
+        int panel = height / plots.Count;
+        for (int i = 0; i < plots.Count; i++)
+        {
+            canvas.Save();
+            canvas.Translate(0, i * panel);
+            int h = i == plots.Count - 1 ? height - i * panel : panel;
+            canvas.ClipRect(SKRect.Create(width, h)); // a plot clears its whole canvas first: keep it to its own panel
+            plots[i].Render(canvas, width, h);
+            canvas.Restore();
+        }
+    }
+
+    /// <summary>Registers the label font with ScottPlot once; false when there is none.</summary>
+    private static readonly Lazy<bool> FontRegistered = new(() =>
+    {
+        if (LabelFont.File is not { } file) return false;
+        Fonts.AddFontFile(FontName, file);
+        return true;
+    });
+
+    private static List<Plot> Build(IReadOnlyList<RunCurves> runs, bool dashes, out bool text)
+    {
+        if (runs.Count == 0) throw new ArgumentException("no runs to plot");
+        text = FontRegistered.Value;
+        var palette = new ScottPlot.Palettes.Category10();
+        var plots = new List<Plot>();
+        foreach (string panel in Panels(runs))
+        {
+            var plot = new Plot();
+            if (text) plot.Font.Set(FontName);
+            plot.Title(panel switch
+            {
+                "loss" => "Loss per epoch (train: the epoch's mean batch loss)",
+                "top-1 error" => "Top-1 error per epoch",
+                "top-5 error" => "Top-5 error per epoch",
+                _ => "Learning rate per epoch (changes of 2x or more marked in every panel)",
+            }, 13);
+            plot.XLabel("epoch", 12);
+            plot.YLabel(panel is "loss" ? "cross-entropy" : panel is "learning rate" ? "learning rate" : "error (%)", 12);
+            var dashed = dashes ? LinePattern.Dashed : LinePattern.Solid;
+            var dotted = dashes ? LinePattern.Dotted : LinePattern.Solid;
+            double top = 0;
+            for (int r = 0; r < runs.Count; r++)
+            {
+                var run = runs[r];
+                var color = palette.GetColor(r);
+                string prefix = runs.Count > 1 || panel != "learning rate" ? run.Name + " " : run.Name;
+                switch (panel)
+                {
+                    case "loss":
+                        top = Series(plot, top, run, e => e.TrainLoss, color, LinePattern.Solid, prefix + "train");
+                        top = Series(plot, top, run, e => e.ValidationLoss, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
+                        break;
+                    case "top-1 error":
+                        top = Series(plot, top, run, e => 100 * e.TrainTop1Error, color, LinePattern.Solid, prefix + "train");
+                        top = Series(plot, top, run, e => 100 * e.ValidationTop1Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
+                        break;
+                    case "top-5 error":
+                        top = Series(plot, top, run, e => 100 * e.TrainTop5Error, color, LinePattern.Solid, prefix + "train");
+                        top = Series(plot, top, run, e => 100 * e.ValidationTop5Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
+                        break;
+                    default:
+                        // The rate of epoch e holds from boundary e - 1 to e: drawn as steps, the drop at the boundary.
+                        top = Series(plot, top, run, e => e.LearningRate, color, LinePattern.Solid, run.Name, steps: true);
+                        break;
+                }
+                foreach (var (boundary, from, to) in LearningRateChanges(run.Epochs))
+                {
+                    var line = plot.Add.VerticalLine(boundary, dashes ? 1.5f : 1f, color, dotted);
+                    if (panel == "learning rate")
+                        line.Text = $"{Rate(from)} -> {Rate(to)}";
+                }
+            }
+            // Epochs from 0 (the start) to the last; values from 0 to a little above the largest.
+            plot.Axes.SetLimitsX(0, runs.Max(r => r.Epochs[^1].Epoch) + 0.25);
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+            plot.Axes.SetLimitsY(0, top > 0 ? top * 1.15 : 1);
+            plot.ShowLegend(Alignment.UpperRight);
+            plots.Add(plot);
+        }
+        return plots;
+    }
+
+    private static string Rate(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+
+    /// <returns>the largest value plotted so far</returns>
+    private static double Series(Plot plot, double top, RunCurves run, Func<EpochMetrics, double> value, Color color, LinePattern pattern, string label,
+        MarkerShape marker = MarkerShape.FilledCircle, bool steps = false)
+    {
+        var points = run.Epochs.Where(e => double.IsFinite(value(e))).ToList();
+        if (points.Count == 0) return top;
+        var scatter = plot.Add.Scatter(points.Select(e => (double)e.Epoch).ToArray(), points.Select(value).ToArray(), color);
+        scatter.LinePattern = pattern;
+        scatter.LineWidth = 2;
+        scatter.MarkerSize = 6;
+        scatter.MarkerShape = marker;
+        if (steps) scatter.ConnectStyle = ConnectStyle.StepVertical;
+        scatter.LegendText = label;
+        return Math.Max(top, points.Max(value));
+    }
+}

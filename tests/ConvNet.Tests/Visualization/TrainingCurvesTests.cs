@@ -1,0 +1,127 @@
+// Issue 12 item 2: training curves read from metrics.jsonl, rendered as a PNG of the promised size that decodes and is
+// not blank, with text drawn, and as SVG that is valid XML naming every run in its legends.
+using System.Xml.Linq;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+using ConvNet.Visualization;
+using SkiaSharp;
+
+namespace ConvNet.Tests.Visualization;
+
+public sealed class TrainingCurvesTests
+{
+    private static EpochMetrics Epoch(int e, double loss, double valError, float lr, double top5 = double.NaN) =>
+        new(e, e * 10, loss, valError + 0.05, top5, valError, top5, loss + 0.1, lr, 100, e);
+
+    private static RunCurves Run(string name, bool top5 = false) => new(name,
+    [
+        Epoch(1, 2.0, 0.6, 0.01f, top5 ? 0.2 : double.NaN), Epoch(2, 1.2, 0.4, 0.01f, top5 ? 0.1 : double.NaN),
+        Epoch(3, 0.9, 0.3, 0.001f, top5 ? 0.05 : double.NaN), Epoch(4, 0.8, 0.28, 0.001f, top5 ? 0.04 : double.NaN),
+    ]);
+
+    [Fact]
+    public void LoadReadsMetricsJsonlWithMissingValuesAsNaN()
+    {
+        using var temp = new TempDirectory();
+        var written = new[] { Epoch(1, 2.5, 0.5, 0.05f), new EpochMetrics(2, 20, 1.5, 0.4, double.NaN, double.NaN, double.NaN, double.NaN, 0.005f, 50, 9) };
+        new MetricsLog(temp.Path).Rewrite(written);
+        var run = TrainingCurves.Load(temp.Path);
+        Assert.Equal(Path.GetFileName(temp.Path), run.Name);
+        Assert.Equal(2, run.Epochs.Count);
+        Assert.Equal(written[0] with { TrainTop5Error = double.NaN, ValidationTop5Error = double.NaN }, run.Epochs[0]);
+        Assert.Equal((2, 20L, 1.5, 0.005f), (run.Epochs[1].Epoch, run.Epochs[1].Step, run.Epochs[1].TrainLoss, run.Epochs[1].LearningRate));
+        Assert.True(double.IsNaN(run.Epochs[1].ValidationTop1Error)); // absent, not 0
+    }
+
+    [Fact]
+    public void LoadRefusesAFolderWithoutMetricsOrEpochs()
+    {
+        using var temp = new TempDirectory();
+        Assert.Contains("no metrics.jsonl", Assert.Throws<ArgumentException>(() => TrainingCurves.Load(temp.Path)).Message);
+        File.WriteAllText(temp.Combine("metrics.jsonl"), "");
+        Assert.Contains("no completed epoch", Assert.Throws<ArgumentException>(() => TrainingCurves.Load(temp.Path)).Message);
+        File.WriteAllText(temp.Combine("metrics.jsonl"), "{not json\n");
+        Assert.Contains("line 1", Assert.Throws<InvalidDataException>(() => TrainingCurves.Load(temp.Path)).Message);
+    }
+
+    [Fact]
+    public void LearningRateDropsAreFoundAndCosineStepsAreNot()
+    {
+        var changes = TrainingCurves.LearningRateChanges(Run("a").Epochs);
+        var change = Assert.Single(changes);
+        Assert.Equal(2, change.Boundary);
+        Assert.Equal(0.01, change.From, 6);
+        Assert.Equal(0.001, change.To, 6);
+        var gentle = new[] { Epoch(1, 1, 0.5, 0.05f), Epoch(2, 1, 0.5, 0.045f), Epoch(3, 1, 0.5, 0.035f) };
+        Assert.Empty(TrainingCurves.LearningRateChanges(gentle));
+    }
+
+    [Fact]
+    public void PanelsLeaveOutTop5WhenNoRunHasIt()
+    {
+        Assert.Equal(["loss", "top-1 error", "learning rate"], TrainingCurves.Panels([Run("a")]));
+        Assert.Equal(4, TrainingCurves.Panels([Run("a"), Run("b", top5: true)]).Count);
+        Assert.Equal(3 * TrainingCurves.PanelHeight, TrainingCurves.DefaultHeight([Run("a")]));
+    }
+
+    [Fact]
+    public void PngHasThePromisedSizeDecodesAndIsNotBlank()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.Combine("curves.png");
+        Assert.True(TrainingCurves.Save([Run("a"), Run("b", top5: true)], path, 800, 600), "no font: the figure has no text");
+        using var bitmap = SKBitmap.Decode(path);
+        Assert.NotNull(bitmap);
+        Assert.Equal((800, 600), (bitmap.Width, bitmap.Height));
+        var colours = new HashSet<SKColor>();
+        int notWhite = 0;
+        for (int y = 0; y < bitmap.Height; y += 2)
+            for (int x = 0; x < bitmap.Width; x += 2)
+            {
+                var c = bitmap.GetPixel(x, y);
+                colours.Add(c);
+                if (c != SKColors.White) notWhite++;
+            }
+        Assert.True(notWhite > 2000, $"only {notWhite} sampled pixels are not white");
+        // Every one of the 4 panels (150 pixels each) is drawn, not only the last.
+        for (int panel = 0; panel < 4; panel++)
+        {
+            int inked = 0;
+            for (int y = panel * 150; y < (panel + 1) * 150; y++)
+                for (int x = 0; x < bitmap.Width; x++)
+                    if (bitmap.GetPixel(x, y).Red < 128) inked++;
+            Assert.True(inked > 1000, $"panel {panel + 1} of 4 has {inked} dark pixels: not drawn");
+        }
+        Assert.True(colours.Count > 20, $"only {colours.Count} colours: no lines or text");
+        // The run colours (Category10's first two: blue, orange) are drawn.
+        Assert.Contains(colours, c => c.Blue > 150 && c.Red < 80);
+        Assert.Contains(colours, c => c.Red > 200 && c.Blue < 60 && c.Green is > 100 and < 160);
+    }
+
+    [Fact]
+    public void TextIsDrawnInThePng()
+    {
+        // Two figures that differ only in a run's name differ in pixels only if its legend text is really drawn.
+        using var a = TrainingCurves.Render([Run("first")], 600, 600);
+        using var b = TrainingCurves.Render([Run("XXXXXXXXXXXX")], 600, 600);
+        int different = 0;
+        for (int y = 0; y < 600; y++)
+            for (int x = 0; x < 600; x++)
+                if (a.GetPixel(x, y) != b.GetPixel(x, y)) different++;
+        Assert.True(different > 100, $"{different} pixels differ: legend text is not rendered");
+    }
+
+    [Fact]
+    public void SvgIsValidXmlNamingEveryRunInTheLegend()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.Combine("curves.svg");
+        TrainingCurves.Save([Run("alpha"), Run("beta")], path);
+        var svg = XDocument.Load(path);
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        Assert.Equal(TrainingCurves.DefaultWidth.ToString(System.Globalization.CultureInfo.InvariantCulture), svg.Root.Attribute("width")?.Value);
+        string text = string.Concat(svg.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value + "\n"));
+        foreach (var name in new[] { "alpha train", "alpha validation", "beta train", "beta validation", "epoch" })
+            Assert.Contains(name, text);
+    }
+}
