@@ -13,14 +13,7 @@ public static class ConvolutionKernels
     {
         int pixels = s.Pixels, rows = s.LoweredRows;
         int rest = s.PixelsDivisor.Divide(i), p = i - rest * pixels, g = s.LoweredRowsDivisor.Divide(rest), k = rest - g * rows;
-        int taps = s.KernelHeight * s.KernelWidth, c = s.TapsDivisor.Divide(k), r = k - c * taps;
-        int ky = s.KernelWidthDivisor.Divide(r), kx = r - ky * s.KernelWidth;
-        int plane = s.OutHeight * s.OutWidth, n = s.PlaneDivisor.Divide(p), q = p - n * plane;
-        int oy = s.OutWidthDivisor.Divide(q), ox = q - oy * s.OutWidth;
-        int iy = oy * s.Stride - s.Padding + ky, ix = ox * s.Stride - s.Padding + kx;
-        columns[i] = iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth
-            ? 0f
-            : x[((n * s.InChannels + g * s.InPerGroup + c) * s.InHeight + iy) * s.InWidth + ix];
+        columns[i] = GemmKernel.LoweredAt(x, s, g * s.InPerGroup, k, p);
     }
 
     /// <summary>dX[n, c, iy, ix] = the sum of the lowered gradient over every (tap, output pixel) that read it.

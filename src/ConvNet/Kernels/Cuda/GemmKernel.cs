@@ -187,7 +187,7 @@ public static class GemmKernel
 
     /// <summary>Row k = (c, ky, kx), column p = (n, oy, ox) of the lowered input: the input pixel under that filter tap,
     /// or 0 in the padding.</summary>
-    private static float LoweredAt(ArrayView<float> x, ConvShape s, int channelOffset, int k, int p)
+    internal static float LoweredAt(ArrayView<float> x, ConvShape s, int channelOffset, int k, int p)
     {
         int taps = s.KernelHeight * s.KernelWidth, c = s.TapsDivisor.Divide(k), r = k - c * taps;
         int ky = s.KernelWidthDivisor.Divide(r), kx = r - ky * s.KernelWidth;
