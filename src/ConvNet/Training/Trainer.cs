@@ -102,10 +102,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         double elapsedBefore = 0;
         var accumulator = EpochAccumulator.Empty;
         var log = new MetricsLog(runDirectory);
+        using var stepLog = new StepLog(runDirectory);
         if (resumeFrom is null)
         {
             network.Initialize(new Rng(config.Seed));
             log.Rewrite(history);
+            stepLog.Start(0);
             observer.Message($"training {config.Model} ({network.ParameterCount:N0} parameters) on {config.Data}: {train.Count} train, {validation?.Count ?? 0} validation images");
         }
         else
@@ -119,6 +121,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             accumulator = info.Accumulator ?? accumulator;
             history.AddRange(info.History);
             log.Rewrite(history);
+            stepLog.Start(step);
             observer.Message($"resuming {config.Model} from {resumeFrom.SidecarPath}: epoch {startEpoch + 1}, batch {startBatch}, step {step}");
         }
 
@@ -183,6 +186,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                         (resumeFrom is null ? "Try a lower --lr."
                             : "--resume keeps the run's learning rate: start a new run (another --out, or --force) with a lower --lr."));
                 step++;
+                stepLog.Append(step, epoch + 1, batchLoss, sgd.LearningRate);
 
                 var (top1, top5) = CountCorrect(engine.Logits, labels);
                 accumulator = accumulator with
@@ -237,6 +241,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // A device that keeps its own copy of the weights (a GPU) hands them back first.
         void Save(CheckpointInfo info, params string[] names)
         {
+            stepLog.Flush();
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);
         }
