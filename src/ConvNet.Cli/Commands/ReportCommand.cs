@@ -36,7 +36,7 @@ public static class ReportCommand
             var content = Build(path, loaded, spec, parse.GetValue(options.Split)!, parse.GetValue(samples), parse.GetValue(seed),
                 options.ThreadCount(parse), parse.GetValue(options.BatchSize));
             IO.AtomicFile.WriteAllText(target, ReportPage.Html(content));
-            Console.WriteLine($"{target}: report on {loaded.SidecarPath}, {content.Tables.Count} tables, {content.Figures.Count} figures, " +
+            Console.WriteLine($"{target}: report on {loaded.SidecarPath}, {content.Tables} tables, {content.Figures} figures, " +
                 $"{new FileInfo(target).Length / 1024} KiB, self-contained");
             return 0;
         });
@@ -48,8 +48,11 @@ public static class ReportCommand
         var info = loaded.Info;
         var network = Checkpoints.LoadNetwork(loaded);
         var typeface = LabelFont.Typeface;
-        var tables = new List<ReportTable>();
-        var figures = new List<ReportFigure>();
+        // Page order: how well it does, how it got there, what it learned, then the recipe to repeat it.
+        var results = new List<ReportSection>();
+        var training = new List<ReportSection>();
+        var learned = new List<ReportSection>();
+        var recipe = new List<ReportSection>();
         var notes = new List<string>();
         if (typeface is null) notes.Add(LabelFont.MissingMessage);
 
@@ -60,13 +63,13 @@ public static class ReportCommand
         if (info.Config is { } config)
         {
             var node = JsonSerializer.SerializeToNode(config, CheckpointInfo.Json)!.AsObject();
-            tables.Add(new ReportTable("Recipe", ["setting", "value"],
+            recipe.Add(new ReportTable("Recipe", ["setting", "value"],
                 node.Select(p => (IReadOnlyList<string>)[p.Key, p.Value?.ToJsonString().Trim('"') ?? ""]).ToList()));
         }
         if (info.History.Count > 0)
         {
             static string Percent(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("F2", CultureInfo.InvariantCulture) + " %";
-            tables.Add(new ReportTable("Training history", ["epoch", "train loss", "train top-1 error", "validation top-1 error", "validation top-5 error", "learning rate", "images/s", "elapsed s"],
+            training.Add(new ReportTable("Training history", ["epoch", "train loss", "train top-1 error", "validation top-1 error", "validation top-5 error", "learning rate", "images/s", "elapsed s"],
                 info.History.Select(m => (IReadOnlyList<string>)[
                     m.Epoch.ToString(CultureInfo.InvariantCulture), m.TrainLoss.ToString("F4", CultureInfo.InvariantCulture), Percent(m.TrainTop1Error),
                     Percent(m.ValidationTop1Error), Percent(m.ValidationTop5Error), m.LearningRate.ToString("G4", CultureInfo.InvariantCulture),
@@ -76,7 +79,7 @@ public static class ReportCommand
             {
                 var curves = new[] { TrainingCurves.Load(folder, Path.GetFileName(folder)) };
                 using var bitmap = TrainingCurves.Render(curves, TrainingCurves.DefaultWidth, TrainingCurves.DefaultHeight(curves));
-                figures.Add(new ReportFigure("Training curves", $"Per epoch: {string.Join(", ", TrainingCurves.Panels(curves))}. Train solid, validation dashed.", ReportPage.Png(bitmap)));
+                training.Add(new ReportFigure("Training curves", $"Per epoch: {string.Join(", ", TrainingCurves.Panels(curves))}. Train solid, validation dashed.", ReportPage.Png(bitmap)));
             }
         }
 
@@ -84,7 +87,7 @@ public static class ReportCommand
         {
             var grid = FilterGrid.ForLayer(network, conv1.Name, bgr: string.Equals(info.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase));
             using var bitmap = grid.Render(typeface);
-            figures.Add(new ReportFigure($"Learned filters of {conv1.Name}",
+            learned.Add(new ReportFigure($"Learned filters of {conv1.Name}",
                 $"{grid.Filters} kernels {grid.Kernel}x{grid.Kernel}, each normalised to the full intensity range (the paper's Figure 3).", ReportPage.Png(bitmap)));
         }
 
@@ -92,26 +95,27 @@ public static class ReportCommand
         else
         {
             var (heatmap, metrics) = ShowConfusionCommand.Compute(loaded, spec, split, threads, batch);
-            tables.Add(new ReportTable($"Evaluation on {spec} ({split}, one centre view)", ["images", "top-1 error", "top-5 error"],
+            results.Add(new ReportTable($"Evaluation on {spec} ({split}, one centre view)", ["images", "top-1 error", "top-5 error"],
                 [[metrics.Count.ToString(CultureInfo.InvariantCulture), ClassificationMetrics.Format(metrics.Top1Error), ClassificationMetrics.Format(metrics.Top5Error)]]));
             var perClass = metrics.PerClassAccuracy();
-            tables.Add(new ReportTable("Per-class accuracy", ["class", "name", "images", "accuracy"],
+            results.Add(new ReportTable("Per-class accuracy", ["class", "name", "images", "accuracy"],
                 Enumerable.Range(0, metrics.Classes).Select(c => (IReadOnlyList<string>)[
                     c.ToString(CultureInfo.InvariantCulture), heatmap.ClassNames[c], heatmap.RowTotal(c).ToString(CultureInfo.InvariantCulture),
                     double.IsNaN(perClass[c]) ? "n/a" : (100 * perClass[c]).ToString("F2", CultureInfo.InvariantCulture) + " %"]).ToList()));
             using (var bitmap = heatmap.Render(typeface))
-                figures.Add(new ReportFigure("Confusion matrix", "Rows: true class; columns: predicted class; each row normalised to 100 %.", ReportPage.Png(bitmap)));
+                results.Add(new ReportFigure("Confusion matrix", "Rows: true class; columns: predicted class; each row normalised to 100 %.", ReportPage.Png(bitmap)));
             if (samples > 0)
             {
                 var sheet = ShowPredictionsCommand.Build(loaded, spec, split, [], Math.Min(samples, (int)metrics.Count), seed, 5, 4, threads);
                 using var bitmap = sheet.Render(typeface);
-                figures.Add(new ReportFigure("Sample predictions",
+                results.Add(new ReportFigure("Sample predictions",
                     $"{sheet.Entries.Count} images drawn at random (seed {seed}) from the {split} split, each with its five most likely classes; the true class's bar in red.",
                     ReportPage.Png(bitmap)));
             }
         }
         notes.Add($"Made by `convnet report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
-        return new ReportContent($"ConvNet report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)))}", subtitle, tables, figures, notes);
+        return new ReportContent($"ConvNet report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)))}", subtitle,
+            [.. results, .. training, .. learned, .. recipe], notes);
     }
 
     private static string? RunFolder(string path, LoadedCheckpoint loaded) =>

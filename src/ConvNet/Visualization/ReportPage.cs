@@ -8,12 +8,18 @@ using SkiaSharp;
 
 namespace ConvNet.Visualization;
 
-public sealed record ReportFigure(string Title, string Caption, byte[] Png);
+/// <summary>One titled part of the page, in page order: a table or a figure.</summary>
+public abstract record ReportSection(string Title);
 
-public sealed record ReportTable(string Title, IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows);
+public sealed record ReportFigure(string Title, string Caption, byte[] Png) : ReportSection(Title);
 
-public sealed record ReportContent(string Title, string Subtitle, IReadOnlyList<ReportTable> Tables, IReadOnlyList<ReportFigure> Figures,
-    IReadOnlyList<string> Notes);
+public sealed record ReportTable(string Title, IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows) : ReportSection(Title);
+
+public sealed record ReportContent(string Title, string Subtitle, IReadOnlyList<ReportSection> Sections, IReadOnlyList<string> Notes)
+{
+    public int Tables => Sections.OfType<ReportTable>().Count();
+    public int Figures => Sections.OfType<ReportFigure>().Count();
+}
 
 public static class ReportPage
 {
@@ -33,27 +39,31 @@ public static class ReportPage
             .Append("figcaption { color: #555; font-size: 0.9em; } .note { color: #555; font-size: 0.9em; }\n")
             .Append("</style>\n</head>\n<body>\n");
         html.Append("<h1>").Append(E(content.Title)).Append("</h1>\n<p class=\"subtitle\">").Append(E(content.Subtitle)).Append("</p>\n");
-        foreach (var table in content.Tables)
+        foreach (var section in content.Sections)
         {
-            html.Append("<h2>").Append(E(table.Title)).Append("</h2>\n<table>\n<tr>");
-            foreach (string h in table.Header) html.Append("<th>").Append(E(h)).Append("</th>");
-            html.Append("</tr>\n");
-            foreach (var row in table.Rows)
+            html.Append("<h2>").Append(E(section.Title)).Append("</h2>\n");
+            if (section is ReportTable table)
             {
-                html.Append("<tr>");
-                foreach (string cell in row)
-                    html.Append(IsNumber(cell) ? "<td class=\"number\">" : "<td>").Append(E(cell)).Append("</td>");
+                html.Append("<table>\n<tr>");
+                foreach (string h in table.Header) html.Append("<th>").Append(E(h)).Append("</th>");
                 html.Append("</tr>\n");
+                foreach (var row in table.Rows)
+                {
+                    html.Append("<tr>");
+                    foreach (string cell in row)
+                        html.Append(IsNumber(cell) ? "<td class=\"number\">" : "<td>").Append(E(cell)).Append("</td>");
+                    html.Append("</tr>\n");
+                }
+                html.Append("</table>\n");
             }
-            html.Append("</table>\n");
-        }
-        foreach (var figure in content.Figures)
-        {
-            var (width, height) = PngSize(figure.Png);
-            html.Append("<h2>").Append(E(figure.Title)).Append("</h2>\n<figure>\n<img alt=\"").Append(E(figure.Title))
-                .Append("\" width=\"").Append(width).Append("\" height=\"").Append(height)
-                .Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(figure.Png)).Append("\">\n<figcaption>")
-                .Append(E(figure.Caption)).Append("</figcaption>\n</figure>\n");
+            else if (section is ReportFigure figure)
+            {
+                var (width, height) = PngSize(figure.Png);
+                html.Append("<figure>\n<img alt=\"").Append(E(figure.Title))
+                    .Append("\" width=\"").Append(width).Append("\" height=\"").Append(height)
+                    .Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(figure.Png)).Append("\">\n<figcaption>")
+                    .Append(E(figure.Caption)).Append("</figcaption>\n</figure>\n");
+            }
         }
         foreach (string note in content.Notes) html.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
         html.Append("</body>\n</html>\n");
