@@ -49,7 +49,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
         int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null)
     {
-        var checkpoint = Checkpoints.Open(runDirectory, Checkpoints.Last);
+        var checkpoint = Checkpoints.OpenForResume(runDirectory, observer.Message);
         var info = checkpoint.Info;
         var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
@@ -101,6 +101,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         long step = 0, firstStep = 0;
         double elapsedBefore = 0;
         var accumulator = EpochAccumulator.Empty;
+        Checkpoints.RequireWritable(runDirectory);
         var log = new MetricsLog(runDirectory);
         using var stepLog = new StepLog(runDirectory);
         if (resumeFrom is null)
