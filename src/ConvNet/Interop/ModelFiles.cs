@@ -33,7 +33,9 @@ public static class ModelFiles
         var metadata = ModelMetadata.FromProperties(content.Metadata, path);
         modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
             : throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)}), or pass its checkpoint's .json");
-        var spec = RegisteredSpecFor(modelName, content.Tensors);
+        ModelSpec spec;
+        try { spec = RegisteredSpecFor(modelName, content.Tensors); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); } // shapes no model of that name can have
         var network = NetworkBuilder.Build(spec);
         WeightLoader.Load(network, content.Tensors, path);
         return (network, metadata is not null && metadata.Model == modelName ? metadata : null);

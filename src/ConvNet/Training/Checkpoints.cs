@@ -98,10 +98,30 @@ public static class Checkpoints
         }
         if (info.Format != CheckpointInfo.CurrentFormat)
             throw new CheckpointException($"{sidecar}: checkpoint format {info.Format} is not supported (expected {CheckpointInfo.CurrentFormat})");
+        Validate(info, sidecar);
         string root = Path.GetDirectoryName(Path.GetFullPath(sidecar))!;
-        string weights = Verified(sidecar, Path.Combine(root, info.WeightsFile), info.WeightsSha256);
-        string? momentum = info.MomentumFile is null ? null : Verified(sidecar, Path.Combine(root, info.MomentumFile), info.MomentumSha256);
+        string weights = Verified(sidecar, root, info.WeightsFile, info.WeightsSha256);
+        string? momentum = info.MomentumFile is null ? null : Verified(sidecar, root, info.MomentumFile, info.MomentumSha256);
         return new LoadedCheckpoint(info, sidecar, weights, momentum);
+    }
+
+    /// <summary>The fields every later step relies on, checked before any is used: a sidecar from a stranger (or a
+    /// damaged disk) is refused by name instead of failing somewhere deeper.</summary>
+    private static void Validate(CheckpointInfo info, string sidecar)
+    {
+        string? problem =
+            string.IsNullOrWhiteSpace(info.Model) ? "names no model"
+            : info.Classes < 1 || info.Classes > 1_000_000 ? $"has {info.Classes} classes (1 to 1,000,000 expected)"
+            : info.InputShape is not [var c, var h, var w] ? $"has an input shape of {info.InputShape?.Length ?? 0} dimensions (channels, height, width expected)"
+            : c < 1 || h < 1 || w < 1 || c > 4 || h > 4096 || w > 4096 ? $"has an input shape of {c}x{h}x{w} (1-4 channels of at most 4096x4096 expected)"
+            : info.ClassNames is null || info.ClassNames.Length != info.Classes ? $"names {info.ClassNames?.Length ?? 0} classes but has {info.Classes}"
+            : info.NormalizationMean is null || info.NormalizationStd is null || info.NormalizationMean.Length != c || info.NormalizationStd.Length != c
+                ? $"has normalisation for {info.NormalizationMean?.Length ?? 0} and {info.NormalizationStd?.Length ?? 0} channels, the input has {c}"
+            : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))
+                ? "has a normalisation that is not finite, or a standard deviation that is not positive"
+            : string.IsNullOrWhiteSpace(info.WeightsFile) ? "names no weights file"
+            : null;
+        if (problem is not null) throw new CheckpointException($"{sidecar}: not a usable checkpoint: it {problem}");
     }
 
     /// <summary>The checkpoint to resume a run from: last.json, or, when its files are missing or fail their SHA-256
@@ -149,9 +169,17 @@ public static class Checkpoints
     public static Network LoadNetwork(LoadedCheckpoint checkpoint)
     {
         var info = checkpoint.Info;
-        var spec = info.Spec is not null
-            ? ModelSpecJson.FromJson(info.Spec, checkpoint.SidecarPath)
-            : ModelRegistry.Spec(info.Model, new ModelOptions(info.Classes, info.BiasInit, info.InputShape[0], info.InputShape[1]));
+        ModelSpec spec;
+        try
+        {
+            spec = info.Spec is not null
+                ? ModelSpecJson.FromJson(info.Spec, checkpoint.SidecarPath)
+                : ModelRegistry.Spec(info.Model, new ModelOptions(info.Classes, info.BiasInit, info.InputShape[0], info.InputShape[1]));
+        }
+        catch (ArgumentException e) when (!e.Message.StartsWith(checkpoint.SidecarPath, StringComparison.Ordinal))
+        {
+            throw new CheckpointException($"{checkpoint.SidecarPath}: {e.Message}");
+        }
         if (!spec.InputShape.SequenceEqual(info.InputShape))
             throw new CheckpointException($"{checkpoint.SidecarPath}: model {info.Model} takes input {string.Join("x", spec.InputShape)}, the checkpoint says {string.Join("x", info.InputShape)}");
         var network = NetworkBuilder.Build(spec);
@@ -173,9 +201,17 @@ public static class Checkpoints
         }
     }
 
-    private static string Verified(string sidecar, string file, string? sha256)
+    // The files a sidecar names must lie in its own folder (or below it) and be regular files: a sidecar from elsewhere
+    // cannot make us read /etc/passwd or hash /dev/zero for ever.
+    private static string Verified(string sidecar, string root, string relative, string? sha256)
     {
+        string file = Path.GetFullPath(Path.Combine(root, relative));
+        string inside = Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar;
+        if (Path.IsPathRooted(relative) || !file.StartsWith(inside, StringComparison.Ordinal))
+            throw new CheckpointException($"{sidecar}: names {relative}, which is not inside the checkpoint's folder {root}");
         if (!File.Exists(file)) throw new CheckpointException($"{sidecar}: names {file}, which does not exist");
+        using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None))
+            if (!stream.CanSeek) throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file");
         if (sha256 is null || !string.Equals(Sha256(file), sha256, StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{sidecar}: {file} does not match the checksum the sidecar records (corrupt or half-written)");
         return file;

@@ -48,8 +48,11 @@ public sealed class CheckpointTests
         Checkpoints.Save(temp.Path, network, null, Info(network, 1), Checkpoints.Last, Checkpoints.Best);
         Checkpoints.Save(temp.Path, network, null, Info(network, 2), Checkpoints.Last);
         Checkpoints.Save(temp.Path, network, null, Info(network, 3), Checkpoints.Last);
+        Checkpoints.Save(temp.Path, network, null, Info(network, 4), Checkpoints.Last);
+        // Kept: best (1), previous (3: what --resume falls back to if last is damaged) and last (4); step 2 is gone.
         var files = Directory.GetFiles(temp.Combine("checkpoints")).Select(f => Path.GetFileName(f)!).Order().ToArray();
-        Assert.Equal(new[] { "step-00000001.safetensors", "step-00000003.safetensors" }, files);
+        Assert.Equal(new[] { "step-00000001.safetensors", "step-00000003.safetensors", "step-00000004.safetensors" }, files);
+        Assert.Equal(3, Checkpoints.Open(temp.Combine("previous.json")).Info.Step);
     }
 
     [Fact]

@@ -42,7 +42,10 @@ public static class ImageListFile
             int space = line.LastIndexOfAny([' ', '\t']);
             if (space <= 0 || !int.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int label))
                 throw new DataException($"{listPath} line {lineNumber}: expected 'relative/path label' (label a non-negative integer), got '{line}'");
-            string path = Path.GetFullPath(Path.Combine(root, line[..space].TrimEnd()));
+            string named = line[..space].TrimEnd();
+            if (named.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || named.Contains('\0'))
+                throw new DataException($"{listPath} line {lineNumber}: the path holds characters no file name can have");
+            string path = Path.GetFullPath(Path.Combine(root, named));
             if (!File.Exists(path)) throw new DataException($"{listPath} line {lineNumber}: names {path}, which does not exist");
             files.Add(new ImageFile(path, label));
         }
