@@ -1,5 +1,6 @@
 // `convnet train`: trains a model on a dataset, writing checkpoints and metrics to a run folder; --resume continues one.
 using System.CommandLine;
+using ConvNet.Distributed;
 using ConvNet.Models;
 using ConvNet.Training;
 
@@ -53,6 +54,25 @@ public static class TrainCommand
         };
         command.SetAction(parse =>
         {
+            // Under mpiexec each rank is one process of a data-parallel run; without it MPI is never loaded.
+            using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
+            try { return Train(parse, communicator); }
+            catch (Exception e) when (communicator.Size > 1 && e is not TrainingDivergedException)
+            {
+                // The other ranks may be waiting in a collective this rank will never join: end the whole job now
+                // rather than leave them hanging (every rank that fails says why first).
+                var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e;
+                Console.Error.WriteLine($"convnet: error (rank {communicator.Rank} of {communicator.Size}): {inner.Message}");
+                if (parse.GetValue(CliErrors.VerboseOption)) Console.Error.WriteLine(e);
+                Console.Error.Flush();
+                communicator.Abort(CliErrors.UsageOrInputError);
+                throw; // not reached: Abort ends the process
+            }
+        });
+        return command;
+
+        int Train(ParseResult parse, ICommunicator communicator)
+        {
             var observer = new ConsoleObserver(parse.GetValue(json));
             using var cancel = new CancellationTokenSource();
             // Ctrl+C: let the trainer save where it is and stop cleanly; a second Ctrl+C ends the process.
@@ -74,7 +94,7 @@ public static class TrainCommand
                     if (ignored.Count > 0)
                         observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps, --epochs and --device can change)");
                     result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps), Given(parse, epochs),
-                        DeviceOption.Value(parse, device));
+                        DeviceOption.Value(parse, device), communicator);
                 }
                 else
                 {
@@ -91,9 +111,9 @@ public static class TrainCommand
                         PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),
                         LoaderThreads = parse.GetValue(loaderThreads), Prefetch = parse.GetValue(prefetch),
                     };
-                    result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device)).Run(cancel.Token, overwrite: parse.GetValue(force));
+                    result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device), communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
-                if (result.Test is { } test && parse.GetValue(json))
+                if (result.Test is { } test && parse.GetValue(json) && communicator.IsRoot)
                     Console.WriteLine(CliJson.Serialize(new
                     {
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
@@ -110,8 +130,7 @@ public static class TrainCommand
             {
                 Console.CancelKeyPress -= onCancel;
             }
-        });
-        return command;
+        }
     }
 
     /// <summary>The option's value when the command line gives it, else null (not its default).</summary>

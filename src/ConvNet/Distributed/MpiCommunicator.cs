@@ -1,0 +1,65 @@
+// The communicator over MPI (MPICH): MPI_COMM_WORLD with errors returned as codes, so a failed collective (a peer that
+// died) surfaces as a CommunicationException naming the call instead of a crash inside the MPI library.
+using System.Runtime.InteropServices;
+
+namespace ConvNet.Distributed;
+
+public sealed unsafe class MpiCommunicator : ICommunicator
+{
+    private bool _finalized;
+
+    public int Rank { get; }
+    public int Size { get; }
+    public string Description => $"{Size} ranks (MPI)";
+
+    private MpiCommunicator(int rank, int size) => (Rank, Size) = (rank, size);
+
+    /// <summary>Initialises MPI (once per process) and joins MPI_COMM_WORLD.</summary>
+    public static MpiCommunicator Start()
+    {
+        int initialized = 0, provided = 0, rank = 0, size = 0;
+        MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
+        if (initialized != 0) throw new InvalidOperationException("MPI is already initialised in this process: create one MpiCommunicator per process");
+        // Only the thread that runs the trainer calls MPI; the worker pool never does.
+        MpiLibrary.Check(MpiLibrary.InitThread(0, 0, MpiLibrary.ThreadFunneled, &provided), "MPI_Init_thread");
+        MpiLibrary.Check(MpiLibrary.CommSetErrhandler(MpiLibrary.CommWorld, MpiLibrary.ErrorsReturn), "MPI_Comm_set_errhandler");
+        MpiLibrary.Check(MpiLibrary.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
+        MpiLibrary.Check(MpiLibrary.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
+        return new MpiCommunicator(rank, size);
+    }
+
+    public void SumInPlace(Span<float> values)
+    {
+        fixed (float* p = values)
+            MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, p, values.Length, MpiLibrary.Float, MpiLibrary.OpSum, MpiLibrary.CommWorld), "MPI_Allreduce (sum of floats)");
+    }
+
+    public void SumInPlace(Span<double> values)
+    {
+        fixed (double* p = values)
+            MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, p, values.Length, MpiLibrary.Double, MpiLibrary.OpSum, MpiLibrary.CommWorld), "MPI_Allreduce (sum of doubles)");
+    }
+
+    public (long Min, long Max) MinMax(long value)
+    {
+        // One call: the maximum of (v, -v) gives the maximum and minus the minimum.
+        long* pair = stackalloc long[2];
+        pair[0] = value;
+        pair[1] = value == long.MinValue ? long.MaxValue : -value;
+        MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, pair, 2, MpiLibrary.Int64, MpiLibrary.OpMax, MpiLibrary.CommWorld), "MPI_Allreduce (min/max)");
+        return (pair[1] == long.MaxValue ? long.MinValue : -pair[1], pair[0]);
+    }
+
+    public void Abort(int exitCode)
+    {
+        MpiLibrary.Abort(MpiLibrary.CommWorld, exitCode);
+        Environment.Exit(exitCode); // MPI_Abort does not return; should it, end this rank anyway
+    }
+
+    public void Dispose()
+    {
+        if (_finalized) return;
+        _finalized = true;
+        MpiLibrary.Check(MpiLibrary.Finalize(), "MPI_Finalize");
+    }
+}
