@@ -7,15 +7,26 @@ namespace ConvNet.Distributed;
 public sealed unsafe class MpiCommunicator : ICommunicator
 {
     private bool _finalized;
+    private readonly CollectiveWatchdog _watchdog;
 
     public int Rank { get; }
     public int Size { get; }
     public string Description => $"{Size} ranks (MPI)";
 
-    private MpiCommunicator(int rank, int size) => (Rank, Size) = (rank, size);
+    private MpiCommunicator(int rank, int size, TimeSpan timeout)
+    {
+        (Rank, Size) = (rank, size);
+        _watchdog = new CollectiveWatchdog(timeout, message =>
+        {
+            Console.Error.WriteLine($"convnet: error (rank {rank} of {size}): {message}");
+            Console.Error.Flush();
+            Environment.Exit(2);
+        });
+    }
 
     /// <summary>Initialises MPI (once per process) and joins MPI_COMM_WORLD.</summary>
-    public static MpiCommunicator Start()
+    /// <param name="timeout">longest wait in one collective before this rank gives up on its peers</param>
+    public static MpiCommunicator Start(TimeSpan timeout)
     {
         int initialized = 0, provided = 0, rank = 0, size = 0;
         MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
@@ -25,19 +36,26 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         MpiLibrary.Check(MpiLibrary.CommSetErrhandler(MpiLibrary.CommWorld, MpiLibrary.ErrorsReturn), "MPI_Comm_set_errhandler");
         MpiLibrary.Check(MpiLibrary.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
         MpiLibrary.Check(MpiLibrary.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
-        return new MpiCommunicator(rank, size);
+        return new MpiCommunicator(rank, size, timeout);
     }
 
     public void SumInPlace(Span<float> values)
     {
         fixed (float* p = values)
-            MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, p, values.Length, MpiLibrary.Float, MpiLibrary.OpSum, MpiLibrary.CommWorld), "MPI_Allreduce (sum of floats)");
+            Allreduce(p, values.Length, MpiLibrary.Float, MpiLibrary.OpSum, "MPI_Allreduce (sum of floats)");
     }
 
     public void SumInPlace(Span<double> values)
     {
         fixed (double* p = values)
-            MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, p, values.Length, MpiLibrary.Double, MpiLibrary.OpSum, MpiLibrary.CommWorld), "MPI_Allreduce (sum of doubles)");
+            Allreduce(p, values.Length, MpiLibrary.Double, MpiLibrary.OpSum, "MPI_Allreduce (sum of doubles)");
+    }
+
+    private void Allreduce(void* buffer, int count, int type, int op, string call)
+    {
+        _watchdog.Enter(call);
+        try { MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, buffer, count, type, op, MpiLibrary.CommWorld), call); }
+        finally { _watchdog.Exit(); }
     }
 
     public (long Min, long Max) MinMax(long value)
@@ -46,7 +64,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         long* pair = stackalloc long[2];
         pair[0] = value;
         pair[1] = value == long.MinValue ? long.MaxValue : -value;
-        MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, pair, 2, MpiLibrary.Int64, MpiLibrary.OpMax, MpiLibrary.CommWorld), "MPI_Allreduce (min/max)");
+        Allreduce(pair, 2, MpiLibrary.Int64, MpiLibrary.OpMax, "MPI_Allreduce (min/max)");
         return (pair[1] == long.MaxValue ? long.MinValue : -pair[1], pair[0]);
     }
 
@@ -60,6 +78,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         if (_finalized) return;
         _finalized = true;
+        _watchdog.Dispose();
         MpiLibrary.Check(MpiLibrary.Finalize(), "MPI_Finalize");
     }
 }

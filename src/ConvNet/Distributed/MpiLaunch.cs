@@ -10,7 +10,18 @@ public static class MpiLaunch
     public static ICommunicator Join(Func<string, string?> environment)
     {
         var ranks = Ranks(environment);
-        return ranks > 1 ? MpiCommunicator.Start() : SingleProcess.Instance;
+        return ranks > 1 ? MpiCommunicator.Start(CollectiveTimeout(environment)) : SingleProcess.Instance;
+    }
+
+    /// <summary>Longest wait in one collective: CONVNET_MPI_TIMEOUT seconds, 600 by default (long enough for rank 0 to
+    /// write a paper-sized checkpoint or run a validation pass while the others wait).</summary>
+    public static TimeSpan CollectiveTimeout(Func<string, string?> environment)
+    {
+        string? text = environment("CONVNET_MPI_TIMEOUT");
+        if (text is null) return TimeSpan.FromSeconds(600);
+        if (!double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double seconds) || !(seconds > 0))
+            throw new ArgumentException($"CONVNET_MPI_TIMEOUT={text}: give a positive number of seconds");
+        return TimeSpan.FromSeconds(seconds);
     }
 
     /// <summary>The number of ranks the launcher started (1 without a launcher), from the environment alone.</summary>
