@@ -17,6 +17,9 @@ public interface ICommunicator : IDisposable
     /// <summary>The smallest and largest of <paramref name="value"/> over all ranks (equal on every rank iff they agree).</summary>
     (long Min, long Max) MinMax(long value);
 
+    /// <summary>Waits until every rank got here, without a time limit (the others wait while rank 0 scans a dataset).</summary>
+    void Barrier();
+
     /// <summary>Ends every rank of the job at once (an error seen by one rank that the others cannot see).</summary>
     void Abort(int exitCode);
 
@@ -37,6 +40,7 @@ public sealed class SingleProcess : ICommunicator
     public void SumInPlace(Span<float> values) { }
     public void SumInPlace(Span<double> values) { }
     public (long Min, long Max) MinMax(long value) => (value, value);
+    public void Barrier() { }
     public void Abort(int exitCode) => Environment.Exit(exitCode);
     public string Description => "1 process";
     public void Dispose() { }

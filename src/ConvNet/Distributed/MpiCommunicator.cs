@@ -68,6 +68,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         return (pair[1] == long.MaxValue ? long.MinValue : -pair[1], pair[0]);
     }
 
+    public void Barrier() => MpiLibrary.Check(MpiLibrary.Barrier(MpiLibrary.CommWorld), "MPI_Barrier");
+
     public void Abort(int exitCode)
     {
         MpiLibrary.Abort(MpiLibrary.CommWorld, exitCode);

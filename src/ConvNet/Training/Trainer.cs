@@ -95,9 +95,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // The configuration must be the same on every rank before any collective with a length depends on it.
         ReplicaCheck.RequireSame(_communicator, ReplicaCheck.Hash(System.Text.Json.JsonSerializer.Serialize(config with { Threads = 0, LoaderThreads = 0, Prefetch = 0 }, CheckpointInfo.Json)), "the training configuration");
         if (root) Directory.CreateDirectory(runDirectory);
+        // Image data: rank 0 scans the images and caches the mean image in the run folder first; the other ranks then
+        // read that cache (the folder is shared), so all train on the same inputs and only rank 0 writes.
+        if (!root) _communicator.Barrier();
         using var splits = TrainingData.Open(config,
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
-            root ? runDirectory : null, _observer.Message, resumeFrom?.Info.Preprocessing);
+            runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing);
+        if (root) _communicator.Barrier();
         var (train, validation, test, normalization, preprocessing) = splits;
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");

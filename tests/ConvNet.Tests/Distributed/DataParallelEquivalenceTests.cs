@@ -81,6 +81,27 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public void Image_folder_runs_split_and_resume_over_ranks_as_one_process_runs()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        string folder = _temp.Combine("images");
+        SyntheticImages.WriteFolder(folder, perClass: 12, seed: 4);
+        string[] Args(string run) => ["train", "--model", "alexnet-small", "--data", "folder:" + folder, "--epochs", "2", "--batch-size", "16",
+            "--validation", "16", "--threads", "1", "--out", _temp.Combine(run)];
+        // Random crops, mirrors and PCA colour noise drawn per image: the ranks' shares see what one process sees.
+        var one = CliRunner.Run(Limit, [.. Args("one"), "--max-steps", "3"]);
+        Assert.True(one.ExitCode == 0, one.Stderr);
+        var two = MpiRunner.Run(2, Limit, [.. Args("two"), "--max-steps", "2"]);
+        Assert.True(two.ExitCode == 0, two.Stderr);
+        // Rank 0 cached the mean image in the run folder; on resume every rank must find it unchanged.
+        var resumed = MpiRunner.Run(2, Limit, "train", "--resume", _temp.Combine("two"), "--max-steps", "1");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr + resumed.Stdout);
+        double worst = MaxRelative(Weights(_temp.Combine("one")), Weights(_temp.Combine("two")));
+        output.WriteLine($"image folder, 3 steps: max relative difference {worst:E2}");
+        Assert.InRange(worst, 0, 1e-5);
+    }
+
+    [Fact]
     public void Only_rank_0_reports_and_the_counts_are_the_global_batch()
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }

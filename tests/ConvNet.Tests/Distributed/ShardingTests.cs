@@ -103,6 +103,7 @@ internal sealed class TwoIdenticalRanks(int rank = 0) : ICommunicator
     public void SumInPlace(Span<float> values) { foreach (ref var v in values) v *= 2; }
     public void SumInPlace(Span<double> values) { foreach (ref var v in values) v *= 2; }
     public (long Min, long Max) MinMax(long value) => (value, value);
+    public void Barrier() { }
     public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
     public string Description => "2 identical ranks (test)";
     public void Dispose() { }
