@@ -119,7 +119,7 @@ public static class TrainCommand
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
                     }, indented: false));
-                return cancel.IsCancellationRequested ? InterruptedExitCode : 0;
+                return cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0;
             }
             catch (TrainingDivergedException e)
             {

@@ -2,6 +2,7 @@
 // single buffer (one collective instead of one per parameter: 16 small messages cost more in latency than they
 // save), summed in place, and scaled by 1/N on the way back. Counts the time spent in the collective.
 using System.Diagnostics;
+using System.Runtime.Intrinsics;
 using ConvNet.Layers;
 
 namespace ConvNet.Distributed;
@@ -43,10 +44,19 @@ public sealed class GradientAverager(ICommunicator communicator) : IGradientRedu
         foreach (var p in parameters)
         {
             var g = p.Gradient.Span;
-            var sum = buffer.Slice(at, g.Length);
-            for (int i = 0; i < g.Length; i++) g[i] = sum[i] * scale;
+            Scale(buffer.Slice(at, g.Length), g, scale);
             at += g.Length;
         }
         return buffer[at] * scale;
+    }
+
+    /// <summary>destination = source * scale (244 MB a step for the paper net: vectorised).</summary>
+    private static void Scale(ReadOnlySpan<float> source, Span<float> destination, float scale)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= source.Length - 16; i += 16)
+                (Vector512.Create(source.Slice(i, 16)) * scale).CopyTo(destination.Slice(i, 16));
+        for (; i < source.Length; i++) destination[i] = source[i] * scale;
     }
 }

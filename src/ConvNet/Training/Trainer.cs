@@ -17,7 +17,11 @@ using ConvNet.Threading;
 
 namespace ConvNet.Training;
 
-public sealed record TrainResult(IReadOnlyList<EpochMetrics> History, EvaluationResult? Test, string RunDirectory, bool StoppedEarly);
+public sealed record TrainResult(IReadOnlyList<EpochMetrics> History, EvaluationResult? Test, string RunDirectory, bool StoppedEarly)
+{
+    /// <summary>Stopped by a cancellation (Ctrl+C), on this rank or, in a data-parallel run, on any rank.</summary>
+    public bool Interrupted { get; init; }
+}
 
 /// <param name="device">where the steps run (the CPU engine when null); a property of this invocation, not of the run:
 /// a run started on one device resumes on any other</param>
@@ -155,7 +159,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         int batches = train.Count / globalBatch;
         long totalSteps = (long)batches * config.Epochs;
         var clock = Stopwatch.StartNew();
-        bool stoppedEarly = false, limitReached = false, stopAgreed = false;
+        bool stoppedEarly = false, limitReached = false, stopAgreed = false, interrupted = false;
         parallel.CheckReplicas(network.Parameters, step);
 
         CheckpointInfo Info(int epoch, int batchInEpoch) => new()
@@ -188,7 +192,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                     // Interrupted (Ctrl+C): keep the work done so far; --resume continues from exactly here.
                     if (b > firstBatch) Save(Info(epoch, b), Checkpoints.Last);
                     _observer.Message($"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}");
-                    stoppedEarly = true;
+                    stoppedEarly = interrupted = true;
                     break;
                 }
                 if (!nextFilled) train.Fill(shardOrder.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
@@ -258,7 +262,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             _observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)");
         }
         if (parallel.CommunicationSummary() is { } summary) _observer.Message(summary);
-        return new TrainResult(history, testResult, runDirectory, stoppedEarly);
+        return new TrainResult(history, testResult, runDirectory, stoppedEarly) { Interrupted = interrupted };
 
         ulong BatchSeed(int e, int b) => Rng.Mix(config.Seed, AugmentStream, ((ulong)e << 32) | (uint)b);
 

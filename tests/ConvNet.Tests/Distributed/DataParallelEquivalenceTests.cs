@@ -102,6 +102,23 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public void Evaluation_split_over_three_ranks_reports_the_whole_test_split()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        string run = Train(1, "eval", steps: 100);
+        string[] args = ["eval", "--checkpoint", run, "--data", Data, "--json", "--batch-size", "16"];
+        var one = CliRunner.Run(Limit, args);
+        var three = MpiRunner.Run(3, Limit, args); // 64 images: shares of 21, 21, 22, each with a padded last batch
+        Assert.True(one.ExitCode == 0 && three.ExitCode == 0, one.Stderr + three.Stderr);
+        using var a = System.Text.Json.JsonDocument.Parse(one.Stdout);
+        using var b = System.Text.Json.JsonDocument.Parse(three.Stdout); // one JSON object: only rank 0 prints
+        foreach (var key in new[] { "images", "top1Error", "confusion", "perClassAccuracy" })
+            Assert.Equal(a.RootElement.GetProperty(key).GetRawText(), b.RootElement.GetProperty(key).GetRawText());
+        Assert.Equal(64, b.RootElement.GetProperty("images").GetInt32());
+        Assert.Equal(a.RootElement.GetProperty("loss").GetDouble(), b.RootElement.GetProperty("loss").GetDouble(), 1e-9);
+    }
+
+    [Fact]
     public void Only_rank_0_reports_and_the_counts_are_the_global_batch()
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
