@@ -91,7 +91,7 @@ public static class TrainCommand
                     // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
                     Option[] mayChange = [threads, maxSteps, epochs, resume, json, device];
                     var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-                    if (ignored.Count > 0)
+                    if (ignored.Count > 0 && communicator.IsRoot)
                         observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps, --epochs and --device can change)");
                     result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps), Given(parse, epochs),
                         DeviceOption.Value(parse, device), communicator);

@@ -119,6 +119,21 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public void Gpu_engine_ranks_average_through_the_host_as_cpu_ranks_do()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        // The emulated device runs the GPU kernels on the CPU: slow, so batch 16 (8 a rank) and 2 steps.
+        string[] Args(string run) => ["train", "--device", "emulated", "--model", "alexnet-micro", "--data", Data, "--batch-size", "16",
+            "--validation", "64", "--threads", "1", "--max-steps", "2", "--out", _temp.Combine(run)];
+        var one = CliRunner.Run(Limit, Args("gpu1"));
+        var two = MpiRunner.Run(2, Limit, Args("gpu2"));
+        Assert.True(one.ExitCode == 0 && two.ExitCode == 0, one.Stderr + two.Stderr);
+        double worst = MaxRelative(Weights(_temp.Combine("gpu1")), Weights(_temp.Combine("gpu2")));
+        output.WriteLine($"emulated GPU, 2 ranks x 8 vs 1 x 16: {worst:E2}");
+        Assert.InRange(worst, 0, 1e-5);
+    }
+
+    [Fact]
     public void Only_rank_0_reports_and_the_counts_are_the_global_batch()
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
