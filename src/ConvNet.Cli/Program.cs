@@ -20,4 +20,7 @@ root.Subcommands.Add(ForwardCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(PrepareCommand.Create());
 root.Subcommands.Add(ShowCommand.Create());
+root.Subcommands.Add(FeaturesCommand.Create());
+root.Subcommands.Add(NeighboursCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 return CliErrors.Invoke(root, args);

@@ -1,6 +1,6 @@
 // `convnet show filters --checkpoint RUN [--layer conv1] --out filters.png`: a convolution layer's kernels, the paper's
 // Figure 3. `convnet show curves RUN [RUN2 ...] --out curves.png|.svg`: training curves of one or more runs overlaid.
-// (The other figures of issue 12 — confusion, predictions, activations — are not built yet.)
+// The other figures (confusion, predictions, activations) have a file each: Show*Command.cs.
 using System.CommandLine;
 using ConvNet.Training;
 using ConvNet.Visualization;
@@ -11,9 +11,9 @@ public static class ShowCommand
 {
     public static Command Create()
     {
-        var command = new Command("show", "Draw figures from a run: its learned filters (the paper's Figure 3) or its training curves")
+        var command = new Command("show", "Draw figures from a run: learned filters (the paper's Figure 3), training curves, the confusion matrix, predictions (Figure 4, left) and an image's walk through the layers")
         {
-            Filters(), Curves(),
+            Filters(), Curves(), ShowConfusionCommand.Create(), ShowPredictionsCommand.Create(), ShowActivationsCommand.Create(),
         };
         return command;
     }
@@ -32,9 +32,7 @@ public static class ShowCommand
         command.SetAction(parse =>
         {
             string target = parse.GetValue(output)!;
-            if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-                throw new ArgumentException($"--out {target}: filters are written as PNG; give a name ending in .png");
-            CheckTarget(target, parse.GetValue(force));
+            FigureOutput.Check(target, parse.GetValue(force), ".png");
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             var grid = FilterGrid.ForLayer(network, parse.GetValue(layer)!, parse.GetValue(scale),
@@ -70,9 +68,7 @@ public static class ShowCommand
         command.SetAction(parse =>
         {
             string target = parse.GetValue(output)!;
-            if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
-                throw new ArgumentException($"--out {target}: curves are written as PNG or SVG; give a name ending in .png or .svg");
-            CheckTarget(target, parse.GetValue(force));
+            FigureOutput.Check(target, parse.GetValue(force), ".png", ".svg");
             var folders = parse.GetValue(runs)!;
             var loaded = folders.Select(r => TrainingCurves.Load(r)).ToList();
             if (loaded.Select(r => r.Name).Distinct().Count() < loaded.Count)
@@ -84,12 +80,5 @@ public static class ShowCommand
             return 0;
         });
         return command;
-    }
-
-    private static void CheckTarget(string target, bool force)
-    {
-        OutputPaths.RequireFolder(target, "--out");
-        if (File.Exists(target) && !force)
-            throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
     }
 }

@@ -25,6 +25,16 @@ public static class NpyFile
     {
         if (shape.Any(d => d < 0) || NamedTensor.ElementCount(shape) != data.Length)
             throw new ArgumentException($".npy: shape ({string.Join(", ", shape)}) does not hold {data.Length} elements");
+        WriteHeader(stream, shape);
+        WriteElements(stream, data);
+        stream.Flush();
+    }
+
+    /// <summary>The header of a '&lt;f4' C-order array of <paramref name="shape"/>; the caller then writes exactly
+    /// that many elements with <see cref="WriteElements"/> (so a large array can be streamed a block at a time).</summary>
+    public static void WriteHeader(Stream stream, int[] shape)
+    {
+        if (shape.Any(d => d < 0)) throw new ArgumentException($".npy: shape ({string.Join(", ", shape)}) has a negative dimension");
         // A one-element tuple needs its trailing comma in Python: (5,).
         string tuple = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
         string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {tuple}, }}";
@@ -41,6 +51,11 @@ public static class NpyFile
         else BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)header.Length);
         stream.Write(length[..(wide ? 4 : 2)]);
         stream.Write(Encoding.ASCII.GetBytes(header));
+    }
+
+    /// <summary>Elements in little-endian float32, after <see cref="WriteHeader"/>.</summary>
+    public static void WriteElements(Stream stream, ReadOnlySpan<float> data)
+    {
         if (BitConverter.IsLittleEndian) stream.Write(MemoryMarshal.AsBytes(data));
         else
         {
@@ -48,7 +63,6 @@ public static class NpyFile
             for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), data[i]);
             stream.Write(bytes);
         }
-        stream.Flush();
     }
 
     public static NpyArray Read(string path)

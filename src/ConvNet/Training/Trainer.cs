@@ -124,10 +124,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         double elapsedBefore = 0;
         var accumulator = EpochAccumulator.Empty;
         var log = root ? new MetricsLog(runDirectory) : null;
+        using var stepLog = root ? new StepLog(runDirectory) : null;
         if (resumeFrom is null)
         {
             network.Initialize(new Rng(config.Seed));
             log?.Rewrite(history);
+            stepLog?.Start(0);
             _observer.Message($"training {config.Model} ({network.ParameterCount:N0} parameters) on {config.Data}: {train.Count} train, {validation?.Count ?? 0} validation images");
         }
         else
@@ -141,6 +143,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             accumulator = info.Accumulator ?? accumulator;
             history.AddRange(info.History);
             log?.Rewrite(history);
+            stepLog?.Start(step);
             _observer.Message($"resuming {config.Model} from {resumeFrom.SidecarPath}: epoch {startEpoch + 1}, batch {startBatch}, step {step}");
         }
 
@@ -211,6 +214,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                         (resumeFrom is null ? "Try a lower --lr."
                             : "--resume keeps the run's learning rate: start a new run (another --out, or --force) with a lower --lr."));
                 step++;
+                stepLog?.Append(step, epoch + 1, batchLoss, sgd.LearningRate);
 
                 var (localTop1, localTop5) = CountCorrect(engine.Logits, labels);
                 var (top1, top5, stop) = parallel.AgreeAfterStep(localTop1, localTop5, cancel.IsCancellationRequested);
@@ -270,6 +274,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         void Save(CheckpointInfo info, params string[] names)
         {
             if (!root) return; // every rank holds the same weights: one writes them
+            stepLog?.Flush();
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);
         }

@@ -13,7 +13,12 @@ using SkiaSharp;
 
 namespace ConvNet.Visualization;
 
-public sealed record RunCurves(string Name, IReadOnlyList<EpochMetrics> Epochs);
+/// <param name="Steps">the loss of every step (steps.csv), when the run recorded them</param>
+public sealed record RunCurves(string Name, IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<StepPoint>? Steps = null)
+{
+    /// <summary>Steps per epoch, from the first completed epoch's step count.</summary>
+    public double StepsPerEpoch => Epochs[0].Step / (double)Math.Max(Epochs[0].Epoch, 1);
+}
 
 public static class TrainingCurves
 {
@@ -50,7 +55,8 @@ public static class TrainingCurves
         }
         if (epochs.Count == 0)
             throw new ArgumentException($"{run}: metrics.jsonl holds no completed epoch yet (curves need at least one)");
-        return new RunCurves(name ?? RunName(run), epochs);
+        var steps = StepLog.ReadRun(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        return new RunCurves(name ?? RunName(run), epochs, steps.Count > 0 ? steps : null);
     }
 
     private static string RunName(string run) =>
@@ -145,7 +151,9 @@ public static class TrainingCurves
             if (text) plot.Font.Set(FontName);
             plot.Title(panel switch
             {
-                "loss" => "Loss per epoch (train: the epoch's mean batch loss)",
+                "loss" => runs.Any(r => r.Steps is not null)
+                    ? "Loss (train: every step, faint, and each epoch's mean)"
+                    : "Loss per epoch (train: the epoch's mean batch loss)",
                 "top-1 error" => "Top-1 error per epoch",
                 "top-5 error" => "Top-5 error per epoch",
                 _ => "Learning rate per epoch (changes of 2x or more marked in every panel)",
@@ -163,6 +171,7 @@ public static class TrainingCurves
                 switch (panel)
                 {
                     case "loss":
+                        if (run.Steps is { } steps) top = Math.Max(top, StepSeries(plot, run, steps, color, prefix + "train, per step"));
                         top = Series(plot, top, run, e => e.TrainLoss, color, LinePattern.Solid, prefix + "train");
                         top = Series(plot, top, run, e => e.ValidationLoss, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
                         break;
@@ -194,6 +203,20 @@ public static class TrainingCurves
             plots.Add(plot);
         }
         return plots;
+    }
+
+    // The per-step loss, x in epochs (step / steps per epoch), a thin faint line under the epoch means.
+    private static double StepSeries(Plot plot, RunCurves run, IReadOnlyList<StepPoint> steps, Color color, string label)
+    {
+        var points = steps.Where(p => double.IsFinite(p.Loss)).ToList();
+        if (points.Count == 0 || !(run.StepsPerEpoch > 0)) return 0;
+        var line = plot.Add.ScatterLine(points.Select(p => p.Step / run.StepsPerEpoch).ToArray(), points.Select(p => p.Loss).ToArray(), color.WithAlpha(0.35));
+        line.LineWidth = 1;
+        line.LegendText = label;
+        // A run's first steps start near ln(classes): the y range follows the epochs' values and the 99th percentile of
+        // the steps, so that one early spike does not flatten everything else.
+        var sorted = points.Select(p => p.Loss).Order().ToList();
+        return sorted[(int)(0.99 * (sorted.Count - 1))];
     }
 
     private static string Rate(double value) => value.ToString("G3", CultureInfo.InvariantCulture);

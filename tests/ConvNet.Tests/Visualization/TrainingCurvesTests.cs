@@ -34,6 +34,35 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void StepLossesAreLoadedAndDrawnUnderTheEpochMeans()
+    {
+        using var temp = new TempDirectory();
+        var run = Run("r");
+        new MetricsLog(temp.Path).Rewrite(run.Epochs);
+        Assert.Null(TrainingCurves.Load(temp.Path).Steps); // no steps.csv: epoch means only
+        using (var log = new StepLog(temp.Path))
+        {
+            log.Start(0);
+            for (int s = 1; s <= 40; s++) log.Append(s, (s - 1) / 10 + 1, 2.5 / Math.Sqrt(s) + (s % 2 == 0 ? 0.2 : -0.2), 0.01f);
+        }
+        var withSteps = TrainingCurves.Load(temp.Path);
+        Assert.Equal(40, withSteps.Steps!.Count);
+        Assert.Equal(10, withSteps.StepsPerEpoch); // Epoch(e) records step e * 10
+        using var plain = TrainingCurves.Render([run], 600, 600);
+        using var stepped = TrainingCurves.Render([withSteps with { Name = "r" }], 600, 600);
+        // The loss panel (the top quarter of four) differs; the others do not.
+        int Differing(int top, int bottom)
+        {
+            int count = 0;
+            for (int y = top; y < bottom; y++)
+                for (int x = 0; x < 600; x++) if (plain.GetPixel(x, y) != stepped.GetPixel(x, y)) count++;
+            return count;
+        }
+        Assert.True(Differing(0, 150) > 200, "the per-step line is not drawn");
+        Assert.Equal(0, Differing(150, 600));
+    }
+
+    [Fact]
     public void LoadRefusesAFolderWithoutMetricsOrEpochs()
     {
         using var temp = new TempDirectory();

@@ -1,0 +1,171 @@
+// `convnet neighbours --checkpoint RUN --data D --query IMG [IMG ...] [--k 6] [--layer fc7] --out neighbours.png`: the
+// paper's Figure 4, right: for each query image the k training images whose feature vectors are nearest (Euclidean),
+// found by an exact search. A query is an image file or SPLIT:N (image N of a split of --data, e.g. test:17).
+// `--features feats.npy` reuses the training features `convnet features` wrote instead of computing them again.
+using System.CommandLine;
+using System.Globalization;
+using ConvNet.Inspection;
+using ConvNet.Threading;
+using ConvNet.Training;
+using ConvNet.Visualization;
+
+namespace ConvNet.Cli.Commands;
+
+public static class NeighboursCommand
+{
+    public static Command Create()
+    {
+        var options = new InspectionOptions(defaultSplit: "train");
+        var query = new Option<string[]>("--query") { Description = "Query images: files, or SPLIT:N for image N of a split of --data (test:17)", Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore };
+        var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 6 };
+        var layer = new Option<string>("--layer") { Description = "Layer whose outputs are compared", DefaultValueFactory = _ => "fc7" };
+        var features = new Option<string?>("--features") { Description = "Features of the searched split written by `convnet features` (same checkpoint, layer and data)" };
+        var output = new Option<string>("--out") { Description = "PNG contact sheet to write", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print the neighbours (sources, labels, distances) as JSON" };
+        var command = new Command("neighbours", "Find each query image's nearest training images by their feature vectors (the paper's Figure 4, right)")
+        {
+            query, k, layer, features, output, json,
+        };
+        options.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
+            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
+            string layerName = parse.GetValue(layer)!, spec = options.DataSpec(parse, loaded), split = parse.GetValue(options.Split)!;
+            int threads = options.ThreadCount(parse), batch = parse.GetValue(options.BatchSize), neighbours = parse.GetValue(k);
+            if (neighbours < 1) throw new ArgumentException($"--k must be at least 1, got {neighbours}");
+            var network = Checkpoints.LoadNetwork(loaded);
+            var probeLayer = NetworkProbe.FindLayer(network, layerName);
+            using var pool = new WorkerPool(threads);
+
+            var database = InspectionInputs.ForData(loaded, network, spec, split, threads);
+            if (neighbours > database.Count)
+                throw new ArgumentException($"--k {neighbours}: the {split} split of {spec} has only {database.Count} images");
+            var queries = Queries(parse.GetValue(query)!, loaded, network, spec, threads);
+            var (queryRows, dimension) = QueryFeatures(network, queries, probeLayer, batch, pool);
+
+            var search = new NeighbourSearch(queryRows, queries.Count, dimension, neighbours);
+            if (parse.GetValue(features) is { } featuresFile)
+                SearchFile(search, featuresFile, loaded, layerName, $"{spec} ({split})", database.Count, dimension);
+            else
+                SearchLive(search, network, database, probeLayer, batch, pool);
+            var results = search.Results();
+
+            var rows = queries.Select((q, i) => new NeighbourRow(q.Images.Picture(q.Index), Caption(q.Images, q.Index),
+                results[i].Select(n => (database.Picture(n.Index), Caption(database, n.Index), n.Distance)).ToList())).ToList();
+            var sheet = new NeighbourSheet(rows, $"{network.Name}: nearest {split} images of {spec} by Euclidean distance of {layerName} outputs");
+            var typeface = LabelFont.Typeface;
+            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            sheet.SavePng(target, typeface);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(CliJson.Serialize(new
+                {
+                    image = target, layer = layerName, data = spec, split, k = neighbours,
+                    queries = queries.Select((q, i) => new
+                    {
+                        query = q.Name,
+                        neighbours = results[i].Select(n => new { index = n.Index, source = database.Describe(n.Index), label = Label(database, n.Index), distance = n.Distance }),
+                    }),
+                }));
+                return 0;
+            }
+            var (w, h) = sheet.Size(typeface);
+            Console.WriteLine($"{target}: {queries.Count} queries x {neighbours} neighbours among {database.Count} images ({layerName}, {dimension} values), {w}x{h} pixels");
+            for (int i = 0; i < queries.Count; i++)
+                Console.WriteLine($"  {queries[i].Name}: " + string.Join(", ", results[i].Select(n =>
+                    $"{database.Describe(n.Index)} {Label(database, n.Index)} (d {n.Distance.ToString("G4", CultureInfo.InvariantCulture)})")));
+            return 0;
+        });
+        return command;
+    }
+
+    private sealed record Query(string Name, IInspectionImages Images, int Index);
+
+    private static string? Label(IInspectionImages images, int index) => images.Label(index) is var l and >= 0 ? images.ClassNames[l] : null;
+
+    private static string Caption(IInspectionImages images, int index) => Label(images, index) ?? Path.GetFileName(images.Describe(index));
+
+    // Files are read together through predict's preprocessing; SPLIT:N names an image of the data.
+    private static List<Query> Queries(string[] given, LoadedCheckpoint loaded, Models.Network network, string spec, int threads)
+    {
+        var files = given.Where(g => SplitReference(g) is null).ToList();
+        var fileImages = files.Count > 0 ? InspectionInputs.ForFiles(loaded, network, files, threads) : null;
+        var splits = new Dictionary<string, IInspectionImages>();
+        var queries = new List<Query>();
+        foreach (string g in given)
+        {
+            if (SplitReference(g) is not var (split, index)) { queries.Add(new Query(g, fileImages!, files.IndexOf(g))); continue; }
+            if (!splits.TryGetValue(split, out var images)) splits[split] = images = InspectionInputs.ForData(loaded, network, spec, split, threads);
+            if (index >= images.Count) throw new ArgumentException($"--query {g}: the {split} split of {spec} has images 0..{images.Count - 1}");
+            queries.Add(new Query(g, images, index));
+        }
+        return queries;
+    }
+
+    private static (string Split, int Index)? SplitReference(string query)
+    {
+        int colon = query.IndexOf(':');
+        if (colon < 0 || !InspectionInputs.Splits.Contains(query[..colon]) || File.Exists(query)) return null;
+        return int.TryParse(query[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+            ? (query[..colon], index)
+            : throw new ArgumentException($"--query {query}: {query[..colon]}:N takes an image number from 0");
+    }
+
+    private static (float[] Rows, int Dimension) QueryFeatures(Models.Network network, List<Query> queries, Layers.Layer layer, int batch, WorkerPool pool)
+    {
+        float[]? rows = null;
+        int dimension = 0;
+        foreach (var group in queries.Select((q, i) => (q, i)).GroupBy(p => p.q.Images))
+        {
+            var members = group.ToList();
+            var probe = new NetworkProbe(network, group.Key, Math.Min(batch, members.Count), pool);
+            dimension = layer.Output.Length / probe.Batch;
+            rows ??= new float[queries.Count * dimension];
+            for (int start = 0; start < members.Count; start += probe.Batch)
+            {
+                var part = members.Skip(start).Take(probe.Batch).ToList();
+                probe.Run(part.Select(p => p.q.Index).ToArray());
+                for (int n = 0; n < part.Count; n++) probe.Output(layer, n).CopyTo(rows.AsSpan(part[n].i * dimension, dimension));
+            }
+        }
+        return (rows!, dimension);
+    }
+
+    private static void SearchLive(NeighbourSearch search, Models.Network network, IInspectionImages database, Layers.Layer layer, int batch, WorkerPool pool)
+    {
+        var probe = new NetworkProbe(network, database, Math.Min(batch, database.Count), pool);
+        int dimension = layer.Output.Length / probe.Batch;
+        var block = new float[probe.Batch * dimension];
+        var indices = new int[probe.Batch];
+        var progress = new ProgressLine($"features {layer.Name}:");
+        for (int start = 0; start < database.Count; start += probe.Batch)
+        {
+            int rows = Math.Min(probe.Batch, database.Count - start);
+            for (int i = 0; i < rows; i++) indices[i] = start + i;
+            probe.Run(indices.AsSpan(0, rows));
+            for (int n = 0; n < rows; n++) probe.Output(layer, n).CopyTo(block.AsSpan(n * dimension, dimension));
+            search.Add(block.AsSpan(0, rows * dimension), rows);
+            progress.Report(start + rows, database.Count);
+        }
+    }
+
+    // A features file must come from the same checkpoint, layer and data: anything else would be a silently wrong answer.
+    private static void SearchFile(NeighbourSearch search, string file, LoadedCheckpoint loaded, string layer, string data, int count, int dimension)
+    {
+        var (sidecar, rows) = FeatureFile.Read(file);
+        string SamePath(string p) => Path.GetFullPath(p);
+        if (SamePath(sidecar.Checkpoint) != SamePath(loaded.SidecarPath))
+            throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint}, not {loaded.SidecarPath}");
+        if (sidecar.Layer != layer) throw new ArgumentException($"--features {file}: holds {sidecar.Layer} outputs, not --layer {layer}");
+        if (sidecar.Data != data) throw new ArgumentException($"--features {file}: computed on {sidecar.Data}, not {data}");
+        if (sidecar.Count != count || sidecar.Dimension != dimension)
+            throw new ArgumentException($"--features {file}: {sidecar.Count} x {sidecar.Dimension} values, but {data} has {count} images of {dimension} features");
+        for (int start = 0; start < count; start += NearestNeighbours.BlockRows)
+        {
+            int n = Math.Min(NearestNeighbours.BlockRows, count - start);
+            search.Add(rows.AsSpan(start * dimension, n * dimension), n);
+        }
+    }
+}

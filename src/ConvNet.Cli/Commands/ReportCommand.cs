@@ -1,0 +1,123 @@
+// `convnet report RUN --out report.html`: one self-contained HTML page about a run: the recipe, final metrics, the
+// test-set evaluation, training curves, conv1 filters, the confusion matrix, per-class accuracy and sample
+// predictions. Works for an imported model too (no recipe or curves; evaluation with --data).
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ConvNet.Evaluation;
+using ConvNet.Layers;
+using ConvNet.Training;
+using ConvNet.Visualization;
+
+namespace ConvNet.Cli.Commands;
+
+public static class ReportCommand
+{
+    public static Command Create()
+    {
+        var options = new InspectionOptions();
+        var run = new Argument<string>("run") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder" };
+        var samples = new Option<int>("--samples") { Description = "Sample predictions to show", DefaultValueFactory = _ => 8 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the sample predictions", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "HTML file to write", Required = true };
+        var command = new Command("report", "Write one self-contained HTML page about a run: recipe, metrics, curves, filters, confusion matrix, per-class accuracy, sample predictions")
+        {
+            run, samples, seed, output, options.Data, options.Split, options.Threads, options.BatchSize, options.Force,
+        };
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            FigureOutput.Check(target, parse.GetValue(options.Force), ".html", ".htm");
+            if (parse.GetValue(samples) < 0) throw new ArgumentException($"--samples must be at least 0, got {parse.GetValue(samples)}");
+            string path = parse.GetValue(run)!;
+            var loaded = Checkpoints.Open(path);
+            string? spec = parse.GetValue(options.Data) ?? loaded.Info.Config?.Data;
+            var content = Build(path, loaded, spec, parse.GetValue(options.Split)!, parse.GetValue(samples), parse.GetValue(seed),
+                options.ThreadCount(parse), parse.GetValue(options.BatchSize));
+            IO.AtomicFile.WriteAllText(target, ReportPage.Html(content));
+            Console.WriteLine($"{target}: report on {loaded.SidecarPath}, {content.Tables} tables, {content.Figures} figures, " +
+                $"{new FileInfo(target).Length / 1024} KiB, self-contained");
+            return 0;
+        });
+        return command;
+    }
+
+    public static ReportContent Build(string path, LoadedCheckpoint loaded, string? spec, string split, int samples, ulong seed, int threads, int batch)
+    {
+        var info = loaded.Info;
+        var network = Checkpoints.LoadNetwork(loaded);
+        var typeface = LabelFont.Typeface;
+        // Page order: how well it does, how it got there, what it learned, then the recipe to repeat it.
+        var results = new List<ReportSection>();
+        var training = new List<ReportSection>();
+        var learned = new List<ReportSection>();
+        var recipe = new List<ReportSection>();
+        var notes = new List<string>();
+        if (typeface is null) notes.Add(LabelFont.MissingMessage);
+
+        string trained = info.Config is null ? $"imported from {info.Source ?? "another framework"}" : $"epoch {info.Epoch}, step {info.Step}";
+        string subtitle = $"{network.Name}: {network.ParameterCount:N0} parameters, input {string.Join("x", network.Spec.InputShape)}, {network.Classes} classes; " +
+            $"checkpoint {loaded.SidecarPath} ({trained}, written {info.CreatedUtc})";
+
+        if (info.Config is { } config)
+        {
+            var node = JsonSerializer.SerializeToNode(config, CheckpointInfo.Json)!.AsObject();
+            recipe.Add(new ReportTable("Recipe", ["setting", "value"],
+                node.Select(p => (IReadOnlyList<string>)[p.Key, p.Value?.ToJsonString().Trim('"') ?? ""]).ToList()));
+        }
+        if (info.History.Count > 0)
+        {
+            static string Percent(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("F2", CultureInfo.InvariantCulture) + " %";
+            training.Add(new ReportTable("Training history", ["epoch", "train loss", "train top-1 error", "validation top-1 error", "validation top-5 error", "learning rate", "images/s", "elapsed s"],
+                info.History.Select(m => (IReadOnlyList<string>)[
+                    m.Epoch.ToString(CultureInfo.InvariantCulture), m.TrainLoss.ToString("F4", CultureInfo.InvariantCulture), Percent(m.TrainTop1Error),
+                    Percent(m.ValidationTop1Error), Percent(m.ValidationTop5Error), m.LearningRate.ToString("G4", CultureInfo.InvariantCulture),
+                    m.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture), m.ElapsedSeconds.ToString("F0", CultureInfo.InvariantCulture)]).ToList()));
+            string? folder = RunFolder(path, loaded);
+            if (folder is not null && File.Exists(Path.Combine(folder, "metrics.jsonl")))
+            {
+                var curves = new[] { TrainingCurves.Load(folder, Path.GetFileName(folder)) };
+                using var bitmap = TrainingCurves.Render(curves, TrainingCurves.DefaultWidth, TrainingCurves.DefaultHeight(curves));
+                training.Add(new ReportFigure("Training curves", $"Per epoch: {string.Join(", ", TrainingCurves.Panels(curves))}. Train solid, validation dashed.", ReportPage.Png(bitmap)));
+            }
+        }
+
+        if (network.Layers.OfType<Conv2d>().FirstOrDefault() is { } conv1)
+        {
+            var grid = FilterGrid.ForLayer(network, conv1.Name, bgr: string.Equals(info.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase));
+            using var bitmap = grid.Render(typeface);
+            learned.Add(new ReportFigure($"Learned filters of {conv1.Name}",
+                $"{grid.Filters} kernels {grid.Kernel}x{grid.Kernel}, each normalised to the full intensity range (the paper's Figure 3).", ReportPage.Png(bitmap)));
+        }
+
+        if (spec is null) notes.Add("No evaluation: the checkpoint records no training data; pass --data to evaluate it.");
+        else
+        {
+            var (heatmap, metrics) = ShowConfusionCommand.Compute(loaded, spec, split, threads, batch);
+            results.Add(new ReportTable($"Evaluation on {spec} ({split}, one centre view)", ["images", "top-1 error", "top-5 error"],
+                [[metrics.Count.ToString(CultureInfo.InvariantCulture), ClassificationMetrics.Format(metrics.Top1Error), ClassificationMetrics.Format(metrics.Top5Error)]]));
+            var perClass = metrics.PerClassAccuracy();
+            results.Add(new ReportTable("Per-class accuracy", ["class", "name", "images", "accuracy"],
+                Enumerable.Range(0, metrics.Classes).Select(c => (IReadOnlyList<string>)[
+                    c.ToString(CultureInfo.InvariantCulture), heatmap.ClassNames[c], heatmap.RowTotal(c).ToString(CultureInfo.InvariantCulture),
+                    double.IsNaN(perClass[c]) ? "n/a" : (100 * perClass[c]).ToString("F2", CultureInfo.InvariantCulture) + " %"]).ToList()));
+            using (var bitmap = heatmap.Render(typeface))
+                results.Add(new ReportFigure("Confusion matrix", "Rows: true class; columns: predicted class; each row normalised to 100 %.", ReportPage.Png(bitmap)));
+            if (samples > 0)
+            {
+                var sheet = ShowPredictionsCommand.Build(loaded, spec, split, [], Math.Min(samples, (int)metrics.Count), seed, 5, 4, threads);
+                using var bitmap = sheet.Render(typeface);
+                results.Add(new ReportFigure("Sample predictions",
+                    $"{sheet.Entries.Count} images drawn at random (seed {seed}) from the {split} split, each with its five most likely classes; the true class's bar in red.",
+                    ReportPage.Png(bitmap)));
+            }
+        }
+        notes.Add($"Made by `convnet report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        return new ReportContent($"ConvNet report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)))}", subtitle,
+            [.. results, .. training, .. learned, .. recipe], notes);
+    }
+
+    private static string? RunFolder(string path, LoadedCheckpoint loaded) =>
+        Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(loaded.SidecarPath));
+}

@@ -1,0 +1,63 @@
+// `convnet show activations --checkpoint RUN IMAGE --out walk.png`: one image's journey through the network, a panel
+// per layer (feature maps as tiles, fully connected outputs as bars), each labelled with the layer's name and shape.
+// `--data D --index N` takes image N of a dataset split instead of a file.
+using System.CommandLine;
+using ConvNet.Evaluation;
+using ConvNet.Inspection;
+using ConvNet.Threading;
+using ConvNet.Training;
+using ConvNet.Visualization;
+
+namespace ConvNet.Cli.Commands;
+
+public static class ShowActivationsCommand
+{
+    public static Command Create()
+    {
+        var options = new InspectionOptions();
+        var image = new Argument<string?>("image") { Description = "The image file (or use --data with --index)", Arity = ArgumentArity.ZeroOrOne };
+        var index = new Option<int?>("--index") { Description = "Image number in the --data split, from 0" };
+        var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
+        var command = new Command("activations", "Draw an image's walk through the network: every layer's feature maps as tiles and the fully connected outputs as bars")
+        {
+            image, index, output,
+        };
+        options.AddTo(command, batch: false);
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
+            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
+            string? file = parse.GetValue(image);
+            int? at = parse.GetValue(index);
+            if ((file is null) == (at is null))
+                throw new ArgumentException("give one image: an image file, or --index N (with --data, default the run's data)");
+            var walk = Build(loaded, file, at is null ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, at ?? 0,
+                options.ThreadCount(parse));
+            var typeface = LabelFont.Typeface;
+            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            walk.SavePng(target, typeface);
+            Console.WriteLine($"{target}: {walk.Title}; {walk.Panels.Count} layers, {walk.Width}x{walk.Height} pixels");
+            return 0;
+        });
+        return command;
+    }
+
+    public static ActivationWalk Build(LoadedCheckpoint loaded, string? file, string? spec, string split, int index, int threads)
+    {
+        var network = Checkpoints.LoadNetwork(loaded);
+        var images = file is not null ? InspectionInputs.ForFiles(loaded, network, [file], threads)
+            : InspectionInputs.ForData(loaded, network, spec!, split, threads);
+        if (index < 0 || index >= images.Count)
+            throw new ArgumentException($"--index {index}: the {split} split of {spec} has images 0..{images.Count - 1}");
+        using var pool = new WorkerPool(threads);
+        var probe = new NetworkProbe(network, images, 1, pool);
+        probe.Run([index]);
+        var probabilities = probe.Probabilities(0);
+        int best = TopK.Best(probabilities, 1)[0];
+        int label = images.Label(index);
+        string title = $"{images.Describe(index)} through {network.Name}: predicted {images.ClassNames[best]} ({probabilities[best]:P1})" +
+            (label >= 0 ? $", true class {images.ClassNames[label]}" : "");
+        return ActivationWalk.FromProbe(probe, 0, title);
+    }
+}

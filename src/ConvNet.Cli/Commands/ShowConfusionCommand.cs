@@ -1,0 +1,49 @@
+// `convnet show confusion --checkpoint RUN [--data D] --out confusion.png`: the confusion matrix of the checkpoint on a
+// split (the test split unless --split says otherwise), row-normalised as a heat map, per-class accuracy beside it.
+using System.CommandLine;
+using ConvNet.Evaluation;
+using ConvNet.Threading;
+using ConvNet.Training;
+using ConvNet.Visualization;
+
+namespace ConvNet.Cli.Commands;
+
+public static class ShowConfusionCommand
+{
+    public static Command Create()
+    {
+        var options = new InspectionOptions();
+        var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
+        var command = new Command("confusion", "Draw the confusion matrix on a dataset split as a row-normalised heat map with per-class accuracy") { output };
+        options.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
+            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
+            var (heatmap, metrics) = Compute(loaded, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!,
+                options.ThreadCount(parse), parse.GetValue(options.BatchSize));
+            var typeface = LabelFont.Typeface;
+            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            heatmap.SavePng(target, typeface);
+            Console.WriteLine($"{target}: {heatmap.Title}; {metrics.Classes}x{metrics.Classes} cells, {heatmap.Width}x{heatmap.Height} pixels");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Evaluates the checkpoint on the split and lays out its confusion heat map (labels measured with the
+    /// label font).</summary>
+    public static (ConfusionHeatmap Heatmap, ClassificationMetrics Metrics) Compute(LoadedCheckpoint loaded, string spec, string split, int threads, int batch)
+    {
+        var network = Checkpoints.LoadNetwork(loaded);
+        using var pool = new WorkerPool(threads);
+        var images = InspectionInputs.ForData(loaded, network, spec, split, threads);
+        var probe = InspectionOptions.Probe(loaded, network, images, batch, pool);
+        var progress = new ProgressLine("confusion:");
+        var metrics = ProbabilityEvaluator.Run(probe, images.Count, progress.Report).Metrics;
+        string title = $"{network.Name} on {spec} ({split}, {metrics.Count} images): top-1 error {metrics.Top1Error:P2}" +
+            (ClassificationMetrics.Top5Applies(metrics.Classes) ? $", top-5 error {metrics.Top5Error:P2}" : "");
+        return (new ConfusionHeatmap(metrics.Confusion, images.ClassNames, title, LabelFont.Typeface), metrics);
+    }
+}

@@ -1,0 +1,93 @@
+// `convnet show predictions --checkpoint RUN (--data D [--count 8] [--seed S] | IMAGE ...) --out predictions.png`:
+// the paper's Figure 4, left: images with their five most likely classes as bars, the true class in red.
+using System.CommandLine;
+using ConvNet.Evaluation;
+using ConvNet.Inspection;
+using ConvNet.Random;
+using ConvNet.Threading;
+using ConvNet.Training;
+using ConvNet.Visualization;
+
+namespace ConvNet.Cli.Commands;
+
+public static class ShowPredictionsCommand
+{
+    public static Command Create()
+    {
+        var options = new InspectionOptions();
+        var images = new Argument<string[]>("images") { Description = "Image files to classify instead of --data", Arity = ArgumentArity.ZeroOrMore };
+        var count = new Option<int>("--count") { Description = "How many images of --data to draw (a seeded random sample)", DefaultValueFactory = _ => 8 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the sample drawn from --data", DefaultValueFactory = _ => 1 };
+        var top = new Option<int>("--top") { Description = "Classes shown per image", DefaultValueFactory = _ => 5 };
+        var columns = new Option<int>("--columns") { Description = "Images per row", DefaultValueFactory = _ => 4 };
+        var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
+        var command = new Command("predictions", "Draw images with their top-5 classes as bars, the true class marked (the paper's Figure 4, left)")
+        {
+            images, count, seed, top, columns, output,
+        };
+        options.AddTo(command, batch: false);
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
+            if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
+            if (parse.GetValue(columns) < 1) throw new ArgumentException($"--columns must be at least 1, got {parse.GetValue(columns)}");
+            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
+            var files = parse.GetValue(images)!;
+            if (files.Length > 0 && parse.GetValue(options.Data) is not null)
+                throw new ArgumentException("give either image files or --data, not both");
+            var sheet = Build(loaded, files.Length > 0 ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, files,
+                parse.GetValue(count), parse.GetValue(seed), parse.GetValue(top), parse.GetValue(columns), options.ThreadCount(parse));
+            var typeface = LabelFont.Typeface;
+            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            sheet.SavePng(target, typeface);
+            int correct = sheet.Entries.Count(e => e.TrueClass >= 0 && e.Top[0].Class == e.TrueClass);
+            int known = sheet.Entries.Count(e => e.TrueClass >= 0);
+            Console.WriteLine($"{target}: {sheet.Entries.Count} images{(known > 0 ? $", {correct} of {known} with the true class first" : "")}, " +
+                $"{sheet.Size.Width}x{sheet.Size.Height} pixels");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The sheet for image files, or for a seeded sample of <paramref name="count"/> images of the split.</summary>
+    public static PredictionSheet Build(LoadedCheckpoint loaded, string? spec, string split, IReadOnlyList<string> files,
+        int count, ulong seed, int top, int columns, int threads)
+    {
+        var network = Checkpoints.LoadNetwork(loaded);
+        var images = spec is null ? InspectionInputs.ForFiles(loaded, network, files, threads)
+            : InspectionInputs.ForData(loaded, network, spec, split, threads);
+        int[] chosen = spec is null ? Enumerable.Range(0, files.Count).ToArray() : Sample(images.Count, count, seed);
+        using var pool = new WorkerPool(threads);
+        var probe = new NetworkProbe(network, images, Math.Min(chosen.Length, 64), pool);
+        var entries = new List<PredictionEntry>();
+        for (int start = 0; start < chosen.Length; start += probe.Batch)
+        {
+            var batch = chosen.AsSpan(start, Math.Min(probe.Batch, chosen.Length - start));
+            probe.Run(batch);
+            for (int n = 0; n < batch.Length; n++)
+            {
+                var probabilities = probe.Probabilities(n).ToArray();
+                var best = TopK.Best(probabilities, Math.Min(top, network.Classes)).Select(k => (k, probabilities[k])).ToList();
+                entries.Add(new PredictionEntry(images.Picture(batch[n]), images.Describe(batch[n]), images.Label(batch[n]), best));
+            }
+        }
+        return new PredictionSheet(entries, images.ClassNames, columns);
+    }
+
+    /// <summary><paramref name="count"/> distinct indices below <paramref name="total"/>, drawn with a seeded generator, in
+    /// ascending order.</summary>
+    public static int[] Sample(int total, int count, ulong seed)
+    {
+        if (count < 1) throw new ArgumentException($"--count must be at least 1, got {count}");
+        if (count > total) throw new ArgumentException($"--count {count}: the split has only {total} images");
+        var rng = new Rng(seed);
+        var order = Enumerable.Range(0, total).ToArray();
+        for (int i = 0; i < count; i++)
+        {
+            int j = i + rng.NextInt(total - i);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order.Take(count).Order().ToArray();
+    }
+}

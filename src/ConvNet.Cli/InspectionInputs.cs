@@ -1,0 +1,88 @@
+// The images an inspection command looks at, preprocessed as the checkpoint's own evaluation does: a dataset split
+// (--data), or image files named on the command line (labels unknown). One place decides, so `show predictions`,
+// `show confusion`, `show activations`, `features`, `neighbours` and `report` all see the inputs `eval` and
+// `predict` see.
+using ConvNet.Data;
+using ConvNet.Data.Images;
+using ConvNet.Inspection;
+using ConvNet.Models;
+using ConvNet.Training;
+
+namespace ConvNet.Cli;
+
+public static class InspectionInputs
+{
+    public static readonly string[] Splits = ["test", "train"];
+
+    /// <summary>A split of <paramref name="spec"/>: "test" (a dataset's test split; image data's val split, else all
+    /// of it, as `eval` uses) or "train".</summary>
+    public static IInspectionImages ForData(LoadedCheckpoint loaded, Network network, string spec, string split, int threads)
+    {
+        if (!Splits.Contains(split)) throw new ArgumentException($"--split {split}: must be one of {string.Join(", ", Splits)}");
+        if (ImageDataSpec.IsImageSpec(spec))
+        {
+            var info = loaded.Info;
+            int size = info.Preprocessing?.Size ?? SquareImageDecoder.PaperSize;
+            IImageStore store;
+            if (split == "test") store = ImageDataSpec.OpenForEvaluation(spec, size);
+            else
+            {
+                var splits = ImageDataSpec.Open(spec, size);
+                (splits.Validation as IDisposable)?.Dispose();
+                store = splits.Train;
+            }
+            if (store is not PackedImageStore)
+            {
+                var scan = ImageScan.Run(store, threads, statistics: false, message => Console.Error.WriteLine(message));
+                store = new SubsetImageStore(store, scan.Good, store.Name);
+            }
+            CheckClasses(spec, store.ClassNames.Count, network.Classes, loaded);
+            if (info.Preprocessing is not null)
+                return new StoredImages(store, Commands.EvalCommand.LoadPreprocessing(loaded), network.Spec.InputShape[1], labelsKnown: true, threads);
+            // A model trained on small images, or imported: each file decoded to the model's input size.
+            var files = FilesOf(store) ?? throw new ArgumentException(
+                $"{spec}: a prepared cache holds images preprocessed for the paper's pipeline; {loaded.SidecarPath} was not trained with it (use the folder: or list: data instead)");
+            return ModelSized(loaded, network, store.Name, files, store.ClassNames, labelsKnown: true, threads);
+        }
+        var splitsData = DatasetSpec.Load(spec);
+        var data = split == "test" ? splitsData.Test : splitsData.Train;
+        int[] shape = [data.Channels, data.Height, data.Width];
+        if (!shape.SequenceEqual(network.Spec.InputShape))
+            throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
+        CheckClasses(spec, data.ClassNames.Count, network.Classes, loaded);
+        return new DatasetImages(data, Normalization(loaded));
+    }
+
+    /// <summary>Image files given by path (their classes unknown), preprocessed as `predict` does.</summary>
+    public static IInspectionImages ForFiles(LoadedCheckpoint loaded, Network network, IReadOnlyList<string> paths, int threads)
+    {
+        foreach (string path in paths)
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
+        var files = paths.Select(p => new ImageFile(p, 0)).ToArray();
+        var names = loaded.Info.ClassNames;
+        if (loaded.Info.Preprocessing is { } preprocessing)
+        {
+            var store = new FileImageStore(new ImageFileSet("images", files, names), preprocessing.Size);
+            return new StoredImages(store, Commands.EvalCommand.LoadPreprocessing(loaded), network.Spec.InputShape[1], labelsKnown: false, threads);
+        }
+        return ModelSized(loaded, network, "images", files, names, labelsKnown: false, threads);
+    }
+
+    private static IInspectionImages ModelSized(LoadedCheckpoint loaded, Network network, string name, IReadOnlyList<ImageFile> files,
+        IReadOnlyList<string> classNames, bool labelsKnown, int threads) =>
+        new ModelSizedFiles(name, files, classNames, network.Spec.InputShape, Normalization(loaded), loaded.Info.ResizeShorterSide,
+            bgr: loaded.Info.ChannelOrder == "BGR", labelsKnown, threads);
+
+    private static Normalization Normalization(LoadedCheckpoint loaded) => new(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
+
+    // File-backed stores (a folder or list, possibly with unreadable files left out) describe each image by its path.
+    private static IReadOnlyList<ImageFile>? FilesOf(IImageStore store) =>
+        store is PackedImageStore or SubsetImageStore { Inner: PackedImageStore } ? null
+            : Enumerable.Range(0, store.Count).Select(i => new ImageFile(store.Describe(i), store.Label(i))).ToArray();
+
+    private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
+    {
+        if (dataClasses != modelClasses)
+            throw new ArgumentException($"{spec} has {dataClasses} classes, but the model of {checkpoint.SidecarPath} has {modelClasses}");
+    }
+}

@@ -1,0 +1,50 @@
+// Options every inspection command shares (the checkpoint, the data and its split, threads and batch size), and the
+// probe they build from them: the checkpoint's network on the CPU, where every layer's output can be read.
+using System.CommandLine;
+using ConvNet.Inspection;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Cli;
+
+public sealed class InspectionOptions
+{
+    public Option<string> Checkpoint { get; } = new("--checkpoint") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder", Required = true };
+    public Option<string?> Data { get; } = new("--data") { Description = "Dataset spec (default: the data the run was trained on)" };
+    public Option<string> Split { get; }
+    public Option<int> Threads { get; } = new("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 128 };
+    public Option<bool> Force { get; } = new("--force") { Description = "Replace the --out file if it exists" };
+
+    public InspectionOptions(string defaultSplit = "test") =>
+        Split = new("--split") { Description = "Which split of --data: test (image data: its val split, else all of it) or train", DefaultValueFactory = _ => defaultSplit };
+
+    public void AddTo(Command command, bool data = true, bool split = true, bool batch = true)
+    {
+        command.Options.Add(Checkpoint);
+        if (data) command.Options.Add(Data);
+        if (split) command.Options.Add(Split);
+        command.Options.Add(Threads);
+        if (batch) command.Options.Add(BatchSize);
+        command.Options.Add(Force);
+    }
+
+    /// <summary>--data, else the data the run trained on; a checkpoint without a training record needs --data.</summary>
+    public string DataSpec(ParseResult parse, LoadedCheckpoint loaded) =>
+        parse.GetValue(Data) ?? loaded.Info.Config?.Data
+        ?? throw new ArgumentException($"--data: {loaded.SidecarPath} records no training data (an imported model); name the dataset with --data");
+
+    public int ThreadCount(ParseResult parse)
+    {
+        int threads = parse.GetValue(Threads);
+        return threads >= 1 ? threads : throw new ArgumentException($"--threads must be at least 1, got {threads}");
+    }
+
+    /// <summary>A probe over <paramref name="images"/> with at most --batch-size images per pass (fewer for a small set).</summary>
+    public static NetworkProbe Probe(LoadedCheckpoint loaded, Models.Network network, IInspectionImages images, int batch, WorkerPool pool)
+    {
+        if (batch < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batch}");
+        if (images.Count == 0) throw new ArgumentException($"{images.Name}: no images");
+        return new NetworkProbe(network, images, Math.Min(batch, images.Count), pool);
+    }
+}

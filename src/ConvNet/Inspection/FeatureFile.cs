@@ -1,0 +1,66 @@
+// `convnet features`: a named layer's output for every image, as an N x D float32 .npy streamed to disk one batch at a
+// time (nothing the size of the whole set is held in memory), and a JSON sidecar beside it (same name, .json) with
+// what made it (checkpoint, layer, data) and each row's label and source, so `neighbours` can reuse it and check
+// that it matches.
+using System.Text.Json;
+using ConvNet.Interop;
+using ConvNet.IO;
+
+namespace ConvNet.Inspection;
+
+public sealed record FeatureItem(int Label, string Source);
+
+public sealed record FeatureSidecar(string Model, string Checkpoint, string Layer, string Data, int Count, int Dimension,
+    IReadOnlyList<string> ClassNames, IReadOnlyList<FeatureItem> Items);
+
+public static class FeatureFile
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    public static string SidecarPath(string npyPath) => Path.ChangeExtension(npyPath, ".json");
+
+    /// <summary>Writes <paramref name="layerName"/>'s output for every image of the probe (rows in image order) to
+    /// <paramref name="npyPath"/> and its sidecar, both atomically; reports (done, total) after every batch.</summary>
+    public static FeatureSidecar Write(NetworkProbe probe, string layerName, string checkpoint, string data, string npyPath,
+        Action<int, int>? progress = null)
+    {
+        var layer = NetworkProbe.FindLayer(probe.Network, layerName);
+        var images = probe.Images;
+        int count = images.Count, dimension = layer.Output.Length / probe.Batch;
+        if (count == 0) throw new ArgumentException($"{images.Name}: no images to compute features of");
+        var indices = new int[probe.Batch];
+        AtomicFile.Write(npyPath, stream =>
+        {
+            NpyFile.WriteHeader(stream, [count, dimension]);
+            for (int start = 0; start < count; start += probe.Batch)
+            {
+                int rows = Math.Min(probe.Batch, count - start);
+                for (int i = 0; i < rows; i++) indices[i] = start + i;
+                probe.Run(indices.AsSpan(0, rows));
+                for (int n = 0; n < rows; n++) NpyFile.WriteElements(stream, probe.Output(layer, n));
+                progress?.Invoke(start + rows, count);
+            }
+        });
+        var items = Enumerable.Range(0, count).Select(i => new FeatureItem(images.Label(i), images.Describe(i))).ToList();
+        var sidecar = new FeatureSidecar(probe.Network.Name, checkpoint, layerName, data, count, dimension, images.ClassNames, items);
+        AtomicFile.WriteAllText(SidecarPath(npyPath), JsonSerializer.Serialize(sidecar, Json));
+        return sidecar;
+    }
+
+    /// <summary>Reads a features file and its sidecar, checking they agree with each other.</summary>
+    public static (FeatureSidecar Sidecar, float[] Rows) Read(string npyPath)
+    {
+        string sidecarPath = SidecarPath(npyPath);
+        if (!File.Exists(npyPath)) throw new FileNotFoundException($"{npyPath}: no such features file");
+        if (!File.Exists(sidecarPath)) throw new FileNotFoundException($"{npyPath}: its sidecar {sidecarPath} (labels and sources, written by `convnet features`) is missing");
+        FeatureSidecar? sidecar;
+        try { sidecar = JsonSerializer.Deserialize<FeatureSidecar>(File.ReadAllText(sidecarPath), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{sidecarPath}: not a features sidecar ({e.Message})"); }
+        if (sidecar is null || sidecar.Items is null || sidecar.Layer is null || sidecar.Items.Count != sidecar.Count)
+            throw new InvalidDataException($"{sidecarPath}: not a features sidecar (its count and items disagree or are missing)");
+        var array = NpyFile.Read(npyPath);
+        if (array.Shape is not [var rows, var dimension] || rows != sidecar.Count || dimension != sidecar.Dimension)
+            throw new InvalidDataException($"{npyPath}: holds an array of shape ({string.Join(", ", array.Shape)}), its sidecar says ({sidecar.Count}, {sidecar.Dimension})");
+        return (sidecar, array.Data);
+    }
+}

@@ -1,0 +1,85 @@
+// Issue 12, "every model and dataset": the inspection commands see exactly what `predict` sees, for a run trained on an
+// image folder (RGB, the paper's pipeline: stored squares, mean image, centre crop), for its ONNX import, and for a
+// run on small IDX images and its safetensors import (resized and normalised per channel). The check: the probe's
+// probabilities for an image file equal `predict --json`'s, and the figure commands work on the folder run.
+using ConvNet.Cli;
+using ConvNet.Inspection;
+using ConvNet.Tests.Support;
+using ConvNet.Threading;
+using ConvNet.Training;
+using SkiaSharp;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassFixture<TinyRunFixture>
+{
+    private static void AssertOk(CliResult result) => Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+
+    /// <summary>The probe's top classes for one file, as (name, probability), most likely first.</summary>
+    private static List<(string Name, float Probability)> Probe(string checkpoint, string file, int top)
+    {
+        var loaded = Checkpoints.Open(checkpoint);
+        var network = Checkpoints.LoadNetwork(loaded);
+        var images = InspectionInputs.ForFiles(loaded, network, [file], threads: 1);
+        using var pool = new WorkerPool(1);
+        var probe = new NetworkProbe(network, images, 1, pool);
+        probe.Run([0]);
+        var p = probe.Probabilities(0).ToArray();
+        return ConvNet.Evaluation.TopK.Best(p, top).Select(k => (loaded.Info.ClassNames[k], p[k])).ToList();
+    }
+
+    private static void AssertSamePredictions(string checkpoint, string file)
+    {
+        var expected = ExportImportRoundTripTests.Predictions(checkpoint, file);
+        var actual = Probe(checkpoint, file, expected.Count);
+        Assert.Equal(expected.Select(e => e.Name), actual.Select(a => a.Name));
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i].Probability, actual[i].Probability, 5);
+    }
+
+    [Fact]
+    public void AFolderRunAndItsImportSeeWhatPredictSees()
+    {
+        using var temp = new TempDirectory();
+        string folder = temp.Combine("photos");
+        SyntheticImages.WriteFolder(folder, perClass: 6, seed: 5);
+        string run = temp.Combine("run");
+        AssertOk(CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:" + folder, "--epochs", "1", "--batch-size", "8",
+            "--validation", "8", "--threads", "1", "--out", run));
+        string photo = Directory.GetFiles(Path.Combine(folder, "disc"))[0];
+        AssertSamePredictions(run, photo);
+        AssertOk(CliRunner.Run("export", "--weights", run, "--out", temp.Combine("run.onnx")));
+        AssertOk(CliRunner.Run("import", temp.Combine("run.onnx"), "--out", temp.Combine("imported")));
+        AssertSamePredictions(temp.Combine("imported"), photo);
+
+        // The figures on the folder (RGB): predictions of the whole folder's sample, the confusion matrix, features, a walk.
+        AssertOk(CliRunner.Run("show", "predictions", "--checkpoint", run, "--count", "4", "--threads", "1", "--out", temp.Combine("p.png")));
+        AssertOk(CliRunner.Run("show", "confusion", "--checkpoint", run, "--threads", "1", "--out", temp.Combine("c.png")));
+        AssertOk(CliRunner.Run("show", "activations", "--checkpoint", run, photo, "--out", temp.Combine("a.png")));
+        AssertOk(CliRunner.Run("features", "--checkpoint", run, "--layer", "relu7", "--threads", "1", "--out", temp.Combine("f.npy")));
+        var (sidecar, rows) = FeatureFile.Read(temp.Combine("f.npy"));
+        Assert.Equal(24, sidecar.Count); // the train split is the whole folder (training held 8 of them out for validation)
+        Assert.All(rows, v => Assert.True(v >= 0)); // after the ReLU
+        Assert.All(sidecar.Items, item => Assert.StartsWith(folder, item.Source));
+        using var predictions = SKBitmap.Decode(temp.Combine("p.png"));
+        // The pictures are drawn in colour: some pixel of the first image square is not grey.
+        bool colour = false;
+        for (int y = 8; y < 168 && !colour; y += 3)
+            for (int x = 20; x < 180 && !colour; x += 3)
+            {
+                var c = predictions.GetPixel(x, y);
+                colour = c.Red != c.Green || c.Green != c.Blue;
+            }
+        Assert.True(colour, "the folder's colour photos were drawn in grey");
+    }
+
+    [Fact]
+    public void ASmallImageRunAndItsImportSeeWhatPredictSees()
+    {
+        using var temp = new TempDirectory();
+        string image = TinyImages.WriteBar(temp.Combine("bar.png"), 10);
+        AssertSamePredictions(tiny.Run, image);
+        string weights = Path.Combine(tiny.Run, Checkpoints.Open(tiny.Run).Info.WeightsFile);
+        AssertOk(CliRunner.Run("import", weights, "--out", temp.Combine("imported")));
+        AssertSamePredictions(temp.Combine("imported"), image);
+    }
+}

@@ -1,0 +1,109 @@
+// Issue 12 item 8: `convnet report` writes one self-contained HTML page (every picture inlined as a PNG that decodes,
+// no external script, style, font or link), and Debian's chromium, headless, renders it with no console errors into
+// a screenshot that is not blank. A page with a script error is caught by the same check, so the check can fail.
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using ConvNet.Tests.Support;
+using SkiaSharp;
+using Xunit.Abstractions;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed partial class ReportCommandTests(TinyRunFixture run, ITestOutputHelper output) : IClassFixture<TinyRunFixture>
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [GeneratedRegex("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"")]
+    private static partial Regex InlinePng();
+
+    private string Report()
+    {
+        string html = Path.Combine(run.Folder, "report.html");
+        var result = CliRunner.Run("report", run.Run, "--threads", "1", "--out", html, "--force");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return html;
+    }
+
+    [Fact]
+    public void ReportIsSelfContainedWithEverySection()
+    {
+        string text = File.ReadAllText(Report());
+        foreach (string section in new[] { "Recipe", "Training history", "Training curves", "Learned filters of conv1", "Evaluation on", "Per-class accuracy", "Confusion matrix", "Sample predictions" })
+            Assert.Contains($"<h2>{section}", text);
+        Assert.DoesNotContain("http://", text);
+        Assert.DoesNotContain("https://", text);
+        Assert.DoesNotContain("<script", text);
+        Assert.DoesNotContain("<link", text);
+        Assert.DoesNotContain("url(", text);
+        var images = InlinePng().Matches(text);
+        Assert.Equal(4, images.Count); // curves, filters, confusion, predictions
+        Assert.Equal(Regex.Matches(text, "<img ").Count, images.Count);
+        foreach (Match m in images)
+        {
+            using var bitmap = SKBitmap.Decode(Convert.FromBase64String(m.Groups[1].Value));
+            Assert.NotNull(bitmap);
+            Assert.True(bitmap.Width > 100 && bitmap.Height > 50);
+        }
+        // The per-class table: one row per class of the tiny data (its classes are named 0..3).
+        var perClass = text[text.IndexOf("<h2>Per-class accuracy")..];
+        perClass = perClass[..perClass.IndexOf("</table>")];
+        Assert.Equal(1 + 4, Regex.Matches(perClass, "<tr>").Count);
+    }
+
+    private static (string ConsoleLines, SKBitmap Screenshot) RenderInChromium(string html, string folder)
+    {
+        string screenshot = Path.Combine(folder, Path.GetFileNameWithoutExtension(html) + "-screenshot.png");
+        var info = new ProcessStartInfo(Chromium) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                     $"--user-data-dir={Path.Combine(folder, "chromium-profile")}", $"--screenshot={screenshot}", "--window-size=1200,1600",
+                     new Uri(html).AbsoluteUri })
+            info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("chromium did not finish in 90 s");
+        }
+        string console = string.Join("\n", stderr.Result.Split('\n').Where(l => l.Contains(":CONSOLE")));
+        Assert.True(File.Exists(screenshot), $"chromium wrote no screenshot: {stderr.Result}");
+        return (console, SKBitmap.Decode(screenshot));
+    }
+
+    [Fact]
+    public void ChromiumRendersTheReportWithoutConsoleErrors()
+    {
+        if (!File.Exists(Chromium))
+        {
+            output.WriteLine($"skipped: {Chromium} is missing; install Debian's chromium package (.ci/run does) to run the browser test");
+            return;
+        }
+        string html = Report();
+        var (console, screenshot) = RenderInChromium(html, run.Folder);
+        using (screenshot)
+        {
+            Assert.True(console.Length == 0, "console output: " + console);
+            // Not blank: the page's text, tables and pictures make many distinct colours and plenty of non-white pixels.
+            var colours = new HashSet<SKColor>();
+            int inked = 0;
+            for (int y = 0; y < screenshot.Height; y += 2)
+                for (int x = 0; x < screenshot.Width; x += 2)
+                {
+                    var c = screenshot.GetPixel(x, y);
+                    colours.Add(c);
+                    if (c.Red < 200 || c.Green < 200 || c.Blue < 200) inked++;
+                }
+            Assert.True(colours.Count > 50, $"{colours.Count} colours");
+            Assert.True(inked > 2000, $"{inked} inked pixels");
+        }
+
+        // The same check sees a broken page's errors.
+        string broken = Path.Combine(run.Folder, "broken.html");
+        File.WriteAllText(broken, "<!DOCTYPE html><html><body><p>x</p><script>console.error('deliberate'); notDefined();</script></body></html>");
+        var (brokenConsole, brokenShot) = RenderInChromium(broken, run.Folder);
+        brokenShot.Dispose();
+        Assert.Contains("deliberate", brokenConsole);
+        Assert.Contains("notDefined", brokenConsole);
+    }
+}

@@ -1,0 +1,44 @@
+// Issue 12 item 2: every step's loss is recorded in steps.csv for the per-step loss curve; a resume cuts the file back
+// to the checkpoint's step, and a line cut short by a crash is ignored.
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class StepLogTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
+{
+    [Fact]
+    public void ATrainingRunRecordsEveryStep()
+    {
+        var steps = StepLog.ReadRun(run.Run);
+        // 160 images less 32 held out for validation, batch 32: 4 steps in the one epoch.
+        long expected = Checkpoints.Open(run.Run).Info.Step;
+        Assert.Equal(Enumerable.Range(1, (int)expected).Select(i => (long)i), steps.Select(s => s.Step));
+        Assert.All(steps, s => Assert.Equal(1, s.Epoch));
+        Assert.All(steps, s => Assert.True(double.IsFinite(s.Loss) && s.Loss > 0));
+        Assert.Equal(Checkpoints.Open(run.Run).Info.History[0].TrainLoss, steps.Average(s => s.Loss), 5);
+    }
+
+    [Fact]
+    public void ResumeCutsTheLogBackToTheCheckpointAndIgnoresATornLine()
+    {
+        using var temp = new TempDirectory();
+        using (var log = new StepLog(temp.Path))
+        {
+            log.Start(0);
+            for (int s = 1; s <= 6; s++) log.Append(s, 1, 2.0 / s, 0.01f);
+            log.Flush();
+        }
+        File.AppendAllText(Path.Combine(temp.Path, StepLog.FileName), "7,1,0.3"); // a crash mid-line
+        Assert.Equal(6, StepLog.ReadRun(temp.Path).Count);
+        using (var log = new StepLog(temp.Path))
+        {
+            log.Start(4); // the checkpoint was at step 4: steps 5 and 6 will be trained again
+            log.Append(5, 1, 9.0, 0.02f);
+        }
+        var steps = StepLog.ReadRun(temp.Path);
+        Assert.Equal([1L, 2, 3, 4, 5], steps.Select(s => s.Step));
+        Assert.Equal(9.0, steps[^1].Loss);
+        Assert.Equal(0.5, steps[3].Loss);
+    }
+}
