@@ -1,6 +1,7 @@
 // `mpiexec -n N convnet bench --model M --batch B`: data-parallel training steps as `convnet train` runs them (each
-// rank B/N images, gradients averaged by one fused allreduce), timed on every rank in lockstep; rank 0 reports the
-// global images/s and the time spent waiting in the allreduce. `--allreduce MB` times the collective alone.
+// rank B/N images, gradients averaged in buckets started during backward), timed on every rank in lockstep; rank 0
+// reports the global images/s and the time still spent waiting for the allreduce after backward. `--allreduce MB`
+// times the collective alone.
 using System.Diagnostics;
 using ConvNet.Devices;
 using ConvNet.Diagnostics;
@@ -13,8 +14,8 @@ using ConvNet.Training;
 
 namespace ConvNet.Cli.Benchmarks;
 
-/// <param name="AllreduceMsPerStep">median wall time per step inside the gradient allreduce (transfer and waiting
-/// for the slowest rank)</param>
+/// <param name="AllreduceMsPerStep">median wall time per step waiting for the gradient allreduce after backward (the
+/// transfer not hidden behind backward, and waiting for the slowest rank)</param>
 public sealed record DataParallelBenchResult(string Model, int Ranks, int GlobalBatch, int ThreadsPerRank, Spread StepMs,
     Spread ImagesPerSecond, Spread AllreduceMsPerStep, double GradientMegabytes);
 

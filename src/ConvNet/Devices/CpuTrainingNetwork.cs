@@ -17,6 +17,7 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
     private readonly CrossEntropyLoss _loss = new();
     private readonly Dropout[] _dropouts;
     private readonly IGradientReducer? _reducer;
+    private Action<Layer>? _layerDone; // made once: no allocation per step
 
     /// <param name="reducer">data-parallel runs: averages the gradients over the ranks before the update</param>
     public CpuTrainingNetwork(Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null)
@@ -47,7 +48,12 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
         float loss = _loss.Forward(logits, labels);
         if (_reducer is null && !float.IsFinite(loss)) return loss; // the trainer stops; nothing is updated
         _network.ZeroGradients();
-        _network.Backward(x, _loss.Backward(labels));
+        if (_reducer is ILayerwiseReducer layerwise)
+        {
+            layerwise.BackwardStarting(_network.Parameters);
+            _network.Backward(x, _loss.Backward(labels), _layerDone ??= layerwise.LayerDone);
+        }
+        else _network.Backward(x, _loss.Backward(labels));
         // Every rank joins the allreduce whatever its own loss; a non-finite one makes the global loss non-finite,
         // and all ranks skip the update together.
         if (_reducer is not null) loss = _reducer.Average(_network.Parameters, loss);

@@ -14,6 +14,11 @@ public interface ICommunicator : IDisposable
     void SumInPlace(Span<float> values);
     void SumInPlace(Span<double> values);
 
+    /// <summary>Starts summing <paramref name="count"/> values of <paramref name="pinnedBuffer"/> from
+    /// <paramref name="offset"/> over all ranks, in place, and returns at once: the caller computes meanwhile and must
+    /// not touch those values before the sum is waited for. The array must be pinned (GC.AllocateArray pinned).</summary>
+    IPendingSum StartSum(float[] pinnedBuffer, int offset, int count);
+
     /// <summary>The smallest and largest of <paramref name="value"/> over all ranks (equal on every rank iff they agree).</summary>
     (long Min, long Max) MinMax(long value);
 
@@ -25,6 +30,21 @@ public interface ICommunicator : IDisposable
 
     /// <summary>"2 ranks (MPI: MPICH ...)" or "1 process".</summary>
     string Description { get; }
+}
+
+/// <summary>A sum in flight: Poll lets it advance (MPI progresses only inside MPI calls) and says whether it is done.</summary>
+public interface IPendingSum
+{
+    bool Poll();
+    void Wait();
+}
+
+/// <summary>A sum that needed no communication.</summary>
+public sealed class CompletedSum : IPendingSum
+{
+    public static CompletedSum Instance { get; } = new();
+    public bool Poll() => true;
+    public void Wait() { }
 }
 
 /// <summary>A collective operation failed: a peer died, or the ranks disagree.</summary>
@@ -39,6 +59,7 @@ public sealed class SingleProcess : ICommunicator
     public int Size => 1;
     public void SumInPlace(Span<float> values) { }
     public void SumInPlace(Span<double> values) { }
+    public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => CompletedSum.Instance;
     public (long Min, long Max) MinMax(long value) => (value, value);
     public void Barrier() { }
     public void Abort(int exitCode) => Environment.Exit(exitCode);

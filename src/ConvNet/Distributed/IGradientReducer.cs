@@ -12,3 +12,11 @@ public interface IGradientReducer
     /// <returns>the mean loss of the global batch</returns>
     float Average(IReadOnlyList<Parameter> parameters, float localLoss);
 }
+
+/// <summary>A reducer that starts communicating while backward still runs: the CPU engine tells it when backward starts
+/// and when each layer's gradients are final (the last layer first).</summary>
+public interface ILayerwiseReducer
+{
+    void BackwardStarting(IReadOnlyList<Parameter> parameters);
+    void LayerDone(Layer layer);
+}

@@ -51,6 +51,38 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             Allreduce(p, values.Length, MpiLibrary.Double, MpiLibrary.OpSum, "MPI_Allreduce (sum of doubles)");
     }
 
+    public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + count, pinnedBuffer.Length, nameof(count));
+        var address = (float*)Marshal.UnsafeAddrOfPinnedArrayElement(pinnedBuffer, offset);
+        int request;
+        MpiLibrary.Check(MpiLibrary.Iallreduce(MpiLibrary.InPlace, address, count, MpiLibrary.Float, MpiLibrary.OpSum, MpiLibrary.CommWorld, &request), "MPI_Iallreduce");
+        return new PendingSum(this, request);
+    }
+
+    private sealed class PendingSum(MpiCommunicator owner, int request) : IPendingSum
+    {
+        private int _request = request;
+        private bool _done;
+
+        public bool Poll()
+        {
+            if (_done) return true;
+            int flag = 0;
+            fixed (int* r = &_request) MpiLibrary.Check(MpiLibrary.Test(r, &flag, MpiLibrary.StatusIgnore), "MPI_Test (allreduce)");
+            return _done = flag != 0;
+        }
+
+        public void Wait()
+        {
+            if (_done) return;
+            owner._watchdog.Enter("MPI_Wait (allreduce)");
+            try { fixed (int* r = &_request) MpiLibrary.Check(MpiLibrary.Wait(r, MpiLibrary.StatusIgnore), "MPI_Wait (allreduce)"); }
+            finally { owner._watchdog.Exit(); }
+            _done = true;
+        }
+    }
+
     private void Allreduce(void* buffer, int count, int type, int op, string call)
     {
         _watchdog.Enter(call);

@@ -22,6 +22,7 @@ internal static unsafe partial class MpiLibrary
     public const int ThreadFunneled = 1;
     public const int Success = 0;
     public static readonly nint InPlace = -1;
+    public static readonly nint StatusIgnore = 1;
 
     /// <summary>Names tried in order: Debian/Ubuntu's MPICH, then the ABI-compatible generic name (MPICH elsewhere,
     /// Intel MPI).</summary>
@@ -43,6 +44,9 @@ internal static unsafe partial class MpiLibrary
     [LibraryImport(Library, EntryPoint = "MPI_Comm_size")] public static partial int CommSize(int comm, int* size);
     [LibraryImport(Library, EntryPoint = "MPI_Comm_set_errhandler")] public static partial int CommSetErrhandler(int comm, int handler);
     [LibraryImport(Library, EntryPoint = "MPI_Allreduce")] public static partial int Allreduce(nint send, void* receive, int count, int type, int op, int comm);
+    [LibraryImport(Library, EntryPoint = "MPI_Iallreduce")] public static partial int Iallreduce(nint send, void* receive, int count, int type, int op, int comm, int* request);
+    [LibraryImport(Library, EntryPoint = "MPI_Test")] public static partial int Test(int* request, int* flag, nint status);
+    [LibraryImport(Library, EntryPoint = "MPI_Wait")] public static partial int Wait(int* request, nint status);
     [LibraryImport(Library, EntryPoint = "MPI_Bcast")] public static partial int Bcast(void* buffer, int count, int type, int root, int comm);
     [LibraryImport(Library, EntryPoint = "MPI_Barrier")] public static partial int Barrier(int comm);
     [LibraryImport(Library, EntryPoint = "MPI_Abort")] public static partial int Abort(int comm, int code);

@@ -56,6 +56,40 @@ public sealed class MpiLaunchTests
     }
 
     [Fact]
+    public void Buckets_start_during_backward_last_layer_first_and_the_result_is_the_fused_average()
+    {
+        var network = ConvNet.Models.ModelRegistry.Create("alexnet-micro");
+        network.Initialize(new Rng(3));
+        using var pool = new ConvNet.Threading.WorkerPool(1);
+        network.Plan(4, pool);
+        var x = new ConvNet.Tensors.Tensor(4, 1, 28, 28);
+        var rng = new Rng(9);
+        foreach (ref var v in x.Span) v = rng.NextFloat();
+        int[] labels = [1, 2, 3, 4];
+        var loss = new ConvNet.Training.CrossEntropyLoss();
+        network.ZeroGradients();
+        loss.Forward(network.Forward(x, training: true), labels);
+        network.Backward(x, loss.Backward(labels));
+        var expected = network.Parameters.Select(p => p.Gradient.ToArray()).ToArray();
+
+        // The same backward again (same forward state), its gradients handed over layer by layer as they are made.
+        var ranks = new TwoIdenticalRanks();
+        var averager = new GradientAverager(ranks);
+        network.ZeroGradients();
+        averager.BackwardStarting(network.Parameters);
+        network.Backward(x, loss.Backward(labels), averager.LayerDone);
+        int startedDuringBackward = ranks.Started.Count;
+        float mean = averager.Average(network.Parameters, 0.5f);
+
+        Assert.True(startedDuringBackward >= 2, $"only {startedDuringBackward} buckets started before backward ended");
+        Assert.Equal(0, ranks.Started[0].Offset); // fc8's gradients lead the buffer
+        Assert.Equal(averager.BytesPerStep / sizeof(float), ranks.Started.Sum(s => s.Count)); // every value sent once
+        Assert.Equal(ranks.Started.Count, averager.BucketsPerStep);
+        Assert.Equal(0.5f, mean);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], network.Parameters[i].Gradient.ToArray());
+    }
+
+    [Fact]
     public void The_weight_hash_sees_a_single_bit()
     {
         var p = new Parameter("w", [1000], 10, new Init.Normal(1));
