@@ -25,6 +25,8 @@ public static class ForwardCommand
             OutputPaths.RequireFolder(parse.GetValue(output)!, "--output");
             string inputPath = parse.GetValue(input)!;
             var x = NpyFile.Read(inputPath);
+            if (WeightLoader.FirstNonFinite(x.Data) is int bad)
+                throw new InvalidDataException($"{inputPath}: holds {x.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}; inputs must be finite numbers (a NaN input gives NaN outputs)");
             var network = ModelFiles.Open(parse.GetValue(weights)!, parse.GetValue(model));
             int[] sample = network.Spec.InputShape;
             if (x.Shape.Length != 4 || x.Shape[0] < 1 || !x.Shape.AsSpan(1).SequenceEqual(sample))

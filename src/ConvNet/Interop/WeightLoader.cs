@@ -23,6 +23,9 @@ public static class WeightLoader
                 problems.Add($"missing tensor {p.Name} (model {network.Name} expects shape {ShapeMath.Format(p.Value.Shape)})");
             else if (!ShapeMath.Equal(t.Shape, p.Value.Shape) || t.Data.Length != p.Value.Length)
                 problems.Add($"tensor {p.Name} has shape {ShapeMath.Format(t.Shape)}, model {network.Name} expects {ShapeMath.Format(p.Value.Shape)}");
+            else if (FirstNonFinite(t.Data) is int bad)
+                // A NaN or infinite weight makes every output NaN: refused rather than silently predicting nonsense.
+                problems.Add($"tensor {p.Name} holds {t.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}: weights must be finite numbers");
         }
         var known = network.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in tensors)
@@ -50,6 +53,14 @@ public static class WeightLoader
                 .SelectMany(l => new[] { l.Name + ".weight", l.Name + ".bias" }).ToHashSet(StringComparer.Ordinal);
             if (parameters.SetEquals(names)) return entry.Name;
         }
+        return null;
+    }
+
+    /// <summary>Index of the first NaN or infinity, or null when every value is finite.</summary>
+    public static int? FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
         return null;
     }
 

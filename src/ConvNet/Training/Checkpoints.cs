@@ -16,6 +16,9 @@ public static class Checkpoints
 {
     public const string Last = "last";
     public const string Best = "best";
+    /// <summary>The checkpoint last.json named before the newest save: what --resume falls back to when last.json's
+    /// files are damaged.</summary>
+    public const string Previous = "previous";
 
     /// <summary>Saves the network (and optimiser) and points the given tags (e.g. last, best) at the new files.</summary>
     public static void Save(string runDirectory, Network network, Sgd? sgd, CheckpointInfo infoWithoutFiles, params string[] tags)
@@ -45,6 +48,9 @@ public static class Checkpoints
             CreatedUtc = DateTime.UtcNow.ToString("O"),
         };
         string json = JsonSerializer.Serialize(info, CheckpointInfo.Json);
+        string last = Path.Combine(runDirectory, Last + ".json");
+        if (tags.Contains(Last) && File.Exists(last))
+            AtomicFile.WriteAllText(Path.Combine(runDirectory, Previous + ".json"), File.ReadAllText(last));
         foreach (var tag in tags) AtomicFile.WriteAllText(Path.Combine(runDirectory, tag + ".json"), json);
         RemoveUnreferenced(runDirectory);
     }
@@ -98,6 +104,47 @@ public static class Checkpoints
         return new LoadedCheckpoint(info, sidecar, weights, momentum);
     }
 
+    /// <summary>The checkpoint to resume a run from: last.json, or, when its files are missing or fail their SHA-256
+    /// (a damaged disk, a flipped byte), the one before it (previous.json), which then becomes last.json again so
+    /// later saves keep a good chain. <paramref name="warn"/> hears why the fallback was taken.</summary>
+    public static LoadedCheckpoint OpenForResume(string runDirectory, Action<string> warn)
+    {
+        if (!Directory.Exists(runDirectory)) throw new CheckpointException($"{runDirectory}: no such run folder");
+        string last = Path.Combine(runDirectory, Last + ".json"), previous = Path.Combine(runDirectory, Previous + ".json");
+        if (!File.Exists(last)) return Open(runDirectory, Last); // best.json only, or a clear "no checkpoint" error
+        try
+        {
+            return Open(last);
+        }
+        catch (CheckpointException damaged) when (File.Exists(previous))
+        {
+            LoadedCheckpoint fallback;
+            try { fallback = Open(previous); }
+            catch (CheckpointException) { throw damaged; }
+            AtomicFile.WriteAllText(last, File.ReadAllText(previous));
+            warn($"warning: {damaged.Message}; resuming from the checkpoint before it, {previous} (step {fallback.Info.Step}), " +
+                "so the steps after it are trained again");
+            return Open(last);
+        }
+    }
+
+    /// <summary>Throws a clear error when files cannot be created in the run folder (read-only, or not ours), before
+    /// any work is done that could not be saved.</summary>
+    public static void RequireWritable(string runDirectory)
+    {
+        string probe = Path.Combine(runDirectory, $".write-test-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"{runDirectory}: the run folder is not writable ({e.Message}); checkpoints could not be saved. " +
+                "Make it writable, or train into another --out");
+        }
+    }
+
     /// <summary>Builds the checkpoint's network with its weights loaded.</summary>
     public static Network LoadNetwork(LoadedCheckpoint checkpoint)
     {
@@ -137,7 +184,7 @@ public static class Checkpoints
     private static void RemoveUnreferenced(string runDirectory)
     {
         var keep = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var tag in new[] { Last, Best })
+        foreach (var tag in new[] { Last, Best, Previous })
         {
             string sidecar = Path.Combine(runDirectory, tag + ".json");
             if (!File.Exists(sidecar)) continue;
@@ -152,6 +199,12 @@ public static class Checkpoints
         }
         foreach (var file in Directory.EnumerateFiles(Path.Combine(runDirectory, "checkpoints"), "step-*.safetensors"))
             if (!keep.Contains(Path.GetFullPath(file))) File.Delete(file);
+        // Temporary files of writes a killed process never finished (AtomicFile names them .NAME.PID.tmp).
+        string mine = $".{Environment.ProcessId}.tmp";
+        foreach (string folder in new[] { runDirectory, Path.Combine(runDirectory, "checkpoints") })
+            foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
+                if (!file.EndsWith(mine, StringComparison.Ordinal))
+                    try { File.Delete(file); } catch (IOException) { }
     }
 
     public static string Sha256(string path)

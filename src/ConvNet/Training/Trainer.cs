@@ -62,8 +62,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
         int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null, ICommunicator? communicator = null)
     {
-        if (communicator is { IsRoot: false }) observer = new SilentObserver();
-        var checkpoint = Checkpoints.Open(runDirectory, Checkpoints.Last);
+        var all = communicator ?? SingleProcess.Instance;
+        if (!all.IsRoot) observer = new SilentObserver();
+        // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
+        // ranks then only read what it settled on.
+        if (!all.IsRoot) all.Barrier();
+        var checkpoint = all.IsRoot ? Checkpoints.OpenForResume(runDirectory, observer.Message) : Checkpoints.Open(runDirectory, Checkpoints.Last);
+        if (all.IsRoot) all.Barrier();
         var info = checkpoint.Info;
         var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
@@ -123,6 +128,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         long step = 0, firstStep = 0;
         double elapsedBefore = 0;
         var accumulator = EpochAccumulator.Empty;
+        if (root) Checkpoints.RequireWritable(runDirectory);
         var log = root ? new MetricsLog(runDirectory) : null;
         using var stepLog = root ? new StepLog(runDirectory) : null;
         if (resumeFrom is null)
