@@ -65,6 +65,9 @@ public static class TrainCommand
                 Console.Error.WriteLine($"convnet: error (rank {communicator.Rank} of {communicator.Size}): {inner.Message}");
                 if (parse.GetValue(CliErrors.VerboseOption)) Console.Error.WriteLine(e);
                 Console.Error.Flush();
+                // The launcher forwards output asynchronously and drops what is still in flight when the job is torn
+                // down: give it (and the other ranks' messages, when all fail alike) a moment before the abort.
+                Thread.Sleep(TimeSpan.FromMilliseconds(500));
                 communicator.Abort(CliErrors.UsageOrInputError);
                 throw; // not reached: Abort ends the process
             }
