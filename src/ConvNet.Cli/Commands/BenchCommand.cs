@@ -8,6 +8,7 @@ using ConvNet.Cli.Benchmarks;
 using ConvNet.Devices;
 using ConvNet.Devices.Gpu;
 using ConvNet.Diagnostics;
+using ConvNet.Distributed;
 using ConvNet.Models;
 
 namespace ConvNet.Cli.Commands;
@@ -33,11 +34,16 @@ public static class BenchCommand
         convAlgorithm.AcceptOnlyFromAmong("implicit", "lowered");
         var gemmBlocking = new Option<int>("--gemm-blocking") { Description = "GPU devices: values of C per GEMM thread per side, 4 (64x64 tiles) or 8 (128x128)", DefaultValueFactory = _ => 4 };
         gemmBlocking.AcceptOnlyFromAmong("4", "8");
+        var allreduce = new Option<double?>("--allreduce") { Description = "Under mpiexec: time an allreduce of this many MB instead (ms, bus GB/s)" };
         var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
-            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify, convAlgorithm, gemmBlocking };
+            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify, convAlgorithm, gemmBlocking, allreduce };
         command.SetAction(parse =>
         {
+            // Under mpiexec: data-parallel training steps or the allreduce alone; without it MPI is never loaded.
+            using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
+            if (communicator.Size > 1 || parse.GetValue(allreduce) is not null)
+                return DataParallel(parse, communicator, model, batch, mode, threads, warmup, repeats, json, device, allreduce);
             if (parse.GetValue(loader) is { } spec)
             {
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds), parse.GetValue(crop), parse.GetValue(batch));
@@ -66,6 +72,38 @@ public static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static int DataParallel(ParseResult parse, ICommunicator communicator, Option<string?> model, Option<int> batch, Option<string> mode,
+        Option<int> threads, Option<int> warmup, Option<int> repeats, Option<bool> json, Option<string> device, Option<double?> allreduce)
+    {
+        if (communicator.Size < 2) throw new ArgumentException("--allreduce times communication between ranks: run it under mpiexec -n 2 or more");
+        bool asJson = parse.GetValue(json);
+        if (parse.GetValue(allreduce) is { } megabytes)
+        {
+            var a = DataParallelBenchmark.Allreduce(communicator, megabytes, parse.GetValue(warmup), parse.GetValue(repeats));
+            if (communicator.IsRoot)
+                Console.WriteLine(asJson
+                    ? CliJson.Serialize(new { ranks = a.Ranks, megabytes = a.Megabytes, milliseconds = Object(a.Milliseconds), busGigabytesPerSecond = a.BusGigabytesPerSecond })
+                    : $"allreduce of {a.Megabytes:F1} MB over {a.Ranks} ranks: {a.Milliseconds.Median:F2} ms (min {a.Milliseconds.Min:F2}, max {a.Milliseconds.Max:F2}), bus bandwidth {a.BusGigabytesPerSecond:F2} GB/s");
+            return 0;
+        }
+        if (parse.GetValue(model) is null) throw new ArgumentException("under mpiexec, bench needs --model NAME (data-parallel training steps) or --allreduce MB");
+        if (parse.GetValue(mode) != "train") throw new ArgumentException("under mpiexec, bench times data-parallel training: --mode train");
+        if (DeviceOption.Value(parse, device).IsGpu) throw new ArgumentException("under mpiexec, bench times CPU ranks; time a GPU with one process");
+        var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch), BenchMode.Train, parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));
+        var r = DataParallelBenchmark.Run(communicator, settings, asJson || !communicator.IsRoot ? null : Console.Error);
+        if (!communicator.IsRoot) return 0;
+        Console.WriteLine(asJson
+            ? CliJson.Serialize(new
+            {
+                model = r.Model, mode = "train", ranks = r.Ranks, batch = r.GlobalBatch, threadsPerRank = r.ThreadsPerRank,
+                stepMs = Object(r.StepMs), imagesPerSecond = Object(r.ImagesPerSecond), allreduceMsPerStep = Object(r.AllreduceMsPerStep), gradientMegabytes = r.GradientMegabytes,
+            })
+            : $"{r.Model} train, batch {r.GlobalBatch} over {r.Ranks} ranks x {r.ThreadsPerRank} thread{(r.ThreadsPerRank == 1 ? "" : "s")}: " +
+              $"{r.ImagesPerSecond.Median:F1} img/s (step {r.StepMs.Median:F1} ms, min {r.StepMs.Min:F1}, max {r.StepMs.Max:F1}); " +
+              $"allreduce {r.AllreduceMsPerStep.Median:F1} ms a step ({100 * r.AllreduceMsPerStep.Median / r.StepMs.Median:F1} %) for {r.GradientMegabytes:F1} MB of gradients");
+        return 0;
     }
 
     public static string ToJson(BenchResult r) => CliJson.Serialize(new

@@ -2,6 +2,7 @@
 // matrix. Several checkpoints form an ensemble (softmax averaged); --ten-crop averages the paper's 10 views (for images
 // stored at the model's size, the shifts and mirrors the run's training augmentation implies).
 using System.CommandLine;
+using ConvNet.Distributed;
 using System.Text.Json;
 using ConvNet.Data;
 using ConvNet.Data.Images;
@@ -30,6 +31,8 @@ public static class EvalCommand
         var command = new Command("eval", "Evaluate a checkpoint (or an ensemble) on a dataset's test split") { checkpoint, data, tenCrop, batch, threads, json, device };
         command.SetAction(parse =>
         {
+            // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
+            using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
             string spec = parse.GetValue(data)!;
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
             int threadCount = parse.GetValue(threads);
@@ -95,7 +98,8 @@ public static class EvalCommand
                 classifier = members.Count == 1 ? members[0] : new Ensemble(members);
             }
 
-            var result = ProbabilityEvaluator.Run(classifier, count);
+            var result = ShardedEvaluation.Run(communicator, classifier, count);
+            if (!communicator.IsRoot) return 0;
             var m = result.Metrics;
             var names = loaded[0].Info.ClassNames;
             var perClass = m.PerClassAccuracy();

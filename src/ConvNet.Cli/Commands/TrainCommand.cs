@@ -1,5 +1,6 @@
 // `convnet train`: trains a model on a dataset, writing checkpoints and metrics to a run folder; --resume continues one.
 using System.CommandLine;
+using ConvNet.Distributed;
 using ConvNet.Models;
 using ConvNet.Training;
 
@@ -53,6 +54,28 @@ public static class TrainCommand
         };
         command.SetAction(parse =>
         {
+            // Under mpiexec each rank is one process of a data-parallel run; without it MPI is never loaded.
+            using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
+            try { return Train(parse, communicator); }
+            catch (Exception e) when (communicator.Size > 1 && e is not TrainingDivergedException)
+            {
+                // The other ranks may be waiting in a collective this rank will never join: end the whole job now
+                // rather than leave them hanging (every rank that fails says why first).
+                var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e;
+                Console.Error.WriteLine($"convnet: error (rank {communicator.Rank} of {communicator.Size}): {inner.Message}");
+                if (parse.GetValue(CliErrors.VerboseOption)) Console.Error.WriteLine(e);
+                Console.Error.Flush();
+                // The launcher forwards output asynchronously and drops what is still in flight when the job is torn
+                // down: give it (and the other ranks' messages, when all fail alike) a moment before the abort.
+                Thread.Sleep(TimeSpan.FromMilliseconds(500));
+                communicator.Abort(CliErrors.UsageOrInputError);
+                throw; // not reached: Abort ends the process
+            }
+        });
+        return command;
+
+        int Train(ParseResult parse, ICommunicator communicator)
+        {
             var observer = new ConsoleObserver(parse.GetValue(json));
             using var cancel = new CancellationTokenSource();
             // Ctrl+C: let the trainer save where it is and stop cleanly; a second Ctrl+C ends the process.
@@ -71,10 +94,10 @@ public static class TrainCommand
                     // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
                     Option[] mayChange = [threads, maxSteps, epochs, resume, json, device];
                     var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-                    if (ignored.Count > 0)
+                    if (ignored.Count > 0 && communicator.IsRoot)
                         observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps, --epochs and --device can change)");
                     result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps), Given(parse, epochs),
-                        DeviceOption.Value(parse, device));
+                        DeviceOption.Value(parse, device), communicator);
                 }
                 else
                 {
@@ -91,15 +114,15 @@ public static class TrainCommand
                         PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),
                         LoaderThreads = parse.GetValue(loaderThreads), Prefetch = parse.GetValue(prefetch),
                     };
-                    result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device)).Run(cancel.Token, overwrite: parse.GetValue(force));
+                    result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device), communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
-                if (result.Test is { } test && parse.GetValue(json))
+                if (result.Test is { } test && parse.GetValue(json) && communicator.IsRoot)
                     Console.WriteLine(CliJson.Serialize(new
                     {
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
                     }, indented: false));
-                return cancel.IsCancellationRequested ? InterruptedExitCode : 0;
+                return cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0;
             }
             catch (TrainingDivergedException e)
             {
@@ -110,8 +133,7 @@ public static class TrainCommand
             {
                 Console.CancelKeyPress -= onCancel;
             }
-        });
-        return command;
+        }
     }
 
     /// <summary>The option's value when the command line gives it, else null (not its default).</summary>

@@ -41,7 +41,18 @@ public static class BatchBuilder
     /// generator is not used.
     /// </summary>
     public static void Fill(ImageDataset data, ReadOnlySpan<int> indices, Tensor x, Span<int> labels,
-        Normalization normalization, AugmentOptions augment, Rng rng)
+        Normalization normalization, AugmentOptions augment, Rng rng) =>
+        Fill(data, indices, x, labels, normalization, augment, rng, perImageSeed: null);
+
+    /// <summary>As the overload above, but image k draws from <paramref name="rng"/> reseeded with
+    /// Mix(<paramref name="seed"/>, indices[k]): an image's augmentation depends on the image and the seed only, not on
+    /// its position in the batch, so any split of a batch (data-parallel ranks) draws what the whole batch would.</summary>
+    public static void Fill(ImageDataset data, ReadOnlySpan<int> indices, Tensor x, Span<int> labels,
+        Normalization normalization, AugmentOptions augment, Rng rng, ulong seed) =>
+        Fill(data, indices, x, labels, normalization, augment, rng, perImageSeed: seed);
+
+    private static void Fill(ImageDataset data, ReadOnlySpan<int> indices, Tensor x, Span<int> labels,
+        Normalization normalization, AugmentOptions augment, Rng rng, ulong? perImageSeed)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(x);
@@ -60,6 +71,7 @@ public static class BatchBuilder
         for (int i = 0; i < indices.Length; i++)
         {
             labels[i] = data.Label(indices[i]);
+            if (perImageSeed is { } seed && !augment.IsNone) rng.Reseed(Rng.Mix(seed, (ulong)indices[i]));
             var augmentation = augment.IsNone ? Augmentation.None : Draw(augment, rng);
             WriteImage(data.Image(indices[i]), x.Sample(i), tables, channels, height, width, augmentation);
         }

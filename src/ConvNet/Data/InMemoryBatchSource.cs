@@ -1,4 +1,5 @@
-// An IBatchSource over an ImageDataset held in memory: per-channel normalisation, optional crop/mirror augmentation.
+// An IBatchSource over an ImageDataset held in memory: per-channel normalisation, optional crop/mirror augmentation
+// (each image's drawn from (seed, image index), as the image loader does).
 using ConvNet.Random;
 using ConvNet.Tensors;
 
@@ -18,7 +19,7 @@ public sealed class InMemoryBatchSource(ImageDataset data, Normalization normali
 
     public void Fill(ReadOnlySpan<int> indices, Tensor x, Span<int> labels, bool augment, ulong seed)
     {
-        _rng.Reseed(seed);
-        BatchBuilder.Fill(Data, indices, x, labels, Normalization, augment ? augmentation : AugmentOptions.None, _rng);
+        // Per-image streams: a data-parallel rank filling only its share of a batch draws what one process would.
+        BatchBuilder.Fill(Data, indices, x, labels, Normalization, augment ? augmentation : AugmentOptions.None, _rng, seed);
     }
 }

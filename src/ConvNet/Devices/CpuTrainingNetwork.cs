@@ -1,4 +1,5 @@
 // The CPU engine behind the training seam: exactly the step the trainer always ran (the host Network is the device).
+using ConvNet.Distributed;
 using ConvNet.Layers;
 using ConvNet.Models;
 using ConvNet.Random;
@@ -15,10 +16,13 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
     private readonly WorkerPool _pool;
     private readonly CrossEntropyLoss _loss = new();
     private readonly Dropout[] _dropouts;
+    private readonly IGradientReducer? _reducer;
+    private Action<Layer>? _layerDone; // made once: no allocation per step
 
-    public CpuTrainingNetwork(Network network, Sgd sgd, WorkerPool pool, int batch)
+    /// <param name="reducer">data-parallel runs: averages the gradients over the ranks before the update</param>
+    public CpuTrainingNetwork(Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null)
     {
-        (_network, _sgd, _pool) = (network, sgd, pool);
+        (_network, _sgd, _pool, _reducer) = (network, sgd, pool, reducer);
         network.Plan(batch, pool);
         _dropouts = network.Layers.OfType<Dropout>().ToArray();
     }
@@ -42,9 +46,18 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
         _sgd.LearningRate = learningRate;
         var logits = _network.Forward(x, training: true);
         float loss = _loss.Forward(logits, labels);
-        if (!float.IsFinite(loss)) return loss; // the trainer stops; nothing is updated
+        if (_reducer is null && !float.IsFinite(loss)) return loss; // the trainer stops; nothing is updated
         _network.ZeroGradients();
-        _network.Backward(x, _loss.Backward(labels));
+        if (_reducer is ILayerwiseReducer layerwise)
+        {
+            layerwise.BackwardStarting(_network.Parameters);
+            _network.Backward(x, _loss.Backward(labels), _layerDone ??= layerwise.LayerDone);
+        }
+        else _network.Backward(x, _loss.Backward(labels));
+        // Every rank joins the allreduce whatever its own loss; a non-finite one makes the global loss non-finite,
+        // and all ranks skip the update together.
+        if (_reducer is not null) loss = _reducer.Average(_network.Parameters, loss);
+        if (!float.IsFinite(loss)) return loss;
         _sgd.Step(_pool);
         return loss;
     }

@@ -1,6 +1,7 @@
 // Builds the network a device runs from the model's host Network: the trainer, evaluators and commands ask here
 // and never test which device they got.
 using ConvNet.Devices.Gpu;
+using ConvNet.Distributed;
 using ConvNet.Models;
 using ConvNet.Threading;
 using ConvNet.Training;
@@ -9,10 +10,11 @@ namespace ConvNet.Devices;
 
 public static class DeviceNetworks
 {
-    public static ITrainingNetwork ForTraining(DeviceSpec device, Network network, Sgd sgd, WorkerPool pool, int batch) =>
+    /// <param name="reducer">data-parallel runs: averages gradients over the ranks between backward and the update</param>
+    public static ITrainingNetwork ForTraining(DeviceSpec device, Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null) =>
         device.IsGpu
-            ? new GpuTrainingNetwork(GpuDevice.Open(device), network, sgd, batch)
-            : new CpuTrainingNetwork(network, sgd, pool, batch);
+            ? new GpuTrainingNetwork(GpuDevice.Open(device), network, sgd, batch, reducer)
+            : new CpuTrainingNetwork(network, sgd, pool, batch, reducer);
 
     /// <summary>The network planned for inference at <paramref name="batch"/>; dispose the result when done (it may
     /// hold a GPU).</summary>

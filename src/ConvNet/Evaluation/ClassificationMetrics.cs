@@ -34,6 +34,17 @@ public sealed class ClassificationMetrics(int classes)
         }
     }
 
+    /// <summary>Adds counts gathered elsewhere (other ranks' shares of a data-parallel evaluation).</summary>
+    /// <param name="confusion">Classes x Classes, as <see cref="Confusion"/></param>
+    public void AddCounts(long count, long top1Correct, long top5Correct, ReadOnlySpan<long> confusion)
+    {
+        if (confusion.Length != Confusion.Length) throw new ArgumentException($"a confusion matrix of {Classes} classes has {Confusion.Length} cells, got {confusion.Length}", nameof(confusion));
+        Count += count;
+        Top1Correct += top1Correct;
+        Top5Correct += top5Correct;
+        for (int i = 0; i < confusion.Length; i++) Confusion[i] += confusion[i];
+    }
+
     public double[] PerClassAccuracy()
     {
         var accuracy = new double[Classes];

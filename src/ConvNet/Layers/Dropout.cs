@@ -19,6 +19,18 @@ public sealed class Dropout(string name, float probability = 0.5f) : Layer(name)
     /// resumed run draws the same masks without saving generator state.</summary>
     public Rng Rng { get; set; } = new(0);
 
+    /// <summary>Data-parallel training: the index, in the global batch, of this process's first sample. The mask
+    /// stream skips the draws of the samples before it, so every sample gets the mask a single process would draw for
+    /// it, however the batch is split over ranks (0: the whole batch is here).</summary>
+    public int SampleOffset
+    {
+        get;
+        set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"{Name}: sample offset {value} is negative");
+    }
+
+    /// <summary>Draws this layer skips before its mask: SampleOffset samples' worth of elements.</summary>
+    public long SkippedDraws => (long)SampleOffset * (Mask.Length / Math.Max(Mask.Shape[0], 1));
+
     /// <summary>When set, training forward uses <see cref="Mask"/> as it is instead of drawing a new one (gradient checks).</summary>
     public bool FreezeMask { get; set; }
 
@@ -37,7 +49,7 @@ public sealed class Dropout(string name, float probability = 0.5f) : Layer(name)
             x.Span.CopyTo(Output.Span);
             return;
         }
-        if (!FreezeMask) DropoutMask.Fill(Mask.Span, Probability, Rng);
+        if (!FreezeMask) DropoutMask.Fill(Mask.Span, Probability, Rng, SkippedDraws);
         Elementwise.Multiply(x.Span, Mask.Span, Output.Span);
     }
 

@@ -80,7 +80,9 @@ public sealed class Network : IForwardNetwork
     }
 
     /// <summary>Back-propagates dL/dlogits: parameter gradients are added into each Parameter.Gradient.</summary>
-    public void Backward(Tensor x, Tensor dLogits)
+    /// <param name="layerDone">called after each layer's backward, last layer first, when its parameter gradients are
+    /// final (data-parallel training starts sending them while the layers below still run)</param>
+    public void Backward(Tensor x, Tensor dLogits, Action<Layer>? layerDone = null)
     {
         ShapeMath.Require(Name, "dLogits", Logits.Shape, dLogits.Shape);
         var dy = dLogits;
@@ -88,6 +90,7 @@ public sealed class Network : IForwardNetwork
         {
             var input = i == 0 ? x : Layers[i - 1].Output;
             Layers[i].Backward(input, dy);
+            layerDone?.Invoke(Layers[i]);
             if (i > 0) dy = Layers[i].InputGradient!;
         }
     }

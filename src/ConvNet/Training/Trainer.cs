@@ -2,9 +2,12 @@
 // Every random draw is a pure function of (seed, epoch, batch, step): the shuffle of an epoch, each batch's
 // augmentation and each step's dropout masks. So a run resumed from any checkpoint continues bit-identically
 // to one that was never interrupted (same seed and thread count).
+// Data-parallel runs (several ranks under mpiexec) go through one seam, DataParallel: each rank trains on its share
+// of every global batch, its engine averages gradients over the ranks, and only rank 0 writes the run folder.
 using System.Diagnostics;
 using ConvNet.Data;
 using ConvNet.Devices;
+using ConvNet.Distributed;
 using ConvNet.Evaluation;
 using ConvNet.Layers;
 using ConvNet.Models;
@@ -14,13 +17,23 @@ using ConvNet.Threading;
 
 namespace ConvNet.Training;
 
-public sealed record TrainResult(IReadOnlyList<EpochMetrics> History, EvaluationResult? Test, string RunDirectory, bool StoppedEarly);
+public sealed record TrainResult(IReadOnlyList<EpochMetrics> History, EvaluationResult? Test, string RunDirectory, bool StoppedEarly)
+{
+    /// <summary>Stopped by a cancellation (Ctrl+C), on this rank or, in a data-parallel run, on any rank.</summary>
+    public bool Interrupted { get; init; }
+}
 
 /// <param name="device">where the steps run (the CPU engine when null); a property of this invocation, not of the run:
 /// a run started on one device resumes on any other</param>
-public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingObserver observer, DeviceSpec? device = null)
+/// <param name="communicator">the ranks of a data-parallel run (one process when null); like the device, a property of
+/// this invocation: a run resumes with any number of ranks that divides its batch size</param>
+public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingObserver observer, DeviceSpec? device = null,
+    ICommunicator? communicator = null)
 {
     private readonly DeviceSpec _device = device ?? DeviceSpec.Cpu;
+    private readonly ICommunicator _communicator = communicator ?? SingleProcess.Instance;
+    // Only rank 0 reports; the others' errors still surface as exceptions.
+    private readonly ITrainingObserver _observer = (communicator ?? SingleProcess.Instance).IsRoot ? observer : new SilentObserver();
 
     private const ulong ShuffleStream = 1, AugmentStream = 2, DropoutStream = 3;
 
@@ -29,7 +42,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
     {
         if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
-        bool created = !Directory.Exists(runDirectory);
+        bool created = _communicator.IsRoot && !Directory.Exists(runDirectory);
         try
         {
             return Execute(resumeFrom: null, cancel);
@@ -47,9 +60,15 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     /// Only the thread count, this invocation's step limit and the number of epochs (to extend a finished schedule) may
     /// differ from the saved configuration.</summary>
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
-        int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null)
+        int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null, ICommunicator? communicator = null)
     {
-        var checkpoint = Checkpoints.OpenForResume(runDirectory, observer.Message);
+        var all = communicator ?? SingleProcess.Instance;
+        if (!all.IsRoot) observer = new SilentObserver();
+        // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
+        // ranks then only read what it settled on.
+        if (!all.IsRoot) all.Barrier();
+        var checkpoint = all.IsRoot ? Checkpoints.OpenForResume(runDirectory, observer.Message) : Checkpoints.Open(runDirectory, Checkpoints.Last);
+        if (all.IsRoot) all.Barrier();
         var info = checkpoint.Info;
         var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
@@ -73,17 +92,25 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 $"to train further, pass --epochs with more, e.g. --resume {runDirectory} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
         }
-        return new Trainer(config, runDirectory, observer, device).Execute(checkpoint, cancel);
+        return new Trainer(config, runDirectory, observer, device, communicator).Execute(checkpoint, cancel);
     }
 
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
     {
         config.Validate();
         DeviceNetworks.RequireAvailable(_device); // before anything is written to the run folder
-        Directory.CreateDirectory(runDirectory);
+        var parallel = new DataParallel(_communicator, config.BatchSize);
+        bool root = parallel.IsRoot;
+        // The configuration must be the same on every rank before any collective with a length depends on it.
+        ReplicaCheck.RequireSame(_communicator, ReplicaCheck.Hash(System.Text.Json.JsonSerializer.Serialize(config with { Threads = 0, LoaderThreads = 0, Prefetch = 0 }, CheckpointInfo.Json)), "the training configuration");
+        if (root) Directory.CreateDirectory(runDirectory);
+        // Image data: rank 0 scans the images and caches the mean image in the run folder first; the other ranks then
+        // read that cache (the folder is shared), so all train on the same inputs and only rank 0 writes.
+        if (!root) _communicator.Barrier();
         using var splits = TrainingData.Open(config,
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
-            runDirectory, observer.Message, resumeFrom?.Info.Preprocessing);
+            runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing);
+        if (root) _communicator.Barrier();
         var (train, validation, test, normalization, preprocessing) = splits;
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
@@ -101,15 +128,15 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         long step = 0, firstStep = 0;
         double elapsedBefore = 0;
         var accumulator = EpochAccumulator.Empty;
-        Checkpoints.RequireWritable(runDirectory);
-        var log = new MetricsLog(runDirectory);
-        using var stepLog = new StepLog(runDirectory);
+        if (root) Checkpoints.RequireWritable(runDirectory);
+        var log = root ? new MetricsLog(runDirectory) : null;
+        using var stepLog = root ? new StepLog(runDirectory) : null;
         if (resumeFrom is null)
         {
             network.Initialize(new Rng(config.Seed));
-            log.Rewrite(history);
-            stepLog.Start(0);
-            observer.Message($"training {config.Model} ({network.ParameterCount:N0} parameters) on {config.Data}: {train.Count} train, {validation?.Count ?? 0} validation images");
+            log?.Rewrite(history);
+            stepLog?.Start(0);
+            _observer.Message($"training {config.Model} ({network.ParameterCount:N0} parameters) on {config.Data}: {train.Count} train, {validation?.Count ?? 0} validation images");
         }
         else
         {
@@ -121,24 +148,28 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             schedule = info.Schedule ?? schedule;
             accumulator = info.Accumulator ?? accumulator;
             history.AddRange(info.History);
-            log.Rewrite(history);
-            stepLog.Start(step);
-            observer.Message($"resuming {config.Model} from {resumeFrom.SidecarPath}: epoch {startEpoch + 1}, batch {startBatch}, step {step}");
+            log?.Rewrite(history);
+            stepLog?.Start(step);
+            _observer.Message($"resuming {config.Model} from {resumeFrom.SidecarPath}: epoch {startEpoch + 1}, batch {startBatch}, step {step}");
         }
 
         using var pool = new WorkerPool(config.Threads);
-        int batch = config.BatchSize;
-        using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch);
-        if (_device.IsGpu) observer.Message($"device: {engine.DeviceName}");
+        int batch = parallel.Shard.Local, globalBatch = config.BatchSize; // this rank's share of each global batch
+        parallel.PlaceDropout(network.Layers.OfType<Dropout>());
+        using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch, parallel.Reducer);
+        if (_device.IsGpu) _observer.Message($"device: {engine.DeviceName}");
+        if (parallel.IsDistributed)
+            _observer.Message($"data-parallel over {_communicator.Size} ranks: {batch} of each batch of {globalBatch} per rank, gradients averaged by allreduce");
         // Two batches in turn: the next one is filled while the device still works on the current one.
         Tensor[] xs = [new Tensor([batch, .. spec.InputShape]), new Tensor([batch, .. spec.InputShape])];
         int[][] labelSets = [new int[batch], new int[batch]];
         var order = new int[train.Count];
         var shuffleRng = new Rng(0);
-        int batches = train.Count / batch;
+        int batches = train.Count / globalBatch;
         long totalSteps = (long)batches * config.Epochs;
         var clock = Stopwatch.StartNew();
-        bool stoppedEarly = false, limitReached = false;
+        bool stoppedEarly = false, limitReached = false, stopAgreed = false, interrupted = false;
+        parallel.CheckReplicas(network.Parameters, step);
 
         CheckpointInfo Info(int epoch, int batchInEpoch) => new()
         {
@@ -157,27 +188,29 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             var epochClock = Stopwatch.StartNew();
             double secondsBefore = accumulator.Seconds;
             int firstBatch = epoch == startEpoch ? startBatch : 0, epochIndex = epoch;
-            train.Announce(order, batch, firstBatch, augment: true, b => BatchSeed(epochIndex, b));
+            var shardOrder = parallel.ShardOrder(order); // this rank reads only its share of each batch
+            train.Announce(shardOrder, batch, firstBatch, augment: true, b => BatchSeed(epochIndex, b));
             bool nextFilled = false;
             for (int b = firstBatch; b < batches; b++)
             {
                 int current = b & 1;
                 var (x, labels) = (xs[current], labelSets[current]);
-                if (cancel.IsCancellationRequested)
+                // Ranks see Ctrl+C at different moments: they stop at the batch they agreed on after the last step.
+                if (parallel.IsDistributed ? stopAgreed : cancel.IsCancellationRequested)
                 {
                     // Interrupted (Ctrl+C): keep the work done so far; --resume continues from exactly here.
                     if (b > firstBatch) Save(Info(epoch, b), Checkpoints.Last);
-                    observer.Message($"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}");
-                    stoppedEarly = true;
+                    _observer.Message($"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}");
+                    stoppedEarly = interrupted = true;
                     break;
                 }
-                if (!nextFilled) train.Fill(order.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
+                if (!nextFilled) train.Fill(shardOrder.AsSpan(b * batch, batch), x, labels, augment: true, BatchSeed(epoch, b));
                 ulong dropoutSeed = Rng.Mix(config.Seed, DropoutStream, (ulong)step);
                 engine.BeginStep(x, labels, dropoutSeed, LearningRateSchedule.ForStep(config, schedule, step, totalSteps));
                 nextFilled = b + 1 < batches;
                 if (nextFilled)
                 {
-                    train.Fill(order.AsSpan((b + 1) * batch, batch), xs[1 - current], labelSets[1 - current], augment: true, BatchSeed(epoch, b + 1));
+                    train.Fill(shardOrder.AsSpan((b + 1) * batch, batch), xs[1 - current], labelSets[1 - current], augment: true, BatchSeed(epoch, b + 1));
                     engine.Stage(xs[1 - current]);
                 }
                 float batchLoss = engine.EndStep();
@@ -187,16 +220,19 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                         (resumeFrom is null ? "Try a lower --lr."
                             : "--resume keeps the run's learning rate: start a new run (another --out, or --force) with a lower --lr."));
                 step++;
-                stepLog.Append(step, epoch + 1, batchLoss, sgd.LearningRate);
+                stepLog?.Append(step, epoch + 1, batchLoss, sgd.LearningRate);
 
-                var (top1, top5) = CountCorrect(engine.Logits, labels);
+                var (localTop1, localTop5) = CountCorrect(engine.Logits, labels);
+                var (top1, top5, stop) = parallel.AgreeAfterStep(localTop1, localTop5, cancel.IsCancellationRequested);
+                stopAgreed = stop;
+                parallel.CheckReplicas(network.Parameters, step);
                 accumulator = accumulator with
                 {
-                    LossSum = accumulator.LossSum + batchLoss, Batches = accumulator.Batches + 1, Samples = accumulator.Samples + batch,
+                    LossSum = accumulator.LossSum + batchLoss, Batches = accumulator.Batches + 1, Samples = accumulator.Samples + globalBatch,
                     Top1Correct = accumulator.Top1Correct + top1, Top5Correct = accumulator.Top5Correct + top5,
                     Seconds = secondsBefore + epochClock.Elapsed.TotalSeconds,
                 };
-                observer.Step(epoch + 1, config.Epochs, b + 1, batches, accumulator.LossSum / accumulator.Batches, sgd.LearningRate,
+                _observer.Step(epoch + 1, config.Epochs, b + 1, batches, accumulator.LossSum / accumulator.Batches, sgd.LearningRate,
                     accumulator.Samples / Math.Max(accumulator.Seconds, 1e-9));
 
                 bool maxed = config.MaxSteps > 0 && step - firstStep >= config.MaxSteps;
@@ -206,7 +242,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             }
             if (stoppedEarly) break;
 
-            var val = validation is null ? null : ProbabilityEvaluator.Run(new SingleViewClassifier(engine.Inference, validation), validation.Count);
+            var val = validation is null ? null : parallel.Evaluate(new SingleViewClassifier(engine.Inference, validation), validation.Count);
             var metrics = new EpochMetrics(epoch + 1, step,
                 accumulator.LossSum / Math.Max(accumulator.Batches, 1),
                 1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
@@ -220,29 +256,31 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             history.Add(metrics);
             accumulator = EpochAccumulator.Empty;
             Save(Info(epoch + 1, 0), best || validation is null ? [Checkpoints.Last, Checkpoints.Best] : [Checkpoints.Last]);
-            log.Append(metrics);
-            observer.EpochEnded(metrics);
-            if (verdict.Warning is { } warning) observer.Message(warning);
+            log?.Append(metrics);
+            _observer.EpochEnded(metrics);
+            if (verdict.Warning is { } warning) _observer.Message(warning);
             if (config.MaxSteps > 0 && step - firstStep >= config.MaxSteps && epoch + 1 < config.Epochs) stoppedEarly = limitReached = true;
         }
         if (limitReached)
-            observer.Message($"stopped after {step - firstStep} steps (--max-steps {config.MaxSteps}) at step {step} of {totalSteps}; " +
+            _observer.Message($"stopped after {step - firstStep} steps (--max-steps {config.MaxSteps}) at step {step} of {totalSteps}; " +
                 $"continue with --resume {runDirectory}");
 
         EvaluationResult? testResult = null;
         if (!stoppedEarly && test is { Count: > 0 })
         {
-            testResult = ProbabilityEvaluator.Run(new SingleViewClassifier(engine.Inference, test), test.Count);
-            observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)");
+            testResult = parallel.Evaluate(new SingleViewClassifier(engine.Inference, test), test.Count);
+            _observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)");
         }
-        return new TrainResult(history, testResult, runDirectory, stoppedEarly);
+        if (parallel.CommunicationSummary() is { } summary) _observer.Message(summary);
+        return new TrainResult(history, testResult, runDirectory, stoppedEarly) { Interrupted = interrupted };
 
         ulong BatchSeed(int e, int b) => Rng.Mix(config.Seed, AugmentStream, ((ulong)e << 32) | (uint)b);
 
         // A device that keeps its own copy of the weights (a GPU) hands them back first.
         void Save(CheckpointInfo info, params string[] names)
         {
-            stepLog.Flush();
+            if (!root) return; // every rank holds the same weights: one writes them
+            stepLog?.Flush();
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);
         }

@@ -137,7 +137,9 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     /// host memory by DMA, every kernel runs in order on the stream (the host draws each dropout mask when that
     /// layer is queued, while the GPU runs the layers before it), and the update is skipped on the device when a
     /// loss is not finite. <paramref name="x"/> must not change before <see cref="EndTrainStep"/>.</summary>
-    public void BeginTrainStep(Tensor x, int[] labels, ulong dropoutSeed, Sgd sgd)
+    /// <param name="update">false: stop after backward (data-parallel: the gradients are averaged over the ranks
+    /// first, then <see cref="UpdateAfterReduce"/> applies them)</param>
+    public void BeginTrainStep(Tensor x, int[] labels, ulong dropoutSeed, Sgd sgd, bool update = true)
     {
         if (_input is null) throw NotPlanned();
         if (_stepInFlight) throw new InvalidOperationException($"model {Host.Name}: a training step is already in flight; call EndTrainStep first");
@@ -159,7 +161,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         Device.Kernels.SoftmaxCrossEntropy(PlannedBatch, DeviceLogits.View, _labels.View, _losses!.View, _dLogits!.View, Classes, PlannedBatch);
         Device.Kernels.AllFinite(1, _losses.View, _finite!.View, PlannedBatch);
         BackwardOnDevice(_dLogits);
-        Update(sgd);
+        if (update) Update(sgd);
         _stepInFlight = true;
     }
 
@@ -199,6 +201,23 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
             float decayLr = sgd.WeightDecay * p.Host.DecayMultiplier * lr;
             Device.Kernels.SgdUpdate(p.Value.Length, p.Value.View, p.Gradient.View, p.Velocity.View, _finite!.View, lr, sgd.Momentum, decayLr);
         }
+    }
+
+    /// <summary>Data-parallel steps: after EndTrainStep, the device's gradients go to the host Parameters, are averaged
+    /// there by <paramref name="reducer"/>, come back, and the update runs when the global loss is finite.</summary>
+    /// <returns>the global mean loss</returns>
+    private List<Parameter>? _hostParameters;
+
+    public float UpdateAfterReduce(Sgd sgd, Distributed.IGradientReducer reducer, float localLoss)
+    {
+        foreach (var p in Parameters) p.Gradient.Download(p.Host.Gradient.Span);
+        _hostParameters ??= Parameters.Select(p => p.Host).ToList();
+        float loss = reducer.Average(_hostParameters, localLoss);
+        foreach (var p in Parameters) p.Gradient.Upload(p.Host.Gradient.Span);
+        // The update kernels read this flag: every rank skips a step whose global loss is not finite.
+        _finite!.View.CopyFromCPU([float.IsFinite(loss) ? 1 : 0]);
+        Update(sgd);
+        return loss;
     }
 
     /// <summary>The host Network's parameters (after loading weights into it) to the device.</summary>

@@ -1,5 +1,6 @@
 // The GPU behind the training seam: the step runs on the device; CopyToHost brings parameters and momentum back
 // into the host Network and Sgd that checkpoints read.
+using ConvNet.Distributed;
 using ConvNet.Models;
 using ConvNet.Tensors;
 using ConvNet.Training;
@@ -10,11 +11,13 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
 {
     private readonly GpuNetwork _network;
     private readonly Sgd _sgd;
+    private readonly IGradientReducer? _reducer;
 
     /// <summary>Uploads the host parameters and <paramref name="sgd"/>'s velocities (a resumed run's momentum).</summary>
-    public GpuTrainingNetwork(GpuDevice device, Network host, Sgd sgd, int batch)
+    /// <param name="reducer">data-parallel runs: gradients are averaged over the ranks (through the host) before the update</param>
+    public GpuTrainingNetwork(GpuDevice device, Network host, Sgd sgd, int batch, IGradientReducer? reducer = null)
     {
-        _sgd = sgd;
+        (_sgd, _reducer) = (sgd, reducer);
         try { _network = new GpuNetwork(device, host, ownsDevice: true); }
         catch { device.Dispose(); throw; }
         try
@@ -32,10 +35,14 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
     public void BeginStep(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
     {
         _sgd.LearningRate = learningRate;
-        _network.BeginTrainStep(x, labels, dropoutSeed, _sgd);
+        _network.BeginTrainStep(x, labels, dropoutSeed, _sgd, update: _reducer is null);
     }
 
-    public float EndStep() => _network.EndTrainStep();
+    public float EndStep()
+    {
+        float loss = _network.EndTrainStep();
+        return _reducer is null ? loss : _network.UpdateAfterReduce(_sgd, _reducer, loss);
+    }
 
     public void Stage(Tensor nextX) => _network.Stage(nextX);
 

@@ -36,7 +36,7 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
     /// so the host draws while the GPU still runs the layers before this one.</summary>
     public void PrepareMask()
     {
-        DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng);
+        DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng, (long)dropout.SampleOffset * (_hostMask.Length / _hostMask.Shape[0]));
         Device.UploadAsync(_mask, _hostMask);
         _maskReady = true;
     }

@@ -1,0 +1,118 @@
+// The communicator over MPI (MPICH): MPI_COMM_WORLD with errors returned as codes, so a failed collective (a peer that
+// died) surfaces as a CommunicationException naming the call instead of a crash inside the MPI library.
+using System.Runtime.InteropServices;
+
+namespace ConvNet.Distributed;
+
+public sealed unsafe class MpiCommunicator : ICommunicator
+{
+    private bool _finalized;
+    private readonly CollectiveWatchdog _watchdog;
+
+    public int Rank { get; }
+    public int Size { get; }
+    public string Description => $"{Size} ranks (MPI)";
+
+    private MpiCommunicator(int rank, int size, TimeSpan timeout)
+    {
+        (Rank, Size) = (rank, size);
+        _watchdog = new CollectiveWatchdog(timeout, message =>
+        {
+            Console.Error.WriteLine($"convnet: error (rank {rank} of {size}): {message}");
+            Console.Error.Flush();
+            Environment.Exit(2);
+        });
+    }
+
+    /// <summary>Initialises MPI (once per process) and joins MPI_COMM_WORLD.</summary>
+    /// <param name="timeout">longest wait in one collective before this rank gives up on its peers</param>
+    public static MpiCommunicator Start(TimeSpan timeout)
+    {
+        int initialized = 0, provided = 0, rank = 0, size = 0;
+        MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
+        if (initialized != 0) throw new InvalidOperationException("MPI is already initialised in this process: create one MpiCommunicator per process");
+        // Only the thread that runs the trainer calls MPI; the worker pool never does.
+        MpiLibrary.Check(MpiLibrary.InitThread(0, 0, MpiLibrary.ThreadFunneled, &provided), "MPI_Init_thread");
+        MpiLibrary.Check(MpiLibrary.CommSetErrhandler(MpiLibrary.CommWorld, MpiLibrary.ErrorsReturn), "MPI_Comm_set_errhandler");
+        MpiLibrary.Check(MpiLibrary.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
+        MpiLibrary.Check(MpiLibrary.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
+        return new MpiCommunicator(rank, size, timeout);
+    }
+
+    public void SumInPlace(Span<float> values)
+    {
+        fixed (float* p = values)
+            Allreduce(p, values.Length, MpiLibrary.Float, MpiLibrary.OpSum, "MPI_Allreduce (sum of floats)");
+    }
+
+    public void SumInPlace(Span<double> values)
+    {
+        fixed (double* p = values)
+            Allreduce(p, values.Length, MpiLibrary.Double, MpiLibrary.OpSum, "MPI_Allreduce (sum of doubles)");
+    }
+
+    public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + count, pinnedBuffer.Length, nameof(count));
+        var address = (float*)Marshal.UnsafeAddrOfPinnedArrayElement(pinnedBuffer, offset);
+        int request;
+        MpiLibrary.Check(MpiLibrary.Iallreduce(MpiLibrary.InPlace, address, count, MpiLibrary.Float, MpiLibrary.OpSum, MpiLibrary.CommWorld, &request), "MPI_Iallreduce");
+        return new PendingSum(this, request);
+    }
+
+    private sealed class PendingSum(MpiCommunicator owner, int request) : IPendingSum
+    {
+        private int _request = request;
+        private bool _done;
+
+        public bool Poll()
+        {
+            if (_done) return true;
+            int flag = 0;
+            fixed (int* r = &_request) MpiLibrary.Check(MpiLibrary.Test(r, &flag, MpiLibrary.StatusIgnore), "MPI_Test (allreduce)");
+            return _done = flag != 0;
+        }
+
+        public void Wait()
+        {
+            if (_done) return;
+            owner._watchdog.Enter("MPI_Wait (allreduce)");
+            try { fixed (int* r = &_request) MpiLibrary.Check(MpiLibrary.Wait(r, MpiLibrary.StatusIgnore), "MPI_Wait (allreduce)"); }
+            finally { owner._watchdog.Exit(); }
+            _done = true;
+        }
+    }
+
+    private void Allreduce(void* buffer, int count, int type, int op, string call)
+    {
+        _watchdog.Enter(call);
+        try { MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, buffer, count, type, op, MpiLibrary.CommWorld), call); }
+        finally { _watchdog.Exit(); }
+    }
+
+    public (long Min, long Max) MinMax(long value)
+    {
+        // One call: the maximum of (v, -v) gives the maximum and minus the minimum.
+        long* pair = stackalloc long[2];
+        pair[0] = value;
+        pair[1] = value == long.MinValue ? long.MaxValue : -value;
+        Allreduce(pair, 2, MpiLibrary.Int64, MpiLibrary.OpMax, "MPI_Allreduce (min/max)");
+        return (pair[1] == long.MaxValue ? long.MinValue : -pair[1], pair[0]);
+    }
+
+    public void Barrier() => MpiLibrary.Check(MpiLibrary.Barrier(MpiLibrary.CommWorld), "MPI_Barrier");
+
+    public void Abort(int exitCode)
+    {
+        MpiLibrary.Abort(MpiLibrary.CommWorld, exitCode);
+        Environment.Exit(exitCode); // MPI_Abort does not return; should it, end this rank anyway
+    }
+
+    public void Dispose()
+    {
+        if (_finalized) return;
+        _finalized = true;
+        _watchdog.Dispose();
+        MpiLibrary.Check(MpiLibrary.Finalize(), "MPI_Finalize");
+    }
+}

@@ -1,0 +1,43 @@
+// Finds out whether this process was started by an MPI launcher and joins the job if so. Without one (a plain
+// `convnet train`), MPI is never loaded and the run is the ordinary single process.
+namespace ConvNet.Distributed;
+
+public static class MpiLaunch
+{
+    /// <summary>The communicator for this process: MPI when a PMI launcher (MPICH's mpiexec/Hydra, Slurm's
+    /// srun --mpi=pmi2) started more than one rank, else the single process.</summary>
+    /// <param name="environment">reads an environment variable (Environment.GetEnvironmentVariable)</param>
+    public static ICommunicator Join(Func<string, string?> environment)
+    {
+        var ranks = Ranks(environment);
+        return ranks > 1 ? MpiCommunicator.Start(CollectiveTimeout(environment)) : SingleProcess.Instance;
+    }
+
+    /// <summary>Longest wait in one collective: CONVNET_MPI_TIMEOUT seconds, 600 by default (long enough for rank 0 to
+    /// write a paper-sized checkpoint or run a validation pass while the others wait).</summary>
+    public static TimeSpan CollectiveTimeout(Func<string, string?> environment)
+    {
+        string? text = environment("CONVNET_MPI_TIMEOUT");
+        if (text is null) return TimeSpan.FromSeconds(600);
+        if (!double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double seconds) || !(seconds > 0))
+            throw new ArgumentException($"CONVNET_MPI_TIMEOUT={text}: give a positive number of seconds");
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>The number of ranks the launcher started (1 without a launcher), from the environment alone.</summary>
+    public static int Ranks(Func<string, string?> environment)
+    {
+        if (environment("OMPI_COMM_WORLD_SIZE") is not null)
+            throw new ArgumentException("started by Open MPI's mpirun: convnet speaks MPICH's ABI only; launch it with MPICH's mpiexec (Debian: apt-get install mpich; mpiexec.mpich)");
+        string? size = environment("PMI_SIZE");
+        if (size is null)
+        {
+            if (environment("PMIX_RANK") is not null)
+                throw new ArgumentException("started through PMIx (srun --mpi=pmix or Open MPI): convnet needs MPICH; under Slurm use srun --mpi=pmi2");
+            return 1;
+        }
+        if (!int.TryParse(size, out int n) || n < 1)
+            throw new ArgumentException($"PMI_SIZE={size}: not a number of ranks");
+        return n;
+    }
+}

@@ -1,0 +1,134 @@
+// A rank that dies or freezes must not leave the others hanging: the job ends within a bounded time with a message
+// that says what happened, and the run continues from its last checkpoint.
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+using Xunit.Abstractions;
+
+namespace ConvNet.Tests.Distributed;
+
+public sealed partial class RankFailureTests(ITestOutputHelper output) : IDisposable
+{
+    private const int SigKill = 9, SigStop = 19, SigCont = 18;
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+    private readonly TempDirectory _temp = new();
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Signal(int pid, int signal);
+
+    /// <summary>Starts a 2-rank run that would train for a very long time, and waits until it wrote a checkpoint.</summary>
+    private (Process Job, string Run) StartLongRun(Dictionary<string, string>? environment = null)
+    {
+        string data = TinyDataset.WriteIdx(_temp.Combine("data"), train: 256, test: 64), run = _temp.Combine("run");
+        var job = Process.Start(MpiRunner.StartInfo(2, environment, "train", "--model", "alexnet-micro", "--data", data, "--epochs", "1000000",
+            "--batch-size", "64", "--validation", "64", "--threads", "1", "--out", run))!;
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(run, "last.json")))
+        {
+            if (job.HasExited) throw new InvalidOperationException($"the run ended early ({job.ExitCode}): {job.StandardError.ReadToEnd()}");
+            if (clock.Elapsed > Limit) { job.Kill(entireProcessTree: true); throw new TimeoutException("no checkpoint within the limit"); }
+            Thread.Sleep(100);
+        }
+        return (job, run);
+    }
+
+    /// <summary>The process of rank <paramref name="rank"/> under a launcher: a descendant whose environment has PMI_RANK.</summary>
+    private static int RankProcess(Process launcher, int rank)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1]);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        bool Below(int pid) { for (int p = pid; parents.TryGetValue(p, out int up) && up > 1; p = up) if (up == launcher.Id) return true; return false; }
+        foreach (int pid in parents.Keys.Where(Below))
+        {
+            try
+            {
+                var environ = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+                if (environ.Contains($"PMI_RANK={rank}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("ConvNet.Cli")) return pid;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        throw new InvalidOperationException($"rank {rank}'s process not found under mpiexec {launcher.Id}");
+    }
+
+    /// <summary>The process is still this test's rank (its command line names this test's run folder), not a new one
+    /// that reused the id.</summary>
+    private static bool StillOurs(int pid, string run)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains(run); }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    private (int ExitCode, string Text, TimeSpan Took) WaitForEnd(Process job)
+    {
+        var stdout = job.StandardOutput.ReadToEndAsync();
+        var stderr = job.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        bool ended = job.WaitForExit(TimeSpan.FromSeconds(60));
+        if (!ended) job.Kill(entireProcessTree: true);
+        Assert.True(ended, "the surviving rank hung instead of ending within 60 s");
+        string text = stdout.Result + stderr.Result;
+        output.WriteLine($"ended after {clock.Elapsed.TotalSeconds:F1} s with exit code {job.ExitCode}:\n{text[^Math.Min(text.Length, 1500)..]}");
+        return (job.ExitCode, text, clock.Elapsed);
+    }
+
+    [Fact]
+    public void A_killed_rank_ends_the_job_and_the_run_resumes_from_its_checkpoint()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        var (job, run) = StartLongRun();
+        using (job)
+        {
+            Assert.Equal(0, Signal(RankProcess(job, 1), SigKill));
+            var (code, text, _) = WaitForEnd(job);
+            Assert.NotEqual(0, code);
+            Assert.Contains("signal 9", text, StringComparison.OrdinalIgnoreCase); // MPICH's mpiexec names the killed rank's end
+        }
+        long before = Checkpoints.Open(run, Checkpoints.Last).Info.Step;
+        var resumed = MpiRunner.Run(2, Limit, "train", "--resume", run, "--max-steps", "4");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains($"step {before}", resumed.Stdout);
+        Assert.Equal(before + 4, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+    }
+
+    [Fact]
+    public void A_frozen_rank_makes_the_others_give_up_after_the_collective_timeout()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        var (job, run) = StartLongRun(new() { ["CONVNET_MPI_TIMEOUT"] = "3" });
+        int frozen = 0;
+        using (job)
+        {
+            try
+            {
+                frozen = RankProcess(job, 1);
+                Assert.Equal(0, Signal(frozen, SigStop)); // alive but silent: no launcher notices
+                var (code, text, took) = WaitForEnd(job);
+                Assert.Equal(2, code);
+                Assert.Contains("error (rank 0 of 2)", text);
+                Assert.Contains("has waited 3 s for the other ranks", text);
+                Assert.InRange(took.TotalSeconds, 2, 30);
+            }
+            finally
+            {
+                // Should the launcher have left it behind, release and end the frozen rank.
+                if (frozen != 0 && StillOurs(frozen, run)) { Signal(frozen, SigCont); Signal(frozen, SigKill); }
+            }
+        }
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
