@@ -20,4 +20,5 @@ root.Subcommands.Add(ForwardCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(PrepareCommand.Create());
 root.Subcommands.Add(ShowCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return CliErrors.Invoke(root, args);
