@@ -67,9 +67,20 @@ public sealed class ConvNetServer : IAsyncDisposable
         app.Use(async (context, next) => await Measured(context, next, metrics));
         ClassifyEndpoints.Map(app, model, batcher);
         InfoEndpoints.Map(app, model, options, batcher, metrics);
-        app.MapFallback((HttpContext context) => ApiError.Result(404,
-            $"no route {context.Request.Method} {context.Request.Path}: see /openapi.json for the API, or open / in a browser"));
-        return new ConvNetServer(app, networks, batcher, metrics, model);
+        var server = new ConvNetServer(app, networks, batcher, metrics, model);
+        app.MapFallback((HttpContext context) => Unrouted(context, server.Routes));
+        return server;
+    }
+
+    // A known path asked with the wrong method is 405 naming the right one; anything else is 404.
+    private static IResult Unrouted(HttpContext context, IReadOnlyList<(string Method, string Route)> routes)
+    {
+        string path = context.Request.Path.Value ?? "/";
+        var methods = routes.Where(r => r.Route == path).Select(r => r.Method).ToList();
+        if (methods.Count == 0)
+            return ApiError.Result(404, $"no route {context.Request.Method} {path}: see /openapi.json for the API, or open / in a browser");
+        context.Response.Headers.Allow = string.Join(", ", methods);
+        return ApiError.Result(405, $"{path} answers {string.Join(" or ", methods)}, not {context.Request.Method}");
     }
 
     // null: "localhost" (both loopback addresses)

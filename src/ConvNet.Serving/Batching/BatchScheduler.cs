@@ -21,6 +21,7 @@ public sealed class BatchScheduler : IDisposable
     private readonly object _gate = new();
     private readonly Thread _worker;
     private int _decoding;
+    private long _enqueued;
     private bool _stopping;
 
     public BatchScheduler(NetworkLadder networks, TimeSpan maxDelay, int capacity, ServerMetrics metrics)
@@ -45,6 +46,9 @@ public sealed class BatchScheduler : IDisposable
     /// <summary>Whether layer outputs can be read after a forward pass (networks on the CPU).</summary>
     public bool HasLayerOutputs => _networks.Smallest is Network;
 
+    /// <summary>Images accepted into the queue since the start.</summary>
+    public long Enqueued { get { lock (_gate) return _enqueued; } }
+
     /// <summary>Images queued and not yet in a forward pass.</summary>
     public int QueueDepth { get { lock (_gate) return _queue.Count; } }
 
@@ -63,6 +67,7 @@ public sealed class BatchScheduler : IDisposable
             if (_stopping || _queue.Count >= _capacity) return false;
             job.EnqueuedAt = Stopwatch.GetTimestamp();
             _queue.Enqueue(job);
+            _enqueued++;
             _metrics.SetQueueDepth(_queue.Count);
             Monitor.PulseAll(_gate);
             return true;

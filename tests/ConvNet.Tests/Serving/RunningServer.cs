@@ -30,7 +30,8 @@ public sealed class RunningServer : IAsyncDisposable
         try
         {
             var model = ServeCommand.Open(checkpoint, DeviceSpec.Parse("cpu"), pool, options.MaxPixels);
-            if (wrap is not null) model = model with { Plan = batch => wrap(model.Plan(batch)) };
+            var plan = model.Plan;
+            if (wrap is not null) model = model with { Plan = batch => wrap(plan(batch)) };
             var server = ConvNetServer.Create(model, options);
             await server.StartAsync();
             return new RunningServer(pool, server);
