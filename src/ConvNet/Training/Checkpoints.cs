@@ -75,7 +75,8 @@ public static class Checkpoints
                 : throw new CheckpointException($"{path}: no checkpoint in this folder (no {preferredTag}.json or {Path.GetFileName(other)})");
         }
         else if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            throw new CheckpointException($"{path}: pass the checkpoint's .json sidecar or its run folder (the sidecar names the model and preprocessing)");
+            sidecar = SidecarNaming(path) ?? throw new CheckpointException(
+                $"{path}: no best.json or last.json beside it or in its run folder names this weights file; pass the checkpoint's .json sidecar or its run folder (the sidecar names the model and preprocessing)");
         else if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{path}: an ONNX model, not a checkpoint; import it first (convnet import {path} --out DIR) and pass DIR");
         if (!File.Exists(sidecar)) throw new CheckpointException($"{sidecar}: checkpoint not found");
@@ -96,6 +97,33 @@ public static class Checkpoints
         string weights = Verified(sidecar, Path.Combine(root, info.WeightsFile), info.WeightsSha256);
         string? momentum = info.MomentumFile is null ? null : Verified(sidecar, Path.Combine(root, info.MomentumFile), info.MomentumSha256);
         return new LoadedCheckpoint(info, sidecar, weights, momentum);
+    }
+
+    /// <summary>The sidecar (best.json, else last.json, in the file's folder or the run folder above checkpoints/)
+    /// that names <paramref name="weightsPath"/> as its weights, or null.</summary>
+    public static string? SidecarNaming(string weightsPath)
+    {
+        string file = Path.GetFullPath(weightsPath);
+        string? folder = Path.GetDirectoryName(file);
+        foreach (var root in new[] { folder, folder is null ? null : Path.GetDirectoryName(folder) })
+        {
+            if (root is null) continue;
+            foreach (var tag in new[] { Best, Last })
+            {
+                string sidecar = Path.Combine(root, tag + ".json");
+                if (!File.Exists(sidecar)) continue;
+                try
+                {
+                    var info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), CheckpointInfo.Json);
+                    if (info is not null && Path.GetFullPath(Path.Combine(root, info.WeightsFile)) == file) return sidecar;
+                }
+                catch (JsonException)
+                {
+                    // A damaged sidecar names nothing; Open reports it if the user passes it.
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>Builds the checkpoint's network with its weights loaded.</summary>
