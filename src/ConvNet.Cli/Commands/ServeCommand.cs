@@ -5,6 +5,7 @@ using ConvNet.Devices;
 using ConvNet.Inference;
 using ConvNet.Models;
 using ConvNet.Serving;
+using ConvNet.Tensors;
 using ConvNet.Threading;
 using ConvNet.Training;
 
@@ -48,7 +49,7 @@ public static class ServeCommand
     {
         var loaded = Checkpoints.Open(path);
         var weights = Checkpoints.LoadNetwork(loaded);
-        var paper = loaded.Info.Preprocessing is null ? null : EvalCommand.LoadPreprocessing(loaded);
+        var paper = loaded.Info.Preprocessing is null ? null : Checkpoints.LoadPreprocessing(loaded);
         var input = ImageInput.For(loaded.Info, paper, maxPixels);
         // The CPU plans one network per batch size (each holds its buffers); the first reuses the loaded weights. A GPU
         // network copies the weights to the device, so one host copy serves them all.
@@ -57,7 +58,10 @@ public static class ServeCommand
         {
             Network host = device.IsGpu || !weightsPlanned ? weights : Checkpoints.LoadNetwork(loaded);
             weightsPlanned = true;
-            return DeviceNetworks.ForInference(device, host, pool, batch);
+            var planned = DeviceNetworks.ForInference(device, host, pool, batch);
+            // One pass on zeros now, so the first request does not wait for the JIT and first-touch page faults.
+            planned.Network.Forward(new Tensor([batch, .. planned.Network.Spec.InputShape]), training: false);
+            return planned;
         }
         return new ServedModel(weights.Name, loaded.SidecarPath, loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder);
     }

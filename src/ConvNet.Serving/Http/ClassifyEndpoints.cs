@@ -18,7 +18,7 @@ public static class ClassifyEndpoints
             int k = 5;
             if (top is not null && (!int.TryParse(top, out k) || k < 1 || k > model.Classes))
                 return ApiError.Result(400, $"top must be a whole number 1..{model.Classes} (the model's classes), got '{top}'");
-            var (result, timing) = await RunAsync(context, model, batcher, new Func<float[], InferenceJob>(s => new InferenceJob(s)));
+            var (result, timing) = await RunAsync(context, model, batcher, s => new InferenceJob(s));
             return Results.Json(new PredictResponse(model.Name, Top(model, result.Probabilities, k), timing));
         });
 
