@@ -3,6 +3,7 @@
 // then the networks are released. SIGTERM and Ctrl+C stop it the same way (the host's console lifetime).
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json.Serialization;
 using ConvNet.Serving.Batching;
 using ConvNet.Serving.Http;
 using Microsoft.AspNetCore.Builder;
@@ -44,6 +45,13 @@ public sealed class ConvNetServer : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
             if (address is null) kestrel.ListenLocalhost(options.Port);
             else kestrel.Listen(address, options.Port);
+        });
+        // The CLI's JSON scheme: a value that does not apply is left out, not null; a NaN (a diverged model) is
+        // written as "NaN" rather than failing the response.
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
         builder.Services.Configure<FormOptions>(form =>
         {

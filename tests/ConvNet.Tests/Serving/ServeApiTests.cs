@@ -132,6 +132,8 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         Assert.Equal(1 + grid[0] * (shape[2] + 1), tiles.Width);
         Assert.Equal(1 + grid[1] * (shape[1] + 1), tiles.Height);
         Assert.Equal(4, layers["fc8"].GetProperty("values").GetArrayLength());
+        Assert.False(layers["fc8"].TryGetProperty("png", out _));     // left out, not null
+        Assert.False(layers["conv1"].TryGetProperty("values", out _));
         Assert.Equal(4, walk.GetProperty("top").GetArrayLength()); // min(5, classes)
     }
 
