@@ -1,5 +1,6 @@
-// The library's ImageClassifier (what the NuGet package's example uses) answers as `convnet predict` does, for runs
-// trained on model-sized data and on image data, and refuses a bad image naming it.
+// The library's ImageClassifier (what the NuGet package's example uses, on the same ImageInput as the server) answers
+// as `convnet predict` does, for runs trained on model-sized data, on image data, and for imported-style checkpoints
+// (shorter side rescaled and centre-cropped, BGR), and refuses a bad image naming it.
 using ConvNet.Inference;
 using ConvNet.Tests.Serving;
 using ConvNet.Tests.Support;
@@ -9,12 +10,13 @@ namespace ConvNet.Tests.Inference;
 public class ImageClassifierTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ClassifiesAsPredictDoes(bool imageData)
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void ClassifiesAsPredictDoes(bool imageData, bool importedStyle)
     {
         using var temp = new TempDirectory();
-        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData);
+        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData, importedStyle: importedStyle);
         var images = ServeCheckpoints.WriteImages(temp.Combine("images"), 3);
         var expected = ServeApiTests.PredictCli(run, images, top: 4);
         using var classifier = ImageClassifier.Open(run, threads: 1);

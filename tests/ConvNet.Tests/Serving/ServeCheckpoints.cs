@@ -14,8 +14,10 @@ public static class ServeCheckpoints
 {
     public const int SquareSize = 36;
 
+    /// <param name="importedStyle">model-sized runs only: as `convnet import --preprocess caffe` records an ImageNet
+    /// model (shorter side rescaled to 36 then centre-cropped, BGR channel order)</param>
     /// <returns>the run folder</returns>
-    public static string Write(string directory, bool imageData, ulong seed = 5)
+    public static string Write(string directory, bool imageData, ulong seed = 5, bool importedStyle = false)
     {
         var network = ModelRegistry.Create(AlexNetMicro.Name, new ModelOptions(Classes: 4, InputChannels: 3));
         network.Initialize(new Rng(seed));
@@ -35,6 +37,7 @@ public static class ServeCheckpoints
         {
             Model = network.Name, Classes = 4, InputShape = network.Spec.InputShape, ClassNames = SyntheticImages.ClassNames,
             NormalizationMean = [0.45f, 0.4f, 0.35f], NormalizationStd = [0.25f, 0.3f, 0.2f], Preprocessing = preprocessing,
+            ResizeShorterSide = importedStyle ? 36 : null, ChannelOrder = importedStyle ? "BGR" : "RGB",
             WeightsFile = "", WeightsSha256 = "",
         };
         Checkpoints.Save(directory, network, null, info, Checkpoints.Last, Checkpoints.Best);
