@@ -10,6 +10,7 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
 {
     private readonly bool _terminal = !Console.IsOutputRedirected && !json;
     private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
+    private readonly EpochEta _eta = new();
     private bool _lineOpen;
 
     public void Message(string text)
@@ -21,7 +22,9 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
 
     public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond)
     {
-        string status = $"epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:F4} lr {learningRate:G3} {imagesPerSecond:F0} img/s";
+        var left = _eta.Update(epoch, batch, batches, Stopwatch.GetTimestamp());
+        string status = $"epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:F4} lr {learningRate:G3} {imagesPerSecond:F0} img/s"
+            + (left is { } eta && batch < batches ? $" ETA {EpochEta.Format(eta)}" : "");
         if (_terminal)
         {
             if (_sinceLine.ElapsedMilliseconds < 100 && batch != batches) return;

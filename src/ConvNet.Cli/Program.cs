@@ -23,4 +23,5 @@ root.Subcommands.Add(ShowCommand.Create());
 root.Subcommands.Add(FeaturesCommand.Create());
 root.Subcommands.Add(NeighboursCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return CliErrors.Invoke(root, args);

@@ -157,14 +157,5 @@ public static class EvalCommand
         $"{(mirror ? ", each mirrored, as trained with --flip" : ", no mirrors (trained without --flip)")})";
 
     /// <summary>The mean image a checkpoint trained on image data names in its sidecar (checked against its SHA-256).</summary>
-    public static PaperPreprocessing LoadPreprocessing(LoadedCheckpoint checkpoint)
-    {
-        var info = checkpoint.Info.Preprocessing
-            ?? throw new ArgumentException($"{checkpoint.SidecarPath}: was not trained on image data (no mean image recorded); evaluate it on the dataset it was trained on");
-        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.SidecarPath))!, info.File);
-        if (!File.Exists(path)) throw new CheckpointException($"{checkpoint.SidecarPath}: names the mean image {path}, which does not exist");
-        if (info.Sha256.Length > 0 && !string.Equals(Checkpoints.Sha256(path), info.Sha256, StringComparison.OrdinalIgnoreCase))
-            throw new CheckpointException($"{checkpoint.SidecarPath}: {path} does not match the checksum the sidecar records (the run folder's mean image was recomputed or damaged)");
-        return PaperPreprocessing.Load(path);
-    }
+    public static PaperPreprocessing LoadPreprocessing(LoadedCheckpoint checkpoint) => Checkpoints.LoadPreprocessing(checkpoint);
 }

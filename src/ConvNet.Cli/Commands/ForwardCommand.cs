@@ -1,8 +1,11 @@
-// `convnet forward --weights FILE [--model NAME] --input x.npy --output y.npy`: the evaluation-mode forward pass of a
-// float32 NCHW batch, writing the logits [N, classes] as float32 .npy.
+// `convnet forward --weights FILE [--model NAME] --input x.npy --output y.npy [--probabilities|--logits]`: the
+// evaluation-mode forward pass of a float32 NCHW batch, writing the logits [N, classes] as float32 .npy, or the
+// probabilities: asked for, or what an ONNX graph ending in Softmax declares as its output (as ONNX Runtime gives).
 using System.CommandLine;
 using ConvNet.Devices;
 using ConvNet.Interop;
+using ConvNet.Interop.Onnx;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Tensors;
 using ConvNet.Threading;
@@ -18,27 +21,51 @@ public static class ForwardCommand
         var input = new Option<string>("--input") { Description = "float32 .npy batch [N, C, H, W]", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write the logits [N, classes] (.npy)", Required = true };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var probabilities = new Option<bool>("--probabilities") { Description = "Write softmax probabilities (the default for an .onnx graph ending in Softmax)" };
+        var logits = new Option<bool>("--logits") { Description = "Write logits, even for an .onnx graph ending in Softmax" };
         var device = DeviceOption.Create();
-        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, device };
+        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, probabilities, logits, device };
         command.SetAction(parse =>
         {
             OutputPaths.RequireFolder(parse.GetValue(output)!, "--output");
+            if (parse.GetValue(probabilities) && parse.GetValue(logits)) throw new ArgumentException("--probabilities and --logits exclude each other: pass one");
             string inputPath = parse.GetValue(input)!;
             var x = NpyFile.Read(inputPath);
             if (WeightLoader.FirstNonFinite(x.Data) is int bad)
                 throw new InvalidDataException($"{inputPath}: holds {x.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}; inputs must be finite numbers (a NaN input gives NaN outputs)");
-            var network = ModelFiles.Open(parse.GetValue(weights)!, parse.GetValue(model));
+            var (network, graphSoftmax) = Open(parse.GetValue(weights)!, parse.GetValue(model));
+            bool writeProbabilities = parse.GetValue(probabilities) || (graphSoftmax && !parse.GetValue(logits));
             int[] sample = network.Spec.InputShape;
             if (x.Shape.Length != 4 || x.Shape[0] < 1 || !x.Shape.AsSpan(1).SequenceEqual(sample))
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}, model {network.Name} takes [N, {string.Join(", ", sample)}]");
             using var pool = new WorkerPool(Math.Max(1, parse.GetValue(threads)));
             using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, x.Shape[0]);
-            var logits = planned.Network.Forward(Tensor.FromArray(x.Data, x.Shape), training: false);
+            var y = planned.Network.Forward(Tensor.FromArray(x.Data, x.Shape), training: false);
             string outputPath = parse.GetValue(output)!;
-            NpyFile.Write(outputPath, logits.Shape, logits.Span);
-            Console.WriteLine($"wrote {outputPath}: logits {ShapeMath.Format(logits.Shape)} from model {network.Name}");
+            string what = "logits", note = "";
+            if (writeProbabilities)
+            {
+                var p = new Tensor(y.Shape);
+                for (int n = 0; n < y.Shape[0]; n++) SoftmaxCrossEntropy.Softmax(y.Sample(n), p.Sample(n));
+                y = p;
+                what = "probabilities";
+                if (!parse.GetValue(probabilities)) note = " (the graph's output ends in Softmax; --logits for logits)";
+            }
+            NpyFile.Write(outputPath, y.Shape, y.Span);
+            Console.WriteLine($"wrote {outputPath}: {what} {ShapeMath.Format(y.Shape)} from model {network.Name}{note}");
             return 0;
         });
         return command;
+    }
+
+    // The network, and whether its file is an ONNX graph whose declared output is softmax probabilities.
+    private static (Network Network, bool GraphSoftmax) Open(string path, string? model)
+    {
+        if (model is null && File.Exists(path) && Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            var imported = OnnxImporter.Read(path);
+            return (imported.CreateNetwork(), imported.EndsInSoftmax);
+        }
+        return (ModelFiles.Open(path, model), false);
     }
 }

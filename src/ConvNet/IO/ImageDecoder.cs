@@ -17,7 +17,24 @@ public static class ImageDecoder
         // The same rules as the image-data pipeline (EncodedImageFile): a file it would skip is refused here.
         if (Data.Images.EncodedImageFile.TryDecode(path, minShorterSide: 0, out var bitmap) is { } reason)
             throw new InvalidDataException($"{path}: {reason}");
-        using var decoded = bitmap!;
+        return ToModelInput(bitmap!, path, channels, height, width, resizeShorterSide, bgr);
+    }
+
+    /// <summary>As the file overload, for an encoded image in memory (a server's request body).</summary>
+    /// <param name="maxPixels">images whose header declares more pixels are refused before decoding</param>
+    /// <exception cref="InvalidDataException">the bytes are not a usable JPEG or PNG (the message says why)</exception>
+    public static byte[] LoadAsModelInput(byte[] encoded, long maxPixels, int channels, int height, int width, int? resizeShorterSide = null, bool bgr = false)
+    {
+        if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
+        if (Data.Images.EncodedImageFile.TryDecode(encoded, minShorterSide: 0, maxPixels, out var bitmap) is { } reason)
+            throw new InvalidDataException(reason);
+        return ToModelInput(bitmap!, "image", channels, height, width, resizeShorterSide, bgr);
+    }
+
+    // Takes ownership of the decoded bitmap; name only labels errors.
+    private static byte[] ToModelInput(SKBitmap bitmap, string name, int channels, int height, int width, int? resizeShorterSide, bool bgr)
+    {
+        using var decoded = bitmap;
         int scaledWidth = width, scaledHeight = height;
         if (resizeShorterSide is { } side)
         {
@@ -29,7 +46,7 @@ public static class ImageDecoder
         using var resized = decoded.Width == scaledWidth && decoded.Height == scaledHeight
             ? decoded.Copy()
             : decoded.Resize(new SKImageInfo(scaledWidth, scaledHeight, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell))
-              ?? throw new InvalidDataException($"{path}: could not resize the image to {scaledWidth}x{scaledHeight}");
+              ?? throw new InvalidDataException($"{name}: could not resize the image to {scaledWidth}x{scaledHeight}");
         int left = (scaledWidth - width) / 2, top = (scaledHeight - height) / 2;
         var rgba = resized.GetPixelSpan();
         int plane = width * height;

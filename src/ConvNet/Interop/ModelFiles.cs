@@ -29,6 +29,8 @@ public static class ModelFiles
             return (imported.CreateNetwork(), ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), path));
         }
         if (extension != ".safetensors") throw new ArgumentException($"{path}: expected a checkpoint (folder or .json), a .onnx or a .safetensors file");
+        // A checkpoint's weights file: its sidecar knows the model (also imported graphs no registry name describes).
+        if (modelName is null && Checkpoints.SidecarNaming(path) is { } sidecar) return OpenWithMetadata(sidecar, null);
         var content = SafeTensorsFile.Read(path);
         var metadata = ModelMetadata.FromProperties(content.Metadata, path);
         modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded

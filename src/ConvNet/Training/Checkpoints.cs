@@ -81,7 +81,8 @@ public static class Checkpoints
                 : throw new CheckpointException($"{path}: no checkpoint in this folder (no {preferredTag}.json or {Path.GetFileName(other)})");
         }
         else if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            throw new CheckpointException($"{path}: pass the checkpoint's .json sidecar or its run folder (the sidecar names the model and preprocessing)");
+            sidecar = SidecarNaming(path) ?? throw new CheckpointException(
+                $"{path}: no best.json or last.json beside it or in its run folder names this weights file; pass the checkpoint's .json sidecar or its run folder (the sidecar names the model and preprocessing)");
         else if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{path}: an ONNX model, not a checkpoint; import it first (convnet import {path} --out DIR) and pass DIR");
         if (!File.Exists(sidecar)) throw new CheckpointException($"{sidecar}: checkpoint not found");
@@ -165,6 +166,33 @@ public static class Checkpoints
         }
     }
 
+    /// <summary>The sidecar (best.json, else last.json, in the file's folder or the run folder above checkpoints/)
+    /// that names <paramref name="weightsPath"/> as its weights, or null.</summary>
+    public static string? SidecarNaming(string weightsPath)
+    {
+        string file = Path.GetFullPath(weightsPath);
+        string? folder = Path.GetDirectoryName(file);
+        foreach (var root in new[] { folder, folder is null ? null : Path.GetDirectoryName(folder) })
+        {
+            if (root is null) continue;
+            foreach (var tag in new[] { Best, Last })
+            {
+                string sidecar = Path.Combine(root, tag + ".json");
+                if (!File.Exists(sidecar)) continue;
+                try
+                {
+                    var info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), CheckpointInfo.Json);
+                    if (info is not null && Path.GetFullPath(Path.Combine(root, info.WeightsFile)) == file) return sidecar;
+                }
+                catch (JsonException)
+                {
+                    // A damaged sidecar names nothing; Open reports it if the user passes it.
+                }
+            }
+        }
+        return null;
+    }
+
     /// <summary>Builds the checkpoint's network with its weights loaded.</summary>
     public static Network LoadNetwork(LoadedCheckpoint checkpoint)
     {
@@ -185,6 +213,18 @@ public static class Checkpoints
         var network = NetworkBuilder.Build(spec);
         WeightLoader.Load(network, SafeTensorsFile.Read(checkpoint.WeightsPath).Tensors, checkpoint.WeightsPath);
         return network;
+    }
+
+    /// <summary>The mean image a checkpoint trained on image data names in its sidecar (checked against its SHA-256).</summary>
+    public static Data.Images.PaperPreprocessing LoadPreprocessing(LoadedCheckpoint checkpoint)
+    {
+        var info = checkpoint.Info.Preprocessing
+            ?? throw new ArgumentException($"{checkpoint.SidecarPath}: was not trained on image data (no mean image recorded); evaluate it on the dataset it was trained on");
+        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.SidecarPath))!, info.File);
+        if (!File.Exists(path)) throw new CheckpointException($"{checkpoint.SidecarPath}: names the mean image {path}, which does not exist");
+        if (info.Sha256.Length > 0 && !string.Equals(Checkpoints.Sha256(path), info.Sha256, StringComparison.OrdinalIgnoreCase))
+            throw new CheckpointException($"{checkpoint.SidecarPath}: {path} does not match the checksum the sidecar records (the run folder's mean image was recomputed or damaged)");
+        return Data.Images.PaperPreprocessing.Load(path);
     }
 
     /// <summary>Restores SGD velocities saved with the checkpoint.</summary>

@@ -6,7 +6,7 @@ namespace ConvNet.Tests.Cli;
 
 public sealed class HelpTextTests
 {
-    public static readonly TheoryData<string> Commands = new() { "train", "eval", "predict", "info", "import", "export", "forward", "bench", "prepare", "show" };
+    public static readonly TheoryData<string> Commands = new() { "train", "eval", "predict", "info", "import", "export", "forward", "bench", "prepare", "show", "serve" };
 
     [Theory]
     [MemberData(nameof(Commands))]

@@ -29,14 +29,22 @@ public static class EncodedImageFile
             return $"cannot read the file ({e.Message})";
         }
         if (encoded.Length == 0) return "empty file (0 bytes)";
+        return TryDecode(encoded, minShorterSide, MaxPixels, out bitmap);
+    }
 
+    /// <summary>The same rules for an image already in memory (a server's request body).</summary>
+    /// <param name="maxPixels">images whose header declares more pixels are refused before any pixel is decoded</param>
+    public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap)
+    {
+        bitmap = null;
+        if (encoded.Length == 0) return "empty image (0 bytes)";
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
         if (codec is null) return $"not a readable JPEG or PNG image ({createResult})";
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
             return $"unsupported image format {codec.EncodedFormat} (JPEG and PNG are supported)";
         int width = codec.Info.Width, height = codec.Info.Height;
         if (width <= 0 || height <= 0) return $"the header declares an empty image ({width}x{height})";
-        if ((long)width * height > MaxPixels) return $"the header declares {width}x{height} pixels, more than the {MaxPixels:N0}-pixel limit";
+        if ((long)width * height > maxPixels) return $"the header declares {width}x{height} pixels, more than the {maxPixels:N0}-pixel limit";
 
         var decodeSize = new SKSizeI(width, height);
         if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && minShorterSide > 0)

@@ -18,9 +18,28 @@ public static class SquareImageDecoder
     /// <returns>null on success, else why the file cannot be used</returns>
     public static string? TryDecode(string path, int size, Span<byte> chw)
     {
-        if (chw.Length != 3 * size * size) throw new ArgumentException($"need {3 * size * size} bytes for a 3x{size}x{size} image, got {chw.Length}", nameof(chw));
+        RequireLength(size, chw);
         if (EncodedImageFile.TryDecode(path, size, out var decoded) is { } reason) return reason;
-        var bitmap = decoded!;
+        return Square(decoded!, size, chw);
+    }
+
+    /// <summary>As the file overload, for an encoded image in memory (a server's request body).</summary>
+    public static string? TryDecode(byte[] encoded, int size, long maxPixels, Span<byte> chw)
+    {
+        RequireLength(size, chw);
+        if (EncodedImageFile.TryDecode(encoded, size, maxPixels, out var decoded) is { } reason) return reason;
+        return Square(decoded!, size, chw);
+    }
+
+    private static void RequireLength(int size, Span<byte> chw)
+    {
+        if (chw.Length != 3 * size * size) throw new ArgumentException($"need {3 * size * size} bytes for a 3x{size}x{size} image, got {chw.Length}", nameof(chw));
+    }
+
+    // Takes ownership of the decoded bitmap.
+    private static string? Square(SKBitmap decoded, int size, Span<byte> chw)
+    {
+        var bitmap = decoded;
         try
         {
             bitmap = HalveWhileLarge(bitmap, size);

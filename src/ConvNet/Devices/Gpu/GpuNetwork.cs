@@ -203,11 +203,11 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         }
     }
 
+    private List<Parameter>? _hostParameters;
+
     /// <summary>Data-parallel steps: after EndTrainStep, the device's gradients go to the host Parameters, are averaged
     /// there by <paramref name="reducer"/>, come back, and the update runs when the global loss is finite.</summary>
     /// <returns>the global mean loss</returns>
-    private List<Parameter>? _hostParameters;
-
     public float UpdateAfterReduce(Sgd sgd, Distributed.IGradientReducer reducer, float localLoss)
     {
         foreach (var p in Parameters) p.Gradient.Download(p.Host.Gradient.Span);

@@ -14,6 +14,7 @@ internal sealed class OnnxGraphReader
     private readonly List<LayerSpec> _layers = [];
     private readonly List<NamedTensor> _weights = [];
     private readonly List<string> _notes = [];
+    private bool _endsInSoftmax;
     private readonly HashSet<string> _layerNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
@@ -84,7 +85,7 @@ internal sealed class OnnxGraphReader
             _notes.Add($"the graph is the registered model '{registered.Name}'");
             spec = registered;
         }
-        return new OnnxImportResult(spec, _weights, _notes, _source);
+        return new OnnxImportResult(spec, _weights, _notes, _source) { EndsInSoftmax = _endsInSoftmax };
     }
 
     /// <summary>The name a ConvNet export recorded, else "onnx:GRAPH" (once: a graph already named so keeps its name,
@@ -157,6 +158,7 @@ internal sealed class OnnxGraphReader
                 if (_shape.Length != 1 || axis is not (1 or -1))
                     throw a.Unsupported("axis", axis.ToString(System.Globalization.CultureInfo.InvariantCulture), "only the class axis of [N, classes]");
                 _notes.Add("the final Softmax was dropped: the network returns logits (softmax them for probabilities)");
+                _endsInSoftmax = true;
                 return false;
             default:
                 throw new InvalidDataException($"{where}: operator {node.OpType} is not supported (supported: Conv, Relu, LRN, MaxPool, " +

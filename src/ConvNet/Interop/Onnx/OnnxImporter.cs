@@ -13,6 +13,9 @@ namespace ConvNet.Interop.Onnx;
 public sealed record OnnxImportResult(ModelSpec Spec, IReadOnlyList<NamedTensor> Weights, IReadOnlyList<string> Notes, string Source,
     IReadOnlyDictionary<string, string>? Properties = null)
 {
+    /// <summary>The graph's declared output is the softmax of the logits (its final Softmax was dropped on import).</summary>
+    public bool EndsInSoftmax { get; init; }
+
     /// <summary>Builds the network and loads the weights into it.</summary>
     public Network CreateNetwork()
     {

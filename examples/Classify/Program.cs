@@ -1,0 +1,17 @@
+// Classifies images with a ConvNet checkpoint through the ConvNet NuGet package:
+//   dotnet run -- runs/fmnist shirt.png boot.jpg
+using ConvNet.Inference;
+
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: Classify CHECKPOINT IMAGE...   (a run folder or an imported model's folder, then JPEG/PNG files)");
+    return 2;
+}
+using var classifier = ImageClassifier.Open(args[0]);
+foreach (var image in args[1..])
+{
+    Console.WriteLine(image);
+    foreach (var c in classifier.Classify(image, top: 5))
+        Console.WriteLine($"  {c.Probability,7:P2}  {c.Name} ({c.Index})");
+}
+return 0;

@@ -1,0 +1,80 @@
+// `convnet serve --checkpoint RUN`: the checkpoint behind an HTTP API with dynamic batching, and a web page at /.
+// Opens the checkpoint as predict does (its preprocessing and class names), so a served answer equals predict's.
+using System.CommandLine;
+using ConvNet.Devices;
+using ConvNet.Inference;
+using ConvNet.Models;
+using ConvNet.Serving;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Cli.Commands;
+
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint), a checkpoint .json or an imported model's folder", Required = true };
+        var host = new Option<string>("--host") { Description = "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "TCP port (0: any free port, printed at start)", DefaultValueFactory = _ => 8080 };
+        var device = DeviceOption.Create();
+        var threads = new Option<int>("--threads") { Description = "CPU threads of a forward pass", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Images per forward pass at most", DefaultValueFactory = _ => 32 };
+        var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a batch's first image may wait for others to arrive", DefaultValueFactory = _ => 5.0 };
+        var queue = new Option<int>("--queue") { Description = "Images waiting at most; more are refused with 503 and Retry-After", DefaultValueFactory = _ => 256 };
+        var maxBody = new Option<double>("--max-body-mb") { Description = "Largest request body, in MB", DefaultValueFactory = _ => 20.0 };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Images whose header declares more pixels are refused before decoding", DefaultValueFactory = _ => 50_000_000 };
+        var command = new Command("serve", "Serve a checkpoint over HTTP: JSON API with dynamic batching, metrics, and a web page at /")
+            { checkpoint, host, port, device, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(threads) < 1) throw new ArgumentException($"--threads must be at least 1, got {parse.GetValue(threads)}");
+            var options = new ServeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(maxBatch),
+                TimeSpan.FromMilliseconds(parse.GetValue(maxDelay)), parse.GetValue(queue),
+                (long)(parse.GetValue(maxBody) * 1_000_000), parse.GetValue(maxPixels));
+            options.Validate();
+            var deviceSpec = DeviceOption.Value(parse, device);
+            if (deviceSpec.IsGpu) DeviceNetworks.RequireAvailable(deviceSpec);
+            string path = parse.GetValue(checkpoint)!;
+            using var pool = new WorkerPool(parse.GetValue(threads));
+            var model = Open(path, deviceSpec, pool, options.MaxPixels);
+            return Run(model, options).GetAwaiter().GetResult();
+        });
+        return command;
+    }
+
+    /// <summary>The checkpoint as a served model: predict's preprocessing, networks built on the device.</summary>
+    public static ServedModel Open(string path, DeviceSpec device, WorkerPool pool, long maxPixels)
+    {
+        var loaded = Checkpoints.Open(path);
+        var weights = Checkpoints.LoadNetwork(loaded);
+        var paper = loaded.Info.Preprocessing is null ? null : Checkpoints.LoadPreprocessing(loaded);
+        var input = ImageInput.For(loaded.Info, paper, maxPixels);
+        // The CPU plans one network per batch size (each holds its buffers); the first reuses the loaded weights. A GPU
+        // network copies the weights to the device, so one host copy serves them all.
+        bool weightsPlanned = false;
+        PlannedNetwork Plan(int batch)
+        {
+            Network host = device.IsGpu || !weightsPlanned ? weights : Checkpoints.LoadNetwork(loaded);
+            weightsPlanned = true;
+            var planned = DeviceNetworks.ForInference(device, host, pool, batch);
+            // One pass on zeros now, so the first request does not wait for the JIT and first-touch page faults.
+            planned.Network.Forward(new Tensor([batch, .. planned.Network.Spec.InputShape]), training: false);
+            return planned;
+        }
+        return new ServedModel(weights.Name, loaded.SidecarPath, loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder);
+    }
+
+    private static async Task<int> Run(ServedModel model, ServeOptions options)
+    {
+        await using var server = ConvNetServer.Create(model, options);
+        await server.StartAsync();
+        Console.WriteLine($"serving {model.Name} ({model.Classes} classes, from {model.Source}) on {server.Address}");
+        Console.WriteLine($"  batches of up to {options.MaxBatch} images, waiting at most {options.Delay.TotalMilliseconds:0.###} ms; planned for {string.Join(", ", server.Batcher.PlannedBatches)}");
+        Console.WriteLine($"  open {server.Address} in a browser; API: {server.Address}openapi.json; stop with Ctrl+C or SIGTERM");
+        await server.WaitForShutdownAsync();
+        Console.WriteLine($"stopped after {server.Metrics.Images} images in {server.Metrics.ForwardPasses} forward passes");
+        return 0;
+    }
+}

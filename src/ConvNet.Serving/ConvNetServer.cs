@@ -1,0 +1,162 @@
+// `convnet serve` as an object: Kestrel on the requested address, the batcher, the routes. Start it, read Address
+// (the real port when 0 was asked for), and dispose it to stop: in-flight requests finish, queued images are run,
+// then the networks are released. SIGTERM and Ctrl+C stop it the same way (the host's console lifetime).
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Serialization;
+using ConvNet.Serving.Batching;
+using ConvNet.Serving.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ConvNet.Serving;
+
+public sealed class ConvNetServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly NetworkLadder _networks;
+    private bool _stopped;
+
+    public ServerMetrics Metrics { get; }
+    public BatchScheduler Batcher { get; }
+    public ServedModel Model { get; }
+
+    private ConvNetServer(WebApplication app, NetworkLadder networks, BatchScheduler batcher, ServerMetrics metrics, ServedModel model) =>
+        (_app, _networks, Batcher, Metrics, Model) = (app, networks, batcher, metrics, model);
+
+    /// <summary>Plans the networks and builds the server; nothing listens until StartAsync.</summary>
+    public static ConvNetServer Create(ServedModel model, ServeOptions options)
+    {
+        options.Validate();
+        var address = ListenAddress(options.Host);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            if (address is null) kestrel.ListenLocalhost(options.Port);
+            else kestrel.Listen(address, options.Port);
+        });
+        // The CLI's JSON scheme: a value that does not apply is left out, not null; a NaN (a diverged model) is
+        // written as "NaN" rather than failing the response.
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
+        builder.Services.Configure<FormOptions>(form =>
+        {
+            form.MultipartBodyLengthLimit = options.MaxBodyBytes;
+            form.ValueCountLimit = 16;
+        });
+        var app = builder.Build();
+
+        var metrics = new ServerMetrics(options.MaxBatch);
+        var networks = new NetworkLadder(options.MaxBatch, model.Plan);
+        BatchScheduler batcher;
+        try
+        {
+            batcher = new BatchScheduler(networks, options.Delay, options.QueueCapacity, metrics);
+        }
+        catch
+        {
+            networks.Dispose();
+            throw;
+        }
+        app.Use(async (context, next) => await Measured(context, next, metrics));
+        ClassifyEndpoints.Map(app, model, batcher);
+        InfoEndpoints.Map(app, model, options, batcher, metrics);
+        var server = new ConvNetServer(app, networks, batcher, metrics, model);
+        app.MapFallback((HttpContext context) => Unrouted(context, server.Routes));
+        return server;
+    }
+
+    // A known path asked with the wrong method is 405 naming the right one; anything else is 404.
+    private static IResult Unrouted(HttpContext context, IReadOnlyList<(string Method, string Route)> routes)
+    {
+        string path = context.Request.Path.Value ?? "/";
+        var methods = routes.Where(r => r.Route == path).Select(r => r.Method).ToList();
+        if (methods.Count == 0)
+            return ApiError.Result(404, $"no route {context.Request.Method} {path}: see /openapi.json for the API, or open / in a browser");
+        context.Response.Headers.Allow = string.Join(", ", methods);
+        return ApiError.Result(405, $"{path} answers {string.Join(" or ", methods)}, not {context.Request.Method}");
+    }
+
+    // null: "localhost" (both loopback addresses)
+    private static IPAddress? ListenAddress(string host)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return null;
+        if (IPAddress.TryParse(host, out var address)) return address;
+        throw new ArgumentException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
+    }
+
+    public Task StartAsync(CancellationToken cancel = default) => _app.StartAsync(cancel);
+
+    /// <summary>Every (HTTP method, route) the server answers, the fallback's 404 aside.</summary>
+    public IReadOnlyList<(string Method, string Route)> Routes =>
+        ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } text && !text.Contains("{*"))
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (m, e.RoutePattern.RawText!)))
+            .ToList();
+
+    /// <summary>The address the server listens on, with the real port.</summary>
+    public Uri Address
+    {
+        get
+        {
+            var addresses = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+            return new Uri(addresses.First());
+        }
+    }
+
+    /// <summary>Waits for SIGTERM or Ctrl+C (or StopAsync), then drains.</summary>
+    public async Task WaitForShutdownAsync()
+    {
+        await _app.WaitForShutdownAsync();
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        await _app.StopAsync();        // stops accepting, lets in-flight requests finish (they still have the batcher)
+        Batcher.Dispose();             // runs what is still queued, then ends the worker
+        _networks.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    // Every answer is counted by route and status, and an exception becomes a JSON error: the API's own (ApiException)
+    // with its status, anything else as 500 (logged), so no request can take the server down.
+    private static async Task Measured(HttpContext context, Func<Task> next, ServerMetrics metrics)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            await next();
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await ApiError.Write(context, e.Status, e.Message);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ConvNet.Serving").LogError(e, "request {Path} failed", context.Request.Path);
+            await ApiError.Write(context, 500, $"internal error: {e.Message}");
+        }
+        finally
+        {
+            string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } && pattern != "{*path:nonfile}" ? pattern : "unmatched";
+            metrics.RecordRequest(route, context.Response.StatusCode, Stopwatch.GetElapsedTime(start));
+        }
+    }
+}

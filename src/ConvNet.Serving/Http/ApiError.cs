@@ -1,0 +1,23 @@
+// Every error the API gives is JSON: {"error": "what is wrong and what to send instead", "status": N}.
+using Microsoft.AspNetCore.Http;
+
+namespace ConvNet.Serving.Http;
+
+public sealed record ApiErrorBody(string Error, int Status);
+
+/// <summary>A request that cannot be answered, with the status code that says why.</summary>
+public sealed class ApiException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+public static class ApiError
+{
+    public static IResult Result(int status, string message) => Results.Json(new ApiErrorBody(message, status), statusCode: status);
+
+    public static Task Write(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ApiErrorBody(message, status));
+    }
+}

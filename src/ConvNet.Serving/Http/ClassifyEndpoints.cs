@@ -1,0 +1,75 @@
+// The endpoints that run the network: /v1/predict, /v1/features and the page's /v1/walk. Each decodes its image on
+// the request's thread, then hands it to the batcher and awaits its share of a batched forward pass.
+using System.Diagnostics;
+using ConvNet.Evaluation;
+using ConvNet.Serving.Batching;
+using ConvNet.Serving.Walk;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ConvNet.Serving.Http;
+
+public static class ClassifyEndpoints
+{
+    public static void Map(WebApplication app, ServedModel model, BatchScheduler batcher)
+    {
+        app.MapPost("/v1/predict", async (HttpContext context, string? top) =>
+        {
+            int k = 5;
+            if (top is not null && (!int.TryParse(top, out k) || k < 1 || k > model.Classes))
+                return ApiError.Result(400, $"top must be a whole number 1..{model.Classes} (the model's classes), got '{top}'");
+            var (result, timing) = await RunAsync(context, model, batcher, s => new InferenceJob(s));
+            return Results.Json(new PredictResponse(model.Name, Top(model, result.Probabilities, k), timing));
+        });
+
+        app.MapPost("/v1/features", async (HttpContext context, string? layer) =>
+        {
+            if (string.IsNullOrEmpty(layer))
+                return ApiError.Result(400, $"name a layer: ?layer=NAME, one of {LayerNames(model)}");
+            int index = model.LayerIndex(layer);
+            if (index < 0) return ApiError.Result(400, $"unknown layer '{layer}': the model's layers are {LayerNames(model)}");
+            RequireLayerOutputs(batcher);
+            var (result, timing) = await RunAsync(context, model, batcher, s => new InferenceJob(s, Extract.Layer, index));
+            var features = result.Layers[0];
+            return Results.Json(new FeaturesResponse(model.Name, features.Name, features.Shape, features.Values, timing));
+        });
+
+        app.MapPost("/v1/walk", async (HttpContext context) =>
+        {
+            RequireLayerOutputs(batcher);
+            var (result, timing) = await RunAsync(context, model, batcher, s => new InferenceJob(s, Extract.AllLayers));
+            return Results.Json(new WalkResponse(model.Name, Top(model, result.Probabilities, Math.Min(5, model.Classes)), LayerWalk.From(result.Layers), timing));
+        });
+    }
+
+    private static async Task<(InferenceResult Result, Timing Timing)> RunAsync(HttpContext context, ServedModel model, BatchScheduler batcher, Func<float[], InferenceJob> job)
+    {
+        InferenceJob queued;
+        TimeSpan preprocess;
+        using (batcher.Decoding())
+        {
+            var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
+            var start = Stopwatch.GetTimestamp();
+            queued = job(ImageBody.Prepare(encoded, model.Input));
+            preprocess = Stopwatch.GetElapsedTime(start);
+            if (!batcher.TryEnqueue(queued))
+            {
+                context.Response.Headers.RetryAfter = "1";
+                throw new ApiException(503, $"the server is busy: {batcher.Capacity} images are already waiting; retry after 1 s");
+            }
+        }
+        var result = await queued.Result;
+        return (result, new Timing(result.Queued.TotalMilliseconds, preprocess.TotalMilliseconds, result.Forward.TotalMilliseconds, result.BatchSize));
+    }
+
+    private static void RequireLayerOutputs(BatchScheduler batcher)
+    {
+        if (!batcher.HasLayerOutputs)
+            throw new ApiException(400, "layer outputs are read on the CPU only: run convnet serve with --device cpu for features and the layer walk");
+    }
+
+    private static List<ClassScore> Top(ServedModel model, float[] probabilities, int k) =>
+        TopK.Best(probabilities, k).Select(i => new ClassScore(i, model.ClassNames[i], probabilities[i])).ToList();
+
+    public static string LayerNames(ServedModel model) => string.Join(", ", model.Weights.Layers.Select(l => l.Name));
+}

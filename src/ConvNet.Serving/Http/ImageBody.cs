@@ -1,0 +1,85 @@
+// Reads the uploaded image from a request: the raw body (image/*, application/octet-stream, or no Content-Type) or
+// the first file of a multipart form. Kestrel's body-size limit stops oversized uploads while they are read; the
+// image header is checked (format, declared pixels) before any pixel is decoded.
+using ConvNet.Inference;
+using Microsoft.AspNetCore.Http;
+using SkiaSharp;
+
+namespace ConvNet.Serving.Http;
+
+public static class ImageBody
+{
+    public const string Accepted = "image/jpeg, image/png, application/octet-stream or multipart/form-data";
+
+    /// <exception cref="ApiException">400, 413 or 415 naming the problem</exception>
+    public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancel)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = request.HasFormContentType && request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+                ? await FromFormAsync(request, cancel)
+                : await FromBodyAsync(request, cancel);
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new ApiException(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? $"the request body is larger than the server's limit ({e.Message})"
+                : $"the request body could not be read ({e.Message})");
+        }
+        catch (InvalidDataException e)
+        {
+            // Malformed multipart (bad boundary, a section over the limits) surfaces here.
+            throw new ApiException(StatusCodes.Status400BadRequest, $"malformed multipart body: {e.Message}");
+        }
+        if (bytes.Length == 0)
+            throw new ApiException(StatusCodes.Status400BadRequest, "empty image: send a JPEG or PNG as the request body or as a multipart file");
+        return bytes;
+    }
+
+    private static async Task<byte[]> FromBodyAsync(HttpRequest request, CancellationToken cancel)
+    {
+        string? type = request.ContentType;
+        if (type is not null && !type.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Content-Type {type} is not an image: send {Accepted}");
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancel);
+        return buffer.ToArray();
+    }
+
+    private static async Task<byte[]> FromFormAsync(HttpRequest request, CancellationToken cancel)
+    {
+        var form = await request.ReadFormAsync(cancel);
+        var file = form.Files.GetFile("image") ?? form.Files.FirstOrDefault()
+            ?? throw new ApiException(StatusCodes.Status400BadRequest, "the multipart form has no file part: send the image as a file field (e.g. curl -F image=@cat.jpg)");
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer, cancel);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Refuses, from the header alone, what the decoder would refuse or should never try: not an image (400),
+    /// an image format other than JPEG/PNG (415), more pixels than the limit (413).</summary>
+    public static void CheckHeader(byte[] encoded, long maxPixels)
+    {
+        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var result);
+        if (codec is null)
+            throw new ApiException(StatusCodes.Status400BadRequest, $"the body is not a readable JPEG or PNG image ({result})");
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"unsupported image format {codec.EncodedFormat}: send a JPEG or PNG");
+        long pixels = (long)codec.Info.Width * codec.Info.Height;
+        if (pixels > maxPixels)
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge,
+                $"the image header declares {codec.Info.Width}x{codec.Info.Height} pixels, more than the server's {maxPixels:N0}-pixel limit");
+    }
+
+    /// <summary>Header check, then the checkpoint's own preprocessing into a new sample.</summary>
+    public static float[] Prepare(byte[] encoded, ImageInput input)
+    {
+        CheckHeader(encoded, input.MaxPixels);
+        var sample = new float[input.SampleLength];
+        if (input.TryWrite(encoded, sample) is { } reason)
+            throw new ApiException(StatusCodes.Status400BadRequest, $"the image cannot be used: {reason}");
+        return sample;
+    }
+}

@@ -1,0 +1,32 @@
+// What `convnet serve` is told: where to listen, how to batch, and the limits that protect the server.
+namespace ConvNet.Serving;
+
+/// <param name="Host">an IP address, or "localhost"; 127.0.0.1 unless the user asks for more</param>
+/// <param name="Port">0 picks a free port (tests)</param>
+/// <param name="MaxBatch">images per forward pass at most</param>
+/// <param name="MaxDelay">how long the first image of a batch may wait for others</param>
+/// <param name="QueueCapacity">images waiting for a forward pass; more get 503 with Retry-After</param>
+/// <param name="MaxBodyBytes">request bodies above this get 413</param>
+/// <param name="MaxPixels">images whose header declares more pixels get 413, before decoding</param>
+public sealed record ServeOptions(
+    string Host = "127.0.0.1",
+    int Port = 8080,
+    int MaxBatch = 32,
+    TimeSpan? MaxDelay = null,
+    int QueueCapacity = 256,
+    long MaxBodyBytes = 20_000_000,
+    long MaxPixels = 50_000_000)
+{
+    public TimeSpan Delay => MaxDelay ?? TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be 0..65535, got {Port}");
+        if (MaxBatch < 1) throw new ArgumentException($"--max-batch must be at least 1, got {MaxBatch}");
+        if (Delay < TimeSpan.Zero) throw new ArgumentException($"--max-delay-ms must be 0 or more, got {Delay.TotalMilliseconds}");
+        if (QueueCapacity < 1) throw new ArgumentException($"--queue must be at least 1, got {QueueCapacity}");
+        if (MaxBodyBytes < 1) throw new ArgumentException($"--max-body-mb must be positive, got {MaxBodyBytes} bytes");
+        if (MaxPixels < 1) throw new ArgumentException($"--max-pixels must be at least 1, got {MaxPixels}");
+    }
+}

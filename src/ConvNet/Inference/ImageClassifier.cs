@@ -1,0 +1,62 @@
+// The library's front door for classifying pictures: open a checkpoint (trained run or imported model), hand it
+// JPEG/PNG files or bytes, get the most likely classes. The same preprocessing and answers as `convnet predict`.
+using ConvNet.Evaluation;
+using ConvNet.Kernels.Cpu;
+using ConvNet.Models;
+using ConvNet.Tensors;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Inference;
+
+/// <summary>One class of an answer: its index, name and probability.</summary>
+public readonly record struct ClassProbability(int Index, string Name, float Probability);
+
+/// <summary>A checkpoint ready to classify one image at a time on the CPU. Not thread-safe: one per thread, or a lock.</summary>
+public sealed class ImageClassifier : IDisposable
+{
+    private readonly Network _network;
+    private readonly WorkerPool _pool;
+    private readonly Tensor _x;
+    private readonly float[] _probabilities;
+
+    private ImageClassifier(Network network, ImageInput input, IReadOnlyList<string> classNames, int threads)
+    {
+        (_network, Input, ClassNames) = (network, input, classNames);
+        _pool = new WorkerPool(threads);
+        network.Plan(1, _pool);
+        _x = new Tensor([1, .. network.Spec.InputShape]);
+        _probabilities = new float[network.Classes];
+    }
+
+    public ImageInput Input { get; }
+    public IReadOnlyList<string> ClassNames { get; }
+    public string ModelName => _network.Name;
+
+    /// <param name="checkpoint">a run folder, a checkpoint .json, or an imported model's folder</param>
+    /// <param name="threads">CPU threads of a forward pass; 0: one per core</param>
+    public static ImageClassifier Open(string checkpoint, int threads = 0)
+    {
+        var loaded = Checkpoints.Open(checkpoint);
+        var paper = loaded.Info.Preprocessing is null ? null : Checkpoints.LoadPreprocessing(loaded);
+        return new ImageClassifier(Checkpoints.LoadNetwork(loaded), ImageInput.For(loaded.Info, paper), loaded.Info.ClassNames,
+            threads > 0 ? threads : Environment.ProcessorCount);
+    }
+
+    /// <summary>The <paramref name="top"/> most likely classes of a JPEG or PNG file, most likely first.</summary>
+    public IReadOnlyList<ClassProbability> Classify(string imagePath, int top = 5) =>
+        Classify(File.ReadAllBytes(imagePath), top, imagePath);
+
+    /// <summary>As <see cref="Classify(string, int)"/>, for an image in memory.</summary>
+    /// <exception cref="InvalidDataException">not a usable JPEG or PNG (the message says why)</exception>
+    public IReadOnlyList<ClassProbability> Classify(byte[] encoded, int top = 5, string name = "image")
+    {
+        if (top < 1) throw new ArgumentOutOfRangeException(nameof(top), "top must be at least 1");
+        if (Input.TryWrite(encoded, _x.Span) is { } reason) throw new InvalidDataException($"{name}: {reason}");
+        SoftmaxCrossEntropy.Softmax(_network.Forward(_x, training: false).Sample(0), _probabilities);
+        return TopK.Best(_probabilities, Math.Min(top, _probabilities.Length))
+            .Select(k => new ClassProbability(k, ClassNames[k], _probabilities[k])).ToList();
+    }
+
+    public void Dispose() => _pool.Dispose();
+}

@@ -1,0 +1,108 @@
+// Turns one encoded image (JPEG/PNG bytes) into one model input sample exactly as `convnet predict` does for the
+// checkpoint: the same decoder, resize, crop and normalisation, so a served answer equals predict's.
+using ConvNet.Data;
+using ConvNet.Data.Images;
+using ConvNet.IO;
+using ConvNet.Training;
+
+namespace ConvNet.Inference;
+
+public abstract class ImageInput
+{
+    /// <summary>Images whose header declares more pixels are refused before any pixel is decoded.</summary>
+    public long MaxPixels { get; }
+
+    /// <summary>The model's input [C, H, W].</summary>
+    public int[] SampleShape { get; }
+
+    /// <summary>A one-line description of the preprocessing, for people and for /v1/model.</summary>
+    public abstract string Description { get; }
+
+    protected ImageInput(int[] sampleShape, long maxPixels)
+    {
+        if (maxPixels < 1) throw new ArgumentOutOfRangeException(nameof(maxPixels), "the pixel limit must be at least 1");
+        (SampleShape, MaxPixels) = (sampleShape, maxPixels);
+    }
+
+    public int SampleLength => SampleShape[0] * SampleShape[1] * SampleShape[2];
+
+    /// <summary>Decodes <paramref name="encoded"/> into <paramref name="sample"/> (SampleLength floats).</summary>
+    /// <returns>null on success, else why the bytes cannot be used (not an image, truncated, too many pixels)</returns>
+    public abstract string? TryWrite(byte[] encoded, Span<float> sample);
+
+    /// <summary>The pipeline predict uses for this checkpoint.</summary>
+    /// <param name="paper">the run's mean image when it was trained on image data (Info.Preprocessing set), else null</param>
+    public static ImageInput For(CheckpointInfo info, PaperPreprocessing? paper, long maxPixels = EncodedImageFile.MaxPixels)
+    {
+        if (info.Preprocessing is not null)
+            return new CentreCropInput(paper ?? throw new ArgumentException("the checkpoint was trained on image data: pass its mean image"), info.InputShape, maxPixels);
+        return new ModelSizedInput(info, maxPixels);
+    }
+}
+
+/// <summary>Image-data runs: the stored square (shorter side rescaled, centre square), the mean image subtracted, the
+/// centre crop (predict without --ten-crop).</summary>
+public sealed class CentreCropInput : ImageInput
+{
+    private readonly PaperPreprocessing _preprocessing;
+    private readonly CropView _centre;
+
+    public CentreCropInput(PaperPreprocessing preprocessing, int[] sampleShape, long maxPixels) : base(sampleShape, maxPixels)
+    {
+        if (sampleShape is not [3, var h, var w] || h != w || h > preprocessing.Size)
+            throw new ArgumentException($"inputs of {string.Join("x", sampleShape)} cannot be cropped from {preprocessing.Size}x{preprocessing.Size} squares");
+        _preprocessing = preprocessing;
+        _centre = CropView.Centre(preprocessing.Size, h);
+    }
+
+    public override string Description =>
+        $"shorter side to {_preprocessing.Size}, centre {_preprocessing.Size}x{_preprocessing.Size} square, mean image subtracted, centre {SampleShape[1]}x{SampleShape[2]} crop";
+
+    public override string? TryWrite(byte[] encoded, Span<float> sample)
+    {
+        int size = _preprocessing.Size;
+        var square = new byte[3 * size * size];
+        if (SquareImageDecoder.TryDecode(encoded, size, MaxPixels, square) is { } reason) return reason;
+        PaperAugmentation.Write(square, _preprocessing.MeanImage, size, SampleShape[1], _centre, sample, _preprocessing.InputScale);
+        return null;
+    }
+}
+
+/// <summary>Runs trained on model-sized data (Fashion-MNIST, CIFAR-10) and imported models: resized (or shorter side
+/// rescaled and centre-cropped) to the input size, normalised per channel.</summary>
+public sealed class ModelSizedInput : ImageInput
+{
+    private readonly CheckpointInfo _info;
+    private readonly Normalization _normalization;
+
+    public ModelSizedInput(CheckpointInfo info, long maxPixels) : base(info.InputShape, maxPixels)
+    {
+        _info = info;
+        _normalization = new Normalization(info.NormalizationMean, info.NormalizationStd);
+    }
+
+    public override string Description =>
+        (_info.ResizeShorterSide is { } side
+            ? $"shorter side to {side}, centre {SampleShape[1]}x{SampleShape[2]} crop"
+            : $"resized to {SampleShape[1]}x{SampleShape[2]}")
+        + $", {(SampleShape[0] == 1 ? "gray" : _info.ChannelOrder)}, (pixel/255 - mean) / std per channel";
+
+    public override string? TryWrite(byte[] encoded, Span<float> sample)
+    {
+        int c = SampleShape[0], h = SampleShape[1], w = SampleShape[2];
+        byte[] pixels;
+        try
+        {
+            pixels = ImageDecoder.LoadAsModelInput(encoded, MaxPixels, c, h, w, _info.ResizeShorterSide, bgr: _info.ChannelOrder == "BGR");
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        int plane = h * w;
+        for (int channel = 0; channel < c; channel++)
+            for (int i = 0; i < plane; i++)
+                sample[channel * plane + i] = _normalization.Apply(channel, pixels[channel * plane + i]);
+        return null;
+    }
+}

@@ -1,0 +1,136 @@
+// The malformed-request set: every bad request gets a 4xx with a JSON error naming the problem, never a 5xx, and the
+// server keeps answering afterwards.
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using ConvNet.Random;
+using ConvNet.Tests.Support;
+using SkiaSharp;
+
+namespace ConvNet.Tests.Serving;
+
+public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<ServeFixture>
+{
+    private static ByteArrayContent Body(byte[] bytes, string? type)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = type is null ? null : MediaTypeHeaderValue.Parse(type);
+        return content;
+    }
+
+    private async Task<string> Refused(HttpResponseMessage response, HttpStatusCode expected, string mentions)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((int)expected, error.GetProperty("status").GetInt32());
+        string message = error.GetProperty("error").GetString()!;
+        Assert.Contains(mentions, message, StringComparison.OrdinalIgnoreCase);
+        return message;
+    }
+
+    private static byte[] Jpeg()
+    {
+        using var picture = SyntheticImages.Picture(1, 300, 200, new Rng(4));
+        return SyntheticImages.Encode(picture, SKEncodedImageFormat.Jpeg);
+    }
+
+    [Fact]
+    public async Task EmptyBodyIs400()
+    {
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body([], "image/jpeg")), HttpStatusCode.BadRequest, "empty");
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body([], null)), HttpStatusCode.BadRequest, "empty");
+    }
+
+    [Fact]
+    public async Task TruncatedJpegIs400()
+    {
+        byte[] jpeg = Jpeg();
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(jpeg[..(jpeg.Length / 2)], "image/jpeg")), HttpStatusCode.BadRequest, "truncated");
+    }
+
+    [Fact]
+    public async Task TextIs415AsTextAnd400AsAnImage()
+    {
+        byte[] text = Encoding.UTF8.GetBytes("this is not a picture\n");
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(text, "text/plain")), HttpStatusCode.UnsupportedMediaType, "text/plain");
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(text, "image/png")), HttpStatusCode.BadRequest, "not a readable");
+    }
+
+    [Fact]
+    public async Task WrongContentTypeIs415NamingWhatToSend()
+    {
+        string message = await Refused(await fixture.Client.PostAsync("/v1/predict", Body(Jpeg(), "application/json")), HttpStatusCode.UnsupportedMediaType, "application/json");
+        Assert.Contains("image/jpeg", message);
+        await Refused(await fixture.Client.PostAsync("/v1/predict", new FormUrlEncodedContent([new("image", "x")])), HttpStatusCode.UnsupportedMediaType, "x-www-form-urlencoded");
+    }
+
+    [Fact]
+    public async Task ImageFormatsOtherThanJpegAndPngAre415()
+    {
+        using var picture = SyntheticImages.Picture(2, 64, 64, new Rng(3));
+        using var webp = picture.Encode(SKEncodedImageFormat.Webp, 80);
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(webp.ToArray(), "image/webp")), HttpStatusCode.UnsupportedMediaType, "Webp");
+    }
+
+    [Fact]
+    public async Task HeaderDeclaring30000By30000PixelsIsRefusedBeforeDecoding()
+    {
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(SyntheticImages.HugePng(30_000, 30_000), "image/png")), HttpStatusCode.RequestEntityTooLarge, "30000x30000");
+        // 900 million pixels would be 3.6 GB decoded; refusing from the header allocates next to nothing.
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 100_000_000);
+    }
+
+    [Fact]
+    public async Task BodiesOverTheLimitAre413RawOrMultipart()
+    {
+        var big = new byte[1_500_000]; // the fixture's limit is 1 MB
+        Jpeg().CopyTo(big, 0);
+        // As curl does for large bodies, the client waits for the server's go-ahead (Expect: 100-continue): the
+        // server answers 413 at once, and no megabytes are sent only to be refused.
+        static HttpRequestMessage Post(HttpContent content) =>
+            new(HttpMethod.Post, "/v1/predict") { Content = content, Headers = { ExpectContinue = true } };
+        await Refused(await fixture.Client.SendAsync(Post(Body(big, "image/jpeg"))), HttpStatusCode.RequestEntityTooLarge, "limit");
+        using var form = new MultipartFormDataContent { { Body(big, "image/jpeg"), "image", "big.jpg" } };
+        await Refused(await fixture.Client.SendAsync(Post(form)), HttpStatusCode.RequestEntityTooLarge, "limit");
+    }
+
+    [Fact]
+    public async Task MultipartWithoutAFileIs400()
+    {
+        using var form = new MultipartFormDataContent { { new StringContent("hello"), "note" } };
+        await Refused(await fixture.Client.PostAsync("/v1/predict", form), HttpStatusCode.BadRequest, "no file");
+    }
+
+    [Fact]
+    public async Task BadParametersAre400()
+    {
+        foreach (var top in new[] { "0", "abc", "99" })
+            await Refused(await fixture.Client.PostAsync($"/v1/predict?top={top}", Body(Jpeg(), "image/jpeg")), HttpStatusCode.BadRequest, "top");
+    }
+
+    [Fact]
+    public async Task UnknownRoutesAre404AndWrongMethods405()
+    {
+        await Refused(await fixture.Client.GetAsync("/v2/predict"), HttpStatusCode.NotFound, "/v2/predict");
+        await Refused(await fixture.Client.PostAsync("/nothing/here", Body(Jpeg(), "image/jpeg")), HttpStatusCode.NotFound, "openapi.json");
+        await Refused(await fixture.Client.GetAsync("/v1/predict"), HttpStatusCode.MethodNotAllowed, "POST");
+    }
+
+    [Fact]
+    public async Task AfterEveryBadRequestTheServerStillAnswersAndNeverGave5xx()
+    {
+        await EmptyBodyIs400();
+        await TruncatedJpegIs400();
+        await TextIs415AsTextAnd400AsAnImage();
+        await HeaderDeclaring30000By30000PixelsIsRefusedBeforeDecoding();
+        await BodiesOverTheLimitAre413RawOrMultipart();
+        var ok = await fixture.Client.PostAsync("/v1/predict", Body(Jpeg(), "image/jpeg"));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        string metrics = await fixture.Client.GetStringAsync("/metrics");
+        Assert.DoesNotMatch("status=\"5\\d\\d\"", metrics);
+    }
+}
