@@ -55,8 +55,7 @@ public static class NeighboursCommand
             var rows = queries.Select((q, i) => new NeighbourRow(q.Images.Picture(q.Index), Caption(q.Images, q.Index),
                 results[i].Select(n => (database.Picture(n.Index), Caption(database, n.Index), n.Distance)).ToList())).ToList();
             var sheet = new NeighbourSheet(rows, $"{network.Name}: nearest {split} images of {spec} by Euclidean distance of {layerName} outputs");
-            var typeface = LabelFont.Typeface;
-            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            var typeface = FigureOutput.Typeface();
             sheet.SavePng(target, typeface);
             if (parse.GetValue(json))
             {

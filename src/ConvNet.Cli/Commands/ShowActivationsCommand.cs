@@ -34,8 +34,7 @@ public static class ShowActivationsCommand
                 throw new ArgumentException("give one image: an image file, or --index N (with --data, default the run's data)");
             var walk = Build(loaded, file, at is null ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, at ?? 0,
                 options.ThreadCount(parse));
-            var typeface = LabelFont.Typeface;
-            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            var typeface = FigureOutput.Typeface();
             walk.SavePng(target, typeface);
             Console.WriteLine($"{target}: {walk.Title}; {walk.Panels.Count} layers, {walk.Width}x{walk.Height} pixels");
             return 0;

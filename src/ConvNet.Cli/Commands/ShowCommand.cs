@@ -37,8 +37,7 @@ public static class ShowCommand
             var network = Checkpoints.LoadNetwork(loaded);
             var grid = FilterGrid.ForLayer(network, parse.GetValue(layer)!, parse.GetValue(scale),
                 bgr: string.Equals(loaded.Info.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase));
-            var typeface = LabelFont.Typeface;
-            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            var typeface = FigureOutput.Typeface();
             grid.SavePng(target, typeface);
             var (width, height) = grid.Size(typeface);
             string how = grid.Mode switch

@@ -23,8 +23,7 @@ public static class ShowConfusionCommand
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             var (heatmap, metrics) = Compute(loaded, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!,
                 options.ThreadCount(parse), parse.GetValue(options.BatchSize));
-            var typeface = LabelFont.Typeface;
-            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            var typeface = FigureOutput.Typeface();
             heatmap.SavePng(target, typeface);
             Console.WriteLine($"{target}: {heatmap.Title}; {metrics.Classes}x{metrics.Classes} cells, {heatmap.Width}x{heatmap.Height} pixels");
             return 0;

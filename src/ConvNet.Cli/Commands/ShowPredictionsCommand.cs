@@ -38,8 +38,7 @@ public static class ShowPredictionsCommand
                 throw new ArgumentException("give either image files or --data, not both");
             var sheet = Build(loaded, files.Length > 0 ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, files,
                 parse.GetValue(count), parse.GetValue(seed), parse.GetValue(top), parse.GetValue(columns), options.ThreadCount(parse));
-            var typeface = LabelFont.Typeface;
-            if (typeface is null) Console.Error.WriteLine(LabelFont.MissingMessage);
+            var typeface = FigureOutput.Typeface();
             sheet.SavePng(target, typeface);
             int correct = sheet.Entries.Count(e => e.TrueClass >= 0 && e.Top[0].Class == e.TrueClass);
             int known = sheet.Entries.Count(e => e.TrueClass >= 0);
