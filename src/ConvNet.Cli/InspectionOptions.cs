@@ -41,7 +41,7 @@ public sealed class InspectionOptions
     }
 
     /// <summary>A probe over <paramref name="images"/> with at most --batch-size images per pass (fewer for a small set).</summary>
-    public static NetworkProbe Probe(LoadedCheckpoint loaded, Models.Network network, IInspectionImages images, int batch, WorkerPool pool)
+    public static NetworkProbe Probe(Models.Network network, IInspectionImages images, int batch, WorkerPool pool)
     {
         if (batch < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batch}");
         if (images.Count == 0) throw new ArgumentException($"{images.Name}: no images");

@@ -33,7 +33,7 @@ public static class FeaturesCommand
             int threads = options.ThreadCount(parse);
             var images = InspectionInputs.ForData(loaded, network, spec, split, threads);
             using var pool = new WorkerPool(threads);
-            var probe = InspectionOptions.Probe(loaded, network, images, parse.GetValue(options.BatchSize), pool);
+            var probe = InspectionOptions.Probe(network, images, parse.GetValue(options.BatchSize), pool);
             var progress = new ProgressLine($"features {layerName}:");
             var sidecar = FeatureFile.Write(probe, layerName, loaded.SidecarPath, $"{spec} ({split})", target, progress.Report);
             if (parse.GetValue(json))

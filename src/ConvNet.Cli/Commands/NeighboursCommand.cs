@@ -137,17 +137,13 @@ public static class NeighboursCommand
         var probe = new NetworkProbe(network, database, Math.Min(batch, database.Count), pool);
         int dimension = layer.Output.Length / probe.Batch;
         var block = new float[probe.Batch * dimension];
-        var indices = new int[probe.Batch];
         var progress = new ProgressLine($"features {layer.Name}:");
-        for (int start = 0; start < database.Count; start += probe.Batch)
+        probe.RunAll((start, rows) =>
         {
-            int rows = Math.Min(probe.Batch, database.Count - start);
-            for (int i = 0; i < rows; i++) indices[i] = start + i;
-            probe.Run(indices.AsSpan(0, rows));
             for (int n = 0; n < rows; n++) probe.Output(layer, n).CopyTo(block.AsSpan(n * dimension, dimension));
             search.Add(block.AsSpan(0, rows * dimension), rows);
             progress.Report(start + rows, database.Count);
-        }
+        });
     }
 
     // A features file must come from the same checkpoint, layer and data: anything else would be a silently wrong answer.

@@ -94,7 +94,8 @@ public static class ReportCommand
         if (spec is null) notes.Add("No evaluation: the checkpoint records no training data; pass --data to evaluate it.");
         else
         {
-            var (heatmap, metrics) = ShowConfusionCommand.Compute(loaded, spec, split, threads, batch);
+            var images = InspectionInputs.ForData(loaded, network, spec, split, threads);
+            var (heatmap, metrics) = ShowConfusionCommand.Compute(network, images, spec, split, threads, batch);
             results.Add(new ReportTable($"Evaluation on {spec} ({split}, one centre view)", ["images", "top-1 error", "top-5 error"],
                 [[metrics.Count.ToString(CultureInfo.InvariantCulture), ClassificationMetrics.Format(metrics.Top1Error), ClassificationMetrics.Format(metrics.Top5Error)]]));
             var perClass = metrics.PerClassAccuracy();
@@ -106,7 +107,8 @@ public static class ReportCommand
                 results.Add(new ReportFigure("Confusion matrix", "Rows: true class; columns: predicted class; each row normalised to 100 %.", ReportPage.Png(bitmap)));
             if (samples > 0)
             {
-                var sheet = ShowPredictionsCommand.Build(loaded, spec, split, [], Math.Min(samples, (int)metrics.Count), seed, 5, 4, threads);
+                var chosen = ShowPredictionsCommand.Sample(images.Count, Math.Min(samples, images.Count), seed);
+                var sheet = ShowPredictionsCommand.Build(network, images, chosen, 5, 4, threads);
                 using var bitmap = sheet.Render(typeface);
                 results.Add(new ReportFigure("Sample predictions",
                     $"{sheet.Entries.Count} images drawn at random (seed {seed}) from the {split} split, each with its five most likely classes; the true class's bar in red.",

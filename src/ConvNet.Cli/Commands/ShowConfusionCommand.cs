@@ -2,6 +2,7 @@
 // split (the test split unless --split says otherwise), row-normalised as a heat map, per-class accuracy beside it.
 using System.CommandLine;
 using ConvNet.Evaluation;
+using ConvNet.Inspection;
 using ConvNet.Threading;
 using ConvNet.Training;
 using ConvNet.Visualization;
@@ -21,8 +22,11 @@ public static class ShowConfusionCommand
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
-            var (heatmap, metrics) = Compute(loaded, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!,
-                options.ThreadCount(parse), parse.GetValue(options.BatchSize));
+            string spec = options.DataSpec(parse, loaded), split = parse.GetValue(options.Split)!;
+            int threads = options.ThreadCount(parse);
+            var network = Checkpoints.LoadNetwork(loaded);
+            var images = InspectionInputs.ForData(loaded, network, spec, split, threads);
+            var (heatmap, metrics) = Compute(network, images, spec, split, threads, parse.GetValue(options.BatchSize));
             var typeface = FigureOutput.Typeface();
             heatmap.SavePng(target, typeface);
             Console.WriteLine($"{target}: {heatmap.Title}; {metrics.Classes}x{metrics.Classes} cells, {heatmap.Width}x{heatmap.Height} pixels");
@@ -31,14 +35,13 @@ public static class ShowConfusionCommand
         return command;
     }
 
-    /// <summary>Evaluates the checkpoint on the split and lays out its confusion heat map (labels measured with the
-    /// label font).</summary>
-    public static (ConfusionHeatmap Heatmap, ClassificationMetrics Metrics) Compute(LoadedCheckpoint loaded, string spec, string split, int threads, int batch)
+    /// <summary>Evaluates the network on the split's images and lays out its confusion heat map (labels measured with
+    /// the label font).</summary>
+    public static (ConfusionHeatmap Heatmap, ClassificationMetrics Metrics) Compute(Models.Network network, IInspectionImages images,
+        string spec, string split, int threads, int batch)
     {
-        var network = Checkpoints.LoadNetwork(loaded);
         using var pool = new WorkerPool(threads);
-        var images = InspectionInputs.ForData(loaded, network, spec, split, threads);
-        var probe = InspectionOptions.Probe(loaded, network, images, batch, pool);
+        var probe = InspectionOptions.Probe(network, images, batch, pool);
         var progress = new ProgressLine("confusion:");
         var metrics = ProbabilityEvaluator.Run(probe, images.Count, progress.Report).Metrics;
         string title = $"{network.Name} on {spec} ({split}, {metrics.Count} images): top-1 error {metrics.Top1Error:P2}" +

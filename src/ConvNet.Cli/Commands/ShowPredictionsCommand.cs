@@ -15,7 +15,7 @@ public static class ShowPredictionsCommand
     public static Command Create()
     {
         var options = new InspectionOptions();
-        var images = new Argument<string[]>("images") { Description = "Image files to classify instead of --data", Arity = ArgumentArity.ZeroOrMore };
+        var imageFiles = new Argument<string[]>("images") { Description = "Image files to classify instead of --data", Arity = ArgumentArity.ZeroOrMore };
         var count = new Option<int>("--count") { Description = "How many images of --data to draw (a seeded random sample)", DefaultValueFactory = _ => 8 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sample drawn from --data", DefaultValueFactory = _ => 1 };
         var top = new Option<int>("--top") { Description = "Classes shown per image", DefaultValueFactory = _ => 5 };
@@ -23,7 +23,7 @@ public static class ShowPredictionsCommand
         var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
         var command = new Command("predictions", "Draw images with their top-5 classes as bars, the true class marked (the paper's Figure 4, left)")
         {
-            images, count, seed, top, columns, output,
+            imageFiles, count, seed, top, columns, output,
         };
         options.AddTo(command, batch: false);
         command.SetAction(parse =>
@@ -33,11 +33,15 @@ public static class ShowPredictionsCommand
             if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
             if (parse.GetValue(columns) < 1) throw new ArgumentException($"--columns must be at least 1, got {parse.GetValue(columns)}");
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
-            var files = parse.GetValue(images)!;
+            var files = parse.GetValue(imageFiles)!;
             if (files.Length > 0 && parse.GetValue(options.Data) is not null)
                 throw new ArgumentException("give either image files or --data, not both");
-            var sheet = Build(loaded, files.Length > 0 ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, files,
-                parse.GetValue(count), parse.GetValue(seed), parse.GetValue(top), parse.GetValue(columns), options.ThreadCount(parse));
+            int threads = options.ThreadCount(parse);
+            var network = Checkpoints.LoadNetwork(loaded);
+            IInspectionImages images = files.Length > 0 ? InspectionInputs.ForFiles(loaded, network, files, threads)
+                : InspectionInputs.ForData(loaded, network, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, threads);
+            int[] chosen = files.Length > 0 ? Enumerable.Range(0, files.Length).ToArray() : Sample(images.Count, parse.GetValue(count), parse.GetValue(seed));
+            var sheet = Build(network, images, chosen, parse.GetValue(top), parse.GetValue(columns), threads);
             var typeface = FigureOutput.Typeface();
             sheet.SavePng(target, typeface);
             int correct = sheet.Entries.Count(e => e.TrueClass >= 0 && e.Top[0].Class == e.TrueClass);
@@ -49,14 +53,9 @@ public static class ShowPredictionsCommand
         return command;
     }
 
-    /// <summary>The sheet for image files, or for a seeded sample of <paramref name="count"/> images of the split.</summary>
-    public static PredictionSheet Build(LoadedCheckpoint loaded, string? spec, string split, IReadOnlyList<string> files,
-        int count, ulong seed, int top, int columns, int threads)
+    /// <summary>The sheet for images <paramref name="chosen"/> of <paramref name="images"/>.</summary>
+    public static PredictionSheet Build(Models.Network network, IInspectionImages images, int[] chosen, int top, int columns, int threads)
     {
-        var network = Checkpoints.LoadNetwork(loaded);
-        var images = spec is null ? InspectionInputs.ForFiles(loaded, network, files, threads)
-            : InspectionInputs.ForData(loaded, network, spec, split, threads);
-        int[] chosen = spec is null ? Enumerable.Range(0, files.Count).ToArray() : Sample(images.Count, count, seed);
         using var pool = new WorkerPool(threads);
         var probe = new NetworkProbe(network, images, Math.Min(chosen.Length, 64), pool);
         var entries = new List<PredictionEntry>();

@@ -28,18 +28,14 @@ public static class FeatureFile
         var images = probe.Images;
         int count = images.Count, dimension = layer.Output.Length / probe.Batch;
         if (count == 0) throw new ArgumentException($"{images.Name}: no images to compute features of");
-        var indices = new int[probe.Batch];
         AtomicFile.Write(npyPath, stream =>
         {
             NpyFile.WriteHeader(stream, [count, dimension]);
-            for (int start = 0; start < count; start += probe.Batch)
+            probe.RunAll((start, rows) =>
             {
-                int rows = Math.Min(probe.Batch, count - start);
-                for (int i = 0; i < rows; i++) indices[i] = start + i;
-                probe.Run(indices.AsSpan(0, rows));
                 for (int n = 0; n < rows; n++) NpyFile.WriteElements(stream, probe.Output(layer, n));
                 progress?.Invoke(start + rows, count);
-            }
+            });
         });
         var items = Enumerable.Range(0, count).Select(i => new FeatureItem(images.Label(i), images.Describe(i))).ToList();
         var sidecar = new FeatureSidecar(probe.Network.Name, checkpoint, layerName, data, count, dimension, images.ClassNames, items);

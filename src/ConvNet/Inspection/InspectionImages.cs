@@ -6,10 +6,7 @@ using ConvNet.Tensors;
 namespace ConvNet.Inspection;
 
 /// <summary>An image as bytes, channel-major: 1 channel is grey, 3 are red, green, blue.</summary>
-public sealed record Picture(int Channels, int Height, int Width, byte[] Pixels)
-{
-    public byte At(int channel, int y, int x) => Pixels[(channel * Height + y) * Width + x];
-}
+public sealed record Picture(int Channels, int Height, int Width, byte[] Pixels);
 
 public interface IInspectionImages
 {

@@ -59,6 +59,20 @@ public sealed class NetworkProbe : IClassifier
     /// <summary>The images of the last Run, row by row.</summary>
     public IReadOnlyList<int> LastIndices => _lastIndices;
 
+    /// <summary>Runs every image, in order, a batch at a time; after each batch <paramref name="visit"/> gets the
+    /// index of its first image and its row count (read its outputs with Output and Probabilities).</summary>
+    public void RunAll(Action<int, int> visit)
+    {
+        var indices = new int[Batch];
+        for (int start = 0; start < Images.Count; start += Batch)
+        {
+            int rows = Math.Min(Batch, Images.Count - start);
+            for (int i = 0; i < rows; i++) indices[i] = start + i;
+            Run(indices.AsSpan(0, rows));
+            visit(start, rows);
+        }
+    }
+
     /// <summary>Class probabilities of the <paramref name="row"/>-th image of the last Run.</summary>
     public ReadOnlySpan<float> Probabilities(int row) => _probabilities.AsSpan(CheckRow(row) * Classes, Classes);
 
