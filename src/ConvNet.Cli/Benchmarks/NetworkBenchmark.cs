@@ -15,7 +15,11 @@ namespace ConvNet.Cli.Benchmarks;
 
 public enum BenchMode { Train, Infer }
 
-public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1);
+public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1)
+{
+    /// <summary>How the CPU computes convolutions (auto: each layer times direct and Winograd when planned).</summary>
+    public ConvAlgorithm ConvAlgorithm { get; init; } = ConvAlgorithm.Auto;
+}
 
 /// <param name="ForwardGflop">forward GFLOP of this layer for the whole batch (2 x multiply-adds)</param>
 /// <param name="BackwardGflop">backward GFLOP: 2x forward (dX and dW), 1x for the first layer (no dX); 0 without multiply-adds</param>
@@ -23,6 +27,13 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
 {
     public double? ForwardGflops => ForwardGflop > 0 ? ForwardGflop / (ForwardMs / 1e3) : null;
     public double? BackwardGflops => BackwardGflop > 0 && BackwardMs > 0 ? BackwardGflop / (BackwardMs / 1e3) : null;
+
+    /// <summary>CPU convolutions: the planned algorithm ("direct", "winograd F(4x4,3x3)"); null for other layers.</summary>
+    public string? Algorithm { get; init; }
+
+    /// <summary>Multiplications the algorithm really does over the direct method's count (1 for direct): the GFLOP/s
+    /// columns are direct-equivalent; times this ratio they are the arithmetic actually done.</summary>
+    public double MultiplyRatio { get; init; } = 1;
 }
 
 /// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>
@@ -53,7 +64,8 @@ public static class NetworkBenchmark
         var rng = new Rng(s.Seed);
         network.Initialize(rng);
         using var pool = new WorkerPool(s.Threads);
-        network.Plan(s.Batch, pool);
+        network.UseConvolutionAlgorithm(s.ConvAlgorithm);
+        network.Plan(s.Batch, pool, forTraining: s.Mode == BenchMode.Train);
 
         var x = new Tensor([s.Batch, .. network.Spec.InputShape]);
         var xs = x.Span;
@@ -97,6 +109,9 @@ public static class NetworkBenchmark
 
         progress?.WriteLine("bench: timing layers one by one");
         var (layers, lossMs, sgdMs) = TimeLayers(network, summary, x, labels, loss, sgd, pool, train, s.Repeats);
+        layers = layers.Select((l, i) => network.Layers[i] is Conv2d conv
+            ? l with { Algorithm = conv.PlannedAlgorithm, MultiplyRatio = (double)conv.PlannedMultipliesPerSample!.Value / summary.Layers[i].MultiplyAdds }
+            : l).ToList();
 
         double multiplyAdds = summary.MultiplyAdds;
         double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;

@@ -9,6 +9,7 @@ using ConvNet.Devices;
 using ConvNet.Devices.Gpu;
 using ConvNet.Diagnostics;
 using ConvNet.Distributed;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 
 namespace ConvNet.Cli.Commands;
@@ -30,8 +31,12 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var device = DeviceOption.Create();
         var gemm = new Option<int?>("--gemm") { Description = "GPU devices: time an N x N x N float32 GEMM instead (TFLOP/s)" };
-        var convAlgorithm = new Option<string>("--conv-algorithm") { Description = "GPU devices: implicit (the GEMM reads the input as it goes) or lowered (an im2col pass first)", DefaultValueFactory = _ => "implicit" };
-        convAlgorithm.AcceptOnlyFromAmong("implicit", "lowered");
+        var convAlgorithm = new Option<string?>("--conv-algorithm")
+        {
+            Description = "CPU: auto (time direct and Winograd once per layer, keep the faster; the default), direct or winograd. " +
+                "GPU devices: implicit (the GEMM reads the input as it goes; the default) or lowered (an im2col pass first)",
+        };
+        convAlgorithm.AcceptOnlyFromAmong("auto", "direct", "winograd", "implicit", "lowered");
         var gemmBlocking = new Option<int>("--gemm-blocking") { Description = "GPU devices: values of C per GEMM thread per side, 4 (64x64 tiles) or 8 (128x128)", DefaultValueFactory = _ => 4 };
         gemmBlocking.AcceptOnlyFromAmong("4", "8");
         var allreduce = new Option<double?>("--allreduce") { Description = "Under mpiexec: time an allreduce of this many MB instead (ms, bus GB/s)" };
@@ -64,10 +69,14 @@ public static class BenchCommand
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
                 parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));
             bool asJson = parse.GetValue(json);
-            var algorithm = parse.GetValue(convAlgorithm) == "lowered" ? ConvolutionAlgorithm.Lowered : ConvolutionAlgorithm.Implicit;
+            string? chosen = parse.GetValue(convAlgorithm);
+            if (deviceSpec.IsGpu != (chosen is null or "implicit" or "lowered"))
+                throw new ArgumentException($"--conv-algorithm {chosen} is for {(deviceSpec.IsGpu ? "the CPU" : "GPU devices")}: " +
+                    (deviceSpec.IsGpu ? "give implicit or lowered" : "give auto, direct or winograd"));
+            var algorithm = chosen == "lowered" ? ConvolutionAlgorithm.Lowered : ConvolutionAlgorithm.Implicit;
             var result = deviceSpec.IsGpu
                 ? GpuNetworkBenchmark.Run(settings, deviceSpec, algorithm, parse.GetValue(gemmBlocking), asJson ? null : Console.Error)
-                : NetworkBenchmark.Run(settings, asJson ? null : Console.Error);
+                : NetworkBenchmark.Run(settings with { ConvAlgorithm = ConvolutionSelection.Parse(chosen ?? "auto") }, asJson ? null : Console.Error);
             Console.WriteLine(asJson ? ToJson(result) : ToTable(result));
             return 0;
         });
@@ -134,6 +143,7 @@ public static class BenchCommand
         {
             name = l.Name, kind = l.Kind, forwardMs = l.ForwardMs, forwardGflops = l.ForwardGflops,
             backwardMs = Trained(r, l.BackwardMs), backwardGflops = l.BackwardGflops,
+            algorithm = l.Algorithm, multiplyRatio = l.Algorithm is null ? (double?)null : l.MultiplyRatio,
         }),
     });
 
@@ -201,13 +211,15 @@ public static class BenchCommand
             text.AppendLine("% of peak           -      (no FP32 peak known for this device)");
         text.AppendLine($"allocated   {r.AllocatedBytesPerStep,9:N0} bytes per step");
         text.AppendLine();
-        text.AppendLine($"per layer (median of {s.Repeats} passes, layers timed one at a time{(cpu ? "" : " with device events")}):");
+        text.AppendLine($"per layer (median of {s.Repeats} passes, layers timed one at a time{(cpu ? "" : " with device events")}; " +
+            "GFLOP/s are direct-equivalent: 2 x the direct method's multiply-adds / time):");
         text.AppendLine($"{"layer",-12} {"kind",-18} {"fwd ms",9} {"GFLOP/s",8} {(train ? $"{"bwd ms",9} {"GFLOP/s",8}" : "")} {"share",6}");
         double total = r.Layers.Sum(l => l.ForwardMs + l.BackwardMs) + r.LossMs + r.SgdMs;
         foreach (var l in r.Layers)
         {
             string backwardColumns = train ? $"{l.BackwardMs,9:F2} {Rate(l.BackwardGflops),8}" : "";
-            text.AppendLine($"{l.Name,-12} {l.Kind,-18} {l.ForwardMs,9:F2} {Rate(l.ForwardGflops),8} {backwardColumns} {100 * (l.ForwardMs + l.BackwardMs) / total,5:F1}%");
+            string algorithm = l.Algorithm is null || l.Algorithm == "direct" ? "" : $"  {l.Algorithm}: {l.MultiplyRatio:F2}x the multiplies";
+            text.AppendLine($"{l.Name,-12} {l.Kind,-18} {l.ForwardMs,9:F2} {Rate(l.ForwardGflops),8} {backwardColumns} {100 * (l.ForwardMs + l.BackwardMs) / total,5:F1}%{algorithm}");
         }
         if (train)
         {

@@ -45,12 +45,18 @@ public static class TrainCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
         var force = new Option<bool>("--force") { Description = "Replace a run already in the --out folder" };
         var device = DeviceOption.Create();
+        var convAlgorithm = new Option<string>("--conv-algorithm")
+        {
+            Description = "CPU convolutions: auto (each layer times direct and Winograd once and keeps the faster; the choice is saved with the run and reused on --resume), direct or winograd",
+            DefaultValueFactory = _ => d.ConvAlgorithm,
+        };
+        convAlgorithm.AcceptOnlyFromAmong("auto", "direct", "winograd");
 
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {
             model, data, epochs, batch, lr, momentum, decay, schedule, patience, stepSize, gamma, seed, threads, validation,
             crop, flip, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
-            output, resume, json, force, device,
+            output, resume, json, force, device, convAlgorithm,
         };
         command.SetAction(parse =>
         {
@@ -113,6 +119,7 @@ public static class TrainCommand
                         RandomCrop = !parse.GetValue(noRandomCrop), Mirror = !parse.GetValue(noMirror),
                         PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),
                         LoaderThreads = parse.GetValue(loaderThreads), Prefetch = parse.GetValue(prefetch),
+                        ConvAlgorithm = parse.GetValue(convAlgorithm)!,
                     };
                     result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device), communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }

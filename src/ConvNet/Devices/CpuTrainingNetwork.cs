@@ -23,7 +23,7 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
     public CpuTrainingNetwork(Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null)
     {
         (_network, _sgd, _pool, _reducer) = (network, sgd, pool, reducer);
-        network.Plan(batch, pool);
+        network.Plan(batch, pool, forTraining: true);
         _dropouts = network.Layers.OfType<Dropout>().ToArray();
     }
 

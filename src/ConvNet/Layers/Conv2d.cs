@@ -20,7 +20,20 @@ public sealed class Conv2d : Layer
     public override string Kind => "Conv2d";
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 
-    private Convolution? _kernel;
+    private IConvolutionKernel? _kernel;
+
+    /// <summary>How the CPU computes this layer (direct unless set; Network.UseConvolutionAlgorithm sets every layer).
+    /// Takes effect at the next Plan.</summary>
+    public ConvAlgorithm Algorithm { get; set; } = ConvAlgorithm.Direct;
+
+    /// <summary>Set by Network.Plan: auto times backward as well as forward when the network is planned for training.</summary>
+    internal bool PlannedForTraining { get; set; }
+
+    /// <summary>The planned kernel's algorithm ("direct", "winograd F(4x4,3x3)"); null before Plan.</summary>
+    public string? PlannedAlgorithm => _kernel?.Algorithm;
+
+    /// <summary>Multiplications one sample's forward pass really does with the planned algorithm.</summary>
+    public long? PlannedMultipliesPerSample => _kernel?.MultipliesPerSample;
 
     /// <summary>Apply max(0, .) to the output as it is written (set by Relu.FuseInto: a following ReLU then has
     /// nothing left to do, like torchvision's in-place ReLU).</summary>
@@ -55,7 +68,8 @@ public sealed class Conv2d : Layer
 
     public override long MultiplyAddsPerSample(int[] inputShape) => GeometryFor(inputShape).MultiplyAdds;
 
-    protected override void OnPlan(WorkerPool pool) => _kernel = new Convolution(GeometryFor(InputShape), pool);
+    protected override void OnPlan(WorkerPool pool) =>
+        _kernel = ConvolutionSelection.Create(GeometryFor(InputShape), pool, Algorithm, InputShape[0], PlannedForTraining);
 
     public override void Forward(Tensor x, bool training)
     {

@@ -1,6 +1,7 @@
 // A static chain of layers. Plan(batch) allocates every activation and gradient buffer once; Forward and
 // Backward then reuse them, so a training step allocates nothing. Backward reads as Forward in reverse.
 using ConvNet.Devices;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tensors;
@@ -31,24 +32,47 @@ public sealed class Network : IForwardNetwork
     public long ParameterCount => Parameters.Sum(p => (long)p.Value.Length);
 
     /// <summary>Allocates buffers for batches of <paramref name="batch"/> samples (nothing happens if already planned so).</summary>
-    public void Plan(int batch, WorkerPool pool)
+    /// <param name="forTraining">convolutions set to auto time their backward pass too when choosing an algorithm</param>
+    public void Plan(int batch, WorkerPool pool, bool forTraining = false)
     {
-        if (batch == PlannedBatch && ReferenceEquals(pool, _pool)) return;
+        if (batch == PlannedBatch && ReferenceEquals(pool, _pool) && forTraining == _plannedForTraining) return;
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
         int[] shape = [batch, .. Spec.InputShape];
         for (int i = 0; i < Layers.Count; i++)
         {
+            if (Layers[i] is Conv2d convolution) convolution.PlannedForTraining = forTraining;
             Layers[i].Plan(shape, pool, needInputGradient: i > 0);
             // A ReLU right after a convolution runs inside it (one pass over the activation instead of two).
             if (Layers[i] is Relu relu && i > 0 && Layers[i - 1] is Conv2d conv) relu.FuseInto(conv);
             shape = Layers[i].Output.Shape;
         }
         PlannedBatch = batch;
+        _plannedForTraining = forTraining;
         _plannedInputShape = [batch, .. Spec.InputShape];
         _pool = pool;
     }
 
     private WorkerPool? _pool;
+    private bool _plannedForTraining;
+
+    /// <summary>Sets how every convolution is computed on the CPU (see ConvolutionSelection); the next Plan applies it.</summary>
+    public void UseConvolutionAlgorithm(ConvAlgorithm algorithm)
+    {
+        foreach (var convolution in Layers.OfType<Conv2d>()) convolution.Algorithm = algorithm;
+        PlannedBatch = 0;
+    }
+
+    /// <summary>Sets named convolutions' algorithms (the others keep theirs); the next Plan applies them.</summary>
+    public void UseConvolutionAlgorithm(IReadOnlyDictionary<string, ConvAlgorithm> byLayer)
+    {
+        foreach (var convolution in Layers.OfType<Conv2d>())
+            if (byLayer.TryGetValue(convolution.Name, out var algorithm)) convolution.Algorithm = algorithm;
+        PlannedBatch = 0;
+    }
+
+    /// <summary>Each convolution's planned algorithm, "conv1=direct, conv3=winograd F(4x4,3x3)", for logs and tables.</summary>
+    public string ConvolutionAlgorithms =>
+        string.Join(", ", Layers.OfType<Conv2d>().Select(c => $"{c.Name}={c.PlannedAlgorithm ?? "unplanned"}"));
     private int[] _plannedInputShape = [];
 
     /// <summary>Fills every parameter by its Init and seeds every dropout layer, all from <paramref name="rng"/>.</summary>

@@ -47,6 +47,12 @@ public sealed record TrainConfig
     /// <summary>Image data: batches prepared ahead of the training step (0: none).</summary>
     public int Prefetch { get; init; } = 2;
 
+    /// <summary>CPU convolutions: auto (each layer times direct and Winograd when planned), direct or winograd.</summary>
+    public string ConvAlgorithm { get; init; } = "auto";
+    /// <summary>What auto chose for each layer, "conv1=direct,conv3=winograd", recorded by the first invocation so a
+    /// resumed run computes exactly as before (null until then; older checkpoints have none and run auto again).</summary>
+    public string? ConvolutionChoices { get; init; }
+
     public static IReadOnlyList<string> Schedules { get; } = ["plateau", "step", "cosine"];
 
     public void Validate()
@@ -68,6 +74,7 @@ public sealed record TrainConfig
         if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");
         if (LoaderThreads < 0) throw new ArgumentException($"--loader-threads must be non-negative, got {LoaderThreads}");
         if (Prefetch < 0) throw new ArgumentException($"--prefetch must be non-negative, got {Prefetch}");
+        Kernels.Cpu.ConvolutionSelection.Parse(ConvAlgorithm);
         if (Normalization is not ("channel" or "none")) throw new ArgumentException($"unknown --normalization '{Normalization}' (known: channel, none)");
     }
 }

@@ -156,7 +156,14 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         using var pool = new WorkerPool(config.Threads);
         int batch = parallel.Shard.Local, globalBatch = config.BatchSize; // this rank's share of each global batch
         parallel.PlaceDropout(network.Layers.OfType<Dropout>());
+        if (!_device.IsGpu) ConvolutionChoices.Apply(network, config);
         using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch, parallel.Reducer);
+        if (!_device.IsGpu && config.ConvolutionChoices is null)
+        {
+            ConvolutionChoices.Agree(network, _communicator, batch, pool);
+            config = config with { ConvolutionChoices = ConvolutionChoices.Describe(network) };
+            _observer.Message($"convolutions: {network.ConvolutionAlgorithms}");
+        }
         if (_device.IsGpu) _observer.Message($"device: {engine.DeviceName}");
         if (parallel.IsDistributed)
             _observer.Message($"data-parallel over {_communicator.Size} ranks: {batch} of each batch of {globalBatch} per rank, gradients averaged by allreduce");

@@ -15,7 +15,7 @@ using ConvNet.Threading;
 
 namespace ConvNet.Kernels.Cpu;
 
-public sealed class Convolution
+public sealed class Convolution : IConvolutionKernel
 {
     /// <summary>Columns a chunk's GEMM aims for: enough that thin feature maps fill the micro-kernel's panels.</summary>
     private const int TargetColumns = 512;
@@ -36,6 +36,8 @@ public sealed class Convolution
     private int _chunk;
 
     public ConvGeometry Geometry => _g;
+    public string Algorithm => "direct";
+    public long MultipliesPerSample => _g.MultiplyAdds;
 
     public Convolution(in ConvGeometry geometry, WorkerPool pool)
     {
@@ -157,7 +159,7 @@ public sealed class Convolution
         _backwardData.Run(batch);
     }
 
-    private static void Require(float[] array, int offset, long length, string name)
+    internal static void Require(float[] array, int offset, long length, string name)
     {
         if (offset < 0 || length < 0 || offset + length > array.Length)
             throw new ArgumentException($"Convolution: {name} holds {array.Length} floats, the call needs {length} from offset {offset}", name);

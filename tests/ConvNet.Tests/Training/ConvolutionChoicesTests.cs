@@ -1,0 +1,123 @@
+// How a run's convolution algorithms are chosen and kept: auto records what it chose in the run's configuration, a
+// resume reapplies the record (whatever the clock would say now) and continues bit for bit, and a malformed record is
+// a clear checkpoint error. Also the selection rules themselves, and a network computing the same with either method.
+using ConvNet.Kernels.Cpu;
+using ConvNet.Layers;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tensors;
+using ConvNet.Tests.Support;
+using ConvNet.Threading;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class ConvolutionChoicesTests
+{
+    [Fact]
+    public void AutoRecordsItsChoiceAndResumeReappliesIt()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 320, test: 32);
+        var config = new TrainConfig { Data = data, Epochs = 2, BatchSize = 32, LearningRate = 0.02f, ValidationCount = 32, Threads = 2, Seed = 5, CheckpointEvery = 3 };
+        string whole = temp.Combine("whole"), split = temp.Combine("split");
+        new Trainer(config with { ConvAlgorithm = "winograd" }, whole, new SilentObserver()).Run();
+        var recorded = Checkpoints.Open(whole, Checkpoints.Last).Info.Config!.ConvolutionChoices;
+        // conv1 (5x5, stride 1) runs as F(4x4,5x5); every layer of this net can.
+        Assert.Equal("conv1=winograd,conv2=winograd,conv3=winograd,conv4=winograd,conv5=winograd", recorded);
+
+        // Stopped early and resumed: bit-identical to the uninterrupted run, with the same record.
+        new Trainer(config with { ConvAlgorithm = "winograd", MaxSteps = 4 }, split, new SilentObserver()).Run();
+        var resumed = Trainer.Resume(split, new SilentObserver());
+        Assert.Equal(Weights(whole), Weights(split));
+        Assert.Equal(recorded, Checkpoints.Open(split, Checkpoints.Last).Info.Config!.ConvolutionChoices);
+        Assert.Equal(2, resumed.History.Count);
+    }
+
+    [Fact]
+    public void RecordTakesPrecedenceOverTheConfiguredAlgorithm()
+    {
+        var network = NetworkBuilder.Build(ModelRegistry.Spec("alexnet-small", new ModelOptions(10)));
+        ConvolutionChoices.Apply(network, new TrainConfig
+        {
+            ConvAlgorithm = "winograd", ConvolutionChoices = "conv1=direct,conv2=direct,conv3=winograd,conv4=direct,conv5=direct",
+        });
+        using var pool = new WorkerPool(1);
+        network.Plan(2, pool, forTraining: true);
+        Assert.Equal("conv1=direct,conv2=direct,conv3=winograd,conv4=direct,conv5=direct", ConvolutionChoices.Describe(network));
+    }
+
+    [Fact]
+    public void MalformedRecordIsACheckpointError()
+    {
+        var network = NetworkBuilder.Build(ModelRegistry.Spec("alexnet-small", new ModelOptions(10)));
+        var bad = Assert.Throws<CheckpointException>(() => ConvolutionChoices.Apply(network, new TrainConfig { ConvolutionChoices = "conv1=direct,conv2=fft" }));
+        Assert.Contains("conv2=fft", bad.Message);
+        var missing = Assert.Throws<CheckpointException>(() => ConvolutionChoices.Apply(network, new TrainConfig { ConvolutionChoices = "conv1=direct" }));
+        Assert.Contains("conv2", missing.Message);
+        Assert.Throws<ArgumentException>(() => new TrainConfig { ConvAlgorithm = "fft" }.Validate());
+    }
+
+    [Fact]
+    public void SelectionRules()
+    {
+        using var pool = new WorkerPool(2);
+        var threeByThree = new ConvGeometry(16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1);
+        var strided = new ConvGeometry(3, 31, 31, 8, 11, 11, 4, 4, 2, 2, 1);
+        Assert.Equal("direct", ConvolutionSelection.Create(threeByThree, pool, ConvAlgorithm.Direct, 4, training: true).Algorithm);
+        Assert.Equal("winograd F(4x4,3x3)", ConvolutionSelection.Create(threeByThree, pool, ConvAlgorithm.Winograd, 4, training: true).Algorithm);
+        // Winograd where it cannot apply, and auto on a layer too small to time, stay direct.
+        Assert.Equal("direct", ConvolutionSelection.Create(strided, pool, ConvAlgorithm.Winograd, 4, training: true).Algorithm);
+        Assert.Equal("direct", ConvolutionSelection.Create(threeByThree, pool, ConvAlgorithm.Auto, 4, training: true).Algorithm);
+        // A layer big enough is timed and gets one of the two.
+        var big = new ConvGeometry(64, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1);
+        Assert.Contains(ConvolutionSelection.Create(big, pool, ConvAlgorithm.Auto, 64, training: false).Algorithm, new[] { "direct", "winograd F(4x4,3x3)" });
+        Assert.Throws<ArgumentException>(() => ConvolutionSelection.Parse("fft"));
+    }
+
+    /// <summary>Logits agree to rounding. Gradients agree in norm: where a pre-activation within rounding of 0 lands on
+    /// the other side of a ReLU, the gradient takes another path from there down (seen here once, in conv3's output),
+    /// which moves every gradient below it a little, so element-wise bounds would be wrong.</summary>
+    [Fact]
+    public void NetworkComputesTheSameWithEitherMethod()
+    {
+        var (direct, winograd) = (Run(ConvAlgorithm.Direct), Run(ConvAlgorithm.Winograd));
+        for (int i = 0; i < direct[0].Length; i++)
+            Assert.True(Math.Abs(direct[0][i] - winograd[0][i]) <= 1e-5 * (1 + Math.Abs(direct[0][i])), $"logit {i}: {direct[0][i]} vs {winograd[0][i]}");
+        for (int t = 1; t < direct.Count; t++)
+        {
+            double difference = 0, norm = 0;
+            for (int i = 0; i < direct[t].Length; i++)
+            {
+                difference += Math.Pow(direct[t][i] - winograd[t][i], 2);
+                norm += Math.Pow(direct[t][i], 2);
+            }
+            double relative = Math.Sqrt(difference / norm);
+            Assert.True(relative < 0.02, $"gradient {t - 1}: relative difference {relative:E2} in norm");
+        }
+    }
+
+    /// <summary>alexnet-small's logits and every parameter gradient after one forward and backward pass.</summary>
+    private static List<float[]> Run(ConvAlgorithm algorithm)
+    {
+        var network = NetworkBuilder.Build(ModelRegistry.Spec("alexnet-small", new ModelOptions(10)));
+        network.Initialize(new Rng(4));
+        network.UseConvolutionAlgorithm(algorithm);
+        using var pool = new WorkerPool(2);
+        network.Plan(6, pool, forTraining: true);
+        var x = new Tensor([6, 1, 28, 28]);
+        var rng = new Rng(8);
+        var xs = x.Span;
+        for (int i = 0; i < xs.Length; i++) xs[i] = rng.NextFloat();
+        var logits = network.Forward(x, training: true).ToArray();
+        var loss = new CrossEntropyLoss();
+        int[] labels = [0, 1, 2, 3, 4, 5];
+        loss.Forward(network.Logits, labels);
+        network.ZeroGradients();
+        network.Backward(x, loss.Backward(labels));
+        return [logits, .. network.Parameters.Select(p => p.Gradient.ToArray())];
+    }
+
+    private static float[] Weights(string run) =>
+        Checkpoints.LoadNetwork(Checkpoints.Open(run, Checkpoints.Last)).Parameters.SelectMany(p => p.Value.ToArray()).ToArray();
+}
