@@ -1,6 +1,7 @@
 // A static chain of layers. Plan(batch) allocates every activation and gradient buffer once; Forward and
 // Backward then reuse them, so a training step allocates nothing. Backward reads as Forward in reverse.
 using ConvNet.Devices;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Layers;
 using ConvNet.Random;
 using ConvNet.Tensors;
@@ -57,6 +58,17 @@ public sealed class Network : IForwardNetwork
         foreach (var p in Parameters) p.Initialize(rng);
         SeedDropout(rng);
     }
+
+    /// <summary>How every fully connected layer's forward reads its weights: Float32, or BFloat16 for inference only
+    /// (a training forward or backward then throws).</summary>
+    public void SetWeightPrecision(WeightPrecision precision)
+    {
+        foreach (var linear in Layers.OfType<Linear>()) linear.Precision = precision;
+    }
+
+    /// <summary>Float32, or BFloat16 when any fully connected layer reads bfloat16 weights.</summary>
+    public WeightPrecision WeightPrecision =>
+        Layers.OfType<Linear>().Any(l => l.Precision != WeightPrecision.Float32) ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
 
     public void SeedDropout(Rng rng)
     {
