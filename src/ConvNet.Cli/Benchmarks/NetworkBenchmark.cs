@@ -15,7 +15,8 @@ namespace ConvNet.Cli.Benchmarks;
 
 public enum BenchMode { Train, Infer }
 
-public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1);
+public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1,
+    WeightPrecision Precision = WeightPrecision.Float32);
 
 /// <param name="ForwardGflop">forward GFLOP of this layer for the whole batch (2 x multiply-adds)</param>
 /// <param name="BackwardGflop">backward GFLOP: 2x forward (dX and dW), 1x for the first layer (no dX); 0 without multiply-adds</param>
@@ -54,6 +55,7 @@ public static class NetworkBenchmark
         network.Initialize(rng);
         using var pool = new WorkerPool(s.Threads);
         network.Plan(s.Batch, pool);
+        network.SetWeightPrecision(s.Precision);
 
         var x = new Tensor([s.Batch, .. network.Spec.InputShape]);
         var xs = x.Span;
@@ -115,6 +117,8 @@ public static class NetworkBenchmark
         if (s.Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {s.Threads}");
         if (s.Warmup < 0) throw new ArgumentException($"--warmup must be 0 or more, got {s.Warmup}");
         if (s.Repeats < 1) throw new ArgumentException($"--repeats must be at least 1, got {s.Repeats}");
+        if (s.Precision != WeightPrecision.Float32 && s.Mode == BenchMode.Train)
+            throw new ArgumentException("--precision bf16 is for inference only: give --mode infer, or train in fp32");
     }
 
     private static (List<LayerTiming> Layers, double LossMs, double SgdMs) TimeLayers(Network network, ModelSummary summary,

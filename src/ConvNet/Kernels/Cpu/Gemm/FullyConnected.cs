@@ -49,6 +49,15 @@ public sealed unsafe class FullyConnected : IParallelJob
         _gemm = new ParallelSgemm(pool);
     }
 
+    /// <summary>Batches up to this size stream W (at most WeightStreaming.MaxRows; 0 packs always). For benchmarks that
+    /// compare the two layouts.</summary>
+    internal int StreamingLimit
+    {
+        get => _streamingLimit;
+        set => _streamingLimit = Math.Clamp(value, 0, WeightStreaming.MaxRows);
+    }
+    private int _streamingLimit = WeightStreaming.MaxRows;
+
     /// <summary>How the weights are read: Float32 (exact) or BFloat16 (rounded to nearest even; inference only).</summary>
     public WeightPrecision Precision
     {
@@ -81,7 +90,7 @@ public sealed unsafe class FullyConnected : IParallelJob
         (_x, _xOffset, _w, _wOffset, _y, _yOffset, _m) = (x, xOffset, w, wOffset, y, yOffset, batch);
         try
         {
-            if (batch <= WeightStreaming.MaxRows)
+            if (batch <= _streamingLimit)
             {
                 _phase = Phase.Stream;
                 _unitSize = 4;

@@ -52,7 +52,10 @@ internal static unsafe class WeightStreaming
         // Samples past m repeat the last one (their sums are computed and dropped): one kernel for every m.
         float* x0 = x, x1 = x + (nint)Math.Min(1, m - 1) * ldx, x2 = x + (nint)Math.Min(2, m - 1) * ldx, x3 = x + (nint)Math.Min(3, m - 1) * ldx;
         int j = rowStart;
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && m == 1)
+            for (; j <= rowEnd - 4; j += 4)
+                FourRowsOneSample<T, TW>(k, x, w + (nint)j * ldw, ldw, y + j);
+        else if (Vector512.IsHardwareAccelerated)
             for (; j <= rowEnd - 4; j += 4)
                 Four<T, TW>(m, k, x0, x1, x2, x3, w + (nint)j * ldw, ldw, y + j, ldy);
         for (; j < rowEnd; j++)
@@ -104,6 +107,40 @@ internal static unsafe class WeightStreaming
         Store<T, TW>(m, 1, k, p, x1, w0, w1, w2, w3, s10, s11, s12, s13, y, ldy);
         Store<T, TW>(m, 2, k, p, x2, w0, w1, w2, w3, s20, s21, s22, s23, y, ldy);
         Store<T, TW>(m, 3, k, p, x3, w0, w1, w2, w3, s30, s31, s32, s33, y, ldy);
+    }
+
+    // One sample (batch-1 latency): four rows of W, each with two sums (32 values a step) so that eight independent
+    // FMA chains cover the FMA latency without the 4-sample kernel's unused products.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourRowsOneSample<T, TW>(int k, float* x, T* w, int ldw, float* y)
+        where T : unmanaged where TW : struct, IWeights<T>
+    {
+        T* w0 = w, w1 = w + ldw, w2 = w + 2 * (nint)ldw, w3 = w + 3 * (nint)ldw;
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        int p = 0;
+        for (; p <= k - 32; p += 32)
+        {
+            var a = Vector512.Load(x + p);
+            var b = Vector512.Load(x + p + 16);
+            s0 = Vector512.FusedMultiplyAdd(a, TW.Load(w0 + p), s0);
+            s1 = Vector512.FusedMultiplyAdd(a, TW.Load(w1 + p), s1);
+            s2 = Vector512.FusedMultiplyAdd(a, TW.Load(w2 + p), s2);
+            s3 = Vector512.FusedMultiplyAdd(a, TW.Load(w3 + p), s3);
+            t0 = Vector512.FusedMultiplyAdd(b, TW.Load(w0 + p + 16), t0);
+            t1 = Vector512.FusedMultiplyAdd(b, TW.Load(w1 + p + 16), t1);
+            t2 = Vector512.FusedMultiplyAdd(b, TW.Load(w2 + p + 16), t2);
+            t3 = Vector512.FusedMultiplyAdd(b, TW.Load(w3 + p + 16), t3);
+        }
+        for (; p <= k - 16; p += 16)
+        {
+            var a = Vector512.Load(x + p);
+            s0 = Vector512.FusedMultiplyAdd(a, TW.Load(w0 + p), s0);
+            s1 = Vector512.FusedMultiplyAdd(a, TW.Load(w1 + p), s1);
+            s2 = Vector512.FusedMultiplyAdd(a, TW.Load(w2 + p), s2);
+            s3 = Vector512.FusedMultiplyAdd(a, TW.Load(w3 + p), s3);
+        }
+        Store<T, TW>(1, 0, k, p, x, w0, w1, w2, w3, s0 + t0, s1 + t1, s2 + t2, s3 + t3, y, 0);
     }
 
     // Sample i's four sums: the vector sums plus the tail [p, k) element by element.
