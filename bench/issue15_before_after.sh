@@ -11,8 +11,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 new="$repo/src/ConvNet.Cli/bin/Release/net10.0/linux-x64/ConvNet.Cli.dll"
 summary='import json, sys
 d = json.loads(sys.stdin.read())
-fc = " ".join(f"{l[\"name\"]} {l[\"forwardMs\"]:.2f}" for l in d["layers"] if l["kind"] == "Linear")
-print(f"step {d[\"stepMs\"][\"median\"]:.2f} ms (min {d[\"stepMs\"][\"min\"]:.2f}) cpus {d.get(\"cpusUsed\", 0):.2f} | {fc}")'
+fc = " ".join("%s %.2f" % (l["name"], l["forwardMs"]) for l in d["layers"] if l["kind"] == "Linear")
+print("step %.2f ms (min %.2f) cpus %.2f | %s" % (d["stepMs"]["median"], d["stepMs"]["min"], d.get("cpusUsed", 0), fc))'
 for ((round = 1; round <= rounds; round++)); do
     for cell in "alexnet 1" "alexnet-torchvision 1" "alexnet 64" "alexnet-torchvision 64"; do
         read -r model batch <<< "$cell"
