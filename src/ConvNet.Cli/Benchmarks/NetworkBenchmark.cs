@@ -15,7 +15,8 @@ namespace ConvNet.Cli.Benchmarks;
 
 public enum BenchMode { Train, Infer }
 
-public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1)
+public sealed record BenchSettings(string Model, int Batch, BenchMode Mode, int Threads, int Warmup, int Repeats, ulong Seed = 1,
+    WeightPrecision Precision = WeightPrecision.Float32)
 {
     /// <summary>How the CPU computes convolutions (auto: each layer times direct and Winograd when planned).</summary>
     public ConvAlgorithm ConvAlgorithm { get; init; } = ConvAlgorithm.Auto;
@@ -66,6 +67,7 @@ public static class NetworkBenchmark
         using var pool = new WorkerPool(s.Threads);
         network.UseConvolutionAlgorithm(s.ConvAlgorithm);
         network.Plan(s.Batch, pool, forTraining: s.Mode == BenchMode.Train);
+        network.SetWeightPrecision(s.Precision);
 
         var x = new Tensor([s.Batch, .. network.Spec.InputShape]);
         var xs = x.Span;
@@ -130,6 +132,8 @@ public static class NetworkBenchmark
         if (s.Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {s.Threads}");
         if (s.Warmup < 0) throw new ArgumentException($"--warmup must be 0 or more, got {s.Warmup}");
         if (s.Repeats < 1) throw new ArgumentException($"--repeats must be at least 1, got {s.Repeats}");
+        if (s.Precision != WeightPrecision.Float32 && s.Mode == BenchMode.Train)
+            throw new ArgumentException("--precision bf16 is for inference only: give --mode infer, or train in fp32");
     }
 
     private static (List<LayerTiming> Layers, double LossMs, double SgdMs) TimeLayers(Network network, ModelSummary summary,

@@ -7,9 +7,9 @@ using System.Text.Json;
 using ConvNet.Cli.Benchmarks;
 using ConvNet.Devices;
 using ConvNet.Devices.Gpu;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Diagnostics;
 using ConvNet.Distributed;
-using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 
 namespace ConvNet.Cli.Commands;
@@ -30,6 +30,7 @@ public static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var device = DeviceOption.Create();
+        var precision = PrecisionOption.Create();
         var gemm = new Option<int?>("--gemm") { Description = "GPU devices: time an N x N x N float32 GEMM instead (TFLOP/s)" };
         var convAlgorithm = new Option<string?>("--conv-algorithm")
         {
@@ -42,7 +43,7 @@ public static class BenchCommand
         var allreduce = new Option<double?>("--allreduce") { Description = "Under mpiexec: time an allreduce of this many MB instead (ms, bus GB/s)" };
         var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
-            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, gemm, verify, convAlgorithm, gemmBlocking, allreduce };
+            { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, precision, gemm, verify, convAlgorithm, gemmBlocking, allreduce };
         command.SetAction(parse =>
         {
             // Under mpiexec: data-parallel training steps or the allreduce alone; without it MPI is never loaded.
@@ -67,7 +68,8 @@ public static class BenchCommand
             if (parse.GetValue(model) is null) throw new ArgumentException("bench needs --model NAME (or --loader SPEC)");
             var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch),
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
-                parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));
+                parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats),
+                Precision: PrecisionOption.Value(parse, precision, deviceSpec));
             bool asJson = parse.GetValue(json);
             string? chosen = parse.GetValue(convAlgorithm);
             if (deviceSpec.IsGpu != (chosen is null or "implicit" or "lowered"))
@@ -118,7 +120,8 @@ public static class BenchCommand
     public static string ToJson(BenchResult r) => CliJson.Serialize(new
     {
         device = r.Device,
-        precision = "fp32",
+        precision = "fp32", // of the arithmetic; weightPrecision says how FC weights are stored
+        weightPrecision = r.Settings.Precision == WeightPrecision.BFloat16 ? "bf16" : "fp32",
         convolution = r.ConvolutionAlgorithm,
         gemmBlocking = r.GemmBlocking,
         model = r.Settings.Model,
@@ -196,7 +199,7 @@ public static class BenchCommand
         bool train = s.Mode == BenchMode.Train;
         var text = new StringBuilder();
         bool cpu = r.Device == "cpu";
-        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {(cpu ? $"{s.Threads} thread{(s.Threads == 1 ? "" : "s")}" : r.Device)}, {s.Warmup} warm-up + {s.Repeats} timed steps, {(cpu ? "Sgemm kernel " : "")}{r.Kernel}");
+        text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {(cpu ? $"{s.Threads} thread{(s.Threads == 1 ? "" : "s")}" : r.Device)}, {s.Warmup} warm-up + {s.Repeats} timed steps, {(cpu ? "Sgemm kernel " : "")}{r.Kernel}{(s.Precision == WeightPrecision.BFloat16 ? ", bf16 FC weights" : "")}");
         text.AppendLine($"step        {r.StepMs.Median,9:F1} ms   (min {r.StepMs.Min:F1}, max {r.StepMs.Max:F1})");
         text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
         text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");

@@ -28,7 +28,9 @@ public static class EvalCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var device = DeviceOption.Create();
-        var command = new Command("eval", "Evaluate a checkpoint (or an ensemble) on a dataset's test split") { checkpoint, data, tenCrop, batch, threads, json, device };
+        var precision = PrecisionOption.Create();
+        var convAlgorithm = ConvAlgorithmOption.Create();
+        var command = new Command("eval", "Evaluate a checkpoint (or an ensemble) on a dataset's test split") { checkpoint, data, tenCrop, batch, threads, json, device, precision, convAlgorithm };
         command.SetAction(parse =>
         {
             // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
@@ -40,8 +42,12 @@ public static class EvalCommand
             var onDevice = new List<PlannedNetwork>();
             using var release = new Disposables(onDevice);
             var deviceSpec = DeviceOption.Value(parse, device);
+            var weightPrecision = PrecisionOption.Value(parse, precision, deviceSpec);
+            var algorithm = ConvAlgorithmOption.Value(parse, convAlgorithm);
             IForwardNetwork Planned(Models.Network network, int batchSize)
             {
+                network.SetWeightPrecision(weightPrecision);
+                network.UseConvolutionAlgorithm(algorithm);
                 var planned = DeviceNetworks.ForInference(deviceSpec, network, pool, batchSize);
                 onDevice.Add(planned);
                 return planned.Network;

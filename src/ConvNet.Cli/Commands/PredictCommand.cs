@@ -22,12 +22,16 @@ public static class PredictCommand
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the paper's 10 crops (checkpoints trained on image data)" };
         var device = DeviceOption.Create();
-        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop, device };
+        var precision = PrecisionOption.Create();
+        var convAlgorithm = ConvAlgorithmOption.Create();
+        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop, device, precision, convAlgorithm };
         command.SetAction(parse =>
         {
             if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
+            network.SetWeightPrecision(PrecisionOption.Value(parse, precision, DeviceOption.Value(parse, device)));
+            network.UseConvolutionAlgorithm(ConvAlgorithmOption.Value(parse, convAlgorithm));
             var files = parse.GetValue(images)!;
             var names = loaded.Info.ClassNames;
             using var pool = new WorkerPool(Environment.ProcessorCount);

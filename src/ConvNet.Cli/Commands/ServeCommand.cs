@@ -3,6 +3,7 @@
 using System.CommandLine;
 using ConvNet.Devices;
 using ConvNet.Inference;
+using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Serving;
 using ConvNet.Tensors;
@@ -19,6 +20,8 @@ public static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port, printed at start)", DefaultValueFactory = _ => 8080 };
         var device = DeviceOption.Create();
+        var precision = PrecisionOption.Create();
+        var convAlgorithm = ConvAlgorithmOption.Create();
         var threads = new Option<int>("--threads") { Description = "CPU threads of a forward pass", DefaultValueFactory = _ => Environment.ProcessorCount };
         var maxBatch = new Option<int>("--max-batch") { Description = "Images per forward pass at most", DefaultValueFactory = _ => 32 };
         var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a batch's first image may wait for others to arrive", DefaultValueFactory = _ => 5.0 };
@@ -26,7 +29,7 @@ public static class ServeCommand
         var maxBody = new Option<double>("--max-body-mb") { Description = "Largest request body, in MB", DefaultValueFactory = _ => 20.0 };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Images whose header declares more pixels are refused before decoding", DefaultValueFactory = _ => 50_000_000 };
         var command = new Command("serve", "Serve a checkpoint over HTTP: JSON API with dynamic batching, metrics, and a web page at /")
-            { checkpoint, host, port, device, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
+            { checkpoint, host, port, device, precision, convAlgorithm, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) < 1) throw new ArgumentException($"--threads must be at least 1, got {parse.GetValue(threads)}");
@@ -38,14 +41,16 @@ public static class ServeCommand
             if (deviceSpec.IsGpu) DeviceNetworks.RequireAvailable(deviceSpec);
             string path = parse.GetValue(checkpoint)!;
             using var pool = new WorkerPool(parse.GetValue(threads));
-            var model = Open(path, deviceSpec, pool, options.MaxPixels);
+            var model = Open(path, deviceSpec, pool, options.MaxPixels, PrecisionOption.Value(parse, precision, deviceSpec),
+                ConvAlgorithmOption.Value(parse, convAlgorithm));
             return Run(model, options).GetAwaiter().GetResult();
         });
         return command;
     }
 
     /// <summary>The checkpoint as a served model: predict's preprocessing, networks built on the device.</summary>
-    public static ServedModel Open(string path, DeviceSpec device, WorkerPool pool, long maxPixels)
+    public static ServedModel Open(string path, DeviceSpec device, WorkerPool pool, long maxPixels,
+        WeightPrecision precision = WeightPrecision.Float32, ConvAlgorithm convolutions = ConvAlgorithm.Direct)
     {
         var loaded = Checkpoints.Open(path);
         var weights = Checkpoints.LoadNetwork(loaded);
@@ -58,6 +63,8 @@ public static class ServeCommand
         {
             Network host = device.IsGpu || !weightsPlanned ? weights : Checkpoints.LoadNetwork(loaded);
             weightsPlanned = true;
+            host.SetWeightPrecision(precision);
+            host.UseConvolutionAlgorithm(convolutions);
             var planned = DeviceNetworks.ForInference(device, host, pool, batch);
             // One pass on zeros now, so the first request does not wait for the JIT and first-touch page faults.
             planned.Network.Forward(new Tensor([batch, .. planned.Network.Spec.InputShape]), training: false);

@@ -37,7 +37,7 @@ public static class WeightLoader
             throw new InvalidDataException($"{source}: {string.Join("; ", problems.Take(5))}{more}");
         }
         // Everything checked: only now overwrite, so a failed load leaves the network as it was.
-        foreach (var p in network.Parameters) p.Value.CopyFrom(byName[p.Name].Data);
+        foreach (var p in network.Parameters) p.Load(byName[p.Name].Data);
     }
 
     /// <summary>The registered model whose parameter names are exactly the file's, when the network shares none of them:

@@ -75,7 +75,7 @@ public sealed class Conv2d : Layer
     {
         RequireInput(x);
         _kernel!.Forward(x.Storage, Weight.Value.Storage, Bias.Value.Storage, Output.Storage, x.Shape[0], relu: AppliesRelu,
-            x.Offset, Output.Offset, Weight.Value.Offset, Bias.Value.Offset);
+            x.Offset, Output.Offset, Weight.Value.Offset, Bias.Value.Offset, Weight.Version);
     }
 
     public override void Backward(Tensor x, Tensor dy)

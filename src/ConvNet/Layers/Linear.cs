@@ -1,4 +1,6 @@
 // Fully connected layer: y = x W^T + b, with W [out, in] and b [out] as in PyTorch.
+// Forward runs FullyConnected, which keeps W packed (or in bfloat16, under Precision) between calls and rebuilds that
+// copy only when Weight.Version changes; backward multiplies with W itself.
 using ConvNet.Kernels.Cpu;
 using ConvNet.Tensors;
 using ConvNet.Threading;
@@ -15,6 +17,20 @@ public sealed class Linear : Layer
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 
     private ParallelSgemm _gemm = null!;
+    private FullyConnected _forward = null!;
+    private WeightPrecision _precision;
+
+    /// <summary>How forward reads the weights: Float32, or BFloat16 for inference only (forward with training and
+    /// backward then refuse). Weight.Value itself stays float32.</summary>
+    public WeightPrecision Precision
+    {
+        get => _precision;
+        set
+        {
+            _precision = value;
+            if (_forward is not null) _forward.Precision = value;
+        }
+    }
 
     public Linear(string name, int inFeatures, int outFeatures, Init? weightInit = null, Init? biasInit = null) : base(name)
     {
@@ -32,14 +48,18 @@ public sealed class Linear : Layer
 
     public override long MultiplyAddsPerSample(int[] inputShape) => (long)InFeatures * OutFeatures;
 
-    protected override void OnPlan(WorkerPool pool) => _gemm = new ParallelSgemm(pool);
+    protected override void OnPlan(WorkerPool pool)
+    {
+        _gemm = new ParallelSgemm(pool);
+        _forward = new FullyConnected(pool, InFeatures, OutFeatures) { Precision = _precision };
+    }
 
     public override void Forward(Tensor x, bool training)
     {
         RequireInput(x);
         int n = x.Shape[0];
-        _gemm.Multiply(false, true, n, OutFeatures, InFeatures, x.Storage, x.Offset, InFeatures,
-            Weight.Value.Storage, Weight.Value.Offset, InFeatures, Output.Storage, Output.Offset, OutFeatures, accumulate: false);
+        _forward.Forward(x.Storage, x.Offset, n, Weight.Value.Storage, Weight.Value.Offset, Weight.Version,
+            Output.Storage, Output.Offset, training);
         var y = Output.Span;
         var b = Bias.Value.Span;
         for (int i = 0; i < n; i++) Elementwise.AddInPlace(y.Slice(i * OutFeatures, OutFeatures), b);
@@ -47,6 +67,8 @@ public sealed class Linear : Layer
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        if (_precision != WeightPrecision.Float32)
+            throw new InvalidOperationException($"{Name}: bfloat16 weights are for inference only: train in float32 (leave out --precision bf16)");
         int n = x.Shape[0];
         // dW[out, in] += dY^T[out, N] X[N, in]
         _gemm.Multiply(true, false, OutFeatures, InFeatures, n, dy.Storage, dy.Offset, OutFeatures,

@@ -1,4 +1,9 @@
 // A learnable tensor with its gradient buffer, how it is initialised, and its learning-rate and decay multipliers.
+// Version counts changes to Value: kernels that keep a derived copy of the weights (a GEMM's packed panels, a
+// bfloat16 copy) rebuild it only when the version differs from the one they built it from. Everything that writes
+// Value must bump it: the optimiser's step, loading and import, Initialize, Load, and MarkChanged for code that
+// writes Value.Span directly. A write without a bump leaves those copies stale: the next forward would silently
+// use the old weights.
 using ConvNet.Random;
 using ConvNet.Tensors;
 
@@ -16,7 +21,26 @@ public sealed class Parameter(string name, int[] shape, int fanIn, Init init, fl
     public float LearningRateMultiplier { get; set; } = learningRateMultiplier;
     public float DecayMultiplier { get; set; } = decayMultiplier;
 
-    public void Initialize(Rng rng) => Init.Fill(Value.Span, FanIn, rng);
+    /// <summary>Changes to <see cref="Value"/> so far; see the file's note. Starts at 0.</summary>
+    public long Version => Volatile.Read(ref _version);
+    private long _version;
+
+    /// <summary>Tells derived copies of the weights (packed panels, bfloat16 copies) that Value was written: call it
+    /// after writing Value.Span or Value.Storage directly.</summary>
+    public void MarkChanged() => Interlocked.Increment(ref _version);
+
+    public void Initialize(Rng rng)
+    {
+        Init.Fill(Value.Span, FanIn, rng);
+        MarkChanged();
+    }
+
+    /// <summary>Value = <paramref name="values"/> (same length), and the change marked.</summary>
+    public void Load(ReadOnlySpan<float> values)
+    {
+        Value.CopyFrom(values);
+        MarkChanged();
+    }
 }
 
 /// <summary>How a parameter is filled before training.</summary>

@@ -82,6 +82,17 @@ public sealed class Network : IForwardNetwork
         SeedDropout(rng);
     }
 
+    /// <summary>How every fully connected layer's forward reads its weights: Float32, or BFloat16 for inference only
+    /// (a training forward or backward then throws).</summary>
+    public void SetWeightPrecision(WeightPrecision precision)
+    {
+        foreach (var linear in Layers.OfType<Linear>()) linear.Precision = precision;
+    }
+
+    /// <summary>Float32, or BFloat16 when any fully connected layer reads bfloat16 weights.</summary>
+    public WeightPrecision WeightPrecision =>
+        Layers.OfType<Linear>().Any(l => l.Precision != WeightPrecision.Float32) ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+
     public void SeedDropout(Rng rng)
     {
         ulong key = 1;

@@ -38,9 +38,11 @@ public sealed class Sgd
             {
                 _job.Set(p.Value, p.Gradient, Velocities[i], lr, Momentum, decayLr, pool.Workers);
                 pool.Run(_job, pool.Workers);
+                p.MarkChanged();
                 continue;
             }
             Update(p.Value.Span, p.Gradient.Span, Velocities[i].Span, lr, Momentum, decayLr);
+            p.MarkChanged();
         }
     }
 

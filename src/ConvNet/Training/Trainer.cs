@@ -298,7 +298,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     private static void WeightsInto(Network network, LoadedCheckpoint checkpoint)
     {
         var loaded = Checkpoints.LoadNetwork(checkpoint);
-        for (int i = 0; i < network.Parameters.Count; i++) network.Parameters[i].Value.CopyFrom(loaded.Parameters[i].Value.Span);
+        for (int i = 0; i < network.Parameters.Count; i++) network.Parameters[i].Load(loaded.Parameters[i].Value.Span);
     }
 
     private static (int Top1, int Top5) CountCorrect(Tensor logits, int[] labels)

@@ -27,6 +27,18 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void Bf16_runs_inference_and_is_refused_for_training()
+    {
+        var result = NetworkBenchmark.Run(new BenchSettings("alexnet-small", 1, BenchMode.Infer, 2, 1, 2, Precision: ConvNet.Kernels.Cpu.WeightPrecision.BFloat16));
+        Assert.Contains("bf16 FC weights", BenchCommand.ToTable(result));
+        using var json = JsonDocument.Parse(BenchCommand.ToJson(result));
+        Assert.Equal("bf16", json.RootElement.GetProperty("weightPrecision").GetString());
+        var e = Assert.Throws<ArgumentException>(() =>
+            NetworkBenchmark.Run(new BenchSettings("alexnet-small", 2, BenchMode.Train, 1, 0, 1, Precision: ConvNet.Kernels.Cpu.WeightPrecision.BFloat16)));
+        Assert.Contains("inference only", e.Message);
+    }
+
+    [Fact]
     public void RejectsZeroRepeats()
     {
         var e = Assert.Throws<ArgumentException>(() =>

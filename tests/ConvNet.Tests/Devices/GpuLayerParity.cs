@@ -17,7 +17,7 @@ public static class GpuLayerParity
         Action<GpuLayer>? configure = null, bool training = true)
     {
         var rng = new Rng(seed);
-        foreach (var p in layer.Parameters) TestData.ToFloat(TestData.Uniform(rng, p.Value.Length)).CopyTo(p.Value.Span);
+        foreach (var p in layer.Parameters) p.Load(TestData.ToFloat(TestData.Uniform(rng, p.Value.Length)));
         int[] outputShape = layer.OutputShapeFor(inputShape);
         var x = TestData.ToFloat(TestData.Uniform(rng, TestData.Product(inputShape)));
         var dy = TestData.ToFloat(TestData.Uniform(rng, TestData.Product(outputShape)));

@@ -95,8 +95,10 @@ public sealed class MpiLaunchTests
         var p = new Parameter("w", [1000], 10, new Init.Normal(1));
         p.Initialize(new Rng(1));
         p.Value.Span[517] = 0f;
+        p.MarkChanged();
         ulong before = ReplicaCheck.Hash([p]);
         p.Value.Span[517] = BitConverter.Int32BitsToSingle(1); // the smallest denormal: one bit
+        p.MarkChanged();
         Assert.NotEqual(before, ReplicaCheck.Hash([p]));
     }
 }

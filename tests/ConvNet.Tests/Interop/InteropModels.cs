@@ -18,6 +18,7 @@ internal static class InteropModels
         {
             Init init = p.Name.EndsWith(".weight", StringComparison.Ordinal) ? new Init.HeNormal() : new Init.Normal(0.1);
             init.Fill(p.Value.Span, p.FanIn, rng);
+            p.MarkChanged();
         }
         return network;
     }

@@ -28,8 +28,8 @@ public sealed class ReluFusionTests
             var relu = new Relu("relu");
             conv.Plan(shape, pool, needInputGradient: true);
             relu.Plan(conv.Output.Shape, pool, needInputGradient: true);
-            conv.Weight.Value.CopyFrom(weights);
-            conv.Bias.Value.CopyFrom(bias);
+            conv.Weight.Load(weights);
+            conv.Bias.Load(bias);
             if (fuse) relu.FuseInto(conv);
             return (conv, relu);
         }

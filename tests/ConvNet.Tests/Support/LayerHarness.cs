@@ -22,7 +22,7 @@ public static class LayerHarness
             Assert.Equal(layer.Parameters.Count, parameters.Length);
             for (int i = 0; i < parameters.Length; i++)
             {
-                layer.Parameters[i].Value.CopyFrom(TestData.ToFloat(parameters[i]));
+                layer.Parameters[i].Load(TestData.ToFloat(parameters[i]));
                 layer.Parameters[i].Gradient.Clear();
             }
         }

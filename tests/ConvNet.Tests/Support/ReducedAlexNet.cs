@@ -87,7 +87,7 @@ public static class ReducedAlexNet
     {
         var network = NetworkBuilder.Build(Spec());
         var values = InitialParameters(new ReferenceNetwork(Spec()));
-        foreach (Parameter p in network.Parameters) p.Value.CopyFrom(TestData.ToFloat(values[p.Name]));
+        foreach (Parameter p in network.Parameters) p.Load(TestData.ToFloat(values[p.Name]));
         return network;
     }
 

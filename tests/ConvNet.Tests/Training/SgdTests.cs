@@ -22,7 +22,7 @@ public sealed class SgdTests
         foreach (var p in parameters)
         {
             var w = TestData.Uniform(rng, p.Value.Length);
-            p.Value.CopyFrom(TestData.ToFloat(w));
+            p.Load(TestData.ToFloat(w));
             expectedW.Add(w);
             expectedV.Add(new double[w.Length]);
         }
@@ -56,6 +56,7 @@ public sealed class SgdTests
     {
         var bias = new Parameter("b", [20], 1, new Init.Constant(0), decayMultiplier: 0f);
         bias.Value.Span.Fill(1.5f);
+        bias.MarkChanged();
         var sgd = new Sgd([bias]);
         sgd.Step();
         Assert.All(bias.Value.ToArray(), v => Assert.Equal(1.5f, v));
@@ -75,6 +76,8 @@ public sealed class SgdTests
             float w = rng.NextFloat() - 0.5f;
             alone.Value.Span[i] = split.Value.Span[i] = w;
         }
+        alone.MarkChanged();
+        split.MarkChanged();
         var (a, b) = (new Sgd([alone], 0.05f), new Sgd([split], 0.05f));
         using var pool = new ConvNet.Threading.WorkerPool(workers);
         for (int step = 0; step < 3; step++)

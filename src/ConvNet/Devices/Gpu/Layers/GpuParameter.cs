@@ -22,7 +22,11 @@ public sealed class GpuParameter : IDisposable
     }
 
     public void UploadValue() => Value.Upload(Host.Value.Span);
-    public void DownloadValue() => Value.Download(Host.Value.Span);
+    public void DownloadValue()
+    {
+        Value.Download(Host.Value.Span);
+        Host.MarkChanged();
+    }
     public void UploadVelocity(Tensor velocity) => Velocity.Upload(velocity.Span);
     public void DownloadVelocity(Tensor velocity) => Velocity.Download(velocity.Span);
 

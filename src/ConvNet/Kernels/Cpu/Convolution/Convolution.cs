@@ -5,6 +5,8 @@
 //             otherwise dcol_g[K, P] = W_g^T * dY_g, then Col2Im into dX
 // Forward and the stride-1 backward-data run as LoweredGemm: filters packed once per call, input lowered block by
 // block straight into the GEMM's pack buffer (no im2col matrix); backward-weights lowers col_g^T the same way.
+// Given the weights' version (Parameter.Version), forward keeps its packed filters between calls and repacks only
+// when the weight array, its offset or the version differ from the last packing (inference packs once).
 // Im2Col/Col2Im remain for the GEMM + Col2Im data gradient and for batches smaller than the pool.
 // Samples are split over the pool's workers in chunks; each worker has its own lowering buffer and its own partial
 // dW/db, summed in worker order afterwards so results depend only on the worker count. Small feature maps (13x13,
@@ -34,6 +36,10 @@ public sealed class Convolution : IConvolutionKernel
     private readonly BackwardJob _backward;
     private readonly ParallelSgemm _splitGemm;
     private int _chunk;
+    // What the forward filters were last packed from (null: nothing reusable).
+    private float[]? _packedFrom;
+    private int _packedOffset;
+    private long _packedVersion = -1;
 
     public ConvGeometry Geometry => _g;
     public string Algorithm => "direct";
@@ -112,15 +118,22 @@ public sealed class Convolution : IConvolutionKernel
     /// <param name="x">[N, C, H, W]</param><param name="weight">[O, C/groups, KH, KW]</param>
     /// <param name="bias">[O]</param><param name="y">[N, O, OH, OW], overwritten</param>
     /// <param name="relu">apply max(0, .) to the output (a fused ReLU)</param>
+    /// <param name="weightVersion">the weights' Parameter.Version: the packed filters are reused while the weight
+    /// array, offset and version stay the same; -1 (unknown) packs on every call</param>
     public void Forward(float[] x, float[] weight, float[] bias, float[] y, int batch, bool relu,
-        int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0)
+        int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0, long weightVersion = -1)
     {
         // The kernels below read and write through pointers: check every extent first.
         Require(x, xOffset, (long)batch * _g.InputSize, nameof(x));
         Require(y, yOffset, (long)batch * _g.OutputSize, nameof(y));
         Require(weight, weightOffset, _g.WeightSize, nameof(weight));
         Require(bias, biasOffset, _g.OutChannels, nameof(bias));
-        _packing.Run(_forward.Filters, weight, weightOffset);
+        if (weightVersion < 0 || !ReferenceEquals(weight, _packedFrom) || weightOffset != _packedOffset || weightVersion != _packedVersion)
+        {
+            _packedFrom = null; // a packing that fails half-way must not be reused
+            _packing.Run(_forward.Filters, weight, weightOffset);
+            (_packedFrom, _packedOffset, _packedVersion) = weightVersion < 0 ? (null, 0, -1) : (weight, weightOffset, weightVersion);
+        }
         _forward.Set(x, xOffset, y, yOffset, bias, biasOffset, relu);
         _forward.Run(batch);
     }

@@ -123,19 +123,29 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
     }
 
     public void Forward(float[] x, float[] weight, float[] bias, float[] y, int batch, bool relu,
-        int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0)
+        int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0, long weightVersion = -1)
     {
         Convolution.Require(bias, biasOffset, _g.OutChannels, nameof(bias));
-        Run(x, xOffset, weight, weightOffset, bias, biasOffset, y, yOffset, batch, relu);
+        Run(x, xOffset, weight, weightOffset, bias, biasOffset, y, yOffset, batch, relu, weightVersion);
     }
 
+    private float[]? _transformedFrom;
+    private int _transformedOffset;
+    private long _transformedVersion = -1;
+
     private void Run(float[] x, int xOffset, float[] weight, int weightOffset, float[]? bias, int biasOffset,
-        float[] y, int yOffset, int batch, bool relu)
+        float[] y, int yOffset, int batch, bool relu, long weightVersion = -1)
     {
         Convolution.Require(x, xOffset, (long)batch * _g.InputSize, nameof(x));
         Convolution.Require(y, yOffset, (long)batch * _g.OutputSize, nameof(y));
         Convolution.Require(weight, weightOffset, _g.WeightSize, nameof(weight));
-        TransformFilters(weight, weightOffset);
+        // Filters transformed and packed once per weight version (inference reuses them; training changes them every step).
+        if (weightVersion < 0 || !ReferenceEquals(weight, _transformedFrom) || weightOffset != _transformedOffset || weightVersion != _transformedVersion)
+        {
+            _transformedFrom = null; // a transform that fails half-way must not be reused
+            TransformFilters(weight, weightOffset);
+            (_transformedFrom, _transformedOffset, _transformedVersion) = weightVersion < 0 ? (null, 0, -1) : (weight, weightOffset, weightVersion);
+        }
         for (int group = 0; group < _g.Groups; group++)
             for (int o = 0; o < _og; o++)
                 _bias[group * _oPad + o] = bias is null ? 0 : bias[biasOffset + group * _og + o];
