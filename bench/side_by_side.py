@@ -25,8 +25,8 @@ CELLS = [  # (model, mode, batch, peer)
 ]
 
 
-def run_json(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     try:
         return json.loads(out)  # convnet bench --json: one (indented) object
     except json.JSONDecodeError:
@@ -44,9 +44,36 @@ def peer(name, model, mode, batch, threads, repeats):
     if name == "pytorch":
         cmd = ["/usr/bin/python3", TORCH, "--model", model, "--mode", mode, "--batch", str(batch), "--threads", str(threads),
                "--warmup", "1", "--repeats", reps]
-    else:
-        cmd = ["dotnet", BENCH, "ort", "--model", model, "--batch", str(batch), "--threads", str(threads), "--warmup", "2", "--repeats", reps]
+        return run_json(cmd, env=fair_openblas_env())["median"]
+    cmd = ["dotnet", BENCH, "ort", "--model", model, "--batch", str(batch), "--threads", str(threads), "--warmup", "2", "--repeats", reps]
     return run_json(cmd)["median"]
+
+
+def fair_openblas_env():
+    """The environment for the PyTorch peer: without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, which this machine's
+    environment sets (CORETYPE=Haswell halves OpenBLAS here; Debian's OpenBLAS computes correctly on this CPU
+    without them: DESIGN.md section 4)."""
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def machine():
+    """The CPU model, the measured FMA peak (bench/ConvNet.Bench peak) and the OpenBLAS kernel the peer runs."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    peak = subprocess.run(["dotnet", BENCH, "peak"], capture_output=True, text=True).stdout.strip().splitlines()
+    core = subprocess.run(["/usr/bin/python3", "-c",
+                           "import ctypes, ctypes.util, torch; lib = ctypes.CDLL(ctypes.util.find_library('openblas') or 'libopenblas.so.0'); "
+                           "f = lib.openblas_get_corename; f.restype = ctypes.c_char_p; print(f().decode())"],
+                          capture_output=True, text=True, env=fair_openblas_env()).stdout.strip() \
+        or "none found (apt-get install libopenblas0-openmp; without it PyTorch runs the reference BLAS)"
+    return model, (peak[-1] if peak else "peak not measured"), core
 
 
 def main():
@@ -67,6 +94,10 @@ def main():
                 results[c][who].append(v)
                 print(f"round {r + 1} {model} {mode} b{batch}: {who} {v:.1f} img/s", file=sys.stderr, flush=True)
 
+    cpu, peak, core = machine()
+    print(f"machine: {cpu}, {os.cpu_count()} CPUs; {peak}; PyTorch peer's OpenBLAS kernel: {core} "
+          f"(OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it); {a.threads} threads; {a.rounds} rounds, engines alternating")
+    print()
     print(f"| cell | peer | ours (median, min..max) | peer (median, min..max) | ours / peer |")
     print(f"|---|---|---|---|---|")
     for c in cells:

@@ -72,7 +72,7 @@ public static class BenchCommand
                 Precision: PrecisionOption.Value(parse, precision, deviceSpec));
             bool asJson = parse.GetValue(json);
             string? chosen = parse.GetValue(convAlgorithm);
-            if (deviceSpec.IsGpu != (chosen is null or "implicit" or "lowered"))
+            if (chosen is not null && deviceSpec.IsGpu != (chosen is "implicit" or "lowered"))
                 throw new ArgumentException($"--conv-algorithm {chosen} is for {(deviceSpec.IsGpu ? "the CPU" : "GPU devices")}: " +
                     (deviceSpec.IsGpu ? "give implicit or lowered" : "give auto, direct or winograd"));
             var algorithm = chosen == "lowered" ? ConvolutionAlgorithm.Lowered : ConvolutionAlgorithm.Implicit;

@@ -16,12 +16,13 @@ public static class TrainCommand
         var d = new TrainConfig();
         var model = new Option<string>("--model") { Description = $"Model: {string.Join(", ", ModelRegistry.Names)}", DefaultValueFactory = _ => d.Model };
         var data = new Option<string>("--data") { Description = "Dataset: fashion-mnist, mnist:DIR, idx:DIR, cifar10:DIR, folder:DIR, list:TRAIN.txt[,VAL.txt], cache:DIR", DefaultValueFactory = _ => d.Data };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs to train", DefaultValueFactory = _ => d.Epochs };
+        var small = TrainConfig.DefaultsFor(AlexNetSmall.Name);
+        var epochs = new Option<int>("--epochs") { Description = $"Epochs to train (default {d.Epochs}; {small.Model}: {small.Epochs})" };
         var batch = new Option<int>("--batch-size") { Description = "Images per SGD step", DefaultValueFactory = _ => d.BatchSize };
-        var lr = new Option<float>("--lr") { Description = "Base learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var lr = new Option<float>("--lr") { Description = $"Base learning rate (default {d.LearningRate}; {small.Model}: {small.LearningRate})" };
         var momentum = new Option<float>("--momentum") { DefaultValueFactory = _ => d.Momentum };
         var decay = new Option<float>("--weight-decay") { DefaultValueFactory = _ => d.WeightDecay };
-        var schedule = new Option<string>("--schedule") { Description = "plateau (÷10 when validation error stops improving), step, cosine", DefaultValueFactory = _ => d.Schedule };
+        var schedule = new Option<string?>("--schedule") { Description = $"plateau (÷10 when validation error stops improving), step, cosine (default {d.Schedule}; {small.Model}: {small.Schedule})" };
         var patience = new Option<int>("--patience") { Description = "plateau: epochs without improvement before a reduction", DefaultValueFactory = _ => d.Patience };
         var stepSize = new Option<int>("--step-size") { Description = "step: epochs between reductions", DefaultValueFactory = _ => d.StepSize };
         var gamma = new Option<float>("--gamma") { Description = "plateau/step: factor of each reduction", DefaultValueFactory = _ => d.Gamma };
@@ -107,11 +108,15 @@ public static class TrainCommand
                 }
                 else
                 {
+                    // Epochs, rate and schedule default to the model's recipe (TrainConfig.DefaultsFor).
+                    var recipe = TrainConfig.DefaultsFor(parse.GetValue(model)!);
                     var config = new TrainConfig
                     {
-                        Model = parse.GetValue(model)!, Data = parse.GetValue(data)!, Epochs = parse.GetValue(epochs),
-                        BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum),
-                        WeightDecay = parse.GetValue(decay), Schedule = parse.GetValue(schedule)!, Patience = parse.GetValue(patience),
+                        Model = parse.GetValue(model)!, Data = parse.GetValue(data)!,
+                        Epochs = Given(parse, epochs) ?? recipe.Epochs,
+                        BatchSize = parse.GetValue(batch), Momentum = parse.GetValue(momentum),
+                        LearningRate = Given(parse, lr) ?? recipe.LearningRate,
+                        WeightDecay = parse.GetValue(decay), Schedule = parse.GetValue(schedule) ?? recipe.Schedule, Patience = parse.GetValue(patience),
                         StepSize = parse.GetValue(stepSize), Gamma = parse.GetValue(gamma), Seed = parse.GetValue(seed),
                         Threads = parse.GetValue(threads), ValidationCount = parse.GetValue(validation),
                         CropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip), CheckpointEvery = parse.GetValue(every),

@@ -7,6 +7,24 @@ namespace ConvNet.Tests.Training;
 
 public sealed class CliCommandTests
 {
+    /// <summary>Epochs, rate and schedule not given: the model's recipe (alexnet-small's best measured one, the
+    /// paper's for the others); given: as given.</summary>
+    [Theory]
+    [InlineData("alexnet-small", new string[0], 7, 0.05f, "cosine")]
+    [InlineData("alexnet-micro", new string[0], 10, 0.01f, "plateau")]
+    [InlineData("alexnet-small", new[] { "--epochs", "3", "--lr", "0.02", "--schedule", "step" }, 3, 0.02f, "step")]
+    public void TrainDefaultsToTheModelsRecipe(string model, string[] given, int epochs, float lr, string schedule)
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        var train = CliRunner.Run(["train", "--model", model, "--data", data, "--batch-size", "16", "--validation", "16",
+            "--max-steps", "1", "--threads", "1", "--out", run, .. given]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        var config = ConvNet.Training.Checkpoints.Open(run, ConvNet.Training.Checkpoints.Last).Info.Config!;
+        Assert.Equal((epochs, lr, schedule), (config.Epochs, config.LearningRate, config.Schedule));
+    }
+
     [Fact]
     public void TrainEvalAndPredictOnATinyModel()
     {
