@@ -1,14 +1,12 @@
 // A convolution's filters packed once per call for LoweredGemm: for each group, the [rows, depth] matrix of that
 // group's filters cut into SgemmPacked's depth blocks, each block's rows in micro-kernel panels (SgemmPacking.PackA),
 // so every sample and every worker reuses one packing instead of repacking the filters per GEMM.
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace ConvNet.Kernels.Cpu;
 
 internal sealed unsafe class PackedFilters
 {
-    private readonly float[] _buffer;
+    private readonly float[] _buffer = [];
     private readonly float* _start;
     private readonly int _groupSize, _paddedRows;
 
@@ -25,9 +23,7 @@ internal sealed unsafe class PackedFilters
         DepthBlock = SgemmPacked.Balanced(depth, blocking.DepthBlock, 1);
         _paddedRows = SgemmWorkspace.RoundUp(rows, blocking.Rows);
         _groupSize = _paddedRows * depth;
-        _buffer = GC.AllocateUninitializedArray<float>(groups * _groupSize + 16, pinned: true);
-        float* first = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer));
-        _start = (float*)(((nint)first + 63) & ~(nint)63);
+        _start = SgemmWorkspace.Allocate(ref _buffer, groups * _groupSize);
     }
 
     public int DepthBlocks => (Depth + DepthBlock - 1) / DepthBlock;

@@ -305,6 +305,18 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
         Elementwise.AddInPlace(dWeight.AsSpan(dWeightOffset, _g.WeightSize), _weightScratch);
     }
 
+    /// <summary>One sample's planes [channels, height x width] as channel-last pixels (<paramref name="stride"/> floats
+    /// each) in a wider grid: pixel (y, x) goes to grid row y + border, column x + border. The whole set is transposed
+    /// at once through <paramref name="scratch"/> (long rows keep the transpose in 8x8 blocks), then moved row by row.</summary>
+    private static void ToChannelLast(float* planes, int channels, int height, int width, float* scratch, int stride,
+        float* grid, int gridWidth, int border)
+    {
+        SgemmTranspose.Copy(planes, height * width, channels, height * width, scratch, stride);
+        long rowBytes = (long)width * stride * sizeof(float);
+        for (int y = 0; y < height; y++)
+            Buffer.MemoryCopy(scratch + (nint)y * width * stride, grid + ((nint)(y + border) * gridWidth + border) * stride, rowBytes, rowBytes);
+    }
+
     /// <summary>Samples [start, start + count) of one group, channel-last with their zero padding:
     /// patch[s][py][px][c], py and px covering every tile's input.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -319,13 +331,8 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
         {
             for (int s = 0; s < count; s++)
             {
-                // The whole [C, H*W] plane set transposed at once (long rows keep the transpose in 8x8 blocks), then
-                // each image row moved into the padded patch.
                 float* source = input + xOffset + (nint)(start + s) * _g.InputSize + (nint)group * _cg * plane;
-                SgemmTranspose.Copy(source, plane, _cg, plane, transposed, _cPad);
-                for (int y = 0; y < height; y++)
-                    Buffer.MemoryCopy(transposed + (nint)y * width * _cPad, output + (nint)s * sampleSize + ((nint)(y + pad) * _patchWidth + pad) * _cPad,
-                        (long)width * _cPad * sizeof(float), (long)width * _cPad * sizeof(float));
+                ToChannelLast(source, _cg, height, width, transposed, _cPad, output + (nint)s * sampleSize, _patchWidth, pad);
             }
         }
     }
@@ -413,10 +420,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
             for (int s = 0; s < count; s++)
             {
                 float* channel = source + dyOffset + (nint)(start + s) * _g.OutputSize + (nint)group * _og * plane;
-                SgemmTranspose.Copy(channel, plane, _og, plane, transposed, _oPad);
-                for (int oy = 0; oy < outHeight; oy++)
-                    Buffer.MemoryCopy(transposed + (nint)oy * outWidth * _oPad, channelLast + (nint)s * sampleSize + (nint)oy * _gradientWidth * _oPad,
-                        (long)outWidth * _oPad * sizeof(float), (long)outWidth * _oPad * sizeof(float));
+                ToChannelLast(channel, _og, outHeight, outWidth, transposed, _oPad, channelLast + (nint)s * sampleSize, _gradientWidth, 0);
             }
             for (int t = 0; t < tiles; t++)
             {

@@ -4,13 +4,12 @@
 // per product would cost as much as a tenth of the product itself for a chunk of 128 tiles.
 // The loop nest is SgemmPacked's with B's pack step replaced by a lookup.
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace ConvNet.Kernels.Cpu;
 
 internal sealed unsafe class PrepackedB
 {
-    private readonly float[] _buffer;
+    private readonly float[] _buffer = [];
     private readonly float* _start;
     private readonly SgemmBlocking _blocking;
     private readonly int _paddedCols, _entrySize;
@@ -28,9 +27,7 @@ internal sealed unsafe class PrepackedB
         DepthBlock = SgemmPacked.Balanced(depth, _blocking.DepthBlock, 1);
         _paddedCols = SgemmWorkspace.RoundUp(cols, _blocking.Cols);
         _entrySize = _paddedCols * depth;
-        _buffer = GC.AllocateUninitializedArray<float>(entries * _entrySize + 16, pinned: true);
-        float* first = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer));
-        _start = (float*)(((nint)first + 63) & ~(nint)63);
+        _start = SgemmWorkspace.Allocate(ref _buffer, entries * _entrySize);
     }
 
     /// <summary>Packs entry <paramref name="entry"/> from a row-major [Depth, Cols] matrix with rows <paramref name="ldb"/> apart.</summary>

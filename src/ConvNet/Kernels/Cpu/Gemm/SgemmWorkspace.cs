@@ -46,7 +46,8 @@ internal sealed unsafe class SgemmWorkspace
 
     internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    private static float* Allocate(ref float[] array, int length)
+    /// <summary>A pinned array of at least <paramref name="length"/> floats and its first 64-byte aligned element.</summary>
+    internal static float* Allocate(ref float[] array, int length)
     {
         array = GC.AllocateUninitializedArray<float>(length + 16, pinned: true);
         float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
