@@ -52,7 +52,7 @@ public static class Program
                 {
                     failed++;
                     Console.WriteLine($"FINDING {file}: {e.GetType().Name}: {e.Message}");
-                    Console.WriteLine(e.InnerException?.ToString() ?? e.ToString());
+                    Console.WriteLine(e.ToString());
                 }
             }
         }

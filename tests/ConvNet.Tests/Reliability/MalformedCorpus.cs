@@ -96,6 +96,17 @@ public static class MalformedCorpus
             ("duplicate-name", header.Replace("\"b\":", "\"a\":")),
         })
             Add("safetensors", $"st-{name}.safetensors", SafeTensors(h, new byte[32]));
+        // Fuzzer finds (fuzz/run.sh safetensors): bytes that are not UTF-8 inside a tensor name and a metadata value
+        // (the JSON reader parses them and throws InvalidOperationException when the string is read).
+        byte[] NotUtf8(string h, string inside)
+        {
+            var bytes = Encoding.UTF8.GetBytes(h);
+            bytes[h.IndexOf(inside, StringComparison.Ordinal) + 1] = 0xC8; // a lead byte without its continuation
+            return bytes;
+        }
+        Add("safetensors", "st-name-not-utf8.safetensors", SafeTensors(NotUtf8(header, "\"a\""), new byte[32]));
+        Add("safetensors", "st-metadata-not-utf8.safetensors",
+            SafeTensors(NotUtf8(header.Replace("{\"a\"", "{\"__metadata__\":{\"model\":\"xy\"},\"a\""), "\"xy\""), new byte[32]));
 
         // Weights for alexnet-micro (loaded as a model): NaN and infinite values, a zero-size tensor, wrong names.
         var micro = ModelRegistry.Create(AlexNetMicro.Name);
@@ -305,9 +316,10 @@ public static class MalformedCorpus
         return output.ToArray();
     }
 
-    private static byte[] SafeTensors(string header, byte[] data, ulong? declared = null)
+    private static byte[] SafeTensors(string header, byte[] data, ulong? declared = null) => SafeTensors(Encoding.UTF8.GetBytes(header), data, declared);
+
+    private static byte[] SafeTensors(byte[] h, byte[] data, ulong? declared = null)
     {
-        var h = Encoding.UTF8.GetBytes(header);
         var bytes = new byte[8 + h.Length + data.Length];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, declared ?? (ulong)h.Length);
         h.CopyTo(bytes, 8);
