@@ -173,6 +173,9 @@ public static class MalformedCorpus
         }));
         Add("onnx", "input-shape-negative.onnx", Edited(m => m.Graph.Input[0].Type.TensorType.Shape.Dim[2].DimValue = -28));
         Add("onnx", "input-shape-zero.onnx", Edited(m => m.Graph.Input[0].Type.TensorType.Shape.Dim[1].DimValue = 0));
+        // Fuzzer find (fuzz/run.sh onnx): an input so small that a window fits nowhere; the empty [16, 0, 0] output
+        // reached the flatten, whose error named neither the file nor the node.
+        Add("onnx", "input-shape-tiny.onnx", Edited(m => { var d = m.Graph.Input[0].Type.TensorType.Shape.Dim; d[2].DimValue = 3; d[3].DimValue = 3; }));
         Add("onnx", "ten-thousand-nodes.onnx", Edited(m =>
         {
             var relu = m.Graph.Node.First(n => n.Name == "relu1");
