@@ -45,6 +45,10 @@ public static class MalformedCorpus
         })
             Add("idx-images", $"images-{name}", Patch(idx, offset, value));
         Add("idx-images", "images-size-overflow-both", Patch(Patch(idx, 8, 65536), 12, 65536));
+        // Fuzzer find (fuzz/run.sh idx): count x rows x cols past 2^63, wrapping to a negative size (OverflowException).
+        var wraps = Patch(Patch(Patch(idx, 4, 0x180000FE), 8, 0x00028500), 12, 0x64001907);
+        Add("idx-images", "images-size-wraps", wraps);
+        Add("idx-images", "images-gz-size-wraps.gz", Gzip(wraps));
         Add("idx-images", "images-one-byte-long", [.. idx, 7]);
         Add("idx-images", "images-gz-truncated.gz", Gzip(idx)[..20]);
         Add("idx-images", "images-gz-count-huge.gz", Gzip(Patch(idx, 4, 0x7FFFFFFF)));
