@@ -17,7 +17,7 @@ sharpfuzz_version=2.3.0
 usage() { echo "usage: fuzz/run.sh list | fuzz/run.sh TARGET SECONDS" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 
-if [ "$1" != list ]; then
+if [ $# -ne 1 ] || [ "$1" != list ]; then
   [ $# -eq 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage
   if ! command -v afl-fuzz >/dev/null; then
     echo "== installing afl++ (apt)"
@@ -38,7 +38,7 @@ nice -n 10 dotnet publish "$here/ConvNet.Fuzz" -c Release -o "$publish" --nologo
   || { cat "$out/publish.log" >&2; echo "error: the harness did not build" >&2; exit 1; }
 harness=(dotnet "$publish/ConvNet.Fuzz.dll")
 
-if [ "$1" = list ]; then "${harness[@]}" list; exit 0; fi
+if [ $# -eq 1 ] && [ "$1" = list ]; then "${harness[@]}" list; exit 0; fi
 target="$1" seconds="$2"
 "${harness[@]}" list | awk '{print $1}' | grep -qx "$target" || { echo "error: no target '$target'; fuzz/run.sh list names them" >&2; exit 2; }
 
