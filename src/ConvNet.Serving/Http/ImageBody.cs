@@ -32,6 +32,11 @@ public static class ImageBody
             // Malformed multipart (bad boundary, a section over the limits) surfaces here.
             throw new ApiException(StatusCodes.Status400BadRequest, $"malformed multipart body: {e.Message}");
         }
+        catch (IOException e) when (request.HasFormContentType)
+        {
+            // A multipart body that ends before its closing boundary: the form reader's "unexpected end of stream".
+            throw new ApiException(StatusCodes.Status400BadRequest, $"malformed multipart body: {e.Message}");
+        }
         if (bytes.Length == 0)
             throw new ApiException(StatusCodes.Status400BadRequest, "empty image: send a JPEG or PNG as the request body or as a multipart file");
         return bytes;

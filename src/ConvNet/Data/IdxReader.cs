@@ -24,10 +24,11 @@ public static class IdxReader
         int width = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
         if (count < 0 || height <= 0 || width <= 0)
             throw new DataException($"{path}: invalid IDX image header: {count} images of {height}x{width}");
-        long size = (long)count * height * width;
-        if (size > Array.MaxLength)
-            throw new DataException($"{path}: {count} images of {height}x{width} is too large ({size} bytes)");
-        byte[] pixels = ReadPayload(stream, path, (int)size, rawLength - header.Length, "pixel data");
+        // In two steps: count * height * width can pass 2^63 and wrap around to a small or negative size.
+        long imageSize = (long)height * width;
+        if (imageSize > Array.MaxLength || count * imageSize > Array.MaxLength)
+            throw new DataException($"{path}: {count} images of {height}x{width} is too large (more than {Array.MaxLength} bytes)");
+        byte[] pixels = ReadPayload(stream, path, (int)(count * imageSize), rawLength - header.Length, "pixel data");
         return new IdxImages(count, height, width, pixels);
     });
 

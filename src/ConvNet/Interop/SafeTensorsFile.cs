@@ -136,6 +136,9 @@ public static class SafeTensorsFile
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(byte[] header, string source)
     {
+        // The format's header is UTF-8 JSON; the JSON reader leaves invalid UTF-8 inside strings to be found when a
+        // name or value is read (an InvalidOperationException there), so it is refused here first.
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw Bad(source, "header is not valid UTF-8");
         JsonDocument document;
         try
         {

@@ -45,6 +45,10 @@ public static class MalformedCorpus
         })
             Add("idx-images", $"images-{name}", Patch(idx, offset, value));
         Add("idx-images", "images-size-overflow-both", Patch(Patch(idx, 8, 65536), 12, 65536));
+        // Fuzzer find (fuzz/run.sh idx): count x rows x cols past 2^63, wrapping to a negative size (OverflowException).
+        var wraps = Patch(Patch(Patch(idx, 4, 0x180000FE), 8, 0x00028500), 12, 0x64001907);
+        Add("idx-images", "images-size-wraps", wraps);
+        Add("idx-images", "images-gz-size-wraps.gz", Gzip(wraps));
         Add("idx-images", "images-one-byte-long", [.. idx, 7]);
         Add("idx-images", "images-gz-truncated.gz", Gzip(idx)[..20]);
         Add("idx-images", "images-gz-count-huge.gz", Gzip(Patch(idx, 4, 0x7FFFFFFF)));
@@ -96,6 +100,17 @@ public static class MalformedCorpus
             ("duplicate-name", header.Replace("\"b\":", "\"a\":")),
         })
             Add("safetensors", $"st-{name}.safetensors", SafeTensors(h, new byte[32]));
+        // Fuzzer finds (fuzz/run.sh safetensors): bytes that are not UTF-8 inside a tensor name and a metadata value
+        // (the JSON reader parses them and throws InvalidOperationException when the string is read).
+        byte[] NotUtf8(string h, string inside)
+        {
+            var bytes = Encoding.UTF8.GetBytes(h);
+            bytes[h.IndexOf(inside, StringComparison.Ordinal) + 1] = 0xC8; // a lead byte without its continuation
+            return bytes;
+        }
+        Add("safetensors", "st-name-not-utf8.safetensors", SafeTensors(NotUtf8(header, "\"a\""), new byte[32]));
+        Add("safetensors", "st-metadata-not-utf8.safetensors",
+            SafeTensors(NotUtf8(header.Replace("{\"a\"", "{\"__metadata__\":{\"model\":\"xy\"},\"a\""), "\"xy\""), new byte[32]));
 
         // Weights for alexnet-micro (loaded as a model): NaN and infinite values, a zero-size tensor, wrong names.
         var micro = ModelRegistry.Create(AlexNetMicro.Name);
@@ -162,6 +177,9 @@ public static class MalformedCorpus
         }));
         Add("onnx", "input-shape-negative.onnx", Edited(m => m.Graph.Input[0].Type.TensorType.Shape.Dim[2].DimValue = -28));
         Add("onnx", "input-shape-zero.onnx", Edited(m => m.Graph.Input[0].Type.TensorType.Shape.Dim[1].DimValue = 0));
+        // Fuzzer find (fuzz/run.sh onnx): an input so small that a window fits nowhere; the empty [16, 0, 0] output
+        // reached the flatten, whose error named neither the file nor the node.
+        Add("onnx", "input-shape-tiny.onnx", Edited(m => { var d = m.Graph.Input[0].Type.TensorType.Shape.Dim; d[2].DimValue = 3; d[3].DimValue = 3; }));
         Add("onnx", "ten-thousand-nodes.onnx", Edited(m =>
         {
             var relu = m.Graph.Node.First(n => n.Name == "relu1");
@@ -305,9 +323,10 @@ public static class MalformedCorpus
         return output.ToArray();
     }
 
-    private static byte[] SafeTensors(string header, byte[] data, ulong? declared = null)
+    private static byte[] SafeTensors(string header, byte[] data, ulong? declared = null) => SafeTensors(Encoding.UTF8.GetBytes(header), data, declared);
+
+    private static byte[] SafeTensors(byte[] h, byte[] data, ulong? declared = null)
     {
-        var h = Encoding.UTF8.GetBytes(header);
         var bytes = new byte[8 + h.Length + data.Length];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, declared ?? (ulong)h.Length);
         h.CopyTo(bytes, 8);

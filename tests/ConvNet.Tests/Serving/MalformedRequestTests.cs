@@ -105,6 +105,16 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
         await Refused(await fixture.Client.PostAsync("/v1/predict", form), HttpStatusCode.BadRequest, "no file");
     }
 
+    // Fuzzer find (fuzz/run.sh serve): a multipart body cut before its closing boundary was a 500 (the form reader's
+    // IOException "Unexpected end of Stream").
+    [Fact]
+    public async Task MultipartCutBeforeItsClosingBoundaryIs400()
+    {
+        byte[] body = [.. Encoding.ASCII.GetBytes("--cut\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
+            + "Content-Type: image/jpeg\r\n\r\n"), .. Jpeg()[..100]];
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(body, "multipart/form-data; boundary=cut")), HttpStatusCode.BadRequest, "multipart");
+    }
+
     [Fact]
     public async Task BadParametersAre400()
     {

@@ -188,7 +188,7 @@ internal sealed class OnnxGraphReader
         Add(new ConvSpec(name, outChannels, kernel, stride, padding, (int)group, ceil));
         _weights.Add(new NamedTensor($"{name}.weight", wDims, OnnxTensorReader.Floats(weight, where)));
         _weights.Add(new NamedTensor($"{name}.bias", [outChannels], bias));
-        _shape = [outChannels, ShapeMath.WindowOutput(_shape[1], kernel, stride, padding, ceil), ShapeMath.WindowOutput(_shape[2], kernel, stride, padding, ceil)];
+        _shape = WindowShape(outChannels, kernel, stride, padding, ceil, where);
     }
 
     private void Lrn(NodeProto node, OnnxAttributes a, string where)
@@ -212,7 +212,7 @@ internal sealed class OnnxGraphReader
         int kernel = (int)kernelShape[0];
         var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: _opset >= 10);
         Add(new MaxPoolSpec(Name(node, "pool"), kernel, stride, padding, ceil));
-        _shape = [_shape[0], ShapeMath.WindowOutput(_shape[1], kernel, stride, padding, ceil), ShapeMath.WindowOutput(_shape[2], kernel, stride, padding, ceil)];
+        _shape = WindowShape(_shape[0], kernel, stride, padding, ceil, where);
     }
 
     private void AveragePool(NodeProto node, OnnxAttributes a, string where)
@@ -235,6 +235,16 @@ internal sealed class OnnxGraphReader
         int oh = _shape[1] / (int)kernel[0], ow = _shape[2] / (int)kernel[1];
         Add(new AdaptiveAvgPoolSpec(Name(node, "avgpool"), oh, ow));
         _shape = [_shape[0], oh, ow];
+    }
+
+    /// <summary>The [channels, H, W] a window layer makes of the current image; a window that fits nowhere in it
+    /// (an empty output) is refused here, naming the node.</summary>
+    private int[] WindowShape(int channels, int kernel, int stride, int padding, bool ceil, string where)
+    {
+        int h = ShapeMath.WindowOutput(_shape[1], kernel, stride, padding, ceil), w = ShapeMath.WindowOutput(_shape[2], kernel, stride, padding, ceil);
+        if (h < 1 || w < 1)
+            throw new InvalidDataException($"{where}: a {kernel}x{kernel} window (padding {padding}) does not fit the {_shape[1]}x{_shape[2]} input");
+        return [channels, h, w];
     }
 
     /// <summary>strides, pads, auto_pad, dilations (and ceil_mode) of a square 2-D window, as our stride/padding/ceil.</summary>
@@ -279,7 +289,7 @@ internal sealed class OnnxGraphReader
         long axis = a.Int("axis", 1);
         int rank = _shape.Length + 1;
         if (axis != 1 && axis != 1 - rank) throw a.Unsupported("axis", axis.ToString(System.Globalization.CultureInfo.InvariantCulture), "only 1 (keep the batch)");
-        FlattenToFeatures(node);
+        FlattenToFeatures(node, where);
     }
 
     private void Reshape(NodeProto node, OnnxAttributes a, string where)
@@ -295,14 +305,14 @@ internal sealed class OnnxGraphReader
             throw new InvalidDataException($"{where}: Reshape to {OnnxAttributes.Format(target)} is not supported: only a flatten to [N, {features}] " +
                 "([0, -1], [-1, F] or the fixed batch size) is");
         if (target[0] > 0) _notes.Add($"{where}: Reshape to {OnnxAttributes.Format(target)} imported as a flatten that keeps any batch size");
-        FlattenToFeatures(node);
+        FlattenToFeatures(node, where);
     }
 
-    private void FlattenToFeatures(NodeProto node)
+    private void FlattenToFeatures(NodeProto node, string where)
     {
         if (_shape.Length == 1) return; // already [N, F]
         Add(new FlattenSpec(Name(node, "flatten")));
-        _shape = [ShapeMath.Product(_shape, "flatten")];
+        _shape = [ShapeMath.Product(_shape, where)];
     }
 
     private void Gemm(NodeProto node, OnnxAttributes a, string where)

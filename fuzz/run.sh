@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of one ConvNet parser with AFL++ and SharpFuzz (issue 14).
+#   fuzz/run.sh list              the targets
+#   fuzz/run.sh TARGET SECONDS    fuzz TARGET for SECONDS (nice -n 19, one core), then print what afl-fuzz found
+# Works on a fresh machine: installs afl++ (apt) and the SharpFuzz.CommandLine dotnet tool when missing, publishes the
+# harness (fuzz/ConvNet.Fuzz), instruments the ConvNet assemblies, writes valid seeds with the project's own writers.
+# Everything goes under fuzz/out/ (git-ignored): out/TARGET/UTC-TIME/ holds afl-fuzz's output (default/crashes,
+# default/hangs, default/queue, default/fuzzer_stats). Reproduce a finding outside afl-fuzz (uninstrumented) with
+#   dotnet run --project fuzz/ConvNet.Fuzz -c Release -- run TARGET FILE...
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$here/out"
+publish="$out/publish"
+tools="$out/tools"
+sharpfuzz_version=2.3.0
+
+usage() { echo "usage: fuzz/run.sh list | fuzz/run.sh TARGET SECONDS" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+
+if [ $# -ne 1 ] || [ "$1" != list ]; then
+  [ $# -eq 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage
+  if ! command -v afl-fuzz >/dev/null; then
+    echo "== installing afl++ (apt)"
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q afl++) >"$out-apt.log" 2>&1 \
+      || { echo "error: could not install afl++ (see $out-apt.log)" >&2; exit 1; }
+  fi
+  if [ ! -x "$tools/sharpfuzz" ]; then
+    echo "== installing the SharpFuzz.CommandLine $sharpfuzz_version dotnet tool into $tools"
+    dotnet tool install SharpFuzz.CommandLine --version "$sharpfuzz_version" --tool-path "$tools" >/dev/null
+  fi
+fi
+
+# A fresh publish every time: sharpfuzz rewrites the assemblies in place and refuses ones it already instrumented.
+mkdir -p "$out"
+echo "== publishing fuzz/ConvNet.Fuzz" >&2
+rm -rf "$publish"
+nice -n 10 dotnet publish "$here/ConvNet.Fuzz" -c Release -o "$publish" --nologo -v q >"$out/publish.log" 2>&1 \
+  || { cat "$out/publish.log" >&2; echo "error: the harness did not build" >&2; exit 1; }
+harness=(dotnet "$publish/ConvNet.Fuzz.dll")
+
+if [ $# -eq 1 ] && [ "$1" = list ]; then "${harness[@]}" list; exit 0; fi
+target="$1" seconds="$2"
+"${harness[@]}" list | awk '{print $1}' | grep -qx "$target" || { echo "error: no target '$target'; fuzz/run.sh list names them" >&2; exit 2; }
+
+run="$out/$target/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$run/in"
+# Seeds before instrumenting: instrumented code runs only under afl-fuzz.
+"${harness[@]}" seeds "$target" "$run/in"
+# Our code is instrumented (the parsers, the serve request code, the ONNX protobuf runtime); SkiaSharp is native and
+# System.Text.Json is in the shared framework, so neither is.
+for dll in ConvNet.dll ConvNet.Serving.dll Google.Protobuf.dll; do
+  "$tools/sharpfuzz" "$publish/$dll" >/dev/null || { echo "error: sharpfuzz could not instrument $dll" >&2; exit 1; }
+done
+
+dict=()
+[ -f "$here/dict/$target.dict" ] && dict=(-x "$here/dict/$target.dict")
+echo "== afl-fuzz: $target for $seconds s, seeds: $(ls "$run/in" | tr '\n' ' ')"
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
+# -t: a run longer than 5 s is a hang (every parser refuses a bad file in well under a second).
+nice -n 19 afl-fuzz -V "$seconds" -t 5000 -m none "${dict[@]}" -i "$run/in" -o "$run" -- "${harness[@]}" fuzz "$target" \
+  >"$run/afl.log" 2>&1 || { tail -30 "$run/afl.log" >&2; echo "error: afl-fuzz failed (log: $run/afl.log)" >&2; exit 1; }
+
+stats="$run/default/fuzzer_stats"
+field() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
+crashes=$(find "$run/default/crashes" -type f -name 'id:*' | wc -l)
+hangs=$(find "$run/default/hangs" -type f -name 'id:*' | wc -l)
+echo "target:     $target"
+echo "seconds:    $(field run_time)"
+echo "executions: $(field execs_done) ($(field execs_per_sec)/s at the end)"
+echo "paths:      $(field corpus_count) in the corpus ($(field corpus_found) found, $(field bitmap_cvg) of the map)"
+echo "crashes:    $crashes"
+echo "hangs:      $hangs"
+echo "output:     $run"
+if [ "$crashes" -gt 0 ] || [ "$hangs" -gt 0 ]; then
+  echo "reproduce:  dotnet run --project fuzz/ConvNet.Fuzz -c Release -- run $target $run/default/crashes/id:* $run/default/hangs/id:*"
+fi
