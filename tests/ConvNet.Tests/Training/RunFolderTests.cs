@@ -75,7 +75,7 @@ public sealed class RunFolderTests
         Assert.Contains("ignoring --lr", second.Stdout + second.Stderr);
         var info = Checkpoints.Open(run, Checkpoints.Last).Info;
         Assert.Equal(6, info.Step);
-        Assert.Equal(0.01f, info.Config!.LearningRate);
+        Assert.Equal(0.05f, info.Config!.LearningRate); // alexnet-small's default, not the --lr given on resume
 
         var third = CliRunner.Run("train", "--resume", run);
         Assert.Equal(0, third.ExitCode);
