@@ -156,6 +156,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         using var pool = new WorkerPool(config.Threads);
         int batch = parallel.Shard.Local, globalBatch = config.BatchSize; // this rank's share of each global batch
         parallel.PlaceDropout(network.Layers.OfType<Dropout>());
+        // A run checkpointed before algorithms were recorded computed every convolution directly: it continues so.
+        if (resumeFrom is not null && config.ConvolutionChoices is null) config = config with { ConvAlgorithm = "direct" };
         if (!_device.IsGpu) ConvolutionChoices.Apply(network, config);
         using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch, parallel.Reducer);
         if (!_device.IsGpu && config.ConvolutionChoices is null)

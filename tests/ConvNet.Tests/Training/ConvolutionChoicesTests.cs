@@ -35,6 +35,25 @@ public sealed class ConvolutionChoicesTests
     }
 
     [Fact]
+    public void CheckpointWithoutARecordResumesDirect()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 320, test: 32);
+        var config = new TrainConfig { Data = data, Epochs = 1, BatchSize = 32, ValidationCount = 32, Threads = 1, ConvAlgorithm = "winograd", MaxSteps = 2 };
+        string run = temp.Combine("run");
+        new Trainer(config, run, new SilentObserver()).Run();
+        // As a checkpoint written before the algorithms were recorded (it then trained every convolution directly).
+        string sidecar = Path.Combine(run, Checkpoints.Last + ".json");
+        var text = File.ReadAllText(sidecar);
+        var recorded = System.Text.RegularExpressions.Regex.Replace(text, "\"convolutionChoices\": \"[^\"]*\"", "\"convolutionChoices\": null");
+        Assert.NotEqual(text, recorded);
+        File.WriteAllText(sidecar, recorded);
+        Trainer.Resume(run, new SilentObserver(), maxSteps: 1);
+        Assert.Equal("conv1=direct,conv2=direct,conv3=direct,conv4=direct,conv5=direct",
+            Checkpoints.Open(run, Checkpoints.Last).Info.Config!.ConvolutionChoices);
+    }
+
+    [Fact]
     public void RecordTakesPrecedenceOverTheConfiguredAlgorithm()
     {
         var network = NetworkBuilder.Build(ModelRegistry.Spec("alexnet-small", new ModelOptions(10)));
