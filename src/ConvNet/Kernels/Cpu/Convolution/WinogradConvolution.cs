@@ -10,7 +10,7 @@
 //                     dg = GT dU G once per call.
 // Transforms run 16 channels at a time (one AVX-512 vector): the chunk's input is first rewritten channel-last with
 // its zero padding, so a tile's n*n values for 16 channels are n*n vector loads. Samples are split over the workers
-// in chunks of about 64 tiles (measured best of 64/128/256 for conv3 here), each worker with its own buffers and its own dU, summed in worker order afterwards
+// in chunks of about 64 tiles (128 and 256 were no faster for conv3 in a timing on a shared machine), each worker with its own buffers and its own dU, summed in worker order afterwards
 // (results depend only on the worker count); a batch smaller than the pool splits the n*n GEMMs over the workers.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -160,7 +160,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
             // Fewer samples than workers: the samples' transforms on this thread, the n*n GEMMs over the pool.
             _batch = batch;
             var work = _work[0];
-            work.Reserve(this, batch, backward: false);
+            work.Reserve(this, batch);
             int tiles = batch * _tilesPerSample;
             for (int group = 0; group < _g.Groups; group++)
             {
@@ -448,7 +448,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
         {
             int start = chunk * owner._chunk, count = Math.Min(owner._chunk, owner._batch - start);
             var work = owner._work[worker];
-            work.Reserve(owner, count, backward);
+            work.Reserve(owner, count);
             int tiles = count * owner._tilesPerSample;
             var g = owner._g;
             for (int group = 0; group < g.Groups; group++)
@@ -509,7 +509,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
     {
         public float[] Patch = [], Tiles = [], Products = [], Gradient = [], Plane = [];
 
-        public void Reserve(WinogradConvolution owner, int count, bool backward)
+        public void Reserve(WinogradConvolution owner, int count)
         {
             int tiles = count * owner._tilesPerSample;
             Grow(ref Patch, count * owner._patchHeight * owner._patchWidth * owner._cPad);
