@@ -62,6 +62,7 @@ public static class DataParallelBenchmark
         if (!(megabytes > 0) || megabytes * 1e6 / sizeof(float) > int.MaxValue)
             throw new ArgumentException($"--allreduce {megabytes}: give a size in MB between 0 and {int.MaxValue * 4e-6:F0}");
         var buffer = new float[(int)(megabytes * 1e6 / sizeof(float))];
+        CheckSum(communicator, buffer);
         buffer.AsSpan().Fill(1f / communicator.Size);
         for (int i = 0; i < warmup; i++) communicator.SumInPlace(buffer);
         var times = new List<double>();
@@ -74,5 +75,17 @@ public static class DataParallelBenchmark
         var ms = Spread.Of(times);
         double bytes = buffer.Length * (double)sizeof(float), n = communicator.Size;
         return new AllreduceBenchResult(communicator.Size, bytes / 1e6, ms, 2 * (n - 1) / n * bytes / (ms.Median / 1e3) / 1e9);
+    }
+
+    // One untimed sum whose answer is known exactly (small whole numbers add without rounding): a wrong slice or a
+    // missed barrier shows here instead of as a slightly different training run.
+    private static void CheckSum(ICommunicator communicator, float[] buffer)
+    {
+        int n = communicator.Size, rank = communicator.Rank;
+        for (int i = 0; i < buffer.Length; i++) buffer[i] = i % 7 + rank;
+        communicator.SumInPlace(buffer);
+        for (int i = 0; i < buffer.Length; i++)
+            if (buffer[i] != n * (i % 7) + n * (n - 1) / 2)
+                throw new CommunicationException($"the allreduce gave {buffer[i]} at element {i} of {buffer.Length} on rank {rank}, expected {n * (i % 7) + n * (n - 1) / 2}");
     }
 }

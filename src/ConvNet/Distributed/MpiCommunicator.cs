@@ -1,5 +1,6 @@
 // The communicator over MPI (MPICH): MPI_COMM_WORLD with errors returned as codes, so a failed collective (a peer that
-// died) surfaces as a CommunicationException naming the call instead of a crash inside the MPI library.
+// died) surfaces as a CommunicationException naming the call instead of a crash inside the MPI library. When every
+// rank runs on one machine, float sums go through shared memory (SharedMemorySum) instead of MPI's allreduce.
 using System.Runtime.InteropServices;
 
 namespace ConvNet.Distributed;
@@ -8,10 +9,11 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 {
     private bool _finalized;
     private readonly CollectiveWatchdog _watchdog;
+    private SharedMemorySum? _shared;
 
     public int Rank { get; }
     public int Size { get; }
-    public string Description => $"{Size} ranks (MPI)";
+    public string Description => $"{Size} ranks (MPI{(_shared is null ? "" : ", sums through shared memory")})";
 
     private MpiCommunicator(int rank, int size, TimeSpan timeout)
     {
@@ -26,7 +28,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     /// <summary>Initialises MPI (once per process) and joins MPI_COMM_WORLD.</summary>
     /// <param name="timeout">longest wait in one collective before this rank gives up on its peers</param>
-    public static MpiCommunicator Start(TimeSpan timeout)
+    /// <param name="sharedMemory">sum floats through shared memory when all ranks share this machine</param>
+    public static MpiCommunicator Start(TimeSpan timeout, bool sharedMemory = true)
     {
         int initialized = 0, provided = 0, rank = 0, size = 0;
         MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
@@ -36,11 +39,18 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         MpiLibrary.Check(MpiLibrary.CommSetErrhandler(MpiLibrary.CommWorld, MpiLibrary.ErrorsReturn), "MPI_Comm_set_errhandler");
         MpiLibrary.Check(MpiLibrary.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
         MpiLibrary.Check(MpiLibrary.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
-        return new MpiCommunicator(rank, size, timeout);
+        var communicator = new MpiCommunicator(rank, size, timeout);
+        if (sharedMemory && size > 1) communicator._shared = SharedMemorySum.TryCreate(size, communicator._watchdog);
+        return communicator;
     }
 
     public void SumInPlace(Span<float> values)
     {
+        if (_shared is not null)
+        {
+            _shared.SumInPlace(values);
+            return;
+        }
         fixed (float* p = values)
             Allreduce(p, values.Length, MpiLibrary.Float, MpiLibrary.OpSum, "MPI_Allreduce (sum of floats)");
     }
@@ -54,6 +64,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + count, pinnedBuffer.Length, nameof(count));
+        // Through shared memory the sum is work for this rank's own thread (no transfer to overlap), done when waited for.
+        if (_shared is not null) return new DeferredSum(_shared, pinnedBuffer, offset, count);
         var address = (float*)Marshal.UnsafeAddrOfPinnedArrayElement(pinnedBuffer, offset);
         int request;
         MpiLibrary.Check(MpiLibrary.Iallreduce(MpiLibrary.InPlace, address, count, MpiLibrary.Float, MpiLibrary.OpSum, MpiLibrary.CommWorld, &request), "MPI_Iallreduce");
@@ -79,6 +91,20 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             owner._watchdog.Enter("MPI_Wait (allreduce)");
             try { fixed (int* r = &_request) MpiLibrary.Check(MpiLibrary.Wait(r, MpiLibrary.StatusIgnore), "MPI_Wait (allreduce)"); }
             finally { owner._watchdog.Exit(); }
+            _done = true;
+        }
+    }
+
+    private sealed class DeferredSum(SharedMemorySum shared, float[] buffer, int offset, int count) : IPendingSum
+    {
+        private bool _done;
+
+        public bool Poll() => _done;
+
+        public void Wait()
+        {
+            if (_done) return;
+            shared.SumInPlace(buffer.AsSpan(offset, count));
             _done = true;
         }
     }
@@ -112,6 +138,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         if (_finalized) return;
         _finalized = true;
+        _shared?.Dispose();
         _watchdog.Dispose();
         MpiLibrary.Check(MpiLibrary.Finalize(), "MPI_Finalize");
     }

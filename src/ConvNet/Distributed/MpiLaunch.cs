@@ -10,8 +10,18 @@ public static class MpiLaunch
     public static ICommunicator Join(Func<string, string?> environment)
     {
         var ranks = Ranks(environment);
-        return ranks > 1 ? MpiCommunicator.Start(CollectiveTimeout(environment)) : SingleProcess.Instance;
+        return ranks > 1 ? MpiCommunicator.Start(CollectiveTimeout(environment), SharedMemorySums(environment)) : SingleProcess.Instance;
     }
+
+    /// <summary>Whether ranks on one machine sum through shared memory: yes unless CONVNET_MPI_SHARED_MEMORY=0 (then MPI's
+    /// own allreduce, for comparison or where shared memory is scarce).</summary>
+    public static bool SharedMemorySums(Func<string, string?> environment) =>
+        environment("CONVNET_MPI_SHARED_MEMORY") switch
+        {
+            null or "" or "1" => true,
+            "0" => false,
+            var other => throw new ArgumentException($"CONVNET_MPI_SHARED_MEMORY={other}: give 1 (shared memory, the default) or 0 (MPI's allreduce)"),
+        };
 
     /// <summary>Longest wait in one collective: CONVNET_MPI_TIMEOUT seconds, 600 by default (long enough for rank 0 to
     /// write a paper-sized checkpoint or run a validation pass while the others wait).</summary>

@@ -20,6 +20,9 @@ internal static unsafe partial class MpiLibrary
     public const int OpSum = 0x58000003;
     public const int ErrorsReturn = 0x54000001;
     public const int ThreadFunneled = 1;
+    public const int InfoNull = 0x1c000000;
+    public const int CommTypeShared = 1;
+    public const int ModeNoCheck = 1024;
     public const int Success = 0;
     public static readonly nint InPlace = -1;
     public static readonly nint StatusIgnore = 1;
@@ -49,6 +52,14 @@ internal static unsafe partial class MpiLibrary
     [LibraryImport(Library, EntryPoint = "MPI_Wait")] public static partial int Wait(int* request, nint status);
     [LibraryImport(Library, EntryPoint = "MPI_Bcast")] public static partial int Bcast(void* buffer, int count, int type, int root, int comm);
     [LibraryImport(Library, EntryPoint = "MPI_Barrier")] public static partial int Barrier(int comm);
+    [LibraryImport(Library, EntryPoint = "MPI_Comm_split_type")] public static partial int CommSplitType(int comm, int splitType, int key, int info, int* newComm);
+    [LibraryImport(Library, EntryPoint = "MPI_Comm_free")] public static partial int CommFree(int* comm);
+    [LibraryImport(Library, EntryPoint = "MPI_Win_allocate_shared")] public static partial int WinAllocateShared(nint bytes, int displacementUnit, int info, int comm, void** baseAddress, int* window);
+    [LibraryImport(Library, EntryPoint = "MPI_Win_shared_query")] public static partial int WinSharedQuery(int window, int rank, nint* bytes, int* displacementUnit, void** baseAddress);
+    [LibraryImport(Library, EntryPoint = "MPI_Win_lock_all")] public static partial int WinLockAll(int assertion, int window);
+    [LibraryImport(Library, EntryPoint = "MPI_Win_unlock_all")] public static partial int WinUnlockAll(int window);
+    [LibraryImport(Library, EntryPoint = "MPI_Win_sync")] public static partial int WinSync(int window);
+    [LibraryImport(Library, EntryPoint = "MPI_Win_free")] public static partial int WinFree(int* window);
     [LibraryImport(Library, EntryPoint = "MPI_Abort")] public static partial int Abort(int comm, int code);
     [LibraryImport(Library, EntryPoint = "MPI_Finalized")] public static partial int Finalized(int* flag);
     [LibraryImport(Library, EntryPoint = "MPI_Finalize")] public static partial int Finalize();

@@ -19,10 +19,10 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
         ["train", "--model", "alexnet-micro", "--data", Data, "--epochs", epochs.ToString(), "--batch-size", "64", "--validation", "64",
          "--threads", "1", "--crop-padding", "2", "--flip", "--max-steps", steps.ToString(), "--out", _temp.Combine(run)];
 
-    private string Train(int ranks, string run, int steps, int epochs = 1)
+    private string Train(int ranks, string run, int steps, int epochs = 1, IReadOnlyDictionary<string, string>? environment = null)
     {
         var args = TrainArgs(run, steps, epochs);
-        var r = ranks == 1 ? CliRunner.Run(Limit, args) : MpiRunner.Run(ranks, Limit, args);
+        var r = ranks == 1 ? CliRunner.Run(Limit, args) : MpiRunner.Run(ranks, Limit, environment, args);
         Assert.True(r.ExitCode == 0, $"{ranks} rank(s) failed ({r.ExitCode}): {r.Stderr}\n{r.Stdout}");
         return _temp.Combine(run);
     }
@@ -64,6 +64,28 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
         var a = Weights(Train(2, "a", steps: 3));
         var b = Weights(Train(2, "b", steps: 3));
         for (int p = 0; p < a.Length; p++) Assert.Equal(a[p], b[p]);
+    }
+
+    [Fact]
+    public void Sums_through_shared_memory_and_through_MPI_train_the_same_weights()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        var shared = Weights(Train(2, "shared", steps: 3));
+        var mpi = Weights(Train(2, "mpi", steps: 3, environment: new Dictionary<string, string> { ["CONVNET_MPI_SHARED_MEMORY"] = "0" }));
+        // Two addends in either order give the same float: the two paths must agree to the bit.
+        for (int p = 0; p < shared.Length; p++) Assert.Equal(mpi[p], shared[p]);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_shared_memory_sum_of_a_length_that_splits_unevenly_is_exact(int ranks)
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        // 0.1 MB = 25,000 floats: 1,562.5 cache lines, split over the ranks with a ragged end; bench checks the sum.
+        var r = MpiRunner.Run(ranks, Limit, "bench", "--allreduce", "0.1", "--warmup", "1", "--repeats", "2");
+        Assert.True(r.ExitCode == 0, $"{r.Stderr}\n{r.Stdout}");
+        Assert.Contains($"over {ranks} ranks", r.Stdout);
     }
 
     [Fact]

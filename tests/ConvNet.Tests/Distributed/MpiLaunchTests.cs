@@ -34,6 +34,34 @@ public sealed class MpiLaunchTests
     }
 
     [Fact]
+    public void Shared_memory_sums_are_on_unless_CONVNET_MPI_SHARED_MEMORY_is_0()
+    {
+        Assert.True(MpiLaunch.SharedMemorySums(Env()));
+        Assert.True(MpiLaunch.SharedMemorySums(Env(("CONVNET_MPI_SHARED_MEMORY", "1"))));
+        Assert.False(MpiLaunch.SharedMemorySums(Env(("CONVNET_MPI_SHARED_MEMORY", "0"))));
+        Assert.Throws<ArgumentException>(() => MpiLaunch.SharedMemorySums(Env(("CONVNET_MPI_SHARED_MEMORY", "yes"))));
+    }
+
+    [Theory]
+    [InlineData(25_000, 3)]
+    [InlineData(17, 2)]
+    [InlineData(5, 4)]
+    [InlineData(1_000_003, 7)]
+    public void Shared_memory_slices_tile_the_values_and_start_on_cache_lines(int length, int ranks)
+    {
+        int expected = 0;
+        for (int r = 0; r < ranks; r++)
+        {
+            var (start, end) = SharedMemorySum.Slice(length, r, ranks);
+            Assert.Equal(expected, start);
+            Assert.True(start % 16 == 0 || start == length, $"slice {r} starts at {start}");
+            Assert.True(end >= start);
+            expected = end;
+        }
+        Assert.Equal(length, expected);
+    }
+
+    [Fact]
     public void The_collective_timeout_comes_from_CONVNET_MPI_TIMEOUT()
     {
         Assert.Equal(TimeSpan.FromSeconds(600), MpiLaunch.CollectiveTimeout(Env()));
