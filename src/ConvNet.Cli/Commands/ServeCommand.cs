@@ -56,12 +56,12 @@ public static class ServeCommand
         var weights = Checkpoints.LoadNetwork(loaded);
         var paper = loaded.Info.Preprocessing is null ? null : Checkpoints.LoadPreprocessing(loaded);
         var input = ImageInput.For(loaded.Info, paper, maxPixels);
-        // The CPU plans one network per batch size (each holds its buffers); the first reuses the loaded weights. A GPU
-        // network copies the weights to the device, so one host copy serves them all.
+        // The CPU plans one network per batch size (each holds its buffers), all reading the loaded weights (twins share
+        // the parameter objects). A GPU network copies the weights to the device, so one host network serves them all.
         bool weightsPlanned = false;
         PlannedNetwork Plan(int batch)
         {
-            Network host = device.IsGpu || !weightsPlanned ? weights : Checkpoints.LoadNetwork(loaded);
+            Network host = device.IsGpu || !weightsPlanned ? weights : weights.Twin();
             weightsPlanned = true;
             host.SetWeightPrecision(precision);
             host.UseConvolutionAlgorithm(convolutions);

@@ -24,9 +24,19 @@ public sealed class NetworkLadder : IDisposable
         }
     }
 
-    /// <summary>1, a quarter of the largest and the largest: three sets of buffers cover light and heavy load.</summary>
-    public static int[] SizesFor(int maxBatch) =>
-        new[] { 1, (maxBatch + 3) / 4, maxBatch }.Where(s => s >= 1 && s <= maxBatch).Distinct().Order().ToArray();
+    /// <summary>The powers of two below the largest, and the largest: a batch of k images runs on a network planned
+    /// for fewer than 2k. (Closed-loop clients settle into batches that alternate halves of the load, so with only
+    /// 1, max/4 and max, 16 of 32 clients paid for a 32-image pass and served 60 % of the batch-32 rate.) The networks
+    /// share the weights, so each size costs its activations and, above WeightStreaming.MaxRows, a packed copy of
+    /// the fully connected weights.</summary>
+    public static int[] SizesFor(int maxBatch)
+    {
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), "the largest batch must be at least 1");
+        var sizes = new List<int>();
+        for (int size = 1; size < maxBatch; size *= 2) sizes.Add(size);
+        sizes.Add(maxBatch);
+        return [.. sizes];
+    }
 
     public int[] Sizes { get; }
 

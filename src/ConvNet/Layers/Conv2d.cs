@@ -15,8 +15,8 @@ public sealed class Conv2d : Layer
     public int Padding { get; }
     public int Groups { get; }
     public bool CeilMode { get; }
-    public Parameter Weight { get; }
-    public Parameter Bias { get; }
+    public Parameter Weight { get; private set; }
+    public Parameter Bias { get; private set; }
     public override string Kind => "Conv2d";
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 
@@ -48,6 +48,15 @@ public sealed class Conv2d : Layer
         int fanIn = inChannels / groups * kernel * kernel;
         Weight = new Parameter($"{name}.weight", [outChannels, inChannels / groups, kernel, kernel], fanIn, weightInit ?? new Init.UniformFanIn());
         Bias = new Parameter($"{name}.bias", [outChannels], fanIn, biasInit ?? new Init.UniformFanIn(), decayMultiplier: 0f);
+    }
+
+    /// <summary>Uses <paramref name="source"/>'s weight and bias objects instead of this layer's own (a twin network
+    /// planned for another batch size reads the same weights).</summary>
+    internal void ShareParametersWith(Conv2d source)
+    {
+        ShapeMath.Require(Name, "shared weight", Weight.Value.Shape, source.Weight.Value.Shape);
+        ShapeMath.Require(Name, "shared bias", Bias.Value.Shape, source.Bias.Value.Shape);
+        (Weight, Bias) = (source.Weight, source.Bias);
     }
 
     public ConvGeometry GeometryFor(int[] inputShape)

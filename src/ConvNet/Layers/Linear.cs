@@ -11,8 +11,8 @@ public sealed class Linear : Layer
 {
     public int InFeatures { get; }
     public int OutFeatures { get; }
-    public Parameter Weight { get; }
-    public Parameter Bias { get; }
+    public Parameter Weight { get; private set; }
+    public Parameter Bias { get; private set; }
     public override string Kind => "Linear";
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 
@@ -37,6 +37,15 @@ public sealed class Linear : Layer
         (InFeatures, OutFeatures) = (inFeatures, outFeatures);
         Weight = new Parameter($"{name}.weight", [outFeatures, inFeatures], inFeatures, weightInit ?? new Init.UniformFanIn());
         Bias = new Parameter($"{name}.bias", [outFeatures], inFeatures, biasInit ?? new Init.UniformFanIn(), decayMultiplier: 0f);
+    }
+
+    /// <summary>Uses <paramref name="source"/>'s weight and bias objects instead of this layer's own (a twin network
+    /// planned for another batch size reads the same weights).</summary>
+    internal void ShareParametersWith(Linear source)
+    {
+        ShapeMath.Require(Name, "shared weight", Weight.Value.Shape, source.Weight.Value.Shape);
+        ShapeMath.Require(Name, "shared bias", Bias.Value.Shape, source.Bias.Value.Shape);
+        (Weight, Bias) = (source.Weight, source.Bias);
     }
 
     public override int[] OutputShapeFor(int[] inputShape)

@@ -75,6 +75,20 @@ public sealed class Network : IForwardNetwork
         string.Join(", ", Layers.OfType<Conv2d>().Select(c => $"{c.Name}={c.PlannedAlgorithm ?? "unplanned"}"));
     private int[] _plannedInputShape = [];
 
+    /// <summary>A second network of the same model holding the same parameter objects (not copies): plan it for another
+    /// batch size to run inference at either size without a second copy of the weights. Only its own buffers, kernels
+    /// and options (convolution algorithm, weight precision) are separate; its dropout layers are unseeded.</summary>
+    public Network Twin()
+    {
+        var twin = NetworkBuilder.Build(Spec);
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            if (twin.Layers[i] is Conv2d convolution) convolution.ShareParametersWith((Conv2d)Layers[i]);
+            else if (twin.Layers[i] is Linear linear) linear.ShareParametersWith((Linear)Layers[i]);
+        }
+        return new Network(Spec, twin.Layers); // Parameters is gathered from the layers when constructed
+    }
+
     /// <summary>Fills every parameter by its Init and seeds every dropout layer, all from <paramref name="rng"/>.</summary>
     public void Initialize(Rng rng)
     {

@@ -99,6 +99,34 @@ public sealed class WeightVersionTests
     }
 
     [Fact]
+    public void A_twin_reads_the_same_weights_at_its_own_batch_size_and_follows_their_changes()
+    {
+        using var pool = new WorkerPool(2);
+        var network = Planned(8, pool, bf16: false);
+        network.Initialize(new Rng(1));
+        var twin = network.Twin();
+        twin.Plan(1, pool);
+        for (int i = 0; i < network.Parameters.Count; i++) Assert.Same(network.Parameters[i], twin.Parameters[i]);
+
+        var x = Input(network, 8);
+        var first = new Tensor([1, .. network.Spec.InputShape]);
+        x.Sample(0).CopyTo(first.Span);
+        // Packed weights at batch 8, streamed at batch 1: the same first row (to the last bits of a different sum order).
+        AssertClose(network.Forward(x, training: false).Sample(0).ToArray(), twin.Forward(first, training: false).Sample(0).ToArray());
+
+        var before = twin.Forward(first, training: false).ToArray();
+        Change(network, "sgd", pool); // through the original: the twin's kept copies must follow
+        Assert.NotEqual(before, twin.Forward(first, training: false).ToArray());
+        AssertClose(network.Forward(x, training: false).Sample(0).ToArray(), twin.Forward(first, training: false).Sample(0).ToArray());
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * Math.Max(1, Math.Abs(expected[i])), $"[{i}] {expected[i]} vs {actual[i]}");
+    }
+
+    [Fact]
     public void Every_path_that_writes_a_value_bumps_the_version()
     {
         var p = new ConvNet.Layers.Parameter("w", [10], 10, new ConvNet.Layers.Init.Normal(1));

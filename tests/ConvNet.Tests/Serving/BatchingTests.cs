@@ -20,6 +20,18 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
         }
     }
 
+    [Theory]
+    [InlineData(1, new[] { 1 })]
+    [InlineData(2, new[] { 1, 2 })]
+    [InlineData(32, new[] { 1, 2, 4, 8, 16, 32 })]
+    [InlineData(24, new[] { 1, 2, 4, 8, 16, 24 })]
+    public void A_batch_of_k_runs_on_a_network_planned_for_fewer_than_2k(int maxBatch, int[] sizes)
+    {
+        Assert.Equal(sizes, ConvNet.Serving.Batching.NetworkLadder.SizesFor(maxBatch));
+        var ladder = ConvNet.Serving.Batching.NetworkLadder.SizesFor(maxBatch);
+        for (int k = 1; k <= maxBatch; k++) Assert.True(ladder.First(s => s >= k) < 2 * k, $"{k} images");
+    }
+
     [Fact]
     public async Task ConcurrentRequestsShareForwardPassesAndGetThePredictAnswers()
     {

@@ -143,7 +143,7 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         var model = await Json(await fixture.Client.GetAsync("/v1/model"));
         Assert.Equal(["checks", "disc", "hstripes", "vstripes"], model.GetProperty("classNames").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal([3, 32, 32], model.GetProperty("inputShape").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal([1, 8, 32], model.GetProperty("plannedBatches").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([1, 2, 4, 8, 16, 32], model.GetProperty("plannedBatches").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal("ok", (await Json(await fixture.Client.GetAsync("/healthz"))).GetProperty("status").GetString());
 
         await Json(await fixture.Client.PostAsync("/v1/predict", ImageContent(fixture.Images[0])));
