@@ -77,9 +77,11 @@ def run(url, path, body, content_type, concurrency, seconds, warmup):
         t.start()
     time.sleep(max(0.0, warm_until - time.perf_counter()))
     images_before, passes_before = server_counters(url)
+    cpu_before = time.process_time()
     for t in threads:
         t.join()
     images_after, passes_after = server_counters(url)
+    client_cpu = time.process_time() - cpu_before  # this generator's own CPU time, taken from the server's cores
     latencies.sort()
     passes = passes_after - passes_before
     return {
@@ -93,6 +95,7 @@ def run(url, path, body, content_type, concurrency, seconds, warmup):
         "errors": sum(errors.values()),
         "errorsByStatus": {str(k): v for k, v in errors.items()},
         "meanBatch": (images_after - images_before) / passes if passes > 0 else None,
+        "clientCpuPercent": 100 * client_cpu / seconds,
     }
 
 
@@ -121,8 +124,8 @@ def main():
         sys.exit("serve_load: concurrency must be at least 1, --seconds positive, --warmup not negative")
 
     if not args.json:
-        print("| concurrency | requests | img/s | p50 ms | p95 ms | p99 ms | errors | images per forward pass |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("| concurrency | requests | img/s | p50 ms | p95 ms | p99 ms | errors | images per forward pass | load generator CPU |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in levels:
         r = run(url, "/v1/predict", body, content_type, c, args.seconds, args.warmup)
         if args.json:
@@ -130,7 +133,7 @@ def main():
         else:
             batch = f"{r['meanBatch']:.1f}" if r["meanBatch"] is not None else "n/a"
             print(f"| {c} | {r['requests']} | {r['throughput']:.1f} | {r['p50Ms']:.1f} | {r['p95Ms']:.1f} | {r['p99Ms']:.1f} | "
-                  f"{r['errors']} | {batch} |", flush=True)
+                  f"{r['errors']} | {batch} | {r['clientCpuPercent']:.0f} % |", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // Averages gradients over the ranks. All gradients and the loss share one pinned buffer laid out in the order backward
 // produces them (fc8 first); as each layer's backward finishes, its gradients are copied in, and whenever a bucket of
-// them is complete its sum starts at once (a non-blocking allreduce) while backward goes on with the layers below.
+// them is complete its sum starts at once (a non-blocking allreduce; ranks on one machine sum through shared memory
+// instead, when waited for) while backward goes on with the layers below.
 // The last bucket (the convolutions and the loss) starts after backward; then all are waited for and scaled by 1/N.
 // Bucket boundaries depend only on the parameter sizes, so every rank starts the same collectives in the same order.
 using System.Diagnostics;
