@@ -41,10 +41,10 @@ public sealed class CancellationStressTests(ITestOutputHelper output)
         Assert.True(EngineThreads() <= before, $"{EngineThreads() - before} engine threads left running");
     }
 
-    private static void WithinBound(Action work)
+    private static void WithinBound(Action work, TimeSpan? bound = null)
     {
         var task = Task.Factory.StartNew(work, TaskCreationOptions.LongRunning);
-        Assert.True(task.Wait(Bound), $"did not finish in {Bound.TotalSeconds} s: a deadlock");
+        Assert.True(task.Wait(bound ?? Bound), $"did not finish in {(bound ?? Bound).TotalSeconds} s: a deadlock");
     }
 
     [Fact]
@@ -175,20 +175,25 @@ public sealed class CancellationStressTests(ITestOutputHelper output)
         };
         const int totalSteps = 8;
 
-        // The straight run: what every run must end as, and how long its setup and steps take (the delays' ranges).
-        // Medians over three runs (the first also compiles the code): the machine is shared, and one slow step must not
-        // stretch every delay.
+        // The straight run: what every run must end as. Run twice (the first compiles the code) to seed the estimates
+        // of how long an invocation's setup and a step take, the delays' ranges. These are medians, kept up to date
+        // with every invocation's own times: the machine is shared, and a few slow runs must not stretch every delay.
         string straight = temp.Combine("straight");
-        var timings = new List<StepCounter>();
-        for (int t = 0; t < 3; t++)
+        var firstStepMs = new List<double>(); // when each invocation's first step ended
+        var stepIntervalsMs = new List<double>();
+        void Observe(StepCounter counter)
+        {
+            if (counter.Steps > 0) firstStepMs.Add(counter.StepMs[0]);
+            stepIntervalsMs.AddRange(counter.StepMs.Zip(counter.StepMs.Skip(1), (a, b) => b - a));
+        }
+        for (int t = 0; t < 2; t++)
         {
             if (Directory.Exists(straight)) Directory.Delete(straight, recursive: true);
-            timings.Add(new StepCounter(0)); // its clock starts now
-            new Trainer(config, straight, timings[^1]).Run();
+            var timing = new StepCounter(0);
+            new Trainer(config, straight, timing).Run();
+            if (t > 0) Observe(timing);
         }
-        static double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
-        double stepMs = Median(timings.SelectMany(t => t.StepMs.Zip(t.StepMs.Skip(1), (a, b) => b - a)));
-        double setupMs = Math.Max(Median(timings.Select(t => t.StepMs[0])) - stepMs, stepMs);
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
         var expected = Checkpoints.Open(straight, Checkpoints.Last).Info;
         Assert.Equal(totalSteps, expected.Step);
 
@@ -217,6 +222,7 @@ public sealed class CancellationStressTests(ITestOutputHelper output)
                 // steps (within a step: its batch fill and prefetch, the step itself, a checkpoint write). Only the
                 // first few: resumed runs carry the cancellations to every point of the schedule, each costing little.
                 int anchorStep = rng.NextInt(Math.Min(remaining, 3));
+                double stepMs = Median(stepIntervalsMs), setupMs = Math.Max(Median(firstStepMs) - stepMs, stepMs);
                 double delayMs = rng.NextDouble() * (anchorStep == 0 ? setupMs : stepMs);
                 bool cancelFirst = anchorStep == 0 && rng.NextInt(10) == 0; // Ctrl+C before training even starts
                 var counter = new StepCounter(anchorStep);
@@ -225,6 +231,7 @@ public sealed class CancellationStressTests(ITestOutputHelper output)
                 var train = Task.Factory.StartNew(() => resume
                     ? Trainer.Resume(run, counter, cancel.Token)
                     : new Trainer(config, run, counter).Run(cancel.Token), TaskCreationOptions.LongRunning);
+                // The deadlock bounds are per invocation, as the whole loop's time depends on how busy the machine is.
                 Assert.True(WaitHandle.WaitAny([counter.Anchor.WaitHandle, ((IAsyncResult)train).AsyncWaitHandle], TimeSpan.FromSeconds(60)) != WaitHandle.WaitTimeout,
                     $"cancellation {i}: the run neither made {anchorStep} steps nor ended in 60 s");
                 Delay(delayMs);
@@ -236,6 +243,7 @@ public sealed class CancellationStressTests(ITestOutputHelper output)
                 stopMs.Add(stopClock.Elapsed.TotalMilliseconds);
                 var result = train.Result;
                 AssertNoEngineThreadsLeft(before);
+                Observe(counter);
 
                 if (!result.Interrupted) afterLastStep++;
                 else if (counter.Steps == 0) beforeFirstStep++;
@@ -253,15 +261,17 @@ public sealed class CancellationStressTests(ITestOutputHelper output)
                 else if (i % 50 == 0 && File.Exists(last))
                 {
                     // Every 50th: the checkpoint the cancellation left resumes to the straight run's end.
-                    Assert.False(Trainer.Resume(run, new SilentObserver()).Interrupted);
+                    var end = Task.Run(() => Trainer.Resume(run, new SilentObserver()));
+                    Assert.True(end.Wait(TimeSpan.FromSeconds(60)), $"cancellation {i}: resuming to the end did not finish in 60 s");
+                    Assert.False(end.Result.Interrupted);
                     AssertEndsAsStraight();
                     ended++;
                 }
             }
-        });
+        }, TimeSpan.FromMinutes(10)); // a guard only: the loop takes 36 s on a quiet machine, far longer on a busy one
         AssertNoEngineThreadsLeft(before);
         stopMs.Sort();
-        output.WriteLine($"setup {setupMs:F0} ms, step {stepMs:F1} ms; 1000 cancellations ({resumes} of resumed runs): {beforeFirstStep} before the first step, " +
+        output.WriteLine($"setup {Median(firstStepMs) - Median(stepIntervalsMs):F0} ms, step {Median(stepIntervalsMs):F1} ms (medians); 1000 cancellations ({resumes} of resumed runs): {beforeFirstStep} before the first step, " +
             $"{midStep} mid-step, {betweenSteps} between steps, {afterLastStep} after the last; {duringWrite} with a checkpoint write under way, " +
             $"{duringPrefetch} with the prefetch thread running; stopped in {stopMs[stopMs.Count / 2]:F1} ms median, {stopMs[^1]:F1} ms at most; " +
             $"{ended} runs ended bit-identical to the straight one");
