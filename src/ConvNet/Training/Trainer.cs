@@ -209,7 +209,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 {
                     // Interrupted (Ctrl+C): keep the work done so far; --resume continues from exactly here.
                     if (b > firstBatch) Save(Info(epoch, b), Checkpoints.Last);
-                    _observer.Message($"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}");
+                    // A new run stopped before its first step has no checkpoint: --resume would fail, so say so.
+                    _observer.Message(File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json"))
+                        ? $"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}"
+                        : $"interrupted before the first step; no checkpoint to resume (nothing was trained): start the run again");
                     stoppedEarly = interrupted = true;
                     break;
                 }

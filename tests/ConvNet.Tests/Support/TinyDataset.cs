@@ -39,8 +39,14 @@ public static class TinyDataset
 /// <summary>A temporary folder removed when disposed.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "convnet-tests-" + Guid.NewGuid().ToString("N")[..12]);
-    public TempDirectory() => Directory.CreateDirectory(Path);
+    public string Path { get; }
+
+    /// <param name="parent">where to make it (the system's temporary folder when null)</param>
+    public TempDirectory(string? parent = null)
+    {
+        Path = System.IO.Path.Combine(parent ?? System.IO.Path.GetTempPath(), "convnet-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
+    }
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
     public void Dispose()
     {

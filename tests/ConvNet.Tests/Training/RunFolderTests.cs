@@ -41,6 +41,32 @@ public sealed class RunFolderTests
         Assert.Equal(a.WeightsSha256, b.WeightsSha256);
     }
 
+    private sealed class Messages : ITrainingObserver
+    {
+        public readonly List<string> Said = [];
+        public void Message(string text) => Said.Add(text);
+        public void EpochEnded(EpochMetrics metrics) { }
+        public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond) { }
+    }
+
+    [Fact]
+    public void ANewRunCancelledBeforeItsFirstStepDoesNotClaimACheckpoint()
+    {
+        // It used to say "saved RUN/last.json, continue with --resume RUN", and that --resume then failed.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
+        string run = temp.Combine("run");
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel(); // Ctrl+C while the data and model were still being set up
+        var messages = new Messages();
+        var result = new Trainer(Config(data) with { Model = "alexnet-micro" }, run, messages).Run(cancel.Token);
+        Assert.True(result.Interrupted);
+        Assert.False(File.Exists(Path.Combine(run, Checkpoints.Last + ".json")));
+        Assert.Contains("no checkpoint to resume", messages.Said[^1]);
+        Assert.DoesNotContain(messages.Said, m => m.Contains("--resume"));
+        new Trainer(Config(data) with { Model = "alexnet-micro", Epochs = 1 }, run, new SilentObserver()).Run(); // started again as said
+    }
+
     [Fact]
     public void ANewRunRefusesAFolderHoldingOneUnlessForced()
     {
