@@ -61,7 +61,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         var app = builder.Build();
 
         var metrics = new ServerMetrics(options.MaxBatch);
-        var networks = new NetworkLadder(options.MaxBatch, model.Plan);
+        var networks = new NetworkLadder(NetworkLadder.SizesFor(options.MaxBatch, model.CheapPlans), model.Plan);
         BatchScheduler batcher;
         try
         {

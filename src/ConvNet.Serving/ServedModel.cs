@@ -11,6 +11,8 @@ namespace ConvNet.Serving;
 /// <param name="Weights">a host copy of the network, for the layer list and the conv1 filters</param>
 /// <param name="Plan">builds the network planned for a batch size, on the serving device</param>
 /// <param name="ChannelOrder">RGB, or BGR for Caffe-trained models (drawing conv1's filters)</param>
+/// <param name="CheapPlans">whether another planned batch size costs only buffers (the CPU, where networks share the
+/// weights), not a device context and a weight upload (a GPU): then every power of two gets its network</param>
 public sealed record ServedModel(
     string Name,
     string Source,
@@ -18,7 +20,8 @@ public sealed record ServedModel(
     ImageInput Input,
     Network Weights,
     Func<int, PlannedNetwork> Plan,
-    string ChannelOrder = "RGB")
+    string ChannelOrder = "RGB",
+    bool CheapPlans = true)
 {
     public int Classes => ClassNames.Count;
 

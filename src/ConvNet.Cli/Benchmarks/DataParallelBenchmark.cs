@@ -21,7 +21,8 @@ public sealed record DataParallelBenchResult(string Model, int Ranks, int Global
 
 /// <param name="BusGigabytesPerSecond">2(N-1)/N x bytes / time: the data each rank sends and receives in a ring
 /// allreduce, per second (the convention of NCCL's tests), comparable across rank counts</param>
-public sealed record AllreduceBenchResult(int Ranks, double Megabytes, Spread Milliseconds, double BusGigabytesPerSecond);
+/// <param name="Communicator">"2 ranks (MPI, sums through shared memory)": which path summed</param>
+public sealed record AllreduceBenchResult(int Ranks, double Megabytes, Spread Milliseconds, double BusGigabytesPerSecond, string Communicator);
 
 public static class DataParallelBenchmark
 {
@@ -34,13 +35,17 @@ public static class DataParallelBenchmark
         var sgd = new Sgd(network.Parameters);
         var averager = new GradientAverager(communicator);
         using var pool = new WorkerPool(s.Threads);
+        // Convolutions planned as `convnet train` plans them: each rank times its layers (auto), then the ranks agree.
+        network.UseConvolutionAlgorithm(s.ConvAlgorithm);
         using ITrainingNetwork engine = new CpuTrainingNetwork(network, sgd, pool, shard.Local, averager);
+        ConvolutionChoices.Agree(network, communicator, shard.Local, pool);
         var rng = new Rng(Rng.Mix(s.Seed, 1, (ulong)communicator.Rank)); // each rank its own images
         var x = new Tensor([shard.Local, .. network.Spec.InputShape]);
         foreach (ref var v in x.Span) v = rng.NextFloat() * 2 - 1;
         var labels = Enumerable.Range(0, shard.Local).Select(_ => rng.NextInt(network.Classes)).ToArray();
 
-        progress?.WriteLine($"bench: {s.Model} data-parallel train, batch {s.Batch} over {communicator.Size} ranks x {s.Threads} thread{(s.Threads == 1 ? "" : "s")}: {s.Warmup} warm-up and {s.Repeats} timed steps");
+        progress?.WriteLine($"bench: {s.Model} data-parallel train, batch {s.Batch} over {communicator.Description} x {s.Threads} thread{(s.Threads == 1 ? "" : "s")}: {s.Warmup} warm-up and {s.Repeats} timed steps");
+        progress?.WriteLine($"bench: convolutions: {network.ConvolutionAlgorithms}");
         for (int i = 0; i < s.Warmup; i++) engine.Step(x, labels, (ulong)i, 0.001f);
         var steps = new List<double>();
         var waits = new List<double>();
@@ -62,6 +67,7 @@ public static class DataParallelBenchmark
         if (!(megabytes > 0) || megabytes * 1e6 / sizeof(float) > int.MaxValue)
             throw new ArgumentException($"--allreduce {megabytes}: give a size in MB between 0 and {int.MaxValue * 4e-6:F0}");
         var buffer = new float[(int)(megabytes * 1e6 / sizeof(float))];
+        CheckSum(communicator, buffer.AsSpan(0, buffer.Length / 2)); // a shorter sum first, so the longer one regrows the window
         CheckSum(communicator, buffer);
         buffer.AsSpan().Fill(1f / communicator.Size);
         for (int i = 0; i < warmup; i++) communicator.SumInPlace(buffer);
@@ -74,12 +80,12 @@ public static class DataParallelBenchmark
         }
         var ms = Spread.Of(times);
         double bytes = buffer.Length * (double)sizeof(float), n = communicator.Size;
-        return new AllreduceBenchResult(communicator.Size, bytes / 1e6, ms, 2 * (n - 1) / n * bytes / (ms.Median / 1e3) / 1e9);
+        return new AllreduceBenchResult(communicator.Size, bytes / 1e6, ms, 2 * (n - 1) / n * bytes / (ms.Median / 1e3) / 1e9, communicator.Description);
     }
 
     // One untimed sum whose answer is known exactly (small whole numbers add without rounding): a wrong slice or a
     // missed barrier shows here instead of as a slightly different training run.
-    private static void CheckSum(ICommunicator communicator, float[] buffer)
+    private static void CheckSum(ICommunicator communicator, Span<float> buffer)
     {
         int n = communicator.Size, rank = communicator.Rank;
         for (int i = 0; i < buffer.Length; i++) buffer[i] = i % 7 + rank;

@@ -49,7 +49,7 @@ public static class BenchCommand
             // Under mpiexec: data-parallel training steps or the allreduce alone; without it MPI is never loaded.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
             if (communicator.Size > 1 || parse.GetValue(allreduce) is not null)
-                return DataParallel(parse, communicator, model, batch, mode, threads, warmup, repeats, json, device, allreduce);
+                return DataParallel(parse, communicator, model, batch, mode, threads, warmup, repeats, json, device, allreduce, convAlgorithm);
             if (parse.GetValue(loader) is { } spec)
             {
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds), parse.GetValue(crop), parse.GetValue(batch));
@@ -86,7 +86,8 @@ public static class BenchCommand
     }
 
     private static int DataParallel(ParseResult parse, ICommunicator communicator, Option<string?> model, Option<int> batch, Option<string> mode,
-        Option<int> threads, Option<int> warmup, Option<int> repeats, Option<bool> json, Option<string> device, Option<double?> allreduce)
+        Option<int> threads, Option<int> warmup, Option<int> repeats, Option<bool> json, Option<string> device, Option<double?> allreduce,
+        Option<string?> convAlgorithm)
     {
         if (communicator.Size < 2) throw new ArgumentException("--allreduce times communication between ranks: run it under mpiexec -n 2 or more");
         bool asJson = parse.GetValue(json);
@@ -96,13 +97,16 @@ public static class BenchCommand
             if (communicator.IsRoot)
                 Console.WriteLine(asJson
                     ? CliJson.Serialize(new { ranks = a.Ranks, megabytes = a.Megabytes, milliseconds = Object(a.Milliseconds), busGigabytesPerSecond = a.BusGigabytesPerSecond })
-                    : $"allreduce of {a.Megabytes:F1} MB over {a.Ranks} ranks: {a.Milliseconds.Median:F2} ms (min {a.Milliseconds.Min:F2}, max {a.Milliseconds.Max:F2}), bus bandwidth {a.BusGigabytesPerSecond:F2} GB/s");
+                    : $"allreduce of {a.Megabytes:F1} MB over {a.Communicator}: {a.Milliseconds.Median:F2} ms (min {a.Milliseconds.Min:F2}, max {a.Milliseconds.Max:F2}), bus bandwidth {a.BusGigabytesPerSecond:F2} GB/s");
             return 0;
         }
         if (parse.GetValue(model) is null) throw new ArgumentException("under mpiexec, bench needs --model NAME (data-parallel training steps) or --allreduce MB");
         if (parse.GetValue(mode) != "train") throw new ArgumentException("under mpiexec, bench times data-parallel training: --mode train");
         if (DeviceOption.Value(parse, device).IsGpu) throw new ArgumentException("under mpiexec, bench times CPU ranks; time a GPU with one process");
-        var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch), BenchMode.Train, parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats));
+        string chosen = parse.GetValue(convAlgorithm) ?? "auto";
+        if (chosen is "implicit" or "lowered") throw new ArgumentException($"--conv-algorithm {chosen} is for GPU devices: give auto, direct or winograd");
+        var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch), BenchMode.Train, parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats))
+            { ConvAlgorithm = ConvolutionSelection.Parse(chosen) };
         var r = DataParallelBenchmark.Run(communicator, settings, asJson || !communicator.IsRoot ? null : Console.Error);
         if (!communicator.IsRoot) return 0;
         Console.WriteLine(asJson

@@ -70,7 +70,8 @@ public static class ServeCommand
             planned.Network.Forward(new Tensor([batch, .. planned.Network.Spec.InputShape]), training: false);
             return planned;
         }
-        return new ServedModel(weights.Name, loaded.SidecarPath, loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder);
+        return new ServedModel(weights.Name, loaded.SidecarPath, loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder,
+            CheapPlans: !device.IsGpu);
     }
 
     private static async Task<int> Run(ServedModel model, ServeOptions options)

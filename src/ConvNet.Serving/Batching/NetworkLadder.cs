@@ -8,10 +8,13 @@ public sealed class NetworkLadder : IDisposable
 {
     private readonly PlannedNetwork[] _networks;
 
+    /// <param name="sizes">the batch sizes, ascending (SizesFor)</param>
     /// <param name="plan">builds the network planned for a batch size (called once per size, at start-up)</param>
-    public NetworkLadder(int maxBatch, Func<int, PlannedNetwork> plan)
+    public NetworkLadder(int[] sizes, Func<int, PlannedNetwork> plan)
     {
-        Sizes = SizesFor(maxBatch);
+        if (sizes.Length == 0 || sizes[0] != 1 || sizes.Zip(sizes.Skip(1)).Any(p => p.First >= p.Second))
+            throw new ArgumentException($"batch sizes must rise from 1, got [{string.Join(", ", sizes)}]", nameof(sizes));
+        Sizes = sizes;
         _networks = new PlannedNetwork[Sizes.Length];
         try
         {
@@ -24,16 +27,19 @@ public sealed class NetworkLadder : IDisposable
         }
     }
 
-    /// <summary>The powers of two below the largest, and the largest: a batch of k images runs on a network planned
-    /// for fewer than 2k. (Closed-loop clients settle into batches that alternate halves of the load, so with only
-    /// 1, max/4 and max, 16 of 32 clients paid for a 32-image pass and served 60 % of the batch-32 rate.) The networks
-    /// share the weights, so each size costs its activations and, above WeightStreaming.MaxRows, a packed copy of
-    /// the fully connected weights.</summary>
-    public static int[] SizesFor(int maxBatch)
+    /// <summary>With <paramref name="everyPowerOfTwo"/>: the powers of two below the largest, and the largest, so a
+    /// batch of k images runs on a network planned for fewer than 2k. (Closed-loop clients settle into batches that
+    /// alternate halves of the load; with only 1, max/4 and max planned, 16 of 32 clients paid for a 32-image pass and
+    /// were served at 60 % of the batch-32 rate.) On the CPU the networks share the weights, so each size costs its
+    /// activations and, above WeightStreaming.MaxRows images, its fully connected layers' packed copy of the weights
+    /// (and a bfloat16 copy under --precision bf16). Without: 1, a quarter of the largest and the largest (on a GPU
+    /// each size is a device context with its own copy of the weights).</summary>
+    public static int[] SizesFor(int maxBatch, bool everyPowerOfTwo = true)
     {
         if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), "the largest batch must be at least 1");
+        if (!everyPowerOfTwo) return new[] { 1, (maxBatch + 3) / 4, maxBatch }.Distinct().Order().ToArray();
         var sizes = new List<int>();
-        for (int size = 1; size < maxBatch; size *= 2) sizes.Add(size);
+        for (long size = 1; size < maxBatch; size *= 2) sizes.Add((int)size);
         sizes.Add(maxBatch);
         return [.. sizes];
     }

@@ -40,13 +40,17 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         MpiLibrary.Check(MpiLibrary.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
         MpiLibrary.Check(MpiLibrary.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
         var communicator = new MpiCommunicator(rank, size, timeout);
+        // Creating the shared-memory sum is collective: ranks that disagree about it would wait for each other forever.
+        var (fewest, most) = communicator.MinMax(sharedMemory ? 1 : 0);
+        if (fewest != most)
+            throw new CommunicationException("CONVNET_MPI_SHARED_MEMORY differs between the ranks: set it the same for all of them (or leave it unset)");
         if (sharedMemory && size > 1) communicator._shared = SharedMemorySum.TryCreate(size, communicator._watchdog);
         return communicator;
     }
 
     public void SumInPlace(Span<float> values)
     {
-        if (_shared is not null)
+        if (_shared is not null && SharedMemoryFits(values.Length))
         {
             _shared.SumInPlace(values);
             return;
@@ -65,7 +69,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + count, pinnedBuffer.Length, nameof(count));
         // Through shared memory the sum is work for this rank's own thread (no transfer to overlap), done when waited for.
-        if (_shared is not null) return new DeferredSum(_shared, pinnedBuffer, offset, count);
+        if (_shared is not null && SharedMemoryFits(count)) return new DeferredSum(_shared, pinnedBuffer, offset, count);
         var address = (float*)Marshal.UnsafeAddrOfPinnedArrayElement(pinnedBuffer, offset);
         int request;
         MpiLibrary.Check(MpiLibrary.Iallreduce(MpiLibrary.InPlace, address, count, MpiLibrary.Float, MpiLibrary.OpSum, MpiLibrary.CommWorld, &request), "MPI_Iallreduce");
@@ -93,6 +97,17 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             finally { owner._watchdog.Exit(); }
             _done = true;
         }
+    }
+
+    // Collective (every rank sums the same lengths): when the ranks cannot all map the window, they all go back to
+    // MPI's allreduce for good, saying so once.
+    private bool SharedMemoryFits(int floats)
+    {
+        if (_shared!.TryReserve(floats, out string? refusal)) return true;
+        if (Rank == 0) Console.Error.WriteLine($"convnet: warning: {refusal}; summing with MPI's allreduce instead (slower)");
+        _shared.Dispose();
+        _shared = null;
+        return false;
     }
 
     private sealed class DeferredSum(SharedMemorySum shared, float[] buffer, int offset, int count) : IPendingSum

@@ -59,6 +59,7 @@ internal static unsafe partial class MpiLibrary
     [LibraryImport(Library, EntryPoint = "MPI_Win_lock_all")] public static partial int WinLockAll(int assertion, int window);
     [LibraryImport(Library, EntryPoint = "MPI_Win_unlock_all")] public static partial int WinUnlockAll(int window);
     [LibraryImport(Library, EntryPoint = "MPI_Win_sync")] public static partial int WinSync(int window);
+    [LibraryImport(Library, EntryPoint = "MPI_Win_set_errhandler")] public static partial int WinSetErrhandler(int window, int handler);
     [LibraryImport(Library, EntryPoint = "MPI_Win_free")] public static partial int WinFree(int* window);
     [LibraryImport(Library, EntryPoint = "MPI_Abort")] public static partial int Abort(int comm, int code);
     [LibraryImport(Library, EntryPoint = "MPI_Finalized")] public static partial int Finalized(int* flag);

@@ -39,11 +39,44 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         return null;
     }
 
-    /// <summary>Sums <paramref name="values"/> over the ranks, in place. Every rank must call it with the same length.</summary>
+    /// <summary>Makes the window hold <paramref name="floats"/> values per rank. Collective, like the sums: every rank
+    /// asks for the same lengths in the same order. False (on every rank, with the reason) when some rank's /dev/shm
+    /// lacks the room: writing past it would end the process with SIGBUS instead of an error.</summary>
+    public bool TryReserve(int floats, out string? refusal)
+    {
+        refusal = null;
+        if (floats <= _slotFloats) return true;
+        long slotFloats = (floats + Align - 1L) / Align * Align; // whole lines, so each rank's slot starts on one too
+        long needed = slotFloats * sizeof(float) * Size;
+        long free = FreeSharedMemoryBytes();
+        long fewest = free;
+        _watchdog.Enter("MPI_Allreduce (shared memory free)");
+        try { MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, &fewest, 1, MpiLibrary.Int64, MpiLibrary.OpMin, _comm), "MPI_Allreduce (shared memory free)"); }
+        finally { _watchdog.Exit(); }
+        if (fewest < needed + (needed >> 4))
+        {
+            refusal = $"the shared-memory sum needs {needed / 1e6:F0} MB in /dev/shm and a rank has {fewest / 1e6:F0} MB free " +
+                "(a container's /dev/shm is often 64 MB: docker run --shm-size=2g)";
+            return false;
+        }
+        Allocate(slotFloats);
+        return true;
+    }
+
+    /// <summary>Free bytes of the tmpfs MPICH maps shared windows from; long.MaxValue where there is none to ask.</summary>
+    private static long FreeSharedMemoryBytes()
+    {
+        try { return Directory.Exists("/dev/shm") ? new DriveInfo("/dev/shm").AvailableFreeSpace : long.MaxValue; }
+        catch (IOException) { return long.MaxValue; }
+        catch (UnauthorizedAccessException) { return long.MaxValue; }
+    }
+
+    /// <summary>Sums <paramref name="values"/> over the ranks, in place. Every rank must call it with the same length,
+    /// after TryReserve of at least that length succeeded.</summary>
     public void SumInPlace(Span<float> values)
     {
         if (values.Length == 0) return;
-        EnsureCapacity(values.Length);
+        if (values.Length > _slotFloats) throw new InvalidOperationException($"{values.Length} values, more than the reserved {_slotFloats}");
         var mine = new Span<float>(_slots[Rank], values.Length);
         values.CopyTo(mine);
         Barrier();
@@ -107,13 +140,9 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         finally { _watchdog.Exit(); }
     }
 
-    // Collective like the sums: every rank asks for the same lengths in the same order, so all grow the window together.
-    private void EnsureCapacity(int floats)
+    private void Allocate(long slotFloats)
     {
-        if (floats <= _slotFloats) return;
         FreeWindow();
-        // A whole number of lines per slot, so each rank's slot starts on one too.
-        long slotFloats = (floats + Align - 1L) / Align * Align;
         void* mine = null;
         int window = 0;
         _watchdog.Enter("MPI_Win_allocate_shared");
@@ -124,6 +153,8 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         }
         finally { _watchdog.Exit(); }
         _window = window;
+        // A window does not inherit the communicator's handler: without this a failed call would abort the job.
+        MpiLibrary.Check(MpiLibrary.WinSetErrhandler(_window, MpiLibrary.ErrorsReturn), "MPI_Win_set_errhandler");
         MpiLibrary.Check(MpiLibrary.WinLockAll(MpiLibrary.ModeNoCheck, _window), "MPI_Win_lock_all");
         _slots = new float*[Size];
         for (int r = 0; r < Size; r++)
@@ -142,7 +173,9 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         if (_window == -1) return;
         int window = _window;
         MpiLibrary.WinUnlockAll(window);
-        MpiLibrary.WinFree(&window);
+        _watchdog.Enter("MPI_Win_free"); // collective: waits for every rank
+        try { MpiLibrary.WinFree(&window); }
+        finally { _watchdog.Exit(); }
         (_window, _slots, _slotFloats) = (-1, [], 0);
     }
 

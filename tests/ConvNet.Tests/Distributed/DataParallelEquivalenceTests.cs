@@ -70,9 +70,17 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     public void Sums_through_shared_memory_and_through_MPI_train_the_same_weights()
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
-        var shared = Weights(Train(2, "shared", steps: 3));
-        var mpi = Weights(Train(2, "mpi", steps: 3, environment: new Dictionary<string, string> { ["CONVNET_MPI_SHARED_MEMORY"] = "0" }));
-        // Two addends in either order give the same float: the two paths must agree to the bit.
+        string Run(string name, string flag)
+        {
+            var r = MpiRunner.Run(2, Limit, new Dictionary<string, string> { ["CONVNET_MPI_SHARED_MEMORY"] = flag }, TrainArgs(name, steps: 3));
+            Assert.True(r.ExitCode == 0, $"{r.Stderr}\n{r.Stdout}");
+            return r.Stdout;
+        }
+        Assert.Contains("allreduce over 2 ranks (MPI, sums through shared memory):", Run("shared", "1"));
+        Assert.Contains("allreduce over 2 ranks (MPI):", Run("mpi", "0"));
+        var shared = Weights(_temp.Combine("shared"));
+        var mpi = Weights(_temp.Combine("mpi"));
+        // Two addends give the same float in either order: the two paths must agree to the bit.
         for (int p = 0; p < shared.Length; p++) Assert.Equal(mpi[p], shared[p]);
     }
 
@@ -85,7 +93,7 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
         // 0.1 MB = 25,000 floats: 1,562.5 cache lines, split over the ranks with a ragged end; bench checks the sum.
         var r = MpiRunner.Run(ranks, Limit, "bench", "--allreduce", "0.1", "--warmup", "1", "--repeats", "2");
         Assert.True(r.ExitCode == 0, $"{r.Stderr}\n{r.Stdout}");
-        Assert.Contains($"over {ranks} ranks", r.Stdout);
+        Assert.Contains($"over {ranks} ranks (MPI, sums through shared memory)", r.Stdout); // the path under test ran
     }
 
     [Fact]

@@ -33,6 +33,16 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
     }
 
     [Fact]
+    public void A_gpu_plans_three_sizes_and_the_largest_possible_batch_still_has_a_ladder()
+    {
+        Assert.Equal([1, 8, 32], ConvNet.Serving.Batching.NetworkLadder.SizesFor(32, everyPowerOfTwo: false));
+        Assert.Equal([1], ConvNet.Serving.Batching.NetworkLadder.SizesFor(1, everyPowerOfTwo: false));
+        var huge = ConvNet.Serving.Batching.NetworkLadder.SizesFor(int.MaxValue);
+        Assert.Equal(32, huge.Length); // 1 .. 2^30, then int.MaxValue: no overflow, no endless loop
+        Assert.Equal(int.MaxValue, huge[^1]);
+    }
+
+    [Fact]
     public async Task ConcurrentRequestsShareForwardPassesAndGetThePredictAnswers()
     {
         const int requests = 8;
