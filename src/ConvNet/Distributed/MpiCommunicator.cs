@@ -10,10 +10,11 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private bool _finalized;
     private readonly CollectiveWatchdog _watchdog;
     private SharedMemorySum? _shared;
+    private bool _sharedRefused; // some rank lacked room: new sums go to MPI; ones already started still finish here
 
     public int Rank { get; }
     public int Size { get; }
-    public string Description => $"{Size} ranks (MPI{(_shared is null ? "" : ", sums through shared memory")})";
+    public string Description => $"{Size} ranks (MPI{(_shared is null || _sharedRefused ? "" : ", sums through shared memory")})";
 
     private MpiCommunicator(int rank, int size, TimeSpan timeout)
     {
@@ -29,7 +30,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     /// <summary>Initialises MPI (once per process) and joins MPI_COMM_WORLD.</summary>
     /// <param name="timeout">longest wait in one collective before this rank gives up on its peers</param>
     /// <param name="sharedMemory">sum floats through shared memory when all ranks share this machine</param>
-    public static MpiCommunicator Start(TimeSpan timeout, bool sharedMemory = true)
+    /// <param name="sharedMemoryLimitBytes">the most shared memory those sums may map; past it they go to MPI</param>
+    public static MpiCommunicator Start(TimeSpan timeout, bool sharedMemory = true, long sharedMemoryLimitBytes = long.MaxValue)
     {
         int initialized = 0, provided = 0, rank = 0, size = 0;
         MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
@@ -44,13 +46,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         var (fewest, most) = communicator.MinMax(sharedMemory ? 1 : 0);
         if (fewest != most)
             throw new CommunicationException("CONVNET_MPI_SHARED_MEMORY differs between the ranks: set it the same for all of them (or leave it unset)");
-        if (sharedMemory && size > 1) communicator._shared = SharedMemorySum.TryCreate(size, communicator._watchdog);
+        if (sharedMemory && size > 1) communicator._shared = SharedMemorySum.TryCreate(size, communicator._watchdog, sharedMemoryLimitBytes);
         return communicator;
     }
 
     public void SumInPlace(Span<float> values)
     {
-        if (_shared is not null && SharedMemoryFits(values.Length))
+        if (_shared is not null && !_sharedRefused && SharedMemoryFits(values.Length))
         {
             _shared.SumInPlace(values);
             return;
@@ -69,7 +71,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + count, pinnedBuffer.Length, nameof(count));
         // Through shared memory the sum is work for this rank's own thread (no transfer to overlap), done when waited for.
-        if (_shared is not null && SharedMemoryFits(count)) return new DeferredSum(_shared, pinnedBuffer, offset, count);
+        if (_shared is not null && !_sharedRefused && SharedMemoryFits(count)) return new DeferredSum(_shared, pinnedBuffer, offset, count);
         var address = (float*)Marshal.UnsafeAddrOfPinnedArrayElement(pinnedBuffer, offset);
         int request;
         MpiLibrary.Check(MpiLibrary.Iallreduce(MpiLibrary.InPlace, address, count, MpiLibrary.Float, MpiLibrary.OpSum, MpiLibrary.CommWorld, &request), "MPI_Iallreduce");
@@ -105,8 +107,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         if (_shared!.TryReserve(floats, out string? refusal)) return true;
         if (Rank == 0) Console.Error.WriteLine($"convnet: warning: {refusal}; summing with MPI's allreduce instead (slower)");
-        _shared.Dispose();
-        _shared = null;
+        _sharedRefused = true; // the window keeps its size for sums already started (a bucket waited for after backward)
         return false;
     }
 

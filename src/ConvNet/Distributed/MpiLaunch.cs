@@ -10,7 +10,20 @@ public static class MpiLaunch
     public static ICommunicator Join(Func<string, string?> environment)
     {
         var ranks = Ranks(environment);
-        return ranks > 1 ? MpiCommunicator.Start(CollectiveTimeout(environment), SharedMemorySums(environment)) : SingleProcess.Instance;
+        return ranks > 1
+            ? MpiCommunicator.Start(CollectiveTimeout(environment), SharedMemorySums(environment), SharedMemoryLimitBytes(environment))
+            : SingleProcess.Instance;
+    }
+
+    /// <summary>The most shared memory (MB, all ranks of a machine together) the sums may map:
+    /// CONVNET_MPI_SHARED_MEMORY_MB, unlimited by default (then what /dev/shm has free). Past it, MPI's allreduce.</summary>
+    public static long SharedMemoryLimitBytes(Func<string, string?> environment)
+    {
+        string? text = environment("CONVNET_MPI_SHARED_MEMORY_MB");
+        if (text is null) return long.MaxValue;
+        if (!double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double megabytes) || !(megabytes >= 0) || megabytes > 1e12)
+            throw new ArgumentException($"CONVNET_MPI_SHARED_MEMORY_MB={text}: give a number of megabytes (0 or more)");
+        return (long)(megabytes * 1e6);
     }
 
     /// <summary>Whether ranks on one machine sum through shared memory: yes unless CONVNET_MPI_SHARED_MEMORY=0 (then MPI's

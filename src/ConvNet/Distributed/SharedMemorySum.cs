@@ -21,12 +21,15 @@ internal sealed unsafe class SharedMemorySum : IDisposable
     public int Rank { get; }
     public int Size { get; }
 
-    private SharedMemorySum(int comm, int rank, int size, CollectiveWatchdog watchdog) =>
-        (_comm, Rank, Size, _watchdog) = (comm, rank, size, watchdog);
+    private readonly long _limitBytes;
+
+    private SharedMemorySum(int comm, int rank, int size, CollectiveWatchdog watchdog, long limitBytes) =>
+        (_comm, Rank, Size, _watchdog, _limitBytes) = (comm, rank, size, watchdog, limitBytes);
 
     /// <summary>The shared-memory sum when every rank of MPI_COMM_WORLD runs on this machine, else null (ranks on
     /// several machines keep MPI's allreduce). Collective: every rank calls it.</summary>
-    public static SharedMemorySum? TryCreate(int worldSize, CollectiveWatchdog watchdog)
+    /// <param name="limitBytes">the most shared memory the window may take on this machine (all slots together)</param>
+    public static SharedMemorySum? TryCreate(int worldSize, CollectiveWatchdog watchdog, long limitBytes = long.MaxValue)
     {
         int node = 0, rank = 0, size = 0;
         MpiLibrary.Check(MpiLibrary.CommSplitType(MpiLibrary.CommWorld, MpiLibrary.CommTypeShared, 0, MpiLibrary.InfoNull, &node), "MPI_Comm_split_type");
@@ -34,7 +37,7 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         MpiLibrary.Check(MpiLibrary.CommRank(node, &rank), "MPI_Comm_rank");
         MpiLibrary.Check(MpiLibrary.CommSize(node, &size), "MPI_Comm_size");
         // Every rank sees the same answer: if all ranks share this machine, each finds size == worldSize.
-        if (size == worldSize) return new SharedMemorySum(node, rank, size, watchdog);
+        if (size == worldSize) return new SharedMemorySum(node, rank, size, watchdog, limitBytes);
         MpiLibrary.CommFree(&node);
         return null;
     }
@@ -48,15 +51,14 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         if (floats <= _slotFloats) return true;
         long slotFloats = (floats + Align - 1L) / Align * Align; // whole lines, so each rank's slot starts on one too
         long needed = slotFloats * sizeof(float) * Size;
-        long free = FreeSharedMemoryBytes();
-        long fewest = free;
+        long fewest = Math.Min(FreeSharedMemoryBytes(), _limitBytes);
         _watchdog.Enter("MPI_Allreduce (shared memory free)");
         try { MpiLibrary.Check(MpiLibrary.Allreduce(MpiLibrary.InPlace, &fewest, 1, MpiLibrary.Int64, MpiLibrary.OpMin, _comm), "MPI_Allreduce (shared memory free)"); }
         finally { _watchdog.Exit(); }
         if (fewest < needed + (needed >> 4))
         {
-            refusal = $"the shared-memory sum needs {needed / 1e6:F0} MB in /dev/shm and a rank has {fewest / 1e6:F0} MB free " +
-                "(a container's /dev/shm is often 64 MB: docker run --shm-size=2g)";
+            refusal = $"the shared-memory sum needs {needed / 1e6:F1} MB in /dev/shm and a rank has {fewest / 1e6:F1} MB free or allowed " +
+                "(CONVNET_MPI_SHARED_MEMORY_MB; a container's /dev/shm is often 64 MB: docker run --shm-size=2g)";
             return false;
         }
         Allocate(slotFloats);

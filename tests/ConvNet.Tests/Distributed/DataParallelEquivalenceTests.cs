@@ -97,6 +97,26 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public void Without_room_for_the_window_the_ranks_go_back_to_MPI_together_even_in_mid_step()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        // bench --allreduce 0.1 sums 0.05 MB, then 0.1 MB: 2 ranks need 0.11 then 0.21 MB; allow 0.15: the first sum
+        // goes through shared memory, the second is refused and goes to MPI, and both must be exact.
+        var limited = new Dictionary<string, string> { ["CONVNET_MPI_SHARED_MEMORY_MB"] = "0.15" };
+        var r = MpiRunner.Run(2, Limit, limited, "bench", "--allreduce", "0.1", "--warmup", "1", "--repeats", "2");
+        Assert.True(r.ExitCode == 0, $"{r.Stderr}\n{r.Stdout}");
+        Assert.Contains("summing with MPI's allreduce instead", r.Stderr);
+        Assert.Contains("over 2 ranks (MPI):", r.Stdout);
+        // Training that is refused a window at its first bucket trains the weights of the shared-memory path.
+        var none = new Dictionary<string, string> { ["CONVNET_MPI_SHARED_MEMORY_MB"] = "0" };
+        var t = MpiRunner.Run(2, Limit, none, TrainArgs("refused", steps: 3));
+        Assert.True(t.ExitCode == 0, $"{t.Stderr}\n{t.Stdout}");
+        var shared = Weights(Train(2, "roomy", steps: 3));
+        var refused = Weights(_temp.Combine("refused"));
+        for (int p = 0; p < shared.Length; p++) Assert.Equal(shared[p], refused[p]);
+    }
+
+    [Fact]
     public void A_two_rank_run_resumes_in_one_process_and_ends_where_one_process_would()
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }

@@ -40,6 +40,9 @@ public sealed class MpiLaunchTests
         Assert.True(MpiLaunch.SharedMemorySums(Env(("CONVNET_MPI_SHARED_MEMORY", "1"))));
         Assert.False(MpiLaunch.SharedMemorySums(Env(("CONVNET_MPI_SHARED_MEMORY", "0"))));
         Assert.Throws<ArgumentException>(() => MpiLaunch.SharedMemorySums(Env(("CONVNET_MPI_SHARED_MEMORY", "yes"))));
+        Assert.Equal(long.MaxValue, MpiLaunch.SharedMemoryLimitBytes(Env()));
+        Assert.Equal(1_500_000, MpiLaunch.SharedMemoryLimitBytes(Env(("CONVNET_MPI_SHARED_MEMORY_MB", "1.5"))));
+        Assert.Throws<ArgumentException>(() => MpiLaunch.SharedMemoryLimitBytes(Env(("CONVNET_MPI_SHARED_MEMORY_MB", "-1"))));
     }
 
     [Theory]
