@@ -1,4 +1,5 @@
-// Reads a PNG or JPEG (via SkiaSharp) into a model's input: gray or RGB bytes, CHW, resized to the model's size.
+// Reads a PNG or JPEG (via SkiaSharp) into a model's input: gray or RGB bytes, CHW, resized to the model's size
+// (MitchellResampler).
 // Transparent pixels are composited onto black (premultiplied alpha), matching dark-background data such as MNIST.
 using SkiaSharp;
 
@@ -43,23 +44,18 @@ public static class ImageDecoder
             scaledWidth = Math.Max(width, (int)Math.Round(decoded.Width * scale));
             scaledHeight = Math.Max(height, (int)Math.Round(decoded.Height * scale));
         }
-        using var resized = decoded.Width == scaledWidth && decoded.Height == scaledHeight
-            ? decoded.Copy()
-            : decoded.Resize(new SKImageInfo(scaledWidth, scaledHeight, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell))
-              ?? throw new InvalidDataException($"{name}: could not resize the image to {scaledWidth}x{scaledHeight}");
-        int left = (scaledWidth - width) / 2, top = (scaledHeight - height) / 2;
-        var rgba = resized.GetPixelSpan();
-        int plane = width * height;
+        int left = (scaledWidth - width) / 2, top = (scaledHeight - height) / 2, plane = width * height;
+        var rgb = new byte[3 * plane];
+        Data.Images.MitchellResampler.ResizeCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height, decoded.RowBytes,
+            scaledWidth, scaledHeight, left, top, width, height, rgb);
+        if (channels == 3 && !bgr) return rgb;
         var output = new byte[channels * plane];
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                int i = y * width + x, source = 4 * ((top + y) * scaledWidth + left + x);
-                byte r = rgba[source], g = rgba[source + 1], b = rgba[source + 2];
-                if (channels == 1) output[i] = (byte)Math.Round(0.299 * r + 0.587 * g + 0.114 * b);
-                else if (bgr) { output[i] = b; output[plane + i] = g; output[2 * plane + i] = r; }
-                else { output[i] = r; output[plane + i] = g; output[2 * plane + i] = b; }
-            }
+        for (int i = 0; i < plane; i++)
+        {
+            byte r = rgb[i], g = rgb[plane + i], b = rgb[2 * plane + i];
+            if (channels == 1) output[i] = (byte)Math.Round(0.299 * r + 0.587 * g + 0.114 * b);
+            else { output[i] = b; output[plane + i] = g; output[2 * plane + i] = r; }
+        }
         return output;
     }
 }

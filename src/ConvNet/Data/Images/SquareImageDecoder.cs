@@ -1,6 +1,7 @@
 // The paper's first preprocessing step for one image file: decode (JPEG or PNG, any size, gray/RGB/alpha), rescale
-// so the shorter side is Size pixels (high-quality resampling), keep the central Size x Size square, and write it as
-// RGB bytes, channel-major (CHW). Failures come back as a reason, never an exception: a bad file is skipped, not fatal.
+// so the shorter side is Size pixels (MitchellResampler), keep the central Size x Size square, and write it as
+// RGB bytes, channel-major (CHW); transparent pixels come out on black. Failures come back as a reason, never an
+// exception: a bad file is skipped, not fatal.
 // Reading the file (and what counts as bad) is EncodedImageFile's, shared with ImageDecoder.
 using SkiaSharp;
 
@@ -46,15 +47,8 @@ public static class SquareImageDecoder
             int shorter = Math.Min(bitmap.Width, bitmap.Height);
             int newWidth = Math.Max(size, (int)Math.Round((double)bitmap.Width * size / shorter));
             int newHeight = Math.Max(size, (int)Math.Round((double)bitmap.Height * size / shorter));
-            if (newWidth != bitmap.Width || newHeight != bitmap.Height)
-            {
-                var resized = bitmap.Resize(new SKImageInfo(newWidth, newHeight, SKColorType.Rgba8888, SKAlphaType.Premul),
-                    new SKSamplingOptions(SKCubicResampler.Mitchell));
-                if (resized is null) return $"could not resize {bitmap.Width}x{bitmap.Height} to {newWidth}x{newHeight}";
-                bitmap.Dispose();
-                bitmap = resized;
-            }
-            CentreCropToChw(bitmap, size, chw);
+            MitchellResampler.ResizeCrop(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, bitmap.RowBytes,
+                newWidth, newHeight, (newWidth - size) / 2, (newHeight - size) / 2, size, size, chw);
             return null;
         }
         finally
@@ -69,8 +63,8 @@ public static class SquareImageDecoder
         if (TryDecode(path, size, chw) is { } reason) throw new DataException($"{path}: {reason}");
     }
 
-    // Cubic resampling reads a 4x4 neighbourhood, which aliases when shrinking a lot: first halve with a 2x2 average
-    // (bilinear at exactly half size) until less than a factor 2 remains.
+    // The cubic's support widens with the shrink factor: first halve with a 2x2 average (bilinear at exactly half size)
+    // until less than a factor 2 remains, so it reads at most 9 taps per axis.
     private static SKBitmap HalveWhileLarge(SKBitmap bitmap, int size)
     {
         while (Math.Min(bitmap.Width, bitmap.Height) >= 2 * size)
@@ -81,23 +75,5 @@ public static class SquareImageDecoder
             bitmap = half;
         }
         return bitmap;
-    }
-
-    // Transparent pixels come out composited onto black (premultiplied alpha), as ImageDecoder does.
-    private static void CentreCropToChw(SKBitmap bitmap, int size, Span<byte> chw)
-    {
-        int left = (bitmap.Width - size) / 2, top = (bitmap.Height - size) / 2, rowBytes = bitmap.RowBytes, plane = size * size;
-        var rgba = bitmap.GetPixelSpan();
-        for (int y = 0; y < size; y++)
-        {
-            var row = rgba.Slice((top + y) * rowBytes + 4 * left, 4 * size);
-            int o = y * size;
-            for (int x = 0; x < size; x++)
-            {
-                chw[o + x] = row[4 * x];
-                chw[plane + o + x] = row[4 * x + 1];
-                chw[2 * plane + o + x] = row[4 * x + 2];
-            }
-        }
     }
 }
