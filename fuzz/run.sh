@@ -2,6 +2,9 @@
 # Coverage-guided fuzzing of one ConvNet parser with AFL++ and SharpFuzz (issue 14).
 #   fuzz/run.sh list              the targets
 #   fuzz/run.sh TARGET SECONDS    fuzz TARGET for SECONDS (nice -n 19, one core), then print what afl-fuzz found
+#   fuzz/run.sh TARGET SECONDS --continue
+#                                 start from the corpus the target's latest run ended with instead of fresh seeds, so
+#                                 fuzzing time adds up across runs (afl-fuzz re-measures that corpus's coverage first)
 # Works on a fresh machine: installs afl++ (apt) and the SharpFuzz.CommandLine dotnet tool when missing, publishes the
 # harness (fuzz/ConvNet.Fuzz), instruments the ConvNet assemblies, writes valid seeds with the project's own writers.
 # Everything goes under fuzz/out/ (git-ignored): out/TARGET/UTC-TIME/ holds afl-fuzz's output (default/crashes,
@@ -14,8 +17,14 @@ publish="$out/publish"
 tools="$out/tools"
 sharpfuzz_version=2.3.0
 
-usage() { echo "usage: fuzz/run.sh list | fuzz/run.sh TARGET SECONDS" >&2; exit 2; }
+usage() { echo "usage: fuzz/run.sh list | fuzz/run.sh TARGET SECONDS [--continue]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
+continue_from_last=0
+if [ $# -eq 3 ]; then
+  [ "$3" = --continue ] || usage
+  continue_from_last=1
+  set -- "$1" "$2"
+fi
 
 if [ $# -ne 1 ] || [ "$1" != list ]; then
   [ $# -eq 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage
@@ -42,10 +51,21 @@ if [ $# -eq 1 ] && [ "$1" = list ]; then "${harness[@]}" list; exit 0; fi
 target="$1" seconds="$2"
 "${harness[@]}" list | awk '{print $1}' | grep -qx "$target" || { echo "error: no target '$target'; fuzz/run.sh list names them" >&2; exit 2; }
 
+previous=""
+if [ "$continue_from_last" = 1 ]; then
+  previous=$(ls -d "$out/$target"/*/default/queue 2>/dev/null | sort | tail -1 || true)
+  [ -n "$previous" ] || { echo "error: --continue: no earlier run of '$target' under $out/$target" >&2; exit 2; }
+fi
 run="$out/$target/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$run/in"
-# Seeds before instrumenting: instrumented code runs only under afl-fuzz.
-"${harness[@]}" seeds "$target" "$run/in"
+if [ -n "$previous" ]; then
+  # The queue's own files, not afl-fuzz's bookkeeping folders (.state) beside them.
+  find "$previous" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$run/in/" \;
+  echo "== continuing from $(ls "$run/in" | wc -l) inputs of $previous" >&2
+else
+  # Seeds before instrumenting: instrumented code runs only under afl-fuzz.
+  "${harness[@]}" seeds "$target" "$run/in"
+fi
 # Our code is instrumented (the parsers, the serve request code, the ONNX protobuf runtime); SkiaSharp is native and
 # System.Text.Json is in the shared framework, so neither is.
 for dll in ConvNet.dll ConvNet.Serving.dll Google.Protobuf.dll; do
@@ -54,7 +74,7 @@ done
 
 dict=()
 [ -f "$here/dict/$target.dict" ] && dict=(-x "$here/dict/$target.dict")
-echo "== afl-fuzz: $target for $seconds s, seeds: $(ls "$run/in" | tr '\n' ' ')"
+echo "== afl-fuzz: $target for $seconds s, $(ls "$run/in" | wc -l) inputs"
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 # -t: a run longer than 5 s is a hang (every parser refuses a bad file in well under a second).
 nice -n 19 afl-fuzz -V "$seconds" -t 5000 -m none "${dict[@]}" -i "$run/in" -o "$run" -- "${harness[@]}" fuzz "$target" \
@@ -68,6 +88,13 @@ echo "target:     $target"
 echo "seconds:    $(field run_time)"
 echo "executions: $(field execs_done) ($(field execs_per_sec)/s at the end)"
 echo "paths:      $(field corpus_count) in the corpus ($(field corpus_found) found, $(field bitmap_cvg) of the map)"
+echo "edges:      $(field edges_found)"
+last_find=$(field last_find) ended=$(( $(field start_time) + $(field run_time) ))
+if [ "${last_find:-0}" -gt 0 ]; then
+  echo "last find:  $(( ended - last_find )) s before the end"
+else
+  echo "last find:  none in this run"
+fi
 echo "crashes:    $crashes"
 echo "hangs:      $hangs"
 echo "output:     $run"
