@@ -129,7 +129,12 @@ public sealed class BatchScheduler : IDisposable
         {
             var network = _networks.For(batch.Count);
             var x = _inputs[network];
-            for (int n = 0; n < batch.Count; n++) batch[n].Sample.CopyTo(x.Sample(n));
+            for (int n = 0; n < batch.Count; n++)
+            {
+                var row = x.Sample(n);
+                batch[n].Sample.AsSpan(0, row.Length).CopyTo(row);
+                batch[n].ReleaseSample();
+            }
             // Rows past the batch keep an earlier request's image: harmless (their outputs are never read), and
             // clearing them would cost as much as copying.
             var logits = network.Forward(x, training: false);
@@ -146,7 +151,11 @@ public sealed class BatchScheduler : IDisposable
         catch (Exception e)
         {
             // A failing forward pass answers its requests with the error; the worker carries on with the next batch.
-            foreach (var job in batch) job.Fail(e);
+            foreach (var job in batch)
+            {
+                job.ReleaseSample();
+                job.Fail(e);
+            }
         }
     }
 

@@ -13,12 +13,23 @@ public enum Extract
     AllLayers,
 }
 
+/// <param name="sample">the preprocessed input [C, H, W] at the start of an array rented from ArrayPool&lt;float&gt;.Shared
+/// (which may be longer); the job returns it once the batcher has copied it, or when it is refused</param>
 public sealed class InferenceJob(float[] sample, Extract extract = Extract.Probabilities, int layer = -1)
 {
     private readonly TaskCompletionSource<InferenceResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private float[]? _sample = sample;
 
-    /// <summary>The preprocessed input [C, H, W].</summary>
-    public float[] Sample { get; } = sample;
+    /// <summary>The preprocessed input; only until ReleaseSample.</summary>
+    public float[] Sample => _sample ?? throw new InvalidOperationException("the sample was already handed back to the pool");
+
+    /// <summary>Hands the sample's array back to the pool (a 227x227 image is 618 KB: allocating one per request would
+    /// fill the large-object heap, which only full collections free).</summary>
+    internal void ReleaseSample()
+    {
+        var sample = Interlocked.Exchange(ref _sample, null);
+        if (sample is not null) System.Buffers.ArrayPool<float>.Shared.Return(sample);
+    }
     public Extract Extract { get; } = extract;
     /// <summary>The layer index for Extract.Layer.</summary>
     public int LayerIndex { get; } = layer;

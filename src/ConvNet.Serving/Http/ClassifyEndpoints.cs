@@ -54,6 +54,7 @@ public static class ClassifyEndpoints
             preprocess = Stopwatch.GetElapsedTime(start);
             if (!batcher.TryEnqueue(queued))
             {
+                queued.ReleaseSample();
                 context.Response.Headers.RetryAfter = "1";
                 throw new ApiException(503, $"the server is busy: {batcher.Capacity} images are already waiting; retry after 1 s");
             }

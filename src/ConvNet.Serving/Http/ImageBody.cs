@@ -78,13 +78,17 @@ public static class ImageBody
                 $"the image header declares {codec.Info.Width}x{codec.Info.Height} pixels, more than the server's {maxPixels:N0}-pixel limit");
     }
 
-    /// <summary>Header check, then the checkpoint's own preprocessing into a new sample.</summary>
+    /// <summary>Header check, then the checkpoint's own preprocessing into a sample rented from ArrayPool&lt;float&gt;.Shared
+    /// (InferenceJob hands it back).</summary>
     public static float[] Prepare(byte[] encoded, ImageInput input)
     {
         CheckHeader(encoded, input.MaxPixels);
-        var sample = new float[input.SampleLength];
-        if (input.TryWrite(encoded, sample) is { } reason)
+        var sample = System.Buffers.ArrayPool<float>.Shared.Rent(input.SampleLength);
+        if (input.TryWrite(encoded, sample.AsSpan(0, input.SampleLength)) is { } reason)
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(sample);
             throw new ApiException(StatusCodes.Status400BadRequest, $"the image cannot be used: {reason}");
+        }
         return sample;
     }
 }
