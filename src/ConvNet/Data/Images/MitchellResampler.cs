@@ -34,9 +34,8 @@ public static class MitchellResampler
         var xs = FilterTaps.For(width, scaledWidth, left, cropWidth);
         var ys = FilterTaps.For(height, scaledHeight, top, cropHeight);
         int nx = xs.Last - xs.First + 1, ny = ys.Last - ys.First + 1;
-        var pool = ArrayPool<float>.Shared;
-        float[] columns = pool.Rent(nx * ny), filteredColumns = pool.Rent(cropWidth * ny), rows = pool.Rent(ny * cropWidth);
-        float[] output = pool.Rent(cropWidth * cropHeight);
+        float[] columns = Rent(nx * ny), filteredColumns = Rent(cropWidth * ny), rows = Rent(ny * cropWidth);
+        float[] output = Rent(cropWidth * cropHeight);
         try
         {
             int plane = cropWidth * cropHeight;
@@ -51,11 +50,20 @@ public static class MitchellResampler
         }
         finally
         {
-            pool.Return(columns);
-            pool.Return(filteredColumns);
-            pool.Return(rows);
-            pool.Return(output);
+            Return(columns);
+            Return(filteredColumns);
+            Return(rows);
+            Return(output);
         }
+    }
+
+    // Pooled up to 16 MB: a server sees the same sizes again and again, but one huge image must not stay pinned in the
+    // pool for the life of the process.
+    private const int LargestPooled = 1 << 22;
+    private static float[] Rent(int length) => length <= LargestPooled ? ArrayPool<float>.Shared.Rent(length) : new float[length];
+    private static void Return(float[] array)
+    {
+        if (array.Length <= LargestPooled) ArrayPool<float>.Shared.Return(array);
     }
 
     // Channel c of the region (columns x0.., rows y0..) as floats, one input column after another (nx lines of ny), so
