@@ -154,6 +154,8 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         Assert.Contains("# TYPE convnet_request_duration_seconds histogram", text);
         Assert.Contains("convnet_batch_size_bucket{le=\"+Inf\"}", text);
         Assert.Contains("# TYPE convnet_queue_depth gauge", text);
+        Assert.Contains("dotnet_gc_collections_total{generation=\"0\"} ", text);
+        Assert.Matches(@"(?m)^dotnet_gc_allocated_bytes_total [1-9][0-9]*$", text);
 
         var filters = await fixture.Client.GetAsync("/v1/filters");
         Assert.Equal("image/png", filters.Content.Headers.ContentType!.MediaType);
