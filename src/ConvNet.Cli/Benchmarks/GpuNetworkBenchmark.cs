@@ -68,7 +68,7 @@ public static class GpuNetworkBenchmark
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
             device.PeakGflops ?? double.NaN, double.NaN, allocated, layers, lossMs, sgdMs)
-        { Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant(), GemmBlocking = gemmBlocking };
+        { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99), Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant(), GemmBlocking = gemmBlocking };
     }
 
     private static (List<LayerTiming>, double LossMs, double SgdMs) TimeLayers(GpuNetwork network, ModelSummary summary, int[] labels,

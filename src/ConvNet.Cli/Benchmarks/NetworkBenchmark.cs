@@ -45,6 +45,9 @@ public sealed record BenchResult(BenchSettings Settings, string Kernel, double M
     Spread StepMs, Spread ImagesPerSecond, Spread Gflops, double PeakGflops, double CpusUsed, long AllocatedBytesPerStep,
     IReadOnlyList<LayerTiming> Layers, double LossMs, double SgdMs)
 {
+    /// <summary>The 99th percentile of the step times (the tail a served request sees), in ms.</summary>
+    public double StepMsP99 { get; init; }
+
     /// <summary>Where the steps ran: "cpu", or the GPU's name.</summary>
     public string Device { get; init; } = "cpu";
 
@@ -123,7 +126,8 @@ public static class NetworkBenchmark
             Spread.Of(stepSeconds.Select(t => t * 1e3)),
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
-            peak, cpusUsed, allocated, layers, lossMs, sgdMs);
+            peak, cpusUsed, allocated, layers, lossMs, sgdMs)
+        { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99) };
     }
 
     public static void Validate(BenchSettings s)

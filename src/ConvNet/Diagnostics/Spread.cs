@@ -13,6 +13,16 @@ public readonly record struct Spread(double Median, double Min, double Max)
         return new Spread(median, sorted[0], sorted[^1]);
     }
 
+    /// <summary>The p-th percentile (0..100) by nearest rank: the smallest value at least p % of the values do not exceed.</summary>
+    public static double Percentile(IEnumerable<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) throw new ArgumentException("no values to summarise", nameof(values));
+        if (p is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(p), "a percentile is 0..100");
+        int rank = (int)Math.Ceiling(p / 100 * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+
     /// <summary>The spread of f(value) for a monotonic f (e.g. seconds to GFLOP/s, which swaps min and max).</summary>
     public Spread Map(Func<double, double> f)
     {
