@@ -44,19 +44,32 @@ def peer(name, model, mode, batch, threads, repeats):
     if name == "pytorch":
         cmd = ["/usr/bin/python3", TORCH, "--model", model, "--mode", mode, "--batch", str(batch), "--threads", str(threads),
                "--warmup", "1", "--repeats", reps]
-        return run_json(cmd, env=fair_openblas_env())["median"]
+        return run_json(cmd, env=fair_peer_env())["median"]
     cmd = ["dotnet", BENCH, "ort", "--model", model, "--batch", str(batch), "--threads", str(threads), "--warmup", "2", "--repeats", reps]
     return run_json(cmd)["median"]
 
 
-def fair_openblas_env():
+# glibc gives every freed block over its mmap threshold back to the kernel, so PyTorch, which allocates each layer's
+# output afresh, faults in new pages on every call. On this VM a page fault costs ~2.3 us per 4 KB page (fresh memory
+# fills at 1.7 GB/s, reused memory at 31 GB/s), which made the peer 5x slower on conv1 (239 against 46 ms at batch 64).
+# Keeping freed memory in glibc's heap is what a well-configured PyTorch deployment does (or jemalloc/tcmalloc);
+# our engine plans its buffers once and never pays this.
+PEER_MALLOC = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=17179869184:glibc.malloc.top_pad=1073741824"
+
+
+def fair_peer_env():
     """The environment for the PyTorch peer: without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, which this machine's
     environment sets (CORETYPE=Haswell halves OpenBLAS here; Debian's OpenBLAS computes correctly on this CPU
-    without them: DESIGN.md section 4)."""
+    without them: DESIGN.md section 4), and with glibc keeping freed memory (PEER_MALLOC, unless --peer-malloc default)."""
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
+    if KEEP_FREED_MEMORY:
+        env["GLIBC_TUNABLES"] = PEER_MALLOC
     return env
+
+
+KEEP_FREED_MEMORY = True
 
 
 def machine():
@@ -71,7 +84,7 @@ def machine():
     core = subprocess.run(["/usr/bin/python3", "-c",
                            "import ctypes, ctypes.util, torch; lib = ctypes.CDLL(ctypes.util.find_library('openblas') or 'libopenblas.so.0'); "
                            "f = lib.openblas_get_corename; f.restype = ctypes.c_char_p; print(f().decode())"],
-                          capture_output=True, text=True, env=fair_openblas_env()).stdout.strip() \
+                          capture_output=True, text=True, env=fair_peer_env()).stdout.strip() \
         or "none found (apt-get install libopenblas0-openmp; without it PyTorch runs the reference BLAS)"
     return model, (peak[-1] if peak else "peak not measured"), core
 
@@ -82,7 +95,11 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--only", default=None, help="comma-separated cell numbers (1-based) to run")
+    p.add_argument("--peer-malloc", choices=["keep", "default"], default="keep",
+                   help="keep: the PyTorch peer runs with glibc keeping freed memory (PEER_MALLOC); default: glibc as configured")
     a = p.parse_args()
+    global KEEP_FREED_MEMORY
+    KEEP_FREED_MEMORY = a.peer_malloc == "keep"
     cells = [c for i, c in enumerate(CELLS, 1) if a.only is None or str(i) in a.only.split(",")]
     results = {c: {"ours": [], "peer": []} for c in cells}
     for r in range(a.rounds):
@@ -96,7 +113,8 @@ def main():
 
     cpu, peak, core = machine()
     print(f"machine: {cpu}, {os.cpu_count()} CPUs; {peak}; PyTorch peer's OpenBLAS kernel: {core} "
-          f"(OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it); {a.threads} threads; {a.rounds} rounds, engines alternating")
+          f"(OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it; glibc {'keeping freed memory' if KEEP_FREED_MEMORY else 'malloc as configured'}); "
+          f"{a.threads} threads; {a.rounds} rounds, engines alternating")
     print()
     print(f"| cell | peer | ours (median, min..max) | peer (median, min..max) | ours / peer |")
     print(f"|---|---|---|---|---|")
