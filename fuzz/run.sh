@@ -53,8 +53,11 @@ target="$1" seconds="$2"
 
 previous=""
 if [ "$continue_from_last" = 1 ]; then
-  previous=$(ls -d "$out/$target"/*/default/queue 2>/dev/null | sort | tail -1 || true)
-  [ -n "$previous" ] || { echo "error: --continue: no earlier run of '$target' under $out/$target" >&2; exit 2; }
+  # The newest run whose queue holds inputs (a run that stopped before afl-fuzz started has none).
+  for queue in $(ls -d "$out/$target"/*/default/queue 2>/dev/null | sort -r); do
+    if [ -n "$(find "$queue" -maxdepth 1 -type f -name 'id:*' -print -quit)" ]; then previous=$queue; break; fi
+  done
+  [ -n "$previous" ] || { echo "error: --continue: no earlier run of '$target' with a corpus under $out/$target" >&2; exit 2; }
 fi
 run="$out/$target/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$run/in"

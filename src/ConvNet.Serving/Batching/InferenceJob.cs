@@ -13,12 +13,16 @@ public enum Extract
     AllLayers,
 }
 
-/// <param name="sample">the preprocessed input [C, H, W] at the start of an array rented from ArrayPool&lt;float&gt;.Shared
-/// (which may be longer); the job returns it once the batcher has copied it, or when it is refused</param>
-public sealed class InferenceJob(float[] sample, Extract extract = Extract.Probabilities, int layer = -1)
+public sealed class InferenceJob
 {
     private readonly TaskCompletionSource<InferenceResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private float[]? _sample = sample;
+    private float[]? _sample;
+
+    /// <param name="sample">the preprocessed input [C, H, W] at the start of an array rented from
+    /// ArrayPool&lt;float&gt;.Shared (which may be longer); the job returns it once the batcher has copied it, or when it
+    /// is refused. Internal: only the endpoints, which rent the sample, make jobs (the pool refuses other arrays).</param>
+    internal InferenceJob(float[] sample, Extract extract = Extract.Probabilities, int layer = -1) =>
+        (_sample, Extract, LayerIndex) = (sample, extract, layer);
 
     /// <summary>The preprocessed input; only until ReleaseSample.</summary>
     public float[] Sample => _sample ?? throw new InvalidOperationException("the sample was already handed back to the pool");
@@ -30,9 +34,10 @@ public sealed class InferenceJob(float[] sample, Extract extract = Extract.Proba
         var sample = Interlocked.Exchange(ref _sample, null);
         if (sample is not null) System.Buffers.ArrayPool<float>.Shared.Return(sample);
     }
-    public Extract Extract { get; } = extract;
+
+    public Extract Extract { get; }
     /// <summary>The layer index for Extract.Layer.</summary>
-    public int LayerIndex { get; } = layer;
+    public int LayerIndex { get; }
     internal long EnqueuedAt { get; set; }
 
     public Task<InferenceResult> Result => _done.Task;

@@ -19,7 +19,7 @@ public readonly record struct Spread(double Median, double Min, double Max)
         var sorted = values.Order().ToArray();
         if (sorted.Length == 0) throw new ArgumentException("no values to summarise", nameof(values));
         if (p is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(p), "a percentile is 0..100");
-        int rank = (int)Math.Ceiling(p / 100 * sorted.Length);
+        int rank = (int)Math.Ceiling(p * sorted.Length / 100); // p / 100 first would round 7 % of 100 up to rank 8
         return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
     }
 

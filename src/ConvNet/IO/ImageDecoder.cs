@@ -35,15 +35,21 @@ public static class ImageDecoder
     // Takes ownership of the decoded bitmap.
     private static byte[] ToModelInput(SKBitmap bitmap, int channels, int height, int width, int? resizeShorterSide, bool bgr)
     {
-        using var decoded = bitmap;
         int scaledWidth = width, scaledHeight = height;
         if (resizeShorterSide is { } side)
         {
-            if (side < Math.Max(width, height)) throw new ArgumentException($"resize to {side} cannot be cropped to {width}x{height}");
-            double scale = (double)side / Math.Min(decoded.Width, decoded.Height);
-            scaledWidth = Math.Max(width, (int)Math.Round(decoded.Width * scale));
-            scaledHeight = Math.Max(height, (int)Math.Round(decoded.Height * scale));
+            if (side < Math.Max(width, height))
+            {
+                bitmap.Dispose();
+                throw new ArgumentException($"resize to {side} cannot be cropped to {width}x{height}");
+            }
+            double scale = (double)side / Math.Min(bitmap.Width, bitmap.Height);
+            scaledWidth = Math.Max(width, (int)Math.Round(bitmap.Width * scale));
+            scaledHeight = Math.Max(height, (int)Math.Round(bitmap.Height * scale));
         }
+        int decodedWidth = bitmap.Width, decodedHeight = bitmap.Height;
+        using var decoded = Data.Images.ImageHalving.HalveWhileTwiceAsLarge(bitmap, scaledWidth, scaledHeight)
+            ?? throw new InvalidDataException($"could not halve the {decodedWidth}x{decodedHeight} image");
         int left = (scaledWidth - width) / 2, top = (scaledHeight - height) / 2, plane = width * height;
         var rgb = new byte[3 * plane];
         Data.Images.MitchellResampler.ResizeCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height, decoded.RowBytes,

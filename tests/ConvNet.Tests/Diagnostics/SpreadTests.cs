@@ -20,6 +20,7 @@ public sealed class SpreadTests
         Assert.Equal(50, Spread.Percentile(hundred, 50));
         Assert.Equal(100, Spread.Percentile(hundred, 100));
         Assert.Equal(1, Spread.Percentile(hundred, 0));
+        Assert.Equal(7, Spread.Percentile(hundred, 7)); // 0.07 x 100 is 7.000000000000001 in floating point
         // 30 steps: the 99th percentile is the slowest one (29.7 rounds up to rank 30).
         var thirty = Enumerable.Range(1, 30).Select(i => (double)i).ToArray();
         Assert.Equal(30, Spread.Percentile(thirty, 99));

@@ -40,10 +40,10 @@ public static class SquareImageDecoder
     // Takes ownership of the decoded bitmap.
     private static string? Square(SKBitmap decoded, int size, Span<byte> chw)
     {
-        var bitmap = decoded;
+        var bitmap = ImageHalving.HalveWhileTwiceAsLarge(decoded, size, size);
+        if (bitmap is null) return $"could not halve the {decoded.Width}x{decoded.Height} image";
         try
         {
-            bitmap = HalveWhileLarge(bitmap, size);
             int shorter = Math.Min(bitmap.Width, bitmap.Height);
             int newWidth = Math.Max(size, (int)Math.Round((double)bitmap.Width * size / shorter));
             int newHeight = Math.Max(size, (int)Math.Round((double)bitmap.Height * size / shorter));
@@ -61,19 +61,5 @@ public static class SquareImageDecoder
     public static void Decode(string path, int size, Span<byte> chw)
     {
         if (TryDecode(path, size, chw) is { } reason) throw new DataException($"{path}: {reason}");
-    }
-
-    // The cubic's support widens with the shrink factor: first halve with a 2x2 average (bilinear at exactly half size)
-    // until less than a factor 2 remains, so it reads at most 9 taps per axis.
-    private static SKBitmap HalveWhileLarge(SKBitmap bitmap, int size)
-    {
-        while (Math.Min(bitmap.Width, bitmap.Height) >= 2 * size)
-        {
-            var half = bitmap.Resize(new SKImageInfo(bitmap.Width / 2, bitmap.Height / 2, SKColorType.Rgba8888, SKAlphaType.Premul),
-                new SKSamplingOptions(SKFilterMode.Linear)) ?? throw new InvalidOperationException("halving the image failed");
-            bitmap.Dispose();
-            bitmap = half;
-        }
-        return bitmap;
     }
 }

@@ -61,6 +61,8 @@ public sealed class MitchellResamplerTests
     [InlineData(64, 48, 64, 95, 0, 10, 64, 80)]      // width unchanged (copied), height enlarged
     [InlineData(300, 20, 28, 28, 0, 0, 28, 28)]      // shrink 10.7x along x, enlarge along y
     [InlineData(5, 3, 17, 11, 16, 10, 1, 1)]         // a single pixel in the far corner
+    [InlineData(64, 48, 64, 95, 3, 10, 60, 80)]      // width unchanged, an offset crop of it
+    [InlineData(30, 20, 30, 20, 5, 4, 20, 12)]       // no rescaling at all: an offset crop copied
     public void MatchesTheTwoDimensionalReference(int width, int height, int scaledWidth, int scaledHeight, int left, int top, int cropWidth, int cropHeight)
     {
         var rng = new Rng((ulong)(width * 1000 + height));
@@ -69,9 +71,30 @@ public sealed class MitchellResamplerTests
         var fast = new byte[3 * cropWidth * cropHeight];
         MitchellResampler.ResizeCrop(rgba, width, height, rowBytes, scaledWidth, scaledHeight, left, top, cropWidth, cropHeight, fast);
         var slow = Reference(rgba, width, height, rowBytes, scaledWidth, scaledHeight, left, top, cropWidth, cropHeight);
-        int worst = 0;
-        for (int i = 0; i < fast.Length; i++) worst = Math.Max(worst, Math.Abs(fast[i] - slow[i]));
+        int worst = 0, exact = 0;
+        for (int i = 0; i < fast.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(fast[i] - slow[i]));
+            if (fast[i] == slow[i]) exact++;
+        }
         Assert.True(worst <= 1, $"largest difference {worst} levels"); // float sums against double: a rounding apart at most
+        // ...and that only where a value sits at a rounding boundary (truncating instead of rounding would miss half).
+        Assert.True(exact >= 0.99 * fast.Length, $"{exact} of {fast.Length} bytes equal the reference");
+    }
+
+    [Fact]
+    public void TheKernelIsMitchellNetravalisCubic()
+    {
+        Assert.Equal(16.0 / 18, MitchellResampler.Kernel(0), 12);
+        Assert.Equal(1.0 / 18, MitchellResampler.Kernel(1), 12);
+        Assert.Equal(1.0 / 18, MitchellResampler.Kernel(-1), 12);
+        Assert.Equal(0, MitchellResampler.Kernel(2), 12);
+        Assert.Equal(0, MitchellResampler.Kernel(2.5), 12);
+        Assert.Equal(77.0 / 144, MitchellResampler.Kernel(0.5), 12);   // worked by hand from the B = C = 1/3 polynomials
+        Assert.Equal(-5.0 / 144, MitchellResampler.Kernel(1.5), 12);
+        // B + 2C = 1: the weights of the four nearest pixels sum to 1 wherever the sample falls (flat stays flat).
+        for (double x = 0; x < 1; x += 0.0625)
+            Assert.Equal(1, MitchellResampler.Kernel(x + 1) + MitchellResampler.Kernel(x) + MitchellResampler.Kernel(x - 1) + MitchellResampler.Kernel(x - 2), 12);
     }
 
     [Fact]
