@@ -18,7 +18,7 @@ public static class ImageDecoder
         // The same rules as the image-data pipeline (EncodedImageFile): a file it would skip is refused here.
         if (Data.Images.EncodedImageFile.TryDecode(path, minShorterSide: 0, out var bitmap) is { } reason)
             throw new InvalidDataException($"{path}: {reason}");
-        return ToModelInput(bitmap!, channels, height, width, resizeShorterSide, bgr);
+        return ToModelInput(bitmap!, path, channels, height, width, resizeShorterSide, bgr);
     }
 
     /// <summary>As the file overload, for an encoded image in memory (a server's request body).</summary>
@@ -29,11 +29,11 @@ public static class ImageDecoder
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
         if (Data.Images.EncodedImageFile.TryDecode(encoded, minShorterSide: 0, maxPixels, out var bitmap) is { } reason)
             throw new InvalidDataException(reason);
-        return ToModelInput(bitmap!, channels, height, width, resizeShorterSide, bgr);
+        return ToModelInput(bitmap!, "image", channels, height, width, resizeShorterSide, bgr);
     }
 
-    // Takes ownership of the decoded bitmap.
-    private static byte[] ToModelInput(SKBitmap bitmap, int channels, int height, int width, int? resizeShorterSide, bool bgr)
+    // Takes ownership of the decoded bitmap; name only labels errors.
+    private static byte[] ToModelInput(SKBitmap bitmap, string name, int channels, int height, int width, int? resizeShorterSide, bool bgr)
     {
         int scaledWidth = width, scaledHeight = height;
         if (resizeShorterSide is { } side)
@@ -49,7 +49,7 @@ public static class ImageDecoder
         }
         int decodedWidth = bitmap.Width, decodedHeight = bitmap.Height;
         using var decoded = Data.Images.ImageHalving.HalveWhileTwiceAsLarge(bitmap, scaledWidth, scaledHeight)
-            ?? throw new InvalidDataException($"could not halve the {decodedWidth}x{decodedHeight} image");
+            ?? throw new InvalidDataException($"{name}: could not halve the {decodedWidth}x{decodedHeight} image");
         int left = (scaledWidth - width) / 2, top = (scaledHeight - height) / 2, plane = width * height;
         var rgb = new byte[3 * plane];
         Data.Images.MitchellResampler.ResizeCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height, decoded.RowBytes,

@@ -40,8 +40,9 @@ public static class SquareImageDecoder
     // Takes ownership of the decoded bitmap.
     private static string? Square(SKBitmap decoded, int size, Span<byte> chw)
     {
+        int decodedWidth = decoded.Width, decodedHeight = decoded.Height; // read before halving disposes it
         var bitmap = ImageHalving.HalveWhileTwiceAsLarge(decoded, size, size);
-        if (bitmap is null) return $"could not halve the {decoded.Width}x{decoded.Height} image";
+        if (bitmap is null) return $"could not halve the {decodedWidth}x{decodedHeight} image";
         try
         {
             int shorter = Math.Min(bitmap.Width, bitmap.Height);
