@@ -39,12 +39,12 @@ def ours(model, mode, batch, threads, repeats):
     return r["imagesPerSecond"]["median"]
 
 
-def peer(name, model, mode, batch, threads, repeats):
+def peer(name, model, mode, batch, threads, repeats, keep_freed_memory):
     reps = str(repeats * (10 if batch == 1 else 1))
     if name == "pytorch":
         cmd = ["/usr/bin/python3", TORCH, "--model", model, "--mode", mode, "--batch", str(batch), "--threads", str(threads),
                "--warmup", "1", "--repeats", reps]
-        return run_json(cmd, env=fair_peer_env())["median"]
+        return run_json(cmd, env=fair_peer_env(keep_freed_memory))["median"]
     cmd = ["dotnet", BENCH, "ort", "--model", model, "--batch", str(batch), "--threads", str(threads), "--warmup", "2", "--repeats", reps]
     return run_json(cmd)["median"]
 
@@ -57,19 +57,16 @@ def peer(name, model, mode, batch, threads, repeats):
 PEER_MALLOC = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=17179869184:glibc.malloc.top_pad=1073741824"
 
 
-def fair_peer_env():
+def fair_peer_env(keep_freed_memory=True):
     """The environment for the PyTorch peer: without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, which this machine's
     environment sets (CORETYPE=Haswell halves OpenBLAS here; Debian's OpenBLAS computes correctly on this CPU
-    without them: DESIGN.md section 4), and with glibc keeping freed memory (PEER_MALLOC, unless --peer-malloc default)."""
+    without them: DESIGN.md section 4), and, with keep_freed_memory, glibc keeping freed memory (PEER_MALLOC)."""
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
-    if KEEP_FREED_MEMORY:
+    if keep_freed_memory:
         env["GLIBC_TUNABLES"] = PEER_MALLOC
     return env
-
-
-KEEP_FREED_MEMORY = True
 
 
 def machine():
@@ -98,8 +95,7 @@ def main():
     p.add_argument("--peer-malloc", choices=["keep", "default"], default="keep",
                    help="keep: the PyTorch peer runs with glibc keeping freed memory (PEER_MALLOC); default: glibc as configured")
     a = p.parse_args()
-    global KEEP_FREED_MEMORY
-    KEEP_FREED_MEMORY = a.peer_malloc == "keep"
+    keep = a.peer_malloc == "keep"
     cells = [c for i, c in enumerate(CELLS, 1) if a.only is None or str(i) in a.only.split(",")]
     results = {c: {"ours": [], "peer": []} for c in cells}
     for r in range(a.rounds):
@@ -107,13 +103,13 @@ def main():
             model, mode, batch, peer_name = c
             first_ours = (r % 2 == 0)  # alternate which engine goes first
             for who in (["ours", "peer"] if first_ours else ["peer", "ours"]):
-                v = ours(model, mode, batch, a.threads, a.repeats) if who == "ours" else peer(peer_name, model, mode, batch, a.threads, a.repeats)
+                v = ours(model, mode, batch, a.threads, a.repeats) if who == "ours" else peer(peer_name, model, mode, batch, a.threads, a.repeats, keep)
                 results[c][who].append(v)
                 print(f"round {r + 1} {model} {mode} b{batch}: {who} {v:.1f} img/s", file=sys.stderr, flush=True)
 
     cpu, peak, core = machine()
     print(f"machine: {cpu}, {os.cpu_count()} CPUs; {peak}; PyTorch peer's OpenBLAS kernel: {core} "
-          f"(OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it; glibc {'keeping freed memory' if KEEP_FREED_MEMORY else 'malloc as configured'}); "
+          f"(OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it; glibc {'keeping freed memory' if keep else 'malloc as configured'}); "
           f"{a.threads} threads; {a.rounds} rounds, engines alternating")
     print()
     print(f"| cell | peer | ours (median, min..max) | peer (median, min..max) | ours / peer |")
