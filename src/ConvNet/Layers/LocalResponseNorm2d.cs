@@ -52,7 +52,7 @@ public sealed class LocalResponseNorm2d : Layer
         RequireInput(x);
         _x = x;
         _keepScale = training;
-        _pool.Run(_forward, x.Shape[0]);
+        _pool.RunDynamic(_forward, x.Shape[0]);
         _scaleCurrent = training;
     }
 
@@ -66,10 +66,10 @@ public sealed class LocalResponseNorm2d : Layer
             // The forward was for inference and kept no scale: compute it (and the same output) again.
             _x = x;
             _keepScale = true;
-            _pool.Run(_forward, x.Shape[0]);
+            _pool.RunDynamic(_forward, x.Shape[0]);
             _scaleCurrent = true;
         }
         (_x, _dy) = (x, dy);
-        _pool.Run(_backward, x.Shape[0]);
+        _pool.RunDynamic(_backward, x.Shape[0]);
     }
 }

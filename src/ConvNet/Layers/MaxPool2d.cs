@@ -91,7 +91,7 @@ public sealed class MaxPool2d : Layer
         _x = x;
         // Inference skips the argmax; a backward pass after it (gradients of an eval-mode net) records it then.
         _recordArgmax = training;
-        _pool.Run(_forward, Jobs(x.Shape[0]));
+        _pool.RunDynamic(_forward, Jobs(x.Shape[0]));
         _argmaxCurrent = training;
     }
 
@@ -104,10 +104,10 @@ public sealed class MaxPool2d : Layer
         {
             _x = x;
             _recordArgmax = true;
-            _pool.Run(_forward, Jobs(x.Shape[0]));
+            _pool.RunDynamic(_forward, Jobs(x.Shape[0]));
             _argmaxCurrent = true;
         }
         _dy = dy;
-        _pool.Run(_backward, Jobs(x.Shape[0]));
+        _pool.RunDynamic(_backward, Jobs(x.Shape[0]));
     }
 }

@@ -61,13 +61,13 @@ public sealed class Relu(string name) : Layer(name)
         RequireInput(x);
         if (_inputActivated && ReferenceEquals(x, Output)) return;
         _x = x;
-        _pool.Run(_forward, _blocks);
+        _pool.RunDynamic(_forward, _blocks);
     }
 
     public override void Backward(Tensor x, Tensor dy)
     {
         if (InputGradient is null) return;
         _dy = dy;
-        _pool.Run(_backward, _blocks);
+        _pool.RunDynamic(_backward, _blocks);
     }
 }

@@ -1,6 +1,11 @@
-// One pool of worker threads shared by all kernels. Work is split statically: worker w of T always gets
-// the same contiguous block of indices, so per-worker partial sums are reduced in a fixed order and the
-// same thread count gives bit-identical results. Run() allocates nothing.
+// One pool of worker threads shared by all kernels, with two ways of dealing out [0, count):
+//  - Run (static): worker w of T always gets the same contiguous block of indices, so per-worker partial sums
+//    (weight gradients) are reduced in a fixed order and the same thread count gives bit-identical results.
+//  - RunDynamic: each worker takes the next undone index until none are left, so a worker the operating system
+//    delays (another process, or a server's own request threads, on the same cores) holds up only the index it is
+//    on, not a whole block. Only for jobs whose results do not depend on which worker ran an index (forward passes:
+//    each index writes its own output, the worker number only picks a scratch buffer).
+// Neither allocates.
 namespace ConvNet.Threading;
 
 /// <summary>A unit of parallel work: called once for every index in [0, count), on worker <c>worker</c>.</summary>
@@ -15,10 +20,16 @@ public sealed class WorkerPool : IDisposable
     private readonly object _gate = new();
     private IParallelJob? _job;
     private int _count;
+    private bool _dynamic;
     private long _generation;
     private int _pending;
     private bool _disposed;
     private Exception? _failure;
+    private int _running;
+    // RunDynamic: the generation in the high 32 bits, the next index to take in the low 32, so a worker that wakes
+    // late for an earlier job can never take an index of the current one.
+    private long _ticket;
+    private int _finished;
 
     /// <summary>Number of workers, the calling thread included.</summary>
     public int Workers { get; }
@@ -36,6 +47,10 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>How many pieces per worker a kernel aims for when it cuts work for <see cref="RunDynamic"/>: enough that
+    /// a delayed worker's piece is small, few enough that each piece stays efficient.</summary>
+    public const int PiecesPerWorker = 4;
+
     /// <summary>A pool with one worker: everything runs on the caller's thread.</summary>
     public static WorkerPool Single() => new(1);
 
@@ -43,8 +58,15 @@ public sealed class WorkerPool : IDisposable
     public static (int Start, int End) Block(int count, int workers, int worker) =>
         ((int)((long)count * worker / workers), (int)((long)count * (worker + 1) / workers));
 
-    /// <summary>Calls <paramref name="job"/> for every index in [0, count) and returns when all are done.</summary>
-    public void Run(IParallelJob job, int count)
+    /// <summary>Calls <paramref name="job"/> for every index in [0, count), worker w taking block w of
+    /// <see cref="Block"/>, and returns when all are done.</summary>
+    public void Run(IParallelJob job, int count) => Run(job, count, dynamic: false);
+
+    /// <summary>Calls <paramref name="job"/> for every index in [0, count), each worker taking the next index not yet
+    /// taken, and returns when all are done. The job's results must not depend on which worker runs an index.</summary>
+    public void RunDynamic(IParallelJob job, int count) => Run(job, count, dynamic: true);
+
+    private void Run(IParallelJob job, int count, bool dynamic)
     {
         if (count <= 0) return;
         if (Workers == 1 || count == 1)
@@ -57,7 +79,8 @@ public sealed class WorkerPool : IDisposable
             throw new InvalidOperationException("WorkerPool.Run was called while the pool was running a job; it is not re-entrant");
         try
         {
-            RunParallel(job, count);
+            if (dynamic) RunDynamicParallel(job, count);
+            else RunStaticParallel(job, count);
         }
         finally
         {
@@ -65,31 +88,56 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    private int _running;
-
-    private void RunParallel(IParallelJob job, int count)
+    private long Publish(IParallelJob job, int count, bool dynamic)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _job = job;
             _count = count;
+            _dynamic = dynamic;
             _failure = null;
-            Volatile.Write(ref _pending, Workers - 1);
-            _generation++;
+            long generation = _generation + 1;
+            if (dynamic)
+            {
+                Volatile.Write(ref _finished, 0);
+                Interlocked.Exchange(ref _ticket, generation << 32);
+            }
+            else Volatile.Write(ref _pending, Workers - 1);
+            _generation = generation;
             Monitor.PulseAll(_gate);
+            return generation;
         }
-        RunBlock(0);
+    }
+
+    private void RunStaticParallel(IParallelJob job, int count)
+    {
+        Publish(job, count, dynamic: false);
+        RunBlock(job, count, 0);
         var spin = new SpinWait();
         while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
+        ThrowIfFailed();
+    }
+
+    private void RunDynamicParallel(IParallelJob job, int count)
+    {
+        long generation = Publish(job, count, dynamic: true);
+        TakeIndices(job, count, generation, 0);
+        // Wait for the indices other workers took, not for the workers: one that has not woken yet has taken none.
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _finished) != count) spin.SpinOnce(sleep1Threshold: -1);
+        ThrowIfFailed();
+    }
+
+    private void ThrowIfFailed()
+    {
         if (_failure is { } failure) throw new AggregateException("a parallel kernel failed", failure);
     }
 
-    private void RunBlock(int worker)
+    private void RunBlock(IParallelJob job, int count, int worker)
     {
-        var (start, end) = Block(_count, Workers, worker);
-        var job = _job!;
+        var (start, end) = Block(count, Workers, worker);
         try
         {
             for (int i = start; i < end; i++) job.Execute(i, worker);
@@ -97,6 +145,25 @@ public sealed class WorkerPool : IDisposable
         catch (Exception e)
         {
             Interlocked.CompareExchange(ref _failure, e, null);
+        }
+    }
+
+    private void TakeIndices(IParallelJob job, int count, long generation, int worker)
+    {
+        while (true)
+        {
+            long ticket = Volatile.Read(ref _ticket);
+            if (ticket >> 32 != generation || (int)ticket >= count) return;
+            if (Interlocked.CompareExchange(ref _ticket, ticket + 1, ticket) != ticket) continue;
+            try
+            {
+                job.Execute((int)ticket, worker);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+            Interlocked.Increment(ref _finished);
         }
     }
 
@@ -109,14 +176,21 @@ public sealed class WorkerPool : IDisposable
             var spin = new SpinWait();
             while (Volatile.Read(ref _generation) == seen && !Volatile.Read(ref _disposed) && spin.Count < 200)
                 spin.SpinOnce(sleep1Threshold: -1);
+            IParallelJob? job;
+            int count;
+            bool dynamic;
             lock (_gate)
             {
                 while (_generation == seen && !_disposed) Monitor.Wait(_gate);
                 if (_disposed) return;
-                seen = _generation;
+                (seen, job, count, dynamic) = (_generation, _job, _count, _dynamic);
             }
-            RunBlock(worker);
-            Interlocked.Decrement(ref _pending);
+            if (!dynamic)
+            {
+                RunBlock(job!, count, worker);
+                Interlocked.Decrement(ref _pending);
+            }
+            else if (job is not null) TakeIndices(job, count, seen, worker);
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class Sgd
             if (pool is { Workers: > 1 } && p.Value.Length >= ParallelThreshold)
             {
                 _job.Set(p.Value, p.Gradient, Velocities[i], lr, Momentum, decayLr, pool.Workers);
-                pool.Run(_job, pool.Workers);
+                pool.RunDynamic(_job, pool.Workers);
                 p.MarkChanged();
                 continue;
             }

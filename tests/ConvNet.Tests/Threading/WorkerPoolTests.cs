@@ -1,5 +1,5 @@
-// The worker pool runs every index exactly once on a static split, reports a failing job, and refuses to be
-// re-entered from inside a running job instead of corrupting it.
+// The worker pool runs every index exactly once, on a static split (Run) or to whichever worker is free
+// (RunDynamic), reports a failing job, and refuses to be re-entered from inside a running job instead of corrupting it.
 using ConvNet.Threading;
 
 namespace ConvNet.Tests.Threading;
@@ -52,5 +52,71 @@ public sealed class WorkerPoolTests
         int count = 0;
         pool.Run(new DelegateJob((_, _) => Interlocked.Increment(ref count)), 5);
         Assert.Equal(5, count);
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(2, 1)]
+    [InlineData(2, 9)]
+    [InlineData(3, 100)]
+    public void RunDynamicRunsEveryIndexOnce(int workers, int count)
+    {
+        using var pool = new WorkerPool(workers);
+        var seen = new int[count];
+        pool.RunDynamic(new DelegateJob((i, w) =>
+        {
+            Assert.InRange(w, 0, workers - 1);
+            Interlocked.Increment(ref seen[i]);
+        }), count);
+        Assert.All(seen, s => Assert.Equal(1, s));
+    }
+
+    [Fact]
+    public void RunDynamicHandsAStalledWorkersShareToTheOthers()
+    {
+        // Whichever worker takes index 0 is held for 300 ms; the other indices take microseconds, so the free worker
+        // must take all of them (a static split would leave half of them waiting behind the stalled worker).
+        using var pool = new WorkerPool(2);
+        const int count = 40;
+        var ranBy = new int[count];
+        pool.RunDynamic(new DelegateJob((i, w) =>
+        {
+            ranBy[i] = w;
+            if (i == 0) Thread.Sleep(300);
+        }), count);
+        int stalled = ranBy[0];
+        Assert.Equal(1, ranBy.Count(w => w == stalled));
+    }
+
+    [Fact]
+    public void StaticAndDynamicRunsAlternateWithoutLosingOrRepeatingAnIndex()
+    {
+        // Workers that wake late for one job must neither take an index of the next nor miss a static block.
+        using var pool = new WorkerPool(3);
+        var random = new System.Random(7);
+        for (int round = 0; round < 5000; round++)
+        {
+            int count = random.Next(1, 12);
+            var seen = new int[count];
+            var job = new DelegateJob((i, _) => Interlocked.Increment(ref seen[i]));
+            if (random.Next(2) == 0) pool.RunDynamic(job, count);
+            else pool.Run(job, count);
+            for (int i = 0; i < count; i++)
+                Assert.True(seen[i] == 1, $"round {round}: index {i} of {count} ran {seen[i]} times");
+        }
+    }
+
+    [Fact]
+    public void AFailingDynamicJobIsReportedAndThePoolStaysUsable()
+    {
+        using var pool = new WorkerPool(2);
+        var e = Assert.Throws<AggregateException>(() => pool.RunDynamic(new DelegateJob((i, _) =>
+        {
+            if (i == 5) throw new InvalidDataException("index 5");
+        }), 8));
+        Assert.IsType<InvalidDataException>(e.InnerException);
+        int sum = 0;
+        pool.RunDynamic(new DelegateJob((i, _) => Interlocked.Add(ref sum, i)), 8);
+        Assert.Equal(28, sum);
     }
 }

@@ -87,7 +87,9 @@ public sealed class Convolution : IConvolutionKernel
     /// <summary>Whether a batch this small runs sample by sample with each sample's work split over the workers.</summary>
     private bool SplitsSamples(int batch) => batch < _pool.Workers;
 
-    private void RunChunks(IParallelJob job, int batch)
+    /// <param name="dynamic">chunks dealt out as workers free up (forward and data-gradient jobs, whose results do
+    /// not depend on the worker); weight gradients keep the static split, since each worker sums its own</param>
+    private void RunChunks(IParallelJob job, int batch, bool dynamic)
     {
         _batch = batch;
         if (SplitsSamples(batch))
@@ -96,9 +98,11 @@ public sealed class Convolution : IConvolutionKernel
             for (int n = 0; n < batch; n++) job.Execute(n, 0);
             return;
         }
-        // Every worker gets at least one chunk.
-        _chunk = Math.Min(_maxChunk, (batch + _pool.Workers - 1) / _pool.Workers);
-        _pool.Run(job, (batch + _chunk - 1) / _chunk);
+        // Every worker gets at least one chunk; dealt out dynamically, several each when the batch allows.
+        int chunks = _pool.Workers * (dynamic ? WorkerPool.PiecesPerWorker : 1);
+        _chunk = Math.Min(_maxChunk, (batch + chunks - 1) / chunks);
+        if (dynamic) _pool.RunDynamic(job, (batch + _chunk - 1) / _chunk);
+        else _pool.Run(job, (batch + _chunk - 1) / _chunk);
     }
 
     private int _batch;
@@ -158,7 +162,7 @@ public sealed class Convolution : IConvolutionKernel
         }
         bool dataByGemm = dx is not null && _backwardData is null;
         _backward.Set(x, xOffset, weight, weightOffset, dy, dyOffset, dataByGemm ? dx : null, dxOffset, SplitsSamples(batch));
-        RunChunks(_backward, batch);
+        RunChunks(_backward, batch, dynamic: false);
         var dW = dWeight.AsSpan(dWeightOffset, _g.WeightSize);
         var dB = dBias.AsSpan(dBiasOffset, _g.OutChannels);
         for (int w = 0; w < _pool.Workers; w++)
@@ -205,7 +209,7 @@ public sealed class Convolution : IConvolutionKernel
             (_filters, _source, _offset) = (filters, source, offset);
             try
             {
-                pool.Run(this, filters.Groups * filters.DepthBlocks);
+                pool.RunDynamic(this, filters.Groups * filters.DepthBlocks);
             }
             finally
             {
@@ -254,14 +258,17 @@ public sealed class Convolution : IConvolutionKernel
                 if (!owner.SplitsSamples(batch))
                 {
                     _slices = 0;
-                    owner.RunChunks(this, batch);
+                    owner.RunChunks(this, batch, dynamic: true);
                     return;
                 }
                 int workers = owner._pool.Workers;
                 // Row slices each lower the whole input, so they must be clearly better balanced to be chosen.
                 _sliceRows = LargestShare(filters.Rows, _blocking.Rows, workers) < LargestShare(pixels, _blocking.Cols, workers) - 0.02;
-                _slices = Math.Min(workers, _sliceRows ? Panels(filters.Rows, _blocking.Rows) : Panels(pixels, _blocking.Cols));
-                for (_sample = 0; _sample < batch; _sample++) owner._pool.Run(this, _slices);
+                // Column slices lower only their own columns, so there can be several per worker (dealt out
+                // dynamically); row slices each lower the whole input, so one per worker.
+                _slices = _sliceRows ? Math.Min(workers, Panels(filters.Rows, _blocking.Rows))
+                    : Math.Min(workers * WorkerPool.PiecesPerWorker, Panels(pixels, _blocking.Cols));
+                for (_sample = 0; _sample < batch; _sample++) owner._pool.RunDynamic(this, _slices);
             }
             finally
             {

@@ -154,7 +154,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
         {
             if (batch >= _pool.Workers)
             {
-                RunChunks(_forwardJob, batch);
+                RunChunks(_forwardJob, batch, dynamic: true);
                 return;
             }
             // Fewer samples than workers: the samples' transforms on this thread, the n*n GEMMs over the pool.
@@ -167,7 +167,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
                 Gather(x, xOffset, 0, batch, group, work);
                 TransformInput(work.Patch, tiles, work.Tiles);
                 _gemmJob.Set(group, tiles, work);
-                _pool.Run(_gemmJob, _points);
+                _pool.RunDynamic(_gemmJob, _points);
                 TransformOutput(work.Products, tiles, group, y, yOffset, 0, relu, work.Gradient);
             }
         }
@@ -199,7 +199,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
         _backwardJob.Set(x, xOffset, [], 0, dy, dyOffset, relu: false);
         try
         {
-            RunChunks(_backwardJob, batch);
+            RunChunks(_backwardJob, batch, dynamic: false);
         }
         finally
         {
@@ -220,12 +220,16 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
         _backwardData.Run(dy, dyOffset, _flipped, 0, null, 0, dx, dxOffset, batch, relu: false);
     }
 
-    private void RunChunks(IParallelJob job, int batch)
+    /// <param name="dynamic">chunks dealt out as workers free up (forward only: backward sums dU per worker, which
+    /// needs the static split for reproducible sums)</param>
+    private void RunChunks(IParallelJob job, int batch, bool dynamic)
     {
         _batch = batch;
-        // Every worker gets at least one chunk when there are samples enough.
-        _chunk = Math.Min(_maxChunk, Math.Max(1, (batch + _pool.Workers - 1) / _pool.Workers));
-        _pool.Run(job, (batch + _chunk - 1) / _chunk);
+        // Every worker gets at least one chunk when there are samples enough; several when dealt out dynamically.
+        int chunks = _pool.Workers * (dynamic ? WorkerPool.PiecesPerWorker : 1);
+        _chunk = Math.Min(_maxChunk, Math.Max(1, (batch + chunks - 1) / chunks));
+        if (dynamic) _pool.RunDynamic(job, (batch + _chunk - 1) / _chunk);
+        else _pool.Run(job, (batch + _chunk - 1) / _chunk);
     }
 
     // The data-gradient convolution's filters [C, O/groups, r, r]: entry (c, o, ky, kx) = W[o, c, r-1-ky, r-1-kx].
@@ -275,7 +279,7 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
                         Transform2D(_gTransform, _gTransform, filter, _r * _oPad / Lanes, _oPad / Lanes, _r, half, output, _n * entry, entry);
                     }
         }
-        _pool.Run(_packJob, _g.Groups * _points);
+        _pool.RunDynamic(_packJob, _g.Groups * _points);
     }
 
     /// <summary>Adds dW = GT dU G (dU summed over the batch) into <paramref name="dWeight"/>.</summary>

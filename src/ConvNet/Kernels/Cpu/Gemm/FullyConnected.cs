@@ -96,7 +96,7 @@ public sealed unsafe class FullyConnected : IParallelJob
                 _unitSize = 4;
                 _units = (OutFeatures + 3) / 4;
                 _blocks = Blocks((long)batch * OutFeatures * InFeatures);
-                _pool.Run(this, _blocks);
+                _pool.RunDynamic(this, _blocks);
                 return;
             }
             PackWeights(w, wOffset, weightVersion);
@@ -106,7 +106,7 @@ public sealed unsafe class FullyConnected : IParallelJob
             _unitSize = _splitRows ? blocking.Rows : blocking.Cols;
             _units = ((_splitRows ? batch : OutFeatures) + _unitSize - 1) / _unitSize;
             _blocks = Blocks((long)batch * OutFeatures * InFeatures);
-            _pool.Run(this, _blocks);
+            _pool.RunDynamic(this, _blocks);
         }
         finally
         {
@@ -114,7 +114,10 @@ public sealed unsafe class FullyConnected : IParallelJob
         }
     }
 
-    private int Blocks(long work) => (int)Math.Clamp(Math.Min(_pool.Workers, work / MinimumWorkPerBlock), 1, Math.Max(_units, 1));
+    // Several blocks per worker, dealt out as workers free up: a worker the operating system delays then holds up
+    // one small block, not half the layer.
+    private int Blocks(long work) =>
+        (int)Math.Clamp(Math.Min(_pool.Workers * WorkerPool.PiecesPerWorker, work / MinimumWorkPerBlock), 1, Math.Max(_units, 1));
 
     private static void Require(float[] array, int offset, long length, string name)
     {
@@ -144,7 +147,7 @@ public sealed unsafe class FullyConnected : IParallelJob
         _packed ??= new PackedB(_kind, OutFeatures, InFeatures);
         _phase = Phase.Pack;
         _units = _packed.DepthBlocks * _pool.Workers;
-        _pool.Run(this, _units);
+        _pool.RunDynamic(this, _units);
         (_packedFrom, _packedOffset, _packedVersion) = (w, wOffset, version);
     }
 

@@ -1,7 +1,8 @@
 // Sgemm with C split over a worker pool. A layer keeps one instance, so a call allocates nothing.
-// The split is static: C is cut along its longer side (rows when m > n, else columns) into one block per worker,
-// on micro-kernel tile boundaries, so each worker reads only its share of the larger operand and every element
-// of C is computed by one worker in a fixed order: the same worker count always gives the same bits.
+// C is cut along its longer side (rows when m > n, else columns) into one block per worker, on micro-kernel tile
+// boundaries, so each worker reads only its share of the larger operand. Every element of C is computed whole by
+// one block in a fixed order, so the blocks go to whichever worker is free (WorkerPool.RunDynamic) and the same
+// worker count still gives the same bits.
 using ConvNet.Threading;
 
 namespace ConvNet.Kernels.Cpu;
@@ -34,7 +35,7 @@ public sealed class ParallelSgemm(WorkerPool pool) : IParallelJob
         _blocks = (int)Math.Clamp(Math.Min(pool.Workers, work / MinimumWorkPerBlock), 1, Math.Max(_units, 1));
         try
         {
-            pool.Run(this, _blocks);
+            pool.RunDynamic(this, _blocks);
         }
         finally
         {
