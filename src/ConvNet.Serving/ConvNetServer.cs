@@ -65,7 +65,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         BatchScheduler batcher;
         try
         {
-            batcher = new BatchScheduler(networks, options.Delay, options.QueueCapacity, metrics);
+            batcher = new BatchScheduler(networks, options.Delay, options.QueueCapacity, metrics, options.WarmUp);
         }
         catch
         {

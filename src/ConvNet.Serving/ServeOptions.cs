@@ -8,6 +8,8 @@ namespace ConvNet.Serving;
 /// <param name="QueueCapacity">images waiting for a forward pass; more get 503 with Retry-After</param>
 /// <param name="MaxBodyBytes">request bodies above this get 413</param>
 /// <param name="MaxPixels">images whose header declares more pixels get 413, before decoding</param>
+/// <param name="WarmUp">run and time every planned batch size before listening (packs the weights before the first
+/// request, and tells the batcher what each size costs); tests that hold forward passes turn it off</param>
 public sealed record ServeOptions(
     string Host = "127.0.0.1",
     int Port = 8080,
@@ -15,7 +17,8 @@ public sealed record ServeOptions(
     TimeSpan? MaxDelay = null,
     int QueueCapacity = 256,
     long MaxBodyBytes = 20_000_000,
-    long MaxPixels = 50_000_000)
+    long MaxPixels = 50_000_000,
+    bool WarmUp = true)
 {
     public TimeSpan Delay => MaxDelay ?? TimeSpan.FromMilliseconds(5);
 

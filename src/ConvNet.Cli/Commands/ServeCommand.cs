@@ -80,6 +80,8 @@ public static class ServeCommand
         await server.StartAsync();
         Console.WriteLine($"serving {model.Name} ({model.Classes} classes, from {model.Source}) on {server.Address}");
         Console.WriteLine($"  batches of up to {options.MaxBatch} images, waiting at most {options.Delay.TotalMilliseconds:0.###} ms; planned for {string.Join(", ", server.Batcher.PlannedBatches)}");
+        if (options.WarmUp)
+            Console.WriteLine($"  forward pass at those sizes: {string.Join(", ", server.Batcher.PassMilliseconds().Select(ms => $"{ms:0.#}"))} ms");
         Console.WriteLine($"  open {server.Address} in a browser; API: {server.Address}openapi.json; stop with Ctrl+C or SIGTERM");
         await server.WaitForShutdownAsync();
         Console.WriteLine($"stopped after {server.Metrics.Images} images in {server.Metrics.ForwardPasses} forward passes");

@@ -1,6 +1,9 @@
 // Dynamic batching. Requests decode their images on their own threads, then queue them here; one worker thread takes
 // up to MaxBatch queued images into a single forward pass. It waits for more (up to MaxDelay after the first image
-// arrived) only while other requests are still decoding: a lone request runs at once instead of sitting out the delay.
+// arrived, or after the previous pass ended) only while other requests are still decoding: a lone request runs at
+// once instead of sitting out the delay. How many it takes follows each planned size's measured forward time
+// (NetworkLadder.ImagesToTake): timed once at start-up (which also packs the weights before the first request),
+// then a moving average of the real passes, which share the cores with decoding.
 // Only the worker touches the networks, so their planned buffers are never shared between threads.
 using System.Diagnostics;
 using ConvNet.Devices;
@@ -20,20 +23,40 @@ public sealed class BatchScheduler : IDisposable
     private readonly Queue<InferenceJob> _queue = new();
     private readonly object _gate = new();
     private readonly Thread _worker;
+    // Forward seconds of each planned size (NaN: not measured yet), read and written by the worker only.
+    private readonly double[] _passSeconds;
+    private readonly ManualResetEventSlim _warmed = new(false);
+    private Exception? _warmUpFailure;
     private int _decoding;
     private long _enqueued;
     private bool _stopping;
 
-    public BatchScheduler(NetworkLadder networks, TimeSpan maxDelay, int capacity, ServerMetrics metrics)
+    /// <param name="warmUp">time every planned size at start-up (the constructor returns when done, or throws what a
+    /// forward pass threw); without it the sizes are timed by the passes requests make</param>
+    public BatchScheduler(NetworkLadder networks, TimeSpan maxDelay, int capacity, ServerMetrics metrics, bool warmUp = true)
     {
         (_networks, _maxDelay, _capacity, _metrics) = (networks, maxDelay, capacity, metrics);
+        _passSeconds = new double[networks.Sizes.Length];
+        Array.Fill(_passSeconds, double.NaN);
         foreach (int size in networks.Sizes)
         {
             var network = networks.For(size);
             _inputs[network] = new Tensor([size, .. network.Spec.InputShape]);
         }
-        _worker = new Thread(Run) { IsBackground = true, Name = "convnet-batcher" };
+        _worker = new Thread(() => Run(warmUp)) { IsBackground = true, Name = "convnet-batcher" };
         _worker.Start();
+        _warmed.Wait();
+        if (_warmUpFailure is not null)
+        {
+            _worker.Join();
+            throw new InvalidOperationException($"the model failed its first forward pass: {_warmUpFailure.Message}", _warmUpFailure);
+        }
+    }
+
+    /// <summary>Each planned size's forward time in milliseconds as the batcher last estimated it (NaN: not yet run).</summary>
+    public double[] PassMilliseconds()
+    {
+        lock (_gate) return _passSeconds.Select(s => s * 1000).ToArray();
     }
 
     public int MaxBatch => _networks.MaxBatch;
@@ -92,16 +115,53 @@ public sealed class BatchScheduler : IDisposable
         }
     }
 
-    private void Run()
+    private void Run(bool warmUp)
     {
+        try
+        {
+            if (warmUp) WarmUp();
+        }
+        catch (Exception e)
+        {
+            _warmUpFailure = e;
+            _warmed.Set();
+            return;
+        }
+        _warmed.Set();
         var batch = new List<InferenceJob>(MaxBatch);
         while (TakeBatch(batch)) RunBatch(batch);
+    }
+
+    // The faster of two passes per size (the first may still pack weights or touch fresh pages).
+    private void WarmUp()
+    {
+        for (int i = 0; i < _networks.Sizes.Length; i++)
+        {
+            var network = _networks.For(_networks.Sizes[i]);
+            var x = _inputs[network];
+            double best = double.MaxValue;
+            for (int pass = 0; pass < 2; pass++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                network.Forward(x, training: false);
+                best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+            lock (_gate) _passSeconds[i] = best;
+        }
+    }
+
+    // Real passes move the estimate a fifth of the way: it follows the load without jumping at one slow pass.
+    private void RecordPassTime(int size, double seconds)
+    {
+        int i = Array.IndexOf(_networks.Sizes, size);
+        lock (_gate) _passSeconds[i] = double.IsNaN(_passSeconds[i]) ? seconds : 0.8 * _passSeconds[i] + 0.2 * seconds;
     }
 
     // Blocks until a batch is ready; false once stopping with nothing left (queued work is drained first).
     private bool TakeBatch(List<InferenceJob> batch)
     {
         batch.Clear();
+        long free = Stopwatch.GetTimestamp();
         lock (_gate)
         {
             while (_queue.Count == 0)
@@ -109,14 +169,20 @@ public sealed class BatchScheduler : IDisposable
                 if (_stopping) return false;
                 Monitor.Wait(_gate);
             }
-            long first = _queue.Peek().EnqueuedAt;
+            // The delay runs from when the batch could have started: the first image's arrival, or the end of the
+            // previous pass when images queued during it. Counting from their arrival instead sent the few images
+            // that arrived during a long pass off alone, at once, while the many that pass had just answered were
+            // still decoding; under a closed-loop load the passes then alternated large and tiny, each tiny one
+            // costing nearly as much as a large one.
+            long first = Math.Max(_queue.Peek().EnqueuedAt, free);
             while (_queue.Count < MaxBatch && _decoding > 0 && !_stopping)
             {
                 var left = _maxDelay - Stopwatch.GetElapsedTime(first);
                 if (left <= TimeSpan.Zero) break;
                 Monitor.Wait(_gate, left);
             }
-            while (batch.Count < MaxBatch && _queue.Count > 0) batch.Add(_queue.Dequeue());
+            int take = NetworkLadder.ImagesToTake(_networks.Sizes, _passSeconds, Math.Min(_queue.Count, MaxBatch));
+            while (batch.Count < take) batch.Add(_queue.Dequeue());
             _metrics.SetQueueDepth(_queue.Count);
         }
         return true;
@@ -128,6 +194,7 @@ public sealed class BatchScheduler : IDisposable
         try
         {
             var network = _networks.For(batch.Count);
+            int planned = _networks.Sizes.First(size => size >= batch.Count);
             var x = _inputs[network];
             for (int n = 0; n < batch.Count; n++)
             {
@@ -140,6 +207,7 @@ public sealed class BatchScheduler : IDisposable
             var logits = network.Forward(x, training: false);
             var forward = Stopwatch.GetElapsedTime(start);
             _metrics.RecordBatch(batch.Count, forward);
+            RecordPassTime(planned, forward.TotalSeconds);
             for (int n = 0; n < batch.Count; n++)
             {
                 var job = batch[n];
@@ -179,5 +247,6 @@ public sealed class BatchScheduler : IDisposable
             Monitor.PulseAll(_gate);
         }
         _worker.Join();
+        _warmed.Dispose();
     }
 }

@@ -58,6 +58,22 @@ public sealed class NetworkLadder : IDisposable
 
     public IForwardNetwork Smallest => _networks[0].Network;
 
+    /// <summary>How many of <paramref name="available"/> queued images the next pass should take, given each planned
+    /// size's forward time (<paramref name="seconds"/>, NaN where not yet measured): all of them, on the smallest
+    /// network that holds them, unless the largest network they fill exactly costs less per image, in which case
+    /// that many (the rest go into the next pass). A pass of 17 images on the 32 network costs almost twice the 16
+    /// network's, for one image more. Without both times it takes them all.</summary>
+    public static int ImagesToTake(int[] sizes, double[] seconds, int available)
+    {
+        if (available <= 0) return 0;
+        int up = Array.FindIndex(sizes, s => s >= available);
+        if (up < 0) return sizes[^1]; // more than the largest network: a full pass
+        if (sizes[up] == available || up == 0) return available;
+        int down = up - 1;
+        if (double.IsNaN(seconds[up]) || double.IsNaN(seconds[down])) return available;
+        return seconds[down] / sizes[down] < seconds[up] / available ? sizes[down] : available;
+    }
+
     public void Dispose()
     {
         foreach (var n in _networks) n?.Dispose();

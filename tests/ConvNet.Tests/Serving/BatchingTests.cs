@@ -1,5 +1,7 @@
 // Dynamic batching: concurrent requests share forward passes and each still gets the answer `convnet predict` gives
-// for its image; a full queue answers 503 with Retry-After; a lone request does not wait out --max-delay-ms.
+// for its image; a full queue answers 503 with Retry-After; a lone request does not wait out --max-delay-ms; a pass
+// takes the images that cost least per image by the measured pass times; the start-up timing runs every size once
+// and turns a model that cannot run into an error before the server listens.
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -94,5 +96,61 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
         var answer = await ServeApiTests.Json(await server.Client.PostAsync("/v1/predict", ServeApiTests.ImageContent(fixture.Images[1])));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"a lone request took {clock.Elapsed}");
         Assert.Equal(1, answer.GetProperty("timing").GetProperty("batchSize").GetInt32());
+    }
+
+    private static readonly int[] Ladder = [1, 2, 4, 8, 16, 32];
+    // Forward milliseconds of the ladder's sizes as `convnet serve` timed them for paper alexnet on this machine.
+    private static readonly double[] Measured = [9.8, 13.7, 19.8, 37.0, 50.3, 96.0];
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(16, 16)]   // an exact fit
+    [InlineData(32, 32)]
+    [InlineData(17, 16)]   // 96 ms for 17 is 5.6 ms an image; 16 at 3.1 each, the 17th in the next pass
+    [InlineData(28, 16)]   // 3.4 against 3.1
+    [InlineData(31, 31)]   // 3.10 against 3.14: the 32 network is now the cheaper per image
+    [InlineData(3, 3)]     // 19.8 / 3 = 6.6 against 13.7 / 2 = 6.85
+    [InlineData(5, 4)]     // 37 / 5 = 7.4 against 19.8 / 4 = 5.0
+    [InlineData(40, 32)]   // more than the largest network: a full pass
+    public void APassTakesTheImagesThatCostLeastPerImage(int available, int expected) =>
+        Assert.Equal(expected, ConvNet.Serving.Batching.NetworkLadder.ImagesToTake(Ladder, Measured, available));
+
+    [Fact]
+    public void WithoutBothTimesAPassTakesEveryImage()
+    {
+        var times = (double[])Measured.Clone();
+        times[4] = double.NaN; // 16 never ran
+        Assert.Equal(17, ConvNet.Serving.Batching.NetworkLadder.ImagesToTake(Ladder, times, 17));
+        Assert.Equal(5, ConvNet.Serving.Batching.NetworkLadder.ImagesToTake(Ladder, Enumerable.Repeat(double.NaN, 6).ToArray(), 5));
+        Assert.Equal(0, ConvNet.Serving.Batching.NetworkLadder.ImagesToTake(Ladder, Measured, 0));
+    }
+
+    [Fact]
+    public async Task TheServerTimesEveryPlannedSizeBeforeItListens()
+    {
+        await using var server = await RunningServer.StartAsync(fixture.Run, new ServeOptions(MaxBatch: 4));
+        Assert.Equal([1, 2, 4], server.Server.Batcher.PlannedBatches);
+        Assert.All(server.Server.Batcher.PassMilliseconds(), ms => Assert.True(double.IsFinite(ms) && ms > 0, $"{ms} ms"));
+        Assert.Equal(0, server.Server.Metrics.ForwardPasses); // the timing passes are not requests
+    }
+
+    [Fact]
+    public void AModelWhoseForwardPassFailsIsRefusedAtStartUp()
+    {
+        using var pool = new ConvNet.Threading.WorkerPool(1);
+        var model = ConvNet.Cli.Commands.ServeCommand.Open(fixture.Run, ConvNet.Devices.DeviceSpec.Parse("cpu"), pool, 50_000_000);
+        var plan = model.Plan;
+        model = model with { Plan = batch => new ConvNet.Devices.PlannedNetwork(new FailingNetwork(plan(batch).Network), null) };
+        var e = Assert.Throws<InvalidOperationException>(() => ConvNetServer.Create(model, new ServeOptions(Port: 0, MaxBatch: 2)));
+        Assert.Contains("failed its first forward pass", e.Message);
+        Assert.Contains("out of device memory", e.Message);
+    }
+
+    private sealed class FailingNetwork(ConvNet.Devices.IForwardNetwork inner) : ConvNet.Devices.IForwardNetwork
+    {
+        public ConvNet.Models.ModelSpec Spec => inner.Spec;
+        public int Classes => inner.Classes;
+        public int PlannedBatch => inner.PlannedBatch;
+        public ConvNet.Tensors.Tensor Forward(ConvNet.Tensors.Tensor x, bool training) => throw new InvalidOperationException("out of device memory");
     }
 }

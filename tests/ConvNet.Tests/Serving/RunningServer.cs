@@ -21,7 +21,8 @@ public sealed class RunningServer : IAsyncDisposable
         Client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    /// <param name="wrap">replaces each planned network (a test's instrumented one)</param>
+    /// <param name="wrap">replaces each planned network (a test's instrumented one; the server then skips its warm-up
+    /// passes, which would run into a test's gate)</param>
     public static async Task<RunningServer> StartAsync(string checkpoint, ServeOptions? options = null, Func<PlannedNetwork, PlannedNetwork>? wrap = null)
     {
         options ??= new ServeOptions();
@@ -31,7 +32,11 @@ public sealed class RunningServer : IAsyncDisposable
         {
             var model = ServeCommand.Open(checkpoint, DeviceSpec.Parse("cpu"), pool, options.MaxPixels);
             var plan = model.Plan;
-            if (wrap is not null) model = model with { Plan = batch => wrap(plan(batch)) };
+            if (wrap is not null)
+            {
+                model = model with { Plan = batch => wrap(plan(batch)) };
+                options = options with { WarmUp = false };
+            }
             var server = ConvNetServer.Create(model, options);
             await server.StartAsync();
             return new RunningServer(pool, server);
