@@ -34,11 +34,28 @@ public sealed class CancellationStressTests(ITestOutputHelper output)
             })
             : 0;
 
+    private static IEnumerable<string> EngineThreadNames() =>
+        Directory.Exists("/proc/self/task")
+            ? Directory.EnumerateDirectories("/proc/self/task").Select(t =>
+            {
+                try { return File.ReadAllText(Path.Combine(t, "comm")).Trim(); }
+                catch (IOException) { return ""; }
+            }).Where(name => name.StartsWith("convnet", StringComparison.Ordinal))
+            : [];
+
+    // One snapshot per look, tested and reported as it was: reading the count twice could see a thread that some
+    // other part of the process started in between.
     private static void AssertNoEngineThreadsLeft(int before)
     {
         var clock = Stopwatch.StartNew();
-        while (EngineThreads() > before && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
-        Assert.True(EngineThreads() <= before, $"{EngineThreads() - before} engine threads left running");
+        while (true)
+        {
+            var names = EngineThreadNames().ToList();
+            if (names.Count <= before) return;
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10),
+                $"{names.Count - before} engine threads left running (now: {string.Join(", ", names)})");
+            Thread.Sleep(20);
+        }
     }
 
     private static void WithinBound(Action work, TimeSpan? bound = null)
