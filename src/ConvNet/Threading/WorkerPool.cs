@@ -26,23 +26,28 @@ public sealed class WorkerPool : IDisposable
     private bool _disposed;
     private Exception? _failure;
     private int _running;
-    // RunDynamic: the generation in the high 32 bits, the next index to take in the low 32, so a worker that wakes
-    // late for an earlier job can never take an index of the current one.
+    // RunDynamic: the generation's low 32 bits in the high half, the next index to take in the low half, so a worker
+    // that wakes late for an earlier job can never take an index of the current one (unless it slept through 2^32
+    // jobs). Only 32 bits of the generation fit: compared as ints, so the count may pass 2^31 (weeks of serving).
     private long _ticket;
     private int _finished;
 
     /// <summary>Number of workers, the calling thread included.</summary>
     public int Workers { get; }
 
-    public WorkerPool(int workers)
+    public WorkerPool(int workers) : this(workers, 0) { }
+
+    /// <param name="firstGeneration">the job counter's start (tests start it near 2^31 and 2^32)</param>
+    internal WorkerPool(int workers, long firstGeneration)
     {
+        _generation = firstGeneration;
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), "a worker pool needs at least one worker");
         Workers = workers;
         _threads = new Thread[workers - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
             int worker = i + 1;
-            _threads[i] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"convnet-worker-{worker}" };
+            _threads[i] = new Thread(() => WorkerLoop(worker, firstGeneration)) { IsBackground = true, Name = $"convnet-worker-{worker}" };
             _threads[i].Start();
         }
     }
@@ -101,7 +106,7 @@ public sealed class WorkerPool : IDisposable
             if (dynamic)
             {
                 Volatile.Write(ref _finished, 0);
-                Interlocked.Exchange(ref _ticket, generation << 32);
+                Interlocked.Exchange(ref _ticket, TicketOf(generation));
             }
             else Volatile.Write(ref _pending, Workers - 1);
             _generation = generation;
@@ -148,12 +153,14 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    private static long TicketOf(long generation) => (long)(int)generation << 32;
+
     private void TakeIndices(IParallelJob job, int count, long generation, int worker)
     {
         while (true)
         {
             long ticket = Volatile.Read(ref _ticket);
-            if (ticket >> 32 != generation || (int)ticket >= count) return;
+            if ((int)(ticket >> 32) != (int)generation || (int)ticket >= count) return;
             if (Interlocked.CompareExchange(ref _ticket, ticket + 1, ticket) != ticket) continue;
             try
             {
@@ -167,9 +174,8 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    private void WorkerLoop(int worker)
+    private void WorkerLoop(int worker, long seen)
     {
-        long seen = 0;
         while (true)
         {
             // Spin briefly: kernels are called back to back, and waking a blocked thread costs microseconds.

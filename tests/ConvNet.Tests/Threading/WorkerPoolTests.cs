@@ -114,4 +114,25 @@ public sealed class WorkerPoolTests
                 Assert.True(seen[i] == 1, $"round {round}: index {i} of {count} ran {seen[i]} times");
         }
     }
+
+    [Theory]
+    [InlineData(int.MaxValue - 3L)]       // the generation's low half turns negative
+    [InlineData(uint.MaxValue - 3L)]      // and wraps past 32 bits
+    public async Task DynamicJobsKeepWorkingPastTwoToThe31Jobs(long firstGeneration)
+    {
+        using var pool = new WorkerPool(2, firstGeneration);
+        for (int round = 0; round < 10; round++)
+        {
+            int count = 5 + round;
+            var seen = new int[count];
+            var job = new DelegateJob((i, _) => Interlocked.Increment(ref seen[i]));
+            var run = Task.Run(() =>
+            {
+                if (round % 3 == 2) pool.Run(job, count);
+                else pool.RunDynamic(job, count);
+            });
+            Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))) == run, $"job {firstGeneration + round + 1} never finished");
+            Assert.All(seen, s => Assert.Equal(1, s));
+        }
+    }
 }
