@@ -23,7 +23,7 @@ public sealed class BatchScheduler : IDisposable
     private readonly Queue<InferenceJob> _queue = new();
     private readonly object _gate = new();
     private readonly Thread _worker;
-    // Forward seconds of each planned size (NaN: not measured yet), read and written by the worker only.
+    // Seconds of a pass at each planned size (NaN: not measured yet): written by the worker, read under _gate.
     private readonly double[] _passSeconds;
     private readonly ManualResetEventSlim _warmed = new(false);
     private Exception? _warmUpFailure;
@@ -49,6 +49,7 @@ public sealed class BatchScheduler : IDisposable
         if (_warmUpFailure is not null)
         {
             _worker.Join();
+            _warmed.Dispose();
             throw new InvalidOperationException($"the model failed its first forward pass: {_warmUpFailure.Message}", _warmUpFailure);
         }
     }
@@ -150,7 +151,8 @@ public sealed class BatchScheduler : IDisposable
         }
     }
 
-    // Real passes move the estimate a fifth of the way: it follows the load without jumping at one slow pass.
+    // Real passes (the copy into the input tensor and the forward) move the estimate a fifth of the way: it follows
+    // the load without jumping at one slow pass.
     private void RecordPassTime(int size, double seconds)
     {
         int i = Array.IndexOf(_networks.Sizes, size);

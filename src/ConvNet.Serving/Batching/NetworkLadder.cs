@@ -62,7 +62,11 @@ public sealed class NetworkLadder : IDisposable
     /// size's forward time (<paramref name="seconds"/>, NaN where not yet measured): all of them, on the smallest
     /// network that holds them, unless the largest network they fill exactly costs less per image, in which case
     /// that many (the rest go into the next pass). A pass of 17 images on the 32 network costs almost twice the 16
-    /// network's, for one image more. Without both times it takes them all.</summary>
+    /// network's, for one image more. Without both times it takes them all.
+    /// Per image, not per queue: under steady load the images left behind share the next pass with newcomers. In a
+    /// last burst they pay a pass of their own, so finishing all of them can take a little longer (28 images: 16 + 12
+    /// on the 16 network, 2 x 50 ms, against 96 ms at once), but 16 are answered at 50 ms instead of 96, so the mean
+    /// wait still falls. Held-back images may wait out --max-delay-ms once more while others decode.</summary>
     public static int ImagesToTake(int[] sizes, double[] seconds, int available)
     {
         if (available <= 0) return 0;

@@ -99,7 +99,8 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
     }
 
     private static readonly int[] Ladder = [1, 2, 4, 8, 16, 32];
-    // Forward milliseconds of the ladder's sizes as `convnet serve` timed them for paper alexnet on this machine.
+    // Forward milliseconds of the ladder's sizes for paper alexnet on 2 threads here (`convnet serve`'s start-up line,
+    // with `bench --batch 8` for 8, which that start-up timed at a noisy 48.5).
     private static readonly double[] Measured = [9.8, 13.7, 19.8, 37.0, 50.3, 96.0];
 
     [Theory]
