@@ -153,9 +153,8 @@ public sealed class BatchScheduler : IDisposable
 
     // Real passes (the copy into the input tensor and the forward) move the estimate a fifth of the way: it follows
     // the load without jumping at one slow pass.
-    private void RecordPassTime(int size, double seconds)
+    private void RecordPassTime(int i, double seconds)
     {
-        int i = Array.IndexOf(_networks.Sizes, size);
         lock (_gate) _passSeconds[i] = double.IsNaN(_passSeconds[i]) ? seconds : 0.8 * _passSeconds[i] + 0.2 * seconds;
     }
 
@@ -195,8 +194,8 @@ public sealed class BatchScheduler : IDisposable
         long start = Stopwatch.GetTimestamp();
         try
         {
+            int planned = _networks.IndexFor(batch.Count);
             var network = _networks.For(batch.Count);
-            int planned = _networks.Sizes.First(size => size >= batch.Count);
             var x = _inputs[network];
             for (int n = 0; n < batch.Count; n++)
             {

@@ -49,10 +49,13 @@ public sealed class NetworkLadder : IDisposable
     public int MaxBatch => Sizes[^1];
 
     /// <summary>The network planned for the smallest batch of at least <paramref name="count"/> images.</summary>
-    public IForwardNetwork For(int count)
+    public IForwardNetwork For(int count) => _networks[IndexFor(count)].Network;
+
+    /// <summary>Where in <see cref="Sizes"/> the network for <paramref name="count"/> images is.</summary>
+    public int IndexFor(int count)
     {
         for (int i = 0; i < Sizes.Length; i++)
-            if (Sizes[i] >= count) return _networks[i].Network;
+            if (Sizes[i] >= count) return i;
         throw new ArgumentOutOfRangeException(nameof(count), $"{count} images, more than the largest planned batch ({MaxBatch})");
     }
 
