@@ -1,3 +1,4 @@
+using ConvNet.Kernels.Cpu;
 // ReLU, Dropout and Flatten (float engine) against the reference, at every small length and at odd sizes.
 using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Layers;
@@ -62,6 +63,21 @@ public sealed class ElementwiseLayerTests
         Assert.InRange(dropped, p - 5 * Math.Sqrt(p * (1 - p) / mask.Length), p + 5 * Math.Sqrt(p * (1 - p) / mask.Length));
         Assert.Equal(TestData.ToFloat(DropoutReference.Forward(x, mask)), layer.Output.ToArray());
         Assert.Equal(TestData.ToFloat(DropoutReference.Backward(dy, mask)), layer.InputGradient!.ToArray());
+    }
+
+    // The fast mask (all draws, then a vector threshold) is the definition: one NextFloat per element, after the skip.
+    [Theory]
+    [InlineData(0.5f, 1000, 0)]
+    [InlineData(0.5f, 17, 3)]
+    [InlineData(0.1f, 4099, 0)]
+    [InlineData(0f, 40, 7)]
+    public void Dropout_mask_draws_one_number_per_element_in_order(float p, int length, long skip)
+    {
+        var mask = new float[length];
+        DropoutMask.Fill(mask, p, new Rng(42), skip);
+        var rng = new Rng(42);
+        for (long i = 0; i < skip; i++) rng.NextUInt64();
+        for (int i = 0; i < length; i++) Assert.Equal(rng.NextFloat() < p ? 0f : 1f / (1f - p), mask[i]);
     }
 
     [Fact]

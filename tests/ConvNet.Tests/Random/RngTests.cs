@@ -57,6 +57,18 @@ public sealed class RngTests
     }
 
     [Fact]
+    public void NextFloats_gives_the_NextFloat_stream_and_leaves_the_generator_after_it()
+    {
+        var (bulk, single) = (new Rng(11), new Rng(11));
+        bulk.NextUInt64(); single.NextUInt64();
+        var values = new float[1001];
+        bulk.NextFloats(values);
+        foreach (float v in values) Assert.Equal(single.NextFloat(), v);
+        Assert.Equal(single.NextUInt64(), bulk.NextUInt64());
+        Assert.Equal(single.State, bulk.State);
+    }
+
+    [Fact]
     public void Ranges_hold()
     {
         var rng = new Rng(3);

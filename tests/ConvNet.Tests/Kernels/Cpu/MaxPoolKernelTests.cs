@@ -22,6 +22,10 @@ public sealed class MaxPoolKernelTests
     [InlineData(4, 70, 3, 2, 1, true)]
     [InlineData(3, 101, 5, 2, 2, false)]
     [InlineData(2, 64, 2, 2, 0, false)]
+    [InlineData(5, 111, 3, 2, 0, false)]
+    [InlineData(4, 131, 3, 2, 1, true)]
+    [InlineData(3, 200, 5, 2, 2, false)]
+    [InlineData(3, 67, 2, 2, 1, true)]
     public void MatchesRowMajorFirstMaximumWithTies(int h, int w, int k, int stride, int pad, bool ceil)
     {
         var g = new PoolGeometry(h, w, k, stride, pad, ceil);
@@ -38,12 +42,27 @@ public sealed class MaxPoolKernelTests
     [InlineData(55, 55, 3, 2, 0, false)]
     [InlineData(5, 3, 3, 1, 1, false)]
     [InlineData(6, 90, 3, 2, 1, true)]
+    [InlineData(5, 131, 3, 2, 0, false)]
     public void ManyNaNsRouteToTheFirstNaNInRowMajorOrder(int h, int w, int k, int stride, int pad, bool ceil)
     {
         var g = new PoolGeometry(h, w, k, stride, pad, ceil);
         var rng = new Rng((ulong)(h * 31 + w));
         var x = new float[h * w];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextInt(5) == 0 ? float.NaN : rng.NextInt(3) - 1;
+        AssertMatchesReferenceOrder(x, g);
+    }
+
+    // Distinct values (no ties): the argmax is the window's only maximum.
+    [Theory]
+    [InlineData(55, 55, 3, 2, 0, false)]
+    [InlineData(27, 27, 3, 2, 0, false)]
+    [InlineData(13, 77, 3, 2, 1, true)]
+    public void MatchesRowMajorScanOnRandomValues(int h, int w, int k, int stride, int pad, bool ceil)
+    {
+        var g = new PoolGeometry(h, w, k, stride, pad, ceil);
+        var rng = new Rng((ulong)(h * 7 + w));
+        var x = new float[h * w];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
         AssertMatchesReferenceOrder(x, g);
     }
 
@@ -61,6 +80,22 @@ public sealed class MaxPoolKernelTests
         MaxPool.ForwardValues(x, y3, g);
         for (int i = 0; i < outputs; i++)
             Assert.True(y3[i] == y2[i] || (float.IsNaN(y3[i]) && float.IsNaN(y2[i])), $"values-only [{i}] = {y3[i]}, expected {y2[i]}");
+    }
+
+    // Padding never wins, not even over a window of -inf.
+    [Theory]
+    [InlineData(9, 37, 3, 2, 1, false)]
+    [InlineData(8, 36, 3, 2, 1, true)]
+    [InlineData(6, 41, 5, 2, 2, true)]
+    public void WindowsOfMinusInfinityRouteToTheirFirstRealEntry(int h, int w, int k, int stride, int pad, bool ceil)
+    {
+        var g = new PoolGeometry(h, w, k, stride, pad, ceil);
+        var x = new float[h * w];
+        var rng = new Rng(5);
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextInt(4) == 0 ? 1f : float.NegativeInfinity;
+        AssertMatchesReferenceOrder(x, g);
+        Array.Fill(x, float.NegativeInfinity);
+        AssertMatchesReferenceOrder(x, g);
     }
 
     [Fact]

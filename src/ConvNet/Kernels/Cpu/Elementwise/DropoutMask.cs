@@ -1,4 +1,5 @@
 // Inverted dropout: each element is kept with probability 1 - p and scaled by 1/(1 - p), so evaluation is the identity.
+using System.Runtime.Intrinsics;
 using ConvNet.Random;
 
 namespace ConvNet.Kernels.Cpu;
@@ -12,8 +13,21 @@ public static class DropoutMask
     {
         if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability must be in [0, 1), got {p}");
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
-        for (long i = 0; i < skip; i++) rng.NextUInt64();
+        for (long draw = 0; draw < skip; draw++) rng.NextUInt64();
         float keepScale = 1f / (1f - p);
-        for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextFloat() < p ? 0f : keepScale;
+        // The draws first, then the threshold: the same mask as one NextFloat per element, without the generator's
+        // state going through memory at every draw.
+        rng.NextFloats(mask);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var (threshold, keep) = (Vector512.Create(p), Vector512.Create(keepScale));
+            for (; i <= mask.Length - 16; i += 16)
+            {
+                var u = Vector512.Create(mask.Slice(i, 16));
+                (Vector512.GreaterThanOrEqual(u, threshold) & keep).CopyTo(mask.Slice(i, 16));
+            }
+        }
+        for (; i < mask.Length; i++) mask[i] = mask[i] < p ? 0f : keepScale;
     }
 }

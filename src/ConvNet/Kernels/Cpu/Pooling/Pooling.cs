@@ -42,15 +42,27 @@ public static class MaxPool
             ForwardReferenceOrder(x, y, argmax, g);
             return;
         }
-        Span<float> columnMax = stackalloc float[w];
-        Span<int> columnRow = stackalloc int[w];
-        bool gather = Avx2.IsSupported && Vector256.IsHardwareAccelerated && ow >= 4;
+        // The column buffers hold the padding on both sides as well (a maximum of -inf from row int.MaxValue, which
+        // never wins over a real value), so the stride-2 permute pass treats every window alike; 32 of slack past the
+        // last window for its 16-window blocks.
+        int padded = Math.Max(g.Padding + w, 2 * ow + g.Kernel) + 32;
+        Span<float> paddedMax = stackalloc float[padded];
+        Span<int> paddedRow = stackalloc int[padded];
+        paddedMax.Fill(float.NegativeInfinity);
+        paddedRow.Fill(int.MaxValue);
+        Span<float> columnMax = paddedMax.Slice(g.Padding, w);
+        Span<int> columnRow = paddedRow.Slice(g.Padding, w);
+        bool permute = g.Stride == 2 && Avx512F.IsSupported;
+        bool gather = !permute && Avx2.IsSupported && Vector256.IsHardwareAccelerated && ow >= 4;
         for (int oy = 0; oy < oh; oy++)
         {
             int y0 = Math.Max(oy * g.Stride - g.Padding, 0), y1 = Math.Min(oy * g.Stride - g.Padding + g.Kernel, h);
             VerticalMax(x, w, y0, y1, columnMax, columnRow);
-            if (gather) HorizontalMaxGather(columnMax, columnRow, y.Slice(oy * ow, ow), argmax.Slice(oy * ow, ow), g);
-            else HorizontalMax(columnMax, columnRow, y.Slice(oy * ow, ow), argmax.Slice(oy * ow, ow), g);
+            Span<float> yRow = y.Slice(oy * ow, ow);
+            Span<int> argmaxRow = argmax.Slice(oy * ow, ow);
+            if (permute) HorizontalMaxPermute(paddedMax, paddedRow, w, yRow, argmaxRow, g);
+            else if (gather) HorizontalMaxGather(columnMax, columnRow, yRow, argmaxRow, g);
+            else HorizontalMax(columnMax, columnRow, yRow, argmaxRow, g);
         }
     }
 
@@ -168,6 +180,58 @@ public static class MaxPool
             }
             y[ox] = max;
             argmax[ox] = bestRow * w + bestColumn;
+        }
+    }
+
+    // The horizontal pass for stride 2 with AVX-512, 16 windows at a time. The buffers start with the left padding,
+    // so window ox's tap t is entry 2*ox + t, and taps t of windows ox..ox+15 are the even lanes of the 32 entries from
+    // 2*ox + t: one permute picks them out of two vectors, for the values and their rows alike. Taps go left to right,
+    // so the tie rules of Takes keep the row-major first maximum; padding entries (-inf, row int.MaxValue) lose every tie.
+    private static unsafe void HorizontalMaxPermute(Span<float> paddedMax, Span<int> paddedRow, int w, Span<float> y, Span<int> argmax, in PoolGeometry g)
+    {
+        int ow = y.Length;
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var wide = Vector512.Create(w);
+        float* yTail = stackalloc float[16];
+        int* aTail = stackalloc int[16];
+        fixed (float* c = paddedMax)
+        fixed (int* r = paddedRow)
+        fixed (float* yOut = y)
+        fixed (int* aOut = argmax)
+        {
+            for (int ox = 0; ox < ow; ox += 16)
+            {
+                int entry0 = 2 * ox;
+                var firstColumn = Vector512.Create(entry0 - g.Padding) + evens; // tap 0's column in the unpadded row
+                var max = Avx512F.PermuteVar16x32x2(Vector512.Load(c + entry0), evens, Vector512.Load(c + entry0 + 16));
+                var bestRow = Avx512F.PermuteVar16x32x2(Vector512.Load(r + entry0), evens, Vector512.Load(r + entry0 + 16));
+                var bestColumn = firstColumn;
+                for (int t = 1; t < g.Kernel; t++)
+                {
+                    int at = entry0 + t;
+                    var v = Avx512F.PermuteVar16x32x2(Vector512.Load(c + at), evens, Vector512.Load(c + at + 16));
+                    var row = Avx512F.PermuteVar16x32x2(Vector512.Load(r + at), evens, Vector512.Load(r + at + 16));
+                    var vNaN = ~Vector512.Equals(v, v).AsInt32();
+                    var maxNaN = ~Vector512.Equals(max, max).AsInt32();
+                    var earlier = Vector512.LessThan(row, bestRow);
+                    var take = Vector512.GreaterThan(v, max).AsInt32()
+                        | (Vector512.Equals(v, max).AsInt32() & earlier)
+                        | (vNaN & (~maxNaN | earlier));
+                    max = Vector512.ConditionalSelect(take.AsSingle(), v, max);
+                    bestRow = Vector512.ConditionalSelect(take, row, bestRow);
+                    bestColumn = Vector512.ConditionalSelect(take, firstColumn + Vector512.Create(t), bestColumn);
+                }
+                var best = bestRow * wide + bestColumn;
+                if (ox + 16 <= ow)
+                {
+                    max.Store(yOut + ox);
+                    best.Store(aOut + ox);
+                    continue;
+                }
+                max.Store(yTail);
+                best.Store(aTail);
+                for (int i = 0; i < ow - ox; i++) (yOut[ox + i], aOut[ox + i]) = (yTail[i], aTail[i]);
+            }
         }
     }
 
