@@ -81,15 +81,18 @@ public static class MaxPool
             ForwardValuesDirect(x, y, g);
             return;
         }
-        // 32 floats of slack: a 16-window block reads one value past its last window.
-        Span<float> columnMax = stackalloc float[w + 32];
-        columnMax.Slice(w).Clear();
+        // As in Forward, the column buffer holds the padding on both sides (-inf: never above a real value, and a
+        // window always holds one), so for stride 2 every window goes through the vector pass; 32 of slack.
+        int padded = Math.Max(g.Padding + w, 2 * ow + g.Kernel) + 32;
+        Span<float> paddedMax = stackalloc float[padded];
+        paddedMax.Fill(float.NegativeInfinity);
+        Span<float> columnMax = paddedMax.Slice(g.Padding, w);
         for (int oy = 0; oy < oh; oy++)
         {
             int y0 = Math.Max(oy * g.Stride - g.Padding, 0), y1 = Math.Min(oy * g.Stride - g.Padding + g.Kernel, h);
             x.Slice(y0 * w, w).CopyTo(columnMax);
-            for (int r = y0 + 1; r < y1; r++) MaxInPlace(columnMax.Slice(0, w), x.Slice(r * w, w));
-            HorizontalMaxValues(columnMax, w, y.Slice(oy * ow, ow), g);
+            for (int r = y0 + 1; r < y1; r++) MaxInPlace(columnMax, x.Slice(r * w, w));
+            HorizontalMaxValues(paddedMax, w, y.Slice(oy * ow, ow), g);
         }
     }
 
@@ -106,29 +109,36 @@ public static class MaxPool
         for (; i < row.Length; i++) accumulator[i] = Math.Max(accumulator[i], row[i]);
     }
 
-    private static unsafe void HorizontalMaxValues(Span<float> columnMax, int w, Span<float> y, in PoolGeometry g)
+    // paddedMax: the row's column maxima after Padding entries of -inf, then -inf to the end.
+    private static unsafe void HorizontalMaxValues(Span<float> paddedMax, int w, Span<float> y, in PoolGeometry g)
     {
         int ow = y.Length, ox = 0;
         if (g.Stride == 2 && Avx512F.IsSupported)
         {
-            // Windows wholly inside the row: ox >= first and 2*ox - padding + kernel <= w.
-            int first = (g.Padding + 1) / 2, last = (w + g.Padding - g.Kernel) / 2;
-            for (; ox < first && ox < ow; ox++) y[ox] = WindowMax(columnMax, w, ox, g);
             var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            fixed (float* c = columnMax)
+            float* tail = stackalloc float[16];
+            fixed (float* c = paddedMax)
             fixed (float* output = y)
             {
-                for (; ox + 15 <= Math.Min(last, ow - 1); ox += 16)
+                for (; ox < ow; ox += 16)
                 {
-                    // Tap t of windows ox..ox+15 is columns 2*ox - padding + t, + 2, + 4, ...: the even lanes of 32.
-                    float* start = c + 2 * ox - g.Padding;
+                    // Tap t of windows ox..ox+15 is entries 2*ox + t, + 2, + 4, ...: the even lanes of 32.
+                    float* start = c + 2 * ox;
                     var max = Avx512F.PermuteVar16x32x2(Vector512.Load(start), evens, Vector512.Load(start + 16));
                     for (int t = 1; t < g.Kernel; t++)
                         max = Vector512.Max(max, Avx512F.PermuteVar16x32x2(Vector512.Load(start + t), evens, Vector512.Load(start + t + 16)));
-                    max.Store(output + ox);
+                    if (ox + 16 <= ow)
+                    {
+                        max.Store(output + ox);
+                        continue;
+                    }
+                    max.Store(tail);
+                    for (int i = 0; i < ow - ox; i++) output[ox + i] = tail[i];
                 }
             }
+            return;
         }
+        var columnMax = paddedMax.Slice(g.Padding, w);
         for (; ox < ow; ox++) y[ox] = WindowMax(columnMax, w, ox, g);
     }
 
