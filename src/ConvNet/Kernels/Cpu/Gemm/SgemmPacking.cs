@@ -15,27 +15,29 @@ internal static unsafe class SgemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, int lda, int rows, int depth, int panelRows, float* packed)
     {
+        if (transA)
+        {
+            // op(A)[i, p] = A[p, i]: each step's values are already contiguous in a row of A, read row by row (as PackB).
+            for (int p = 0; p < depth; p++)
+            {
+                float* source = a + (nint)p * lda;
+                for (int i0 = 0; i0 < rows; i0 += panelRows)
+                {
+                    int height = Math.Min(panelRows, rows - i0);
+                    float* destination = packed + (nint)i0 * depth + (nint)p * panelRows;
+                    Copy(source + i0, destination, height);
+                    for (int r = height; r < panelRows; r++) destination[r] = 0;
+                }
+            }
+            return;
+        }
         for (int i0 = 0; i0 < rows; i0 += panelRows)
         {
             int height = Math.Min(panelRows, rows - i0);
             float* panel = packed + (nint)i0 * depth;
-            if (transA)
-            {
-                // op(A)[i, p] = A[p, i]: each step's values are already contiguous in a row of A.
-                for (int p = 0; p < depth; p++)
-                {
-                    float* source = a + (nint)p * lda + i0;
-                    float* destination = panel + (nint)p * panelRows;
-                    Copy(source, destination, height);
-                    for (int r = height; r < panelRows; r++) destination[r] = 0;
-                }
-            }
-            else
-            {
-                SgemmTranspose.Copy(a + (nint)i0 * lda, lda, height, depth, panel, panelRows);
-                for (int r = height; r < panelRows; r++)
-                    for (int p = 0; p < depth; p++) panel[(nint)p * panelRows + r] = 0;
-            }
+            SgemmTranspose.Copy(a + (nint)i0 * lda, lda, height, depth, panel, panelRows);
+            for (int r = height; r < panelRows; r++)
+                for (int p = 0; p < depth; p++) panel[(nint)p * panelRows + r] = 0;
         }
     }
 
@@ -47,27 +49,34 @@ internal static unsafe class SgemmPacking
     public static void PackB(bool transB, float* b, int ldb, int depth, int cols, int panelCols, int narrowCols, float* packed)
     {
         int fullCols = panelCols;
+        if (!transB)
+        {
+            // Row by row of B, each row's run cut into the panels: B is read in its own order, one contiguous run per
+            // row (panel by panel it was 128 bytes per row and a new page at every row, which starved the kernel when
+            // B came from memory: the fully connected layers' weights).
+            for (int p = 0; p < depth; p++)
+            {
+                float* source = b + (nint)p * ldb;
+                for (int j0 = 0; j0 < cols; j0 += fullCols)
+                {
+                    int width = Math.Min(fullCols, cols - j0);
+                    int panelWidth = width <= narrowCols ? narrowCols : fullCols;
+                    float* destination = packed + (nint)j0 * depth + (nint)p * panelWidth;
+                    Copy(source + j0, destination, width);
+                    for (int j = width; j < panelWidth; j++) destination[j] = 0;
+                }
+            }
+            return;
+        }
         for (int j0 = 0; j0 < cols; j0 += fullCols)
         {
             int width = Math.Min(fullCols, cols - j0);
             panelCols = width <= narrowCols ? narrowCols : fullCols;
             float* panel = packed + (nint)j0 * depth;
-            if (!transB)
-            {
-                for (int p = 0; p < depth; p++)
-                {
-                    float* destination = panel + (nint)p * panelCols;
-                    Copy(b + (nint)p * ldb + j0, destination, width);
-                    for (int j = width; j < panelCols; j++) destination[j] = 0;
-                }
-            }
-            else
-            {
-                // op(B)[p, j] = B[j, p]: a transpose.
-                SgemmTranspose.Copy(b + (nint)j0 * ldb, ldb, width, depth, panel, panelCols);
-                for (int p = 0; p < depth; p++)
-                    for (int j = width; j < panelCols; j++) panel[(nint)p * panelCols + j] = 0;
-            }
+            // op(B)[p, j] = B[j, p]: a transpose.
+            SgemmTranspose.Copy(b + (nint)j0 * ldb, ldb, width, depth, panel, panelCols);
+            for (int p = 0; p < depth; p++)
+                for (int j = width; j < panelCols; j++) panel[(nint)p * panelCols + j] = 0;
         }
     }
 
