@@ -2,6 +2,7 @@
 # CPU before/after: builds BASE (a commit) in a temporary worktree and alternates its CLI with this tree's on the
 # same `convnet bench` cells, then times the trainer's step both ways. Run on an otherwise idle machine:
 #   dotnet build -c Release ConvNet.slnx && bench/before_after.sh 82b8eb1 [ROUNDS]
+# CELLS="model mode batch;..." replaces the bench cells; TRAINER=0 skips the trainer's step.
 # Prints one line per run; BENCHMARKS.md gives the medians.
 set -euo pipefail
 base_commit=${1:?usage: bench/before_after.sh BASE_COMMIT [ROUNDS]}
@@ -18,7 +19,8 @@ cli() { # the CLI of build $1 (base or new)
 median_ips='import json, sys; d = json.loads(sys.stdin.read()); print(round(d["imagesPerSecond"]["median"], 1), "img/s, cpus", round(d.get("cpusUsed", 0), 2))'
 
 for ((round = 1; round <= rounds; round++)); do
-    for cell in "alexnet train 128" "alexnet infer 64" "alexnet-small train 128"; do
+    IFS=';' read -r -a cells <<< "${CELLS:-alexnet train 128;alexnet infer 64;alexnet-small train 128}"
+    for cell in "${cells[@]}"; do
         read -r model mode batch <<< "$cell"
         for build in base new; do
             result=$(dotnet "$(cli $build)" bench --model "$model" --mode "$mode" --batch "$batch" --threads 2 --warmup 2 --repeats 5 --json 2>/dev/null | python3 -c "$median_ips")
@@ -27,6 +29,7 @@ for ((round = 1; round <= rounds; round++)); do
     done
 done
 
+[[ ${TRAINER:-1} == 0 ]] && exit 0
 # The trainer's step: (t(150 steps) - t(30 steps)) / 120, so start-up and data loading cancel out.
 run_dir="$work/run"
 for ((round = 1; round <= 2 * rounds; round++)); do

@@ -26,12 +26,18 @@ public sealed class MaxPoolKernelTests
     [InlineData(4, 131, 3, 2, 1, true)]
     [InlineData(3, 200, 5, 2, 2, false)]
     [InlineData(3, 67, 2, 2, 1, true)]
+    [InlineData(9, 9, 1, 2, 0, false)]
+    [InlineData(1, 1, 3, 2, 1, false)]
+    [InlineData(2, 1, 3, 2, 1, true)]
+    [InlineData(1, 2, 3, 2, 1, true)]
+    [InlineData(5, 4, 2001, 2, 1000, false)] // padding far wider than the plane: the direct path, not the stack
+    [InlineData(3, 4200, 3, 2, 1, true)]      // wider than the stack buffers
     public void MatchesRowMajorFirstMaximumWithTies(int h, int w, int k, int stride, int pad, bool ceil)
     {
         var g = new PoolGeometry(h, w, k, stride, pad, ceil);
         var rng = new Rng((ulong)(h * 1000 + w));
         var x = new float[h * w];
-        for (int i = 0; i < x.Length; i++) x[i] = rng.NextInt(4) - 2; // few values: ties everywhere, -0 and +0 mixed
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextInt(4) - 2; // few values: ties everywhere
         AssertMatchesReferenceOrder(x, g);
     }
 

@@ -24,10 +24,25 @@ public static class MaxPool
 {
     private const int MaxStackWidth = 4096;
 
+    // Whether the 16-window permute pass (stride 2, AVX-512) takes the horizontal step.
+    private static bool PermutePass(in PoolGeometry g) => g.Stride == 2 && Avx512F.IsSupported;
+
+    /// <summary>Floats of the padded column buffer: the padding and the row, and for the permute pass room for every
+    /// 16-window block's reads; -1 when that is too much for the stack (planes wider than MaxStackWidth, or padding
+    /// and kernels far wider than the plane), and the caller takes the direct path.</summary>
+    private static int PaddedColumns(in PoolGeometry g)
+    {
+        long needed = (long)g.Padding + g.InWidth;
+        if (PermutePass(g)) needed = Math.Max(needed, 2L * g.OutWidth + g.Kernel);
+        needed += 32;
+        return g.InWidth > MaxStackWidth || needed > 2 * MaxStackWidth ? -1 : (int)needed;
+    }
+
     /// <summary>
     /// Forward over one plane. Two passes: for each output row, a vectorised vertical pass takes every input column's
     /// maximum over the window's rows (and the first row holding it), then a horizontal pass takes the maximum of those
-    /// over each window's columns (8 windows at a time with AVX2 gathers where available). The result equals a
+    /// over each window's columns (for stride 2 with AVX-512, 16 windows at a time by permutes; otherwise 8 at a time
+    /// with AVX2 gathers where available). The result equals a
     /// row-major scan of the window keeping the first maximum (as PyTorch): among equal values the smallest row wins,
     /// then the smallest column. A NaN propagates, and the first NaN in that order is the argmax.
     /// </summary>
@@ -37,7 +52,8 @@ public static class MaxPool
         int oh = g.OutHeight, ow = g.OutWidth, h = g.InHeight, w = g.InWidth;
         if (x.Length < h * w || y.Length < oh * ow || argmax.Length < oh * ow)
             throw new ArgumentException($"MaxPool: buffers too small for {h}x{w} -> {oh}x{ow}");
-        if (w > MaxStackWidth)
+        int padded = PaddedColumns(g);
+        if (padded < 0)
         {
             ForwardReferenceOrder(x, y, argmax, g);
             return;
@@ -45,14 +61,13 @@ public static class MaxPool
         // The column buffers hold the padding on both sides as well (a maximum of -inf from row int.MaxValue, which
         // never wins over a real value), so the stride-2 permute pass treats every window alike; 32 of slack past the
         // last window for its 16-window blocks.
-        int padded = Math.Max(g.Padding + w, 2 * ow + g.Kernel) + 32;
         Span<float> paddedMax = stackalloc float[padded];
         Span<int> paddedRow = stackalloc int[padded];
         paddedMax.Fill(float.NegativeInfinity);
         paddedRow.Fill(int.MaxValue);
         Span<float> columnMax = paddedMax.Slice(g.Padding, w);
         Span<int> columnRow = paddedRow.Slice(g.Padding, w);
-        bool permute = g.Stride == 2 && Avx512F.IsSupported;
+        bool permute = PermutePass(g);
         bool gather = !permute && Avx2.IsSupported && Vector256.IsHardwareAccelerated && ow >= 4;
         for (int oy = 0; oy < oh; oy++)
         {
@@ -76,14 +91,14 @@ public static class MaxPool
         int oh = g.OutHeight, ow = g.OutWidth, h = g.InHeight, w = g.InWidth;
         if (x.Length < h * w || y.Length < oh * ow)
             throw new ArgumentException($"MaxPool: buffers too small for {h}x{w} -> {oh}x{ow}");
-        if (w > MaxStackWidth)
+        int padded = PaddedColumns(g);
+        if (padded < 0)
         {
             ForwardValuesDirect(x, y, g);
             return;
         }
         // As in Forward, the column buffer holds the padding on both sides (-inf: never above a real value, and a
         // window always holds one), so for stride 2 every window goes through the vector pass; 32 of slack.
-        int padded = Math.Max(g.Padding + w, 2 * ow + g.Kernel) + 32;
         Span<float> paddedMax = stackalloc float[padded];
         paddedMax.Fill(float.NegativeInfinity);
         Span<float> columnMax = paddedMax.Slice(g.Padding, w);
@@ -113,7 +128,7 @@ public static class MaxPool
     private static unsafe void HorizontalMaxValues(Span<float> paddedMax, int w, Span<float> y, in PoolGeometry g)
     {
         int ow = y.Length, ox = 0;
-        if (g.Stride == 2 && Avx512F.IsSupported)
+        if (PermutePass(g))
         {
             var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
             float* tail = stackalloc float[16];
