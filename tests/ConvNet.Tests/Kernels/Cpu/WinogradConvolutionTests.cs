@@ -90,10 +90,12 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
         for (int i = 0; i < relu.Length; i++) Assert.Equal(Math.Max(0f, y[i]), relu[i]);
     }
 
-    [Fact]
-    public void WrittenOutF43TransformsMatchTheGenericOnes()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void WrittenOutTransformsMatchTheGenericOnes(int kernel)
     {
-        var g = new ConvGeometry(21, 11, 12, 19, 3, 3, 1, 1, 1, 1, 1);
+        var g = new ConvGeometry(21, 11, 12, 19, kernel, kernel, 1, 1, kernel / 2, kernel / 2, 1);
         var rng = new Rng(9);
         var x = Random(rng, 3 * g.InputSize);
         var w = Random(rng, g.WeightSize);

@@ -17,7 +17,7 @@ internal sealed unsafe class SparseTransform
     public int Rows { get; }
 
     /// <param name="matrix">row-major [rows, columns]</param>
-    /// <param name="written">the same matrix as straight-line code (WinogradF43), used instead of the index lists</param>
+    /// <param name="written">the same matrix as straight-line code (WinogradF43, WinogradF45), used instead of the index lists</param>
     public SparseTransform(float[] matrix, int rows, int columns,
         delegate*<Vector512<float>*, nint, nint, int, Vector512<float>*, nint, nint, void> written = null)
     {

@@ -75,12 +75,14 @@ public sealed unsafe class WinogradConvolution : IConvolutionKernel
         _t = new WinogradTransform(_m, _r);
         _n = _t.InputTile;
         _generic = generic;
-        bool f43 = _m == 4 && _r == 3 && !generic;
-        _bt = new SparseTransform(_t.BT, _n, _n, f43 ? &WinogradF43.Input : null);
-        _at = new SparseTransform(_t.AT, _m, _n, f43 ? &WinogradF43.Output : null);
-        _atTransposed = new SparseTransform(Transpose(_t.AT, _m, _n), _n, _m, f43 ? &WinogradF43.OutputTransposed : null);
-        _gTransform = new SparseTransform(_t.G, _n, _r, f43 ? &WinogradF43.Filter : null);
-        _gTransposed = new SparseTransform(Transpose(_t.G, _n, _r), _r, _n, f43 ? &WinogradF43.FilterTransposed : null);
+        bool f43 = _m == 4 && _r == 3 && !generic, f45 = _m == 4 && _r == 5 && !generic;
+        _bt = new SparseTransform(_t.BT, _n, _n, f43 ? &WinogradF43.Input : f45 ? &WinogradF45.Input : null);
+        _at = new SparseTransform(_t.AT, _m, _n, f43 ? &WinogradF43.Output : f45 ? &WinogradF45.Output : null);
+        _atTransposed = new SparseTransform(Transpose(_t.AT, _m, _n), _n, _m,
+            f43 ? &WinogradF43.OutputTransposed : f45 ? &WinogradF45.OutputTransposed : null);
+        _gTransform = new SparseTransform(_t.G, _n, _r, f43 ? &WinogradF43.Filter : f45 ? &WinogradF45.Filter : null);
+        _gTransposed = new SparseTransform(Transpose(_t.G, _n, _r), _r, _n,
+            f43 ? &WinogradF43.FilterTransposed : f45 ? &WinogradF45.FilterTransposed : null);
         _points = _n * _n;
         int tilesY = (_g.OutHeight + _m - 1) / _m;
         _tilesX = (_g.OutWidth + _m - 1) / _m;
