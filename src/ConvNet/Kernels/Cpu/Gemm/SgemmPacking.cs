@@ -17,18 +17,8 @@ internal static unsafe class SgemmPacking
     {
         if (transA)
         {
-            // op(A)[i, p] = A[p, i]: each step's values are already contiguous in a row of A, read row by row (as PackB).
-            for (int p = 0; p < depth; p++)
-            {
-                float* source = a + (nint)p * lda;
-                for (int i0 = 0; i0 < rows; i0 += panelRows)
-                {
-                    int height = Math.Min(panelRows, rows - i0);
-                    float* destination = packed + (nint)i0 * depth + (nint)p * panelRows;
-                    Copy(source + i0, destination, height);
-                    for (int r = height; r < panelRows; r++) destination[r] = 0;
-                }
-            }
+            // op(A)[i, p] = A[p, i]: each step's values are already contiguous in a row of A.
+            CutRowsIntoPanels(a, lda, depth, rows, panelRows, 0, packed);
             return;
         }
         for (int i0 = 0; i0 < rows; i0 += panelRows)
@@ -51,21 +41,7 @@ internal static unsafe class SgemmPacking
         int fullCols = panelCols;
         if (!transB)
         {
-            // Row by row of B, each row's run cut into the panels: B is read in its own order, one contiguous run per
-            // row (panel by panel it was 128 bytes per row and a new page at every row, which starved the kernel when
-            // B came from memory: the fully connected layers' weights).
-            for (int p = 0; p < depth; p++)
-            {
-                float* source = b + (nint)p * ldb;
-                for (int j0 = 0; j0 < cols; j0 += fullCols)
-                {
-                    int width = Math.Min(fullCols, cols - j0);
-                    int panelWidth = width <= narrowCols ? narrowCols : fullCols;
-                    float* destination = packed + (nint)j0 * depth + (nint)p * panelWidth;
-                    Copy(source + j0, destination, width);
-                    for (int j = width; j < panelWidth; j++) destination[j] = 0;
-                }
-            }
+            CutRowsIntoPanels(b, ldb, depth, cols, fullCols, narrowCols, packed);
             return;
         }
         for (int j0 = 0; j0 < cols; j0 += fullCols)
@@ -77,6 +53,28 @@ internal static unsafe class SgemmPacking
             SgemmTranspose.Copy(b + (nint)j0 * ldb, ldb, width, depth, panel, panelCols);
             for (int p = 0; p < depth; p++)
                 for (int j = width; j < panelCols; j++) panel[(nint)p * panelCols + j] = 0;
+        }
+    }
+
+    /// <summary>Packs <paramref name="depth"/> source rows of <paramref name="length"/> values (<paramref name="stride"/>
+    /// apart) into panels <paramref name="panel"/> wide (a last one of at most <paramref name="narrow"/> values that wide),
+    /// panel j0 at packed + j0 * depth, its step p at p * panel width, zeros past the source's end. The source is read
+    /// row by row, each row's run cut into the panels: one contiguous run per row. (Panel by panel it was 128 bytes
+    /// per row and a new page at every row, which starved the kernel when the source came from memory: the fully
+    /// connected layers' weights.)</summary>
+    private static void CutRowsIntoPanels(float* source, int stride, int depth, int length, int panel, int narrow, float* packed)
+    {
+        for (int p = 0; p < depth; p++)
+        {
+            float* row = source + (nint)p * stride;
+            for (int j0 = 0; j0 < length; j0 += panel)
+            {
+                int width = Math.Min(panel, length - j0);
+                int panelWidth = width <= narrow ? narrow : panel;
+                float* destination = packed + (nint)j0 * depth + (nint)p * panelWidth;
+                Copy(row + j0, destination, width);
+                for (int j = width; j < panelWidth; j++) destination[j] = 0;
+            }
         }
     }
 
