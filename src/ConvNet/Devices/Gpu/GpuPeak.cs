@@ -14,8 +14,16 @@ public static class GpuPeak
     /// <returns>GFLOP/s, or null when the architecture or clock is unknown</returns>
     public static double? Gflops(CudaDevice device)
     {
-        if (device.Architecture is not { } arch || CoresPerSm(arch.Major, arch.Minor) is not { } cores) return null;
-        double peak = 2.0 * device.NumMultiprocessors * cores * device.ClockRate * 1e3 / 1e9; // ClockRate is in kHz
-        return peak > 0 ? peak : null;
+        if (device.Architecture is not { } arch) return null;
+        // ILGPU reports the clock in MHz (an H200 says 1980, its boost clock), not the driver attribute's kHz.
+        return Gflops(arch.Major, arch.Minor, device.NumMultiprocessors, device.ClockRate);
+    }
+
+    /// <returns>GFLOP/s for <paramref name="multiprocessors"/> SMs at <paramref name="clockMhz"/>, or null when the
+    /// architecture is not listed or a figure is not positive</returns>
+    public static double? Gflops(int major, int minor, int multiprocessors, double clockMhz)
+    {
+        if (CoresPerSm(major, minor) is not { } cores || multiprocessors <= 0 || clockMhz <= 0) return null;
+        return 2.0 * multiprocessors * cores * clockMhz * 1e6 / 1e9;
     }
 }
