@@ -181,18 +181,28 @@ public static class BenchCommand
         string name = parse.GetValue(model) ?? (deviceSpec.Kind == DeviceKind.Emulated ? AlexNetMicro.Name : AlexNetPaper.Name);
         int verifyBatch = parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : 8;
         var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)));
+        var worst = v.Worst;
         Console.WriteLine(asJson
             ? CliJson.Serialize(new
             {
                 device = v.Device, verify = new
                 {
                     model = v.Model, batch = v.Batch, steps = v.Steps, cpuLosses = v.CpuLosses, gpuLosses = v.GpuLosses,
-                    worstRelativeError = v.WorstError, worstTensor = v.WorstTensor, tolerance = v.Tolerance, passed = v.Passed,
+                    worstTensor = worst.Name, worstError = worst.GpuError, worstLimit = worst.Limit, floor = GpuVerify.Floor,
+                    roundingFactor = GpuVerify.RoundingFactor, passed = v.Passed,
+                    tensors = v.Tensors.Select(t => new
+                    {
+                        name = t.Name, gpuError = t.GpuError, gpuElementwise = t.GpuElementwise, roundingError = t.RoundingError,
+                        limit = t.Limit, passed = t.Passed,
+                    }),
                 },
             })
             : $"verify {v.Model} batch {v.Batch}, {v.Steps} training steps on {v.Device} and on the CPU from one seed: " +
               $"losses {string.Join(", ", v.GpuLosses.Select(l => l.ToString("F5")))} (GPU) vs {string.Join(", ", v.CpuLosses.Select(l => l.ToString("F5")))} (CPU); " +
-              $"worst relative difference {v.WorstError:g3} in {v.WorstTensor} (tolerance {v.Tolerance:g1}): {(v.Passed ? "agree" : "DISAGREE")}");
+              $"{v.Tensors.Count(t => t.Passed)} of {v.Tensors.Count} tensors within their limits; closest to its limit: {worst.Name}, " +
+              $"GPU {worst.GpuError:g3} vs CPU (norm-wise), limit {worst.Limit:g3} (the CPU with inputs one ulp larger moves it {worst.RoundingError:g3}): " +
+              $"{(v.Passed ? "agree" : "DISAGREE")}" +
+              string.Concat(v.Tensors.Where(t => !t.Passed).Select(t => $"\n  outside its limit: {t.Name}: {t.GpuError:g3} > {t.Limit:g3}")));
         return v.Passed ? 0 : 1;
     }
 

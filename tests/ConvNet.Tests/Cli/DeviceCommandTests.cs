@@ -102,6 +102,10 @@ public sealed class DeviceCommandTests
         using var doc = JsonDocument.Parse(result.Stdout);
         var verify = doc.RootElement.GetProperty("verify");
         Assert.True(verify.GetProperty("passed").GetBoolean());
-        Assert.True(verify.GetProperty("worstRelativeError").GetDouble() < 1e-3);
+        // The micro net is well conditioned: every tensor agrees to the floor's tenth, whatever the rounding twin allows.
+        var tensors = verify.GetProperty("tensors").EnumerateArray().ToList();
+        Assert.True(tensors.Count > 10, $"{tensors.Count} tensors compared");
+        foreach (var tensor in tensors)
+            Assert.True(tensor.GetProperty("gpuError").GetDouble() < 1e-4, tensor.ToString());
     }
 }
