@@ -28,6 +28,9 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
         new("GPU tiles: 3x3 pad 1 groups 2 on 9x9, K-splits", 2, 4, 6, 3, 1, 1, 2, 9, 9, Splits: 2, GpuTiles: true),
         new("8x8 per thread: conv2-like 5x5 groups 2 on 7x7", 2, 6, 34, 5, 1, 2, 2, 7, 7, Blocking: 8),
         new("8x8 per thread, GPU tiles: 11x11/4 on 23x23, 130 filters, K-splits", 1, 3, 130, 11, 4, 0, 1, 23, 23, Splits: 2, GpuTiles: true, Blocking: 8),
+        // GpuDevice.SplitsFor cuts the forward product (576 lowered rows) and the input gradient's (520 filters).
+        new("forward in 2 K-slices: 64 channels 3x3 pad 1 on 4x4, batch 1", 1, 64, 5, 3, 1, 1, 1, 4, 4),
+        new("input gradient in 2 K-slices: 520 filters 3x3 on 3x3", 1, 2, 520, 3, 1, 0, 1, 3, 3),
     ];
 
     public static TheoryData<ConvCase> ConvCases => new(Cases);
@@ -69,6 +72,8 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
     [InlineData(3, 70, 65)]
     [InlineData(1, 9, 4)]
     [InlineData(5, 16, 130)]
+    [InlineData(1, 1100, 37)] // forward in 4 K-slices (GpuDevice.SplitsFor)
+    [InlineData(2, 70, 800)]  // input gradient in 3 K-slices
     public void Fully_connected_matches_the_cpu_engine(int batch, int inFeatures, int outFeatures)
     {
         var (cpu, g) = GpuLayerParity.Run(gpu.Device, new Linear("fc", inFeatures, outFeatures), [batch, inFeatures], 12);

@@ -135,14 +135,22 @@ public sealed class GpuDevice : IDisposable
     /// <summary>How convolutions read their input: implicit GEMM (the default) or an explicit lowered matrix.</summary>
     public ConvolutionAlgorithm ConvolutionAlgorithm { get; set; } = ConvolutionAlgorithm.Implicit;
 
-    /// <summary>How many K-slices a product of <paramref name="k"/>-long sums gets: long sums with few output tiles
-    /// (a convolution's weight gradient sums over batch x pixels) are cut so that many thread groups share them.</summary>
+    /// <summary>Thread groups a product should spread over: a few per multiprocessor of a large GPU (an H200 has 132).</summary>
+    public const int TargetGroups = 1024;
+
+    /// <summary>The shortest K-slice worth a pass of its own (16 steps of the tile loop).</summary>
+    public const int MinSliceK = 256;
+
+    /// <summary>How many K-slices a product of <paramref name="k"/>-long sums gets: one whose 64x64 tiles of C would
+    /// not fill the GPU (a convolution's weight gradient, a fully connected layer at a small batch, any layer at
+    /// batch 1) is cut along K so that about <see cref="TargetGroups"/> thread groups share it, each slice at least
+    /// <see cref="MinSliceK"/> deep and at most 64 slices.</summary>
     public static int SplitsFor(int m, int n, int k, int groups)
     {
         int tile = GemmKernel.Tile(GemmKernel.GpuThreads); // 64x64: the split depends on the shape, not on the device
         long tiles = (long)((m + tile - 1) / tile) * ((n + tile - 1) / tile) * groups;
-        if (tiles >= 256 || k < 4096) return 1;
-        return (int)Math.Clamp(Math.Min(512 / tiles, k / 2048), 1, 64);
+        long byTiles = TargetGroups / Math.Max(1, tiles), byDepth = k / MinSliceK;
+        return (int)Math.Clamp(Math.Min(byTiles, byDepth), 1, 64);
     }
 
     /// <summary>Floats of partial-product scratch a GEMM with <paramref name="splits"/> K-slices needs.</summary>

@@ -1,7 +1,9 @@
 // Convolution as a GEMM: per group, Y[Cout/g, N*OH*OW] = W[Cout/g, Cin/g*KH*KW] x lowered(X), the lowered input
 // read straight from X by the GEMM's tile loader (implicit GEMM, the default) or from a matrix an im2col pass
 // wrote first (ConvolutionAlgorithm.Lowered); bias and ReLU applied as C is stored.
-// Backward: dW = dY x lowered(X)^T (split along the long batch*pixels sum), db = per-channel sums of dY, and
+// Every product whose tiles would not fill the GPU (the weight gradient's long batch*pixels sum, any product at
+// batch 1) is cut into K-slices (GpuDevice.SplitsFor).
+// Backward: dW = dY x lowered(X)^T, db = per-channel sums of dY, and
 // dX = col2im(W^T x dY) through a workspace holding the lowered gradient.
 using ConvNet.Kernels.Cuda;
 using ConvNet.Layers;
@@ -13,7 +15,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
     private readonly Conv2d _conv;
     private readonly GpuParameter _weight, _bias;
     private ConvShape _shape;
-    private int _weightSplits;
+    private int _forwardSplits, _weightSplits, _inputSplits;
 
     public GpuConv2d(GpuDevice device, Conv2d conv) : base(conv)
     {
@@ -36,8 +38,13 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
         // Kernels index with 32-bit ints: refuse a batch whose lowered matrix (or any tensor) would not fit.
         if (LoweredLength > int.MaxValue || (long)_shape.Batch * _shape.InChannels * _shape.InHeight * _shape.InWidth > int.MaxValue)
             throw new ArgumentException($"{Name}: a batch of {_shape.Batch} is too large for the GPU kernels' 32-bit indexing ({LoweredLength:N0} values in the lowered matrix); use a smaller batch");
-        _weightSplits = GpuDevice.SplitsFor(_shape.OutPerGroup, _shape.LoweredRows, _shape.Pixels, _shape.Groups);
-        Device.Partials.Reserve(GpuDevice.SplitWorkspace(_shape.OutPerGroup, _shape.LoweredRows, _shape.Groups, _weightSplits));
+        var s = _shape;
+        _forwardSplits = GpuDevice.SplitsFor(s.OutPerGroup, s.Pixels, s.LoweredRows, s.Groups);
+        _weightSplits = GpuDevice.SplitsFor(s.OutPerGroup, s.LoweredRows, s.Pixels, s.Groups);
+        _inputSplits = GpuDevice.SplitsFor(s.LoweredRows, s.Pixels, s.OutPerGroup, s.Groups);
+        Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(s.OutPerGroup, s.Pixels, s.Groups, _forwardSplits),
+            Math.Max(GpuDevice.SplitWorkspace(s.OutPerGroup, s.LoweredRows, s.Groups, _weightSplits),
+                     GpuDevice.SplitWorkspace(s.LoweredRows, s.Pixels, s.Groups, _inputSplits))));
         if (InputGradient is not null || Device.ConvolutionAlgorithm == ConvolutionAlgorithm.Lowered) Device.Columns.Reserve(LoweredLength);
     }
 
@@ -70,7 +77,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
         var (lowered, data) = LoweredInput(x, transposed: false);
         Device.Gemm(new GemmArgs
         {
-            M = s.OutPerGroup, N = s.Pixels, K = s.LoweredRows, Groups = s.Groups, Splits = 1, Conv = s,
+            M = s.OutPerGroup, N = s.Pixels, K = s.LoweredRows, Groups = s.Groups, Splits = _forwardSplits, Conv = s,
             A = Operand.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = lowered, C = output,
         }, _weight.Value.View, data, Output.View, _bias.Value.View);
     }
@@ -91,7 +98,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
         var columns = Device.Columns.View(LoweredLength);
         Device.Gemm(new GemmArgs
         {
-            M = s.LoweredRows, N = s.Pixels, K = s.OutPerGroup, Groups = s.Groups, Splits = 1, Conv = s,
+            M = s.LoweredRows, N = s.Pixels, K = s.OutPerGroup, Groups = s.Groups, Splits = _inputSplits, Conv = s,
             A = Operand.Transposed(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = dyByChannel,
             C = GemmOutput.RowMajor(s.Pixels, s.LoweredRows * s.Pixels),
         }, _weight.Value.View, dy.View, columns);

@@ -1,5 +1,7 @@
 // Fully connected: Y[N, out] = X[N, in] W^T + b (ReLU in the epilogue when a ReLU follows); dW = dY^T X,
-// db = column sums of dY, dX = dY W. Three GEMMs over the same kernel, W read transposed in place.
+// db = column sums of dY, dX = dY W. Three GEMMs over the same kernel, W read transposed in place; at small batches the
+// forward pass cuts its long sums into K-slices (GpuDevice.SplitsFor), so that a batch of 1 still reads W with the
+// whole GPU.
 using ConvNet.Kernels.Cuda;
 using ConvNet.Layers;
 
@@ -9,6 +11,7 @@ public sealed class GpuLinear : GpuLayer, IReluFusable
 {
     private readonly Linear _linear;
     private readonly GpuParameter _weight, _bias;
+    private int _forwardSplits, _weightSplits, _inputSplits;
 
     public GpuLinear(GpuDevice device, Linear linear) : base(linear)
     {
@@ -20,24 +23,34 @@ public sealed class GpuLinear : GpuLayer, IReluFusable
     public bool AppliesRelu { get; set; }
     public override IReadOnlyList<GpuParameter> Parameters => [_weight, _bias];
 
+    protected override void OnPlan()
+    {
+        int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
+        _forwardSplits = GpuDevice.SplitsFor(batch, outF, inF, 1);
+        _weightSplits = GpuDevice.SplitsFor(outF, inF, batch, 1);
+        _inputSplits = GpuDevice.SplitsFor(batch, inF, outF, 1);
+        Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(batch, outF, 1, _forwardSplits),
+            Math.Max(GpuDevice.SplitWorkspace(outF, inF, 1, _weightSplits), GpuDevice.SplitWorkspace(batch, inF, 1, _inputSplits))));
+    }
+
     public override void Forward(GpuTensor x, bool training)
     {
         int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
         var output = GemmOutput.RowMajor(outF);
         output.Bias = BiasMode.PerColumn;
         output.Relu = AppliesRelu ? 1 : 0;
-        Device.Gemm(new GemmArgs { M = batch, N = outF, K = inF, Groups = 1, A = Operand.RowMajor(inF), B = Operand.Transposed(inF), C = output },
+        Device.Gemm(new GemmArgs { M = batch, N = outF, K = inF, Groups = 1, Splits = _forwardSplits, A = Operand.RowMajor(inF), B = Operand.Transposed(inF), C = output },
             x.View, _weight.Value.View, Output.View, _bias.Value.View);
     }
 
     public override void Backward(GpuTensor x, GpuTensor dy)
     {
         int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
-        Device.Gemm(new GemmArgs { M = outF, N = inF, K = batch, Groups = 1, A = Operand.Transposed(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
+        Device.Gemm(new GemmArgs { M = outF, N = inF, K = batch, Groups = 1, Splits = _weightSplits, A = Operand.Transposed(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
             dy.View, x.View, _weight.Gradient.View);
         Device.Kernels.ColumnSums(outF, dy.View, _bias.Gradient.View, batch, outF);
         if (InputGradient is not { } dx) return;
-        Device.Gemm(new GemmArgs { M = batch, N = inF, K = outF, Groups = 1, A = Operand.RowMajor(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
+        Device.Gemm(new GemmArgs { M = batch, N = inF, K = outF, Groups = 1, Splits = _inputSplits, A = Operand.RowMajor(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
             dy.View, _weight.Value.View, dx.View);
     }
 }
