@@ -85,8 +85,11 @@ public sealed class ConvolutionChoicesTests
         var strided = new ConvGeometry(3, 31, 31, 8, 11, 11, 4, 4, 2, 2, 1);
         Assert.Equal("direct", ConvolutionSelection.Create(threeByThree, pool, ConvAlgorithm.Direct, 4, training: true).Algorithm);
         Assert.Equal("winograd F(4x4,3x3)", ConvolutionSelection.Create(threeByThree, pool, ConvAlgorithm.Winograd, 4, training: true).Algorithm);
-        // Winograd where it cannot apply, and auto on a layer too small to time, stay direct.
-        Assert.Equal("direct", ConvolutionSelection.Create(strided, pool, ConvAlgorithm.Winograd, 4, training: true).Algorithm);
+        // A strided layer goes through space to depth; Winograd where neither form applies, and auto on a layer too
+        // small to time, stay direct.
+        Assert.Equal("winograd F(4x4,3x3) on 4x4 space-to-depth blocks", ConvolutionSelection.Create(strided, pool, ConvAlgorithm.Winograd, 4, training: true).Algorithm);
+        var pointwiseStrided = new ConvGeometry(16, 9, 9, 16, 1, 1, 2, 2, 0, 0, 1);
+        Assert.Equal("direct", ConvolutionSelection.Create(pointwiseStrided, pool, ConvAlgorithm.Winograd, 4, training: true).Algorithm);
         Assert.Equal("direct", ConvolutionSelection.Create(threeByThree, pool, ConvAlgorithm.Auto, 4, training: true).Algorithm);
         // A layer big enough is timed and gets one of the two.
         var big = new ConvGeometry(64, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1);

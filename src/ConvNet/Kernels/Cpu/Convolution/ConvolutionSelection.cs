@@ -1,5 +1,5 @@
 // Which algorithm computes a convolution layer on the CPU: the direct method (lowered GEMM, any geometry), Winograd
-// (stride-1 square kernels), or auto: both timed once on the layer's real sizes when the network is planned, as
+// (stride-1 square kernels; strided ones such as conv1's 11x11/4 through their stride-1 space-to-depth form), or auto: both timed once on the layer's real sizes when the network is planned, as
 // cuDNN's find does, and the faster kept. Tiny layers skip the timing (it would cost more than it could save, and a
 // choice made by a clock is not reproducible between processes) and stay direct.
 using System.Diagnostics;
@@ -30,7 +30,7 @@ public static class ConvolutionSelection
     /// <summary>The kernel for one layer. <paramref name="training"/>: time forward and backward, not forward alone.</summary>
     public static IConvolutionKernel Create(in ConvGeometry g, WorkerPool pool, ConvAlgorithm algorithm, int batch, bool training)
     {
-        bool winograd = WinogradConvolution.Supports(g);
+        bool winograd = WinogradConvolution.Supports(g) || SpaceToDepthConvolution.Supports(g);
         switch (algorithm)
         {
             case ConvAlgorithm.Direct:
@@ -38,13 +38,16 @@ public static class ConvolutionSelection
             case ConvAlgorithm.Auto when !winograd || g.MultiplyAdds * batch < TimingThreshold:
                 return new Convolution(g, pool);
             case ConvAlgorithm.Winograd:
-                return new WinogradConvolution(g, pool);
+                return Winograd(g, pool);
         }
-        IConvolutionKernel direct = new Convolution(g, pool), fast = new WinogradConvolution(g, pool);
+        IConvolutionKernel direct = new Convolution(g, pool), fast = Winograd(g, pool);
         var trial = new Trial(g, batch, training);
         double directSeconds = trial.Time(direct), fastSeconds = trial.Time(fast);
         return fastSeconds < Margin * directSeconds ? fast : direct;
     }
+
+    private static IConvolutionKernel Winograd(in ConvGeometry g, WorkerPool pool) =>
+        WinogradConvolution.Supports(g) ? new WinogradConvolution(g, pool) : new SpaceToDepthConvolution(g, pool);
 
     /// <summary>Random data of the layer's sizes, and the best of a few timed passes of a candidate.</summary>
     private sealed class Trial
