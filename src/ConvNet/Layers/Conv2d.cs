@@ -78,7 +78,8 @@ public sealed class Conv2d : Layer
     public override long MultiplyAddsPerSample(int[] inputShape) => GeometryFor(inputShape).MultiplyAdds;
 
     protected override void OnPlan(WorkerPool pool) =>
-        _kernel = ConvolutionSelection.Create(GeometryFor(InputShape), pool, Algorithm, InputShape[0], PlannedForTraining);
+        _kernel = ConvolutionSelection.Create(GeometryFor(InputShape), pool, Algorithm, InputShape[0], PlannedForTraining,
+            inputGradient: InputGradient is not null);
 
     public override void Forward(Tensor x, bool training)
     {

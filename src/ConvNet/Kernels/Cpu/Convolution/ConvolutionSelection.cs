@@ -27,8 +27,10 @@ public static class ConvolutionSelection
 
     public static string Name(ConvAlgorithm algorithm) => algorithm.ToString().ToLowerInvariant();
 
-    /// <summary>The kernel for one layer. <paramref name="training"/>: time forward and backward, not forward alone.</summary>
-    public static IConvolutionKernel Create(in ConvGeometry g, WorkerPool pool, ConvAlgorithm algorithm, int batch, bool training)
+    /// <summary>The kernel for one layer. <paramref name="training"/>: time forward and backward, not forward alone;
+    /// <paramref name="inputGradient"/>: whether that backward computes dX (a network's first layer does not).</summary>
+    public static IConvolutionKernel Create(in ConvGeometry g, WorkerPool pool, ConvAlgorithm algorithm, int batch, bool training,
+        bool inputGradient = true)
     {
         bool winograd = WinogradConvolution.Supports(g) || SpaceToDepthConvolution.Supports(g);
         switch (algorithm)
@@ -41,7 +43,7 @@ public static class ConvolutionSelection
                 return Winograd(g, pool);
         }
         IConvolutionKernel direct = new Convolution(g, pool), fast = Winograd(g, pool);
-        var trial = new Trial(g, batch, training);
+        var trial = new Trial(g, batch, training, inputGradient);
         double directSeconds = trial.Time(direct), fastSeconds = trial.Time(fast);
         return fastSeconds < Margin * directSeconds ? fast : direct;
     }
@@ -56,7 +58,7 @@ public static class ConvolutionSelection
         private readonly int _batch;
         private readonly bool _training;
 
-        public Trial(in ConvGeometry g, int batch, bool training)
+        public Trial(in ConvGeometry g, int batch, bool training, bool inputGradient)
         {
             (_batch, _training) = (batch, training);
             var rng = new Random.Rng(7);
@@ -66,7 +68,7 @@ public static class ConvolutionSelection
             _y = Fill(rng, (long)batch * g.OutputSize);
             _dWeight = new float[g.WeightSize];
             _dBias = new float[g.OutChannels];
-            _dx = training ? new float[(long)batch * g.InputSize] : [];
+            _dx = training && inputGradient ? new float[(long)batch * g.InputSize] : [];
         }
 
         public double Time(IConvolutionKernel kernel)
@@ -76,7 +78,7 @@ public static class ConvolutionSelection
             {
                 long start = Stopwatch.GetTimestamp();
                 kernel.Forward(_x, _weight, _bias, _y, _batch, relu: false);
-                if (_training) kernel.Backward(_x, _weight, _y, _dWeight, _dBias, _dx, _batch);
+                if (_training) kernel.Backward(_x, _weight, _y, _dWeight, _dBias, _dx.Length > 0 ? _dx : null, _batch);
                 double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 if (pass > 0) best = Math.Min(best, seconds);
             }
