@@ -6,8 +6,10 @@
 // (weights of std 0.01, biases of 1) moving every input value by one ulp changes conv1's weight gradient by about 2 %
 // (norm-wise) after one step on the CPU alone, while the torchvision layout moves by 5e-7. So each tensor's limit is
 // measured, not assumed: a third run, on the CPU with every input value one ulp larger (the "rounding twin"), shows
-// how much that tensor moves when only rounding changes, and the GPU may differ from the CPU by at most ten times that,
-// and never less than 1e-3. A wrong kernel gives errors of order 1 in what it touches.
+// how much that tensor moves when only rounding changes, and the GPU may differ from the CPU by ten times that, never
+// less than 1e-3 and never more than 0.1 (on an H200 the paper net's most sensitive tensor, conv1's momentum, was
+// 2.4e-2 from the CPU, as far as its twin). The errors are norm-wise, so a fault in a part of a tensor shows as about
+// the square root of that part: one of 64 K-slices of a product lost is about 0.12, outside the cap.
 using ConvNet.Devices;
 using ConvNet.Devices.Gpu;
 using ConvNet.Models;
@@ -22,7 +24,7 @@ namespace ConvNet.Cli.Benchmarks;
 /// <param name="GpuError">||gpu - cpu|| / ||cpu||</param>
 /// <param name="GpuElementwise">the largest |gpu - cpu| / (|cpu| + RMS of the tensor), for information</param>
 /// <param name="RoundingError">||twin - cpu|| / ||cpu||: the same tensor from the CPU with every input one ulp larger</param>
-/// <param name="Limit">max(floor, factor x RoundingError)</param>
+/// <param name="Limit">factor x RoundingError, clamped to [floor, cap]</param>
 public sealed record TensorCheck(string Name, double GpuError, double GpuElementwise, double RoundingError, double Limit)
 {
     public bool Passed => GpuError <= Limit; // false for NaN
@@ -44,6 +46,9 @@ public static class GpuVerify
 
     /// <summary>How many times the rounding twin's difference the GPU's may be.</summary>
     public const double RoundingFactor = 10;
+
+    /// <summary>The largest limit, however sensitive the tensor: beyond it a difference is not rounding.</summary>
+    public const double Cap = 0.1;
 
     public static VerifyResult Run(DeviceSpec spec, string model, int batch, int steps, int threads)
     {
@@ -115,7 +120,7 @@ public static class GpuVerify
         }
         norm = Math.Sqrt(norm);
         double gpuError = Relative(Math.Sqrt(gpuDiff), norm), twinError = Relative(Math.Sqrt(twinDiff), norm);
-        double limit = Math.Max(Floor, RoundingFactor * (double.IsFinite(twinError) ? twinError : 0));
+        double limit = Math.Clamp(RoundingFactor * (double.IsFinite(twinError) ? twinError : 0), Floor, Cap);
         return new TensorCheck(name, gpuError, elementwise, twinError, limit);
     }
 

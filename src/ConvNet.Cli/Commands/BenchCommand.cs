@@ -189,7 +189,7 @@ public static class BenchCommand
                 {
                     model = v.Model, batch = v.Batch, steps = v.Steps, cpuLosses = v.CpuLosses, gpuLosses = v.GpuLosses,
                     worstTensor = worst.Name, worstError = worst.GpuError, worstLimit = worst.Limit, floor = GpuVerify.Floor,
-                    roundingFactor = GpuVerify.RoundingFactor, passed = v.Passed,
+                    roundingFactor = GpuVerify.RoundingFactor, cap = GpuVerify.Cap, passed = v.Passed,
                     tensors = v.Tensors.Select(t => new
                     {
                         name = t.Name, gpuError = t.GpuError, gpuElementwise = t.GpuElementwise, roundingError = t.RoundingError,

@@ -35,11 +35,24 @@ public class GpuVerifyCriterionTests
     public void A_sensitive_tensor_gets_ten_times_its_rounding_difference_but_an_order_one_error_still_fails()
     {
         var cpu = Values(100);
-        var twin = Scaled(cpu, 1.02f); // moved 2 % by a one-ulp change of the inputs
-        Assert.Equal(0.2, GpuVerify.Check("t", cpu, cpu, twin).Limit, 4);
-        Assert.True(GpuVerify.Check("t", cpu, Scaled(cpu, 1.05f), twin).Passed);
+        var twin = Scaled(cpu, 1.005f); // moved 0.5 % by a one-ulp change of the inputs
+        Assert.Equal(0.05, GpuVerify.Check("t", cpu, cpu, twin).Limit, 4);
+        Assert.True(GpuVerify.Check("t", cpu, Scaled(cpu, 1.03f), twin).Passed);
         Assert.False(GpuVerify.Check("t", cpu, Scaled(cpu, 1.5f), twin).Passed);
         Assert.False(GpuVerify.Check("t", cpu, Scaled(cpu, -1f), twin).Passed);
+    }
+
+    [Fact]
+    public void However_sensitive_the_tensor_its_limit_is_capped_so_zeros_or_a_lost_part_still_fail()
+    {
+        var cpu = Enumerable.Range(0, 640).Select(i => i % 2 == 0 ? 1f : -1f).ToArray();
+        var twin = Scaled(cpu, 1.5f); // rounding would move it by half: no tensor is checked that loosely
+        Assert.Equal(GpuVerify.Cap, GpuVerify.Check("t", cpu, cpu, twin).Limit);
+        Assert.False(GpuVerify.Check("t", cpu, new float[640], twin).Passed); // all zeros: error 1
+        var partLost = (float[])cpu.Clone();
+        for (int i = 0; i < 640; i += 64) partLost[i] = 0; // a sixty-fourth of the values lost: error sqrt(1/64)
+        Assert.Equal(0.125, GpuVerify.Check("t", cpu, partLost, twin).GpuError, 6);
+        Assert.False(GpuVerify.Check("t", cpu, partLost, twin).Passed);
     }
 
     [Fact]

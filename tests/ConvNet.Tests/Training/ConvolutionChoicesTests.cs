@@ -100,10 +100,13 @@ public sealed class ConvolutionChoicesTests
     /// <summary>Logits agree to rounding. Gradients agree in norm: where a pre-activation within rounding of 0 lands on
     /// the other side of a ReLU, the gradient takes another path from there down (seen here once, in conv3's output),
     /// which moves every gradient below it a little, so element-wise bounds would be wrong.</summary>
-    [Fact]
-    public void NetworkComputesTheSameWithEitherMethod()
+    /// <remarks>alexnet-micro's conv1 (7x7 stride 3) takes the space-to-depth form under winograd.</remarks>
+    [Theory]
+    [InlineData("alexnet-small")]
+    [InlineData("alexnet-micro")]
+    public void NetworkComputesTheSameWithEitherMethod(string model)
     {
-        var (direct, winograd) = (Run(ConvAlgorithm.Direct), Run(ConvAlgorithm.Winograd));
+        var (direct, winograd) = (Run(model, ConvAlgorithm.Direct), Run(model, ConvAlgorithm.Winograd));
         for (int i = 0; i < direct[0].Length; i++)
             Assert.True(Math.Abs(direct[0][i] - winograd[0][i]) <= 1e-5 * (1 + Math.Abs(direct[0][i])), $"logit {i}: {direct[0][i]} vs {winograd[0][i]}");
         for (int t = 1; t < direct.Count; t++)
@@ -119,10 +122,10 @@ public sealed class ConvolutionChoicesTests
         }
     }
 
-    /// <summary>alexnet-small's logits and every parameter gradient after one forward and backward pass.</summary>
-    private static List<float[]> Run(ConvAlgorithm algorithm)
+    /// <summary>A 28x28 one-channel net's logits and every parameter gradient after one forward and backward pass.</summary>
+    private static List<float[]> Run(string model, ConvAlgorithm algorithm)
     {
-        var network = NetworkBuilder.Build(ModelRegistry.Spec("alexnet-small", new ModelOptions(10)));
+        var network = NetworkBuilder.Build(ModelRegistry.Spec(model, new ModelOptions(10)));
         network.Initialize(new Rng(4));
         network.UseConvolutionAlgorithm(algorithm);
         using var pool = new WorkerPool(2);
@@ -137,6 +140,8 @@ public sealed class ConvolutionChoicesTests
         loss.Forward(network.Logits, labels);
         network.ZeroGradients();
         network.Backward(x, loss.Backward(labels));
+        if (model == "alexnet-micro" && algorithm == ConvAlgorithm.Winograd)
+            Assert.EndsWith("space-to-depth blocks", network.Layers.OfType<Conv2d>().First().PlannedAlgorithm);
         return [logits, .. network.Parameters.Select(p => p.Gradient.ToArray())];
     }
 

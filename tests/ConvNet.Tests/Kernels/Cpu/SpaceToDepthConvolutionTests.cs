@@ -20,6 +20,8 @@ public class SpaceToDepthConvolutionTests(ITestOutputHelper output)
     [InlineData(2, 13, 14, 3, 7, 3, 3, 1, true, 2, 1)]    // ceil rounding, padding past a block
     [InlineData(3, 20, 21, 4, 3, 2, 1, 1, false, 2, 2)]   // 3x3 stride 2 -> 2x2 taps
     [InlineData(5, 23, 21, 7, 11, 4, 2, 1, false, 5, 3)]
+    [InlineData(1, 8, 1, 2, 5, 4, 2, 1, false, 2, 2)]     // a 1-pixel-wide input narrower than a block
+    [InlineData(2, 3, 4, 3, 7, 2, 6, 1, false, 1, 1)]     // padding wider than the input
     public void MatchesDirectConvolution(int channels, int height, int width, int outputs, int kernel, int stride, int padding,
         int groups, bool ceil, int batch, int workers)
     {
@@ -53,6 +55,39 @@ public class SpaceToDepthConvolutionTests(ITestOutputHelper output)
         var relu = new float[batch * g.OutputSize];
         conv.Forward(x, w, bias, relu, batch, relu: true);
         for (int i = 0; i < relu.Length; i++) Assert.Equal(Math.Max(0f, y[i]), relu[i]);
+    }
+
+    [Fact]
+    public void HonoursOffsetsAndAddsIntoTheGradientsItAccumulates()
+    {
+        var g = new ConvGeometry(3, 19, 17, 5, 11, 11, 4, 4, 2, 2, 1);
+        const int batch = 2, pad = 13; // every array starts 13 floats in, as a Tensor's aligned storage may
+        var rng = new Rng(29);
+        float[] Padded(float[] values) => [.. new float[pad], .. values, .. new float[pad]];
+        var x = Random(rng, batch * g.InputSize);
+        var w = Random(rng, g.WeightSize);
+        var bias = Random(rng, g.OutChannels);
+        var dy = Random(rng, batch * g.OutputSize);
+        using var pool = new WorkerPool(2);
+        var conv = new SpaceToDepthConvolution(g, pool);
+        var y = new float[batch * g.OutputSize];
+        var dW = new float[g.WeightSize];
+        var dB = new float[g.OutChannels];
+        var dx = new float[batch * g.InputSize];
+        conv.Forward(x, w, bias, y, batch, relu: false);
+        conv.Backward(x, w, dy, dW, dB, dx, batch);
+
+        var yAt = Padded(new float[y.Length]);
+        var dWAt = Padded(Enumerable.Repeat(1f, dW.Length).ToArray());
+        var dBAt = Padded(Enumerable.Repeat(2f, dB.Length).ToArray());
+        var dxAt = Padded(new float[dx.Length]);
+        conv.Forward(Padded(x), Padded(w), Padded(bias), yAt, batch, relu: false, pad, pad, pad, pad);
+        conv.Backward(Padded(x), Padded(w), Padded(dy), dWAt, dBAt, dxAt, batch, pad, pad, pad, pad, pad, pad);
+        Assert.Equal(y, yAt.AsSpan(pad, y.Length).ToArray());
+        Assert.Equal(dx, dxAt.AsSpan(pad, dx.Length).ToArray());
+        Assert.Equal(dW.Select(v => v + 1f), dWAt.AsSpan(pad, dW.Length).ToArray());
+        Assert.Equal(dB.Select(v => v + 2f), dBAt.AsSpan(pad, dB.Length).ToArray());
+        Assert.All(yAt.Take(pad).Concat(yAt.Skip(pad + y.Length)), v => Assert.Equal(0f, v)); // nothing written outside
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 // Fully connected: Y[N, out] = X[N, in] W^T + b (ReLU in the epilogue when a ReLU follows); dW = dY^T X,
-// db = column sums of dY, dX = dY W. Three GEMMs over the same kernel, W read transposed in place; at small batches the
-// forward pass cuts its long sums into K-slices (GpuDevice.SplitsFor), so that a batch of 1 still reads W with the
-// whole GPU.
+// db = column sums of dY, dX = dY W. Three GEMMs over the same kernel, W read transposed in place; each cuts its long
+// sums into K-slices when its tiles would not fill the GPU (GpuDevice.SplitsFor: the forward pass and dX at batch 128
+// too, and at batch 1 the whole GPU then reads W).
 using ConvNet.Kernels.Cuda;
 using ConvNet.Layers;
 
