@@ -6,6 +6,7 @@ using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Random;
 using ConvNet.Threading;
 using Xunit.Abstractions;
+using static ConvNet.Tests.Kernels.Cpu.ConvolutionChecks;
 
 namespace ConvNet.Tests.Kernels.Cpu;
 
@@ -29,20 +30,20 @@ public class SpaceToDepthConvolutionTests(ITestOutputHelper output)
         var g = new ConvGeometry(channels, height, width, outputs, kernel, kernel, stride, stride, padding, padding, groups, ceil);
         Assert.True(SpaceToDepthConvolution.Supports(g));
         var rng = new Rng((ulong)(channels * 131 + height * 7 + kernel));
-        var x = Random(rng, batch * g.InputSize);
-        var w = Random(rng, g.WeightSize);
-        var bias = Random(rng, g.OutChannels);
-        var dy = Random(rng, batch * g.OutputSize);
+        var x = RandomFloats(rng, batch * g.InputSize);
+        var w = RandomFloats(rng, g.WeightSize);
+        var bias = RandomFloats(rng, g.OutChannels);
+        var dy = RandomFloats(rng, batch * g.OutputSize);
         using var pool = new WorkerPool(workers);
         var conv = new SpaceToDepthConvolution(g, pool);
         Assert.StartsWith("winograd", conv.Algorithm);
 
         var y = new float[batch * g.OutputSize];
         conv.Forward(x, w, bias, y, batch, relu: false);
-        var dW = Random(rng, g.WeightSize);
+        var dW = RandomFloats(rng, g.WeightSize);
         var dWStart = (float[])dW.Clone();
         var dB = new float[g.OutChannels];
-        var dx = Random(rng, batch * g.InputSize); // overwritten, every element
+        var dx = RandomFloats(rng, batch * g.InputSize); // overwritten, every element
         conv.Backward(x, w, dy, dW, dB, dx, batch);
 
         var yRef = ConvolutionReference.Forward(Doubles(x), Doubles(w), Doubles(bias), batch, height, width, s);
@@ -64,10 +65,10 @@ public class SpaceToDepthConvolutionTests(ITestOutputHelper output)
         const int batch = 2, pad = 13; // every array starts 13 floats in, as a Tensor's aligned storage may
         var rng = new Rng(29);
         float[] Padded(float[] values) => [.. new float[pad], .. values, .. new float[pad]];
-        var x = Random(rng, batch * g.InputSize);
-        var w = Random(rng, g.WeightSize);
-        var bias = Random(rng, g.OutChannels);
-        var dy = Random(rng, batch * g.OutputSize);
+        var x = RandomFloats(rng, batch * g.InputSize);
+        var w = RandomFloats(rng, g.WeightSize);
+        var bias = RandomFloats(rng, g.OutChannels);
+        var dy = RandomFloats(rng, batch * g.OutputSize);
         using var pool = new WorkerPool(2);
         var conv = new SpaceToDepthConvolution(g, pool);
         var y = new float[batch * g.OutputSize];
@@ -95,8 +96,8 @@ public class SpaceToDepthConvolutionTests(ITestOutputHelper output)
     {
         var g = new ConvGeometry(3, 27, 27, 4, 11, 11, 4, 4, 2, 2, 1);
         var rng = new Rng(21);
-        var x = Random(rng, 2 * g.InputSize);
-        var w = Random(rng, g.WeightSize);
+        var x = RandomFloats(rng, 2 * g.InputSize);
+        var w = RandomFloats(rng, g.WeightSize);
         var bias = new float[g.OutChannels];
         using var pool = new WorkerPool(2);
         var conv = new SpaceToDepthConvolution(g, pool);
@@ -140,10 +141,10 @@ public class SpaceToDepthConvolutionTests(ITestOutputHelper output)
         var s = new ConvSettings(3, 64, 11, 11, 4, 2, 1);
         var g = new ConvGeometry(3, 224, 224, 64, 11, 11, 4, 4, 2, 2, 1);
         var rng = new Rng(23);
-        var x = Random(rng, g.InputSize); // normalised pixels: about unit scale
-        var w = Random(rng, g.WeightSize).Select(v => v * 0.05f).ToArray();
+        var x = RandomFloats(rng, g.InputSize); // normalised pixels: about unit scale
+        var w = RandomFloats(rng, g.WeightSize).Select(v => v * 0.05f).ToArray();
         var bias = new float[g.OutChannels];
-        var dy = Random(rng, g.OutputSize).Select(v => v * 1e-3f).ToArray();
+        var dy = RandomFloats(rng, g.OutputSize).Select(v => v * 1e-3f).ToArray();
         using var pool = new WorkerPool(2);
         (double Y, double DW, double DX) Errors(IConvolutionKernel kernel)
         {
@@ -161,28 +162,5 @@ public class SpaceToDepthConvolutionTests(ITestOutputHelper output)
         output.WriteLine($"conv1 3x224x224 -> 64, 11x11/4: max error / max |value|: y {fast.Y:E2}, dW {fast.DW:E2}, dX {fast.DX:E2} " +
             $"(direct: {direct.Y:E2}, {direct.DW:E2}, {direct.DX:E2})");
         Assert.True(fast.Y < 2e-5 && fast.DW < 2e-5 && fast.DX < 2e-5, $"errors {fast}");
-    }
-
-    private static double RelativeError(double[] expected, float[] actual)
-    {
-        double scale = expected.Max(Math.Abs), error = 0;
-        for (int i = 0; i < expected.Length; i++) error = Math.Max(error, Math.Abs(actual[i] - expected[i]));
-        return error / scale;
-    }
-
-    private static void AssertClose(double[] expected, float[] actual, double tolerance, string what)
-    {
-        double scale = expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= tolerance * scale, $"{what}[{i}] = {actual[i]}, expected {expected[i]}");
-    }
-
-    private static double[] Doubles(float[] values) => Array.ConvertAll(values, v => (double)v);
-
-    private static float[] Random(Rng rng, int length)
-    {
-        var values = new float[length];
-        for (int i = 0; i < length; i++) values[i] = rng.NextFloat() * 2 - 1;
-        return values;
     }
 }

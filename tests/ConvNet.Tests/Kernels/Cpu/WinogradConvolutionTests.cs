@@ -7,6 +7,7 @@ using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Random;
 using ConvNet.Threading;
 using Xunit.Abstractions;
+using static ConvNet.Tests.Kernels.Cpu.ConvolutionChecks;
 
 namespace ConvNet.Tests.Kernels.Cpu;
 
@@ -62,16 +63,16 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
         var s = new ConvSettings(channels, outputs, kernel, kernel, 1, padding, groups);
         var g = new ConvGeometry(channels, size, size + 1, outputs, kernel, kernel, 1, 1, padding, padding, groups);
         var rng = new Rng((ulong)(channels * 131 + size * 7 + tile));
-        var x = Random(rng, batch * g.InputSize);
-        var w = Random(rng, g.WeightSize);
-        var bias = Random(rng, g.OutChannels);
-        var dy = Random(rng, batch * g.OutputSize);
+        var x = RandomFloats(rng, batch * g.InputSize);
+        var w = RandomFloats(rng, g.WeightSize);
+        var bias = RandomFloats(rng, g.OutChannels);
+        var dy = RandomFloats(rng, batch * g.OutputSize);
         using var pool = new WorkerPool(workers);
         var conv = new WinogradConvolution(g, pool, tile);
 
         var y = new float[batch * g.OutputSize];
         conv.Forward(x, w, bias, y, batch, relu: false);
-        var dW = Random(rng, g.WeightSize);
+        var dW = RandomFloats(rng, g.WeightSize);
         var dWStart = (float[])dW.Clone();
         var dB = new float[g.OutChannels];
         var dx = new float[batch * g.InputSize];
@@ -97,10 +98,10 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
     {
         var g = new ConvGeometry(21, 11, 12, 19, kernel, kernel, 1, 1, kernel / 2, kernel / 2, 1);
         var rng = new Rng(9);
-        var x = Random(rng, 3 * g.InputSize);
-        var w = Random(rng, g.WeightSize);
-        var bias = Random(rng, g.OutChannels);
-        var dy = Random(rng, 3 * g.OutputSize);
+        var x = RandomFloats(rng, 3 * g.InputSize);
+        var w = RandomFloats(rng, g.WeightSize);
+        var bias = RandomFloats(rng, g.OutChannels);
+        var dy = RandomFloats(rng, 3 * g.OutputSize);
         using var pool = new WorkerPool(2);
         (float[] Y, float[] DW, float[] DX) Run(bool generic)
         {
@@ -124,9 +125,9 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
     {
         var g = new ConvGeometry(24, 13, 13, 32, 3, 3, 1, 1, 1, 1, 2);
         var rng = new Rng(5);
-        var x = Random(rng, 7 * g.InputSize);
-        var w = Random(rng, g.WeightSize);
-        var dy = Random(rng, 7 * g.OutputSize);
+        var x = RandomFloats(rng, 7 * g.InputSize);
+        var w = RandomFloats(rng, g.WeightSize);
+        var dy = RandomFloats(rng, 7 * g.OutputSize);
         float[] Run()
         {
             using var pool = new WorkerPool(2);
@@ -154,10 +155,10 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
         var g = new ConvGeometry(channels, size, size, outputs, kernel, kernel, 1, 1, padding, padding, groups);
         var rng = new Rng(17);
         // Activations after a ReLU (non-negative) and weights of the paper's scale.
-        var x = Random(rng, batch * g.InputSize).Select(Math.Abs).ToArray();
-        var w = Random(rng, g.WeightSize).Select(v => v * 0.03f).ToArray();
+        var x = RandomFloats(rng, batch * g.InputSize).Select(Math.Abs).ToArray();
+        var w = RandomFloats(rng, g.WeightSize).Select(v => v * 0.03f).ToArray();
         var bias = new float[g.OutChannels];
-        var dy = Random(rng, batch * g.OutputSize).Select(v => v * 1e-3f).ToArray();
+        var dy = RandomFloats(rng, batch * g.OutputSize).Select(v => v * 1e-3f).ToArray();
         using var pool = new WorkerPool(2);
         var conv = new WinogradConvolution(g, pool, tile);
         var y = new float[batch * g.OutputSize];
@@ -193,27 +194,4 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
 
     private static double[] Forward(float[] x, float[] w, float[] bias, int batch, int height, int width, ConvSettings s) =>
         ConvolutionReference.Forward(Doubles(x), Doubles(w), Doubles(bias), batch, height, width, s);
-
-    private static double RelativeError(double[] expected, float[] actual)
-    {
-        double scale = expected.Max(Math.Abs), error = 0;
-        for (int i = 0; i < expected.Length; i++) error = Math.Max(error, Math.Abs(actual[i] - expected[i]));
-        return error / scale;
-    }
-
-    private static void AssertClose(double[] expected, float[] actual, double tolerance, string what)
-    {
-        double scale = expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= tolerance * scale, $"{what}[{i}] = {actual[i]}, expected {expected[i]}");
-    }
-
-    private static double[] Doubles(float[] values) => Array.ConvertAll(values, v => (double)v);
-
-    private static float[] Random(Rng rng, int length)
-    {
-        var values = new float[length];
-        for (int i = 0; i < length; i++) values[i] = rng.NextFloat() * 2 - 1;
-        return values;
-    }
 }
