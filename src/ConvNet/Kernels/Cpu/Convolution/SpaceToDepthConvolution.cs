@@ -20,7 +20,7 @@ public sealed class SpaceToDepthConvolution : IConvolutionKernel
     private readonly ConvGeometry _g, _inner;
     private readonly int _s, _taps;
     private readonly WorkerPool _pool;
-    private readonly IConvolutionKernel _kernel;
+    private readonly WinogradConvolution _kernel;
     private readonly float[] _weights, _weightGradient;
     private readonly RearrangeJob _toBlocks, _toPixels;
     private float[] _blocks = [], _blockGradient = [];
@@ -34,9 +34,12 @@ public sealed class SpaceToDepthConvolution : IConvolutionKernel
     public long MultipliesPerSample => _kernel.MultipliesPerSample;
 
     /// <summary>Strided layers with square kernels longer than the stride, whose stride-1 form Winograd takes.</summary>
-    public static bool Supports(in ConvGeometry g) =>
+    public static bool Supports(in ConvGeometry g) => Rearrangeable(g) && WinogradConvolution.Supports(InnerGeometry(g));
+
+    // Equal strides of at least 2, a square kernel longer than the stride, equal padding.
+    private static bool Rearrangeable(in ConvGeometry g) =>
         g.StrideHeight == g.StrideWidth && g.StrideHeight >= 2 && g.KernelHeight == g.KernelWidth && g.PadHeight == g.PadWidth
-        && g.KernelHeight > g.StrideHeight && WinogradConvolution.Supports(InnerGeometry(g));
+        && g.KernelHeight > g.StrideHeight;
 
     /// <summary>The stride-1 convolution over blocks: exactly the outer layer's output size, no padding.</summary>
     public static ConvGeometry InnerGeometry(in ConvGeometry g)
@@ -45,19 +48,17 @@ public sealed class SpaceToDepthConvolution : IConvolutionKernel
         return new ConvGeometry(g.InChannels * s * s, g.OutHeight + taps - 1, g.OutWidth + taps - 1, g.OutChannels, taps, taps, 1, 1, 0, 0, g.Groups);
     }
 
-    /// <param name="innerFactory">makes the stride-1 kernel (default: Winograd with its default tile)</param>
-    public SpaceToDepthConvolution(in ConvGeometry geometry, WorkerPool pool, Func<ConvGeometry, WorkerPool, IConvolutionKernel>? innerFactory = null)
+    public SpaceToDepthConvolution(in ConvGeometry geometry, WorkerPool pool)
     {
         geometry.Validate("SpaceToDepthConvolution");
-        if (!(geometry.StrideHeight == geometry.StrideWidth && geometry.StrideHeight >= 2 && geometry.KernelHeight == geometry.KernelWidth
-              && geometry.PadHeight == geometry.PadWidth && geometry.KernelHeight > geometry.StrideHeight))
+        if (!Rearrangeable(geometry))
             throw new ArgumentException("space-to-depth needs equal strides of at least 2, a square kernel longer than the stride and equal padding");
         _g = geometry;
         _inner = InnerGeometry(geometry);
         _s = geometry.StrideHeight;
         _taps = _inner.KernelHeight;
         _pool = pool;
-        _kernel = (innerFactory ?? ((inner, p) => new WinogradConvolution(inner, p)))(_inner, pool);
+        _kernel = new WinogradConvolution(_inner, pool);
         _weights = new float[_inner.WeightSize];
         _weightGradient = new float[_inner.WeightSize];
         _toBlocks = new RearrangeJob(this, toBlocks: true);
