@@ -94,7 +94,7 @@ public static class GpuNetworkBenchmark
             }
             if (!train) continue;
             lossTimes.Add(Timed(stream, () => network.Device.Kernels.SoftmaxCrossEntropy(labels.Length, network.DeviceLogits.View, labelBuffer.View,
-                losses.View, dLogits.View, network.Classes, labels.Length)));
+                losses.View, dLogits.View, network.Classes, labels.Length, 0f)));
             var dy = dLogits;
             for (int i = count - 1; i >= 0; i--)
             {

@@ -31,6 +31,7 @@ public static class TrainCommand
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation when the data has no validation split (at most half of them)", DefaultValueFactory = _ => d.ValidationCount };
         var crop = new Option<int>("--crop-padding") { Description = "Augmentation: random crops after zero-padding by this many pixels (0: off)", DefaultValueFactory = _ => 0 };
         var flip = new Option<bool>("--flip") { Description = "Augmentation: random horizontal mirrors" };
+        var smoothing = new Option<float>("--label-smoothing") { Description = $"Loss target (1 - e) x one-hot + e / classes, as PyTorch's label_smoothing (default {d.LabelSmoothing}; {small.Model}: {small.LabelSmoothing})" };
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
         var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
         var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };
@@ -56,7 +57,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {
             model, data, epochs, batch, lr, momentum, decay, schedule, patience, stepSize, gamma, seed, threads, validation,
-            crop, flip, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
+            crop, flip, smoothing, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
             output, resume, json, force, device, convAlgorithm,
         };
         command.SetAction(parse =>
@@ -119,7 +120,8 @@ public static class TrainCommand
                         WeightDecay = parse.GetValue(decay), Schedule = parse.GetValue(schedule) ?? recipe.Schedule, Patience = parse.GetValue(patience),
                         StepSize = parse.GetValue(stepSize), Gamma = parse.GetValue(gamma), Seed = parse.GetValue(seed),
                         Threads = parse.GetValue(threads), ValidationCount = parse.GetValue(validation),
-                        CropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip), CheckpointEvery = parse.GetValue(every),
+                        CropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip),
+                        LabelSmoothing = Given(parse, smoothing) ?? recipe.LabelSmoothing, CheckpointEvery = parse.GetValue(every),
                         BiasInit = parse.GetValue(biasInit), Normalization = parse.GetValue(normalization)!, MaxSteps = parse.GetValue(maxSteps),
                         RandomCrop = !parse.GetValue(noRandomCrop), Mirror = !parse.GetValue(noMirror),
                         PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),

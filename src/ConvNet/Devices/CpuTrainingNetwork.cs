@@ -14,15 +14,17 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
     private readonly Network _network;
     private readonly Sgd _sgd;
     private readonly WorkerPool _pool;
-    private readonly CrossEntropyLoss _loss = new();
+    private readonly CrossEntropyLoss _loss;
     private readonly Dropout[] _dropouts;
     private readonly IGradientReducer? _reducer;
     private Action<Layer>? _layerDone; // made once: no allocation per step
 
     /// <param name="reducer">data-parallel runs: averages the gradients over the ranks before the update</param>
-    public CpuTrainingNetwork(Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null)
+    /// <param name="labelSmoothing">the loss's label smoothing (0: one-hot targets)</param>
+    public CpuTrainingNetwork(Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null, float labelSmoothing = 0f)
     {
         (_network, _sgd, _pool, _reducer) = (network, sgd, pool, reducer);
+        _loss = new CrossEntropyLoss(labelSmoothing);
         network.Plan(batch, pool, forTraining: true);
         _dropouts = network.Layers.OfType<Dropout>().ToArray();
     }

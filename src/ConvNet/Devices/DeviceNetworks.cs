@@ -11,10 +11,12 @@ namespace ConvNet.Devices;
 public static class DeviceNetworks
 {
     /// <param name="reducer">data-parallel runs: averages gradients over the ranks between backward and the update</param>
-    public static ITrainingNetwork ForTraining(DeviceSpec device, Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null) =>
+    /// <param name="labelSmoothing">the loss's label smoothing (0: one-hot targets)</param>
+    public static ITrainingNetwork ForTraining(DeviceSpec device, Network network, Sgd sgd, WorkerPool pool, int batch, IGradientReducer? reducer = null,
+        float labelSmoothing = 0f) =>
         device.IsGpu
-            ? new GpuTrainingNetwork(GpuDevice.Open(device), network, sgd, batch, reducer)
-            : new CpuTrainingNetwork(network, sgd, pool, batch, reducer);
+            ? new GpuTrainingNetwork(GpuDevice.Open(device), network, sgd, batch, reducer, labelSmoothing)
+            : new CpuTrainingNetwork(network, sgd, pool, batch, reducer, labelSmoothing);
 
     /// <summary>The network planned for inference at <paramref name="batch"/>; dispose the result when done (it may
     /// hold a GPU).</summary>

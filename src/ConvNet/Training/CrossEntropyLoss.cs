@@ -5,8 +5,13 @@ using ConvNet.Tensors;
 
 namespace ConvNet.Training;
 
-public sealed class CrossEntropyLoss
+/// <param name="labelSmoothing">share of the target spread evenly over the classes (0: one-hot; PyTorch's label_smoothing)</param>
+public sealed class CrossEntropyLoss(float labelSmoothing = 0f)
 {
+    public float LabelSmoothing { get; } = labelSmoothing is >= 0f and < 1f
+        ? labelSmoothing
+        : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"label smoothing must be in [0, 1), got {labelSmoothing}");
+
     public Tensor Probabilities { get; private set; } = null!;
     public Tensor DLogits { get; private set; } = null!;
 
@@ -23,12 +28,12 @@ public sealed class CrossEntropyLoss
         if (logits.Rank != 2) throw new ShapeMismatchException($"CrossEntropyLoss: logits have shape {ShapeMath.Format(logits.Shape)}, expected [N, K]");
         if (labels.Length != logits.Shape[0]) throw new ShapeMismatchException($"CrossEntropyLoss: {labels.Length} labels for {logits.Shape[0]} samples");
         Plan(logits.Shape);
-        return SoftmaxCrossEntropy.Forward(logits.Span, labels, Probabilities.Span, logits.Shape[0], logits.Shape[1]);
+        return SoftmaxCrossEntropy.Forward(logits.Span, labels, Probabilities.Span, logits.Shape[0], logits.Shape[1], LabelSmoothing);
     }
 
     public Tensor Backward(ReadOnlySpan<int> labels)
     {
-        SoftmaxCrossEntropy.Backward(Probabilities.Span, labels, DLogits.Span, DLogits.Shape[0], DLogits.Shape[1]);
+        SoftmaxCrossEntropy.Backward(Probabilities.Span, labels, DLogits.Span, DLogits.Shape[0], DLogits.Shape[1], LabelSmoothing);
         return DLogits;
     }
 }

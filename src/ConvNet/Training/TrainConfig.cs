@@ -25,6 +25,8 @@ public sealed record TrainConfig
     public int ValidationCount { get; init; } = 5000;
     public int CropPadding { get; init; }
     public bool HorizontalFlip { get; init; }
+    /// <summary>The loss's target: (1 - e) onehot + e / K instead of the one-hot label (PyTorch's label_smoothing).</summary>
+    public float LabelSmoothing { get; init; }
     /// <summary>Save a checkpoint every this many steps as well as at each epoch end (0: epoch ends only).</summary>
     public int CheckpointEvery { get; init; }
     /// <summary>The paper net's bias constant for conv2/4/5 and fc6/fc7 (paper 1, Caffe 0.1).</summary>
@@ -77,6 +79,7 @@ public sealed record TrainConfig
         if (MaxSteps < 0) throw new ArgumentException($"--max-steps must be non-negative, got {MaxSteps}");
         if (ValidationCount < 0) throw new ArgumentException($"--validation must be non-negative, got {ValidationCount}");
         if (CropPadding < 0) throw new ArgumentException($"--crop-padding must be non-negative, got {CropPadding}");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
         if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");
         if (LoaderThreads < 0) throw new ArgumentException($"--loader-threads must be non-negative, got {LoaderThreads}");

@@ -159,7 +159,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // A run checkpointed before algorithms were recorded computed every convolution directly: it continues so.
         if (resumeFrom is not null && config.ConvolutionChoices is null) config = config with { ConvAlgorithm = "direct" };
         if (!_device.IsGpu) ConvolutionChoices.Apply(network, config);
-        using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch, parallel.Reducer);
+        using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch, parallel.Reducer, config.LabelSmoothing);
         if (!_device.IsGpu && config.ConvolutionChoices is null)
         {
             ConvolutionChoices.Agree(network, _communicator, batch, pool);

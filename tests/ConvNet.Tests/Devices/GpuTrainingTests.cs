@@ -16,9 +16,10 @@ namespace ConvNet.Tests.Devices;
 public sealed class GpuTrainingTests(EmulatedGpu gpu)
 {
     [Theory]
-    [InlineData(1, 28, 8, 3)]
-    [InlineData(3, 32, 5, 2)]
-    public void Training_steps_match_the_cpu_engine(int channels, int size, int batch, int steps)
+    [InlineData(1, 28, 8, 3, 0f)]
+    [InlineData(3, 32, 5, 2, 0f)]
+    [InlineData(1, 28, 6, 2, 0.1f)]
+    public void Training_steps_match_the_cpu_engine(int channels, int size, int batch, int steps, float labelSmoothing)
     {
         var spec = AlexNetMicro.Spec(10, channels, size);
         var cpuNet = NetworkBuilder.Build(spec);
@@ -28,8 +29,8 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         var cpuSgd = new Sgd(cpuNet.Parameters, 0.05f, 0.9f, 0.0005f);
         var gpuSgd = new Sgd(gpuHost.Parameters, 0.05f, 0.9f, 0.0005f);
         using var pool = new WorkerPool(1);
-        using ITrainingNetwork cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
-        using var g = new GpuNetwork(gpu.Device, gpuHost);
+        using ITrainingNetwork cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch, labelSmoothing: labelSmoothing);
+        using var g = new GpuNetwork(gpu.Device, gpuHost) { LabelSmoothing = labelSmoothing };
         g.Plan(batch);
         g.UploadVelocities(gpuSgd);
 

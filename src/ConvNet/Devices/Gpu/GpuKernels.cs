@@ -25,7 +25,7 @@ public sealed class GpuKernels
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Multiply { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>> Copy { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, float, float, float> SgdUpdate { get; }
-    public Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int> SoftmaxCrossEntropy { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, float> SoftmaxCrossEntropy { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<int>, int> AllFinite { get; }
 
     public GpuKernels(Accelerator a)
@@ -48,7 +48,7 @@ public sealed class GpuKernels
         Multiply = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Multiply);
         Copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Copy);
         SgdUpdate = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, float, float, float>(ElementwiseKernels.SgdUpdate);
-        SoftmaxCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(SoftmaxCrossEntropyKernels.ForwardBackward);
+        SoftmaxCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, float>(SoftmaxCrossEntropyKernels.ForwardBackward);
         AllFinite = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(SoftmaxCrossEntropyKernels.AllFinite);
     }
 }

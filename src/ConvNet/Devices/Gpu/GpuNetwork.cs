@@ -32,6 +32,14 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     public ModelSpec Spec => Host.Spec;
     public int Classes => Host.Classes;
 
+    /// <summary>The training loss's label smoothing (0: one-hot targets; see SoftmaxCrossEntropy).</summary>
+    public float LabelSmoothing
+    {
+        get => _labelSmoothing;
+        init => _labelSmoothing = value is >= 0f and < 1f ? value : throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), $"label smoothing must be in [0, 1), got {value}");
+    }
+    private readonly float _labelSmoothing;
+
     /// <param name="ownsDevice">dispose the device with the network</param>
     public GpuNetwork(GpuDevice device, Network host, bool ownsDevice = false)
     {
@@ -158,7 +166,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         }
         else Device.UploadAsync(_input, x);
         ForwardOnDevice(training: true);
-        Device.Kernels.SoftmaxCrossEntropy(PlannedBatch, DeviceLogits.View, _labels.View, _losses!.View, _dLogits!.View, Classes, PlannedBatch);
+        Device.Kernels.SoftmaxCrossEntropy(PlannedBatch, DeviceLogits.View, _labels.View, _losses!.View, _dLogits!.View, Classes, PlannedBatch, LabelSmoothing);
         Device.Kernels.AllFinite(1, _losses.View, _finite!.View, PlannedBatch);
         BackwardOnDevice(_dLogits);
         if (update) Update(sgd);

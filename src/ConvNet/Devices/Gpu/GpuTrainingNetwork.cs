@@ -15,10 +15,11 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
 
     /// <summary>Uploads the host parameters and <paramref name="sgd"/>'s velocities (a resumed run's momentum).</summary>
     /// <param name="reducer">data-parallel runs: gradients are averaged over the ranks (through the host) before the update</param>
-    public GpuTrainingNetwork(GpuDevice device, Network host, Sgd sgd, int batch, IGradientReducer? reducer = null)
+    /// <param name="labelSmoothing">the loss's label smoothing (0: one-hot targets)</param>
+    public GpuTrainingNetwork(GpuDevice device, Network host, Sgd sgd, int batch, IGradientReducer? reducer = null, float labelSmoothing = 0f)
     {
         (_sgd, _reducer) = (sgd, reducer);
-        try { _network = new GpuNetwork(device, host, ownsDevice: true); }
+        try { _network = new GpuNetwork(device, host, ownsDevice: true) { LabelSmoothing = labelSmoothing }; }
         catch { device.Dispose(); throw; }
         try
         {

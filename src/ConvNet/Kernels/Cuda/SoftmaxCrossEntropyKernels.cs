@@ -1,5 +1,6 @@
 // Softmax cross-entropy, one thread per sample (a row of at most a few thousand classes): the sample's loss
-// log(sum exp(z - max)) - (z[label] - max), and dL/dz = (softmax - onehot) / batch.
+// -sum_k q_k log softmax(z)_k and dL/dz = (softmax - q) / batch, with the target q the one-hot label or, with label
+// smoothing e, (1 - e) onehot + e / K (as the CPU's SoftmaxCrossEntropy).
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -8,7 +9,7 @@ namespace ConvNet.Kernels.Cuda;
 public static class SoftmaxCrossEntropyKernels
 {
     public static void ForwardBackward(Index1D n, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> losses,
-        ArrayView<float> dLogits, int classes, int batch)
+        ArrayView<float> dLogits, int classes, int batch, float smoothing)
     {
         int row = n * classes;
         float max = logits[row];
@@ -17,15 +18,22 @@ public static class SoftmaxCrossEntropyKernels
             float v = logits[row + k];
             if (v > max || float.IsNaN(v)) max = v;
         }
-        float sum = 0f;
-        for (int k = 0; k < classes; k++) sum += XMath.Exp(logits[row + k] - max);
+        float sum = 0f, shiftedSum = 0f;
+        for (int k = 0; k < classes; k++)
+        {
+            float shifted = logits[row + k] - max;
+            sum += XMath.Exp(shifted);
+            shiftedSum += shifted;
+        }
         int label = labels[n];
-        losses[n] = XMath.Log(sum) - (logits[row + label] - max);
+        float logSum = XMath.Log(sum), labelLoss = logSum - (logits[row + label] - max);
+        losses[n] = smoothing == 0f ? labelLoss : (1f - smoothing) * labelLoss + smoothing * (logSum - shiftedSum / classes);
         float scale = 1f / (sum * batch), invBatch = 1f / batch;
+        float other = smoothing / classes * invBatch, hit = (1f - smoothing) * invBatch + other;
         for (int k = 0; k < classes; k++)
         {
             float p = XMath.Exp(logits[row + k] - max) * scale;
-            dLogits[row + k] = k == label ? p - invBatch : p;
+            dLogits[row + k] = p - (k == label ? hit : other);
         }
     }
 

@@ -1,4 +1,5 @@
-// The float softmax cross-entropy kernel (through CrossEntropyLoss) against the double reference, including huge logits.
+// The float softmax cross-entropy kernel (through CrossEntropyLoss) against the double reference, including huge logits
+// and label smoothing.
 using ConvNet.Kernels.Cpu.Reference;
 using ConvNet.Random;
 using ConvNet.Tests.Support;
@@ -27,6 +28,47 @@ public sealed class SoftmaxCrossEntropyTests
         Assert.All(dz.ToArray(), v => Assert.True(float.IsFinite(v)));
         Close.Scalar(SoftmaxCrossEntropyReference.Forward(z, labels, batch, classes), value, 1e-5, "loss");
         Close.All(SoftmaxCrossEntropyReference.Backward(z, labels, batch, classes), dz.Span, 1e-5, 1e-5, "dLogits");
+    }
+
+    [Theory]
+    [InlineData(5, 10, 3.0, 0.1)]
+    [InlineData(3, 1000, 5.0, 0.3)]
+    [InlineData(2, 2, 1.0, 0.9)]
+    [InlineData(4, 7, 1e4, 0.1)]
+    public void Label_smoothing_matches_reference(int batch, int classes, double scale, float smoothing)
+    {
+        var rng = new Rng(808);
+        var z = TestData.Uniform(rng, batch * classes, -scale, scale);
+        var labels = Enumerable.Range(0, batch).Select(_ => rng.NextInt(classes)).ToArray();
+        var loss = new CrossEntropyLoss(smoothing);
+        float value = loss.Forward(TestData.Tensor(z, batch, classes), labels);
+        var dz = loss.Backward(labels);
+
+        Close.Scalar(SoftmaxCrossEntropyReference.Forward(z, labels, batch, classes, smoothing), value, 1e-5, "loss");
+        Close.All(SoftmaxCrossEntropyReference.Backward(z, labels, batch, classes, smoothing), dz.Span, 1e-5, 1e-5, "dLogits");
+        // Each row's gradient still sums to zero: the target is a distribution.
+        for (int n = 0; n < batch; n++) Assert.True(Math.Abs(dz.Span.Slice(n * classes, classes).ToArray().Sum()) < 1e-5f, $"row {n}");
+    }
+
+    [Fact]
+    public void Label_smoothing_values_match_hand_computed_ones()
+    {
+        // Logits [0, ln 3]: p = [1/4, 3/4]; label 1, e = 0.2: q = [0.1, 0.9].
+        var loss = new CrossEntropyLoss(0.2f);
+        float value = loss.Forward(ConvNet.Tensors.Tensor.FromArray([0f, MathF.Log(3f)], 1, 2), [1]);
+        Assert.Equal(-(0.1 * Math.Log(0.25) + 0.9 * Math.Log(0.75)), value, 5);
+        var dz = loss.Backward([1]).ToArray();
+        Assert.Equal(0.25 - 0.1, dz[0], 5);
+        Assert.Equal(0.75 - 0.9, dz[1], 5);
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void Label_smoothing_outside_zero_to_one_is_refused(float smoothing)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss(smoothing));
     }
 
     [Fact]

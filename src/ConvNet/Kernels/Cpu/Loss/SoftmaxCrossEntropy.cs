@@ -1,11 +1,14 @@
-// Softmax + cross-entropy over rows of logits [N, K]: mean loss over the batch and dL/dlogits = (softmax - onehot) / N.
+// Softmax + cross-entropy over rows of logits [N, K]: mean loss over the batch and dL/dlogits = (softmax - target) / N,
+// where the target is the one-hot label, or with label smoothing e (as PyTorch's label_smoothing) (1 - e) onehot + e / K.
 // The maximum is subtracted before exponentiating, so large logits do not overflow.
 namespace ConvNet.Kernels.Cpu;
 
 public static class SoftmaxCrossEntropy
 {
+    /// <param name="smoothing">label smoothing in [0, 1): the share of the target spread evenly over all classes</param>
     /// <returns>the mean loss over the <paramref name="batch"/> rows</returns>
-    public static float Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, int batch, int classes)
+    public static float Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, int batch, int classes,
+        float smoothing = 0f)
     {
         double total = 0;
         for (int n = 0; n < batch; n++)
@@ -15,8 +18,16 @@ public static class SoftmaxCrossEntropy
                 throw new ArgumentException($"SoftmaxCrossEntropy: label {label} of sample {n} is outside [0, {classes})");
             var row = logits.Slice(n * classes, classes);
             var p = probabilities.Slice(n * classes, classes);
-            float logSum = Softmax(row, p);
-            total += logSum - (row[label] - Max(row));
+            float logSum = Softmax(row, p), max = Max(row);
+            double loss = logSum - (row[label] - max);
+            if (smoothing != 0f)
+            {
+                // -sum_k q_k log p_k with q = (1 - e) onehot + e / K: the uniform part is the mean of -log p_k.
+                double meanShifted = 0;
+                for (int k = 0; k < classes; k++) meanShifted += row[k] - max;
+                loss = (1 - smoothing) * loss + smoothing * (logSum - meanShifted / classes);
+            }
+            total += loss;
         }
         return (float)(total / batch);
     }
@@ -37,15 +48,16 @@ public static class SoftmaxCrossEntropy
         return (float)Math.Log(sum);
     }
 
-    /// <param name="dLogits">[N, K], overwritten with (p - onehot) / N</param>
-    public static void Backward(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels, Span<float> dLogits, int batch, int classes)
+    /// <param name="dLogits">[N, K], overwritten with (p - target) / N</param>
+    public static void Backward(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels, Span<float> dLogits, int batch, int classes,
+        float smoothing = 0f)
     {
-        float invBatch = 1f / batch;
+        float invBatch = 1f / batch, other = smoothing / classes, hit = 1f - smoothing + other;
         for (int n = 0; n < batch; n++)
             for (int k = 0; k < classes; k++)
             {
                 float p = probabilities[n * classes + k];
-                dLogits[n * classes + k] = (k == labels[n] ? p - 1f : p) * invBatch;
+                dLogits[n * classes + k] = (p - (k == labels[n] ? hit : other)) * invBatch;
             }
     }
 

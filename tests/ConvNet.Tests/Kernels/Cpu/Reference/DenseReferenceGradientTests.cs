@@ -34,6 +34,17 @@ public sealed class DenseReferenceGradientTests
     }
 
     [Fact]
+    public void Softmax_cross_entropy_gradient_with_label_smoothing_matches_finite_differences()
+    {
+        const int batch = 3, classes = 5;
+        var rng = new Rng(21);
+        var z = TestData.Uniform(rng, batch * classes, -3, 3);
+        int[] labels = [4, 0, 2];
+        var dz = SoftmaxCrossEntropyReference.Backward(z, labels, batch, classes, 0.15);
+        GradientCheck.Check("smoothed softmax-CE dZ", v => SoftmaxCrossEntropyReference.Forward(v, labels, batch, classes, 0.15), z, dz);
+    }
+
+    [Fact]
     public void Softmax_cross_entropy_of_equal_logits_is_log_classes()
     {
         Assert.Equal(Math.Log(10), SoftmaxCrossEntropyReference.Forward(new double[20], [3, 9], 2, 10), 14);
