@@ -69,10 +69,12 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
     }
 
     [Theory]
-    [InlineData(3, 70, 65)]
+    [InlineData(3, 70, 65)]   // forward as a matrix-vector product (GemvKernel: batch <= 4), as the next three
     [InlineData(1, 9, 4)]
-    [InlineData(5, 16, 130)]
-    [InlineData(1, 1100, 37)] // forward in 4 K-slices (GpuDevice.SplitsFor)
+    [InlineData(1, 1100, 37)]
+    [InlineData(4, 333, 17)]
+    [InlineData(5, 16, 130)]  // forward by the tiled GEMM
+    [InlineData(5, 1100, 37)] // forward in 4 K-slices (GpuDevice.SplitsFor)
     [InlineData(2, 70, 800)]  // input gradient in 3 K-slices
     public void Fully_connected_matches_the_cpu_engine(int batch, int inFeatures, int outFeatures)
     {

@@ -10,6 +10,7 @@ public sealed class GpuKernels
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> Gemm4x4 { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> Gemm8x8 { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> ReduceSplits { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> SmallBatchLinear { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> Im2Col { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> Col2Im { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> ChannelSums { get; }
@@ -33,6 +34,7 @@ public sealed class GpuKernels
         Gemm4x4 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.Gemm4x4);
         Gemm8x8 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.Gemm8x8);
         ReduceSplits = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel.ReduceSplits);
+        SmallBatchLinear = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GemvKernel.SmallBatchLinear);
         Im2Col = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvShape>(ConvolutionKernels.Im2Col);
         Col2Im = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvShape>(ConvolutionKernels.Col2Im);
         ChannelSums = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ConvolutionKernels.ChannelSums);

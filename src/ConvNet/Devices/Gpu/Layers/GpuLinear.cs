@@ -1,7 +1,8 @@
 // Fully connected: Y[N, out] = X[N, in] W^T + b (ReLU in the epilogue when a ReLU follows); dW = dY^T X,
 // db = column sums of dY, dX = dY W. Three GEMMs over the same kernel, W read transposed in place; each cuts its long
 // sums into K-slices when its tiles would not fill the GPU (GpuDevice.SplitsFor: the forward pass and dX at batch 128
-// too, and at batch 1 the whole GPU then reads W).
+// too). The forward pass of a batch of at most GemvKernel.MaxRows samples (serving, latency) is a matrix-vector
+// product instead: one group per output feature reads its row of W once.
 using ConvNet.Kernels.Cuda;
 using ConvNet.Layers;
 
@@ -26,7 +27,7 @@ public sealed class GpuLinear : GpuLayer, IReluFusable
     protected override void OnPlan()
     {
         int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
-        _forwardSplits = GpuDevice.SplitsFor(batch, outF, inF, 1);
+        _forwardSplits = batch <= GemvKernel.MaxRows ? 1 : GpuDevice.SplitsFor(batch, outF, inF, 1);
         _weightSplits = GpuDevice.SplitsFor(outF, inF, batch, 1);
         _inputSplits = GpuDevice.SplitsFor(batch, inF, outF, 1);
         Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(batch, outF, 1, _forwardSplits),
@@ -36,6 +37,12 @@ public sealed class GpuLinear : GpuLayer, IReluFusable
     public override void Forward(GpuTensor x, bool training)
     {
         int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
+        if (batch <= GemvKernel.MaxRows)
+        {
+            Device.Kernels.SmallBatchLinear(new ILGPU.KernelConfig(outF, Math.Min(GemvKernel.MaxThreads, Device.SumThreads)),
+                x.View, _weight.Value.View, _bias.Value.View, Output.View, batch, inF, outF, AppliesRelu ? 1 : 0);
+            return;
+        }
         var output = GemmOutput.RowMajor(outF);
         output.Bias = BiasMode.PerColumn;
         output.Relu = AppliesRelu ? 1 : 0;
