@@ -77,6 +77,36 @@ public sealed class ConvolutionChoicesTests
         Assert.Throws<ArgumentException>(() => new TrainConfig { ConvAlgorithm = "fft" }.Validate());
     }
 
+    /// <summary>Inference derives its filters once per weight version, training on every step: the timing trial
+    /// must give each candidate the same treatment, or Winograd's filter transform is charged to every inference pass.</summary>
+    [Theory]
+    [InlineData(false, 0L)]
+    [InlineData(true, -1L)]
+    public void The_timing_trial_passes_the_weight_version_a_planned_network_would(bool training, long expected)
+    {
+        var g = new ConvGeometry(4, 6, 6, 5, 3, 3, 1, 1, 1, 1, 1);
+        var kernel = new RecordingKernel(g);
+        new ConvolutionSelection.Trial(g, 2, training, inputGradient: true).Time(kernel);
+        Assert.Equal(3, kernel.Versions.Count);
+        Assert.All(kernel.Versions, v => Assert.Equal(expected, v));
+        Assert.Equal(training ? 3 : 0, kernel.Backwards);
+    }
+
+    private sealed class RecordingKernel(ConvGeometry g) : IConvolutionKernel
+    {
+        public List<long> Versions { get; } = [];
+        public int Backwards { get; private set; }
+        public ConvGeometry Geometry => g;
+        public string Algorithm => "recording";
+        public long MultipliesPerSample => 0;
+
+        public void Forward(float[] x, float[] weight, float[] bias, float[] y, int batch, bool relu,
+            int xOffset = 0, int yOffset = 0, int weightOffset = 0, int biasOffset = 0, long weightVersion = -1) => Versions.Add(weightVersion);
+
+        public void Backward(float[] x, float[] weight, float[] dy, float[] dWeight, float[] dBias, float[]? dx, int batch,
+            int xOffset = 0, int weightOffset = 0, int dyOffset = 0, int dWeightOffset = 0, int dBiasOffset = 0, int dxOffset = 0) => Backwards++;
+    }
+
     [Fact]
     public void SelectionRules()
     {
