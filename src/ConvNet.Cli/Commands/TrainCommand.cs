@@ -31,7 +31,7 @@ public static class TrainCommand
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation when the data has no validation split (at most half of them)", DefaultValueFactory = _ => d.ValidationCount };
         var crop = new Option<int>("--crop-padding") { Description = "Augmentation: random crops after zero-padding by this many pixels (0: off)", DefaultValueFactory = _ => 0 };
         var flip = new Option<bool>("--flip") { Description = "Augmentation: random horizontal mirrors" };
-        var smoothing = new Option<float>("--label-smoothing") { Description = $"Loss target (1 - e) x one-hot + e / classes, as PyTorch's label_smoothing; the training loss printed includes it, the validation loss does not (default {d.LabelSmoothing}; {small.Model}: {small.LabelSmoothing})" };
+        var smoothing = new Option<float>("--label-smoothing") { Description = $"Loss target (1 - e) x one-hot + e / classes, as PyTorch's label_smoothing; the training loss printed includes it, the validation loss does not (default {d.LabelSmoothing}{(small.LabelSmoothing != d.LabelSmoothing ? $"; {small.Model}: {small.LabelSmoothing}" : "")})" };
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
         var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
         var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };

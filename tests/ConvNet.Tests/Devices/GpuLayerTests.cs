@@ -82,6 +82,16 @@ public sealed class GpuLayerTests(EmulatedGpu gpu)
         GpuLayerParity.AssertSame(cpu, g, $"fc {batch}x{inFeatures} -> {outFeatures}");
     }
 
+    /// <summary>The matrix-vector kernel with the 256-thread groups (and shared-memory tree) a real GPU runs.</summary>
+    [Theory]
+    [InlineData(4, 333, 17)]
+    [InlineData(1, 600, 9)]
+    public void Fully_connected_small_batch_with_gpu_sized_groups_matches_the_cpu_engine(int batch, int inFeatures, int outFeatures)
+    {
+        var (cpu, g) = GpuLayerParity.Run(gpu.GpuTiles, new Linear("fc", inFeatures, outFeatures), [batch, inFeatures], 13);
+        GpuLayerParity.AssertSame(cpu, g, $"fc {batch}x{inFeatures} -> {outFeatures}, 256-thread groups");
+    }
+
     [Theory]
     [InlineData(5, 2f, 7)]
     [InlineData(4, 1f, 3)]

@@ -19,6 +19,7 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
     [InlineData(1, 28, 8, 3, 0f)]
     [InlineData(3, 32, 5, 2, 0f)]
     [InlineData(1, 28, 6, 2, 0.1f)]
+    [InlineData(1, 28, 3, 2, 0.1f)] // fully connected forward by the matrix-vector kernel (batch <= 4)
     public void Training_steps_match_the_cpu_engine(int channels, int size, int batch, int steps, float labelSmoothing)
     {
         var spec = AlexNetMicro.Spec(10, channels, size);

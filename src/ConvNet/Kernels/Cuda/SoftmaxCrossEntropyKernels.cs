@@ -18,16 +18,16 @@ public static class SoftmaxCrossEntropyKernels
             float v = logits[row + k];
             if (v > max || float.IsNaN(v)) max = v;
         }
-        float sum = 0f, shiftedSum = 0f;
+        float sum = 0f, shiftedMean = 0f, invClasses = 1f / classes;
         for (int k = 0; k < classes; k++)
         {
             float shifted = logits[row + k] - max;
             sum += XMath.Exp(shifted);
-            shiftedSum += shifted;
+            shiftedMean += shifted * invClasses; // each term divided first: K huge terms do not overflow their sum
         }
         int label = labels[n];
         float logSum = XMath.Log(sum), labelLoss = logSum - (logits[row + label] - max);
-        losses[n] = smoothing == 0f ? labelLoss : (1f - smoothing) * labelLoss + smoothing * (logSum - shiftedSum / classes);
+        losses[n] = smoothing == 0f ? labelLoss : (1f - smoothing) * labelLoss + smoothing * (logSum - shiftedMean);
         float scale = 1f / (sum * batch), invBatch = 1f / batch;
         float other = smoothing / classes * invBatch, hit = (1f - smoothing) * invBatch + other;
         for (int k = 0; k < classes; k++)

@@ -51,6 +51,16 @@ public sealed class SoftmaxCrossEntropyTests
     }
 
     [Fact]
+    public void Label_smoothing_with_logits_spanning_more_than_floats_range_stays_finite()
+    {
+        // z[label] - z[other] = 4e38 overflows a float; the smoothed loss (about 0.1 / 2 x 4e38) fits in one.
+        var loss = new CrossEntropyLoss(0.1f);
+        float value = loss.Forward(ConvNet.Tensors.Tensor.FromArray([2e38f, -2e38f], 1, 2), [0]);
+        Assert.True(float.IsFinite(value), $"loss {value}");
+        Assert.Equal(0.05 * 4e38, value, 0.001 * 4e38);
+    }
+
+    [Fact]
     public void Label_smoothing_values_match_hand_computed_ones()
     {
         // Logits [0, ln 3]: p = [1/4, 3/4]; label 1, e = 0.2: q = [0.1, 0.9].

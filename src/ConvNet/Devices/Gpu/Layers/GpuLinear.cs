@@ -27,17 +27,20 @@ public sealed class GpuLinear : GpuLayer, IReluFusable
     protected override void OnPlan()
     {
         int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
-        _forwardSplits = batch <= GemvKernel.MaxRows ? 1 : GpuDevice.SplitsFor(batch, outF, inF, 1);
+        _forwardSplits = UsesGemv ? 1 : GpuDevice.SplitsFor(batch, outF, inF, 1);
         _weightSplits = GpuDevice.SplitsFor(outF, inF, batch, 1);
         _inputSplits = GpuDevice.SplitsFor(batch, inF, outF, 1);
         Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(batch, outF, 1, _forwardSplits),
             Math.Max(GpuDevice.SplitWorkspace(outF, inF, 1, _weightSplits), GpuDevice.SplitWorkspace(batch, inF, 1, _inputSplits))));
     }
 
+    // The matrix-vector kernel's group has a thread per sample at least (every real device's has hundreds).
+    private bool UsesGemv => InputShape[0] <= GemvKernel.MaxRows && Device.SumThreads >= GemvKernel.MaxRows;
+
     public override void Forward(GpuTensor x, bool training)
     {
         int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
-        if (batch <= GemvKernel.MaxRows)
+        if (UsesGemv)
         {
             Device.Kernels.SmallBatchLinear(new ILGPU.KernelConfig(outF, Math.Min(GemvKernel.MaxThreads, Device.SumThreads)),
                 x.View, _weight.Value.View, _bias.Value.View, Output.View, batch, inF, outF, AppliesRelu ? 1 : 0);

@@ -24,7 +24,7 @@ public static class SoftmaxCrossEntropy
             {
                 // -sum_k q_k log p_k with q = (1 - e) onehot + e / K: the uniform part is the mean of -log p_k.
                 double meanShifted = 0;
-                for (int k = 0; k < classes; k++) meanShifted += row[k] - max;
+                for (int k = 0; k < classes; k++) meanShifted += (double)row[k] - max; // double: spans past float's range stay finite
                 loss = (1 - smoothing) * loss + smoothing * (logSum - meanShifted / classes);
             }
             total += loss;
