@@ -223,8 +223,11 @@ run() {
     # net's training cell with an explicit im2col pass, so one check says which is faster on this GPU.
     ours algo.lowered "$cap_cell" bench --device "$device" --model alexnet --mode train --batch "$big" --conv-algorithm lowered \
         --warmup "${warmup[$big]}" --repeats "${repeats[$big]}" "${threads[@]}" --json
-    # ... and the GEMM's other register blocking (8x8 values per thread, 128x128 tiles) on the same cell.
+    # ... and the GEMM's register blockings forced for every layer (the cells let each layer time both when planned:
+    # --gemm-blocking auto), 8x8 values per thread (128x128 tiles) and 4x4 (64x64), on the same cell.
     ours algo.blocking8 "$cap_cell" bench --device "$device" --model alexnet --mode train --batch "$big" --gemm-blocking 8 \
+        --warmup "${warmup[$big]}" --repeats "${repeats[$big]}" "${threads[@]}" --json
+    ours algo.blocking4 "$cap_cell" bench --device "$device" --model alexnet --mode train --batch "$big" --gemm-blocking 4 \
         --warmup "${warmup[$big]}" --repeats "${repeats[$big]}" "${threads[@]}" --json
 
     # 4. One report.
@@ -402,6 +405,11 @@ blocking8_res = blocking8.get("result") if "error" not in blocking8 and isinstan
 convolution["gemm8x8ImagesPerSecond"] = number(blocking8_res.get("imagesPerSecond"))
 convolution["gemm8x8Layers"] = blocking8_res.get("layers")
 convolution["gemm8x8Run"] = blocking8
+blocking4 = run("algo.blocking4", "alexnet train, GEMM 4x4 per thread")
+blocking4_res = blocking4.get("result") if "error" not in blocking4 and isinstance(blocking4.get("result"), dict) else {}
+convolution["gemm4x4ImagesPerSecond"] = number(blocking4_res.get("imagesPerSecond"))
+convolution["gemm4x4Layers"] = blocking4_res.get("layers")
+convolution["gemm4x4Run"] = blocking4
 
 report = {
     "check": "convnet-gpu-check", "mode": mode, "device": device, "rounds": rounds,
@@ -437,7 +445,8 @@ for c in report_cells:
           f"{fmt(o['stepMs'], 2):>11} {fmt(p['stepMs'], 2):>11}")
 cv = convolution
 print(f"convolutions in alexnet training: implicit GEMM {fmt(cv['implicitImagesPerSecond'])} img/s, "
-      f"explicit im2col {fmt(cv['loweredImagesPerSecond'])} img/s, GEMM 8x8 per thread {fmt(cv['gemm8x8ImagesPerSecond'])} img/s")
+      f"explicit im2col {fmt(cv['loweredImagesPerSecond'])} img/s, GEMM 8x8 per thread {fmt(cv['gemm8x8ImagesPerSecond'])} img/s, "
+      f"4x4 {fmt(cv['gemm4x4ImagesPerSecond'])} img/s (the cells: each layer's timed choice)")
 print(f"{len(errors)} error(s)" + "".join(f"\n  {e}" for e in errors[:12]) + ("\n  ..." if len(errors) > 12 else ""))
 if warnings:
     print(f"{len(warnings)} warning(s)" + "".join(f"\n  {w}" for w in warnings[:6]) + ("\n  ..." if len(warnings) > 6 else ""))

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using ConvNet.Devices;
 using ConvNet.Devices.Gpu;
+using ConvNet.Devices.Gpu.Layers;
 using ConvNet.Diagnostics;
 using ConvNet.Kernels.Cuda;
 using ConvNet.Models;
@@ -16,7 +17,9 @@ namespace ConvNet.Cli.Benchmarks;
 
 public static class GpuNetworkBenchmark
 {
-    public static BenchResult Run(BenchSettings s, DeviceSpec deviceSpec, ConvolutionAlgorithm algorithm, int gemmBlocking, TextWriter? progress = null)
+    /// <param name="gemmBlocking">4 or 8 for every layer; null: as the device plans (on a CUDA GPU each GEMM layer
+    /// times both blockings; on the emulated device 4)</param>
+    public static BenchResult Run(BenchSettings s, DeviceSpec deviceSpec, ConvolutionAlgorithm algorithm, int? gemmBlocking, TextWriter? progress = null)
     {
         NetworkBenchmark.Validate(s);
         var host = ModelRegistry.Create(s.Model);
@@ -26,8 +29,13 @@ public static class GpuNetworkBenchmark
         using var network = new GpuNetwork(GpuDevice.Open(deviceSpec), host, ownsDevice: true);
         var device = network.Device;
         device.ConvolutionAlgorithm = algorithm;
-        device.GemmBlocking = gemmBlocking;
-        network.Plan(s.Batch);
+        if (gemmBlocking is { } forced)
+        {
+            device.GemmBlocking = forced;
+            device.TimeGemmBlocking = false;
+        }
+        bool train = s.Mode == BenchMode.Train;
+        network.Plan(s.Batch, forTraining: train);
         var sgd = new Sgd(host.Parameters);
         network.UploadVelocities(sgd);
 
@@ -35,7 +43,6 @@ public static class GpuNetworkBenchmark
         for (int i = 0; i < x.Length; i++) x.Span[i] = rng.NextFloat() * 2 - 1;
         var labels = new int[s.Batch];
         for (int i = 0; i < labels.Length; i++) labels[i] = rng.NextInt(host.Classes);
-        bool train = s.Mode == BenchMode.Train;
         ulong step = 0;
 
         void Step()
@@ -62,13 +69,17 @@ public static class GpuNetworkBenchmark
         var (layers, lossMs, sgdMs) = TimeLayers(network, summary, labels, sgd, train, s.Repeats);
         double multiplyAdds = summary.MultiplyAdds;
         double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
-        return new BenchResult(s, $"ILGPU tiled GEMM ({GemmKernel.Tile(device.GemmThreads, gemmBlocking)}x{GemmKernel.Tile(device.GemmThreads, gemmBlocking)} tiles, {gemmBlocking}x{gemmBlocking} per thread, FP32)",
+        string blockings = GemmBlockingChoice.Describe(network);
+        string kernel = blockings.Length > 0
+            ? $"ILGPU tiled GEMM (per layer, timed when planned: {blockings}; 4 = 64x64 tiles, 8 = 128x128; FP32)"
+            : $"ILGPU tiled GEMM ({GemmKernel.Tile(device.GemmThreads, device.GemmBlocking)}x{GemmKernel.Tile(device.GemmThreads, device.GemmBlocking)} tiles, {device.GemmBlocking}x{device.GemmBlocking} per thread, FP32)";
+        return new BenchResult(s, kernel,
             multiplyAdds, stepGflop,
             Spread.Of(stepSeconds.Select(t => t * 1e3)),
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
             device.PeakGflops ?? double.NaN, double.NaN, allocated, layers, lossMs, sgdMs)
-        { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99), Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant(), GemmBlocking = gemmBlocking };
+        { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99), Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant(), GemmBlocking = blockings.Length > 0 ? null : device.GemmBlocking };
     }
 
     private static (List<LayerTiming>, double LossMs, double SgdMs) TimeLayers(GpuNetwork network, ModelSummary summary, int[] labels,
@@ -108,7 +119,12 @@ public static class GpuNetworkBenchmark
         dLogits.Dispose();
 
         var layers = network.Layers.Select(l => (l.Name, l.Kind, HasInputGradient: l.InputGradient is not null)).ToList();
-        return NetworkBenchmark.Summarise(layers, summary, network.PlannedBatch, train, forward, backward, lossTimes, sgdTimes);
+        var timings = NetworkBenchmark.Summarise(layers, summary, network.PlannedBatch, train, forward, backward, lossTimes, sgdTimes);
+        // Each GEMM layer's own blocking, where it chose one, in the per-layer algorithm column.
+        for (int i = 0; i < network.Layers.Count; i++)
+            if (network.Layers[i] is IGemmLayer { GemmBlocking: > 0 } gemmLayer)
+                timings.Layers[i] = timings.Layers[i] with { Algorithm = $"{gemmLayer.GemmBlocking}x{gemmLayer.GemmBlocking} GEMM" };
+        return timings;
     }
 
     /// <summary>Milliseconds between two events recorded on the stream around the launches.</summary>

@@ -38,8 +38,13 @@ public static class BenchCommand
                 "GPU devices: implicit (the GEMM reads the input as it goes; the default) or lowered (an im2col pass first)",
         };
         convAlgorithm.AcceptOnlyFromAmong("auto", "direct", "winograd", "implicit", "lowered");
-        var gemmBlocking = new Option<int>("--gemm-blocking") { Description = "GPU devices: values of C per GEMM thread per side, 4 (64x64 tiles) or 8 (128x128)", DefaultValueFactory = _ => 4 };
-        gemmBlocking.AcceptOnlyFromAmong("4", "8");
+        var gemmBlocking = new Option<string>("--gemm-blocking")
+        {
+            Description = "GPU devices: values of C per GEMM thread per side, 4 (64x64 tiles) or 8 (128x128) for every layer, or auto " +
+                "(each convolution and fully connected layer times both once when the network is planned; the default on a CUDA GPU, 4 on the emulated device)",
+            DefaultValueFactory = _ => "auto",
+        };
+        gemmBlocking.AcceptOnlyFromAmong("auto", "4", "8");
         var allreduce = new Option<double?>("--allreduce") { Description = "Under mpiexec: time an allreduce of this many MB instead (ms, bus GB/s)" };
         var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
@@ -62,7 +67,7 @@ public static class BenchCommand
             }
             var deviceSpec = DeviceOption.Value(parse, device);
             if (deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
-                return GpuChecks(parse, deviceSpec, model, batch, threads, repeats, gemm, verify, json, parse.GetValue(gemmBlocking));
+                return GpuChecks(parse, deviceSpec, model, batch, threads, repeats, gemm, verify, json, ForcedBlocking(parse.GetValue(gemmBlocking)));
             if (!deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
                 throw new ArgumentException("--verify and --gemm time and check a GPU: give --device cuda (or emulated)");
             if (parse.GetValue(model) is null) throw new ArgumentException("bench needs --model NAME (or --loader SPEC)");
@@ -77,13 +82,16 @@ public static class BenchCommand
                     (deviceSpec.IsGpu ? "give implicit or lowered" : "give auto, direct or winograd"));
             var algorithm = chosen == "lowered" ? ConvolutionAlgorithm.Lowered : ConvolutionAlgorithm.Implicit;
             var result = deviceSpec.IsGpu
-                ? GpuNetworkBenchmark.Run(settings, deviceSpec, algorithm, parse.GetValue(gemmBlocking), asJson ? null : Console.Error)
+                ? GpuNetworkBenchmark.Run(settings, deviceSpec, algorithm, ForcedBlocking(parse.GetValue(gemmBlocking)), asJson ? null : Console.Error)
                 : NetworkBenchmark.Run(settings with { ConvAlgorithm = ConvolutionSelection.Parse(chosen ?? "auto") }, asJson ? null : Console.Error);
             Console.WriteLine(asJson ? ToJson(result) : ToTable(result));
             return 0;
         });
         return command;
     }
+
+    /// <summary>--gemm-blocking 4 or 8; null for auto.</summary>
+    private static int? ForcedBlocking(string? value) => value is null or "auto" ? null : int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
 
     private static int DataParallel(ParseResult parse, ICommunicator communicator, Option<string?> model, Option<int> batch, Option<string> mode,
         Option<int> threads, Option<int> warmup, Option<int> repeats, Option<bool> json, Option<string> device, Option<double?> allreduce,
@@ -127,7 +135,7 @@ public static class BenchCommand
         precision = "fp32", // of the arithmetic; weightPrecision says how FC weights are stored
         weightPrecision = r.Settings.Precision == WeightPrecision.BFloat16 ? "bf16" : "fp32",
         convolution = r.ConvolutionAlgorithm,
-        gemmBlocking = r.GemmBlocking,
+        gemmBlocking = r.GemmBlocking, // null: each layer's own (layers[].algorithm)
         model = r.Settings.Model,
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
         batch = r.Settings.Batch,
@@ -151,7 +159,7 @@ public static class BenchCommand
         {
             name = l.Name, kind = l.Kind, forwardMs = l.ForwardMs, forwardGflops = l.ForwardGflops,
             backwardMs = Trained(r, l.BackwardMs), backwardGflops = l.BackwardGflops,
-            algorithm = l.Algorithm, multiplyRatio = l.Algorithm is null ? (double?)null : l.MultiplyRatio,
+            algorithm = l.Algorithm, multiplyRatio = l.Algorithm is null || l.Algorithm.EndsWith(" GEMM", StringComparison.Ordinal) ? (double?)null : l.MultiplyRatio,
         }),
     });
 
@@ -159,8 +167,9 @@ public static class BenchCommand
 
     // --verify (exit 1 when the GPU and the CPU disagree) and --gemm N on a GPU device.
     private static int GpuChecks(ParseResult parse, DeviceSpec deviceSpec, Option<string?> model, Option<int> batch, Option<int> threads,
-        Option<int> repeats, Option<int?> gemm, Option<bool> verify, Option<bool> json, int blocking)
+        Option<int> repeats, Option<int?> gemm, Option<bool> verify, Option<bool> json, int? forcedBlocking)
     {
+        int blocking = forcedBlocking ?? 4; // one square product: auto has no layers to choose for
         bool asJson = parse.GetValue(json);
         if (parse.GetValue(gemm) is { } size)
         {
@@ -236,7 +245,9 @@ public static class BenchCommand
         foreach (var l in r.Layers)
         {
             string backwardColumns = train ? $"{l.BackwardMs,9:F2} {Rate(l.BackwardGflops),8}" : "";
-            string algorithm = l.Algorithm is null || l.Algorithm == "direct" ? "" : $"  {l.Algorithm}: {l.MultiplyRatio:F2}x the multiplies";
+            string algorithm = l.Algorithm is null || l.Algorithm == "direct" ? ""
+                : l.Algorithm.EndsWith(" GEMM", StringComparison.Ordinal) ? $"  {l.Algorithm}" // a GPU layer's blocking
+                : $"  {l.Algorithm}: {l.MultiplyRatio:F2}x the multiplies";
             text.AppendLine($"{l.Name,-12} {l.Kind,-18} {l.ForwardMs,9:F2} {Rate(l.ForwardGflops),8} {backwardColumns} {100 * (l.ForwardMs + l.BackwardMs) / total,5:F1}%{algorithm}");
         }
         if (train)

@@ -108,4 +108,18 @@ public sealed class DeviceCommandTests
         foreach (var tensor in tensors)
             Assert.True(tensor.GetProperty("gpuError").GetDouble() < 1e-4, tensor.ToString());
     }
+    /// <summary>--gemm-blocking 8 runs every layer with 8x8; auto on the emulated device keeps the device's 4x4 (its
+    /// clock says nothing about a GPU, so nothing is timed) and says so in the JSON.</summary>
+    [Theory]
+    [InlineData("8", 8)]
+    [InlineData("auto", 4)]
+    public void Bench_on_the_emulated_gpu_reports_its_gemm_blocking(string given, int expected)
+    {
+        var result = CliRunner.Run("bench", "--device", "emulated", "--model", "alexnet-micro", "--batch", "2", "--mode", "infer",
+            "--warmup", "1", "--repeats", "1", "--gemm-blocking", given, "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(expected, doc.RootElement.GetProperty("gemmBlocking").GetInt32());
+        Assert.Contains($"{expected}x{expected} per thread", doc.RootElement.GetProperty("kernel").GetString());
+    }
 }

@@ -3,6 +3,7 @@
 // device resumes on the other; validation and test passes run on the GPU network.
 using ConvNet.Devices;
 using ConvNet.Devices.Gpu;
+using ConvNet.Devices.Gpu.Layers;
 using ConvNet.Models;
 using ConvNet.Random;
 using ConvNet.Tensors;
@@ -15,12 +16,16 @@ namespace ConvNet.Tests.Devices;
 [Collection(EmulatedGpuCollection.Name)]
 public sealed class GpuTrainingTests(EmulatedGpu gpu)
 {
+    /// <param name="blockings">"": the device's GEMM blocking everywhere; "mixed": 8x8 for the convolutions and 4x4
+    /// for the fully connected layers, set per layer; "timed": each layer times both when planned (GemmBlockingChoice)</param>
     [Theory]
-    [InlineData(1, 28, 8, 3, 0f)]
-    [InlineData(3, 32, 5, 2, 0f)]
-    [InlineData(1, 28, 6, 2, 0.1f)]
-    [InlineData(1, 28, 3, 2, 0.1f)] // fully connected forward by the matrix-vector kernel (batch <= 4)
-    public void Training_steps_match_the_cpu_engine(int channels, int size, int batch, int steps, float labelSmoothing)
+    [InlineData(1, 28, 8, 3, 0f, "")]
+    [InlineData(3, 32, 5, 2, 0f, "")]
+    [InlineData(1, 28, 6, 2, 0.1f, "")]
+    [InlineData(1, 28, 3, 2, 0.1f, "")] // fully connected forward by the matrix-vector kernel (batch <= 4)
+    [InlineData(1, 28, 6, 2, 0f, "mixed")]
+    [InlineData(1, 28, 5, 2, 0f, "timed")]
+    public void Training_steps_match_the_cpu_engine(int channels, int size, int batch, int steps, float labelSmoothing, string blockings)
     {
         var spec = AlexNetMicro.Spec(10, channels, size);
         var cpuNet = NetworkBuilder.Build(spec);
@@ -32,7 +37,18 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         using var pool = new WorkerPool(1);
         using ITrainingNetwork cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch, labelSmoothing: labelSmoothing);
         using var g = new GpuNetwork(gpu.Device, gpuHost) { LabelSmoothing = labelSmoothing };
-        g.Plan(batch);
+        gpu.Device.TimeGemmBlocking = blockings == "timed";
+        try { g.Plan(batch, forTraining: true); }
+        finally { gpu.Device.TimeGemmBlocking = false; }
+        if (blockings == "mixed")
+            foreach (var layer in g.Layers)
+                if (layer is IGemmLayer gemm) gemm.GemmBlocking = layer is GpuConv2d ? 8 : 4;
+        if (blockings != "")
+        {
+            // Every GEMM layer has a blocking of its own (the steps below show that timing them changed nothing).
+            Assert.All(g.Layers.OfType<IGemmLayer>(), l => Assert.Contains(l.GemmBlocking, new[] { 4, 8 }));
+            Assert.Equal(g.Layers.OfType<IGemmLayer>().Count(), GemmBlockingChoice.Describe(g).Split(',').Length);
+        }
         g.UploadVelocities(gpuSgd);
 
         var rng = new Rng(9);

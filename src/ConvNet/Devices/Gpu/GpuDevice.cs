@@ -51,6 +51,7 @@ public sealed class GpuDevice : IDisposable
         Partials = new GpuScratch(accelerator, "K-split partial products");
         _none = accelerator.Allocate1D<float>(1);
         Uploads = new GpuUploads(accelerator, pageLock: spec.Kind == DeviceKind.Cuda);
+        TimeGemmBlocking = spec.Kind == DeviceKind.Cuda;
     }
 
     /// <summary>Opens a CUDA device or the emulated one; a clear DeviceUnavailableException when it is not there.</summary>
@@ -123,7 +124,8 @@ public sealed class GpuDevice : IDisposable
     /// <summary>Scratch for the partial products of a GEMM cut into K-slices.</summary>
     public GpuScratch Partials { get; }
 
-    /// <summary>Values of C per GEMM thread per side: 4 (64x64 tiles on a GPU, the default) or 8 (128x128).</summary>
+    /// <summary>Values of C per GEMM thread per side for products whose layer has no blocking of its own: 4 (64x64
+    /// tiles on a GPU, the default) or 8 (128x128).</summary>
     public int GemmBlocking
     {
         get => _gemmBlocking;
@@ -131,6 +133,11 @@ public sealed class GpuDevice : IDisposable
     }
 
     private int _gemmBlocking = 4;
+
+    /// <summary>Whether a network planned on this device times both blockings on each convolution and fully connected
+    /// layer and keeps the faster (<see cref="GemmBlockingChoice"/>). On by default on a CUDA GPU; off on the emulated
+    /// device, whose clock says nothing about a GPU, and when a command forces one blocking.</summary>
+    public bool TimeGemmBlocking { get; set; }
 
     /// <summary>How convolutions read their input: implicit GEMM (the default) or an explicit lowered matrix.</summary>
     public ConvolutionAlgorithm ConvolutionAlgorithm { get; set; } = ConvolutionAlgorithm.Implicit;
@@ -157,14 +164,17 @@ public sealed class GpuDevice : IDisposable
     public static long SplitWorkspace(int m, int n, int groups, int splits) => splits > 1 ? (long)splits * groups * m * n : 0;
 
     /// <summary>C = A B (+ epilogue) for every group; with Splits &gt; 1 the slices go to the workspace first.</summary>
-    public void Gemm(GemmArgs args, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float>? bias = null)
+    /// <param name="blocking">4 or 8 values of C per thread per side; 0: <see cref="GemmBlocking"/></param>
+    public void Gemm(GemmArgs args, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float>? bias = null, int blocking = 0)
     {
+        if (blocking == 0) blocking = GemmBlocking;
+        else if (blocking is not (4 or 8)) throw new ArgumentOutOfRangeException(nameof(blocking), $"GEMM blocking is 4 or 8, not {blocking}");
         if (args.Splits < 1 || args.Groups < 1) throw new ArgumentException($"GEMM: {args.Groups} groups and {args.Splits} K-splits (at least 1 each)");
         // Slices start on whole K steps of the tile, so no slice wastes a partly empty step.
         if (args.KPerSplit <= 0) args.KPerSplit = (args.K + args.Splits - 1) / args.Splits;
         if (args.Splits > 1) args.KPerSplit = (args.KPerSplit + GemmKernel.TileK - 1) / GemmKernel.TileK * GemmKernel.TileK;
-        var config = new KernelConfig(GemmKernel.GridFor(args, GemmThreads, GemmBlocking), GemmKernel.GroupSize(GemmThreads));
-        var gemm = GemmBlocking == 8 ? Kernels.Gemm8x8 : Kernels.Gemm4x4;
+        var config = new KernelConfig(GemmKernel.GridFor(args, GemmThreads, blocking), GemmKernel.GroupSize(GemmThreads));
+        var gemm = blocking == 8 ? Kernels.Gemm8x8 : Kernels.Gemm4x4;
         var biasView = bias ?? None;
         if (args.Splits == 1)
         {

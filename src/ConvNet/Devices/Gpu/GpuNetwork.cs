@@ -62,8 +62,10 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         _ => throw new NotSupportedException($"layer {layer.Name} ({layer.Kind}) has no GPU implementation"),
     };
 
-    /// <summary>Allocates every device buffer for batches of <paramref name="batch"/> (once; again only for a new batch).</summary>
-    public void Plan(int batch)
+    /// <summary>Allocates every device buffer for batches of <paramref name="batch"/> (once; again only for a new batch),
+    /// and where the device says so times each GEMM layer's blocking (<see cref="GemmBlockingChoice"/>).</summary>
+    /// <param name="forTraining">the network will run training steps: blockings are timed on forward and backward</param>
+    public void Plan(int batch, bool forTraining = false)
     {
         if (batch == PlannedBatch) return;
         if (PlannedBatch != 0) throw new InvalidOperationException($"model {Host.Name}: the GPU network is planned for batch {PlannedBatch}; make a new one for batch {batch}");
@@ -89,6 +91,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         _hostLogits = new Tensor(x.Shape);
         _hostLosses = new float[batch];
         PlannedBatch = batch;
+        if (Device.TimeGemmBlocking) GemmBlockingChoice.Choose(this, forTraining);
     }
 
     public GpuTensor Input => _input ?? throw NotPlanned();

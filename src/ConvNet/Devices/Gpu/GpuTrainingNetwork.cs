@@ -23,7 +23,7 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
         catch { device.Dispose(); throw; }
         try
         {
-            _network.Plan(batch);
+            _network.Plan(batch, forTraining: true);
             _network.UploadVelocities(sgd);
         }
         catch { _network.Dispose(); throw; }

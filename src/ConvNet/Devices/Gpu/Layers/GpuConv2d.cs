@@ -10,7 +10,7 @@ using ConvNet.Layers;
 
 namespace ConvNet.Devices.Gpu.Layers;
 
-public sealed class GpuConv2d : GpuLayer, IReluFusable
+public sealed class GpuConv2d : GpuLayer, IReluFusable, IGemmLayer
 {
     private readonly Conv2d _conv;
     private readonly GpuParameter _weight, _bias;
@@ -25,6 +25,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
     }
 
     public bool AppliesRelu { get; set; }
+    public int GemmBlocking { get; set; }
     public override IReadOnlyList<GpuParameter> Parameters => [_weight, _bias];
 
     protected override void OnPlan()
@@ -79,7 +80,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
         {
             M = s.OutPerGroup, N = s.Pixels, K = s.LoweredRows, Groups = s.Groups, Splits = _forwardSplits, Conv = s,
             A = Operand.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = lowered, C = output,
-        }, _weight.Value.View, data, Output.View, _bias.Value.View);
+        }, _weight.Value.View, data, Output.View, _bias.Value.View, GemmBlocking);
     }
 
     public override void Backward(GpuTensor x, GpuTensor dy)
@@ -91,7 +92,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
         {
             M = s.OutPerGroup, N = s.LoweredRows, K = s.Pixels, Groups = s.Groups, Splits = _weightSplits, Conv = s,
             A = dyByChannel, B = lowered, C = GemmOutput.RowMajor(s.LoweredRows, s.OutPerGroup * s.LoweredRows),
-        }, dy.View, data, _weight.Gradient.View);
+        }, dy.View, data, _weight.Gradient.View, blocking: GemmBlocking);
         Device.Kernels.ChannelSums(new ILGPU.KernelConfig(s.OutChannels, Device.SumThreads),
             dy.View, _bias.Gradient.View, s.Batch, s.OutChannels, s.OutHeight * s.OutWidth);
         if (InputGradient is not { } dx) return;
@@ -101,7 +102,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable
             M = s.LoweredRows, N = s.Pixels, K = s.OutPerGroup, Groups = s.Groups, Splits = _inputSplits, Conv = s,
             A = Operand.Transposed(s.LoweredRows, s.OutPerGroup * s.LoweredRows), B = dyByChannel,
             C = GemmOutput.RowMajor(s.Pixels, s.LoweredRows * s.Pixels),
-        }, _weight.Value.View, dy.View, columns);
+        }, _weight.Value.View, dy.View, columns, blocking: GemmBlocking);
         Device.Kernels.Col2Im(dx.Length, columns, dx.View, s);
     }
 }

@@ -44,6 +44,13 @@ public abstract class GpuLayer(Layer host) : IDisposable
     }
 }
 
+/// <summary>A layer whose products run on the tiled GEMM (convolution, fully connected): the blocking they use,
+/// chosen when the network is planned (GemmBlockingChoice); 0: the device's.</summary>
+public interface IGemmLayer
+{
+    int GemmBlocking { get; set; }
+}
+
 /// <summary>A layer whose output a following ReLU can rectify in its epilogue (convolution, fully connected).</summary>
 public interface IReluFusable
 {

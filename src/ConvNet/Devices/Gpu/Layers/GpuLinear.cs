@@ -8,7 +8,7 @@ using ConvNet.Layers;
 
 namespace ConvNet.Devices.Gpu.Layers;
 
-public sealed class GpuLinear : GpuLayer, IReluFusable
+public sealed class GpuLinear : GpuLayer, IReluFusable, IGemmLayer
 {
     private readonly Linear _linear;
     private readonly GpuParameter _weight, _bias;
@@ -22,6 +22,7 @@ public sealed class GpuLinear : GpuLayer, IReluFusable
     }
 
     public bool AppliesRelu { get; set; }
+    public int GemmBlocking { get; set; }
     public override IReadOnlyList<GpuParameter> Parameters => [_weight, _bias];
 
     protected override void OnPlan()
@@ -50,17 +51,17 @@ public sealed class GpuLinear : GpuLayer, IReluFusable
         output.Bias = BiasMode.PerColumn;
         output.Relu = AppliesRelu ? 1 : 0;
         Device.Gemm(new GemmArgs { M = batch, N = outF, K = inF, Groups = 1, Splits = _forwardSplits, A = Operand.RowMajor(inF), B = Operand.Transposed(inF), C = output },
-            x.View, _weight.Value.View, Output.View, _bias.Value.View);
+            x.View, _weight.Value.View, Output.View, _bias.Value.View, GemmBlocking);
     }
 
     public override void Backward(GpuTensor x, GpuTensor dy)
     {
         int batch = InputShape[0], inF = _linear.InFeatures, outF = _linear.OutFeatures;
         Device.Gemm(new GemmArgs { M = outF, N = inF, K = batch, Groups = 1, Splits = _weightSplits, A = Operand.Transposed(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
-            dy.View, x.View, _weight.Gradient.View);
+            dy.View, x.View, _weight.Gradient.View, blocking: GemmBlocking);
         Device.Kernels.ColumnSums(outF, dy.View, _bias.Gradient.View, batch, outF);
         if (InputGradient is not { } dx) return;
         Device.Gemm(new GemmArgs { M = batch, N = inF, K = outF, Groups = 1, Splits = _inputSplits, A = Operand.RowMajor(outF), B = Operand.RowMajor(inF), C = GemmOutput.RowMajor(inF) },
-            dy.View, _weight.Value.View, dx.View);
+            dy.View, _weight.Value.View, dx.View, blocking: GemmBlocking);
     }
 }
