@@ -200,6 +200,8 @@ run() {
     ours verify "$cap_verify" bench --device "$device" --verify --json
     # ... and the torchvision layout, which rounding barely moves: there every tensor must agree to 1e-3.
     ours verify.torchvision "$cap_verify" bench --device "$device" --verify --model alexnet-torchvision --json
+    # ... and the paper net with 8x8 blocking forced on every layer (the first verify checks whatever each layer chose).
+    ours verify.blocking8 "$cap_verify" bench --device "$device" --verify --gemm-blocking 8 --json
     # 2. SGEMM, both engines.
     ours gemm.convnet "$cap_gemm" bench --device "$device" --gemm "$gemm" --json
     ours gemm.convnet8 "$cap_gemm" bench --device "$device" --gemm "$gemm" --gemm-blocking 8 --json
@@ -347,6 +349,8 @@ verify = run("verify", "verify")
 verify["agrees"] = verify.get("exitCode") == 0 and "error" not in verify
 verify_tv = run("verify.torchvision", "verify alexnet-torchvision")
 verify_tv["agrees"] = verify_tv.get("exitCode") == 0 and "error" not in verify_tv
+verify_8 = run("verify.blocking8", "verify alexnet, GEMM 8x8 per thread")
+verify_8["agrees"] = verify_8.get("exitCode") == 0 and "error" not in verify_8
 
 gemm = {"convnet": run("gemm.convnet", "gemm convnet"), "convnet8x8": run("gemm.convnet8", "gemm convnet 8x8"),
         "pytorch": run("gemm.pytorch", "gemm pytorch")}
@@ -416,7 +420,7 @@ report = {
     "seconds": int(seconds), "machine": machine, "build": build,
     "convnetVersion": (read("version.out") or "").strip() or None,
     "ratioMeaning": "ConvNet images/s (or TFLOP/s) divided by PyTorch's; medians over rounds",
-    "verify": verify, "verifyTorchvision": verify_tv, "gemm": gemm, "cells": report_cells, "convolutionAlgorithms": convolution,
+    "verify": verify, "verifyTorchvision": verify_tv, "verifyBlocking8": verify_8, "gemm": gemm, "cells": report_cells, "convolutionAlgorithms": convolution,
     "errors": errors, "warnings": warnings,
 }
 with open(out, "w") as f:
@@ -430,7 +434,7 @@ def fmt(value, digits=1):
 
 gpu = ", ".join(g.get("name", "?") + " (driver " + g.get("driver", "?") + ")" for g in machine.get("gpus", [])) or "no GPU seen"
 print(f"GPU check ({mode}, device {device}, {rounds} round(s), {seconds} s): {gpu}; build {build.get('commit', '?')[:12]}")
-for label, v in (("verify", verify), ("verify alexnet-torchvision", verify_tv)):
+for label, v in (("verify", verify), ("verify alexnet-torchvision", verify_tv), ("verify alexnet, 8x8", verify_8)):
     worst = ((v.get("result") or {}).get("verify") or {})
     detail = (f"; closest to its limit: {worst['worstTensor']} {worst['worstError']:.3g} (limit {worst['worstLimit']:.3g})"
               if isinstance(worst.get("worstError"), (int, float)) and isinstance(worst.get("worstLimit"), (int, float)) else "")

@@ -33,6 +33,9 @@ public sealed record TensorCheck(string Name, double GpuError, double GpuElement
 public sealed record VerifyResult(string Device, string Model, int Batch, int Steps, float[] CpuLosses, float[] GpuLosses,
     IReadOnlyList<TensorCheck> Tensors)
 {
+    /// <summary>The GEMM blocking each layer ran ("conv1=8,conv2=4,..."; empty: the device's for every layer).</summary>
+    public string GemmBlockings { get; init; } = "";
+
     public bool Passed => Tensors.All(t => t.Passed);
 
     /// <summary>The tensor closest to (or furthest past) its limit.</summary>
@@ -50,7 +53,8 @@ public static class GpuVerify
     /// <summary>The largest limit, however sensitive the tensor: beyond it a difference is not rounding.</summary>
     public const double Cap = 0.1;
 
-    public static VerifyResult Run(DeviceSpec spec, string model, int batch, int steps, int threads)
+    /// <param name="gemmBlocking">4 or 8 for every GPU layer; null: as the device plans (timed per layer on CUDA)</param>
+    public static VerifyResult Run(DeviceSpec spec, string model, int batch, int steps, int threads, int? gemmBlocking = null)
     {
         var specOfModel = ModelRegistry.Spec(model);
         var cpuNet = NetworkBuilder.Build(specOfModel);
@@ -65,7 +69,14 @@ public static class GpuVerify
         using var pool = new WorkerPool(threads);
         using ITrainingNetwork cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
         using ITrainingNetwork twin = new CpuTrainingNetwork(twinNet, twinSgd, pool, batch);
-        using ITrainingNetwork gpu = new GpuTrainingNetwork(GpuDevice.Open(spec), gpuHost, gpuSgd, batch);
+        var device = GpuDevice.Open(spec);
+        if (gemmBlocking is { } forced)
+        {
+            device.GemmBlocking = forced;
+            device.TimeGemmBlocking = false;
+        }
+        var gpuNetwork = new GpuTrainingNetwork(device, gpuHost, gpuSgd, batch);
+        using ITrainingNetwork gpu = gpuNetwork;
 
         var rng = new Rng(11);
         var x = new Tensor([batch, .. specOfModel.InputShape]);
@@ -93,7 +104,7 @@ public static class GpuVerify
             checks.Add(Check(name, cpuNet.Parameters[i].Value.Span, gpuHost.Parameters[i].Value.Span, twinNet.Parameters[i].Value.Span));
             checks.Add(Check(name + " momentum", cpuSgd.Velocities[i].Span, gpuSgd.Velocities[i].Span, twinSgd.Velocities[i].Span));
         }
-        return new VerifyResult(gpu.DeviceName, model, batch, steps, cpuLosses, gpuLosses, checks);
+        return new VerifyResult(gpu.DeviceName, model, batch, steps, cpuLosses, gpuLosses, checks) { GemmBlockings = gpuNetwork.GemmBlockings };
     }
 
     /// <summary>Compares <paramref name="actual"/> (the GPU's) with <paramref name="expected"/> (the CPU's), with the

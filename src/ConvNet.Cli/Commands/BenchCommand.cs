@@ -135,7 +135,7 @@ public static class BenchCommand
         precision = "fp32", // of the arithmetic; weightPrecision says how FC weights are stored
         weightPrecision = r.Settings.Precision == WeightPrecision.BFloat16 ? "bf16" : "fp32",
         convolution = r.ConvolutionAlgorithm,
-        gemmBlocking = r.GemmBlocking, // null: each layer's own (layers[].algorithm)
+        gemmBlocking = r.GemmBlocking, // left out when each layer chose its own (layers[].algorithm says which)
         model = r.Settings.Model,
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
         batch = r.Settings.Batch,
@@ -189,7 +189,7 @@ public static class BenchCommand
         // The paper's net unless another is named; the micro net on the emulated device (the paper's would take hours).
         string name = parse.GetValue(model) ?? (deviceSpec.Kind == DeviceKind.Emulated ? AlexNetMicro.Name : AlexNetPaper.Name);
         int verifyBatch = parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : 8;
-        var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)));
+        var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)), forcedBlocking);
         var worst = v.Worst;
         Console.WriteLine(asJson
             ? CliJson.Serialize(new
@@ -197,6 +197,7 @@ public static class BenchCommand
                 device = v.Device, verify = new
                 {
                     model = v.Model, batch = v.Batch, steps = v.Steps, cpuLosses = v.CpuLosses, gpuLosses = v.GpuLosses,
+                    gemmBlockings = v.GemmBlockings.Length > 0 ? v.GemmBlockings : $"all={forcedBlocking ?? 4}",
                     worstTensor = worst.Name, worstError = worst.GpuError, worstLimit = worst.Limit, floor = GpuVerify.Floor,
                     roundingFactor = GpuVerify.RoundingFactor, cap = GpuVerify.Cap, passed = v.Passed,
                     tensors = v.Tensors.Select(t => new
@@ -206,7 +207,8 @@ public static class BenchCommand
                     }),
                 },
             })
-            : $"verify {v.Model} batch {v.Batch}, {v.Steps} training steps on {v.Device} and on the CPU from one seed: " +
+            : $"verify {v.Model} batch {v.Batch}, {v.Steps} training steps on {v.Device} " +
+              $"(GEMM blocking {(v.GemmBlockings.Length > 0 ? v.GemmBlockings : $"{forcedBlocking ?? 4}x{forcedBlocking ?? 4} everywhere")}) and on the CPU from one seed: " +
               $"losses {string.Join(", ", v.GpuLosses.Select(l => l.ToString("F5")))} (GPU) vs {string.Join(", ", v.CpuLosses.Select(l => l.ToString("F5")))} (CPU); " +
               $"{v.Tensors.Count(t => t.Passed)} of {v.Tensors.Count} tensors within their limits; closest to its limit: {worst.Name}, " +
               $"GPU {worst.GpuError:g3} vs CPU (norm-wise), limit {worst.Limit:g3} (the CPU with inputs one ulp larger moves it {worst.RoundingError:g3}): " +

@@ -74,6 +74,32 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         }
     }
 
+    /// <summary>Every GEMM a layer launches takes the layer's own blocking, never the device's (both blockings give the
+    /// same values, so only counting launches shows a site that ignores it).</summary>
+    [Theory]
+    [InlineData(8, 4)]
+    [InlineData(4, 8)]
+    public void Every_gemm_a_layer_launches_uses_the_layers_blocking(int deviceBlocking, int layerBlocking)
+    {
+        var host = NetworkBuilder.Build(AlexNetMicro.Spec());
+        host.Initialize(new Rng(4));
+        using var g = new GpuNetwork(gpu.Device, host);
+        g.Plan(5, forTraining: true); // batch 5: the fully connected forward pass is a GEMM too (1-4: the matrix-vector kernel)
+        foreach (var layer in g.Layers.OfType<IGemmLayer>()) layer.GemmBlocking = layerBlocking;
+        // Forward and backward through every layer: 3 GEMMs a layer, 2 for the first (no dX).
+        int expected = 3 * g.Layers.OfType<IGemmLayer>().Count() - 1;
+        gpu.Device.GemmBlocking = deviceBlocking;
+        long before = gpu.Device.Gemm8x8Launches;
+        try
+        {
+            g.ForwardOnDevice(training: false);
+            g.BackwardOnDevice(g.DeviceLogits);
+            gpu.Device.Synchronize();
+        }
+        finally { gpu.Device.GemmBlocking = 4; }
+        Assert.Equal(layerBlocking == 8 ? expected : 0, gpu.Device.Gemm8x8Launches - before);
+    }
+
     [Fact]
     public void A_step_whose_loss_is_not_finite_leaves_the_weights_as_they_were()
     {

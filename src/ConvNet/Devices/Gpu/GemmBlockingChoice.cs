@@ -1,9 +1,10 @@
 // Which GEMM blocking each convolution and fully connected layer runs: 4x4 values of C per thread (64x64 tiles) or
 // 8x8 (128x128), both timed once on the layer's real sizes when the network is planned, as cuDNN's find does. On an
 // H200 8x8 won most of the paper net's large layers (9.5 % on its whole training step) and lost on conv4 (192
-// filters per group: a third of its last 128-row tile empty) and at batch 1 (too few tiles to fill the GPU); see
-// docs/gpu.md. Both kernels compute each value of C with the same sums in the same order, so the choice changes speed,
-// not results.
+// filters per group: half of its second 128-row tile empty) and at batch 1 (too few tiles to fill the GPU); see
+// docs/gpu.md. Both kernels add the same products for each value of C in the same order (k ascending, the same
+// K-slices), so the choice changes speed, not results (unless the PTX compiler fuses multiply-adds differently in the
+// two).
 using ConvNet.Devices.Gpu.Layers;
 
 namespace ConvNet.Devices.Gpu;
@@ -20,7 +21,7 @@ public static class GemmBlockingChoice
         for (int i = 0; i < network.Layers.Count; i++)
         {
             var layer = network.Layers[i];
-            if (layer is not IGemmLayer gemm) continue;
+            if (layer is not IGemmLayer gemm || (!forTraining && !gemm.ForwardUsesGemm)) continue;
             var input = i == 0 ? network.Input : network.Layers[i - 1].Output;
             double Milliseconds(int blocking)
             {

@@ -175,6 +175,7 @@ public sealed class GpuDevice : IDisposable
         if (args.Splits > 1) args.KPerSplit = (args.KPerSplit + GemmKernel.TileK - 1) / GemmKernel.TileK * GemmKernel.TileK;
         var config = new KernelConfig(GemmKernel.GridFor(args, GemmThreads, blocking), GemmKernel.GroupSize(GemmThreads));
         var gemm = blocking == 8 ? Kernels.Gemm8x8 : Kernels.Gemm4x4;
+        if (blocking == 8) Gemm8x8Launches++;
         var biasView = bias ?? None;
         if (args.Splits == 1)
         {
@@ -185,6 +186,9 @@ public sealed class GpuDevice : IDisposable
         gemm(config, a, b, partial, biasView, args);
         Kernels.ReduceSplits(args.Groups * args.M * args.N, partial, c, biasView, args);
     }
+
+    /// <summary>How many GEMMs this device has launched with 8x8 blocking (tests check which blocking each layer used).</summary>
+    internal long Gemm8x8Launches { get; private set; }
 
     /// <summary>Waits for everything queued; on the emulated device also checks that no host buffer changed while its
     /// upload was queued (a real GPU would have copied the changed values).</summary>

@@ -33,6 +33,9 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
     public Tensor Logits => _network.Logits;
     public string DeviceName => _network.Device.Name;
 
+    /// <summary>The GEMM blocking each layer runs (see <see cref="GemmBlockingChoice.Describe"/>).</summary>
+    public string GemmBlockings => GemmBlockingChoice.Describe(_network);
+
     public void BeginStep(Tensor x, int[] labels, ulong dropoutSeed, float learningRate)
     {
         _sgd.LearningRate = learningRate;

@@ -26,6 +26,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable, IGemmLayer
 
     public bool AppliesRelu { get; set; }
     public int GemmBlocking { get; set; }
+    public bool ForwardUsesGemm => true;
     public override IReadOnlyList<GpuParameter> Parameters => [_weight, _bias];
 
     protected override void OnPlan()

@@ -49,6 +49,10 @@ public abstract class GpuLayer(Layer host) : IDisposable
 public interface IGemmLayer
 {
     int GemmBlocking { get; set; }
+
+    /// <summary>False where the forward pass runs another kernel (a fully connected layer at batch 1-4): an
+    /// inference plan then has nothing of this layer's to time.</summary>
+    bool ForwardUsesGemm { get; }
 }
 
 /// <summary>A layer whose output a following ReLU can rectify in its epilogue (convolution, fully connected).</summary>

@@ -23,6 +23,7 @@ public sealed class GpuLinear : GpuLayer, IReluFusable, IGemmLayer
 
     public bool AppliesRelu { get; set; }
     public int GemmBlocking { get; set; }
+    public bool ForwardUsesGemm => !UsesGemv;
     public override IReadOnlyList<GpuParameter> Parameters => [_weight, _bias];
 
     protected override void OnPlan()
