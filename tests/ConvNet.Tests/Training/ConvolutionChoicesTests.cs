@@ -121,6 +121,12 @@ public sealed class ConvolutionChoicesTests
         var pointwiseStrided = new ConvGeometry(16, 9, 9, 16, 1, 1, 2, 2, 0, 0, 1);
         Assert.Equal("direct", ConvolutionSelection.Create(pointwiseStrided, pool, ConvAlgorithm.Winograd, 4, training: true).Algorithm);
         Assert.Equal("direct", ConvolutionSelection.Create(threeByThree, pool, ConvAlgorithm.Auto, 4, training: true).Algorithm);
+        // Between the two thresholds (231 M multiply-adds at batch 8): training stays direct without timing, so fresh
+        // runs of small nets stay bit-identical; inference times it.
+        var middle = new ConvGeometry(64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1);
+        Assert.InRange(middle.MultiplyAdds * 8, ConvolutionSelection.InferenceTimingThreshold, ConvolutionSelection.TrainingTimingThreshold - 1);
+        Assert.Equal("direct", ConvolutionSelection.Create(middle, pool, ConvAlgorithm.Auto, 8, training: true).Algorithm);
+        Assert.Contains(ConvolutionSelection.Create(middle, pool, ConvAlgorithm.Auto, 8, training: false).Algorithm, new[] { "direct", "winograd F(4x4,3x3)" });
         // A layer big enough is timed and gets one of the two.
         var big = new ConvGeometry(64, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1);
         Assert.Contains(ConvolutionSelection.Create(big, pool, ConvAlgorithm.Auto, 64, training: false).Algorithm, new[] { "direct", "winograd F(4x4,3x3)" });
