@@ -29,11 +29,7 @@ public static class GpuNetworkBenchmark
         using var network = new GpuNetwork(GpuDevice.Open(deviceSpec), host, ownsDevice: true);
         var device = network.Device;
         device.ConvolutionAlgorithm = algorithm;
-        if (gemmBlocking is { } forced)
-        {
-            device.GemmBlocking = forced;
-            device.TimeGemmBlocking = false;
-        }
+        if (gemmBlocking is { } forced) device.ForceGemmBlocking(forced);
         bool train = s.Mode == BenchMode.Train;
         network.Plan(s.Batch, forTraining: train);
         var sgd = new Sgd(host.Parameters);

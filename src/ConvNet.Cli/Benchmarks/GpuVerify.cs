@@ -70,11 +70,7 @@ public static class GpuVerify
         using ITrainingNetwork cpu = new CpuTrainingNetwork(cpuNet, cpuSgd, pool, batch);
         using ITrainingNetwork twin = new CpuTrainingNetwork(twinNet, twinSgd, pool, batch);
         var device = GpuDevice.Open(spec);
-        if (gemmBlocking is { } forced)
-        {
-            device.GemmBlocking = forced;
-            device.TimeGemmBlocking = false;
-        }
+        if (gemmBlocking is { } forced) device.ForceGemmBlocking(forced);
         var gpuNetwork = new GpuTrainingNetwork(device, gpuHost, gpuSgd, batch);
         using ITrainingNetwork gpu = gpuNetwork;
 

@@ -8,9 +8,7 @@ namespace ConvNet.Training;
 /// <param name="labelSmoothing">share of the target spread evenly over the classes (0: one-hot; PyTorch's label_smoothing)</param>
 public sealed class CrossEntropyLoss(float labelSmoothing = 0f)
 {
-    public float LabelSmoothing { get; } = labelSmoothing is >= 0f and < 1f
-        ? labelSmoothing
-        : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"label smoothing must be in [0, 1), got {labelSmoothing}");
+    public float LabelSmoothing { get; } = SoftmaxCrossEntropy.RequireSmoothing(labelSmoothing, nameof(labelSmoothing));
 
     public Tensor Probabilities { get; private set; } = null!;
     public Tensor DLogits { get; private set; } = null!;

@@ -139,6 +139,13 @@ public sealed class GpuDevice : IDisposable
     /// device, whose clock says nothing about a GPU, and when a command forces one blocking.</summary>
     public bool TimeGemmBlocking { get; set; }
 
+    /// <summary>Every layer runs <paramref name="blocking"/> (4 or 8): nothing is timed when a network is planned.</summary>
+    public void ForceGemmBlocking(int blocking)
+    {
+        GemmBlocking = blocking;
+        TimeGemmBlocking = false;
+    }
+
     /// <summary>How convolutions read their input: implicit GEMM (the default) or an explicit lowered matrix.</summary>
     public ConvolutionAlgorithm ConvolutionAlgorithm { get; set; } = ConvolutionAlgorithm.Implicit;
 

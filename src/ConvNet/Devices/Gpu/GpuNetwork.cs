@@ -36,7 +36,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     public float LabelSmoothing
     {
         get => _labelSmoothing;
-        init => _labelSmoothing = value is >= 0f and < 1f ? value : throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), $"label smoothing must be in [0, 1), got {value}");
+        init => _labelSmoothing = ConvNet.Kernels.Cpu.SoftmaxCrossEntropy.RequireSmoothing(value, nameof(LabelSmoothing));
     }
     private readonly float _labelSmoothing;
 
