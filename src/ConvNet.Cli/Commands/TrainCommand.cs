@@ -31,6 +31,7 @@ public static class TrainCommand
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation when the data has no validation split (at most half of them)", DefaultValueFactory = _ => d.ValidationCount };
         var crop = new Option<int>("--crop-padding") { Description = "Augmentation: random crops after zero-padding by this many pixels (0: off)", DefaultValueFactory = _ => 0 };
         var flip = new Option<bool>("--flip") { Description = "Augmentation: random horizontal mirrors" };
+        var erase = new Option<float>("--random-erase") { Description = $"Augmentation: probability of setting one random rectangle (2-33 % of the image, aspect 0.3-3.3) to the channel mean, as torchvision's RandomErasing (default {d.RandomErase}{(small.RandomErase != d.RandomErase ? $"; {small.Model}: {small.RandomErase}" : "")})" };
         var smoothing = new Option<float>("--label-smoothing") { Description = $"Loss target (1 - e) x one-hot + e / classes, as PyTorch's label_smoothing; the training loss printed includes it, the validation loss does not (default {d.LabelSmoothing}{(small.LabelSmoothing != d.LabelSmoothing ? $"; {small.Model}: {small.LabelSmoothing}" : "")})" };
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
         var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
@@ -57,7 +58,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {
             model, data, epochs, batch, lr, momentum, decay, schedule, patience, stepSize, gamma, seed, threads, validation,
-            crop, flip, smoothing, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
+            crop, flip, erase, smoothing, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
             output, resume, json, force, device, convAlgorithm,
         };
         command.SetAction(parse =>
@@ -121,6 +122,7 @@ public static class TrainCommand
                         StepSize = parse.GetValue(stepSize), Gamma = parse.GetValue(gamma), Seed = parse.GetValue(seed),
                         Threads = parse.GetValue(threads), ValidationCount = parse.GetValue(validation),
                         CropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip),
+                        RandomErase = Given(parse, erase) ?? recipe.RandomErase,
                         LabelSmoothing = Given(parse, smoothing) ?? recipe.LabelSmoothing, CheckpointEvery = parse.GetValue(every),
                         BiasInit = parse.GetValue(biasInit), Normalization = parse.GetValue(normalization)!, MaxSteps = parse.GetValue(maxSteps),
                         RandomCrop = !parse.GetValue(noRandomCrop), Mirror = !parse.GetValue(noMirror),

@@ -9,18 +9,21 @@ public static class BatchBuilder
 {
     /// <summary>One image's augmentation: output pixel (y, x) before mirroring takes source pixel
     /// (y + ShiftY, x + ShiftX), or the padding value where that lies outside the image; then, if Flip, column x
-    /// of the output is replaced by column W-1-x.</summary>
-    public readonly record struct Augmentation(int ShiftY, int ShiftX, bool Flip)
+    /// of the output is replaced by column W-1-x; then, if EraseHeight &gt; 0, the output rectangle of rows
+    /// [EraseTop, EraseTop + EraseHeight) and columns [EraseLeft, EraseLeft + EraseWidth) is set to 0 in every channel.</summary>
+    public readonly record struct Augmentation(int ShiftY, int ShiftX, bool Flip,
+        int EraseTop = 0, int EraseLeft = 0, int EraseHeight = 0, int EraseWidth = 0)
     {
         public static Augmentation None => default;
     }
 
     /// <summary>
-    /// The draws for one image, in this fixed order: ShiftY = NextInt(2p+1) - p, ShiftX = NextInt(2p+1) - p (only when
-    /// CropPadding p &gt; 0), Flip = NextInt(2) == 1 (only when HorizontalFlip). Choosing offset k in 0..2p of the
-    /// image padded by p is the same as shifting by k - p.
+    /// The draws for one image of <paramref name="height"/> x <paramref name="width"/> pixels, in this fixed order:
+    /// ShiftY = NextInt(2p+1) - p, ShiftX = NextInt(2p+1) - p (only when CropPadding p &gt; 0), Flip = NextInt(2) == 1
+    /// (only when HorizontalFlip), then the erasing draws (only when RandomErase &gt; 0, see <see cref="DrawErase"/>).
+    /// Choosing offset k in 0..2p of the image padded by p is the same as shifting by k - p.
     /// </summary>
-    public static Augmentation Draw(AugmentOptions augment, Rng rng)
+    public static Augmentation Draw(AugmentOptions augment, Rng rng, int height, int width)
     {
         int p = augment.CropPadding, shiftY = 0, shiftX = 0;
         if (p > 0)
@@ -29,7 +32,31 @@ public static class BatchBuilder
             shiftX = rng.NextInt(2 * p + 1) - p;
         }
         bool flip = augment.HorizontalFlip && rng.NextInt(2) == 1;
-        return new Augmentation(shiftY, shiftX, flip);
+        var augmentation = new Augmentation(shiftY, shiftX, flip);
+        return augment.RandomErase > 0 ? DrawErase(augmentation, augment.RandomErase, rng, height, width) : augmentation;
+    }
+
+    /// <summary>
+    /// Random erasing, as torchvision's RandomErasing: with probability <paramref name="probability"/> (NextDouble &lt; p),
+    /// up to <see cref="AugmentOptions.EraseAttempts"/> rectangles are drawn, each with an area fraction
+    /// a = uniform(0.02, 0.33) of the image (NextDouble) and an aspect r = exp(uniform(ln 0.3, ln(1/0.3))) (NextDouble),
+    /// h = round(sqrt(a H W r)), w = round(sqrt(a H W / r)); the first with h &lt; H and w &lt; W (and both &gt;= 1) is
+    /// placed at top = NextInt(H - h + 1), left = NextInt(W - w + 1). None fitting leaves the image unerased.
+    /// </summary>
+    public static Augmentation DrawErase(Augmentation augmentation, float probability, Rng rng, int height, int width)
+    {
+        if (!(rng.NextDouble() < probability)) return augmentation;
+        double area = (double)height * width, logMin = Math.Log(AugmentOptions.MinEraseAspect), logMax = -logMin;
+        for (int attempt = 0; attempt < AugmentOptions.EraseAttempts; attempt++)
+        {
+            double target = area * (AugmentOptions.MinEraseArea + (AugmentOptions.MaxEraseArea - AugmentOptions.MinEraseArea) * rng.NextDouble());
+            double aspect = Math.Exp(logMin + (logMax - logMin) * rng.NextDouble());
+            int h = (int)Math.Round(Math.Sqrt(target * aspect)), w = (int)Math.Round(Math.Sqrt(target / aspect));
+            if (h < 1 || w < 1 || h >= height || w >= width) continue;
+            int top = rng.NextInt(height - h + 1), left = rng.NextInt(width - w + 1);
+            return augmentation with { EraseTop = top, EraseLeft = left, EraseHeight = h, EraseWidth = w };
+        }
+        return augmentation;
     }
 
     /// <summary>
@@ -64,6 +91,8 @@ public static class BatchBuilder
             throw new ArgumentException($"BatchBuilder: normalisation has {normalization.Mean.Length} means and {normalization.Std.Length} stds, {data.Name} has {channels} channels", nameof(normalization));
         if (augment.CropPadding < 0)
             throw new ArgumentException($"BatchBuilder: crop padding {augment.CropPadding} is negative", nameof(augment));
+        if (!(augment.RandomErase is >= 0f and <= 1f))
+            throw new ArgumentException($"BatchBuilder: random-erase probability {augment.RandomErase} is outside [0, 1]", nameof(augment));
         if (!augment.IsNone) ArgumentNullException.ThrowIfNull(rng);
 
         Span<float> tables = channels <= StackChannels ? stackalloc float[256 * StackChannels] : new float[256 * channels];
@@ -72,7 +101,7 @@ public static class BatchBuilder
         {
             labels[i] = data.Label(indices[i]);
             if (perImageSeed is { } seed && !augment.IsNone) rng.Reseed(Rng.Mix(seed, (ulong)indices[i]));
-            var augmentation = augment.IsNone ? Augmentation.None : Draw(augment, rng);
+            var augmentation = augment.IsNone ? Augmentation.None : Draw(augment, rng, height, width);
             WriteImage(data.Image(indices[i]), x.Sample(i), tables, channels, height, width, augmentation);
         }
     }
@@ -153,6 +182,8 @@ public static class BatchBuilder
                     row[x1..].Fill(pad);
                 }
             }
+            for (int y = augmentation.EraseTop; y < augmentation.EraseTop + augmentation.EraseHeight; y++)
+                destinationPlane.Slice(y * width + augmentation.EraseLeft, augmentation.EraseWidth).Clear();
         }
     }
 }

@@ -25,6 +25,9 @@ public sealed record TrainConfig
     public int ValidationCount { get; init; } = 5000;
     public int CropPadding { get; init; }
     public bool HorizontalFlip { get; init; }
+    /// <summary>In-memory data: the probability of erasing one random rectangle of each training image to the channel
+    /// mean (torchvision's RandomErasing after Normalize; 0: off).</summary>
+    public float RandomErase { get; init; }
     /// <summary>The loss's target: (1 - e) onehot + e / K instead of the one-hot label (PyTorch's label_smoothing).</summary>
     public float LabelSmoothing { get; init; }
     /// <summary>Save a checkpoint every this many steps as well as at each epoch end (0: epoch ends only).</summary>
@@ -79,6 +82,10 @@ public sealed record TrainConfig
         if (MaxSteps < 0) throw new ArgumentException($"--max-steps must be non-negative, got {MaxSteps}");
         if (ValidationCount < 0) throw new ArgumentException($"--validation must be non-negative, got {ValidationCount}");
         if (CropPadding < 0) throw new ArgumentException($"--crop-padding must be non-negative, got {CropPadding}");
+        if (!(RandomErase is >= 0f and <= 1f)) throw new ArgumentException($"--random-erase must be in [0, 1], got {RandomErase}");
+        if (ConvNet.Data.Images.ImageDataSpec.IsImageSpec(Data) && (CropPadding > 0 || HorizontalFlip || RandomErase > 0))
+            throw new ArgumentException("--crop-padding, --flip and --random-erase apply to in-memory datasets (fashion-mnist, cifar10, idx:, ...); " +
+                $"image data ({Data}) takes random crops and mirrors by default (--no-random-crop, --no-mirror) and PCA colour noise (--pca-noise)");
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
         if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");

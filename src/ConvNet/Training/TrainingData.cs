@@ -33,7 +33,7 @@ public static class TrainingData
             : (data.Train, null);
         var normalization = restored
             ?? (config.Normalization == "none" ? Normalization.Identity(train.Channels) : Normalization.Compute(train));
-        var augment = new AugmentOptions(config.CropPadding, config.HorizontalFlip);
+        var augment = new AugmentOptions(config.CropPadding, config.HorizontalFlip, config.RandomErase);
         return new TrainingSplits(
             new InMemoryBatchSource(train, normalization, augment),
             validation is null ? null : new InMemoryBatchSource(validation, normalization, AugmentOptions.None),

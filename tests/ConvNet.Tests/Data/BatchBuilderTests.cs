@@ -8,7 +8,7 @@ namespace ConvNet.Tests.Data;
 public class BatchBuilderTests
 {
     /// <summary>The specification written plainly: pad the byte image with black by p, take the H x W window at
-    /// (p + ShiftY, p + ShiftX), mirror if asked, then normalise each pixel.</summary>
+    /// (p + ShiftY, p + ShiftX), mirror if asked, normalise each pixel, then zero the erased rectangle.</summary>
     private static float[] Reference(ImageDataset data, int index, Normalization n, Augmentation a, int p)
     {
         int c = data.Channels, h = data.Height, w = data.Width, ph = h + 2 * p, pw = w + 2 * p;
@@ -25,7 +25,8 @@ public class BatchBuilderTests
                 {
                     int sourceX = a.Flip ? w - 1 - x : x;
                     byte pixel = padded[(k * ph + y + p + a.ShiftY) * pw + sourceX + p + a.ShiftX];
-                    result[(k * h + y) * w + x] = n.Apply(k, pixel);
+                    bool erased = y >= a.EraseTop && y < a.EraseTop + a.EraseHeight && x >= a.EraseLeft && x < a.EraseLeft + a.EraseWidth;
+                    result[(k * h + y) * w + x] = erased ? 0f : n.Apply(k, pixel);
                 }
         return result;
     }
@@ -71,12 +72,88 @@ public class BatchBuilderTests
         var seen = new HashSet<Augmentation>();
         for (int b = 0; b < 40; b++)
         {
-            var a = BatchBuilder.Draw(augment, draws);
+            var a = BatchBuilder.Draw(augment, draws, 6, 5);
             seen.Add(a);
             Assert.Equal(Reference(data, b, n, a, 2), x.Sample(b).ToArray());
         }
         Assert.Equal(draws.State, rng.State); // Fill drew exactly what Draw describes, in order
         Assert.True(seen.Count > 10, $"only {seen.Count} distinct augmentations in 40 draws");
+    }
+
+    [Theory]
+    [InlineData(28, 28, 1)]
+    [InlineData(9, 7, 3)] // odd, non-square
+    public void RandomErasingMatchesThePlainReference(int height, int width, int channels)
+    {
+        var data = TinyDatasets.Make("d", 60, channels, height, width, 3, seed: 21);
+        var n = Normalization.Compute(data);
+        var augment = new AugmentOptions(CropPadding: 2, HorizontalFlip: true, RandomErase: 0.5f);
+        var indices = Enumerable.Range(0, 60).ToArray();
+        var x = new Tensor(60, channels, height, width);
+        var rng = new Rng(7);
+        var draws = Rng.FromState(rng.State);
+
+        BatchBuilder.Fill(data, indices, x, new int[60], n, augment, rng);
+
+        int erased = 0;
+        for (int b = 0; b < 60; b++)
+        {
+            var a = BatchBuilder.Draw(augment, draws, height, width);
+            if (a.EraseHeight > 0)
+            {
+                erased++;
+                Assert.InRange(a.EraseWidth, 1, width - 1);
+                Assert.InRange(a.EraseHeight, 1, height - 1);
+                Assert.InRange(a.EraseTop, 0, height - a.EraseHeight);
+                Assert.InRange(a.EraseLeft, 0, width - a.EraseWidth);
+            }
+            Assert.Equal(Reference(data, b, n, a, 2), x.Sample(b).ToArray());
+        }
+        Assert.Equal(draws.State, rng.State);
+        Assert.InRange(erased, 15, 45); // p = 0.5 of 60 (binomial sd 3.9)
+    }
+
+    [Fact]
+    public void RandomErasingFollowsTorchvisionsDistribution()
+    {
+        // Area fraction uniform in [0.02, 0.33] and log-aspect uniform in [ln 0.3, ln 3.33], up to rounding and the
+        // rejection of rectangles that do not fit: check the bounds and the means over many draws on a 28x28 image.
+        var augment = new AugmentOptions(0, false, RandomErase: 1f);
+        var rng = new Rng(3);
+        double areaSum = 0, logAspectSum = 0;
+        const int draws = 20000;
+        for (int i = 0; i < draws; i++)
+        {
+            var a = BatchBuilder.Draw(augment, rng, 28, 28);
+            Assert.True(a.EraseHeight > 0, "p = 1 always erases a 28x28 image (the smallest areas always fit)");
+            double fraction = a.EraseHeight * a.EraseWidth / 784.0;
+            Assert.InRange(fraction, 0.01, 0.42);
+            areaSum += fraction;
+            logAspectSum += Math.Log((double)a.EraseHeight / a.EraseWidth);
+        }
+        Assert.InRange(areaSum / draws, 0.14, 0.19);   // (0.02 + 0.33) / 2 = 0.175 before rejection and rounding
+        Assert.InRange(logAspectSum / draws, -0.05, 0.05); // symmetric
+    }
+
+    [Fact]
+    public void RandomErasingOffDrawsNothingExtra()
+    {
+        // Recipes without erasing keep their random streams: the draws are the crop and mirror ones only.
+        var with0 = new Rng(5);
+        var plain = new Rng(5);
+        var a = BatchBuilder.Draw(new AugmentOptions(2, true, 0f), with0, 28, 28);
+        plain.NextInt(5); plain.NextInt(5); plain.NextInt(2);
+        Assert.Equal(plain.State, with0.State);
+        Assert.Equal(0, a.EraseHeight);
+    }
+
+    [Fact]
+    public void RandomErasingProbabilityOutsideZeroOneIsRefused()
+    {
+        var data = TinyDatasets.Make("d", 2, 1, 4, 4, 2, seed: 1);
+        var error = Assert.Throws<ArgumentException>(() => BatchBuilder.Fill(data, [0, 1], new Tensor(2, 1, 4, 4), new int[2],
+            Normalization.Identity(1), new AugmentOptions(0, false, 1.5f), new Rng(1)));
+        Assert.Contains("random-erase", error.Message);
     }
 
     [Fact]
@@ -110,7 +187,7 @@ public class BatchBuilderTests
         for (ulong seed = 0; seed < 200; seed++)
         {
             var rng = new Rng(seed);
-            var a = BatchBuilder.Draw(augment, Rng.FromState(rng.State));
+            var a = BatchBuilder.Draw(augment, Rng.FromState(rng.State), 5, 5);
             shifts.Add((a.ShiftY, a.ShiftX));
             var x = new Tensor(1, 1, 5, 5);
             BatchBuilder.Fill(data, [0], x, new int[1], n, augment, rng);

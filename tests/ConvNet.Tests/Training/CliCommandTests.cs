@@ -10,10 +10,10 @@ public sealed class CliCommandTests
     /// <summary>Epochs, rate and schedule not given: the model's recipe (alexnet-small's best measured one, the
     /// paper's for the others); given: as given.</summary>
     [Theory]
-    [InlineData("alexnet-small", new string[0], 8, 0.05f, "cosine", 0f)]
-    [InlineData("alexnet-micro", new string[0], 10, 0.01f, "plateau", 0f)]
-    [InlineData("alexnet-small", new[] { "--epochs", "3", "--lr", "0.02", "--schedule", "step", "--label-smoothing", "0.2" }, 3, 0.02f, "step", 0.2f)]
-    public void TrainDefaultsToTheModelsRecipe(string model, string[] given, int epochs, float lr, string schedule, float labelSmoothing)
+    [InlineData("alexnet-small", new string[0], 8, 0.05f, "cosine", 0f, 0f)]
+    [InlineData("alexnet-micro", new string[0], 10, 0.01f, "plateau", 0f, 0f)]
+    [InlineData("alexnet-small", new[] { "--epochs", "3", "--lr", "0.02", "--schedule", "step", "--label-smoothing", "0.2", "--random-erase", "0.5" }, 3, 0.02f, "step", 0.2f, 0.5f)]
+    public void TrainDefaultsToTheModelsRecipe(string model, string[] given, int epochs, float lr, string schedule, float labelSmoothing, float randomErase)
     {
         using var temp = new TempDirectory();
         string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
@@ -22,7 +22,8 @@ public sealed class CliCommandTests
             "--max-steps", "1", "--threads", "1", "--out", run, .. given]);
         Assert.True(train.ExitCode == 0, train.Stderr);
         var config = ConvNet.Training.Checkpoints.Open(run, ConvNet.Training.Checkpoints.Last).Info.Config!;
-        Assert.Equal((epochs, lr, schedule, labelSmoothing), (config.Epochs, config.LearningRate, config.Schedule, config.LabelSmoothing));
+        Assert.Equal((epochs, lr, schedule, labelSmoothing, randomErase),
+            (config.Epochs, config.LearningRate, config.Schedule, config.LabelSmoothing, config.RandomErase));
     }
 
     [Fact]
@@ -68,6 +69,8 @@ public sealed class CliCommandTests
     [InlineData("checkpoint not found", "eval", "--checkpoint", "/nonexistent/last.json")]
     [InlineData("--bogus", "train", "--bogus")]
     [InlineData("--label-smoothing must be in [0, 1), got 1", "train", "--label-smoothing", "1", "--out", "/tmp/convnet-never")]
+    [InlineData("--random-erase must be in [0, 1], got 1.5", "train", "--random-erase", "1.5", "--out", "/tmp/convnet-never")]
+    [InlineData("apply to in-memory datasets", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--flip", "--out", "/tmp/convnet-never")]
     public void BadInputGivesOneClearLineAndExitCode2(string expected, params string[] args)
     {
         var result = CliRunner.Run(args);
