@@ -4,7 +4,11 @@
 #   fuzz/run.sh TARGET SECONDS    fuzz TARGET for SECONDS (nice -n 19, one core), then print what afl-fuzz found
 #   fuzz/run.sh TARGET SECONDS --continue
 #                                 start from the corpus the target's latest run ended with instead of fresh seeds, so
-#                                 fuzzing time adds up across runs (afl-fuzz re-measures that corpus's coverage first)
+#                                 fuzzing time adds up across runs (afl-fuzz re-measures that corpus's coverage first);
+#                                 on a fresh clone, from the committed corpus fuzz/corpus/TARGET.tar.gz
+#   fuzz/run.sh TARGET --save-corpus
+#                                 minimise the latest run's queue (with the committed corpus) by afl-cmin to the inputs
+#                                 that keep its coverage, and write it to fuzz/corpus/TARGET.tar.gz for committing
 # Works on a fresh machine: installs afl++ (apt) and the SharpFuzz.CommandLine dotnet tool when missing, publishes the
 # harness (fuzz/ConvNet.Fuzz), instruments the ConvNet assemblies, writes valid seeds with the project's own writers.
 # Everything goes under fuzz/out/ (git-ignored): out/TARGET/UTC-TIME/ holds afl-fuzz's output (default/crashes,
@@ -13,14 +17,20 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/out"
-publish="$out/publish"
+corpus_dir="$here/corpus"
+# One harness build per invocation, so a second target (or --save-corpus) can start while a run is fuzzing.
+publish="$out/publish-$$"
+trap 'rm -rf "$publish" "$out/publish-$$.log"' EXIT
 tools="$out/tools"
 sharpfuzz_version=2.3.0
 
-usage() { echo "usage: fuzz/run.sh list | fuzz/run.sh TARGET SECONDS [--continue]" >&2; exit 2; }
+usage() { echo "usage: fuzz/run.sh list | fuzz/run.sh TARGET SECONDS [--continue] | fuzz/run.sh TARGET --save-corpus" >&2; exit 2; }
 [ $# -ge 1 ] || usage
-continue_from_last=0
-if [ $# -eq 3 ]; then
+continue_from_last=0 save_corpus=0
+if [ $# -eq 2 ] && [ "$2" = --save-corpus ]; then
+  save_corpus=1
+  set -- "$1" 0
+elif [ $# -eq 3 ]; then
   [ "$3" = --continue ] || usage
   continue_from_last=1
   set -- "$1" "$2"
@@ -43,8 +53,8 @@ fi
 mkdir -p "$out"
 echo "== publishing fuzz/ConvNet.Fuzz" >&2
 rm -rf "$publish"
-nice -n 10 dotnet publish "$here/ConvNet.Fuzz" -c Release -o "$publish" --nologo -v q >"$out/publish.log" 2>&1 \
-  || { cat "$out/publish.log" >&2; echo "error: the harness did not build" >&2; exit 1; }
+nice -n 10 dotnet publish "$here/ConvNet.Fuzz" -c Release -o "$publish" --nologo -v q >"$out/publish-$$.log" 2>&1 \
+  || { cat "$out/publish-$$.log" >&2; echo "error: the harness did not build" >&2; exit 1; }
 harness=(dotnet "$publish/ConvNet.Fuzz.dll")
 
 if [ $# -eq 1 ] && [ "$1" = list ]; then "${harness[@]}" list; exit 0; fi
@@ -57,14 +67,27 @@ if [ "$continue_from_last" = 1 ]; then
   for queue in $(ls -d "$out/$target"/*/default/queue 2>/dev/null | sort -r); do
     if [ -n "$(find "$queue" -maxdepth 1 -type f -name 'id:*' -print -quit)" ]; then previous=$queue; break; fi
   done
-  [ -n "$previous" ] || { echo "error: --continue: no earlier run of '$target' with a corpus under $out/$target" >&2; exit 2; }
+  if [ -z "$previous" ] && [ ! -f "$corpus_dir/$target.tar.gz" ]; then
+    echo "error: --continue: no earlier run of '$target' with a corpus under $out/$target, and no $corpus_dir/$target.tar.gz" >&2; exit 2
+  fi
 fi
 run="$out/$target/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$run/in"
-if [ -n "$previous" ]; then
+if [ "$save_corpus" = 1 ]; then
+  # The newest queue of this target, and the committed corpus, as afl-cmin's input.
+  for queue in $(ls -d "$out/$target"/*/default/queue 2>/dev/null | sort -r); do
+    if [ -n "$(find "$queue" -maxdepth 1 -type f -name 'id:*' -print -quit)" ]; then previous=$queue; break; fi
+  done
+  [ -n "$previous" ] || { echo "error: --save-corpus: no run of '$target' with a queue under $out/$target" >&2; exit 2; }
+  find "$previous" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$run/in/" \;
+  [ -f "$corpus_dir/$target.tar.gz" ] && tar -xzf "$corpus_dir/$target.tar.gz" -C "$run/in" --transform 's|^|committed-|'
+elif [ -n "$previous" ]; then
   # The queue's own files, not afl-fuzz's bookkeeping folders (.state) beside them.
   find "$previous" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$run/in/" \;
   echo "== continuing from $(ls "$run/in" | wc -l) inputs of $previous" >&2
+elif [ "$continue_from_last" = 1 ]; then
+  tar -xzf "$corpus_dir/$target.tar.gz" -C "$run/in"
+  echo "== continuing from the $(ls "$run/in" | wc -l) inputs of the committed corpus $corpus_dir/$target.tar.gz" >&2
 else
   # Seeds before instrumenting: instrumented code runs only under afl-fuzz.
   "${harness[@]}" seeds "$target" "$run/in"
@@ -75,10 +98,26 @@ for dll in ConvNet.dll ConvNet.Serving.dll Google.Protobuf.dll; do
   "$tools/sharpfuzz" "$publish/$dll" >/dev/null || { echo "error: sharpfuzz could not instrument $dll" >&2; exit 1; }
 done
 
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
+if [ "$save_corpus" = 1 ]; then
+  # afl-cmin keeps, for every edge, the smallest input that reaches it; a flat archive of those is the committed corpus.
+  echo "== afl-cmin: $(ls "$run/in" | wc -l) inputs of $target" >&2
+  nice -n 19 afl-cmin -i "$run/in" -o "$run/min" -t 5000 -m none -- "$(readlink -f "$(command -v dotnet)")" "$publish/ConvNet.Fuzz.dll" fuzz "$target" >"$run/cmin.log" 2>&1 \
+    || { tail -20 "$run/cmin.log" >&2; echo "error: afl-cmin failed (log: $run/cmin.log)" >&2; exit 1; }
+  mkdir -p "$corpus_dir"
+  # Files renamed by their content hash, so the archive does not depend on afl's queue names; sorted, no owners or
+  # times, so the same inputs always make the same archive.
+  mkdir -p "$run/named"
+  for f in "$run/min"/*; do cp "$f" "$run/named/$(sha256sum "$f" | cut -c1-16)"; done
+  (cd "$run/named" && ls | LC_ALL=C sort | tar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - -T - | gzip -9n > "$corpus_dir/$target.tar.gz.tmp")
+  mv "$corpus_dir/$target.tar.gz.tmp" "$corpus_dir/$target.tar.gz"
+  echo "corpus:     $(ls "$run/named" | wc -l) inputs (from $(ls "$run/in" | wc -l)) -> $corpus_dir/$target.tar.gz ($(stat -c %s "$corpus_dir/$target.tar.gz") bytes)"
+  exit 0
+fi
+
 dict=()
 [ -f "$here/dict/$target.dict" ] && dict=(-x "$here/dict/$target.dict")
 echo "== afl-fuzz: $target for $seconds s, $(ls "$run/in" | wc -l) inputs"
-export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 # -t: a run longer than 5 s is a hang (every parser refuses a bad file in well under a second).
 nice -n 19 afl-fuzz -V "$seconds" -t 5000 -m none "${dict[@]}" -i "$run/in" -o "$run" -- "${harness[@]}" fuzz "$target" \
   >"$run/afl.log" 2>&1 || { tail -30 "$run/afl.log" >&2; echo "error: afl-fuzz failed (log: $run/afl.log)" >&2; exit 1; }
