@@ -29,12 +29,14 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
     public double? ForwardGflops => ForwardGflop > 0 ? ForwardGflop / (ForwardMs / 1e3) : null;
     public double? BackwardGflops => BackwardGflop > 0 && BackwardMs > 0 ? BackwardGflop / (BackwardMs / 1e3) : null;
 
-    /// <summary>CPU convolutions: the planned algorithm ("direct", "winograd F(4x4,3x3)"); null for other layers.</summary>
+    /// <summary>CPU convolutions: the planned algorithm ("direct", "winograd F(4x4,3x3)"); GPU GEMM layers: their
+    /// blocking ("8x8 GEMM"); null for other layers.</summary>
     public string? Algorithm { get; init; }
 
-    /// <summary>Multiplications the algorithm really does over the direct method's count (1 for direct): the GFLOP/s
-    /// columns are direct-equivalent; times this ratio they are the arithmetic actually done.</summary>
-    public double MultiplyRatio { get; init; } = 1;
+    /// <summary>CPU convolutions: multiplications the algorithm really does over the direct method's count (1 for
+    /// direct): the GFLOP/s columns are direct-equivalent; times this ratio they are the arithmetic actually done.
+    /// Null where it does not apply (other layers, a GPU layer's blocking).</summary>
+    public double? MultiplyRatio { get; init; }
 }
 
 /// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>

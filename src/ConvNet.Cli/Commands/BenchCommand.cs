@@ -159,7 +159,7 @@ public static class BenchCommand
         {
             name = l.Name, kind = l.Kind, forwardMs = l.ForwardMs, forwardGflops = l.ForwardGflops,
             backwardMs = Trained(r, l.BackwardMs), backwardGflops = l.BackwardGflops,
-            algorithm = l.Algorithm, multiplyRatio = l.Algorithm is null || l.Algorithm.EndsWith(" GEMM", StringComparison.Ordinal) ? (double?)null : l.MultiplyRatio,
+            algorithm = l.Algorithm, multiplyRatio = l.MultiplyRatio,
         }),
     });
 
@@ -248,8 +248,8 @@ public static class BenchCommand
         {
             string backwardColumns = train ? $"{l.BackwardMs,9:F2} {Rate(l.BackwardGflops),8}" : "";
             string algorithm = l.Algorithm is null || l.Algorithm == "direct" ? ""
-                : l.Algorithm.EndsWith(" GEMM", StringComparison.Ordinal) ? $"  {l.Algorithm}" // a GPU layer's blocking
-                : $"  {l.Algorithm}: {l.MultiplyRatio:F2}x the multiplies";
+                : l.MultiplyRatio is { } ratio ? $"  {l.Algorithm}: {ratio:F2}x the multiplies"
+                : $"  {l.Algorithm}";
             text.AppendLine($"{l.Name,-12} {l.Kind,-18} {l.ForwardMs,9:F2} {Rate(l.ForwardGflops),8} {backwardColumns} {100 * (l.ForwardMs + l.BackwardMs) / total,5:F1}%{algorithm}");
         }
         if (train)
