@@ -10,7 +10,7 @@ public sealed class CliCommandTests
     /// <summary>Epochs, rate and schedule not given: the model's recipe (alexnet-small's best measured one, the
     /// paper's for the others); given: as given.</summary>
     [Theory]
-    [InlineData("alexnet-small", new string[0], 8, 0.05f, "cosine", 0f, 0f)]
+    [InlineData("alexnet-small", new string[0], 12, 0.05f, "cosine", 0f, 0f)]
     [InlineData("alexnet-micro", new string[0], 10, 0.01f, "plateau", 0f, 0f)]
     [InlineData("alexnet-small", new[] { "--epochs", "3", "--lr", "0.02", "--schedule", "step", "--label-smoothing", "0.2", "--random-erase", "0.5" }, 3, 0.02f, "step", 0.2f, 0.5f)]
     public void TrainDefaultsToTheModelsRecipe(string model, string[] given, int epochs, float lr, string schedule, float labelSmoothing, float randomErase)
