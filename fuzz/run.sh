@@ -3,16 +3,16 @@
 #   fuzz/run.sh list              the targets
 #   fuzz/run.sh TARGET SECONDS    fuzz TARGET for SECONDS (nice -n 19, one core), then print what afl-fuzz found
 #   fuzz/run.sh TARGET SECONDS --continue
-#                                 start from the corpus the target's latest run ended with instead of fresh seeds, so
-#                                 fuzzing time adds up across runs (afl-fuzz re-measures that corpus's coverage first);
-#                                 on a fresh clone, from the committed corpus fuzz/corpus/TARGET.tar.gz
+#                                 start from the corpus the target's latest run ended with and the committed corpus
+#                                 fuzz/corpus/TARGET.tar.gz instead of fresh seeds, so fuzzing time adds up across runs
+#                                 and clones (afl-fuzz re-measures that corpus's coverage first)
 #   fuzz/run.sh TARGET --save-corpus
-#                                 minimise the latest run's queue (with the committed corpus) by afl-cmin to the inputs
-#                                 that keep its coverage, and write it to fuzz/corpus/TARGET.tar.gz for committing
+#                                 minimise every run's queue of TARGET and the committed corpus by afl-cmin to the inputs
+#                                 that keep their coverage, and write them to fuzz/corpus/TARGET.tar.gz for committing
 # Works on a fresh machine: installs afl++ (apt) and the SharpFuzz.CommandLine dotnet tool when missing, publishes the
 # harness (fuzz/ConvNet.Fuzz), instruments the ConvNet assemblies, writes valid seeds with the project's own writers.
-# Everything goes under fuzz/out/ (git-ignored): out/TARGET/UTC-TIME/ holds afl-fuzz's output (default/crashes,
-# default/hangs, default/queue, default/fuzzer_stats). Reproduce a finding outside afl-fuzz (uninstrumented) with
+# Everything but the saved corpora goes under fuzz/out/ (git-ignored): out/TARGET/UTC-TIME-PID/ holds afl-fuzz's output
+# (default/crashes, default/hangs, default/queue, default/fuzzer_stats). Reproduce a finding outside afl-fuzz (uninstrumented) with
 #   dotnet run --project fuzz/ConvNet.Fuzz -c Release -- run TARGET FILE...
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -61,33 +61,40 @@ if [ $# -eq 1 ] && [ "$1" = list ]; then "${harness[@]}" list; exit 0; fi
 target="$1" seconds="$2"
 "${harness[@]}" list | awk '{print $1}' | grep -qx "$target" || { echo "error: no target '$target'; fuzz/run.sh list names them" >&2; exit 2; }
 
-previous=""
-if [ "$continue_from_last" = 1 ]; then
-  # The newest run whose queue holds inputs (a run that stopped before afl-fuzz started has none).
+# This target's run folders whose queue holds inputs (a run that stopped before afl-fuzz started has none), newest first.
+queues() {
+  local queue
   for queue in $(ls -d "$out/$target"/*/default/queue 2>/dev/null | sort -r); do
-    if [ -n "$(find "$queue" -maxdepth 1 -type f -name 'id:*' -print -quit)" ]; then previous=$queue; break; fi
+    if [ -n "$(find "$queue" -maxdepth 1 -type f -name 'id:*' -print -quit)" ]; then echo "$queue"; fi
   done
-  if [ -z "$previous" ] && [ ! -f "$corpus_dir/$target.tar.gz" ]; then
-    echo "error: --continue: no earlier run of '$target' with a corpus under $out/$target, and no $corpus_dir/$target.tar.gz" >&2; exit 2
-  fi
+}
+# A queue's own files (not afl-fuzz's bookkeeping folders, .state, beside them) into folder $2, names prefixed by $3.
+copy_queue() {
+  local f
+  for f in "$1"/id:*; do
+    if [ -f "$f" ]; then cp "$f" "$2/$3$(basename "$f")"; fi
+  done
+}
+mapfile -t all_queues < <(queues)
+archive="$corpus_dir/$target.tar.gz"
+if [ "$continue_from_last" = 1 ] && [ ${#all_queues[@]} -eq 0 ] && [ ! -f "$archive" ]; then
+  echo "error: --continue: no earlier run of '$target' with a corpus under $out/$target, and no $archive" >&2; exit 2
 fi
-run="$out/$target/$(date -u +%Y%m%dT%H%M%SZ)"
+if [ "$save_corpus" = 1 ] && [ ${#all_queues[@]} -eq 0 ]; then
+  echo "error: --save-corpus: no run of '$target' with a queue under $out/$target" >&2; exit 2
+fi
+run="$out/$target/$(date -u +%Y%m%dT%H%M%SZ)-$$"
 mkdir -p "$run/in"
 if [ "$save_corpus" = 1 ]; then
-  # The newest queue of this target, and the committed corpus, as afl-cmin's input.
-  for queue in $(ls -d "$out/$target"/*/default/queue 2>/dev/null | sort -r); do
-    if [ -n "$(find "$queue" -maxdepth 1 -type f -name 'id:*' -print -quit)" ]; then previous=$queue; break; fi
-  done
-  [ -n "$previous" ] || { echo "error: --save-corpus: no run of '$target' with a queue under $out/$target" >&2; exit 2; }
-  find "$previous" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$run/in/" \;
-  [ -f "$corpus_dir/$target.tar.gz" ] && tar -xzf "$corpus_dir/$target.tar.gz" -C "$run/in" --transform 's|^|committed-|'
-elif [ -n "$previous" ]; then
-  # The queue's own files, not afl-fuzz's bookkeeping folders (.state) beside them.
-  find "$previous" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$run/in/" \;
-  echo "== continuing from $(ls "$run/in" | wc -l) inputs of $previous" >&2
+  # Every queue of this target and the committed corpus: afl-cmin keeps what any of them covers.
+  i=0
+  for queue in "${all_queues[@]}"; do copy_queue "$queue" "$run/in" "q$i-"; i=$((i + 1)); done
+  if [ -f "$archive" ]; then tar -xzf "$archive" -C "$run/in" --transform 's|^|committed-|'; fi
 elif [ "$continue_from_last" = 1 ]; then
-  tar -xzf "$corpus_dir/$target.tar.gz" -C "$run/in"
-  echo "== continuing from the $(ls "$run/in" | wc -l) inputs of the committed corpus $corpus_dir/$target.tar.gz" >&2
+  # The newest queue and the committed corpus (inputs that add no coverage cost afl-fuzz little: it favours others).
+  if [ ${#all_queues[@]} -gt 0 ]; then copy_queue "${all_queues[0]}" "$run/in" ""; fi
+  if [ -f "$archive" ]; then tar -xzf "$archive" -C "$run/in" --transform 's|^|committed-|'; fi
+  echo "== continuing from $(ls "$run/in" | wc -l) inputs: ${all_queues[0]:-no earlier run here}$([ -f "$archive" ] && echo " and $archive")" >&2
 else
   # Seeds before instrumenting: instrumented code runs only under afl-fuzz.
   "${harness[@]}" seeds "$target" "$run/in"
@@ -109,7 +116,7 @@ if [ "$save_corpus" = 1 ]; then
   # times, so the same inputs always make the same archive.
   mkdir -p "$run/named"
   for f in "$run/min"/*; do cp "$f" "$run/named/$(sha256sum "$f" | cut -c1-16)"; done
-  (cd "$run/named" && ls | LC_ALL=C sort | tar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - -T - | gzip -9n > "$corpus_dir/$target.tar.gz.tmp")
+  (cd "$run/named" && ls | LC_ALL=C sort | tar --format=gnu --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u=rw,go=r -cf - -T - | gzip -9n > "$corpus_dir/$target.tar.gz.tmp")
   mv "$corpus_dir/$target.tar.gz.tmp" "$corpus_dir/$target.tar.gz"
   echo "corpus:     $(ls "$run/named" | wc -l) inputs (from $(ls "$run/in" | wc -l)) -> $corpus_dir/$target.tar.gz ($(stat -c %s "$corpus_dir/$target.tar.gz") bytes)"
   exit 0

@@ -39,14 +39,16 @@ public static class BatchBuilder
     /// <summary>
     /// Random erasing, as torchvision's RandomErasing: with probability <paramref name="probability"/> (NextDouble &lt; p),
     /// up to <see cref="AugmentOptions.EraseAttempts"/> rectangles are drawn, each with an area fraction
-    /// a = uniform(0.02, 0.33) of the image (NextDouble) and an aspect r = exp(uniform(ln 0.3, ln(1/0.3))) (NextDouble),
-    /// h = round(sqrt(a H W r)), w = round(sqrt(a H W / r)); the first with h &lt; H and w &lt; W (and both &gt;= 1) is
-    /// placed at top = NextInt(H - h + 1), left = NextInt(W - w + 1). None fitting leaves the image unerased.
+    /// a = uniform(0.02, 0.33) of the image (NextDouble) and an aspect r = exp(uniform(ln 0.3, ln 3.3)) (NextDouble),
+    /// h = round(sqrt(a H W r)), w = round(sqrt(a H W / r)) (to even, as Python's round); the first with h &lt; H and
+    /// w &lt; W is placed at top = NextInt(H - h + 1), left = NextInt(W - w + 1). None fitting leaves the image unerased.
+    /// A rectangle with h or w of 0 (images under about 42 pixels) is rejected too: torchvision would place it and
+    /// erase nothing.
     /// </summary>
     public static Augmentation DrawErase(Augmentation augmentation, float probability, Rng rng, int height, int width)
     {
         if (!(rng.NextDouble() < probability)) return augmentation;
-        double area = (double)height * width, logMin = Math.Log(AugmentOptions.MinEraseAspect), logMax = -logMin;
+        double area = (double)height * width, logMin = Math.Log(AugmentOptions.MinEraseAspect), logMax = Math.Log(AugmentOptions.MaxEraseAspect);
         for (int attempt = 0; attempt < AugmentOptions.EraseAttempts; attempt++)
         {
             double target = area * (AugmentOptions.MinEraseArea + (AugmentOptions.MaxEraseArea - AugmentOptions.MinEraseArea) * rng.NextDouble());

@@ -77,6 +77,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             config = config with { Threads = t };
         }
         config = config with { MaxSteps = maxSteps ?? 0 };
+        if (Data.Images.ImageDataSpec.IsImageSpec(config.Data) && (config.CropPadding > 0 || config.HorizontalFlip || config.RandomErase > 0))
+        {
+            // Runs saved before these options were refused on image data recorded them without effect: drop them, so
+            // the run resumes computing exactly what it did.
+            observer.Message("note: this run's --crop-padding/--flip/--random-erase never applied to its image data; resuming without them");
+            config = config with { CropPadding = 0, HorizontalFlip = false, RandomErase = 0f };
+        }
         if (epochs is { } e && e != config.Epochs)
         {
             int reached = info.Epoch + (info.BatchInEpoch > 0 ? 1 : 0);

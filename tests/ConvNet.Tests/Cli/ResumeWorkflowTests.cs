@@ -47,4 +47,34 @@ public sealed class ResumeWorkflowTests
         Assert.Equal(2, shorter.ExitCode);
         Assert.Contains("--epochs", shorter.Stderr);
     }
+
+    /// <summary>Image-data runs saved before --crop-padding/--flip were refused on image data recorded them without
+    /// effect; such a run still resumes (the options dropped, with a note), and the same run started anew is refused.</summary>
+    [Fact]
+    public void ImageRunThatRecordedInMemoryAugmentationStillResumes()
+    {
+        using var temp = new TempDirectory();
+        string data = temp.Combine("photos");
+        SyntheticImages.WriteFolder(data, perClass: 6, seed: 5);
+        string run = temp.Combine("run");
+        var trial = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "folder:" + data, "--epochs", "1", "--batch-size", "4",
+            "--validation", "4", "--threads", "1", "--max-steps", "1", "--out", run);
+        Assert.True(trial.ExitCode == 0, trial.Stderr);
+        foreach (string sidecar in new[] { "last.json", "best.json" }.Select(f => Path.Combine(run, f)).Where(File.Exists))
+        {
+            string text = File.ReadAllText(sidecar);
+            Assert.Contains("\"horizontalFlip\": false", text);
+            File.WriteAllText(sidecar, text.Replace("\"horizontalFlip\": false", "\"horizontalFlip\": true"));
+        }
+        Assert.True(Checkpoints.Open(run, Checkpoints.Last).Info.Config!.HorizontalFlip);
+
+        var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("never applied to its image data", resumed.Stdout + resumed.Stderr);
+        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+
+        var fresh = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "folder:" + data, "--flip", "--out", temp.Combine("fresh"));
+        Assert.Equal(2, fresh.ExitCode);
+        Assert.Contains("apply to in-memory datasets", fresh.Stderr);
+    }
 }

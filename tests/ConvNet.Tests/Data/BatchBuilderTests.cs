@@ -116,7 +116,7 @@ public class BatchBuilderTests
     [Fact]
     public void RandomErasingFollowsTorchvisionsDistribution()
     {
-        // Area fraction uniform in [0.02, 0.33] and log-aspect uniform in [ln 0.3, ln 3.33], up to rounding and the
+        // Area fraction uniform in [0.02, 0.33] and log-aspect uniform in [ln 0.3, ln 3.3], up to rounding and the
         // rejection of rectangles that do not fit: check the bounds and the means over many draws on a 28x28 image.
         var augment = new AugmentOptions(0, false, RandomErase: 1f);
         var rng = new Rng(3);
