@@ -4,11 +4,11 @@
 #   fuzz/run.sh TARGET SECONDS    fuzz TARGET for SECONDS (nice -n 19, one core), then print what afl-fuzz found
 #   fuzz/run.sh TARGET SECONDS --continue
 #                                 start from the corpus the target's latest run ended with and the committed corpus
-#                                 fuzz/corpus/TARGET.tar.gz instead of fresh seeds, so fuzzing time adds up across runs
+#                                 fuzz/corpus/TARGET.tar.xz instead of fresh seeds, so fuzzing time adds up across runs
 #                                 and clones (afl-fuzz re-measures that corpus's coverage first)
 #   fuzz/run.sh TARGET --save-corpus
 #                                 minimise every run's queue of TARGET and the committed corpus by afl-cmin to the inputs
-#                                 that keep their coverage, and write them to fuzz/corpus/TARGET.tar.gz for committing
+#                                 that keep their coverage, and write them to fuzz/corpus/TARGET.tar.xz for committing
 # Works on a fresh machine: installs afl++ (apt) and the SharpFuzz.CommandLine dotnet tool when missing, publishes the
 # harness (fuzz/ConvNet.Fuzz), instruments the ConvNet assemblies, writes valid seeds with the project's own writers.
 # Everything but the saved corpora goes under fuzz/out/ (git-ignored): out/TARGET/UTC-TIME-PID/ holds afl-fuzz's output
@@ -76,7 +76,7 @@ copy_queue() {
   done
 }
 mapfile -t all_queues < <(queues)
-archive="$corpus_dir/$target.tar.gz"
+archive="$corpus_dir/$target.tar.xz"
 if [ "$continue_from_last" = 1 ] && [ ${#all_queues[@]} -eq 0 ] && [ ! -f "$archive" ]; then
   echo "error: --continue: no earlier run of '$target' with a corpus under $out/$target, and no $archive" >&2; exit 2
 fi
@@ -89,11 +89,11 @@ if [ "$save_corpus" = 1 ]; then
   # Every queue of this target and the committed corpus: afl-cmin keeps what any of them covers.
   i=0
   for queue in "${all_queues[@]}"; do copy_queue "$queue" "$run/in" "q$i-"; i=$((i + 1)); done
-  if [ -f "$archive" ]; then tar -xzf "$archive" -C "$run/in" --transform 's|^|committed-|'; fi
+  if [ -f "$archive" ]; then tar -xJf "$archive" -C "$run/in" --transform 's|^|committed-|'; fi
 elif [ "$continue_from_last" = 1 ]; then
   # The newest queue and the committed corpus (inputs that add no coverage cost afl-fuzz little: it favours others).
   if [ ${#all_queues[@]} -gt 0 ]; then copy_queue "${all_queues[0]}" "$run/in" ""; fi
-  if [ -f "$archive" ]; then tar -xzf "$archive" -C "$run/in" --transform 's|^|committed-|'; fi
+  if [ -f "$archive" ]; then tar -xJf "$archive" -C "$run/in" --transform 's|^|committed-|'; fi
   echo "== continuing from $(ls "$run/in" | wc -l) inputs: ${all_queues[0]:-no earlier run here}$([ -f "$archive" ] && echo " and $archive")" >&2
 else
   # Seeds before instrumenting: instrumented code runs only under afl-fuzz.
@@ -116,9 +116,9 @@ if [ "$save_corpus" = 1 ]; then
   # times, so the same inputs always make the same archive.
   mkdir -p "$run/named"
   for f in "$run/min"/*; do cp "$f" "$run/named/$(sha256sum "$f" | cut -c1-16)"; done
-  (cd "$run/named" && ls | LC_ALL=C sort | tar --format=gnu --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u=rw,go=r -cf - -T - | gzip -9n > "$corpus_dir/$target.tar.gz.tmp")
-  mv "$corpus_dir/$target.tar.gz.tmp" "$corpus_dir/$target.tar.gz"
-  echo "corpus:     $(ls "$run/named" | wc -l) inputs (from $(ls "$run/in" | wc -l)) -> $corpus_dir/$target.tar.gz ($(stat -c %s "$corpus_dir/$target.tar.gz") bytes)"
+  (cd "$run/named" && ls | LC_ALL=C sort | tar --format=gnu --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u=rw,go=r -cf - -T - | xz -9e -T1 > "$corpus_dir/$target.tar.xz.tmp")
+  mv "$corpus_dir/$target.tar.xz.tmp" "$corpus_dir/$target.tar.xz"
+  echo "corpus:     $(ls "$run/named" | wc -l) inputs (from $(ls "$run/in" | wc -l)) -> $corpus_dir/$target.tar.xz ($(stat -c %s "$corpus_dir/$target.tar.xz") bytes)"
   exit 0
 fi
 

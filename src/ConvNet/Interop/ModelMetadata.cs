@@ -29,12 +29,7 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
     {
         var info = checkpoint.Info;
         byte[]? meanImage = null;
-        if (info.Preprocessing is { } p)
-        {
-            string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.SidecarPath))!, p.File);
-            if (!File.Exists(path)) throw new CheckpointException($"{checkpoint.SidecarPath}: names the mean image {path}, which does not exist");
-            meanImage = File.ReadAllBytes(path);
-        }
+        if (info.Preprocessing is not null) meanImage = File.ReadAllBytes(Checkpoints.PreprocessingPath(checkpoint));
         return FromInfo(info, meanImage);
     }
 

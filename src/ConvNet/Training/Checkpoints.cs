@@ -101,6 +101,7 @@ public static class Checkpoints
             throw new CheckpointException($"{sidecar}: checkpoint format {info.Format} is not supported (expected {CheckpointInfo.CurrentFormat})");
         Validate(info, sidecar);
         string root = Path.GetDirectoryName(Path.GetFullPath(sidecar))!;
+        if (info.Preprocessing is { } preprocessing) Inside(sidecar, root, preprocessing.File);
         string weights = Verified(sidecar, root, info.WeightsFile, info.WeightsSha256);
         string? momentum = info.MomentumFile is null ? null : Verified(sidecar, root, info.MomentumFile, info.MomentumSha256);
         return new LoadedCheckpoint(info, sidecar, weights, momentum);
@@ -121,6 +122,10 @@ public static class Checkpoints
             : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))
                 ? "has a normalisation that is not finite, or a standard deviation that is not positive"
             : string.IsNullOrWhiteSpace(info.WeightsFile) ? "names no weights file"
+            : info.Preprocessing is { } p && (string.IsNullOrWhiteSpace(p.File) || string.IsNullOrWhiteSpace(p.Kind) || p.Sha256 is null)
+                ? "has a preprocessing record without its kind, file or checksum"
+            : info.Preprocessing is { } q && (q.Size is < 1 or > 65536 || q.CropSize < 1 || q.CropSize > q.Size)
+                ? $"has a preprocessing record of {q.CropSize}-pixel crops from {q.Size}-pixel squares (crops of 1 to the square's size, squares up to 65,536 expected)"
             : null;
         if (problem is not null) throw new CheckpointException($"{sidecar}: not a usable checkpoint: it {problem}");
     }
@@ -220,8 +225,7 @@ public static class Checkpoints
     {
         var info = checkpoint.Info.Preprocessing
             ?? throw new ArgumentException($"{checkpoint.SidecarPath}: was not trained on image data (no mean image recorded); evaluate it on the dataset it was trained on");
-        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.SidecarPath))!, info.File);
-        if (!File.Exists(path)) throw new CheckpointException($"{checkpoint.SidecarPath}: names the mean image {path}, which does not exist");
+        string path = PreprocessingPath(checkpoint);
         if (info.Sha256.Length > 0 && !string.Equals(Checkpoints.Sha256(path), info.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{checkpoint.SidecarPath}: {path} does not match the checksum the sidecar records (the run folder's mean image was recomputed or damaged)");
         return Data.Images.PaperPreprocessing.Load(path);
@@ -241,17 +245,41 @@ public static class Checkpoints
         }
     }
 
+    /// <summary>The mean image (and colour PCA) file an image-trained checkpoint names: inside its folder, present, and
+    /// a regular file; its checksum is the caller's to check.</summary>
+    public static string PreprocessingPath(LoadedCheckpoint checkpoint)
+    {
+        var info = checkpoint.Info.Preprocessing
+            ?? throw new ArgumentException($"{checkpoint.SidecarPath}: was not trained on image data (no mean image recorded)");
+        string sidecar = checkpoint.SidecarPath;
+        string file = Inside(sidecar, Path.GetDirectoryName(Path.GetFullPath(sidecar))!, info.File);
+        if (!File.Exists(file)) throw new CheckpointException($"{sidecar}: names the mean image {file}, which does not exist");
+        RequireRegularFile(sidecar, file);
+        return file;
+    }
+
     // The files a sidecar names must lie in its own folder (or below it) and be regular files: a sidecar from elsewhere
     // cannot make us read /etc/passwd or hash /dev/zero for ever.
-    private static string Verified(string sidecar, string root, string relative, string? sha256)
+    private static string Inside(string sidecar, string root, string relative)
     {
         string file = Path.GetFullPath(Path.Combine(root, relative));
         string inside = Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar;
         if (Path.IsPathRooted(relative) || !file.StartsWith(inside, StringComparison.Ordinal))
             throw new CheckpointException($"{sidecar}: names {relative}, which is not inside the checkpoint's folder {root}");
+        return file;
+    }
+
+    private static void RequireRegularFile(string sidecar, string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        if (!stream.CanSeek) throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file");
+    }
+
+    private static string Verified(string sidecar, string root, string relative, string? sha256)
+    {
+        string file = Inside(sidecar, root, relative);
         if (!File.Exists(file)) throw new CheckpointException($"{sidecar}: names {file}, which does not exist");
-        using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None))
-            if (!stream.CanSeek) throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file");
+        RequireRegularFile(sidecar, file);
         if (sha256 is null || !string.Equals(Sha256(file), sha256, StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{sidecar}: {file} does not match the checksum the sidecar records (corrupt or half-written)");
         return file;

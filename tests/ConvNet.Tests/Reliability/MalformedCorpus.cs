@@ -216,6 +216,8 @@ public static class MalformedCorpus
             return Encoding.UTF8.GetBytes(node.ToJsonString(CheckpointInfo.Json));
         }
         byte[] good = Sidecar(_ => { });
+        static JsonObject Preprocessing(string file, int size, int crop) =>
+            new() { ["kind"] = "paper", ["file"] = file, ["sha256"] = "", ["size"] = size, ["cropSize"] = crop };
         foreach (var (name, bytes) in new (string, byte[])[]
         {
             ("empty", []), ("object", "{}"u8.ToArray()), ("array", "[]"u8.ToArray()), ("null", "null"u8.ToArray()), ("truncated", good[..(good.Length / 2)]),
@@ -231,6 +233,12 @@ public static class MalformedCorpus
             ("input-huge", Sidecar(o => o["inputShape"] = new JsonArray(1, 100000, 100000))), ("input-channels-5", Sidecar(o => o["inputShape"] = new JsonArray(5, 28, 28))),
             ("model-unknown", Sidecar(o => o["model"] = "resnet-9000")), ("model-number", Sidecar(o => o["model"] = 7)),
             ("normalization-empty", Sidecar(o => o["normalizationStd"] = new JsonArray())),
+            // Found by afl-fuzz (checkpoint target, 2026-11-30): a preprocessing record without its file crashed export's
+            // metadata; and the mean image's file was not held to the checkpoint's folder as the weights are.
+            ("preprocessing-no-file", Sidecar(o => o["preprocessing"] = new JsonObject { ["la"] = 1 })),
+            ("preprocessing-traversal", Sidecar(o => o["preprocessing"] = Preprocessing("../../../../../../../../etc/passwd", 256, 227))),
+            ("preprocessing-absolute", Sidecar(o => o["preprocessing"] = Preprocessing("/dev/zero", 256, 227))),
+            ("preprocessing-crop-beyond-square", Sidecar(o => o["preprocessing"] = Preprocessing("preprocessing.safetensors", 32, 227))),
             ("nesting", Encoding.ASCII.GetBytes(new string('[', 10000) + new string(']', 10000))), ("binary", [0, 1, 2, 0xFF]),
         })
             Add("sidecar", $"{name}.json", bytes);
