@@ -117,7 +117,10 @@ public sealed partial class RankFailureTests(ITestOutputHelper output) : IDispos
                 frozen = RankProcess(job, 1);
                 Assert.Equal(0, Signal(frozen, SigStop)); // alive but silent: no launcher notices
                 var (code, text, took) = WaitForEnd(job);
-                Assert.Equal(2, code);
+                // Rank 0 exits with 2; MPICH's mpiexec then kills the frozen rank, and depending on which end it reaps
+                // first the job's code is 2 or that SIGKILL's 9 (seen once in CI under load). The message and the time
+                // bound below are what show the others gave up.
+                Assert.True(code is 2 or 9, $"exit code {code}:\n{text}");
                 Assert.Contains("error (rank 0 of 2)", text);
                 Assert.Contains("has waited 3 s for the other ranks", text);
                 Assert.InRange(took.TotalSeconds, 2, 30);
