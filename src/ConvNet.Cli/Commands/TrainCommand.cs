@@ -10,6 +10,8 @@ public static class TrainCommand
 {
     public const int DivergedExitCode = 3;
     public const int InterruptedExitCode = 130;
+    /// <summary>Stopped by SIGTERM, after saving: 128 + 15, what the shell reports for a process SIGTERM ends.</summary>
+    public const int TerminatedExitCode = 143;
 
     public static Command Create()
     {
@@ -44,7 +46,7 @@ public static class TrainCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: as many as --threads)", DefaultValueFactory = _ => d.LoaderThreads };
         var prefetch = new Option<int>("--prefetch") { Description = "Image data: batches prepared ahead of the training step", DefaultValueFactory = _ => d.Prefetch };
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint with its saved recipe (only --threads, --max-steps and --epochs can change; a larger --epochs extends a finished run)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint with its saved recipe (only --threads, --max-steps, --epochs and --device can change, and --data can say where the run's dataset has moved; a larger --epochs extends a finished run)" };
         var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
         var force = new Option<bool>("--force") { Description = "Replace a run already in the --out folder" };
         var device = DeviceOption.Create();
@@ -87,7 +89,9 @@ public static class TrainCommand
         {
             var observer = new ConsoleObserver(parse.GetValue(json));
             using var cancel = new CancellationTokenSource();
-            // Ctrl+C: let the trainer save where it is and stop cleanly; a second Ctrl+C ends the process.
+            // Ctrl+C, or SIGTERM from a scheduler or `kill`: let the trainer save where it is and stop cleanly; a second
+            // signal ends the process.
+            bool terminated = false;
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 if (cancel.IsCancellationRequested) return;
@@ -95,18 +99,25 @@ public static class TrainCommand
                 cancel.Cancel();
             };
             Console.CancelKeyPress += onCancel;
+            using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                if (cancel.IsCancellationRequested) return;
+                context.Cancel = true;
+                terminated = true;
+                cancel.Cancel();
+            });
             try
             {
                 TrainResult result;
                 if (parse.GetValue(resume) is { } runDirectory)
                 {
                     // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
-                    Option[] mayChange = [threads, maxSteps, epochs, resume, json, device];
+                    Option[] mayChange = [threads, maxSteps, epochs, resume, json, device, data];
                     var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                     if (ignored.Count > 0 && communicator.IsRoot)
-                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps, --epochs and --device can change)");
+                        observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps, --epochs and --device can change, and --data can say where the run's dataset has moved)");
                     result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps), Given(parse, epochs),
-                        DeviceOption.Value(parse, device), communicator);
+                        DeviceOption.Value(parse, device), communicator, parse.GetResult(data) is { Implicit: false } ? parse.GetValue(data) : null);
                 }
                 else
                 {
@@ -138,7 +149,7 @@ public static class TrainCommand
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
                     }, indented: false));
-                return cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0;
+                return terminated ? TerminatedExitCode : cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0;
             }
             catch (TrainingDivergedException e)
             {

@@ -28,6 +28,34 @@ public static class DatasetSpec
         };
     }
 
+    /// <summary>The spec's kind: "fashion-mnist", "mnist", "idx", "cifar10", "folder", "list" or "cache".</summary>
+    public static string Kind(string spec) => spec.IndexOf(':') is var colon and >= 0 ? spec[..colon] : spec;
+
+    /// <summary>The spec with each path in it made absolute (from the working directory), so that a run recording it
+    /// finds its data from anywhere; a spec without paths comes back unchanged.</summary>
+    public static string WithAbsolutePaths(string spec)
+    {
+        var paths = PathsOf(spec);
+        return paths.Length == 0 ? spec : $"{Kind(spec)}:{string.Join(',', paths.Select(p => p.Length == 0 ? p : Path.GetFullPath(p)))}";
+    }
+
+    /// <summary>The first relative path of the spec that does not exist from the working directory, else null.</summary>
+    public static string? MissingRelativePath(string spec) =>
+        PathsOf(spec).FirstOrDefault(p => !Path.IsPathRooted(p) && !Path.Exists(p));
+
+    private static string[] PathsOf(string spec)
+    {
+        int colon = spec.IndexOf(':');
+        if (colon < 0 || colon == spec.Length - 1) return [];
+        string argument = spec[(colon + 1)..];
+        return Kind(spec) switch
+        {
+            "mnist" or "idx" or "cifar10" or "folder" or "cache" => [argument],
+            "list" => argument.Split(','),
+            _ => [],
+        };
+    }
+
     /// <summary>Fashion-MNIST as installed by the Debian package (gzip IDX files under <paramref name="directory"/>).</summary>
     public static DatasetSplits LoadFashionMnist(string directory)
     {

@@ -149,7 +149,7 @@ public static class Checkpoints
             catch (CheckpointException) { throw damaged; }
             AtomicFile.WriteAllText(last, File.ReadAllText(previous));
             warn($"warning: {damaged.Message}; resuming from the checkpoint before it, {previous} (step {fallback.Info.Step}), " +
-                "so the steps after it are trained again");
+                $"now copied over {last}, so the steps after it are trained again");
             return Open(last);
         }
     }
@@ -166,10 +166,13 @@ public static class Checkpoints
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"{runDirectory}: the run folder is not writable ({e.Message}); checkpoints could not be saved. " +
-                "Make it writable, or train into another --out");
+            throw NotWritable(runDirectory, e);
         }
     }
+
+    public static CheckpointException NotWritable(string runDirectory, Exception cause) =>
+        new($"{runDirectory}: the run folder is not writable ({cause.Message}); checkpoints could not be saved. " +
+            "Make it writable, or train into another --out");
 
     /// <summary>The sidecar (best.json, else last.json, in the file's folder or the run folder above checkpoints/)
     /// that names <paramref name="weightsPath"/> as its weights, or null.</summary>

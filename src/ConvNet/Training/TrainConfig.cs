@@ -88,6 +88,7 @@ public sealed record TrainConfig
             throw new ArgumentException("--crop-padding, --flip and --random-erase apply to in-memory datasets (fashion-mnist, cifar10, idx:, ...); " +
                 $"image data ({Data}) takes random crops and mirrors by default (--no-random-crop, --no-mirror) and PCA colour noise (--pca-noise)");
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
+        if (!float.IsFinite(BiasInit)) throw new ArgumentException($"--bias-init must be a finite number, got {BiasInit}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
         if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");
         if (LoaderThreads < 0) throw new ArgumentException($"--loader-threads must be non-negative, got {LoaderThreads}");

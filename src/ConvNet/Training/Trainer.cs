@@ -41,10 +41,20 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     /// (its checkpoints would be replaced), unless <paramref name="overwrite"/>.</summary>
     public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
     {
-        if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
-        bool created = _communicator.IsRoot && !Directory.Exists(runDirectory);
+        // The run records where its data is, so --resume, eval and show find it from any working directory.
+        config = config with { Data = DatasetSpec.WithAbsolutePaths(config.Data) };
+        bool root = _communicator.IsRoot;
+        bool created = root && !string.IsNullOrWhiteSpace(runDirectory) && !Directory.Exists(runDirectory) && !File.Exists(runDirectory);
+        RunFolderLock? folderLock = null;
         try
         {
+            // Locked before the check for an earlier run, so two invocations cannot both pass it.
+            if (root)
+            {
+                CreateRunFolder(runDirectory);
+                folderLock = RunFolderLock.Acquire(runDirectory);
+            }
+            if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
             return Execute(resumeFrom: null, cancel);
         }
         catch when (created && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
@@ -54,16 +64,40 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+        finally
+        {
+            folderLock?.Dispose();
+        }
+    }
+
+    private static void CreateRunFolder(string runDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(runDirectory)) throw new ArgumentException("--out: give the name of the run folder");
+        if (File.Exists(runDirectory)) throw new CheckpointException($"{runDirectory}: is a file; --out names the run folder to write");
+        try
+        {
+            Directory.CreateDirectory(runDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"{runDirectory}: cannot create the run folder ({e.Message})");
+        }
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint with its saved recipe.
     /// Only the thread count, this invocation's step limit and the number of epochs (to extend a finished schedule) may
     /// differ from the saved configuration.</summary>
+    /// <param name="data">where the run's dataset is now, when it has moved since the run recorded it (the same kind of
+    /// spec: mnist:, idx:, cifar10:, folder:, list: or cache:)</param>
     public static TrainResult Resume(string runDirectory, ITrainingObserver observer, CancellationToken cancel = default,
-        int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null, ICommunicator? communicator = null)
+        int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null, ICommunicator? communicator = null,
+        string? data = null)
     {
         var all = communicator ?? SingleProcess.Instance;
         if (!all.IsRoot) observer = new SilentObserver();
+        // Falling back from a damaged last.json rewrites it, so the lock comes first (Checkpoints.OpenForResume names a
+        // missing folder).
+        using var folderLock = all.IsRoot && Directory.Exists(runDirectory) ? RunFolderLock.Acquire(runDirectory) : null;
         // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
         // ranks then only read what it settled on.
         if (!all.IsRoot) all.Barrier();
@@ -77,6 +111,17 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             config = config with { Threads = t };
         }
         config = config with { MaxSteps = maxSteps ?? 0 };
+        if (data is not null && DatasetSpec.WithAbsolutePaths(data) is var moved && moved != config.Data)
+        {
+            if (DatasetSpec.Kind(moved) != DatasetSpec.Kind(config.Data))
+                throw new ArgumentException($"--data {data}: {runDirectory} was trained on {config.Data}; on --resume, --data can only say where " +
+                    $"that dataset is now ({DatasetSpec.Kind(config.Data)}:...), not change it");
+            observer.Message($"note: reading the run's data from {moved} instead of {config.Data}");
+            config = config with { Data = moved };
+        }
+        else if (DatasetSpec.MissingRelativePath(config.Data) is { } missing)
+            throw new DataException($"{config.Data}: {runDirectory} recorded its data by the relative path {missing}, which is not found from " +
+                $"{Environment.CurrentDirectory}; resume from the folder it was trained in, or say where the data is with --data");
         if (Data.Images.ImageDataSpec.IsImageSpec(config.Data) && (config.CropPadding > 0 || config.HorizontalFlip || config.RandomErase > 0))
         {
             // Runs saved before these options were refused on image data recorded them without effect: drop them, so

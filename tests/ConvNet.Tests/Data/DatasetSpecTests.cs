@@ -4,6 +4,22 @@ namespace ConvNet.Tests.Data;
 
 public class DatasetSpecTests
 {
+    [Fact]
+    public void PathsInASpecAreMadeAbsoluteAndOnlyPaths()
+    {
+        string here = Environment.CurrentDirectory;
+        Assert.Equal("fashion-mnist", DatasetSpec.WithAbsolutePaths("fashion-mnist"));
+        Assert.Equal($"idx:{Path.Combine(here, "data")}", DatasetSpec.WithAbsolutePaths("idx:data"));
+        Assert.Equal("cifar10:/srv/cifar", DatasetSpec.WithAbsolutePaths("cifar10:/srv/cifar"));
+        Assert.Equal($"list:{Path.Combine(here, "a.txt")},{Path.Combine(here, "b", "v.txt")}", DatasetSpec.WithAbsolutePaths("list:a.txt,b/v.txt"));
+        Assert.Equal("idx:", DatasetSpec.WithAbsolutePaths("idx:")); // left for the loader to refuse
+        Assert.Equal("folder", DatasetSpec.Kind("folder:x"));
+        Assert.Equal("fashion-mnist", DatasetSpec.Kind("fashion-mnist"));
+        Assert.Equal("no-such-folder-here", DatasetSpec.MissingRelativePath("mnist:no-such-folder-here"));
+        Assert.Null(DatasetSpec.MissingRelativePath("mnist:/no/such/absolute")); // absolute: the loader names it
+        Assert.Null(DatasetSpec.MissingRelativePath($"folder:{Path.GetFileName(here)}/.."));
+    }
+
     [Theory]
     [InlineData("imagenet")]
     [InlineData("mnist")]        // needs a directory

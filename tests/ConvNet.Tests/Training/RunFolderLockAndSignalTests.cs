@@ -1,0 +1,101 @@
+// The run folder as a user meets it: a second training process in the same folder is refused while the first holds it,
+// SIGTERM saves like Ctrl+C, relative data paths are recorded absolute, and a dataset that has moved can be named on
+// --resume (same kind of data only).
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class RunFolderLockAndSignalTests
+{
+    private static void AssertOk(CliResult result) => Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+
+    private static CliResult RunIn(string workingDirectory, params string[] args)
+    {
+        var info = CliRunner.StartInfo(args);
+        info.WorkingDirectory = workingDirectory;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(entireProcessTree: true); throw new TimeoutException(string.Join(" ", args)); }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void ASecondTrainerIsRefusedWhileTheFirstHoldsTheFolder()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        Directory.CreateDirectory(run);
+        var config = new TrainConfig { Data = data, Epochs = 1, BatchSize = 32, ValidationCount = 32, Threads = 1 };
+        using (RunFolderLock.Acquire(run))
+        {
+            Assert.Contains("another convnet train is using this run folder", Assert.Throws<CheckpointException>(() => RunFolderLock.Acquire(run)).Message);
+            Assert.Throws<CheckpointException>(() => new Trainer(config, run, new SilentObserver()).Run());
+            Assert.True(Directory.Exists(run)); // the refused run removed nothing
+        }
+        new Trainer(config, run, new SilentObserver()).Run(); // released: it trains
+        Trainer.Resume(run, new SilentObserver()); // a finished run: says so and returns
+        using (RunFolderLock.Acquire(run)) { } // and the finished run released it too
+    }
+
+    [Fact]
+    public async Task SigtermSavesWhereTheRunIsAndExits143()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 600, test: 32);
+        string run = temp.Combine("run");
+        using var process = Process.Start(CliRunner.StartInfo("train", "--model", "alexnet-small", "--data", data, "--epochs", "40",
+            "--batch-size", "32", "--validation", "88", "--threads", "1", "--out", run))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        string metrics = Path.Combine(run, "metrics.jsonl");
+        while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length > 0) && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(20);
+        if (process.HasExited) Assert.Fail("the run ended before it could be sent SIGTERM: " + await stderr);
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])!) await kill.WaitForExitAsync();
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await process.WaitForExitAsync(limit.Token);
+        Assert.True(process.ExitCode == 143, $"exit code {process.ExitCode}: {await stderr}");
+        Assert.Contains("interrupted at epoch", await stdout);
+        var saved = Checkpoints.Open(run, Checkpoints.Last).Info;
+        Assert.True(saved.Step >= 16 && saved.Step < 40 * 16, $"saved at step {saved.Step}");
+        var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
+        AssertOk(resumed);
+        Assert.Contains($"step {saved.Step}", resumed.Stdout);
+    }
+
+    [Fact]
+    public void RelativeDataIsRecordedAbsoluteAndAMovedDatasetIsNamedOnResume()
+    {
+        using var temp = new TempDirectory();
+        TinyDataset.WriteIdx(temp.Combine("work", "data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        AssertOk(RunIn(temp.Combine("work"), "train", "--model", "alexnet-small", "--data", "idx:data", "--epochs", "2", "--batch-size", "32",
+            "--validation", "32", "--threads", "1", "--max-steps", "1", "--out", run));
+        Assert.Equal("idx:" + temp.Combine("work", "data"), Checkpoints.Open(run, Checkpoints.Last).Info.Config!.Data);
+        AssertOk(RunIn(temp.Path, "train", "--resume", run, "--max-steps", "1")); // from another folder
+        AssertOk(RunIn(temp.Path, "eval", "--checkpoint", run)); // eval finds the run's data too
+
+        // A run that recorded a relative path (as runs did before), resumed from elsewhere: the error says what to do,
+        // and --data names where the dataset is now.
+        string sidecar = Path.Combine(run, "last.json");
+        var json = JsonNode.Parse(File.ReadAllText(sidecar))!;
+        json["config"]!["data"] = "idx:data";
+        File.WriteAllText(sidecar, json.ToJsonString());
+        Directory.Move(temp.Combine("work", "data"), temp.Combine("moved"));
+        var lost = RunIn(temp.Path, "train", "--resume", run, "--max-steps", "1");
+        Assert.Equal(2, lost.ExitCode);
+        Assert.Contains("recorded its data by the relative path data", lost.Stderr);
+        Assert.Contains("--data", lost.Stderr);
+        var moved = RunIn(temp.Path, "train", "--resume", run, "--data", "idx:moved", "--max-steps", "1");
+        AssertOk(moved);
+        Assert.Contains($"reading the run's data from idx:{temp.Combine("moved")} instead of idx:data", moved.Stdout + moved.Stderr);
+        Assert.Equal("idx:" + temp.Combine("moved"), Checkpoints.Open(run, Checkpoints.Last).Info.Config!.Data);
+        var other = RunIn(temp.Path, "train", "--resume", run, "--data", "mnist:moved", "--max-steps", "1");
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("can only say where that dataset is now", other.Stderr);
+    }
+}
