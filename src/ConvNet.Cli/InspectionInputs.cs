@@ -37,12 +37,7 @@ public static class InspectionInputs
                 store = new SubsetImageStore(store, scan.Good, store.Name);
             }
             CheckClasses(spec, store.ClassNames.Count, network.Classes, loaded);
-            if (info.Preprocessing is not null)
-                return new StoredImages(store, Commands.EvalCommand.LoadPreprocessing(loaded), network.Spec.InputShape[1], labelsKnown: true, threads);
-            // A model trained on small images, or imported: each file decoded to the model's input size.
-            var files = FilesOf(store) ?? throw new ArgumentException(
-                $"{spec}: a prepared cache holds images preprocessed for the paper's pipeline; {loaded.SidecarPath} was not trained with it (use the folder: or list: data instead)");
-            return ModelSized(loaded, network, store.Name, files, store.ClassNames, labelsKnown: true, threads);
+            return ForStore(loaded, network, store, spec, threads);
         }
         var splitsData = DatasetSpec.Load(spec);
         var data = split == "test" ? splitsData.Test : splitsData.Train;
@@ -53,11 +48,26 @@ public static class InspectionInputs
         return new DatasetImages(data, Normalization(loaded));
     }
 
+    /// <summary>The images of an opened (and scanned) image store as the checkpoint's model takes them: crops of the
+    /// stored squares minus the run's mean image, or, for a model with none (trained on small images, or imported),
+    /// each file decoded to the model's input size.</summary>
+    public static IInspectionImages ForStore(LoadedCheckpoint loaded, Network network, IImageStore store, string spec, int threads)
+    {
+        if (loaded.Info.Preprocessing is not null)
+            return new StoredImages(store, Commands.EvalCommand.LoadPreprocessing(loaded), network.Spec.InputShape[1], labelsKnown: true, threads);
+        var files = FilesOf(store) ?? throw new ArgumentException(
+            $"{spec}: a prepared cache holds images preprocessed for the paper's pipeline; {loaded.SidecarPath} was not trained with it (use the folder: or list: data instead)");
+        return ModelSized(loaded, network, store.Name, files, store.ClassNames, labelsKnown: true, threads);
+    }
+
     /// <summary>Image files given by path (their classes unknown), preprocessed as `predict` does.</summary>
     public static IInspectionImages ForFiles(LoadedCheckpoint loaded, Network network, IReadOnlyList<string> paths, int threads)
     {
         foreach (string path in paths)
+        {
+            ConvNet.IO.InputFile.RequireNotFolder(path, "an image file");
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
+        }
         var files = paths.Select(p => new ImageFile(p, 0)).ToArray();
         var names = loaded.Info.ClassNames;
         if (loaded.Info.Preprocessing is { } preprocessing)

@@ -34,11 +34,7 @@ public sealed class InspectionOptions
         parse.GetValue(Data) ?? loaded.Info.Config?.Data
         ?? throw new ArgumentException($"--data: {loaded.SidecarPath} records no training data (an imported model); name the dataset with --data");
 
-    public int ThreadCount(ParseResult parse)
-    {
-        int threads = parse.GetValue(Threads);
-        return threads >= 1 ? threads : throw new ArgumentException($"--threads must be at least 1, got {threads}");
-    }
+    public int ThreadCount(ParseResult parse) => CountOption.AtLeastOne(parse, Threads);
 
     /// <summary>A probe over <paramref name="images"/> with at most --batch-size images per pass (fewer for a small set).</summary>
     public static NetworkProbe Probe(Models.Network network, IInspectionImages images, int batch, WorkerPool pool)

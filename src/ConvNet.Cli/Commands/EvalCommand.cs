@@ -22,7 +22,7 @@ public static class EvalCommand
             Description = "Run folders (their best checkpoint) or checkpoint .json files; several form an ensemble (softmax averaged)",
             Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore,
         };
-        var data = new Option<string>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it)", DefaultValueFactory = _ => "fashion-mnist" };
+        var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on, else fashion-mnist" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test). For data stored at the model's size (28x28/32x32): only the views the run's training implies (shifts by its --crop-padding, mirrors if --flip); a run trained with neither is refused" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -35,9 +35,9 @@ public static class EvalCommand
         {
             // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
-            string spec = parse.GetValue(data)!;
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
-            int threadCount = parse.GetValue(threads);
+            string spec = parse.GetValue(data) ?? loaded[0].Info.Config?.Data ?? "fashion-mnist";
+            int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             using var pool = new WorkerPool(threadCount);
             var onDevice = new List<PlannedNetwork>();
             using var release = new Disposables(onDevice);
@@ -74,7 +74,15 @@ public static class EvalCommand
                 {
                     var network = Checkpoints.LoadNetwork(l);
                     CheckClasses(spec, store.ClassNames.Count, network.Classes, l);
-                    var runner = Planned(network, Math.Max(1, Math.Min(parse.GetValue(batch), count)));
+                    var runner = Planned(network, Math.Max(1, Math.Min(batchSize, count)));
+                    if (l.Info.Preprocessing is null)
+                    {
+                        // Imported, or trained on small images: no mean image, so each file is decoded to the model's
+                        // input size with the model's own normalisation, as predict and show do.
+                        if (multiView)
+                            throw new ArgumentException($"--ten-crop: {l.SidecarPath} records no mean image (imported, or trained on images of its input size), so the paper's crops are not defined for it; evaluate without --ten-crop");
+                        return new InspectionImagesClassifier(runner, InspectionInputs.ForStore(l, network, store, spec, threadCount));
+                    }
                     return (IClassifier)new TenCrop(runner, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
                 }).ToList();
                 classifier = members.Count == 1 ? members[0] : new Ensemble(members);
@@ -90,7 +98,7 @@ public static class EvalCommand
                     if (!shape.SequenceEqual(network.Spec.InputShape))
                         throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
                     CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
-                    var runner = Planned(network, Math.Max(1, Math.Min(parse.GetValue(batch), test.Count)));
+                    var runner = Planned(network, Math.Max(1, Math.Min(batchSize, test.Count)));
                     var normalization = new Normalization(l.Info.NormalizationMean, l.Info.NormalizationStd);
                     if (parse.GetValue(tenCrop))
                     {

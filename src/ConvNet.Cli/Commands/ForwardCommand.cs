@@ -27,6 +27,8 @@ public static class ForwardCommand
         var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, probabilities, logits, device };
         command.SetAction(parse =>
         {
+            if (!parse.GetValue(output)!.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--output {parse.GetValue(output)}: give a name ending in .npy (the file is a NumPy array)");
             OutputPaths.RequireFolder(parse.GetValue(output)!, "--output");
             if (parse.GetValue(probabilities) && parse.GetValue(logits)) throw new ArgumentException("--probabilities and --logits exclude each other: pass one");
             string inputPath = parse.GetValue(input)!;
@@ -38,7 +40,7 @@ public static class ForwardCommand
             int[] sample = network.Spec.InputShape;
             if (x.Shape.Length != 4 || x.Shape[0] < 1 || !x.Shape.AsSpan(1).SequenceEqual(sample))
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}, model {network.Name} takes [N, {string.Join(", ", sample)}]");
-            using var pool = new WorkerPool(Math.Max(1, parse.GetValue(threads)));
+            using var pool = new WorkerPool(CountOption.AtLeastOne(parse, threads));
             using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, x.Shape[0]);
             var y = planned.Network.Forward(Tensor.FromArray(x.Data, x.Shape), training: false);
             string outputPath = parse.GetValue(output)!;

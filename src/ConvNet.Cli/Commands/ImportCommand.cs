@@ -30,6 +30,7 @@ public static class ImportCommand
         {
             string source = parse.GetValue(file)!;
             string folder = parse.GetValue(output)!;
+            if (File.Exists(folder)) throw new IOException($"--out {folder}: is a file; import writes a checkpoint folder, so give a folder name");
             if (!parse.GetValue(force))
                 Checkpoints.RequireNoRun(folder, "a checkpoint", "choose another --out, or pass --force to replace it");
             bool created = !Directory.Exists(folder);
@@ -77,6 +78,7 @@ public static class ImportCommand
 
     private static (ModelSpec, IReadOnlyList<NamedTensor>, IReadOnlyList<string>, ModelMetadata?) Read(string source, string? modelName)
     {
+        ConvNet.IO.InputFile.RequireNotFolder(source, "a .safetensors or .onnx file (a run folder needs no import: pass it to predict, eval or export as it is)");
         if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such file");
         switch (Path.GetExtension(source).ToLowerInvariant())
         {

@@ -11,11 +11,14 @@ public static class InfoCommand
     {
         var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
         var classes = new Option<int?>("--classes") { Description = "Number of output classes (default: the model's)" };
-        var channels = new Option<int>("--input-channels") { Description = "alexnet-small only: 1 (28x28) or 3 (32x32)", DefaultValueFactory = _ => 1 };
+        var channels = new Option<int>("--input-channels") { Description = "alexnet-small and alexnet-micro only: 1 (28x28) or 3 (32x32)", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var command = new Command("info", "Show a model's layers, output shapes, parameter counts and multiply-adds") { model, classes, channels, json };
         command.SetAction(parse =>
         {
+            string name = parse.GetValue(model)!;
+            if (parse.GetResult(channels) is { Implicit: false } && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
+                throw new ArgumentException($"--input-channels: {name} takes 3-channel images; the option applies to {Models.AlexNetSmall.Name} and {Models.AlexNetMicro.Name}");
             var network = ModelRegistry.Create(parse.GetValue(model)!, new ModelOptions(parse.GetValue(classes), InputChannels: parse.GetValue(channels)));
             var summary = ModelSummary.Of(network);
             Console.WriteLine(parse.GetValue(json) ? ToJson(summary) : ToTable(summary));

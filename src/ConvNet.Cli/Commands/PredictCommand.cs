@@ -18,7 +18,7 @@ public static class PredictCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint) or a checkpoint .json", Required = true };
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
-        var top = new Option<int>("--top") { Description = "How many classes to show (at least 1)", DefaultValueFactory = _ => 5 };
+        var top = new Option<int>("--top") { Description = "How many classes to show (1 to the number of classes; the default shows at most 5)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the paper's 10 crops (checkpoints trained on image data)" };
         var device = DeviceOption.Create();
@@ -30,6 +30,9 @@ public static class PredictCommand
             if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
+            // The default shows what there is; a number asked for that the model cannot give is refused, as serve's ?top= is.
+            if (parse.GetResult(top) is { Implicit: false } && parse.GetValue(top) > network.Classes)
+                throw new ArgumentException($"--top {parse.GetValue(top)}: {loaded.SidecarPath} has {network.Classes} classes; give 1..{network.Classes}");
             network.SetWeightPrecision(PrecisionOption.Value(parse, precision, DeviceOption.Value(parse, device)));
             network.UseConvolutionAlgorithm(ConvAlgorithmOption.Value(parse, convAlgorithm));
             var files = parse.GetValue(images)!;

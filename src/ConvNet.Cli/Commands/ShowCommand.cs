@@ -21,7 +21,7 @@ public static class ShowCommand
     private static Command Filters()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder", Required = true };
-        var layer = new Option<string>("--layer") { Description = "Convolution layer to draw (conv1 in colour or grey; deeper layers as one grey slice per input channel)", DefaultValueFactory = _ => "conv1" };
+        var layer = new Option<string?>("--layer") { Description = "Convolution layer to draw (default: the first, conv1 or features.0, in colour or grey; deeper layers as one grey slice per input channel)" };
         var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
         var scale = new Option<int?>("--scale") { Description = "Pixels per weight (default: about 33 pixels per kernel, 12 per slice)" };
         var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
@@ -35,7 +35,9 @@ public static class ShowCommand
             FigureOutput.Check(target, parse.GetValue(force), ".png");
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
-            var grid = FilterGrid.ForLayer(network, parse.GetValue(layer)!, parse.GetValue(scale),
+            string layerName = parse.GetValue(layer) ?? network.Layers.OfType<ConvNet.Layers.Conv2d>().FirstOrDefault()?.Name
+                ?? throw new ArgumentException($"{loaded.SidecarPath}: the model has no convolution layer to draw");
+            var grid = FilterGrid.ForLayer(network, layerName, parse.GetValue(scale),
                 bgr: string.Equals(loaded.Info.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase));
             var typeface = FigureOutput.Typeface();
             grid.SavePng(target, typeface);

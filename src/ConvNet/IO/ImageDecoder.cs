@@ -13,6 +13,7 @@ public static class ImageDecoder
     /// <returns>channels*height*width bytes, channel-major (CHW), 0..255</returns>
     public static byte[] LoadAsModelInput(string path, int channels, int height, int width, int? resizeShorterSide = null, bool bgr = false)
     {
+        InputFile.RequireNotFolder(path, "an image file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
         // The same rules as the image-data pipeline (EncodedImageFile): a file it would skip is refused here.

@@ -67,6 +67,7 @@ public static class NpyFile
 
     public static NpyArray Read(string path)
     {
+        IO.InputFile.RequireNotFolder(path, "a .npy file");
         byte[] bytes;
         try
         {

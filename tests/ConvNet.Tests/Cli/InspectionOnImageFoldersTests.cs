@@ -51,6 +51,25 @@ public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassF
         AssertOk(CliRunner.Run("import", temp.Combine("run.onnx"), "--out", temp.Combine("imported")));
         AssertSamePredictions(temp.Combine("imported"), photo);
 
+        // eval on an import without the mean image (each file decoded to the model's size, as predict does) counts what
+        // the per-image predictions say; eval without --data takes the run's own data.
+        string plain = temp.Combine("imported-plain");
+        AssertOk(CliRunner.Run("import", temp.Combine("run.onnx"), "--preprocess", "none", "--out", plain));
+        Assert.Null(Checkpoints.Open(plain).Info.Preprocessing);
+        var evaluated = CliRunner.Run("eval", "--checkpoint", plain, "--data", "folder:" + folder, "--threads", "1", "--json");
+        AssertOk(evaluated);
+        var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories);
+        int wrong = files.Count(f => Probe(plain, f, 1)[0].Name != Path.GetFileName(Path.GetDirectoryName(f)));
+        using (var doc = System.Text.Json.JsonDocument.Parse(evaluated.Stdout))
+        {
+            Assert.Equal(files.Length, doc.RootElement.GetProperty("images").GetInt32());
+            Assert.Equal((double)wrong / files.Length, doc.RootElement.GetProperty("top1Error").GetDouble(), 9);
+        }
+        Assert.Contains("no mean image", CliRunner.Run("eval", "--checkpoint", plain, "--data", "folder:" + folder, "--ten-crop").Stderr);
+        var own = CliRunner.Run("eval", "--checkpoint", run, "--threads", "1");
+        AssertOk(own);
+        Assert.Contains($"on folder:{folder} (24 test images)", own.Stdout);
+
         // The figures on the folder (RGB): predictions of the whole folder's sample, the confusion matrix, features, a walk.
         AssertOk(CliRunner.Run("show", "predictions", "--checkpoint", run, "--count", "4", "--threads", "1", "--out", temp.Combine("p.png")));
         AssertOk(CliRunner.Run("show", "confusion", "--checkpoint", run, "--threads", "1", "--out", temp.Combine("c.png")));

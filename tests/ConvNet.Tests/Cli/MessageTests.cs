@@ -55,6 +55,36 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
         Assert.Contains("does not exist", result.Stderr);
     }
 
+    /// <summary>Cases a new user met (2026-11-30): each gave a message that named the wrong problem, a raw .NET message,
+    /// or nothing at all. "{run}", "{folder}" and "{file}" stand for the tiny run, an existing folder and an existing
+    /// file that is not what the option wants.</summary>
+    [Theory]
+    [InlineData("is a folder, not an image file", "predict", "--checkpoint", "{run}", "{folder}")]
+    [InlineData("is a folder, not a .safetensors or .onnx file", "import", "{run}", "--out", "{folder}/imported")]
+    [InlineData("is a folder, not a .npy file", "forward", "--weights", "{run}", "--input", "{folder}", "--output", "{folder}/o.npy")]
+    [InlineData("give a name ending in .npy", "forward", "--weights", "{run}", "--input", "{file}", "--output", "{folder}/o.txt")]
+    [InlineData("is a file; import writes a checkpoint folder", "import", "{file}", "--out", "{file}")]
+    [InlineData("is a file; --out names the run folder", "train", "--data", "{data}", "--max-steps", "1", "--out", "{file}")]
+    [InlineData("--out: give the name of the run folder", "train", "--data", "{data}", "--max-steps", "1", "--out", "")]
+    [InlineData("--bias-init must be a finite number", "train", "--model", "alexnet", "--bias-init", "nan", "--out", "{folder}/nan")]
+    [InlineData("--threads must be at least 1", "eval", "--checkpoint", "{run}", "--threads", "0")]
+    [InlineData("--batch-size must be at least 1", "eval", "--checkpoint", "{run}", "--batch-size", "-5")]
+    [InlineData("--threads must be at least 1", "prepare", "--data", "folder:{folder}", "--out", "{folder}/cache", "--threads", "0")]
+    [InlineData("--top 11: ", "predict", "--checkpoint", "{run}", "{image}", "--top", "11")]
+    [InlineData("the option applies to alexnet-small and alexnet-micro", "info", "--model", "alexnet", "--input-channels", "1")]
+    public void WhatANewUserMetIsNamedPlainly(string expected, params string[] args)
+    {
+        using var temp = new TempDirectory();
+        string file = temp.Combine("notes.txt");
+        File.WriteAllText(file, "not a model");
+        string image = TinyImages.WriteBar(temp.Combine("bar.png"), 4);
+        var filled = args.Select(a => a.Replace("{run}", run.Run).Replace("{data}", run.Data).Replace("{folder}", temp.Path)
+            .Replace("{file}", file).Replace("{image}", image)).ToArray();
+        var result = Fails(filled);
+        Assert.Contains(expected, result.Stderr);
+        Assert.True(result.Stderr.Trim().Split('\n').Length == 1, result.Stderr);
+    }
+
     [Fact]
     public void TopZeroIsRefusedByName()
     {

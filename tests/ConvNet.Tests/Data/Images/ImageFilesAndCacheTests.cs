@@ -30,7 +30,13 @@ public sealed class ImageFilesAndCacheTests
         using var temp = new Support.TempDirectory();
         Assert.Contains("no class folders", Assert.Throws<DataException>(() => ImageDataSpec.Open("folder:" + temp.Path)).Message);
         Directory.CreateDirectory(temp.Combine("cat"));
-        Assert.Contains("hold no files", Assert.Throws<DataException>(() => ImageDataSpec.Open("folder:" + temp.Path)).Message);
+        Assert.Contains("needs at least two", Assert.Throws<DataException>(() => ImageDataSpec.Open("folder:" + temp.Path)).Message);
+        Directory.CreateDirectory(temp.Combine("dog"));
+        File.WriteAllText(temp.Combine("dog", "1.jpg"), "");
+        var emptyClass = Assert.Throws<DataException>(() => ImageDataSpec.Open("folder:" + temp.Path)).Message;
+        Assert.Contains(temp.Combine("cat") + ": class folder holds no files", emptyClass); // a class nothing could teach
+        Directory.Delete(temp.Combine("cat"));
+        Directory.Delete(temp.Combine("dog"), recursive: true);
 
         File.WriteAllText(temp.Combine("train.txt"), "# comment\n\ncat/a.jpg 0\n");
         var missing = Assert.Throws<DataException>(() => ImageDataSpec.Open("list:" + temp.Combine("train.txt")));
