@@ -23,14 +23,19 @@ public sealed class ConvNetServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly NetworkLadder _networks;
+    private readonly ServeOptions _options;
     private bool _stopped;
 
     public ServerMetrics Metrics { get; }
     public BatchScheduler Batcher { get; }
     public ServedModel Model { get; }
 
-    private ConvNetServer(WebApplication app, NetworkLadder networks, BatchScheduler batcher, ServerMetrics metrics, ServedModel model) =>
-        (_app, _networks, Batcher, Metrics, Model) = (app, networks, batcher, metrics, model);
+    // The catch-all route: every path no endpoint takes, file-like ones (/index.html, /x.js) included, which
+    // MapFallback's default pattern ({*path:nonfile}) would leave to an empty 404.
+    private const string FallbackPattern = "{*path}";
+
+    private ConvNetServer(WebApplication app, NetworkLadder networks, BatchScheduler batcher, ServerMetrics metrics, ServedModel model, ServeOptions options) =>
+        (_app, _networks, Batcher, Metrics, Model, _options) = (app, networks, batcher, metrics, model, options);
 
     /// <summary>Plans the networks and builds the server; nothing listens until StartAsync.</summary>
     public static ConvNetServer Create(ServedModel model, ServeOptions options)
@@ -40,10 +45,15 @@ public sealed class ConvNetServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        // The host logs a failed start (a port in use) with its stack trace before throwing; StartAsync turns that
+        // exception into one line, so the log would only repeat it.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
-            if (address is null) kestrel.ListenLocalhost(options.Port);
+            // Kestrel cannot give localhost's two loopbacks one free port, so port 0 there is IPv4's loopback only.
+            if (address is null && options.Port == 0) kestrel.Listen(IPAddress.Loopback, 0);
+            else if (address is null) kestrel.ListenLocalhost(options.Port);
             else kestrel.Listen(address, options.Port);
         });
         // The CLI's JSON scheme: a value that does not apply is left out, not null; a NaN (a diverged model) is
@@ -75,8 +85,8 @@ public sealed class ConvNetServer : IAsyncDisposable
         app.Use(async (context, next) => await Measured(context, next, metrics));
         ClassifyEndpoints.Map(app, model, batcher);
         InfoEndpoints.Map(app, model, options, batcher, metrics);
-        var server = new ConvNetServer(app, networks, batcher, metrics, model);
-        app.MapFallback((HttpContext context) => Unrouted(context, server.Routes));
+        var server = new ConvNetServer(app, networks, batcher, metrics, model, options);
+        app.MapFallback(FallbackPattern, (HttpContext context) => Unrouted(context, server.Routes));
         return server;
     }
 
@@ -99,7 +109,19 @@ public sealed class ConvNetServer : IAsyncDisposable
         throw new ArgumentException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
     }
 
-    public Task StartAsync(CancellationToken cancel = default) => _app.StartAsync(cancel);
+    /// <summary>Starts listening; an address that cannot be bound throws <see cref="ListenFailedException"/>
+    /// naming it.</summary>
+    public async Task StartAsync(CancellationToken cancel = default)
+    {
+        try
+        {
+            await _app.StartAsync(cancel);
+        }
+        catch (Exception e) when (ListenFailure.Explain(e, _options.Host, _options.Port) is { } failure)
+        {
+            throw failure;
+        }
+    }
 
     /// <summary>Every (HTTP method, route) the server answers, the fallback's 404 aside.</summary>
     public IReadOnlyList<(string Method, string Route)> Routes =>
@@ -155,7 +177,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         }
         finally
         {
-            string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } && pattern != "{*path:nonfile}" ? pattern : "unmatched";
+            string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } && pattern != FallbackPattern ? pattern : "unmatched";
             metrics.RecordRequest(route, context.Response.StatusCode, Stopwatch.GetElapsedTime(start));
         }
     }

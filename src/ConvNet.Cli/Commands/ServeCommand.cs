@@ -9,6 +9,7 @@ using ConvNet.Serving;
 using ConvNet.Tensors;
 using ConvNet.Threading;
 using ConvNet.Training;
+using ConvNet.Visualization;
 
 namespace ConvNet.Cli.Commands;
 
@@ -78,6 +79,7 @@ public static class ServeCommand
     {
         await using var server = ConvNetServer.Create(model, options);
         await server.StartAsync();
+        if (LabelFont.Typeface is null) Console.Error.WriteLine($"/v1/filters: {LabelFont.MissingMessage}");
         Console.WriteLine($"serving {model.Name} ({model.Classes} classes, from {model.Source}) on {server.Address}");
         Console.WriteLine($"  batches of up to {options.MaxBatch} images, waiting at most {options.Delay.TotalMilliseconds:0.###} ms; planned for {string.Join(", ", server.Batcher.PlannedBatches)}");
         if (options.WarmUp)

@@ -14,25 +14,21 @@ public static class InfoEndpoints
     public static void Map(WebApplication app, ServedModel model, ServeOptions options, BatchScheduler batcher, ServerMetrics metrics)
     {
         var description = Describe(model, options, batcher);
-        app.MapGet("/v1/model", () => Results.Json(description));
-        app.MapGet("/healthz", () => Results.Json(new HealthResponse("ok", model.Name, batcher.QueueDepth)));
-        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        MapGetAndHead(app, "/v1/model", () => Results.Json(description));
+        MapGetAndHead(app, "/healthz", () => Results.Json(new HealthResponse("ok", model.Name, batcher.QueueDepth)));
+        MapGetAndHead(app, "/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         var openApi = Resource("openapi.json");
-        app.MapGet("/openapi.json", () => Results.Bytes(openApi, "application/json"));
+        MapGetAndHead(app, "/openapi.json", () => Results.Bytes(openApi, "application/json"));
 
-        app.MapGet("/v1/filters", (string? layer) =>
+        // Read at start-up, so a CONVNET_FONT naming no file stops the server rather than failing every request.
+        var typeface = LabelFont.Typeface;
+        bool bgr = string.Equals(model.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase);
+        MapGetAndHead(app, "/v1/filters", (string? layer) =>
         {
-            string name = layer ?? FirstConvolution(model);
-            FilterGrid grid;
-            try
-            {
-                grid = FilterGrid.ForLayer(model.Weights, name, bgr: model.ChannelOrder == "BGR");
-            }
-            catch (ArgumentException e)
-            {
-                return ApiError.Result(400, e.Message);
-            }
-            using var bitmap = grid.Render(typeface: null);
+            string name = string.IsNullOrEmpty(layer) ? FirstConvolution(model) : layer;
+            if (FilterGrid.Unusable(model.Weights, name) is { } why) return ApiError.Result(400, $"layer '{name}': {why}");
+            // The picture `convnet show filters` draws: same grid, same labels.
+            using var bitmap = FilterGrid.ForLayer(model.Weights, name, bgr: bgr).Render(typeface);
             using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
             return Results.Bytes(png.ToArray(), "image/png");
         });
@@ -40,9 +36,14 @@ public static class InfoEndpoints
         foreach (var (path, file, type) in Page)
         {
             var bytes = Resource("wwwroot/" + file);
-            app.MapGet(path, () => Results.Bytes(bytes, type));
+            MapGetAndHead(app, path, () => Results.Bytes(bytes, type));
         }
     }
+
+    // HEAD is answered as GET without the body (Kestrel drops what the handler writes), as HTTP asks of every GET
+    // resource; minimal APIs map GET alone.
+    private static void MapGetAndHead(WebApplication app, string path, Delegate handler) =>
+        app.MapMethods(path, [HttpMethods.Get, HttpMethods.Head], handler);
 
     private static readonly (string Path, string File, string Type)[] Page =
     [

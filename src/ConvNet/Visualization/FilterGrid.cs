@@ -56,16 +56,22 @@ public sealed class FilterGrid
     /// layer is refused with the names that would work.</summary>
     public static FilterGrid ForLayer(Network network, string layerName, int? scale = null, bool bgr = false)
     {
-        var convs = network.Layers.OfType<Conv2d>().ToList();
-        string names = string.Join(", ", convs.Select(c => c.Name));
-        var layer = network.Layers.FirstOrDefault(l => l.Name == layerName)
-            ?? throw new ArgumentException($"--layer {layerName}: {network.Name} has no layer of that name (convolution layers: {names})");
-        if (layer is not Conv2d conv)
-            throw new ArgumentException($"--layer {layerName}: a {layer.Kind} layer, not a convolution; filters can be shown for {names}");
-        bool twoTower = convs.Any(c => c.Groups == 2);
+        if (Unusable(network, layerName) is { } why) throw new ArgumentException($"--layer {layerName}: {why}");
+        var conv = (Conv2d)network.Layers.First(l => l.Name == layerName);
+        bool twoTower = network.Layers.OfType<Conv2d>().Any(c => c.Groups == 2);
         var blocks = BlocksFor(conv, twoTower);
         return new FilterGrid(conv.Name, conv.Weight.Value.ToArray(), conv.OutChannels, conv.InChannels / conv.Groups, conv.Kernel, blocks, scale,
             bgr && conv.InChannels / conv.Groups == 3);
+    }
+
+    /// <summary>Why <paramref name="layerName"/> has no filters to draw (no such layer, or not a convolution), naming
+    /// the layers that have; null when it has. Callers say where the name came from (a CLI option, a query parameter).</summary>
+    public static string? Unusable(Network network, string layerName)
+    {
+        string names = string.Join(", ", network.Layers.OfType<Conv2d>().Select(c => c.Name));
+        var layer = network.Layers.FirstOrDefault(l => l.Name == layerName);
+        if (layer is null) return $"{network.Name} has no layer of that name (convolution layers: {names})";
+        return layer is Conv2d ? null : $"a {layer.Kind} layer, not a convolution; filters can be shown for {names}";
     }
 
     /// <summary>One block per group; an ungrouped layer of a two-tower model in two halves (the paper's two GPUs).</summary>

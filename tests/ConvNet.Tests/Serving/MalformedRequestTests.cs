@@ -122,12 +122,39 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
             await Refused(await fixture.Client.PostAsync($"/v1/predict?top={top}", Body(Jpeg(), "image/jpeg")), HttpStatusCode.BadRequest, "top");
     }
 
+    // The query parameter is named as a URL would name it, not as the CLI's --layer.
+    [Fact]
+    public async Task LayerErrorsNameTheQueryParameterNotACliOption()
+    {
+        foreach (var (layer, why) in new[] { ("fc9", "no layer"), ("fc7", "not a convolution") })
+        {
+            string message = await Refused(await fixture.Client.GetAsync($"/v1/filters?layer={layer}"), HttpStatusCode.BadRequest, why);
+            Assert.StartsWith($"layer '{layer}'", message);
+            Assert.Contains("conv1", message);
+            Assert.DoesNotContain("--", message);
+        }
+        foreach (var query in new[] { "?layer=fc9", "?layer=", "" })
+        {
+            string message = await Refused(await fixture.Client.PostAsync("/v1/features" + query, Body(Jpeg(), "image/jpeg")), HttpStatusCode.BadRequest, "layer");
+            Assert.DoesNotContain("--", message);
+        }
+    }
+
     [Fact]
     public async Task UnknownRoutesAre404AndWrongMethods405()
     {
         await Refused(await fixture.Client.GetAsync("/v2/predict"), HttpStatusCode.NotFound, "/v2/predict");
         await Refused(await fixture.Client.PostAsync("/nothing/here", Body(Jpeg(), "image/jpeg")), HttpStatusCode.NotFound, "openapi.json");
         await Refused(await fixture.Client.GetAsync("/v1/predict"), HttpStatusCode.MethodNotAllowed, "POST");
+        // Paths that look like files were ASP.NET's empty 404 (MapFallback's default pattern skips them).
+        foreach (var file in new[] { "/index.html", "/nope.js", "/v1/model.json", "/favicon.ico" })
+            await Refused(await fixture.Client.GetAsync(file), HttpStatusCode.NotFound, file);
+        var post = await fixture.Client.PostAsync("/healthz", Body([], "image/jpeg"));
+        await Refused(post, HttpStatusCode.MethodNotAllowed, "GET or HEAD");
+        Assert.Equal(["GET", "HEAD"], post.Content.Headers.Allow.Order());
+        var head = await fixture.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/nope.js"));
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        Assert.Equal("application/json", head.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -171,12 +171,46 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         var paths = document.GetProperty("paths");
         var routes = fixture.Server.Server.Routes;
         Assert.Contains(("POST", "/v1/predict"), routes);
-        foreach (var (method, route) in routes)
+        // HEAD is GET without the body (HTTP's rule, HeadIsAnsweredLikeGetWithoutTheBody), so the document lists GET only.
+        foreach (var (method, route) in routes.Where(r => r.Method != "HEAD"))
         {
             Assert.True(paths.TryGetProperty(route, out var item), $"{route} is served but not in /openapi.json");
             Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out _), $"{method} {route} is served but not in /openapi.json");
         }
         Assert.Equal(routes.Select(r => r.Route).Distinct().Order(), paths.EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Fact]
+    public async Task HeadIsAnsweredLikeGetWithoutTheBody()
+    {
+        var gets = fixture.Server.Server.Routes.Where(r => r.Method == "GET").Select(r => r.Route).ToList();
+        Assert.Contains("/healthz", gets);
+        foreach (var route in gets)
+        {
+            using var get = await fixture.Client.GetAsync(route);
+            using var head = await fixture.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, route));
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {route}: {(int)head.StatusCode}");
+            Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    // docs/serve.md: the filters are drawn "as `convnet show filters` draws them", labels included.
+    [Theory]
+    [InlineData("", "conv1")]
+    [InlineData("?layer=", "conv1")]
+    [InlineData("?layer=conv2", "conv2")]
+    public async Task FiltersAreThePictureTheShowCommandDraws(string query, string layer)
+    {
+        string drawn = Path.Combine(fixture.Folder, $"filters-{layer}-{query.Length}.png");
+        var cli = CliRunner.Run("show", "filters", "--checkpoint", fixture.Run, "--layer", layer, "--out", drawn, "--force");
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        var response = await fixture.Client.GetAsync("/v1/filters" + query);
+        Assert.Equal("image/png", response.Content.Headers.ContentType!.MediaType);
+        using var served = SkiaSharp.SKBitmap.Decode(await response.Content.ReadAsByteArrayAsync());
+        using var expected = SkiaSharp.SKBitmap.Decode(drawn);
+        Assert.Equal((expected.Width, expected.Height), (served.Width, served.Height));
+        Assert.Equal(expected.Pixels, served.Pixels);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
-// `convnet serve` as a process: it says where it listens (127.0.0.1 unless told otherwise), and SIGTERM lets a request
-// already in flight finish before the process exits with code 0.
+// `convnet serve` as a process: it says where it listens (127.0.0.1 unless told otherwise), an address it cannot
+// listen on is one line and exit code 2, and SIGTERM lets a request already in flight finish before the process exits
+// with code 0.
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
@@ -73,6 +74,40 @@ public sealed partial class ServeProcessTests(ServeFixture fixture) : IClassFixt
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
+    }
+
+    // Kestrel's failure was a logged stack trace on stdout and a message naming no address on stderr.
+    [Fact]
+    public void AnAddressThatCannotBeBoundExitsWithCode2AndOneLineNamingIt()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var inUse = CliRunner.Run("serve", "--checkpoint", fixture.Run, "--port", port.ToString(), "--threads", "1");
+        AssertOneErrorLine(inUse, $"convnet: error: cannot listen on http://127.0.0.1:{port}: port {port} is already in use");
+
+        // 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of any machine.
+        var foreign = CliRunner.Run("serve", "--checkpoint", fixture.Run, "--host", "192.0.2.1", "--threads", "1");
+        AssertOneErrorLine(foreign, "convnet: error: cannot listen on http://192.0.2.1:8080: ");
+    }
+
+    private static void AssertOneErrorLine(CliResult result, string expected)
+    {
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}: {result.Stderr}");
+        Assert.Equal("", result.Stdout);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, result.Stderr);
+        Assert.StartsWith(expected, lines[0]);
+    }
+
+    // Kestrel refuses port 0 on localhost (it would need one free port on two loopbacks); the server takes IPv4's.
+    [Fact]
+    public async Task LocalhostWithPortZeroListensOnTheIpv4Loopback()
+    {
+        await using var server = await RunningServer.StartAsync(fixture.Run, new ConvNet.Serving.ServeOptions(Host: "localhost", Port: 0, MaxBatch: 2));
+        Assert.Equal("127.0.0.1", server.Address.Host);
+        Assert.NotEqual(0, server.Address.Port);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/healthz")).StatusCode);
     }
 
     [Fact]
