@@ -40,7 +40,7 @@ public static class EncodedImageFile
         if (encoded.Length == 0) return "empty image (0 bytes)";
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
         if (codec is null)
-            return createResult == SKCodecResult.Unimplemented ? "not a JPEG or PNG image (no image format recognised)" : $"not a readable JPEG or PNG image ({createResult})";
+            return createResult == SKCodecResult.Unimplemented ? "not a readable JPEG or PNG image (no image format recognised)" : $"not a readable JPEG or PNG image ({createResult})";
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
             return $"unsupported image format {codec.EncodedFormat} (JPEG and PNG are supported)";
         int width = codec.Info.Width, height = codec.Info.Height;
