@@ -22,7 +22,7 @@ public static class EvalCommand
             Description = "Run folders (their best checkpoint) or checkpoint .json files; several form an ensemble (softmax averaged)",
             Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore,
         };
-        var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on, else fashion-mnist" };
+        var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on (image data only if it has a val split), else fashion-mnist" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test). For data stored at the model's size (28x28/32x32): only the views the run's training implies (shifts by its --crop-padding, mirrors if --flip); a run trained with neither is refused" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -36,6 +36,7 @@ public static class EvalCommand
             // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
+            bool dataGiven = parse.GetValue(data) is not null;
             string spec = parse.GetValue(data) ?? loaded[0].Info.Config?.Data ?? "fashion-mnist";
             int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             using var pool = new WorkerPool(threadCount);
@@ -61,7 +62,15 @@ public static class EvalCommand
             if (ImageDataSpec.IsImageSpec(spec))
             {
                 // Decoded at the size the (first) checkpoint was trained on: 256, or smaller for small models.
-                var store = ImageDataSpec.OpenForEvaluation(spec, loaded[0].Info.Preprocessing?.Size ?? SquareImageDecoder.PaperSize);
+                var opened = ImageDataSpec.Open(spec, loaded[0].Info.Preprocessing?.Size ?? SquareImageDecoder.PaperSize);
+                if (opened.Validation is null && !dataGiven)
+                {
+                    (opened.Train as IDisposable)?.Dispose();
+                    throw new ArgumentException($"{spec}, the data {loaded[0].SidecarPath} trained on, has no validation split (a val/ folder, a second list file), " +
+                        "so all of it includes the images the run trained on; name test images with --data");
+                }
+                if (opened.Validation is not null) (opened.Train as IDisposable)?.Dispose();
+                var store = opened.Validation ?? opened.Train;
                 if (store is not PackedImageStore)
                 {
                     var scan = ImageScan.Run(store, threadCount, statistics: false, message => Console.Error.WriteLine(message));

@@ -35,7 +35,8 @@ public static class ShowCommand
             FigureOutput.Check(target, parse.GetValue(force), ".png");
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
-            string layerName = parse.GetValue(layer) ?? network.Layers.OfType<ConvNet.Layers.Conv2d>().FirstOrDefault()?.Name
+            // Left out or empty (as serve's ?layer=): the first convolution.
+            string layerName = parse.GetValue(layer) is { Length: > 0 } given ? given : network.Layers.OfType<ConvNet.Layers.Conv2d>().FirstOrDefault()?.Name
                 ?? throw new ArgumentException($"{loaded.SidecarPath}: the model has no convolution layer to draw");
             var grid = FilterGrid.ForLayer(network, layerName, parse.GetValue(scale),
                 bgr: string.Equals(loaded.Info.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase));

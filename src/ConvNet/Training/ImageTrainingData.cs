@@ -25,6 +25,16 @@ public static class ImageTrainingData
         int size = resumed?.Size ?? ImageDataSpec.StoredSizeFor(crop);
         var opened = ImageDataSpec.Open(config.Data, size);
         var (train, validation) = (opened.Train, opened.Validation);
+        try
+        {
+            ImageDataSpec.RequireTrainable(config.Data, train);
+        }
+        catch
+        {
+            (train as IDisposable)?.Dispose();
+            (validation as IDisposable)?.Dispose();
+            throw;
+        }
         if (validation is null && config.ValidationCount > 0)
             (train, validation) = ImageDataSpec.HoldOut(train, TrainingData.HeldOut(config, train.Count, report), config.Seed);
         if (crop > train.Size)

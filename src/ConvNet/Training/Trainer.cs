@@ -57,10 +57,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
             return Execute(resumeFrom: null, cancel);
         }
-        catch when (created && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
+        catch when (created && folderLock is not null && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
         {
             // Failed before its first checkpoint (missing data, model/data mismatch, too few images, an early
-            // divergence): a folder this run made holds nothing to resume, so it goes.
+            // divergence): a folder this run made holds nothing to resume, so it goes. Only while this process holds
+            // it: one refused by the lock may have raced another that made the folder and trains in it now.
+            folderLock.Dispose();
+            folderLock = null;
             try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
@@ -96,8 +99,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var all = communicator ?? SingleProcess.Instance;
         if (!all.IsRoot) observer = new SilentObserver();
         // Falling back from a damaged last.json rewrites it, so the lock comes first (Checkpoints.OpenForResume names a
-        // missing folder).
-        using var folderLock = all.IsRoot && Directory.Exists(runDirectory) ? RunFolderLock.Acquire(runDirectory) : null;
+        // missing folder). A read-only folder can take no lock and no write either: a finished run there still says
+        // so, and one with steps left stops at the writability check.
+        using var folderLock = all.IsRoot && Directory.Exists(runDirectory) ? RunFolderLock.AcquireUnlessReadOnly(runDirectory) : null;
         // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
         // ranks then only read what it settled on.
         if (!all.IsRoot) all.Barrier();
@@ -150,12 +154,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
     {
         config.Validate();
-        DeviceNetworks.RequireAvailable(_device); // before anything is written to the run folder
+        DeviceNetworks.RequireAvailable(_device); // before any training output (Run has made the folder and its lock only)
         var parallel = new DataParallel(_communicator, config.BatchSize);
         bool root = parallel.IsRoot;
         // The configuration must be the same on every rank before any collective with a length depends on it.
         ReplicaCheck.RequireSame(_communicator, ReplicaCheck.Hash(System.Text.Json.JsonSerializer.Serialize(config with { Threads = 0, LoaderThreads = 0, Prefetch = 0 }, CheckpointInfo.Json)), "the training configuration");
-        if (root) Directory.CreateDirectory(runDirectory);
+        if (root) Directory.CreateDirectory(runDirectory); // Run made it already; a resumed run's exists
         // Image data: rank 0 scans the images and caches the mean image in the run folder first; the other ranks then
         // read that cache (the folder is shared), so all train on the same inputs and only rank 0 writes.
         if (!root) _communicator.Barrier();
@@ -166,6 +170,16 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var (train, validation, test, normalization, preprocessing) = splits;
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
+        if (resumeFrom?.Info is { } saved)
+        {
+            // The data must be what the run trained on (--resume --data may only say where it has moved).
+            if (!train.ClassNames.SequenceEqual(saved.ClassNames))
+                throw new DataException($"{config.Data}: its classes ({Preview(train.ClassNames)}) are not the ones {resumeFrom.SidecarPath} trained on " +
+                    $"({Preview(saved.ClassNames)}); resume on the run's own data");
+            if (saved.BatchInEpoch * (long)config.BatchSize >= train.Count)
+                throw new DataException($"{config.Data}: {train.Count} training images, but {resumeFrom.SidecarPath} stopped after {saved.BatchInEpoch} batches " +
+                    $"of {config.BatchSize} into its epoch; resume on the run's own data");
+        }
 
         int[] dataShape = train.SampleShape;
         var spec = ModelRegistry.Spec(config.Model, new ModelOptions(train.ClassNames.Count, config.BiasInit, dataShape[0], dataShape[1]));
@@ -369,6 +383,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         return (top1, top5);
     }
+
+    private static string Preview(IReadOnlyList<string> names) =>
+        string.Join(", ", names.Take(5)) + (names.Count > 5 ? $", ... {names.Count} in all" : "");
 }
 
 public sealed class TrainingDivergedException(string message) : Exception(message);

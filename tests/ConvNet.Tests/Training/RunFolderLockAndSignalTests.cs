@@ -3,6 +3,7 @@
 // --resume (same kind of data only).
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using ConvNet.Data;
 using ConvNet.Tests.Support;
 using ConvNet.Training;
 
@@ -50,6 +51,23 @@ public sealed class RunFolderLockAndSignalTests
         string run = temp.Combine("run");
         using var process = Process.Start(CliRunner.StartInfo("train", "--model", "alexnet-small", "--data", data, "--epochs", "40",
             "--batch-size", "32", "--validation", "88", "--threads", "1", "--out", run))!;
+        try
+        {
+            await SigtermAfterTheFirstEpoch(process, run);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        var saved = Checkpoints.Open(run, Checkpoints.Last).Info;
+        Assert.True(saved.Step >= 16 && saved.Step < 40 * 16, $"saved at step {saved.Step}");
+        var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
+        AssertOk(resumed);
+        Assert.Contains($"step {saved.Step}", resumed.Stdout);
+    }
+
+    private static async Task SigtermAfterTheFirstEpoch(Process process, string run)
+    {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var clock = Stopwatch.StartNew();
@@ -60,11 +78,6 @@ public sealed class RunFolderLockAndSignalTests
         using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await process.WaitForExitAsync(limit.Token);
         Assert.True(process.ExitCode == 143, $"exit code {process.ExitCode}: {await stderr}");
         Assert.Contains("interrupted at epoch", await stdout);
-        var saved = Checkpoints.Open(run, Checkpoints.Last).Info;
-        Assert.True(saved.Step >= 16 && saved.Step < 40 * 16, $"saved at step {saved.Step}");
-        var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
-        AssertOk(resumed);
-        Assert.Contains($"step {saved.Step}", resumed.Stdout);
     }
 
     [Fact]
@@ -97,5 +110,13 @@ public sealed class RunFolderLockAndSignalTests
         var other = RunIn(temp.Path, "train", "--resume", run, "--data", "mnist:moved", "--max-steps", "1");
         Assert.Equal(2, other.ExitCode);
         Assert.Contains("can only say where that dataset is now", other.Stderr);
+
+        // The same kind of data with other classes is another dataset, not the run's moved.
+        ImageDataset ThreeClasses(int count, string name) =>
+            new(name, 1, 28, 28, new byte[count * 784], Enumerable.Range(0, count).Select(n => n % 3).ToArray(), ["0", "1", "2"]);
+        ConvNet.Data.IdxWriter.WriteSplits(temp.Combine("three"), new DatasetSplits(ThreeClasses(96, "train"), ThreeClasses(16, "test")), gzip: false);
+        var swapped = RunIn(temp.Path, "train", "--resume", run, "--data", "idx:three", "--max-steps", "1");
+        Assert.Equal(2, swapped.ExitCode);
+        Assert.Contains("are not the ones", swapped.Stderr);
     }
 }

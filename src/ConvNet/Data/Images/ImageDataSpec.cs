@@ -54,6 +54,22 @@ public static class ImageDataSpec
         }
     }
 
+    /// <summary>Training needs two classes or more, each with images: one class teaches nothing (a loss of 0 from the
+    /// first step), and a class without images is one the model can never learn (a class folder left empty).
+    /// Evaluation data may lack classes (a test folder for a 1000-class model), so only training calls this.</summary>
+    public static void RequireTrainable(string spec, IImageStore train)
+    {
+        var names = train.ClassNames;
+        if (names.Count < 2)
+            throw new DataException($"'{spec}': {(names.Count == 0 ? "no classes" : $"one class ({names[0]})")}; a classifier needs at least two" +
+                (names is ["train" or "val"] ? $" (a {names[0]}/ folder without its train/ or val/ partner is read as a class: give both, or point folder: at it)" : ""));
+        var counts = new int[names.Count];
+        for (int i = 0; i < train.Count; i++) counts[train.Label(i)]++;
+        int empty = Array.IndexOf(counts, 0);
+        if (empty >= 0)
+            throw new DataException($"'{spec}': class {names[empty]} has no training images (an empty class folder?); every class needs images, or leave it out");
+    }
+
     /// <summary>The split to evaluate: the validation split if the data has one, else all of it.</summary>
     public static IImageStore OpenForEvaluation(string spec, int size = SquareImageDecoder.PaperSize)
     {

@@ -24,8 +24,6 @@ public static class ImageFolder
         string[] classes = Directory.GetDirectories(directory).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal).ToArray()!;
         if (classes.Length == 0)
             throw new DataException($"{directory}: no class folders (expected one sub-folder of images per class, e.g. {Path.Combine(directory, "cat", "1.jpg")})");
-        if (classNames is null && classes.Length < 2)
-            throw new DataException($"{directory}: one class folder ({classes[0]}); a classifier needs at least two (one sub-folder of images per class)");
         if (classNames is not null && !classes.SequenceEqual(classNames))
             throw new DataException($"{directory}: its class folders ({Preview(classes)}) differ from the training split's ({Preview(classNames)})");
         var files = new List<ImageFile>();
@@ -34,10 +32,7 @@ public static class ImageFolder
             var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = false };
             var paths = Directory.EnumerateFiles(Path.Combine(directory, classes[label]), "*", options)
                 .Where(p => !Path.GetFileName(p).StartsWith('.')).Order(StringComparer.Ordinal);
-            int before = files.Count;
             files.AddRange(paths.Select(p => new ImageFile(Path.GetFullPath(p), label)));
-            if (files.Count == before && classNames is null)
-                throw new DataException($"{Path.Combine(directory, classes[label])}: class folder holds no files (every class needs images, or remove the folder)");
         }
         if (files.Count == 0) throw new DataException($"{directory}: the class folders hold no files");
         return new ImageFileSet(name, files, classes);
