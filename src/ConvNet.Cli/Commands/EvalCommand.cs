@@ -90,7 +90,7 @@ public static class EvalCommand
                         // input size with the model's own normalisation, as predict and show do.
                         if (multiView)
                             throw new ArgumentException($"--ten-crop: {l.SidecarPath} records no mean image (imported, or trained on images of its input size), so the paper's crops are not defined for it; evaluate without --ten-crop");
-                        return new InspectionImagesClassifier(runner, InspectionInputs.ForStore(l, network, store, spec, threadCount));
+                        return new SingleViewClassifier(runner, InspectionInputs.ForStore(l, network, store, spec, threadCount));
                     }
                     return (IClassifier)new TenCrop(runner, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
                 }).ToList();
