@@ -11,6 +11,24 @@ public static class CliErrors
 
     private static string HelpCommandLine(ParseResult parse) => $"{UnknownOptions.CommandPath(parse)} --help";
 
+    // System.CommandLine names the .NET type a value failed to parse as; a user wants to hear what to write.
+    private static readonly System.Text.RegularExpressions.Regex TypedParseError =
+        new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[\w.]+)'\.?$");
+
+    public static string Plain(string message)
+    {
+        var match = TypedParseError.Match(message);
+        if (!match.Success) return message;
+        string? wanted = match.Groups["type"].Value switch
+        {
+            "System.Single" or "System.Double" => "a number (e.g. 0.01 or 5e-4)",
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.UInt32" or "System.UInt64" => "a whole number, 0 or more",
+            _ => null,
+        };
+        return wanted is null ? message : $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {wanted}";
+    }
+
     public static int Invoke(Command root, string[] args)
     {
         var parse = root.Parse(args);
@@ -22,7 +40,7 @@ public static class CliErrors
         }
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"convnet: {e.Message}");
+            foreach (var e in parse.Errors) Console.Error.WriteLine($"convnet: {Plain(e.Message)}");
             Console.Error.WriteLine($"Run '{HelpCommandLine(parse)}' for usage.");
             return UsageOrInputError;
         }

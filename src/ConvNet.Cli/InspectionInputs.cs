@@ -36,6 +36,7 @@ public static class InspectionInputs
                 var scan = ImageScan.Run(store, threads, statistics: false, message => Console.Error.WriteLine(message));
                 store = new SubsetImageStore(store, scan.Good, store.Name);
             }
+            store = RelabeledImageStore.ForModel(store, loaded.Info.ClassNames, spec, loaded.SidecarPath, Console.Error.WriteLine);
             CheckClasses(spec, store.ClassNames.Count, network.Classes, loaded);
             return ForStore(loaded, network, store, spec, threads);
         }
@@ -87,8 +88,16 @@ public static class InspectionInputs
 
     // File-backed stores (a folder or list, possibly with unreadable files left out) describe each image by its path.
     private static IReadOnlyList<ImageFile>? FilesOf(IImageStore store) =>
-        store is PackedImageStore or SubsetImageStore { Inner: PackedImageStore } ? null
+        IsPacked(store) ? null
             : Enumerable.Range(0, store.Count).Select(i => new ImageFile(store.Describe(i), store.Label(i))).ToArray();
+
+    private static bool IsPacked(IImageStore store) => store switch
+    {
+        PackedImageStore => true,
+        SubsetImageStore subset => IsPacked(subset.Inner),
+        RelabeledImageStore relabeled => IsPacked(relabeled.Inner),
+        _ => false,
+    };
 
     private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
     {

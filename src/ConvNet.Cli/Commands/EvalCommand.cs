@@ -77,6 +77,7 @@ public static class EvalCommand
                     skipped = scan.Skipped.Count;
                     store = new SubsetImageStore(store, scan.Good, store.Name);
                 }
+                store = RelabeledImageStore.ForModel(store, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, Console.Error.WriteLine);
                 count = store.Count;
                 var squares = new SquareBatch(store, threadCount);
                 var members = loaded.Select(l =>

@@ -35,7 +35,7 @@ public static class FeaturesCommand
             using var pool = new WorkerPool(threads);
             var probe = InspectionOptions.Probe(network, images, parse.GetValue(options.BatchSize), pool);
             var progress = new ProgressLine($"features {layerName}:");
-            var sidecar = FeatureFile.Write(probe, layerName, loaded.SidecarPath, $"{spec} ({split})", target, progress.Report);
+            var sidecar = FeatureFile.Write(probe, layerName, loaded, NeighboursCommand.FeatureData(spec, split), target, progress.Report);
             if (parse.GetValue(json))
                 Console.WriteLine(CliJson.Serialize(new { features = target, sidecar = FeatureFile.SidecarPath(target), layer = layerName, images = sidecar.Count, dimension = sidecar.Dimension }));
             else

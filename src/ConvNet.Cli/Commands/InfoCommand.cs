@@ -17,7 +17,7 @@ public static class InfoCommand
         command.SetAction(parse =>
         {
             string name = parse.GetValue(model)!;
-            if (parse.GetResult(channels) is { Implicit: false } && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
+            if (parse.GetResult(channels) is { Implicit: false } && parse.GetValue(channels) != 3 && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
                 throw new ArgumentException($"--input-channels: {name} takes 3-channel images; the option applies to {Models.AlexNetSmall.Name} and {Models.AlexNetMicro.Name}");
             var network = ModelRegistry.Create(parse.GetValue(model)!, new ModelOptions(parse.GetValue(classes), InputChannels: parse.GetValue(channels)));
             var summary = ModelSummary.Of(network);

@@ -4,6 +4,7 @@
 // `--features feats.npy` reuses the training features `convnet features` wrote instead of computing them again.
 using System.CommandLine;
 using System.Globalization;
+using ConvNet.Data;
 using ConvNet.Inspection;
 using ConvNet.Threading;
 using ConvNet.Training;
@@ -47,7 +48,7 @@ public static class NeighboursCommand
 
             var search = new NeighbourSearch(queryRows, queries.Count, dimension, neighbours);
             if (parse.GetValue(features) is { } featuresFile)
-                SearchFile(search, featuresFile, loaded, layerName, $"{spec} ({split})", database.Count, dimension);
+                SearchFile(search, featuresFile, loaded, layerName, FeatureData(spec, split), database.Count, dimension);
             else
                 SearchLive(search, network, database, probeLayer, batch, pool);
             var results = search.Results();
@@ -146,15 +147,31 @@ public static class NeighboursCommand
         });
     }
 
+    /// <summary>How a features file names the data it was computed on: the spec with absolute paths, and the split.</summary>
+    public static string FeatureData(string spec, string split) => $"{DatasetSpec.WithAbsolutePaths(spec)} ({split})";
+
+    // Files written before the paths were made absolute: resolved from the working directory, as they were written.
+    private static string RecordedData(string recorded)
+    {
+        int open = recorded.LastIndexOf(" (", StringComparison.Ordinal);
+        return open > 0 && recorded.EndsWith(')') ? FeatureData(recorded[..open], recorded[(open + 2)..^1]) : recorded;
+    }
+
     // A features file must come from the same checkpoint, layer and data: anything else would be a silently wrong answer.
     private static void SearchFile(NeighbourSearch search, string file, LoadedCheckpoint loaded, string layer, string data, int count, int dimension)
     {
         var (sidecar, rows) = FeatureFile.Read(file);
-        string SamePath(string p) => Path.GetFullPath(p);
-        if (SamePath(sidecar.Checkpoint) != SamePath(loaded.SidecarPath))
-            throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint}, not {loaded.SidecarPath}");
+        // The same checkpoint is the same weights: a resumed run's best.json names new ones under the same path, and
+        // one checkpoint opened from another folder has another relative path. Older files record only the path.
+        bool sameCheckpoint = sidecar.WeightsSha256 is { } weights
+            ? string.Equals(weights, loaded.Info.WeightsSha256, StringComparison.OrdinalIgnoreCase)
+            : Path.GetFullPath(sidecar.Checkpoint) == Path.GetFullPath(loaded.SidecarPath);
+        if (!sameCheckpoint)
+            throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint}" +
+                (sidecar.WeightsSha256 is null ? "" : " as it was then (other weights)") + $", not {loaded.SidecarPath}; run `convnet features` again");
         if (sidecar.Layer != layer) throw new ArgumentException($"--features {file}: holds {sidecar.Layer} outputs, not --layer {layer}");
-        if (sidecar.Data != data) throw new ArgumentException($"--features {file}: computed on {sidecar.Data}, not {data}");
+        if (RecordedData(sidecar.Data) != data)
+            throw new ArgumentException($"--features {file}: computed on {sidecar.Data}, not {data}");
         if (sidecar.Count != count || sidecar.Dimension != dimension)
             throw new ArgumentException($"--features {file}: {sidecar.Count} x {sidecar.Dimension} values, but {data} has {count} images of {dimension} features");
         for (int start = 0; start < count; start += NearestNeighbours.BlockRows)

@@ -10,8 +10,11 @@ namespace ConvNet.Inspection;
 
 public sealed record FeatureItem(int Label, string Source);
 
+/// <param name="Checkpoint">the checkpoint's sidecar, as a full path</param>
+/// <param name="WeightsSha256">the checkpoint's weights (null in files written before it was recorded): what makes two
+/// checkpoints the same, wherever they are opened from</param>
 public sealed record FeatureSidecar(string Model, string Checkpoint, string Layer, string Data, int Count, int Dimension,
-    IReadOnlyList<string> ClassNames, IReadOnlyList<FeatureItem> Items);
+    IReadOnlyList<string> ClassNames, IReadOnlyList<FeatureItem> Items, string? WeightsSha256 = null);
 
 public static class FeatureFile
 {
@@ -21,7 +24,7 @@ public static class FeatureFile
 
     /// <summary>Writes <paramref name="layerName"/>'s output for every image of the probe (rows in image order) to
     /// <paramref name="npyPath"/> and its sidecar, both atomically; reports (done, total) after every batch.</summary>
-    public static FeatureSidecar Write(NetworkProbe probe, string layerName, string checkpoint, string data, string npyPath,
+    public static FeatureSidecar Write(NetworkProbe probe, string layerName, Training.LoadedCheckpoint checkpoint, string data, string npyPath,
         Action<int, int>? progress = null)
     {
         var layer = NetworkProbe.FindLayer(probe.Network, layerName);
@@ -38,7 +41,8 @@ public static class FeatureFile
             });
         });
         var items = Enumerable.Range(0, count).Select(i => new FeatureItem(images.Label(i), images.Describe(i))).ToList();
-        var sidecar = new FeatureSidecar(probe.Network.Name, checkpoint, layerName, data, count, dimension, images.ClassNames, items);
+        var sidecar = new FeatureSidecar(probe.Network.Name, Path.GetFullPath(checkpoint.SidecarPath), layerName, data, count, dimension,
+            images.ClassNames, items, checkpoint.Info.WeightsSha256);
         AtomicFile.WriteAllText(SidecarPath(npyPath), JsonSerializer.Serialize(sidecar, Json));
         return sidecar;
     }

@@ -29,7 +29,7 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
     {
         var info = checkpoint.Info;
         byte[]? meanImage = null;
-        if (info.Preprocessing is not null) meanImage = File.ReadAllBytes(Checkpoints.PreprocessingPath(checkpoint));
+        if (info.Preprocessing is not null) meanImage = File.ReadAllBytes(Checkpoints.VerifiedPreprocessingPath(checkpoint));
         return FromInfo(info, meanImage);
     }
 

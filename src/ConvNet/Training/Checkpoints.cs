@@ -226,12 +226,20 @@ public static class Checkpoints
     /// <summary>The mean image a checkpoint trained on image data names in its sidecar (checked against its SHA-256).</summary>
     public static Data.Images.PaperPreprocessing LoadPreprocessing(LoadedCheckpoint checkpoint)
     {
-        var info = checkpoint.Info.Preprocessing
-            ?? throw new ArgumentException($"{checkpoint.SidecarPath}: was not trained on image data (no mean image recorded); evaluate it on the dataset it was trained on");
+        if (checkpoint.Info.Preprocessing is null)
+            throw new ArgumentException($"{checkpoint.SidecarPath}: was not trained on image data (no mean image recorded); evaluate it on the dataset it was trained on");
+        return Data.Images.PaperPreprocessing.Load(VerifiedPreprocessingPath(checkpoint));
+    }
+
+    /// <summary>The mean image file a checkpoint's sidecar names, after checking it against the SHA-256 recorded there:
+    /// everything that reads it (evaluation, export) must refuse one recomputed or damaged since.</summary>
+    public static string VerifiedPreprocessingPath(LoadedCheckpoint checkpoint)
+    {
+        var info = checkpoint.Info.Preprocessing ?? throw new ArgumentException($"{checkpoint.SidecarPath}: records no mean image");
         string path = PreprocessingPath(checkpoint);
         if (info.Sha256.Length > 0 && !string.Equals(Checkpoints.Sha256(path), info.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{checkpoint.SidecarPath}: {path} does not match the checksum the sidecar records (the run folder's mean image was recomputed or damaged)");
-        return Data.Images.PaperPreprocessing.Load(path);
+        return path;
     }
 
     /// <summary>Restores SGD velocities saved with the checkpoint.</summary>

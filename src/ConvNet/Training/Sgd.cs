@@ -14,9 +14,13 @@ public sealed class Sgd
     public IReadOnlyList<Parameter> Parameters { get; }
     /// <summary>One velocity tensor per parameter, same order (saved in checkpoints).</summary>
     public IReadOnlyList<Tensor> Velocities { get; }
-    public float LearningRate { get; set; }
-    public float Momentum { get; set; }
-    public float WeightDecay { get; set; }
+    // Checked on every set: a NaN or infinite value here would only show up steps later as a NaN loss.
+    public float LearningRate { get; set => field = NonNegative(value, nameof(LearningRate)); }
+    public float Momentum { get; set => field = value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(nameof(Momentum), value, "momentum must be in [0, 1)"); }
+    public float WeightDecay { get; set => field = NonNegative(value, nameof(WeightDecay)); }
+
+    private static float NonNegative(float value, string name) =>
+        value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a non-negative finite number");
 
     public Sgd(IReadOnlyList<Parameter> parameters, float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 0.0005f)
     {

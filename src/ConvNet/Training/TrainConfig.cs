@@ -73,8 +73,8 @@ public sealed record TrainConfig
         if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
         if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
         if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) throw new ArgumentException($"--lr must be positive, got {LearningRate}");
-        if (Momentum is < 0 or >= 1) throw new ArgumentException($"--momentum must be in [0, 1), got {Momentum}");
-        if (WeightDecay < 0) throw new ArgumentException($"--weight-decay must be non-negative, got {WeightDecay}");
+        if (!(Momentum is >= 0 and < 1)) throw new ArgumentException($"--momentum must be in [0, 1), got {Momentum}");
+        if (!(WeightDecay >= 0) || float.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a non-negative finite number, got {WeightDecay}");
         if (!Schedules.Contains(Schedule)) throw new ArgumentException($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
         if (Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {Threads}");
         if (Patience < 1) throw new ArgumentException($"--patience must be at least 1, got {Patience}");

@@ -37,6 +37,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
     private const ulong ShuffleStream = 1, AugmentStream = 2, DropoutStream = 3;
 
+    // The run --force replaces, until this run has a checkpoint of its own (rank 0 only).
+    private ReplacedRun? _replaced;
+
     /// <summary>Starts a new run in an empty (or new) run folder; a folder that already holds a run is refused
     /// (its checkpoints would be replaced), unless <paramref name="overwrite"/>.</summary>
     public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
@@ -54,7 +57,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 CreateRunFolder(runDirectory);
                 folderLock = RunFolderLock.Acquire(runDirectory);
             }
-            if (!overwrite) Checkpoints.RequireNoRun(runDirectory);
+            if (!overwrite)
+            {
+                if (root && ReplacedRun.SettleLeftover(runDirectory))
+                    _observer.Message($"note: {runDirectory}: brought back the run a killed --force had set aside");
+                Checkpoints.RequireNoRun(runDirectory);
+            }
+            else if (root) _replaced = ReplacedRun.SetAside(runDirectory);
             return Execute(resumeFrom: null, cancel);
         }
         catch when (created && folderLock is not null && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
@@ -69,6 +78,20 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         finally
         {
+            if (_replaced is not null)
+            {
+                // Stopped (or failed) before its first checkpoint: the run it was to replace stays as it was.
+                try
+                {
+                    _replaced.Restore();
+                    _observer.Message($"note: {runDirectory} keeps the run that was there before --force (this one wrote no checkpoint)");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _observer.Message($"warning: could not put back the run --force replaced ({e.Message}); it is in {Path.Combine(runDirectory, ReplacedRun.FolderName)}");
+                }
+                _replaced = null;
+            }
             folderLock?.Dispose();
         }
     }
@@ -102,6 +125,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // missing folder). A read-only folder can take no lock and no write either: a finished run there still says
         // so, and one with steps left stops at the writability check.
         using var folderLock = all.IsRoot && Directory.Exists(runDirectory) ? RunFolderLock.AcquireUnlessReadOnly(runDirectory) : null;
+        if (folderLock is not null && ReplacedRun.SettleLeftover(runDirectory))
+            observer.Message($"note: {runDirectory}: brought back the run a killed --force had set aside");
         // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
         // ranks then only read what it settled on.
         if (!all.IsRoot) all.Barrier();
@@ -361,6 +386,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             stepLog?.Flush();
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);
+            _replaced?.Discard();
+            _replaced = null;
         }
         string LastGood() => File.Exists(Path.Combine(runDirectory, "last.json"))
             ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}." : "No checkpoint was written yet.";

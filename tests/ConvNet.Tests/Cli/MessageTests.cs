@@ -72,6 +72,11 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     [InlineData("--threads must be at least 1", "prepare", "--data", "folder:{folder}", "--out", "{folder}/cache", "--threads", "0")]
     [InlineData("--top 11: ", "predict", "--checkpoint", "{run}", "{image}", "--top", "11")]
     [InlineData("the option applies to alexnet-small and alexnet-micro", "info", "--model", "alexnet", "--input-channels", "1")]
+    // The second pass (later the same day).
+    [InlineData("--momentum must be in [0, 1), got NaN", "train", "--data", "{data}", "--momentum", "NaN", "--out", "{folder}/m")]
+    [InlineData("--weight-decay must be a non-negative finite number", "train", "--data", "{data}", "--weight-decay", "1e39", "--out", "{folder}/w")]
+    [InlineData("list: names an empty file", "train", "--model", "alexnet", "--data", "list:{file},", "--out", "{folder}/l")]
+    [InlineData("--crop must be at least 1 pixel", "bench", "--loader", "folder:{folder}", "--crop", "0")]
     public void WhatANewUserMetIsNamedPlainly(string expected, params string[] args)
     {
         using var temp = new TempDirectory();
@@ -83,6 +88,18 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
         var result = Fails(filled);
         Assert.Contains(expected, result.Stderr);
         Assert.True(result.Stderr.Trim().Split('\n').Length == 1, result.Stderr);
+    }
+
+    /// <summary>Values that do not parse: System.CommandLine named the .NET type ("as expected type 'System.Single'").</summary>
+    [Theory]
+    [InlineData("convnet: --lr: 'inf' is not a number", "train", "--lr", "inf")]
+    [InlineData("convnet: --seed: '-1' is not a whole number, 0 or more", "train", "--seed", "-1")]
+    [InlineData("convnet: --epochs: 'x' is not a whole number", "train", "--epochs", "x")]
+    public void AValueThatDoesNotParseSaysWhatToWrite(string expected, params string[] args)
+    {
+        var result = Fails(args);
+        Assert.StartsWith(expected, result.Stderr);
+        Assert.DoesNotContain("System.", result.Stderr);
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public static class ImageDataSpec
             {
                 string[] lists = argument.Split(',');
                 if (lists.Length > 2) throw new DataException($"'{spec}': list: takes one or two list files (TRAIN.txt[,VAL.txt])");
+                if (lists.Any(string.IsNullOrWhiteSpace)) throw new DataException($"'{spec}': list: names an empty file (TRAIN.txt[,VAL.txt], no empty name around the comma)");
                 var (train, validation) = ImageListFile.Open(lists[0], lists.Length == 2 ? lists[1] : null);
                 return new ImageSplits(new FileImageStore(train, size), validation is null ? null : new FileImageStore(validation, size));
             }

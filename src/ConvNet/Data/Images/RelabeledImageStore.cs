@@ -1,0 +1,43 @@
+// An image store whose labels are a model's class indices, matched by class name: a test folder's classes are its
+// sorted folder names, so one that lacks a class, or names them in another order, would otherwise be scored against
+// the wrong classes. Folders named otherwise (ImageNet's wnids against a model's readable names) keep their positions.
+namespace ConvNet.Data.Images;
+
+public sealed class RelabeledImageStore(IImageStore inner, int[] toModel, IReadOnlyList<string> modelClasses) : IImageStore, IDisposable
+{
+    public IImageStore Inner { get; } = inner;
+    public string Name => Inner.Name;
+    public int Count => Inner.Count;
+    public int Size => Inner.Size;
+    public IReadOnlyList<string> ClassNames { get; } = modelClasses;
+    public int Label(int index) => toModel[Inner.Label(index)];
+    public string Describe(int index) => Inner.Describe(index);
+    public void Read(int index, Span<byte> chw) => Inner.Read(index, chw);
+    public void Dispose() => (Inner as IDisposable)?.Dispose();
+
+    /// <summary>The store with labels in the model's classes: as it is when the names agree; relabelled when each of
+    /// its classes is one of the model's (another order, or some missing); by position, with a note, when the names
+    /// differ but the counts agree. Anything else is refused.</summary>
+    public static IImageStore ForModel(IImageStore store, IReadOnlyList<string> modelClasses, string spec, string checkpoint, Action<string> note)
+    {
+        var data = store.ClassNames;
+        if (data.SequenceEqual(modelClasses)) return store;
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < modelClasses.Count; c++) index.TryAdd(modelClasses[c], c);
+        if (data.All(index.ContainsKey) && data.Distinct(StringComparer.Ordinal).Count() == data.Count)
+        {
+            var toModel = data.Select(name => index[name]).ToArray();
+            note($"note: {spec}: matched its {data.Count} classes to the model's {modelClasses.Count} by name" +
+                (data.Count < modelClasses.Count ? $" ({modelClasses.Count - data.Count} of the model's have no images here)" : " (they are in another order)"));
+            return new RelabeledImageStore(store, toModel, modelClasses);
+        }
+        if (data.Count != modelClasses.Count)
+            throw new ArgumentException($"{spec} has {data.Count} classes ({Preview(data)}), but the model of {checkpoint} has {modelClasses.Count} ({Preview(modelClasses)}), " +
+                "and not every one of its class names is one of the model's");
+        note($"note: {spec}: its class names ({Preview(data)}) are not the model's ({Preview(modelClasses)}); matching them by position");
+        return store;
+    }
+
+    private static string Preview(IReadOnlyList<string> names) =>
+        string.Join(", ", names.Take(4)) + (names.Count > 4 ? $", ... {names.Count - 4} more" : "");
+}

@@ -1,0 +1,104 @@
+// `train --force` into a folder that holds a run: the old run stays whole until the new one has a checkpoint. A new
+// user met the opposite: a --force attempt refused for its batch size had already rewritten the mean image, so the
+// old run's predict, eval and resume all refused its checksum.
+using System.Security.Cryptography;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class ForceReplaceTests
+{
+    private static void AssertOk(CliResult result) => Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+
+    // Every file of the run folder but the lock, by name, with its SHA-256.
+    private static Dictionary<string, string> Contents(string run) => Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
+        .Where(f => Path.GetFileName(f) != RunFolderLock.FileName)
+        .ToDictionary(f => Path.GetRelativePath(run, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+
+    private static (string Folder, string Run, Dictionary<string, string> Before) FolderRun(TempDirectory temp)
+    {
+        string folder = temp.Combine("photos");
+        SyntheticImages.WriteFolder(folder, perClass: 6, seed: 9);
+        string run = temp.Combine("run");
+        AssertOk(CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:" + folder, "--epochs", "1", "--batch-size", "8",
+            "--validation", "8", "--threads", "1", "--out", run));
+        Assert.True(File.Exists(Path.Combine(run, "preprocessing.safetensors")));
+        return (folder, run, Contents(run));
+    }
+
+    [Fact]
+    public void AForcedRunThatFailsBeforeItsFirstCheckpointLeavesTheOldRunAsItWas()
+    {
+        using var temp = new TempDirectory();
+        var (folder, run, before) = FolderRun(temp);
+        string image = Directory.GetFiles(Path.Combine(folder, "disc"))[0];
+        var predicted = CliRunner.Run("predict", "--checkpoint", run, image, "--json");
+        AssertOk(predicted);
+
+        // Refused after the data was opened (and its mean image computed): more images per batch than the split has.
+        var tooBig = CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:" + folder, "--epochs", "1", "--batch-size", "500",
+            "--validation", "8", "--threads", "1", "--out", run, "--force");
+        Assert.Equal(2, tooBig.ExitCode);
+        Assert.Contains("fewer than one batch", tooBig.Stderr);
+        Assert.Contains("keeps the run that was there before --force", tooBig.Stderr + tooBig.Stdout);
+        Assert.Equal(before, Contents(run));
+
+        // Diverging at its first steps (exit 3): the same.
+        var diverged = CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:" + folder, "--epochs", "1", "--batch-size", "8",
+            "--validation", "8", "--threads", "1", "--lr", "1e30", "--out", run, "--force");
+        Assert.Equal(3, diverged.ExitCode);
+        Assert.Contains("No checkpoint was written yet", diverged.Stderr);
+        Assert.Equal(before, Contents(run));
+
+        var again = CliRunner.Run("predict", "--checkpoint", run, image, "--json");
+        AssertOk(again);
+        Assert.Equal(predicted.Stdout, again.Stdout);
+        AssertOk(CliRunner.Run("train", "--resume", run, "--epochs", "2", "--max-steps", "1"));
+    }
+
+    [Fact]
+    public void AForcedRunWithACheckpointReplacesTheOldOneWhole()
+    {
+        using var temp = new TempDirectory();
+        var (folder, run, before) = FolderRun(temp);
+        AssertOk(CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:" + folder, "--epochs", "1", "--batch-size", "8",
+            "--validation", "8", "--threads", "1", "--seed", "2", "--max-steps", "1", "--out", run, "--force"));
+        Assert.False(Directory.Exists(Path.Combine(run, ReplacedRun.FolderName)));
+        Assert.Equal(1, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+        // The old run's best.json (written at its epoch's end) went with it: the new run stopped before an epoch ended.
+        Assert.True(before.ContainsKey(Checkpoints.Best + ".json"));
+        Assert.False(File.Exists(Path.Combine(run, Checkpoints.Best + ".json")));
+        AssertOk(CliRunner.Run("eval", "--checkpoint", run, "--data", "folder:" + folder, "--threads", "1"));
+    }
+
+    [Fact]
+    public void WhatAKilledForceLeftIsSettledByTheNextTrainInTheFolder()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        AssertOk(CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run));
+        var before = Contents(run);
+
+        // As a --force killed before its first checkpoint leaves it: the old run aside, the new attempt's files beside it.
+        Assert.NotNull(ReplacedRun.SetAside(run));
+        File.WriteAllText(Path.Combine(run, "metrics.csv"), "half of another run");
+        var refused = CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("brought back the run a killed --force had set aside", refused.Stderr + refused.Stdout);
+        Assert.Contains("already holds a run", refused.Stderr);
+        Assert.Equal(before, Contents(run));
+
+        // Killed after its first checkpoint: the new run stays and the old one goes.
+        Assert.NotNull(ReplacedRun.SetAside(run));
+        foreach (var (name, _) in before)
+        {
+            string to = Path.Combine(run, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(Path.Combine(run, ReplacedRun.FolderName, name), to);
+        }
+        AssertOk(CliRunner.Run("train", "--resume", run, "--epochs", "2", "--max-steps", "1"));
+        Assert.False(Directory.Exists(Path.Combine(run, ReplacedRun.FolderName)));
+    }
+}
