@@ -12,31 +12,44 @@ namespace ConvNet.Inference;
 /// <summary>One class of an answer: its index, name and probability.</summary>
 public readonly record struct ClassProbability(int Index, string Name, float Probability);
 
-/// <summary>A checkpoint ready to classify one image at a time on the CPU. Not thread-safe: one per thread, or a lock.</summary>
+/// <summary>A checkpoint ready to classify one image at a time on the CPU. Safe to share between threads, but calls
+/// are serialised (one forward pass at a time, each on <c>threads</c> cores): for parallel throughput, open one
+/// classifier per thread. After <see cref="Dispose"/> every member throws <see cref="ObjectDisposedException"/>.</summary>
 public sealed class ImageClassifier : IDisposable
 {
     private readonly Network _network;
     private readonly WorkerPool _pool;
     private readonly Tensor _x;
     private readonly float[] _probabilities;
+    private readonly ImageInput _input;
+    private readonly IReadOnlyList<string> _classNames;
+    // Guards _x, _probabilities, the network's planned buffers and the pool: one Classify at a time, and Dispose waits
+    // for the one running.
+    private readonly Lock _gate = new();
+    private bool _disposed;
 
-    private ImageClassifier(Network network, ImageInput input, IReadOnlyList<string> classNames, int threads)
+    private ImageClassifier(Network network, ImageInput input, string[] classNames, int threads)
     {
-        (_network, Input, ClassNames) = (network, input, classNames);
+        (_network, _input) = (network, input);
+        // A copy behind a read-only view: a caller casting to string[] cannot rename the classes of later answers.
+        _classNames = Array.AsReadOnly(classNames.ToArray());
         _pool = new WorkerPool(threads);
         network.Plan(1, _pool);
         _x = new Tensor([1, .. network.Spec.InputShape]);
         _probabilities = new float[network.Classes];
     }
 
-    public ImageInput Input { get; }
-    public IReadOnlyList<string> ClassNames { get; }
-    public string ModelName => _network.Name;
+    public ImageInput Input => Alive(_input);
+    public IReadOnlyList<string> ClassNames => Alive(_classNames);
+    public string ModelName => Alive(_network).Name;
 
     /// <param name="checkpoint">a run folder, a checkpoint .json, or an imported model's folder</param>
     /// <param name="threads">CPU threads of a forward pass; 0: one per core</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is negative</exception>
     public static ImageClassifier Open(string checkpoint, int threads = 0)
     {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
         var loaded = Checkpoints.Open(checkpoint);
         var paper = loaded.Info.Preprocessing is null ? null : Checkpoints.LoadPreprocessing(loaded);
         return new ImageClassifier(Checkpoints.LoadNetwork(loaded), ImageInput.For(loaded.Info, paper), loaded.Info.ClassNames,
@@ -44,19 +57,43 @@ public sealed class ImageClassifier : IDisposable
     }
 
     /// <summary>The <paramref name="top"/> most likely classes of a JPEG or PNG file, most likely first.</summary>
-    public IReadOnlyList<ClassProbability> Classify(string imagePath, int top = 5) =>
-        Classify(File.ReadAllBytes(imagePath), top, imagePath);
+    public IReadOnlyList<ClassProbability> Classify(string imagePath, int top = 5)
+    {
+        ArgumentNullException.ThrowIfNull(imagePath);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Classify(File.ReadAllBytes(imagePath), top, imagePath);
+    }
 
     /// <summary>As <see cref="Classify(string, int)"/>, for an image in memory.</summary>
     /// <exception cref="InvalidDataException">not a usable JPEG or PNG (the message says why)</exception>
     public IReadOnlyList<ClassProbability> Classify(byte[] encoded, int top = 5, string name = "image")
     {
+        ArgumentNullException.ThrowIfNull(encoded);
+        ArgumentNullException.ThrowIfNull(name);
         if (top < 1) throw new ArgumentOutOfRangeException(nameof(top), "top must be at least 1");
-        if (Input.TryWrite(encoded, _x.Span) is { } reason) throw new InvalidDataException($"{name}: {reason}");
-        SoftmaxCrossEntropy.Softmax(_network.Forward(_x, training: false).Sample(0), _probabilities);
-        return TopK.Best(_probabilities, Math.Min(top, _probabilities.Length))
-            .Select(k => new ClassProbability(k, ClassNames[k], _probabilities[k])).ToList();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_input.TryWrite(encoded, _x.Span) is { } reason) throw new InvalidDataException($"{name}: {reason}");
+            SoftmaxCrossEntropy.Softmax(_network.Forward(_x, training: false).Sample(0), _probabilities);
+            return TopK.Best(_probabilities, Math.Min(top, _probabilities.Length))
+                .Select(k => new ClassProbability(k, _classNames[k], _probabilities[k])).ToList();
+        }
     }
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _pool.Dispose();
+        }
+    }
+
+    private T Alive<T>(T value)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return value;
+    }
 }

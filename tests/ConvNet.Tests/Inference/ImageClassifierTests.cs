@@ -1,6 +1,8 @@
 // The library's ImageClassifier (what the NuGet package's example uses, on the same ImageInput as the server) answers
 // as `convnet predict` does, for runs trained on model-sized data, on image data, and for imported-style checkpoints
-// (shorter side rescaled and centre-cropped, BGR), and refuses a bad image naming it.
+// (shorter side rescaled and centre-cropped, BGR), and refuses a bad image naming it. One instance shared by several
+// threads answers as it does alone; its class names cannot be changed from outside; after Dispose every member throws
+// ObjectDisposedException, whatever the thread count; null and negative arguments are refused up front.
 using ConvNet.Inference;
 using ConvNet.Tests.Serving;
 using ConvNet.Tests.Support;
@@ -34,5 +36,76 @@ public class ImageClassifierTests
         File.WriteAllText(text, "not an image");
         var error = Assert.Throws<InvalidDataException>(() => classifier.Classify(text));
         Assert.Contains("note.png", error.Message);
+    }
+
+    [Fact]
+    public void SharedBetweenThreadsAnswersAsAlone()
+    {
+        using var temp = new TempDirectory();
+        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData: false);
+        var images = ServeCheckpoints.WriteImages(temp.Combine("images"), 4).Select(File.ReadAllBytes).ToArray();
+        using var classifier = ImageClassifier.Open(run, threads: 2);
+        var alone = images.Select(image => classifier.Classify(image, top: 4)).ToArray();
+        var wrong = new int[4];
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                int k = (i + t) % images.Length;
+                try
+                {
+                    if (!classifier.Classify(images[k], top: 4).SequenceEqual(alone[k])) wrong[t]++;
+                }
+                catch (Exception) { wrong[t]++; }
+            }
+        })).ToArray();
+        foreach (var thread in threads) thread.Start();
+        foreach (var thread in threads) thread.Join();
+        Assert.Equal([0, 0, 0, 0], wrong);
+    }
+
+    [Fact]
+    public void ClassNamesCannotBeChangedFromOutside()
+    {
+        using var temp = new TempDirectory();
+        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData: false);
+        var image = File.ReadAllBytes(ServeCheckpoints.WriteImages(temp.Combine("images"), 1)[0]);
+        using var classifier = ImageClassifier.Open(run, threads: 1);
+        var names = classifier.ClassNames.ToArray();
+        if (classifier.ClassNames is IList<string> list)
+            try { list[0] = "HACKED"; } catch (NotSupportedException) { }
+        Assert.Equal(names, classifier.ClassNames);
+        Assert.All(classifier.Classify(image, top: 4), c => Assert.Equal(names[c.Index], c.Name));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void EveryMemberThrowsAfterDispose(int threads)
+    {
+        using var temp = new TempDirectory();
+        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData: false);
+        string path = ServeCheckpoints.WriteImages(temp.Combine("images"), 1)[0];
+        var classifier = ImageClassifier.Open(run, threads);
+        classifier.Dispose();
+        classifier.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify(File.ReadAllBytes(path)));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify(path));
+        Assert.Throws<ObjectDisposedException>(() => classifier.ClassNames);
+        Assert.Throws<ObjectDisposedException>(() => classifier.Input);
+        Assert.Throws<ObjectDisposedException>(() => classifier.ModelName);
+    }
+
+    [Fact]
+    public void RefusesNullAndNegativeArguments()
+    {
+        using var temp = new TempDirectory();
+        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData: false);
+        Assert.Throws<ArgumentNullException>(() => ImageClassifier.Open(null!));
+        Assert.Equal("threads", Assert.Throws<ArgumentOutOfRangeException>(() => ImageClassifier.Open(run, threads: -1)).ParamName);
+        using var classifier = ImageClassifier.Open(run, threads: 1);
+        Assert.Throws<ArgumentNullException>(() => classifier.Classify((byte[])null!));
+        Assert.Throws<ArgumentNullException>(() => classifier.Classify((string)null!));
+        Assert.Throws<ArgumentNullException>(() => classifier.Classify([1, 2, 3], name: null!));
     }
 }
