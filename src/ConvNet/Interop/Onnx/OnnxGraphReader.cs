@@ -43,6 +43,7 @@ internal sealed class OnnxGraphReader
         var (inputName, inputShape) = ReadInput(graph);
         _current = inputName;
         _shape = inputShape;
+        RejectUnsupportedOperators(nodes);
 
         for (int i = 0; i < nodes.Count; i++)
         {
@@ -161,9 +162,34 @@ internal sealed class OnnxGraphReader
                 _endsInSoftmax = true;
                 return false;
             default:
-                throw new InvalidDataException($"{where}: operator {node.OpType} is not supported (supported: Conv, Relu, LRN, MaxPool, " +
-                    "AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul+Add, Dropout, Identity, a final Softmax)");
+                throw new InvalidDataException($"{where}: operator {node.OpType} is not supported (supported: {SupportedList})");
         }
+    }
+
+    private const string SupportedList = "Conv, Relu, LRN, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, " +
+        "MatMul+Add, Dropout, Identity, a final Softmax";
+
+    // The operator types Convert knows (Add only after MatMul, Softmax only last: Convert says so where they stand).
+    private static readonly HashSet<string> Supported = new(StringComparer.Ordinal)
+    {
+        "Conv", "Relu", "LRN", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add",
+        "Dropout", "Identity", "Softmax",
+    };
+
+    /// <summary>Names every operator type we cannot import before the walk: an unsupported operator usually brings
+    /// side branches (PyTorch's Pad computes its pads with ConstantOfShape, Concat, Slice...), and "only single-chain
+    /// graphs" about the first of those would hide what the user needs to know.</summary>
+    private void RejectUnsupportedOperators(List<NodeProto> nodes)
+    {
+        var unsupported = nodes.Select((node, i) => (node, i))
+            .Where(n => n.node.Domain is ("" or "ai.onnx") && !Supported.Contains(n.node.OpType))
+            .DistinctBy(n => n.node.OpType).ToList();
+        if (unsupported.Count == 1)
+            throw new InvalidDataException($"{Where(unsupported[0].node, unsupported[0].i)}: operator {unsupported[0].node.OpType} is not supported " +
+                $"(supported: {SupportedList})");
+        if (unsupported.Count > 1)
+            throw Error($"operators {string.Join(", ", unsupported.Select(n => $"{n.node.OpType} (node '{NodeName(n.node, n.i)}')"))} " +
+                $"are not supported (supported: {SupportedList})");
     }
 
     private void Conv(NodeProto node, OnnxAttributes a, string where)
@@ -466,8 +492,9 @@ internal sealed class OnnxGraphReader
         return unique;
     }
 
-    private string Where(NodeProto node, int index) =>
-        $"{_source}: node '{(string.IsNullOrEmpty(node.Name) ? $"#{index}" : node.Name)}' ({node.OpType})";
+    private string Where(NodeProto node, int index) => $"{_source}: node '{NodeName(node, index)}' ({node.OpType})";
+
+    private static string NodeName(NodeProto node, int index) => string.IsNullOrEmpty(node.Name) ? $"#{index}" : node.Name;
 
     private InvalidDataException Error(string problem) => new($"{_source}: {problem}");
 }
