@@ -92,7 +92,8 @@ public static class ImportCommand
                 // A checkpoint's own weights file names its model; a state dict from elsewhere needs --model.
                 modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
                     : throw new ArgumentException($"{source}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)})");
-                return (ModelFiles.RegisteredSpecFor(modelName, content.Tensors), content.Tensors, [], metadata?.Model == modelName ? metadata : null);
+                var (tensors, note) = ModelFiles.WithoutDataParallelPrefix(modelName, content.Tensors);
+                return (ModelFiles.RegisteredSpecFor(modelName, tensors), tensors, note is null ? [] : [note], metadata?.Model == modelName ? metadata : null);
             default:
                 throw new ArgumentException($"{source}: expected a .onnx or .safetensors file");
         }

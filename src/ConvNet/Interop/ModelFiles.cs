@@ -43,6 +43,20 @@ public static class ModelFiles
         return (network, metadata is not null && metadata.Model == modelName ? metadata : null);
     }
 
+    /// <summary>PyTorch's nn.DataParallel (and DistributedDataParallel) keeps the model as its <c>module</c>, so a state
+    /// dict saved from the wrapper names every tensor "module.features.0.weight"; PyTorch users strip that prefix.
+    /// Stripped here only when every name has it and what remains is exactly model <paramref name="name"/>'s parameters,
+    /// so nothing else is ever renamed.</summary>
+    /// <returns>the renamed tensors and a note for the user, or <paramref name="tensors"/> and null</returns>
+    public static (IReadOnlyList<NamedTensor> Tensors, string? Note) WithoutDataParallelPrefix(string name, IReadOnlyList<NamedTensor> tensors)
+    {
+        const string prefix = "module.";
+        if (tensors.Count == 0 || !tensors.All(t => t.Name.StartsWith(prefix, StringComparison.Ordinal))) return (tensors, null);
+        var renamed = tensors.Select(t => t with { Name = t.Name[prefix.Length..] }).ToList();
+        if (!WeightLoader.ParameterNames(ModelRegistry.Spec(name)).SetEquals(renamed.Select(t => t.Name))) return (tensors, null);
+        return (renamed, $"every tensor name began with '{prefix}' (a state dict saved from nn.DataParallel): the prefix was dropped");
+    }
+
     /// <summary>The registered model <paramref name="name"/> with the class count (last layer's bias) and input channels
     /// (first convolution's weight) that the tensors have, so their shapes decide rather than defaults.</summary>
     public static ModelSpec RegisteredSpecFor(string name, IReadOnlyList<NamedTensor> tensors)

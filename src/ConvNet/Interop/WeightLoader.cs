@@ -34,7 +34,11 @@ public static class WeightLoader
         if (problems.Count > 0)
         {
             string more = problems.Count > 5 ? $" (and {problems.Count - 5} more)" : "";
-            throw new InvalidDataException($"{source}: {string.Join("; ", problems.Take(5))}{more}");
+            // nn.DataParallel's state dicts: name the cause rather than leave 32 problems to decipher.
+            string hint = tensors.Count > 0 && tensors.All(t => t.Name.StartsWith("module.", StringComparison.Ordinal))
+                ? "; every name begins with 'module.', as in a state dict saved from nn.DataParallel: `convnet import` drops that prefix when the rest match the model"
+                : "";
+            throw new InvalidDataException($"{source}: {string.Join("; ", problems.Take(5))}{more}{hint}");
         }
         // Everything checked: only now overwrite, so a failed load leaves the network as it was.
         foreach (var p in network.Parameters) p.Load(byName[p.Name].Data);
@@ -49,12 +53,16 @@ public static class WeightLoader
         foreach (var entry in ModelRegistry.Models)
         {
             if (entry.Name == network.Name) continue;
-            var parameters = entry.Create(new ModelOptions()).Layers.Where(l => l is ConvSpec or LinearSpec)
-                .SelectMany(l => new[] { l.Name + ".weight", l.Name + ".bias" }).ToHashSet(StringComparer.Ordinal);
-            if (parameters.SetEquals(names)) return entry.Name;
+            if (ParameterNames(entry.Create(new ModelOptions())).SetEquals(names)) return entry.Name;
         }
         return null;
     }
+
+    /// <summary>The names of the parameters a network built from <paramref name="spec"/> has (weight and bias of each
+    /// convolution and linear layer).</summary>
+    internal static HashSet<string> ParameterNames(ModelSpec spec) =>
+        spec.Layers.Where(l => l is ConvSpec or LinearSpec)
+            .SelectMany(l => new[] { l.Name + ".weight", l.Name + ".bias" }).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Index of the first NaN or infinity, or null when every value is finite.</summary>
     public static int? FirstNonFinite(ReadOnlySpan<float> values)

@@ -84,4 +84,33 @@ public class InteropCommandTests
         Assert.Equal(2, Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--format", "tflite", "--out", dir.File("m.onnx")));
         Assert.False(File.Exists(dir.File("y.npy")));
     }
+
+    [Fact]
+    public void DataParallelStateDictImportsWithoutItsPrefix()
+    {
+        // torch.save(nn.DataParallel(model).state_dict()) names every tensor "module.features.0.weight" and so on.
+        using var dir = new TempDirectory();
+        var network = InteropModels.Random(AlexNetSmall.Spec(), seed: 7);
+        string weights = dir.File("dp.safetensors");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network).Select(t => t with { Name = "module." + t.Name }).ToList());
+        int[] shape = [1, .. network.Spec.InputShape];
+        var x = InteropModels.RandomInput(shape, seed: 8);
+        NpyFile.Write(dir.File("x.npy"), shape, x);
+
+        Assert.Equal(0, Run("import", weights, "--model", AlexNetSmall.Name, "--out", dir.File("imported")));
+        Assert.Equal(0, Run("forward", "--weights", dir.File("imported"), "--input", dir.File("x.npy"), "--output", dir.File("y.npy")));
+        Assert.Equal(InteropModels.Forward(network, x, batch: 1), NpyFile.Read(dir.File("y.npy")).Data);
+
+        // What import prints as a note; names only partly prefixed, or not the model's, are left alone (and the loader
+        // says what the prefix means).
+        var file = SafeTensorsFile.Read(weights).Tensors;
+        var (renamed, note) = ModelFiles.WithoutDataParallelPrefix(AlexNetSmall.Name, file);
+        Assert.Equal(network.Parameters.Select(p => p.Name).Order(), renamed.Select(t => t.Name).Order());
+        Assert.Contains("'module.'", note);
+        var partly = file.Select((t, i) => i == 0 ? t with { Name = t.Name[7..] } : t).ToList();
+        Assert.Same(partly, ModelFiles.WithoutDataParallelPrefix(AlexNetSmall.Name, partly).Tensors);
+        Assert.Null(ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, file).Note);
+        var e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(NetworkBuilder.Build(AlexNetSmall.Spec()), file, "dp.safetensors"));
+        Assert.Contains("nn.DataParallel", e.Message);
+    }
 }
