@@ -1,6 +1,7 @@
 // Reads the uploaded image from a request: the raw body (image/*, application/octet-stream, or no Content-Type) or
 // the first file of a multipart form. Kestrel's body-size limit stops oversized uploads while they are read; the
 // image header is checked (format, declared pixels) before any pixel is decoded.
+using ConvNet.Data.Images;
 using ConvNet.Inference;
 using Microsoft.AspNetCore.Http;
 using SkiaSharp;
@@ -68,15 +69,18 @@ public static class ImageBody
     public static void CheckHeader(byte[] encoded, long maxPixels)
     {
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var result);
+        if (codec is null && EncodedImageFile.FormatSkiaCannotOpen(encoded) is { } format) throw Unsupported(format);
         if (codec is null)
             throw new ApiException(StatusCodes.Status400BadRequest, $"the body is not a readable JPEG or PNG image ({result})");
-        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"unsupported image format {codec.EncodedFormat}: send a JPEG or PNG");
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png)) throw Unsupported(codec.EncodedFormat.ToString());
         long pixels = (long)codec.Info.Width * codec.Info.Height;
         if (pixels > maxPixels)
             throw new ApiException(StatusCodes.Status413PayloadTooLarge,
                 $"the image header declares {codec.Info.Width}x{codec.Info.Height} pixels, more than the server's {maxPixels:N0}-pixel limit");
     }
+
+    private static ApiException Unsupported(string format) =>
+        new(StatusCodes.Status415UnsupportedMediaType, $"unsupported image format {format}: send a JPEG or PNG");
 
     /// <summary>Header check, then the checkpoint's own preprocessing into a sample rented from ArrayPool&lt;float&gt;.Shared
     /// (InferenceJob hands it back).</summary>

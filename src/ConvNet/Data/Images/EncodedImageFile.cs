@@ -32,6 +32,13 @@ public static class EncodedImageFile
         return TryDecode(encoded, minShorterSide, MaxPixels, out bitmap);
     }
 
+    /// <summary>The name of a well-known format Skia has no codec for, from its magic bytes, so that it is called
+    /// unsupported like GIF or WebP rather than unreadable (Skia has no TIFF codec, and answers InvalidInput).</summary>
+    public static string? FormatSkiaCannotOpen(ReadOnlySpan<byte> encoded) =>
+        encoded.StartsWith("II*\0"u8) || encoded.StartsWith("MM\0*"u8) ? "TIFF" : null;
+
+    private static string Unsupported(string format) => $"unsupported image format {format} (JPEG and PNG are supported)";
+
     /// <summary>The same rules for an image already in memory (a server's request body).</summary>
     /// <param name="maxPixels">images whose header declares more pixels are refused before any pixel is decoded</param>
     public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap)
@@ -39,10 +46,10 @@ public static class EncodedImageFile
         bitmap = null;
         if (encoded.Length == 0) return "empty image (0 bytes)";
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
+        if (codec is null && FormatSkiaCannotOpen(encoded) is { } format) return Unsupported(format);
         if (codec is null)
             return createResult == SKCodecResult.Unimplemented ? "not a readable JPEG or PNG image (no image format recognised)" : $"not a readable JPEG or PNG image ({createResult})";
-        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
-            return $"unsupported image format {codec.EncodedFormat} (JPEG and PNG are supported)";
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png)) return Unsupported(codec.EncodedFormat.ToString());
         int width = codec.Info.Width, height = codec.Info.Height;
         if (width <= 0 || height <= 0) return $"the header declares an empty image ({width}x{height})";
         if ((long)width * height > maxPixels) return $"the header declares {width}x{height} pixels, more than the {maxPixels:N0}-pixel limit";

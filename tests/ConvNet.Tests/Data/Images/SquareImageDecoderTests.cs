@@ -91,4 +91,30 @@ public sealed class SquareImageDecoderTests
         var e = Assert.Throws<DataException>(() => SquareImageDecoder.Decode(bad[2], 256, chw));
         Assert.StartsWith(bad[2], e.Message);
     }
+
+    // Formats we do not read are named as such, not called unreadable. TIFF: a header with one empty directory in each
+    // byte order (Skia has no TIFF codec, so the magic bytes are what names it).
+    [Theory]
+    [InlineData("gif", "Gif")]
+    [InlineData("webp", "Webp")]
+    [InlineData("bmp", "Bmp")]
+    [InlineData("tiff-le", "TIFF")]
+    [InlineData("tiff-be", "TIFF")]
+    public void OtherImageFormatsAreNamedAsUnsupported(string kind, string name)
+    {
+        byte[] bytes = kind switch
+        {
+            "gif" => "GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"u8.ToArray(),
+            "webp" => Solid(4, 4, SKColors.Teal, SKEncodedImageFormat.Webp),
+            // 1x1, 24 bits a pixel, uncompressed: the 14-byte file header, the 40-byte info header, one padded row.
+            "bmp" => [(byte)'B', (byte)'M', 58, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 24, 0,
+                      0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 20, 30, 0],
+            "tiff-le" => [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            "tiff-be" => [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0],
+            _ => throw new ArgumentException(kind),
+        };
+        string? reason = EncodedImageFile.TryDecode(bytes, 0, EncodedImageFile.MaxPixels, out var bitmap);
+        bitmap?.Dispose();
+        Assert.Equal($"unsupported image format {name} (JPEG and PNG are supported)", reason);
+    }
 }
