@@ -48,13 +48,15 @@ public sealed class ConvNetServer : IAsyncDisposable
         // The host logs a failed start (a port in use) with its stack trace before throwing; StartAsync turns that
         // exception into one line, so the log would only repeat it.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        ClientConnections? clients = null; // made with the batcher, before anything listens
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> tracked = listen => listen.Use(next => clients!.Track(next));
             // Kestrel cannot give localhost's two loopbacks one free port, so port 0 there is IPv4's loopback only.
-            if (address is null && options.Port == 0) kestrel.Listen(IPAddress.Loopback, 0);
-            else if (address is null) kestrel.ListenLocalhost(options.Port);
-            else kestrel.Listen(address, options.Port);
+            if (address is null && options.Port == 0) kestrel.Listen(IPAddress.Loopback, 0, tracked);
+            else if (address is null) kestrel.ListenLocalhost(options.Port, tracked);
+            else kestrel.Listen(address, options.Port, tracked);
         });
         // The CLI's JSON scheme: a value that does not apply is left out, not null; a NaN (a diverged model) is
         // written as "NaN" rather than failing the response.
@@ -82,6 +84,7 @@ public sealed class ConvNetServer : IAsyncDisposable
             networks.Dispose();
             throw;
         }
+        clients = new ClientConnections(batcher);
         app.Use(async (context, next) => await Measured(context, next, metrics));
         ClassifyEndpoints.Map(app, model, batcher);
         InfoEndpoints.Map(app, model, options, batcher, metrics);

@@ -4,7 +4,7 @@ namespace ConvNet.Serving;
 /// <param name="Host">an IP address, or "localhost"; 127.0.0.1 unless the user asks for more</param>
 /// <param name="Port">0 picks a free port (tests)</param>
 /// <param name="MaxBatch">images per forward pass at most</param>
-/// <param name="MaxDelay">how long a pass may wait for images still being decoded, from the first image's arrival or the end of the previous pass</param>
+/// <param name="MaxDelay">how long a pass may wait for images still being decoded and for connected clients' next requests, from the first image's arrival or the end of the previous pass</param>
 /// <param name="QueueCapacity">images waiting for a forward pass; more get 503 with Retry-After</param>
 /// <param name="MaxBodyBytes">request bodies above this get 413</param>
 /// <param name="MaxPixels">images whose header declares more pixels get 413, before decoding</param>

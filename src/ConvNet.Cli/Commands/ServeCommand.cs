@@ -25,7 +25,7 @@ public static class ServeCommand
         var convAlgorithm = ConvAlgorithmOption.Create();
         var threads = new Option<int>("--threads") { Description = "CPU threads of a forward pass", DefaultValueFactory = _ => Environment.ProcessorCount };
         var maxBatch = new Option<int>("--max-batch") { Description = "Images per forward pass at most", DefaultValueFactory = _ => 32 };
-        var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a pass may wait for images still being decoded (from the first image's arrival, or the end of the previous pass)", DefaultValueFactory = _ => 5.0 };
+        var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a pass may wait for images still being decoded and for connected clients to send theirs (from the first image's arrival, or the end of the previous pass)", DefaultValueFactory = _ => 5.0 };
         var queue = new Option<int>("--queue") { Description = "Images waiting at most; more are refused with 503 and Retry-After", DefaultValueFactory = _ => 256 };
         var maxBody = new Option<double>("--max-body-mb") { Description = "Largest request body, in MB", DefaultValueFactory = _ => 20.0 };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Images whose header declares more pixels are refused before decoding", DefaultValueFactory = _ => 50_000_000 };

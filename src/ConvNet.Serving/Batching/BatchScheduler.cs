@@ -1,7 +1,8 @@
 // Dynamic batching. Requests decode their images on their own threads, then queue them here; one worker thread takes
 // up to MaxBatch queued images into a single forward pass. It waits for more (up to MaxDelay after the first image
-// arrived, or after the previous pass ended) only while other requests are still decoding: a lone request runs at
-// once instead of sitting out the delay. How many it takes follows each planned size's measured forward time
+// arrived, or after the previous pass ended) only while other requests are still decoding, or, within MaxDelay of the
+// previous pass's end, while clients it answered on kept-alive connections have not sent their next image (a
+// closed-loop client is back within milliseconds): a lone request runs at once instead of sitting out the delay. How many it takes follows each planned size's measured forward time
 // (NetworkLadder.ImagesToTake): timed once at start-up (which also packs the weights before the first request),
 // then a moving average of the real passes, which share the cores with decoding.
 // Only the worker touches the networks, so their planned buffers are never shared between threads.
@@ -27,6 +28,9 @@ public sealed class BatchScheduler : IDisposable
     private readonly double[] _passSeconds;
     private readonly ManualResetEventSlim _warmed = new(false);
     private Exception? _warmUpFailure;
+    // The client connections the last pass answered (ClientConnections): until they are back or closed, and only
+    // within MaxDelay of that pass's end, a pass waits for them.
+    private readonly List<ClientMark> _answered = [];
     private int _decoding;
     private long _enqueued;
     private bool _stopping;
@@ -77,10 +81,39 @@ public sealed class BatchScheduler : IDisposable
     public int QueueDepth { get { lock (_gate) return _queue.Count; } }
 
     /// <summary>Tells the batcher an image is being decoded (more work is coming); dispose when it is queued or failed.</summary>
-    public IDisposable Decoding()
+    /// <param name="client">the request's connection (ClientConnections.Of), if known</param>
+    public IDisposable Decoding(ClientMark? client = null)
     {
-        lock (_gate) _decoding++;
+        lock (_gate)
+        {
+            _decoding++;
+            if (client is not null) client.Busy = true;
+        }
         return new DecodeTicket(this);
+    }
+
+    /// <summary>A client connection closed: it will not be back.</summary>
+    public void ClientClosed(ClientMark client)
+    {
+        lock (_gate)
+        {
+            client.Closed = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Clients the last pass answered that have neither sent their next image nor closed their connection.</summary>
+    public int ClientsAway
+    {
+        get { lock (_gate) return Away(); }
+    }
+
+    private int Away()
+    {
+        int away = 0;
+        foreach (var client in _answered)
+            if (!client.Busy && !client.Closed) away++;
+        return away;
     }
 
     /// <returns>false when the queue is full (the caller answers 503) or the server is stopping</returns>
@@ -176,9 +209,14 @@ public sealed class BatchScheduler : IDisposable
             // still decoding; under a closed-loop load the passes then alternated large and tiny, each tiny one
             // costing nearly as much as a large one.
             long first = Math.Max(_queue.Peek().EnqueuedAt, free);
-            while (_queue.Count < MaxBatch && _decoding > 0 && !_stopping)
+            while (_queue.Count < MaxBatch && !_stopping)
             {
-                var left = _maxDelay - Stopwatch.GetElapsedTime(first);
+                // Images being decoded are waited for from the first image's arrival; the clients the last pass
+                // answered only from that pass's end (one that is not back by then is not in a closed loop).
+                TimeSpan left;
+                if (_decoding > 0) left = _maxDelay - Stopwatch.GetElapsedTime(first);
+                else if (Away() > 0) left = _maxDelay - Stopwatch.GetElapsedTime(free);
+                else break;
                 if (left <= TimeSpan.Zero) break;
                 Monitor.Wait(_gate, left);
             }
@@ -209,6 +247,7 @@ public sealed class BatchScheduler : IDisposable
             var forward = Stopwatch.GetElapsedTime(start);
             _metrics.RecordBatch(batch.Count, forward);
             RecordPassTime(planned, forward.TotalSeconds);
+            Answered(batch);
             for (int n = 0; n < batch.Count; n++)
             {
                 var job = batch[n];
@@ -220,11 +259,27 @@ public sealed class BatchScheduler : IDisposable
         catch (Exception e)
         {
             // A failing forward pass answers its requests with the error; the worker carries on with the next batch.
+            Answered(batch);
             foreach (var job in batch)
             {
                 job.ReleaseSample();
                 job.Fail(e);
             }
+        }
+    }
+
+    // Before the answers go out: from now on their clients may send again.
+    private void Answered(List<InferenceJob> batch)
+    {
+        lock (_gate)
+        {
+            _answered.Clear();
+            foreach (var job in batch)
+                if (job.Client is { } client)
+                {
+                    client.Busy = false;
+                    _answered.Add(client);
+                }
         }
     }
 

@@ -36,6 +36,8 @@ public sealed class InferenceJob
     }
 
     public Extract Extract { get; }
+    /// <summary>The connection the request came on (null if unknown): the batcher waits for it after answering.</summary>
+    internal ClientMark? Client { get; set; }
     /// <summary>The layer index for Extract.Layer.</summary>
     public int LayerIndex { get; }
     internal long EnqueuedAt { get; set; }

@@ -46,11 +46,13 @@ public static class ClassifyEndpoints
     {
         InferenceJob queued;
         TimeSpan preprocess;
-        using (batcher.Decoding())
+        var client = ClientConnections.Of(context);
+        using (batcher.Decoding(client))
         {
             var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
             var start = Stopwatch.GetTimestamp();
             queued = job(ImageBody.Prepare(encoded, model.Input));
+            queued.Client = client;
             preprocess = Stopwatch.GetElapsedTime(start);
             if (!batcher.TryEnqueue(queued))
             {

@@ -98,6 +98,50 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
         Assert.Equal(1, answer.GetProperty("timing").GetProperty("batchSize").GetInt32());
     }
 
+    [Fact]
+    public async Task ClientsThatKeepTheirConnectionsAreWaitedForWithinTheDelay()
+    {
+        await using var server = await RunningServer.StartAsync(fixture.Run, new ServeOptions(MaxBatch: 4, MaxDelay: TimeSpan.FromSeconds(5)));
+        // Four clients, each on its own kept-alive connection, as a closed-loop load generator's workers are.
+        var clients = Enumerable.Range(0, 4).Select(_ => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = server.Address }).ToList();
+        try
+        {
+            async Task<int> Batch(HttpClient client, int image, int afterMs = 0)
+            {
+                await Task.Delay(afterMs);
+                var answer = await ServeApiTests.Json(await client.PostAsync("/v1/predict", ServeApiTests.ImageContent(fixture.Images[image % fixture.Images.Length])));
+                return answer.GetProperty("timing").GetProperty("batchSize").GetInt32();
+            }
+            // Three send at once and the fourth 300 ms later, twice: the first time the fourth may run alone (the
+            // clients of the pass before are not all these four); the second time the pass waits for it. Before,
+            // the three went off without it each time (nothing was decoding), and it ran alone.
+            Task<int[]> Round() => Task.WhenAll(clients.Select((c, i) => Batch(c, i, afterMs: i == 3 ? 300 : 0)));
+            await Round();
+            var clock = Stopwatch.StartNew();
+            var sizes = await Round();
+            Assert.Equal([4, 4, 4, 4], sizes);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
+            Assert.Equal(4, server.Server.Batcher.ClientsAway);
+
+            // A client that has gone is not waited for: the other three run at once.
+            clients[3].Dispose();
+            await WaitFor(() => server.Server.Batcher.ClientsAway == 3, "the closed connection is no longer waited for");
+            clock.Restart();
+            sizes = await Task.WhenAll(clients.Take(3).Select((c, i) => Batch(c, i)));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}: passes of {string.Join(", ", sizes)}");
+
+            // Nor is one that does not come back within the delay: a lone request after it waits at most that long.
+            await Task.Delay(TimeSpan.FromSeconds(5.5));
+            clock.Restart();
+            Assert.Equal(1, await Batch(clients[0], 0));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+    }
+
     private static readonly int[] Ladder = [1, 2, 4, 8, 16, 32];
     // Forward milliseconds of the ladder's sizes for paper alexnet on 2 threads here (`convnet serve`'s start-up line,
     // with `bench --batch 8` for 8, which that start-up timed at a noisy 48.5).
