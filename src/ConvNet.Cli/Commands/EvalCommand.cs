@@ -36,6 +36,9 @@ public static class EvalCommand
             // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
+            // An ensemble averages its members' outputs class by class: their classes must be the same, in the same order.
+            if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)
+                throw new ArgumentException($"--checkpoint: {other.SidecarPath} and {loaded[0].SidecarPath} have other classes (or another order); an ensemble averages them class by class");
             bool dataGiven = parse.GetValue(data) is not null;
             string spec = parse.GetValue(data) ?? loaded[0].Info.Config?.Data ?? "fashion-mnist";
             int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);

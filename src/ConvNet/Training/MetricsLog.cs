@@ -11,8 +11,9 @@ namespace ConvNet.Training;
 public sealed class MetricsLog(string runDirectory)
 {
     private const string CsvHeader = "epoch,step,train_loss,train_top1_error,train_top5_error,val_top1_error,val_top5_error,val_loss,learning_rate,images_per_second,elapsed_seconds";
-    private string JsonPath => Path.Combine(runDirectory, "metrics.jsonl");
-    private string CsvPath => Path.Combine(runDirectory, "metrics.csv");
+    public const string JsonFile = "metrics.jsonl", CsvFile = "metrics.csv";
+    private string JsonPath => Path.Combine(runDirectory, JsonFile);
+    private string CsvPath => Path.Combine(runDirectory, CsvFile);
 
     public void Rewrite(IReadOnlyList<EpochMetrics> history)
     {

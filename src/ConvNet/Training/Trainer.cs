@@ -78,9 +78,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         finally
         {
-            if (_replaced is not null)
+            // A checkpoint written just before a failure (last.json saved, best.json not) is this run's: the old run
+            // goes. Stopped (or failed) before any: the run it was to replace stays as it was.
+            if (_replaced is not null && ReplacedRun.HoldsRun(runDirectory)) DiscardReplaced();
+            else if (_replaced is not null)
             {
-                // Stopped (or failed) before its first checkpoint: the run it was to replace stays as it was.
                 try
                 {
                     _replaced.Restore();
@@ -88,11 +90,26 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    _observer.Message($"warning: could not put back the run --force replaced ({e.Message}); it is in {Path.Combine(runDirectory, ReplacedRun.FolderName)}");
+                    _observer.Message($"warning: could not put back the run --force replaced ({e.Message}); the next train or --resume in {runDirectory} does");
                 }
                 _replaced = null;
             }
             folderLock?.Dispose();
+        }
+    }
+
+    // Once this run has a checkpoint. A delete that fails is finished by the next train or --resume in the folder.
+    private void DiscardReplaced()
+    {
+        var replaced = _replaced;
+        _replaced = null;
+        try
+        {
+            replaced?.Discard();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _observer.Message($"warning: could not delete the run --force replaced ({e.Message}); the next train or --resume in {runDirectory} does");
         }
     }
 
@@ -386,8 +403,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             stepLog?.Flush();
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);
-            _replaced?.Discard();
-            _replaced = null;
+            DiscardReplaced();
         }
         string LastGood() => File.Exists(Path.Combine(runDirectory, "last.json"))
             ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}." : "No checkpoint was written yet.";

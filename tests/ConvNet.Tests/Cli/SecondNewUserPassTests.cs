@@ -81,33 +81,38 @@ public sealed class SecondNewUserPassTests(TinyRunFixture tiny) : IClassFixture<
         Assert.False(File.Exists(temp.Combine("run.onnx")));
     }
 
+    private static async Task<CliResult> RunIn(string workingDirectory, params string[] args)
+    {
+        var info = CliRunner.StartInfo(args);
+        info.WorkingDirectory = workingDirectory;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await process.WaitForExitAsync(limit.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
     [Fact]
     public async Task AFeaturesFileIsMatchedToItsCheckpointByWeightsNotByPath()
     {
         using var temp = new TempDirectory();
-        string run = temp.Combine("run");
+        string run = temp.Combine("run"), elsewhere = temp.Combine("elsewhere");
+        Directory.CreateDirectory(elsewhere);
         AssertOk(CliRunner.Run("train", "--data", tiny.Data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run));
         string features = temp.Combine("fc7.npy");
-        AssertOk(CliRunner.Run("features", "--checkpoint", run, "--threads", "1", "--out", features));
+        AssertOk(await RunIn(temp.Path, "features", "--checkpoint", "run/last.json", "--threads", "1", "--out", features));
 
-        // The same checkpoint named from another folder, by another relative path: accepted (before: refused).
-        var info = CliRunner.StartInfo("neighbours", "--checkpoint", "run", "--query", "test:0", "--k", "2", "--threads", "1",
-            "--features", features, "--out", temp.Combine("n.png"));
-        info.WorkingDirectory = temp.Path;
-        using (var process = Process.Start(info)!)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.StandardOutput.ReadToEndAsync();
-            using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await process.WaitForExitAsync(limit.Token);
-            string errors = await stderr;
-            Assert.True(process.ExitCode == 0, errors);
-        }
+        // The same checkpoint named from another folder by another relative path: accepted. Before, the file recorded
+        // "run/last.json" and that was resolved from the folder neighbours ran in, so it was refused.
+        AssertOk(await RunIn(elsewhere, "neighbours", "--checkpoint", "../run/last.json", "--query", "test:0", "--k", "2", "--threads", "1",
+            "--features", features, "--out", temp.Combine("n.png")));
 
-        // The same path after more training names other weights: refused (before: searched with stale features).
+        // The same path after more training names other weights: refused. Before, the path matched and the search ran
+        // on features of weights the checkpoint no longer has.
         AssertOk(CliRunner.Run("train", "--resume", run, "--epochs", "2", "--max-steps", "1"));
-        var stale = CliRunner.Run("neighbours", "--checkpoint", Path.Combine(run, "last.json"), "--query", "test:0", "--k", "2", "--threads", "1",
+        var stale = await RunIn(temp.Path, "neighbours", "--checkpoint", "run/last.json", "--query", "test:0", "--k", "2", "--threads", "1",
             "--features", features, "--out", temp.Combine("n2.png"));
-        Assert.Equal(2, stale.ExitCode);
+        Assert.True(stale.ExitCode == 2, stale.Stderr + stale.Stdout);
         Assert.Contains("other weights", stale.Stderr);
     }
 

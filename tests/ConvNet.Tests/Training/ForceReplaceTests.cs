@@ -11,9 +11,9 @@ public sealed class ForceReplaceTests
 {
     private static void AssertOk(CliResult result) => Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
 
-    // Every file of the run folder but the lock, by name, with its SHA-256.
+    // Every file of the run folder but the lock and a run set aside, by name, with its SHA-256.
     private static Dictionary<string, string> Contents(string run) => Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
-        .Where(f => Path.GetFileName(f) != RunFolderLock.FileName)
+        .Where(f => Path.GetFileName(f) != RunFolderLock.FileName && !Path.GetRelativePath(run, f).StartsWith(ReplacedRun.FolderName, StringComparison.Ordinal))
         .ToDictionary(f => Path.GetRelativePath(run, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
     private static (string Folder, string Run, Dictionary<string, string> Before) FolderRun(TempDirectory temp)
@@ -89,8 +89,10 @@ public sealed class ForceReplaceTests
         Assert.Contains("brought back the run a killed --force had set aside", refused.Stderr + refused.Stdout);
         Assert.Contains("already holds a run", refused.Stderr);
         Assert.Equal(before, Contents(run));
+        Assert.Empty(Directory.GetDirectories(run, ".replaced-run*"));
 
-        // Killed after its first checkpoint: the new run stays and the old one goes.
+        // Killed after its first checkpoint: the new run stays and the old one goes. (The "new run" here is a copy of
+        // the old one with a file of its own, so that keeping the wrong one would show.)
         Assert.NotNull(ReplacedRun.SetAside(run));
         foreach (var (name, _) in before)
         {
@@ -98,7 +100,41 @@ public sealed class ForceReplaceTests
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);
             File.Copy(Path.Combine(run, ReplacedRun.FolderName, name), to);
         }
-        AssertOk(CliRunner.Run("train", "--resume", run, "--epochs", "2", "--max-steps", "1"));
+        File.AppendAllText(Path.Combine(run, "steps.csv"), "the new run's\n");
+        var newRun = Contents(run);
+        Assert.False(ReplacedRun.SettleLeftover(run));
+        Assert.Equal(newRun, Contents(run));
         Assert.False(Directory.Exists(Path.Combine(run, ReplacedRun.FolderName)));
+        AssertOk(CliRunner.Run("train", "--resume", run, "--epochs", "2", "--max-steps", "1"));
+    }
+
+    [Fact]
+    public void SettingAsideCutShortIsUndoneAndOnlyTheRunsFilesMove()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        AssertOk(CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run));
+        File.WriteAllText(Path.Combine(run, "notes.txt"), "the user's own");
+        var before = Contents(run);
+
+        // Killed halfway through setting aside: the checkpoints/ folder and last.json moved, the rest not, no marker.
+        string aside = Path.Combine(run, ReplacedRun.FolderName);
+        Directory.CreateDirectory(aside);
+        Directory.Move(Path.Combine(run, "checkpoints"), Path.Combine(aside, "checkpoints"));
+        File.Move(Path.Combine(run, "last.json"), Path.Combine(aside, "last.json"));
+        Assert.True(ReplacedRun.SettleLeftover(run));
+        Assert.Equal(before, Contents(run));
+
+        // A forced run that fails leaves the folder as it was; one that trains replaces the run's files and only those.
+        var refused = CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "500", "--threads", "1", "--out", run, "--force");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal(before, Contents(run));
+        AssertOk(CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1",
+            "--seed", "5", "--max-steps", "1", "--out", run, "--force"));
+        Assert.Equal("the user's own", File.ReadAllText(Path.Combine(run, "notes.txt")));
+        Assert.Equal(5UL, Checkpoints.Open(run, Checkpoints.Last).Info.Config!.Seed);
+        Assert.False(File.Exists(Path.Combine(run, Checkpoints.Best + ".json")));
+        Assert.Empty(Directory.GetDirectories(run, ".replaced-run*"));
     }
 }
