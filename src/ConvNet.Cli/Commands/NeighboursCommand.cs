@@ -169,6 +169,8 @@ public static class NeighboursCommand
         if (!sameCheckpoint)
             throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint}" +
                 (sidecar.WeightsSha256 is null ? "" : " as it was then (other weights)") + $", not {loaded.SidecarPath}; run `convnet features` again");
+        if (sidecar.Inputs is { } inputs && inputs != FeatureFile.InputsOf(loaded.Info))
+            throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint}, whose preprocessing differs from {loaded.SidecarPath}'s ({inputs}); run `convnet features` again");
         if (sidecar.Layer != layer) throw new ArgumentException($"--features {file}: holds {sidecar.Layer} outputs, not --layer {layer}");
         if (RecordedData(sidecar.Data) != data)
             throw new ArgumentException($"--features {file}: computed on {sidecar.Data}, not {data}");

@@ -11,10 +11,11 @@ namespace ConvNet.Inspection;
 public sealed record FeatureItem(int Label, string Source);
 
 /// <param name="Checkpoint">the checkpoint's sidecar, as a full path</param>
-/// <param name="WeightsSha256">the checkpoint's weights (null in files written before it was recorded): what makes two
-/// checkpoints the same, wherever they are opened from</param>
+/// <param name="WeightsSha256">the checkpoint's weights (null in files written before it was recorded): with
+/// <paramref name="Inputs"/>, what makes two checkpoints the same, wherever they are opened from</param>
+/// <param name="Inputs">how the checkpoint turns images into inputs (FeatureFile.InputsOf); null in older files</param>
 public sealed record FeatureSidecar(string Model, string Checkpoint, string Layer, string Data, int Count, int Dimension,
-    IReadOnlyList<string> ClassNames, IReadOnlyList<FeatureItem> Items, string? WeightsSha256 = null);
+    IReadOnlyList<string> ClassNames, IReadOnlyList<FeatureItem> Items, string? WeightsSha256 = null, string? Inputs = null);
 
 public static class FeatureFile
 {
@@ -42,10 +43,18 @@ public static class FeatureFile
         });
         var items = Enumerable.Range(0, count).Select(i => new FeatureItem(images.Label(i), images.Describe(i))).ToList();
         var sidecar = new FeatureSidecar(probe.Network.Name, Path.GetFullPath(checkpoint.SidecarPath), layerName, data, count, dimension,
-            images.ClassNames, items, checkpoint.Info.WeightsSha256);
+            images.ClassNames, items, checkpoint.Info.WeightsSha256, InputsOf(checkpoint.Info));
         AtomicFile.WriteAllText(SidecarPath(npyPath), JsonSerializer.Serialize(sidecar, Json));
         return sidecar;
     }
+
+    /// <summary>A checkpoint's preprocessing in one line: the same weights imported with another normalisation or
+    /// mean image give other features.</summary>
+    public static string InputsOf(Training.CheckpointInfo info) => string.Join(" ",
+        "mean", string.Join(",", info.NormalizationMean.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+        "std", string.Join(",", info.NormalizationStd.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+        "order", info.ChannelOrder, "resize", info.ResizeShorterSide?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+        "meanImage", info.Preprocessing?.Sha256 ?? "-");
 
     /// <summary>Reads a features file and its sidecar, checking they agree with each other.</summary>
     public static (FeatureSidecar Sidecar, float[] Rows) Read(string npyPath)

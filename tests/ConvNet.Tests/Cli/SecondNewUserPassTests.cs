@@ -27,6 +27,12 @@ public sealed class SecondNewUserPassTests(TinyRunFixture tiny) : IClassFixture<
         return doc.RootElement.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
     }
 
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
     private static void CopyClass(string from, string to, string name, string? newName = null)
     {
         Directory.CreateDirectory(Path.Combine(to, newName ?? name));
@@ -106,6 +112,19 @@ public sealed class SecondNewUserPassTests(TinyRunFixture tiny) : IClassFixture<
         // "run/last.json" and that was resolved from the folder neighbours ran in, so it was refused.
         AssertOk(await RunIn(elsewhere, "neighbours", "--checkpoint", "../run/last.json", "--query", "test:0", "--k", "2", "--threads", "1",
             "--features", features, "--out", temp.Combine("n.png")));
+
+        // The same weights with another normalisation (as an import with another --preset has): refused.
+        string other = temp.Combine("other");
+        Directory.CreateDirectory(other);
+        File.Copy(Path.Combine(run, "last.json"), Path.Combine(other, "last.json"));
+        CopyFolder(Path.Combine(run, "checkpoints"), Path.Combine(other, "checkpoints"));
+        var sidecar = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(other, "last.json")))!;
+        sidecar["normalizationMean"]![0] = 0.25;
+        File.WriteAllText(Path.Combine(other, "last.json"), sidecar.ToJsonString());
+        var renormalised = CliRunner.Run("neighbours", "--checkpoint", Path.Combine(other, "last.json"), "--query", "test:0", "--k", "2", "--threads", "1",
+            "--data", tiny.Data, "--features", features, "--out", temp.Combine("n3.png"));
+        Assert.True(renormalised.ExitCode == 2, renormalised.Stderr + renormalised.Stdout);
+        Assert.Contains("preprocessing differs", renormalised.Stderr);
 
         // The same path after more training names other weights: refused. Before, the path matched and the search ran
         // on features of weights the checkpoint no longer has.
