@@ -2,9 +2,10 @@
 // up to MaxBatch queued images into a single forward pass. It waits for more (up to MaxDelay after the first image
 // arrived, or after the previous pass ended) only while other requests are still decoding, or, within MaxDelay of the
 // previous pass's end, while clients it answered on kept-alive connections have not sent their next image (a
-// closed-loop client is back within milliseconds): a lone request runs at once instead of sitting out the delay. How many it takes follows each planned size's measured forward time
-// (NetworkLadder.ImagesToTake): timed once at start-up (which also packs the weights before the first request),
-// then a moving average of the real passes, which share the cores with decoding.
+// closed-loop client is back within milliseconds): a lone request runs at once instead of sitting out the delay.
+// How many it takes follows each planned size's measured forward time (NetworkLadder.ImagesToTake): timed once at
+// start-up (which also packs the weights before the first request), then a moving average of the real passes, which
+// share the cores with decoding.
 // Only the worker touches the networks, so their planned buffers are never shared between threads.
 using System.Diagnostics;
 using ConvNet.Devices;

@@ -27,6 +27,15 @@ public sealed class ForceReplaceTests
         return (folder, run, Contents(run));
     }
 
+    // A one-epoch run on small IDX data: (the data spec, the run folder).
+    private static (string Data, string Run) IdxRun(TempDirectory temp)
+    {
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        AssertOk(CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run));
+        return (data, run);
+    }
+
     [Fact]
     public void AForcedRunThatFailsBeforeItsFirstCheckpointLeavesTheOldRunAsItWas()
     {
@@ -76,9 +85,7 @@ public sealed class ForceReplaceTests
     public void WhatAKilledForceLeftIsSettledByTheNextTrainInTheFolder()
     {
         using var temp = new TempDirectory();
-        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
-        string run = temp.Combine("run");
-        AssertOk(CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run));
+        var (data, run) = IdxRun(temp);
         var before = Contents(run);
 
         // As a --force killed before its first checkpoint leaves it: the old run aside, the new attempt's files beside it.
@@ -112,9 +119,7 @@ public sealed class ForceReplaceTests
     public void SettingAsideCutShortIsUndoneAndOnlyTheRunsFilesMove()
     {
         using var temp = new TempDirectory();
-        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
-        string run = temp.Combine("run");
-        AssertOk(CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run));
+        var (data, run) = IdxRun(temp);
         File.WriteAllText(Path.Combine(run, "notes.txt"), "the user's own");
         var before = Contents(run);
 
