@@ -57,9 +57,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 CreateRunFolder(runDirectory);
                 folderLock = RunFolderLock.Acquire(runDirectory);
             }
-            if (!overwrite)
+            // Only rank 0 writes the run, so only it checks the folder: the other ranks' view of it may be another
+            // machine's disk, or a shared one caught mid-way through rank 0's settling. A refusal there aborts them all.
+            if (root && !overwrite)
             {
-                if (root && ReplacedRun.SettleLeftover(runDirectory))
+                if (ReplacedRun.SettleLeftover(runDirectory))
                     _observer.Message($"note: {runDirectory}: brought back the run a killed --force had set aside");
                 Checkpoints.RequireNoRun(runDirectory);
             }

@@ -126,4 +126,28 @@ public sealed class RunFolderTests
         var e = Assert.Throws<ArgumentException>(config.Validate);
         Assert.Contains("--" + option, e.Message);
     }
+    [Fact]
+    public void OnlyRankZeroChecksTheRunFolderAndTheOtherRanksWriteNothingThere()
+    {
+        // Under MPI the other ranks' --out may be another machine's disk holding an older run: it is not theirs to
+        // refuse, and they write nothing to it.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
+        string run = temp.Combine("run");
+        var config = Config(data) with { Threads = 1, MaxSteps = 1 };
+        new Trainer(config with { Seed = 3 }, run, new SilentObserver()).Run();
+        var before = Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => f, f => File.ReadAllBytes(f).Length + ":" + File.GetLastWriteTimeUtc(f).Ticks);
+
+        var rankOne = new Trainer(config, run, new SilentObserver(), communicator: new Distributed.TwoIdenticalRanks(rank: 1)).Run();
+        Assert.False(rankOne.Interrupted);
+        var after = Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => f, f => File.ReadAllBytes(f).Length + ":" + File.GetLastWriteTimeUtc(f).Ticks);
+        Assert.Equal(before, after);
+
+        // Rank 0 still refuses the folder.
+        var refused = Assert.Throws<CheckpointException>(() => new Trainer(config, run, new SilentObserver(),
+            communicator: new Distributed.TwoIdenticalRanks(rank: 0)).Run());
+        Assert.Contains(run, refused.Message);
+    }
 }
