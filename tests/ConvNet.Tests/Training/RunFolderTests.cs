@@ -18,6 +18,11 @@ public sealed class RunFolderTests
         }
     }
 
+    // Every file of a run folder but its lock, with its SHA-256 and time of last write.
+    private static Dictionary<string, string> Contents(string run) => Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
+        .Where(f => Path.GetFileName(f) != RunFolderLock.FileName)
+        .ToDictionary(f => f, f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))) + " " + File.GetLastWriteTimeUtc(f).Ticks);
+
     private static TrainConfig Config(string data) =>
         new() { Data = data, Epochs = 2, BatchSize = 32, LearningRate = 0.02f, ValidationCount = 64, Threads = 2, Seed = 9 };
 
@@ -126,6 +131,28 @@ public sealed class RunFolderTests
         var e = Assert.Throws<ArgumentException>(config.Validate);
         Assert.Contains("--" + option, e.Message);
     }
+
+    [Fact]
+    public void AForcedRunCancelledBeforeItsFirstStepKeepsTheRunItWasToReplace()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
+        string run = temp.Combine("run");
+        var config = Config(data) with { Model = "alexnet-micro", Epochs = 1, Threads = 1 };
+        new Trainer(config, run, new SilentObserver()).Run();
+        var before = Contents(run);
+
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel(); // Ctrl+C while the data and model were still being set up
+        var messages = new Messages();
+        var result = new Trainer(config with { Seed = 5 }, run, messages).Run(cancel.Token, overwrite: true);
+        Assert.True(result.Interrupted);
+        Assert.Contains(messages.Said, m => m.Contains("keeps the run that was there before --force"));
+        Assert.False(Directory.Exists(Path.Combine(run, ReplacedRun.FolderName)));
+        var after = Contents(run);
+        Assert.Equal(before, after);
+    }
+
     [Fact]
     public void OnlyRankZeroChecksTheRunFolderAndTheOtherRanksWriteNothingThere()
     {
@@ -136,13 +163,11 @@ public sealed class RunFolderTests
         string run = temp.Combine("run");
         var config = Config(data) with { Threads = 1, MaxSteps = 1 };
         new Trainer(config with { Seed = 3 }, run, new SilentObserver()).Run();
-        var before = Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => f, f => File.ReadAllBytes(f).Length + ":" + File.GetLastWriteTimeUtc(f).Ticks);
+        var before = Contents(run);
 
         var rankOne = new Trainer(config, run, new SilentObserver(), communicator: new Distributed.TwoIdenticalRanks(rank: 1)).Run();
         Assert.False(rankOne.Interrupted);
-        var after = Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => f, f => File.ReadAllBytes(f).Length + ":" + File.GetLastWriteTimeUtc(f).Ticks);
+        var after = Contents(run);
         Assert.Equal(before, after);
 
         // Rank 0 still refuses the folder.
