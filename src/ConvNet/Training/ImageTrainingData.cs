@@ -45,11 +45,17 @@ public static class ImageTrainingData
         string? scanPath = runDirectory is null ? null : Path.Combine(runDirectory, ScanFile);
         string? statsPath = runDirectory is null ? null : Path.Combine(runDirectory, PreprocessingFile);
         PaperPreprocessing preprocessing;
-        var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size);
+        // A resume whose --data says where the images are now may find the scan made under their old path.
+        var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size, moved: resumed is not null);
         // A resumed run must keep the mean image it was trained with: never recompute (and overwrite) it.
         if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
             throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
                 "(images added or removed, or the file changed); resuming would train on different inputs. Start a new run instead.");
+        if (cached is not null && cached.Data != config.Data)
+        {
+            cached = cached with { Data = config.Data, Skipped = [.. cached.Skipped.Select(i => i with { Path = Rerooted(i.Path, cached.Data, config.Data) })] };
+            IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(cached, CheckpointInfo.Json));
+        }
         if (cached is not null)
         {
             var skipped = cached.Skipped.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
@@ -89,14 +95,18 @@ public static class ImageTrainingData
             null, normalization, info);
     }
 
-    private static ScanRecord? TryReadScan(string? scanPath, string? statsPath, TrainConfig config, int trainCount, int validationCount, int size)
+    /// <param name="moved">accept a scan of the same kind of data under another path (the checksum of the mean image,
+    /// and the image counts, still have to match)</param>
+    private static ScanRecord? TryReadScan(string? scanPath, string? statsPath, TrainConfig config, int trainCount, int validationCount, int size,
+        bool moved)
     {
         if (scanPath is null || !File.Exists(scanPath) || !File.Exists(statsPath)) return null;
         try
         {
             var record = JsonSerializer.Deserialize<ScanRecord>(File.ReadAllText(scanPath), CheckpointInfo.Json);
             // A mean image of another size (the folder reused for a different model) is recomputed.
-            return record is not null && record.Data == config.Data && record.Seed == config.Seed && record.ValidationCount == config.ValidationCount
+            bool sameData = record?.Data == config.Data || moved && DatasetSpec.Kind(record!.Data) == DatasetSpec.Kind(config.Data);
+            return record is not null && sameData && record.Seed == config.Seed && record.ValidationCount == config.ValidationCount
                 && record.TrainImages == trainCount && record.ValidationImages == validationCount
                 && PaperPreprocessing.Load(statsPath!).Size == size ? record : null;
         }
@@ -104,6 +114,19 @@ public static class ImageTrainingData
         {
             return null; // recomputed and rewritten
         }
+    }
+
+    // An image path under the data's old place, moved to its new one: under the folder (folder:, cache:), or beside the
+    // training list (list:). Paths elsewhere (absolute ones in a list file) stay as they were.
+    private static string Rerooted(string path, string oldSpec, string newSpec)
+    {
+        static string Root(string spec)
+        {
+            string argument = spec[(spec.IndexOf(':') + 1)..];
+            return DatasetSpec.Kind(spec) == "list" ? Path.GetDirectoryName(argument.Split(',')[0]) ?? "" : argument;
+        }
+        string from = Path.TrimEndingDirectorySeparator(Root(oldSpec)), to = Path.TrimEndingDirectorySeparator(Root(newSpec));
+        return from.Length > 0 && path.StartsWith(from + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? to + path[from.Length..] : path;
     }
 
     private static IImageStore WithoutPaths(IImageStore store, IReadOnlySet<string> paths) =>

@@ -119,4 +119,39 @@ public sealed class RunFolderLockAndSignalTests
         Assert.Equal(2, swapped.ExitCode);
         Assert.Contains("are not the ones", swapped.Stderr);
     }
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("list")]
+    public void ARunOnImageFilesResumesFromItsMovedFolderAndStillSkipsItsUnreadableImages(string kind)
+    {
+        // The scan cached in the run folder names the old paths; resuming used to refuse every move of image data,
+        // even a plain rename, as "the mean image no longer matches".
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        var bad = SyntheticImages.WriteBadFiles(photos, seed: 6);
+        string spec = kind == "folder" ? "folder:" + photos : "list:" + Path.Combine(photos, "train.txt");
+        if (kind == "list")
+        {
+            var classes = Directory.GetDirectories(photos).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+            File.WriteAllLines(Path.Combine(photos, "train.txt"), classes.SelectMany((c, label) =>
+                Directory.GetFiles(Path.Combine(photos, c!)).Order(StringComparer.Ordinal).Select(f => $"{Path.GetRelativePath(photos, f)} {label}")));
+        }
+        string run = temp.Combine("run");
+        AssertOk(RunIn(temp.Path, "train", "--model", "alexnet-micro", "--data", spec, "--epochs", "2", "--batch-size", "8",
+            "--validation", "8", "--threads", "1", "--max-steps", "1", "--out", run));
+
+        Directory.Move(photos, temp.Combine("moved photos"));
+        string movedSpec = spec.Replace(photos, temp.Combine("moved photos"));
+        var resumed = RunIn(temp.Path, "train", "--resume", run, "--data", movedSpec, "--max-steps", "1");
+        AssertOk(resumed);
+        Assert.Contains($"({bad.Length} unreadable images left out)", resumed.Stdout + resumed.Stderr);
+        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+        string scan = File.ReadAllText(Path.Combine(run, ImageTrainingData.ScanFile));
+        Assert.DoesNotContain(Path.Combine(photos, ""), scan.Replace("\\u0020", " "));
+
+        // Recorded: the next resume needs no --data.
+        AssertOk(RunIn(temp.Path, "train", "--resume", run, "--max-steps", "1"));
+        Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+    }
 }
