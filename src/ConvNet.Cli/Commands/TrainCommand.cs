@@ -25,7 +25,7 @@ public static class TrainCommand
         var momentum = new Option<float>("--momentum") { DefaultValueFactory = _ => d.Momentum };
         var decay = new Option<float>("--weight-decay") { DefaultValueFactory = _ => d.WeightDecay };
         var schedule = new Option<string?>("--schedule") { Description = $"plateau (÷10 when validation error stops improving), step, cosine (default {d.Schedule}; {small.Model}: {small.Schedule})" };
-        var patience = new Option<int>("--patience") { Description = "plateau: epochs without improvement before a reduction", DefaultValueFactory = _ => d.Patience };
+        var patience = new Option<int>("--patience") { Description = "plateau: epochs in a row without improvement that trigger a reduction (PyTorch's ReduceLROnPlateau patience p is --patience p+1)", DefaultValueFactory = _ => d.Patience };
         var stepSize = new Option<int>("--step-size") { Description = "step: epochs between reductions", DefaultValueFactory = _ => d.StepSize };
         var gamma = new Option<float>("--gamma") { Description = "plateau/step: factor of each reduction", DefaultValueFactory = _ => d.Gamma };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => d.Seed };

@@ -7,6 +7,9 @@ public sealed record ScheduleState(float LearningRate, double BestValidationErro
 
 public static class LearningRateSchedule
 {
+    /// <summary>plateau: a reduction that would change the rate by no more than this is skipped (PyTorch's eps).</summary>
+    public const float SmallestCut = 1e-8f;
+
     public static ScheduleState Start(TrainConfig c) => new(c.LearningRate, double.PositiveInfinity, 0, 0);
 
     /// <summary>The rate for a step (cosine changes every step; the others only at epoch ends).</summary>
@@ -24,10 +27,14 @@ public static class LearningRateSchedule
         {
             case "plateau":
                 if (improved || double.IsNaN(validationError)) return s with { BestValidationError = best, EpochsWithoutImprovement = 0 };
+                // Patience counts the epochs that trigger the cut: PyTorch's ReduceLROnPlateau(patience=p) is --patience p+1.
                 int waited = s.EpochsWithoutImprovement + 1;
-                return waited >= c.Patience
-                    ? new ScheduleState(s.LearningRate * c.Gamma, best, 0, s.Reductions + 1)
-                    : s with { BestValidationError = best, EpochsWithoutImprovement = waited };
+                if (waited < c.Patience) return s with { BestValidationError = best, EpochsWithoutImprovement = waited };
+                // As PyTorch's eps: a cut smaller than this changes nothing worth a step (rates used to reach 1e-44).
+                float reduced = s.LearningRate * c.Gamma;
+                return Math.Abs(s.LearningRate - reduced) > SmallestCut
+                    ? new ScheduleState(reduced, best, 0, s.Reductions + 1)
+                    : s with { BestValidationError = best, EpochsWithoutImprovement = 0 };
             case "step":
                 return epoch % c.StepSize == 0
                     ? new ScheduleState(s.LearningRate * c.Gamma, best, 0, s.Reductions + 1)
