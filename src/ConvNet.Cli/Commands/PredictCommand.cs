@@ -20,7 +20,7 @@ public static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "How many classes to show (1 to the number of classes; the default shows at most 5)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the paper's 10 crops (checkpoints trained on image data)" };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over the paper's 10 crops (runs trained on image files); for runs on images of the model's size (28x28/32x32), the views eval --ten-crop uses: shifts by the run's --crop-padding, mirrors if it trained with --flip" };
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();
         var convAlgorithm = ConvAlgorithmOption.Create();
@@ -76,8 +76,6 @@ public static class PredictCommand
     // shorter side and centre-crop, for imported ImageNet models) and normalise per channel.
     private static IClassifier ModelSizedImages(IForwardNetwork network, LoadedCheckpoint loaded, string[] files, bool tenCrop)
     {
-        if (tenCrop)
-            throw new ArgumentException($"--ten-crop needs a checkpoint trained on image data (folder:, list:, cache:); {loaded.SidecarPath} was not");
         int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
         var pixels = new byte[files.Length * c * h * w];
         for (int i = 0; i < files.Length; i++)
@@ -85,6 +83,9 @@ public static class PredictCommand
                 .CopyTo(pixels, i * c * h * w);
         var dataset = new ImageDataset("images", c, h, w, pixels, new int[files.Length], loaded.Info.ClassNames);
         var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
-        return new SingleViewClassifier(network, new InMemoryBatchSource(dataset, normalization, AugmentOptions.None));
+        if (!tenCrop) return new SingleViewClassifier(network, new InMemoryBatchSource(dataset, normalization, AugmentOptions.None));
+        // The views eval --ten-crop averages for this run: those its training augmentation produced.
+        var (padding, mirror) = EvalCommand.TrainedViews(loaded);
+        return new ShiftedTenCrop(network, dataset, normalization, ShiftedTenCrop.ViewsFor(padding, mirror));
     }
 }

@@ -1,8 +1,11 @@
 // Issue 17, item 5: --ten-crop on images stored at the model's size uses only the views the run's training
 // augmentation implies (shifts by its --crop-padding, mirrors if it trained with --flip), refuses a run trained with
 // neither (whose shifted and mirrored views cost 13 points on Fashion-MNIST), and says which views it used.
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using ConvNet.Data;
 using ConvNet.Tests.Support;
+using SkiaSharp;
 
 namespace ConvNet.Tests.Cli;
 
@@ -32,5 +35,43 @@ public sealed class TenCropViewsTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.True(text.ExitCode == 0, text.Stderr);
         Assert.Contains("5 views", text.Stdout);
         Assert.Contains("no mirrors", text.Stdout);
+
+        // predict --ten-crop on the test images as PNG files: the same views, so the same answers as eval's.
+        var test = DatasetSpec.Load(run.Data).Test;
+        var files = Enumerable.Range(0, test.Count).Select(i => WriteGrayPng(test, i, temp.Combine($"{i:D3}.png"))).ToArray();
+        var predicted = CliRunner.Run(["predict", "--checkpoint", cropped, .. files, "--ten-crop", "--json", "--top", "1"]);
+        Assert.True(predicted.ExitCode == 0, predicted.Stderr);
+        var single = CliRunner.Run(["predict", "--checkpoint", cropped, .. files, "--json", "--top", "1"]);
+        Assert.True(single.ExitCode == 0, single.Stderr);
+        static (int Index, float Probability)[] Best(string json)
+        {
+            using var doc = JsonDocument.Parse(json);
+            return [.. doc.RootElement.EnumerateArray().Select(r => r.GetProperty("top")[0]).Select(t => (t.GetProperty("index").GetInt32(), t.GetProperty("probability").GetSingle()))];
+        }
+        var tenViews = Best(predicted.Stdout);
+        int correct = Enumerable.Range(0, test.Count).Count(i => tenViews[i].Index == test.Labels[i]);
+        using (var doc = JsonDocument.Parse(json.Stdout))
+            Assert.Equal(Math.Round((1 - doc.RootElement.GetProperty("top1Error").GetDouble()) * test.Count), correct);
+        Assert.NotEqual(Best(single.Stdout).Select(b => b.Probability), tenViews.Select(b => b.Probability));
+    }
+
+    [Fact]
+    public void PredictRefusesTenCropsForARunTrainedWithoutCropsOrMirrors()
+    {
+        using var temp = new TempDirectory();
+        string image = WriteGrayPng(DatasetSpec.Load(run.Data).Test, 0, temp.Combine("0.png"));
+        var result = CliRunner.Run("predict", "--checkpoint", run.Run, image, "--ten-crop");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("trained without random crops or mirrors", result.Stderr);
+    }
+
+    private static string WriteGrayPng(ImageDataset data, int index, string path)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(data.Width, data.Height, SKColorType.Gray8, SKAlphaType.Opaque));
+        int size = data.Width * data.Height;
+        Marshal.Copy(data.Pixels.Slice(index * size, size).ToArray(), 0, bitmap.GetPixels(), size);
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, png.ToArray());
+        return path;
     }
 }
