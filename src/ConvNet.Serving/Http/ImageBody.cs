@@ -1,5 +1,5 @@
 // Reads the uploaded image from a request: the raw body (image/*, application/octet-stream, or no Content-Type) or
-// the first file of a multipart form. Kestrel's body-size limit stops oversized uploads while they are read; the
+// the one file of a multipart form (its field is named image by the API document; any name is taken). Kestrel's body-size limit stops oversized uploads while they are read; the
 // image header is checked (format, declared pixels) before any pixel is decoded.
 using ConvNet.Data.Images;
 using ConvNet.Inference;
@@ -57,7 +57,11 @@ public static class ImageBody
     private static async Task<byte[]> FromFormAsync(HttpRequest request, CancellationToken cancel)
     {
         var form = await request.ReadFormAsync(cancel);
-        var file = form.Files.GetFile("image") ?? form.Files.FirstOrDefault()
+        // One image a request: answering for the first of several would drop the others without a word.
+        if (form.Files.Count > 1)
+            throw new ApiException(StatusCodes.Status400BadRequest,
+                $"the multipart form has {form.Files.Count} file parts ({string.Join(", ", form.Files.Select(f => f.Name))}): send one image a request, as the field image");
+        var file = form.Files.FirstOrDefault()
             ?? throw new ApiException(StatusCodes.Status400BadRequest, "the multipart form has no file part: send the image as a file field (e.g. curl -F image=@cat.jpg)");
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, cancel);

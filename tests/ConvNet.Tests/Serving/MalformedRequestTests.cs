@@ -107,6 +107,17 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
         await Refused(await fixture.Client.PostAsync("/v1/predict", form), HttpStatusCode.BadRequest, "no file");
     }
 
+    [Fact]
+    public async Task MultipartWithTwoFilesIs400NotTheFirstOnesAnswer()
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Jpeg()), "image", "a.jpg" },
+            { new ByteArrayContent(Jpeg()), "image2", "b.jpg" },
+        };
+        await Refused(await fixture.Client.PostAsync("/v1/predict", form), HttpStatusCode.BadRequest, "one image a request");
+    }
+
     // Fuzzer find (fuzz/run.sh serve): a multipart body cut before its closing boundary was a 500 (the form reader's
     // IOException "Unexpected end of Stream").
     [Fact]
