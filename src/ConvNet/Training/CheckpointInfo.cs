@@ -39,6 +39,10 @@ public sealed record CheckpointInfo
     /// <summary>Image data only: the fitted preprocessing (mean image) an evaluation must apply. Absent for in-memory
     /// datasets, whose NormalizationMean/Std say everything.</summary>
     public PreprocessingInfo? Preprocessing { get; init; }
+    /// <summary>In-memory datasets (IDX, CIFAR-10, Fashion-MNIST): SHA-256 of the whole training split's pixels and
+    /// labels, so a resume on other data of the same shape is refused. Absent for image files (the mean image's
+    /// checksum does that) and in runs saved before it was recorded.</summary>
+    public string? TrainingDataSha256 { get; init; }
     public List<EpochMetrics> History { get; init; } = [];
     public required string WeightsFile { get; init; }
     public required string WeightsSha256 { get; init; }

@@ -211,7 +211,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
             runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing);
         if (root) _communicator.Barrier();
-        var (train, validation, test, normalization, preprocessing) = splits;
+        var (train, validation, test, normalization, preprocessing, dataSha256) = splits;
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
         if (resumeFrom?.Info is { } saved)
@@ -220,6 +220,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (!train.ClassNames.SequenceEqual(saved.ClassNames))
                 throw new DataException($"{config.Data}: its classes ({Preview(train.ClassNames)}) are not the ones {resumeFrom.SidecarPath} trained on " +
                     $"({Preview(saved.ClassNames)}); resume on the run's own data");
+            if (saved.TrainingDataSha256 is { } trained && dataSha256 is not null && trained != dataSha256)
+                throw new DataException($"{config.Data}: its training images are not the ones {resumeFrom.SidecarPath} trained on " +
+                    "(their SHA-256 differs: other images, labels or order); --data on --resume may only say where the run's data has moved");
             if (saved.BatchInEpoch * (long)config.BatchSize >= train.Count)
                 throw new DataException($"{config.Data}: {train.Count} training images, but {resumeFrom.SidecarPath} stopped after {saved.BatchInEpoch} batches " +
                     $"of {config.BatchSize} into its epoch; resume on the run's own data");
@@ -294,7 +297,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         {
             Model = config.Model, Classes = spec.Classes, InputShape = spec.InputShape, BiasInit = config.BiasInit,
             ClassNames = [.. train.ClassNames], NormalizationMean = normalization.Mean, NormalizationStd = normalization.Std, Preprocessing = preprocessing,
-            Epoch = epoch, BatchInEpoch = batchInEpoch, Step = step, Config = config, Schedule = schedule,
+            TrainingDataSha256 = dataSha256, Epoch = epoch, BatchInEpoch = batchInEpoch, Step = step, Config = config, Schedule = schedule,
             Accumulator = accumulator, ElapsedSeconds = elapsedBefore + clock.Elapsed.TotalSeconds, History = [.. history],
             WeightsFile = "", WeightsSha256 = "",
         };

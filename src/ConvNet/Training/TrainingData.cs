@@ -6,8 +6,9 @@ using ConvNet.Data.Images;
 
 namespace ConvNet.Training;
 
+/// <param name="TrainingDataSha256">in-memory data: the training split's checksum (CheckpointInfo.TrainingDataSha256)</param>
 public sealed record TrainingSplits(IBatchSource Train, IBatchSource? Validation, IBatchSource? Test, Normalization Normalization,
-    PreprocessingInfo? Preprocessing = null) : IDisposable
+    PreprocessingInfo? Preprocessing = null, string? TrainingDataSha256 = null) : IDisposable
 {
     /// <summary>Stops background loaders and unmaps caches (image data); nothing to do for in-memory data.</summary>
     public void Dispose()
@@ -38,7 +39,17 @@ public static class TrainingData
             new InMemoryBatchSource(train, normalization, augment),
             validation is null ? null : new InMemoryBatchSource(validation, normalization, AugmentOptions.None),
             data.Test.Count == 0 ? null : new InMemoryBatchSource(data.Test, normalization, AugmentOptions.None),
-            normalization);
+            normalization, TrainingDataSha256: Checksum(data.Train));
+    }
+
+    /// <summary>SHA-256 of a split's shape, pixels and labels (before any hold-out, which the seed makes).</summary>
+    public static string Checksum(ImageDataset data)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes<int>([data.Count, data.Channels, data.Height, data.Width]));
+        hash.AppendData(data.Pixels);
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Labels));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>How many training images --validation holds out: at most half of them, and the cap is said.</summary>

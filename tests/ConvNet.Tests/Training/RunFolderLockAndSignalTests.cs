@@ -118,6 +118,13 @@ public sealed class RunFolderLockAndSignalTests
         var swapped = RunIn(temp.Path, "train", "--resume", run, "--data", "idx:three", "--max-steps", "1");
         Assert.Equal(2, swapped.ExitCode);
         Assert.Contains("are not the ones", swapped.Stderr);
+
+        // The same classes, shape and count, other pictures: another dataset too.
+        TinyDataset.WriteIdx(temp.Combine("other"), train: 96, test: 16, seed: 2);
+        var otherImages = RunIn(temp.Path, "train", "--resume", run, "--data", "idx:other", "--max-steps", "1");
+        Assert.Equal(2, otherImages.ExitCode);
+        Assert.Contains("training images are not the ones", otherImages.Stderr);
+        Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // nothing trained on them
     }
     [Theory]
     [InlineData("folder")]
