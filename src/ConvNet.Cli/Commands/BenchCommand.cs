@@ -232,7 +232,7 @@ public static class BenchCommand
         if (cpu)
         {
             text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {s.Threads} x one core)");
-            text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; below {s.Threads}: other work had the cores part of the time)");
+            text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; below {s.Threads}: other work had the cores part of the time; above: the runtime's own threads, JIT and GC, ran too)");
         }
         else if (double.IsFinite(r.PeakGflops))
             text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (FP32 FMA peak {r.PeakGflops:F0} GFLOP/s = 2 x SMs x FP32 cores per SM x clock)");
