@@ -1,4 +1,4 @@
-// `convnet forward --weights FILE [--model NAME] --input x.npy --output y.npy [--probabilities|--logits]`: the
+// `convnet forward --weights FILE [--model NAME] --input x.npy --output y.npy [--probabilities|--logits] [--force]`: the
 // evaluation-mode forward pass of a float32 NCHW batch, writing the logits [N, classes] as float32 .npy, or the
 // probabilities: asked for, or what an ONNX graph ending in Softmax declares as its output (as ONNX Runtime gives).
 using System.CommandLine;
@@ -23,15 +23,22 @@ public static class ForwardCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var probabilities = new Option<bool>("--probabilities") { Description = "Write softmax probabilities (the default for an .onnx graph ending in Softmax)" };
         var logits = new Option<bool>("--logits") { Description = "Write logits, even for an .onnx graph ending in Softmax" };
+        var force = new Option<bool>("--force") { Description = "Replace the --output file if it exists" };
         var device = DeviceOption.Create();
-        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, probabilities, logits, device };
+        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, probabilities, logits, force, device };
         command.SetAction(parse =>
         {
-            if (!parse.GetValue(output)!.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
-                throw new ArgumentException($"--output {parse.GetValue(output)}: give a name ending in .npy (the file is a NumPy array)");
-            OutputPaths.RequireFolder(parse.GetValue(output)!, "--output");
+            string outputPath = parse.GetValue(output)!;
+            if (!outputPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--output {outputPath}: give a name ending in .npy (the file is a NumPy array)");
+            OutputPaths.RequireFolder(outputPath, "--output");
             if (parse.GetValue(probabilities) && parse.GetValue(logits)) throw new ArgumentException("--probabilities and --logits exclude each other: pass one");
             string inputPath = parse.GetValue(input)!;
+            // Even --force does not let the batch be replaced by its own logits.
+            if (Path.GetFullPath(outputPath) == Path.GetFullPath(inputPath))
+                throw new ArgumentException($"--output {outputPath}: is the --input file; choose another --output");
+            if (File.Exists(outputPath) && !parse.GetValue(force))
+                throw new IOException($"{outputPath}: already exists; choose another --output, or pass --force to replace it");
             var x = NpyFile.Read(inputPath);
             if (WeightLoader.FirstNonFinite(x.Data) is int bad)
                 throw new InvalidDataException($"{inputPath}: holds {x.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}; inputs must be finite numbers (a NaN input gives NaN outputs)");
@@ -43,7 +50,6 @@ public static class ForwardCommand
             using var pool = new WorkerPool(CountOption.AtLeastOne(parse, threads));
             using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, x.Shape[0]);
             var y = planned.Network.Forward(Tensor.FromArray(x.Data, x.Shape), training: false);
-            string outputPath = parse.GetValue(output)!;
             string what = "logits", note = "";
             if (writeProbabilities)
             {

@@ -4,6 +4,7 @@ using ConvNet.Cli;
 using ConvNet.Cli.Commands;
 using ConvNet.Interop;
 using ConvNet.Models;
+using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Interop;
 
@@ -83,6 +84,34 @@ public class InteropCommandTests
         Assert.Equal(2, Run("export", "--weights", dir.File("missing.safetensors"), "--model", AlexNetSmall.Name, "--out", dir.File("m.onnx")));
         Assert.Equal(2, Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--format", "tflite", "--out", dir.File("m.onnx")));
         Assert.False(File.Exists(dir.File("y.npy")));
+    }
+
+    [Fact]
+    public void ForwardRefusesAnExistingOutputWithoutForceAndItsOwnInputEvenWithIt()
+    {
+        using var dir = new TempDirectory();
+        var network = InteropModels.Random(AlexNetSmall.Spec(), seed: 3);
+        string weights = dir.File("w.safetensors"), input = dir.File("x.npy"), output = dir.File("y.npy");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network));
+        int[] shape = [1, .. network.Spec.InputShape];
+        NpyFile.Write(input, shape, InteropModels.RandomInput(shape, seed: 4));
+        File.WriteAllText(output, "keep");
+        string[] args = ["forward", "--weights", weights, "--model", AlexNetSmall.Name, "--input", input];
+
+        var existing = CliRunner.Run([.. args, "--output", output]);
+        Assert.Equal(2, existing.ExitCode);
+        Assert.Contains($"{output}: already exists", existing.Stderr);
+        Assert.Contains("--force", existing.Stderr);
+        Assert.Equal("keep", File.ReadAllText(output));
+
+        var self = CliRunner.Run([.. args, "--output", input, "--force"]);
+        Assert.Equal(2, self.ExitCode);
+        Assert.Contains("is the --input file", self.Stderr);
+        Assert.Equal(shape, NpyFile.Read(input).Shape);
+
+        var forced = CliRunner.Run([.. args, "--output", output, "--force"]);
+        Assert.True(forced.ExitCode == 0, forced.Stderr);
+        Assert.Equal([1, network.Classes], NpyFile.Read(output).Shape);
     }
 
     [Fact]
