@@ -119,10 +119,13 @@ public static class ImportCommand
         return new PreprocessingInfo(ConvNet.Data.Images.PaperPreprocessing.Kind, ImageTrainingData.PreprocessingFile, Checkpoints.Sha256(path), loaded.Size, spec.InputShape[^1]);
     }
 
+    // Room for ImageNet-21k's names many times over.
+    private const long MaxClassNamesBytes = 16L << 20;
+
     private static string[] ReadNames(string path, int classes)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found");
-        var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        var names = ConvNet.IO.InputFile.ReadAllLines(path, MaxClassNamesBytes).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         if (names.Length != classes) throw new InvalidDataException($"{path}: has {names.Length} class names, the model has {classes} classes");
         return names;
     }

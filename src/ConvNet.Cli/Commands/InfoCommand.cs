@@ -7,6 +7,10 @@ namespace ConvNet.Cli.Commands;
 
 public static class InfoCommand
 {
+    /// <summary>Far above any dataset's (ImageNet-21k has 21,841), and low enough that every model's last layer fits
+    /// in one tensor (the paper's: 4096 x classes weights).</summary>
+    public const int MaxClasses = 100_000;
+
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
@@ -17,6 +21,8 @@ public static class InfoCommand
         command.SetAction(parse =>
         {
             string name = parse.GetValue(model)!;
+            if (parse.GetValue(classes) is int count && count is < 1 or > MaxClasses)
+                throw new ArgumentException($"--classes {count}: give 1 to {MaxClasses:N0}");
             if (parse.GetResult(channels) is { Implicit: false } && parse.GetValue(channels) != 3 && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
                 throw new ArgumentException($"--input-channels: {name} takes 3-channel images; the option applies to {Models.AlexNetSmall.Name} and {Models.AlexNetMicro.Name}");
             var network = ModelRegistry.Create(parse.GetValue(model)!, new ModelOptions(parse.GetValue(classes), InputChannels: parse.GetValue(channels)));

@@ -1,12 +1,62 @@
 // Files named on a command line: a folder given where a file belongs is named plainly, before a reader's own error
-// ("Access to the path is denied", "not found") could hide what is wrong.
+// ("Access to the path is denied", "not found") could hide what is wrong; and a file read whole into memory is
+// refused up front when it is a device (/dev/zero never ends) or larger than its reader takes, rather than failing
+// with the runtime's "Array dimensions exceeded supported range" or "Insufficient memory", which name nothing.
 namespace ConvNet.IO;
 
 public static class InputFile
 {
+    /// <summary>The most any whole-file reader takes: just under what one .NET byte array holds.</summary>
+    public const long MaxWholeFileBytes = 2047L << 20;
+
     /// <param name="what">what the file should be, for the message: "an image file", "a .npy file"</param>
     public static void RequireNotFolder(string path, string what)
     {
         if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a folder, not {what}");
     }
+
+    /// <summary>The whole file, when it is a regular file of at most <paramref name="maxBytes"/> bytes.</summary>
+    /// <exception cref="InvalidDataException">not a regular file, or too large ("FILE: ...")</exception>
+    /// <exception cref="IOException">it cannot be opened or read (the system's message)</exception>
+    public static byte[] ReadAllBytes(string path, long maxBytes = MaxWholeFileBytes) =>
+        TryReadAllBytes(path, maxBytes, out var bytes) is { } reason ? throw new InvalidDataException($"{path}: {reason}") : bytes;
+
+    /// <summary>A text file (UTF-8, or as its byte-order mark says), read as <see cref="ReadAllBytes"/> reads.</summary>
+    public static string ReadAllText(string path, long maxBytes)
+    {
+        using var reader = Reader(path, maxBytes);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The lines of a text file, as <see cref="ReadAllText"/> reads it.</summary>
+    public static string[] ReadAllLines(string path, long maxBytes)
+    {
+        using var reader = Reader(path, maxBytes);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return [.. lines];
+    }
+
+    private static StreamReader Reader(string path, long maxBytes) =>
+        new(new MemoryStream(ReadAllBytes(path, maxBytes), writable: false));
+
+    /// <summary>As <see cref="ReadAllBytes"/>, returning why the file is refused (without its name; the caller
+    /// words it) instead of throwing; open and read errors still throw.</summary>
+    public static string? TryReadAllBytes(string path, long maxBytes, out byte[] bytes)
+    {
+        bytes = [];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        if (!stream.CanSeek) return "not a regular file";
+        long length = stream.Length;
+        if (length > maxBytes) return $"{length:N0} bytes, more than the {Size(maxBytes)} this reader takes";
+        var read = new byte[length];
+        stream.ReadExactly(read);
+        // A device or kernel file reports size 0 and yields bytes (for ever, for /dev/zero); an empty file yields none.
+        if (length == 0 && stream.ReadByte() != -1) return "not a regular file";
+        bytes = read;
+        return null;
+    }
+
+    private static string Size(long bytes) =>
+        bytes % (1L << 20) == 0 ? $"{bytes >> 20:N0} MiB" : $"{bytes:N0} bytes";
 }

@@ -61,7 +61,7 @@ public sealed class ImageClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(imagePath);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Classify(File.ReadAllBytes(imagePath), top, imagePath);
+        return Classify(IO.InputFile.ReadAllBytes(imagePath, Data.Images.EncodedImageFile.MaxFileBytes), top, imagePath);
     }
 
     /// <summary>As <see cref="Classify(string, int)"/>, for an image in memory.</summary>

@@ -90,6 +90,32 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
         Assert.True(result.Stderr.Trim().Split('\n').Length == 1, result.Stderr);
     }
 
+    /// <summary>Files read whole: a device or a file larger than its reader takes gave "Array dimensions exceeded supported
+    /// range" or "Insufficient memory", naming nothing; "{huge.npy}" and "{huge.png}" are sparse files of 2.1 GB and
+    /// 600 MB. A count the model cannot hold gave the tensor's element limit, not the option's.</summary>
+    [Theory]
+    [InlineData("/dev/zero: not a regular file", "predict", "--checkpoint", "{run}", "/dev/zero")]
+    [InlineData("/dev/zero: not a regular file", "forward", "--weights", "{run}", "--input", "/dev/zero", "--output", "{folder}/o.npy")]
+    [InlineData("/dev/zero: not a regular file", "import", "{weights}", "--class-names", "/dev/zero", "--out", "{folder}/imported")]
+    [InlineData("{zero.onnx}: not a regular file", "import", "{zero.onnx}", "--out", "{folder}/imported")]
+    [InlineData("{huge.npy}: 2,202,009,600 bytes, more than the 2,047 MiB this reader takes", "forward", "--weights", "{run}", "--input", "{huge.npy}", "--output", "{folder}/o.npy")]
+    [InlineData("{huge.png}: 629,145,600 bytes, more than the 512 MiB this reader takes", "predict", "--checkpoint", "{run}", "{huge.png}")]
+    [InlineData("--classes 100000000: give 1 to 100,000", "info", "--model", "alexnet-micro", "--classes", "100000000")]
+    public void DevicesHugeFilesAndHugeCountsAreNamed(string expected, params string[] args)
+    {
+        using var temp = new TempDirectory();
+        string zeroOnnx = temp.Combine("zero.onnx"), hugeNpy = temp.Combine("huge.npy"), hugePng = temp.Combine("huge.png");
+        File.CreateSymbolicLink(zeroOnnx, "/dev/zero");
+        using (var npy = File.Create(hugeNpy)) npy.SetLength(2100L << 20);
+        using (var png = File.Create(hugePng)) png.SetLength(600L << 20);
+        string weights = Directory.GetFiles(Path.Combine(run.Run, "checkpoints"), "step-*.safetensors").First(f => !f.Contains(".momentum."));
+        string Fill(string a) => a.Replace("{run}", run.Run).Replace("{folder}", temp.Path).Replace("{weights}", weights)
+            .Replace("{zero.onnx}", zeroOnnx).Replace("{huge.npy}", hugeNpy).Replace("{huge.png}", hugePng);
+        var result = Fails(args.Select(Fill).ToArray());
+        Assert.Contains(Fill(expected), result.Stderr);
+        Assert.True(result.Stderr.Trim().Split('\n').Length == 1, result.Stderr);
+    }
+
     /// <summary>Values that do not parse: System.CommandLine named the .NET type ("as expected type 'System.Single'").</summary>
     [Theory]
     [InlineData("convnet: --lr: 'inf' is not a number", "train", "--lr", "inf")]

@@ -12,6 +12,10 @@ public static class EncodedImageFile
     /// damaged header can claim 100000x100000).</summary>
     public const long MaxPixels = 50_000_000;
 
+    /// <summary>Image files larger than this are refused before they are read: more than a 50-megapixel 16-bit RGBA
+    /// PNG stored uncompressed, so nothing usable is lost.</summary>
+    public const long MaxFileBytes = 512L << 20;
+
     /// <param name="minShorterSide">JPEG only: decode at the smallest of 1/8, 1/4, 1/2 scale that keeps the shorter side
     /// at least this long (almost free); 0: full size</param>
     /// <param name="bitmap">the decoded RGBA (premultiplied) pixels on success; the caller disposes it</param>
@@ -22,7 +26,7 @@ public static class EncodedImageFile
         byte[] encoded;
         try
         {
-            encoded = File.ReadAllBytes(path);
+            if (IO.InputFile.TryReadAllBytes(path, MaxFileBytes, out encoded) is { } refused) return refused;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
