@@ -125,7 +125,16 @@ public static class ImportCommand
     private static string[] ReadNames(string path, int classes)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found");
-        var names = ConvNet.IO.InputFile.ReadAllLines(path, MaxClassNamesBytes).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        var lines = ConvNet.IO.InputFile.ReadAllLines(path, MaxClassNamesBytes);
+        // eval and show match a dataset's classes to the model's by name, so a name may stand for one class only.
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string name = lines[i].Trim();
+            if (name.Length > 0 && !firstLine.TryAdd(name, i + 1))
+                throw new InvalidDataException($"{path}: line {i + 1}: class name '{name}' is already on line {firstLine[name]}; class names must be unique");
+        }
+        var names = firstLine.OrderBy(n => n.Value).Select(n => n.Key).ToArray();
         if (names.Length != classes) throw new InvalidDataException($"{path}: has {names.Length} class names, the model has {classes} classes");
         return names;
     }

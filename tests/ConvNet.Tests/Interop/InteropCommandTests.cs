@@ -115,6 +115,25 @@ public class InteropCommandTests
     }
 
     [Fact]
+    public void ImportRefusesARepeatedClassNameNamingTheFileAndLine()
+    {
+        using var dir = new TempDirectory();
+        var network = InteropModels.Random(AlexNetSmall.Spec(classes: 5), seed: 5);
+        string weights = dir.File("w.safetensors"), names = dir.File("names.txt");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network));
+        File.WriteAllText(names, "a\na\nc\nd\ne\n");
+
+        var result = CliRunner.Run("import", weights, "--model", AlexNetSmall.Name, "--class-names", names, "--out", dir.File("imported"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{names}: line 2: class name 'a' is already on line 1", result.Stderr);
+        Assert.False(Directory.Exists(dir.File("imported")));
+
+        File.WriteAllText(names, "a\n\nb\nc\nd\ne\n"); // blank lines are skipped, as before
+        Assert.Equal(0, Run("import", weights, "--model", AlexNetSmall.Name, "--class-names", names, "--out", dir.File("imported")));
+        Assert.Contains("\"b\"", File.ReadAllText(Path.Combine(dir.File("imported"), "best.json")));
+    }
+
+    [Fact]
     public void DataParallelStateDictImportsWithoutItsPrefix()
     {
         // torch.save(nn.DataParallel(model).state_dict()) names every tensor "module.features.0.weight" and so on.
