@@ -51,7 +51,7 @@ public static class DatasetSpec
         return Kind(spec) switch
         {
             "mnist" or "idx" or "cifar10" or "folder" or "cache" => [argument],
-            "list" => argument.Split(','),
+            "list" => Images.ImageDataSpec.ListFiles(argument),
             _ => [],
         };
     }

@@ -34,9 +34,11 @@ public static class ImageDataSpec
             }
             case "list":
             {
-                string[] lists = argument.Split(',');
-                if (lists.Length > 2) throw new DataException($"'{spec}': list: takes one or two list files (TRAIN.txt[,VAL.txt])");
+                string[] lists = ListFiles(argument);
+                if (lists.Length > 2) throw new DataException($"'{spec}': list: takes one or two list files (TRAIN.txt[,VAL.txt]){NotOnePath(argument)}");
                 if (lists.Any(string.IsNullOrWhiteSpace)) throw new DataException($"'{spec}': list: names an empty file (TRAIN.txt[,VAL.txt], no empty name around the comma)");
+                if (lists.Length == 2 && lists.FirstOrDefault(l => !File.Exists(l)) is { } missing)
+                    throw new DataException($"{missing}: list file not found{NotOnePath(argument)}");
                 var (train, validation) = ImageListFile.Open(lists[0], lists.Length == 2 ? lists[1] : null);
                 return new ImageSplits(new FileImageStore(train, size), validation is null ? null : new FileImageStore(validation, size));
             }
@@ -54,6 +56,20 @@ public static class ImageDataSpec
                 throw new DataException($"'{spec}' is not an image dataset spec ({string.Join(", ", Forms)})");
         }
     }
+
+    /// <summary>The list files of a `list:` spec's <paramref name="argument"/>: the whole of it when that names a file
+    /// (a path may hold a comma), else TRAIN and VAL split at the comma whose two sides both name files, else split at
+    /// every comma (for the error that follows).</summary>
+    public static string[] ListFiles(string argument)
+    {
+        if (File.Exists(argument)) return [argument];
+        for (int comma = argument.IndexOf(','); comma >= 0; comma = argument.IndexOf(',', comma + 1))
+            if (File.Exists(argument[..comma]) && File.Exists(argument[(comma + 1)..])) return [argument[..comma], argument[(comma + 1)..]];
+        return argument.Split(',');
+    }
+
+    private static string NotOnePath(string argument) =>
+        $" ('{argument}' is read as TRAIN.txt,VAL.txt split at a comma, and no file has the whole name)";
 
     /// <summary>Training needs two classes or more, each with images: one class teaches nothing (a loss of 0 from the
     /// first step), and a class without images is one the model can never learn (a class folder left empty).

@@ -73,6 +73,26 @@ public sealed class ImageFilesAndCacheTests
     }
 
     [Fact]
+    public void AListPathMayHoldACommaAndAMissingPartSaysHowTheCommaWasRead()
+    {
+        using var temp = new Support.TempDirectory();
+        string folder = temp.Combine("com,ma");
+        SyntheticImages.WriteFolder(Path.Combine(folder, "img"), perClass: 1, seed: 5);
+        string train = Path.Combine(folder, "train.txt"), val = Path.Combine(folder, "val,1.txt");
+        File.WriteAllText(train, "img/disc/000.jpg 1\nimg/checks/000.jpg 0\n");
+        File.WriteAllText(val, "img/vstripes/000.jpg 3\n");
+
+        Assert.Equal(2, ImageDataSpec.Open("list:" + train).Train.Count);
+        var both = ImageDataSpec.Open($"list:{train},{val}");
+        Assert.Equal(1, both.Validation!.Count);
+        Assert.Equal($"list:{train}", DatasetSpec.WithAbsolutePaths("list:" + train)); // one path, recorded whole
+
+        var e = Assert.Throws<DataException>(() => ImageDataSpec.Open("list:" + temp.Combine("com,ma", "nothing.txt")));
+        Assert.Contains($"{temp.Combine("com")}: list file not found", e.Message);
+        Assert.Contains("split at a comma, and no file has the whole name", e.Message);
+    }
+
+    [Fact]
     public void PackedCacheHoldsTheDecodedSquaresAndDetectsDamage()
     {
         using var temp = new Support.TempDirectory();
