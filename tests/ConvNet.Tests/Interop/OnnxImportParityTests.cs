@@ -1,6 +1,8 @@
 // Imported ONNX graphs (our exporter's output and hand-assembled zoo-style graphs) give ONNX Runtime's logits.
 using ConvNet.Interop;
 using ConvNet.Interop.Onnx;
+using ConvNet.Interop.Onnx.Proto;
+using Google.Protobuf;
 using ConvNet.Models;
 
 namespace ConvNet.Tests.Interop;
@@ -71,6 +73,58 @@ public class OnnxImportParityTests
         var imported = OnnxImporter.Read(ZooStyleGraph.Build(options, seed: 6), "variant.onnx");
         Assert.Equal(options.Classes, imported.Spec.Classes);
         AssertLogitsMatchOnnxRuntime(options, seed: 6, imported);
+    }
+
+    /// <summary>As torch.onnx.export writes nn.AvgPool2d(4) (and a padded MaxPool): a constant Pad of all zeros before
+    /// the pool, its pads an attribute before opset 11 and a Constant node's tensor from it. It adds nothing, so it is
+    /// dropped with a note; a Pad that adds something is still refused.</summary>
+    [Theory]
+    [InlineData(9)]
+    [InlineData(13)]
+    public void AnAllZeroPadBeforeAPoolIsDroppedWithANote(int opset)
+    {
+        byte[] PaddedPools(long pad)
+        {
+            var graph = new GraphProto { Name = "padded" };
+            graph.Input.Add(OnnxBuild.FloatValue("input", "N", 3, 16, 16));
+            graph.Output.Add(OnnxBuild.FloatValue("output", "N", 5));
+            long[] pads = [0, 0, pad, pad, 0, 0, pad, pad];
+            void AddPad(string pool, string from, string into)
+            {
+                var mode = OnnxBuild.String("mode", "constant");
+                if (opset < 11)
+                {
+                    graph.Node.Add(OnnxBuild.Node("Pad", $"/{pool}/Pad", [from], [into], mode, OnnxBuild.Ints("pads", pads), OnnxBuild.Float("value", 0f)));
+                    return;
+                }
+                graph.Node.Add(OnnxBuild.Node("Constant", $"/{pool}/Constant", [], [$"{pool}_pads"], OnnxBuild.Tensor("value", OnnxBuild.Int64Tensor($"{pool}_pads", pads))));
+                graph.Node.Add(OnnxBuild.Node("Pad", $"/{pool}/Pad", [from, $"{pool}_pads"], [into], mode));
+            }
+            AddPad("avg", "input", "padded_avg");
+            graph.Node.Add(OnnxBuild.Node("AveragePool", "/avg/AveragePool", ["padded_avg"], ["pooled_avg"],
+                OnnxBuild.Ints("kernel_shape", 4, 4), OnnxBuild.Ints("strides", 4, 4)));
+            AddPad("max", "pooled_avg", "padded_max");
+            graph.Node.Add(OnnxBuild.Node("MaxPool", "/max/MaxPool", ["padded_max"], ["pooled_max"],
+                OnnxBuild.Ints("kernel_shape", 3, 3), OnnxBuild.Ints("strides", 2, 2), OnnxBuild.Ints("pads", 1, 1, 1, 1)));
+            graph.Node.Add(OnnxBuild.Node("Flatten", "/Flatten", ["pooled_max"], ["features"]));
+            graph.Initializer.Add(OnnxBuild.FloatTensor("fc.weight", [5, 12], InteropModels.RandomInput([5, 12], seed: 51)));
+            graph.Initializer.Add(OnnxBuild.FloatTensor("fc.bias", [5], InteropModels.RandomInput([5], seed: 52)));
+            graph.Node.Add(OnnxBuild.Node("Gemm", "/fc/Gemm", ["features", "fc.weight", "fc.bias"], ["output"], OnnxBuild.Int("transB", 1)));
+            return OnnxBuild.Model(graph, opset).ToByteArray();
+        }
+
+        byte[] bytes = PaddedPools(pad: 0);
+        var imported = OnnxImporter.Read(bytes, "padded.onnx");
+        Assert.Contains(imported.Notes, n => n.Contains("node '/avg/Pad' (Pad)") && n.Contains("dropped"));
+        Assert.Contains(imported.Notes, n => n.Contains("node '/max/Pad' (Pad)") && n.Contains("dropped"));
+        int[] shape = [2, 3, 16, 16];
+        var x = InteropModels.RandomInput(shape, seed: 53);
+        var (ort, _) = OrtOracle.Run(bytes, "input", x, shape);
+        var ours = InteropModels.Forward(imported.CreateNetwork(), x, batch: 2);
+        Assert.True(InteropModels.RelativeError(ours, ort) <= 1e-5, $"relative error {InteropModels.RelativeError(ours, ort):E2}");
+
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(PaddedPools(pad: 1), "padded.onnx"));
+        Assert.Contains("node '/avg/Pad' (Pad): operator Pad is not supported", e.Message);
     }
 
     /// <summary>Runs ONNX Runtime on the same graph without its Softmax, so logits are compared, not saturated probabilities.</summary>

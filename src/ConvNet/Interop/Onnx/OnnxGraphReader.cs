@@ -152,6 +152,7 @@ internal sealed class OnnxGraphReader
             case "MatMul": return MatMul(node, where, next);
             case "Dropout": Dropout(node, a, where); return false;
             case "Identity": OnlyDataInput(node, where); return false;
+            case "Pad": ZeroPad(node, a, where); return false;
             case "Softmax":
                 OnlyDataInput(node, where);
                 if (!isLast) throw new InvalidDataException($"{where}: Softmax is only supported as the last operator");
@@ -167,7 +168,7 @@ internal sealed class OnnxGraphReader
     }
 
     private const string SupportedList = "Conv, Relu, LRN, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, " +
-        "MatMul+Add, Dropout, Identity, a final Softmax";
+        "MatMul+Add, Dropout, Identity, a Pad that adds nothing, a final Softmax";
 
     // The operator types Convert knows (Add only after MatMul, Softmax only last: Convert says so where they stand).
     private static readonly HashSet<string> Supported = new(StringComparer.Ordinal)
@@ -182,7 +183,7 @@ internal sealed class OnnxGraphReader
     private void RejectUnsupportedOperators(List<NodeProto> nodes)
     {
         var unsupported = nodes.Select((node, i) => (node, i))
-            .Where(n => n.node.Domain is ("" or "ai.onnx") && !Supported.Contains(n.node.OpType))
+            .Where(n => n.node.Domain is ("" or "ai.onnx") && !Supported.Contains(n.node.OpType) && !(n.node.OpType == "Pad" && AddsNothing(n.node, Where(n.node, n.i))))
             .DistinctBy(n => n.node.OpType).ToList();
         if (unsupported.Count == 1)
             throw new InvalidDataException($"{Where(unsupported[0].node, unsupported[0].i)}: operator {unsupported[0].node.OpType} is not supported " +
@@ -190,6 +191,28 @@ internal sealed class OnnxGraphReader
         if (unsupported.Count > 1)
             throw Error($"operators {string.Join(", ", unsupported.Select(n => $"{n.node.OpType} (node '{NodeName(n.node, n.i)}')"))} " +
                 $"are not supported (supported: {SupportedList})");
+    }
+
+    /// <summary>torch.onnx.export puts a constant Pad of all zeros before nn.AvgPool2d (for count_include_pad) and some
+    /// padded pools: it adds nothing, in any mode, so it is dropped. A Pad that adds something is refused (before the
+    /// walk, by RejectUnsupportedOperators).</summary>
+    private void ZeroPad(NodeProto node, OnnxAttributes a, string where)
+    {
+        a.Ignore("mode");
+        if (_opset < 11) a.Ignore("value");
+        if (_opset < 11) a.Ignore("pads"); // read by AddsNothing
+        RequireInputs(node, where, _opset < 11 ? 1 : 2, _opset < 11 ? 1 : 4);
+        if (!AddsNothing(node, where)) throw new InvalidDataException($"{where}: only a Pad that adds nothing (all pads 0) is supported");
+        _notes.Add($"{where}: all its pads are 0, so it adds nothing; dropped");
+    }
+
+    /// <summary>Whether a Pad's pads are known here (an attribute before opset 11, a constant input from it) and all 0.</summary>
+    private bool AddsNothing(NodeProto node, string where)
+    {
+        long[]? pads = _opset < 11
+            ? node.Attribute.FirstOrDefault(a => a.Name == "pads")?.Ints.ToArray()
+            : node.Input.Count > 1 && _constants.TryGetValue(node.Input[1], out var t) ? OnnxTensorReader.Integers(t, where) : null;
+        return pads is { Length: > 0 } && pads.All(p => p == 0);
     }
 
     private void Conv(NodeProto node, OnnxAttributes a, string where)

@@ -1,7 +1,8 @@
 // ONNX -> our ModelSpec + weights, for single-chain image classifiers (AlexNet-like): Conv, Relu, LRN, MaxPool,
-// AveragePool/GlobalAveragePool, Flatten/Reshape, Gemm or MatMul+Add, Dropout, Identity and a final Softmax, at
-// default-domain opsets 7 to 18. Anything else (operator, attribute, branching graph) is an error naming the file,
-// the node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and WeightLoader, or Load().
+// AveragePool/GlobalAveragePool, Flatten/Reshape, Gemm or MatMul+Add, Dropout, Identity, an all-zero Pad (dropped)
+// and a final Softmax, at default-domain opsets 7 to 18. Anything else (operator, attribute, branching graph) is an
+// error naming the file, the node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and
+// WeightLoader, or Load().
 using ConvNet.Interop.Onnx.Proto;
 using ConvNet.Models;
 using Google.Protobuf;
