@@ -26,6 +26,9 @@ public static class ExportCommand
         command.SetAction(parse =>
         {
             string target = parse.GetValue(output)!;
+            // The name says what the file is: an ONNX model named model.pt would be mistaken for a PyTorch one.
+            if (!target.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out {target}: give a name ending in .onnx (--format {parse.GetValue(format)} writes an ONNX model)");
             OutputPaths.RequireFolder(target, "--out");
             if (File.Exists(target) && !parse.GetValue(force))
                 throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");

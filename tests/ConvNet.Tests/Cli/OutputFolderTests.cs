@@ -23,6 +23,18 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
     }
 
     [Fact]
+    public void ExportRefusesAnOutputNameOfAnotherFormat()
+    {
+        using var temp = new TempDirectory();
+        string pt = temp.Combine("model.pt");
+        var result = CliRunner.Run("export", "--weights", run.Run, "--out", pt);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--out {pt}: give a name ending in .onnx", result.Stderr);
+        Assert.False(File.Exists(pt));
+        Assert.Equal(0, CliRunner.Run("export", "--weights", run.Run, "--out", temp.Combine("MODEL.ONNX")).ExitCode);
+    }
+
+    [Fact]
     public void PrepareRefusesToReplaceACacheWithoutForce()
     {
         using var temp = new TempDirectory();
