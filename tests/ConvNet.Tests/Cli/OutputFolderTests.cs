@@ -48,6 +48,17 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
     }
 
     [Fact]
+    public void PrepareRecordsItsSourceAsAnAbsolutePath()
+    {
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        var prepare = CliRunner.RunIn(temp.Path, "prepare", "--data", "folder:photos", "--out", "cache", "--threads", "1");
+        Assert.True(prepare.ExitCode == 0, prepare.Stderr);
+        using var info = System.Text.Json.JsonDocument.Parse(File.ReadAllText(temp.Combine("cache", "cache.json")));
+        Assert.Equal("folder:" + temp.Combine("photos"), info.RootElement.GetProperty("source").GetString());
+    }
+
+    [Fact]
     public void ImportIntoAnExistingCheckpointSuggestsOnlyItsOwnOptions()
     {
         using var temp = new TempDirectory();

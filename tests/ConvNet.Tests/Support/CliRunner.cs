@@ -19,9 +19,19 @@ public static class CliRunner
 
     public static CliResult Run(params string[] args) => Run(TimeSpan.FromMinutes(5), args);
 
-    public static CliResult Run(TimeSpan timeout, params string[] args)
+    public static CliResult Run(TimeSpan timeout, params string[] args) => Run(StartInfo(args), timeout, args);
+
+    /// <summary>As <see cref="Run(string[])"/>, from another working directory (relative paths in the arguments).</summary>
+    public static CliResult RunIn(string workingDirectory, params string[] args)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        var info = StartInfo(args);
+        info.WorkingDirectory = workingDirectory;
+        return Run(info, TimeSpan.FromMinutes(5), args);
+    }
+
+    private static CliResult Run(ProcessStartInfo info, TimeSpan timeout, string[] args)
+    {
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))

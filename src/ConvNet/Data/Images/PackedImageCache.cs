@@ -34,7 +34,8 @@ public static class PackedImageCache
         }
         foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
         if (skipped.Count > 0) report?.Invoke($"skipped {skipped.Count} unreadable images");
-        var info = new PackedCacheInfo(1, spec, splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped);
+        // As runs record their data: absolute, so the source is found from any folder.
+        var info = new PackedCacheInfo(1, DatasetSpec.WithAbsolutePaths(spec), splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped);
         IO.AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(info, Json));
         return info;
     }
