@@ -34,6 +34,9 @@ public sealed class ConvNetServer : IAsyncDisposable
     // MapFallback's default pattern ({*path:nonfile}) would leave to an empty 404.
     private const string FallbackPattern = "{*path}";
 
+    // Set by the fallback when it answers 405 for a real route, so /metrics counts that answer under the route.
+    private const string WrongMethodRouteKey = "convnet.wrong-method-route";
+
     private ConvNetServer(WebApplication app, NetworkLadder networks, BatchScheduler batcher, ServerMetrics metrics, ServedModel model, ServeOptions options) =>
         (_app, _networks, Batcher, Metrics, Model, _options) = (app, networks, batcher, metrics, model, options);
 
@@ -101,6 +104,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         if (methods.Count == 0)
             return ApiError.Result(404, $"no route {context.Request.Method} {path}: see /openapi.json for the API, or open / in a browser");
         context.Response.Headers.Allow = string.Join(", ", methods);
+        context.Items[WrongMethodRouteKey] = path;
         return ApiError.Result(405, $"{path} answers {string.Join(" or ", methods)}, not {context.Request.Method}");
     }
 
@@ -180,7 +184,8 @@ public sealed class ConvNetServer : IAsyncDisposable
         }
         finally
         {
-            string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } && pattern != FallbackPattern ? pattern : "unmatched";
+            string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } && pattern != FallbackPattern ? pattern
+                : context.Items[WrongMethodRouteKey] as string ?? ServerMetrics.UnmatchedRoute;
             metrics.RecordRequest(route, context.Response.StatusCode, Stopwatch.GetElapsedTime(start));
         }
     }

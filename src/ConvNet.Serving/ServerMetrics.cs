@@ -7,6 +7,10 @@ namespace ConvNet.Serving;
 
 public sealed class ServerMetrics
 {
+    /// <summary>The route label of a request no route takes (a 404); a wrong method on a real route is counted under
+    /// that route.</summary>
+    public const string UnmatchedRoute = "unmatched";
+
     private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly object _gate = new();

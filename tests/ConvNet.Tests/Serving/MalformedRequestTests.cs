@@ -171,6 +171,18 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task WrongMethodsOnARealRouteAreCountedUnderThatRoute()
+    {
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Options, HttpMethod.Head })
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, (await fixture.Client.SendAsync(new HttpRequestMessage(method, "/v1/predict"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.Client.GetAsync("/v2/predict")).StatusCode);
+        string metrics = await fixture.Client.GetStringAsync("/metrics");
+        Assert.Contains("convnet_requests_total{route=\"/v1/predict\",status=\"405\"}", metrics);
+        Assert.DoesNotContain("route=\"unmatched\",status=\"405\"", metrics);
+        Assert.Contains("convnet_requests_total{route=\"unmatched\",status=\"404\"}", metrics);
+    }
+
+    [Fact]
     public async Task AfterEveryBadRequestTheServerStillAnswersAndNeverGave5xx()
     {
         await EmptyBodyIs400();
