@@ -61,7 +61,8 @@ public static class BenchCommand
                 Console.WriteLine(parse.GetValue(json)
                     ? CliJson.Serialize(l)
                     : $"loader {spec}: {l.ImagesInData} images, {l.Threads} thread{(l.Threads == 1 ? "" : "s")}, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
-                      $"decode + augment   {l.DecodeAugmentImagesPerSecond,10:F0} images/s\n" +
+                      (double.IsNaN(l.DecodeAugmentImagesPerSecond) ? $"decode + augment   {"n/a",10} (a cache is already decoded)\n"
+                          : $"decode + augment   {l.DecodeAugmentImagesPerSecond,10:F0} images/s\n") +
                       $"packed cache       {l.CacheImagesPerSecond,10:F0} images/s");
                 return 0;
             }

@@ -39,4 +39,18 @@ public sealed class MetricsDisplayTests(TinyRunFixture run) : IClassFixture<Tiny
         Assert.True(bench.ExitCode == 0, bench.Stderr);
         Assert.Contains("1 thread,", bench.Stdout);
     }
+
+    [Fact]
+    public void ALoaderBenchOfACacheSaysDecodingDoesNotApplyRatherThanNaN()
+    {
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        var prepare = CliRunner.Run("prepare", "--data", "folder:" + temp.Combine("photos"), "--out", temp.Combine("cache"), "--threads", "1");
+        Assert.True(prepare.ExitCode == 0, prepare.Stderr);
+        var bench = CliRunner.Run("bench", "--loader", "cache:" + temp.Combine("cache"), "--seconds", "0.2", "--batch", "4", "--crop", "32", "--threads", "1");
+        Assert.True(bench.ExitCode == 0, bench.Stderr);
+        Assert.Matches(@"decode \+ augment +n/a \(a cache is already decoded\)", bench.Stdout);
+        Assert.DoesNotContain("NaN", bench.Stdout);
+        Assert.Matches(@"packed cache +[0-9]+ images/s", bench.Stdout);
+    }
 }
