@@ -69,6 +69,9 @@ public static class Checkpoints
                 throw new CheckpointException($"{runDirectory}: already holds {what} ({tag}.json); {hint}");
     }
 
+    // Sidecars are a few KB of JSON (an imported graph's layer list is the largest part).
+    private const long SidecarLimit = 16L << 20;
+
     /// <summary>Finds a checkpoint: a sidecar .json, or a run folder (its best.json, else last.json).</summary>
     public static LoadedCheckpoint Open(string path, string preferredTag = Best)
     {
@@ -90,12 +93,16 @@ public static class Checkpoints
         CheckpointInfo info;
         try
         {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), CheckpointInfo.Json)
+            info = JsonSerializer.Deserialize<CheckpointInfo>(IO.InputFile.ReadAllText(sidecar, SidecarLimit), CheckpointInfo.Json)
                 ?? throw new CheckpointException($"{sidecar}: empty checkpoint sidecar");
         }
         catch (JsonException e)
         {
             throw new CheckpointException($"{sidecar}: not a valid checkpoint sidecar ({e.Message})");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException(e.Message); // a device or an over-large file, named
         }
         if (info.Format != CheckpointInfo.CurrentFormat)
             throw new CheckpointException($"{sidecar}: checkpoint format {info.Format} is not supported (expected {CheckpointInfo.CurrentFormat})");

@@ -123,7 +123,7 @@ public static class ImageTrainingData
         static string Root(string spec)
         {
             string argument = spec[(spec.IndexOf(':') + 1)..];
-            return DatasetSpec.Kind(spec) == "list" ? Path.GetDirectoryName(argument.Split(',')[0]) ?? "" : argument;
+            return DatasetSpec.Kind(spec) == "list" ? Path.GetDirectoryName(ImageDataSpec.ListFiles(argument)[0]) ?? "" : argument;
         }
         string from = Path.TrimEndingDirectorySeparator(Root(oldSpec)), to = Path.TrimEndingDirectorySeparator(Root(newSpec));
         return from.Length > 0 && path.StartsWith(from + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? to + path[from.Length..] : path;

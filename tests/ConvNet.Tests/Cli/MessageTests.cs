@@ -100,6 +100,7 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     [InlineData("{zero.onnx}: not a regular file", "import", "{zero.onnx}", "--out", "{folder}/imported")]
     [InlineData("{huge.npy}: 2,202,009,600 bytes, more than the 2,047 MiB this reader takes", "forward", "--weights", "{run}", "--input", "{huge.npy}", "--output", "{folder}/o.npy")]
     [InlineData("{huge.png}: 629,145,600 bytes, more than the 512 MiB this reader takes", "predict", "--checkpoint", "{run}", "{huge.png}")]
+    [InlineData("/dev/zero: not a regular file", "predict", "--checkpoint", "/dev/zero", "{huge.png}")]
     [InlineData("--classes 100000000: give 1 to 100,000", "info", "--model", "alexnet-micro", "--classes", "100000000")]
     public void DevicesHugeFilesAndHugeCountsAreNamed(string expected, params string[] args)
     {
