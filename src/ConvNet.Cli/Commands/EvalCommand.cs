@@ -175,7 +175,7 @@ public static class EvalCommand
         bool mirror = config?.HorizontalFlip ?? false;
         if (padding == 0 && !mirror)
             throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} was {(config is null ? "not trained here (no training record)" : "trained without random crops or mirrors (--crop-padding 0, no --flip)")}, " +
-                "so shifted and mirrored views are inputs it never saw and would cost accuracy; evaluate without --ten-crop");
+                "so shifted and mirrored views are inputs it never saw and would cost accuracy; leave out --ten-crop");
         return (padding, mirror);
     }
 

@@ -1,7 +1,8 @@
 // Files named on a command line: a folder given where a file belongs is named plainly, before a reader's own error
 // ("Access to the path is denied", "not found") could hide what is wrong; and a file read whole into memory is
-// refused up front when it is a device (/dev/zero never ends) or larger than its reader takes, rather than failing
-// with the runtime's "Array dimensions exceeded supported range" or "Insufficient memory", which name nothing.
+// refused up front when it is a device (/dev/zero never ends) or larger than its reader takes (a pipe is read to its
+// end, up to that limit), rather than failing with the runtime's "Array dimensions exceeded supported range" or
+// "Insufficient memory", which name nothing.
 namespace ConvNet.IO;
 
 public static class InputFile
@@ -46,7 +47,7 @@ public static class InputFile
     {
         bytes = [];
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-        if (!stream.CanSeek) return "not a regular file";
+        if (!stream.CanSeek) return TryReadPipe(stream, maxBytes, out bytes);
         long length = stream.Length;
         if (length > maxBytes) return $"{length:N0} bytes, more than the {Size(maxBytes)} this reader takes";
         var read = new byte[length];
@@ -54,6 +55,21 @@ public static class InputFile
         // A device or kernel file reports size 0 and yields bytes (for ever, for /dev/zero); an empty file yields none.
         if (length == 0 && stream.ReadByte() != -1) return "not a regular file";
         bytes = read;
+        return null;
+    }
+
+    // A pipe (`<(cat x.png)`, /dev/stdin) has no length: read it to its end, refused once past the limit.
+    private static string? TryReadPipe(Stream stream, long maxBytes, out byte[] bytes)
+    {
+        bytes = [];
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        for (int read; (read = stream.Read(chunk)) > 0;)
+        {
+            if (buffer.Length + read > maxBytes) return $"more than the {Size(maxBytes)} this reader takes (a pipe, read until the limit)";
+            buffer.Write(chunk, 0, read);
+        }
+        bytes = buffer.ToArray();
         return null;
     }
 

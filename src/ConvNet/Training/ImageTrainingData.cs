@@ -14,7 +14,9 @@ public static class ImageTrainingData
     public const string PreprocessingFile = "preprocessing.safetensors";
     public const string ScanFile = "preprocessing.json";
 
-    private sealed record ScanRecord(string Data, ulong Seed, int ValidationCount, int TrainImages, int ValidationImages, List<SkippedImage> Skipped);
+    /// <param name="Files">FilesFingerprint of the scanned images (null in scans made before it was recorded)</param>
+    private sealed record ScanRecord(string Data, ulong Seed, int ValidationCount, int TrainImages, int ValidationImages, List<SkippedImage> Skipped,
+        string? Files = null);
 
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
     public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report, PreprocessingInfo? resumed = null)
@@ -51,18 +53,17 @@ public static class ImageTrainingData
         if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
             throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
                 "(images added or removed, or the file changed); resuming would train on different inputs. Start a new run instead.");
-        if (cached is not null && cached.Data != config.Data)
-        {
-            cached = cached with { Data = config.Data, Skipped = [.. cached.Skipped.Select(i => i with { Path = Rerooted(i.Path, cached.Data, config.Data) })] };
-            IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(cached, CheckpointInfo.Json));
-        }
+        // Moved data: checked against the scan and its skipped images found at their new paths, in memory only (the scan
+        // file keeps the paths it was made under; each resume from the new place does this again).
+        if (cached is not null && cached.Data != config.Data) cached = Moved(cached, config.Data, train, validation, report);
         if (cached is not null)
         {
             var skipped = cached.Skipped.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
+            int before = train.Count + (validation?.Count ?? 0);
             train = WithoutPaths(train, skipped);
             if (validation is not null) validation = WithoutPaths(validation, skipped);
             preprocessing = PaperPreprocessing.Load(statsPath!);
-            report?.Invoke($"using the mean image and colour PCA cached in {statsPath} ({cached.Skipped.Count} unreadable images left out)");
+            report?.Invoke($"using the mean image and colour PCA cached in {statsPath} ({before - train.Count - (validation?.Count ?? 0)} unreadable images left out)");
         }
         else
         {
@@ -70,7 +71,7 @@ public static class ImageTrainingData
             var trainScan = ImageScan.Run(train, threads, statistics: true, report);
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             var record = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
-                [.. trainScan.Skipped, .. validationScan?.Skipped ?? []]);
+                [.. trainScan.Skipped, .. validationScan?.Skipped ?? []], FilesFingerprint(train, validation));
             if (record.Skipped.Count > 0) report?.Invoke($"{record.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
             train = new SubsetImageStore(train, trainScan.Good, train.Name);
             if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
@@ -116,17 +117,53 @@ public static class ImageTrainingData
         }
     }
 
-    // An image path under the data's old place, moved to its new one: under the folder (folder:, cache:), or beside the
-    // training list (list:). Paths elsewhere (absolute ones in a list file) stay as they were.
-    private static string Rerooted(string path, string oldSpec, string newSpec)
+    // The scan of this run's data made under its old path, for the same images at a new one: the same file names, sizes
+    // and labels (no image is decoded), and each image the scan left out found under the new path.
+    private static ScanRecord Moved(ScanRecord scan, string newSpec, IImageStore train, IImageStore? validation, Action<string>? report)
     {
-        static string Root(string spec)
-        {
-            string argument = spec[(spec.IndexOf(':') + 1)..];
-            return DatasetSpec.Kind(spec) == "list" ? Path.GetDirectoryName(ImageDataSpec.ListFiles(argument)[0]) ?? "" : argument;
-        }
-        string from = Path.TrimEndingDirectorySeparator(Root(oldSpec)), to = Path.TrimEndingDirectorySeparator(Root(newSpec));
-        return from.Length > 0 && path.StartsWith(from + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? to + path[from.Length..] : path;
+        if (scan.Files is null)
+            report?.Invoke($"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + " +
+                $"{scan.ValidationImages:N0}) and the classes say that {newSpec} holds the same images");
+        else if (FilesFingerprint(train, validation) != scan.Files)
+            throw new DataException($"{newSpec}: its images are not the ones this run was trained on ({scan.Data}): their file names, sizes or labels " +
+                "differ; on --resume, --data may only say where the run's data has moved");
+        IEnumerable<IImageStore> stores = validation is null ? [train] : [train, validation];
+        var paths = stores.SelectMany(s => Enumerable.Range(0, s.Count).Select(s.Describe)).ToList();
+        var present = paths.ToHashSet(StringComparer.Ordinal);
+        string oldRoot = DataRoot(scan.Data), newRoot = DataRoot(newSpec);
+        var byRelative = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string path in paths) byRelative.TryAdd(Path.GetRelativePath(newRoot, path), path);
+        // An absolute path in a list file stays where it was; the rest moved with the data's root.
+        var skipped = scan.Skipped.Select(image =>
+            present.Contains(image.Path) ? image
+            : byRelative.TryGetValue(Path.GetRelativePath(oldRoot, image.Path), out var moved) ? image with { Path = moved }
+            : throw new DataException($"{newSpec}: {image.Path}, an unreadable image the run's scan left out, is not among the moved data's images; " +
+                "start a new run on it")).ToList();
+        return scan with { Data = newSpec, Skipped = skipped };
+    }
+
+    // Where a spec's relative image paths start: the folder (folder:, cache:), or the training list's folder (list:).
+    private static string DataRoot(string spec)
+    {
+        string argument = spec[(spec.IndexOf(':') + 1)..];
+        return DatasetSpec.Kind(spec) == "list" ? Path.GetDirectoryName(ImageDataSpec.ListFiles(argument)[0]) ?? "" : argument;
+    }
+
+    /// <summary>SHA-256 of every image's file name, file size and label, in sorted order: the same images after a
+    /// move, without decoding them. A packed cache's entries ("FILE#i") count the cache file's size.</summary>
+    private static string FilesFingerprint(IImageStore train, IImageStore? validation)
+    {
+        var entries = new List<string>();
+        foreach (var store in validation is null ? [train] : new[] { train, validation })
+            for (int i = 0; i < store.Count; i++)
+            {
+                string described = store.Describe(i);
+                string file = File.Exists(described) || described.LastIndexOf('#') is not (var hash and > 0) ? described : described[..hash];
+                long size = File.Exists(file) ? new FileInfo(file).Length : -1;
+                entries.Add($"{Path.GetFileName(described)}\t{size}\t{store.Label(i)}");
+            }
+        entries.Sort(StringComparer.Ordinal);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', entries))));
     }
 
     private static IImageStore WithoutPaths(IImageStore store, IReadOnlySet<string> paths) =>

@@ -223,6 +223,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (saved.TrainingDataSha256 is { } trained && dataSha256 is not null && trained != dataSha256)
                 throw new DataException($"{config.Data}: its training images are not the ones {resumeFrom.SidecarPath} trained on " +
                     "(their SHA-256 differs: other images, labels or order); --data on --resume may only say where the run's data has moved");
+            if (saved.TrainingDataSha256 is null && dataSha256 is not null)
+                _observer.Message($"note: {resumeFrom.SidecarPath} was saved before runs recorded their training images' SHA-256; " +
+                    $"from now on it records that of {config.Data}");
             if (saved.BatchInEpoch * (long)config.BatchSize >= train.Count)
                 throw new DataException($"{config.Data}: {train.Count} training images, but {resumeFrom.SidecarPath} stopped after {saved.BatchInEpoch} batches " +
                     $"of {config.BatchSize} into its epoch; resume on the run's own data");

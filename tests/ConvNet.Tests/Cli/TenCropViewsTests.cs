@@ -36,7 +36,8 @@ public sealed class TenCropViewsTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.Contains("5 views", text.Stdout);
         Assert.Contains("no mirrors", text.Stdout);
 
-        // predict --ten-crop on the test images as PNG files: the same views, so the same answers as eval's.
+        // predict --ten-crop on the test images as PNG files: the same views, so as many right as eval's (eval gives
+        // no per-image answers to compare one by one).
         var test = DatasetSpec.Load(run.Data).Test;
         var files = Enumerable.Range(0, test.Count).Select(i => WriteGrayPng(test, i, temp.Combine($"{i:D3}.png"))).ToArray();
         var predicted = CliRunner.Run(["predict", "--checkpoint", cropped, .. files, "--ten-crop", "--json", "--top", "1"]);

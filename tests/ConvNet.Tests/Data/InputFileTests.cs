@@ -1,0 +1,49 @@
+// Whole-file reads: a pipe (`<(cat x.png)`, /dev/stdin) is read to its end, up to the reader's limit; a device that
+// never ends is refused by name.
+using System.Diagnostics;
+using ConvNet.IO;
+
+namespace ConvNet.Tests.Data;
+
+public sealed class InputFileTests
+{
+    private static string MakeFifo(TempDirectory temp)
+    {
+        string fifo = temp.File("pipe");
+        using var mkfifo = Process.Start("mkfifo", fifo)!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return fifo;
+    }
+
+    [Fact]
+    public async Task APipeIsReadToItsEnd()
+    {
+        using var temp = new TempDirectory();
+        string fifo = MakeFifo(temp);
+        byte[] sent = [.. Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7))];
+        var writer = Task.Run(() => File.WriteAllBytes(fifo, sent));
+        Assert.Equal(sent, InputFile.ReadAllBytes(fifo, maxBytes: 1 << 20));
+        await writer;
+    }
+
+    [Fact]
+    public async Task APipeLongerThanTheLimitIsRefusedByName()
+    {
+        using var temp = new TempDirectory();
+        string fifo = MakeFifo(temp);
+        var writer = Task.Run(() =>
+        {
+            try { File.WriteAllBytes(fifo, new byte[300_000]); }
+            catch (IOException) { } // the reader stopped at the limit and closed the pipe
+        });
+        var e = Assert.Throws<InvalidDataException>(() => InputFile.ReadAllBytes(fifo, maxBytes: 100_000));
+        Assert.Contains(fifo, e.Message);
+        Assert.Contains("more than the 100,000 bytes", e.Message);
+        await writer;
+    }
+
+    [Fact]
+    public void ADeviceThatNeverEndsIsRefused() =>
+        Assert.Contains("/dev/zero: not a regular file", Assert.Throws<InvalidDataException>(() => InputFile.ReadAllBytes("/dev/zero")).Message);
+}
