@@ -63,7 +63,7 @@ public static class FeatureFile
         if (!File.Exists(npyPath)) throw new FileNotFoundException($"{npyPath}: no such features file");
         if (!File.Exists(sidecarPath)) throw new FileNotFoundException($"{npyPath}: its sidecar {sidecarPath} (labels and sources, written by `convnet features`) is missing");
         FeatureSidecar? sidecar;
-        try { sidecar = JsonSerializer.Deserialize<FeatureSidecar>(File.ReadAllText(sidecarPath), Json); }
+        try { sidecar = JsonSerializer.Deserialize<FeatureSidecar>(IO.InputFile.ReadAllText(sidecarPath, 1L << 30), Json); }
         catch (JsonException e) { throw new InvalidDataException($"{sidecarPath}: not a features sidecar ({e.Message})"); }
         if (sidecar is null || sidecar.Items is null || sidecar.Layer is null || sidecar.Items.Count != sidecar.Count)
             throw new InvalidDataException($"{sidecarPath}: not a features sidecar (its count and items disagree or are missing)");

@@ -97,6 +97,7 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     [InlineData("/dev/zero: not a regular file", "predict", "--checkpoint", "{run}", "/dev/zero")]
     [InlineData("/dev/zero: not a regular file", "forward", "--weights", "{run}", "--input", "/dev/zero", "--output", "{folder}/o.npy")]
     [InlineData("/dev/zero: not a regular file", "import", "{weights}", "--class-names", "/dev/zero", "--out", "{folder}/imported")]
+    [InlineData("/dev/zero: not a regular file", "train", "--model", "alexnet-micro", "--data", "list:/dev/zero", "--threads", "1", "--out", "{folder}/run")]
     [InlineData("{zero.onnx}: not a regular file", "import", "{zero.onnx}", "--out", "{folder}/imported")]
     [InlineData("{huge.npy}: 2,202,009,600 bytes, more than the 2,047 MiB this reader takes", "forward", "--weights", "{run}", "--input", "{huge.npy}", "--output", "{folder}/o.npy")]
     [InlineData("{huge.png}: 629,145,600 bytes, more than the 512 MiB this reader takes", "predict", "--checkpoint", "{run}", "{huge.png}")]

@@ -19,7 +19,7 @@ public static class ImageListFile
         IReadOnlyList<string> names;
         if (File.Exists(namesPath))
         {
-            names = File.ReadAllLines(namesPath).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+            names = IO.InputFile.ReadAllLines(namesPath, 16L << 20).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
             if (highest >= names.Count)
                 throw new DataException($"{trainList}: label {highest} is beyond the {names.Count} classes named in {namesPath}");
         }
@@ -28,13 +28,16 @@ public static class ImageListFile
         return (new ImageFileSet(trainList, train, names), validation is null ? null : new ImageFileSet(validationList!, validation, names));
     }
 
+    // ImageNet's training list is about 60 MB.
+    private const long ListLimit = 1L << 30;
+
     public static List<ImageFile> ReadLines(string listPath)
     {
         if (!File.Exists(listPath)) throw new DataException($"{listPath}: list file not found");
         string root = Path.GetDirectoryName(Path.GetFullPath(listPath))!;
         var files = new List<ImageFile>();
         int lineNumber = 0;
-        foreach (string raw in File.ReadLines(listPath))
+        foreach (string raw in IO.InputFile.ReadAllLines(listPath, ListLimit))
         {
             lineNumber++;
             string line = raw.Trim();
