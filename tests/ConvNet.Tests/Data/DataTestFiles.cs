@@ -1,19 +1,7 @@
-// Helpers for data tests: a temporary directory that cleans up after itself, and small deterministic datasets.
+// Helpers for data tests: small deterministic datasets.
 using ConvNet.Data;
 
 namespace ConvNet.Tests.Data;
-
-internal sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("convnet-data-test-").FullName;
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
 
 internal static class TinyDatasets
 {

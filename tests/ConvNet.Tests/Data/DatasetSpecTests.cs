@@ -1,4 +1,5 @@
 using ConvNet.Data;
+using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Data;
 

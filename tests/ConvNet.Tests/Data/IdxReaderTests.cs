@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using ConvNet.Data;
+using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Data;
 

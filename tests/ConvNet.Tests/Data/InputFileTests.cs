@@ -2,6 +2,7 @@
 // never ends is refused by name.
 using System.Diagnostics;
 using ConvNet.IO;
+using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Data;
 

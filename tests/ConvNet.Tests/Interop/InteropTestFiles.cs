@@ -1,15 +1,8 @@
-// Temporary files for interop tests, and raw safetensors bytes assembled by hand (header text + data).
+// Raw safetensors bytes assembled by hand (header text + data) for interop tests.
 using System.Buffers.Binary;
 using System.Text;
 
 namespace ConvNet.Tests.Interop;
-
-internal sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("convnet-interop-").FullName;
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
 
 internal static class RawSafeTensors
 {

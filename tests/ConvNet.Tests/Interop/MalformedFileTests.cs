@@ -6,6 +6,7 @@ using ConvNet.Interop.Onnx.Proto;
 using ConvNet.Models;
 using ConvNet.Random;
 using Google.Protobuf;
+using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Interop;
 

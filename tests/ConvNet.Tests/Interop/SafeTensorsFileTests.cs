@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ConvNet.Interop;
+using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Interop;
 

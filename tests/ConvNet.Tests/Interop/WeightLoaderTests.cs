@@ -1,6 +1,7 @@
 using ConvNet.Interop;
 using ConvNet.Models;
 using ConvNet.Random;
+using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Interop;
 

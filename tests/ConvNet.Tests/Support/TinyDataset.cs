@@ -48,6 +48,8 @@ public sealed class TempDirectory : IDisposable
         Directory.CreateDirectory(Path);
     }
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+    /// <summary>A file directly in the folder.</summary>
+    public string File(string name) => Combine(name);
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
