@@ -203,6 +203,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         bool root = parallel.IsRoot;
         // The configuration must be the same on every rank before any collective with a length depends on it.
         ReplicaCheck.RequireSame(_communicator, ReplicaCheck.Hash(System.Text.Json.JsonSerializer.Serialize(config with { Threads = 0, LoaderThreads = 0, Prefetch = 0 }, CheckpointInfo.Json)), "the training configuration");
+        // Not saved with the run, so not in its configuration, yet ranks that differ in them stop at different steps, or
+        // reduce gradients in different pieces, and wait for each other in a collective until the watchdog's limit.
+        ReplicaCheck.RequireSame(_communicator, (ulong)config.MaxSteps, "--max-steps");
+        ReplicaCheck.RequireSame(_communicator, (ulong)_device.Kind, "the kind of --device (cpu, cuda or emulated; the GPU index may differ)");
         if (root) Directory.CreateDirectory(runDirectory); // Run made it already; a resumed run's exists
         // Image data: rank 0 scans the images and caches the mean image in the run folder first; the other ranks then
         // read that cache (the folder is shared), so all train on the same inputs and only rank 0 writes.

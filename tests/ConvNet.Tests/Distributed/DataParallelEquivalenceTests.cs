@@ -58,6 +58,36 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public async Task Ranks_given_different_step_limits_or_device_kinds_stop_at_the_start_naming_the_option()
+    {
+        // Neither is saved with the run, so the configuration's hash did not see them: the ranks trained on, stopped or
+        // reduced at different points, and waited for each other until the watchdog's limit.
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        foreach (var (name, one, other, says) in new (string, string[], string[], string)[]
+        {
+            ("steps", ["--max-steps", "1"], ["--max-steps", "2"], "disagree on --max-steps"), // of the run's 9 steps
+            ("device", ["--max-steps", "1", "--device", "cpu"], ["--max-steps", "1", "--device", "emulated"], "disagree on the kind of --device"),
+        })
+        {
+            // MPMD: one rank with each value.
+            var info = new System.Diagnostics.ProcessStartInfo(MpiRunner.Mpiexec)
+                { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.Environment["CONVNET_MPI_TIMEOUT"] = "60";
+            string[] Rank(string[] options) =>
+                ["-n", "1", "dotnet", CliRunner.CliPath, "train", "--model", "alexnet-micro", "--data", Data, "--epochs", "3", "--batch-size", "64",
+                 "--validation", "64", "--threads", "1", "--out", _temp.Combine("mixed-" + name), .. options];
+            foreach (var a in Rank(one).Append(":").Concat(Rank(other))) info.ArgumentList.Add(a);
+            using var job = System.Diagnostics.Process.Start(info)!;
+            var stdout = job.StandardOutput.ReadToEndAsync();
+            var stderr = job.StandardError.ReadToEndAsync();
+            using var limit = new CancellationTokenSource(Limit);
+            await job.WaitForExitAsync(limit.Token);
+            Assert.NotEqual(0, job.ExitCode);
+            Assert.Contains(says, await stderr + await stdout);
+        }
+    }
+
+    [Fact]
     public void Two_rank_runs_are_bit_identical()
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
