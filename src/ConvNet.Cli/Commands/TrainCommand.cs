@@ -36,7 +36,7 @@ public static class TrainCommand
         var erase = new Option<float>("--random-erase") { Description = $"Augmentation: probability of setting one random rectangle (2-33 % of the image, aspect 0.3-3.3) to 0 after normalisation (the channel mean), as torchvision's RandomErasing (default {d.RandomErase}{(small.RandomErase != d.RandomErase ? $"; {small.Model}: {small.RandomErase}" : "")})" };
         var smoothing = new Option<float>("--label-smoothing") { Description = $"Loss target (1 - e) x one-hot + e / classes, as PyTorch's label_smoothing; the training loss printed includes it, the validation loss does not (default {d.LabelSmoothing}{(small.LabelSmoothing != d.LabelSmoothing ? $"; {small.Model}: {small.LabelSmoothing}" : "")})" };
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
-        var biasInit = new Option<float>("--bias-init") { Description = "alexnet: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1)", DefaultValueFactory = _ => 1f };
+        var biasInit = new Option<float>("--bias-init") { Description = "alexnet only: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1); the other models set their own biases", DefaultValueFactory = _ => 1f };
         var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };
         var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps of this invocation (0: no limit); not saved with the run", DefaultValueFactory = _ => 0 };
         var noRandomCrop = new Option<bool>("--no-random-crop") { Description = "Image data: train on centre crops instead of random crops" };
@@ -123,6 +123,10 @@ public static class TrainCommand
                 {
                     // Epochs, rate and schedule default to the model's recipe (TrainConfig.DefaultsFor).
                     var recipe = TrainConfig.DefaultsFor(parse.GetValue(model)!);
+                    // The other models set their own biases (torchvision's default, or zero with He-normal weights): an
+                    // option they ignore would still be recorded with the run and shown by report.
+                    if (parse.GetResult(biasInit) is { Implicit: false } && parse.GetValue(model) != AlexNetPaper.Name)
+                        throw new ArgumentException($"--bias-init sets the paper alexnet's conv2/4/5, fc6 and fc7 biases; {parse.GetValue(model)} initialises its own biases, so leave it out");
                     var config = new TrainConfig
                     {
                         Model = parse.GetValue(model)!, Data = parse.GetValue(data)!,

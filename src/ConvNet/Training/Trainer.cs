@@ -218,6 +218,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var (train, validation, test, normalization, preprocessing, dataSha256) = splits;
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
+        // plateau watches the validation error: without one the rate would never change, without a word.
+        if (validation is null && config.Schedule == "plateau")
+        {
+            string why = $"--schedule plateau divides the rate when the validation error stops improving, and {config.Data} has no validation split here (--validation 0)";
+            if (resumeFrom is null) throw new ArgumentException($"{why}: use --schedule step or cosine, or hold out images with --validation N");
+            _observer.Message($"note: {why}, so this run's rate stays at {resumeFrom.Info.Schedule?.LearningRate ?? config.LearningRate}");
+        }
         if (resumeFrom?.Info is { } saved)
         {
             // The data must be what the run trained on (--resume --data may only say where it has moved).
