@@ -80,6 +80,8 @@ public static class TrainingCurves
         runs.Any(r => r.Epochs.Any(e => double.IsFinite(e.TrainTop5Error) || double.IsFinite(e.ValidationTop5Error)))
             ? ["loss", "top-1 error", "top-5 error", "learning rate"] : ["loss", "top-1 error", "learning rate"];
 
+    private const int MinPanelHeight = 120;
+
     public static int DefaultHeight(IReadOnlyList<RunCurves> runs) => Panels(runs).Count * PanelHeight;
 
     /// <summary>Writes the figure: SVG when <paramref name="path"/> ends in .svg, else PNG.</summary>
@@ -87,7 +89,10 @@ public static class TrainingCurves
     public static bool Save(IReadOnlyList<RunCurves> runs, string path, int? width = null, int? height = null)
     {
         int w = width ?? DefaultWidth, h = height ?? DefaultHeight(runs);
-        if (w < 200 || h < 150 || w > 10000 || h > 10000) throw new ArgumentException($"--width {w} --height {h}: each must be 200..10000 (150 for the height)");
+        // The height is the whole figure's, shared by the panels: below this each panel is titles and axis labels only.
+        int panels = Panels(runs).Count, least = panels * MinPanelHeight;
+        if (w < 200 || w > 10000) throw new ArgumentException($"--width {w}: give 200..10000");
+        if (h < least || h > 10000) throw new ArgumentException($"--height {h}: the whole figure's height, shared by its {panels} panels; give {least}..10000 ({MinPanelHeight} a panel or more)");
         bool isSvg = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
         var plots = Build(runs, dashes: !isSvg, out bool text);
         if (isSvg)

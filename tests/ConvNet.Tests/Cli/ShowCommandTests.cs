@@ -50,6 +50,19 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
     }
 
     [Fact]
+    public void CurvesHeightIsTheWholeFiguresAndLeavesEachPanelRoomToPlot()
+    {
+        // 150 was accepted and gave three 50-pixel panels of titles and axis labels, no plot.
+        AssertOneErrorLine(CliRunner.Run("show", "curves", run.Run, "--out", Path.Combine(run.Folder, "flat.png"), "--height", "150"),
+            "--height 150: the whole figure's height, shared by its 3 panels; give 360..10000");
+        string png = Path.Combine(run.Folder, "short.png");
+        var result = CliRunner.Run("show", "curves", run.Run, "--out", png, "--height", "360");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var bitmap = SKBitmap.Decode(png);
+        Assert.Equal(360, bitmap.Height);
+    }
+
+    [Fact]
     public void CurvesWritesPngAndSvgForSeveralRuns()
     {
         string png = Path.Combine(run.Folder, "curves.png");
