@@ -53,7 +53,9 @@ public static class InfoCommand
         foreach (var l in s.Layers)
             lines.Add($"{l.Name,-14} {l.Kind,-18} {string.Join("x", l.OutputShape),-14} {l.Parameters,14:N0} {l.MultiplyAdds,16:N0}");
         lines.Add($"{"total",-14} {"",-18} {"",-14} {s.Parameters,14:N0} {s.MultiplyAdds,16:N0}");
-        lines.Add($"{s.MultiplyAdds / 1e9:0.000} G multiply-adds ({2 * s.MultiplyAdds / 1e9:0.00} GFLOP) per image forward");
+        lines.Add(s.MultiplyAdds >= 1e8
+            ? $"{s.MultiplyAdds / 1e9:0.000} G multiply-adds ({2 * s.MultiplyAdds / 1e9:0.00} GFLOP) per image forward"
+            : $"{s.MultiplyAdds / 1e6:0.000} M multiply-adds ({2 * s.MultiplyAdds / 1e6:0.00} MFLOP) per image forward"); // alexnet-micro: 0.07 M
         return string.Join(Environment.NewLine, lines);
     }
 }

@@ -23,7 +23,7 @@ public static class TrainCommand
         var batch = new Option<int>("--batch-size") { Description = "Images per SGD step", DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<float>("--lr") { Description = $"Base learning rate (default {d.LearningRate}; {small.Model}: {small.LearningRate})" };
         var momentum = new Option<float>("--momentum") { DefaultValueFactory = _ => d.Momentum };
-        var decay = new Option<float>("--weight-decay") { DefaultValueFactory = _ => d.WeightDecay };
+        var decay = new Option<float>("--weight-decay") { Description = "L2 decay of the weights, not the biases (the paper's update: v = momentum v - decay lr w - lr grad)", DefaultValueFactory = _ => d.WeightDecay };
         var schedule = new Option<string?>("--schedule") { Description = $"plateau (÷10 when validation error stops improving), step, cosine (default {d.Schedule}; {small.Model}: {small.Schedule})" };
         var patience = new Option<int>("--patience") { Description = "plateau: epochs in a row without improvement that trigger a reduction (PyTorch's ReduceLROnPlateau patience p is --patience p+1)", DefaultValueFactory = _ => d.Patience };
         var stepSize = new Option<int>("--step-size") { Description = "step: epochs between reductions", DefaultValueFactory = _ => d.StepSize };

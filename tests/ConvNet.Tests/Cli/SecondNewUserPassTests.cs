@@ -62,6 +62,11 @@ public sealed class SecondNewUserPassTests(TinyRunFixture tiny) : IClassFixture<
         int disc = Array.IndexOf(SyntheticImages.ClassNames, "disc"), vstripes = Array.IndexOf(SyntheticImages.ClassNames, "vstripes");
         for (int r = 0; r < 4; r++)
             Assert.Equal(r == disc || r == vstripes ? all[r] : new int[4], rows[r]);
+        // The text's per-class lines: the missing classes say so rather than "NaN".
+        var text = CliRunner.Run("eval", "--checkpoint", run, "--data", "folder:" + some, "--threads", "1");
+        AssertOk(text);
+        Assert.DoesNotContain("NaN", text.Stdout);
+        Assert.Contains("checks               n/a (no test images)", text.Stdout);
 
         // Folders named otherwise (as ImageNet's wnids are against readable names) keep their positions, and say so.
         string renamed = temp.Combine("renamed");
