@@ -47,6 +47,11 @@ public static class CliErrors
         bool verbose = parse.GetValue(VerboseOption);
         try
         {
+            if (MpiAwareCommands.Refusal(parse, Environment.GetEnvironmentVariable) is { } refusal)
+            {
+                Console.Error.WriteLine(refusal);
+                return UsageOrInputError;
+            }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)

@@ -35,6 +35,7 @@ public static class EvalCommand
         {
             // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
+            Action<string> note = communicator.IsRoot ? Console.Error.WriteLine : _ => { }; // the other ranks see the same
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
             // An ensemble averages its members' outputs class by class: their classes must be the same, in the same order.
             if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)
@@ -76,11 +77,11 @@ public static class EvalCommand
                 var store = opened.Validation ?? opened.Train;
                 if (store is not PackedImageStore)
                 {
-                    var scan = ImageScan.Run(store, threadCount, statistics: false, message => Console.Error.WriteLine(message));
+                    var scan = ImageScan.Run(store, threadCount, statistics: false, note);
                     skipped = scan.Skipped.Count;
                     store = new SubsetImageStore(store, scan.Good, store.Name);
                 }
-                store = RelabeledImageStore.ForModel(store, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, Console.Error.WriteLine);
+                store = RelabeledImageStore.ForModel(store, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
                 count = store.Count;
                 var squares = new SquareBatch(store, threadCount);
                 var members = loaded.Select(l =>
