@@ -1,8 +1,9 @@
 // Training curves of one or more runs, read from their metrics.jsonl: panels for the training loss (and validation
 // loss), top-1 error and top-5 error (train solid, validation dashed) and the learning rate, one colour per run, with a
 // legend in each panel. A run records one line per epoch, so the curves are per epoch (the loss is the epoch's mean
-// batch loss). Learning-rate changes by a factor of 2 or more between epochs (step and plateau drops) are marked with a
-// vertical dotted line in the run's colour at the epoch boundary where the new rate starts. PNG, or SVG for an .svg name
+// batch loss; with steps.csv, every step's loss and rate too). Learning-rate drops by a factor of 2 or more after a
+// rate that held (step and plateau drops, not a cosine's glide) are marked with a vertical dotted line in the run's
+// colour at the epoch boundary where the new rate starts. PNG, or SVG for an .svg name
 // (Skia's SVG writer has no dashes: there every line is solid and train and validation differ by their markers, filled
 // circles and open squares, as they also do in the PNG).
 using System.Globalization;
@@ -64,6 +65,22 @@ public static class TrainingCurves
 
     /// <summary>Epochs (x) at whose start the learning rate changed by <see cref="LearningRateChangeFactor"/> or more:
     /// (boundary, old rate, new rate), the boundary being the number of epochs completed before the change.</summary>
+    public static IReadOnlyList<(int Boundary, double From, double To)> LearningRateChanges(RunCurves run)
+    {
+        if (run.Steps is not { Count: >= 3 } steps) return LearningRateChanges(run.Epochs);
+        // From every step's rate: a jump after a rate that held (a step or plateau drop), never a cosine's gliding rate,
+        // whose last steps shrink by large factors towards 0.
+        var changes = new List<(int, double, double)>();
+        for (int i = 2; i < steps.Count; i++)
+        {
+            double before = steps[i - 2].LearningRate, from = steps[i - 1].LearningRate, to = steps[i].LearningRate;
+            if (before == from && from > 0 && to > 0 && Math.Max(from / to, to / from) >= LearningRateChangeFactor)
+                changes.Add((steps[i - 1].Epoch, from, to));
+        }
+        return changes;
+    }
+
+    /// <summary>As <see cref="LearningRateChanges(RunCurves)"/>, from each epoch's rate alone (runs without steps.csv).</summary>
     public static IReadOnlyList<(int Boundary, double From, double To)> LearningRateChanges(IReadOnlyList<EpochMetrics> epochs)
     {
         var changes = new List<(int, double, double)>();
@@ -161,7 +178,9 @@ public static class TrainingCurves
                     : "Loss per epoch (train: the epoch's mean batch loss)",
                 "top-1 error" => "Top-1 error per epoch",
                 "top-5 error" => "Top-5 error per epoch",
-                _ => "Learning rate per epoch (changes of 2x or more marked in every panel)",
+                _ => runs.Any(r => r.Steps is not null)
+                    ? "Learning rate at every step (drops of 2x or more marked in every panel)"
+                    : "Learning rate per epoch (changes of 2x or more marked in every panel)",
             }, 13);
             plot.XLabel("epoch", 12);
             plot.YLabel(panel is "loss" ? "cross-entropy" : panel is "learning rate" ? "learning rate" : "error (%)", 12);
@@ -189,11 +208,10 @@ public static class TrainingCurves
                         top = Series(plot, top, run, e => 100 * e.ValidationTop5Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
                         break;
                     default:
-                        // The rate of epoch e holds from boundary e - 1 to e: drawn as steps, the drop at the boundary.
-                        top = Series(plot, top, run, e => e.LearningRate, color, LinePattern.Solid, run.Name, steps: true);
+                        top = Math.Max(top, RateSeries(plot, run, color));
                         break;
                 }
-                foreach (var (boundary, from, to) in LearningRateChanges(run.Epochs))
+                foreach (var (boundary, from, to) in LearningRateChanges(run))
                 {
                     var line = plot.Add.VerticalLine(boundary, dashes ? 1.5f : 1f, color, dotted);
                     if (panel == "learning rate")
@@ -215,13 +233,37 @@ public static class TrainingCurves
     {
         var points = steps.Where(p => double.IsFinite(p.Loss)).ToList();
         if (points.Count == 0 || !(run.StepsPerEpoch > 0)) return 0;
-        var line = plot.Add.ScatterLine(points.Select(p => p.Step / run.StepsPerEpoch).ToArray(), points.Select(p => p.Loss).ToArray(), color.WithAlpha(0.35));
+        // Fainter the more steps there are, so that tens of thousands of them do not bury the epoch means.
+        double alpha = Math.Max(0.1, 0.35 * Math.Min(1, Math.Sqrt(2000.0 / points.Count)));
+        var line = plot.Add.ScatterLine(points.Select(p => p.Step / run.StepsPerEpoch).ToArray(), points.Select(p => p.Loss).ToArray(), color.WithAlpha(alpha));
         line.LineWidth = 1;
         line.LegendText = label;
         // A run's first steps start near ln(classes): the y range follows the epochs' values and the 99th percentile of
         // the steps, so that one early spike does not flatten everything else.
         var sorted = points.Select(p => p.Loss).Order().ToList();
         return sorted[(int)(0.99 * (sorted.Count - 1))];
+    }
+
+    // Every step's rate when the run recorded them (a cosine's glide, a drop where it happened); else each epoch's
+    // rate held from its start (boundary e - 1) to its end (e), the drop at the boundary. Returns the largest rate.
+    private static double RateSeries(Plot plot, RunCurves run, Color color)
+    {
+        double[] xs, ys;
+        if (run.Steps is { Count: > 0 } steps && run.StepsPerEpoch > 0)
+        {
+            xs = [0, .. steps.Select(p => p.Step / run.StepsPerEpoch)];
+            ys = [steps[0].LearningRate, .. steps.Select(p => (double)p.LearningRate)];
+        }
+        else
+        {
+            xs = [0, .. run.Epochs.Select(e => (double)e.Epoch)];
+            ys = [.. run.Epochs.Take(1).Select(e => (double)e.LearningRate), .. run.Epochs.Select(e => (double)e.LearningRate)];
+        }
+        var line = plot.Add.ScatterLine(xs, ys, color);
+        line.LineWidth = 2;
+        line.ConnectStyle = ConnectStyle.StepVertical;
+        line.LegendText = run.Name;
+        return ys.Max();
     }
 
     private static string Rate(double value) => value.ToString("G3", CultureInfo.InvariantCulture);

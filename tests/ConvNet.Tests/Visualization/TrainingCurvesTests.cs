@@ -43,14 +43,16 @@ public sealed class TrainingCurvesTests
         using (var log = new StepLog(temp.Path))
         {
             log.Start(0);
-            for (int s = 1; s <= 40; s++) log.Append(s, (s - 1) / 10 + 1, 2.5 / Math.Sqrt(s) + (s % 2 == 0 ? 0.2 : -0.2), 0.01f);
+            // The rates Run("a")'s epochs record: 0.01, then 0.001 from epoch 3.
+            for (int s = 1; s <= 40; s++) log.Append(s, (s - 1) / 10 + 1, 2.5 / Math.Sqrt(s) + (s % 2 == 0 ? 0.2 : -0.2), s <= 20 ? 0.01f : 0.001f);
         }
         var withSteps = TrainingCurves.Load(temp.Path);
         Assert.Equal(40, withSteps.Steps!.Count);
         Assert.Equal(10, withSteps.StepsPerEpoch); // Epoch(e) records step e * 10
         using var plain = TrainingCurves.Render([run], 600, 600);
         using var stepped = TrainingCurves.Render([withSteps with { Name = "r" }], 600, 600);
-        // The loss panel (the top quarter of four) differs; the others do not.
+        // Three panels of 200 pixels: the loss panel differs, the top-1 panel (the same drop marked) does not; the rate
+        // panel draws every step's rate under another title.
         int Differing(int top, int bottom)
         {
             int count = 0;
@@ -58,8 +60,8 @@ public sealed class TrainingCurvesTests
                 for (int x = 0; x < 600; x++) if (plain.GetPixel(x, y) != stepped.GetPixel(x, y)) count++;
             return count;
         }
-        Assert.True(Differing(0, 150) > 200, "the per-step line is not drawn");
-        Assert.Equal(0, Differing(150, 600));
+        Assert.True(Differing(0, 200) > 200, "the per-step line is not drawn");
+        Assert.Equal(0, Differing(200, 400));
     }
 
     [Fact]
@@ -83,6 +85,32 @@ public sealed class TrainingCurvesTests
         Assert.Equal(0.001, change.To, 6);
         var gentle = new[] { Epoch(1, 1, 0.5, 0.05f), Epoch(2, 1, 0.5, 0.045f), Epoch(3, 1, 0.5, 0.035f) };
         Assert.Empty(TrainingCurves.LearningRateChanges(gentle));
+    }
+
+    [Fact]
+    public void WithEveryStepsRateACosineGlideIsNotMarkedAndAPlateauDropIs()
+    {
+        // A 3-epoch cosine run of 10 steps an epoch: its epoch-end rates fall by far more than 2x (0.0148 -> 0.000137
+        // in a real run), which the epoch rule marked as drops.
+        var epochs = new[] { Epoch(1, 1, 0.5, 0.0377f), Epoch(2, 1, 0.5, 0.0126f), Epoch(3, 1, 0.5, 0f) };
+        Assert.NotEmpty(TrainingCurves.LearningRateChanges(epochs));
+        var cosine = Enumerable.Range(1, 30).Select(s => new StepPoint(s, (s - 1) / 10 + 1, 1.0, (float)(0.05 * 0.5 * (1 + Math.Cos(Math.PI * s / 30))))).ToList();
+        Assert.Empty(TrainingCurves.LearningRateChanges(new RunCurves("c", epochs, cosine)));
+
+        // The rate panel (the bottom third of three) draws the glide; the other panels are the same.
+        var glide = new RunCurves("c", [Epoch(1, 1, 0.5, 0.04f), Epoch(2, 1, 0.5, 0.03f), Epoch(3, 1, 0.5, 0.02f)]);
+        using (var perEpoch = TrainingCurves.Render([glide], 600, 450))
+        using (var perStep = TrainingCurves.Render([glide with { Steps = cosine }], 600, 450))
+        {
+            int Differing(int top, int bottom) =>
+                Enumerable.Range(top, bottom - top).Sum(y => Enumerable.Range(0, 600).Count(x => perEpoch.GetPixel(x, y) != perStep.GetPixel(x, y)));
+            Assert.True(Differing(300, 450) > 50, "every step's rate is not drawn");
+            Assert.Equal(0, Differing(150, 300));
+        }
+
+        var plateau = Enumerable.Range(1, 30).Select(s => new StepPoint(s, (s - 1) / 10 + 1, 1.0, s <= 20 ? 0.01f : 0.001f)).ToList();
+        var change = Assert.Single(TrainingCurves.LearningRateChanges(new RunCurves("p", epochs, plateau)));
+        Assert.Equal((2, 0.01, 0.001), (change.Boundary, Math.Round(change.From, 6), Math.Round(change.To, 6)));
     }
 
     [Fact]
