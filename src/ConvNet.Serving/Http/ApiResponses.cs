@@ -15,6 +15,7 @@ public sealed record WalkResponse(string Model, IReadOnlyList<ClassScore> Top, I
 public sealed record LayerInfo(string Name, string Kind, int[] OutputShape);
 
 public sealed record ModelResponse(string Name, string Source, int Classes, IReadOnlyList<string> ClassNames, int[] InputShape,
-    string Preprocessing, long MaxPixels, int MaxBatch, double MaxDelayMs, int[] PlannedBatches, IReadOnlyList<LayerInfo> Layers);
+    string Preprocessing, long MaxPixels, int MaxBatch, double MaxDelayMs, int[] PlannedBatches, IReadOnlyList<LayerInfo> Layers,
+    bool LayerOutputs);
 
 public sealed record HealthResponse(string Status, string Model, int QueueDepth);

@@ -3,6 +3,7 @@
 
 const $ = (id) => document.getElementById(id);
 let topCount = 5; // min(5, the model's classes), once /v1/model answers
+let layerOutputs = true; // false when the server runs on a GPU: no layer walk then
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -91,10 +92,14 @@ async function classify(file) {
     drawTop(prediction.top);
     const t = prediction.timing;
     $('timing').textContent = `preprocess ${t.preprocessMs.toFixed(1)} ms, queue ${t.queueMs.toFixed(1)} ms, forward ${t.forwardMs.toFixed(1)} ms (batch of ${t.batchSize})`;
-    const walk = await api('/v1/walk', request());
-    drawWalk(walk.layers);
-    showStatus(`${file.name}: ${prediction.top[0].name}`, false);
+    if (layerOutputs) drawWalk((await api('/v1/walk', request())).layers);
+    showStatus(`${file.name}: ${prediction.top[0].name}` +
+      (layerOutputs ? '' : ' (no layer maps: the server runs on a GPU; start it with --device cpu to see them)'), false);
   } catch (error) {
+    // An earlier image's answers must not stay beside this one's error.
+    $('top').replaceChildren();
+    $('walk').replaceChildren();
+    $('timing').textContent = '';
     showStatus(error.message, true);
   }
 }
@@ -103,6 +108,7 @@ async function describeModel() {
   try {
     const model = await api('/v1/model');
     topCount = Math.min(5, model.classes);
+    layerOutputs = model.layerOutputs;
     $('model-name').textContent = model.name;
     $('model-info').textContent = `${model.classes} classes, input ${model.inputShape.join('x')}; ${model.preprocessing}`;
     $('filters').src = '/v1/filters';

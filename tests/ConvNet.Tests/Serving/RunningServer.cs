@@ -23,14 +23,16 @@ public sealed class RunningServer : IAsyncDisposable
 
     /// <param name="wrap">replaces each planned network (a test's instrumented one; the server then skips its warm-up
     /// passes, which would run into a test's gate)</param>
-    public static async Task<RunningServer> StartAsync(string checkpoint, ServeOptions? options = null, Func<PlannedNetwork, PlannedNetwork>? wrap = null)
+    /// <param name="device">cpu, or emulated (the GPU kernels on ILGPU's CPU accelerator)</param>
+    public static async Task<RunningServer> StartAsync(string checkpoint, ServeOptions? options = null, Func<PlannedNetwork, PlannedNetwork>? wrap = null,
+        string device = "cpu")
     {
         options ??= new ServeOptions();
         options = options with { Port = 0 };
         var pool = new WorkerPool(2);
         try
         {
-            var model = ServeCommand.Open(checkpoint, DeviceSpec.Parse("cpu"), pool, options.MaxPixels);
+            var model = ServeCommand.Open(checkpoint, DeviceSpec.Parse(device), pool, options.MaxPixels);
             var plan = model.Plan;
             if (wrap is not null)
             {

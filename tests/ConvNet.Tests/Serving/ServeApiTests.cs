@@ -144,6 +144,7 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         Assert.Equal(["checks", "disc", "hstripes", "vstripes"], model.GetProperty("classNames").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal([3, 32, 32], model.GetProperty("inputShape").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal([1, 2, 4, 8, 16, 32], model.GetProperty("plannedBatches").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.True(model.GetProperty("layerOutputs").GetBoolean());
         Assert.Equal("ok", (await Json(await fixture.Client.GetAsync("/healthz"))).GetProperty("status").GetString());
 
         await Json(await fixture.Client.PostAsync("/v1/predict", ImageContent(fixture.Images[0])));
@@ -161,6 +162,19 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         Assert.Equal("image/png", filters.Content.Headers.ContentType!.MediaType);
         using var grid = SkiaSharp.SKBitmap.Decode(await filters.Content.ReadAsByteArrayAsync());
         Assert.True(grid.Width > 8 && grid.Height > 8);
+    }
+
+    [Fact]
+    public async Task OnAGpuDeviceTheModelSaysThereAreNoLayerOutputsSoThePageSkipsTheWalk()
+    {
+        // The page used to ask for /v1/walk anyway and show its 400 as a red error under every answer.
+        await using var server = await RunningServer.StartAsync(fixture.Run, new ConvNet.Serving.ServeOptions { MaxBatch = 2 }, device: "emulated");
+        var model = await Json(await server.Client.GetAsync("/v1/model"));
+        Assert.False(model.GetProperty("layerOutputs").GetBoolean());
+        using var walk = await server.Client.PostAsync("/v1/walk", ImageContent(fixture.Images[0]));
+        Assert.Equal(HttpStatusCode.BadRequest, walk.StatusCode);
+        string page = await server.Client.GetStringAsync("/app.js");
+        Assert.Contains("if (layerOutputs)", page);
     }
 
     [Fact]
