@@ -5,6 +5,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ConvNet.Data;
 using ConvNet.Evaluation;
 using ConvNet.Layers;
 using ConvNet.Training;
@@ -33,8 +34,17 @@ public static class ReportCommand
             string path = parse.GetValue(run)!;
             var loaded = Checkpoints.Open(path);
             string? spec = parse.GetValue(options.Data) ?? loaded.Info.Config?.Data;
-            var content = Build(path, loaded, spec, parse.GetValue(options.Split)!, parse.GetValue(samples), parse.GetValue(seed),
-                options.ThreadCount(parse), parse.GetValue(options.BatchSize));
+            ReportContent content;
+            try
+            {
+                content = Build(path, loaded, spec, parse.GetValue(options.Split)!, parse.GetValue(samples), parse.GetValue(seed),
+                    options.ThreadCount(parse), parse.GetValue(options.BatchSize));
+            }
+            catch (Exception e) when (parse.GetValue(options.Data) is null && spec is not null && e is DataException or FileNotFoundException or DirectoryNotFoundException)
+            {
+                // The run's own data, moved or deleted since: say how to point the report at it.
+                throw new DataException($"{e.Message} (the data {loaded.SidecarPath} recorded; say where it is now with --data)", e);
+            }
             IO.AtomicFile.WriteAllText(target, ReportPage.Html(content));
             Console.WriteLine($"{target}: report on {loaded.SidecarPath}, {content.Tables} tables, {content.Figures} figures, " +
                 $"{new FileInfo(target).Length / 1024} KiB, self-contained");

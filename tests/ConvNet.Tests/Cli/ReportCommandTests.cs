@@ -106,4 +106,28 @@ public sealed partial class ReportCommandTests(TinyRunFixture run, ITestOutputHe
         Assert.Contains("deliberate", brokenConsole);
         Assert.Contains("notDefined", brokenConsole);
     }
+    [Fact]
+    public void AReportOnARunWhoseDataMovedSaysToNameItWithData()
+    {
+        using var temp = new TempDirectory();
+        string copy = temp.Combine("run");
+        foreach (string file in Directory.EnumerateFiles(run.Run, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(copy, Path.GetRelativePath(run.Run, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        foreach (string sidecar in new[] { "best.json", "last.json" }.Select(n => Path.Combine(copy, n)).Where(File.Exists))
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sidecar))!;
+            json["config"]!["data"] = "idx:" + temp.Combine("gone");
+            File.WriteAllText(sidecar, json.ToJsonString());
+        }
+        string html = temp.Combine("report.html");
+        var moved = CliRunner.Run("report", copy, "--threads", "1", "--out", html);
+        Assert.Equal(2, moved.ExitCode);
+        Assert.Contains("say where it is now with --data", moved.Stderr);
+        var told = CliRunner.Run("report", copy, "--threads", "1", "--out", html, "--data", run.Data);
+        Assert.True(told.ExitCode == 0, told.Stderr);
+    }
 }
