@@ -1,5 +1,5 @@
 // The paper's Figure 4, left: images, each with the model's five most likely classes as bars under it, the bar
-// length the probability; the true class (when known) is written under the image and its bar drawn in red when it
+// length the probability; the true class (when known) is written under the image and its bar and label drawn in red when it
 // is among the five, as in the paper. Images are drawn pixel-sharp in a square tile.
 using System.Globalization;
 using ConvNet.Inspection;
@@ -78,7 +78,8 @@ public sealed class PredictionSheet
                 Drawing.FillRect(canvas, track.Left, track.Top, track.Width, track.Height, BarTrack);
                 Drawing.FillRect(canvas, track.Left, track.Top, BarLength(p, track.Width), track.Height, cls == entry.TrueClass ? TrueBar : OtherBar);
                 string label = $"{ClassNames[cls]}  {(100 * p).ToString("F1", CultureInfo.InvariantCulture)} %";
-                Drawing.Text(canvas, typeface, label, track.Left + 3, track.Bottom - 3.5f, 11, SKColors.Black, maxWidth: track.Width - 6);
+                // The true class's label is red too: its bar may be too short to see (0.0 % for a confident mistake).
+                Drawing.Text(canvas, typeface, label, track.Left + 3, track.Bottom - 3.5f, 11, cls == entry.TrueClass ? TrueBar : SKColors.Black, maxWidth: track.Width - 6);
             }
         }
         canvas.Flush();
