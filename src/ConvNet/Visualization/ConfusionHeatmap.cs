@@ -42,6 +42,8 @@ public sealed class ConfusionHeatmap
         Left = Margin + rowLabels;
         Top = (typeface is null ? 0 : 24) + (labels ? 18 : 0) + Margin;
         Width = Left + Classes * CellSize + Margin + (labels ? AccuracyWidth : 0) + Margin;
+        // Wide enough for the title, which carries the errors (a few classes made it narrower than its own title).
+        if (typeface is not null) Width = Math.Max(Width, (int)Math.Ceiling(Drawing.MeasureText(typeface, title, 14)) + 2 * Margin);
         Height = Top + Classes * CellSize + Margin + (typeface is null ? 0 : 20);
     }
 
