@@ -13,13 +13,21 @@ public static class MpiAwareCommands
     /// command, or no command at all: help and --version).</summary>
     public static string? Refusal(ParseResult parse, Func<string, string?> environment)
     {
-        if (parse.Action is System.CommandLine.Help.HelpAction) return null; // --version is the root command's
-        int ranks = MpiLaunch.Ranks(environment);
-        if (ranks <= 1) return null;
+        if (parse.Action is System.CommandLine.Help.HelpAction) return null;
         var command = parse.CommandResult;
         while (command.Parent is System.CommandLine.Parsing.CommandResult parent && parent.Parent is not null) command = parent;
         string name = command.Command.Name;
-        return command.Parent is null || Names.Contains(name) ? null
+        if (command.Parent is null || Names.Contains(name)) return null; // --version, or a command that joins the ranks
+        int ranks;
+        try
+        {
+            ranks = MpiLaunch.Ranks(environment);
+        }
+        catch (ArgumentException)
+        {
+            return null; // another MPI's launcher (or PMIx under Slurm): no rank count to go by; only train etc. need MPICH
+        }
+        return ranks <= 1 ? null
             : $"convnet: error: convnet {name} runs as one process, and this is rank {environment("PMI_RANK") ?? "?"} of {ranks} under an MPI launcher; " +
               $"only {string.Join(", ", Names)} share their work across ranks (run {name} without mpiexec)";
     }

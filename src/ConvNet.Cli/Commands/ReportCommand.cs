@@ -40,10 +40,10 @@ public static class ReportCommand
                 content = Build(path, loaded, spec, parse.GetValue(options.Split)!, parse.GetValue(samples), parse.GetValue(seed),
                     options.ThreadCount(parse), parse.GetValue(options.BatchSize));
             }
-            catch (Exception e) when (parse.GetValue(options.Data) is null && spec is not null && e is DataException or FileNotFoundException or DirectoryNotFoundException)
+            catch (Exception e) when (parse.GetValue(options.Data) is null && spec is not null && e is DataException or DirectoryNotFoundException)
             {
                 // The run's own data, moved or deleted since: say how to point the report at it.
-                throw new DataException($"{e.Message} (the data {loaded.SidecarPath} recorded; say where it is now with --data)", e);
+                throw new DataException($"{e.Message} ({loaded.SidecarPath} recorded this data; if it has moved, say where with --data)", e);
             }
             IO.AtomicFile.WriteAllText(target, ReportPage.Html(content));
             Console.WriteLine($"{target}: report on {loaded.SidecarPath}, {content.Tables} tables, {content.Figures} figures, " +

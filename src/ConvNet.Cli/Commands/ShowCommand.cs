@@ -63,7 +63,7 @@ public static class ShowCommand
         var width = new Option<int?>("--width") { Description = $"Pixels across (default {TrainingCurves.DefaultWidth})" };
         var height = new Option<int?>("--height") { Description = $"Pixels down, the whole figure (default {TrainingCurves.PanelHeight} per panel; at least 120 per panel)" };
         var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
-        var command = new Command("curves", "Plot training curves of one or more runs: loss, top-1/top-5 error (train and validation) and learning rate per epoch")
+        var command = new Command("curves", "Plot training curves of one or more runs: loss, top-1/top-5 error (train and validation) and learning rate (every step from steps.csv, else per epoch)")
         {
             runs, output, width, height, force,
         };

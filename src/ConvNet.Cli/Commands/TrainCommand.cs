@@ -125,7 +125,8 @@ public static class TrainCommand
                     var recipe = TrainConfig.DefaultsFor(parse.GetValue(model)!);
                     // The other models set their own biases (torchvision's default, or zero with He-normal weights): an
                     // option they ignore would still be recorded with the run and shown by report.
-                    if (parse.GetResult(biasInit) is { Implicit: false } && parse.GetValue(model) != AlexNetPaper.Name)
+                    if (parse.GetResult(biasInit) is { Implicit: false } && parse.GetValue(biasInit) != 1f && parse.GetValue(model) != AlexNetPaper.Name
+                        && ModelRegistry.Names.Contains(parse.GetValue(model)))
                         throw new ArgumentException($"--bias-init sets the paper alexnet's conv2/4/5, fc6 and fc7 biases; {parse.GetValue(model)} initialises its own biases, so leave it out");
                     var config = new TrainConfig
                     {

@@ -67,18 +67,25 @@ public static class TrainingCurves
     /// (boundary, old rate, new rate), the boundary being the number of epochs completed before the change.</summary>
     public static IReadOnlyList<(int Boundary, double From, double To)> LearningRateChanges(RunCurves run)
     {
-        if (run.Steps is not { Count: >= 3 } steps) return LearningRateChanges(run.Epochs);
+        if (WholeRunSteps(run) is not { } steps) return LearningRateChanges(run.Epochs);
         // From every step's rate: a jump after a rate that held (a step or plateau drop), never a cosine's gliding rate,
-        // whose last steps shrink by large factors towards 0.
+        // whose last steps shrink by large factors towards 0. A rate held for one step only (an epoch of one step)
+        // counts as held.
         var changes = new List<(int, double, double)>();
-        for (int i = 2; i < steps.Count; i++)
+        for (int i = 1; i < steps.Count; i++)
         {
-            double before = steps[i - 2].LearningRate, from = steps[i - 1].LearningRate, to = steps[i].LearningRate;
-            if (before == from && from > 0 && to > 0 && Math.Max(from / to, to / from) >= LearningRateChangeFactor)
+            double from = steps[i - 1].LearningRate, to = steps[i].LearningRate;
+            bool held = i == 1 || steps[i - 2].LearningRate == from || steps[i - 2].Epoch != steps[i - 1].Epoch;
+            if (held && from > 0 && to > 0 && Math.Max(from / to, to / from) >= LearningRateChangeFactor)
                 changes.Add((steps[i - 1].Epoch, from, to));
         }
         return changes;
     }
+
+    // steps.csv when it covers the run from its first step (one started before it existed, or that lost it, and was
+    // resumed has only the later steps: the epochs' own rates then say more).
+    private static IReadOnlyList<StepPoint>? WholeRunSteps(RunCurves run) =>
+        run.Steps is { Count: >= 2 } steps && steps[0].Step == 1 && run.StepsPerEpoch > 0 ? steps : null;
 
     /// <summary>As <see cref="LearningRateChanges(RunCurves)"/>, from each epoch's rate alone (runs without steps.csv).</summary>
     public static IReadOnlyList<(int Boundary, double From, double To)> LearningRateChanges(IReadOnlyList<EpochMetrics> epochs)
@@ -178,7 +185,7 @@ public static class TrainingCurves
                     : "Loss per epoch (train: the epoch's mean batch loss)",
                 "top-1 error" => "Top-1 error per epoch",
                 "top-5 error" => "Top-5 error per epoch",
-                _ => runs.Any(r => r.Steps is not null)
+                _ => runs.Any(r => WholeRunSteps(r) is not null)
                     ? "Learning rate at every step (drops of 2x or more marked in every panel)"
                     : "Learning rate per epoch (changes of 2x or more marked in every panel)",
             }, 13);
@@ -249,7 +256,7 @@ public static class TrainingCurves
     private static double RateSeries(Plot plot, RunCurves run, Color color)
     {
         double[] xs, ys;
-        if (run.Steps is { Count: > 0 } steps && run.StepsPerEpoch > 0)
+        if (WholeRunSteps(run) is { } steps)
         {
             xs = [0, .. steps.Select(p => p.Step / run.StepsPerEpoch)];
             ys = [steps[0].LearningRate, .. steps.Select(p => (double)p.LearningRate)];

@@ -32,6 +32,20 @@ public sealed class MpiAwareCommandsTests
     }
 
     [Theory]
+    [InlineData("OMPI_COMM_WORLD_SIZE", "2")]
+    [InlineData("PMIX_RANK", "0")]
+    [InlineData("PMI_SIZE", "two")]
+    public void AnotherLaunchersVariablesLeaveTheOtherCommandsAlone(string variable, string value)
+    {
+        // Slurm's PMIx plugin sets PMIX_RANK in every srun step: MpiLaunch refuses it for training, but info, show
+        // and predict must still run there (they failed with the launcher error).
+        Func<string, string?> environment = name => name == variable ? value : null;
+        Assert.Throws<ArgumentException>(() => ConvNet.Distributed.MpiLaunch.Ranks(environment));
+        Assert.Null(MpiAwareCommands.Refusal(Root.Parse("export"), environment));
+        Assert.Null(MpiAwareCommands.Refusal(Root.Parse(""), environment));
+    }
+
+    [Theory]
     [InlineData("train")]
     [InlineData("eval")]
     [InlineData("bench")]

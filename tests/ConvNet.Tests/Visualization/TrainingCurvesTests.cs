@@ -104,9 +104,17 @@ public sealed class TrainingCurvesTests
         {
             int Differing(int top, int bottom) =>
                 Enumerable.Range(top, bottom - top).Sum(y => Enumerable.Range(0, 600).Count(x => perEpoch.GetPixel(x, y) != perStep.GetPixel(x, y)));
-            Assert.True(Differing(300, 450) > 50, "every step's rate is not drawn");
+            // Below the panel's title (which says which it drew) and above its axis labels: the plotted line itself.
+            Assert.True(Differing(330, 420) > 50, "every step's rate is not drawn");
             Assert.Equal(0, Differing(150, 300));
         }
+
+        // One step an epoch: each rate held for its one step; a drop at the first boundary too.
+        var single = new[] { 0.01f, 0.001f, 0.0001f }.Select((lr, i) => new StepPoint(i + 1, i + 1, 1.0, lr)).ToList();
+        Assert.Equal([1, 2], TrainingCurves.LearningRateChanges(new RunCurves("s", epochs, single)).Select(c => c.Boundary));
+        // steps.csv begun mid-run (an older run resumed): the epochs' rates, not the steps', decide.
+        var late = Enumerable.Range(21, 10).Select(s => new StepPoint(s, 3, 1.0, 0.001f)).ToList();
+        Assert.Equal(TrainingCurves.LearningRateChanges(epochs), TrainingCurves.LearningRateChanges(new RunCurves("l", epochs, late)));
 
         var plateau = Enumerable.Range(1, 30).Select(s => new StepPoint(s, (s - 1) / 10 + 1, 1.0, s <= 20 ? 0.01f : 0.001f)).ToList();
         var change = Assert.Single(TrainingCurves.LearningRateChanges(new RunCurves("p", epochs, plateau)));
