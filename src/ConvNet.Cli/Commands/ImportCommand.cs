@@ -119,13 +119,10 @@ public static class ImportCommand
         return new PreprocessingInfo(ConvNet.Data.Images.PaperPreprocessing.Kind, ImageTrainingData.PreprocessingFile, Checkpoints.Sha256(path), loaded.Size, spec.InputShape[^1]);
     }
 
-    // Room for ImageNet-21k's names many times over.
-    private const long MaxClassNamesBytes = 16L << 20;
-
     private static string[] ReadNames(string path, int classes)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found");
-        var lines = ConvNet.IO.InputFile.ReadAllLines(path, MaxClassNamesBytes);
+        var lines = ConvNet.IO.InputFile.ReadAllLines(path, ConvNet.IO.InputFile.MaxSmallTextBytes);
         // eval and show match a dataset's classes to the model's by name, so a name may stand for one class only.
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < lines.Length; i++)

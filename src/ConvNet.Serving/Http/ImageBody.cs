@@ -1,6 +1,7 @@
 // Reads the uploaded image from a request: the raw body (image/*, application/octet-stream, or no Content-Type) or
-// the one file of a multipart form (its field is named image by the API document; any name is taken). Kestrel's body-size limit stops oversized uploads while they are read; the
-// image header is checked (format, declared pixels) before any pixel is decoded.
+// the one file of a multipart form (its field is named image by the API document; any name is taken). Kestrel's
+// body-size limit stops oversized uploads while they are read; the image header is checked (format, declared pixels)
+// before any pixel is decoded.
 using ConvNet.Data.Images;
 using ConvNet.Inference;
 using Microsoft.AspNetCore.Http;

@@ -10,6 +10,10 @@ public static class InputFile
     /// <summary>The most any whole-file reader takes: just under what one .NET byte array holds.</summary>
     public const long MaxWholeFileBytes = 2047L << 20;
 
+    /// <summary>The limit for small text files: checkpoint sidecars, class names, cache descriptions (a few KB; room for
+    /// ImageNet-21k's names many times over).</summary>
+    public const long MaxSmallTextBytes = 16L << 20;
+
     /// <param name="what">what the file should be, for the message: "an image file", "a .npy file"</param>
     public static void RequireNotFolder(string path, string what)
     {

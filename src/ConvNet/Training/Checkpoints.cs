@@ -69,8 +69,9 @@ public static class Checkpoints
                 throw new CheckpointException($"{runDirectory}: already holds {what} ({tag}.json); {hint}");
     }
 
-    // Sidecars are a few KB of JSON (an imported graph's layer list is the largest part).
-    private const long SidecarLimit = 16L << 20;
+    /// <summary>Whether the folder holds a checkpoint (last.json or best.json): what RequireNoRun refuses.</summary>
+    public static bool HoldsRun(string runDirectory) =>
+        File.Exists(Path.Combine(runDirectory, Last + ".json")) || File.Exists(Path.Combine(runDirectory, Best + ".json"));
 
     /// <summary>Finds a checkpoint: a sidecar .json, or a run folder (its best.json, else last.json).</summary>
     public static LoadedCheckpoint Open(string path, string preferredTag = Best)
@@ -93,7 +94,7 @@ public static class Checkpoints
         CheckpointInfo info;
         try
         {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(IO.InputFile.ReadAllText(sidecar, SidecarLimit), CheckpointInfo.Json)
+            info = JsonSerializer.Deserialize<CheckpointInfo>(IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes), CheckpointInfo.Json)
                 ?? throw new CheckpointException($"{sidecar}: empty checkpoint sidecar");
         }
         catch (JsonException e)

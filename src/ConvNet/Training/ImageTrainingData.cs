@@ -158,8 +158,9 @@ public static class ImageTrainingData
             for (int i = 0; i < store.Count; i++)
             {
                 string described = store.Describe(i);
-                string file = File.Exists(described) || described.LastIndexOf('#') is not (var hash and > 0) ? described : described[..hash];
-                long size = File.Exists(file) ? new FileInfo(file).Length : -1;
+                var file = new FileInfo(described);
+                if (!file.Exists && described.LastIndexOf('#') is var hash and > 0) file = new FileInfo(described[..hash]);
+                long size = file.Exists ? file.Length : -1;
                 entries.Add($"{Path.GetFileName(described)}\t{size}\t{store.Label(i)}");
             }
         entries.Sort(StringComparer.Ordinal);

@@ -36,7 +36,7 @@ public sealed class ReplacedRun
     public static ReplacedRun? SetAside(string runDirectory)
     {
         SettleLeftover(runDirectory);
-        if (!HoldsRun(runDirectory)) return null;
+        if (!Checkpoints.HoldsRun(runDirectory)) return null;
         var replaced = new ReplacedRun(runDirectory);
         Directory.CreateDirectory(replaced._aside);
         var moved = new List<string>();
@@ -74,7 +74,7 @@ public sealed class ReplacedRun
             replaced.MoveBack();
             return true;
         }
-        if (HoldsRun(runDirectory))
+        if (Checkpoints.HoldsRun(runDirectory))
         {
             replaced.Discard();
             return false;
@@ -107,10 +107,6 @@ public sealed class ReplacedRun
         File.WriteAllText(Path.Combine(_aside, RestoringMarker), "");
         MoveBack();
     }
-
-    /// <summary>Whether the folder's top holds a checkpoint (the run set aside is not looked at).</summary>
-    public static bool HoldsRun(string runDirectory) =>
-        File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")) || File.Exists(Path.Combine(runDirectory, Checkpoints.Best + ".json"));
 
     private void MoveBack()
     {

@@ -82,7 +82,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         {
             // A checkpoint written just before a failure (last.json saved, best.json not) is this run's: the old run
             // goes. Stopped (or failed) before any: the run it was to replace stays as it was.
-            if (_replaced is not null && ReplacedRun.HoldsRun(runDirectory)) DiscardReplaced();
+            if (_replaced is not null && Checkpoints.HoldsRun(runDirectory)) DiscardReplaced();
             else if (_replaced is not null)
             {
                 try

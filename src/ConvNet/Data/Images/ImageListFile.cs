@@ -19,7 +19,7 @@ public static class ImageListFile
         IReadOnlyList<string> names;
         if (File.Exists(namesPath))
         {
-            names = IO.InputFile.ReadAllLines(namesPath, 16L << 20).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+            names = IO.InputFile.ReadAllLines(namesPath, IO.InputFile.MaxSmallTextBytes).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
             if (highest >= names.Count)
                 throw new DataException($"{trainList}: label {highest} is beyond the {names.Count} classes named in {namesPath}");
         }

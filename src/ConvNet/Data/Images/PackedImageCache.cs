@@ -47,7 +47,7 @@ public static class PackedImageCache
         PackedCacheInfo info;
         try
         {
-            info = JsonSerializer.Deserialize<PackedCacheInfo>(IO.InputFile.ReadAllText(infoPath, 16L << 20), Json) ?? throw new DataException($"{infoPath}: empty");
+            info = JsonSerializer.Deserialize<PackedCacheInfo>(IO.InputFile.ReadAllText(infoPath, IO.InputFile.MaxSmallTextBytes), Json) ?? throw new DataException($"{infoPath}: empty");
         }
         catch (JsonException e)
         {
