@@ -56,10 +56,13 @@ public static class InspectionInputs
     {
         if (loaded.Info.Preprocessing is not null)
             return new StoredImages(store, Commands.EvalCommand.LoadPreprocessing(loaded), network.Spec.InputShape[1], labelsKnown: true, threads);
-        var files = FilesOf(store) ?? throw new ArgumentException(
-            $"{spec}: a prepared cache holds images preprocessed for the paper's pipeline; {loaded.SidecarPath} was not trained with it (use the folder: or list: data instead)");
-        return ModelSized(loaded, network, store.Name, files, store.ClassNames, labelsKnown: true, threads);
+        return ModelSized(loaded, network, store.Name, FilesFor(loaded, store, spec), store.ClassNames, labelsKnown: true, threads);
     }
+
+    /// <summary>The files of a store the checkpoint reads as files (no mean image): a folder or list, not a prepared cache.</summary>
+    public static IReadOnlyList<ImageFile> FilesFor(LoadedCheckpoint loaded, IImageStore store, string spec) =>
+        FilesOf(store) ?? throw new ArgumentException(
+            $"{spec}: a prepared cache holds images preprocessed for the paper's pipeline; {loaded.SidecarPath} was not trained with it (use the folder: or list: data instead)");
 
     /// <summary>Image files given by path (their classes unknown), preprocessed as `predict` does.</summary>
     public static IInspectionImages ForFiles(LoadedCheckpoint loaded, Network network, IReadOnlyList<string> paths, int threads)

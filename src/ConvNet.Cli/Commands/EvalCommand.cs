@@ -23,7 +23,7 @@ public static class EvalCommand
             Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore,
         };
         var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on (image data only if it has a val split), else fashion-mnist" };
-        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test). For data stored at the model's size (28x28/32x32): only the views the run's training implies (shifts by its --crop-padding, mirrors if --flip); a run trained with neither is refused" };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test). For data stored at the model's size (28x28/32x32): only the views the run's training implies (shifts by its --crop-padding, mirrors if --flip); a run trained with neither is refused. Imported models rescaled by their shorter side: torchvision's Resize + TenCrop" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
@@ -93,9 +93,12 @@ public static class EvalCommand
                     {
                         // Imported, or trained on small images: no mean image, so each file is decoded to the model's
                         // input size with the model's own normalisation, as predict and show do.
-                        if (multiView)
-                            throw new ArgumentException($"--ten-crop: {l.SidecarPath} records no mean image (imported, or trained on images of its input size), so the paper's crops are not defined for it; evaluate without --ten-crop");
-                        return new SingleViewClassifier(runner, InspectionInputs.ForStore(l, network, store, spec, threadCount));
+                        if (!multiView) return new SingleViewClassifier(runner, InspectionInputs.ForStore(l, network, store, spec, threadCount));
+                        // Imported models rescaled by the shorter side: torchvision's Resize then TenCrop.
+                        int side = RescaledSide(l);
+                        views = RescaledViews(side, network.Spec.InputShape);
+                        return new RescaledTenCrop(runner, InspectionInputs.FilesFor(l, store, spec), Normalization(l), side,
+                            bgr: l.Info.ChannelOrder == "BGR", labelsKnown: true, threadCount);
                     }
                     return (IClassifier)new TenCrop(runner, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
                 }).ToList();
@@ -113,7 +116,7 @@ public static class EvalCommand
                         throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
                     CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
                     var runner = Planned(network, Math.Max(1, Math.Min(batchSize, test.Count)));
-                    var normalization = new Normalization(l.Info.NormalizationMean, l.Info.NormalizationStd);
+                    var normalization = Normalization(l);
                     if (parse.GetValue(tenCrop))
                     {
                         var (padding, mirror) = TrainedViews(l);
@@ -179,6 +182,17 @@ public static class EvalCommand
                 "so shifted and mirrored views are inputs it never saw and would cost accuracy; leave out --ten-crop");
         return (padding, mirror);
     }
+
+    /// <summary>The shorter side an imported model's images are rescaled to before its crops (torchvision's Resize(256)).
+    /// A model without one (trained here on images of its input size, read from files) is refused.</summary>
+    public static int RescaledSide(LoadedCheckpoint checkpoint) => checkpoint.Info.ResizeShorterSide
+        ?? throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} records neither a mean image nor a shorter-side resize (its images are resized whole to its input size), " +
+            "so there is no larger image to take crops from; evaluate without --ten-crop");
+
+    public static string RescaledViews(int side, int[] inputShape) =>
+        $"10 views (4 corner + centre {inputShape[2]}x{inputShape[1]} crops of the image rescaled to shorter side {side}, each mirrored: torchvision's TenCrop)";
+
+    private static Normalization Normalization(LoadedCheckpoint checkpoint) => new(checkpoint.Info.NormalizationMean, checkpoint.Info.NormalizationStd);
 
     private static string DescribeViews(int padding, bool mirror) =>
         $"{(padding > 0 ? 5 : 1) * (mirror ? 2 : 1)} views ({(padding > 0 ? $"centre + 4 corner shifts of {padding} px, as trained with --crop-padding {padding}" : "centre")}" +

@@ -32,7 +32,8 @@ public static class ExportCommand
             OutputPaths.RequireFolder(target, "--out");
             if (File.Exists(target) && !parse.GetValue(force))
                 throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
-            var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model));
+            var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model),
+                note => Console.WriteLine($"note: {note}"));
             OnnxExporter.Export(network, target, metadata);
             Console.WriteLine($"wrote {target}: model {network.Name}, ONNX opset {OnnxExporter.Opset}, input '{OnnxExporter.InputName}' " +
                 $"[N, {string.Join(", ", network.Spec.InputShape)}], output '{OnnxExporter.OutputName}' [N, {network.Classes}]" +

@@ -72,8 +72,11 @@ public static class ForwardCommand
         if (model is null && File.Exists(path) && Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             var imported = OnnxImporter.Read(path);
+            foreach (var note in imported.Notes) PrintNote(note);
             return (imported.CreateNetwork(), imported.EndsInSoftmax);
         }
-        return (ModelFiles.Open(path, model), false);
+        return (ModelFiles.Open(path, model, PrintNote), false);
     }
+
+    private static void PrintNote(string note) => Console.WriteLine($"note: {note}");
 }

@@ -87,13 +87,8 @@ public static class ImportCommand
                 var imported = OnnxImporter.Read(source);
                 return (imported.Spec, imported.Weights, imported.Notes, ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), source));
             case ".safetensors":
-                var content = SafeTensorsFile.Read(source);
-                var metadata = ModelMetadata.FromProperties(content.Metadata, source);
-                // A checkpoint's own weights file names its model; a state dict from elsewhere needs --model.
-                modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
-                    : throw new ArgumentException($"{source}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)})");
-                var (tensors, note) = ModelFiles.WithoutDataParallelPrefix(modelName, content.Tensors);
-                return (ModelFiles.RegisteredSpecFor(modelName, tensors), tensors, note is null ? [] : [note], metadata?.Model == modelName ? metadata : null);
+                var stateDict = ModelFiles.ReadStateDict(source, modelName);
+                return (stateDict.Spec, stateDict.Tensors, stateDict.Note is { } note ? [note] : [], stateDict.Metadata);
             default:
                 throw new ArgumentException($"{source}: expected a .onnx or .safetensors file");
         }

@@ -20,7 +20,7 @@ public static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "How many classes to show (1 to the number of classes; the default shows at most 5)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over the paper's 10 crops (runs trained on image files); for runs on images of the model's size (28x28/32x32), the views eval --ten-crop uses: shifts by the run's --crop-padding, mirrors if it trained with --flip" };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over the paper's 10 crops (runs trained on image files); for runs on images of the model's size (28x28/32x32), the views eval --ten-crop uses: shifts by the run's --crop-padding, mirrors if it trained with --flip; imported models rescaled by their shorter side: torchvision's Resize + TenCrop" };
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();
         var convAlgorithm = ConvAlgorithmOption.Create();
@@ -76,13 +76,18 @@ public static class PredictCommand
     // shorter side and centre-crop, for imported ImageNet models) and normalise per channel.
     private static IClassifier ModelSizedImages(IForwardNetwork network, LoadedCheckpoint loaded, string[] files, bool tenCrop)
     {
+        var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
+        bool bgr = loaded.Info.ChannelOrder == "BGR";
+        // Imported ImageNet models: torchvision's Resize then TenCrop, as eval --ten-crop.
+        if (tenCrop && loaded.Info.ResizeShorterSide is { } side)
+            return new RescaledTenCrop(network, files.Select(f => new ImageFile(f, 0)).ToArray(), normalization, side, bgr, labelsKnown: false,
+                Environment.ProcessorCount);
         int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
         var pixels = new byte[files.Length * c * h * w];
         for (int i = 0; i < files.Length; i++)
-            ImageDecoder.LoadAsModelInput(files[i], c, h, w, loaded.Info.ResizeShorterSide, bgr: loaded.Info.ChannelOrder == "BGR")
+            ImageDecoder.LoadAsModelInput(files[i], c, h, w, loaded.Info.ResizeShorterSide, bgr)
                 .CopyTo(pixels, i * c * h * w);
         var dataset = new ImageDataset("images", c, h, w, pixels, new int[files.Length], loaded.Info.ClassNames);
-        var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
         if (!tenCrop) return new SingleViewClassifier(network, new InMemoryBatchSource(dataset, normalization, AugmentOptions.None));
         // The views eval --ten-crop averages for this run: those its training augmentation produced.
         var (padding, mirror) = EvalCommand.TrainedViews(loaded);

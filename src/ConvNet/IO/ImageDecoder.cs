@@ -33,25 +33,49 @@ public static class ImageDecoder
         return ToModelInput(bitmap!, "image", channels, height, width, resizeShorterSide, bgr);
     }
 
+    /// <summary>The whole image with its shorter side rescaled to <paramref name="resizeShorterSide"/> (each side at
+    /// least <paramref name="minWidth"/> x <paramref name="minHeight"/>), for crops other than the centre one (10-crop
+    /// testing); the centre crop of it equals LoadAsModelInput's.</summary>
+    /// <returns>channels*Height*Width bytes, CHW, 0..255</returns>
+    public static (byte[] Pixels, int Width, int Height) LoadRescaled(string path, int channels, int resizeShorterSide, int minWidth, int minHeight, bool bgr = false)
+    {
+        InputFile.RequireNotFolder(path, "an image file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
+        if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
+        if (Data.Images.EncodedImageFile.TryDecode(path, minShorterSide: 0, out var bitmap) is { } reason)
+            throw new InvalidDataException($"{path}: {reason}");
+        var (scaledWidth, scaledHeight) = Rescaled(bitmap!, resizeShorterSide, minWidth, minHeight);
+        return (Convert(bitmap!, path, channels, scaledWidth, scaledHeight, 0, 0, scaledWidth, scaledHeight, bgr), scaledWidth, scaledHeight);
+    }
+
     // Takes ownership of the decoded bitmap; name only labels errors.
     private static byte[] ToModelInput(SKBitmap bitmap, string name, int channels, int height, int width, int? resizeShorterSide, bool bgr)
     {
-        int scaledWidth = width, scaledHeight = height;
-        if (resizeShorterSide is { } side)
+        var (scaledWidth, scaledHeight) = resizeShorterSide is { } side ? Rescaled(bitmap, side, width, height) : (width, height);
+        return Convert(bitmap, name, channels, scaledWidth, scaledHeight, (scaledWidth - width) / 2, (scaledHeight - height) / 2, width, height, bgr);
+    }
+
+    // The size the shorter side's rescaling gives, never below the crop's.
+    private static (int Width, int Height) Rescaled(SKBitmap bitmap, int side, int width, int height)
+    {
+        if (side < Math.Max(width, height))
         {
-            if (side < Math.Max(width, height))
-            {
-                bitmap.Dispose();
-                throw new ArgumentException($"resize to {side} cannot be cropped to {width}x{height}");
-            }
-            double scale = (double)side / Math.Min(bitmap.Width, bitmap.Height);
-            scaledWidth = Math.Max(width, (int)Math.Round(bitmap.Width * scale));
-            scaledHeight = Math.Max(height, (int)Math.Round(bitmap.Height * scale));
+            bitmap.Dispose();
+            throw new ArgumentException($"resize to {side} cannot be cropped to {width}x{height}");
         }
+        double scale = (double)side / Math.Min(bitmap.Width, bitmap.Height);
+        return (Math.Max(width, (int)Math.Round(bitmap.Width * scale)), Math.Max(height, (int)Math.Round(bitmap.Height * scale)));
+    }
+
+    // Rescales to scaledWidth x scaledHeight and returns the width x height crop at (left, top) in the channels asked
+    // for. Takes ownership of the bitmap.
+    private static byte[] Convert(SKBitmap bitmap, string name, int channels, int scaledWidth, int scaledHeight, int left, int top,
+        int width, int height, bool bgr)
+    {
         int decodedWidth = bitmap.Width, decodedHeight = bitmap.Height;
         using var decoded = Data.Images.ImageHalving.HalveWhileTwiceAsLarge(bitmap, scaledWidth, scaledHeight)
             ?? throw new InvalidDataException($"{name}: could not halve the {decodedWidth}x{decodedHeight} image");
-        int left = (scaledWidth - width) / 2, top = (scaledHeight - height) / 2, plane = width * height;
+        int plane = width * height;
         var rgb = new byte[3 * plane];
         Data.Images.MitchellResampler.ResizeCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height, decoded.RowBytes,
             scaledWidth, scaledHeight, left, top, width, height, rgb);

@@ -8,11 +8,12 @@ namespace ConvNet.Interop;
 
 public static class ModelFiles
 {
-    public static Network Open(string path, string? modelName) => OpenWithMetadata(path, modelName).Network;
+    public static Network Open(string path, string? modelName, Action<string>? note = null) => OpenWithMetadata(path, modelName, note).Network;
 
     /// <summary>The network and what the file records about its classes and input preprocessing (null when it records
     /// nothing: a state dict or ONNX model made elsewhere).</summary>
-    public static (Network Network, ModelMetadata? Metadata) OpenWithMetadata(string path, string? modelName)
+    /// <param name="note">told what was done to the file's contents on the way (a prefix dropped, an ONNX node folded)</param>
+    public static (Network Network, ModelMetadata? Metadata) OpenWithMetadata(string path, string? modelName, Action<string>? note = null)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (Directory.Exists(path) || extension == ".json")
@@ -26,21 +27,33 @@ public static class ModelFiles
         {
             if (modelName is not null) throw new ArgumentException($"{path}: an ONNX file describes its own model; leave out --model");
             var imported = OnnxImporter.Read(path);
+            foreach (var n in imported.Notes) note?.Invoke(n);
             return (imported.CreateNetwork(), ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), path));
         }
         if (extension != ".safetensors") throw new ArgumentException($"{path}: expected a checkpoint (folder or .json), a .onnx or a .safetensors file");
         // A checkpoint's weights file: its sidecar knows the model (also imported graphs no registry name describes).
-        if (modelName is null && Checkpoints.SidecarNaming(path) is { } sidecar) return OpenWithMetadata(sidecar, null);
+        if (modelName is null && Checkpoints.SidecarNaming(path) is { } sidecar) return OpenWithMetadata(sidecar, null, note);
+        var stateDict = ReadStateDict(path, modelName);
+        if (stateDict.Note is { } dropped) note?.Invoke(dropped);
+        var network = NetworkBuilder.Build(stateDict.Spec);
+        WeightLoader.Load(network, stateDict.Tensors, path);
+        return (network, stateDict.Metadata);
+    }
+
+    /// <summary>A safetensors state dict read as registered model <paramref name="modelName"/>'s parameters (or the model
+    /// its metadata names): the model's spec sized by the tensors' shapes, the tensors with any DataParallel prefix
+    /// dropped, the file's metadata when it describes that model, and a note when a prefix was dropped.</summary>
+    public static StateDict ReadStateDict(string path, string? modelName)
+    {
         var content = SafeTensorsFile.Read(path);
         var metadata = ModelMetadata.FromProperties(content.Metadata, path);
         modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
-            : throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)}), or pass its checkpoint's .json");
+            : throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)})");
+        var (tensors, note) = WithoutDataParallelPrefix(modelName, content.Tensors);
         ModelSpec spec;
-        try { spec = RegisteredSpecFor(modelName, content.Tensors); }
+        try { spec = RegisteredSpecFor(modelName, tensors); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); } // shapes no model of that name can have
-        var network = NetworkBuilder.Build(spec);
-        WeightLoader.Load(network, content.Tensors, path);
-        return (network, metadata is not null && metadata.Model == modelName ? metadata : null);
+        return new StateDict(spec, tensors, metadata is not null && metadata.Model == modelName ? metadata : null, note);
     }
 
     /// <summary>PyTorch's nn.DataParallel (and DistributedDataParallel) keeps the model as its <c>module</c>, so a state
@@ -70,3 +83,7 @@ public static class ModelFiles
         return ModelRegistry.Spec(name, new ModelOptions(classes, InputChannels: channels ?? defaults.InputShape[0]));
     }
 }
+
+/// <summary>A state dict's model, its tensors named as the model's parameters, the file's metadata, and what renaming
+/// was done (null when none).</summary>
+public sealed record StateDict(ModelSpec Spec, IReadOnlyList<NamedTensor> Tensors, ModelMetadata? Metadata, string? Note);

@@ -35,9 +35,11 @@ public static class WeightLoader
         {
             string more = problems.Count > 5 ? $" (and {problems.Count - 5} more)" : "";
             // nn.DataParallel's state dicts: name the cause rather than leave 32 problems to decipher.
-            string hint = tensors.Count > 0 && tensors.All(t => t.Name.StartsWith("module.", StringComparison.Ordinal))
-                ? "; every name begins with 'module.', as in a state dict saved from nn.DataParallel: `convnet import` drops that prefix when the rest match the model"
-                : "";
+            string hint = "";
+            if (tensors.Count > 0 && tensors.All(t => t.Name.StartsWith("module.", StringComparison.Ordinal)))
+                hint = known.SetEquals(tensors.Select(t => t.Name["module.".Length..]))
+                    ? "; every name begins with 'module.', as in a state dict saved from nn.DataParallel: drop that prefix (ModelFiles.WithoutDataParallelPrefix does)"
+                    : "; every name begins with 'module.', as in a state dict saved from nn.DataParallel, but without that prefix the names are not this model's either";
             throw new InvalidDataException($"{source}: {string.Join("; ", problems.Take(5))}{more}{hint}");
         }
         // Everything checked: only now overwrite, so a failed load leaves the network as it was.

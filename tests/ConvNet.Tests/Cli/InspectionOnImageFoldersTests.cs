@@ -65,7 +65,23 @@ public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassF
             Assert.Equal(files.Length, doc.RootElement.GetProperty("images").GetInt32());
             Assert.Equal((double)wrong / files.Length, doc.RootElement.GetProperty("top1Error").GetDouble(), 9);
         }
-        Assert.Contains("no mean image", CliRunner.Run("eval", "--checkpoint", plain, "--data", "folder:" + folder, "--ten-crop").Stderr);
+        Assert.Contains("neither a mean image nor a shorter-side resize", CliRunner.Run("eval", "--checkpoint", plain, "--data", "folder:" + folder, "--ten-crop").Stderr);
+        // An import rescaled by its shorter side has torchvision's ten crops, and eval scores what predict says of each file.
+        string rescaled = temp.Combine("imported-rescaled");
+        AssertOk(CliRunner.Run("import", temp.Combine("run.onnx"), "--preprocess", "torchvision", "--out", rescaled));
+        var tenCrop = CliRunner.Run("eval", "--checkpoint", rescaled, "--data", "folder:" + folder, "--ten-crop", "--threads", "1", "--json");
+        AssertOk(tenCrop);
+        var predicted = CliRunner.Run(["predict", "--checkpoint", rescaled, "--ten-crop", "--top", "1", "--json", .. files]);
+        AssertOk(predicted);
+        int wrongTenCrop;
+        using (var doc = System.Text.Json.JsonDocument.Parse(predicted.Stdout))
+            wrongTenCrop = doc.RootElement.EnumerateArray().Count(r => r.GetProperty("top")[0].GetProperty("name").GetString()
+                != Path.GetFileName(Path.GetDirectoryName(r.GetProperty("image").GetString())));
+        using (var doc = System.Text.Json.JsonDocument.Parse(tenCrop.Stdout))
+        {
+            Assert.Equal(10, doc.RootElement.GetProperty("views").GetInt32());
+            Assert.Equal((double)wrongTenCrop / files.Length, doc.RootElement.GetProperty("top1Error").GetDouble(), 9);
+        }
         // The run's own data has no val/ split: evaluating all of it would score images it trained on, so eval says so.
         var own = CliRunner.Run("eval", "--checkpoint", run, "--threads", "1");
         Assert.Equal(2, own.ExitCode);

@@ -149,6 +149,15 @@ public class InteropCommandTests
         Assert.Equal(0, Run("forward", "--weights", dir.File("imported"), "--input", dir.File("x.npy"), "--output", dir.File("y.npy")));
         Assert.Equal(InteropModels.Forward(network, x, batch: 1), NpyFile.Read(dir.File("y.npy")).Data);
 
+        // forward and export read the state dict as import does, and say so.
+        var direct = CliRunner.Run("forward", "--weights", weights, "--model", AlexNetSmall.Name, "--input", dir.File("x.npy"), "--output", dir.File("y2.npy"));
+        Assert.Equal(0, direct.ExitCode);
+        Assert.Contains("note: every tensor name began with 'module.'", direct.Stdout);
+        Assert.Equal(InteropModels.Forward(network, x, batch: 1), NpyFile.Read(dir.File("y2.npy")).Data);
+        var exported = CliRunner.Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--out", dir.File("dp.onnx"));
+        Assert.Equal(0, exported.ExitCode);
+        Assert.Contains("note: every tensor name began with 'module.'", exported.Stdout);
+
         // What import prints as a note; names only partly prefixed, or not the model's, are left alone (and the loader
         // says what the prefix means).
         var file = SafeTensorsFile.Read(weights).Tensors;
@@ -159,6 +168,9 @@ public class InteropCommandTests
         Assert.Same(partly, ModelFiles.WithoutDataParallelPrefix(AlexNetSmall.Name, partly).Tensors);
         Assert.Null(ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, file).Note);
         var e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(NetworkBuilder.Build(AlexNetSmall.Spec()), file, "dp.safetensors"));
-        Assert.Contains("nn.DataParallel", e.Message);
+        Assert.Contains("nn.DataParallel: drop that prefix", e.Message);
+        var extra = file.Append(new NamedTensor("module.extra.weight", [1], [0f])).ToList();
+        e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(NetworkBuilder.Build(AlexNetSmall.Spec()), extra, "dp.safetensors"));
+        Assert.Contains("without that prefix the names are not this model's either", e.Message);
     }
 }
