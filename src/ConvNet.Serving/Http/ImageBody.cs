@@ -5,7 +5,6 @@
 using ConvNet.Data.Images;
 using ConvNet.Inference;
 using Microsoft.AspNetCore.Http;
-using SkiaSharp;
 
 namespace ConvNet.Serving.Http;
 
@@ -69,23 +68,19 @@ public static class ImageBody
         return buffer.ToArray();
     }
 
-    /// <summary>Refuses, from the header alone, what the decoder would refuse or should never try: not an image (400),
-    /// an image format other than JPEG/PNG (415), more pixels than the limit (413).</summary>
+    /// <summary>Refuses, from the header alone (the decoder's own rules), what the decoder would refuse or should never
+    /// try: not an image (400), an image format other than JPEG/PNG (415), more pixels than the limit (413).</summary>
     public static void CheckHeader(byte[] encoded, long maxPixels)
     {
-        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var result);
-        if (codec is null && EncodedImageFile.FormatSkiaCannotOpen(encoded) is { } format) throw Unsupported(format);
-        if (codec is null)
-            throw new ApiException(StatusCodes.Status400BadRequest, $"the body is not a readable JPEG or PNG image ({result})");
-        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png)) throw Unsupported(codec.EncodedFormat.ToString());
-        long pixels = (long)codec.Info.Width * codec.Info.Height;
-        if (pixels > maxPixels)
-            throw new ApiException(StatusCodes.Status413PayloadTooLarge,
-                $"the image header declares {codec.Info.Width}x{codec.Info.Height} pixels, more than the server's {maxPixels:N0}-pixel limit");
+        if (EncodedImageFile.CheckHeader(encoded, maxPixels) is not { } refused) return;
+        int status = refused.Problem switch
+        {
+            EncodedImageFile.HeaderProblem.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+            EncodedImageFile.HeaderProblem.TooManyPixels => StatusCodes.Status413PayloadTooLarge,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        throw new ApiException(status, $"the image cannot be used: {refused.Reason}");
     }
-
-    private static ApiException Unsupported(string format) =>
-        new(StatusCodes.Status415UnsupportedMediaType, $"unsupported image format {format}: send a JPEG or PNG");
 
     /// <summary>Header check, then the checkpoint's own preprocessing into a sample rented from ArrayPool&lt;float&gt;.Shared
     /// (InferenceJob hands it back).</summary>

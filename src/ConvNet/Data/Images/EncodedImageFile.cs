@@ -36,9 +36,39 @@ public static class EncodedImageFile
         return TryDecode(encoded, minShorterSide, MaxPixels, out bitmap);
     }
 
-    /// <summary>The name of a well-known format Skia has no codec for, from its magic bytes, so that it is called
-    /// unsupported like GIF or WebP rather than unreadable (Skia has no TIFF codec, and answers InvalidInput).</summary>
-    public static string? FormatSkiaCannotOpen(ReadOnlySpan<byte> encoded) =>
+    /// <summary>What an image's header alone says is wrong with it, so a server can answer with the right status.</summary>
+    public enum HeaderProblem { NotAnImage, UnsupportedFormat, EmptyImage, TooManyPixels }
+
+    /// <summary>A refusal from the header: the kind of problem and why, in words.</summary>
+    public readonly record struct HeaderRefusal(HeaderProblem Problem, string Reason);
+
+    /// <summary>The header's verdict on an encoded image, with nothing decoded: null when the pixels may be decoded.</summary>
+    /// <param name="maxPixels">images whose header declares more pixels are refused</param>
+    public static HeaderRefusal? CheckHeader(byte[] encoded, long maxPixels)
+    {
+        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
+        return CheckHeader(codec, createResult, encoded, maxPixels);
+    }
+
+    private static HeaderRefusal? CheckHeader(SKCodec? codec, SKCodecResult createResult, ReadOnlySpan<byte> encoded, long maxPixels)
+    {
+        if (encoded.Length == 0) return new(HeaderProblem.NotAnImage, "empty image (0 bytes)");
+        if (codec is null && FormatSkiaCannotOpen(encoded) is { } format) return new(HeaderProblem.UnsupportedFormat, Unsupported(format));
+        if (codec is null)
+            return new(HeaderProblem.NotAnImage, createResult == SKCodecResult.Unimplemented
+                ? "not a readable JPEG or PNG image (no image format recognised)" : $"not a readable JPEG or PNG image ({createResult})");
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
+            return new(HeaderProblem.UnsupportedFormat, Unsupported(codec.EncodedFormat.ToString()));
+        int width = codec.Info.Width, height = codec.Info.Height;
+        if (width <= 0 || height <= 0) return new(HeaderProblem.EmptyImage, $"the header declares an empty image ({width}x{height})");
+        if ((long)width * height > maxPixels)
+            return new(HeaderProblem.TooManyPixels, $"the header declares {width}x{height} pixels, more than the {maxPixels:N0}-pixel limit");
+        return null;
+    }
+
+    // Skia has no TIFF codec and answers InvalidInput: named from the magic bytes, it is called unsupported like GIF
+    // or WebP rather than unreadable.
+    private static string? FormatSkiaCannotOpen(ReadOnlySpan<byte> encoded) =>
         encoded.StartsWith("II*\0"u8) || encoded.StartsWith("MM\0*"u8) ? "TIFF" : null;
 
     private static string Unsupported(string format) => $"unsupported image format {format} (JPEG and PNG are supported)";
@@ -50,13 +80,8 @@ public static class EncodedImageFile
         bitmap = null;
         if (encoded.Length == 0) return "empty image (0 bytes)";
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
-        if (codec is null && FormatSkiaCannotOpen(encoded) is { } format) return Unsupported(format);
-        if (codec is null)
-            return createResult == SKCodecResult.Unimplemented ? "not a readable JPEG or PNG image (no image format recognised)" : $"not a readable JPEG or PNG image ({createResult})";
-        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png)) return Unsupported(codec.EncodedFormat.ToString());
-        int width = codec.Info.Width, height = codec.Info.Height;
-        if (width <= 0 || height <= 0) return $"the header declares an empty image ({width}x{height})";
-        if ((long)width * height > maxPixels) return $"the header declares {width}x{height} pixels, more than the {maxPixels:N0}-pixel limit";
+        if (CheckHeader(codec, createResult, encoded, maxPixels) is { } refused) return refused.Reason;
+        int width = codec!.Info.Width, height = codec.Info.Height;
 
         var decodeSize = new SKSizeI(width, height);
         if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && minShorterSide > 0)
