@@ -167,15 +167,18 @@ internal sealed class OnnxGraphReader
         }
     }
 
-    private const string SupportedList = "Conv, Relu, LRN, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, " +
-        "MatMul+Add, Dropout, Identity, a Pad that adds nothing, a final Softmax";
+    // The operator types Convert handles, as messages describe them (Add only after MatMul, Pad only when it adds
+    // nothing, Softmax only last: Convert says so where they stand).
+    private static readonly (string OpType, string Described)[] Operators =
+    [
+        ("Conv", "Conv"), ("Relu", "Relu"), ("LRN", "LRN"), ("MaxPool", "MaxPool"), ("AveragePool", "AveragePool"),
+        ("GlobalAveragePool", "GlobalAveragePool"), ("Flatten", "Flatten"), ("Reshape", "Reshape"), ("Gemm", "Gemm"),
+        ("MatMul", "MatMul+Add"), ("Add", ""), ("Dropout", "Dropout"), ("Identity", "Identity"), ("Pad", "a Pad that adds nothing"),
+        ("Softmax", "a final Softmax"),
+    ];
 
-    // The operator types Convert knows (Add only after MatMul, Softmax only last: Convert says so where they stand).
-    private static readonly HashSet<string> Supported = new(StringComparer.Ordinal)
-    {
-        "Conv", "Relu", "LRN", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add",
-        "Dropout", "Identity", "Softmax",
-    };
+    private static readonly string SupportedList = string.Join(", ", Operators.Where(o => o.Described != "").Select(o => o.Described));
+    private static readonly HashSet<string> Supported = new(Operators.Select(o => o.OpType), StringComparer.Ordinal);
 
     /// <summary>Names every operator type we cannot import before the walk: an unsupported operator usually brings
     /// side branches (PyTorch's Pad computes its pads with ConstantOfShape, Concat, Slice...), and "only single-chain
@@ -183,7 +186,7 @@ internal sealed class OnnxGraphReader
     private void RejectUnsupportedOperators(List<NodeProto> nodes)
     {
         var unsupported = nodes.Select((node, i) => (node, i))
-            .Where(n => n.node.Domain is ("" or "ai.onnx") && !Supported.Contains(n.node.OpType) && !(n.node.OpType == "Pad" && AddsNothing(n.node, Where(n.node, n.i))))
+            .Where(n => n.node.Domain is ("" or "ai.onnx") && (!Supported.Contains(n.node.OpType) || n.node.OpType == "Pad" && !AddsNothing(n.node, Where(n.node, n.i))))
             .DistinctBy(n => n.node.OpType).ToList();
         if (unsupported.Count == 1)
             throw new InvalidDataException($"{Where(unsupported[0].node, unsupported[0].i)}: operator {unsupported[0].node.OpType} is not supported " +
