@@ -61,8 +61,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             // machine's disk, or a shared one caught mid-way through rank 0's settling. A refusal there aborts them all.
             if (root && !overwrite)
             {
-                if (ReplacedRun.SettleLeftover(runDirectory))
-                    _observer.Message($"note: {runDirectory}: brought back the run a killed --force had set aside");
+                SettleLeftover(runDirectory, _observer);
                 Checkpoints.RequireNoRun(runDirectory);
             }
             else if (root) _replaced = ReplacedRun.SetAside(runDirectory);
@@ -129,6 +128,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
     }
 
+    // What a killed --force left is settled before anything reads the folder; a run brought back is worth a note.
+    private static void SettleLeftover(string runDirectory, ITrainingObserver observer)
+    {
+        if (ReplacedRun.SettleLeftover(runDirectory))
+            observer.Message($"note: {runDirectory}: brought back the run a killed --force had set aside");
+    }
+
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its last checkpoint with its saved recipe.
     /// Only the thread count, this invocation's step limit and the number of epochs (to extend a finished schedule) may
     /// differ from the saved configuration.</summary>
@@ -144,8 +150,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // missing folder). A read-only folder can take no lock and no write either: a finished run there still says
         // so, and one with steps left stops at the writability check.
         using var folderLock = all.IsRoot && Directory.Exists(runDirectory) ? RunFolderLock.AcquireUnlessReadOnly(runDirectory) : null;
-        if (folderLock is not null && ReplacedRun.SettleLeftover(runDirectory))
-            observer.Message($"note: {runDirectory}: brought back the run a killed --force had set aside");
+        if (folderLock is not null) SettleLeftover(runDirectory, observer);
         // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
         // ranks then only read what it settled on.
         if (!all.IsRoot) all.Barrier();
