@@ -57,7 +57,9 @@ public static class BenchCommand
                 return DataParallel(parse, communicator, model, batch, mode, threads, warmup, repeats, json, device, allreduce, convAlgorithm);
             if (parse.GetValue(loader) is { } spec)
             {
-                var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds), parse.GetValue(crop), parse.GetValue(batch));
+                if (!(parse.GetValue(seconds) > 0)) throw new ArgumentException($"--seconds must be positive, got {parse.GetValue(seconds)}");
+                var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, CountOption.AtLeastOne(parse, threads), parse.GetValue(seconds),
+                    CountOption.AtLeastOne(parse, crop), CountOption.AtLeastOne(parse, batch));
                 Console.WriteLine(parse.GetValue(json)
                     ? CliJson.Serialize(l)
                     : $"loader {spec}: {l.ImagesInData} images, {l.Threads} thread{(l.Threads == 1 ? "" : "s")}, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +

@@ -78,7 +78,7 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     [InlineData("--momentum must be in [0, 1), got NaN", "train", "--data", "{data}", "--momentum", "NaN", "--out", "{folder}/m")]
     [InlineData("--weight-decay must be a non-negative finite number", "train", "--data", "{data}", "--weight-decay", "1e39", "--out", "{folder}/w")]
     [InlineData("list: names an empty file", "train", "--model", "alexnet", "--data", "list:{file},", "--out", "{folder}/l")]
-    [InlineData("--crop must be at least 1 pixel", "bench", "--loader", "folder:{folder}", "--crop", "0")]
+    [InlineData("--crop must be at least 1, got 0", "bench", "--loader", "folder:{folder}", "--crop", "0")]
     public void WhatANewUserMetIsNamedPlainly(string expected, params string[] args)
     {
         using var temp = new TempDirectory();

@@ -19,8 +19,8 @@ public static class LoaderBenchmark
     {
         if (threads < 1) throw new ArgumentException($"threads must be at least 1, got {threads}");
         if (!(seconds > 0)) throw new ArgumentException($"seconds must be positive, got {seconds}");
-        if (cropSize < 1) throw new ArgumentException($"--crop must be at least 1 pixel, got {cropSize}");
-        if (batchSize < 1) throw new ArgumentException($"--batch must be at least 1, got {batchSize}");
+        if (cropSize < 1) throw new ArgumentException($"the crop must be at least 1 pixel, got {cropSize}");
+        if (batchSize < 1) throw new ArgumentException($"the batch must hold at least 1 image, got {batchSize}");
         var splits = ImageDataSpec.Open(spec);
         var store = splits.Train;
         (splits.Validation as IDisposable)?.Dispose();
