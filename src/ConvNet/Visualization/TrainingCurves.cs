@@ -147,13 +147,28 @@ public static class TrainingCurves
 
     private static void Draw(IReadOnlyList<Plot> plots, SKCanvas canvas, int width, int height)
     {
+        // Each panel lays itself out for its own tick labels; the second pass gives every panel the widest left margin
+        // and the narrowest plot area's right edge, so that epochs line up down the figure.
+        using (var measure = new SKNoDrawCanvas(width, height)) DrawPanels(plots, measure, width, height);
+        var areas = plots.Select(p => p.RenderManager.LastRender.DataRect).ToList();
+        float left = areas.Max(a => a.Left), right = width - areas.Min(a => a.Right);
+        for (int i = 0; i < plots.Count; i++)
+            plots[i].Layout.Fixed(new PixelPadding(left, right, PanelHeightOf(i, plots.Count, height) - areas[i].Bottom, areas[i].Top));
+        DrawPanels(plots, canvas, width, height);
+    }
+
+    private static int PanelHeightOf(int index, int panels, int height) =>
+        index == panels - 1 ? height - index * (height / panels) : height / panels;
+
+    private static void DrawPanels(IReadOnlyList<Plot> plots, SKCanvas canvas, int width, int height)
+    {
         canvas.Clear(SKColors.White);
         int panel = height / plots.Count;
         for (int i = 0; i < plots.Count; i++)
         {
             canvas.Save();
             canvas.Translate(0, i * panel);
-            int h = i == plots.Count - 1 ? height - i * panel : panel;
+            int h = PanelHeightOf(i, plots.Count, height);
             canvas.ClipRect(SKRect.Create(width, h)); // a plot clears its whole canvas first: keep it to its own panel
             plots[i].Render(canvas, width, h);
             canvas.Restore();

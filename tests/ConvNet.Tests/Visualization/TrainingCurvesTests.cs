@@ -164,6 +164,25 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void EveryPanelsPlotAreaStartsAndEndsAtTheSameColumn()
+    {
+        // The rate panel's tick labels (0.001) are wider than the error panel's (60): without alignment its plot area
+        // starts further right, and the epochs do not line up down the figure.
+        using var bitmap = TrainingCurves.Render([Run("a")], 600, 600);
+        var edges = Enumerable.Range(0, 3).Select(panel => FrameColumns(bitmap, panel * 200 + 70, panel * 200 + 130)).ToList();
+        Assert.All(edges, e => Assert.Equal(edges[0], e));
+    }
+
+    // The leftmost and rightmost columns dark over every row of the band: the plot area's frame.
+    private static (int Left, int Right) FrameColumns(SKBitmap bitmap, int top, int bottom)
+    {
+        var dark = Enumerable.Range(0, bitmap.Width)
+            .Where(x => Enumerable.Range(top, bottom - top).All(y => bitmap.GetPixel(x, y).Red < 128)).ToList();
+        Assert.True(dark.Count >= 2, $"no frame found in rows {top}..{bottom}");
+        return (dark[0], dark[^1]);
+    }
+
+    [Fact]
     public void TextIsDrawnInThePng()
     {
         // Two figures that differ only in a run's name differ in pixels only if its legend text is really drawn.
