@@ -67,12 +67,7 @@ public static class InspectionInputs
     /// <summary>Image files given by path (their classes unknown), preprocessed as `predict` does.</summary>
     public static IInspectionImages ForFiles(LoadedCheckpoint loaded, Network network, IReadOnlyList<string> paths, int threads)
     {
-        foreach (string path in paths)
-        {
-            ConvNet.IO.InputFile.RequireNotFolder(path, "an image file");
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
-        }
-        var files = paths.Select(p => new ImageFile(p, 0)).ToArray();
+        var files = RequireImageFiles(paths);
         var names = loaded.Info.ClassNames;
         if (loaded.Info.Preprocessing is { } preprocessing)
         {
@@ -80,6 +75,17 @@ public static class InspectionInputs
             return new StoredImages(store, Commands.EvalCommand.LoadPreprocessing(loaded), network.Spec.InputShape[1], labelsKnown: false, threads);
         }
         return ModelSized(loaded, network, "images", files, names, labelsKnown: false, threads);
+    }
+
+    /// <summary>The paths as image files of unknown class, each checked to be a file that exists.</summary>
+    public static ImageFile[] RequireImageFiles(IReadOnlyList<string> paths)
+    {
+        foreach (string path in paths)
+        {
+            ConvNet.IO.InputFile.RequireNotFolder(path, "an image file");
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
+        }
+        return paths.Select(p => new ImageFile(p, 0)).ToArray();
     }
 
     private static IInspectionImages ModelSized(LoadedCheckpoint loaded, Network network, string name, IReadOnlyList<ImageFile> files,

@@ -22,7 +22,7 @@ public static class EvalCommand
             Description = "Run folders (their best checkpoint) or checkpoint .json files; several form an ensemble (softmax averaged)",
             Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore,
         };
-        var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on (image data only if it has a val split), else fashion-mnist" };
+        var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on (image data only if it has a val split); an imported model needs --data" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test). For data stored at the model's size (28x28/32x32): only the views the run's training implies (shifts by its --crop-padding, mirrors if --flip); a run trained with neither is refused. Imported models rescaled by their shorter side: torchvision's Resize + TenCrop" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -41,7 +41,8 @@ public static class EvalCommand
             if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)
                 throw new ArgumentException($"--checkpoint: {other.SidecarPath} and {loaded[0].SidecarPath} have other classes (or another order); an ensemble averages them class by class");
             bool dataGiven = parse.GetValue(data) is not null;
-            string spec = parse.GetValue(data) ?? loaded[0].Info.Config?.Data ?? "fashion-mnist";
+            string spec = parse.GetValue(data) ?? loaded[0].Info.Config?.Data
+                ?? throw new ArgumentException($"--data: {loaded[0].SidecarPath} records no training data (an imported model); name the dataset with --data");
             int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             using var pool = new WorkerPool(threadCount);
             var onDevice = new List<PlannedNetwork>();

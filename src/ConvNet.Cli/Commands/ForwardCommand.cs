@@ -45,7 +45,9 @@ public static class ForwardCommand
             var (network, graphSoftmax) = Open(parse.GetValue(weights)!, parse.GetValue(model));
             bool writeProbabilities = parse.GetValue(probabilities) || (graphSoftmax && !parse.GetValue(logits));
             int[] sample = network.Spec.InputShape;
-            if (x.Shape.Length != 4 || x.Shape[0] < 1 || !x.Shape.AsSpan(1).SequenceEqual(sample))
+            if (x.Shape is [0, ..])
+                throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}: a batch of no images (N = 0); give at least one");
+            if (x.Shape.Length != 4 || !x.Shape.AsSpan(1).SequenceEqual(sample))
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}, model {network.Name} takes [N, {string.Join(", ", sample)}]");
             using var pool = new WorkerPool(CountOption.AtLeastOne(parse, threads));
             using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, x.Shape[0]);

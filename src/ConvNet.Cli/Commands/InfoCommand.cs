@@ -15,7 +15,7 @@ public static class InfoCommand
     {
         var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
         var classes = new Option<int?>("--classes") { Description = "Number of output classes (default: the model's)" };
-        var channels = new Option<int>("--input-channels") { Description = "alexnet-small and alexnet-micro only: 1 (28x28) or 3 (32x32)", DefaultValueFactory = _ => 1 };
+        var channels = new Option<int?>("--input-channels") { Description = "alexnet-small and alexnet-micro only: 1 (28x28, their default) or 3 (32x32)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var command = new Command("info", "Show a model's layers, output shapes, parameter counts and multiply-adds") { model, classes, channels, json };
         command.SetAction(parse =>
@@ -23,9 +23,9 @@ public static class InfoCommand
             string name = parse.GetValue(model)!;
             if (parse.GetValue(classes) is int count && count is < 1 or > MaxClasses)
                 throw new ArgumentException($"--classes {count}: give 1 to {MaxClasses:N0}");
-            if (parse.GetResult(channels) is { Implicit: false } && parse.GetValue(channels) != 3 && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
+            if (parse.GetValue(channels) is int given && given != 3 && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
                 throw new ArgumentException($"--input-channels: {name} takes 3-channel images; the option applies to {Models.AlexNetSmall.Name} and {Models.AlexNetMicro.Name}");
-            var network = ModelRegistry.Create(parse.GetValue(model)!, new ModelOptions(parse.GetValue(classes), InputChannels: parse.GetValue(channels)));
+            var network = ModelRegistry.Create(parse.GetValue(model)!, new ModelOptions(parse.GetValue(classes), InputChannels: parse.GetValue(channels) ?? 1));
             var summary = ModelSummary.Of(network);
             Console.WriteLine(parse.GetValue(json) ? ToJson(summary) : ToTable(summary));
             return 0;

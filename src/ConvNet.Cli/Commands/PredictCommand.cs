@@ -21,13 +21,16 @@ public static class PredictCommand
         var top = new Option<int>("--top") { Description = "How many classes to show (1 to the number of classes; the default shows at most 5)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over the paper's 10 crops (runs trained on image files); for runs on images of the model's size (28x28/32x32), the views eval --ten-crop uses: shifts by the run's --crop-padding, mirrors if it trained with --flip; imported models rescaled by their shorter side: torchvision's Resize + TenCrop" };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (decoding and the forward pass)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var batch = new Option<int>("--batch-size") { Description = "Images per forward pass (many images are classified a batch at a time)", DefaultValueFactory = _ => 64 };
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();
         var convAlgorithm = ConvAlgorithmOption.Create();
-        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop, device, precision, convAlgorithm };
+        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop, threads, batch, device, precision, convAlgorithm };
         command.SetAction(parse =>
         {
             if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
+            int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             // The default shows what there is; a number asked for that the model cannot give is refused, as serve's ?top= is.
@@ -36,26 +39,38 @@ public static class PredictCommand
             network.SetWeightPrecision(PrecisionOption.Value(parse, precision, DeviceOption.Value(parse, device)));
             network.UseConvolutionAlgorithm(ConvAlgorithmOption.Value(parse, convAlgorithm));
             var files = parse.GetValue(images)!;
+            // Every file is checked before the first batch, so a typo does not stop the run half-way.
+            var inputs = InspectionInputs.RequireImageFiles(files);
             var names = loaded.Info.ClassNames;
-            using var pool = new WorkerPool(Environment.ProcessorCount);
-            using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, files.Length);
+            using var pool = new WorkerPool(threadCount);
+            int planned = Math.Min(batchSize, files.Length);
+            using var onDevice = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, planned);
             var classifier = loaded.Info.Preprocessing is { } preprocessing
-                ? PaperPipeline(planned.Network, loaded, files, preprocessing.Size, parse.GetValue(tenCrop))
-                : ModelSizedImages(planned.Network, loaded, files, parse.GetValue(tenCrop));
-            var all = new float[files.Length * network.Classes];
-            classifier.Probabilities(Enumerable.Range(0, files.Length).ToArray(), all, new int[files.Length]);
+                ? PaperPipeline(onDevice.Network, loaded, inputs, preprocessing.Size, parse.GetValue(tenCrop), threadCount)
+                : ModelSizedImages(onDevice.Network, network, loaded, inputs, parse.GetValue(tenCrop), threadCount);
+            var probabilities = new float[planned * network.Classes];
+            var labels = new int[planned];
+            var indices = new int[planned];
             var results = new List<object>();
-            for (int i = 0; i < files.Length; i++)
+            for (int start = 0; start < files.Length; start += planned)
             {
-                var probabilities = all.AsSpan(i * network.Classes, network.Classes).ToArray();
-                var best = TopK.Best(probabilities, parse.GetValue(top));
-                if (parse.GetValue(json))
+                // The last batch is filled up with its first image; those rows are not shown.
+                int rows = Math.Min(planned, files.Length - start);
+                for (int i = 0; i < planned; i++) indices[i] = start + (i < rows ? i : 0);
+                classifier.Probabilities(indices, probabilities, labels);
+                for (int n = 0; n < rows; n++)
                 {
-                    results.Add(new { image = files[i], top = best.Select(k => new { index = k, name = names[k], probability = probabilities[k] }) });
-                    continue;
+                    var row = probabilities.AsSpan(n * network.Classes, network.Classes).ToArray();
+                    var best = TopK.Best(row, parse.GetValue(top));
+                    string file = files[start + n];
+                    if (parse.GetValue(json))
+                    {
+                        results.Add(new { image = file, top = best.Select(k => new { index = k, name = names[k], probability = row[k] }) });
+                        continue;
+                    }
+                    Console.WriteLine(file);
+                    foreach (int k in best) Console.WriteLine($"  {row[k],7:P2}  {names[k]} ({k})");
                 }
-                Console.WriteLine(files[i]);
-                foreach (int k in best) Console.WriteLine($"  {probabilities[k],7:P2}  {names[k]} ({k})");
             }
             if (parse.GetValue(json)) Console.WriteLine(CliJson.Serialize(results));
             return 0;
@@ -65,32 +80,32 @@ public static class PredictCommand
 
     // Trained on image data: exactly the evaluation pipeline (shorter side rescaled, centre square, mean image
     // subtracted, centre crop or the 10 crops).
-    private static IClassifier PaperPipeline(IForwardNetwork network, LoadedCheckpoint loaded, string[] files, int size, bool tenCrop)
+    private static IClassifier PaperPipeline(IForwardNetwork network, LoadedCheckpoint loaded, ImageFile[] files, int size, bool tenCrop, int threads)
     {
-        var set = new ImageFileSet("images", files.Select(f => new ImageFile(f, 0)).ToArray(), loaded.Info.ClassNames);
-        var squares = new SquareBatch(new FileImageStore(set, size), Environment.ProcessorCount);
+        var set = new ImageFileSet("images", files, loaded.Info.ClassNames);
+        var squares = new SquareBatch(new FileImageStore(set, size), threads);
         return new TenCrop(network, EvalCommand.LoadPreprocessing(loaded), squares, tenCrop);
     }
 
     // Trained on a dataset of the model's input size (Fashion-MNIST, CIFAR-10) or imported: resize (or rescale the
-    // shorter side and centre-crop, for imported ImageNet models) and normalise per channel.
-    private static IClassifier ModelSizedImages(IForwardNetwork network, LoadedCheckpoint loaded, string[] files, bool tenCrop)
+    // shorter side and centre-crop, for imported ImageNet models) and normalise per channel, a batch at a time.
+    private static IClassifier ModelSizedImages(IForwardNetwork network, Network host, LoadedCheckpoint loaded, ImageFile[] files, bool tenCrop, int threads)
     {
         var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
         bool bgr = loaded.Info.ChannelOrder == "BGR";
+        if (!tenCrop)
+            return new SingleViewClassifier(network, InspectionInputs.ForFiles(loaded, host, files.Select(f => f.Path).ToArray(), threads));
         // Imported ImageNet models: torchvision's Resize then TenCrop, as eval --ten-crop.
-        if (tenCrop && loaded.Info.ResizeShorterSide is { } side)
-            return new RescaledTenCrop(network, files.Select(f => new ImageFile(f, 0)).ToArray(), normalization, side, bgr, labelsKnown: false,
-                Environment.ProcessorCount);
+        if (loaded.Info.ResizeShorterSide is { } side)
+            return new RescaledTenCrop(network, files, normalization, side, bgr, labelsKnown: false, threads);
+        // The views eval --ten-crop averages for this run: those its training augmentation produced. The images are
+        // of the model's size (28x28, 32x32), so all of them are held decoded.
+        var (padding, mirror) = EvalCommand.TrainedViews(loaded);
         int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
         var pixels = new byte[files.Length * c * h * w];
         for (int i = 0; i < files.Length; i++)
-            ImageDecoder.LoadAsModelInput(files[i], c, h, w, loaded.Info.ResizeShorterSide, bgr)
-                .CopyTo(pixels, i * c * h * w);
+            ImageDecoder.LoadAsModelInput(files[i].Path, c, h, w, loaded.Info.ResizeShorterSide, bgr).CopyTo(pixels, i * c * h * w);
         var dataset = new ImageDataset("images", c, h, w, pixels, new int[files.Length], loaded.Info.ClassNames);
-        if (!tenCrop) return new SingleViewClassifier(network, new InMemoryBatchSource(dataset, normalization, AugmentOptions.None));
-        // The views eval --ten-crop averages for this run: those its training augmentation produced.
-        var (padding, mirror) = EvalCommand.TrainedViews(loaded);
         return new ShiftedTenCrop(network, dataset, normalization, ShiftedTenCrop.ViewsFor(padding, mirror));
     }
 }

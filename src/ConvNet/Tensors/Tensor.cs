@@ -59,6 +59,7 @@ public sealed class Tensor
 
     public void Clear() => Span.Clear();
 
+    /// <summary>Overwrites every element with <paramref name="source"/> (as many values as the tensor holds).</summary>
     public void CopyFrom(ReadOnlySpan<float> source)
     {
         if (source.Length != Length)
@@ -68,8 +69,13 @@ public sealed class Tensor
 
     public float[] ToArray() => Span.ToArray();
 
+    /// <summary>A new tensor of <paramref name="shape"/> holding a copy of <paramref name="values"/>.</summary>
+    /// <exception cref="ShapeMismatchException">the values are not as many as the shape holds</exception>
     public static Tensor FromArray(float[] values, params int[] shape)
     {
+        int length = ShapeMath.Product(shape, "FromArray");
+        if (values.Length != length)
+            throw new ShapeMismatchException($"FromArray: {values.Length} values cannot fill a {ShapeMath.Format(shape)} tensor ({length} elements)");
         var t = new Tensor(shape);
         t.CopyFrom(values);
         return t;

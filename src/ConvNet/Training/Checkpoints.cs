@@ -86,7 +86,8 @@ public static class Checkpoints
         }
         else if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             sidecar = SidecarNaming(path) ?? throw new CheckpointException(
-                $"{path}: no best.json or last.json beside it or in its run folder names this weights file; pass the checkpoint's .json sidecar or its run folder (the sidecar names the model and preprocessing)");
+                $"{path}: no best.json, last.json or previous.json beside it or in its run folder names this weights file; pass the checkpoint's .json sidecar or its run folder " +
+                "(the sidecar names the model and preprocessing), or, for a state dict made elsewhere, import it first (convnet import FILE --model NAME --out DIR) and pass DIR");
         else if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException($"{path}: an ONNX model, not a checkpoint; import it first (convnet import {path} --out DIR) and pass DIR");
         if (!File.Exists(sidecar)) throw new CheckpointException($"{sidecar}: checkpoint not found");
@@ -182,7 +183,7 @@ public static class Checkpoints
         new($"{runDirectory}: the run folder is not writable ({cause.Message}); checkpoints could not be saved. " +
             "Make it writable, or train into another --out");
 
-    /// <summary>The sidecar (best.json, else last.json, in the file's folder or the run folder above checkpoints/)
+    /// <summary>The sidecar (best.json, else last.json, else previous.json, in the file's folder or the run folder above checkpoints/)
     /// that names <paramref name="weightsPath"/> as its weights, or null.</summary>
     public static string? SidecarNaming(string weightsPath)
     {
@@ -191,7 +192,7 @@ public static class Checkpoints
         foreach (var root in new[] { folder, folder is null ? null : Path.GetDirectoryName(folder) })
         {
             if (root is null) continue;
-            foreach (var tag in new[] { Best, Last })
+            foreach (var tag in new[] { Best, Last, Previous })
             {
                 string sidecar = Path.Combine(root, tag + ".json");
                 if (!File.Exists(sidecar)) continue;

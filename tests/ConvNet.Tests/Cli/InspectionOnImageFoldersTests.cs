@@ -56,6 +56,10 @@ public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassF
         string plain = temp.Combine("imported-plain");
         AssertOk(CliRunner.Run("import", temp.Combine("run.onnx"), "--preprocess", "none", "--out", plain));
         Assert.Null(Checkpoints.Open(plain).Info.Preprocessing);
+        // An import records no training data: eval asks for --data rather than guess one.
+        var guessed = CliRunner.Run("eval", "--checkpoint", plain);
+        Assert.Equal(2, guessed.ExitCode);
+        Assert.Contains("records no training data (an imported model); name the dataset with --data", guessed.Stderr);
         var evaluated = CliRunner.Run("eval", "--checkpoint", plain, "--data", "folder:" + folder, "--threads", "1", "--json");
         AssertOk(evaluated);
         var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories);

@@ -48,6 +48,18 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     }
 
     [Fact]
+    public void AnEmptyBatchSaysSoAndTensorSizesNameTheirMethod()
+    {
+        using var temp = new TempDirectory();
+        string empty = temp.Combine("empty.npy");
+        NpyFile.Write(empty, [0, 1, 28, 28], []);
+        var result = Fails("forward", "--weights", run.Run, "--input", empty, "--output", temp.Combine("y.npy"));
+        Assert.Contains("a batch of no images (N = 0)", result.Stderr);
+        var e = Assert.Throws<ConvNet.Tensors.ShapeMismatchException>(() => ConvNet.Tensors.Tensor.FromArray(new float[3], 2, 2));
+        Assert.Equal("FromArray: 3 values cannot fill a [2, 2] tensor (4 elements)", e.Message);
+    }
+
+    [Fact]
     public void ExportIntoAMissingFolderNamesTheFolder()
     {
         var result = Fails("export", "--weights", run.Run, "--out", "/no/such/dir/x.onnx");

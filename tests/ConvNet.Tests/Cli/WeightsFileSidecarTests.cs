@@ -32,6 +32,21 @@ public class WeightsFileSidecarTests
     }
 
     [Fact]
+    public void AnOlderCheckpointNamedOnlyByPreviousJsonIsFound()
+    {
+        // Training keeps the checkpoint before last under previous.json: its weights file is the run's too.
+        using var temp = new TempDirectory();
+        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData: false);
+        string weights = Directory.GetFiles(Path.Combine(run, "checkpoints"), "*.safetensors").Single(f => !f.Contains("momentum"));
+        File.Move(Path.Combine(run, "best.json"), Path.Combine(run, "previous.json"));
+        File.Delete(Path.Combine(run, "last.json"));
+        Assert.Equal(Path.Combine(run, "previous.json"), Checkpoints.SidecarNaming(weights));
+        string image = ServeCheckpoints.WriteImages(temp.Combine("images"), 1)[0];
+        var predicted = CliRunner.Run("predict", "--checkpoint", weights, image);
+        Assert.True(predicted.ExitCode == 0, predicted.Stderr);
+    }
+
+    [Fact]
     public void WeightsFileNoSidecarNamesIsRefusedSayingWhatToPass()
     {
         using var temp = new TempDirectory();
@@ -42,5 +57,6 @@ public class WeightsFileSidecarTests
         var error = Assert.Throws<CheckpointException>(() => Checkpoints.Open(stray));
         Assert.Contains("names this weights file", error.Message);
         Assert.Contains(".json sidecar or its run folder", error.Message);
+        Assert.Contains("convnet import FILE --model NAME", error.Message);
     }
 }
