@@ -22,7 +22,7 @@ public static class BenchCommand
         var loader = new Option<string?>("--loader") { Description = "Time the image loader instead: decode+augment and packed-cache images/s on this data spec (folder:DIR, list:FILE, cache:DIR)" };
         var seconds = new Option<double>("--seconds") { Description = "--loader: seconds per measurement", DefaultValueFactory = _ => 10 };
         var crop = new Option<int>("--crop") { Description = "--loader: crop size (227 for alexnet, 224 for the torchvision layout)", DefaultValueFactory = _ => 227 };
-        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 };
+        var batch = new Option<int>("--batch", "--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 };
         var mode = new Option<string>("--mode") { Description = "train (forward, loss, backward, SGD) or infer (forward only)", DefaultValueFactory = _ => "train" };
         mode.AcceptOnlyFromAmong("train", "infer");
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };

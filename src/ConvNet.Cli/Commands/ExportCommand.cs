@@ -11,7 +11,7 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var weights = new Option<string>("--weights")
+        var weights = new Option<string>("--weights", "--checkpoint")
         {
             Description = "A run folder or checkpoint .json (from train or import; its class names and preprocessing go into the file's metadata), " +
                           "a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model",

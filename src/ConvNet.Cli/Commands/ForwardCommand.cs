@@ -16,10 +16,10 @@ public static class ForwardCommand
 {
     public static Command Create()
     {
-        var weights = new Option<string>("--weights") { Description = "A run folder or checkpoint .json, a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model", Required = true };
+        var weights = new Option<string>("--weights", "--checkpoint") { Description = "A run folder or checkpoint .json, a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model", Required = true };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         var input = new Option<string>("--input") { Description = "float32 .npy batch [N, C, H, W]", Required = true };
-        var output = new Option<string>("--output") { Description = "Where to write the logits [N, classes] (.npy)", Required = true };
+        var output = new Option<string>("--output", "--out") { Description = "Where to write the logits [N, classes] (.npy)", Required = true };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var probabilities = new Option<bool>("--probabilities") { Description = "Write softmax probabilities (the default for an .onnx graph ending in Softmax)" };
         var logits = new Option<bool>("--logits") { Description = "Write logits, even for an .onnx graph ending in Softmax" };
