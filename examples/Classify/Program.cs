@@ -11,7 +11,7 @@ using var classifier = ImageClassifier.Open(args[0]);
 foreach (var image in args[1..])
 {
     Console.WriteLine(image);
-    foreach (var c in classifier.Classify(image, top: 5))
+    foreach (var c in classifier.Classify(image))
         Console.WriteLine($"  {c.Probability,7:P2}  {c.Name} ({c.Index})");
 }
 return 0;

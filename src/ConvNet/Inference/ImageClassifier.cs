@@ -57,26 +57,30 @@ public sealed class ImageClassifier : IDisposable
     }
 
     /// <summary>The <paramref name="top"/> most likely classes of a JPEG or PNG file, most likely first.</summary>
-    public IReadOnlyList<ClassProbability> Classify(string imagePath, int top = 5)
+    /// <param name="top">1 to the number of classes; null: 5, or every class when there are fewer</param>
+    public IReadOnlyList<ClassProbability> Classify(string imagePath, int? top = null)
     {
         ArgumentNullException.ThrowIfNull(imagePath);
         ObjectDisposedException.ThrowIf(_disposed, this);
         return Classify(IO.InputFile.ReadAllBytes(imagePath, Data.Images.EncodedImageFile.MaxFileBytes), top, imagePath);
     }
 
-    /// <summary>As <see cref="Classify(string, int)"/>, for an image in memory.</summary>
+    /// <summary>As <see cref="Classify(string, int?)"/>, for an image in memory.</summary>
     /// <exception cref="InvalidDataException">not a usable JPEG or PNG (the message says why)</exception>
-    public IReadOnlyList<ClassProbability> Classify(byte[] encoded, int top = 5, string name = "image")
+    /// <exception cref="ArgumentOutOfRangeException">top below 1 or above the number of classes</exception>
+    public IReadOnlyList<ClassProbability> Classify(byte[] encoded, int? top = null, string name = "image")
     {
         ArgumentNullException.ThrowIfNull(encoded);
         ArgumentNullException.ThrowIfNull(name);
-        if (top < 1) throw new ArgumentOutOfRangeException(nameof(top), "top must be at least 1");
+        // As predict's --top: a number the model cannot give is refused rather than quietly cut to the class count.
+        if (top is < 1 || top > _classNames.Count)
+            throw new ArgumentOutOfRangeException(nameof(top), $"top {top}: the model has {_classNames.Count} classes; give 1..{_classNames.Count}");
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_input.TryWrite(encoded, _x.Span) is { } reason) throw new InvalidDataException($"{name}: {reason}");
             SoftmaxCrossEntropy.Softmax(_network.Forward(_x, training: false).Sample(0), _probabilities);
-            return TopK.Best(_probabilities, Math.Min(top, _probabilities.Length))
+            return TopK.Best(_probabilities, top ?? Math.Min(5, _probabilities.Length))
                 .Select(k => new ClassProbability(k, _classNames[k], _probabilities[k])).ToList();
         }
     }

@@ -28,6 +28,8 @@ public static class ModelRegistry
         return entry.Create(options);
     }
 
+    /// <summary>The registered model <paramref name="name"/>, unplanned, with every parameter at zero: call
+    /// Initialize(rng) for the model's initialisation (as training does), or load weights, before using it.</summary>
     public static Network Create(string name, ModelOptions? options = null) => NetworkBuilder.Build(Spec(name, options));
 }
 

@@ -9,8 +9,14 @@ using ConvNet.Threading;
 
 namespace ConvNet.Models;
 
+/// <summary>A model's layers and parameters, planned for one batch size. Built with every parameter at zero: call
+/// Initialize (the model's own initialisation) or load weights (ModelFiles.Open, WeightLoader.Load) first.
+/// One call at a time: Forward and Backward use the network's own buffers, so a second call while one runs throws.
+/// For inference on several threads give each a Twin() (same weights, own buffers), or use Inference.ImageClassifier,
+/// which serialises its calls.</summary>
 public sealed class Network : IForwardNetwork
 {
+    private int _busy; // 1 while a Forward or Backward runs
     public ModelSpec Spec { get; }
     public IReadOnlyList<Layer> Layers { get; }
     public IReadOnlyList<Parameter> Parameters { get; }
@@ -113,19 +119,37 @@ public sealed class Network : IForwardNetwork
         foreach (var d in Layers.OfType<Dropout>()) d.Rng = rng.Derive(key++);
     }
 
-    /// <param name="x">[N, C, H, W] with N equal to the planned batch</param>
-    /// <returns>the logits [N, classes] (the last layer's Output)</returns>
+    /// <param name="x">[N, C, H, W] with N equal to the planned batch (another batch size needs Plan again)</param>
+    /// <returns>the logits [N, classes]: the last layer's Output buffer, which the next Forward overwrites (copy it,
+    /// e.g. ToArray(), to keep it)</returns>
+    /// <exception cref="InvalidOperationException">not planned, or another Forward or Backward is running on this network</exception>
     public Tensor Forward(Tensor x, bool training)
     {
         if (PlannedBatch == 0 || _pool is null) throw new InvalidOperationException($"model {Name}: call Plan(batch, pool) before Forward");
         ShapeMath.Require(Name, "input", _plannedInputShape, x.Shape);
-        var input = x;
-        for (int i = 0; i < Layers.Count; i++) // for, not foreach: an interface enumerator would allocate every step
+        Enter(nameof(Forward));
+        try
         {
-            Layers[i].Forward(input, training);
-            input = Layers[i].Output;
+            var input = x;
+            for (int i = 0; i < Layers.Count; i++) // for, not foreach: an interface enumerator would allocate every step
+            {
+                Layers[i].Forward(input, training);
+                input = Layers[i].Output;
+            }
+            return input;
         }
-        return input;
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    // Two threads in one network would overwrite each other's activations and return wrong logits without a word.
+    private void Enter(string call)
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException($"model {Name}: {call} called while another Forward or Backward runs on this network; " +
+                "a network holds one set of buffers, so give each thread its own Twin() (or use ImageClassifier, which serialises its calls)");
     }
 
     /// <summary>Back-propagates dL/dlogits: parameter gradients are added into each Parameter.Gradient.</summary>
@@ -134,13 +158,21 @@ public sealed class Network : IForwardNetwork
     public void Backward(Tensor x, Tensor dLogits, Action<Layer>? layerDone = null)
     {
         ShapeMath.Require(Name, "dLogits", Logits.Shape, dLogits.Shape);
-        var dy = dLogits;
-        for (int i = Layers.Count - 1; i >= 0; i--)
+        Enter(nameof(Backward));
+        try
         {
-            var input = i == 0 ? x : Layers[i - 1].Output;
-            Layers[i].Backward(input, dy);
-            layerDone?.Invoke(Layers[i]);
-            if (i > 0) dy = Layers[i].InputGradient!;
+            var dy = dLogits;
+            for (int i = Layers.Count - 1; i >= 0; i--)
+            {
+                var input = i == 0 ? x : Layers[i - 1].Output;
+                Layers[i].Backward(input, dy);
+                layerDone?.Invoke(Layers[i]);
+                if (i > 0) dy = Layers[i].InputGradient!;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
         }
     }
 

@@ -107,5 +107,12 @@ public class ImageClassifierTests
         Assert.Throws<ArgumentNullException>(() => classifier.Classify((byte[])null!));
         Assert.Throws<ArgumentNullException>(() => classifier.Classify((string)null!));
         Assert.Throws<ArgumentNullException>(() => classifier.Classify([1, 2, 3], name: null!));
+        // top: 1 to the class count, as predict --top; unset, at most 5.
+        string image = ServeCheckpoints.WriteImages(temp.Combine("images"), 1)[0];
+        int classes = classifier.ClassNames.Count;
+        Assert.Equal(Math.Min(5, classes), classifier.Classify(image).Count);
+        Assert.Equal(classes, classifier.Classify(image, top: classes).Count);
+        Assert.Contains($"the model has {classes} classes", Assert.Throws<ArgumentOutOfRangeException>(() => classifier.Classify(image, top: classes + 1)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => classifier.Classify(image, top: 0));
     }
 }
