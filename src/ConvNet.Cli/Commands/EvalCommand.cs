@@ -109,6 +109,9 @@ public static class EvalCommand
             {
                 var test = DatasetSpec.Load(spec).Test;
                 count = test.Count;
+                // An import's names are often numbers: scored by position, which the user should know.
+                if (!test.ClassNames.SequenceEqual(loaded[0].Info.ClassNames) && test.ClassNames.Count == loaded[0].Info.ClassNames.Length)
+                    note($"note: {spec}: its class names ({Preview(test.ClassNames)}) are not the model's ({Preview(loaded[0].Info.ClassNames)}); matching them by position");
                 var members = loaded.Select(l =>
                 {
                     var network = Checkpoints.LoadNetwork(l);
@@ -116,6 +119,8 @@ public static class EvalCommand
                     if (!shape.SequenceEqual(network.Spec.InputShape))
                         throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
                     CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
+                    if (l.Info.Config is null && l.Info.NormalizationMean.All(m => m == 0) && l.Info.NormalizationStd.All(v => v == 1))
+                        note($"note: {l.SidecarPath} records no input normalisation (pixels are fed as 0..1); a model trained with Normalize(mean, std) needs convnet import --mean M --std S");
                     var runner = Planned(network, Math.Max(1, Math.Min(batchSize, test.Count)));
                     var normalization = Normalization(l);
                     if (parse.GetValue(tenCrop))
@@ -163,6 +168,9 @@ public static class EvalCommand
         });
         return command;
     }
+
+    private static string Preview(IReadOnlyList<string> names) =>
+        string.Join(", ", names.Take(3)) + (names.Count > 3 ? $", ... {names.Count - 3} more" : "");
 
     private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
     {

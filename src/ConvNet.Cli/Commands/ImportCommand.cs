@@ -23,9 +23,11 @@ public static class ImportCommand
                           "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: what the file's metadata records (a ConvNet export), " +
                           "else torchvision for 3-channel models of 224+ pixels, else none",
         };
+        var mean = new Option<string?>("--mean") { Description = "Per-channel mean on the 0..1 pixel scale, as torchvision's Normalize(mean, std): one value, or one per channel (\"0.485,0.456,0.406\"). Replaces the --preprocess preset's" };
+        var std = new Option<string?>("--std") { Description = "Per-channel standard deviation on the 0..1 scale, with --mean (one value, or one per channel)" };
         var force = new Option<bool>("--force") { Description = "Replace a checkpoint already in the --out folder" };
         var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: the file's metadata, else ImageNet's for 1000 classes, else numbers)" };
-        var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, classNames, force };
+        var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, mean, std, classNames, force };
         command.SetAction(parse =>
         {
             string source = parse.GetValue(file)!;
@@ -49,6 +51,15 @@ public static class ImportCommand
                 var p = fromFile
                     ? new ImportPreprocessing(preset, metadata!.NormalizationMean, metadata.NormalizationStd, metadata.ChannelOrder, metadata.ResizeShorterSide)
                     : ImportPreprocessing.Get(preset, channels);
+                if (parse.GetValue(mean) is not null || parse.GetValue(std) is not null)
+                {
+                    p = p with
+                    {
+                        Mean = ChannelValues(parse.GetValue(mean), "--mean", channels, p.Mean, positive: false),
+                        Std = ChannelValues(parse.GetValue(std), "--std", channels, p.Std, positive: true),
+                    };
+                    preset += $", mean {string.Join("/", p.Mean.Select(Invariant))}, std {string.Join("/", p.Std.Select(Invariant))}";
+                }
                 bool registered = ModelSpecMatcher.FindRegistered(spec) is { } r && r.Name == spec.Name;
                 var info = new CheckpointInfo
                 {
@@ -93,6 +104,25 @@ public static class ImportCommand
                 throw new ArgumentException($"{source}: expected a .onnx or .safetensors file");
         }
     }
+
+    /// <summary>"v" or "v1,v2,v3" as one value per channel (one value is every channel's); null keeps the preset's.</summary>
+    private static float[] ChannelValues(string? text, string option, int channels, float[] preset, bool positive)
+    {
+        if (text is null) return preset;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i])
+                || !float.IsFinite(values[i]) || (positive && values[i] <= 0))
+                throw new ArgumentException($"{option} {text}: '{parts[i]}' is not a {(positive ? "positive" : "finite")} number");
+        }
+        if (values.Length == 1) return Enumerable.Repeat(values[0], channels).ToArray();
+        return values.Length == channels ? values
+            : throw new ArgumentException($"{option} {text}: give one value, or {channels} (one per input channel of the model)");
+    }
+
+    private static string Invariant(float value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void CheckAgrees(ModelMetadata metadata, ModelSpec spec, string source)
     {
