@@ -39,8 +39,11 @@ public sealed class ImageClassifier : IDisposable
         _probabilities = new float[network.Classes];
     }
 
+    /// <summary>How an image becomes the model's input (its Description says so in words), as predict does it.</summary>
     public ImageInput Input => Alive(_input);
+    /// <summary>The model's classes, by output index.</summary>
     public IReadOnlyList<string> ClassNames => Alive(_classNames);
+    /// <summary>The registered model name (alexnet, alexnet-small, ...) or an imported graph's.</summary>
     public string ModelName => Alive(_network).Name;
 
     /// <param name="checkpoint">a run folder, a checkpoint .json, or an imported model's folder</param>
