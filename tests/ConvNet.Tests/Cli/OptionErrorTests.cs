@@ -7,7 +7,7 @@ namespace ConvNet.Tests.Cli;
 public sealed class OptionErrorTests
 {
     [Theory]
-    [InlineData("unknown option --threads", "predict", "--checkpoint", "runs/none", "a.png", "--threads", "1")]
+    [InlineData("unknown option --seed", "predict", "--checkpoint", "runs/none", "a.png", "--seed", "1")]
     [InlineData("did you mean --epochs?", "train", "--epoch", "3")]
     [InlineData("did you mean --checkpoint?", "eval", "--checkpoints", "runs/none")]
     [InlineData("did you mean --out?", "export", "--weights", "runs/none", "--output", "x.onnx")]
