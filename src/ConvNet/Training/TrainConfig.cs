@@ -72,7 +72,11 @@ public sealed record TrainConfig
         ? new TrainConfig { Model = model, Epochs = 12, LearningRate = 0.05f, Schedule = "cosine" }
         : new TrainConfig { Model = model };
 
-    public void Validate()
+    public void Validate() => Validate(resuming: false);
+
+    /// <param name="resuming">a run saved earlier: rules added since it was saved (a plateau --gamma of 1 or more) do
+    /// not stop it from continuing with its recipe</param>
+    public void Validate(bool resuming)
     {
         if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
         if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
@@ -84,6 +88,10 @@ public sealed record TrainConfig
         if (Patience < 1) throw new ArgumentException($"--patience must be at least 1, got {Patience}");
         if (StepSize < 1) throw new ArgumentException($"--step-size must be at least 1, got {StepSize}");
         if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw new ArgumentException($"--gamma must be positive, got {Gamma}");
+        // As PyTorch's ReduceLROnPlateau (factor < 1): a "reduction" by 1 or more would hold or raise the rate each time the
+        // validation error stops improving. step takes any positive factor, as StepLR does.
+        if (!resuming && Schedule == "plateau" && !(Gamma < 1))
+            throw new ArgumentException($"--gamma must be below 1 with --schedule plateau (each reduction multiplies the rate by it), got {Gamma}");
         if (MaxSteps < 0) throw new ArgumentException($"--max-steps must be non-negative, got {MaxSteps}");
         if (ValidationCount < 0) throw new ArgumentException($"--validation must be non-negative, got {ValidationCount}");
         if (CropPadding < 0) throw new ArgumentException($"--crop-padding must be non-negative, got {CropPadding}");

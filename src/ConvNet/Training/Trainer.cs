@@ -182,6 +182,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             observer.Message("note: this run's --crop-padding/--flip/--random-erase never applied to its image data; resuming without them");
             config = config with { CropPadding = 0, HorizontalFlip = false, RandomErase = 0f };
         }
+        if (config.Schedule == "plateau" && config.Gamma >= 1)
+            observer.Message($"note: this run's --gamma {config.Gamma} does not reduce the rate on plateaus (new runs refuse --gamma 1 or more with --schedule plateau); resuming with its recipe");
         if (epochs is { } e && e != config.Epochs)
         {
             int reached = info.Epoch + (info.BatchInEpoch > 0 ? 1 : 0);
@@ -202,7 +204,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
     {
-        config.Validate();
+        config.Validate(resuming: resumeFrom is not null);
         DeviceNetworks.RequireAvailable(_device); // before any training output (Run has made the folder and its lock only)
         var parallel = new DataParallel(_communicator, config.BatchSize);
         bool root = parallel.IsRoot;
