@@ -72,9 +72,14 @@ public static class ReportCommand
 
         if (info.Config is { } config)
         {
+            // Only what applied to this run: every checkpoint records image-data augmentation for in-memory data (and
+            // the reverse), --bias-init for every model and each schedule's settings for the others.
             var node = JsonSerializer.SerializeToNode(config, CheckpointInfo.Json)!.AsObject();
+            var notApplied = config.NotApplied().Select(n => CheckpointInfo.Json.PropertyNamingPolicy?.ConvertName(n) ?? n).ToHashSet(StringComparer.Ordinal);
             recipe.Add(new ReportTable("Recipe", ["setting", "value"],
-                node.Select(p => (IReadOnlyList<string>)[p.Key, p.Value?.ToJsonString().Trim('"') ?? ""]).ToList()));
+                node.Where(p => !notApplied.Contains(p.Key)).Select(p => (IReadOnlyList<string>)[p.Key, p.Value?.ToJsonString().Trim('"') ?? ""]).ToList()));
+            notes.Add($"The recipe shows the settings that applied to this run; the {notApplied.Count} its data, model and schedule do not read " +
+                "are recorded in the checkpoint but left out.");
         }
         if (info.History.Count > 0)
         {

@@ -72,6 +72,28 @@ public sealed record TrainConfig
         ? new TrainConfig { Model = model, Epochs = 12, LearningRate = 0.05f, Schedule = "cosine" }
         : new TrainConfig { Model = model };
 
+    /// <summary>The settings (property names) a run with this configuration never reads, though every checkpoint records
+    /// them: image-data augmentation and loading on in-memory data; in-memory augmentation and --normalization on image
+    /// data (which subtracts the run's mean image); --bias-init on every model but the paper's alexnet; what another
+    /// schedule reads (plateau: patience and gamma; step: step size and gamma; cosine: none). `report` leaves them out of
+    /// the recipe it shows.</summary>
+    public IReadOnlySet<string> NotApplied()
+    {
+        var unused = new HashSet<string>(StringComparer.Ordinal);
+        if (ConvNet.Data.Images.ImageDataSpec.IsImageSpec(Data))
+            unused.UnionWith([nameof(CropPadding), nameof(HorizontalFlip), nameof(RandomErase), nameof(Normalization)]);
+        else
+            unused.UnionWith([nameof(RandomCrop), nameof(Mirror), nameof(PcaNoise), nameof(LoaderThreads), nameof(Prefetch)]);
+        if (Model != Models.AlexNetPaper.Name) unused.Add(nameof(BiasInit));
+        switch (Schedule)
+        {
+            case "plateau": unused.Add(nameof(StepSize)); break;
+            case "step": unused.Add(nameof(Patience)); break;
+            case "cosine": unused.UnionWith([nameof(Patience), nameof(StepSize), nameof(Gamma)]); break;
+        }
+        return unused;
+    }
+
     public void Validate() => Validate(resuming: false);
 
     /// <param name="resuming">a run saved earlier: rules added since it was saved (a plateau --gamma of 1 or more) do

@@ -106,6 +106,49 @@ public sealed partial class ReportCommandTests(TinyRunFixture run, ITestOutputHe
         Assert.Contains("deliberate", brokenConsole);
         Assert.Contains("notDefined", brokenConsole);
     }
+    private static IReadOnlyList<string> RecipeSettings(string html)
+    {
+        string text = File.ReadAllText(html);
+        var recipe = text[text.IndexOf("<h2>Recipe")..];
+        recipe = recipe[..recipe.IndexOf("</table>")];
+        return Regex.Matches(recipe, "<tr><td>([A-Za-z]+)</td>").Select(m => m.Groups[1].Value).ToList();
+    }
+
+    /// <summary>The recipe of an alexnet-small run on in-memory data showed randomCrop true, mirror true, pcaNoise 0.1
+    /// and biasInit 1, none of which applied (image-data augmentation, the paper net's biases), and the plateau and
+    /// step settings of its cosine schedule.</summary>
+    [Fact]
+    public void TheRecipeOfAnInMemoryRunShowsOnlyWhatApplied()
+    {
+        var settings = RecipeSettings(Report());
+        foreach (string shown in new[] { "model", "data", "schedule", "cropPadding", "horizontalFlip", "randomErase", "normalization", "labelSmoothing" })
+            Assert.Contains(shown, settings);
+        foreach (string hidden in new[] { "randomCrop", "mirror", "pcaNoise", "loaderThreads", "prefetch", "biasInit", "gamma", "patience", "stepSize" })
+            Assert.DoesNotContain(hidden, settings);
+    }
+
+    /// <summary>On image data, the reverse: the paper's augmentation, not the in-memory options or --normalization (the
+    /// run subtracts its mean image).</summary>
+    [Fact]
+    public void TheRecipeOfAnImageRunShowsOnlyWhatApplied()
+    {
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        string image = temp.Combine("run");
+        var train = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "folder:" + photos, "--epochs", "1", "--batch-size", "4",
+            "--validation", "4", "--schedule", "step", "--threads", "1", "--max-steps", "1", "--out", image);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        string html = temp.Combine("report.html");
+        var report = CliRunner.Run("report", image, "--threads", "1", "--samples", "0", "--out", html);
+        Assert.True(report.ExitCode == 0, report.Stderr);
+        var settings = RecipeSettings(html);
+        foreach (string shown in new[] { "randomCrop", "mirror", "pcaNoise", "loaderThreads", "prefetch", "stepSize", "gamma" })
+            Assert.Contains(shown, settings);
+        foreach (string hidden in new[] { "cropPadding", "horizontalFlip", "randomErase", "normalization", "biasInit", "patience" })
+            Assert.DoesNotContain(hidden, settings);
+    }
+
     [Fact]
     public void AReportOnARunWhoseDataMovedSaysToNameItWithData()
     {
