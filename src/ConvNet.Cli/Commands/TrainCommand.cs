@@ -37,7 +37,7 @@ public static class TrainCommand
         var smoothing = new Option<float>("--label-smoothing") { Description = $"Loss target (1 - e) x one-hot + e / classes, as PyTorch's label_smoothing; the training loss printed includes it, the validation loss does not (default {d.LabelSmoothing}{(small.LabelSmoothing != d.LabelSmoothing ? $"; {small.Model}: {small.LabelSmoothing}" : "")})" };
         var every = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps (0: at epoch ends only)", DefaultValueFactory = _ => 0 };
         var biasInit = new Option<float>("--bias-init") { Description = "alexnet only: bias of conv2/4/5, fc6, fc7 (paper 1, Caffe 0.1); the other models set their own biases", DefaultValueFactory = _ => 1f };
-        var normalization = new Option<string>("--normalization") { Description = "channel (mean/std per channel) or none", DefaultValueFactory = _ => d.Normalization };
+        var normalization = new Option<string>("--normalization") { Description = "In-memory data: channel (mean/std per channel) or none; image data always subtracts the run's mean image", DefaultValueFactory = _ => d.Normalization };
         var maxSteps = new Option<long>("--max-steps") { Description = "Stop after this many steps of this invocation (0: no limit); not saved with the run", DefaultValueFactory = _ => 0 };
         var noRandomCrop = new Option<bool>("--no-random-crop") { Description = "Image data: train on centre crops instead of random crops" };
         var noMirror = new Option<bool>("--no-mirror") { Description = "Image data: no random horizontal mirrors" };
@@ -84,6 +84,41 @@ public static class TrainCommand
             }
         });
         return command;
+
+        // A new run's options that its data or schedule never reads (TrainConfig.NotApplied): refused when the command line
+        // gives them, rather than run without a word, recorded with the run and shown by report as if they had applied.
+        // Options left out are never refused (their defaults are recorded, and report leaves them out); --resume takes the
+        // run's recorded recipe and never comes here.
+        void RefuseWhatDoesNotApply(ParseResult parse, TrainConfig config)
+        {
+            var notApplied = config.NotApplied();
+            string image = $" applies to image data (folder:, list:, cache:), not to in-memory data ({config.Data}), which";
+            string scheduleNamed = $": --schedule {config.Schedule}{(parse.GetResult(schedule) is { Implicit: false } ? "" : $" ({config.Model}'s default)")} " + config.Schedule switch
+            {
+                "cosine" => "anneals the rate to 0 over the run, with no reductions",
+                "step" => "multiplies the rate by --gamma every --step-size epochs, whatever the validation error",
+                _ => "multiplies the rate by --gamma when the validation error stops improving for --patience epochs",
+            };
+            (Option Option, string Setting, bool Changed, string Why)[] rules =
+            [
+                (noRandomCrop, nameof(TrainConfig.RandomCrop), true, $"{image} takes random crops only with --crop-padding N"),
+                (noMirror, nameof(TrainConfig.Mirror), true, $"{image} is mirrored only with --flip"),
+                (noPca, nameof(TrainConfig.PcaNoise), true, $"{image} gets no PCA colour noise (its augmentation is --crop-padding, --flip and --random-erase)"),
+                (pcaNoise, nameof(TrainConfig.PcaNoise), true, $"{image} gets no PCA colour noise (its augmentation is --crop-padding, --flip and --random-erase)"),
+                (loaderThreads, nameof(TrainConfig.LoaderThreads), true, $"{image} is batched on the training threads (--threads)"),
+                (prefetch, nameof(TrainConfig.Prefetch), true, $"{image} is batched on the training threads (--threads)"),
+                // "channel", the default, is what every run records; image data never reads it.
+                (normalization, nameof(TrainConfig.Normalization), config.Normalization != d.Normalization,
+                    $" {config.Normalization}: image data ({config.Data}) always subtracts the run's mean image (the paper's preprocessing, computed on its training split); " +
+                    "--normalization applies to in-memory datasets (fashion-mnist, cifar10:, idx:, ...)"),
+                (gamma, nameof(TrainConfig.Gamma), true, $"{scheduleNamed}; --gamma is the factor of the step and plateau schedules' reductions"),
+                (patience, nameof(TrainConfig.Patience), true, $"{scheduleNamed}; --patience is for --schedule plateau"),
+                (stepSize, nameof(TrainConfig.StepSize), true, $"{scheduleNamed}; --step-size is for --schedule step"),
+            ];
+            foreach (var (option, setting, changed, why) in rules)
+                if (changed && parse.GetResult(option) is { Implicit: false } && notApplied.Contains(setting))
+                    throw new ArgumentException($"{option.Name}{why}; leave it out");
+        }
 
         int Train(ParseResult parse, ICommunicator communicator)
         {
@@ -146,6 +181,7 @@ public static class TrainCommand
                         LoaderThreads = parse.GetValue(loaderThreads), Prefetch = parse.GetValue(prefetch),
                         ConvAlgorithm = parse.GetValue(convAlgorithm)!,
                     };
+                    RefuseWhatDoesNotApply(parse, config);
                     result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device), communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
                 if (result.Test is { } test && parse.GetValue(json) && communicator.IsRoot)

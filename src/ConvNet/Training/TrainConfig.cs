@@ -76,7 +76,7 @@ public sealed record TrainConfig
     /// them: image-data augmentation and loading on in-memory data; in-memory augmentation and --normalization on image
     /// data (which subtracts the run's mean image); --bias-init on every model but the paper's alexnet; what another
     /// schedule reads (plateau: patience and gamma; step: step size and gamma; cosine: none). `report` leaves them out of
-    /// the recipe it shows.</summary>
+    /// the recipe it shows, and `train` refuses them when the command line gives them.</summary>
     public IReadOnlySet<string> NotApplied()
     {
         var unused = new HashSet<string>(StringComparer.Ordinal);
