@@ -84,4 +84,11 @@ public static class Drawing
         using var paint = new SKPaint { Color = color, IsAntialias = false, Style = SKPaintStyle.Fill };
         canvas.DrawRect(x, y, width, height, paint);
     }
+
+    /// <summary>A one-pixel outline just inside the rectangle.</summary>
+    public static void StrokeRect(SKCanvas canvas, float x, float y, float width, float height, SKColor color)
+    {
+        using var paint = new SKPaint { Color = color, IsAntialias = false, Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
+        canvas.DrawRect(x + 0.5f, y + 0.5f, width - 1, height - 1, paint);
+    }
 }

@@ -77,9 +77,11 @@ public sealed class PredictionSheet
                 var track = BarTrackRect(i, b);
                 Drawing.FillRect(canvas, track.Left, track.Top, track.Width, track.Height, BarTrack);
                 Drawing.FillRect(canvas, track.Left, track.Top, BarLength(p, track.Width), track.Height, cls == entry.TrueClass ? TrueBar : OtherBar);
+                // The true class's track is outlined in red too: its bar may be too short to see (0.0 % for a confident
+                // mistake). The label stays black, readable over either bar.
+                if (cls == entry.TrueClass) Drawing.StrokeRect(canvas, track.Left, track.Top, track.Width, track.Height, TrueBar);
                 string label = $"{ClassNames[cls]}  {(100 * p).ToString("F1", CultureInfo.InvariantCulture)} %";
-                // The true class's label is red too: its bar may be too short to see (0.0 % for a confident mistake).
-                Drawing.Text(canvas, typeface, label, track.Left + 3, track.Bottom - 3.5f, 11, cls == entry.TrueClass ? TrueBar : SKColors.Black, maxWidth: track.Width - 6);
+                Drawing.Text(canvas, typeface, label, track.Left + 3, track.Bottom - 3.5f, 11, SKColors.Black, maxWidth: track.Width - 6);
             }
         }
         canvas.Flush();

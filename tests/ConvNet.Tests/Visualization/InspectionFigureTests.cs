@@ -78,6 +78,34 @@ public sealed class InspectionFigureTests
     }
 
     [Fact]
+    public void TheTrueClassIsMarkedAtZeroPercentAndItsLabelIsReadableOnItsBar()
+    {
+        var typeface = LabelFont.Typeface ?? throw new InvalidOperationException(LabelFont.MissingMessage);
+        var picture = new Picture(1, 1, 1, [0]);
+        var entries = new[]
+        {
+            new PredictionEntry(picture, "right.png", TrueClass: 0, [(0, 1f), (1, 0f)]),
+            new PredictionEntry(picture, "wrong.png", TrueClass: 1, [(0, 1f), (1, 0f)]),
+        };
+        var sheet = new PredictionSheet(entries, ["zero", "one"], columns: 2);
+        using var bitmap = sheet.Render(typeface);
+        // A full red bar: its label's pixels are dark, not red on red.
+        var track = sheet.BarTrackRect(0, 0);
+        int dark = 0;
+        for (int y = track.Top; y < track.Bottom; y++)
+            for (int x = track.Left; x < track.Right; x++)
+                if (bitmap.GetPixel(x, y) is { Red: < 100, Green: < 100, Blue: < 100 }) dark++;
+        Assert.True(dark > 20, $"{dark} dark pixels: the true class's label is not readable on its bar");
+        // A 0.0 % true bar: its track's right end is outlined in red.
+        track = sheet.BarTrackRect(1, 1);
+        Assert.Equal(PredictionSheet.TrueBar, bitmap.GetPixel(track.Right - 1, track.MidY));
+        Assert.Equal(PredictionSheet.BarTrack, bitmap.GetPixel(track.Right - 2, track.MidY));
+        // Another class's track is not outlined: its full bar reaches the edge in blue.
+        var other = sheet.BarTrackRect(1, 0);
+        Assert.Equal(PredictionSheet.OtherBar, bitmap.GetPixel(other.Right - 1, other.MidY));
+    }
+
+    [Fact]
     public void ColourPicturesKeepTheirChannels()
     {
         // 1x1 RGB picture (10, 20, 30) drawn into a tile.
