@@ -193,6 +193,7 @@ public static class TrainingCurves
         {
             var plot = new Plot();
             if (text) plot.Font.Set(FontName);
+            var dropLabels = new List<(double Boundary, double From, double To, ScottPlot.Color Color)>();
             plot.Title(panel switch
             {
                 "loss" => runs.Any(r => r.Steps is not null)
@@ -235,10 +236,23 @@ public static class TrainingCurves
                 }
                 foreach (var (boundary, from, to) in LearningRateChanges(run))
                 {
-                    var line = plot.Add.VerticalLine(boundary, dashes ? 1.5f : 1f, color, dotted);
-                    if (panel == "learning rate")
-                        line.Text = $"{Rate(from)} -> {Rate(to)}";
+                    plot.Add.VerticalLine(boundary, dashes ? 1.5f : 1f, color, dotted);
+                    if (panel == "learning rate") dropLabels.Add((boundary, from, to, color));
                 }
+            }
+            // Each drop's rates just right of its line, halfway between the two rates: inside the plot area (an axis
+            // line's own label sits over the epoch numbers or the title) and clear of the run's own curve, which is at
+            // or below the new rate there. Labels at the same boundary go one row apart.
+            for (int i = 0; i < dropLabels.Count; i++)
+            {
+                var (boundary, from, to, color) = dropLabels[i];
+                int row = dropLabels.Take(i).Count(l => l.Boundary == boundary);
+                var note = plot.Add.Text($"{Rate(from)} -> {Rate(to)}", boundary, (from + to) / 2 - row * 0.09 * top);
+                note.LabelFontColor = color;
+                note.LabelFontSize = 11;
+                note.LabelAlignment = Alignment.MiddleLeft;
+                note.OffsetX = 4;
+                if (text) note.LabelFontName = FontName;
             }
             // Epochs from 0 (the start) to the last; values from 0 to a little above the largest.
             plot.Axes.SetLimitsX(0, runs.Max(r => r.Epochs[^1].Epoch) + 0.25);

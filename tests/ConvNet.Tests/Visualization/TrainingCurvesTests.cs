@@ -122,6 +122,19 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void ADropsLabelSitsInsideThePlotAreaNotOverTheEpochNumbers()
+    {
+        // Run "a" drops 0.01 -> 0.001 at epoch 2. Its label was a box in the run's blue over the x axis, hiding "2".
+        using var bitmap = TrainingCurves.Render([Run("a")], 600, 600);
+        var (left, right) = FrameColumns(bitmap, 470, 530); // the rate panel: rows 400..600
+        int bottom = Enumerable.Range(400, 200).Last(y => bitmap.GetPixel((left + right) / 2, y).Red < 128 && bitmap.GetPixel(left + 5, y).Red < 128);
+        var blue = new SKColor(31, 119, 180);
+        bool IsBlue(SKColor c) => Math.Abs(c.Red - blue.Red) < 40 && Math.Abs(c.Green - blue.Green) < 40 && Math.Abs(c.Blue - blue.Blue) < 40;
+        int below = Enumerable.Range(bottom + 2, 600 - bottom - 2).Sum(y => Enumerable.Range(left, right - left).Count(x => IsBlue(bitmap.GetPixel(x, y))));
+        Assert.True(below < 5, $"{below} blue pixels under the rate panel's plot area: the drop's label covers the epoch numbers");
+    }
+
+    [Fact]
     public void PanelsLeaveOutTop5WhenNoRunHasIt()
     {
         Assert.Equal(["loss", "top-1 error", "learning rate"], TrainingCurves.Panels([Run("a")]));
