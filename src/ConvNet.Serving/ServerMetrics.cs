@@ -74,7 +74,7 @@ public sealed class ServerMetrics
             text.Append(CultureInfo.InvariantCulture, $"# HELP convnet_queue_depth Images waiting for a forward pass.\n# TYPE convnet_queue_depth gauge\nconvnet_queue_depth {_queueDepth}\n");
         }
         // The runtime's own figures: garbage collections pause every thread, the forward pass's included.
-        text.Append("# HELP dotnet_gc_collections_total Garbage collections since the start, by generation.\n# TYPE dotnet_gc_collections_total counter\n");
+        text.Append("# HELP dotnet_gc_collections_total Garbage collections since the start, by generation (a generation-N collection also collects the generations below it, so do not sum them).\n# TYPE dotnet_gc_collections_total counter\n");
         for (int generation = 0; generation <= GC.MaxGeneration; generation++)
             text.Append(CultureInfo.InvariantCulture, $"dotnet_gc_collections_total{{generation=\"{generation}\"}} {GC.CollectionCount(generation)}\n");
         text.Append(CultureInfo.InvariantCulture, $"# HELP dotnet_gc_pause_seconds_total Time every thread was paused for garbage collection.\n# TYPE dotnet_gc_pause_seconds_total counter\ndotnet_gc_pause_seconds_total {GC.GetTotalPauseDuration().TotalSeconds}\n");

@@ -149,7 +149,8 @@ public static class EvalCommand
                     checkpoint = loaded[0].SidecarPath, checkpoints = loaded.Select(l => l.SidecarPath), tenCrop = multiView, views = viewCount,
                     data = spec, images = m.Count, skipped,
                     top1Error = m.Top1Error, top5Error = m.Top5Error, loss = result.MeanLoss,
-                    perClassAccuracy = names.Select((n, i) => new { name = n, accuracy = perClass[i] }),
+                    // A class without test images has no accuracy: its entry says images 0 and leaves accuracy out.
+                    perClassAccuracy = names.Select((n, i) => new { name = n, images = m.Confusion.AsSpan(i * m.Classes, m.Classes).ToArray().Sum(), accuracy = perClass[i] }),
                     confusion = Enumerable.Range(0, m.Classes).Select(r => m.Confusion.AsSpan(r * m.Classes, m.Classes).ToArray()),
                 }));
                 return 0;

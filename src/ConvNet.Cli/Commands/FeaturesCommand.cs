@@ -13,7 +13,7 @@ public static class FeaturesCommand
     public static Command Create()
     {
         var options = new InspectionOptions(defaultSplit: "train");
-        var layer = new Option<string>("--layer") { Description = "Layer whose output to write (fc7: the paper's last hidden layer before its ReLU; relu7 after it)", DefaultValueFactory = _ => "fc7" };
+        var layer = new Option<string>("--layer") { Description = "Layer whose output to write (fc7: the paper's last hidden layer before its ReLU; relu7 after it). A convolution (conv1..conv5) is read after its ReLU, which runs in place on its output, so convN and reluN give the same values", DefaultValueFactory = _ => "fc7" };
         var output = new Option<string>("--out") { Description = ".npy file to write (its sidecar: the same name with .json)", Required = true };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("features", "Write a layer's activations for every image of a dataset split to a .npy file, with labels and sources beside it")

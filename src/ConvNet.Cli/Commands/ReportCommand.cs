@@ -78,23 +78,27 @@ public static class ReportCommand
             var notApplied = config.NotApplied().Select(n => CheckpointInfo.Json.PropertyNamingPolicy?.ConvertName(n) ?? n).ToHashSet(StringComparer.Ordinal);
             recipe.Add(new ReportTable("Recipe", ["setting", "value"],
                 node.Where(p => !notApplied.Contains(p.Key)).Select(p => (IReadOnlyList<string>)[p.Key, p.Value?.ToJsonString().Trim('"') ?? ""]).ToList()));
-            notes.Add($"The recipe shows the settings that applied to this run; the {notApplied.Count} its data, model and schedule do not read " +
-                "are recorded in the checkpoint but left out.");
+            notes.Add($"The recipe shows the settings that applied to this run; {notApplied.Count} others, which its data, model and schedule " +
+                "do not read, are recorded in the checkpoint but left out.");
         }
         if (info.History.Count > 0)
         {
             static string Percent(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("F2", CultureInfo.InvariantCulture) + " %";
+            // Plain decimals to four significant digits, as the larger rates print (G4 turns 4.655e-9 into "4.655E-09").
+            static string Rate(double v) => v == 0 || Math.Abs(v) >= 1e-4 ? v.ToString("G4", CultureInfo.InvariantCulture)
+                : v.ToString("0.###e+0", CultureInfo.InvariantCulture);
             training.Add(new ReportTable("Training history", ["epoch", "train loss", "train top-1 error", "validation top-1 error", "validation top-5 error", "learning rate", "images/s", "elapsed s"],
                 info.History.Select(m => (IReadOnlyList<string>)[
                     m.Epoch.ToString(CultureInfo.InvariantCulture), m.TrainLoss.ToString("F4", CultureInfo.InvariantCulture), Percent(m.TrainTop1Error),
-                    Percent(m.ValidationTop1Error), Percent(m.ValidationTop5Error), m.LearningRate.ToString("G4", CultureInfo.InvariantCulture),
+                    Percent(m.ValidationTop1Error), Percent(m.ValidationTop5Error), Rate(m.LearningRate),
                     m.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture), m.ElapsedSeconds.ToString("F0", CultureInfo.InvariantCulture)]).ToList()));
             string? folder = RunFolder(path, loaded);
             if (folder is not null && File.Exists(Path.Combine(folder, "metrics.jsonl")))
             {
                 var curves = new[] { TrainingCurves.Load(folder, Path.GetFileName(folder)) };
                 using var bitmap = TrainingCurves.Render(curves, TrainingCurves.DefaultWidth, TrainingCurves.DefaultHeight(curves));
-                training.Add(new ReportFigure("Training curves", $"Per epoch: {string.Join(", ", TrainingCurves.Panels(curves))}. Train solid, validation dashed.", ReportPage.Png(bitmap)));
+                string perStep = curves[0].Steps is null ? "" : " The loss and learning rate also at every step (steps.csv), the loss faint.";
+                training.Add(new ReportFigure("Training curves", $"Per epoch: {string.Join(", ", TrainingCurves.Panels(curves))}. Train solid, validation dashed.{perStep}", ReportPage.Png(bitmap)));
             }
         }
 
@@ -119,14 +123,14 @@ public static class ReportCommand
                     c.ToString(CultureInfo.InvariantCulture), heatmap.ClassNames[c], heatmap.RowTotal(c).ToString(CultureInfo.InvariantCulture),
                     double.IsNaN(perClass[c]) ? "n/a" : (100 * perClass[c]).ToString("F2", CultureInfo.InvariantCulture) + " %"]).ToList()));
             using (var bitmap = heatmap.Render(typeface))
-                results.Add(new ReportFigure("Confusion matrix", "Rows: true class; columns: predicted class; each row normalised to 100 %.", ReportPage.Png(bitmap)));
+                results.Add(new ReportFigure("Confusion matrix", "Rows: true class; columns: predicted class; each row normalised to 100 % (a class with no images has an empty row).", ReportPage.Png(bitmap)));
             if (samples > 0)
             {
                 var chosen = ShowPredictionsCommand.Sample(images.Count, Math.Min(samples, images.Count), seed);
                 var sheet = ShowPredictionsCommand.Build(network, images, chosen, 5, 4, threads);
                 using var bitmap = sheet.Render(typeface);
                 results.Add(new ReportFigure("Sample predictions",
-                    $"{sheet.Entries.Count} images drawn at random (seed {seed}) from the {split} split, each with its five most likely classes; the true class's bar in red.",
+                    $"{sheet.Entries.Count} images drawn at random (seed {seed}) from the {split} split, each with its five most likely classes; the true class's bar in red, its track outlined in red.",
                     ReportPage.Png(bitmap)));
             }
         }

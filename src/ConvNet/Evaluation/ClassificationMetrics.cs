@@ -10,9 +10,9 @@ public sealed class ClassificationMetrics(int classes)
     /// <summary>Confusion[true, predicted], row-major.</summary>
     public long[] Confusion { get; } = new long[classes * classes];
 
-    public double Top1Error => Count == 0 ? double.NaN : 1.0 - (double)Top1Correct / Count;
+    public double Top1Error => Count == 0 ? double.NaN : (double)(Count - Top1Correct) / Count;
     /// <summary>NaN (not applicable) with 5 or fewer classes, where the true class is always among the top 5.</summary>
-    public double Top5Error => Count == 0 || !Top5Applies(Classes) ? double.NaN : 1.0 - (double)Top5Correct / Count;
+    public double Top5Error => Count == 0 || !Top5Applies(Classes) ? double.NaN : (double)(Count - Top5Correct) / Count;
 
     public static bool Top5Applies(int classes) => classes > 5;
 

@@ -105,7 +105,7 @@ public sealed class ConfusionHeatmap
                 Drawing.Text(canvas, typeface, RowTotal(r) == 0 ? "n/a" : (100 * accuracy).ToString("F1", CultureInfo.InvariantCulture) + " %",
                     barLeft + barWidth + 4, cell.MidY + 4, 11, SKColors.Black);
             }
-            Drawing.Text(canvas, typeface, "rows: true class; columns: predicted class; each row sums to 100 %", Left, Height - 8, 11, SKColors.DimGray,
+            Drawing.Text(canvas, typeface, "rows: true class; columns: predicted class; each row with images sums to 100 %", Left, Height - 8, 11, SKColors.DimGray,
                 maxWidth: Width - Left - Margin);
         }
         canvas.Flush();

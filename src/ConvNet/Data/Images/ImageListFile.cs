@@ -19,13 +19,30 @@ public static class ImageListFile
         IReadOnlyList<string> names;
         if (File.Exists(namesPath))
         {
-            names = IO.InputFile.ReadAllLines(namesPath, IO.InputFile.MaxSmallTextBytes).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+            names = ReadClassNames(namesPath);
             if (highest >= names.Count)
                 throw new DataException($"{trainList}: label {highest} is beyond the {names.Count} classes named in {namesPath}");
         }
         else names = ClassNames.Numbered(highest + 1);
         if (train.Count == 0) throw new DataException($"{trainList}: the list names no images");
         return (new ImageFileSet(trainList, train, names), validation is null ? null : new ImageFileSet(validationList!, validation, names));
+    }
+
+    /// <summary>classes.txt: line i names label i - 1. Blank lines at the end are ignored; a blank line before a name
+    /// would shift every label after it, and a name twice would make two classes one, so both are refused.</summary>
+    public static string[] ReadClassNames(string path)
+    {
+        var lines = IO.InputFile.ReadAllLines(path, IO.InputFile.MaxSmallTextBytes).Select(l => l.Trim()).ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Length == 0)
+                throw new DataException($"{path}: line {i + 1} is blank; line i names label i - 1, so a blank line would shift the labels after it");
+            if (!seen.TryAdd(lines[i], i + 1))
+                throw new DataException($"{path}: line {i + 1}: class name '{lines[i]}' is already on line {seen[lines[i]]}");
+        }
+        return [.. lines];
     }
 
     // ImageNet's training list is about 60 MB.
