@@ -240,18 +240,21 @@ public static class TrainingCurves
                     if (panel == "learning rate") dropLabels.Add((boundary, from, to, color));
                 }
             }
-            // Each drop's rates just right of its line, halfway between the two rates: inside the plot area (an axis
-            // line's own label sits over the epoch numbers or the title) and clear of the run's own curve, which is at
-            // or below the new rate there. Labels at the same boundary go one row apart.
+            // Each drop's rates beside its line, halfway between the two rates: inside the plot area (an axis line's own
+            // label sits over the epoch numbers or the title) and clear of the run's own curve, which is at the old rate
+            // left of the line and at or below the new one right of it. Right of the line, or left of it in the last
+            // quarter of the epochs, where a label would run out of the panel. Labels at the same boundary go one row apart.
+            int lastEpoch = runs.Max(r => r.Epochs[^1].Epoch);
             for (int i = 0; i < dropLabels.Count; i++)
             {
                 var (boundary, from, to, color) = dropLabels[i];
                 int row = dropLabels.Take(i).Count(l => l.Boundary == boundary);
                 var note = plot.Add.Text($"{Rate(from)} -> {Rate(to)}", boundary, (from + to) / 2 - row * 0.09 * top);
+                bool leftOfLine = boundary > 0.75 * lastEpoch;
                 note.LabelFontColor = color;
                 note.LabelFontSize = 11;
-                note.LabelAlignment = Alignment.MiddleLeft;
-                note.OffsetX = 4;
+                note.LabelAlignment = leftOfLine ? Alignment.MiddleRight : Alignment.MiddleLeft;
+                note.OffsetX = leftOfLine ? -4 : 4;
                 if (text) note.LabelFontName = FontName;
             }
             // Epochs from 0 (the start) to the last; values from 0 to a little above the largest.

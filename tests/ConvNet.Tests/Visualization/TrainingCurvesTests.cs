@@ -135,6 +135,25 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void ALateDropsLabelGoesLeftOfItsLineInsideThePanel()
+    {
+        // A drop at epoch 39 of 40: right of its line the label had no room and was cut to "0.01".
+        var epochs = Enumerable.Range(1, 40).Select(e => Epoch(e, 1, 0.5, e < 40 ? 0.01f : 0.0001f)).ToArray();
+        using var bitmap = TrainingCurves.Render([new RunCurves("late", epochs)], 600, 600);
+        var (left, right) = FrameColumns(bitmap, 470, 530);
+        int top = Enumerable.Range(400, 200).First(y => bitmap.GetPixel((left + right) / 2, y).Red < 128);
+        int bottom = Enumerable.Range(400, 200).Last(y => bitmap.GetPixel((left + right) / 2, y).Red < 128 && bitmap.GetPixel(left + 5, y).Red < 128);
+        int line = left + (int)((right - left) * 39 / 40.25);
+        var blue = new SKColor(31, 119, 180);
+        bool IsBlue(SKColor c) => Math.Abs(c.Red - blue.Red) < 40 && Math.Abs(c.Green - blue.Green) < 40 && Math.Abs(c.Blue - blue.Blue) < 40;
+        // The label's rows (halfway between the rates: 0.00505 of the axis's 0.0115, 56 % down), left of the drop;
+        // below the legend, above the new rate's line.
+        int h = bottom - top;
+        int label = Enumerable.Range(top + 45 * h / 100, 25 * h / 100).Sum(y => Enumerable.Range(line - 150, 146).Count(x => IsBlue(bitmap.GetPixel(x, y))));
+        Assert.True(label > 30, $"{label} blue pixels left of the late drop: its label is not there");
+    }
+
+    [Fact]
     public void PanelsLeaveOutTop5WhenNoRunHasIt()
     {
         Assert.Equal(["loss", "top-1 error", "learning rate"], TrainingCurves.Panels([Run("a")]));
