@@ -41,13 +41,17 @@ public sealed class RescaledTenCrop : IClassifier
     public int Classes => _network.Classes;
     public int Batch => _network.PlannedBatch;
 
-    /// <summary>The ten views of a width x height image cropped to cropWidth x cropHeight: centre (as LoadAsModelInput
-    /// takes it), top-left, top-right, bottom-left, bottom-right, then the same five mirrored.</summary>
+    /// <summary>The ten views of a width x height image cropped to cropWidth x cropHeight, as torchvision's TenCrop:
+    /// five_crop of the image (centre, as LoadAsModelInput takes it, then top-left, top-right, bottom-left,
+    /// bottom-right), then five_crop of its mirror image, written as mirrored crops of the image. The corners of the
+    /// mirror are the image's corners mirrored; its centre is the image's centre only when the spare width is even.</summary>
     public static CropView[] Views(int width, int height, int cropWidth, int cropHeight)
     {
         int right = width - cropWidth, bottom = height - cropHeight;
-        CropView[] five = [new(bottom / 2, right / 2, false), new(0, 0, false), new(0, right, false), new(bottom, 0, false), new(bottom, right, false)];
-        return [.. five, .. five.Select(v => v with { Mirror = true })];
+        int top = ImageDecoder.CentreOffset(height, cropHeight), left = ImageDecoder.CentreOffset(width, cropWidth);
+        CropView[] five = [new(top, left, false), new(0, 0, false), new(0, right, false), new(bottom, 0, false), new(bottom, right, false)];
+        // The mirror's centre crop starts `left` from its left edge, so right - left from the image's.
+        return [.. five, new(top, right - left, true), .. five[1..].Select(v => v with { Mirror = true })];
     }
 
     public void Probabilities(ReadOnlySpan<int> indices, Span<float> probabilities, Span<int> labels)

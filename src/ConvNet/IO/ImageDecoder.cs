@@ -35,7 +35,7 @@ public static class ImageDecoder
 
     /// <summary>The whole image with its shorter side rescaled to <paramref name="resizeShorterSide"/> (each side at
     /// least <paramref name="minWidth"/> x <paramref name="minHeight"/>), for crops other than the centre one (10-crop
-    /// testing); the centre crop of it equals LoadAsModelInput's.</summary>
+    /// testing); its crop at CentreOffset equals LoadAsModelInput's.</summary>
     /// <returns>channels*Height*Width bytes, CHW, 0..255</returns>
     public static (byte[] Pixels, int Width, int Height) LoadRescaled(string path, int channels, int resizeShorterSide, int minWidth, int minHeight, bool bgr = false)
     {
@@ -52,10 +52,16 @@ public static class ImageDecoder
     private static byte[] ToModelInput(SKBitmap bitmap, string name, int channels, int height, int width, int? resizeShorterSide, bool bgr)
     {
         var (scaledWidth, scaledHeight) = resizeShorterSide is { } side ? Rescaled(bitmap, side, width, height) : (width, height);
-        return Convert(bitmap, name, channels, scaledWidth, scaledHeight, (scaledWidth - width) / 2, (scaledHeight - height) / 2, width, height, bgr);
+        return Convert(bitmap, name, channels, scaledWidth, scaledHeight, CentreOffset(scaledWidth, width), CentreOffset(scaledHeight, height),
+            width, height, bgr);
     }
 
-    // The size the shorter side's rescaling gives, never below the crop's.
+    /// <summary>Where a centred crop of <paramref name="crop"/> starts in <paramref name="size"/>: torchvision's
+    /// center_crop, round((size - crop) / 2) with halves to even (58.5 -> 58, 59.5 -> 60).</summary>
+    public static int CentreOffset(int size, int crop) => (int)Math.Round((size - crop) / 2.0, MidpointRounding.ToEven);
+
+    // The size the shorter side's rescaling gives, as torchvision's Resize(side): the shorter side becomes side, the
+    // longer int(side * long / short), truncated; never below the crop's.
     private static (int Width, int Height) Rescaled(SKBitmap bitmap, int side, int width, int height)
     {
         if (side < Math.Max(width, height))
@@ -63,8 +69,9 @@ public static class ImageDecoder
             bitmap.Dispose();
             throw new ArgumentException($"resize to {side} cannot be cropped to {width}x{height}");
         }
-        double scale = (double)side / Math.Min(bitmap.Width, bitmap.Height);
-        return (Math.Max(width, (int)Math.Round(bitmap.Width * scale)), Math.Max(height, (int)Math.Round(bitmap.Height * scale)));
+        int w = bitmap.Width, h = bitmap.Height;
+        var (scaledWidth, scaledHeight) = w <= h ? (side, (int)((double)side * h / w)) : ((int)((double)side * w / h), side);
+        return (Math.Max(width, scaledWidth), Math.Max(height, scaledHeight));
     }
 
     // Rescales to scaledWidth x scaledHeight and returns the width x height crop at (left, top) in the channels asked
