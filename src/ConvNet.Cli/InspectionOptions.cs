@@ -31,8 +31,11 @@ public sealed class InspectionOptions
 
     /// <summary>--data, else the data the run trained on; a checkpoint without a training record needs --data.</summary>
     public string DataSpec(ParseResult parse, LoadedCheckpoint loaded) =>
-        parse.GetValue(Data) ?? loaded.Info.Config?.Data
-        ?? throw new ArgumentException($"--data: {loaded.SidecarPath} records no training data (an imported model); name the dataset with --data");
+        parse.GetValue(Data) ?? loaded.Info.Config?.Data ?? throw NoTrainingData(loaded);
+
+    /// <summary>A command that defaults to the run's data, given a checkpoint that records none.</summary>
+    public static ArgumentException NoTrainingData(LoadedCheckpoint loaded) =>
+        new($"--data: {loaded.SidecarPath} records no training data (an imported model); name the dataset with --data");
 
     public int ThreadCount(ParseResult parse) => CountOption.AtLeastOne(parse, Threads);
 

@@ -41,8 +41,9 @@ public static class EvalCommand
             if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)
                 throw new ArgumentException($"--checkpoint: {other.SidecarPath} and {loaded[0].SidecarPath} have other classes (or another order); an ensemble averages them class by class");
             bool dataGiven = parse.GetValue(data) is not null;
-            string spec = parse.GetValue(data) ?? loaded[0].Info.Config?.Data
-                ?? throw new ArgumentException($"--data: {loaded[0].SidecarPath} records no training data (an imported model); name the dataset with --data");
+            // The data the first member that records any trained on (an ensemble may start with an import).
+            var trainedOn = loaded.FirstOrDefault(l => l.Info.Config?.Data is not null) ?? loaded[0];
+            string spec = parse.GetValue(data) ?? trainedOn.Info.Config?.Data ?? throw InspectionOptions.NoTrainingData(loaded[0]);
             int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             using var pool = new WorkerPool(threadCount);
             var onDevice = new List<PlannedNetwork>();
@@ -71,7 +72,7 @@ public static class EvalCommand
                 if (opened.Validation is null && !dataGiven)
                 {
                     (opened.Train as IDisposable)?.Dispose();
-                    throw new ArgumentException($"{spec}, the data {loaded[0].SidecarPath} trained on, has no validation split (a val/ folder, a second list file), " +
+                    throw new ArgumentException($"{spec}, the data {trainedOn.SidecarPath} trained on, has no validation split (a val/ folder, a second list file), " +
                         "so all of it includes the images the run trained on; name test images with --data");
                 }
                 if (opened.Validation is not null) (opened.Train as IDisposable)?.Dispose();

@@ -24,7 +24,7 @@ public static class ImportCommand
                           "else torchvision for 3-channel models of 224+ pixels, else none",
         };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean on the 0..1 pixel scale, as torchvision's Normalize(mean, std): one value, or one per channel (\"0.485,0.456,0.406\"). Replaces the --preprocess preset's" };
-        var std = new Option<string?>("--std") { Description = "Per-channel standard deviation on the 0..1 scale, with --mean (one value, or one per channel)" };
+        var std = new Option<string?>("--std") { Description = "Per-channel standard deviation on the 0..1 scale (one value, or one per channel). Replaces the --preprocess preset's" };
         var force = new Option<bool>("--force") { Description = "Replace a checkpoint already in the --out folder" };
         var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: the file's metadata, else ImageNet's for 1000 classes, else numbers)" };
         var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, mean, std, classNames, force };
@@ -58,7 +58,7 @@ public static class ImportCommand
                         Mean = ChannelValues(parse.GetValue(mean), "--mean", channels, p.Mean, positive: false),
                         Std = ChannelValues(parse.GetValue(std), "--std", channels, p.Std, positive: true),
                     };
-                    preset += $", mean {string.Join("/", p.Mean.Select(Invariant))}, std {string.Join("/", p.Std.Select(Invariant))}";
+                    preset += $" with mean {string.Join("/", p.Mean.Select(Invariant))} and std {string.Join("/", p.Std.Select(Invariant))}";
                 }
                 bool registered = ModelSpecMatcher.FindRegistered(spec) is { } r && r.Name == spec.Name;
                 var info = new CheckpointInfo
@@ -147,16 +147,7 @@ public static class ImportCommand
     private static string[] ReadNames(string path, int classes)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found");
-        var lines = ConvNet.IO.InputFile.ReadAllLines(path, ConvNet.IO.InputFile.MaxSmallTextBytes);
-        // eval and show match a dataset's classes to the model's by name, so a name may stand for one class only.
-        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < lines.Length; i++)
-        {
-            string name = lines[i].Trim();
-            if (name.Length > 0 && !firstLine.TryAdd(name, i + 1))
-                throw new InvalidDataException($"{path}: line {i + 1}: class name '{name}' is already on line {firstLine[name]}; class names must be unique");
-        }
-        var names = firstLine.OrderBy(n => n.Value).Select(n => n.Key).ToArray();
+        var names = ConvNet.Data.Images.ImageListFile.ReadClassNames(path);
         if (names.Length != classes) throw new InvalidDataException($"{path}: has {names.Length} class names, the model has {classes} classes");
         return names;
     }

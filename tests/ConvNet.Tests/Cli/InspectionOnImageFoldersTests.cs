@@ -70,6 +70,11 @@ public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassF
             Assert.Equal((double)wrong / files.Length, doc.RootElement.GetProperty("top1Error").GetDouble(), 9);
         }
         Assert.Contains("neither a mean image nor a shorter-side resize", CliRunner.Run("eval", "--checkpoint", plain, "--data", "folder:" + folder, "--ten-crop").Stderr);
+        Assert.Contains("neither a mean image nor a shorter-side resize", CliRunner.Run("predict", "--checkpoint", plain, photo, "--ten-crop").Stderr);
+        // An ensemble that starts with the import takes the data the run trained on (which has no val/ split here).
+        var ensemble = CliRunner.Run("eval", "--checkpoint", plain, run, "--threads", "1");
+        Assert.Equal(2, ensemble.ExitCode);
+        Assert.Contains($"the data {Checkpoints.Open(run).SidecarPath} trained on, has no validation split", ensemble.Stderr);
         // An import rescaled by its shorter side has torchvision's ten crops, and eval scores what predict says of each file.
         string rescaled = temp.Combine("imported-rescaled");
         AssertOk(CliRunner.Run("import", temp.Combine("run.onnx"), "--preprocess", "torchvision", "--out", rescaled));

@@ -19,7 +19,7 @@ public sealed class ImportNormalizationTests(TinyRunFixture tiny) : IClassFixtur
         string mean = Invariant(run.Info.NormalizationMean[0]), std = Invariant(run.Info.NormalizationStd[0]);
         var imported = CliRunner.Run("import", bare, "--model", run.Info.Model, "--mean", mean, "--std", std, "--out", temp.Combine("imp"));
         Assert.True(imported.ExitCode == 0, imported.Stderr);
-        Assert.Contains($"mean {mean}, std {std}", imported.Stdout);
+        Assert.Contains($"with mean {mean} and std {std}", imported.Stdout);
         var info = Checkpoints.Open(temp.Combine("imp")).Info;
         Assert.Equal(run.Info.NormalizationMean, info.NormalizationMean);
         Assert.Equal(run.Info.NormalizationStd, info.NormalizationStd);

@@ -1,7 +1,7 @@
 // `list:TRAIN.txt[,VAL.txt]`: text files of "relative/path label" lines, as ILSVRC distributes its splits (paths are
 // relative to the list file's folder; blank lines and lines starting with # are skipped; a path may contain spaces,
-// the label is the last field). Class names come from classes.txt beside the training list (one per line, line i =
-// label i) if present, else are the numbers 0..(highest label).
+// the label is the last field). Class names come from classes.txt beside the training list (one per line, blank
+// lines skipped: the k-th name is label k - 1's) if present, else are the numbers 0..(highest label).
 using System.Globalization;
 
 namespace ConvNet.Data.Images;
@@ -28,21 +28,20 @@ public static class ImageListFile
         return (new ImageFileSet(trainList, train, names), validation is null ? null : new ImageFileSet(validationList!, validation, names));
     }
 
-    /// <summary>classes.txt: line i names label i - 1. Blank lines at the end are ignored; a blank line before a name
-    /// would shift every label after it, and a name twice would make two classes one, so both are refused.</summary>
+    /// <summary>A class-name file (classes.txt, import --class-names): one name per line, blank lines skipped, so the
+    /// k-th name names label k - 1. A name twice is refused: eval and show match classes by name, so a name may stand
+    /// for one class only.</summary>
     public static string[] ReadClassNames(string path)
     {
-        var lines = IO.InputFile.ReadAllLines(path, IO.InputFile.MaxSmallTextBytes).Select(l => l.Trim()).ToList();
-        while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < lines.Count; i++)
+        var lines = IO.InputFile.ReadAllLines(path, IO.InputFile.MaxSmallTextBytes);
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < lines.Length; i++)
         {
-            if (lines[i].Length == 0)
-                throw new DataException($"{path}: line {i + 1} is blank; line i names label i - 1, so a blank line would shift the labels after it");
-            if (!seen.TryAdd(lines[i], i + 1))
-                throw new DataException($"{path}: line {i + 1}: class name '{lines[i]}' is already on line {seen[lines[i]]}");
+            string name = lines[i].Trim();
+            if (name.Length > 0 && !firstLine.TryAdd(name, i + 1))
+                throw new DataException($"{path}: line {i + 1}: class name '{name}' is already on line {firstLine[name]}; class names must be unique");
         }
-        return [.. lines];
+        return firstLine.OrderBy(n => n.Value).Select(n => n.Key).ToArray();
     }
 
     // ImageNet's training list is about 60 MB.
