@@ -9,7 +9,9 @@ using SkiaSharp;
 namespace ConvNet.Visualization;
 
 /// <summary>One layer's output for one image: maps (Channels x Height x Width) or a vector (Height = Width = 1).</summary>
-public sealed record ActivationPanel(string Label, int Channels, int Height, int Width, float[] Values, bool IsVector);
+/// <param name="BarNames">a name under each bar of a vector (the class scores' class names), or null</param>
+public sealed record ActivationPanel(string Label, int Channels, int Height, int Width, float[] Values, bool IsVector,
+    IReadOnlyList<string>? BarNames = null);
 
 public sealed class ActivationWalk
 {
@@ -18,6 +20,9 @@ public sealed class ActivationWalk
     public const int LabelHeight = 20;
     public const int TargetTile = 56;
     public const int VectorHeight = 90;
+    /// <summary>The band under a vector's bars that holds their names (class scores with up to MaxNamedBars classes).</summary>
+    public const int NameBand = 14;
+    public const int MaxNamedBars = 40;
     public const int InputSize = 160;
     public static readonly SKColor Positive = new(49, 130, 189);
     public static readonly SKColor Negative = new(214, 39, 40);
@@ -52,9 +57,11 @@ public sealed class ActivationWalk
             var values = probe.Output(layer, row).ToArray();
             string what = layer is Conv2d conv && conv.AppliesRelu ? $"{layer.Kind}, after ReLU" : layer.Kind;
             string label = $"{layer.Name} ({what})  {string.Join("x", shape)}";
+            // The class scores (the last layer) carry their class names when each bar has room for one.
+            bool scores = layer == probe.Network.Layers[^1] && values.Length == probe.Images.ClassNames.Count && values.Length <= MaxNamedBars;
             panels.Add(shape.Length == 3
                 ? new ActivationPanel(label, shape[0], shape[1], shape[2], values, IsVector: false)
-                : new ActivationPanel(label, 1, 1, values.Length, values, IsVector: true));
+                : new ActivationPanel(label, 1, 1, values.Length, values, IsVector: true, scores ? probe.Images.ClassNames : null));
         }
         var picture = probe.Images.Picture(probe.LastIndices[row]);
         return new ActivationWalk(picture, title, panels);
@@ -71,7 +78,7 @@ public sealed class ActivationWalk
 
     public static int ContentHeight(ActivationPanel panel)
     {
-        if (panel.IsVector) return VectorHeight;
+        if (panel.IsVector) return VectorHeight + (panel.BarNames is null ? 0 : NameBand);
         int rows = (panel.Channels + TileColumns(panel) - 1) / TileColumns(panel);
         return rows * (panel.Height * MapScale(panel) + 1) + 1;
     }
@@ -173,6 +180,10 @@ public sealed class ActivationWalk
             if (value >= 0) Drawing.FillRect(canvas, x, baseline - length, w, length, Positive);
             else Drawing.FillRect(canvas, x, baseline + 1, w, -length, Negative);
         }
+        if (panel.BarNames is { } names && bins == panel.Values.Length)
+            for (int b = 0; b < bins; b++)
+                Drawing.Text(canvas, typeface, names[b], Margin + b * barWidth + barWidth / 2, top + VectorHeight + 10, 10, SKColors.DimGray,
+                    SKTextAlign.Center, barWidth - 2);
         string range = $"{panel.Values.Length} values, largest |v| = {largest:G4}" + (bins < panel.Values.Length ? $", {bins} bins (each its largest |v|)" : "");
         Drawing.Text(canvas, typeface, range, Margin + width, top - 5, 11, SKColors.DimGray, SKTextAlign.Right);
     }

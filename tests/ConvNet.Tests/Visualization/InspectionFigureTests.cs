@@ -144,4 +144,20 @@ public sealed class InspectionFigureTests
         Assert.Equal(new SKColor(255, 255, 255, 255), bitmap.GetPixel(x2 + 14, y2 + 14)); // a constant positive map is white
         Assert.Equal(ActivationWalk.TileBackground, bitmap.GetPixel(x - 1, y + 3));
     }
+
+    [Fact]
+    public void TheClassScoresCarryTheirClassNamesUnderTheBars()
+    {
+        var typeface = LabelFont.Typeface ?? throw new InvalidOperationException(LabelFont.MissingMessage);
+        var scores = new ActivationPanel("fc8 (Linear)  3", 1, 1, 3, [2f, -1f, 0.5f], IsVector: true, ["cat", "dog", "boot"]);
+        var plain = scores with { BarNames = null };
+        Assert.Equal(ActivationWalk.ContentHeight(plain) + ActivationWalk.NameBand, ActivationWalk.ContentHeight(scores));
+        var walk = new ActivationWalk(new Picture(1, 1, 1, [7]), "t", [scores]);
+        using var bitmap = walk.Render(typeface);
+        int band = walk.PanelTop(0) + ActivationWalk.VectorHeight, inked = 0;
+        for (int y = band; y < band + ActivationWalk.NameBand; y++)
+            for (int x = 0; x < bitmap.Width; x++)
+                if (bitmap.GetPixel(x, y).Red < 200) inked++;
+        Assert.True(inked > 20, $"{inked} dark pixels under the bars: no class names");
+    }
 }
