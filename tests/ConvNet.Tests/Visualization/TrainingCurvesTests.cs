@@ -128,8 +128,6 @@ public sealed class TrainingCurvesTests
         using var bitmap = TrainingCurves.Render([Run("a")], 600, 600);
         var (left, right) = FrameColumns(bitmap, 470, 530); // the rate panel: rows 400..600
         int bottom = Enumerable.Range(400, 200).Last(y => bitmap.GetPixel((left + right) / 2, y).Red < 128 && bitmap.GetPixel(left + 5, y).Red < 128);
-        var blue = new SKColor(31, 119, 180);
-        bool IsBlue(SKColor c) => Math.Abs(c.Red - blue.Red) < 40 && Math.Abs(c.Green - blue.Green) < 40 && Math.Abs(c.Blue - blue.Blue) < 40;
         int below = Enumerable.Range(bottom + 2, 600 - bottom - 2).Sum(y => Enumerable.Range(left, right - left).Count(x => IsBlue(bitmap.GetPixel(x, y))));
         Assert.True(below < 5, $"{below} blue pixels under the rate panel's plot area: the drop's label covers the epoch numbers");
     }
@@ -144,8 +142,6 @@ public sealed class TrainingCurvesTests
         int top = Enumerable.Range(400, 200).First(y => bitmap.GetPixel((left + right) / 2, y).Red < 128);
         int bottom = Enumerable.Range(400, 200).Last(y => bitmap.GetPixel((left + right) / 2, y).Red < 128 && bitmap.GetPixel(left + 5, y).Red < 128);
         int line = left + (int)((right - left) * 39 / 40.25);
-        var blue = new SKColor(31, 119, 180);
-        bool IsBlue(SKColor c) => Math.Abs(c.Red - blue.Red) < 40 && Math.Abs(c.Green - blue.Green) < 40 && Math.Abs(c.Blue - blue.Blue) < 40;
         // The label's rows (halfway between the rates: 0.00505 of the axis's 0.0115, 56 % down), left of the drop;
         // below the legend, above the new rate's line.
         int h = bottom - top;
@@ -204,6 +200,9 @@ public sealed class TrainingCurvesTests
         var edges = Enumerable.Range(0, 3).Select(panel => FrameColumns(bitmap, panel * 200 + 70, panel * 200 + 130)).ToList();
         Assert.All(edges, e => Assert.Equal(edges[0], e));
     }
+
+    // The first run's colour (Category10's blue), give or take anti-aliasing.
+    private static bool IsBlue(SKColor c) => Math.Abs(c.Red - 31) < 40 && Math.Abs(c.Green - 119) < 40 && Math.Abs(c.Blue - 180) < 40;
 
     // The leftmost and rightmost columns dark over every row of the band: the plot area's frame.
     private static (int Left, int Right) FrameColumns(SKBitmap bitmap, int top, int bottom)
