@@ -8,13 +8,35 @@ public sealed class RunFolderLock : IDisposable
 {
     public const string FileName = ".train.lock";
 
+    /// <summary>Beside the lock, a token naming the process that holds it: a folder deleted (lock and all) while a run
+    /// trains lets a second process lock a new file there, which the first can only see by its token being gone.</summary>
+    public const string OwnerFileName = ".train.lock.owner";
+
+    /// <summary>The files the lock keeps in a run folder.</summary>
+    public static bool IsLockFile(string name) => name is FileName or OwnerFileName;
+
     // The errno .NET reports when another process holds the lock (EWOULDBLOCK: 11 on Linux, 35 on macOS), and Windows'
     // sharing violation.
     private const int LockHeldLinux = 11, LockHeldMacOs = 35, SharingViolationWindows = unchecked((int)0x80070020);
 
     private readonly FileStream _file;
+    private readonly string _runDirectory, _token = $"{Environment.ProcessId} {Guid.NewGuid():N}";
 
-    private RunFolderLock(FileStream file) => _file = file;
+    private RunFolderLock(FileStream file, string runDirectory)
+    {
+        (_file, _runDirectory) = (file, runDirectory);
+        IO.AtomicFile.WriteAllText(Path.Combine(runDirectory, OwnerFileName), _token);
+    }
+
+    /// <summary>Throws when the folder is no longer this lock's: deleted, or deleted and locked by another process.
+    /// Called before each checkpoint, so a run whose folder went never recreates it and mixes its files with another's.</summary>
+    public void RequireHeld()
+    {
+        string? found = Owner();
+        if (found != _token)
+            throw new CheckpointException($"{_runDirectory}: the run folder was deleted{(found is null ? "" : " and another convnet train locked it since")} while this run " +
+                "trained; stopping without writing, so that no files of two runs are mixed (this run's checkpoints went with the folder)");
+    }
 
     /// <summary>Locks the existing folder <paramref name="runDirectory"/> for this process, or throws a clear error
     /// when another process trains in it or the folder is not writable.</summary>
@@ -31,7 +53,9 @@ public sealed class RunFolderLock : IDisposable
         notWritable = null;
         try
         {
-            return new RunFolderLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            try { return new RunFolderLock(file, runDirectory); }
+            catch { file.Dispose(); throw; }
         }
         catch (IOException e) when (e.HResult is LockHeldLinux or LockHeldMacOs or SharingViolationWindows)
         {
@@ -43,6 +67,15 @@ public sealed class RunFolderLock : IDisposable
             notWritable = e;
             return null;
         }
+    }
+
+    /// <summary>Whether the folder is still this lock's (not deleted, not locked by another process since).</summary>
+    public bool Held => Owner() == _token;
+
+    private string? Owner()
+    {
+        try { return File.ReadAllText(Path.Combine(_runDirectory, OwnerFileName)); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
 
     public void Dispose() => _file.Dispose();

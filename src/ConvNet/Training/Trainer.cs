@@ -39,6 +39,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
     // The run --force replaces, until this run has a checkpoint of its own (rank 0 only).
     private ReplacedRun? _replaced;
+    // The run folder's lock (rank 0 only; none for a read-only folder): checked before each checkpoint.
+    private RunFolderLock? _folderLock;
 
     /// <summary>Starts a new run in an empty (or new) run folder; a folder that already holds a run is refused
     /// (its checkpoints would be replaced), unless <paramref name="overwrite"/>.</summary>
@@ -56,6 +58,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             {
                 CreateRunFolder(runDirectory);
                 folderLock = RunFolderLock.Acquire(runDirectory);
+                _folderLock = folderLock;
             }
             // Only rank 0 writes the run, so only it checks the folder: the other ranks' view of it may be another
             // machine's disk, or a shared one caught mid-way through rank 0's settling. A refusal there aborts them all.
@@ -67,7 +70,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             else if (root) _replaced = ReplacedRun.SetAside(runDirectory);
             return Execute(resumeFrom: null, cancel);
         }
-        catch when (created && folderLock is not null && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
+        catch when (created && folderLock is not null && folderLock.Held && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
         {
             // Failed before its first checkpoint (missing data, model/data mismatch, too few images, an early
             // divergence): a folder this run made holds nothing to resume, so it goes. Only while this process holds
@@ -199,7 +202,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 $"to train further, pass --epochs with more, e.g. --resume {runDirectory} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
         }
-        return new Trainer(config, runDirectory, observer, device, communicator).Execute(checkpoint, cancel);
+        return new Trainer(config, runDirectory, observer, device, communicator) { _folderLock = folderLock }.Execute(checkpoint, cancel);
     }
 
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
@@ -426,6 +429,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         void Save(CheckpointInfo info, params string[] names)
         {
             if (!root) return; // every rank holds the same weights: one writes them
+            _folderLock?.RequireHeld();
             stepLog?.Flush();
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);

@@ -13,7 +13,7 @@ public sealed class ForceReplaceTests
 
     // Every file of the run folder but the lock and a run set aside, by name, with its SHA-256.
     private static Dictionary<string, string> Contents(string run) => Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
-        .Where(f => Path.GetFileName(f) != RunFolderLock.FileName && !Path.GetRelativePath(run, f).StartsWith(ReplacedRun.FolderName, StringComparison.Ordinal))
+        .Where(f => !RunFolderLock.IsLockFile(Path.GetFileName(f)) && !Path.GetRelativePath(run, f).StartsWith(ReplacedRun.FolderName, StringComparison.Ordinal))
         .ToDictionary(f => Path.GetRelativePath(run, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
     private static (string Folder, string Run, Dictionary<string, string> Before) FolderRun(TempDirectory temp)

@@ -20,11 +20,47 @@ public sealed class RunFolderTests
 
     // Every file of a run folder but its lock, with its SHA-256 and time of last write.
     private static Dictionary<string, string> Contents(string run) => Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)
-        .Where(f => Path.GetFileName(f) != RunFolderLock.FileName)
+        .Where(f => !RunFolderLock.IsLockFile(Path.GetFileName(f)))
         .ToDictionary(f => f, f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))) + " " + File.GetLastWriteTimeUtc(f).Ticks);
 
     private static TrainConfig Config(string data) =>
         new() { Data = data, Epochs = 2, BatchSize = 32, LearningRate = 0.02f, ValidationCount = 64, Threads = 2, Seed = 9 };
+
+    // Deletes the run folder when the first epoch ends (after its checkpoint), and, if asked, lets a second process
+    // lock a new folder there, as `rm -rf` and another `convnet train --out` would.
+    private sealed class DeleteFolderAfterEpoch1(string run, bool another) : ITrainingObserver
+    {
+        public RunFolderLock? Second { get; private set; }
+        public void Message(string text) { }
+        public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond) { }
+        public void EpochEnded(EpochMetrics metrics)
+        {
+            if (metrics.Epoch != 1) return;
+            Directory.Delete(run, recursive: true);
+            if (!another) return;
+            Directory.CreateDirectory(run);
+            Second = RunFolderLock.Acquire(run);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ARunWhoseFolderIsDeletedStopsInsteadOfWritingIntoANewOne(bool another)
+    {
+        // Before: the run recreated the folder at its next checkpoint, and with a second run there, mixed their files.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 480, test: 32);
+        string run = temp.Combine("run");
+        var observer = new DeleteFolderAfterEpoch1(run, another);
+        var e = Assert.Throws<CheckpointException>(() => new Trainer(Config(data), run, observer).Run());
+        using var second = observer.Second;
+        Assert.Contains("the run folder was deleted", e.Message);
+        Assert.Equal(another, e.Message.Contains("another convnet train locked it since"));
+        Assert.False(File.Exists(Path.Combine(run, Checkpoints.Last + ".json")), "the first run wrote into the folder after it was deleted");
+        // The second run's folder and lock are left alone (a failed first run deletes only a folder it still holds).
+        Assert.Equal(another, File.Exists(Path.Combine(run, RunFolderLock.OwnerFileName)));
+    }
 
     [Fact]
     public void CancelledRunSavesItsPlaceAndResumesToTheSameWeights()
