@@ -18,12 +18,11 @@ public static class OnnxExporter
     public const string OutputName = "logits";
     public const string ModelNameKey = ModelMetadata.ModelKey;
 
+    /// <summary>Writes the model to <paramref name="path"/> atomically (a temporary file, then a rename): a full disk or
+    /// a kill leaves no cut file, which a protobuf reader may take for a smaller valid model.</summary>
     /// <param name="metadata">class names and input preprocessing to record in metadata_props (null: the model name only)</param>
-    public static void Export(Network network, string path, ModelMetadata? metadata = null)
-    {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        Export(network, stream, metadata);
-    }
+    public static void Export(Network network, string path, ModelMetadata? metadata = null) =>
+        IO.AtomicFile.Write(path, stream => Export(network, stream, metadata));
 
     public static void Export(Network network, Stream stream, ModelMetadata? metadata = null)
     {
