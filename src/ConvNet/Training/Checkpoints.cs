@@ -305,6 +305,25 @@ public static class Checkpoints
         return file;
     }
 
+    /// <summary>The first of last.json, best.json and previous.json that exists but cannot be read, or null. While one
+    /// cannot be read, Save deletes no old checkpoint (it may be the one that sidecar names), so checkpoints/ grows.</summary>
+    public static string? UnreadableSidecar(string runDirectory)
+    {
+        foreach (var tag in new[] { Last, Best, Previous })
+        {
+            string sidecar = Path.Combine(runDirectory, tag + ".json");
+            if (File.Exists(sidecar) && ReadSidecar(sidecar) is null) return sidecar;
+        }
+        return null;
+    }
+
+    // The sidecar's contents, or null when it is not a readable sidecar (empty, cut, not JSON).
+    private static CheckpointInfo? ReadSidecar(string sidecar)
+    {
+        try { return JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), CheckpointInfo.Json); }
+        catch (JsonException) { return null; }
+    }
+
     private static void RemoveUnreferenced(string runDirectory)
     {
         var keep = new HashSet<string>(StringComparer.Ordinal);
@@ -312,14 +331,9 @@ public static class Checkpoints
         {
             string sidecar = Path.Combine(runDirectory, tag + ".json");
             if (!File.Exists(sidecar)) continue;
-            try
-            {
-                var info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), CheckpointInfo.Json);
-                if (info is null) continue;
-                keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.WeightsFile)));
-                if (info.MomentumFile is not null) keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.MomentumFile)));
-            }
-            catch (JsonException) { return; } // never delete anything when a sidecar cannot be read
+            if (ReadSidecar(sidecar) is not { } info) return; // never delete anything when a sidecar cannot be read
+            keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.WeightsFile)));
+            if (info.MomentumFile is not null) keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.MomentumFile)));
         }
         foreach (var file in Directory.EnumerateFiles(Path.Combine(runDirectory, "checkpoints"), "step-*.safetensors"))
             if (!keep.Contains(Path.GetFullPath(file))) File.Delete(file);

@@ -267,6 +267,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var accumulator = EpochAccumulator.Empty;
         if (root) Checkpoints.RequireWritable(runDirectory);
         var log = root ? new MetricsLog(runDirectory) : null;
+        bool warnedUnreadable = false; // Save's warning about a sidecar it cannot read, given once
         using var stepLog = root ? new StepLog(runDirectory) : null;
         if (resumeFrom is null)
         {
@@ -434,6 +435,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             engine.CopyToHost();
             Checkpoints.Save(runDirectory, network, sgd, info, names);
             DiscardReplaced();
+            // A damaged sidecar stops the cleanup of old checkpoints: say so once, before the disk fills.
+            if (!warnedUnreadable && Checkpoints.UnreadableSidecar(runDirectory) is { } unreadable)
+            {
+                _observer.Message($"warning: {unreadable} cannot be read, so no old checkpoint is deleted while it cannot (it may name one " +
+                    $"of them) and {Path.Combine(runDirectory, "checkpoints")} grows at every save; delete or repair it (best.json is rewritten at the next best epoch)");
+                warnedUnreadable = true;
+            }
         }
         string LastGood() => File.Exists(Path.Combine(runDirectory, "last.json"))
             ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}." : "No checkpoint was written yet.";

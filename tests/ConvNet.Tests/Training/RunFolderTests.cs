@@ -63,6 +63,22 @@ public sealed class RunFolderTests
     }
 
     [Fact]
+    public void ADamagedBestJsonThatStopsTheCleanupIsReportedOnce()
+    {
+        // Before: no word, while checkpoints/ kept every save (632 files where 6 belonged).
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 480, test: 32);
+        string run = temp.Combine("run");
+        new Trainer(Config(data), run, new SilentObserver()).Run();
+        string best = Path.Combine(run, Checkpoints.Best + ".json");
+        File.WriteAllText(best, File.ReadAllText(best)[..200]);
+        Assert.Equal(best, Checkpoints.UnreadableSidecar(run));
+        var messages = new Messages();
+        Trainer.Resume(run, messages, epochs: 4);
+        Assert.Single(messages.Said, m => m.StartsWith($"warning: {best} cannot be read", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CancelledRunSavesItsPlaceAndResumesToTheSameWeights()
     {
         using var temp = new TempDirectory();
