@@ -28,11 +28,14 @@ public sealed class MetricsLog(string runDirectory)
         AtomicFile.WriteAllText(CsvPath, csv.ToString());
     }
 
+    /// <summary>Adds an epoch's line to both files, each rewritten whole and atomically: a kill or a full disk during
+    /// an append left a cut last line that report and show curves could not read.</summary>
     public void Append(EpochMetrics m)
     {
-        if (!File.Exists(CsvPath)) File.WriteAllText(CsvPath, CsvHeader + "\n");
-        File.AppendAllText(JsonPath, ToJson(m) + "\n");
-        File.AppendAllText(CsvPath, ToCsv(m) + "\n");
+        string json = File.Exists(JsonPath) ? File.ReadAllText(JsonPath) : "";
+        string csv = File.Exists(CsvPath) ? File.ReadAllText(CsvPath) : CsvHeader + "\n";
+        AtomicFile.WriteAllText(JsonPath, json + ToJson(m) + "\n");
+        AtomicFile.WriteAllText(CsvPath, csv + ToCsv(m) + "\n");
     }
 
     private static readonly JsonSerializerOptions OneLine = new(CheckpointInfo.Json) { WriteIndented = false };

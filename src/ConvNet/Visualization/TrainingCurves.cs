@@ -38,16 +38,20 @@ public static class TrainingCurves
         if (!File.Exists(file))
             throw new ArgumentException($"{run}: no metrics.jsonl in this folder (not a training run, or one from before metrics were recorded); pass a folder made by convnet train");
         var epochs = new List<EpochMetrics>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(file))
+        string text = IO.InputFile.ReadAllText(file, IO.InputFile.MaxSmallTextBytes);
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
         {
-            lineNumber++;
+            string line = lines[i];
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonObject o;
             try { o = JsonNode.Parse(line)?.AsObject() ?? throw new FormatException("empty"); }
             catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException)
             {
-                throw new InvalidDataException($"{file}: line {lineNumber} is not a metrics record ({e.Message})");
+                // A last line without its newline is an epoch whose record a kill or a full disk cut short (runs made
+                // before the log was written atomically): left out, as the epoch it never finished recording.
+                if (i == lines.Length - 1) break;
+                throw new InvalidDataException($"{file}: line {i + 1} is not a metrics record ({e.Message})");
             }
             double Get(string key) => o[key] is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN;
             epochs.Add(new EpochMetrics((int)Get("epoch"), (long)Get("step"), Get("trainLoss"), Get("trainTop1Error"), Get("trainTop5Error"),

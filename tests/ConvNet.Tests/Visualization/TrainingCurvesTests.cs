@@ -34,6 +34,24 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void ACutLastLineIsTheEpochNeverRecordedAndAppendsAreWhole()
+    {
+        // Appends are whole files written atomically now; a run made before may end in a line a kill cut short.
+        using var temp = new TempDirectory();
+        var log = new MetricsLog(temp.Path);
+        log.Append(Epoch(1, 2.5, 0.5, 0.05f));
+        log.Append(Epoch(2, 2.0, 0.4, 0.05f));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(temp.Path, MetricsLog.CsvFile)).Length); // header and two epochs
+        string jsonl = Path.Combine(temp.Path, MetricsLog.JsonFile);
+        string whole = File.ReadAllText(jsonl);
+        File.WriteAllText(jsonl, whole + MetricsLog.ToJson(Epoch(3, 1.5, 0.3, 0.05f))[..40]);
+        Assert.Equal(2, TrainingCurves.Load(temp.Path).Epochs.Count);
+        // A bad line that is not the last is still refused, naming it.
+        File.WriteAllText(jsonl, "{\"epoch\": 1, \"step\": 1\nnot json\n" + whole);
+        Assert.Contains("line 1 is not a metrics record", Assert.Throws<InvalidDataException>(() => TrainingCurves.Load(temp.Path)).Message);
+    }
+
+    [Fact]
     public void StepLossesAreLoadedAndDrawnUnderTheEpochMeans()
     {
         using var temp = new TempDirectory();
