@@ -314,6 +314,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var shuffleRng = new Rng(0);
         int batches = train.Count / globalBatch;
         long totalSteps = (long)batches * config.Epochs;
+        // A sidecar's checksum covers the weights, not its counters: counters that disagree (an edited or damaged
+        // last.json) would resume at the wrong batch, skipping or repeating steps without a word.
+        if (resumeFrom is not null && (startBatch < 0 || step != (long)startEpoch * batches + startBatch))
+            throw new CheckpointException($"{resumeFrom.SidecarPath}: step {step} does not agree with epoch {startEpoch + 1}, batch {startBatch} at " +
+                $"{batches} batches an epoch (that is step {(long)startEpoch * batches + startBatch}): the sidecar was edited or damaged; resume from another checkpoint");
         var clock = Stopwatch.StartNew();
         bool stoppedEarly = false, limitReached = false, stopAgreed = false, interrupted = false;
         parallel.CheckReplicas(network.Parameters, step);

@@ -79,6 +79,24 @@ public sealed class RunFolderTests
     }
 
     [Fact]
+    public void ASidecarWhoseCountersDisagreeIsRefusedNotResumedAtTheWrongBatch()
+    {
+        // Before: "resuming ... batch 9, step 5" skipped 4 batches without a word.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 480, test: 32);
+        string run = temp.Combine("run");
+        using (var cancel = new CancellationTokenSource())
+            new Trainer(Config(data), run, new CancelAfter(5, cancel)).Run(cancel.Token);
+        string last = Path.Combine(run, Checkpoints.Last + ".json");
+        var sidecar = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(last))!.AsObject();
+        Assert.Equal(5, (int)sidecar["batchInEpoch"]!);
+        sidecar["batchInEpoch"] = 9;
+        File.WriteAllText(last, sidecar.ToJsonString());
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Resume(run, new SilentObserver()));
+        Assert.Contains("step 5 does not agree with epoch 1, batch 9", e.Message);
+    }
+
+    [Fact]
     public void CancelledRunSavesItsPlaceAndResumesToTheSameWeights()
     {
         using var temp = new TempDirectory();
