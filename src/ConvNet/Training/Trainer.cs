@@ -355,7 +355,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                     // A new run stopped before its first step has no checkpoint: --resume would fail, so say so.
                     _observer.Message(File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json"))
                         ? $"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}"
-                        : $"interrupted before the first step; no checkpoint to resume (nothing was trained): start the run again");
+                        : _replaced is not null ? "interrupted before the first step: nothing was trained, and the run --force was to replace stays"
+                        : "interrupted before the first step; no checkpoint to resume (nothing was trained): start the run again");
                     stoppedEarly = interrupted = true;
                     break;
                 }

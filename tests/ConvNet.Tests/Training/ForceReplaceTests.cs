@@ -66,6 +66,30 @@ public sealed class ForceReplaceTests
         AssertOk(CliRunner.Run("train", "--resume", run, "--epochs", "2", "--max-steps", "1"));
     }
 
+    private sealed class Said : ITrainingObserver
+    {
+        public List<string> Messages { get; } = [];
+        public void Message(string text) => Messages.Add(text);
+        public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond) { }
+        public void EpochEnded(EpochMetrics metrics) { }
+    }
+
+    [Fact]
+    public void AForcedRunStoppedBeforeItsFirstStepSaysTheOldRunStays()
+    {
+        // Before: "no checkpoint to resume (nothing was trained): start the run again", then that the old run stays.
+        using var temp = new TempDirectory();
+        var (data, run) = IdxRun(temp);
+        var before = Contents(run);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var said = new Said();
+        new Trainer(new TrainConfig { Data = data, Epochs = 1, BatchSize = 32, ValidationCount = 32, Threads = 1 }, run, said).Run(cancel.Token, overwrite: true);
+        Assert.Contains("interrupted before the first step: nothing was trained, and the run --force was to replace stays", said.Messages);
+        Assert.DoesNotContain(said.Messages, m => m.Contains("start the run again"));
+        Assert.Equal(before, Contents(run));
+    }
+
     [Fact]
     public void AForcedRunWithACheckpointReplacesTheOldOneWhole()
     {
