@@ -50,9 +50,11 @@ public sealed class StepLog(string runDirectory) : IDisposable
     private static List<StepPoint> Read(string file)
     {
         var points = new List<StepPoint>();
-        foreach (string line in File.ReadLines(file).Skip(1))
+        var lines = IO.InputFile.ReadAllText(file, 1L << 30).Split('\n');
+        // A last line without its newline was cut short by a kill (its number may be cut too: 0.0012 read as 0.00): left out.
+        foreach (string line in lines.Skip(1).Take(lines.Length - 2))
         {
-            var f = line.Split(',');
+            var f = line.TrimEnd('\r').Split(',');
             if (f.Length == 4 && long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long step)
                 && int.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch)
                 && double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double loss)

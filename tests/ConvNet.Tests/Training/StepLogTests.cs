@@ -31,6 +31,10 @@ public sealed class StepLogTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
         }
         File.AppendAllText(Path.Combine(temp.Path, StepLog.FileName), "7,1,0.3"); // a crash mid-line
         Assert.Equal(6, StepLog.ReadRun(temp.Path).Count);
+        // Cut inside its last number, a line still parses (a rate of 0.0012 read as 0.00): a last line without its
+        // newline is left out whatever it holds.
+        File.AppendAllText(Path.Combine(temp.Path, StepLog.FileName), ",0.00");
+        Assert.Equal(6, StepLog.ReadRun(temp.Path).Count);
         using (var log = new StepLog(temp.Path))
         {
             log.Start(4); // the checkpoint was at step 4: steps 5 and 6 will be trained again
