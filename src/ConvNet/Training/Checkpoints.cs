@@ -155,8 +155,19 @@ public static class Checkpoints
         {
             LoadedCheckpoint fallback;
             try { fallback = Open(previous); }
-            catch (CheckpointException) { throw damaged; }
-            AtomicFile.WriteAllText(last, File.ReadAllText(previous));
+            catch (CheckpointException second)
+            {
+                // Both damaged: say so, and name what may still be whole.
+                string best = Path.Combine(runDirectory, Best + ".json");
+                throw new CheckpointException($"{damaged.Message}; the checkpoint before it cannot be used either ({second.Message})" +
+                    (File.Exists(best) ? $"; {best} may still be whole: `convnet eval --checkpoint {best}` checks it, and a run can start from its weights" : ""));
+            }
+            try { AtomicFile.WriteAllText(last, File.ReadAllText(previous)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CheckpointException($"{damaged.Message}; resuming from {previous} (step {fallback.Info.Step}) needs it copied over {last}, " +
+                    $"which failed ({e.Message}): make the run folder writable");
+            }
             warn($"warning: {damaged.Message}; resuming from the checkpoint before it, {previous} (step {fallback.Info.Step}), " +
                 $"now copied over {last}, so the steps after it are trained again");
             return Open(last);

@@ -59,7 +59,12 @@ public sealed class CheckpointFaultTests(ITestOutputHelper output)
         AssertOk(CliRunner.Run(TrainArgs(data, second, "--max-steps", "3")));
         foreach (var tag in new[] { "last.json", "previous.json" })
             File.AppendAllText(Checkpoints.Open(Path.Combine(second, tag)).WeightsPath, "x");
-        AssertOneErrorLine(CliRunner.Run("train", "--resume", second), "last.json", "checksum");
+        var both = CliRunner.Run("train", "--resume", second);
+        AssertOneErrorLine(both, "last.json", "checksum");
+        // ... naming the second failure too (this run stopped before an epoch's end: no best.json to point to).
+        Assert.Contains("the checkpoint before it cannot be used either", both.Stderr);
+        Assert.False(File.Exists(Path.Combine(second, "best.json")));
+        Assert.DoesNotContain("best.json", both.Stderr);
     }
 
     private bool Mount(string arguments)
@@ -130,6 +135,11 @@ public sealed class CheckpointFaultTests(ITestOutputHelper output)
             if (!Mount($"-o remount,ro,bind {readOnly}")) return;
             AssertOneErrorLine(CliRunner.Run("train", "--resume", readOnly), readOnly, "not writable");
             Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+            // A damaged last.json there: the fallback must copy previous.json over it, and says so (it named only a
+            // temporary file on a read-only file system before).
+            File.WriteAllText(Path.Combine(run, "last.json"), "{");
+            var damaged = CliRunner.Run("train", "--resume", readOnly);
+            AssertOneErrorLine(damaged, "previous.json (step 1) needs it copied over", "make the run folder writable");
         }
         finally { Unmount(readOnly); }
     }

@@ -97,6 +97,20 @@ public sealed class RunFolderTests
     }
 
     [Fact]
+    public void WithLastAndPreviousDamagedTheRefusalPointsToBestJson()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 480, test: 32);
+        string run = temp.Combine("run");
+        new Trainer(Config(data), run, new SilentObserver()).Run();
+        foreach (var tag in new[] { Checkpoints.Last, Checkpoints.Previous })
+            File.AppendAllText(Checkpoints.Open(Path.Combine(run, tag + ".json")).WeightsPath, "x");
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Resume(run, new SilentObserver(), epochs: 3));
+        Assert.Contains("the checkpoint before it cannot be used either", e.Message);
+        Assert.Contains($"{Path.Combine(run, "best.json")} may still be whole", e.Message);
+    }
+
+    [Fact]
     public void CancelledRunSavesItsPlaceAndResumesToTheSameWeights()
     {
         using var temp = new TempDirectory();
