@@ -112,7 +112,7 @@ public static class EvalCommand
                 count = test.Count;
                 // An import's names are often numbers: scored by position, which the user should know.
                 if (!test.ClassNames.SequenceEqual(loaded[0].Info.ClassNames) && test.ClassNames.Count == loaded[0].Info.ClassNames.Length)
-                    note($"note: {spec}: its class names ({Preview(test.ClassNames)}) are not the model's ({Preview(loaded[0].Info.ClassNames)}); matching them by position");
+                    note($"note: {spec}: its class names ({ClassNames.Preview(test.ClassNames, 3)}) are not the model's ({ClassNames.Preview(loaded[0].Info.ClassNames, 3)}); matching them by position");
                 var members = loaded.Select(l =>
                 {
                     var network = Checkpoints.LoadNetwork(l);
@@ -170,9 +170,6 @@ public static class EvalCommand
         });
         return command;
     }
-
-    private static string Preview(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(3)) + (names.Count > 3 ? $", ... {names.Count - 3} more" : "");
 
     private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
     {

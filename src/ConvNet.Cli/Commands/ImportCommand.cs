@@ -147,7 +147,7 @@ public static class ImportCommand
     private static string[] ReadNames(string path, int classes)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found");
-        var names = ConvNet.Data.Images.ImageListFile.ReadClassNames(path);
+        var names = ClassNames.ReadFile(path);
         if (names.Length != classes) throw new InvalidDataException($"{path}: has {names.Length} class names, the model has {classes} classes");
         return names;
     }

@@ -60,8 +60,12 @@ public sealed class RescaledTenCrop : IClassifier
         int channels = shape[0], height = shape[1], width = shape[2], classes = Classes;
         var chosen = indices.ToArray();
         var images = new (byte[] Pixels, int Width, int Height)[chosen.Length];
+        var views = new CropView[chosen.Length][];
         Parallel.For(0, chosen.Length, _parallel, n =>
-            images[n] = ImageDecoder.LoadRescaled(_files[chosen[n]].Path, channels, _resizeShorterSide, width, height, _bgr));
+        {
+            images[n] = ImageDecoder.LoadRescaled(_files[chosen[n]].Path, channels, _resizeShorterSide, width, height, _bgr);
+            views[n] = Views(images[n].Width, images[n].Height, width, height);
+        });
         for (int n = 0; n < chosen.Length; n++) labels[n] = _labelsKnown ? _files[chosen[n]].Label : -1;
 
         probabilities[..(chosen.Length * classes)].Clear();
@@ -70,8 +74,7 @@ public sealed class RescaledTenCrop : IClassifier
             Parallel.For(0, chosen.Length, _parallel, n =>
             {
                 var (pixels, imageWidth, imageHeight) = images[n];
-                var view = Views(imageWidth, imageHeight, width, height)[v];
-                WriteCrop(pixels, imageWidth, imageHeight, view, _x.Sample(n), channels, width, height);
+                WriteCrop(pixels, imageWidth, imageHeight, views[n][v], _x.Sample(n), channels, width, height);
             });
             var logits = _network.Forward(_x, training: false);
             for (int n = 0; n < chosen.Length; n++)

@@ -21,7 +21,9 @@ public static class Checkpoints
     public const string Previous = "previous";
 
     /// <summary>Saves the network (and optimiser) and points the given tags (e.g. last, best) at the new files.</summary>
-    public static void Save(string runDirectory, Network network, Sgd? sgd, CheckpointInfo infoWithoutFiles, params string[] tags)
+    /// <returns>a sidecar that cannot be read (see UnreadableSidecar), which kept every old checkpoint; null when the
+    /// checkpoints no sidecar names were deleted</returns>
+    public static string? Save(string runDirectory, Network network, Sgd? sgd, CheckpointInfo infoWithoutFiles, params string[] tags)
     {
         string folder = Path.Combine(runDirectory, "checkpoints");
         Directory.CreateDirectory(folder);
@@ -52,7 +54,7 @@ public static class Checkpoints
         if (tags.Contains(Last) && File.Exists(last))
             AtomicFile.WriteAllText(Path.Combine(runDirectory, Previous + ".json"), File.ReadAllText(last));
         foreach (var tag in tags) AtomicFile.WriteAllText(Path.Combine(runDirectory, tag + ".json"), json);
-        RemoveUnreferenced(runDirectory);
+        return RemoveUnreferenced(runDirectory);
     }
 
     private static byte[]? MeanImageFile(string runDirectory, CheckpointInfo info) =>
@@ -335,14 +337,15 @@ public static class Checkpoints
         catch (JsonException) { return null; }
     }
 
-    private static void RemoveUnreferenced(string runDirectory)
+    // Deletes the checkpoints no sidecar names; returns, without deleting anything, a sidecar that cannot be read.
+    private static string? RemoveUnreferenced(string runDirectory)
     {
         var keep = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tag in new[] { Last, Best, Previous })
         {
             string sidecar = Path.Combine(runDirectory, tag + ".json");
             if (!File.Exists(sidecar)) continue;
-            if (ReadSidecar(sidecar) is not { } info) return; // never delete anything when a sidecar cannot be read
+            if (ReadSidecar(sidecar) is not { } info) return sidecar; // never delete anything when a sidecar cannot be read
             keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.WeightsFile)));
             if (info.MomentumFile is not null) keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.MomentumFile)));
         }
@@ -354,6 +357,7 @@ public static class Checkpoints
             foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
                 if (!file.EndsWith(mine, StringComparison.Ordinal))
                     try { File.Delete(file); } catch (IOException) { }
+        return null;
     }
 
     public static string Sha256(string path)

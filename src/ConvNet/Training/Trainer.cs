@@ -239,8 +239,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         {
             // The data must be what the run trained on (--resume --data may only say where it has moved).
             if (!train.ClassNames.SequenceEqual(saved.ClassNames))
-                throw new DataException($"{config.Data}: its classes ({Preview(train.ClassNames)}) are not the ones {resumeFrom.SidecarPath} trained on " +
-                    $"({Preview(saved.ClassNames)}); resume on the run's own data");
+                throw new DataException($"{config.Data}: its classes ({ClassNames.Preview(train.ClassNames, 5)}) are not the ones {resumeFrom.SidecarPath} trained on " +
+                    $"({ClassNames.Preview(saved.ClassNames, 5)}); resume on the run's own data");
             if (saved.TrainingDataSha256 is { } trained && dataSha256 is not null && trained != dataSha256)
                 throw new DataException($"{config.Data}: its training images are not the ones {resumeFrom.SidecarPath} trained on " +
                     "(their SHA-256 differs: other images, labels or order); --data on --resume may only say where the run's data has moved");
@@ -439,10 +439,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             _folderLock?.RequireHeld();
             stepLog?.Flush();
             engine.CopyToHost();
-            Checkpoints.Save(runDirectory, network, sgd, info, names);
+            string? unreadable = Checkpoints.Save(runDirectory, network, sgd, info, names);
             DiscardReplaced();
             // A damaged sidecar stops the cleanup of old checkpoints: say so once, before the disk fills.
-            if (!warnedUnreadable && Checkpoints.UnreadableSidecar(runDirectory) is { } unreadable)
+            if (!warnedUnreadable && unreadable is not null)
             {
                 _observer.Message($"warning: {unreadable} cannot be read, so no old checkpoint is deleted while it cannot (it may name one " +
                     $"of them) and {Path.Combine(runDirectory, "checkpoints")} grows at every save; delete or repair it (best.json is rewritten at the next best epoch)");
@@ -470,9 +470,6 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         return (top1, top5);
     }
-
-    private static string Preview(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(5)) + (names.Count > 5 ? $", ... {names.Count} in all" : "");
 }
 
 public sealed class TrainingDivergedException(string message) : Exception(message);

@@ -25,7 +25,7 @@ public static class ImageFolder
         if (classes.Length == 0)
             throw new DataException($"{directory}: no class folders (expected one sub-folder of images per class, e.g. {Path.Combine(directory, "cat", "1.jpg")})");
         if (classNames is not null && !classes.SequenceEqual(classNames))
-            throw new DataException($"{directory}: its class folders ({Preview(classes)}) differ from the training split's ({Preview(classNames)})");
+            throw new DataException($"{directory}: its class folders ({ClassNames.Preview(classes, 5)}) differ from the training split's ({ClassNames.Preview(classNames, 5)})");
         var files = new List<ImageFile>();
         for (int label = 0; label < classes.Length; label++)
         {
@@ -38,9 +38,4 @@ public static class ImageFolder
         return new ImageFileSet(name, files, classes);
     }
 
-    private static string Preview(IEnumerable<string> names)
-    {
-        var list = names.ToList();
-        return string.Join(", ", list.Take(5)) + (list.Count > 5 ? $", ... ({list.Count} in all)" : "");
-    }
 }

@@ -19,29 +19,13 @@ public static class ImageListFile
         IReadOnlyList<string> names;
         if (File.Exists(namesPath))
         {
-            names = ReadClassNames(namesPath);
+            names = ClassNames.ReadFile(namesPath);
             if (highest >= names.Count)
                 throw new DataException($"{trainList}: label {highest} is beyond the {names.Count} classes named in {namesPath}");
         }
         else names = ClassNames.Numbered(highest + 1);
         if (train.Count == 0) throw new DataException($"{trainList}: the list names no images");
         return (new ImageFileSet(trainList, train, names), validation is null ? null : new ImageFileSet(validationList!, validation, names));
-    }
-
-    /// <summary>A class-name file (classes.txt, import --class-names): one name per line, blank lines skipped, so the
-    /// k-th name names label k - 1. A name twice is refused: eval and show match classes by name, so a name may stand
-    /// for one class only.</summary>
-    public static string[] ReadClassNames(string path)
-    {
-        var lines = IO.InputFile.ReadAllLines(path, IO.InputFile.MaxSmallTextBytes);
-        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < lines.Length; i++)
-        {
-            string name = lines[i].Trim();
-            if (name.Length > 0 && !firstLine.TryAdd(name, i + 1))
-                throw new DataException($"{path}: line {i + 1}: class name '{name}' is already on line {firstLine[name]}; class names must be unique");
-        }
-        return firstLine.OrderBy(n => n.Value).Select(n => n.Key).ToArray();
     }
 
     // ImageNet's training list is about 60 MB.

@@ -32,12 +32,12 @@ public sealed class RelabeledImageStore(IImageStore inner, int[] toModel, IReadO
         if (unmatched.Count == data.Count)
         {
             if (data.Count != modelClasses.Count)
-                throw new ArgumentException($"{spec} has {data.Count} classes ({Preview(data)}), but the model of {checkpoint} has {modelClasses.Count} ({Preview(modelClasses)})");
-            note($"note: {spec}: none of its class names ({Preview(data)}) is one of the model's ({Preview(modelClasses)}); matching them by position");
+                throw new ArgumentException($"{spec} has {data.Count} classes ({Data.ClassNames.Preview(data)}), but the model of {checkpoint} has {modelClasses.Count} ({Data.ClassNames.Preview(modelClasses)})");
+            note($"note: {spec}: none of its class names ({Data.ClassNames.Preview(data)}) is one of the model's ({Data.ClassNames.Preview(modelClasses)}); matching them by position");
             return store;
         }
         if (unmatched.Count > 0)
-            throw new ArgumentException($"{spec}: {unmatched.Count} of its {data.Count} classes are not among the model's in {checkpoint} ({Preview(unmatched)}); " +
+            throw new ArgumentException($"{spec}: {unmatched.Count} of its {data.Count} classes are not among the model's in {checkpoint} ({Data.ClassNames.Preview(unmatched)}); " +
                 "name its class folders as the model's classes (or all of them otherwise, to match by position)");
         if (data.FirstOrDefault(twice.Contains) is { } ambiguous)
             throw new ArgumentException($"{spec}: its class '{ambiguous}' is the name of more than one of the model's classes in {checkpoint}, so it cannot be matched by name");
@@ -46,7 +46,4 @@ public sealed class RelabeledImageStore(IImageStore inner, int[] toModel, IReadO
             (data.Count < modelClasses.Count ? $" ({modelClasses.Count - data.Count} of the model's have no images here)" : " (they are in another order)"));
         return new RelabeledImageStore(store, toModel, modelClasses);
     }
-
-    private static string Preview(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(4)) + (names.Count > 4 ? $", ... {names.Count - 4} more" : "");
 }
