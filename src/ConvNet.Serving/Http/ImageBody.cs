@@ -68,30 +68,22 @@ public static class ImageBody
         return buffer.ToArray();
     }
 
-    /// <summary>Refuses, from the header alone (the decoder's own rules), what the decoder would refuse or should never
-    /// try: not an image (400), an image format other than JPEG/PNG (415), more pixels than the limit (413).</summary>
-    public static void CheckHeader(byte[] encoded, long maxPixels)
-    {
-        if (EncodedImageFile.CheckHeader(encoded, maxPixels) is not { } refused) return;
-        int status = refused.Problem switch
-        {
-            EncodedImageFile.HeaderProblem.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
-            EncodedImageFile.HeaderProblem.TooManyPixels => StatusCodes.Status413PayloadTooLarge,
-            _ => StatusCodes.Status400BadRequest,
-        };
-        throw new ApiException(status, $"the image cannot be used: {refused.Reason}");
-    }
-
-    /// <summary>Header check, then the checkpoint's own preprocessing into a sample rented from ArrayPool&lt;float&gt;.Shared
-    /// (InferenceJob hands it back).</summary>
+    /// <summary>The checkpoint's own preprocessing into a sample rented from ArrayPool&lt;float&gt;.Shared (InferenceJob
+    /// hands it back). What the header alone refuses (the decoder's own rules, nothing decoded) gets its own status:
+    /// an image format other than JPEG/PNG 415, more pixels than the limit 413; anything else unusable 400.</summary>
     public static float[] Prepare(byte[] encoded, ImageInput input)
     {
-        CheckHeader(encoded, input.MaxPixels);
         var sample = System.Buffers.ArrayPool<float>.Shared.Rent(input.SampleLength);
-        if (input.TryWrite(encoded, sample.AsSpan(0, input.SampleLength)) is { } reason)
+        if (input.TryWrite(encoded, sample.AsSpan(0, input.SampleLength), out var headerProblem) is { } reason)
         {
             System.Buffers.ArrayPool<float>.Shared.Return(sample);
-            throw new ApiException(StatusCodes.Status400BadRequest, $"the image cannot be used: {reason}");
+            int status = headerProblem switch
+            {
+                EncodedImageFile.HeaderProblem.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+                EncodedImageFile.HeaderProblem.TooManyPixels => StatusCodes.Status413PayloadTooLarge,
+                _ => StatusCodes.Status400BadRequest,
+            };
+            throw new ApiException(status, $"the image cannot be used: {reason}");
         }
         return sample;
     }

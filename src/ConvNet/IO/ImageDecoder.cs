@@ -25,12 +25,28 @@ public static class ImageDecoder
     /// <summary>As the file overload, for an encoded image in memory (a server's request body).</summary>
     /// <param name="maxPixels">images whose header declares more pixels are refused before decoding</param>
     /// <exception cref="InvalidDataException">the bytes are not a usable JPEG or PNG (the message says why)</exception>
-    public static byte[] LoadAsModelInput(byte[] encoded, long maxPixels, int channels, int height, int width, int? resizeShorterSide = null, bool bgr = false)
+    public static byte[] LoadAsModelInput(byte[] encoded, long maxPixels, int channels, int height, int width, int? resizeShorterSide = null, bool bgr = false) =>
+        TryLoadAsModelInput(encoded, maxPixels, channels, height, width, resizeShorterSide, bgr, out var pixels, out _) is { } reason
+            ? throw new InvalidDataException(reason) : pixels!;
+
+    /// <summary>As LoadAsModelInput, with a refusal returned rather than thrown.</summary>
+    /// <param name="headerProblem">set when the header alone refused the image (EncodedImageFile.TryDecode)</param>
+    /// <returns>null on success, else why the bytes cannot be used</returns>
+    public static string? TryLoadAsModelInput(byte[] encoded, long maxPixels, int channels, int height, int width, int? resizeShorterSide, bool bgr,
+        out byte[]? pixels, out Data.Images.EncodedImageFile.HeaderProblem? headerProblem)
     {
+        pixels = null;
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
-        if (Data.Images.EncodedImageFile.TryDecode(encoded, minShorterSide: 0, maxPixels, out var bitmap) is { } reason)
-            throw new InvalidDataException(reason);
-        return ToModelInput(bitmap!, "image", channels, height, width, resizeShorterSide, bgr);
+        if (Data.Images.EncodedImageFile.TryDecode(encoded, minShorterSide: 0, maxPixels, out var bitmap, out headerProblem) is { } reason) return reason;
+        try
+        {
+            pixels = ToModelInput(bitmap!, "image", channels, height, width, resizeShorterSide, bgr);
+            return null;
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>The whole image with its shorter side rescaled to <paramref name="resizeShorterSide"/> (each side at

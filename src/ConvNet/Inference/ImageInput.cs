@@ -28,7 +28,11 @@ public abstract class ImageInput
 
     /// <summary>Decodes <paramref name="encoded"/> into <paramref name="sample"/> (SampleLength floats).</summary>
     /// <returns>null on success, else why the bytes cannot be used (not an image, truncated, too many pixels)</returns>
-    public abstract string? TryWrite(byte[] encoded, Span<float> sample);
+    public string? TryWrite(byte[] encoded, Span<float> sample) => TryWrite(encoded, sample, out _);
+
+    /// <param name="headerProblem">set when the header alone refused the image, before any pixel was decoded, so a
+    /// server can tell an unsupported format or too many pixels from a damaged image</param>
+    public abstract string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem);
 
     /// <summary>The pipeline predict uses for this checkpoint.</summary>
     /// <param name="paper">the run's mean image when it was trained on image data (Info.Preprocessing set), else null</param>
@@ -58,14 +62,14 @@ public sealed class CentreCropInput : ImageInput
     public override string Description =>
         $"shorter side to {_preprocessing.Size}, centre {_preprocessing.Size}x{_preprocessing.Size} square, mean image subtracted, centre {SampleShape[1]}x{SampleShape[2]} crop";
 
-    public override string? TryWrite(byte[] encoded, Span<float> sample)
+    public override string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem)
     {
         int size = _preprocessing.Size, length = 3 * size * size;
         // Pooled: 196 KB a request would otherwise land on the large-object heap, which only full collections free.
         var square = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            if (SquareImageDecoder.TryDecode(encoded, size, MaxPixels, square.AsSpan(0, length)) is { } reason) return reason;
+            if (SquareImageDecoder.TryDecode(encoded, size, MaxPixels, square.AsSpan(0, length), out headerProblem) is { } reason) return reason;
             PaperAugmentation.Write(square.AsSpan(0, length), _preprocessing.MeanImage, size, SampleShape[1], _centre, sample, _preprocessing.InputScale);
             return null;
         }
@@ -95,22 +99,16 @@ public sealed class ModelSizedInput : ImageInput
             : $"resized to {SampleShape[1]}x{SampleShape[2]}")
         + $", {(SampleShape[0] == 1 ? "gray" : _info.ChannelOrder)}, (pixel/255 - mean) / std per channel";
 
-    public override string? TryWrite(byte[] encoded, Span<float> sample)
+    public override string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem)
     {
         int c = SampleShape[0], h = SampleShape[1], w = SampleShape[2];
-        byte[] pixels;
-        try
-        {
-            pixels = ImageDecoder.LoadAsModelInput(encoded, MaxPixels, c, h, w, _info.ResizeShorterSide, bgr: _info.ChannelOrder == "BGR");
-        }
-        catch (InvalidDataException e)
-        {
-            return e.Message;
-        }
+        if (ImageDecoder.TryLoadAsModelInput(encoded, MaxPixels, c, h, w, _info.ResizeShorterSide, bgr: _info.ChannelOrder == "BGR",
+                out var pixels, out headerProblem) is { } reason)
+            return reason;
         int plane = h * w;
         for (int channel = 0; channel < c; channel++)
             for (int i = 0; i < plane; i++)
-                sample[channel * plane + i] = _normalization.Apply(channel, pixels[channel * plane + i]);
+                sample[channel * plane + i] = _normalization.Apply(channel, pixels![channel * plane + i]);
         return null;
     }
 }

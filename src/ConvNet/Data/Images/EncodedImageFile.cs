@@ -39,16 +39,8 @@ public static class EncodedImageFile
     /// <summary>What an image's header alone says is wrong with it, so a server can answer with the right status.</summary>
     public enum HeaderProblem { NotAnImage, UnsupportedFormat, EmptyImage, TooManyPixels }
 
-    /// <summary>A refusal from the header: the kind of problem and why, in words.</summary>
-    public readonly record struct HeaderRefusal(HeaderProblem Problem, string Reason);
-
-    /// <summary>The header's verdict on an encoded image, with nothing decoded: null when the pixels may be decoded.</summary>
-    /// <param name="maxPixels">images whose header declares more pixels are refused</param>
-    public static HeaderRefusal? CheckHeader(byte[] encoded, long maxPixels)
-    {
-        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
-        return CheckHeader(codec, createResult, encoded, maxPixels);
-    }
+    // A refusal from the header: the kind of problem and why, in words.
+    private readonly record struct HeaderRefusal(HeaderProblem Problem, string Reason);
 
     private static HeaderRefusal? CheckHeader(SKCodec? codec, SKCodecResult createResult, ReadOnlySpan<byte> encoded, long maxPixels)
     {
@@ -75,12 +67,21 @@ public static class EncodedImageFile
 
     /// <summary>The same rules for an image already in memory (a server's request body).</summary>
     /// <param name="maxPixels">images whose header declares more pixels are refused before any pixel is decoded</param>
-    public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap)
+    public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap) =>
+        TryDecode(encoded, minShorterSide, maxPixels, out bitmap, out _);
+
+    /// <param name="headerProblem">set when the header alone refused the image, so a server can answer with the
+    /// right status; null when the pixel data failed (or on success)</param>
+    public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap, out HeaderProblem? headerProblem)
     {
         bitmap = null;
-        if (encoded.Length == 0) return "empty image (0 bytes)";
+        headerProblem = null;
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
-        if (CheckHeader(codec, createResult, encoded, maxPixels) is { } refused) return refused.Reason;
+        if (CheckHeader(codec, createResult, encoded, maxPixels) is { } refused)
+        {
+            headerProblem = refused.Problem;
+            return refused.Reason;
+        }
         int width = codec!.Info.Width, height = codec.Info.Height;
 
         var decodeSize = new SKSizeI(width, height);

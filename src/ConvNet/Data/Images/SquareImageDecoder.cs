@@ -25,10 +25,11 @@ public static class SquareImageDecoder
     }
 
     /// <summary>As the file overload, for an encoded image in memory (a server's request body).</summary>
-    public static string? TryDecode(byte[] encoded, int size, long maxPixels, Span<byte> chw)
+    /// <param name="headerProblem">set when the header alone refused the image (EncodedImageFile.TryDecode)</param>
+    public static string? TryDecode(byte[] encoded, int size, long maxPixels, Span<byte> chw, out EncodedImageFile.HeaderProblem? headerProblem)
     {
         RequireLength(size, chw);
-        if (EncodedImageFile.TryDecode(encoded, size, maxPixels, out var decoded) is { } reason) return reason;
+        if (EncodedImageFile.TryDecode(encoded, size, maxPixels, out var decoded, out headerProblem) is { } reason) return reason;
         return Square(decoded!, size, chw);
     }
 
