@@ -48,16 +48,9 @@ public static class PredictCommand
             var classifier = loaded.Info.Preprocessing is { } preprocessing
                 ? PaperPipeline(onDevice.Network, loaded, inputs, preprocessing.Size, parse.GetValue(tenCrop), threadCount)
                 : ModelSizedImages(onDevice.Network, network, loaded, inputs, parse.GetValue(tenCrop), threadCount);
-            var probabilities = new float[planned * network.Classes];
-            var labels = new int[planned];
-            var indices = new int[planned];
             var results = new List<object>();
-            for (int start = 0; start < files.Length; start += planned)
+            ProbabilityEvaluator.ForEachBatch(classifier, 0, files.Length, (start, rows, probabilities, _) =>
             {
-                // The last batch is filled up with its first image; those rows are not shown.
-                int rows = Math.Min(planned, files.Length - start);
-                for (int i = 0; i < planned; i++) indices[i] = start + (i < rows ? i : 0);
-                classifier.Probabilities(indices, probabilities, labels);
                 for (int n = 0; n < rows; n++)
                 {
                     var row = probabilities.AsSpan(n * network.Classes, network.Classes).ToArray();
@@ -71,7 +64,7 @@ public static class PredictCommand
                     Console.WriteLine(file);
                     foreach (int k in best) Console.WriteLine($"  {row[k],7:P2}  {names[k]} ({k})");
                 }
-            }
+            });
             if (parse.GetValue(json)) Console.WriteLine(CliJson.Serialize(results));
             return 0;
         });
