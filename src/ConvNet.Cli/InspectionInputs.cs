@@ -41,7 +41,7 @@ public static class InspectionInputs
             return ForStore(loaded, network, store, spec, threads);
         }
         var splitsData = DatasetSpec.Load(spec);
-        var data = split == "test" ? splitsData.Test : splitsData.Train;
+        var data = ClassMatch.ForModel(split == "test" ? splitsData.Test : splitsData.Train, loaded.Info.ClassNames, spec, loaded.SidecarPath, Console.Error.WriteLine);
         int[] shape = [data.Channels, data.Height, data.Width];
         if (!shape.SequenceEqual(network.Spec.InputShape))
             throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
@@ -108,7 +108,8 @@ public static class InspectionInputs
         _ => false,
     };
 
-    private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
+    /// <summary>Refuses data with another number of classes than the checkpoint's model.</summary>
+    public static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
     {
         if (dataClasses != modelClasses)
             throw new ArgumentException($"{spec} has {dataClasses} classes, but the model of {checkpoint.SidecarPath} has {modelClasses}");

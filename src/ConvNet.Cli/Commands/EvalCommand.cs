@@ -89,7 +89,7 @@ public static class EvalCommand
                 var members = loaded.Select(l =>
                 {
                     var network = Checkpoints.LoadNetwork(l);
-                    CheckClasses(spec, store.ClassNames.Count, network.Classes, l);
+                    InspectionInputs.CheckClasses(spec, store.ClassNames.Count, network.Classes, l);
                     var runner = Planned(network, Math.Max(1, Math.Min(batchSize, count)));
                     if (l.Info.Preprocessing is null)
                     {
@@ -108,18 +108,15 @@ public static class EvalCommand
             }
             else
             {
-                var test = DatasetSpec.Load(spec).Test;
+                var test = ClassMatch.ForModel(DatasetSpec.Load(spec).Test, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
                 count = test.Count;
-                // An import's names are often numbers: scored by position, which the user should know.
-                if (!test.ClassNames.SequenceEqual(loaded[0].Info.ClassNames) && test.ClassNames.Count == loaded[0].Info.ClassNames.Length)
-                    note($"note: {spec}: its class names ({ClassNames.Preview(test.ClassNames, 3)}) are not the model's ({ClassNames.Preview(loaded[0].Info.ClassNames, 3)}); matching them by position");
                 var members = loaded.Select(l =>
                 {
                     var network = Checkpoints.LoadNetwork(l);
                     int[] shape = [test.Channels, test.Height, test.Width];
                     if (!shape.SequenceEqual(network.Spec.InputShape))
                         throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");
-                    CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
+                    InspectionInputs.CheckClasses(spec, test.ClassNames.Count, network.Classes, l);
                     if (l.Info.Config is null && l.Info.NormalizationMean.All(m => m == 0) && l.Info.NormalizationStd.All(v => v == 1))
                         note($"note: {l.SidecarPath} records no input normalisation (pixels are fed as 0..1); a model trained with Normalize(mean, std) needs convnet import --mean M --std S");
                     var runner = Planned(network, Math.Max(1, Math.Min(batchSize, test.Count)));
@@ -169,12 +166,6 @@ public static class EvalCommand
             return 0;
         });
         return command;
-    }
-
-    private static void CheckClasses(string spec, int dataClasses, int modelClasses, LoadedCheckpoint checkpoint)
-    {
-        if (dataClasses != modelClasses)
-            throw new ArgumentException($"{spec} has {dataClasses} classes, but the model of {checkpoint.SidecarPath} has {modelClasses}");
     }
 
     /// <summary>Images stored at the model's size: the views its training augmentation implies, shifts by its crop

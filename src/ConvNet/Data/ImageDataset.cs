@@ -75,6 +75,14 @@ public sealed class ImageDataset
         return new ImageDataset(name, Channels, Height, Width, pixels, labels, ClassNames);
     }
 
+    /// <summary>The same images (shared, not copied) with label l renamed <paramref name="toNew"/>[l], among
+    /// <paramref name="classNames"/>.</summary>
+    public ImageDataset Relabeled(IReadOnlyList<int> toNew, IReadOnlyList<string> classNames)
+    {
+        if (toNew.Count != ClassNames.Count) throw new ArgumentException($"{Name}: a relabelling needs one new label for each of its {ClassNames.Count} classes, got {toNew.Count}");
+        return new ImageDataset(Name, Channels, Height, Width, _pixels, _labels.Select(l => toNew[l]).ToArray(), classNames);
+    }
+
     /// <summary>How many images each class has (index = label).</summary>
     public int[] ClassCounts()
     {

@@ -37,7 +37,7 @@ public sealed class ImportNormalizationTests(TinyRunFixture tiny) : IClassFixtur
         var plain = CliRunner.Run("eval", "--checkpoint", temp.Combine("plain"), "--data", tiny.Data, "--threads", "1");
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         Assert.Contains("records no input normalisation (pixels are fed as 0..1)", plain.Stderr);
-        Assert.Contains("are not the model's (class 0, class 1, class 2, ...", plain.Stderr);
+        Assert.Contains("is one of the model's (class 0, class 1, class 2, class 3)", plain.Stderr);
         Assert.Contains("matching them by position", plain.Stderr);
     }
 
