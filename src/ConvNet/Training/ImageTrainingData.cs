@@ -14,7 +14,7 @@ public static class ImageTrainingData
     public const string PreprocessingFile = "preprocessing.safetensors";
     public const string ScanFile = "preprocessing.json";
 
-    /// <param name="Files">FilesFingerprint of the scanned images (null in scans made before it was recorded)</param>
+    /// <param name="Files">ImageFingerprint of the scanned images (null in scans made before it was recorded)</param>
     private sealed record ScanRecord(string Data, ulong Seed, int ValidationCount, int TrainImages, int ValidationImages, List<SkippedImage> Skipped,
         string? Files = null);
 
@@ -49,6 +49,20 @@ public static class ImageTrainingData
         PaperPreprocessing preprocessing;
         // A resume whose --data says where the images are now may find the scan made under their old path.
         var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size, moved: resumed is not null);
+        // The same place, the same counts, but other images (moved between classes, replaced, one added and one removed):
+        // a resume would train on them with the old mean image; a new run scans them again.
+        if (cached is { Files: { } files } && cached.Data == config.Data && Fingerprint(train, validation) != files)
+        {
+            if (resumed is not null)
+                throw new DataException($"{config.Data}: its images are not the ones this run was trained on: the counts are the same, but file names, " +
+                    "sizes or labels differ (images moved between classes, replaced, added and removed); resuming would train on other data. " +
+                    "Restore the images, or start a new run.");
+            report?.Invoke($"the images of {config.Data} changed since the scan cached in {scanPath}: checking them again");
+            cached = null;
+        }
+        else if (cached is { Files: null } && cached.Data == config.Data && resumed is not null)
+            report?.Invoke($"note: this run's scan of {config.Data} predates file fingerprints, so only the counts ({cached.TrainImages:N0} + " +
+                $"{cached.ValidationImages:N0}) say that its images are the ones it was trained on");
         // A resumed run must keep the mean image it was trained with: never recompute (and overwrite) it.
         if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
             throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
@@ -71,7 +85,7 @@ public static class ImageTrainingData
             var trainScan = ImageScan.Run(train, threads, statistics: true, report);
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             var record = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
-                [.. trainScan.Skipped, .. validationScan?.Skipped ?? []], FilesFingerprint(train, validation));
+                [.. trainScan.Skipped, .. validationScan?.Skipped ?? []], Fingerprint(train, validation));
             if (record.Skipped.Count > 0) report?.Invoke($"{record.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
             train = new SubsetImageStore(train, trainScan.Good, train.Name);
             if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
@@ -83,7 +97,8 @@ public static class ImageTrainingData
                 IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(record, CheckpointInfo.Json));
             }
         }
-        if (train.Count == 0) throw new DataException($"{config.Data}: no readable training images");
+        // Again now that unreadable images and the hold-out are left out: a class may have none of its own left.
+        ImageDataSpec.RequireTrainable(config.Data, train, "after unreadable images were skipped" + (opened.Validation is null && config.ValidationCount > 0 ? " and validation held out" : ""));
 
         var augment = new PaperAugmentOptions(config.RandomCrop, config.Mirror, config.PcaNoise);
         var info = new PreprocessingInfo(PaperPreprocessing.Kind, PreprocessingFile,
@@ -124,7 +139,7 @@ public static class ImageTrainingData
         if (scan.Files is null)
             report?.Invoke($"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + " +
                 $"{scan.ValidationImages:N0}) and the classes say that {newSpec} holds the same images");
-        else if (FilesFingerprint(train, validation) != scan.Files)
+        else if (Fingerprint(train, validation) != scan.Files)
             throw new DataException($"{newSpec}: its images are not the ones this run was trained on ({scan.Data}): their file names, sizes or labels " +
                 "differ; on --resume, --data may only say where the run's data has moved");
         IEnumerable<IImageStore> stores = validation is null ? [train] : [train, validation];
@@ -149,23 +164,8 @@ public static class ImageTrainingData
         return DatasetSpec.Kind(spec) == "list" ? Path.GetDirectoryName(ImageDataSpec.ListFiles(argument)[0]) ?? "" : argument;
     }
 
-    /// <summary>SHA-256 of every image's file name, file size and label, in sorted order: the same images after a
-    /// move, without decoding them. A packed cache's entries ("FILE#i") count the cache file's size.</summary>
-    private static string FilesFingerprint(IImageStore train, IImageStore? validation)
-    {
-        var entries = new List<string>();
-        foreach (var store in validation is null ? [train] : new[] { train, validation })
-            for (int i = 0; i < store.Count; i++)
-            {
-                string described = store.Describe(i);
-                var file = new FileInfo(described);
-                if (!file.Exists && described.LastIndexOf('#') is var hash and > 0) file = new FileInfo(described[..hash]);
-                long size = file.Exists ? file.Length : -1;
-                entries.Add($"{Path.GetFileName(described)}\t{size}\t{store.Label(i)}");
-            }
-        entries.Sort(StringComparer.Ordinal);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', entries))));
-    }
+    private static string Fingerprint(IImageStore train, IImageStore? validation) =>
+        ImageFingerprint.Of(validation is null ? [train] : [train, validation]);
 
     private static IImageStore WithoutPaths(IImageStore store, IReadOnlySet<string> paths) =>
         paths.Count == 0 ? store : new SubsetImageStore(store, Enumerable.Range(0, store.Count).Where(i => !paths.Contains(store.Describe(i))).ToArray(), store.Name);

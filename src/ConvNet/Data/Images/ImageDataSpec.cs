@@ -74,7 +74,9 @@ public static class ImageDataSpec
     /// <summary>Training needs two classes or more, each with images: one class teaches nothing (a loss of 0 from the
     /// first step), and a class without images is one the model can never learn (a class folder left empty).
     /// Evaluation data may lack classes (a test folder for a 1000-class model), so only training calls this.</summary>
-    public static void RequireTrainable(string spec, IImageStore train)
+    /// <param name="leftOut">why some images are not in <paramref name="train"/> (unreadable ones skipped, a hold-out),
+    /// named when a class has none left</param>
+    public static void RequireTrainable(string spec, IImageStore train, string? leftOut = null)
     {
         var names = train.ClassNames;
         if (names.Count < 2)
@@ -84,7 +86,8 @@ public static class ImageDataSpec
         for (int i = 0; i < train.Count; i++) counts[train.Label(i)]++;
         int empty = Array.IndexOf(counts, 0);
         if (empty >= 0)
-            throw new DataException($"'{spec}': class {names[empty]} has no training images (an empty class folder?); every class needs images, or leave it out");
+            throw new DataException($"'{spec}': class {names[empty]} has no training images " +
+                (leftOut is null ? "(an empty class folder?)" : $"left ({leftOut})") + "; every class needs images, or leave it out");
     }
 
     /// <summary>The split to evaluate: the validation split if the data has one, else all of it.</summary>

@@ -1,12 +1,16 @@
 // `convnet prepare`'s output: a folder with train.pack (and val.pack when the data has a validation split) in the
 // PackedImageFile format, plus cache.json (class names, source, counts, the files skipped as unreadable). Writing
 // decodes in parallel chunks and appends the good images in order; the file appears atomically when complete.
+// cache.json also records each split's ImageFingerprint (the source files packed), so a run resumed on a cache made
+// again from other images is refused rather than trained on them.
 using System.Buffers.Binary;
 using System.Text.Json;
 
 namespace ConvNet.Data.Images;
 
-public sealed record PackedCacheInfo(int Format, string Source, int Size, string[] ClassNames, Dictionary<string, int> Splits, List<SkippedImage> Skipped);
+/// <param name="Images">each split's ImageFingerprint of the images packed (null in caches made before it was recorded)</param>
+public sealed record PackedCacheInfo(int Format, string Source, int Size, string[] ClassNames, Dictionary<string, int> Splits, List<SkippedImage> Skipped,
+    Dictionary<string, string>? Images = null);
 
 public static class PackedImageCache
 {
@@ -21,21 +25,40 @@ public static class PackedImageCache
         Directory.CreateDirectory(directory);
         var skipped = new List<SkippedImage>();
         var counts = new Dictionary<string, int>();
+        var fingerprints = new Dictionary<string, string>();
         foreach (var (name, store) in new[] { ("train", splits.Train), ("val", splits.Validation) })
         {
+            string pack = Path.Combine(directory, name + ".pack");
             if (store is null)
             {
                 // A split this data lacks must not survive from an earlier prepare into the same folder.
-                File.Delete(Path.Combine(directory, name + ".pack"));
+                File.Delete(pack);
                 continue;
             }
-            counts[name] = WriteSplit(store, Path.Combine(directory, name + ".pack"), threads, skipped, report);
-            report?.Invoke($"{name}: {counts[name]:N0} images written to {Path.Combine(directory, name + ".pack")}");
+            var good = WriteSplit(store, pack, threads, skipped, report);
+            var written = new SubsetImageStore(store, good, store.Name);
+            if (name == "train")
+            {
+                // What training would refuse (no images, a class without any), refused before the cache says it is ready.
+                try
+                {
+                    ImageDataSpec.RequireTrainable(spec, written, skipped.Count > 0 ? $"{skipped.Count} unreadable images skipped" : null);
+                }
+                catch (DataException)
+                {
+                    foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
+                    File.Delete(pack);
+                    throw;
+                }
+            }
+            counts[name] = good.Count;
+            fingerprints[name] = ImageFingerprint.Of([written]);
+            report?.Invoke($"{name}: {counts[name]:N0} images written to {pack}");
         }
         foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
         if (skipped.Count > 0) report?.Invoke($"skipped {skipped.Count} unreadable images");
         // As runs record their data: absolute, so the source is found from any folder.
-        var info = new PackedCacheInfo(1, DatasetSpec.WithAbsolutePaths(spec), splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped);
+        var info = new PackedCacheInfo(1, DatasetSpec.WithAbsolutePaths(spec), splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped, fingerprints);
         IO.AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(info, Json));
         return info;
     }
@@ -65,7 +88,7 @@ public static class PackedImageCache
     {
         string path = Path.Combine(directory, name + ".pack");
         if (!File.Exists(path)) throw new DataException($"cache:{directory}: {path} not found, but {infoPath} lists it");
-        var store = new PackedImageStore(path, $"cache:{directory} {name}", info.ClassNames);
+        var store = new PackedImageStore(path, $"cache:{directory} {name}", info.ClassNames) { SourceFingerprint = info.Images?.GetValueOrDefault(name) };
         if (store.Count != info.Splits[name])
         {
             int count = store.Count;
@@ -75,9 +98,11 @@ public static class PackedImageCache
         return store;
     }
 
-    private static int WriteSplit(IImageStore store, string path, int threads, List<SkippedImage> skipped, Action<string>? report)
+    // Returns the indices of the images written (the readable ones), in order.
+    private static List<int> WriteSplit(IImageStore store, string path, int threads, List<SkippedImage> skipped, Action<string>? report)
     {
-        int imageBytes = 3 * store.Size * store.Size, chunk = Math.Max(1, threads) * 32, written = 0;
+        int imageBytes = 3 * store.Size * store.Size, chunk = Math.Max(1, threads) * 32;
+        var good = new List<int>();
         var buffers = new byte[chunk][];
         var reasons = new string?[chunk];
         var labels = new List<int>();
@@ -106,7 +131,7 @@ public static class PackedImageCache
                         }
                         images.Write(buffers[k]);
                         labels.Add(store.Label(start + k));
-                        written++;
+                        good.Add(start + k);
                     }
                     if (report is not null && (start / chunk) % 50 == 49) report($"{store.Name}: {start + n:N0} of {store.Count:N0} decoded");
                 }
@@ -114,8 +139,8 @@ public static class PackedImageCache
             // Header and label index first, then the images.
             IO.AtomicFile.Write(path, output =>
             {
-                output.Write(PackedImageFile.Header(written, store.Size));
-                var index = new byte[PackedImageFile.DataOffset(written) - PackedImageFile.HeaderBytes];
+                output.Write(PackedImageFile.Header(good.Count, store.Size));
+                var index = new byte[PackedImageFile.DataOffset(good.Count) - PackedImageFile.HeaderBytes];
                 for (int i = 0; i < labels.Count; i++) BinaryPrimitives.WriteInt32LittleEndian(index.AsSpan(4 * i), labels[i]);
                 output.Write(index);
                 using var images = File.OpenRead(imagesTemp);
@@ -126,6 +151,6 @@ public static class PackedImageCache
         {
             File.Delete(imagesTemp);
         }
-        return written;
+        return good;
     }
 }

@@ -43,6 +43,9 @@ public sealed unsafe class PackedImageStore : IImageStore, IDisposable
     }
 
     public string Name { get; }
+    /// <summary>The ImageFingerprint of the images packed into this file, as cache.json records it (null in caches made
+    /// before it was recorded).</summary>
+    public string? SourceFingerprint { get; init; }
     public int Count => _labels.Length;
     public int Size { get; }
     public IReadOnlyList<string> ClassNames { get; }

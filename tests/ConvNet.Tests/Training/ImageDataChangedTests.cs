@@ -1,0 +1,91 @@
+using ConvNet.Data.Images;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+// Image data that changed where it lies: the scan cached in the run folder counted images only, so a resume trained on
+// images moved between classes (or one removed and one added) with the old mean image, and without a word.
+public sealed class ImageDataChangedTests
+{
+    private static void AssertOk(CliResult result) => Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+
+    private static CliResult Train(string spec, string run, string model = "alexnet-micro") =>
+        CliRunner.Run("train", "--model", model, "--data", spec, "--epochs", "2", "--batch-size", "8",
+            "--validation", "8", "--threads", "1", "--max-steps", "1", "--out", run);
+
+    private static void MoveOneImageToAnotherClass(string photos)
+    {
+        string from = Directory.GetFiles(Path.Combine(photos, "disc"))[0];
+        File.Move(from, Path.Combine(photos, "checks", "moved-" + Path.GetFileName(from)));
+    }
+
+    [Fact]
+    public void AResumeOnImagesMovedBetweenClassesInPlaceIsRefused()
+    {
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos"), run = temp.Combine("run");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        AssertOk(Train("folder:" + photos, run));
+
+        MoveOneImageToAnotherClass(photos); // the same counts, one label changed
+        var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
+        Assert.Equal(2, resumed.ExitCode);
+        Assert.Contains("its images are not the ones this run was trained on: the counts are the same", resumed.Stderr);
+        Assert.Equal(1, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // nothing trained on them
+
+        // A new run in a folder holding that scan (a run killed before its first checkpoint) scans them again.
+        string fresh = temp.Combine("fresh");
+        Directory.CreateDirectory(fresh);
+        foreach (string file in new[] { ImageTrainingData.ScanFile, ImageTrainingData.PreprocessingFile })
+            File.Copy(Path.Combine(run, file), Path.Combine(fresh, file));
+        var again = Train("folder:" + photos, fresh);
+        AssertOk(again);
+        Assert.Contains("changed since the scan cached in", again.Stdout + again.Stderr);
+    }
+
+    [Fact]
+    public void AResumeOnACachePreparedAgainFromOtherImagesIsRefused()
+    {
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos"), cache = temp.Combine("cache"), run = temp.Combine("run");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1"));
+        AssertOk(Train("cache:" + cache, run, model: "alexnet")); // a cache holds the paper's 256x256 squares
+        // The same cache prepared again from the same images is the same data.
+        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1", "--force"));
+        AssertOk(CliRunner.Run("train", "--resume", run, "--max-steps", "1"));
+        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+
+        // Two class folders swapped: the same names, counts and pack size, every label of two classes flipped.
+        Directory.Move(Path.Combine(photos, "disc"), Path.Combine(photos, "swap"));
+        Directory.Move(Path.Combine(photos, "checks"), Path.Combine(photos, "disc"));
+        Directory.Move(Path.Combine(photos, "swap"), Path.Combine(photos, "checks"));
+        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1", "--force"));
+        var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
+        Assert.True(resumed.ExitCode == 2, resumed.Stdout + resumed.Stderr);
+        Assert.Contains("its images are not the ones this run was trained on", resumed.Stderr);
+        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+    }
+
+    [Fact]
+    public void AClassWhoseImagesAreAllUnreadableIsRefusedByTrainAndPrepare()
+    {
+        // Before, folder: training made it a class with no images (an output the model can never learn) while the same
+        // data as a cache was refused.
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        Directory.CreateDirectory(Path.Combine(photos, "junk"));
+        File.WriteAllText(Path.Combine(photos, "junk", "a.png"), "not a picture");
+        var trained = Train("folder:" + photos, temp.Combine("run"));
+        Assert.Equal(2, trained.ExitCode);
+        Assert.Contains("class junk has no training images left (after unreadable images were skipped and validation held out)", trained.Stderr);
+
+        var prepared = CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", temp.Combine("cache"), "--threads", "1");
+        Assert.Equal(2, prepared.ExitCode);
+        Assert.Contains("class junk has no training images left (1 unreadable images skipped)", prepared.Stderr);
+        Assert.False(File.Exists(temp.Combine("cache", PackedImageCache.InfoFile)));
+        Assert.False(File.Exists(temp.Combine("cache", "train.pack")));
+    }
+}
