@@ -53,10 +53,14 @@ public static class BenchCommand
         {
             // Under mpiexec: data-parallel training steps or the allreduce alone; without it MPI is never loaded.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
-            if (communicator.Size > 1 || parse.GetValue(allreduce) is not null)
-                return DataParallel(parse, communicator, model, batch, mode, threads, warmup, repeats, json, device, allreduce, convAlgorithm);
+            // Each kind of bench reads some of the options; one given that it would not read is refused, naming what applies.
             if (parse.GetValue(loader) is { } spec)
             {
+                if (communicator.Size > 1)
+                    throw new ArgumentException($"bench --loader times the image loader in one process, and this is rank {communicator.Rank} of {communicator.Size} " +
+                        "under mpiexec: run it without mpiexec");
+                RefuseGiven(parse, "does not apply to --loader, which times decoding and the packed cache with --seconds, --crop, --batch and --threads: " +
+                    "leave it out, or leave out --loader to time a model", model, mode, warmup, repeats, device, precision, gemm, verify, convAlgorithm, gemmBlocking, allreduce);
                 if (!(parse.GetValue(seconds) > 0)) throw new ArgumentException($"--seconds must be positive, got {parse.GetValue(seconds)}");
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, CountOption.AtLeastOne(parse, threads), parse.GetValue(seconds),
                     CountOption.AtLeastOne(parse, crop), CountOption.AtLeastOne(parse, batch));
@@ -68,11 +72,39 @@ public static class BenchCommand
                       $"packed cache       {l.CacheImagesPerSecond,10:F0} images/s");
                 return 0;
             }
+            RefuseGiven(parse, "applies to --loader SPEC (the image loader's bench); a model's bench times --warmup and --repeats steps at the model's input size: leave it out",
+                seconds, crop);
+            if (parse.GetValue(allreduce) is not null)
+            {
+                if (communicator.Size < 2) throw new ArgumentException("--allreduce times communication between ranks: run it under mpiexec -n 2 or more");
+                RefuseGiven(parse, "does not apply to --allreduce, which times the collective alone with --warmup and --repeats: leave it out, or leave out --allreduce " +
+                    "to time data-parallel training steps", model, batch, mode, threads, device, precision, gemm, verify, convAlgorithm, gemmBlocking);
+            }
+            if (communicator.Size > 1)
+            {
+                RefuseGiven(parse, "checks or tunes a GPU, and under mpiexec bench times data-parallel training on CPU ranks: leave it out, or time a GPU in one process",
+                    verify, gemm, gemmBlocking);
+                if (parse.GetValue(precision) == "bf16")
+                    throw new ArgumentException("--precision bf16 is for inference only, and under mpiexec bench times data-parallel training (in fp32): " +
+                        "leave it out, or time bf16 inference in one process with --mode infer");
+                return DataParallel(parse, communicator, model, batch, mode, threads, warmup, repeats, json, device, allreduce, convAlgorithm);
+            }
             var deviceSpec = DeviceOption.Value(parse, device);
             if (deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
+            {
+                PrecisionOption.Value(parse, precision, deviceSpec); // bf16 is refused on a GPU device
+                RefuseGiven(parse, "does not apply to --verify and --gemm (--verify runs 2 training steps of --model at --batch; --gemm times --repeats products): leave it out",
+                    mode, warmup, convAlgorithm);
+                if (!parse.GetValue(verify))
+                    RefuseGiven(parse, "applies to --verify; --gemm alone times one N x N x N product: leave it out, or add --verify", model, batch, threads);
+                if (parse.GetValue(gemm) is null)
+                    RefuseGiven(parse, "applies to --gemm; --verify runs 2 training steps: leave it out", repeats);
                 return GpuChecks(parse, deviceSpec, model, batch, threads, repeats, gemm, verify, json, ForcedBlocking(parse.GetValue(gemmBlocking)));
+            }
             if (!deviceSpec.IsGpu && (parse.GetValue(verify) || parse.GetValue(gemm) is not null))
                 throw new ArgumentException("--verify and --gemm time and check a GPU: give --device cuda (or emulated)");
+            if (!deviceSpec.IsGpu)
+                RefuseGiven(parse, "sets the GPU GEMM's blocking; the CPU's GEMM has its own: give --device cuda (or emulated), or leave it out", gemmBlocking);
             if (parse.GetValue(model) is null) throw new ArgumentException("bench needs --model NAME (or --loader SPEC)");
             var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch),
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
@@ -93,6 +125,15 @@ public static class BenchCommand
         return command;
     }
 
+    /// <summary>Throws for the first of <paramref name="options"/> the command line gives (a default is never refused):
+    /// "--NAME <paramref name="why"/>".</summary>
+    private static void RefuseGiven(ParseResult parse, string why, params Option[] options)
+    {
+        foreach (var option in options)
+            if (parse.GetResult(option) is { Implicit: false })
+                throw new ArgumentException($"{option.Name} {why}");
+    }
+
     /// <summary>--gemm-blocking 4 or 8; null for auto.</summary>
     private static int? ForcedBlocking(string? value) => value is null or "auto" ? null : int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
 
@@ -100,7 +141,6 @@ public static class BenchCommand
         Option<int> threads, Option<int> warmup, Option<int> repeats, Option<bool> json, Option<string> device, Option<double?> allreduce,
         Option<string?> convAlgorithm)
     {
-        if (communicator.Size < 2) throw new ArgumentException("--allreduce times communication between ranks: run it under mpiexec -n 2 or more");
         bool asJson = parse.GetValue(json);
         if (parse.GetValue(allreduce) is { } megabytes)
         {

@@ -1,12 +1,16 @@
 // `convnet bench` on the small model: the numbers hang together (images/s from step time, a row per layer,
-// backward timed only when training) and bad settings fail with a message naming the option.
+// backward timed only when training) and bad settings fail with a message naming the option. Options the chosen kind
+// of bench (a model, --loader, --verify/--gemm, data-parallel under mpiexec) would not read are refused when given.
 using System.Text.Json;
 using ConvNet.Cli.Benchmarks;
 using ConvNet.Cli.Commands;
+using ConvNet.Tests.Distributed;
+using ConvNet.Tests.Support;
+using Xunit.Abstractions;
 
 namespace ConvNet.Tests.Cli;
 
-public class BenchCommandTests
+public class BenchCommandTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(BenchMode.Train)]
@@ -44,5 +48,47 @@ public class BenchCommandTests
         var e = Assert.Throws<ArgumentException>(() =>
             NetworkBenchmark.Run(new BenchSettings("alexnet-small", 2, BenchMode.Infer, 1, 0, Repeats: 0)));
         Assert.Contains("--repeats", e.Message);
+    }
+
+    // A review found each of these accepted and ignored: a model timed at its own size after --crop 99, --loader timing
+    // 227 crops after --model alexnet-torchvision, the CPU "using" --gemm-blocking 8.
+    [Theory]
+    [InlineData("--crop applies to --loader SPEC", "--model", "alexnet-micro", "--crop", "99")]
+    [InlineData("--seconds applies to --loader SPEC", "--model", "alexnet-micro", "--seconds", "3")]
+    [InlineData("--model does not apply to --loader", "--loader", "{photos}", "--model", "alexnet-torchvision")]
+    [InlineData("--device does not apply to --loader", "--loader", "{photos}", "--device", "emulated")]
+    [InlineData("--mode does not apply to --loader", "--loader", "{photos}", "--mode", "infer")]
+    [InlineData("--repeats does not apply to --loader", "--loader", "{photos}", "--repeats", "3")]
+    [InlineData("--gemm-blocking sets the GPU GEMM's blocking; the CPU's GEMM has its own: give --device cuda (or emulated)", "--model", "alexnet-micro", "--gemm-blocking", "8")]
+    [InlineData("--warmup does not apply to --verify and --gemm", "--device", "emulated", "--verify", "--warmup", "1")]
+    [InlineData("--repeats applies to --gemm; --verify runs 2 training steps", "--device", "emulated", "--verify", "--repeats", "3")]
+    [InlineData("--model applies to --verify; --gemm alone times one N x N x N product", "--device", "emulated", "--gemm", "64", "--model", "alexnet-micro")]
+    public void An_option_this_bench_would_not_read_is_refused(string expected, params string[] args)
+    {
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        var result = CliRunner.Run(["bench", .. args.Select(a => a.Replace("{photos}", "folder:" + temp.Combine("photos"))), "--threads", "1"]);
+        Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.Stdout} {result.Stderr}");
+        Assert.Contains(expected, result.Stderr);
+        Assert.Equal("", result.Stdout); // refused before anything was timed
+    }
+
+    // Under mpiexec bench times data-parallel CPU training (or the allreduce): the one-process refusal of bf16 training
+    // and of the GPU's options must hold there too, and --loader is one process's bench.
+    [Theory]
+    [InlineData("bench --loader times the image loader in one process, and this is rank", "--loader", "{photos}")]
+    [InlineData("--precision bf16 is for inference only, and under mpiexec bench times data-parallel training", "--model", "alexnet-micro", "--batch", "4", "--precision", "bf16")]
+    [InlineData("--verify checks or tunes a GPU, and under mpiexec", "--model", "alexnet-micro", "--batch", "4", "--verify")]
+    [InlineData("--gemm-blocking checks or tunes a GPU, and under mpiexec", "--model", "alexnet-micro", "--batch", "4", "--gemm-blocking", "8")]
+    [InlineData("--model does not apply to --allreduce", "--allreduce", "0.1", "--model", "alexnet-micro")]
+    public void Under_mpiexec_an_option_the_bench_would_not_read_is_refused(string expected, params string[] args)
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        var result = MpiRunner.Run(2, TimeSpan.FromMinutes(2), ["bench", .. args.Select(a => a.Replace("{photos}", "folder:" + temp.Combine("photos"))), "--threads", "1"]);
+        Assert.True(result.ExitCode != 0, $"exit 0: {result.Stdout} {result.Stderr}");
+        Assert.Contains(expected, result.Stderr);
+        Assert.DoesNotContain("img/s", result.Stdout);
     }
 }
