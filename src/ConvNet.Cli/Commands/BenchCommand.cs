@@ -112,9 +112,7 @@ public static class BenchCommand
                 Precision: PrecisionOption.Value(parse, precision, deviceSpec));
             bool asJson = parse.GetValue(json);
             string? chosen = parse.GetValue(convAlgorithm);
-            if (chosen is not null && deviceSpec.IsGpu != (chosen is "implicit" or "lowered"))
-                throw new ArgumentException($"--conv-algorithm {chosen} is for {(deviceSpec.IsGpu ? "the CPU" : "GPU devices")}: " +
-                    (deviceSpec.IsGpu ? "give implicit or lowered" : "give auto, direct or winograd"));
+            ConvAlgorithmOption.RequireFor(chosen, deviceSpec, gpuChoices: true);
             var algorithm = chosen == "lowered" ? ConvolutionAlgorithm.Lowered : ConvolutionAlgorithm.Implicit;
             var result = deviceSpec.IsGpu
                 ? GpuNetworkBenchmark.Run(settings, deviceSpec, algorithm, ForcedBlocking(parse.GetValue(gemmBlocking)), asJson ? null : Console.Error)
@@ -154,10 +152,10 @@ public static class BenchCommand
         if (parse.GetValue(model) is null) throw new ArgumentException("under mpiexec, bench needs --model NAME (data-parallel training steps) or --allreduce MB");
         if (parse.GetValue(mode) != "train") throw new ArgumentException("under mpiexec, bench times data-parallel training: --mode train");
         if (DeviceOption.Value(parse, device).IsGpu) throw new ArgumentException("under mpiexec, bench times CPU ranks; time a GPU with one process");
-        string chosen = parse.GetValue(convAlgorithm) ?? "auto";
-        if (chosen is "implicit" or "lowered") throw new ArgumentException($"--conv-algorithm {chosen} is for GPU devices: give auto, direct or winograd");
+        string? chosen = parse.GetValue(convAlgorithm);
+        ConvAlgorithmOption.RequireFor(chosen, DeviceSpec.Cpu, gpuChoices: true); // the ranks run on the CPU
         var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch), BenchMode.Train, parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats))
-            { ConvAlgorithm = ConvolutionSelection.Parse(chosen) };
+            { ConvAlgorithm = ConvolutionSelection.Parse(chosen ?? "auto") };
         var r = DataParallelBenchmark.Run(communicator, settings, asJson || !communicator.IsRoot ? null : Console.Error);
         if (!communicator.IsRoot) return 0;
         Console.WriteLine(asJson

@@ -50,7 +50,7 @@ public static class EvalCommand
             using var release = new Disposables(onDevice);
             var deviceSpec = DeviceOption.Value(parse, device);
             var weightPrecision = PrecisionOption.Value(parse, precision, deviceSpec);
-            var algorithm = ConvAlgorithmOption.Value(parse, convAlgorithm);
+            var algorithm = ConvAlgorithmOption.Value(parse, convAlgorithm, deviceSpec);
             IForwardNetwork Planned(Models.Network network, int batchSize)
             {
                 network.SetWeightPrecision(weightPrecision);

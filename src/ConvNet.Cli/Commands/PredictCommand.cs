@@ -36,15 +36,16 @@ public static class PredictCommand
             // The default shows what there is; a number asked for that the model cannot give is refused, as serve's ?top= is.
             if (parse.GetResult(top) is { Implicit: false } && parse.GetValue(top) > network.Classes)
                 throw new ArgumentException($"--top {parse.GetValue(top)}: {loaded.SidecarPath} has {network.Classes} classes; give 1..{network.Classes}");
-            network.SetWeightPrecision(PrecisionOption.Value(parse, precision, DeviceOption.Value(parse, device)));
-            network.UseConvolutionAlgorithm(ConvAlgorithmOption.Value(parse, convAlgorithm));
+            var deviceSpec = DeviceOption.Value(parse, device);
+            network.SetWeightPrecision(PrecisionOption.Value(parse, precision, deviceSpec));
+            network.UseConvolutionAlgorithm(ConvAlgorithmOption.Value(parse, convAlgorithm, deviceSpec));
             var files = parse.GetValue(images)!;
             // Every file is checked before the first batch, so a typo does not stop the run half-way.
             var inputs = InspectionInputs.RequireImageFiles(files);
             var names = loaded.Info.ClassNames;
             using var pool = new WorkerPool(threadCount);
             int planned = Math.Min(batchSize, files.Length);
-            using var onDevice = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, planned);
+            using var onDevice = DeviceNetworks.ForInference(deviceSpec, network, pool, planned);
             var classifier = loaded.Info.Preprocessing is { } preprocessing
                 ? PaperPipeline(onDevice.Network, loaded, inputs, preprocessing.Size, parse.GetValue(tenCrop), threadCount)
                 : ModelSizedImages(onDevice.Network, network, loaded, inputs, parse.GetValue(tenCrop), threadCount);

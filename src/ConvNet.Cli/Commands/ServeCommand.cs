@@ -43,7 +43,7 @@ public static class ServeCommand
             string path = parse.GetValue(checkpoint)!;
             using var pool = new WorkerPool(parse.GetValue(threads));
             var model = Open(path, deviceSpec, pool, options.MaxPixels, PrecisionOption.Value(parse, precision, deviceSpec),
-                ConvAlgorithmOption.Value(parse, convAlgorithm));
+                ConvAlgorithmOption.Value(parse, convAlgorithm, deviceSpec));
             return Run(model, options).GetAwaiter().GetResult();
         });
         return command;

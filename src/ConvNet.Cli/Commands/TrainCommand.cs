@@ -182,7 +182,10 @@ public static class TrainCommand
                         ConvAlgorithm = parse.GetValue(convAlgorithm)!,
                     };
                     RefuseWhatDoesNotApply(parse, config);
-                    result = new Trainer(config, parse.GetValue(output)!, observer, DeviceOption.Value(parse, device), communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
+                    var deviceSpec = DeviceOption.Value(parse, device);
+                    // Only a new run: a resumed one keeps what it recorded, whatever device it resumes on.
+                    ConvAlgorithmOption.RequireFor(ConvAlgorithmOption.Given(parse, convAlgorithm), deviceSpec, gpuChoices: false);
+                    result = new Trainer(config, parse.GetValue(output)!, observer, deviceSpec, communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
                 if (result.Test is { } test && parse.GetValue(json) && communicator.IsRoot)
                     Console.WriteLine(CliJson.Serialize(new
