@@ -11,4 +11,11 @@ public static class OutputPaths
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{option} {file}: the folder {folder} does not exist (create it first, or choose another {option})");
     }
+
+    /// <summary>Throws if <paramref name="folder"/>, a folder the command would create and write into, is a file:
+    /// creating it would fail with .NET's bare "already exists".</summary>
+    public static void RequireNotFile(string folder, string option, string what)
+    {
+        if (File.Exists(folder)) throw new IOException($"{option} {folder}: is a file; {option} names the {what} to write");
+    }
 }

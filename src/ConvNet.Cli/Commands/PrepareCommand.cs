@@ -17,6 +17,7 @@ public static class PrepareCommand
         command.SetAction(parse =>
         {
             string directory = parse.GetValue(output)!;
+            OutputPaths.RequireNotFile(directory, "--out", "cache folder");
             if (File.Exists(Path.Combine(directory, PackedImageCache.InfoFile)) && !parse.GetValue(force))
                 throw new IOException($"{directory}: already holds a cache ({PackedImageCache.InfoFile}); choose another --out, or pass --force to replace it");
             var info = PackedImageCache.Write(parse.GetValue(data)!, directory, CountOption.AtLeastOne(parse, threads), Console.WriteLine);

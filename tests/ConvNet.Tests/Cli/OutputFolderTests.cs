@@ -48,6 +48,19 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
     }
 
     [Fact]
+    public void PrepareRefusesAnOutThatIsAFile()
+    {
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        string file = temp.Combine("notes.txt");
+        File.WriteAllText(file, "precious");
+        var result = CliRunner.Run("prepare", "--data", "folder:" + temp.Combine("photos"), "--out", file);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--out {file}: is a file; --out names the cache folder to write", result.Stderr);
+        Assert.Equal("precious", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void PrepareRecordsItsSourceAsAnAbsolutePath()
     {
         using var temp = new TempDirectory();
