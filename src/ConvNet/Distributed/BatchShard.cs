@@ -9,12 +9,21 @@ public readonly record struct BatchShard(int Rank, int Ranks, int GlobalBatch)
     public int Offset => Rank * Local;
 
     /// <summary>This rank's share of <paramref name="globalBatch"/>; a batch that does not split evenly is refused (every
-    /// rank must average gradients over the same number of samples for the mean to be the global one).</summary>
-    public static BatchShard Of(ICommunicator communicator, int globalBatch)
+    /// rank must average gradients over the same number of samples for the mean to be the global one). A resumed run's
+    /// batch is its recorded one (--batch-size cannot change), so then the rank count is what to change.</summary>
+    public static BatchShard Of(ICommunicator communicator, int globalBatch, bool resumed = false)
     {
-        if (globalBatch % communicator.Size != 0 || globalBatch < communicator.Size)
-            throw new ArgumentException($"--batch-size {globalBatch} does not split evenly over {communicator.Size} ranks; use a multiple of {communicator.Size}");
-        return new BatchShard(communicator.Rank, communicator.Size, globalBatch);
+        int ranks = communicator.Size;
+        if (globalBatch % ranks != 0 || globalBatch < ranks)
+        {
+            if (!resumed)
+                throw new ArgumentException($"--batch-size {globalBatch} does not split evenly over {ranks} ranks; use a multiple of {ranks}");
+            // The largest rank count below this one that fits, as an example.
+            int fewer = Enumerable.Range(2, Math.Max(0, ranks - 2)).LastOrDefault(n => globalBatch % n == 0);
+            throw new ArgumentException($"this run's batch of {globalBatch} does not split evenly over {ranks} ranks, and --batch-size cannot change on --resume; " +
+                $"launch a number of ranks that divides {globalBatch}" + (fewer > 0 ? $" (mpiexec -n {fewer}, say)" : " (or resume in one process, without mpiexec)"));
+        }
+        return new BatchShard(communicator.Rank, ranks, globalBatch);
     }
 
     /// <summary>Writes the rank's samples of each whole global batch of <paramref name="order"/> into

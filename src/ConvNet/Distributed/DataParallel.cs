@@ -23,10 +23,11 @@ public sealed class DataParallel
     /// <summary>What the engine calls between backward and the update; null with one process.</summary>
     public IGradientReducer? Reducer => _averager;
 
-    public DataParallel(ICommunicator communicator, int globalBatch)
+    /// <param name="resumed">the batch is a resumed run's recorded one (it cannot change: the refusal says so)</param>
+    public DataParallel(ICommunicator communicator, int globalBatch, bool resumed = false)
     {
         Communicator = communicator;
-        Shard = BatchShard.Of(communicator, globalBatch);
+        Shard = BatchShard.Of(communicator, globalBatch, resumed);
         if (communicator.Size > 1) _averager = new GradientAverager(communicator);
     }
 

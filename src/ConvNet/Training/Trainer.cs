@@ -209,7 +209,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     {
         config.Validate(resuming: resumeFrom is not null);
         DeviceNetworks.RequireAvailable(_device); // before any training output (Run has made the folder and its lock only)
-        var parallel = new DataParallel(_communicator, config.BatchSize);
+        var parallel = new DataParallel(_communicator, config.BatchSize, resumed: resumeFrom is not null);
         bool root = parallel.IsRoot;
         // The configuration must be the same on every rank before any collective with a length depends on it.
         ReplicaCheck.RequireSame(_communicator, ReplicaCheck.Hash(System.Text.Json.JsonSerializer.Serialize(config with { Threads = 0, LoaderThreads = 0, Prefetch = 0 }, CheckpointInfo.Json)), "the training configuration");

@@ -114,6 +114,19 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
         for (int p = 0; p < shared.Length; p++) Assert.Equal(mpi[p], shared[p]);
     }
 
+    [Fact]
+    public void Resuming_on_a_rank_count_that_does_not_divide_the_runs_batch_asks_for_another_rank_count()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        string run = Train(1, "one", steps: 1);
+        // --batch-size cannot change on --resume: the message must not ask for another one.
+        var r = MpiRunner.Run(3, Limit, "train", "--resume", run, "--threads", "1");
+        Assert.True(r.ExitCode != 0, $"exit 0: {r.Stdout}");
+        Assert.Contains("this run's batch of 64 does not split evenly over 3 ranks", r.Stderr);
+        Assert.Contains("launch a number of ranks that divides 64 (mpiexec -n 2, say)", r.Stderr);
+        Assert.DoesNotContain("use a multiple of", r.Stderr);
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]

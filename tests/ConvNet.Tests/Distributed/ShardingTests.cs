@@ -53,6 +53,34 @@ public sealed class ShardingTests
         Assert.Contains("--batch-size 63 does not split evenly over 2 ranks", e.Message);
     }
 
+    [Fact]
+    public void A_resumed_batch_that_does_not_split_evenly_asks_for_another_rank_count()
+    {
+        // On --resume the batch is the run's own: the rank count is what can change, not --batch-size.
+        var e = Assert.Throws<ArgumentException>(() => BatchShard.Of(new TwoIdenticalRanks(), 63, resumed: true));
+        Assert.Contains("this run's batch of 63 does not split evenly over 2 ranks", e.Message);
+        Assert.Contains("launch a number of ranks that divides 63", e.Message);
+        Assert.DoesNotContain("use a multiple", e.Message);
+        var three = Assert.Throws<ArgumentException>(() => new DataParallel(new Ranks(3), 16, resumed: true));
+        Assert.Contains("this run's batch of 16 does not split evenly over 3 ranks", three.Message);
+        Assert.Contains("mpiexec -n 2", three.Message);
+    }
+
+    // Rank 0 of a group of any size, for the checks BatchShard.Of makes before any collective.
+    private sealed class Ranks(int size) : ICommunicator
+    {
+        public int Rank => 0;
+        public int Size => size;
+        public void SumInPlace(Span<float> values) => throw new NotSupportedException();
+        public void SumInPlace(Span<double> values) => throw new NotSupportedException();
+        public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => throw new NotSupportedException();
+        public (long Min, long Max) MinMax(long value) => (value, value);
+        public void Barrier() { }
+        public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
+        public string Description => $"{size} ranks (test)";
+        public void Dispose() { }
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
