@@ -11,7 +11,10 @@ public static class ClassMatch
     /// note, matched by position (none of the set's names is one of the model's and the counts agree). Relabelled, with
     /// a note, when each of the set's classes is one of the model's (another order, or some missing). A mix (some names
     /// the model's, some not) is refused, as is a name the model has twice.</summary>
-    public static int[]? ToModel(IReadOnlyList<string> data, IReadOnlyList<string> modelClasses, string spec, string checkpoint, Action<string> note)
+    /// <param name="namesFixed">the set's names cannot be changed (a built-in dataset's: cifar10's "airplane" against
+    /// an import's "plane"): a mix is matched by position, with a note, when the counts agree</param>
+    public static int[]? ToModel(IReadOnlyList<string> data, IReadOnlyList<string> modelClasses, string spec, string checkpoint, Action<string> note,
+        bool namesFixed = false)
     {
         if (data.SequenceEqual(modelClasses)) return null;
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -19,11 +22,21 @@ public static class ClassMatch
         for (int c = 0; c < modelClasses.Count; c++)
             if (!index.TryAdd(modelClasses[c], c)) twice.Add(modelClasses[c]);
         var unmatched = data.Where(name => !index.ContainsKey(name)).ToList();
-        if (unmatched.Count == data.Count)
+        if (unmatched.Count == data.Count || unmatched.Count > 0 && namesFixed)
         {
             if (data.Count != modelClasses.Count)
-                throw new ArgumentException($"{spec} has {data.Count} classes ({ClassNames.Preview(data)}), but the model of {checkpoint} has {modelClasses.Count} ({ClassNames.Preview(modelClasses)})");
+                throw new ArgumentException($"{spec} has {data.Count} classes ({ClassNames.Preview(data)}), but the model of {checkpoint} has {modelClasses.Count} ({ClassNames.Preview(modelClasses)})" +
+                    (unmatched.Count < data.Count ? $", and {unmatched.Count} of its names are not the model's ({ClassNames.Preview(unmatched)})" : ""));
+        }
+        if (unmatched.Count == data.Count)
+        {
             note($"note: {spec}: none of its class names ({ClassNames.Preview(data)}) is one of the model's ({ClassNames.Preview(modelClasses)}); matching them by position");
+            return null;
+        }
+        if (unmatched.Count > 0 && namesFixed)
+        {
+            note($"note: {spec}: {unmatched.Count} of its class names ({ClassNames.Preview(unmatched)}) are not the model's; matching them all by position " +
+                "(convnet import --class-names sets a model's names)");
             return null;
         }
         if (unmatched.Count > 0)
@@ -36,7 +49,8 @@ public static class ClassMatch
         return data.Select(name => index[name]).ToArray();
     }
 
-    /// <summary>The dataset with labels in the model's classes (ToModel's rule); the pixels are shared, not copied.</summary>
+    /// <summary>The dataset with labels in the model's classes (ToModel's rule, its names fixed); the pixels are shared,
+    /// not copied.</summary>
     public static ImageDataset ForModel(ImageDataset data, IReadOnlyList<string> modelClasses, string spec, string checkpoint, Action<string> note) =>
-        ToModel(data.ClassNames, modelClasses, spec, checkpoint, note) is { } toModel ? data.Relabeled(toModel, modelClasses) : data;
+        ToModel(data.ClassNames, modelClasses, spec, checkpoint, note, namesFixed: true) is { } toModel ? data.Relabeled(toModel, modelClasses) : data;
 }

@@ -19,24 +19,33 @@ public static class ImageTrainingData
         string? Files = null);
 
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
-    public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report, PreprocessingInfo? resumed = null)
+    /// <param name="scansAgain">false on the ranks other than rank 0 of a data-parallel run: they read the scan rank 0
+    /// has just checked or made, and never write the run folder</param>
+    public static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report, PreprocessingInfo? resumed = null,
+        bool scansAgain = true)
     {
-        // --threads bounds decoding too unless --loader-threads says otherwise.
-        int threads = config.LoaderThreads > 0 ? config.LoaderThreads : config.Threads;
         int crop = ModelRegistry.Spec(config.Model, new ModelOptions(null, config.BiasInit, 3)).InputShape[^1];
         int size = resumed?.Size ?? ImageDataSpec.StoredSizeFor(crop);
         var opened = ImageDataSpec.Open(config.Data, size);
-        var (train, validation) = (opened.Train, opened.Validation);
         try
         {
-            ImageDataSpec.RequireTrainable(config.Data, train);
+            return Open(config, runDirectory, report, resumed, scansAgain, opened, crop, size);
         }
         catch
         {
-            (train as IDisposable)?.Dispose();
-            (validation as IDisposable)?.Dispose();
+            (opened.Train as IDisposable)?.Dispose();
+            (opened.Validation as IDisposable)?.Dispose();
             throw;
         }
+    }
+
+    private static TrainingSplits Open(TrainConfig config, string? runDirectory, Action<string>? report, PreprocessingInfo? resumed, bool scansAgain,
+        ImageSplits opened, int crop, int size)
+    {
+        // --threads bounds decoding too unless --loader-threads says otherwise.
+        int threads = config.LoaderThreads > 0 ? config.LoaderThreads : config.Threads;
+        var (train, validation) = (opened.Train, opened.Validation);
+        ImageDataSpec.RequireTrainable(config.Data, train);
         if (validation is null && config.ValidationCount > 0)
             (train, validation) = ImageDataSpec.HoldOut(train, TrainingData.HeldOut(config, train.Count, report), config.Seed);
         if (crop > train.Size)
@@ -51,7 +60,7 @@ public static class ImageTrainingData
         var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size, moved: resumed is not null);
         // The same place, the same counts, but other images (moved between classes, replaced, one added and one removed):
         // a resume would train on them with the old mean image; a new run scans them again.
-        if (cached is { Files: { } files } && cached.Data == config.Data && Fingerprint(train, validation) != files)
+        if (cached is { Files: { } files } && cached.Data == config.Data && (resumed is not null || scansAgain) && !SameImages(train, validation, files))
         {
             if (resumed is not null)
                 throw new DataException($"{config.Data}: its images are not the ones this run was trained on: the counts are the same, but file names, " +
@@ -61,8 +70,7 @@ public static class ImageTrainingData
             cached = null;
         }
         else if (cached is { Files: null } && cached.Data == config.Data && resumed is not null)
-            report?.Invoke($"note: this run's scan of {config.Data} predates file fingerprints, so only the counts ({cached.TrainImages:N0} + " +
-                $"{cached.ValidationImages:N0}) say that its images are the ones it was trained on");
+            report?.Invoke(PredatesFingerprints(cached, config.Data));
         // A resumed run must keep the mean image it was trained with: never recompute (and overwrite) it.
         if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
             throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
@@ -97,8 +105,16 @@ public static class ImageTrainingData
                 IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(record, CheckpointInfo.Json));
             }
         }
-        // Again now that unreadable images and the hold-out are left out: a class may have none of its own left.
-        ImageDataSpec.RequireTrainable(config.Data, train, "after unreadable images were skipped" + (opened.Validation is null && config.ValidationCount > 0 ? " and validation held out" : ""));
+        // Again now that unreadable images and the hold-out are left out: a class may have none of its own left (a
+        // resumed run was trained so; it goes on).
+        if (resumed is null)
+        {
+            int skipped = opened.Train.Count + (opened.Validation?.Count ?? 0) - train.Count - (validation?.Count ?? 0);
+            var causes = new List<string>();
+            if (skipped > 0) causes.Add($"{skipped} unreadable images skipped");
+            if (opened.Validation is null && validation is not null) causes.Add("validation held out");
+            ImageDataSpec.RequireTrainable(config.Data, train, causes.Count == 0 ? null : string.Join(", ", causes));
+        }
 
         var augment = new PaperAugmentOptions(config.RandomCrop, config.Mirror, config.PcaNoise);
         var info = new PreprocessingInfo(PaperPreprocessing.Kind, PreprocessingFile,
@@ -137,9 +153,8 @@ public static class ImageTrainingData
     private static ScanRecord Moved(ScanRecord scan, string newSpec, IImageStore train, IImageStore? validation, Action<string>? report)
     {
         if (scan.Files is null)
-            report?.Invoke($"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + " +
-                $"{scan.ValidationImages:N0}) and the classes say that {newSpec} holds the same images");
-        else if (Fingerprint(train, validation) != scan.Files)
+            report?.Invoke(PredatesFingerprints(scan, newSpec));
+        else if (!SameImages(train, validation, scan.Files))
             throw new DataException($"{newSpec}: its images are not the ones this run was trained on ({scan.Data}): their file names, sizes or labels " +
                 "differ; on --resume, --data may only say where the run's data has moved");
         IEnumerable<IImageStore> stores = validation is null ? [train] : [train, validation];
@@ -166,6 +181,16 @@ public static class ImageTrainingData
 
     private static string Fingerprint(IImageStore train, IImageStore? validation) =>
         ImageFingerprint.Of(validation is null ? [train] : [train, validation]);
+
+    // A scan made on a cache before caches recorded what they packed counted the pack file's size: that identity is
+    // accepted too, so an older run still resumes on a cache prepared again from the same images.
+    private static bool SameImages(IImageStore train, IImageStore? validation, string scanned) =>
+        Fingerprint(train, validation) == scanned
+        || ImageFingerprint.Of(validation is null ? [train] : [train, validation], packsBySize: true) == scanned;
+
+    private static string PredatesFingerprints(ScanRecord scan, string spec) =>
+        $"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + " +
+        $"{scan.ValidationImages:N0}) and the classes say that {spec} holds the images it was trained on";
 
     private static IImageStore WithoutPaths(IImageStore store, IReadOnlySet<string> paths) =>
         paths.Count == 0 ? store : new SubsetImageStore(store, Enumerable.Range(0, store.Count).Where(i => !paths.Contains(store.Describe(i))).ToArray(), store.Name);

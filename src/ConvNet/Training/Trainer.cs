@@ -223,7 +223,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         if (!root) _communicator.Barrier();
         using var splits = TrainingData.Open(config,
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
-            runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing);
+            runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing, scansAgain: root);
         if (root) _communicator.Barrier();
         var (train, validation, test, normalization, preprocessing, dataSha256) = splits;
         if (train.Count < config.BatchSize)

@@ -24,10 +24,11 @@ public static class TrainingData
     /// <param name="runDirectory">image data: where the mean image and scan results are cached (null: not cached)</param>
     /// <param name="report">image data: skipped files and progress</param>
     /// <param name="resumedPreprocessing">image data, when resuming: the mean image the checkpoint was trained with</param>
+    /// <param name="scansAgain">image data: false on data-parallel ranks other than rank 0 (ImageTrainingData.Open)</param>
     public static TrainingSplits Open(TrainConfig config, Normalization? restored = null, string? runDirectory = null, Action<string>? report = null,
-        PreprocessingInfo? resumedPreprocessing = null)
+        PreprocessingInfo? resumedPreprocessing = null, bool scansAgain = true)
     {
-        if (ImageDataSpec.IsImageSpec(config.Data)) return ImageTrainingData.Open(config, runDirectory, report, resumedPreprocessing);
+        if (ImageDataSpec.IsImageSpec(config.Data)) return ImageTrainingData.Open(config, runDirectory, report, resumedPreprocessing, scansAgain);
         var data = DatasetSpec.Load(config.Data);
         var (train, validation) = config.ValidationCount > 0
             ? ValidationSplit.Split(data.Train, HeldOut(config, data.Train.Count, report), config.Seed)

@@ -161,7 +161,7 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
         var data = new ImageDataset("six", 1, 28, 28, six.Pixels.ToArray(), labels, ClassNames.Numbered(6));
         IdxWriter.WriteSplits(temp.Combine("six"), new DatasetSplits(data, data), gzip: false);
         var result = Fails("eval", "--checkpoint", run.Run, "--data", "idx:" + temp.Combine("six"));
-        Assert.Contains("has 6 classes, but", result.Stderr);
+        Assert.Contains("has 6 classes (0, 1, 2, 3, ... 2 more), but the model of", result.Stderr);
     }
 
     [Fact]

@@ -60,4 +60,16 @@ public class ClassMatchTests
         Assert.Equal(data.Pixels.ToArray(), matched.Pixels.ToArray());
         Assert.Same(data, ClassMatch.ForModel(data, ["owl", "cat"], "spec", "ck", _ => { }));
     }
+
+    [Fact]
+    public void ADatasetWhoseNamesAreFixedIsMatchedByPositionWhenSomeNamesDiffer()
+    {
+        // cifar10's names against an import named as PyTorch's tutorial names them: 8 of 10 agree.
+        string[] tutorial = ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+        var notes = new List<string>();
+        Assert.Null(ClassMatch.ToModel(ClassNames.Cifar10, tutorial, "cifar10", "ck", notes.Add, namesFixed: true));
+        Assert.Contains("2 of its class names (airplane, automobile) are not the model's; matching them all by position", Assert.Single(notes));
+        // Folders can be renamed: the same mix is refused there.
+        Assert.Throws<ArgumentException>(() => ClassMatch.ToModel(ClassNames.Cifar10, tutorial, "folder:x", "ck", _ => { }));
+    }
 }

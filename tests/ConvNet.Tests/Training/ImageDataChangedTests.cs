@@ -69,6 +69,24 @@ public sealed class ImageDataChangedTests
     }
 
     [Fact]
+    public void ARunScannedOnACacheMadeBeforeCachesRecordedTheirImagesResumesOnTheSameImagesPreparedAgain()
+    {
+        // Its scan counted the pack file's size; the cache prepared again records what it packed.
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos"), cache = temp.Combine("cache"), run = temp.Combine("run");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1"));
+        string info = Path.Combine(cache, PackedImageCache.InfoFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(info))!.AsObject();
+        Assert.True(json.Remove("images"));
+        File.WriteAllText(info, json.ToJsonString());
+        AssertOk(Train("cache:" + cache, run, model: "alexnet"));
+        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1", "--force"));
+        AssertOk(CliRunner.Run("train", "--resume", run, "--max-steps", "1"));
+        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+    }
+
+    [Fact]
     public void AClassWhoseImagesAreAllUnreadableIsRefusedByTrainAndPrepare()
     {
         // Before, folder: training made it a class with no images (an output the model can never learn) while the same
@@ -80,12 +98,21 @@ public sealed class ImageDataChangedTests
         File.WriteAllText(Path.Combine(photos, "junk", "a.png"), "not a picture");
         var trained = Train("folder:" + photos, temp.Combine("run"));
         Assert.Equal(2, trained.ExitCode);
-        Assert.Contains("class junk has no training images left (after unreadable images were skipped and validation held out)", trained.Stderr);
+        Assert.Contains("class junk has no training images left (1 unreadable images skipped, validation held out)", trained.Stderr);
 
         var prepared = CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", temp.Combine("cache"), "--threads", "1");
         Assert.Equal(2, prepared.ExitCode);
         Assert.Contains("class junk has no training images left (1 unreadable images skipped)", prepared.Stderr);
         Assert.False(File.Exists(temp.Combine("cache", PackedImageCache.InfoFile)));
         Assert.False(File.Exists(temp.Combine("cache", "train.pack")));
+
+        // Prepared again over a good cache, the failure leaves no cache.json naming packs it removed.
+        File.Delete(Path.Combine(photos, "junk", "a.png"));
+        Directory.Delete(Path.Combine(photos, "junk"));
+        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", temp.Combine("cache"), "--threads", "1"));
+        Directory.CreateDirectory(Path.Combine(photos, "junk"));
+        File.WriteAllText(Path.Combine(photos, "junk", "a.png"), "not a picture");
+        Assert.Equal(2, CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", temp.Combine("cache"), "--threads", "1", "--force").ExitCode);
+        Assert.False(File.Exists(temp.Combine("cache", PackedImageCache.InfoFile)));
     }
 }

@@ -7,12 +7,14 @@ namespace ConvNet.Data.Images;
 
 public static class ImageFingerprint
 {
-    public static string Of(IEnumerable<IImageStore> stores)
+    /// <param name="packsBySize">count a packed cache's file size even when cache.json records what it packed (the
+    /// identity scans made before that was recorded used)</param>
+    public static string Of(IEnumerable<IImageStore> stores, bool packsBySize = false)
     {
         var entries = new List<string>();
         foreach (var store in stores)
         {
-            string? packed = PackedSource(store);
+            string? packed = packsBySize ? null : PackedSource(store);
             for (int i = 0; i < store.Count; i++)
             {
                 string described = store.Describe(i);

@@ -23,6 +23,9 @@ public static class PackedImageCache
         if (spec.StartsWith("cache:", StringComparison.Ordinal)) throw new DataException($"'{spec}' is already a cache; prepare reads folder: or list: data");
         var splits = ImageDataSpec.Open(spec);
         Directory.CreateDirectory(directory);
+        // An earlier cache here stops being one now: a prepare that fails part-way must not leave its cache.json
+        // naming packs that were replaced or removed.
+        File.Delete(Path.Combine(directory, InfoFile));
         var skipped = new List<SkippedImage>();
         var counts = new Dictionary<string, int>();
         var fingerprints = new Dictionary<string, string>();
