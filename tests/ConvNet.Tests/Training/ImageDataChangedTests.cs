@@ -14,6 +14,15 @@ public sealed class ImageDataChangedTests
         CliRunner.Run("train", "--model", model, "--data", spec, "--epochs", "2", "--batch-size", "8",
             "--validation", "8", "--threads", "1", "--max-steps", "1", "--out", run);
 
+    private static void Prepare(string photos, string cache, bool force = false) =>
+        AssertOk(CliRunner.Run(["prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1", .. (force ? new[] { "--force" } : [])]));
+
+    private static void ResumeOneStep(string run, int expectedStep)
+    {
+        AssertOk(CliRunner.Run("train", "--resume", run, "--max-steps", "1"));
+        Assert.Equal(expectedStep, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+    }
+
     private static void MoveOneImageToAnotherClass(string photos)
     {
         string from = Directory.GetFiles(Path.Combine(photos, "disc"))[0];
@@ -50,18 +59,17 @@ public sealed class ImageDataChangedTests
         using var temp = new TempDirectory();
         string photos = temp.Combine("photos"), cache = temp.Combine("cache"), run = temp.Combine("run");
         SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
-        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1"));
+        Prepare(photos, cache);
         AssertOk(Train("cache:" + cache, run, model: "alexnet")); // a cache holds the paper's 256x256 squares
         // The same cache prepared again from the same images is the same data.
-        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1", "--force"));
-        AssertOk(CliRunner.Run("train", "--resume", run, "--max-steps", "1"));
-        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+        Prepare(photos, cache, force: true);
+        ResumeOneStep(run, expectedStep: 2);
 
         // Two class folders swapped: the same names, counts and pack size, every label of two classes flipped.
         Directory.Move(Path.Combine(photos, "disc"), Path.Combine(photos, "swap"));
         Directory.Move(Path.Combine(photos, "checks"), Path.Combine(photos, "disc"));
         Directory.Move(Path.Combine(photos, "swap"), Path.Combine(photos, "checks"));
-        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1", "--force"));
+        Prepare(photos, cache, force: true);
         var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
         Assert.True(resumed.ExitCode == 2, resumed.Stdout + resumed.Stderr);
         Assert.Contains("its images are not the ones this run was trained on", resumed.Stderr);
@@ -75,15 +83,14 @@ public sealed class ImageDataChangedTests
         using var temp = new TempDirectory();
         string photos = temp.Combine("photos"), cache = temp.Combine("cache"), run = temp.Combine("run");
         SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
-        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1"));
+        Prepare(photos, cache);
         string info = Path.Combine(cache, PackedImageCache.InfoFile);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(info))!.AsObject();
         Assert.True(json.Remove("images"));
         File.WriteAllText(info, json.ToJsonString());
         AssertOk(Train("cache:" + cache, run, model: "alexnet"));
-        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1", "--force"));
-        AssertOk(CliRunner.Run("train", "--resume", run, "--max-steps", "1"));
-        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+        Prepare(photos, cache, force: true);
+        ResumeOneStep(run, expectedStep: 2);
     }
 
     [Fact]
@@ -109,7 +116,7 @@ public sealed class ImageDataChangedTests
         // Prepared again over a good cache, the failure leaves no cache.json naming packs it removed.
         File.Delete(Path.Combine(photos, "junk", "a.png"));
         Directory.Delete(Path.Combine(photos, "junk"));
-        AssertOk(CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", temp.Combine("cache"), "--threads", "1"));
+        Prepare(photos, temp.Combine("cache"));
         Directory.CreateDirectory(Path.Combine(photos, "junk"));
         File.WriteAllText(Path.Combine(photos, "junk", "a.png"), "not a picture");
         Assert.Equal(2, CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", temp.Combine("cache"), "--threads", "1", "--force").ExitCode);
