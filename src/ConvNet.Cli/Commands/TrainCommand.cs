@@ -25,7 +25,7 @@ public static class TrainCommand
         var momentum = new Option<float>("--momentum") { DefaultValueFactory = _ => d.Momentum };
         var decay = new Option<float>("--weight-decay") { Description = "L2 decay of the weights, not the biases (the paper's update: v = momentum v - decay lr w - lr grad)", DefaultValueFactory = _ => d.WeightDecay };
         var schedule = new Option<string?>("--schedule") { Description = $"plateau (÷10 when validation error stops improving), step, cosine (default {d.Schedule}; {small.Model}: {small.Schedule})" };
-        var patience = new Option<int>("--patience") { Description = "plateau: epochs in a row without improvement that trigger a reduction (PyTorch's ReduceLROnPlateau patience p is --patience p+1)", DefaultValueFactory = _ => d.Patience };
+        var patience = new Option<int>("--patience") { Description = "plateau: epochs in a row without improvement (a validation error below the best by more than 1e-4 of it, PyTorch's default threshold) that trigger a reduction (PyTorch's ReduceLROnPlateau patience p is --patience p+1)", DefaultValueFactory = _ => d.Patience };
         var stepSize = new Option<int>("--step-size") { Description = "step: epochs between reductions", DefaultValueFactory = _ => d.StepSize };
         var gamma = new Option<float>("--gamma") { Description = "plateau (below 1), step (positive): factor of each reduction", DefaultValueFactory = _ => d.Gamma };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => d.Seed };

@@ -3,12 +3,20 @@
 namespace ConvNet.Training;
 
 /// <summary>The schedule's memory, saved in checkpoints.</summary>
-public sealed record ScheduleState(float LearningRate, double BestValidationError, int EpochsWithoutImprovement, int Reductions);
+/// <param name="BestValidationError">the lowest validation error so far (best.json's)</param>
+/// <param name="PlateauBest">plateau: the error the next epoch must beat by the relative threshold, which moves only on
+/// such an improvement (PyTorch's best); null in checkpoints saved before it was kept: BestValidationError</param>
+public sealed record ScheduleState(float LearningRate, double BestValidationError, int EpochsWithoutImprovement, int Reductions,
+    double? PlateauBest = null);
 
 public static class LearningRateSchedule
 {
     /// <summary>plateau: a reduction that would change the rate by no more than this is skipped (PyTorch's eps).</summary>
     public const float SmallestCut = 1e-8f;
+
+    /// <summary>plateau: an epoch improves when its error is below best * (1 - this) (PyTorch's default threshold, mode
+    /// rel); a smaller gain (one image of a 50,000-image validation set at 40 % error) does not reset the patience.</summary>
+    public const double PlateauThreshold = 1e-4;
 
     public static ScheduleState Start(TrainConfig c) => new(c.LearningRate, double.PositiveInfinity, 0, 0);
 
@@ -26,15 +34,18 @@ public static class LearningRateSchedule
         switch (c.Schedule)
         {
             case "plateau":
-                if (improved || double.IsNaN(validationError)) return s with { BestValidationError = best, EpochsWithoutImprovement = 0 };
+                double plateauBest = s.PlateauBest ?? s.BestValidationError;
+                if (validationError < plateauBest * (1 - PlateauThreshold))
+                    return s with { BestValidationError = best, PlateauBest = validationError, EpochsWithoutImprovement = 0 };
+                if (double.IsNaN(validationError)) return s with { BestValidationError = best, PlateauBest = plateauBest, EpochsWithoutImprovement = 0 };
                 // Patience counts the epochs that trigger the cut: PyTorch's ReduceLROnPlateau(patience=p) is --patience p+1.
                 int waited = s.EpochsWithoutImprovement + 1;
-                if (waited < c.Patience) return s with { BestValidationError = best, EpochsWithoutImprovement = waited };
+                if (waited < c.Patience) return s with { BestValidationError = best, PlateauBest = plateauBest, EpochsWithoutImprovement = waited };
                 // As PyTorch's eps: a cut smaller than this changes nothing worth a step (rates used to reach 1e-44).
                 float reduced = s.LearningRate * c.Gamma;
                 return Math.Abs(s.LearningRate - reduced) > SmallestCut
-                    ? new ScheduleState(reduced, best, 0, s.Reductions + 1)
-                    : s with { BestValidationError = best, EpochsWithoutImprovement = 0 };
+                    ? new ScheduleState(reduced, best, 0, s.Reductions + 1, plateauBest)
+                    : s with { BestValidationError = best, PlateauBest = plateauBest, EpochsWithoutImprovement = 0 };
             case "step":
                 return epoch % c.StepSize == 0
                     ? new ScheduleState(s.LearningRate * c.Gamma, best, 0, s.Reductions + 1)
