@@ -81,25 +81,34 @@ public static class ReportCommand
             notes.Add($"The recipe shows the settings that applied to this run; {notApplied.Count} others, which its data, model and schedule " +
                 "do not read, are recorded in the checkpoint but left out.");
         }
-        if (info.History.Count > 0)
+        // The run's log holds every epoch; the sidecar's history only those up to its checkpoint (best.json's may end
+        // epochs before the run did), so the table and the curves both come from the log when there is one.
+        string? folder = RunFolder(path, loaded);
+        // A run stopped in its first epoch has a log with no epoch yet: no history, no curves.
+        var curves = folder is not null && File.Exists(Path.Combine(folder, "metrics.jsonl")) && info.History.Count > 0
+            ? TrainingCurves.Load(folder, Path.GetFileName(folder)) : null;
+        var history = curves?.Epochs ?? info.History;
+        if (history.Count > 0)
         {
             static string Percent(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("F2", CultureInfo.InvariantCulture) + " %";
             // Plain decimals to four significant digits, as the larger rates print (G4 turns 4.655e-9 into "4.655E-09").
             static string Rate(double v) => v == 0 || Math.Abs(v) >= 1e-4 ? v.ToString("G4", CultureInfo.InvariantCulture)
                 : v.ToString("0.###e+0", CultureInfo.InvariantCulture);
             training.Add(new ReportTable("Training history", ["epoch", "train loss", "train top-1 error", "validation top-1 error", "validation top-5 error", "learning rate", "images/s", "elapsed s"],
-                info.History.Select(m => (IReadOnlyList<string>)[
+                history.Select(m => (IReadOnlyList<string>)[
                     m.Epoch.ToString(CultureInfo.InvariantCulture), m.TrainLoss.ToString("F4", CultureInfo.InvariantCulture), Percent(m.TrainTop1Error),
                     Percent(m.ValidationTop1Error), Percent(m.ValidationTop5Error), Rate(m.LearningRate),
                     m.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture), m.ElapsedSeconds.ToString("F0", CultureInfo.InvariantCulture)]).ToList()));
-            string? folder = RunFolder(path, loaded);
-            if (folder is not null && File.Exists(Path.Combine(folder, "metrics.jsonl")))
+            if (curves is not null && curves.Epochs.Count > 0)
             {
-                var curves = new[] { TrainingCurves.Load(folder, Path.GetFileName(folder)) };
-                using var bitmap = TrainingCurves.Render(curves, TrainingCurves.DefaultWidth, TrainingCurves.DefaultHeight(curves));
-                string perStep = curves[0].Steps is null ? "" : " The loss and learning rate also at every step (steps.csv), the loss faint.";
-                training.Add(new ReportFigure("Training curves", $"Per epoch: {string.Join(", ", TrainingCurves.Panels(curves))}. Train solid, validation dashed.{perStep}", ReportPage.Png(bitmap)));
+                RunCurves[] runs = [curves];
+                using var bitmap = TrainingCurves.Render(runs, TrainingCurves.DefaultWidth, TrainingCurves.DefaultHeight(runs));
+                string perStep = curves.Steps is null ? "" : " The loss and learning rate also at every step (steps.csv), the loss faint.";
+                training.Add(new ReportFigure("Training curves", $"Per epoch: {string.Join(", ", TrainingCurves.Panels(runs))}. Train solid, validation dashed.{perStep}", ReportPage.Png(bitmap)));
             }
+            if (curves is not null && info.History.Count < curves.Epochs.Count)
+                notes.Add($"The checkpoint shown ({Path.GetFileName(loaded.SidecarPath)}) was saved after {info.History.Count} of the run's {curves.Epochs.Count} epochs; " +
+                    "the history and the curves are the whole run's.");
         }
 
         if (network.Layers.OfType<Conv2d>().FirstOrDefault() is { } conv1)

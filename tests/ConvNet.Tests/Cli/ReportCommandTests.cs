@@ -50,6 +50,23 @@ public sealed partial class ReportCommandTests(TinyRunFixture run, ITestOutputHe
         Assert.Equal(1 + 4, Regex.Matches(perClass, "<tr>").Count);
     }
 
+    [Fact]
+    public void TheHistoryTableIsTheWholeRunsAsTheCurvesAreWhicheverCheckpointIsShown()
+    {
+        // Reported from epoch 1's checkpoint (previous.json after 2 epochs), the table showed 1 epoch beside curves of 2.
+        using var temp = new TempDirectory();
+        string runFolder = temp.Combine("run"), html = temp.Combine("report.html");
+        var trained = CliRunner.Run("train", "--data", run.Data, "--epochs", "2", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", runFolder);
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        var result = CliRunner.Run("report", Path.Combine(runFolder, "previous.json"), "--threads", "1", "--out", html);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        string text = File.ReadAllText(html);
+        var history = text[text.IndexOf("<h2>Training history")..];
+        history = history[..history.IndexOf("</table>")];
+        Assert.Equal(1 + 2, Regex.Matches(history, "<tr>").Count);
+        Assert.Contains("was saved after 1 of the run", text);
+    }
+
     private static (string ConsoleLines, SKBitmap Screenshot) RenderInChromium(string html, string folder)
     {
         string screenshot = Path.Combine(folder, Path.GetFileNameWithoutExtension(html) + "-screenshot.png");
