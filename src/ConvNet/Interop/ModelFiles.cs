@@ -46,6 +46,13 @@ public static class ModelFiles
     public static StateDict ReadStateDict(string path, string? modelName)
     {
         var content = SafeTensorsFile.Read(path);
+        // A checkpoint's momentum file has the weights' names and shapes: read as weights it gives logits near 0.
+        const string momentumSuffix = ".momentum.safetensors"; // how Checkpoints names them (older ones carry no content key)
+        string name = Path.GetFileName(path);
+        if (content.Metadata.GetValueOrDefault(ModelMetadata.ContentKey) == ModelMetadata.MomentumContent
+            || name.EndsWith(momentumSuffix, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{path}: holds a checkpoint's SGD momentum (velocities), not weights; give the weights file beside it" +
+                (name.EndsWith(momentumSuffix, StringComparison.OrdinalIgnoreCase) ? $" ({name[..^momentumSuffix.Length]}.safetensors)" : "") + " or the run folder");
         var metadata = ModelMetadata.FromProperties(content.Metadata, path);
         modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
             : throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)})");

@@ -15,6 +15,10 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
     float[] NormalizationStd, string ChannelOrder, int? ResizeShorterSide, int? ImageSize = null, byte[]? MeanImageFile = null)
 {
     public const string ModelKey = "convnet.model";
+    /// <summary>What a safetensors file written by training holds when it is not weights: "sgd-momentum" for a
+    /// checkpoint's velocities, which have the weights' names and shapes.</summary>
+    public const string ContentKey = "convnet.content";
+    public const string MomentumContent = "sgd-momentum";
     public const string InputShapeKey = "convnet.inputShape";
     public const string ClassNamesKey = "convnet.classNames";
     public const string MeanKey = "convnet.normalizationMean";

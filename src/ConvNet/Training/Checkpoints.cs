@@ -39,7 +39,8 @@ public static class Checkpoints
         {
             momentum = Path.Combine(folder, stem + ".momentum.safetensors");
             var velocities = sgd.Parameters.Select((p, i) => new NamedTensor(p.Name, p.Value.Shape, sgd.Velocities[i].ToArray())).ToList();
-            AtomicFile.Write(momentum, s => SafeTensorsFile.Write(s, velocities));
+            AtomicFile.Write(momentum, s => SafeTensorsFile.Write(s, velocities,
+                new Dictionary<string, string> { [Interop.ModelMetadata.ContentKey] = Interop.ModelMetadata.MomentumContent }));
         }
         var info = infoWithoutFiles with
         {
