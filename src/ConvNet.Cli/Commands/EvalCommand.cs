@@ -186,7 +186,10 @@ public static class EvalCommand
     /// A model without one (trained here on images of its input size, read from files) is refused.</summary>
     public static int RescaledSide(LoadedCheckpoint checkpoint) => checkpoint.Info.ResizeShorterSide
         ?? throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} records neither a mean image nor a shorter-side resize (its images are resized whole to its input size), " +
-            "so there is no larger image to take crops from; evaluate without --ten-crop");
+            "so there is no larger image to take crops from" +
+            (checkpoint.Info.Config is null
+                ? ", nor a training record of the shifts and mirrors it trained with (an import: an export does not carry --crop-padding or --flip)"
+                : "") + "; evaluate without --ten-crop");
 
     public static string RescaledViews(int side, int[] inputShape) =>
         $"10 views (4 corner + centre {inputShape[2]}x{inputShape[1]} crops of the image rescaled to shorter side {side}, each mirrored: torchvision's TenCrop)";
