@@ -24,8 +24,9 @@ public static class ForwardCommand
         var probabilities = new Option<bool>("--probabilities") { Description = "Write softmax probabilities (the default for an .onnx graph ending in Softmax)" };
         var logits = new Option<bool>("--logits") { Description = "Write logits, even for an .onnx graph ending in Softmax" };
         var force = new Option<bool>("--force") { Description = "Replace the --output file if it exists" };
+        var batch = new Option<int>("--batch-size") { Description = "Images per forward pass (a large .npy is run a batch at a time, not all at once)", DefaultValueFactory = _ => 64 };
         var device = DeviceOption.Create();
-        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, probabilities, logits, force, device };
+        var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, probabilities, logits, force, batch, device };
         command.SetAction(parse =>
         {
             string outputPath = parse.GetValue(output)!;
@@ -49,9 +50,20 @@ public static class ForwardCommand
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}: a batch of no images (N = 0); give at least one");
             if (x.Shape.Length != 4 || !x.Shape.AsSpan(1).SequenceEqual(sample))
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}, model {network.Name} takes [N, {string.Join(", ", sample)}]");
+            int count = x.Shape[0], batchSize = Math.Min(CountOption.AtLeastOne(parse, batch), count);
             using var pool = new WorkerPool(CountOption.AtLeastOne(parse, threads));
-            using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, x.Shape[0]);
-            var y = planned.Network.Forward(Tensor.FromArray(x.Data, x.Shape), training: false);
+            using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, batchSize);
+            var y = new Tensor([count, network.Classes]);
+            var chunk = new Tensor([batchSize, .. sample]);
+            int sampleLength = chunk.Length / batchSize;
+            for (int start = 0; start < count; start += batchSize)
+            {
+                // The last batch's unused rows stay as the previous batch left them; their outputs are not kept.
+                int rows = Math.Min(batchSize, count - start);
+                x.Data.AsSpan(start * sampleLength, rows * sampleLength).CopyTo(chunk.Span);
+                var logitsOut = planned.Network.Forward(chunk, training: false);
+                logitsOut.Span[..(rows * network.Classes)].CopyTo(y.Span[(start * network.Classes)..]);
+            }
             string what = "logits", note = "";
             if (writeProbabilities)
             {
