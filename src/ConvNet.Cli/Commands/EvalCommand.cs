@@ -173,11 +173,12 @@ public static class EvalCommand
     /// input it never saw (on Fashion-MNIST, 13 points of accuracy lost).</summary>
     public static (int Padding, bool Mirror) TrainedViews(LoadedCheckpoint checkpoint)
     {
-        var config = checkpoint.Info.Config;
-        int padding = config?.CropPadding ?? 0;
-        bool mirror = config?.HorizontalFlip ?? false;
+        var (config, info) = (checkpoint.Info.Config, checkpoint.Info);
+        int padding = config?.CropPadding ?? info.TrainedCropPadding ?? 0;
+        bool mirror = config?.HorizontalFlip ?? info.TrainedMirror ?? false;
+        bool known = config is not null || info.TrainedCropPadding is not null || info.TrainedMirror is not null;
         if (padding == 0 && !mirror)
-            throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} was {(config is null ? "not trained here (no training record)" : "trained without random crops or mirrors (--crop-padding 0, no --flip)")}, " +
+            throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} was {(!known ? "not trained here (no training record)" : "trained without random crops or mirrors (--crop-padding 0, no --flip)")}, " +
                 "so shifted and mirrored views are inputs it never saw and would cost accuracy; leave out --ten-crop");
         return (padding, mirror);
     }
@@ -188,7 +189,7 @@ public static class EvalCommand
         ?? throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} records neither a mean image nor a shorter-side resize (its images are resized whole to its input size), " +
             "so there is no larger image to take crops from" +
             (checkpoint.Info.Config is null
-                ? ", nor a training record of the shifts and mirrors it trained with (an import: an export does not carry --crop-padding or --flip)"
+                ? ", nor a record of the shifts and mirrors it trained with (a file made elsewhere, or exported before exports carried them)"
                 : "") + "; evaluate without --ten-crop");
 
     public static string RescaledViews(int side, int[] inputShape) =>

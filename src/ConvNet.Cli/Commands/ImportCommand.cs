@@ -65,6 +65,7 @@ public static class ImportCommand
                 {
                     Model = spec.Name, Classes = spec.Classes, InputShape = spec.InputShape, ClassNames = [.. names],
                     NormalizationMean = p.Mean, NormalizationStd = p.Std, ChannelOrder = p.ChannelOrder, ResizeShorterSide = p.ResizeShorterSide,
+                    TrainedCropPadding = metadata?.CropPadding, TrainedMirror = metadata?.Mirror,
                     Preprocessing = fromFile && metadata!.MeanImageFile is not null ? WriteMeanImage(folder, metadata, spec, source) : null,
                     Spec = registered ? null : ModelSpecJson.ToJson(spec), Source = Path.GetFullPath(source),
                     WeightsFile = "", WeightsSha256 = "",

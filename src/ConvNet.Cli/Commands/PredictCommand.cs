@@ -93,7 +93,7 @@ public static class PredictCommand
         if (loaded.Info.ResizeShorterSide is { } side)
             return new RescaledTenCrop(network, files, normalization, side, bgr, labelsKnown: false, threads);
         // An import resized whole has no larger image to crop from: refused as eval --ten-crop refuses it.
-        if (loaded.Info.Config is null) EvalCommand.RescaledSide(loaded);
+        if (loaded.Info is { Config: null, TrainedCropPadding: null, TrainedMirror: null }) EvalCommand.RescaledSide(loaded);
         // The views eval --ten-crop averages for this run: those its training augmentation produced. The images are
         // of the model's size (28x28, 32x32), so all of them are held decoded.
         var (padding, mirror) = EvalCommand.TrainedViews(loaded);

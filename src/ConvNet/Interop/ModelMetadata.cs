@@ -11,8 +11,11 @@ namespace ConvNet.Interop;
 /// <param name="ResizeShorterSide">null: images are resized to the input size; else shorter side rescaled, centre crop</param>
 /// <param name="ImageSize">image-trained runs: the size of the stored squares the mean image belongs to</param>
 /// <param name="MeanImageFile">image-trained runs: the run's preprocessing.safetensors (mean image, colour PCA)</param>
+/// <param name="CropPadding">runs trained here on images of the model's size: the shifts of their random crops (0: none)</param>
+/// <param name="Mirror">the same runs: whether they trained on mirror images too</param>
 public sealed record ModelMetadata(string Model, int[] InputShape, string[] ClassNames, float[] NormalizationMean,
-    float[] NormalizationStd, string ChannelOrder, int? ResizeShorterSide, int? ImageSize = null, byte[]? MeanImageFile = null)
+    float[] NormalizationStd, string ChannelOrder, int? ResizeShorterSide, int? ImageSize = null, byte[]? MeanImageFile = null,
+    int? CropPadding = null, bool? Mirror = null)
 {
     public const string ModelKey = "convnet.model";
     /// <summary>What a safetensors file written by training holds when it is not weights: "sgd-momentum" for a
@@ -27,6 +30,8 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
     public const string ResizeKey = "convnet.resizeShorterSide";
     public const string ImageSizeKey = "convnet.imageSize";
     public const string MeanImageKey = "convnet.meanImage";
+    public const string CropPaddingKey = "convnet.cropPadding";
+    public const string MirrorKey = "convnet.mirror";
 
     /// <summary>The metadata of a checkpoint (trained or imported), with its mean image file for image-trained runs.</summary>
     public static ModelMetadata FromCheckpoint(LoadedCheckpoint checkpoint)
@@ -37,9 +42,14 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
         return FromInfo(info, meanImage);
     }
 
-    public static ModelMetadata FromInfo(CheckpointInfo info, byte[]? meanImageFile) =>
-        new(info.Model, info.InputShape, info.ClassNames, info.NormalizationMean, info.NormalizationStd, info.ChannelOrder,
-            info.ResizeShorterSide, info.Preprocessing?.Size, info.Preprocessing is null ? null : meanImageFile);
+    public static ModelMetadata FromInfo(CheckpointInfo info, byte[]? meanImageFile)
+    {
+        // The views --ten-crop averages for a model-sized run (image-data runs have the paper's crops instead).
+        bool modelSized = info.Preprocessing is null && info.ResizeShorterSide is null;
+        return new(info.Model, info.InputShape, info.ClassNames, info.NormalizationMean, info.NormalizationStd, info.ChannelOrder,
+            info.ResizeShorterSide, info.Preprocessing?.Size, info.Preprocessing is null ? null : meanImageFile,
+            modelSized ? info.Config?.CropPadding ?? info.TrainedCropPadding : null, modelSized ? info.Config?.HorizontalFlip ?? info.TrainedMirror : null);
+    }
 
     public Dictionary<string, string> ToProperties()
     {
@@ -53,6 +63,8 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
             [ChannelOrderKey] = ChannelOrder,
         };
         if (ResizeShorterSide is { } side) properties[ResizeKey] = side.ToString(CultureInfo.InvariantCulture);
+        if (CropPadding is { } padding) properties[CropPaddingKey] = padding.ToString(CultureInfo.InvariantCulture);
+        if (Mirror is { } mirror) properties[MirrorKey] = mirror ? "true" : "false";
         if (ImageSize is { } size && MeanImageFile is not null)
         {
             properties[ImageSizeKey] = size.ToString(CultureInfo.InvariantCulture);
@@ -94,7 +106,12 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
             try { meanImage = Convert.FromBase64String(encoded); }
             catch (FormatException) { throw new InvalidDataException($"{source}: metadata {MeanImageKey} is not base64"); }
         }
+        int? padding = !properties.TryGetValue(CropPaddingKey, out var paddingText) ? null
+            : int.TryParse(paddingText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int p) && p >= 0 ? p
+            : throw new InvalidDataException($"{source}: metadata {CropPaddingKey} must be a non-negative integer, got '{paddingText}'");
+        bool? mirror = !properties.TryGetValue(MirrorKey, out var mirrorText) ? null
+            : mirrorText switch { "true" => true, "false" => false, _ => throw new InvalidDataException($"{source}: metadata {MirrorKey} must be true or false, got '{mirrorText}'") };
         return new ModelMetadata(model, shape, Json<string[]>(ClassNamesKey), mean, std, order, Int(ResizeKey),
-            meanImage is null ? null : Int(ImageSizeKey), meanImage);
+            meanImage is null ? null : Int(ImageSizeKey), meanImage, padding, mirror);
     }
 }

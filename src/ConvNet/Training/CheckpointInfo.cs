@@ -23,6 +23,12 @@ public sealed record CheckpointInfo
     /// <summary>When set, image files are rescaled so the shorter side has this length, then centre-cropped to the
     /// input size (ImageNet models); otherwise they are resized to the input size.</summary>
     public int? ResizeShorterSide { get; init; }
+    /// <summary>Imports of a run trained here on images of the model's size: the shifts (its --crop-padding) and
+    /// mirrors (--flip) that training used, from the export's metadata, so --ten-crop averages the views it saw; null
+    /// when unknown (a trained run's own are in Config).</summary>
+    public int? TrainedCropPadding { get; init; }
+    /// <inheritdoc cref="TrainedCropPadding"/>
+    public bool? TrainedMirror { get; init; }
     /// <summary>The layer list, for models that are not in the registry (imported ONNX graphs).</summary>
     public JsonObject? Spec { get; init; }
     /// <summary>Where imported weights came from.</summary>

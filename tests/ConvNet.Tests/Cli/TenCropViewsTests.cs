@@ -57,6 +57,29 @@ public sealed class TenCropViewsTests(TinyRunFixture run) : IClassFixture<TinyRu
     }
 
     [Fact]
+    public void AnExportedAndImportedRunKeepsTheViewsItTrainedWith()
+    {
+        // The export carried no --crop-padding or --flip, so the import refused --ten-crop as a model of unknown views.
+        using var temp = new TempDirectory();
+        string trained = temp.Combine("trained"), onnx = temp.Combine("model.onnx"), imported = temp.Combine("imported");
+        var train = CliRunner.Run("train", "--data", run.Data, "--epochs", "1", "--batch-size", "32", "--validation", "32",
+            "--threads", "1", "--crop-padding", "1", "--flip", "--out", trained);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.Equal(0, CliRunner.Run("export", "--weights", trained, "--format", "onnx", "--out", onnx).ExitCode);
+        Assert.Equal(0, CliRunner.Run("import", onnx, "--out", imported).ExitCode);
+        string Eval(string checkpoint)
+        {
+            var result = CliRunner.Run("eval", "--checkpoint", checkpoint, "--data", run.Data, "--ten-crop", "--json", "--threads", "1");
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            using var doc = JsonDocument.Parse(result.Stdout);
+            return $"{doc.RootElement.GetProperty("views").GetInt32()} {doc.RootElement.GetProperty("top1Error").GetDouble()} {doc.RootElement.GetProperty("loss").GetDouble():F5}";
+        }
+        string original = Eval(trained);
+        Assert.StartsWith("10 ", original);
+        Assert.Equal(original, Eval(imported));
+    }
+
+    [Fact]
     public void PredictRefusesTenCropsForARunTrainedWithoutCropsOrMirrors()
     {
         using var temp = new TempDirectory();
