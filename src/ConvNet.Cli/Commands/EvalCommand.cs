@@ -96,11 +96,7 @@ public static class EvalCommand
                         // Imported, or trained on small images: no mean image, so each file is decoded to the model's
                         // input size with the model's own normalisation, as predict and show do.
                         if (!multiView) return new SingleViewClassifier(runner, InspectionInputs.ForStore(l, network, store, spec, threadCount));
-                        // Imported models rescaled by the shorter side: torchvision's Resize then TenCrop.
-                        int side = RescaledSide(l);
-                        views = RescaledViews(side, network.Spec.InputShape);
-                        return new RescaledTenCrop(runner, InspectionInputs.FilesFor(l, store, spec), Normalization(l), side,
-                            bgr: l.Info.ChannelOrder == "BGR", labelsKnown: true, threadCount);
+                        return FilesTenCrop(runner, l, InspectionInputs.FilesFor(l, store, spec), labelsKnown: true, threadCount, out views, out viewCount);
                     }
                     return (IClassifier)new TenCrop(runner, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
                 }).ToList();
@@ -181,6 +177,32 @@ public static class EvalCommand
             throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} was {(!known ? "not trained here (no training record)" : "trained without random crops or mirrors (--crop-padding 0, no --flip)")}, " +
                 "so shifted and mirrored views are inputs it never saw and would cost accuracy; leave out --ten-crop");
         return (padding, mirror);
+    }
+
+    /// <summary>--ten-crop on image files for a model without a mean image, in eval and predict alike: torchvision's
+    /// Resize + TenCrop for a model rescaled by its shorter side (ImageNet imports), else the shifts and mirrors its
+    /// training used (a run on 28x28/32x32 images, or its export's import) on each file decoded to the model's size.</summary>
+    public static IClassifier FilesTenCrop(IForwardNetwork network, LoadedCheckpoint loaded, IReadOnlyList<ImageFile> files, bool labelsKnown, int threads,
+        out string views, out int viewCount)
+    {
+        var normalization = Normalization(loaded);
+        bool bgr = loaded.Info.ChannelOrder == "BGR";
+        if (loaded.Info.ResizeShorterSide is { } side)
+        {
+            (views, viewCount) = (RescaledViews(side, network.Spec.InputShape), 10);
+            return new RescaledTenCrop(network, files, normalization, side, bgr, labelsKnown, threads);
+        }
+        // Resized whole, with no record of trained views: nothing to take crops from (refused, saying why).
+        if (loaded.Info is { Config: null, TrainedCropPadding: null, TrainedMirror: null }) RescaledSide(loaded);
+        var (padding, mirror) = TrainedViews(loaded);
+        (views, viewCount) = (DescribeViews(padding, mirror), (padding > 0 ? 5 : 1) * (mirror ? 2 : 1));
+        // Images of the model's size (28x28, 32x32): all of them are held decoded.
+        int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
+        var pixels = new byte[files.Count * c * h * w];
+        for (int i = 0; i < files.Count; i++)
+            ConvNet.IO.ImageDecoder.LoadAsModelInput(files[i].Path, c, h, w, resizeShorterSide: null, bgr).CopyTo(pixels, i * c * h * w);
+        var dataset = new ImageDataset("images", c, h, w, pixels, files.Select(f => f.Label).ToArray(), loaded.Info.ClassNames);
+        return new ShiftedTenCrop(network, dataset, normalization, ShiftedTenCrop.ViewsFor(padding, mirror));
     }
 
     /// <summary>The shorter side an imported model's images are rescaled to before its crops (torchvision's Resize(256)).

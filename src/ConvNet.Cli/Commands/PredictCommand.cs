@@ -85,23 +85,9 @@ public static class PredictCommand
     // shorter side and centre-crop, for imported ImageNet models) and normalise per channel, a batch at a time.
     private static IClassifier ModelSizedImages(IForwardNetwork network, Network host, LoadedCheckpoint loaded, ImageFile[] files, bool tenCrop, int threads)
     {
-        var normalization = new Normalization(loaded.Info.NormalizationMean, loaded.Info.NormalizationStd);
-        bool bgr = loaded.Info.ChannelOrder == "BGR";
         if (!tenCrop)
             return new SingleViewClassifier(network, InspectionInputs.ForFiles(loaded, host, files.Select(f => f.Path).ToArray(), threads));
-        // Imported ImageNet models: torchvision's Resize then TenCrop, as eval --ten-crop.
-        if (loaded.Info.ResizeShorterSide is { } side)
-            return new RescaledTenCrop(network, files, normalization, side, bgr, labelsKnown: false, threads);
-        // An import resized whole has no larger image to crop from: refused as eval --ten-crop refuses it.
-        if (loaded.Info is { Config: null, TrainedCropPadding: null, TrainedMirror: null }) EvalCommand.RescaledSide(loaded);
-        // The views eval --ten-crop averages for this run: those its training augmentation produced. The images are
-        // of the model's size (28x28, 32x32), so all of them are held decoded.
-        var (padding, mirror) = EvalCommand.TrainedViews(loaded);
-        int c = network.Spec.InputShape[0], h = network.Spec.InputShape[1], w = network.Spec.InputShape[2];
-        var pixels = new byte[files.Length * c * h * w];
-        for (int i = 0; i < files.Length; i++)
-            ImageDecoder.LoadAsModelInput(files[i].Path, c, h, w, loaded.Info.ResizeShorterSide, bgr).CopyTo(pixels, i * c * h * w);
-        var dataset = new ImageDataset("images", c, h, w, pixels, new int[files.Length], loaded.Info.ClassNames);
-        return new ShiftedTenCrop(network, dataset, normalization, ShiftedTenCrop.ViewsFor(padding, mirror));
+        // The views eval --ten-crop averages for this model on image files.
+        return EvalCommand.FilesTenCrop(network, loaded, files, labelsKnown: false, threads, out _, out _);
     }
 }
