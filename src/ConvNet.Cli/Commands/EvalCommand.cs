@@ -172,9 +172,8 @@ public static class EvalCommand
         var (config, info) = (checkpoint.Info.Config, checkpoint.Info);
         int padding = config?.CropPadding ?? info.TrainedCropPadding ?? 0;
         bool mirror = config?.HorizontalFlip ?? info.TrainedMirror ?? false;
-        bool known = config is not null || info.TrainedCropPadding is not null || info.TrainedMirror is not null;
         if (padding == 0 && !mirror)
-            throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} was {(!known ? "not trained here (no training record)" : "trained without random crops or mirrors (--crop-padding 0, no --flip)")}, " +
+            throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} was {(!KnowsTrainedViews(info) ? "not trained here (no training record)" : "trained without random crops or mirrors (--crop-padding 0, no --flip)")}, " +
                 "so shifted and mirrored views are inputs it never saw and would cost accuracy; leave out --ten-crop");
         return (padding, mirror);
     }
@@ -192,8 +191,11 @@ public static class EvalCommand
             (views, viewCount) = (RescaledViews(side, network.Spec.InputShape), 10);
             return new RescaledTenCrop(network, files, normalization, side, bgr, labelsKnown, threads);
         }
-        // Resized whole, with no record of trained views: nothing to take crops from (refused, saying why).
-        if (loaded.Info is { Config: null, TrainedCropPadding: null, TrainedMirror: null }) RescaledSide(loaded);
+        // Resized whole, with no record of trained views: nothing to take crops from.
+        if (!KnowsTrainedViews(loaded.Info))
+            throw new ArgumentException($"--ten-crop: {loaded.SidecarPath} records neither a mean image nor a shorter-side resize (its images are resized whole to its input size), " +
+                "so there is no larger image to take crops from, nor a record of the shifts and mirrors it trained with (a file made elsewhere, or exported " +
+                "before exports carried them); evaluate without --ten-crop");
         var (padding, mirror) = TrainedViews(loaded);
         (views, viewCount) = (DescribeViews(padding, mirror), (padding > 0 ? 5 : 1) * (mirror ? 2 : 1));
         // Images of the model's size (28x28, 32x32): all of them are held decoded.
@@ -205,14 +207,9 @@ public static class EvalCommand
         return new ShiftedTenCrop(network, dataset, normalization, ShiftedTenCrop.ViewsFor(padding, mirror));
     }
 
-    /// <summary>The shorter side an imported model's images are rescaled to before its crops (torchvision's Resize(256)).
-    /// A model without one (trained here on images of its input size, read from files) is refused.</summary>
-    public static int RescaledSide(LoadedCheckpoint checkpoint) => checkpoint.Info.ResizeShorterSide
-        ?? throw new ArgumentException($"--ten-crop: {checkpoint.SidecarPath} records neither a mean image nor a shorter-side resize (its images are resized whole to its input size), " +
-            "so there is no larger image to take crops from" +
-            (checkpoint.Info.Config is null
-                ? ", nor a record of the shifts and mirrors it trained with (a file made elsewhere, or exported before exports carried them)"
-                : "") + "; evaluate without --ten-crop");
+    // A run trained here records its augmentation; an import of its export, the views the export carried.
+    private static bool KnowsTrainedViews(CheckpointInfo info) =>
+        info.Config is not null || info.TrainedCropPadding is not null || info.TrainedMirror is not null;
 
     public static string RescaledViews(int side, int[] inputShape) =>
         $"10 views (4 corner + centre {inputShape[2]}x{inputShape[1]} crops of the image rescaled to shorter side {side}, each mirrored: torchvision's TenCrop)";
