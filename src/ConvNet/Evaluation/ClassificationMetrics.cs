@@ -17,7 +17,7 @@ public sealed class ClassificationMetrics(int classes)
     public static bool Top5Applies(int classes) => classes > 5;
 
     /// <summary>An error rate for people: "12.34 %", or "n/a" when it does not apply (NaN).</summary>
-    public static string Format(double error) => double.IsNaN(error) ? "n/a" : error.ToString("P2", System.Globalization.CultureInfo.CurrentCulture);
+    public static string Format(double error) => double.IsNaN(error) ? "n/a" : error.ToString("P2", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <param name="scores">[rows, classes] logits or probabilities</param>
     public void Add(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, int rows)
@@ -26,7 +26,7 @@ public sealed class ClassificationMetrics(int classes)
         {
             var row = scores.Slice(n * Classes, Classes);
             int label = labels[n];
-            int predicted = ArgMax(row);
+            int predicted = TopK.First(row);
             Count++;
             if (TopK.Contains(row, label, 1)) Top1Correct++;
             if (TopK.Contains(row, label, Math.Min(5, Classes))) Top5Correct++;
@@ -55,12 +55,5 @@ public sealed class ClassificationMetrics(int classes)
             accuracy[c] = total == 0 ? double.NaN : (double)Confusion[c * Classes + c] / total;
         }
         return accuracy;
-    }
-
-    public static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
-        return best;
     }
 }
