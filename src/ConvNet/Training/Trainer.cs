@@ -372,9 +372,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 float batchLoss = engine.EndStep();
                 if (!float.IsFinite(batchLoss))
                     throw new TrainingDivergedException(
-                        $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. {LastGood()} " +
-                        (resumeFrom is null ? "Try a lower --lr."
-                            : "--resume keeps the run's learning rate: start a new run (another --out, or --force) with a lower --lr."));
+                        $"the loss became {batchLoss} at epoch {epoch + 1}, batch {b + 1} (step {step + 1}); stopped without saving. {LastGood()} {Lower()}");
                 step++;
                 stepLog?.Append(step, epoch + 1, batchLoss, sgd.LearningRate);
 
@@ -399,6 +397,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (stoppedEarly) break;
 
             var val = validation is null ? null : parallel.Evaluate(new SingleViewClassifier(engine.Inference, validation), validation.Count);
+            // The step's loss was finite, but its update may have overflowed the weights: NaN outputs (every rank sees
+            // the summed loss) are not an epoch to save.
+            if (val is not null && double.IsNaN(val.MeanLoss) && val.Metrics.Count > 0)
+                throw new TrainingDivergedException($"the validation loss became NaN after epoch {epoch + 1} (step {step}): the last updates overflowed " +
+                    $"the weights; stopped without saving epoch {epoch + 1}. {LastGood()} {Lower()}");
             var metrics = new EpochMetrics(epoch + 1, step,
                 accumulator.LossSum / Math.Max(accumulator.Batches, 1),
                 1 - (double)accumulator.Top1Correct / Math.Max(accumulator.Samples, 1),
@@ -435,10 +438,14 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // A device that keeps its own copy of the weights (a GPU) hands them back first.
         void Save(CheckpointInfo info, params string[] names)
         {
-            if (!root) return; // every rank holds the same weights: one writes them
+            // The loss is checked before each update, so the last update can leave Inf or NaN weights that no loss has
+            // seen yet: never saved (and never called a good checkpoint). Every rank holds the same weights, so all stop.
+            engine.CopyToHost();
+            if (NonFiniteParameter(network) is { } bad)
+                throw new TrainingDivergedException($"the weights became non-finite ({bad}) after step {step}; stopped without saving. {LastGood()} {Lower()}");
+            if (!root) return; // one rank writes them
             _folderLock?.RequireHeld();
             stepLog?.Flush();
-            engine.CopyToHost();
             string? unreadable = Checkpoints.Save(runDirectory, network, sgd, info, names);
             DiscardReplaced();
             // A damaged sidecar stops the cleanup of old checkpoints: say so once, before the disk fills.
@@ -451,6 +458,22 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         string LastGood() => File.Exists(Path.Combine(runDirectory, "last.json"))
             ? $"The last good checkpoint is {Path.Combine(runDirectory, "last.json")}." : "No checkpoint was written yet.";
+        string Lower()
+        {
+            // Weight decay alone overflows when lr x decay is far above 1 (each step multiplies the weights by 1 - lr x decay).
+            string what = config.LearningRate * config.WeightDecay > 1 ? "a lower --lr or --weight-decay" : "a lower --lr";
+            return resumeFrom is null ? $"Try {what}."
+                : $"--resume keeps the run's recipe: start a new run (another --out, or --force) with {what}.";
+        }
+    }
+
+    // "conv1.weight[17] = Infinity", or null when every weight is finite.
+    private static string? NonFiniteParameter(Network network)
+    {
+        foreach (var parameter in network.Parameters)
+            if (Interop.WeightLoader.FirstNonFinite(parameter.Value.Span) is int i)
+                return $"{parameter.Name}[{i}] = {parameter.Value.Span[i]}";
+        return null;
     }
 
     private static void WeightsInto(Network network, LoadedCheckpoint checkpoint)

@@ -37,6 +37,43 @@ public sealed class TrainerTests
         Assert.All(network.Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.True(float.IsFinite(v))));
     }
 
+    // The loss is checked before each update: an update that overflows the weights just before a save (--max-steps
+    // here, an epoch's end or --checkpoint-every too) was saved as "the last good checkpoint" (Inf in conv1.weight),
+    // which nothing could load or resume.
+    [Fact]
+    public void AnUpdateThatOverflowsTheWeightsIsNeverSaved()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 192, test: 32);
+        var config = new TrainConfig
+        {
+            Model = "alexnet-micro", Data = data, Epochs = 3, BatchSize = 64, LearningRate = 1e20f, WeightDecay = 1e20f, ValidationCount = 64,
+            Threads = 1, Schedule = "cosine", MaxSteps = 1, // the first step's loss is finite; its update is not
+        };
+        string run = temp.Combine("run");
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(config, run, new SilentObserver()).Run());
+        Assert.False(File.Exists(Path.Combine(run, "last.json")), e.Message);
+        Assert.Contains("a lower --lr or --weight-decay", e.Message);
+        Assert.Contains("No checkpoint was written yet", e.Message);
+    }
+
+    // Weights blown up to ~1e33 are finite but give NaN outputs: the epoch that made them is not saved either.
+    [Fact]
+    public void AnEpochWhoseValidationOutputsAreNaNIsNotSaved()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 128, test: 32);
+        var config = new TrainConfig
+        {
+            Model = "alexnet-micro", Data = data, Epochs = 3, BatchSize = 64, LearningRate = 1e15f, WeightDecay = 1e20f, ValidationCount = 64,
+            Threads = 1, Schedule = "cosine",
+        };
+        string run = temp.Combine("run");
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(config, run, new SilentObserver()).Run());
+        Assert.False(File.Exists(Path.Combine(run, "last.json")), e.Message);
+        Assert.Contains("the validation loss became NaN after epoch 1", e.Message);
+    }
+
     [Fact]
     public void ModelAndDataShapesMustAgree()
     {
