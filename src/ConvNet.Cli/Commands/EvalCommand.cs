@@ -130,6 +130,7 @@ public static class EvalCommand
             }
 
             var result = ShardedEvaluation.Run(communicator, classifier, count);
+            NonFiniteOutputs.Require(result, string.Join(", ", loaded.Select(l => l.SidecarPath)), $"some of the {count:N0} images of {spec}");
             if (!communicator.IsRoot) return 0;
             var m = result.Metrics;
             var names = loaded[0].Info.ClassNames;

@@ -55,8 +55,9 @@ public static class PredictCommand
                 for (int n = 0; n < rows; n++)
                 {
                     var row = probabilities.AsSpan(n * network.Classes, network.Classes).ToArray();
-                    var best = TopK.Best(row, parse.GetValue(top));
                     string file = files[start + n];
+                    if (NonFiniteOutputs.Any(row)) throw new InvalidOperationException(NonFiniteOutputs.Message(loaded.SidecarPath, file));
+                    var best = TopK.Best(row, parse.GetValue(top));
                     if (parse.GetValue(json))
                     {
                         results.Add(new { image = file, top = best.Select(k => new { index = k, name = names[k], probability = row[k] }) });

@@ -43,7 +43,9 @@ public static class ShowConfusionCommand
         using var pool = new WorkerPool(threads);
         var probe = InspectionOptions.Probe(network, images, batch, pool);
         var progress = new ProgressLine("confusion:");
-        var metrics = ProbabilityEvaluator.Run(probe, images.Count, progress.Report).Metrics;
+        var result = ProbabilityEvaluator.Run(probe, images.Count, progress.Report);
+        NonFiniteOutputs.Require(result, network.Name, $"some of the {images.Count:N0} images of {spec}");
+        var metrics = result.Metrics;
         string title = $"{network.Name} on {spec} ({split}, {metrics.Count} images): top-1 error {metrics.Top1Error:P2}" +
             (ClassificationMetrics.Top5Applies(metrics.Classes) ? $", top-5 error {metrics.Top5Error:P2}" : "");
         return (new ConfusionHeatmap(metrics.Confusion, images.ClassNames, title, LabelFont.Typeface), metrics);

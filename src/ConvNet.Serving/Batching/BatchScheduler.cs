@@ -9,6 +9,7 @@
 // Only the worker touches the networks, so their planned buffers are never shared between threads.
 using System.Diagnostics;
 using ConvNet.Devices;
+using ConvNet.Evaluation;
 using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
 using ConvNet.Tensors;
@@ -254,6 +255,11 @@ public sealed class BatchScheduler : IDisposable
                 var job = batch[n];
                 var probabilities = new float[network.Classes];
                 SoftmaxCrossEntropy.Softmax(logits.Sample(n), probabilities);
+                if (NonFiniteOutputs.Any(probabilities))
+                {
+                    job.Fail(new InvalidOperationException(NonFiniteOutputs.Message("the served model", "this image")));
+                    continue;
+                }
                 job.Complete(new InferenceResult(probabilities, Layers(network, job, n), job.WaitedUntil(start), forward, batch.Count));
             }
         }

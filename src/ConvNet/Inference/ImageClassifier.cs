@@ -23,14 +23,15 @@ public sealed class ImageClassifier : IDisposable
     private readonly float[] _probabilities;
     private readonly ImageInput _input;
     private readonly IReadOnlyList<string> _classNames;
+    private readonly string _source; // the checkpoint, for messages
     // Guards _x, _probabilities, the network's planned buffers and the pool: one Classify at a time, and Dispose waits
     // for the one running.
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    private ImageClassifier(Network network, ImageInput input, string[] classNames, int threads)
+    private ImageClassifier(Network network, ImageInput input, string[] classNames, int threads, string source)
     {
-        (_network, _input) = (network, input);
+        (_network, _input, _source) = (network, input, source);
         // A copy behind a read-only view: a caller casting to string[] cannot rename the classes of later answers.
         _classNames = Array.AsReadOnly(classNames.ToArray());
         _pool = new WorkerPool(threads);
@@ -56,7 +57,7 @@ public sealed class ImageClassifier : IDisposable
         var loaded = Checkpoints.Open(checkpoint);
         var paper = loaded.Info.Preprocessing is null ? null : Checkpoints.LoadPreprocessing(loaded);
         return new ImageClassifier(Checkpoints.LoadNetwork(loaded), ImageInput.For(loaded.Info, paper), loaded.Info.ClassNames,
-            threads > 0 ? threads : Environment.ProcessorCount);
+            threads > 0 ? threads : Environment.ProcessorCount, loaded.SidecarPath);
     }
 
     /// <summary>The <paramref name="top"/> most likely classes of a JPEG or PNG file, most likely first.</summary>
@@ -71,6 +72,7 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>As <see cref="Classify(string, int?)"/>, for an image in memory.</summary>
     /// <exception cref="InvalidDataException">not a usable JPEG or PNG (the message says why)</exception>
     /// <exception cref="ArgumentOutOfRangeException">top below 1 or above the number of classes</exception>
+    /// <exception cref="InvalidOperationException">the network's outputs are NaN (its weights overflow)</exception>
     public IReadOnlyList<ClassProbability> Classify(byte[] encoded, int? top = null, string name = "image")
     {
         ArgumentNullException.ThrowIfNull(encoded);
@@ -83,6 +85,7 @@ public sealed class ImageClassifier : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_input.TryWrite(encoded, _x.Span) is { } reason) throw new InvalidDataException($"{name}: {reason}");
             SoftmaxCrossEntropy.Softmax(_network.Forward(_x, training: false).Sample(0), _probabilities);
+            if (NonFiniteOutputs.Any(_probabilities)) throw new InvalidOperationException(NonFiniteOutputs.Message(_source, name));
             return TopK.Best(_probabilities, top ?? Math.Min(5, _probabilities.Length))
                 .Select(k => new ClassProbability(k, _classNames[k], _probabilities[k])).ToList();
         }

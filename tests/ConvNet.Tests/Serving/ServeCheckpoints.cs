@@ -17,10 +17,14 @@ public static class ServeCheckpoints
     /// <param name="importedStyle">model-sized runs only: as `convnet import --preprocess caffe` records an ImageNet
     /// model (shorter side rescaled to 36 then centre-cropped, BGR channel order)</param>
     /// <returns>the run folder</returns>
-    public static string Write(string directory, bool imageData, ulong seed = 5, bool importedStyle = false)
+    /// <param name="weightScale">multiplies every weight (1e30: finite weights whose outputs overflow to NaN, as a
+    /// diverged run's)</param>
+    public static string Write(string directory, bool imageData, ulong seed = 5, bool importedStyle = false, float weightScale = 1)
     {
         var network = ModelRegistry.Create(AlexNetMicro.Name, new ModelOptions(Classes: 4, InputChannels: 3));
         network.Initialize(new Rng(seed));
+        foreach (var parameter in network.Parameters)
+            foreach (ref float w in parameter.Value.Span) w *= weightScale;
         Directory.CreateDirectory(directory);
         PreprocessingInfo? preprocessing = null;
         if (imageData)
