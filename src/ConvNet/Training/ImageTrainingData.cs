@@ -48,6 +48,7 @@ public static class ImageTrainingData
         ImageDataSpec.RequireTrainable(config.Data, train);
         if (validation is null && config.ValidationCount > 0)
             (train, validation) = ImageDataSpec.HoldOut(train, TrainingData.HeldOut(config, train.Count, report), config.Seed);
+        int heldOut = opened.Validation is null ? validation?.Count ?? 0 : 0;
         if (crop > train.Size)
             throw new ArgumentException($"model {config.Model} takes {crop}x{crop} inputs, larger than the {train.Size}x{train.Size} stored images");
         if (size != SquareImageDecoder.PaperSize)
@@ -112,8 +113,19 @@ public static class ImageTrainingData
             int skipped = opened.Train.Count + (opened.Validation?.Count ?? 0) - train.Count - (validation?.Count ?? 0);
             var causes = new List<string>();
             if (skipped > 0) causes.Add($"{skipped} unreadable images skipped");
-            if (opened.Validation is null && validation is not null) causes.Add("validation held out");
+            if (opened.Validation is null && validation is not null)
+                causes.Add(HoldOutTookAClass(train, validation)
+                    ? "validation held out, and it took a class's only readable images: a smaller --validation, or another --seed, holds out others"
+                    : "validation held out");
             ImageDataSpec.RequireTrainable(config.Data, train, causes.Count == 0 ? null : string.Join(", ", causes));
+        }
+        // The hold-out is drawn before the scan, so its unreadable images leave fewer to validate on than asked for.
+        if (heldOut > 0 && validation!.Count < heldOut)
+        {
+            if (validation.Count == 0 && resumed is null)
+                throw new DataException($"'{config.Data}': all {heldOut} images held out for validation (--validation {config.ValidationCount}, --seed " +
+                    $"{config.Seed}) are unreadable, which would leave the run without a validation split; remove the unreadable files, or hold out more");
+            report?.Invoke($"note: {heldOut - validation.Count} of the {heldOut} images held out for validation are unreadable: validating on {validation.Count}");
         }
 
         var augment = new PaperAugmentOptions(config.RandomCrop, config.Mirror, config.PcaNoise);
@@ -191,6 +203,16 @@ public static class ImageTrainingData
     private static string PredatesFingerprints(ScanRecord scan, string spec) =>
         $"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + " +
         $"{scan.ValidationImages:N0}) and the classes say that {spec} holds the images it was trained on";
+
+    // Does the hold-out hold the readable images of a class that has none left to train on?
+    private static bool HoldOutTookAClass(IImageStore train, IImageStore validation)
+    {
+        var trained = new bool[train.ClassNames.Count];
+        for (int i = 0; i < train.Count; i++) trained[train.Label(i)] = true;
+        for (int i = 0; i < validation.Count; i++)
+            if (!trained[validation.Label(i)]) return true;
+        return false;
+    }
 
     private static IImageStore WithoutPaths(IImageStore store, IReadOnlySet<string> paths) =>
         paths.Count == 0 ? store : new SubsetImageStore(store, Enumerable.Range(0, store.Count).Where(i => !paths.Contains(store.Describe(i))).ToArray(), store.Name);

@@ -87,7 +87,8 @@ public static class ImageDataSpec
         int empty = Array.IndexOf(counts, 0);
         if (empty >= 0)
             throw new DataException($"'{spec}': class {names[empty]} has no training images " +
-                (leftOut is null ? "(an empty class folder?)" : $"left ({leftOut})") + "; every class needs images, or leave it out");
+                (leftOut is not null ? $"left ({leftOut})" : DatasetSpec.Kind(spec) == "list" ? "(no line of the list has its label)" : "(an empty class folder?)") +
+                (DatasetSpec.Kind(spec) == "list" ? $"; every label from 0 to {names.Count - 1} needs images" : "; every class needs images, or leave its folder out"));
     }
 
     /// <summary>The split to evaluate: the validation split if the data has one, else all of it.</summary>

@@ -1,0 +1,89 @@
+// What training data is refused before a step is taken, and what is said about it: a validation hold-out drawn
+// before the scan that found only unreadable files (the run trained with no validation and said "--validation 0"),
+// one that found some (fewer images than asked), an idx label far past the others (hundreds of empty classes), and
+// a list whose labels skip a number.
+using ConvNet.Data;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Training;
+
+public sealed class TrainingDataChecksTests
+{
+    // Two classes of 3 PNGs (p*.png) then 5 text files (t*.txt); files sort by name within a class, so the store's
+    // indices 3-7 and 11-15 are the unreadable ones.
+    private static string FolderWithTextFiles(TempDirectory temp)
+    {
+        foreach (string name in new[] { "a", "b" })
+        {
+            string folder = Directory.CreateDirectory(temp.Combine("data", name)).FullName;
+            for (int i = 0; i < 3; i++) TinyImages.WriteBar(Path.Combine(folder, $"p{i}.png"), 4 + 6 * i);
+            for (int i = 0; i < 5; i++) File.WriteAllText(Path.Combine(folder, $"t{i}.txt"), "not an image");
+        }
+        return "folder:" + temp.Combine("data");
+    }
+
+    private static bool Unreadable(int index) => index % 8 >= 3;
+
+    // The first seed whose hold-out of 2 has the given number of unreadable files.
+    private static ulong SeedHoldingOut(int unreadable) =>
+        Enumerable.Range(1, 1000).Select(s => (ulong)s)
+            .First(seed => ValidationSplit.Indices(16, 2, seed, "data").Validation.Count(Unreadable) == unreadable);
+
+    private static TrainConfig Config(string data, ulong seed) => new()
+    {
+        Model = "alexnet-micro", Data = data, ValidationCount = 2, Seed = seed, Threads = 1, Schedule = "cosine", BatchSize = 2,
+    };
+
+    [Fact]
+    public void AHoldOutOfOnlyUnreadableFilesIsRefused()
+    {
+        using var temp = new TempDirectory();
+        var config = Config(FolderWithTextFiles(temp), SeedHoldingOut(2));
+        var e = Assert.Throws<DataException>(() => TrainingData.Open(config, runDirectory: temp.Combine("run")));
+        Assert.Contains("all 2 images held out for validation", e.Message);
+    }
+
+    [Fact]
+    public void AHoldOutWithSomeUnreadableFilesSaysHowManyItValidatesOn()
+    {
+        using var temp = new TempDirectory();
+        var config = Config(FolderWithTextFiles(temp), SeedHoldingOut(1));
+        var said = new List<string>();
+        using var splits = TrainingData.Open(config, runDirectory: temp.Combine("run"), report: said.Add);
+        Assert.Equal(1, splits.Validation!.Count);
+        Assert.Contains(said, m => m.Contains("1 of the 2 images held out for validation are unreadable: validating on 1"));
+    }
+
+    [Fact]
+    public void AnIdxLabelFarPastTheOthersIsRefusedNotTrainedAsHundredsOfEmptyClasses()
+    {
+        using var temp = new TempDirectory();
+        var train = TinyDataset.Make(64, 1, "train");
+        var labels = Enumerable.Range(0, train.Count).Select(train.Label).ToArray();
+        labels[5] = 200;
+        var wrong = new ImageDataset("train", 1, 28, 28, train.Pixels.ToArray(), labels, ConvNet.Data.ClassNames.Numbered(201));
+        IdxWriter.WriteSplits(temp.Combine("data"), new DatasetSplits(wrong, TinyDataset.Make(8, 2, "test")), gzip: false);
+        var config = new TrainConfig { Model = "alexnet-micro", Data = "idx:" + temp.Combine("data"), ValidationCount = 8, Threads = 1 };
+        var e = Assert.Throws<DataException>(() => TrainingData.Open(config));
+        Assert.Contains("196 of its 201 classes have no training images", e.Message);
+        Assert.Contains("its largest label, 200, first at training image 5", e.Message);
+    }
+
+    [Fact]
+    public void AListWhoseLabelsSkipANumberNamesTheLabelNotAFolder()
+    {
+        using var temp = new TempDirectory();
+        string folder = Directory.CreateDirectory(temp.Combine("list")).FullName;
+        var lines = new List<string>();
+        for (int i = 0; i < 4; i++)
+        {
+            TinyImages.WriteBar(Path.Combine(folder, $"{i}.png"), 4 + 6 * (i % 3));
+            lines.Add($"{i}.png {(i % 2 == 0 ? 0 : 2)}");
+        }
+        File.WriteAllLines(Path.Combine(folder, "train.txt"), lines);
+        var config = new TrainConfig { Model = "alexnet-micro", Data = "list:" + Path.Combine(folder, "train.txt"), ValidationCount = 0, Threads = 1, Schedule = "cosine" };
+        var e = Assert.Throws<DataException>(() => TrainingData.Open(config, runDirectory: temp.Combine("run")));
+        Assert.Contains("class 1 has no training images (no line of the list has its label); every label from 0 to 2 needs images", e.Message);
+    }
+}
