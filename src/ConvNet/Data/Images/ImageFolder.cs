@@ -1,5 +1,5 @@
-// `folder:DIR`: one sub-folder per class (class names = folder names, sorted ordinally, as ILSVRC's synset folders
-// sort), every non-hidden file below it an image. If DIR has both train/ and val/ sub-folders, they are the two splits
+// `folder:DIR`: one sub-folder per class (class names = folder names, sorted by Unicode code point, as ILSVRC's synset
+// folders and torchvision's ImageFolder sort them, so a class has the same index in both), every non-hidden file below it an image. If DIR has both train/ and val/ sub-folders, they are the two splits
 // and must have the same classes.
 namespace ConvNet.Data.Images;
 
@@ -21,7 +21,7 @@ public static class ImageFolder
     public static ImageFileSet Read(string directory, string name, IReadOnlyList<string>? classNames = null)
     {
         if (!Directory.Exists(directory)) throw new DataException($"{directory}: directory not found");
-        string[] classes = Directory.GetDirectories(directory).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal).ToArray()!;
+        string[] classes = Directory.GetDirectories(directory).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(CodePointOrder.Instance).ToArray()!;
         if (classes.Length == 0)
             throw new DataException($"{directory}: no class folders (expected one sub-folder of images per class, e.g. {Path.Combine(directory, "cat", "1.jpg")})");
         if (classNames is not null && !classes.SequenceEqual(classNames))
@@ -37,5 +37,4 @@ public static class ImageFolder
         if (files.Count == 0) throw new DataException($"{directory}: the class folders hold no files");
         return new ImageFileSet(name, files, classes);
     }
-
 }
