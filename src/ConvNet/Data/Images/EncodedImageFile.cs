@@ -93,13 +93,21 @@ public static class EncodedImageFile
                 if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide) { decodeSize = scaled; break; }
             }
         }
-        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        // Alpha is dropped and the colour under it kept, as PIL's convert("RGB") does for torchvision: decoded
+        // unpremultiplied (premultiplying would turn a transparent white pixel black), then made opaque, where the
+        // premultiplied and unpremultiplied forms agree for everything downstream.
+        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var decoded = new SKBitmap(info);
         var result = codec.GetPixels(info, decoded.GetPixels());
         if (result != SKCodecResult.Success)
         {
             decoded.Dispose();
             return result == SKCodecResult.IncompleteInput ? "truncated or corrupt image data (incomplete input)" : $"could not decode the image data ({result})";
+        }
+        if (codec.Info.AlphaType != SKAlphaType.Opaque)
+        {
+            var rgba = decoded.GetPixelSpan();
+            for (int i = 3; i < rgba.Length; i += 4) rgba[i] = 255;
         }
         bitmap = decoded;
         return null;

@@ -69,7 +69,26 @@ public sealed class SquareImageDecoderTests
         string transparent = temp.Combine("clear.png");
         File.WriteAllBytes(transparent, SyntheticImages.Encode(clear, SKEncodedImageFormat.Png));
         SquareImageDecoder.Decode(transparent, 256, chw);
-        Assert.All(chw, b => Assert.Equal(0, b)); // composited onto black
+        Assert.All(chw, b => Assert.Equal(0, b)); // transparent black: the colour under the alpha is black
+    }
+
+    // PIL's convert("RGB"), which torchvision's ImageFolder applies, drops alpha and keeps the colour under it; the
+    // decoder premultiplied, turning transparent white black and half-transparent colours half as bright.
+    [Theory]
+    [InlineData(255, 255, 255, 0)]
+    [InlineData(200, 100, 50, 128)]
+    public void AlphaIsDroppedKeepingTheColourUnderItAsPilDoes(byte r, byte g, byte b, byte a)
+    {
+        using var temp = new Support.TempDirectory();
+        using var bitmap = new SKBitmap(new SKImageInfo(64, 48, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var rgba = bitmap.GetPixelSpan(); // written as bytes: Erase goes through premultiplied colour
+        for (int i = 0; i < rgba.Length; i += 4) (rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]) = (r, g, b, a);
+        string path = temp.Combine("alpha.png");
+        File.WriteAllBytes(path, SyntheticImages.Encode(bitmap, SKEncodedImageFormat.Png));
+        var chw = new byte[3 * 256 * 256];
+        SquareImageDecoder.Decode(path, 256, chw);
+        int plane = 256 * 256;
+        Assert.Equal([r, g, b], new[] { chw[plane / 2], chw[plane + plane / 2], chw[2 * plane + plane / 2] });
     }
 
     [Fact]
