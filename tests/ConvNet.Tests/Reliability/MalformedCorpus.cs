@@ -357,7 +357,7 @@ public static class MalformedCorpus
         return data.ToArray();
     }
 
-    private static byte[] PngHeader(int width, int height)
+    internal static byte[] PngHeader(int width, int height)
     {
         var ihdr = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);

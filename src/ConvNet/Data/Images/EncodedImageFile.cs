@@ -18,7 +18,7 @@ public static class EncodedImageFile
 
     /// <param name="minShorterSide">JPEG only: decode at the smallest of 1/8, 1/4, 1/2 scale that keeps the shorter side
     /// at least this long (almost free); 0: full size</param>
-    /// <param name="bitmap">the decoded RGBA (premultiplied) pixels on success; the caller disposes it</param>
+    /// <param name="bitmap">the decoded RGBA pixels on success, alpha set to opaque; the caller disposes it</param>
     /// <returns>null on success, else why the file cannot be used</returns>
     public static string? TryDecode(string path, int minShorterSide, out SKBitmap? bitmap)
     {
@@ -46,6 +46,8 @@ public static class EncodedImageFile
     {
         if (encoded.Length == 0) return new(HeaderProblem.NotAnImage, "empty image (0 bytes)");
         if (codec is null && FormatSkiaCannotOpen(encoded) is { } format) return new(HeaderProblem.UnsupportedFormat, Unsupported(format));
+        if (codec is null && PngSides(encoded) is var (pngWidth, pngHeight) && Math.Max(pngWidth, pngHeight) > PngMaxSide)
+            return new(HeaderProblem.TooManyPixels, $"the header declares {pngWidth}x{pngHeight} pixels; PNG sides over {PngMaxSide:N0} pixels are not read (libpng's limit)");
         if (codec is null)
             return new(HeaderProblem.NotAnImage, createResult == SKCodecResult.Unimplemented
                 ? "not a readable JPEG or PNG image (no image format recognised)" : $"not a readable JPEG or PNG image ({createResult})");
@@ -62,6 +64,15 @@ public static class EncodedImageFile
     // or WebP rather than unreadable.
     private static string? FormatSkiaCannotOpen(ReadOnlySpan<byte> encoded) =>
         encoded.StartsWith("II*\0"u8) || encoded.StartsWith("MM\0*"u8) ? "TIFF" : null;
+
+    // libpng refuses a side above this before Skia sees the header, which then reads as incomplete input.
+    private const long PngMaxSide = 1_000_000;
+
+    // The width and height a PNG's IHDR chunk declares (unsigned 32-bit, big-endian), or null when it is not a PNG.
+    private static (long Width, long Height)? PngSides(ReadOnlySpan<byte> encoded) =>
+        encoded.Length >= 24 && encoded.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) && encoded[12..16].SequenceEqual("IHDR"u8)
+            ? (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(encoded[16..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(encoded[20..]))
+            : null;
 
     private static string Unsupported(string format) => $"unsupported image format {format} (JPEG and PNG are supported)";
 

@@ -72,6 +72,19 @@ public sealed class SquareImageDecoderTests
         Assert.All(chw, b => Assert.Equal(0, b)); // transparent black: the colour under the alpha is black
     }
 
+    // libpng refuses a side over 1,000,000 before Skia reads the header, which then said "not a readable JPEG or PNG
+    // image (IncompleteInput)" of a valid 9-megapixel PNG.
+    [Theory]
+    [InlineData(9_000_000, 1)]
+    [InlineData(1, 1_000_001)]
+    public void APngSideOverLibpngsLimitIsNamed(int width, int height)
+    {
+        var reason = EncodedImageFile.TryDecode(Reliability.MalformedCorpus.PngHeader(width, height), 0, EncodedImageFile.MaxPixels, out var bitmap, out var problem);
+        Assert.Null(bitmap);
+        Assert.Equal(EncodedImageFile.HeaderProblem.TooManyPixels, problem);
+        Assert.Contains($"declares {width}x{height} pixels; PNG sides over 1,000,000 pixels are not read", reason);
+    }
+
     // PIL's convert("RGB"), which torchvision's ImageFolder applies, drops alpha and keeps the colour under it; the
     // decoder premultiplied, turning transparent white black and half-transparent colours half as bright.
     [Theory]
