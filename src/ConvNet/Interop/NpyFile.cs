@@ -15,10 +15,13 @@ public static class NpyFile
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>Writes through a temporary file renamed into place: a failure (a full disk) leaves no truncated .npy
+    /// under <paramref name="path"/>, and an older file there intact.</summary>
     public static void Write(string path, int[] shape, ReadOnlySpan<float> data)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        Write(stream, shape, data);
+        using var pending = IO.AtomicFile.Begin(path);
+        Write(pending.Stream, shape, data);
+        pending.Commit();
     }
 
     public static void Write(Stream stream, int[] shape, ReadOnlySpan<float> data)
