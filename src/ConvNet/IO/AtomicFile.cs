@@ -22,8 +22,32 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        string temp = Path.Combine(directory, TempName(Path.GetFileName(full), Environment.ProcessId));
         return new Pending(full, temp, new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20));
+    }
+
+    // Most file systems limit a name to 255 bytes.
+    private const int MaxNameBytes = 255;
+
+    /// <summary>.NAME.PID.tmp, hidden, unique to this process and target, and found by the clean-up of unfinished
+    /// writes (Checkpoints: .*.tmp). A name too long for that (a valid 250-byte name) is cut, and a hash of the whole
+    /// name added so that two long names with the same beginning still get different temporary files.</summary>
+    internal static string TempName(string name, int processId)
+    {
+        string suffix = $".{processId}.tmp";
+        string temp = $".{name}{suffix}";
+        if (System.Text.Encoding.UTF8.GetByteCount(temp) <= MaxNameBytes) return temp;
+        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        int budget = MaxNameBytes - System.Text.Encoding.UTF8.GetByteCount($".~{hash}{suffix}");
+        var kept = new System.Text.StringBuilder();
+        int bytes = 0;
+        foreach (var rune in name.EnumerateRunes()) // whole characters: never half of a surrogate pair
+        {
+            if (bytes + rune.Utf8SequenceLength > budget) break;
+            bytes += rune.Utf8SequenceLength;
+            kept.Append(rune.ToString());
+        }
+        return $".{kept}~{hash}{suffix}";
     }
 
     public sealed class Pending : IDisposable
