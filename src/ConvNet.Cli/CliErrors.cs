@@ -34,14 +34,14 @@ public static class CliErrors
         var parse = root.Parse(args);
         if (UnknownOptions.Find(parse) is { } unknown)
         {
-            Console.Error.WriteLine(unknown);
-            Console.Error.WriteLine($"Run '{HelpCommandLine(parse)}' for usage.");
+            WriteError(unknown);
+            WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
             return UsageOrInputError;
         }
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"convnet: {Plain(e.Message)}");
-            Console.Error.WriteLine($"Run '{HelpCommandLine(parse)}' for usage.");
+            foreach (var e in parse.Errors) WriteError($"convnet: {Plain(e.Message)}");
+            WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
             return UsageOrInputError;
         }
         bool verbose = parse.GetValue(VerboseOption);
@@ -49,7 +49,7 @@ public static class CliErrors
         {
             if (MpiAwareCommands.Refusal(parse, Environment.GetEnvironmentVariable) is { } refusal)
             {
-                Console.Error.WriteLine(refusal);
+                WriteError(refusal);
                 return UsageOrInputError;
             }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -57,9 +57,17 @@ public static class CliErrors
         catch (Exception e)
         {
             var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e;
-            Console.Error.WriteLine($"convnet: error: {inner.Message}");
-            if (verbose) Console.Error.WriteLine(e);
+            WriteError($"convnet: error: {inner.Message}");
+            if (verbose) WriteError(e.ToString());
             return UsageOrInputError;
         }
+    }
+
+    // The error path must end with its exit code even when stderr is closed (2>&-) or full (2>/dev/full): a failing
+    // write there would otherwise escape Main and abort the process (exit 134). There is nowhere left to say why.
+    private static void WriteError(string text)
+    {
+        try { Console.Error.WriteLine(text); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException or NotSupportedException) { }
     }
 }
