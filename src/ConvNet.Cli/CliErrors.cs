@@ -56,11 +56,24 @@ public static class CliErrors
         }
         catch (Exception e)
         {
-            var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e;
-            WriteError($"convnet: error: {inner.Message}");
+            foreach (string message in Messages(e)) WriteError($"convnet: error: {message}");
             if (verbose) WriteError(e.ToString());
             return UsageOrInputError;
         }
+    }
+
+    private const int MostMessages = 5;
+
+    /// <summary>What went wrong, one line each: the distinct messages of an AggregateException's failures (several
+    /// unreadable files, failed in parallel), rather than .NET's "One or more errors occurred. (a) (b)"; at most
+    /// five, then how many more.</summary>
+    internal static IReadOnlyList<string> Messages(Exception e)
+    {
+        if (e is not AggregateException aggregate) return [e.Message];
+        var messages = aggregate.Flatten().InnerExceptions.Select(i => i.Message).Distinct(StringComparer.Ordinal).ToList();
+        if (messages.Count == 0) return [e.Message];
+        if (messages.Count <= MostMessages) return messages;
+        return [.. messages.Take(MostMessages), $"and {messages.Count - MostMessages} more"];
     }
 
     // The error path must end with its exit code even when stderr is closed (2>&-) or full (2>/dev/full): a failing

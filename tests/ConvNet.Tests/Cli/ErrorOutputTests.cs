@@ -1,4 +1,4 @@
-// CliErrors.Invoke's error path: the exit code 2 whatever happens to stderr.
+// CliErrors.Invoke's error path: the exit code 2 whatever happens to stderr, and one line per distinct failure.
 using System.CommandLine;
 using System.Text;
 using ConvNet.Cli;
@@ -50,5 +50,28 @@ public sealed class ErrorOutputTests
         // `convnet eval --checkpoint nonexist 2>/dev/full` aborted with 134: the error message's write threw.
         var (exit, _) = Invoke(Failing(new FileNotFoundException("nonexist: no such run")), new FailingWriter(), args);
         Assert.Equal(2, exit);
+    }
+
+    [Fact]
+    public void SeveralFailuresAreOneLineEachDistinctAndAtMostFive()
+    {
+        var inner = Enumerable.Range(1, 8).Select(i => new InvalidDataException($"f{i}.png: cannot read")).ToList<Exception>();
+        inner.Insert(1, new InvalidDataException("f1.png: cannot read")); // the same failure twice is said once
+        var nested = new AggregateException(inner[0], new AggregateException(inner.Skip(1)));
+        var (exit, error) = Invoke(Failing(nested), new StringWriter(), "fail");
+        Assert.Equal(2, exit);
+        string[] lines = error.TrimEnd('\n').Split('\n');
+        Assert.Equal(
+            ["convnet: error: f1.png: cannot read", "convnet: error: f2.png: cannot read", "convnet: error: f3.png: cannot read",
+             "convnet: error: f4.png: cannot read", "convnet: error: f5.png: cannot read", "convnet: error: and 3 more"], lines);
+        Assert.DoesNotContain("One or more errors occurred", error);
+    }
+
+    [Fact]
+    public void TwoFailuresAreTwoLines()
+    {
+        var (_, error) = Invoke(Failing(new AggregateException(new IOException("a.png: cannot read"), new IOException("b.png: cannot read"))),
+            new StringWriter(), "fail");
+        Assert.Equal("convnet: error: a.png: cannot read\nconvnet: error: b.png: cannot read\n", error);
     }
 }
