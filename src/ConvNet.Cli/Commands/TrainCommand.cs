@@ -12,6 +12,8 @@ public static class TrainCommand
     public const int InterruptedExitCode = 130;
     /// <summary>Stopped by SIGTERM, after saving: 128 + 15, what the shell reports for a process SIGTERM ends.</summary>
     public const int TerminatedExitCode = 143;
+    /// <summary>Stopped by SIGHUP (the ssh session or terminal went away), after saving: 128 + 1.</summary>
+    public const int HangUpExitCode = 129;
 
     public static Command Create()
     {
@@ -124,9 +126,9 @@ public static class TrainCommand
         {
             var observer = new ConsoleObserver(parse.GetValue(json));
             using var cancel = new CancellationTokenSource();
-            // Ctrl+C, or SIGTERM from a scheduler or `kill`: let the trainer save where it is and stop cleanly; a second
-            // signal ends the process.
-            bool terminated = false;
+            // Ctrl+C, SIGTERM from a scheduler or `kill`, or SIGHUP when the ssh session drops: let the trainer save
+            // where it is and stop cleanly; a second signal ends the process.
+            int? signalExitCode = null;
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 if (cancel.IsCancellationRequested) return;
@@ -134,13 +136,15 @@ public static class TrainCommand
                 cancel.Cancel();
             };
             Console.CancelKeyPress += onCancel;
-            using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            Action<System.Runtime.InteropServices.PosixSignalContext> onSignal = context =>
             {
                 if (cancel.IsCancellationRequested) return;
                 context.Cancel = true;
-                terminated = true;
+                signalExitCode = context.Signal == System.Runtime.InteropServices.PosixSignal.SIGHUP ? HangUpExitCode : TerminatedExitCode;
                 cancel.Cancel();
-            });
+            };
+            using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, onSignal);
+            using var onHangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, onSignal);
             try
             {
                 TrainResult result;
@@ -193,7 +197,7 @@ public static class TrainCommand
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
                     }, indented: false));
-                return terminated ? TerminatedExitCode : cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0;
+                return signalExitCode ?? (cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0);
             }
             catch (TrainingDivergedException e)
             {

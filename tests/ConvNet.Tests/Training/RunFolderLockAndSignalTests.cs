@@ -1,5 +1,5 @@
 // The run folder as a user meets it: a second training process in the same folder is refused while the first holds it,
-// SIGTERM saves like Ctrl+C, relative data paths are recorded absolute, and a dataset that has moved can be named on
+// SIGTERM and SIGHUP save like Ctrl+C, relative data paths are recorded absolute, and a dataset that has moved can be named on
 // --resume (same kind of data only).
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -43,8 +43,10 @@ public sealed class RunFolderLockAndSignalTests
         using (RunFolderLock.Acquire(run)) { } // and the finished run released it too
     }
 
-    [Fact]
-    public async Task SigtermSavesWhereTheRunIsAndExits143()
+    [Theory]
+    [InlineData("TERM", 143)]
+    [InlineData("HUP", 129)] // the ssh session dropped: it ended the run with 129 and nothing saved
+    public async Task SigtermOrSighupSavesWhereTheRunIsAndExits128PlusTheSignal(string signal, int exitCode)
     {
         using var temp = new TempDirectory();
         string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 600, test: 32);
@@ -53,7 +55,7 @@ public sealed class RunFolderLockAndSignalTests
             "--batch-size", "32", "--validation", "88", "--threads", "1", "--out", run))!;
         try
         {
-            await SigtermAfterTheFirstEpoch(process, run);
+            await SignalAfterTheFirstEpoch(process, run, signal, exitCode);
         }
         finally
         {
@@ -66,17 +68,17 @@ public sealed class RunFolderLockAndSignalTests
         Assert.Contains($"step {saved.Step}", resumed.Stdout);
     }
 
-    private static async Task SigtermAfterTheFirstEpoch(Process process, string run)
+    private static async Task SignalAfterTheFirstEpoch(Process process, string run, string signal, int exitCode)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var clock = Stopwatch.StartNew();
         string metrics = Path.Combine(run, "metrics.jsonl");
         while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length > 0) && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(20);
-        if (process.HasExited) Assert.Fail("the run ended before it could be sent SIGTERM: " + await stderr);
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])!) await kill.WaitForExitAsync();
+        if (process.HasExited) Assert.Fail($"the run ended before it could be sent SIG{signal}: " + await stderr);
+        using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString()])!) await kill.WaitForExitAsync();
         using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await process.WaitForExitAsync(limit.Token);
-        Assert.True(process.ExitCode == 143, $"exit code {process.ExitCode}: {await stderr}");
+        Assert.True(process.ExitCode == exitCode, $"exit code {process.ExitCode}: {await stderr}");
         Assert.Contains("interrupted at epoch", await stdout);
     }
 
