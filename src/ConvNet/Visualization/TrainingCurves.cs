@@ -64,8 +64,9 @@ public static class TrainingCurves
         return new RunCurves(name ?? RunName(run), epochs, steps.Count > 0 ? steps : null);
     }
 
+    // The folder's own name from its full path: `show curves .` (or runs/x/..) was labelled "." (or "..").
     private static string RunName(string run) =>
-        Path.GetFileName(Path.TrimEndingDirectorySeparator(Directory.Exists(run) ? run : Path.GetDirectoryName(Path.GetFullPath(run))!)) is { Length: > 0 } n ? n : run;
+        Path.GetFileName(Path.TrimEndingDirectorySeparator(Directory.Exists(run) ? Path.GetFullPath(run) : Path.GetDirectoryName(Path.GetFullPath(run))!)) is { Length: > 0 } n ? n : run;
 
     /// <summary>Epochs (x) at whose start the learning rate changed by <see cref="LearningRateChangeFactor"/> or more:
     /// (boundary, old rate, new rate), the boundary being the number of epochs completed before the change.</summary>
