@@ -181,7 +181,18 @@ public static class Checkpoints
     /// any work is done that could not be saved.</summary>
     public static void RequireWritable(string runDirectory)
     {
-        string probe = Path.Combine(runDirectory, $".write-test-{Environment.ProcessId}");
+        Probe(runDirectory, e => NotWritable(runDirectory, e));
+        // The weights go to checkpoints/: a resumed run whose checkpoints/ is read-only trained a whole epoch, then
+        // failed on the save naming a temporary file.
+        string checkpoints = Path.Combine(runDirectory, "checkpoints");
+        if (Directory.Exists(checkpoints))
+            Probe(checkpoints, e => new CheckpointException($"{checkpoints}: the run's checkpoints folder is not writable ({e.Message}); " +
+                "checkpoints could not be saved. Make it writable"));
+    }
+
+    private static void Probe(string folder, Func<Exception, CheckpointException> notWritable)
+    {
+        string probe = Path.Combine(folder, $".write-test-{Environment.ProcessId}");
         try
         {
             File.WriteAllText(probe, "");
@@ -189,7 +200,7 @@ public static class Checkpoints
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw NotWritable(runDirectory, e);
+            throw notWritable(e);
         }
     }
 
