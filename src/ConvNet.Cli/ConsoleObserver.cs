@@ -23,23 +23,55 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
     public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond)
     {
         var left = _eta.Update(epoch, batch, batches, Stopwatch.GetTimestamp());
-        string status = $"epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:F4} lr {learningRate:G3} {imagesPerSecond:F0} img/s"
-            + (left is { } eta && batch < batches ? $" ETA {EpochEta.Format(eta)}" : "");
+        string? eta = left is { } l && batch < batches ? $"ETA {EpochEta.Format(l)}" : null;
+        string[] parts = [$"epoch {epoch}/{epochs}", $"batch {batch}/{batches}", $"loss {loss:F4}", $"lr {learningRate:G3}", $"{imagesPerSecond:F0} img/s"];
         if (_terminal)
         {
             if (_sinceLine.ElapsedMilliseconds < 100 && batch != batches) return;
-            const int width = 30;
-            int filled = (int)((long)width * batch / batches);
-            Console.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {status}   ");
+            Console.Write("\r" + BarLine(TerminalWidth(), batch, batches, parts, eta));
             _lineOpen = true;
             _sinceLine.Restart();
         }
         else if (_sinceLine.Elapsed.TotalSeconds >= 15)
         {
             var writer = json ? Console.Error : Console.Out;
-            writer.WriteLine(status);
+            writer.WriteLine(string.Join(" ", eta is null ? parts : [.. parts, eta]));
             _sinceLine.Restart();
         }
+    }
+
+    private const int FullBar = 30, ShortestBar = 10;
+
+    /// <summary>The redrawn progress line, padded to erase the last one and one column short of <paramref name="width"/>:
+    /// a line as wide as the terminal wraps, and every redraw then adds a row. The bar shrinks first, then img/s and
+    /// lr go, then the bar, then the loss; the epoch, batch and ETA stay (cut only on a terminal too narrow for them).</summary>
+    /// <param name="parts">epoch, batch, loss, lr, img/s</param><param name="eta">"ETA 1m05s", or null when there is none</param>
+    public static string BarLine(int width, int batch, int batches, IReadOnlyList<string> parts, string? eta)
+    {
+        int room = Math.Max(width - 1, 1);
+        (int[] Kept, bool Bar)[] choices =
+            [([0, 1, 2, 3, 4], true), ([0, 1, 2, 3], true), ([0, 1, 2], true), ([0, 1, 2], false), ([0, 1], false)];
+        foreach (var (keptParts, withBar) in choices)
+        {
+            var kept = keptParts.Select(i => parts[i]);
+            string status = string.Join(" ", eta is null ? kept : kept.Append(eta));
+            int bar = Math.Min(FullBar, room - status.Length - 3); // "[", "] "
+            if (withBar && bar >= ShortestBar)
+            {
+                int filled = (int)((long)bar * batch / Math.Max(batches, 1));
+                return $"[{new string('#', filled)}{new string('.', bar - filled)}] {status}".PadRight(room);
+            }
+            if (!withBar && status.Length <= room) return status.PadRight(room);
+        }
+        string essentials = string.Join(" ", eta is null ? parts.Take(2) : parts.Take(2).Append(eta));
+        return essentials[..room];
+    }
+
+    // 80 columns when the terminal does not say (0, or no terminal to ask).
+    private static int TerminalWidth()
+    {
+        try { return Console.WindowWidth is > 0 and int w ? w : 80; }
+        catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException) { return 80; }
     }
 
     public void EpochEnded(EpochMetrics m)
