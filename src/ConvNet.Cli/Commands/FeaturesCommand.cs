@@ -35,6 +35,7 @@ public static class FeaturesCommand
             using var pool = new WorkerPool(threads);
             var probe = InspectionOptions.Probe(network, images, parse.GetValue(options.BatchSize), pool);
             var progress = new ProgressLine($"features {layerName}:");
+            using var cleanup = InterruptCleanup.Register(); // an interrupt leaves no hidden .npy temporary file
             var sidecar = FeatureFile.Write(probe, layerName, loaded, NeighboursCommand.FeatureData(spec, split), target, progress.Report);
             if (parse.GetValue(json))
                 Console.WriteLine(CliJson.Serialize(new { features = target, sidecar = FeatureFile.SidecarPath(target), layer = layerName, images = sidecar.Count, dimension = sidecar.Dimension }));

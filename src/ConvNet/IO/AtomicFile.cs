@@ -4,6 +4,34 @@ namespace ConvNet.IO;
 
 public static class AtomicFile
 {
+    // The temporary files this process is writing. Process-wide because the one that needs it is a signal handler
+    // (Ctrl+C during `features` or `prepare`, DeleteUnfinished): it runs on a thread of its own, holds no reference to
+    // the writes in progress, and the process ends right after it without running their finally blocks, so large
+    // hidden .tmp files stayed behind. Only paths this process created are listed, and only while they are written.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Unfinished = new(StringComparer.Ordinal);
+
+    /// <summary>Lists a temporary file for <see cref="DeleteUnfinished"/> until the result is disposed (for temporary
+    /// files written without <see cref="Begin"/>).</summary>
+    public static IDisposable Track(string tempPath)
+    {
+        string full = Path.GetFullPath(tempPath);
+        Unfinished[full] = 0;
+        return new Untrack(full);
+    }
+
+    private sealed class Untrack(string path) : IDisposable
+    {
+        public void Dispose() => Unfinished.TryRemove(path, out _);
+    }
+
+    /// <summary>Deletes every temporary file still being written: for a handler of a signal that ends the process.
+    /// A write still running then fails (its rename finds no file), and the target stays as it was.</summary>
+    public static void DeleteUnfinished()
+    {
+        foreach (string temp in Unfinished.Keys)
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
     public static void Write(string path, Action<Stream> write)
     {
         using var pending = Begin(path);
@@ -23,7 +51,16 @@ public static class AtomicFile
         string directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, TempName(Path.GetFileName(full), Environment.ProcessId));
-        return new Pending(full, temp, new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20));
+        var tracked = Track(temp); // before the file exists: a signal between the two still finds it
+        try
+        {
+            return new Pending(full, temp, new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20), tracked);
+        }
+        catch
+        {
+            tracked.Dispose();
+            throw;
+        }
     }
 
     // Most file systems limit a name to 255 bytes.
@@ -53,10 +90,12 @@ public static class AtomicFile
     public sealed class Pending : IDisposable
     {
         private readonly string _target, _temp;
+        private readonly IDisposable _tracked;
         private FileStream? _stream;
         private bool _committed;
 
-        internal Pending(string target, string temp, FileStream stream) => (_target, _temp, _stream) = (target, temp, stream);
+        internal Pending(string target, string temp, FileStream stream, IDisposable tracked) =>
+            (_target, _temp, _stream, _tracked) = (target, temp, stream, tracked);
 
         public Stream Stream => _stream ?? throw new ObjectDisposedException(_temp);
 
@@ -69,6 +108,7 @@ public static class AtomicFile
             _stream = null;
             File.Move(_temp, _target, overwrite: true);
             _committed = true;
+            _tracked.Dispose();
         }
 
         public void Dispose()
@@ -78,6 +118,7 @@ public static class AtomicFile
             if (_committed) return;
             _committed = true; // delete once
             try { File.Delete(_temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            _tracked.Dispose();
         }
     }
 }

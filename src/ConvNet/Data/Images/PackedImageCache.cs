@@ -110,6 +110,7 @@ public static class PackedImageCache
         var reasons = new string?[chunk];
         var labels = new List<int>();
         string imagesTemp = path + ".images.tmp";
+        using var tracked = IO.AtomicFile.Track(imagesTemp); // deleted by an interrupt too (AtomicFile.DeleteUnfinished)
         try
         {
             using (var images = new FileStream(imagesTemp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
