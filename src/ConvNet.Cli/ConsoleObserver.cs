@@ -17,7 +17,7 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
     {
         EndLine();
         if (json) Console.Error.WriteLine(text);
-        else Console.WriteLine(text);
+        else Out(text + Environment.NewLine);
     }
 
     public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond)
@@ -28,7 +28,7 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
         if (_terminal)
         {
             if (_sinceLine.ElapsedMilliseconds < 100 && batch != batches) return;
-            Console.Write("\r" + BarLine(TerminalWidth(), batch, batches, parts, eta));
+            Out("\r" + BarLine(TerminalWidth(), batch, batches, parts, eta));
             _lineOpen = true;
             _sinceLine.Restart();
         }
@@ -82,15 +82,28 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
             Console.WriteLine(CliJson.Serialize(m, indented: false));
             return;
         }
-        Console.WriteLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, train top-1 error {m.TrainTop1Error:P2}, " +
+        Out($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, train top-1 error {m.TrainTop1Error:P2}, " +
             $"val top-1 error {ClassificationMetrics.Format(m.ValidationTop1Error)}, val top-5 error {ClassificationMetrics.Format(m.ValidationTop5Error)}, lr {m.LearningRate:G3}, " +
-            $"{m.ImagesPerSecond:F0} img/s, {m.ElapsedSeconds:F0} s");
+            $"{m.ImagesPerSecond:F0} img/s, {m.ElapsedSeconds:F0} s" + Environment.NewLine);
+    }
+
+    // A terminal that went away (the ssh session dropped: SIGHUP, then EIO on every write) must not stop the run before
+    // it saves where it is; output to a file or a pipe that fails (a full disk) still stops it, as any write error does.
+    private void Out(string text)
+    {
+        try
+        {
+            Console.Write(text);
+        }
+        catch (IOException) when (_terminal)
+        {
+        }
     }
 
     private void EndLine()
     {
         if (!_lineOpen) return;
-        Console.WriteLine();
+        Out(Environment.NewLine);
         _lineOpen = false;
     }
 }
