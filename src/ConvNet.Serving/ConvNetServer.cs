@@ -165,13 +165,20 @@ public sealed class ConvNetServer : IAsyncDisposable
     }
 
     // Every answer is counted by route and status, and an exception becomes a JSON error: the API's own (ApiException)
-    // with its status, anything else as 500 (logged), so no request can take the server down.
+    // with its status, anything else as 500 (logged), so no request can take the server down. A client that went away
+    // before its answer (closed or reset its connection) is counted as 499, nginx's "client closed request": it was
+    // counted as the 200 a response starts with, and a reset mid-upload was a logged 500.
     private static async Task Measured(HttpContext context, Func<Task> next, ServerMetrics metrics)
     {
         long start = Stopwatch.GetTimestamp();
+        bool gone = false;
         try
         {
             await next();
+        }
+        catch (Exception e) when (!context.Response.HasStarted && (ClientGone(context) || e is Microsoft.AspNetCore.Connections.ConnectionResetException))
+        {
+            gone = true; // nothing to answer, nothing to log
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {
@@ -186,7 +193,13 @@ public sealed class ConvNetServer : IAsyncDisposable
         {
             string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } && pattern != FallbackPattern ? pattern
                 : context.Items[WrongMethodRouteKey] as string ?? ServerMetrics.UnmatchedRoute;
-            metrics.RecordRequest(route, context.Response.StatusCode, Stopwatch.GetElapsedTime(start));
+            int status = gone || !context.Response.HasStarted && ClientGone(context) ? ClientClosedRequest : context.Response.StatusCode;
+            metrics.RecordRequest(route, status, Stopwatch.GetElapsedTime(start));
         }
     }
+
+    /// <summary>The status /metrics counts a request under when its client went away before the answer.</summary>
+    public const int ClientClosedRequest = 499;
+
+    private static bool ClientGone(HttpContext context) => context.RequestAborted.IsCancellationRequested;
 }

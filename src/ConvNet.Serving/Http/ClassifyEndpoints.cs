@@ -47,9 +47,11 @@ public static class ClassifyEndpoints
         InferenceJob queued;
         TimeSpan preprocess;
         var client = ClientConnections.Of(context);
+        // The batcher waits for images being decoded, not for bodies still arriving: a client uploading slowly (or
+        // stalled) held every pass for the whole --max-delay-ms while it was counted from before the read.
+        var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
         using (batcher.Decoding(client))
         {
-            var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
             var start = Stopwatch.GetTimestamp();
             queued = job(ImageBody.Prepare(encoded, model.Input));
             queued.Client = client;
