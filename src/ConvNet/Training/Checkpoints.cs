@@ -79,6 +79,39 @@ public static class Checkpoints
     /// <summary>Finds a checkpoint: a sidecar .json, or a run folder (its best.json, else last.json).</summary>
     public static LoadedCheckpoint Open(string path, string preferredTag = Best)
     {
+        // A run that is training replaces its sidecars, then deletes the files the old ones named: a command that read
+        // a sidecar just before that finds its weights gone. It reads the new sidecar instead, while they keep changing.
+        for (int attempt = 1; ; attempt++)
+        {
+            string? before = SidecarsNow(path);
+            try
+            {
+                return OpenOnce(path, preferredTag);
+            }
+            catch (CheckpointException) when (attempt < MaxOpenAttempts && before is not null && SidecarsNow(path) != before)
+            {
+            }
+        }
+    }
+
+    private const int MaxOpenAttempts = 20;
+
+    // The sidecars a folder or .json path may resolve to, as text (null for other paths): changed when a save replaced one.
+    private static string? SidecarsNow(string path)
+    {
+        IEnumerable<string> sidecars = Directory.Exists(path) ? [Path.Combine(path, Best + ".json"), Path.Combine(path, Last + ".json")]
+            : path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? [path] : [];
+        var text = new System.Text.StringBuilder();
+        foreach (string sidecar in sidecars)
+        {
+            try { text.Append(File.ReadAllText(sidecar)).Append('\0'); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { text.Append("(none)\0"); }
+        }
+        return text.Length == 0 ? null : text.ToString();
+    }
+
+    private static LoadedCheckpoint OpenOnce(string path, string preferredTag)
+    {
         string sidecar = path;
         if (Directory.Exists(path))
         {
@@ -253,7 +286,17 @@ public static class Checkpoints
         if (!spec.InputShape.SequenceEqual(info.InputShape))
             throw new CheckpointException($"{checkpoint.SidecarPath}: model {info.Model} takes input {string.Join("x", spec.InputShape)}, the checkpoint says {string.Join("x", info.InputShape)}");
         var network = NetworkBuilder.Build(spec);
-        WeightLoader.Load(network, SafeTensorsFile.Read(checkpoint.WeightsPath).Tensors, checkpoint.WeightsPath);
+        SafeTensorsContent weights;
+        try
+        {
+            weights = SafeTensorsFile.Read(checkpoint.WeightsPath);
+        }
+        catch (InvalidDataException) when (!File.Exists(checkpoint.WeightsPath))
+        {
+            throw new CheckpointException($"{checkpoint.SidecarPath}: {checkpoint.WeightsPath} was deleted after the sidecar was read: the run is " +
+                "training and saved a newer checkpoint since; run the command again");
+        }
+        WeightLoader.Load(network, weights.Tensors, checkpoint.WeightsPath);
         return network;
     }
 
@@ -323,10 +366,16 @@ public static class Checkpoints
     private static string Verified(string sidecar, string root, string relative, string? sha256)
     {
         string file = Inside(sidecar, root, relative);
-        if (!File.Exists(file)) throw new CheckpointException($"{sidecar}: names {file}, which does not exist");
-        RequireRegularFile(sidecar, file);
-        if (sha256 is null || !string.Equals(Sha256(file), sha256, StringComparison.OrdinalIgnoreCase))
-            throw new CheckpointException($"{sidecar}: {file} does not match the checksum the sidecar records (corrupt or half-written)");
+        try
+        {
+            RequireRegularFile(sidecar, file);
+            if (sha256 is null || !string.Equals(Sha256(file), sha256, StringComparison.OrdinalIgnoreCase))
+                throw new CheckpointException($"{sidecar}: {file} does not match the checksum the sidecar records (corrupt or half-written)");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) // gone, or deleted while it was read
+        {
+            throw new CheckpointException($"{sidecar}: names {file}, which does not exist");
+        }
         return file;
     }
 
