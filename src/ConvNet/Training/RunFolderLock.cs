@@ -15,10 +15,6 @@ public sealed class RunFolderLock : IDisposable
     /// <summary>The files the lock keeps in a run folder.</summary>
     public static bool IsLockFile(string name) => name is FileName or OwnerFileName;
 
-    // The errno .NET reports when another process holds the lock (EWOULDBLOCK: 11 on Linux, 35 on macOS), and Windows'
-    // sharing violation.
-    private const int LockHeldLinux = 11, LockHeldMacOs = 35, SharingViolationWindows = unchecked((int)0x80070020);
-
     private readonly FileStream _file;
     private readonly string _runDirectory, _token = $"{Environment.ProcessId} {Guid.NewGuid():N}";
 
@@ -57,7 +53,7 @@ public sealed class RunFolderLock : IDisposable
             try { return new RunFolderLock(file, runDirectory); }
             catch { file.Dispose(); throw; }
         }
-        catch (IOException e) when (e.HResult is LockHeldLinux or LockHeldMacOs or SharingViolationWindows)
+        catch (IOException e) when (IO.FolderLock.HeldElsewhere(e))
         {
             throw new CheckpointException($"{runDirectory}: another convnet train is using this run folder (it holds {FileName}); " +
                 "wait for it to finish, or train into another --out");

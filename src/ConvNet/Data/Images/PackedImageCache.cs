@@ -17,12 +17,24 @@ public static class PackedImageCache
     public const string InfoFile = "cache.json";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    /// <summary>The lock file a cache folder holds while it is written (one writer at a time).</summary>
+    public const string LockFile = ".prepare.lock";
+
     /// <summary>Decodes every image of a folder: or list: spec once and writes the cache into <paramref name="directory"/>.</summary>
-    public static PackedCacheInfo Write(string spec, string directory, int threads, Action<string>? report = null)
+    /// <param name="replace">false: a cache already in the folder is refused (checked under the folder's lock)</param>
+    /// <exception cref="IOException">another process is writing a cache into the folder; or a cache is there and
+    /// <paramref name="replace"/> is false</exception>
+    public static PackedCacheInfo Write(string spec, string directory, int threads, Action<string>? report = null, bool replace = true)
     {
         if (spec.StartsWith("cache:", StringComparison.Ordinal)) throw new DataException($"'{spec}' is already a cache; prepare reads folder: or list: data");
         var splits = ImageDataSpec.Open(spec);
         Directory.CreateDirectory(directory);
+        // Two prepares into one folder wrote the same packs at once: both said done with one's cache silently the
+        // other's, or both failed and left the folder empty.
+        using var writing = IO.FolderLock.TryTake(Path.Combine(directory, LockFile))
+            ?? throw new IOException($"{directory}: another convnet prepare is writing a cache there; wait for it to finish, or choose another folder");
+        if (!replace && File.Exists(Path.Combine(directory, InfoFile)))
+            throw new IOException($"{directory}: already holds a cache ({InfoFile}); choose another folder, or replace it");
         // An earlier cache here stops being one now: a prepare that fails part-way must not leave its cache.json
         // naming packs that were replaced or removed.
         File.Delete(Path.Combine(directory, InfoFile));

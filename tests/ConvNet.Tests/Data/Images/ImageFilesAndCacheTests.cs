@@ -96,6 +96,29 @@ public sealed class ImageFilesAndCacheTests
         Assert.Contains("split at a comma, and no file has the whole name", e.Message);
     }
 
+    // Two prepares into one folder at once both said done (one's cache silently the other's), or both failed and left
+    // it empty: the second is refused while the first holds the folder's lock, and a cache found there under the lock
+    // is refused unless replacing was asked for.
+    [Fact]
+    public void OnePrepareAtATimeWritesACacheFolder()
+    {
+        using var temp = new Support.TempDirectory();
+        string data = temp.Combine("images"), cache = temp.Combine("cache");
+        SyntheticImages.WriteFolder(data, perClass: 1, seed: 4);
+        Directory.CreateDirectory(cache);
+        using (var held = ConvNet.IO.FolderLock.TryTake(Path.Combine(cache, PackedImageCache.LockFile)))
+        {
+            Assert.NotNull(held);
+            var busy = Assert.Throws<IOException>(() => PackedImageCache.Write("folder:" + data, cache, threads: 1));
+            Assert.Contains("another convnet prepare is writing a cache there", busy.Message);
+            Assert.False(File.Exists(Path.Combine(cache, PackedImageCache.InfoFile)));
+        }
+        PackedImageCache.Write("folder:" + data, cache, threads: 1, replace: false);
+        var there = Assert.Throws<IOException>(() => PackedImageCache.Write("folder:" + data, cache, threads: 1, replace: false));
+        Assert.Contains("already holds a cache", there.Message);
+        PackedImageCache.Write("folder:" + data, cache, threads: 1, replace: true);
+    }
+
     [Fact]
     public void PackedCacheHoldsTheDecodedSquaresAndDetectsDamage()
     {
