@@ -37,42 +37,39 @@ public sealed class TrainerTests
         Assert.All(network.Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.True(float.IsFinite(v))));
     }
 
+    // Trains alexnet-micro on 64 images a step with a weight decay of 1e20 until the run stops as diverged, and
+    // returns why; nothing of the diverged steps may be saved.
+    private static string Diverged(int trainImages, float learningRate, long maxSteps)
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: trainImages, test: 32);
+        var config = new TrainConfig
+        {
+            Model = "alexnet-micro", Data = data, Epochs = 3, BatchSize = 64, LearningRate = learningRate, WeightDecay = 1e20f, ValidationCount = 64,
+            Threads = 1, Schedule = "cosine", MaxSteps = maxSteps,
+        };
+        string run = temp.Combine("run");
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(config, run, new SilentObserver()).Run());
+        Assert.False(File.Exists(Path.Combine(run, "last.json")), e.Message);
+        return e.Message;
+    }
+
     // The loss is checked before each update: an update that overflows the weights just before a save (--max-steps
     // here, an epoch's end or --checkpoint-every too) was saved as "the last good checkpoint" (Inf in conv1.weight),
-    // which nothing could load or resume.
+    // which nothing could load or resume. The first step's loss is finite; its update (lr x decay = 1e40) is not.
     [Fact]
     public void AnUpdateThatOverflowsTheWeightsIsNeverSaved()
     {
-        using var temp = new TempDirectory();
-        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 192, test: 32);
-        var config = new TrainConfig
-        {
-            Model = "alexnet-micro", Data = data, Epochs = 3, BatchSize = 64, LearningRate = 1e20f, WeightDecay = 1e20f, ValidationCount = 64,
-            Threads = 1, Schedule = "cosine", MaxSteps = 1, // the first step's loss is finite; its update is not
-        };
-        string run = temp.Combine("run");
-        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(config, run, new SilentObserver()).Run());
-        Assert.False(File.Exists(Path.Combine(run, "last.json")), e.Message);
-        Assert.Contains("a lower --lr or --weight-decay", e.Message);
-        Assert.Contains("No checkpoint was written yet", e.Message);
+        string why = Diverged(trainImages: 192, learningRate: 1e20f, maxSteps: 1);
+        Assert.Contains("a lower --lr or --weight-decay", why);
+        Assert.Contains("No checkpoint was written yet", why);
     }
 
-    // Weights blown up to ~1e33 are finite but give NaN outputs: the epoch that made them is not saved either.
+    // Weights blown up to ~1e33 (lr x decay = 1e35, one step an epoch) are finite but give NaN outputs: the epoch that
+    // made them is not saved either.
     [Fact]
-    public void AnEpochWhoseValidationOutputsAreNaNIsNotSaved()
-    {
-        using var temp = new TempDirectory();
-        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 128, test: 32);
-        var config = new TrainConfig
-        {
-            Model = "alexnet-micro", Data = data, Epochs = 3, BatchSize = 64, LearningRate = 1e15f, WeightDecay = 1e20f, ValidationCount = 64,
-            Threads = 1, Schedule = "cosine",
-        };
-        string run = temp.Combine("run");
-        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(config, run, new SilentObserver()).Run());
-        Assert.False(File.Exists(Path.Combine(run, "last.json")), e.Message);
-        Assert.Contains("the validation loss became NaN after epoch 1", e.Message);
-    }
+    public void AnEpochWhoseValidationOutputsAreNaNIsNotSaved() =>
+        Assert.Contains("the validation loss became NaN after epoch 1", Diverged(trainImages: 128, learningRate: 1e15f, maxSteps: 0));
 
     [Fact]
     public void ModelAndDataShapesMustAgree()
