@@ -70,6 +70,10 @@ public static class ImportCommand
                     Spec = registered ? null : ModelSpecJson.ToJson(spec), Source = Path.GetFullPath(source),
                     WeightsFile = "", WeightsSha256 = "",
                 };
+                // What no command could load is refused before it is written (an 8-channel ONNX input, say).
+                if (Checkpoints.Problem(info with { WeightsFile = "weights" }) is { } problem)
+                    throw new ArgumentException($"{source}: cannot be kept as a checkpoint: it {problem}" +
+                        (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? $"; convnet forward --weights {source} runs the graph as it is" : ""));
                 Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
                 foreach (var note in notes) Console.WriteLine($"note: {note}");
                 Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +

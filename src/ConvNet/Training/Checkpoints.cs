@@ -156,24 +156,27 @@ public static class Checkpoints
     /// damaged disk) is refused by name instead of failing somewhere deeper.</summary>
     private static void Validate(CheckpointInfo info, string sidecar)
     {
-        string? problem =
-            string.IsNullOrWhiteSpace(info.Model) ? "names no model"
-            : info.Classes < 1 || info.Classes > 1_000_000 ? $"has {info.Classes} classes (1 to 1,000,000 expected)"
-            : info.InputShape is not [var c, var h, var w] ? $"has an input shape of {info.InputShape?.Length ?? 0} dimensions (channels, height, width expected)"
-            : c < 1 || h < 1 || w < 1 || c > 4 || h > 4096 || w > 4096 ? $"has an input shape of {c}x{h}x{w} (1-4 channels of at most 4096x4096 expected)"
-            : info.ClassNames is null || info.ClassNames.Length != info.Classes ? $"names {info.ClassNames?.Length ?? 0} classes but has {info.Classes}"
-            : info.NormalizationMean is null || info.NormalizationStd is null || info.NormalizationMean.Length != c || info.NormalizationStd.Length != c
-                ? $"has normalisation for {info.NormalizationMean?.Length ?? 0} and {info.NormalizationStd?.Length ?? 0} channels, the input has {c}"
-            : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))
-                ? "has a normalisation that is not finite, or a standard deviation that is not positive"
-            : string.IsNullOrWhiteSpace(info.WeightsFile) ? "names no weights file"
-            : info.Preprocessing is { } p && (string.IsNullOrWhiteSpace(p.File) || string.IsNullOrWhiteSpace(p.Kind) || p.Sha256 is null)
-                ? "has a preprocessing record without its kind, file or checksum"
-            : info.Preprocessing is { } q && (q.Size is < 1 or > 65536 || q.CropSize < 1 || q.CropSize > q.Size)
-                ? $"has a preprocessing record of {q.CropSize}-pixel crops from {q.Size}-pixel squares (crops of 1 to the square's size, squares up to 65,536 expected)"
-            : null;
-        if (problem is not null) throw new CheckpointException($"{sidecar}: not a usable checkpoint: it {problem}");
+        if (Problem(info) is { } problem) throw new CheckpointException($"{sidecar}: not a usable checkpoint: it {problem}");
     }
+
+    /// <summary>Why a sidecar holding <paramref name="info"/> would be refused when read ("has an input shape of ..."),
+    /// or null: for writers (import) to refuse what no command could load, before they write it.</summary>
+    public static string? Problem(CheckpointInfo info) =>
+        string.IsNullOrWhiteSpace(info.Model) ? "names no model"
+        : info.Classes < 1 || info.Classes > 1_000_000 ? $"has {info.Classes} classes (1 to 1,000,000 expected)"
+        : info.InputShape is not [var c, var h, var w] ? $"has an input shape of {info.InputShape?.Length ?? 0} dimensions (channels, height, width expected)"
+        : c < 1 || h < 1 || w < 1 || c > 4 || h > 4096 || w > 4096 ? $"has an input shape of {c}x{h}x{w} (1-4 channels of at most 4096x4096 expected)"
+        : info.ClassNames is null || info.ClassNames.Length != info.Classes ? $"names {info.ClassNames?.Length ?? 0} classes but has {info.Classes}"
+        : info.NormalizationMean is null || info.NormalizationStd is null || info.NormalizationMean.Length != c || info.NormalizationStd.Length != c
+            ? $"has normalisation for {info.NormalizationMean?.Length ?? 0} and {info.NormalizationStd?.Length ?? 0} channels, the input has {c}"
+        : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))
+            ? "has a normalisation that is not finite, or a standard deviation that is not positive"
+        : string.IsNullOrWhiteSpace(info.WeightsFile) ? "names no weights file"
+        : info.Preprocessing is { } p && (string.IsNullOrWhiteSpace(p.File) || string.IsNullOrWhiteSpace(p.Kind) || p.Sha256 is null)
+            ? "has a preprocessing record without its kind, file or checksum"
+        : info.Preprocessing is { } q && (q.Size is < 1 or > 65536 || q.CropSize < 1 || q.CropSize > q.Size)
+            ? $"has a preprocessing record of {q.CropSize}-pixel crops from {q.Size}-pixel squares (crops of 1 to the square's size, squares up to 65,536 expected)"
+        : null;
 
     /// <summary>The checkpoint to resume a run from: last.json, or, when its files are missing or fail their SHA-256
     /// (a damaged disk, a flipped byte), the one before it (previous.json), which then becomes last.json again so
