@@ -6,17 +6,30 @@ using ConvNet.Training;
 
 namespace ConvNet.Cli;
 
-public sealed class ConsoleObserver(bool json) : ITrainingObserver
+public sealed class ConsoleObserver : ITrainingObserver
 {
-    private readonly bool _terminal = !Console.IsOutputRedirected && !json;
+    private readonly bool _json, _terminal, _outIsTerminal, _errorIsTerminal;
+    private readonly TextWriter _out, _error;
     private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
     private readonly EpochEta _eta = new();
     private bool _lineOpen;
 
+    public ConsoleObserver(bool json) : this(json, Console.Out, Console.Error, !Console.IsOutputRedirected, !Console.IsErrorRedirected)
+    {
+    }
+
+    /// <param name="outIsTerminal">standard output is a terminal: the bar is drawn (without --json), and a failed write
+    /// is ignored</param>
+    public ConsoleObserver(bool json, TextWriter output, TextWriter error, bool outIsTerminal, bool errorIsTerminal)
+    {
+        (_json, _out, _error, _outIsTerminal, _errorIsTerminal) = (json, output, error, outIsTerminal, errorIsTerminal);
+        _terminal = outIsTerminal && !json;
+    }
+
     public void Message(string text)
     {
         EndLine();
-        if (json) Console.Error.WriteLine(text);
+        if (_json) Error(text + Environment.NewLine);
         else Out(text + Environment.NewLine);
     }
 
@@ -34,8 +47,9 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
         }
         else if (_sinceLine.Elapsed.TotalSeconds >= 15)
         {
-            var writer = json ? Console.Error : Console.Out;
-            writer.WriteLine(string.Join(" ", eta is null ? parts : [.. parts, eta]));
+            string line = string.Join(" ", eta is null ? parts : [.. parts, eta]) + Environment.NewLine;
+            if (_json) Error(line);
+            else Out(line);
             _sinceLine.Restart();
         }
     }
@@ -77,9 +91,9 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
     public void EpochEnded(EpochMetrics m)
     {
         EndLine();
-        if (json)
+        if (_json)
         {
-            Console.WriteLine(CliJson.Serialize(m, indented: false));
+            Out(CliJson.Serialize(m, indented: false) + Environment.NewLine);
             return;
         }
         Out($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, train top-1 error {m.TrainTop1Error:P2}, " +
@@ -89,13 +103,17 @@ public sealed class ConsoleObserver(bool json) : ITrainingObserver
 
     // A terminal that went away (the ssh session dropped: SIGHUP, then EIO on every write) must not stop the run before
     // it saves where it is; output to a file or a pipe that fails (a full disk) still stops it, as any write error does.
-    private void Out(string text)
+    private void Out(string text) => Write(_out, text, _outIsTerminal);
+
+    private void Error(string text) => Write(_error, text, _errorIsTerminal);
+
+    private static void Write(TextWriter writer, string text, bool terminal)
     {
         try
         {
-            Console.Write(text);
+            writer.Write(text);
         }
-        catch (IOException) when (_terminal)
+        catch (IOException) when (terminal)
         {
         }
     }
