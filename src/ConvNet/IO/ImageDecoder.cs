@@ -1,6 +1,7 @@
 // Reads a PNG or JPEG (via SkiaSharp) into a model's input: gray or RGB bytes, CHW, resized to the model's size
 // (MitchellResampler).
-// Transparent pixels are composited onto black (premultiplied alpha), matching dark-background data such as MNIST.
+// Alpha is dropped and the colour under it kept (EncodedImageFile), as PIL's convert("RGB") does for torchvision: a
+// transparent background stored as black (most PNGs: 0, 0, 0, 0) stays black, like MNIST's; one stored as white turns white.
 using SkiaSharp;
 
 namespace ConvNet.IO;

@@ -30,7 +30,7 @@ public static class TrainingData
     {
         if (ImageDataSpec.IsImageSpec(config.Data)) return ImageTrainingData.Open(config, runDirectory, report, resumedPreprocessing, scansAgain);
         var data = DatasetSpec.Load(config.Data);
-        if (restored is null) RequireEveryClass(config.Data, data.Train);
+        if (restored is null) RequireEveryClass(config.Data, data.Train, data.Test);
         var (train, validation) = config.ValidationCount > 0
             ? ValidationSplit.Split(data.Train, HeldOut(config, data.Train.Count, report), config.Seed)
             : (data.Train, null);
@@ -45,18 +45,21 @@ public static class TrainingData
     }
 
     /// <summary>Refuses training data with a class that has no images: a classifier would learn to never predict it
-    /// (idx labels number the classes up to the largest, so one wrong label makes hundreds of empty classes).</summary>
-    public static void RequireEveryClass(string spec, ImageDataset train)
+    /// (idx labels number the classes up to the largest of either split, so one wrong label makes hundreds of empty
+    /// classes).</summary>
+    public static void RequireEveryClass(string spec, ImageDataset train, ImageDataset? test = null)
     {
         var counts = train.ClassCounts();
         var empty = Enumerable.Range(0, counts.Length).Where(c => counts[c] == 0).Select(c => train.ClassNames[c]).ToList();
         if (empty.Count == 0) return;
-        string why = $"'{spec}': {empty.Count} of its {counts.Length} classes have no training images ({ClassNames.Preview(empty, 5)})";
+        string why = $"'{spec}': {empty.Count} of its {counts.Length} classes {(empty.Count == 1 ? "has" : "have")} no training images ({ClassNames.Preview(empty, 5)})";
         if (!train.ClassNames.SequenceEqual(ClassNames.Numbered(counts.Length)))
             throw new DataException($"{why}; every class needs training images");
-        int largest = counts.Length - 1, first = train.Labels.IndexOf(largest);
-        throw new DataException($"{why}: its classes are numbered 0..{largest} by its largest label, {largest}, first at training image {first}; " +
-            "is that label wrong?");
+        int largest = counts.Length - 1, inTrain = train.Labels.IndexOf(largest);
+        string where = inTrain >= 0 ? $"first at training image {inTrain}"
+            : test is not null && test.Labels.IndexOf(largest) is var inTest and >= 0 ? $"only in the test split, first at test image {inTest}"
+            : "in no image";
+        throw new DataException($"{why}: its classes are numbered 0..{largest} by its largest label, {largest}, {where}; is that label wrong?");
     }
 
     /// <summary>SHA-256 of a split's shape, pixels and labels (before any hold-out, which the seed makes).</summary>

@@ -71,6 +71,22 @@ public sealed class TrainingDataChecksTests
     }
 
     [Fact]
+    public void ALargestLabelOnlyInTheTestSplitIsNamedThere()
+    {
+        using var temp = new TempDirectory();
+        var test = TinyDataset.Make(8, 2, "test");
+        var labels = Enumerable.Range(0, test.Count).Select(test.Label).ToArray();
+        labels[2] = 4;
+        var numbered = ConvNet.Data.ClassNames.Numbered(5);
+        IdxWriter.WriteSplits(temp.Combine("data"), new DatasetSplits(TinyDataset.Make(64, 1, "train"),
+            new ImageDataset("test", 1, 28, 28, test.Pixels.ToArray(), labels, numbered)), gzip: false);
+        var config = new TrainConfig { Model = "alexnet-micro", Data = "idx:" + temp.Combine("data"), ValidationCount = 8, Threads = 1 };
+        var e = Assert.Throws<DataException>(() => TrainingData.Open(config));
+        Assert.Contains("1 of its 5 classes has no training images (4)", e.Message);
+        Assert.Contains("its largest label, 4, only in the test split, first at test image 2", e.Message);
+    }
+
+    [Fact]
     public void AListWhoseLabelsSkipANumberNamesTheLabelNotAFolder()
     {
         using var temp = new TempDirectory();

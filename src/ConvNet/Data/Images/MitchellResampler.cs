@@ -14,8 +14,8 @@ namespace ConvNet.Data.Images;
 
 public static class MitchellResampler
 {
-    /// <summary>Rescales <paramref name="rgba"/> (width x height, rowBytes apart; premultiplied alpha, so transparent
-    /// pixels come out on black) to scaledWidth x scaledHeight and writes the crop at (left, top) of cropWidth x
+    /// <summary>Rescales <paramref name="rgba"/> (width x height, rowBytes apart; opaque, as EncodedImageFile decodes:
+    /// alpha is ignored) to scaledWidth x scaledHeight and writes the crop at (left, top) of cropWidth x
     /// cropHeight into <paramref name="chw"/> (3 x cropHeight x cropWidth bytes, R, G, B planes).</summary>
     public static void ResizeCrop(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes,
         int scaledWidth, int scaledHeight, int left, int top, int cropWidth, int cropHeight, Span<byte> chw)
