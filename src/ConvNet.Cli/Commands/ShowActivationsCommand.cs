@@ -55,8 +55,10 @@ public static class ShowActivationsCommand
         var probabilities = probe.Probabilities(0);
         int best = TopK.Best(probabilities, 1)[0];
         int label = images.Label(index);
-        string title = $"{images.Describe(index)} through {network.Name}: predicted {images.ClassNames[best]} ({probabilities[best]:P1})" +
-            (label >= 0 ? $", true class {images.ClassNames[label]}" : "");
+        // NaN outputs predict nothing, but the walk still shows where the values overflow.
+        string outcome = NonFiniteOutputs.Any(probabilities) ? "its outputs are not finite (NaN: the weights overflow)"
+            : $"predicted {images.ClassNames[best]} ({probabilities[best]:P1})";
+        string title = $"{images.Describe(index)} through {network.Name}: {outcome}" + (label >= 0 ? $", true class {images.ClassNames[label]}" : "");
         return ActivationWalk.FromProbe(probe, 0, title);
     }
 }

@@ -66,6 +66,7 @@ public static class ShowPredictionsCommand
             for (int n = 0; n < batch.Length; n++)
             {
                 var probabilities = probe.Probabilities(n).ToArray();
+                if (NonFiniteOutputs.Any(probabilities)) throw new InvalidOperationException(NonFiniteOutputs.Message(network.Name, images.Describe(batch[n])));
                 var best = TopK.Best(probabilities, Math.Min(top, network.Classes)).Select(k => (k, probabilities[k])).ToList();
                 entries.Add(new PredictionEntry(images.Picture(batch[n]), images.Describe(batch[n]), images.Label(batch[n]), best));
             }

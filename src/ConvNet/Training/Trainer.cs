@@ -428,6 +428,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         if (!stoppedEarly && test is { Count: > 0 })
         {
             testResult = parallel.Evaluate(new SingleViewClassifier(engine.Inference, test), test.Count);
+            // Without a validation split no epoch end looked at the outputs: weights that overflow (finite, NaN
+            // outputs) were saved, and are said to be so rather than scored.
+            if (double.IsNaN(testResult.MeanLoss) && testResult.Metrics.Count > 0)
+                throw new TrainingDivergedException("the network's outputs on the test set are NaN: the last updates overflowed the weights, " +
+                    $"and the checkpoints saved since the last finite loss hold them (no validation split looked at the outputs: hold one out with --validation N). {Lower()}");
             _observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)");
         }
         if (parallel.CommunicationSummary() is { } summary) _observer.Message(summary);

@@ -30,6 +30,21 @@ public sealed class NonFiniteOutputTests
     }
 
     [Fact]
+    public void ShowPredictionsRefusesNaNOutputsAndTheActivationWalkSaysSo()
+    {
+        using var temp = new TempDirectory();
+        var (run, images) = Overflowing(temp);
+        var sheet = CliRunner.Run("show", "predictions", "--checkpoint", run, images[0], "--out", temp.Combine("p.png"));
+        Assert.Equal(2, sheet.ExitCode);
+        Assert.Contains(Refusal, sheet.Stderr);
+
+        // The walk still draws (it shows where the values overflow), and its title says the outputs are NaN.
+        var walk = CliRunner.Run("show", "activations", "--checkpoint", run, images[0], "--out", temp.Combine("w.png"));
+        Assert.True(walk.ExitCode == 0, walk.Stderr);
+        Assert.Contains("its outputs are not finite (NaN", walk.Stdout);
+    }
+
+    [Fact]
     public void EvalRefusesNaNOutputsAndASoundModelOfTheSameShapeIsScored()
     {
         using var temp = new TempDirectory();

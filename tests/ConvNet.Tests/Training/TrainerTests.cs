@@ -71,6 +71,22 @@ public sealed class TrainerTests
     public void AnEpochWhoseValidationOutputsAreNaNIsNotSaved() =>
         Assert.Contains("the validation loss became NaN after epoch 1", Diverged(trainImages: 128, learningRate: 1e15f, maxSteps: 0));
 
+    // Without a validation split nothing looks at the outputs before the test set: NaN there is said, not scored (it
+    // printed a test error ranked by the tie-break).
+    [Fact]
+    public void NaNTestOutputsAfterARunWithoutValidationAreSaidNotScored()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 64, test: 32);
+        var config = new TrainConfig
+        {
+            Model = "alexnet-micro", Data = data, Epochs = 1, BatchSize = 64, LearningRate = 1e15f, WeightDecay = 1e20f, ValidationCount = 0,
+            Threads = 1, Schedule = "cosine",
+        };
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(config, temp.Combine("run"), new SilentObserver()).Run());
+        Assert.Contains("the network's outputs on the test set are NaN", e.Message);
+    }
+
     [Fact]
     public void ModelAndDataShapesMustAgree()
     {
