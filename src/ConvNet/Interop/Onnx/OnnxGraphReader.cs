@@ -26,6 +26,9 @@ internal sealed class OnnxGraphReader
 
     public OnnxGraphReader(string source, ModelProto model) => (_source, _model) = (source, model);
 
+    // The chain node being converted (its "#i" in messages), so a node it folds in (an Add after MatMul) is named too.
+    private int _index;
+
     public OnnxImportResult Read()
     {
         var graph = _model.Graph ?? throw Error("the model has no graph");
@@ -58,6 +61,7 @@ internal sealed class OnnxGraphReader
                 if (node.Output[o] != "" && _consumed.Contains(node.Output[o]))
                     throw new InvalidDataException($"{where}: output {o} ('{node.Output[o]}') is used by the graph, which is not supported");
             var attributes = new OnnxAttributes(node, where);
+            _index = i;
             bool consumedNext = Convert(node, attributes, where, i + 1 < nodes.Count ? nodes[i + 1] : null, isLast: i == nodes.Count - 1);
             attributes.RejectUnread();
             _current = node.Output[0];
@@ -122,7 +126,8 @@ internal sealed class OnnxGraphReader
 
     private void ReadConstant(NodeProto node)
     {
-        string where = Where(node, -1);
+        // Constants are read before the chain is numbered: an unnamed one is named by what it makes.
+        string where = string.IsNullOrEmpty(node.Name) && node.Output.Count > 0 ? $"{_source}: the Constant node making '{node.Output[0]}'" : Where(node, -1);
         var attributes = new OnnxAttributes(node, where);
         var value = attributes.Tensor("value") ?? throw attributes.Error("only Constant nodes with a 'value' tensor are supported");
         attributes.RejectUnread();
@@ -231,7 +236,8 @@ internal sealed class OnnxGraphReader
         if (kernelShape.Length != 2 || kernelShape[0] != wDims[2] || kernelShape[1] != wDims[3])
             throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernelShape), $"it must match the weight's {wDims[2]}x{wDims[3]}");
         if (wDims[2] != wDims[3]) throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernelShape), "only square kernels");
-        if (group < 1 || group > _shape[0] || _shape[0] % group != 0 || _shape[0] / group != wDims[1] || outChannels % group != 0)
+        if (group < 1) throw a.Unsupported("group", group.ToString(System.Globalization.CultureInfo.InvariantCulture), "1 or more");
+        if (group > _shape[0] || _shape[0] % group != 0 || _shape[0] / group != wDims[1] || outChannels % group != 0)
             throw new InvalidDataException($"{where}: input has {_shape[0]} channels but weight {ShapeMath.Format(wDims)} with group {group} " +
                 $"expects {(long)wDims[1] * group}");
         var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: false);
@@ -308,7 +314,7 @@ internal sealed class OnnxGraphReader
         string autoPad = a.String("auto_pad", "NOTSET");
         long ceilMode = allowCeilModeAttribute ? a.Int("ceil_mode", 0) : 0;
         if (strides.Length != 2 || strides[0] != strides[1] || strides[0] is < 1 or > 1024)
-            throw a.Unsupported("strides", OnnxAttributes.Format(strides), "only equal strides along both axes");
+            throw a.Unsupported("strides", OnnxAttributes.Format(strides), strides.Any(v => v < 1) ? "strides of at least 1" : "only equal strides along both axes");
         if (dilations.Length != 2 || dilations.Any(d => d != 1)) throw a.Unsupported("dilations", OnnxAttributes.Format(dilations), "only 1");
         if (autoPad is not ("NOTSET" or "VALID")) throw a.Unsupported("auto_pad", autoPad, "only NOTSET or VALID; give explicit pads");
         if (autoPad == "VALID") pads = [0, 0, 0, 0];
@@ -402,7 +408,7 @@ internal sealed class OnnxGraphReader
         bool foldAdd = false;
         if (next is { OpType: "Add", Input.Count: 2 } && next.Domain is "" or "ai.onnx" && next.Input.Contains(node.Output[0]))
         {
-            string nextWhere = $"{_source}: node '{next.Name}' (Add)";
+            string nextWhere = Where(next, _index + 1);
             int biasInput = next.Input[0] == node.Output[0] ? 1 : 0;
             if (!_constants.ContainsKey(next.Input[biasInput]))
                 throw new InvalidDataException($"{nextWhere}: Add is only supported as a constant bias after MatMul");
