@@ -296,8 +296,8 @@ public static class Checkpoints
         }
         catch (InvalidDataException) when (!File.Exists(checkpoint.WeightsPath))
         {
-            throw new CheckpointException($"{checkpoint.SidecarPath}: {checkpoint.WeightsPath} was deleted after the sidecar was read: the run is " +
-                "training and saved a newer checkpoint since; run the command again");
+            throw new CheckpointException($"{checkpoint.SidecarPath}: {checkpoint.WeightsPath} was deleted after the sidecar was read (a run " +
+                "training in this folder deletes old checkpoints as it saves new ones): run the command again");
         }
         WeightLoader.Load(network, weights.Tensors, checkpoint.WeightsPath);
         return network;

@@ -239,8 +239,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         {
             // The data must be what the run trained on (--resume --data may only say where it has moved).
             if (!train.ClassNames.SequenceEqual(saved.ClassNames))
-                throw new DataException($"{config.Data}: its classes ({ClassNames.Preview(train.ClassNames, 5)}) are not the ones {resumeFrom.SidecarPath} trained on " +
-                    $"({ClassNames.Preview(saved.ClassNames, 5)}); resume on the run's own data");
+                throw new DataException(train.ClassNames.Order(StringComparer.Ordinal).SequenceEqual(saved.ClassNames.Order(StringComparer.Ordinal))
+                    // Folder classes sort by code point since 2026-11-30; a run trained before on names that order
+                    // differently (U+E000-U+FFFF against names above U+FFFF) numbered them otherwise.
+                    ? $"{config.Data}: its classes are the ones {resumeFrom.SidecarPath} trained on, but numbered in another order " +
+                      "(class folders now sort by code point, as torchvision's ImageFolder does); this run cannot go on with them: start a new run"
+                    : $"{config.Data}: its classes ({ClassNames.Preview(train.ClassNames, 5)}) are not the ones {resumeFrom.SidecarPath} trained on " +
+                      $"({ClassNames.Preview(saved.ClassNames, 5)}); resume on the run's own data");
             if (saved.TrainingDataSha256 is { } trained && dataSha256 is not null && trained != dataSha256)
                 throw new DataException($"{config.Data}: its training images are not the ones {resumeFrom.SidecarPath} trained on " +
                     "(their SHA-256 differs: other images, labels or order); --data on --resume may only say where the run's data has moved");
