@@ -86,6 +86,27 @@ public sealed class TrainingDataChecksTests
         Assert.Contains("its largest label, 4, only in the test split, first at test image 2", e.Message);
     }
 
+    // Class folders now sort by code point: a run trained before on names .NET ordered otherwise sees its classes
+    // numbered in another order, and is told so rather than that they are not its classes.
+    [Fact]
+    public void AResumeOnTheRunsClassesInAnotherOrderSaysSo()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        var trained = CliRunner.Run("train", "--model", "alexnet-micro", "--data", data, "--epochs", "2", "--max-steps", "1", "--batch-size", "32",
+            "--validation", "32", "--threads", "1", "--out", run);
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        string last = Path.Combine(run, "last.json");
+        var sidecar = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(last))!;
+        sidecar["classNames"] = new System.Text.Json.Nodes.JsonArray("1", "0", "2", "3");
+        File.WriteAllText(last, sidecar.ToJsonString());
+        var resumed = CliRunner.Run("train", "--resume", run);
+        Assert.Equal(2, resumed.ExitCode);
+        Assert.Contains("its classes are the ones", resumed.Stderr);
+        Assert.Contains("numbered in another order", resumed.Stderr);
+    }
+
     [Fact]
     public void AListWhoseLabelsSkipANumberNamesTheLabelNotAFolder()
     {
