@@ -369,13 +369,14 @@ public static class Checkpoints
     private static string Verified(string sidecar, string root, string relative, string? sha256)
     {
         string file = Inside(sidecar, root, relative);
+        if (!File.Exists(file)) throw new CheckpointException($"{sidecar}: names {file}, which does not exist");
         try
         {
             RequireRegularFile(sidecar, file);
             if (sha256 is null || !string.Equals(Sha256(file), sha256, StringComparison.OrdinalIgnoreCase))
                 throw new CheckpointException($"{sidecar}: {file} does not match the checksum the sidecar records (corrupt or half-written)");
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) // gone, or deleted while it was read
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) // deleted while it was read
         {
             throw new CheckpointException($"{sidecar}: names {file}, which does not exist");
         }
