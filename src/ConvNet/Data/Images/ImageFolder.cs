@@ -1,5 +1,6 @@
 // `folder:DIR`: one sub-folder per class (class names = folder names, sorted by Unicode code point, as ILSVRC's synset
-// folders and torchvision's ImageFolder sort them, so a class has the same index in both), every non-hidden file below it an image. If DIR has both train/ and val/ sub-folders, they are the two splits
+// folders and torchvision's ImageFolder sort them, so a class has the same index in both), every non-hidden file below
+// it an image. If DIR has both train/ and val/ sub-folders, they are the two splits
 // and must have the same classes.
 namespace ConvNet.Data.Images;
 
