@@ -13,7 +13,7 @@ public static class CliErrors
 
     // System.CommandLine names the .NET type a value failed to parse as; a user wants to hear what to write.
     private static readonly System.Text.RegularExpressions.Regex TypedParseError =
-        new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[\w.]+)'\.?$");
+        new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?:System\.Nullable`1\[)?(?<type>[\w.]+)\]?'\.?$");
 
     public static string Plain(string message)
     {
@@ -22,7 +22,8 @@ public static class CliErrors
         string? wanted = match.Groups["type"].Value switch
         {
             "System.Single" or "System.Double" => "a number (e.g. 0.01 or 5e-4)",
-            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Int32" => "a whole number from -2,147,483,648 to 2,147,483,647",
+            "System.Int64" => "a whole number",
             "System.UInt32" or "System.UInt64" => "a whole number, 0 or more",
             _ => null,
         };
@@ -69,6 +70,9 @@ public static class CliErrors
     /// five, then how many more.</summary>
     internal static IReadOnlyList<string> Messages(Exception e)
     {
+        // .NET's own words name no option; the sizes a user sets are what decide how much memory a command takes.
+        if (e is OutOfMemoryException)
+            return [$"out of memory ({e.Message}): a smaller --batch-size (serve: --max-batch) or fewer --threads needs less"];
         if (e is not AggregateException aggregate) return [e.Message];
         var messages = aggregate.Flatten().InnerExceptions.Select(i => i.Message).Distinct(StringComparer.Ordinal).ToList();
         if (messages.Count == 0) return [e.Message];
@@ -81,6 +85,6 @@ public static class CliErrors
     private static void WriteError(string text)
     {
         try { Console.Error.WriteLine(text); }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException or NotSupportedException) { }
+        catch (Exception) { } // IOException, ObjectDisposedException, a Win32Exception when the console cannot start (no memory left): none can be told
     }
 }

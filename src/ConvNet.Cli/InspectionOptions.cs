@@ -37,7 +37,7 @@ public sealed class InspectionOptions
     public static ArgumentException NoTrainingData(LoadedCheckpoint loaded) =>
         new($"--data: {loaded.SidecarPath} records no training data (an imported model); name the dataset with --data");
 
-    public int ThreadCount(ParseResult parse) => CountOption.AtLeastOne(parse, Threads);
+    public int ThreadCount(ParseResult parse) => CountOption.Threads(parse, Threads);
 
     /// <summary>A probe over <paramref name="images"/> with at most --batch-size images per pass (fewer for a small set).</summary>
     public static NetworkProbe Probe(Models.Network network, IInspectionImages images, int batch, WorkerPool pool)

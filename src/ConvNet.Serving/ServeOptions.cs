@@ -22,14 +22,23 @@ public sealed record ServeOptions(
 {
     public TimeSpan Delay => MaxDelay ?? TimeSpan.FromMilliseconds(5);
 
+    /// <summary>The longest --max-delay-ms: a pass waits up to this for the clients it expects, so one idle kept-alive
+    /// client could hold every request that long (1e9 held them until Kestrel closed its connection, 130 s).</summary>
+    public const double MaxDelayMs = 10_000;
+
+    /// <summary>The largest --max-body-mb: a request body is read into memory whole.</summary>
+    public const double MaxBodyMb = 2_000;
+
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be 0..65535, got {Port}");
         if (MaxBatch < 1) throw new ArgumentException($"--max-batch must be at least 1, got {MaxBatch}");
-        if (Delay < TimeSpan.Zero) throw new ArgumentException($"--max-delay-ms must be 0 or more, got {Delay.TotalMilliseconds}");
+        if (Delay < TimeSpan.Zero || Delay.TotalMilliseconds > MaxDelayMs)
+            throw new ArgumentException($"--max-delay-ms must be 0..{MaxDelayMs}, got {Delay.TotalMilliseconds}");
         if (QueueCapacity < 1) throw new ArgumentException($"--queue must be at least 1, got {QueueCapacity}");
-        if (MaxBodyBytes < 1) throw new ArgumentException($"--max-body-mb must be positive, got {MaxBodyBytes} bytes");
+        if (MaxBodyBytes < 1 || MaxBodyBytes > MaxBodyMb * 1_000_000)
+            throw new ArgumentException($"--max-body-mb must be above 0 and at most {MaxBodyMb}, got {MaxBodyBytes / 1e6} MB");
         if (MaxPixels < 1) throw new ArgumentException($"--max-pixels must be at least 1, got {MaxPixels}");
     }
 }

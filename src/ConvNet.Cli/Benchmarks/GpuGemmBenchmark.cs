@@ -12,9 +12,12 @@ public sealed record GemmBenchResult(string Device, int Blocking, int Size, int 
 
 public static class GpuGemmBenchmark
 {
+    public const int MaxSize = 16_384;
+
     public static GemmBenchResult Run(DeviceSpec spec, int size, int repeats, int blocking)
     {
-        if (size < 1) throw new ArgumentException($"--gemm must be at least 1, got {size}");
+        // Three size x size float matrices on the host and the device: 16,384 is 3 GB of them (and 46,341 overflows an array).
+        if (size is < 1 or > MaxSize) throw new ArgumentException($"--gemm must be 1..{MaxSize}, got {size}");
         using var device = GpuDevice.Open(spec);
         device.GemmBlocking = blocking;
         var rng = new Rng(1);

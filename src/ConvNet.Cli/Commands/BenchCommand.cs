@@ -53,6 +53,7 @@ public static class BenchCommand
         {
             // Under mpiexec: data-parallel training steps or the allreduce alone; without it MPI is never loaded.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
+            CountOption.Threads(parse, threads);
             // Each kind of bench reads some of the options; one given that it would not read is refused, naming what applies.
             if (parse.GetValue(loader) is { } spec)
             {
@@ -62,7 +63,7 @@ public static class BenchCommand
                 RefuseGiven(parse, "does not apply to --loader, which times decoding and the packed cache with --seconds, --crop, --batch and --threads: " +
                     "leave it out, or leave out --loader to time a model", model, mode, warmup, repeats, device, precision, gemm, verify, convAlgorithm, gemmBlocking, allreduce);
                 if (!(parse.GetValue(seconds) > 0)) throw new ArgumentException($"--seconds must be positive, got {parse.GetValue(seconds)}");
-                var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, CountOption.AtLeastOne(parse, threads), parse.GetValue(seconds),
+                var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, CountOption.Threads(parse, threads), parse.GetValue(seconds),
                     CountOption.AtLeastOne(parse, crop), CountOption.AtLeastOne(parse, batch));
                 Console.WriteLine(parse.GetValue(json)
                     ? CliJson.Serialize(l)

@@ -36,6 +36,7 @@ public static class EvalCommand
             // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
             using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
             Action<string> note = communicator.IsRoot ? Console.Error.WriteLine : _ => { }; // the other ranks see the same
+            int threadCount = CountOption.Threads(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
             // An ensemble averages its members' outputs class by class: their classes must be the same, in the same order.
             if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)
@@ -44,7 +45,6 @@ public static class EvalCommand
             // The data the first member that records any trained on (an ensemble may start with an import).
             var trainedOn = loaded.FirstOrDefault(l => l.Info.Config?.Data is not null) ?? loaded[0];
             string spec = parse.GetValue(data) ?? trainedOn.Info.Config?.Data ?? throw InspectionOptions.NoTrainingData(loaded[0]);
-            int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             using var pool = new WorkerPool(threadCount);
             var onDevice = new List<PlannedNetwork>();
             using var release = new Disposables(onDevice);

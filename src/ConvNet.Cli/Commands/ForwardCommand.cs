@@ -51,7 +51,7 @@ public static class ForwardCommand
             if (x.Shape.Length != 4 || !x.Shape.AsSpan(1).SequenceEqual(sample))
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}, model {network.Name} takes [N, {string.Join(", ", sample)}]");
             int count = x.Shape[0], batchSize = Math.Min(CountOption.AtLeastOne(parse, batch), count);
-            using var pool = new WorkerPool(CountOption.AtLeastOne(parse, threads));
+            using var pool = new WorkerPool(CountOption.Threads(parse, threads));
             using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, batchSize);
             var y = new Tensor([count, network.Classes]);
             var chunk = new Tensor([batchSize, .. sample]);

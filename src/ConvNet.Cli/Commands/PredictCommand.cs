@@ -30,7 +30,7 @@ public static class PredictCommand
         command.SetAction(parse =>
         {
             if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
-            int threadCount = CountOption.AtLeastOne(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
+            int threadCount = CountOption.Threads(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             // The default shows what there is; a number asked for that the model cannot give is refused, as serve's ?top= is.

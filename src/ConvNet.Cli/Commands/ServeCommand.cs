@@ -33,10 +33,15 @@ public static class ServeCommand
             { checkpoint, host, port, device, precision, convAlgorithm, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) < 1) throw new ArgumentException($"--threads must be at least 1, got {parse.GetValue(threads)}");
+            CountOption.Threads(parse, threads);
+            // Checked as typed, before they become a TimeSpan and a byte count (which overflow, or hide NaN as 0).
+            double delayMs = parse.GetValue(maxDelay), bodyMb = parse.GetValue(maxBody);
+            if (!(delayMs is >= 0 and <= ServeOptions.MaxDelayMs))
+                throw new ArgumentException($"--max-delay-ms must be 0..{ServeOptions.MaxDelayMs} (each pass may wait this long for its images), got {delayMs}");
+            if (!(bodyMb is > 0 and <= ServeOptions.MaxBodyMb))
+                throw new ArgumentException($"--max-body-mb must be above 0 and at most {ServeOptions.MaxBodyMb} (a body is held in memory), got {bodyMb}");
             var options = new ServeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(maxBatch),
-                TimeSpan.FromMilliseconds(parse.GetValue(maxDelay)), parse.GetValue(queue),
-                (long)(parse.GetValue(maxBody) * 1_000_000), parse.GetValue(maxPixels));
+                TimeSpan.FromMilliseconds(delayMs), parse.GetValue(queue), (long)(bodyMb * 1_000_000), parse.GetValue(maxPixels));
             options.Validate();
             var deviceSpec = DeviceOption.Value(parse, device);
             if (deviceSpec.IsGpu) DeviceNetworks.RequireAvailable(deviceSpec);

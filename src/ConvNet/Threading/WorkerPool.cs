@@ -35,6 +35,10 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Number of workers, the calling thread included.</summary>
     public int Workers { get; }
 
+    /// <summary>The most workers a pool starts: one thread each, so a mistyped count (100000) would exhaust memory or
+    /// the process limit long before it could help.</summary>
+    public const int MaxWorkers = 256;
+
     public WorkerPool(int workers) : this(workers, 0) { }
 
     /// <param name="firstGeneration">the job counter's start (tests start it near 2^31 and 2^32)</param>
@@ -42,6 +46,7 @@ public sealed class WorkerPool : IDisposable
     {
         _generation = firstGeneration;
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), "a worker pool needs at least one worker");
+        if (workers > MaxWorkers) throw new ArgumentOutOfRangeException(nameof(workers), $"{workers} worker threads asked for; a pool starts at most {MaxWorkers}");
         Workers = workers;
         _threads = new Thread[workers - 1];
         for (int i = 0; i < _threads.Length; i++)

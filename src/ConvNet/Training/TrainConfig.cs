@@ -65,6 +65,9 @@ public sealed record TrainConfig
 
     public static IReadOnlyList<string> Schedules { get; } = ["plateau", "step", "cosine"];
 
+    /// <summary>The most batches --prefetch may prepare ahead.</summary>
+    public const int MaxPrefetch = 16;
+
     /// <summary>The defaults for a model: the paper's recipe (learning rate 0.01, divided by 10 on plateaus), except for
     /// alexnet-small, the first model a new user trains, whose best measured recipe is a cosine schedule from 0.05 over
     /// 12 epochs (BENCHMARKS.md, "Fashion-MNIST"; 93.25 % in 8.4 minutes on two cores, within the 10 minutes issue 15
@@ -107,7 +110,7 @@ public sealed record TrainConfig
         if (!(Momentum is >= 0 and < 1)) throw new ArgumentException($"--momentum must be in [0, 1), got {Momentum}");
         if (!(WeightDecay >= 0) || float.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a non-negative finite number, got {WeightDecay}");
         if (!Schedules.Contains(Schedule)) throw new ArgumentException($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
-        if (Threads < 1) throw new ArgumentException($"--threads must be at least 1, got {Threads}");
+        if (Threads is < 1 or > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--threads must be 1..{Threading.WorkerPool.MaxWorkers}, got {Threads}");
         if (Patience < 1) throw new ArgumentException($"--patience must be at least 1, got {Patience}");
         if (StepSize < 1) throw new ArgumentException($"--step-size must be at least 1, got {StepSize}");
         if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw new ArgumentException($"--gamma must be positive, got {Gamma}");
@@ -126,8 +129,9 @@ public sealed record TrainConfig
         if (!float.IsFinite(BiasInit)) throw new ArgumentException($"--bias-init must be a finite number, got {BiasInit}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
         if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");
-        if (LoaderThreads < 0) throw new ArgumentException($"--loader-threads must be non-negative, got {LoaderThreads}");
-        if (Prefetch < 0) throw new ArgumentException($"--prefetch must be non-negative, got {Prefetch}");
+        if (LoaderThreads is < 0 or > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--loader-threads must be 0..{Threading.WorkerPool.MaxWorkers}, got {LoaderThreads}");
+        // Each prefetched batch is a whole input tensor held in memory (79 MB for the paper net at batch 128).
+        if (Prefetch is < 0 or > MaxPrefetch) throw new ArgumentException($"--prefetch must be 0..{MaxPrefetch}, got {Prefetch}");
         Kernels.Cpu.ConvolutionSelection.Parse(ConvAlgorithm);
         if (Normalization is not ("channel" or "none")) throw new ArgumentException($"unknown --normalization '{Normalization}' (known: channel, none)");
     }

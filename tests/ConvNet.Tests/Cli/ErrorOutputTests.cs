@@ -53,6 +53,16 @@ public sealed class ErrorOutputTests
     }
 
     [Fact]
+    public void OutOfMemoryNamesTheOptionsThatDecideMemory()
+    {
+        // eval --batch-size 10000 said only "Exception of type 'System.OutOfMemoryException' was thrown."
+        var (exit, error) = Invoke(Failing(new OutOfMemoryException()), new StringWriter(), "fail");
+        Assert.Equal(2, exit);
+        Assert.Contains("out of memory", error);
+        Assert.Contains("a smaller --batch-size", error);
+    }
+
+    [Fact]
     public void SeveralFailuresAreOneLineEachDistinctAndAtMostFive()
     {
         var inner = Enumerable.Range(1, 8).Select(i => new InvalidDataException($"f{i}.png: cannot read")).ToList<Exception>();

@@ -1,0 +1,53 @@
+// Counts and sizes far past sense are refused when parsed, naming the option and its range, before any work and
+// before .NET's own words ("Array dimensions exceeded supported range", "TimeSpan overflowed", an exhausted process):
+// found by giving every numeric option its extremes.
+using ConvNet.Tests.Support;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class OptionLimitTests
+{
+    private static void AssertRefused(string expected, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.Stderr}");
+        Assert.Contains(expected, result.Stderr);
+    }
+
+    [Fact]
+    public void ThreadCountsAreBounded()
+    {
+        AssertRefused("--threads must be 1..256", "bench", "--model", "alexnet-micro", "--threads", "100000");
+        AssertRefused("--threads must be 1..256", "eval", "--checkpoint", "no-such-run", "--threads", "2147483647");
+        AssertRefused("--threads must be 1..256", "train", "--model", "alexnet-micro", "--data", "no-such-data", "--threads", "1000");
+    }
+
+    [Fact]
+    public void ServeDelaysAndBodiesAreBoundedAsTyped()
+    {
+        AssertRefused("--max-delay-ms must be 0..10000", "serve", "--checkpoint", "no-such-run", "--max-delay-ms", "1e9");
+        AssertRefused("--max-delay-ms must be 0..10000", "serve", "--checkpoint", "no-such-run", "--max-delay-ms", "NaN");
+        AssertRefused("--max-body-mb must be above 0 and at most 2000", "serve", "--checkpoint", "no-such-run", "--max-body-mb", "NaN");
+        AssertRefused("--max-body-mb must be above 0 and at most 2000", "serve", "--checkpoint", "no-such-run", "--max-body-mb", "1e30");
+    }
+
+    [Fact]
+    public void PrefetchAndCropPaddingAreBounded()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 64, test: 8);
+        foreach (string name in new[] { "a", "b" })
+            TinyImages.WriteBar(Path.Combine(Directory.CreateDirectory(temp.Combine("images", name)).FullName, "1.png"), 4);
+        AssertRefused("--prefetch must be 0..16", "train", "--model", "alexnet-micro", "--data", "folder:" + temp.Combine("images"), "--prefetch", "1000000",
+            "--out", temp.Combine("a"));
+        AssertRefused("--crop-padding 28 must be smaller than the 28x28 images", "train", "--model", "alexnet-micro", "--data", data,
+            "--crop-padding", "28", "--validation", "8", "--out", temp.Combine("b"));
+    }
+
+    [Fact]
+    public void AWholeNumberPastItsRangeIsSaidSo()
+    {
+        AssertRefused("'2147483648' is not a whole number from -2,147,483,648 to 2,147,483,647", "info", "--model", "alexnet", "--classes", "2147483648");
+        AssertRefused("'2147483648' is not a whole number from -2,147,483,648 to 2,147,483,647", "train", "--batch-size", "2147483648");
+    }
+}
