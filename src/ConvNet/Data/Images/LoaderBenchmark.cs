@@ -33,7 +33,7 @@ public static class LoaderBenchmark
             using (packed) cache = Measure(packed, preprocessing, cropSize, batchSize, threads, seconds);
             return new LoaderBenchmarkResult(spec, threads, cropSize, batchSize, decode, cache, count);
         }
-        var readable = new SubsetImageStore(store, ReadableIndices(store, Math.Min(store.Count, 4 * batchSize)), store.Name);
+        var readable = new SubsetImageStore(store, ReadableIndices(store, (int)Math.Min(store.Count, 4L * batchSize)), store.Name);
         decode = Measure(readable, preprocessing, cropSize, batchSize, threads, seconds);
 
         string temp = Path.Combine(Path.GetTempPath(), "convnet-loader-bench-" + Guid.NewGuid().ToString("N")[..8]);

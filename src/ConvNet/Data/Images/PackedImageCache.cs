@@ -116,7 +116,9 @@ public static class PackedImageCache
     // Returns the indices of the images written (the readable ones), in order.
     private static List<int> WriteSplit(IImageStore store, string path, int threads, List<SkippedImage> skipped, Action<string>? report)
     {
-        int imageBytes = 3 * store.Size * store.Size, chunk = Math.Max(1, threads) * 32;
+        // 32 images a thread keeps every thread busy; at most 1,024 in memory at once (200 MB of 256-pixel squares),
+        // whatever --threads says.
+        int imageBytes = 3 * store.Size * store.Size, chunk = Math.Min(Math.Max(1, threads) * 32, 1024);
         var good = new List<int>();
         var buffers = new byte[chunk][];
         var reasons = new string?[chunk];
