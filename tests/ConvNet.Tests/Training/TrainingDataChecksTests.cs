@@ -55,35 +55,35 @@ public sealed class TrainingDataChecksTests
         Assert.Contains(said, m => m.Contains("1 of the 2 images held out for validation are unreadable: validating on 1"));
     }
 
+    // Tiny idx data (64 training and 8 test images of labels 0-3) with one image's label set to another value, then
+    // what training it is refused with.
+    private static string RefusalWithLabel(bool inTest, int image, int label)
+    {
+        using var temp = new TempDirectory();
+        var (train, test) = (TinyDataset.Make(64, 1, "train"), TinyDataset.Make(8, 2, "test"));
+        var changed = inTest ? test : train;
+        var labels = Enumerable.Range(0, changed.Count).Select(changed.Label).ToArray();
+        labels[image] = label;
+        changed = new ImageDataset(changed.Name, 1, 28, 28, changed.Pixels.ToArray(), labels, ConvNet.Data.ClassNames.Numbered(label + 1));
+        IdxWriter.WriteSplits(temp.Combine("data"), new DatasetSplits(inTest ? train : changed, inTest ? changed : test), gzip: false);
+        var config = new TrainConfig { Model = "alexnet-micro", Data = "idx:" + temp.Combine("data"), ValidationCount = 8, Threads = 1 };
+        return Assert.Throws<DataException>(() => TrainingData.Open(config)).Message;
+    }
+
     [Fact]
     public void AnIdxLabelFarPastTheOthersIsRefusedNotTrainedAsHundredsOfEmptyClasses()
     {
-        using var temp = new TempDirectory();
-        var train = TinyDataset.Make(64, 1, "train");
-        var labels = Enumerable.Range(0, train.Count).Select(train.Label).ToArray();
-        labels[5] = 200;
-        var wrong = new ImageDataset("train", 1, 28, 28, train.Pixels.ToArray(), labels, ConvNet.Data.ClassNames.Numbered(201));
-        IdxWriter.WriteSplits(temp.Combine("data"), new DatasetSplits(wrong, TinyDataset.Make(8, 2, "test")), gzip: false);
-        var config = new TrainConfig { Model = "alexnet-micro", Data = "idx:" + temp.Combine("data"), ValidationCount = 8, Threads = 1 };
-        var e = Assert.Throws<DataException>(() => TrainingData.Open(config));
-        Assert.Contains("196 of its 201 classes have no training images", e.Message);
-        Assert.Contains("its largest label, 200, first at training image 5", e.Message);
+        string refusal = RefusalWithLabel(inTest: false, image: 5, label: 200);
+        Assert.Contains("196 of its 201 classes have no training images", refusal);
+        Assert.Contains("its largest label, 200, first at training image 5", refusal);
     }
 
     [Fact]
     public void ALargestLabelOnlyInTheTestSplitIsNamedThere()
     {
-        using var temp = new TempDirectory();
-        var test = TinyDataset.Make(8, 2, "test");
-        var labels = Enumerable.Range(0, test.Count).Select(test.Label).ToArray();
-        labels[2] = 4;
-        var numbered = ConvNet.Data.ClassNames.Numbered(5);
-        IdxWriter.WriteSplits(temp.Combine("data"), new DatasetSplits(TinyDataset.Make(64, 1, "train"),
-            new ImageDataset("test", 1, 28, 28, test.Pixels.ToArray(), labels, numbered)), gzip: false);
-        var config = new TrainConfig { Model = "alexnet-micro", Data = "idx:" + temp.Combine("data"), ValidationCount = 8, Threads = 1 };
-        var e = Assert.Throws<DataException>(() => TrainingData.Open(config));
-        Assert.Contains("1 of its 5 classes has no training images (4)", e.Message);
-        Assert.Contains("its largest label, 4, only in the test split, first at test image 2", e.Message);
+        string refusal = RefusalWithLabel(inTest: true, image: 2, label: 4);
+        Assert.Contains("1 of its 5 classes has no training images (4)", refusal);
+        Assert.Contains("its largest label, 4, only in the test split, first at test image 2", refusal);
     }
 
     // Class folders now sort by code point: a run trained before on names .NET ordered otherwise sees its classes
