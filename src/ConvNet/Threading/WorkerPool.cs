@@ -35,9 +35,9 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Number of workers, the calling thread included.</summary>
     public int Workers { get; }
 
-    /// <summary>The most workers a pool starts: one thread each, so a mistyped count (100000) would exhaust memory or
-    /// the process limit long before it could help.</summary>
-    public const int MaxWorkers = 256;
+    /// <summary>The most workers a pool starts: 256, or one per core on a larger machine (each is a thread, so a
+    /// mistyped count, 100000, would exhaust memory or the process limit long before it could help).</summary>
+    public static int MaxWorkers { get; } = Math.Max(256, Environment.ProcessorCount);
 
     public WorkerPool(int workers) : this(workers, 0) { }
 

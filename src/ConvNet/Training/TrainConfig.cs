@@ -110,7 +110,7 @@ public sealed record TrainConfig
         if (!(Momentum is >= 0 and < 1)) throw new ArgumentException($"--momentum must be in [0, 1), got {Momentum}");
         if (!(WeightDecay >= 0) || float.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a non-negative finite number, got {WeightDecay}");
         if (!Schedules.Contains(Schedule)) throw new ArgumentException($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
-        if (Threads is < 1 or > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--threads must be 1..{Threading.WorkerPool.MaxWorkers}, got {Threads}");
+        if (Threads < 1 || Threads > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--threads must be 1..{Threading.WorkerPool.MaxWorkers}, got {Threads}");
         if (Patience < 1) throw new ArgumentException($"--patience must be at least 1, got {Patience}");
         if (StepSize < 1) throw new ArgumentException($"--step-size must be at least 1, got {StepSize}");
         if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw new ArgumentException($"--gamma must be positive, got {Gamma}");
@@ -129,7 +129,7 @@ public sealed record TrainConfig
         if (!float.IsFinite(BiasInit)) throw new ArgumentException($"--bias-init must be a finite number, got {BiasInit}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
         if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");
-        if (LoaderThreads is < 0 or > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--loader-threads must be 0..{Threading.WorkerPool.MaxWorkers}, got {LoaderThreads}");
+        if (LoaderThreads < 0 || LoaderThreads > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--loader-threads must be 0..{Threading.WorkerPool.MaxWorkers}, got {LoaderThreads}");
         // Each prefetched batch is a whole input tensor held in memory (79 MB for the paper net at batch 128).
         if (Prefetch is < 0 or > MaxPrefetch) throw new ArgumentException($"--prefetch must be 0..{MaxPrefetch}, got {Prefetch}");
         Kernels.Cpu.ConvolutionSelection.Parse(ConvAlgorithm);
