@@ -54,7 +54,10 @@ public static class Checkpoints
         string last = Path.Combine(runDirectory, Last + ".json");
         if (tags.Contains(Last) && File.Exists(last))
             AtomicFile.WriteAllText(Path.Combine(runDirectory, Previous + ".json"), File.ReadAllText(last));
-        foreach (var tag in tags) AtomicFile.WriteAllText(Path.Combine(runDirectory, tag + ".json"), json);
+        // last.json last: it is what a resume reads, so a kill before it makes the resume save again, and a run whose
+        // last.json is written has every other sidecar of that save written too (a kill between last.json and
+        // best.json left best.json stale, with its temporary file, in a run that then counted as finished).
+        foreach (var tag in tags.OrderBy(t => t == Last ? 1 : 0)) AtomicFile.WriteAllText(Path.Combine(runDirectory, tag + ".json"), json);
         return RemoveUnreferenced(runDirectory);
     }
 
