@@ -23,13 +23,9 @@ public static class ConvAlgorithmOption
     /// <summary>The algorithm; one given for the CPU while the network runs on a GPU device is refused.</summary>
     public static ConvAlgorithm Value(ParseResult parse, Option<string> option, DeviceSpec device)
     {
-        RequireFor(Given(parse, option), device, gpuChoices: false);
+        RequireFor(GivenOption.Text(parse, option), device, gpuChoices: false);
         return ConvolutionSelection.Parse(parse.GetValue(option)!);
     }
-
-    /// <summary>The value when the command line gives it, else null (not its default).</summary>
-    public static string? Given(ParseResult parse, Option<string> option) =>
-        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
 
     /// <summary>Refuses a --conv-algorithm <paramref name="given"/> for the other kind of device than
     /// <paramref name="device"/>, rather than record or time a choice the network never makes: auto, direct and winograd

@@ -129,7 +129,7 @@ public static class BenchCommand
     private static void RefuseGiven(ParseResult parse, string why, params Option[] options)
     {
         foreach (var option in options)
-            if (parse.GetResult(option) is { Implicit: false })
+            if (GivenOption.Was(parse, option))
                 throw new ArgumentException($"{option.Name} {why}");
     }
 
@@ -230,7 +230,7 @@ public static class BenchCommand
         }
         // The paper's net unless another is named; the micro net on the emulated device (the paper's would take hours).
         string name = parse.GetValue(model) ?? (deviceSpec.Kind == DeviceKind.Emulated ? AlexNetMicro.Name : AlexNetPaper.Name);
-        int verifyBatch = parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : 8;
+        int verifyBatch = GivenOption.Was(parse, batch) ? parse.GetValue(batch) : 8;
         var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)), forcedBlocking);
         var worst = v.Worst;
         Console.WriteLine(asJson

@@ -34,7 +34,7 @@ public static class PredictCommand
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             // The default shows what there is; a number asked for that the model cannot give is refused, as serve's ?top= is.
-            if (parse.GetResult(top) is { Implicit: false } && parse.GetValue(top) > network.Classes)
+            if (GivenOption.Was(parse, top) && parse.GetValue(top) > network.Classes)
                 throw new ArgumentException($"--top {parse.GetValue(top)}: {loaded.SidecarPath} has {network.Classes} classes; give 1..{network.Classes}");
             var deviceSpec = DeviceOption.Value(parse, device);
             network.SetWeightPrecision(PrecisionOption.Value(parse, precision, deviceSpec));

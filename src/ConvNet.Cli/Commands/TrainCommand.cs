@@ -95,7 +95,7 @@ public static class TrainCommand
         {
             var notApplied = config.NotApplied();
             string image = $" applies to image data (folder:, list:, cache:), not to in-memory data ({config.Data}), which";
-            string scheduleNamed = $": --schedule {config.Schedule}{(parse.GetResult(schedule) is { Implicit: false } ? "" : $" ({config.Model}'s default)")} " + config.Schedule switch
+            string scheduleNamed = $": --schedule {config.Schedule}{(GivenOption.Was(parse, schedule) ? "" : $" ({config.Model}'s default)")} " + config.Schedule switch
             {
                 "cosine" => "anneals the rate to 0 over the run, with no reductions",
                 "step" => "multiplies the rate by --gamma every --step-size epochs, whatever the validation error",
@@ -118,7 +118,7 @@ public static class TrainCommand
                 (stepSize, nameof(TrainConfig.StepSize), true, $"{scheduleNamed}; --step-size is for --schedule step"),
             ];
             foreach (var (option, setting, changed, why) in rules)
-                if (changed && parse.GetResult(option) is { Implicit: false } && notApplied.Contains(setting))
+                if (changed && GivenOption.Was(parse, option) && notApplied.Contains(setting))
                     throw new ArgumentException($"{option.Name}{why}; leave it out");
         }
 
@@ -152,11 +152,11 @@ public static class TrainCommand
                 {
                     // The recipe comes from the checkpoint: say so for every other option given, rather than ignore it silently.
                     Option[] mayChange = [threads, maxSteps, epochs, resume, json, device, data];
-                    var ignored = command.Options.Where(o => !mayChange.Contains(o) && parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                    var ignored = command.Options.Where(o => !mayChange.Contains(o) && GivenOption.Was(parse, o)).Select(o => o.Name).ToList();
                     if (ignored.Count > 0 && communicator.IsRoot)
                         observer.Message($"note: resuming with the run's saved configuration; ignoring {string.Join(", ", ignored)} (only --threads, --max-steps, --epochs and --device can change, and --data can say where the run's dataset has moved)");
-                    result = Trainer.Resume(runDirectory, observer, cancel.Token, Given(parse, threads), Given(parse, maxSteps), Given(parse, epochs),
-                        DeviceOption.Value(parse, device), communicator, parse.GetResult(data) is { Implicit: false } ? parse.GetValue(data) : null);
+                    result = Trainer.Resume(runDirectory, observer, cancel.Token, GivenOption.Value(parse, threads), GivenOption.Value(parse, maxSteps), GivenOption.Value(parse, epochs),
+                        DeviceOption.Value(parse, device), communicator, GivenOption.Text(parse, data));
                 }
                 else
                 {
@@ -164,21 +164,21 @@ public static class TrainCommand
                     var recipe = TrainConfig.DefaultsFor(parse.GetValue(model)!);
                     // The other models set their own biases (torchvision's default, or zero with He-normal weights): an
                     // option they ignore would still be recorded with the run and shown by report.
-                    if (parse.GetResult(biasInit) is { Implicit: false } && parse.GetValue(biasInit) != 1f && parse.GetValue(model) != AlexNetPaper.Name
+                    if (GivenOption.Was(parse, biasInit) && parse.GetValue(biasInit) != 1f && parse.GetValue(model) != AlexNetPaper.Name
                         && ModelRegistry.Names.Contains(parse.GetValue(model)))
                         throw new ArgumentException($"--bias-init sets the paper alexnet's conv2/4/5, fc6 and fc7 biases; {parse.GetValue(model)} initialises its own biases, so leave it out");
                     var config = new TrainConfig
                     {
                         Model = parse.GetValue(model)!, Data = parse.GetValue(data)!,
-                        Epochs = Given(parse, epochs) ?? recipe.Epochs,
+                        Epochs = GivenOption.Value(parse, epochs) ?? recipe.Epochs,
                         BatchSize = parse.GetValue(batch), Momentum = parse.GetValue(momentum),
-                        LearningRate = Given(parse, lr) ?? recipe.LearningRate,
+                        LearningRate = GivenOption.Value(parse, lr) ?? recipe.LearningRate,
                         WeightDecay = parse.GetValue(decay), Schedule = parse.GetValue(schedule) ?? recipe.Schedule, Patience = parse.GetValue(patience),
                         StepSize = parse.GetValue(stepSize), Gamma = parse.GetValue(gamma), Seed = parse.GetValue(seed),
                         Threads = parse.GetValue(threads), ValidationCount = parse.GetValue(validation),
                         CropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip),
-                        RandomErase = Given(parse, erase) ?? recipe.RandomErase,
-                        LabelSmoothing = Given(parse, smoothing) ?? recipe.LabelSmoothing, CheckpointEvery = parse.GetValue(every),
+                        RandomErase = GivenOption.Value(parse, erase) ?? recipe.RandomErase,
+                        LabelSmoothing = GivenOption.Value(parse, smoothing) ?? recipe.LabelSmoothing, CheckpointEvery = parse.GetValue(every),
                         BiasInit = parse.GetValue(biasInit), Normalization = parse.GetValue(normalization)!, MaxSteps = parse.GetValue(maxSteps),
                         RandomCrop = !parse.GetValue(noRandomCrop), Mirror = !parse.GetValue(noMirror),
                         PcaNoise = parse.GetValue(noPca) ? 0f : parse.GetValue(pcaNoise),
@@ -188,7 +188,7 @@ public static class TrainCommand
                     RefuseWhatDoesNotApply(parse, config);
                     var deviceSpec = DeviceOption.Value(parse, device);
                     // Only a new run: a resumed one keeps what it recorded, whatever device it resumes on.
-                    ConvAlgorithmOption.RequireFor(ConvAlgorithmOption.Given(parse, convAlgorithm), deviceSpec, gpuChoices: false);
+                    ConvAlgorithmOption.RequireFor(GivenOption.Text(parse, convAlgorithm), deviceSpec, gpuChoices: false);
                     result = new Trainer(config, parse.GetValue(output)!, observer, deviceSpec, communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
                 if (result.Test is { } test && parse.GetValue(json) && communicator.IsRoot)
@@ -210,8 +210,4 @@ public static class TrainCommand
             }
         }
     }
-
-    /// <summary>The option's value when the command line gives it, else null (not its default).</summary>
-    private static T? Given<T>(ParseResult parse, Option<T> option) where T : struct =>
-        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
 }
