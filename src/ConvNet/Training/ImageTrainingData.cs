@@ -196,9 +196,12 @@ public static class ImageTrainingData
 
     // A scan made on a cache before caches recorded what they packed counted the pack file's size: that identity is
     // accepted too, so an older run still resumes on a cache prepared again from the same images.
-    private static bool SameImages(IImageStore train, IImageStore? validation, string scanned) =>
-        Fingerprint(train, validation) == scanned
-        || ImageFingerprint.Of(validation is null ? [train] : [train, validation], packsBySize: true) == scanned;
+    private static bool SameImages(IImageStore train, IImageStore? validation, string scanned)
+    {
+        IImageStore[] stores = validation is null ? [train] : [train, validation];
+        return ImageFingerprint.Of(stores) == scanned
+            || ImageFingerprint.RecordsPackedSource(stores) && ImageFingerprint.Of(stores, packsBySize: true) == scanned;
+    }
 
     private static string PredatesFingerprints(ScanRecord scan, string spec) =>
         $"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + " +

@@ -33,6 +33,10 @@ public static class ImageFingerprint
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', entries))));
     }
 
+    /// <summary>Whether a store is a packed cache whose cache.json records what it packed (only then does
+    /// packsBySize give another fingerprint).</summary>
+    public static bool RecordsPackedSource(IEnumerable<IImageStore> stores) => stores.Any(s => PackedSource(s) is not null);
+
     // The fingerprint of the images packed into the cache file under a store, when its cache.json records one.
     private static string? PackedSource(IImageStore store) => store switch
     {
