@@ -110,9 +110,16 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
         using var batcher = new BatchScheduler(ladder, TimeSpan.FromSeconds(20), capacity: 16, new ServerMetrics(4));
         int inputLength = model.Weights.Spec.InputShape.Aggregate(1, (a, b) => a * b);
         var marks = Enumerable.Range(0, 4).Select(_ => new ClientMark()).ToArray();
+        // A zero image: a rented array holds what its last user left (NaN, say), which the server refuses to rank.
+        float[] Sample()
+        {
+            var sample = System.Buffers.ArrayPool<float>.Shared.Rent(inputLength);
+            Array.Clear(sample);
+            return sample;
+        }
         Task<InferenceResult> Send(ClientMark client)
         {
-            var job = new InferenceJob(System.Buffers.ArrayPool<float>.Shared.Rent(inputLength)) { Client = client };
+            var job = new InferenceJob(Sample()) { Client = client };
             using (batcher.Decoding(client)) Assert.True(batcher.TryEnqueue(job));
             return job.Result;
         }
@@ -121,7 +128,7 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
         var tickets = marks.Select(m => batcher.Decoding(m)).ToList();
         var first = marks.Select(m =>
         {
-            var job = new InferenceJob(System.Buffers.ArrayPool<float>.Shared.Rent(inputLength)) { Client = m };
+            var job = new InferenceJob(Sample()) { Client = m };
             Assert.True(batcher.TryEnqueue(job));
             return job.Result;
         }).ToList();
