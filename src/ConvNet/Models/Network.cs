@@ -43,6 +43,7 @@ public sealed class Network : IForwardNetwork
     {
         if (batch == PlannedBatch && ReferenceEquals(pool, _pool) && forTraining == _plannedForTraining) return;
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
+        PlanMemory.Require(Spec, Layers, batch, PlanMemory.MachineBytes());
         int[] shape = [batch, .. Spec.InputShape];
         for (int i = 0; i < Layers.Count; i++)
         {
