@@ -1,15 +1,21 @@
 // Checks on output paths before any work is done, so a typo in a folder name costs nothing and is named plainly.
+using System.Runtime.InteropServices;
+
 namespace ConvNet.Cli;
 
-public static class OutputPaths
+public static partial class OutputPaths
 {
     /// <summary>Throws unless the folder that would hold <paramref name="file"/> exists.</summary>
     public static void RequireFolder(string file, string option)
     {
         if (Directory.Exists(file)) throw new IOException($"{option} {file}: is a folder; give the name of the file to write");
         string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"{option} {file}: the folder {folder} does not exist (create it first, or choose another {option})");
+        if (Directory.Exists(folder)) return;
+        // "does not exist" would be wrong when the path goes through a file (run/last.json/model.onnx).
+        for (string? above = folder; above is not null; above = Path.GetDirectoryName(above))
+            if (File.Exists(above))
+                throw new IOException($"{option} {file}: {above} is a file, not a folder (choose another {option})");
+        throw new DirectoryNotFoundException($"{option} {file}: the folder {folder} does not exist (create it first, or choose another {option})");
     }
 
     /// <summary>Throws if <paramref name="folder"/>, a folder the command would create and write into, is a file:
@@ -18,4 +24,31 @@ public static class OutputPaths
     {
         if (File.Exists(folder)) throw new IOException($"{option} {folder}: is a file; {option} names the {what} to write");
     }
+
+    /// <summary>Throws if writing <paramref name="output"/> would replace the input file the command reads, even
+    /// through a symbolic link to it or to a folder above it: --force replaces an earlier output, never the input.</summary>
+    public static void RequireNotInput(string output, string outputOption, string input, string inputOption)
+    {
+        if (Path.GetFullPath(output) == Path.GetFullPath(input))
+            throw new ArgumentException($"{outputOption} {output}: is the {inputOption} file; choose another {outputOption}");
+        if (File.Exists(output) && File.Exists(input) && Resolved(output) == Resolved(input))
+            throw new ArgumentException($"{outputOption} {output}: is the {inputOption} file ({Resolved(input)}, through a link); choose another {outputOption}");
+    }
+
+    // Every link in the path followed (realpath(3)); where that is not available, the absolute path as written.
+    private static string Resolved(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (OperatingSystem.IsWindows()) return full;
+        nint resolved = RealPath(full, 0);
+        if (resolved == 0) return full;
+        try { return Marshal.PtrToStringUTF8(resolved) ?? full; }
+        finally { Free(resolved); }
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint RealPath(string path, nint resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(nint pointer);
 }

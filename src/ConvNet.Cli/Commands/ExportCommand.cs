@@ -30,6 +30,8 @@ public static class ExportCommand
             if (!target.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"--out {target}: give a name ending in .onnx (--format {parse.GetValue(format)} writes an ONNX model)");
             OutputPaths.RequireFolder(target, "--out");
+            // --force replaces an earlier export, never the model being exported (a PyTorch-made .onnx).
+            OutputPaths.RequireNotInput(target, "--out", parse.GetValue(weights)!, "--weights");
             if (File.Exists(target) && !parse.GetValue(force))
                 throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
             var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model),

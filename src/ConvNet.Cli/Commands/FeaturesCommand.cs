@@ -25,6 +25,7 @@ public static class FeaturesCommand
         {
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(options.Force), ".npy");
+            FeatureFile.RequireSidecarReplaceable(target, parse.GetValue(options.Force));
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             string layerName = parse.GetValue(layer)!;

@@ -36,8 +36,7 @@ public static class ForwardCommand
             if (parse.GetValue(probabilities) && parse.GetValue(logits)) throw new ArgumentException("--probabilities and --logits exclude each other: pass one");
             string inputPath = parse.GetValue(input)!;
             // Even --force does not let the batch be replaced by its own logits.
-            if (Path.GetFullPath(outputPath) == Path.GetFullPath(inputPath))
-                throw new ArgumentException($"--output {outputPath}: is the --input file; choose another --output");
+            OutputPaths.RequireNotInput(outputPath, "--output", inputPath, "--input");
             if (File.Exists(outputPath) && !parse.GetValue(force))
                 throw new IOException($"{outputPath}: already exists; choose another --output, or pass --force to replace it");
             var x = NpyFile.Read(inputPath);

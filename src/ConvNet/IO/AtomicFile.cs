@@ -56,9 +56,13 @@ public static class AtomicFile
         {
             return new Pending(full, temp, new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20), tracked);
         }
-        catch
+        catch (Exception e)
         {
             tracked.Dispose();
+            // .NET's message names only the hidden temporary file ("Could not find file '/proc/.x.onnx.123.tmp'").
+            if (e is UnauthorizedAccessException) throw new UnauthorizedAccessException($"{path}: cannot create a file in {directory} (permission denied)", e);
+            if (e is FileNotFoundException or DirectoryNotFoundException) throw new IOException($"{path}: cannot create a file in {directory} (it takes no new files)", e);
+            if (e is IOException) throw new IOException($"{path}: cannot create a file in {directory} ({e.Message.Replace($"'{temp}'", "its temporary file")})", e);
             throw;
         }
     }

@@ -56,6 +56,31 @@ public static class FeatureFile
         "order", info.ChannelOrder, "resize", info.ResizeShorterSide?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
         "meanImage", info.Preprocessing?.Sha256 ?? "-");
 
+    /// <summary>Throws unless writing <paramref name="npyPath"/>'s sidecar may replace what is there: nothing, or
+    /// (with <paramref name="force"/>) an earlier features sidecar. Any other file there (a run's last.json beside
+    /// --out run/last.npy) is never replaced: the run could no longer be evaluated or resumed.</summary>
+    public static void RequireSidecarReplaceable(string npyPath, bool force)
+    {
+        string sidecarPath = SidecarPath(npyPath);
+        if (Directory.Exists(sidecarPath))
+            throw new IOException($"{npyPath}: its sidecar {sidecarPath} would replace a folder; choose another --out");
+        if (!File.Exists(sidecarPath)) return;
+        if (!IsFeatureSidecar(sidecarPath))
+            throw new IOException($"{npyPath}: its sidecar {sidecarPath} would replace a file `convnet features` did not write; choose another --out");
+        if (!force)
+            throw new IOException($"{npyPath}: its sidecar {sidecarPath} already exists; choose another --out, or pass --force to replace both");
+    }
+
+    private static bool IsFeatureSidecar(string path)
+    {
+        try
+        {
+            var sidecar = JsonSerializer.Deserialize<FeatureSidecar>(IO.InputFile.ReadAllText(path, 1L << 30), Json);
+            return sidecar is { Items: not null, Layer: not null, Model: not null };
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidDataException or UnauthorizedAccessException) { return false; }
+    }
+
     /// <summary>Reads a features file and its sidecar, checking they agree with each other.</summary>
     public static (FeatureSidecar Sidecar, float[] Rows) Read(string npyPath)
     {

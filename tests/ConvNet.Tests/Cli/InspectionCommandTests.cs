@@ -63,6 +63,29 @@ public sealed class InspectionCommandTests(TinyRunFixture run) : IClassFixture<T
     }
 
     [Fact]
+    public void FeaturesNeverReplaceAFileBesideTheirOutputThatTheyDidNotWrite()
+    {
+        // --out RUN/last.npy would write its sidecar over the run's last.json: the run could no longer be evaluated.
+        string copy = Out("run-copy");
+        Directory.CreateDirectory(copy);
+        foreach (string path in Directory.GetFiles(run.Run)) File.Copy(path, Path.Combine(copy, Path.GetFileName(path)));
+        string sidecar = Path.Combine(copy, "last.json"), before = File.ReadAllText(sidecar);
+        string[] args = ["features", "--checkpoint", run.Run, "--split", "test", "--layer", "fc8", "--threads", "1", "--out", Path.Combine(copy, "last.npy")];
+        AssertOneErrorLine(CliRunner.Run(args), "did not write");
+        AssertOneErrorLine(CliRunner.Run([.. args, "--force"]), "did not write");
+        Assert.Equal(before, File.ReadAllText(sidecar));
+        Assert.False(File.Exists(Path.Combine(copy, "last.npy")));
+
+        // An earlier features sidecar is replaced with --force only.
+        string file = Out("replace-fc8.npy");
+        AssertOk(CliRunner.Run("features", "--checkpoint", run.Run, "--split", "test", "--layer", "fc8", "--threads", "1", "--out", file, "--force"));
+        File.Delete(file);
+        AssertOneErrorLine(CliRunner.Run("features", "--checkpoint", run.Run, "--split", "test", "--layer", "fc7", "--threads", "1", "--out", file), "already exists");
+        AssertOk(CliRunner.Run("features", "--checkpoint", run.Run, "--split", "test", "--layer", "fc7", "--threads", "1", "--out", file, "--force"));
+        Assert.Equal("fc7", FeatureFile.Read(file).Sidecar.Layer);
+    }
+
+    [Fact]
     public void NeighboursEqualANaiveSearchLiveAndFromAFeaturesFile()
     {
         string train = Out("train-fc7.npy");

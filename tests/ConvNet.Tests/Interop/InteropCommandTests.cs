@@ -115,6 +115,49 @@ public class InteropCommandTests
     }
 
     [Fact]
+    public void NeitherForwardNorExportReplacesItsInputThroughALinkEvenWithForce()
+    {
+        using var dir = new TempDirectory();
+        var network = InteropModels.Random(AlexNetSmall.Spec(), seed: 3);
+        string weights = dir.File("w.safetensors"), input = dir.File("x.npy"), link = dir.File("link.npy");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network));
+        int[] shape = [1, .. network.Spec.InputShape];
+        NpyFile.Write(input, shape, InteropModels.RandomInput(shape, seed: 4));
+        File.CreateSymbolicLink(link, input);
+        var forward = CliRunner.Run("forward", "--weights", weights, "--model", AlexNetSmall.Name, "--input", link, "--output", input, "--force");
+        Assert.Equal(2, forward.ExitCode);
+        Assert.Contains("is the --input file", forward.Stderr);
+        Assert.Equal(shape, NpyFile.Read(input).Shape);
+
+        // A folder link above the file counts too; exporting a model over itself would lose the original graph.
+        string model = dir.File("m.onnx");
+        Assert.Equal(0, Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--out", model));
+        Directory.CreateSymbolicLink(dir.File("same"), dir.Path);
+        byte[] original = File.ReadAllBytes(model);
+        var export = CliRunner.Run("export", "--weights", Path.Combine(dir.File("same"), "m.onnx"), "--out", model, "--force");
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("is the --weights file", export.Stderr);
+        Assert.Equal(original, File.ReadAllBytes(model));
+    }
+
+    [Fact]
+    public void AnOutputPathThroughAFileOrIntoAnUnwritableFolderIsNamedAsSuch()
+    {
+        using var dir = new TempDirectory();
+        var network = InteropModels.Random(AlexNetSmall.Spec(), seed: 3);
+        string weights = dir.File("w.safetensors");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network));
+        var throughFile = CliRunner.Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--out", Path.Combine(weights, "m.onnx"));
+        Assert.Equal(2, throughFile.ExitCode);
+        Assert.Contains($"{weights} is a file, not a folder", throughFile.Stderr);
+        // /proc takes no new files: the message names the file asked for, not the hidden temporary one.
+        var proc = CliRunner.Run("export", "--weights", weights, "--model", AlexNetSmall.Name, "--out", "/proc/m.onnx");
+        Assert.Equal(2, proc.ExitCode);
+        Assert.Contains("/proc/m.onnx: cannot create a file in /proc", proc.Stderr);
+        Assert.DoesNotContain(".tmp", proc.Stderr);
+    }
+
+    [Fact]
     public void ImportRefusesARepeatedClassNameNamingTheFileAndLine()
     {
         using var dir = new TempDirectory();
