@@ -36,6 +36,7 @@ public static class NeighboursCommand
             string layerName = parse.GetValue(layer)!, spec = options.DataSpec(parse, loaded), split = parse.GetValue(options.Split)!;
             int threads = options.ThreadCount(parse), batch = parse.GetValue(options.BatchSize), neighbours = parse.GetValue(k);
             if (neighbours < 1) throw new ArgumentException($"--k must be at least 1, got {neighbours}");
+            NeighbourSheet.RequireFits(parse.GetValue(query)!.Length, neighbours); // before any search
             var network = Checkpoints.LoadNetwork(loaded);
             var probeLayer = NetworkProbe.FindLayer(network, layerName);
             using var pool = new WorkerPool(threads);
@@ -107,7 +108,14 @@ public static class NeighboursCommand
     private static (string Split, int Index)? SplitReference(string query)
     {
         int colon = query.IndexOf(':');
-        if (colon < 0 || !InspectionInputs.Splits.Contains(query[..colon]) || File.Exists(query)) return null;
+        if (colon < 0 || File.Exists(query)) return null;
+        if (!InspectionInputs.Splits.Contains(query[..colon]))
+        {
+            // val:3 looks like a split reference, not a file name: say which splits there are, not "image not found".
+            if (colon > 0 && query[..colon].All(char.IsAsciiLetter) && query[(colon + 1)..] is { Length: > 0 } n && n.All(char.IsAsciiDigit))
+                throw new ArgumentException($"--query {query}: no such image file, and {query[..colon]} is not a split (use {string.Join(" or ", InspectionInputs.Splits.Select(s => s + ":N"))})");
+            return null;
+        }
         return int.TryParse(query[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
             ? (query[..colon], index)
             : throw new ArgumentException($"--query {query}: {query[..colon]}:N takes an image number from 0");

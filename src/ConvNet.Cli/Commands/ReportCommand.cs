@@ -110,6 +110,8 @@ public static class ReportCommand
                 notes.Add($"The checkpoint shown ({Path.GetFileName(loaded.SidecarPath)}) was saved after {info.History.Count} of the run's {curves.Epochs.Count} epochs; " +
                     "the history and the curves are the whole run's.");
         }
+        else if (info.Config is not null)
+            notes.Add($"No training history or curves: the run was saved at step {info.Step}, before its first epoch ended.");
 
         if (network.Layers.OfType<Conv2d>().FirstOrDefault() is { } conv1)
         {
@@ -123,6 +125,9 @@ public static class ReportCommand
         else
         {
             var images = InspectionInputs.ForData(loaded, network, spec, split, threads);
+            if (samples > 0)
+                PredictionSheet.RequireFits(Math.Min(samples, images.Count), 4, Math.Min(5, network.Classes),
+                    samples > images.Count ? $"--samples {samples} (the split's {images.Count:N0} images)" : $"--samples {samples}");
             var (heatmap, metrics) = ShowConfusionCommand.Compute(network, images, spec, split, threads, batch);
             results.Add(new ReportTable($"Evaluation on {spec} ({split}, one centre view)", ["images", "top-1 error", "top-5 error"],
                 [[metrics.Count.ToString(CultureInfo.InvariantCulture), ClassificationMetrics.Format(metrics.Top1Error), ClassificationMetrics.Format(metrics.Top5Error)]]));
@@ -139,7 +144,9 @@ public static class ReportCommand
                 var sheet = ShowPredictionsCommand.Build(network, images, chosen, 5, 4, threads);
                 using var bitmap = sheet.Render(typeface);
                 results.Add(new ReportFigure("Sample predictions",
-                    $"{sheet.Entries.Count} images drawn at random (seed {seed}) from the {split} split, each with its five most likely classes; the true class's bar in red, its track outlined in red.",
+                    $"{sheet.Entries.Count} images drawn at random (seed {seed}) from the {split} split, each with " +
+                    (sheet.BarsPerImage >= 5 ? "its five most likely classes" : $"all {sheet.BarsPerImage} classes, most likely first") +
+                    "; the true class's bar in red, its track outlined in red.",
                     ReportPage.Png(bitmap)));
             }
         }

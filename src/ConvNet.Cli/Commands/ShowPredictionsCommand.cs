@@ -36,11 +36,19 @@ public static class ShowPredictionsCommand
             var files = parse.GetValue(imageFiles)!;
             if (files.Length > 0 && parse.GetValue(options.Data) is not null)
                 throw new ArgumentException("give either image files or --data, not both");
+            // They choose a sample of --data; with image files every file is drawn.
+            foreach (Option unused in new Option[] { count, seed, options.Split })
+                if (files.Length > 0 && GivenOption.Was(parse, unused))
+                    throw new ArgumentException($"{unused.Name} chooses images of --data; with image files every file is drawn: leave it out");
             int threads = options.ThreadCount(parse);
             var network = Checkpoints.LoadNetwork(loaded);
             IInspectionImages images = files.Length > 0 ? InspectionInputs.ForFiles(loaded, network, files, threads)
                 : InspectionInputs.ForData(loaded, network, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, threads);
-            int[] chosen = files.Length > 0 ? Enumerable.Range(0, files.Length).ToArray() : Sample(images.Count, parse.GetValue(count), parse.GetValue(seed));
+            // The default count on a split smaller than it draws the whole split, as report does; a given one must fit.
+            int wanted = GivenOption.Was(parse, count) ? parse.GetValue(count) : Math.Min(parse.GetValue(count), images.Count);
+            int[] chosen = files.Length > 0 ? Enumerable.Range(0, files.Length).ToArray() : Sample(images.Count, wanted, parse.GetValue(seed));
+            PredictionSheet.RequireFits(chosen.Length, parse.GetValue(columns), Math.Min(parse.GetValue(top), network.Classes),
+                files.Length > 0 ? $"{files.Length:N0} image files" : $"--count {chosen.Length}");
             var sheet = Build(network, images, chosen, parse.GetValue(top), parse.GetValue(columns), threads);
             var typeface = FigureOutput.Typeface();
             sheet.SavePng(target, typeface);

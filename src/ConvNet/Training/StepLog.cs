@@ -1,6 +1,8 @@
-// RUNDIR/steps.csv: the training loss and learning rate of every step, for per-step loss curves. Lines are buffered
-// and flushed with every checkpoint; on resume the file is cut back to the checkpoint's step, so it never holds
-// steps the checkpoint does not know about (a killed run's unsaved steps are trained again).
+// RUNDIR/steps.csv: the training loss and learning rate of every step, for per-step loss curves. Lines are held
+// back and written with every checkpoint; on resume the file is cut back to the checkpoint's step, so it never holds
+// steps the checkpoint does not know about (a killed run's unsaved steps are trained again). Lines not yet written
+// when the log is closed are dropped: a diverged run stops without saving its last steps, and their losses
+// (1e23 and the like) would otherwise be kept and flatten every curve drawn from the file.
 using System.Globalization;
 using ConvNet.IO;
 
@@ -13,6 +15,7 @@ public sealed class StepLog(string runDirectory) : IDisposable
     public const string FileName = "steps.csv";
     private const string Header = "step,epoch,loss,learning_rate";
     private StreamWriter? _writer;
+    private readonly System.Text.StringBuilder _pending = new();
 
     private string FilePath => Path.Combine(runDirectory, FileName);
 
@@ -20,18 +23,30 @@ public sealed class StepLog(string runDirectory) : IDisposable
     public void Start(long throughStep)
     {
         _writer?.Dispose();
+        _pending.Clear();
         var kept = File.Exists(FilePath) ? Read(FilePath).Where(p => p.Step <= throughStep).ToList() : [];
         AtomicFile.WriteAllText(FilePath, Header + "\n" + string.Concat(kept.Select(p => Line(p) + "\n")));
         _writer = new StreamWriter(new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.Read));
     }
 
-    public void Append(long step, int epoch, double loss, float learningRate) =>
-        _writer?.Write(Line(new StepPoint(step, epoch, loss, learningRate)) + "\n");
+    public void Append(long step, int epoch, double loss, float learningRate)
+    {
+        if (_writer is not null) _pending.Append(Line(new StepPoint(step, epoch, loss, learningRate))).Append('\n');
+    }
 
-    public void Flush() => _writer?.Flush();
+    /// <summary>Writes the steps appended since the last call: call it as their checkpoint is saved.</summary>
+    public void Flush()
+    {
+        if (_writer is null) return;
+        _writer.Write(_pending);
+        _writer.Flush();
+        _pending.Clear();
+    }
 
+    /// <summary>Closes the file; steps appended since the last <see cref="Flush"/> (no checkpoint has them) are dropped.</summary>
     public void Dispose()
     {
+        _pending.Clear();
         _writer?.Dispose();
         _writer = null;
     }

@@ -10,6 +10,7 @@ public static class Drawing
 {
     public static SKBitmap NewBitmap(int width, int height)
     {
+        FigureSize.Require(width, height, "the figure would be", "draw fewer or smaller images"); // the commands check their options first
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         bitmap.Erase(SKColors.White);
         return bitmap;

@@ -50,6 +50,21 @@ public sealed class FilterGrid
         (LayerName, _weights, Filters, InputChannels, Kernel, Blocks, Bgr) = (layerName, weights, filters, inputChannels, kernel, blocks, bgr);
         Mode = inputChannels switch { 1 => FilterMode.Grey, 3 => FilterMode.Rgb, _ => FilterMode.Slices };
         Scale = scale ?? Math.Max(1, (int)Math.Ceiling((Mode == FilterMode.Slices ? 12.0 : 33.0) / kernel));
+        var (width, height) = SizeAt(Scale);
+        if (!FigureSize.Fits(width, height))
+        {
+            int most = FigureSize.Largest(Scale, SizeAt);
+            FigureSize.Require(width, height, $"{layerName} at {Scale} pixels per weight (--scale) makes a grid of",
+                most > 0 ? $"at most --scale {most} fits" : "the layer has too many filters to draw");
+        }
+    }
+
+    // The grid's size (labels included) at a scale, in longs: a check before any bitmap exists.
+    private (long Width, long Height) SizeAt(int scale)
+    {
+        long cell = (long)Kernel * scale;
+        return (Blocks.Max(b => Separator + Columns(b) * (cell + Separator)),
+            Blocks.Sum(b => LabelHeight + Separator + Rows(b) * (cell + Separator)));
     }
 
     /// <summary>The grid for <paramref name="layerName"/> of <paramref name="network"/>; an unknown or non-convolution
@@ -148,6 +163,7 @@ public sealed class FilterGrid
     public SKBitmap Render(SKTypeface? typeface)
     {
         var (width, height) = Size(typeface);
+        FigureSize.Require(width, height, "the filter grid would be", "use a smaller --scale");
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         bitmap.Erase(Background);
         bool labels = typeface is not null;

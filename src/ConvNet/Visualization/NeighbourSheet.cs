@@ -29,8 +29,29 @@ public sealed class NeighbourSheet
     public int RowHeight => Margin + ImageSize + CaptionHeight;
     public int MaxNeighbours => Rows.Max(r => r.Neighbours.Count);
 
-    public (int Width, int Height) Size(SKTypeface? typeface) =>
-        (Margin + ImageSize + QueryGap + MaxNeighbours * (ImageSize + Margin) + Margin, TitleHeight(typeface) + Rows.Count * RowHeight + Margin);
+    public (int Width, int Height) Size(SKTypeface? typeface)
+    {
+        var (width, height) = SizeFor(Rows.Count, MaxNeighbours, TitleHeight(typeface));
+        return ((int)width, (int)height);
+    }
+
+    /// <summary>The sheet's size for <paramref name="queries"/> rows of <paramref name="k"/> neighbours, known before
+    /// any search (a title at most 24 pixels high).</summary>
+    public static (long Width, long Height) SizeFor(int queries, int k, int titleHeight = 24) =>
+        (Margin + ImageSize + QueryGap + (long)k * (ImageSize + Margin) + Margin, titleHeight + (long)queries * (Margin + ImageSize + CaptionHeight) + Margin);
+
+    /// <summary>Throws, before any search, when the sheet would be larger than a figure may be, naming the most
+    /// neighbours (or queries) that fit.</summary>
+    public static void RequireFits(int queries, int k)
+    {
+        var (width, height) = SizeFor(queries, k);
+        if (FigureSize.Fits(width, height)) return;
+        int mostK = FigureSize.Largest(k, n => SizeFor(queries, n));
+        if (mostK > 0)
+            FigureSize.Require(width, height, $"--k {k} makes a sheet of", $"at most --k {mostK:N0} fits with {queries} {(queries == 1 ? "query" : "queries")} (--json lists the neighbours)");
+        int mostQueries = FigureSize.Largest(queries, n => SizeFor(n, k));
+        FigureSize.Require(width, height, $"{queries:N0} queries make a sheet of", $"at most {mostQueries:N0} queries fit with --k {k}");
+    }
 
     /// <summary>Top-left of the image square: column 0 is the query, 1..k its neighbours.</summary>
     public (int X, int Y) ImageOrigin(int row, int column, SKTypeface? typeface) =>

@@ -37,9 +37,29 @@ public sealed class PredictionSheet
         BarsPerImage = entries.Max(e => e.Top.Count);
     }
 
-    public int TileHeight => Margin + ImageSize + LabelHeight + BarsPerImage * (BarHeight + BarGap) + Margin;
+    public int TileHeight => TileHeightFor(BarsPerImage);
     public int Rows => (Entries.Count + Columns - 1) / Columns;
     public (int Width, int Height) Size => (Columns * TileWidth, Rows * TileHeight);
+
+    private static int TileHeightFor(int bars) => Margin + ImageSize + LabelHeight + bars * (BarHeight + BarGap) + Margin;
+
+    /// <summary>The sheet's size for <paramref name="count"/> images with <paramref name="bars"/> bars each, known
+    /// before any image is classified.</summary>
+    public static (long Width, long Height) SizeFor(int count, int columns, int bars)
+    {
+        long used = Math.Min(columns, count);
+        return (used * TileWidth, (count + used - 1) / used * (long)TileHeightFor(bars));
+    }
+
+    /// <summary>Throws, before any work, when <paramref name="count"/> images would make a sheet larger than a figure
+    /// may be, saying where the count came from (<paramref name="given"/>: "--count 10000") and the most images that fit.</summary>
+    public static void RequireFits(int count, int columns, int bars, string given)
+    {
+        var (width, height) = SizeFor(count, columns, bars);
+        if (FigureSize.Fits(width, height)) return;
+        int most = FigureSize.Largest(count, n => SizeFor(n, columns, bars));
+        FigureSize.Require(width, height, $"{given} makes a sheet of", most > 0 ? $"at most {most:N0} images fit at {columns} per row" : "use fewer images per row");
+    }
 
     public (int X, int Y) TileOrigin(int entry) => (entry % Columns * TileWidth, entry / Columns * TileHeight);
 

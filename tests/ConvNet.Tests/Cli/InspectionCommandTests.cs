@@ -86,6 +86,33 @@ public sealed class InspectionCommandTests(TinyRunFixture run) : IClassFixture<T
     }
 
     [Fact]
+    public void FiguresTooLargeToDrawAreRefusedBeforeAnyWorkNamingWhatFits()
+    {
+        // 32 test images: --count 500 is refused by the split's size; the sheet limit is checked on what would be drawn.
+        int most = FigureSize.Largest(10_000, n => PredictionSheet.SizeFor(n, 4, 5));
+        Assert.True(most is > 100 and < 1000, $"{most}");
+        var huge = Assert.Throws<ArgumentException>(() => PredictionSheet.RequireFits(most + 1, 4, 5, $"--count {most + 1}"));
+        Assert.Contains($"at most {most} images fit at 4 per row", huge.Message);
+        PredictionSheet.RequireFits(most, 4, 5, "--count");
+
+        AssertOneErrorLine(CliRunner.Run("neighbours", "--checkpoint", run.Run, "--query", "test:0", "--k", "2000", "--out", Out("n.png")),
+            "--k 2000 makes a sheet of 240,144 x 186 pixels");
+        AssertOneErrorLine(CliRunner.Run("show", "filters", "--checkpoint", run.Run, "--layer", "conv3", "--scale", "64", "--out", Out("f.png")),
+            "at most --scale");
+        Assert.False(File.Exists(Out("n.png")) || File.Exists(Out("f.png")));
+    }
+
+    [Fact]
+    public void ShowPredictionsRefusesSampleOptionsWithImageFilesAndDrawsASmallSplitWholeByDefault()
+    {
+        string image = Out("sample.png");
+        AssertOk(CliRunner.Run("show", "predictions", "--checkpoint", run.Run, "--count", "2", "--threads", "1", "--out", Out("two.png"), "--force"));
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(Out("two.png"))) SkiaSharp.SKImage.FromBitmap(bitmap).Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).SaveTo(File.Create(image));
+        AssertOneErrorLine(CliRunner.Run("show", "predictions", "--checkpoint", run.Run, "--count", "3", image, "--out", Out("p.png")), "--count chooses images of --data");
+        AssertOneErrorLine(CliRunner.Run("neighbours", "--checkpoint", run.Run, "--query", "val:3", "--out", Out("n.png")), "val is not a split");
+    }
+
+    [Fact]
     public void NeighboursEqualANaiveSearchLiveAndFromAFeaturesFile()
     {
         string train = Out("train-fc7.npy");

@@ -39,10 +39,27 @@ public sealed class StepLogTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
         {
             log.Start(4); // the checkpoint was at step 4: steps 5 and 6 will be trained again
             log.Append(5, 1, 9.0, 0.02f);
+            log.Flush();
         }
         var steps = StepLog.ReadRun(temp.Path);
         Assert.Equal([1L, 2, 3, 4, 5], steps.Select(s => s.Step));
         Assert.Equal(9.0, steps[^1].Loss);
         Assert.Equal(0.5, steps[3].Loss);
+    }
+
+    [Fact]
+    public void StepsNoCheckpointHoldsAreDroppedWhenTheLogCloses()
+    {
+        // A diverged run stops without saving its last steps: their losses (1e23) must not reach the curves.
+        using var temp = new TempDirectory();
+        using (var log = new StepLog(temp.Path))
+        {
+            log.Start(0);
+            for (int s = 1; s <= 6; s++) log.Append(s, 1, 2.0 / s, 0.01f);
+            log.Flush(); // the checkpoint of step 6
+            log.Append(7, 1, 239.9, 0.5f);
+            log.Append(8, 1, 1.7e23, 0.5f);
+        }
+        Assert.Equal([1L, 2, 3, 4, 5, 6], StepLog.ReadRun(temp.Path).Select(s => s.Step));
     }
 }

@@ -63,6 +63,7 @@ public sealed class TrainingCurvesTests
             log.Start(0);
             // The rates Run("a")'s epochs record: 0.01, then 0.001 from epoch 3.
             for (int s = 1; s <= 40; s++) log.Append(s, (s - 1) / 10 + 1, 2.5 / Math.Sqrt(s) + (s % 2 == 0 ? 0.2 : -0.2), s <= 20 ? 0.01f : 0.001f);
+            log.Flush(); // as a checkpoint save does
         }
         var withSteps = TrainingCurves.Load(temp.Path);
         Assert.Equal(40, withSteps.Steps!.Count);
