@@ -47,7 +47,7 @@ public sealed class PredictionSheet
     /// before any image is classified.</summary>
     public static (long Width, long Height) SizeFor(int count, int columns, int bars)
     {
-        long used = Math.Min(columns, count);
+        long used = Math.Max(1, Math.Min(columns, count));
         return (used * TileWidth, (count + used - 1) / used * (long)TileHeightFor(bars));
     }
 
