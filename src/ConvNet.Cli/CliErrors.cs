@@ -73,7 +73,7 @@ public static class CliErrors
         // .NET's own words name no option; the sizes a user sets are what decide how much memory a command takes.
         // A plan refused before allocating: its message names the batch that fits; say which option sets it.
         if (e is InsufficientMemoryException)
-            return [$"{e.Message} (the batch is --batch-size; bench: --batch; serve: --max-batch)"];
+            return [e.Message.Contains("--", StringComparison.Ordinal) ? e.Message : $"{e.Message} (the batch is --batch-size; bench: --batch; serve: --max-batch)"];
         if (e is OutOfMemoryException)
             return [$"out of memory ({e.Message}): a smaller --batch-size (serve: --max-batch) or fewer --threads needs less"];
         if (e is not AggregateException aggregate) return [e.Message];

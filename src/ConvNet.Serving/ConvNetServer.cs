@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Serialization;
+using ConvNet.Models;
 using ConvNet.Serving.Batching;
 using ConvNet.Serving.Http;
 using Microsoft.AspNetCore.Builder;
@@ -76,6 +77,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         var app = builder.Build();
 
         var metrics = new ServerMetrics(options.MaxBatch);
+        if (model.CheapPlans) NetworkLadder.RequireMemory(model.Weights, options.MaxBatch, PlanMemory.MachineBytes());
         var networks = new NetworkLadder(NetworkLadder.SizesFor(options.MaxBatch, model.CheapPlans), model.Plan);
         BatchScheduler batcher;
         try

@@ -44,6 +44,25 @@ public sealed class NetworkLadder : IDisposable
         return [.. sizes];
     }
 
+    /// <summary>Throws before anything is planned when the CPU plans of every size up to <paramref name="maxBatch"/>,
+    /// held together (about twice the largest alone), need more than <paramref name="availableBytes"/>, naming the
+    /// largest --max-batch that fits.</summary>
+    public static void RequireMemory(Models.Network weights, int maxBatch, long availableBytes)
+    {
+        long perSample = 4 * Models.PlanMemory.FloatsPerSample(weights.Spec, weights.Layers);
+        bool Fits(int max) => perSample * SizesFor(max).Sum(b => (long)b) <= availableBytes;
+        Models.PlanMemory.RequireAll(weights.Spec, weights.Layers, SizesFor(maxBatch), availableBytes, () =>
+        {
+            int low = 1, high = maxBatch;
+            while (low < high)
+            {
+                int middle = low + (high - low + 1) / 2;
+                if (Fits(middle)) low = middle; else high = middle - 1;
+            }
+            return $"at most --max-batch {low} fits";
+        });
+    }
+
     public int[] Sizes { get; }
 
     public int MaxBatch => Sizes[^1];

@@ -60,6 +60,18 @@ public static class PlanMemory
                 $"(a batch of {Math.Max(1, availableBytes / bytesPerSample):N0} would already need all of it)");
     }
 
+    /// <summary>As <see cref="Require"/> for several plans held at once (a server's batch sizes): their samples
+    /// together against the machine's memory; <paramref name="fix"/> says what fits.</summary>
+    public static void RequireAll(ModelSpec spec, IReadOnlyList<Layers.Layer> layers, IReadOnlyList<int> batches, long availableBytes, Func<string> fix)
+    {
+        Require(spec, layers, batches.Max(), 0); // the array limit, which the largest meets first; memory below, for all
+        long bytesPerSample = 4 * FloatsPerSample(spec, layers), needed = bytesPerSample * batches.Sum(b => (long)b);
+        if (needed > availableBytes)
+            throw new InsufficientMemoryException(
+                $"model {spec.Name} needs about {Gigabytes(needed)} for the activations and gradients of batches of {string.Join(", ", batches)} " +
+                $"held at once ({Megabytes(bytesPerSample)} per sample), more than the {Gigabytes(availableBytes)} of memory this machine has; {fix()}");
+    }
+
     /// <summary>The memory the GC may use in all: physical memory, or the container's limit when there is one.</summary>
     public static long MachineBytes() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 

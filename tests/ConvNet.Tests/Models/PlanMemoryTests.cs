@@ -61,4 +61,17 @@ public sealed class PlanMemoryTests
         Assert.Contains("model alexnet cannot run a batch of 8,000", result.Stderr);
         Assert.Contains("bench: --batch", result.Stderr);
     }
+
+    [Fact]
+    public void AServersBatchSizesAreCheckedTogetherNamingTheLargestMaxBatchThatFits()
+    {
+        // serve plans 1, 2, 4, ... and the largest, and keeps them all: about twice the largest alone.
+        var network = ModelRegistry.Create("alexnet-small");
+        long perSample = 4 * PlanMemory.FloatsPerSample(network.Spec, network.Layers);
+        long available = perSample * ConvNet.Serving.Batching.NetworkLadder.SizesFor(4096).Sum();
+        ConvNet.Serving.Batching.NetworkLadder.RequireMemory(network, 4096, available);
+        var e = Assert.Throws<InsufficientMemoryException>(() => ConvNet.Serving.Batching.NetworkLadder.RequireMemory(network, 5000, available));
+        Assert.Contains("batches of 1, 2, 4,", e.Message);
+        Assert.Contains("at most --max-batch 4096 fits", e.Message);
+    }
 }
