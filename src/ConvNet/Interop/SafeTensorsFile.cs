@@ -164,7 +164,8 @@ public static class SafeTensorsFile
                     foreach (var m in property.Value.EnumerateObject())
                     {
                         if (m.Value.ValueKind != JsonValueKind.String) throw Bad(source, $"{MetadataKey} value '{m.Name}' is not a string");
-                        metadata[m.Name] = m.Value.GetString()!;
+                        // A key twice would leave which value counts to the reader (the last, here): refused, as names are.
+                        if (!metadata.TryAdd(m.Name, m.Value.GetString()!)) throw Bad(source, $"{MetadataKey} names '{m.Name}' twice");
                     }
                     continue;
                 }
@@ -179,6 +180,9 @@ public static class SafeTensorsFile
         string name = property.Name;
         var value = property.Value;
         if (value.ValueKind != JsonValueKind.Object) throw Bad(source, $"tensor '{name}': entry is not an object");
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in value.EnumerateObject())
+            if (!fields.Add(field.Name)) throw Bad(source, $"tensor '{name}': entry names \"{field.Name}\" twice");
         if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
             throw Bad(source, $"tensor '{name}': missing or non-string \"dtype\"");
         string dtype = dtypeElement.GetString()!;
@@ -206,9 +210,11 @@ public static class SafeTensorsFile
             i++;
         }
         if (offsets[1] < offsets[0]) throw Bad(source, $"tensor '{name}': data_offsets [{offsets[0]}, {offsets[1]}] end before they begin");
-        long elements = 1;
+        // A 0 anywhere holds nothing: [65536, 65536, 0] is an empty tensor, though its running product passes the limit first.
+        long elements = shape.Contains(0) ? 0 : 1;
         foreach (int d in shape)
         {
+            if (elements == 0) break;
             elements *= d;
             if (elements > int.MaxValue) throw Bad(source, $"tensor '{name}': shape [{string.Join(", ", shape)}] has more than {int.MaxValue} elements");
         }
@@ -219,16 +225,32 @@ public static class SafeTensorsFile
         return new Entry(name, dtype, shape, offsets[0], offsets[1]);
     }
 
+    // The format's rule, which the reference reader enforces too: in offset order the tensors tile the data section
+    // exactly, from its first byte to its last. A gap, or bytes after the last tensor, is data no tensor names: room
+    // for a second file hidden in this one (a polyglot), or offsets that are wrong.
     private static void CheckOffsets(List<Entry> entries, long dataLength, string source)
     {
         foreach (var e in entries)
             if (e.End > dataLength)
                 throw Bad(source, $"tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] run past the {dataLength}-byte data section");
-        var sorted = entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin).ToList();
-        for (int i = 1; i < sorted.Count; i++)
-            if (sorted[i].Begin < sorted[i - 1].End)
-                throw Bad(source, $"tensors '{sorted[i - 1].Name}' [{sorted[i - 1].Begin}, {sorted[i - 1].End}] and " +
-                    $"'{sorted[i].Name}' [{sorted[i].Begin}, {sorted[i].End}] overlap");
+        long covered = 0;
+        Entry? previous = null;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < covered)
+                throw Bad(source, $"tensors '{previous!.Name}' [{previous.Begin}, {previous.End}] and '{e.Name}' [{e.Begin}, {e.End}] overlap");
+            if (e.Begin > covered)
+                throw Bad(source, previous is null
+                    ? $"tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] leave the data section's first {e.Begin} bytes to no tensor " +
+                      "(safetensors data has no gaps: the first tensor begins at 0)"
+                    : $"tensors '{previous.Name}' [{previous.Begin}, {previous.End}] and '{e.Name}' [{e.Begin}, {e.End}] leave a gap of " +
+                      $"{e.Begin - covered} bytes that belong to no tensor (safetensors data has no gaps)");
+            covered = e.End;
+            previous = e;
+        }
+        if (covered != dataLength)
+            throw Bad(source, $"{dataLength - covered} bytes after the last tensor" + (previous is null ? "" : $" ('{previous.Name}' ends at {covered})") +
+                $" belong to no tensor (the data section is {dataLength} bytes; safetensors data ends where its last tensor does)");
     }
 
     private static float[] Decode(byte[] raw, string dtype)

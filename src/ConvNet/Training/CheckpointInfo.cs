@@ -62,6 +62,8 @@ public sealed record CheckpointInfo
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A field twice (a hand edit that added one instead of changing it) would leave which value counts unsaid.
+        AllowDuplicateProperties = false,
     };
 }
 

@@ -31,6 +31,14 @@ public class MalformedFileTests
         { """{"a":{"dtype":"F32","data_offsets":[0,8]}}""", "", 2, "\"shape\"" },
         { """{"__metadata__":{"epoch":3},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", "", 2, "is not a string" },
         { """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", "", 2, "twice" },
+        // The format's rule: the tensors cover the data section exactly (no gap, nothing after the last).
+        { """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""", "", 3,
+            "tensors 'a' [0, 4] and 'b' [8, 12] leave a gap of 4 bytes that belong to no tensor" },
+        { """{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", "", 2, "tensor 'a': data_offsets [4, 8] leave the data section's first 4 bytes to no tensor" },
+        { OneTensor, "", 3, "4 bytes after the last tensor ('a' ends at 8) belong to no tensor (the data section is 12 bytes" },
+        { """{}""", "", 1, "4 bytes after the last tensor belong to no tensor" },
+        { """{"__metadata__":{"model":"a","model":"b"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", "", 2, "__metadata__ names 'model' twice" },
+        { """{"a":{"dtype":"F32","shape":[2],"shape":[1],"data_offsets":[0,8]}}""", "", 2, "tensor 'a': entry names \"shape\" twice" },
     };
 
     [Theory]

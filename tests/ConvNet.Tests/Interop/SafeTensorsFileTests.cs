@@ -79,6 +79,21 @@ public class SafeTensorsFileTests
     }
 
     [Fact]
+    public void AShapeWithAZeroIsAnEmptyTensorHoweverLargeItsOtherDimensions()
+    {
+        // The running product of [65536, 65536, 0] passes int.MaxValue before it reaches the 0: it was refused as too large.
+        using var dir = new TempDirectory();
+        string path = dir.File("z.safetensors");
+        File.WriteAllBytes(path, RawSafeTensors.Build(
+            """{"z":{"dtype":"F32","shape":[65536,65536,0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""",
+            RawSafeTensors.Floats(5)));
+        var content = SafeTensorsFile.Read(path);
+        Assert.Equal([65536, 65536, 0], content.Tensors.Single(t => t.Name == "z").Shape);
+        Assert.Empty(content.Tensors.Single(t => t.Name == "z").Data);
+        Assert.Equal([5f], content.Tensors.Single(t => t.Name == "a").Data);
+    }
+
+    [Fact]
     public void WriteRejectsADataLengthThatDoesNotMatchTheShape()
     {
         var e = Assert.Throws<ArgumentException>(() => SafeTensorsFile.Write(new MemoryStream(), [new NamedTensor("a", [2, 2], [1, 2, 3])]));

@@ -108,6 +108,11 @@ public static class MalformedCorpus
             bytes[h.IndexOf(inside, StringComparison.Ordinal) + 1] = 0xC8; // a lead byte without its continuation
             return bytes;
         }
+        // Bytes no tensor names (the format's rule: the tensors cover the data exactly), and a metadata key twice.
+        Add("safetensors", "st-offsets-hole.safetensors", SafeTensors(header.Replace("[24,32]", "[32,40]"), new byte[40]));
+        Add("safetensors", "st-trailing-bytes.safetensors", SafeTensors(header, new byte[40]));
+        Add("safetensors", "st-metadata-duplicate.safetensors",
+            SafeTensors(header.Replace("{\"a\"", "{\"__metadata__\":{\"model\":\"x\",\"model\":\"y\"},\"a\""), new byte[32]));
         Add("safetensors", "st-name-not-utf8.safetensors", SafeTensors(NotUtf8(header, "\"a\""), new byte[32]));
         Add("safetensors", "st-metadata-not-utf8.safetensors",
             SafeTensors(NotUtf8(header.Replace("{\"a\"", "{\"__metadata__\":{\"model\":\"xy\"},\"a\""), "\"xy\""), new byte[32]));
@@ -240,6 +245,7 @@ public static class MalformedCorpus
             ("preprocessing-absolute", Sidecar(o => o["preprocessing"] = Preprocessing("/dev/zero", 256, 227))),
             ("preprocessing-crop-beyond-square", Sidecar(o => o["preprocessing"] = Preprocessing("preprocessing.safetensors", 32, 227))),
             ("nesting", Encoding.ASCII.GetBytes(new string('[', 10000) + new string(']', 10000))), ("binary", [0, 1, 2, 0xFF]),
+            ("field-twice", [.. "{\"classes\": 3,"u8, .. good[1..]]),
         })
             Add("sidecar", $"{name}.json", bytes);
 
