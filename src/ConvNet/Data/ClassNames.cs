@@ -33,19 +33,39 @@ public static class ClassNames
     }
 
     /// <summary>A class-name file (classes.txt, import --class-names): one name per line, blank lines skipped, so the
-    /// k-th name names label k - 1. A name twice is refused: eval and show match classes by name, so a name may stand
-    /// for one class only.</summary>
+    /// k-th name names label k - 1, held to <see cref="Problem"/>'s rule.</summary>
     public static string[] ReadFile(string path)
     {
         var lines = IO.InputFile.ReadAllLines(path, IO.InputFile.MaxSmallTextBytes);
-        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>();
+        var lineNumbers = new List<int>();
         for (int i = 0; i < lines.Length; i++)
         {
             string name = lines[i].Trim();
-            if (name.Length > 0 && !firstLine.TryAdd(name, i + 1))
-                throw new DataException($"{path}: line {i + 1}: class name '{name}' is already on line {firstLine[name]}; class names must be unique");
+            if (name.Length == 0) continue;
+            names.Add(name);
+            lineNumbers.Add(i + 1);
         }
-        return firstLine.OrderBy(n => n.Value).Select(n => n.Key).ToArray();
+        if (Problem(names, k => $"on line {lineNumbers[k]}") is { } problem) throw new DataException($"{path}: {problem}");
+        return [.. names];
+    }
+
+    /// <summary>Why <paramref name="names"/> cannot name a model's classes, or null: each class needs a name (not
+    /// null, not blank), and a name may stand for one class only, because eval and show match classes by name. The
+    /// rule for every list of class names a file brings: a class-name file, a checkpoint's sidecar, a file's metadata.</summary>
+    /// <param name="where">where the k-th name is, for the message: "on line 3", "at classNames[2]"</param>
+    public static string? Problem(IReadOnlyList<string?> names, Func<int, string> where)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Count; k++)
+        {
+            string? name = names[k];
+            if (string.IsNullOrWhiteSpace(name))
+                return $"the class name {where(k)} is {(name is null ? "null" : "empty")}; every class needs a name";
+            if (!first.TryAdd(name, k))
+                return $"class name '{name}' {where(k)} is already {where(first[name])}; class names must be unique";
+        }
+        return null;
     }
 
     /// <summary>"0", "1", ... for datasets that carry no names.</summary>

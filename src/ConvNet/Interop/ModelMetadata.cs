@@ -98,20 +98,34 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
         var std = Json<float[]>(StdKey);
         if (shape.Length != 3 || mean.Length != shape[0] || std.Length != shape[0])
             throw new InvalidDataException($"{source}: metadata {InputShapeKey}, {MeanKey} and {StdKey} disagree on the number of channels");
+        if (shape.Any(d => d < 1)) throw new InvalidDataException($"{source}: metadata {InputShapeKey} must be three positive sizes, got {JsonSerializer.Serialize(shape)}");
+        int height = shape[1], width = shape[2];
+        // The rules a checkpoint's sidecar is held to when it is opened (Checkpoints.Problem), here with the key named.
+        var names = Json<string[]>(ClassNamesKey); // a null inside is the rule's to refuse
+        if (Data.ClassNames.Problem(names, k => $"at index {k}") is { } namesProblem)
+            throw new InvalidDataException($"{source}: metadata {ClassNamesKey}: {namesProblem}");
         string order = properties.GetValueOrDefault(ChannelOrderKey, "RGB");
-        if (order is not ("RGB" or "BGR")) throw new InvalidDataException($"{source}: metadata {ChannelOrderKey} must be RGB or BGR, got '{order}'");
+        if (PreprocessingRules.ChannelOrder(order) is { } orders) throw new InvalidDataException($"{source}: metadata {ChannelOrderKey} must be {orders}, got '{order}'");
+        int? resize = Int(ResizeKey);
+        if (resize is { } side && PreprocessingRules.ResizeShorterSide(side, height, width) is { } sides)
+            throw new InvalidDataException($"{source}: metadata {ResizeKey} must be {sides}, got '{properties[ResizeKey]}'");
         byte[]? meanImage = null;
         if (properties.TryGetValue(MeanImageKey, out var encoded))
         {
             try { meanImage = Convert.FromBase64String(encoded); }
             catch (FormatException) { throw new InvalidDataException($"{source}: metadata {MeanImageKey} is not base64"); }
         }
-        int? padding = !properties.TryGetValue(CropPaddingKey, out var paddingText) ? null
-            : int.TryParse(paddingText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int p) && p >= 0 ? p
-            : throw new InvalidDataException($"{source}: metadata {CropPaddingKey} must be a non-negative integer, got '{paddingText}'");
+        int? padding = null;
+        if (properties.TryGetValue(CropPaddingKey, out var paddingText))
+        {
+            if (!int.TryParse(paddingText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int p)) p = -1; // out of range too
+            if (PreprocessingRules.CropPadding(p, height, width) is { } shifts)
+                throw new InvalidDataException($"{source}: metadata {CropPaddingKey} must be {shifts}, got '{paddingText}'");
+            padding = p;
+        }
         bool? mirror = !properties.TryGetValue(MirrorKey, out var mirrorText) ? null
             : mirrorText switch { "true" => true, "false" => false, _ => throw new InvalidDataException($"{source}: metadata {MirrorKey} must be true or false, got '{mirrorText}'") };
-        return new ModelMetadata(model, shape, Json<string[]>(ClassNamesKey), mean, std, order, Int(ResizeKey),
+        return new ModelMetadata(model, shape, names, mean, std, order, resize,
             meanImage is null ? null : Int(ImageSizeKey), meanImage, padding, mirror);
     }
 }

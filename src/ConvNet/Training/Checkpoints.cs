@@ -170,6 +170,14 @@ public static class Checkpoints
         : info.InputShape is not [var c, var h, var w] ? $"has an input shape of {info.InputShape?.Length ?? 0} dimensions (channels, height, width expected)"
         : c < 1 || h < 1 || w < 1 || c > 4 || h > 4096 || w > 4096 ? $"has an input shape of {c}x{h}x{w} (1-4 channels of at most 4096x4096 expected)"
         : info.ClassNames is null || info.ClassNames.Length != info.Classes ? $"names {info.ClassNames?.Length ?? 0} classes but has {info.Classes}"
+        : Data.ClassNames.Problem(info.ClassNames, k => $"at classNames[{k}]") is { } names ? $"has unusable class names: {names}"
+        : PreprocessingRules.ChannelOrder(info.ChannelOrder) is { } order ? $"has channelOrder '{info.ChannelOrder}', which must be {order}"
+        : info.ResizeShorterSide is { } side && PreprocessingRules.ResizeShorterSide(side, h, w) is { } sides
+            ? $"has resizeShorterSide {side}, which must be {sides}"
+        : info.TrainedCropPadding is { } trained && PreprocessingRules.CropPadding(trained, h, w) is { } shifts
+            ? $"has trainedCropPadding {trained}, which must be {shifts}"
+        : info.Config is { } config && PreprocessingRules.CropPadding(config.CropPadding, h, w) is { } configShifts
+            ? $"has config.cropPadding {config.CropPadding}, which must be {configShifts}"
         : info.NormalizationMean is null || info.NormalizationStd is null || info.NormalizationMean.Length != c || info.NormalizationStd.Length != c
             ? $"has normalisation for {info.NormalizationMean?.Length ?? 0} and {info.NormalizationStd?.Length ?? 0} channels, the input has {c}"
         : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))

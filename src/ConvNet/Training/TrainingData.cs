@@ -32,7 +32,7 @@ public static class TrainingData
         var data = DatasetSpec.Load(config.Data);
         if (restored is null) RequireEveryClass(config.Data, data.Train, data.Test);
         // A shift as large as the image leaves nothing of it in most crops (1,000,000 trained on blank crops).
-        if (config.CropPadding >= Math.Min(data.Train.Height, data.Train.Width))
+        if (PreprocessingRules.CropPadding(config.CropPadding, data.Train.Height, data.Train.Width) is not null)
             throw new ArgumentException($"--crop-padding {config.CropPadding} must be smaller than the {data.Train.Height}x{data.Train.Width} images of {config.Data}");
         var (train, validation) = config.ValidationCount > 0
             ? ValidationSplit.Split(data.Train, HeldOut(config, data.Train.Count, report), config.Seed)

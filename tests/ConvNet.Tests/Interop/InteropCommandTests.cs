@@ -168,7 +168,7 @@ public class InteropCommandTests
 
         var result = CliRunner.Run("import", weights, "--model", AlexNetSmall.Name, "--class-names", names, "--out", dir.File("imported"));
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains($"{names}: line 2: class name 'a' is already on line 1", result.Stderr);
+        Assert.Contains($"{names}: class name 'a' on line 2 is already on line 1", result.Stderr);
         Assert.False(Directory.Exists(dir.File("imported")));
 
         File.WriteAllText(names, "a\n\nb\nc\nd\ne\n"); // blank lines are skipped, as before

@@ -245,6 +245,11 @@ public static class MalformedCorpus
             ("preprocessing-absolute", Sidecar(o => o["preprocessing"] = Preprocessing("/dev/zero", 256, 227))),
             ("preprocessing-crop-beyond-square", Sidecar(o => o["preprocessing"] = Preprocessing("preprocessing.safetensors", 32, 227))),
             ("nesting", Encoding.ASCII.GetBytes(new string('[', 10000) + new string(']', 10000))), ("binary", [0, 1, 2, 0xFF]),
+            // Records no command could use (they crashed eval, or failed in predict naming no file).
+            ("class-name-null", Sidecar(o => o["classNames"] = new JsonArray("c0", null, "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"))),
+            ("class-name-twice", Sidecar(o => o["classNames"] = new JsonArray("c0", "c0", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"))),
+            ("channel-order-unknown", Sidecar(o => o["channelOrder"] = "XYZ")), ("resize-below-input", Sidecar(o => o["resizeShorterSide"] = 5)),
+            ("crop-padding-huge", Sidecar(o => o["trainedCropPadding"] = 1000000)),
             ("field-twice", [.. "{\"classes\": 3,"u8, .. good[1..]]),
         })
             Add("sidecar", $"{name}.json", bytes);

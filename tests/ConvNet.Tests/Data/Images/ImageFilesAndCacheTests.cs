@@ -73,7 +73,7 @@ public sealed class ImageFilesAndCacheTests
         // A name twice would make two classes one when eval matches classes by name.
         File.WriteAllLines(temp.Combine("classes.txt"), ["checks", "disc", "disc", "vstripes"]);
         var e = Assert.Throws<DataException>(() => ImageDataSpec.Open("list:" + temp.Combine("train.txt")));
-        Assert.Contains("line 3: class name 'disc' is already on line 2", e.Message);
+        Assert.Contains("class name 'disc' on line 3 is already on line 2; class names must be unique", e.Message);
     }
 
     [Fact]
