@@ -66,7 +66,7 @@ public static class ImportCommand
                     Model = spec.Name, Classes = spec.Classes, InputShape = spec.InputShape, ClassNames = [.. names],
                     NormalizationMean = p.Mean, NormalizationStd = p.Std, ChannelOrder = p.ChannelOrder, ResizeShorterSide = p.ResizeShorterSide,
                     TrainedCropPadding = metadata?.CropPadding, TrainedMirror = metadata?.Mirror,
-                    Preprocessing = fromFile && metadata!.MeanImageFile is not null ? WriteMeanImage(folder, metadata, spec, source) : null,
+                    Preprocessing = fromFile && metadata!.MeanImageFile is not null ? WriteMeanImage(folder, metadata, spec) : null,
                     Spec = registered ? null : ModelSpecJson.ToJson(spec), Source = Path.GetFullPath(source),
                     WeightsFile = "", WeightsSha256 = "",
                 };
@@ -136,17 +136,15 @@ public static class ImportCommand
                 $"but the weights are a model of {string.Join("x", spec.InputShape)} inputs and {spec.Classes} classes");
     }
 
-    /// <summary>Image-trained runs: the mean image travels inside the file; write it beside the checkpoint as the run had it.</summary>
-    private static PreprocessingInfo WriteMeanImage(string folder, ModelMetadata metadata, ModelSpec spec, string source)
+    /// <summary>Image-trained runs: the mean image travels inside the file (ModelMetadata.FromProperties has checked
+    /// it); write it beside the checkpoint as the run had it.</summary>
+    private static PreprocessingInfo WriteMeanImage(string folder, ModelMetadata metadata, ModelSpec spec)
     {
         Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, ImageTrainingData.PreprocessingFile);
         ConvNet.IO.AtomicFile.Write(path, stream => stream.Write(metadata.MeanImageFile));
-        var loaded = ConvNet.Data.Images.PaperPreprocessing.Load(path);
-        if (loaded.Size != metadata.ImageSize || loaded.Size < spec.InputShape[^1])
-            throw new InvalidDataException($"{source}: metadata {ModelMetadata.MeanImageKey} holds a {loaded.Size}x{loaded.Size} mean image, " +
-                $"expected {metadata.ImageSize}x{metadata.ImageSize} for {spec.InputShape[^1]}-pixel crops");
-        return new PreprocessingInfo(ConvNet.Data.Images.PaperPreprocessing.Kind, ImageTrainingData.PreprocessingFile, Checkpoints.Sha256(path), loaded.Size, spec.InputShape[^1]);
+        return new PreprocessingInfo(ConvNet.Data.Images.PaperPreprocessing.Kind, ImageTrainingData.PreprocessingFile, Checkpoints.Sha256(path),
+            metadata.ImageSize!.Value, spec.InputShape[^1]);
     }
 
     private static string[] ReadNames(string path, int classes)

@@ -110,10 +110,13 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
         if (resize is { } side && PreprocessingRules.ResizeShorterSide(side, height, width) is { } sides)
             throw new InvalidDataException($"{source}: metadata {ResizeKey} must be {sides}, got '{properties[ResizeKey]}'");
         byte[]? meanImage = null;
+        int? imageSize = null;
         if (properties.TryGetValue(MeanImageKey, out var encoded))
         {
             try { meanImage = Convert.FromBase64String(encoded); }
             catch (FormatException) { throw new InvalidDataException($"{source}: metadata {MeanImageKey} is not base64"); }
+            imageSize = Int(ImageSizeKey) ?? throw new InvalidDataException($"{source}: metadata has {MeanImageKey} but no {ImageSizeKey}");
+            RequireMeanImage(meanImage, imageSize.Value, shape[0], height, width, source);
         }
         int? padding = null;
         if (properties.TryGetValue(CropPaddingKey, out var paddingText))
@@ -125,7 +128,19 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
         }
         bool? mirror = !properties.TryGetValue(MirrorKey, out var mirrorText) ? null
             : mirrorText switch { "true" => true, "false" => false, _ => throw new InvalidDataException($"{source}: metadata {MirrorKey} must be true or false, got '{mirrorText}'") };
-        return new ModelMetadata(model, shape, names, mean, std, order, resize,
-            meanImage is null ? null : Int(ImageSizeKey), meanImage, padding, mirror);
+        return new ModelMetadata(model, shape, names, mean, std, order, resize, imageSize, meanImage, padding, mirror);
+    }
+
+    // The embedded file is read here, where the file and key can be named, not after import has written it into the
+    // checkpoint folder (its messages named that temporary copy).
+    private static void RequireMeanImage(byte[] file, int imageSize, int channels, int height, int width, string source)
+    {
+        string where = $"{source}: metadata {MeanImageKey}";
+        if (channels != 3) throw new InvalidDataException($"{where}: a mean image is subtracted from RGB images, but the model's input has {channels} channels");
+        Data.Images.PaperPreprocessing embedded;
+        using (var stream = new MemoryStream(file, writable: false)) embedded = Data.Images.PaperPreprocessing.Read(stream, where);
+        if (embedded.Size != imageSize || embedded.Size < Math.Max(height, width))
+            throw new InvalidDataException($"{where} holds a {embedded.Size}x{embedded.Size} mean image, expected {imageSize}x{imageSize} ({ImageSizeKey}) " +
+                $"for {height}x{width} crops");
     }
 }

@@ -40,19 +40,44 @@ public sealed record PaperPreprocessing(int Size, float[] MeanImage, float[] Eig
     public static PaperPreprocessing Load(string path)
     {
         if (!File.Exists(path)) throw new DataException($"{path}: preprocessing file (mean image) not found");
-        var content = SafeTensorsFile.Read(path);
+        FileStream stream;
+        try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DataException($"{path}: cannot open: {e.Message}", e); }
+        using (stream) return Read(stream, path);
+    }
+
+    /// <summary>Reads a preprocessing file's bytes: a run's file, or one carried in an export's metadata.</summary>
+    /// <param name="source">names the bytes in messages: the file, or "model.onnx: metadata convnet.meanImage"</param>
+    public static PaperPreprocessing Read(Stream stream, string source)
+    {
+        var content = SafeTensorsFile.Read(stream, source);
         var tensors = content.Tensors.ToDictionary(t => t.Name);
-        float scale = 1f;
-        if (content.Metadata.TryGetValue("inputScale", out var text)
-            && !(float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out scale) && scale > 0 && float.IsFinite(scale)))
-            throw new DataException($"{path}: inputScale '{text}' is not a positive number");
-        NamedTensor Get(string name) => tensors.TryGetValue(name, out var t) ? t : throw new DataException($"{path}: has no tensor '{name}'");
+        NamedTensor Get(string name) => tensors.TryGetValue(name, out var t) ? t : throw new DataException($"{source}: has no tensor '{name}'");
         var mean = Get("mean_image");
         var values = Get("pca_eigenvalues");
         var vectors = Get("pca_eigenvectors");
-        if (mean.Shape is not [3, var h, var w] || h != w || values.Data.Length != 3 || vectors.Data.Length != 9)
-            throw new DataException($"{path}: unexpected shapes (mean image must be 3xSxS, eigenvalues 3, eigenvectors 3x3)");
-        return new PaperPreprocessing(h, mean.Data, values.Data, vectors.Data, scale);
+        if (mean.Shape is not [3, var h, var w] || h != w || h < 1 || values.Data.Length != 3 || vectors.Data.Length != 9)
+            throw new DataException($"{source}: unexpected shapes (mean image must be 3xSxS, eigenvalues 3, eigenvectors 3x3)");
+        // Subtracted from every input, or scaling its colour noise: a NaN would make every output NaN, which the
+        // network's overflow check then blames on the weights.
+        foreach (var tensor in new[] { mean, values, vectors })
+            if (Array.FindIndex(tensor.Data, v => !float.IsFinite(v)) is var bad and >= 0)
+                throw new DataException($"{source}: {tensor.Name} holds {tensor.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}; a mean image and its colour PCA must be finite");
+        return new PaperPreprocessing(h, mean.Data, values.Data, vectors.Data, InputScaleOf(content.Metadata, h, source));
+    }
+
+    private static float InputScaleOf(IReadOnlyDictionary<string, string> metadata, int size, string source)
+    {
+        if (metadata.TryGetValue("inputScale", out var text))
+            return float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float scale)
+                && scale > 0 && float.IsFinite(scale) ? scale
+                : throw new DataException($"{source}: inputScale '{text}' is not a positive number");
+        // Files written before inputScale was recorded have none: their squares were all the paper's 256 pixels, whose
+        // inputs are on the 0..255 scale, so 1 is what they meant and they keep loading. Any other size has been
+        // unit-scaled since sizes other than 256 exist, so without its scale it would be fed inputs ~50x too large.
+        if (size == SquareImageDecoder.PaperSize) return 1f;
+        throw new DataException($"{source}: a {size}x{size} mean image without its inputScale, which every file of squares other than " +
+            $"{SquareImageDecoder.PaperSize}x{SquareImageDecoder.PaperSize} records: the scale of its model's inputs is unknown");
     }
 
     /// <summary>Per-channel means of the mean image on the 0..1 scale (what a per-channel Normalization would use).</summary>
