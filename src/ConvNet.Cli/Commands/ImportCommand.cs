@@ -33,6 +33,10 @@ public static class ImportCommand
             string source = parse.GetValue(file)!;
             string folder = parse.GetValue(output)!;
             if (File.Exists(folder)) throw new IOException($"--out {folder}: is a file; import writes a checkpoint folder, so give a folder name");
+            // --force replaces an earlier import. Over a training run it replaced the sidecars and kept the run's metrics,
+            // momentum and lock beside an import they do not describe; train --force is what replaces a run.
+            if (Checkpoints.TrainingRunEvidence(folder) is { } evidence)
+                throw new IOException($"--out {folder}: holds a training run ({evidence}), which import does not replace, --force or not; use another --out");
             if (!parse.GetValue(force))
                 Checkpoints.RequireNoRun(folder, "a checkpoint", "choose another --out, or pass --force to replace it");
             bool created = !Directory.Exists(folder);

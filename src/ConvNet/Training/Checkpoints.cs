@@ -79,6 +79,19 @@ public static class Checkpoints
     public static bool HoldsRun(string runDirectory) =>
         File.Exists(Path.Combine(runDirectory, Last + ".json")) || File.Exists(Path.Combine(runDirectory, Best + ".json"));
 
+    /// <summary>What shows that <paramref name="folder"/> holds (or held) a training run rather than nothing or an
+    /// import, for commands that must not write over one: a file only training writes, or a sidecar recording a
+    /// training recipe. Null when there is none.</summary>
+    public static string? TrainingRunEvidence(string folder)
+    {
+        foreach (string name in new[] { MetricsLog.JsonFile, MetricsLog.CsvFile, StepLog.FileName, ImageTrainingData.ScanFile, RunFolderLock.FileName, ReplacedRun.FolderName })
+            if (Path.Exists(Path.Combine(folder, name))) return name;
+        foreach (var tag in new[] { Last, Best, Previous })
+            if (File.Exists(Path.Combine(folder, tag + ".json")) && ReadSidecar(Path.Combine(folder, tag + ".json")) is { Config: not null })
+                return $"{tag}.json records its training recipe";
+        return null;
+    }
+
     /// <summary>Finds a checkpoint: a sidecar .json, or a run folder (its best.json, else last.json).</summary>
     public static LoadedCheckpoint Open(string path, string preferredTag = Best)
     {

@@ -84,6 +84,54 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.DoesNotContain("--resume", again.Stderr);
     }
 
+    [Fact]
+    public void ImportNeverReplacesATrainingRunForceOrNot()
+    {
+        // import --force into a run replaced its sidecars and left its metrics, momentum and lock beside the import.
+        using var temp = new TempDirectory();
+        string copy = temp.Combine("run");
+        CopyFolder(run.Run, copy);
+        string weights = Directory.GetFiles(Path.Combine(copy, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
+        var before = Contents(copy);
+        foreach (string[] force in new[] { Array.Empty<string>(), ["--force"] })
+        {
+            var result = CliRunner.Run(["import", weights, "--out", copy, .. force]);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Equal($"convnet: error: --out {copy}: holds a training run (metrics.jsonl), which import does not replace, --force or not; use another --out",
+                result.Stderr.Trim());
+            Assert.Equal(before, Contents(copy));
+        }
+
+        // Its sidecars alone say so too (the recipe they record).
+        string sidecars = temp.Combine("sidecars-only");
+        CopyFolder(run.Run, sidecars);
+        foreach (string entry in Directory.GetFileSystemEntries(sidecars).Where(e => !e.EndsWith(".json") && !e.EndsWith("checkpoints")))
+            if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true); else File.Delete(entry);
+        var sidecarOnly = CliRunner.Run("import", weights, "--out", sidecars, "--force");
+        Assert.Equal(2, sidecarOnly.ExitCode);
+        Assert.Contains("holds a training run (last.json records its training recipe)", sidecarOnly.Stderr);
+
+        // An earlier import is still replaced with --force.
+        string imported = temp.Combine("imported");
+        Assert.Equal(0, CliRunner.Run("import", weights, "--out", imported).ExitCode);
+        var again = CliRunner.Run("import", weights, "--out", imported, "--force");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static string Contents(string folder) => string.Join("\n", Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+        .Select(f => $"{Path.GetRelativePath(folder, f)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}"));
+
     [Theory]
     [InlineData("--model", "alexnet")]            // model/data mismatch: 3x227x227 model, 1x28x28 data
     [InlineData("--batch-size", "1000")]          // fewer images than one batch
