@@ -16,7 +16,7 @@ public static class PreprocessingRules
     /// <summary>The centre crop of the rescaled image must fit in it: the shorter side at least the input's larger side.</summary>
     public static string? ResizeShorterSide(int side, int height, int width) =>
         side >= Math.Max(height, width) && side <= MaxResizeShorterSide ? null
-            : $"from {Math.Max(height, width)}, the {height}x{width} input's larger side, to {MaxResizeShorterSide:N0}";
+            : $"from {Math.Max(height, width)}, the {height}x{width} input's larger side, to {MaxResizeShorterSide.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>The shifts of the random crops (--crop-padding): a shift as large as the image leaves nothing of it.</summary>
     public static string? CropPadding(int padding, int height, int width) =>

@@ -74,7 +74,7 @@ public sealed record PaperPreprocessing(int Size, float[] MeanImage, float[] Eig
                 : throw new DataException($"{source}: inputScale '{text}' is not a positive number");
         // Files written before inputScale was recorded have none: their squares were all the paper's 256 pixels, whose
         // inputs are on the 0..255 scale, so 1 is what they meant and they keep loading. Any other size has been
-        // unit-scaled since sizes other than 256 exist, so without its scale it would be fed inputs ~50x too large.
+        // unit-scaled since sizes other than 256 exist: without its scale its inputs would be 1/inputScale (about 70) times too large.
         if (size == SquareImageDecoder.PaperSize) return 1f;
         throw new DataException($"{source}: a {size}x{size} mean image without its inputScale, which every file of squares other than " +
             $"{SquareImageDecoder.PaperSize}x{SquareImageDecoder.PaperSize} records: the scale of its model's inputs is unknown");
