@@ -26,7 +26,13 @@ public static class Checkpoints
     public static string? Save(string runDirectory, Network network, Sgd? sgd, CheckpointInfo infoWithoutFiles, params string[] tags)
     {
         string folder = Path.Combine(runDirectory, "checkpoints");
-        Directory.CreateDirectory(folder);
+        try { Directory.CreateDirectory(folder); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // .NET names the first folder it could not make ("Could not find file '/proc/run'"), not what failed.
+            string why = e is UnauthorizedAccessException ? "permission denied" : e is FileNotFoundException or DirectoryNotFoundException ? "the file system takes no new folders there" : e.Message;
+            throw new IOException($"{runDirectory}: cannot create the checkpoint folder ({why})", e);
+        }
         string stem = $"step-{infoWithoutFiles.Step:D8}";
         string weights = Path.Combine(folder, stem + ".safetensors");
         // The weights file carries the class names and preprocessing too, so it can be imported on its own.
@@ -145,13 +151,19 @@ public static class Checkpoints
         if (!File.Exists(sidecar)) throw new CheckpointException($"{sidecar}: checkpoint not found");
 
         CheckpointInfo info;
+        string text = "";
         try
         {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes), CheckpointInfo.Json)
+            text = IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes);
+            info = JsonSerializer.Deserialize<CheckpointInfo>(text, CheckpointInfo.Json)
                 ?? throw new CheckpointException($"{sidecar}: empty checkpoint sidecar");
         }
         catch (JsonException e)
         {
+            // An image or weights file passed as the checkpoint: the JSON reader's words would quote the byte the text
+            // decoder put in place of the file's first one ('0xEF' for a PNG's 0x89).
+            if (text.Contains('\uFFFD') || text.Contains('\0'))
+                throw new CheckpointException($"{sidecar}: not a checkpoint sidecar but a binary file (a checkpoint is a run folder or its .json sidecar)");
             throw new CheckpointException($"{sidecar}: not a valid checkpoint sidecar ({e.Message})");
         }
         catch (InvalidDataException e)
@@ -393,6 +405,7 @@ public static class Checkpoints
     private static string Verified(string sidecar, string root, string relative, string? sha256)
     {
         string file = Inside(sidecar, root, relative);
+        if (Directory.Exists(file)) throw new CheckpointException($"{sidecar}: names {file}, which is a folder, not a weights file");
         if (!File.Exists(file)) throw new CheckpointException($"{sidecar}: names {file}, which does not exist");
         try
         {

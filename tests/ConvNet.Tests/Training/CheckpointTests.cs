@@ -100,4 +100,37 @@ public sealed class CheckpointTests
         var e = Assert.Throws<CheckpointException>(() => Checkpoints.Open(temp.Path));
         Assert.Contains(temp.Path, e.Message);
     }
+
+    [Fact]
+    public void AnImageGivenAsTheSidecarIsCalledABinaryFileNotABadByte()
+    {
+        using var temp = new TempDirectory();
+        string png = temp.Combine("img.json");
+        File.WriteAllBytes(png, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoints.Open(png));
+        Assert.Contains("not a checkpoint sidecar but a binary file", e.Message);
+        Assert.DoesNotContain("0xEF", e.Message);
+    }
+
+    [Fact]
+    public void ASidecarNamingAFolderAsItsWeightsSaysSo()
+    {
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 4), Checkpoints.Last);
+        string sidecar = temp.Combine("last.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sidecar))!;
+        node["weightsFile"] = "checkpoints";
+        File.WriteAllText(sidecar, node.ToJsonString());
+        var e = Assert.Throws<CheckpointException>(() => Checkpoints.LoadNetwork(Checkpoints.Open(sidecar)));
+        Assert.Contains("which is a folder, not a weights file", e.Message);
+    }
+
+    [Fact]
+    public void AFolderThatCannotBeCreatedIsNamedNotTheFirstMissingFile()
+    {
+        var network = SmallNetwork();
+        var e = Assert.Throws<IOException>(() => Checkpoints.Save("/proc/convnet-no-such-run", network, null, Info(network, 4), Checkpoints.Last));
+        Assert.Contains("/proc/convnet-no-such-run: cannot create the checkpoint folder", e.Message);
+    }
 }
