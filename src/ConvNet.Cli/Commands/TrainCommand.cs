@@ -113,6 +113,8 @@ public static class TrainCommand
                 (normalization, nameof(TrainConfig.Normalization), config.Normalization != d.Normalization,
                     $" {config.Normalization}: image data ({config.Data}) always subtracts the run's mean image (the paper's preprocessing, computed on its training split); " +
                     "--normalization applies to in-memory datasets (fashion-mnist, cifar10:, idx:, ...)"),
+                (validation, nameof(TrainConfig.ValidationCount), true,
+                    $": {config.Data} has its own validation split (a val/ folder beside train/, a VAL list, or a cache made from one), so no training images are held out"),
                 (gamma, nameof(TrainConfig.Gamma), true, $"{scheduleNamed}; --gamma is the factor of the step and plateau schedules' reductions"),
                 (patience, nameof(TrainConfig.Patience), true, $"{scheduleNamed}; --patience is for --schedule plateau"),
                 (stepSize, nameof(TrainConfig.StepSize), true, $"{scheduleNamed}; --step-size is for --schedule step"),

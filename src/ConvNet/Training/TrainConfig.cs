@@ -78,9 +78,10 @@ public sealed record TrainConfig
 
     /// <summary>The settings (property names) a run with this configuration never reads, though every checkpoint records
     /// them: image-data augmentation and loading on in-memory data; in-memory augmentation and --normalization on image
-    /// data (which subtracts the run's mean image); --bias-init on every model but the paper's alexnet; what another
-    /// schedule reads (plateau: patience and gamma; step: step size and gamma; cosine: none). `report` leaves them out of
-    /// the recipe it shows, and `train` refuses them when the command line gives them.</summary>
+    /// data (which subtracts the run's mean image); --validation on image data with its own validation split (nothing is
+    /// held out; told from the data's folder, so a run whose data has gone shows it); --bias-init on every model but the
+    /// paper's alexnet; what another schedule reads (plateau: patience and gamma; step: step size and gamma; cosine:
+    /// none). `report` leaves them out of the recipe it shows, and `train` refuses them when the command line gives them.</summary>
     public IReadOnlySet<string> NotApplied()
     {
         var unused = new HashSet<string>(StringComparer.Ordinal);
@@ -88,6 +89,7 @@ public sealed record TrainConfig
             unused.UnionWith([nameof(CropPadding), nameof(HorizontalFlip), nameof(RandomErase), nameof(Normalization)]);
         else
             unused.UnionWith([nameof(RandomCrop), nameof(Mirror), nameof(PcaNoise), nameof(LoaderThreads), nameof(Prefetch)]);
+        if (ConvNet.Data.Images.ImageDataSpec.HasOwnValidation(Data)) unused.Add(nameof(ValidationCount));
         if (Model != Models.AlexNetPaper.Name) unused.Add(nameof(BiasInit));
         switch (Schedule)
         {

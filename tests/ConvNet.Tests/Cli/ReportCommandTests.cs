@@ -160,10 +160,30 @@ public sealed partial class ReportCommandTests(TinyRunFixture run, ITestOutputHe
         var report = CliRunner.Run("report", image, "--threads", "1", "--samples", "0", "--out", html);
         Assert.True(report.ExitCode == 0, report.Stderr);
         var settings = RecipeSettings(html);
-        foreach (string shown in new[] { "randomCrop", "mirror", "pcaNoise", "loaderThreads", "prefetch", "stepSize", "gamma" })
+        foreach (string shown in new[] { "randomCrop", "mirror", "pcaNoise", "loaderThreads", "prefetch", "stepSize", "gamma", "validationCount" })
             Assert.Contains(shown, settings);
         foreach (string hidden in new[] { "cropPadding", "horizontalFlip", "randomErase", "normalization", "biasInit", "patience" })
             Assert.DoesNotContain(hidden, settings);
+    }
+
+    /// <summary>A run on a folder with train/ and val/ held nothing out, yet its recipe showed validationCount 5000.</summary>
+    [Fact]
+    public void TheRecipeOfARunWithItsOwnValidationSplitLeavesOutValidationCount()
+    {
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos");
+        SyntheticImages.WriteFolder(Path.Combine(photos, "train"), perClass: 4, seed: 5);
+        SyntheticImages.WriteFolder(Path.Combine(photos, "val"), perClass: 2, seed: 6);
+        string image = temp.Combine("run");
+        var train = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "folder:" + photos, "--epochs", "1", "--batch-size", "4",
+            "--threads", "1", "--max-steps", "1", "--out", image);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        string html = temp.Combine("report.html");
+        var report = CliRunner.Run("report", image, "--threads", "1", "--samples", "0", "--out", html);
+        Assert.True(report.ExitCode == 0, report.Stderr);
+        var settings = RecipeSettings(html);
+        Assert.Contains("data", settings);
+        Assert.DoesNotContain("validationCount", settings);
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 // A new user's review: options the run's data or schedule never reads ran without a word, were recorded with the run
 // and shown by `report` as if they had applied: --normalization none on image data (which always subtracts the run's
 // mean image), the image-data options on in-memory data, one schedule's settings with another. Given explicitly they
-// are refused now, naming what applies instead; left out, or with --resume (the run's recorded recipe), never.
+// are refused now, naming what applies instead; left out, or with --resume (the run's recorded recipe), never. So is
+// --validation on image data with its own validation split (Quick gives it), which holds nothing out.
 using ConvNet.Tests.Support;
 using ConvNet.Training;
 
@@ -16,7 +17,13 @@ public sealed class TrainOptionsThatDoNotApplyTests
         string idx = TinyDataset.WriteIdx(temp.Combine("data"), train: 48, test: 8);
         string photos = temp.Combine("photos");
         SyntheticImages.WriteFolder(photos, perClass: 4, seed: 5);
-        return ["train", .. args.Select(a => a.Replace("{idx}", idx).Replace("{photos}", photos)), .. Quick, "--out", temp.Combine("run")];
+        if (args.Any(a => a.Contains("{split}")))
+        {
+            SyntheticImages.WriteFolder(temp.Combine("split", "train"), perClass: 4, seed: 6);
+            SyntheticImages.WriteFolder(temp.Combine("split", "val"), perClass: 2, seed: 7);
+        }
+        return ["train", .. args.Select(a => a.Replace("{idx}", idx).Replace("{photos}", photos).Replace("{split}", temp.Combine("split"))),
+            .. Quick, "--out", temp.Combine("run")];
     }
 
     [Theory]
@@ -33,6 +40,7 @@ public sealed class TrainOptionsThatDoNotApplyTests
     [InlineData("--step-size: --schedule cosine anneals the rate to 0", "--model", "alexnet-micro", "--data", "{idx}", "--schedule", "cosine", "--step-size", "3")]
     [InlineData("--patience: --schedule step multiplies the rate by --gamma every --step-size epochs", "--model", "alexnet-micro", "--data", "{idx}", "--schedule", "step", "--patience", "3")]
     [InlineData("--step-size: --schedule plateau (alexnet-micro's default) multiplies the rate by --gamma when", "--model", "alexnet-micro", "--data", "{idx}", "--step-size", "3")]
+    [InlineData("has its own validation split (a val/ folder beside train/, a VAL list, or a cache made from one), so no training images are held out", "--model", "alexnet-micro", "--data", "folder:{split}")]
     public void AnOptionTheRunWouldNotReadIsRefused(string expected, params string[] args)
     {
         using var temp = new TempDirectory();

@@ -1,4 +1,5 @@
 // TrainConfig.NotApplied: the recorded settings a run never read, which `report` leaves out of its recipe.
+using ConvNet.Tests.Support;
 using ConvNet.Training;
 
 namespace ConvNet.Tests.Training;
@@ -35,5 +36,34 @@ public sealed class NotAppliedSettingsTests
         Assert.Contains("Gamma", unused);
         Assert.Contains("Patience", unused);
         Assert.Contains("StepSize", unused);
+    }
+
+    /// <summary>A run on image data with its own validation split held nothing out, yet its report showed
+    /// "validationCount 5000" among the settings that applied.</summary>
+    [Fact]
+    public void ValidationCountAppliesOnlyWhereTheDataHasNoValidationSplitOfItsOwn()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Combine("split", "train", "a"));
+        Directory.CreateDirectory(temp.Combine("split", "val", "a"));
+        Directory.CreateDirectory(temp.Combine("flat", "a"));
+        File.WriteAllText(temp.Combine("train.txt"), "");
+        File.WriteAllText(temp.Combine("val.txt"), "");
+        foreach (var (folder, splits) in new[] { ("cache-val", "\"train\": 4, \"val\": 2"), ("cache-train", "\"train\": 4") })
+        {
+            Directory.CreateDirectory(temp.Combine(folder));
+            File.WriteAllText(temp.Combine(folder, "cache.json"),
+                $"{{\"format\": 1, \"source\": \"folder:x\", \"size\": 36, \"classNames\": [\"a\", \"b\"], \"splits\": {{{splits}}}, \"skipped\": []}}");
+        }
+        bool Applies(string data) => !new TrainConfig { Data = data }.NotApplied().Contains("ValidationCount");
+
+        Assert.False(Applies("folder:" + temp.Combine("split")));
+        Assert.False(Applies($"list:{temp.Combine("train.txt")},{temp.Combine("val.txt")}"));
+        Assert.False(Applies("cache:" + temp.Combine("cache-val")));
+        Assert.True(Applies("folder:" + temp.Combine("flat")));
+        Assert.True(Applies("list:" + temp.Combine("train.txt")));
+        Assert.True(Applies("cache:" + temp.Combine("cache-train")));
+        Assert.True(Applies("fashion-mnist"));
+        Assert.True(Applies("folder:" + temp.Combine("gone"))); // data no longer there: nothing to tell by, so it is shown
     }
 }

@@ -57,6 +57,23 @@ public static class ImageDataSpec
         }
     }
 
+    /// <summary>Whether the data names its own validation split (folder: with train/ and val/, list: with a VAL list,
+    /// cache: made from such data), so that a run on it holds nothing out and --validation does not apply. Read from the
+    /// spec and its folder alone, no image listed; false when the data is not there (any more) to tell.</summary>
+    public static bool HasOwnValidation(string spec)
+    {
+        if (!IsImageSpec(spec)) return false;
+        int colon = spec.IndexOf(':');
+        string kind = spec[..colon], argument = spec[(colon + 1)..];
+        if (argument.Length == 0) return false;
+        return kind switch
+        {
+            "folder" => ImageFolder.HasSplits(argument),
+            "list" => ListFiles(argument).Length == 2,
+            _ => PackedImageCache.ListsValidation(argument),
+        };
+    }
+
     /// <summary>The list files of a `list:` spec's <paramref name="argument"/>: the whole of it when that names a file
     /// (a path may hold a comma), else TRAIN and VAL split at the comma whose two sides both name files, else split at
     /// every comma (for the error that follows).</summary>

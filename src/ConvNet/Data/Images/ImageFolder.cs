@@ -10,13 +10,17 @@ public static class ImageFolder
     public static (ImageFileSet Train, ImageFileSet? Validation) Open(string directory)
     {
         if (!Directory.Exists(directory)) throw new DataException($"folder:{directory}: directory not found");
+        if (!HasSplits(directory)) return (Read(directory, $"{directory}"), null);
         string train = Path.Combine(directory, "train"), val = Path.Combine(directory, "val");
-        if (!Directory.Exists(train) || !Directory.Exists(val)) return (Read(directory, $"{directory}"), null);
 
         var trainSet = Read(train, $"{directory} train");
         var valSet = Read(val, $"{directory} val", trainSet.ClassNames);
         return (trainSet, valSet);
     }
+
+    /// <summary>Whether DIR holds train/ and val/, its two splits (else its sub-folders are the classes).</summary>
+    public static bool HasSplits(string directory) =>
+        Directory.Exists(Path.Combine(directory, "train")) && Directory.Exists(Path.Combine(directory, "val"));
 
     /// <summary>One class-per-sub-folder tree. With <paramref name="classNames"/> given, the sub-folders must be exactly those.</summary>
     public static ImageFileSet Read(string directory, string name, IReadOnlyList<string>? classNames = null)

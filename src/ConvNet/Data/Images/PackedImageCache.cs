@@ -80,6 +80,22 @@ public static class PackedImageCache
 
     public static ImageSplits Open(string directory)
     {
+        var (info, infoPath) = ReadInfo(directory);
+        var train = OpenSplit(directory, "train", info, infoPath);
+        // Only the splits cache.json lists belong to this cache (a stray val.pack from an older prepare does not).
+        var validation = info.Splits.ContainsKey("val") ? OpenSplit(directory, "val", info, infoPath) : null;
+        return new ImageSplits(train, validation);
+    }
+
+    /// <summary>Whether the cache in <paramref name="directory"/> lists a val split; false when there is no readable cache.</summary>
+    public static bool ListsValidation(string directory)
+    {
+        try { return ReadInfo(directory).Info.Splits.ContainsKey("val"); }
+        catch (Exception e) when (e is DataException or IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    private static (PackedCacheInfo Info, string Path) ReadInfo(string directory)
+    {
         string infoPath = Path.Combine(directory, InfoFile);
         if (!File.Exists(infoPath)) throw new DataException($"cache:{directory}: {infoPath} not found (make the cache with 'convnet prepare --data folder:DIR --out {directory}')");
         PackedCacheInfo info;
@@ -93,10 +109,7 @@ public static class PackedImageCache
         }
         if (info.Format != 1 || info.ClassNames is not { Length: > 0 }) throw new DataException($"{infoPath}: unsupported cache format {info.Format} or no class names");
         if (info.Splits is null || !info.Splits.ContainsKey("train")) throw new DataException($"{infoPath}: lists no train split");
-        var train = OpenSplit(directory, "train", info, infoPath);
-        // Only the splits cache.json lists belong to this cache (a stray val.pack from an older prepare does not).
-        var validation = info.Splits.ContainsKey("val") ? OpenSplit(directory, "val", info, infoPath) : null;
-        return new ImageSplits(train, validation);
+        return (info, infoPath);
     }
 
     private static PackedImageStore OpenSplit(string directory, string name, PackedCacheInfo info, string infoPath)
