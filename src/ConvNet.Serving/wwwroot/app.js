@@ -21,7 +21,9 @@ function barRow(label, fraction, text) {
   const row = document.createElement('div');
   row.className = 'bar-row';
   const name = document.createElement('span');
+  name.className = 'name';
   name.textContent = label;
+  name.title = label; // a long name is cut with an ellipsis (style.css): the whole of it on hover
   const bar = document.createElement('div');
   bar.className = 'bar';
   bar.style.width = `${Math.max(0.5, 100 * fraction)}%`;
