@@ -88,7 +88,10 @@ function drawWalk(layers) {
 async function classify(file) {
   $('preview').src = URL.createObjectURL(file);
   showStatus(`Classifying ${file.name} ...`, false);
-  const request = () => ({ method: 'POST', headers: { 'Content-Type': file.type || 'application/octet-stream' }, body: file });
+  // The server tells JPEG from PNG by the bytes: the browser's type comes from the file name (a PNG named .txt is
+  // text/plain, which the server refuses), so only an image type is passed on.
+  const type = file.type.startsWith('image/') ? file.type : 'application/octet-stream';
+  const request = () => ({ method: 'POST', headers: { 'Content-Type': type }, body: file });
   try {
     const prediction = await api(`/v1/predict?top=${topCount}`, request());
     drawTop(prediction.top);
@@ -102,7 +105,7 @@ async function classify(file) {
     $('top').replaceChildren();
     $('walk').replaceChildren();
     $('timing').textContent = '';
-    showStatus(error.message, true);
+    showStatus(`${file.name}: ${error.message}`, true);
   }
 }
 
