@@ -60,8 +60,8 @@ public static class ShowCommand
     {
         var runs = new Argument<string[]>("runs") { Description = "Run folders (their metrics.jsonl), overlaid in one figure", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "PNG file, or SVG when the name ends in .svg", Required = true };
-        var width = new Option<int?>("--width") { Description = $"Pixels across (default {TrainingCurves.DefaultWidth})" };
-        var height = new Option<int?>("--height") { Description = $"Pixels down, the whole figure (default {TrainingCurves.PanelHeight} per panel; at least 120 per panel)" };
+        var width = new Option<int?>("--width") { Description = $"Pixels across (default {TrainingCurves.DefaultWidth}; at least what the titles, axes and legends need, which a smaller value is told)" };
+        var height = new Option<int?>("--height") { Description = $"Pixels down, the whole figure (default {TrainingCurves.PanelHeight} per panel, more where the legends need it; at least what they need)" };
         var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
         var command = new Command("curves", "Plot training curves of one or more runs: loss, top-1/top-5 error (train and validation) and learning rate (every step from steps.csv, else per epoch)")
         {

@@ -1,6 +1,6 @@
 // Training curves of one or more runs, read from their metrics.jsonl: panels for the training loss (and validation
 // loss), top-1 error and top-5 error (train solid, validation dashed) and the learning rate, one colour per run, with a
-// legend in each panel. A run records one line per epoch, so the curves are per epoch (the loss is the epoch's mean
+// legend beside each panel's plot area (inside it, it hid the last epoch's points): a key a run and a key a line style. A run records one line per epoch, so the curves are per epoch (the loss is the epoch's mean
 // batch loss; with steps.csv, every step's loss and rate too). Learning-rate drops by a factor of 2 or more after a
 // rate that held (step and plateau drops, not a cosine's glide) are marked with a vertical dotted line in the run's
 // colour at the epoch boundary where the new rate starts. PNG, or SVG for an .svg name
@@ -109,73 +109,173 @@ public static class TrainingCurves
         runs.Any(r => r.Epochs.Any(e => double.IsFinite(e.TrainTop5Error) || double.IsFinite(e.ValidationTop5Error)))
             ? ["loss", "top-1 error", "top-5 error", "learning rate"] : ["loss", "top-1 error", "learning rate"];
 
-    private const int MinPanelHeight = 120;
-
     public static int DefaultHeight(IReadOnlyList<RunCurves> runs) => Panels(runs).Count * PanelHeight;
 
-    /// <summary>Writes the figure: SVG when <paramref name="path"/> ends in .svg, else PNG.</summary>
+    public const int MaxSize = 10000;
+    // A plot area smaller than this shows no curve worth reading (the panel is titles and axis labels only).
+    private const int MinPlotWidth = 120, MinPlotHeight = 50;
+    // Room either side of a title, so that it is not cut by the figure's edges.
+    private const int TitleMargin = 6;
+
+    /// <summary>Writes the figure: SVG when <paramref name="path"/> ends in .svg, else PNG. A size left out is the
+    /// default (1000 across, <see cref="PanelHeight"/> a panel), or larger where the legends need it; one given below
+    /// what the figure's titles, axes and legends need (measured) is refused, naming that.</summary>
     /// <returns>false when no font was found and the figure has no text (see <see cref="LabelFont"/>)</returns>
     public static bool Save(IReadOnlyList<RunCurves> runs, string path, int? width = null, int? height = null)
     {
-        int w = width ?? DefaultWidth, h = height ?? DefaultHeight(runs);
-        // The height is the whole figure's, shared by the panels: below this each panel is titles and axis labels only.
-        int panels = Panels(runs).Count, least = panels * MinPanelHeight;
-        if (w < 200 || w > 10000) throw new ArgumentException($"--width {w}: give 200..10000");
-        if (h < least || h > 10000) throw new ArgumentException($"--height {h}: the whole figure's height, shared by its {panels} panels; give {least}..10000 ({MinPanelHeight} a panel or more)");
         bool isSvg = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
-        var plots = Build(runs, dashes: !isSvg, out bool text);
+        var panels = Build(runs, dashes: !isSvg, out bool text);
+        var (w, h) = Size(panels, width, height);
         if (isSvg)
             IO.AtomicFile.Write(path, stream =>
             {
                 using var canvas = SKSvgCanvas.Create(SKRect.Create(w, h), stream);
-                Draw(plots, canvas, w, h);
+                Draw(panels, canvas, w, h);
             });
         else
         {
-            using var bitmap = RenderBitmap(plots, w, h);
+            using var bitmap = RenderBitmap(panels, w, h);
             Png.Save(bitmap, path);
         }
         return text;
     }
 
-    /// <summary>The figure as a bitmap (what a PNG holds).</summary>
-    public static SKBitmap Render(IReadOnlyList<RunCurves> runs, int width, int height) => RenderBitmap(Build(runs, dashes: true, out _), width, height);
+    /// <summary>The figure as a bitmap (what a PNG holds); a size too small for it is refused as by <see cref="Save"/>.</summary>
+    public static SKBitmap Render(IReadOnlyList<RunCurves> runs, int width, int height)
+    {
+        var panels = Build(runs, dashes: true, out _);
+        var (w, h) = Size(panels, width, height);
+        return RenderBitmap(panels, w, h);
+    }
 
-    private static SKBitmap RenderBitmap(IReadOnlyList<Plot> plots, int width, int height)
+    /// <summary>Where a figure of this size puts each panel's plot area and learning-rate notes, in the figure's pixels
+    /// (as drawn: the tests check pixels against it).</summary>
+    public static IReadOnlyList<CurvesPanelLayout> Layout(IReadOnlyList<RunCurves> runs, int width, int height)
+    {
+        var panels = Build(runs, dashes: true, out _);
+        var (w, h) = Size(panels, width, height);
+        using var bitmap = RenderBitmap(panels, w, h);
+        return panels.Select((p, i) =>
+        {
+            float top = i * (h / panels.Count);
+            var area = p.Plot.RenderManager.LastRender.DataRect;
+            return new CurvesPanelLayout(p.Name, SKRect.Create(area.Left, top + area.Top, area.Width, area.Height), p.XMax, p.YMax,
+                p.Notes.Select(n => (n.Label, Offset(n.Text.LabelLastRenderPixelRect, top))).ToList(),
+                Offset(p.Plot.Axes.Title.Label.LastRenderPixelRect, top),
+                SKRect.Create(p.Legend.Left, top + p.Legend.Top, p.Plot.Legend.LastRenderSize.Width, p.Plot.Legend.LastRenderSize.Height));
+        }).ToList();
+
+        static SKRect Offset(PixelRect r, float top) => new(r.Left, top + r.Top, r.Right, top + r.Bottom);
+    }
+
+    private static SKBitmap RenderBitmap(IReadOnlyList<CurvePanel> panels, int width, int height)
     {
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(bitmap);
-        Draw(plots, canvas, width, height);
+        Draw(panels, canvas, width, height);
         canvas.Flush();
         return bitmap;
     }
 
-    private static void Draw(IReadOnlyList<Plot> plots, SKCanvas canvas, int width, int height)
+    // The size to draw at: as given, or the default raised to what the figure needs; a given size below that is refused.
+    private static (int Width, int Height) Size(IReadOnlyList<CurvePanel> panels, int? width, int? height)
     {
-        // Each panel lays itself out for its own tick labels; the second pass gives every panel the widest left margin
-        // and the narrowest plot area's right edge, so that epochs line up down the figure.
-        using (var measure = new SKNoDrawCanvas(width, height)) DrawPanels(plots, measure, width, height);
-        var areas = plots.Select(p => p.RenderManager.LastRender.DataRect).ToList();
-        float left = areas.Max(a => a.Left), right = width - areas.Min(a => a.Right);
-        for (int i = 0; i < plots.Count; i++)
-            plots[i].Layout.Fixed(new PixelPadding(left, right, PanelHeightOf(i, plots.Count, height) - areas[i].Bottom, areas[i].Top));
-        DrawPanels(plots, canvas, width, height);
+        int w = width ?? DefaultWidth, h = height ?? panels.Count * PanelHeight, count = panels.Count;
+        if (w > MaxSize) throw new ArgumentException($"--width {w}: give at most {MaxSize}");
+        if (h > MaxSize) throw new ArgumentException($"--height {h}: the whole figure's height, shared by its {count} panels; give at most {MaxSize}");
+        // Measured at the default size or larger: titles, tick labels and legends keep their size, and a layout squeezed
+        // below what it needs measures smaller margins than it then draws (asked again at the size it named, it named more).
+        var (leastWidth, leastHeight) = LeastSize(panels, Math.Max(w, DefaultWidth), Math.Max(h, count * PanelHeight));
+        if (width is null) w = Math.Min(MaxSize, Math.Max(w, leastWidth));
+        else if (w < leastWidth)
+            throw new ArgumentException($"--width {w}: this figure needs at least {leastWidth} pixels across for its titles, axes and legends; give {leastWidth}..{MaxSize}");
+        if (height is null) h = Math.Min(MaxSize, Math.Max(h, leastHeight));
+        else if (h < leastHeight)
+            throw new ArgumentException($"--height {h}: the whole figure's height, shared by its {count} panels; this one needs at least {leastHeight} " +
+                $"({leastHeight / count} a panel for its title, axes, legend and a plot area); give {leastHeight}..{MaxSize}");
+        return (w, h);
+    }
+
+    // What the figure needs, measured by laying it out: across, the widest title centred over the plot area, or the left
+    // margin (tick labels) and right margin (legend) around the smallest plot area; down, each panel's title and axis labels around the smallest
+    // plot area, or its legend (which may reach over those margins), the tallest of them times the panels, which share
+    // the height equally.
+    private static (int Width, int Height) LeastSize(IReadOnlyList<CurvePanel> panels, int width, int height)
+    {
+        var measured = Measure(panels, width, height);
+        using var paint = Paint.NewDisposablePaint();
+        float titles = panels.Max(p => p.Plot.Axes.Title.Label.Measure(paint).Width), panel = 0;
+        for (int i = 0; i < panels.Count; i++)
+        {
+            var area = measured.Areas[i];
+            float margins = area.Top + (PanelHeightOf(i, panels.Count, height) - area.Bottom);
+            panel = Math.Max(panel, Math.Max(margins + MinPlotHeight, measured.Legends[i].Height + 2 * EdgeGap));
+        }
+        // A title is centred over the plot area, which lies between the two margins: it stays in the figure when the
+        // figure is this wide.
+        float titled = titles + 2 * TitleMargin + Math.Abs(measured.Left - measured.Right);
+        return ((int)Math.Ceiling(Math.Max(measured.Left + measured.Right + MinPlotWidth, titled)), panels.Count * (int)Math.Ceiling(panel));
+    }
+
+    // Room between a plot area and its legend, and between a legend and the panel's edges.
+    private const int LegendGap = 12, EdgeGap = 6;
+
+    /// <param name="Areas">each panel's plot area laid out for its own tick labels</param>
+    /// <param name="Legends">each panel's legend in one column</param>
+    /// <param name="Left">the widest left margin (tick labels), which every panel gets so that epochs line up</param>
+    /// <param name="Right">the widest right margin: a plot's own, or its legend's beside it</param>
+    private sealed record Measured(IReadOnlyList<PixelRect> Areas, IReadOnlyList<PixelSize> Legends, float Left, float Right);
+
+    // A layout pass at this size, legends left out (they are drawn beside the plot areas afterwards).
+    private static Measured Measure(IReadOnlyList<CurvePanel> panels, int width, int height)
+    {
+        foreach (var p in panels) p.Plot.Layout.Default();
+        using (var measure = new SKNoDrawCanvas(width, height)) DrawPanels(panels, measure, width, height);
+        using var paint = Paint.NewDisposablePaint();
+        var areas = panels.Select(p => p.Plot.RenderManager.LastRender.DataRect).ToList();
+        var legends = panels.Select(p => p.Plot.Legend.GetLayout(new PixelSize(MaxSize, MaxSize), paint).LegendRect)
+            .Select(r => new PixelSize(r.Width, r.Height)).ToList();
+        float right = Math.Max(areas.Max(a => width - a.Right), legends.Max(l => l.Width) + LegendGap + EdgeGap);
+        return new Measured(areas, legends, areas.Max(a => a.Left), right);
+    }
+
+    private static void Draw(IReadOnlyList<CurvePanel> panels, SKCanvas canvas, int width, int height)
+    {
+        // Each panel lays itself out for its own tick labels; then every panel gets the widest left margin and the
+        // widest right one, so that epochs line up down the figure, and its legend right of its plot area, so that it
+        // covers no data (inside it, it hid the last epoch's points).
+        var measured = Measure(panels, width, height);
+        float plotRight = width - measured.Right;
+        for (int i = 0; i < panels.Count; i++)
+        {
+            var (plot, area, legend) = (panels[i].Plot, measured.Areas[i], measured.Legends[i]);
+            int h = PanelHeightOf(i, panels.Count, height);
+            plot.Layout.Fixed(new PixelPadding(measured.Left, measured.Right, h - area.Bottom, area.Top));
+            // Level with the plot area's top, or higher where the panel is too short below it.
+            float top = Math.Max(EdgeGap, Math.Min(area.Top, h - EdgeGap - legend.Height));
+            panels[i].Legend = new PixelRect(plotRight + LegendGap, width - EdgeGap, h - EdgeGap, top);
+            RateNotes.Place(panels[i], new SKRect(measured.Left, area.Top, plotRight, area.Bottom));
+        }
+        DrawPanels(panels, canvas, width, height, legends: true);
     }
 
     private static int PanelHeightOf(int index, int panels, int height) =>
         index == panels - 1 ? height - index * (height / panels) : height / panels;
 
-    private static void DrawPanels(IReadOnlyList<Plot> plots, SKCanvas canvas, int width, int height)
+    private static void DrawPanels(IReadOnlyList<CurvePanel> panels, SKCanvas canvas, int width, int height, bool legends = false)
     {
         canvas.Clear(SKColors.White);
-        int panel = height / plots.Count;
-        for (int i = 0; i < plots.Count; i++)
+        using var paint = Paint.NewDisposablePaint();
+        int panel = height / panels.Count;
+        for (int i = 0; i < panels.Count; i++)
         {
             canvas.Save();
             canvas.Translate(0, i * panel);
-            int h = PanelHeightOf(i, plots.Count, height);
+            int h = PanelHeightOf(i, panels.Count, height);
             canvas.ClipRect(SKRect.Create(width, h)); // a plot clears its whole canvas first: keep it to its own panel
-            plots[i].Render(canvas, width, h);
+            panels[i].Plot.Render(canvas, width, h);
+            // The plot itself draws no legend (it would put it over the data); this one is drawn beside it.
+            if (legends) panels[i].Plot.Legend.Render(canvas, paint, panels[i].Legend, Alignment.UpperLeft);
             canvas.Restore();
         }
     }
@@ -188,18 +288,20 @@ public static class TrainingCurves
         return true;
     });
 
-    private static List<Plot> Build(IReadOnlyList<RunCurves> runs, bool dashes, out bool text)
+    // The neutral colour of the legend's keys for line styles (train, validation, every step), which every run shares.
+    private static readonly Color StyleKey = new(85, 85, 85);
+
+    private static List<CurvePanel> Build(IReadOnlyList<RunCurves> runs, bool dashes, out bool text)
     {
         if (runs.Count == 0) throw new ArgumentException("no runs to plot");
         text = FontRegistered.Value;
         var palette = new ScottPlot.Palettes.Category10();
-        var plots = new List<Plot>();
-        foreach (string panel in Panels(runs))
+        var panels = new List<CurvePanel>();
+        foreach (string name in Panels(runs))
         {
             var plot = new Plot();
             if (text) plot.Font.Set(FontName);
-            var dropLabels = new List<(double Boundary, double From, double To, ScottPlot.Color Color)>();
-            plot.Title(panel switch
+            plot.Title(name switch
             {
                 "loss" => runs.Any(r => r.Steps is not null)
                     ? "Loss (train: every step, faint, and each epoch's mean)"
@@ -211,29 +313,30 @@ public static class TrainingCurves
                     : "Learning rate per epoch (changes of 2x or more marked in every panel)",
             }, 13);
             plot.XLabel("epoch", 12);
-            plot.YLabel(panel is "loss" ? "cross-entropy" : panel is "learning rate" ? "learning rate" : "error (%)", 12);
+            plot.YLabel(name is "loss" ? "cross-entropy" : name is "learning rate" ? "learning rate" : "error (%)", 12);
             var dashed = dashes ? LinePattern.Dashed : LinePattern.Solid;
             var dotted = dashes ? LinePattern.Dotted : LinePattern.Solid;
+            var panel = new CurvePanel(name, plot);
             double top = 0;
+            bool perStep = false, train = false, validation = false;
             for (int r = 0; r < runs.Count; r++)
             {
                 var run = runs[r];
                 var color = palette.GetColor(r);
-                string prefix = runs.Count > 1 || panel != "learning rate" ? run.Name + " " : run.Name;
-                switch (panel)
+                switch (name)
                 {
                     case "loss":
-                        if (run.Steps is { } steps) top = Math.Max(top, StepSeries(plot, run, steps, color, prefix + "train, per step"));
-                        top = Series(plot, top, run, e => e.TrainLoss, color, LinePattern.Solid, prefix + "train");
-                        top = Series(plot, top, run, e => e.ValidationLoss, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
+                        if (run.Steps is { } steps && StepSeries(plot, run, steps, color) is var stepTop and > 0) (top, perStep) = (Math.Max(top, stepTop), true);
+                        train |= Series(plot, ref top, run, e => e.TrainLoss, color, LinePattern.Solid);
+                        validation |= Series(plot, ref top, run, e => e.ValidationLoss, color, dashed, MarkerShape.OpenSquare);
                         break;
                     case "top-1 error":
-                        top = Series(plot, top, run, e => 100 * e.TrainTop1Error, color, LinePattern.Solid, prefix + "train");
-                        top = Series(plot, top, run, e => 100 * e.ValidationTop1Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
+                        train |= Series(plot, ref top, run, e => 100 * e.TrainTop1Error, color, LinePattern.Solid);
+                        validation |= Series(plot, ref top, run, e => 100 * e.ValidationTop1Error, color, dashed, MarkerShape.OpenSquare);
                         break;
                     case "top-5 error":
-                        top = Series(plot, top, run, e => 100 * e.TrainTop5Error, color, LinePattern.Solid, prefix + "train");
-                        top = Series(plot, top, run, e => 100 * e.ValidationTop5Error, color, dashed, prefix + "validation", MarkerShape.OpenSquare);
+                        train |= Series(plot, ref top, run, e => 100 * e.TrainTop5Error, color, LinePattern.Solid);
+                        validation |= Series(plot, ref top, run, e => 100 * e.ValidationTop5Error, color, dashed, MarkerShape.OpenSquare);
                         break;
                     default:
                         top = Math.Max(top, RateSeries(plot, run, color));
@@ -242,38 +345,48 @@ public static class TrainingCurves
                 foreach (var (boundary, from, to) in LearningRateChanges(run))
                 {
                     plot.Add.VerticalLine(boundary, dashes ? 1.5f : 1f, color, dotted);
-                    if (panel == "learning rate") dropLabels.Add((boundary, from, to, color));
+                    if (name == "learning rate") panel.Notes.Add(RateNotes.Add(plot, boundary, from, to, color, text ? FontName : null));
                 }
             }
-            // Each drop's rates beside its line, halfway between the two rates: inside the plot area (an axis line's own
-            // label sits over the epoch numbers or the title) and clear of the run's own curve, which is at the old rate
-            // left of the line and at or below the new one right of it. Right of the line, or left of it in the last
-            // quarter of the epochs, where a label would run out of the panel. Labels at the same boundary go one row apart.
-            int lastEpoch = runs.Max(r => r.Epochs[^1].Epoch);
-            for (int i = 0; i < dropLabels.Count; i++)
-            {
-                var (boundary, from, to, color) = dropLabels[i];
-                int row = dropLabels.Take(i).Count(l => l.Boundary == boundary);
-                var note = plot.Add.Text($"{Rate(from)} -> {Rate(to)}", boundary, (from + to) / 2 - row * 0.09 * top);
-                bool leftOfLine = boundary > 0.75 * lastEpoch;
-                note.LabelFontColor = color;
-                note.LabelFontSize = 11;
-                note.LabelAlignment = leftOfLine ? Alignment.MiddleRight : Alignment.MiddleLeft;
-                note.OffsetX = leftOfLine ? -4 : 4;
-                if (text) note.LabelFontName = FontName;
-            }
             // Epochs from 0 (the start) to the last; values from 0 to a little above the largest.
-            plot.Axes.SetLimitsX(0, runs.Max(r => r.Epochs[^1].Epoch) + 0.25);
+            panel.XMax = runs.Max(r => r.Epochs[^1].Epoch) + 0.25;
+            panel.YMax = top > 0 ? top * 1.15 : 1;
+            plot.Axes.SetLimitsX(0, panel.XMax);
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-            plot.Axes.SetLimitsY(0, top > 0 ? top * 1.15 : 1);
-            plot.ShowLegend(Alignment.UpperRight);
-            plots.Add(plot);
+            plot.Axes.SetLimitsY(0, panel.YMax);
+            Legend(plot, runs, palette, perStep, train, validation, dashed, text);
+            panels.Add(panel);
         }
-        return plots;
+        return panels;
+    }
+
+    // One key a run (its colour) and one a line style (train solid with dots, validation dashed with squares, every
+    // step faint), not one a series: with n runs that is n + 3 lines, not 3n.
+    private static void Legend(Plot plot, IReadOnlyList<RunCurves> runs, ScottPlot.Palettes.Category10 palette, bool perStep, bool train,
+        bool validation, LinePattern dashed, bool text)
+    {
+        var keys = runs.Select((run, r) => new LegendItem { LabelText = run.Name, LineColor = palette.GetColor(r), LineWidth = 3 }).ToList();
+        if (perStep) keys.Add(new LegendItem { LabelText = "train, every step", LineColor = StyleKey.WithAlpha(0.35), LineWidth = 1 });
+        if (train)
+            keys.Add(new LegendItem
+            {
+                LabelText = perStep ? "train, epoch mean" : "train", LineColor = StyleKey, LineWidth = 2,
+                MarkerShape = MarkerShape.FilledCircle, MarkerSize = 6, MarkerFillColor = StyleKey, MarkerLineColor = StyleKey,
+            });
+        if (validation)
+            keys.Add(new LegendItem
+            {
+                LabelText = "validation", LineColor = StyleKey, LineWidth = 2, LinePattern = dashed,
+                MarkerShape = MarkerShape.OpenSquare, MarkerSize = 6, MarkerLineColor = StyleKey,
+            });
+        plot.Legend.DisplayPlottableLegendItems = false;
+        plot.Legend.ManualItems.AddRange(keys);
+        if (text) plot.Legend.FontName = FontName;
+        plot.HideLegend(); // drawn beside the plot area once the layout is known (Draw)
     }
 
     // The per-step loss, x in epochs (step / steps per epoch), a thin faint line under the epoch means.
-    private static double StepSeries(Plot plot, RunCurves run, IReadOnlyList<StepPoint> steps, Color color, string label)
+    private static double StepSeries(Plot plot, RunCurves run, IReadOnlyList<StepPoint> steps, Color color)
     {
         var points = steps.Where(p => double.IsFinite(p.Loss)).ToList();
         if (points.Count == 0 || !(run.StepsPerEpoch > 0)) return 0;
@@ -281,7 +394,6 @@ public static class TrainingCurves
         double alpha = Math.Max(0.1, 0.35 * Math.Min(1, Math.Sqrt(2000.0 / points.Count)));
         var line = plot.Add.ScatterLine(points.Select(p => p.Step / run.StepsPerEpoch).ToArray(), points.Select(p => p.Loss).ToArray(), color.WithAlpha(alpha));
         line.LineWidth = 1;
-        line.LegendText = label;
         // A run's first steps start near ln(classes): the y range follows the epochs' values and the 99th percentile of
         // the steps, so that one early spike does not flatten everything else.
         var sorted = points.Select(p => p.Loss).Order().ToList();
@@ -306,25 +418,38 @@ public static class TrainingCurves
         var line = plot.Add.ScatterLine(xs, ys, color);
         line.LineWidth = 2;
         line.ConnectStyle = ConnectStyle.StepVertical;
-        line.LegendText = run.Name;
         return ys.Max();
     }
 
-    private static string Rate(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
-
-    /// <returns>the largest value plotted so far</returns>
-    private static double Series(Plot plot, double top, RunCurves run, Func<EpochMetrics, double> value, Color color, LinePattern pattern, string label,
-        MarkerShape marker = MarkerShape.FilledCircle, bool steps = false)
+    /// <returns>whether the run has this value: a series was drawn (and <paramref name="top"/> raised to its largest)</returns>
+    private static bool Series(Plot plot, ref double top, RunCurves run, Func<EpochMetrics, double> value, Color color, LinePattern pattern,
+        MarkerShape marker = MarkerShape.FilledCircle)
     {
         var points = run.Epochs.Where(e => double.IsFinite(value(e))).ToList();
-        if (points.Count == 0) return top;
+        if (points.Count == 0) return false;
         var scatter = plot.Add.Scatter(points.Select(e => (double)e.Epoch).ToArray(), points.Select(value).ToArray(), color);
         scatter.LinePattern = pattern;
         scatter.LineWidth = 2;
         scatter.MarkerSize = 6;
         scatter.MarkerShape = marker;
-        if (steps) scatter.ConnectStyle = ConnectStyle.StepVertical;
-        scatter.LegendText = label;
-        return Math.Max(top, points.Max(value));
+        top = Math.Max(top, points.Max(value));
+        return true;
     }
+}
+
+/// <summary>A panel of the figure as drawn (<see cref="TrainingCurves.Layout"/>): its plot area, the axes' upper limits
+/// (both start at 0), its learning-rate notes, its title and its legend, in the figure's pixels.</summary>
+public sealed record CurvesPanelLayout(string Name, SKRect PlotArea, double XMax, double YMax, IReadOnlyList<(string Text, SKRect Bounds)> Notes,
+    SKRect Title, SKRect Legend);
+
+/// <summary>One panel while it is built and laid out: its plot, the axes' upper limits and the rate notes to place.</summary>
+internal sealed class CurvePanel(string name, Plot plot)
+{
+    public string Name { get; } = name;
+    public Plot Plot { get; } = plot;
+    public double XMax { get; set; }
+    public double YMax { get; set; }
+    public List<RateNote> Notes { get; } = [];
+    /// <summary>Where its legend is drawn, in the panel's pixels (set by the layout).</summary>
+    public PixelRect Legend { get; set; }
 }
