@@ -140,11 +140,12 @@ public static class TrainingCurves
         return text;
     }
 
-    /// <summary>The figure as a bitmap (what a PNG holds); a size too small for it is refused as by <see cref="Save"/>.</summary>
+    /// <summary>The figure as a bitmap (what a PNG holds), at this size or, where its titles, axes and legends need more
+    /// (a long run name in a report), larger.</summary>
     public static SKBitmap Render(IReadOnlyList<RunCurves> runs, int width, int height)
     {
         var panels = Build(runs, dashes: true, out _);
-        var (w, h) = Size(panels, width, height);
+        var (w, h) = Size(panels, width, height, grow: true);
         return RenderBitmap(panels, w, h);
     }
 
@@ -177,8 +178,9 @@ public static class TrainingCurves
         return bitmap;
     }
 
-    // The size to draw at: as given, or the default raised to what the figure needs; a given size below that is refused.
-    private static (int Width, int Height) Size(IReadOnlyList<CurvePanel> panels, int? width, int? height)
+    // The size to draw at: as given, or the default raised to what the figure needs; a given size below that is refused
+    // (or raised too, with grow).
+    private static (int Width, int Height) Size(IReadOnlyList<CurvePanel> panels, int? width, int? height, bool grow = false)
     {
         int w = width ?? DefaultWidth, h = height ?? panels.Count * PanelHeight, count = panels.Count;
         if (w > MaxSize) throw new ArgumentException($"--width {w}: give at most {MaxSize}");
@@ -186,10 +188,10 @@ public static class TrainingCurves
         // Measured at the default size or larger: titles, tick labels and legends keep their size, and a layout squeezed
         // below what it needs measures smaller margins than it then draws (asked again at the size it named, it named more).
         var (leastWidth, leastHeight) = LeastSize(panels, Math.Max(w, DefaultWidth), Math.Max(h, count * PanelHeight));
-        if (width is null) w = Math.Min(MaxSize, Math.Max(w, leastWidth));
+        if (width is null || grow) w = Math.Min(MaxSize, Math.Max(w, leastWidth));
         else if (w < leastWidth)
             throw new ArgumentException($"--width {w}: this figure needs at least {leastWidth} pixels across for its titles, axes and legends; give {leastWidth}..{MaxSize}");
-        if (height is null) h = Math.Min(MaxSize, Math.Max(h, leastHeight));
+        if (height is null || grow) h = Math.Min(MaxSize, Math.Max(h, leastHeight));
         else if (h < leastHeight)
             throw new ArgumentException($"--height {h}: the whole figure's height, shared by its {count} panels; this one needs at least {leastHeight} " +
                 $"({leastHeight / count} a panel for its title, axes, legend and a plot area); give {leastHeight}..{MaxSize}");

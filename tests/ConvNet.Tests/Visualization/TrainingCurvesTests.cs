@@ -355,7 +355,7 @@ public sealed class TrainingCurvesTests
     public void ManyRunsGetTheDefaultHeightTheirLegendsNeed()
     {
         // A legend has a line a run: 12 runs do not fit beside a 260-pixel panel, so the default grows to hold them.
-        var runs = Enumerable.Range(1, 12).Select(i => Run($"run-{i:D2}") with { }).ToList();
+        var runs = Enumerable.Range(1, 12).Select(i => Run($"run-{i:D2}")).ToList();
         using var temp = new TempDirectory();
         Assert.True(TrainingCurves.Save(runs, temp.Combine("many.png")));
         using var bitmap = SKBitmap.Decode(temp.Combine("many.png"));
@@ -365,5 +365,8 @@ public sealed class TrainingCurvesTests
             Assert.True(layout[p].Legend.Bottom <= (p + 1) * (bitmap.Height / layout.Count) + (p == layout.Count - 1 ? bitmap.Height % layout.Count : 0),
                 $"{layout[p].Name}: its legend {layout[p].Legend} leaves the panel");
         Assert.Contains("--height 780", Assert.Throws<ArgumentException>(() => TrainingCurves.Save(runs, temp.Combine("short.png"), null, 780)).Message);
+        // A report asks for the default size: it gets the figure, larger.
+        using var rendered = TrainingCurves.Render(runs, TrainingCurves.DefaultWidth, TrainingCurves.DefaultHeight(runs));
+        Assert.Equal((bitmap.Width, bitmap.Height), (rendered.Width, rendered.Height));
     }
 }
