@@ -32,9 +32,10 @@ public static class ShowActivationsCommand
             int? at = parse.GetValue(index);
             if ((file is null) == (at is null))
                 throw new ArgumentException("give one image: an image file, or --index N (with --data, default the run's data)");
-            var walk = Build(loaded, file, at is null ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, at ?? 0,
+            var (walk, named) = Build(loaded, file, at is null ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, at ?? 0,
                 options.ThreadCount(parse));
             var typeface = FigureOutput.Typeface();
+            foreach (string note in LabelFont.Notes(typeface, walk.Panels.SelectMany(p => p.BarNames ?? []).Concat(named))) Console.Error.WriteLine(note);
             walk.SavePng(target, typeface);
             Console.WriteLine($"{target}: {walk.Title}; {walk.Panels.Count} layers, {walk.Width}x{walk.Height} pixels");
             return 0;
@@ -42,7 +43,9 @@ public static class ShowActivationsCommand
         return command;
     }
 
-    public static ActivationWalk Build(LoadedCheckpoint loaded, string? file, string? spec, string split, int index, int threads)
+    /// <returns>the walk, and the class names its title names (predicted, true)</returns>
+    public static (ActivationWalk Walk, IReadOnlyList<string> Named) Build(LoadedCheckpoint loaded, string? file, string? spec, string split, int index,
+        int threads)
     {
         var network = Checkpoints.LoadNetwork(loaded);
         var images = file is not null ? InspectionInputs.ForFiles(loaded, network, [file], threads)
@@ -59,6 +62,7 @@ public static class ShowActivationsCommand
         string outcome = NonFiniteOutputs.Any(probabilities) ? "its outputs are not finite (NaN: the weights overflow)"
             : $"predicted {images.ClassNames[best]} ({probabilities[best]:P1})";
         string title = $"{images.Describe(index)} through {network.Name}: {outcome}" + (label >= 0 ? $", true class {images.ClassNames[label]}" : "");
-        return ActivationWalk.FromProbe(probe, 0, title);
+        string[] named = [.. NonFiniteOutputs.Any(probabilities) ? [] : new[] { images.ClassNames[best] }, .. label >= 0 ? new[] { images.ClassNames[label] } : []];
+        return (ActivationWalk.FromProbe(probe, 0, title), named);
     }
 }

@@ -28,6 +28,7 @@ public static class ShowConfusionCommand
             var images = InspectionInputs.ForData(loaded, network, spec, split, threads);
             var (heatmap, metrics) = Compute(network, images, spec, split, threads, parse.GetValue(options.BatchSize));
             var typeface = FigureOutput.Typeface();
+            foreach (string note in heatmap.LabelNotes) Console.Error.WriteLine(note);
             heatmap.SavePng(target, typeface);
             Console.WriteLine($"{target}: {heatmap.Title}; {metrics.Classes}x{metrics.Classes} cells, {heatmap.Width}x{heatmap.Height} pixels");
             return 0;

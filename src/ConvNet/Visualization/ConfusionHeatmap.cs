@@ -27,6 +27,9 @@ public sealed class ConfusionHeatmap
     public int Top { get; }
     public int Width { get; }
     public int Height { get; }
+    /// <summary>What the row labels lose with this typeface (characters it cannot draw, right-to-left names), one note a
+    /// line for stderr; empty when they draw as written or are not drawn (no font, cells too small).</summary>
+    public IReadOnlyList<string> LabelNotes { get; }
 
     /// <param name="confusion">[classes x classes] counts, row = true class, column = predicted</param>
     public ConfusionHeatmap(long[] confusion, IReadOnlyList<string> classNames, string title, SKTypeface? typeface, int? cellSize = null)
@@ -35,19 +38,20 @@ public sealed class ConfusionHeatmap
         if (Classes < 1 || confusion.Length != Classes * Classes)
             throw new ArgumentException($"a confusion matrix of {confusion.Length} cells for {Classes} classes");
         if (confusion.Any(v => v < 0)) throw new ArgumentException("a confusion matrix cannot hold negative counts");
-        (_confusion, ClassNames, Title) = (confusion, classNames, title);
+        (_confusion, ClassNames, Title) = (confusion, classNames, LabelFont.Printable(title));
         CellSize = cellSize ?? Math.Clamp(600 / Classes, 2, 48);
         bool labels = typeface is not null && CellSize >= 10;
+        LabelNotes = labels ? LabelFont.Notes(typeface, classNames) : [];
         int rowLabels = labels ? (int)Math.Ceiling(classNames.Select((n, i) => Drawing.MeasureText(typeface, RowLabel(i), TextSize)).Max()) + Margin : 0;
         Left = Margin + rowLabels;
         Top = (typeface is null ? 0 : 24) + (labels ? 18 : 0) + Margin;
         Width = Left + Classes * CellSize + Margin + (labels ? AccuracyWidth : 0) + Margin;
         // Wide enough for the title, which carries the errors (a few classes made it narrower than its own title).
-        if (typeface is not null) Width = Math.Max(Width, (int)Math.Ceiling(Drawing.MeasureText(typeface, title, 14)) + 2 * Margin);
+        if (typeface is not null) Width = Math.Max(Width, (int)Math.Ceiling(Drawing.MeasureText(typeface, Title, 14)) + 2 * Margin);
         Height = Top + Classes * CellSize + Margin + (typeface is null ? 0 : 20);
     }
 
-    private string RowLabel(int c) => $"{ClassNames[c]} {c}";
+    private string RowLabel(int c) => $"{LabelFont.Printable(ClassNames[c])} {c}";
 
     public long RowTotal(int row)
     {

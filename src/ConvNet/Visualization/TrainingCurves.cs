@@ -367,7 +367,7 @@ public static class TrainingCurves
     private static void Legend(Plot plot, IReadOnlyList<RunCurves> runs, ScottPlot.Palettes.Category10 palette, bool perStep, bool train,
         bool validation, LinePattern dashed, bool text)
     {
-        var keys = runs.Select((run, r) => new LegendItem { LabelText = run.Name, LineColor = palette.GetColor(r), LineWidth = 3 }).ToList();
+        var keys = runs.Select((run, r) => new LegendItem { LabelText = LabelFont.Printable(run.Name), LineColor = palette.GetColor(r), LineWidth = 3 }).ToList();
         if (perStep) keys.Add(new LegendItem { LabelText = "train, every step", LineColor = StyleKey.WithAlpha(0.35), LineWidth = 1 });
         if (train)
             keys.Add(new LegendItem

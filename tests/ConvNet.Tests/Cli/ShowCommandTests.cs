@@ -105,6 +105,25 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Contains("577x74 pixels", stdout);
     }
 
+    /// <summary>A CONVNET_FONT that is not a font gave a figure without labels and a note that CONVNET_FONT was none or
+    /// unset.</summary>
+    [Fact]
+    public void AFontVariableNamingAFileThatIsNotAFontIsRefused()
+    {
+        string notFont = Path.Combine(run.Folder, "not-a-font.ttf");
+        File.WriteAllText(notFont, "these are not the glyphs you are looking for");
+        var start = CliRunner.StartInfo("show", "filters", "--checkpoint", run.Run, "--out", Path.Combine(run.Folder, "filters-not-font.png"));
+        start.Environment[LabelFont.EnvironmentVariable] = notFont;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        string stderr = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(2, process.ExitCode);
+        Assert.Equal($"convnet: error: {LabelFont.EnvironmentVariable}={notFont}: not a font file (give a .ttf or .otf file, or none for figures without text)",
+            stderr.Trim());
+        Assert.False(File.Exists(Path.Combine(run.Folder, "filters-not-font.png")));
+    }
+
     [Theory]
     [InlineData("--layer conv9", "conv1, conv2, conv3, conv4, conv5")]
     [InlineData("--layer fc6", "not a convolution")]
