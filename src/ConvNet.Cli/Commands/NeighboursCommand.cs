@@ -58,6 +58,7 @@ public static class NeighboursCommand
                 results[i].Select(n => (database.Picture(n.Index), Caption(database, n.Index), n.Distance)).ToList())).ToList();
             var sheet = new NeighbourSheet(rows, $"{network.Name}: nearest {split} images of {spec} by Euclidean distance of {layerName} outputs");
             var typeface = FigureOutput.Typeface();
+            foreach (string note in LabelFont.Notes(typeface, database.ClassNames)) Console.Error.WriteLine(note);
             sheet.SavePng(target, typeface);
             if (parse.GetValue(json))
             {

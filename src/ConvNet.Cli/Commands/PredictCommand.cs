@@ -33,9 +33,7 @@ public static class PredictCommand
             int threadCount = CountOption.Threads(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
-            // The default shows what there is; a number asked for that the model cannot give is refused, as serve's ?top= is.
-            if (GivenOption.Was(parse, top) && parse.GetValue(top) > network.Classes)
-                throw new ArgumentException($"--top {parse.GetValue(top)}: {loaded.SidecarPath} has {network.Classes} classes; give 1..{network.Classes}");
+            RequireTop(parse, top, loaded, network.Classes);
             var deviceSpec = DeviceOption.Value(parse, device);
             network.SetWeightPrecision(PrecisionOption.Value(parse, precision, deviceSpec));
             network.UseConvolutionAlgorithm(ConvAlgorithmOption.Value(parse, convAlgorithm, deviceSpec));
@@ -90,5 +88,13 @@ public static class PredictCommand
             return new SingleViewClassifier(network, InspectionInputs.ForFiles(loaded, host, files.Select(f => f.Path).ToArray(), threads));
         // The views eval --ten-crop averages for this model on image files.
         return EvalCommand.FilesTenCrop(network, loaded, files, labelsKnown: false, threads, out _, out _);
+    }
+
+    /// <summary>The default --top shows what there is; a number asked for that the model cannot give is refused, as
+    /// serve's ?top= is and torch.topk does (show predictions too).</summary>
+    internal static void RequireTop(ParseResult parse, Option<int> top, Training.LoadedCheckpoint loaded, int classes)
+    {
+        if (GivenOption.Was(parse, top) && parse.GetValue(top) > classes)
+            throw new ArgumentException($"--top {parse.GetValue(top)}: {loaded.SidecarPath} has {classes} classes; give 1..{classes}");
     }
 }

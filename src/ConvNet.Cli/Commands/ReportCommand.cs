@@ -65,6 +65,7 @@ public static class ReportCommand
         var recipe = new List<ReportSection>();
         var notes = new List<string>();
         if (typeface is null) notes.Add(LabelFont.MissingMessage);
+        notes.AddRange(LabelFont.Notes(typeface, info.ClassNames)); // names the figures cannot draw as written
 
         string trained = info.Config is null ? $"imported from {info.Source ?? "another framework"}" : $"epoch {info.Epoch}, step {info.Step}";
         string subtitle = $"{network.Name}: {network.ParameterCount:N0} parameters, input {string.Join("x", network.Spec.InputShape)}, {network.Classes} classes; " +

@@ -42,6 +42,7 @@ public static class ShowPredictionsCommand
                     throw new ArgumentException($"{unused.Name} chooses images of --data; with image files every file is drawn: leave it out");
             int threads = options.ThreadCount(parse);
             var network = Checkpoints.LoadNetwork(loaded);
+            PredictCommand.RequireTop(parse, top, loaded, network.Classes);
             IInspectionImages images = files.Length > 0 ? InspectionInputs.ForFiles(loaded, network, files, threads)
                 : InspectionInputs.ForData(loaded, network, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, threads);
             // The default count on a split smaller than it draws the whole split, as report does; a given one must fit.
@@ -51,6 +52,7 @@ public static class ShowPredictionsCommand
                 files.Length > 0 ? $"{files.Length:N0} image files" : $"--count {chosen.Length}");
             var sheet = Build(network, images, chosen, parse.GetValue(top), parse.GetValue(columns), threads);
             var typeface = FigureOutput.Typeface();
+            foreach (string note in LabelFont.Notes(typeface, sheet.Entries.SelectMany(e => e.Top.Select(t => images.ClassNames[t.Class])))) Console.Error.WriteLine(note);
             sheet.SavePng(target, typeface);
             int correct = sheet.Entries.Count(e => e.TrueClass >= 0 && e.Top[0].Class == e.TrueClass);
             int known = sheet.Entries.Count(e => e.TrueClass >= 0);

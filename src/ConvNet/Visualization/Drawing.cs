@@ -63,6 +63,7 @@ public static class Drawing
         SKTextAlign align = SKTextAlign.Left, float maxWidth = float.PositiveInfinity)
     {
         if (typeface is null || text.Length == 0) return;
+        text = LabelFont.Printable(text); // a tab in a class name would be an empty box
         using var font = Font(typeface, size);
         if (font.MeasureText(text) > maxWidth)
         {

@@ -110,6 +110,9 @@ public sealed class InspectionCommandTests(TinyRunFixture run) : IClassFixture<T
         using (var bitmap = SkiaSharp.SKBitmap.Decode(Out("two.png"))) SkiaSharp.SKImage.FromBitmap(bitmap).Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).SaveTo(File.Create(image));
         AssertOneErrorLine(CliRunner.Run("show", "predictions", "--checkpoint", run.Run, "--count", "3", image, "--out", Out("p.png")), "--count chooses images of --data");
         AssertOneErrorLine(CliRunner.Run("neighbours", "--checkpoint", run.Run, "--query", "val:3", "--out", Out("n.png")), "val is not a split");
+        int classes = Checkpoints.Open(run.Run).Info.Classes;
+        AssertOneErrorLine(CliRunner.Run("show", "predictions", "--checkpoint", run.Run, "--top", $"{classes + 1}", "--out", Out("p.png")),
+            $"has {classes} classes; give 1..{classes}");
     }
 
     [Fact]

@@ -55,4 +55,14 @@ public sealed class LabelFontTests
         Assert.Contains("\"中文\"", Assert.Single(tab.LabelNotes));
         Assert.Empty(new ConfusionHeatmap(confusion, ["a", "b"], "title", Font, cellSize: 40).LabelNotes);
     }
+
+    [Fact]
+    public void PredictionSheetsWriteATabInAClassNameAsAnEscapeToo()
+    {
+        var picture = new ConvNet.Inspection.Picture(1, 2, 2, [0, 64, 128, 255]);
+        PredictionSheet Sheet(string name) => new([new PredictionEntry(picture, "a.png", TrueClass: 0, [(0, 0.75f), (1, 0.25f)])], [name, "other"]);
+        using var drawn = Sheet("tab\there").Render(Font);
+        using var expected = Sheet("tab\\there").Render(Font);
+        Assert.Equal(expected.Bytes, drawn.Bytes);
+    }
 }
