@@ -77,7 +77,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         var app = builder.Build();
 
         var metrics = new ServerMetrics(options.MaxBatch);
-        if (model.CheapPlans) NetworkLadder.RequireMemory(model.Weights, options.MaxBatch, PlanMemory.MachineBytes());
+        if (model.CheapPlans) NetworkLadder.RequireMemory(model.Weights, options.MaxBatch, everyPowerOfTwo: true, PlanMemory.MachineBytes());
         var networks = new NetworkLadder(NetworkLadder.SizesFor(options.MaxBatch, model.CheapPlans), model.Plan);
         BatchScheduler batcher;
         try

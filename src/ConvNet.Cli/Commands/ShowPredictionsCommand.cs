@@ -46,6 +46,7 @@ public static class ShowPredictionsCommand
             IInspectionImages images = files.Length > 0 ? InspectionInputs.ForFiles(loaded, network, files, threads)
                 : InspectionInputs.ForData(loaded, network, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, threads);
             // The default count on a split smaller than it draws the whole split, as report does; a given one must fit.
+            if (files.Length == 0 && images.Count == 0) throw new ArgumentException($"{images.Name}: no images to draw");
             int wanted = GivenOption.Was(parse, count) ? parse.GetValue(count) : Math.Min(parse.GetValue(count), images.Count);
             int[] chosen = files.Length > 0 ? Enumerable.Range(0, files.Length).ToArray() : Sample(images.Count, wanted, parse.GetValue(seed));
             PredictionSheet.RequireFits(chosen.Length, parse.GetValue(columns), Math.Min(parse.GetValue(top), network.Classes),

@@ -44,23 +44,16 @@ public sealed class NetworkLadder : IDisposable
         return [.. sizes];
     }
 
-    /// <summary>Throws before anything is planned when the CPU plans of every size up to <paramref name="maxBatch"/>,
-    /// held together (about twice the largest alone), need more than <paramref name="availableBytes"/>, naming the
-    /// largest --max-batch that fits.</summary>
-    public static void RequireMemory(Models.Network weights, int maxBatch, long availableBytes)
+    /// <summary>Throws before anything is planned when the plans of the sizes <see cref="SizesFor"/> gives for
+    /// <paramref name="maxBatch"/>, held together (about twice the largest alone), need more than
+    /// <paramref name="availableBytes"/>, naming the largest --max-batch that fits. For CPU plans, which share the
+    /// weights: memory is the buffers alone.</summary>
+    public static void RequireMemory(Models.Network weights, int maxBatch, bool everyPowerOfTwo, long availableBytes)
     {
         long perSample = 4 * Models.PlanMemory.FloatsPerSample(weights.Spec, weights.Layers);
-        bool Fits(int max) => perSample * SizesFor(max).Sum(b => (long)b) <= availableBytes;
-        Models.PlanMemory.RequireAll(weights.Spec, weights.Layers, SizesFor(maxBatch), availableBytes, () =>
-        {
-            int low = 1, high = maxBatch;
-            while (low < high)
-            {
-                int middle = low + (high - low + 1) / 2;
-                if (Fits(middle)) low = middle; else high = middle - 1;
-            }
-            return $"at most --max-batch {low} fits";
-        });
+        Models.PlanMemory.RequireAll(weights.Spec, weights.Layers, SizesFor(maxBatch, everyPowerOfTwo), availableBytes, () =>
+            Bisection.Largest(maxBatch, max => perSample * SizesFor(max, everyPowerOfTwo).Sum(b => (long)b) <= availableBytes) is > 0 and var most
+                ? $"at most --max-batch {most} fits" : "not even --max-batch 1 fits");
     }
 
     public int[] Sizes { get; }

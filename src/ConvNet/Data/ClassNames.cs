@@ -51,7 +51,7 @@ public static class ClassNames
     }
 
     /// <summary>Why <paramref name="names"/> cannot name a model's classes, or null: each class needs a name (not
-    /// null, not blank), and a name may stand for one class only, because eval and show match classes by name. The
+    /// null, not empty), and a name may stand for one class only, because eval and show match classes by name. The
     /// rule for every list of class names a file brings: a class-name file, a checkpoint's sidecar, a file's metadata.</summary>
     /// <param name="where">where the k-th name is, for the message: "on line 3", "at classNames[2]"</param>
     public static string? Problem(IReadOnlyList<string?> names, Func<int, string> where)
@@ -60,7 +60,8 @@ public static class ClassNames
         for (int k = 0; k < names.Count; k++)
         {
             string? name = names[k];
-            if (string.IsNullOrWhiteSpace(name))
+            // Blank is a name: a class folder may be called " " (ImageFolder takes it, and runs on it were saved).
+            if (string.IsNullOrEmpty(name))
                 return $"the class name {where(k)} is {(name is null ? "null" : "empty")}; every class needs a name";
             if (!first.TryAdd(name, k))
                 return $"class name '{name}' {where(k)} is already {where(first[name])}; class names must be unique";

@@ -57,7 +57,7 @@ public static class PlanMemory
             throw new InsufficientMemoryException(
                 $"model {spec.Name} needs about {Gigabytes(needed)} for the activations and gradients of a batch of {batch:N0} " +
                 $"({Megabytes(bytesPerSample)} per sample), more than the {Gigabytes(availableBytes)} of memory this machine has " +
-                $"(a batch of {Math.Max(1, availableBytes / bytesPerSample):N0} would already need all of it)");
+                (availableBytes >= bytesPerSample ? $"(a batch of {availableBytes / bytesPerSample:N0} would already need all of it)" : "(not even one sample fits)"));
     }
 
     /// <summary>As <see cref="Require"/> for several plans held at once (a server's batch sizes): their samples
@@ -66,7 +66,7 @@ public static class PlanMemory
     {
         Require(spec, layers, batches.Max(), 0); // the array limit, which the largest meets first; memory below, for all
         long bytesPerSample = 4 * FloatsPerSample(spec, layers), needed = bytesPerSample * batches.Sum(b => (long)b);
-        if (needed > availableBytes)
+        if (availableBytes > 0 && needed > availableBytes)
             throw new InsufficientMemoryException(
                 $"model {spec.Name} needs about {Gigabytes(needed)} for the activations and gradients of batches of {string.Join(", ", batches)} " +
                 $"held at once ({Megabytes(bytesPerSample)} per sample), more than the {Gigabytes(availableBytes)} of memory this machine has; {fix()}");
@@ -83,5 +83,5 @@ public static class PlanMemory
     }
 
     private static string Gigabytes(long bytes) => $"{bytes / 1e9:0.0} GB";
-    private static string Megabytes(long bytes) => $"{bytes / 1e6:0.0} MB";
+    private static string Megabytes(long bytes) => bytes >= 100_000 ? $"{bytes / 1e6:0.0} MB" : $"{bytes / 1e3:0.0} kB";
 }

@@ -201,7 +201,9 @@ public static class Checkpoints
             ? $"has resizeShorterSide {side}, which must be {sides}"
         : info.TrainedCropPadding is { } trained && PreprocessingRules.CropPadding(trained, h, w) is { } shifts
             ? $"has trainedCropPadding {trained}, which must be {shifts}"
-        : info.Config is { } config && PreprocessingRules.CropPadding(config.CropPadding, h, w) is { } configShifts
+        // Only where it applied: image data ignored --crop-padding (runs from 11-29/30 recorded values up to 40).
+        : info.Config is { } config && !config.NotApplied().Contains(nameof(TrainConfig.CropPadding))
+            && PreprocessingRules.CropPadding(config.CropPadding, h, w) is { } configShifts
             ? $"has config.cropPadding {config.CropPadding}, which must be {configShifts}"
         : info.NormalizationMean is null || info.NormalizationStd is null || info.NormalizationMean.Length != c || info.NormalizationStd.Length != c
             ? $"has normalisation for {info.NormalizationMean?.Length ?? 0} and {info.NormalizationStd?.Length ?? 0} channels, the input has {c}"

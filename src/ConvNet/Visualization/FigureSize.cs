@@ -23,15 +23,6 @@ public static class FigureSize
     }
 
     /// <summary>The largest n in 1..<paramref name="upTo"/> whose figure fits (0 if none), for sizes that grow with n.</summary>
-    public static int Largest(int upTo, Func<int, (long Width, long Height)> size)
-    {
-        int low = 0, high = upTo;
-        while (low < high)
-        {
-            int middle = low + (high - low + 1) / 2;
-            var (w, h) = size(middle);
-            if (Fits(w, h)) low = middle; else high = middle - 1;
-        }
-        return low;
-    }
+    public static int Largest(int upTo, Func<int, (long Width, long Height)> size) =>
+        Bisection.Largest(upTo, n => { var (w, h) = size(n); return Fits(w, h); });
 }

@@ -69,8 +69,8 @@ public sealed class PlanMemoryTests
         var network = ModelRegistry.Create("alexnet-small");
         long perSample = 4 * PlanMemory.FloatsPerSample(network.Spec, network.Layers);
         long available = perSample * ConvNet.Serving.Batching.NetworkLadder.SizesFor(4096).Sum();
-        ConvNet.Serving.Batching.NetworkLadder.RequireMemory(network, 4096, available);
-        var e = Assert.Throws<InsufficientMemoryException>(() => ConvNet.Serving.Batching.NetworkLadder.RequireMemory(network, 5000, available));
+        ConvNet.Serving.Batching.NetworkLadder.RequireMemory(network, 4096, everyPowerOfTwo: true, available);
+        var e = Assert.Throws<InsufficientMemoryException>(() => ConvNet.Serving.Batching.NetworkLadder.RequireMemory(network, 5000, everyPowerOfTwo: true, available));
         Assert.Contains("batches of 1, 2, 4,", e.Message);
         Assert.Contains("at most --max-batch 4096 fits", e.Message);
     }

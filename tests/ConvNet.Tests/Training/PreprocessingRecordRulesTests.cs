@@ -45,7 +45,7 @@ public sealed class PreprocessingRecordRulesTests
 
     [Theory]
     [InlineData("classNames", """["a", null, "c"]""", "has unusable class names: the class name at classNames[1] is null; every class needs a name")]
-    [InlineData("classNames", """["a", " ", "c"]""", "the class name at classNames[1] is empty")]
+    [InlineData("classNames", """["a", "", "c"]""", "the class name at classNames[1] is empty")]
     [InlineData("classNames", """["a", "b", "a"]""", "class name 'a' at classNames[2] is already at classNames[0]; class names must be unique")]
     [InlineData("channelOrder", "\"XYZ\"", "has channelOrder 'XYZ', which must be RGB or BGR")]
     [InlineData("resizeShorterSide", "5", "has resizeShorterSide 5, which must be from 28, the 28x28 input's larger side, to 65,536")]
@@ -67,10 +67,23 @@ public sealed class PreprocessingRecordRulesTests
     [InlineData("resizeShorterSide", "28")]
     [InlineData("trainedCropPadding", "27")]
     [InlineData("channelOrder", "\"BGR\"")]
+    [InlineData("classNames", """["a", " ", "c"]""")] // a class folder named " " trains, so its run must open
     public void TheEdgesOfEachRuleStillOpen(string field, string json)
     {
         using var temp = new TempDirectory();
         Checkpoints.LoadNetwork(Checkpoints.Open(SavedWith(temp.Path, field, json)));
+    }
+
+    [Fact]
+    public void ACropPaddingImageDataIgnoredDoesNotStopItsRunOpening()
+    {
+        // Runs on image folders from 11-29/30 accepted --crop-padding 40 and ignored it; they must still open.
+        using var temp = new TempDirectory();
+        string sidecar = SavedWith(temp.Path, "config.cropPadding", "40");
+        var node = JsonNode.Parse(File.ReadAllText(sidecar))!.AsObject();
+        node["config"]!["data"] = "folder:" + temp.Combine("images");
+        File.WriteAllText(sidecar, node.ToJsonString());
+        Checkpoints.Open(sidecar);
     }
 
     private static Dictionary<string, string> Metadata(Action<Dictionary<string, string>> edit)
