@@ -2,6 +2,7 @@
 // Opens the checkpoint as predict does (its preprocessing and class names), so a served answer equals predict's.
 using System.CommandLine;
 using ConvNet.Devices;
+using ConvNet.Evaluation;
 using ConvNet.Inference;
 using ConvNet.Kernels.Cpu;
 using ConvNet.Models;
@@ -72,8 +73,15 @@ public static class ServeCommand
             host.SetWeightPrecision(precision);
             host.UseConvolutionAlgorithm(convolutions);
             var planned = DeviceNetworks.ForInference(device, host, pool, batch);
-            // One pass on zeros now, so the first request does not wait for the JIT and first-touch page faults.
-            planned.Network.Forward(new Tensor([batch, .. planned.Network.Spec.InputShape]), training: false);
+            // One pass on zeros now, so the first request does not wait for the JIT and first-touch page faults. Its
+            // outputs say whether the weights overflow: such a model would answer every image with a 500, so it is
+            // refused here in predict's words (a model that overflows on some images only still gets them per request).
+            var logits = planned.Network.Forward(new Tensor([batch, .. planned.Network.Spec.InputShape]), training: false);
+            if (NonFiniteOutputs.Any(logits.Span))
+            {
+                planned.Dispose();
+                throw new InvalidOperationException(NonFiniteOutputs.Message(loaded.SidecarPath, "a blank image (zeros after preprocessing)"));
+            }
             return planned;
         }
         return new ServedModel(weights.Name, loaded.SidecarPath, loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder,

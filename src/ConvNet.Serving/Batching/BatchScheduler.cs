@@ -257,7 +257,7 @@ public sealed class BatchScheduler : IDisposable
                 SoftmaxCrossEntropy.Softmax(logits.Sample(n), probabilities);
                 if (NonFiniteOutputs.Any(probabilities))
                 {
-                    job.Fail(new InvalidOperationException(NonFiniteOutputs.Message("the served model", "this image")));
+                    job.Fail(new NonFiniteOutputException(NonFiniteOutputs.Message("the served model", "this image")));
                     continue;
                 }
                 job.Complete(new InferenceResult(probabilities, Layers(network, job, n), job.WaitedUntil(start), forward, batch.Count));

@@ -6,6 +6,8 @@ using ConvNet.Serving.Batching;
 using ConvNet.Serving.Walk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ConvNet.Serving.Http;
 
@@ -13,12 +15,13 @@ public static class ClassifyEndpoints
 {
     public static void Map(WebApplication app, ServedModel model, BatchScheduler batcher)
     {
+        var modelFailures = new ModelFailureLog(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConvNet.Serving"));
         app.MapPost("/v1/predict", async (HttpContext context, string? top) =>
         {
             int k = 5;
             if (top is not null && (!int.TryParse(top, out k) || k < 1 || k > model.Classes))
                 return ApiError.Result(400, $"top must be a whole number 1..{model.Classes} (the model's classes), got '{top}'");
-            var (result, timing) = await RunAsync(context, model, batcher, s => new InferenceJob(s));
+            var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s));
             return Results.Json(new PredictResponse(model.Name, Top(model, result.Probabilities, k), timing));
         });
 
@@ -29,7 +32,7 @@ public static class ClassifyEndpoints
             int index = model.LayerIndex(layer);
             if (index < 0) return ApiError.Result(400, $"unknown layer '{layer}': the model's layers are {LayerNames(model)}");
             RequireLayerOutputs(batcher);
-            var (result, timing) = await RunAsync(context, model, batcher, s => new InferenceJob(s, Extract.Layer, index));
+            var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s, Extract.Layer, index));
             var features = result.Layers[0];
             return Results.Json(new FeaturesResponse(model.Name, features.Name, features.Shape, features.Values, timing));
         });
@@ -37,12 +40,13 @@ public static class ClassifyEndpoints
         app.MapPost("/v1/walk", async (HttpContext context) =>
         {
             RequireLayerOutputs(batcher);
-            var (result, timing) = await RunAsync(context, model, batcher, s => new InferenceJob(s, Extract.AllLayers));
+            var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s, Extract.AllLayers));
             return Results.Json(new WalkResponse(model.Name, Top(model, result.Probabilities, Math.Min(5, model.Classes)), LayerWalk.From(result.Layers), timing));
         });
     }
 
-    private static async Task<(InferenceResult Result, Timing Timing)> RunAsync(HttpContext context, ServedModel model, BatchScheduler batcher, Func<float[], InferenceJob> job)
+    private static async Task<(InferenceResult Result, Timing Timing)> RunAsync(HttpContext context, ServedModel model, BatchScheduler batcher,
+        ModelFailureLog modelFailures, Func<float[], InferenceJob> job)
     {
         InferenceJob queued;
         TimeSpan preprocess;
@@ -63,8 +67,29 @@ public static class ClassifyEndpoints
                 throw new ApiException(503, $"the server is busy: {batcher.Capacity} images are already waiting; retry after 1 s");
             }
         }
-        var result = await queued.Result;
+        InferenceResult result;
+        try
+        {
+            result = await queued.Result;
+        }
+        catch (NonFiniteOutputException e)
+        {
+            modelFailures.Once(e.Message);
+            throw new ApiException(StatusCodes.Status500InternalServerError, e.Message);
+        }
         return (result, new Timing(result.Queued.TotalMilliseconds, preprocess.TotalMilliseconds, result.Forward.TotalMilliseconds, result.BatchSize));
+    }
+
+    // The operator hears once that the model fails some images; every request that meets it still gets its answer.
+    private sealed class ModelFailureLog(ILogger logger)
+    {
+        private int _logged;
+
+        public void Once(string message)
+        {
+            if (Interlocked.Exchange(ref _logged, 1) == 0)
+                logger.LogWarning("{Message} (answered 500; said once, however many images meet it)", message);
+        }
     }
 
     private static void RequireLayerOutputs(BatchScheduler batcher)

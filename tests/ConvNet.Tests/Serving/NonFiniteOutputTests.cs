@@ -66,19 +66,57 @@ public sealed class NonFiniteOutputTests
         Assert.True(scored.ExitCode == 0, scored.Stderr);
     }
 
+    // Its zero pass at start-up (a blank image) already gives NaN: every request would be a 500, so it does not start.
     [Fact]
-    public async Task ServeAnswersNaNOutputsWithAJsonErrorAndKeepsServing()
+    public void ServeRefusesAtStartAModelWhoseOutputsOverflowOnABlankImage()
     {
         using var temp = new TempDirectory();
-        var (run, images) = Overflowing(temp);
-        await using var server = await RunningServer.StartAsync(run);
-        for (int i = 0; i < 2; i++)
+        var (run, _) = Overflowing(temp);
+        var serve = CliRunner.Run("serve", "--checkpoint", run, "--port", "0", "--threads", "1", "--max-batch", "2");
+        Assert.Equal(2, serve.ExitCode);
+        Assert.Equal("", serve.Stdout);
+        string line = Assert.Single(serve.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("convnet: error: ", line);
+        Assert.Contains(Refusal, line);
+        Assert.Contains("a blank image", line);
+    }
+
+    // Zero biases and huge fully connected weights: a blank image (zeros) stays zero to the end, so the server starts,
+    // but a real image's values overflow in fc7.
+    private static string OverflowingOnImagesOnly(TempDirectory temp) =>
+        ServeCheckpoints.Write(temp.Combine("run"), imageData: false, edit: network =>
         {
-            var response = await server.Client.PostAsync("/v1/predict", ServeApiTests.ImageContent(images[i]));
+            foreach (var parameter in network.Parameters)
+                foreach (ref float w in parameter.Value.Span)
+                    w = parameter.Name.EndsWith(".bias") ? 0 : parameter.Name.StartsWith("fc") ? w * 1e30f : w;
+        });
+
+    // They were 500 "internal error: ..." with a stack trace in the log on every request, and the 500 was not in the
+    // API document.
+    [Fact]
+    public async Task ServeAnswersNaNOutputsWithADeclared500LogsItOnceAndKeepsServing()
+    {
+        using var temp = new TempDirectory();
+        string run = OverflowingOnImagesOnly(temp);
+        var images = ServeCheckpoints.WriteImages(temp.Combine("images"), 2);
+        using var serve = await ServeProcess.StartAsync(run, "--max-batch", "2");
+        var document = await ServeApiTests.Json(await serve.Client.GetAsync("/openapi.json"));
+        foreach (var route in new[] { "/v1/predict?top=2", "/v1/features?layer=fc6", "/v1/walk", "/v1/predict" })
+        {
+            var response = await serve.Client.PostAsync(route, ServeApiTests.ImageContent(images[route.Length % 2]));
             string text = await response.Content.ReadAsStringAsync();
-            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-            Assert.Contains(Refusal, text);
+            Assert.True(response.StatusCode == HttpStatusCode.InternalServerError, text);
+            string error = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
+            Assert.Contains(Refusal, error);
+            Assert.DoesNotContain("internal error", error);
+            Assert.True(document.GetProperty("paths").GetProperty(route.Split('?')[0]).GetProperty("post").GetProperty("responses").TryGetProperty("500", out _),
+                $"{route}: 500 is not in /openapi.json");
         }
-        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await serve.Client.GetAsync("/healthz")).StatusCode);
+        var (stdout, stderr) = await serve.StopAsync();
+        string log = stdout + stderr;
+        Assert.Equal(1, log.Split('\n').Count(l => l.Contains(Refusal)));
+        Assert.DoesNotContain("Exception", log);
+        Assert.DoesNotContain(" at ConvNet.", log);
     }
 }

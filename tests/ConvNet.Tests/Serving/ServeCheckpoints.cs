@@ -19,12 +19,15 @@ public static class ServeCheckpoints
     /// <returns>the run folder</returns>
     /// <param name="weightScale">multiplies every weight (1e30: finite weights whose outputs overflow to NaN, as a
     /// diverged run's)</param>
-    public static string Write(string directory, bool imageData, ulong seed = 5, bool importedStyle = false, float weightScale = 1)
+    /// <param name="edit">changes the weights before they are saved (a test's damaged model)</param>
+    public static string Write(string directory, bool imageData, ulong seed = 5, bool importedStyle = false, float weightScale = 1,
+        Action<Network>? edit = null)
     {
         var network = ModelRegistry.Create(AlexNetMicro.Name, new ModelOptions(Classes: 4, InputChannels: 3));
         network.Initialize(new Rng(seed));
         foreach (var parameter in network.Parameters)
             foreach (ref float w in parameter.Value.Span) w *= weightScale;
+        edit?.Invoke(network);
         Directory.CreateDirectory(directory);
         PreprocessingInfo? preprocessing = null;
         if (imageData)
