@@ -90,24 +90,51 @@ public sealed class ConvNetServer : IAsyncDisposable
             throw;
         }
         clients = new ClientConnections(batcher);
+        ConvNetServer? server = null; // its Routes, once every route is mapped
         app.Use(async (context, next) => await Measured(context, next, metrics));
+        app.Use(async (context, next) => await ExactMethod(context, next, () => server!.Routes));
         ClassifyEndpoints.Map(app, model, batcher);
         InfoEndpoints.Map(app, model, options, batcher, metrics);
-        var server = new ConvNetServer(app, networks, batcher, metrics, model, options);
+        server = new ConvNetServer(app, networks, batcher, metrics, model, options);
         app.MapFallback(FallbackPattern, (HttpContext context) => Unrouted(context, server.Routes));
         return server;
     }
 
-    // A known path asked with the wrong method is 405 naming the right one; anything else is 404.
+    // A known path asked with the wrong method is 405 naming the right one; anything else is 404. The path is matched
+    // as routing matches it, ignoring case and a trailing slash: POST /V1/PREDICT/ is served, so GET there is a 405.
     private static IResult Unrouted(HttpContext context, IReadOnlyList<(string Method, string Route)> routes)
     {
-        string path = context.Request.Path.Value ?? "/";
-        var methods = routes.Where(r => r.Route == path).Select(r => r.Method).ToList();
-        if (methods.Count == 0)
+        string path = RequestTarget(context);
+        var matched = routes.Where(r => SameRoute(r.Route, path)).ToList();
+        if (matched.Count == 0)
             return ApiError.Result(404, $"no route {context.Request.Method} {path}: see /openapi.json for the API, or open / in a browser");
+        string route = matched[0].Route;
+        var methods = matched.Select(r => r.Method).ToList();
         context.Response.Headers.Allow = string.Join(", ", methods);
-        context.Items[WrongMethodRouteKey] = path;
-        return ApiError.Result(405, $"{path} answers {string.Join(" or ", methods)}, not {context.Request.Method}");
+        context.Items[WrongMethodRouteKey] = route;
+        string caseOnly = methods.Any(m => string.Equals(m, context.Request.Method, StringComparison.OrdinalIgnoreCase))
+            ? " (HTTP methods are case-sensitive)" : "";
+        return ApiError.Result(405, $"{route} answers {string.Join(" or ", methods)}, not {context.Request.Method}{caseOnly}");
+    }
+
+    private static bool SameRoute(string route, string path) =>
+        string.Equals(route, path.Length > 1 && path.EndsWith('/') ? path[..^1] : path, StringComparison.OrdinalIgnoreCase);
+
+    // The path as the client wrote it; OPTIONS * (the server as a whole) has an empty one.
+    private static string RequestTarget(HttpContext context) =>
+        context.Request.Path.HasValue ? context.Request.Path.Value! : context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : "/";
+
+    // Routing matches methods ignoring case, but HTTP's are case-sensitive (RFC 9110, 9.1): "get" is not GET, and is
+    // answered as any other method the route does not take.
+    private static async Task ExactMethod(HttpContext context, Func<Task> next, Func<IReadOnlyList<(string Method, string Route)>> routes)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IHttpMethodMetadata>() is { } taken
+            && !taken.HttpMethods.Contains(context.Request.Method, StringComparer.Ordinal))
+        {
+            await Unrouted(context, routes()).ExecuteAsync(context);
+            return;
+        }
+        await next();
     }
 
     // null: "localhost" (both loopback addresses)

@@ -170,6 +170,64 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
         Assert.Equal("application/json", head.Content.Headers.ContentType?.MediaType);
     }
 
+    // Routing serves POST /V1/PREDICT/ as /v1/predict (it ignores case and one trailing slash), but the wrong method there
+    // was a 404 "no route", as if the path did not exist.
+    [Fact]
+    public async Task WrongMethodsOnACaseOrTrailingSlashVariantOfARouteAre405()
+    {
+        foreach (var path in new[] { "/v1/predict/", "/V1/PREDICT", "/V1/Predict/" })
+        {
+            var get = await fixture.Client.GetAsync(path);
+            await Refused(get, HttpStatusCode.MethodNotAllowed, "/v1/predict answers POST, not GET");
+            Assert.Equal(["POST"], get.Content.Headers.Allow);
+            await Refused(await fixture.Client.PostAsync(path, Body([], "image/jpeg")), HttpStatusCode.BadRequest, "empty"); // served
+        }
+        var post = await fixture.Client.PostAsync("/HEALTHZ/", Body([], "image/jpeg"));
+        await Refused(post, HttpStatusCode.MethodNotAllowed, "/healthz answers GET or HEAD");
+        Assert.Equal(["GET", "HEAD"], post.Content.Headers.Allow.Order());
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client.GetAsync("/HEALTHZ/")).StatusCode);
+        // Two slashes are another path to routing, and so to the 405 check.
+        await Refused(await fixture.Client.GetAsync("/v1/predict//"), HttpStatusCode.NotFound, "no route GET /v1/predict//");
+    }
+
+    // A request written by hand on a socket, for what HttpClient will not send (a lowercase method, OPTIONS *).
+    private async Task<(int Status, string Headers, string Body)> Raw(string requestLine)
+    {
+        var address = fixture.Server.Address;
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(address.Host, address.Port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"{requestLine} HTTP/1.1\r\nHost: {address.Authority}\r\nConnection: close\r\n\r\n"));
+        using var stream = new System.Net.Sockets.NetworkStream(socket);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        string answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        int split = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        string body = answer[(split + 4)..];
+        // Chunked: the one chunk's size line before the JSON, and the last chunk after it.
+        if (body.Contains('{')) body = body[body.IndexOf('{')..(body.LastIndexOf('}') + 1)];
+        return (int.Parse(answer.Split(' ')[1]), answer[..split], body);
+    }
+
+    // HTTP methods are case-sensitive (RFC 9110, 9.1) and Kestrel passes "get" on as it came, but routing matched it
+    // to GET: it was served.
+    [Fact]
+    public async Task ALowercaseMethodIsNotServedAsTheUppercaseOne()
+    {
+        var (status, headers, body) = await Raw("get /healthz");
+        Assert.True(status == 405, $"{status}: {body}");
+        Assert.Contains("Allow: GET, HEAD", headers);
+        Assert.Contains("not get (HTTP methods are case-sensitive)", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+        Assert.Equal(405, (await Raw("post /v1/predict")).Status);
+        Assert.Equal(200, (await Raw("GET /healthz")).Status);
+    }
+
+    [Fact]
+    public async Task OptionsStarNamesItsTarget()
+    {
+        var (status, _, body) = await Raw("OPTIONS *");
+        Assert.Equal(404, status);
+        Assert.StartsWith("no route OPTIONS *: ", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task WrongMethodsOnARealRouteAreCountedUnderThatRoute()
     {
