@@ -1,6 +1,7 @@
 // The endpoints that run the network: /v1/predict, /v1/features and the page's /v1/walk. Each decodes its image on
 // the request's thread, then hands it to the batcher and awaits its share of a batched forward pass.
 using System.Diagnostics;
+using System.Globalization;
 using ConvNet.Evaluation;
 using ConvNet.Serving.Batching;
 using ConvNet.Serving.Walk;
@@ -16,17 +17,20 @@ public static class ClassifyEndpoints
     public static void Map(WebApplication app, ServedModel model, BatchScheduler batcher)
     {
         var modelFailures = new ModelFailureLog(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConvNet.Serving"));
-        app.MapPost("/v1/predict", async (HttpContext context, string? top) =>
+        app.MapPost("/v1/predict", async (HttpContext context) =>
         {
-            int k = 5;
-            if (top is not null && (!int.TryParse(top, out k) || k < 1 || k > model.Classes))
+            // Digits only: int.TryParse's default takes a sign and spaces around the number (?top=%203).
+            string? top = QueryParameter.Single(context.Request, "top");
+            int k = DefaultTop(model);
+            if (top is not null && (!int.TryParse(top, NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 1 || k > model.Classes))
                 return ApiError.Result(400, $"top must be a whole number 1..{model.Classes} (the model's classes), got '{top}'");
             var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s));
             return Results.Json(new PredictResponse(model.Name, Top(model, result.Probabilities, k), timing));
         });
 
-        app.MapPost("/v1/features", async (HttpContext context, string? layer) =>
+        app.MapPost("/v1/features", async (HttpContext context) =>
         {
+            string? layer = QueryParameter.Single(context.Request, "layer");
             if (string.IsNullOrEmpty(layer))
                 return ApiError.Result(400, $"name a layer: ?layer=NAME, one of {LayerNames(model)}");
             int index = model.LayerIndex(layer);
@@ -41,7 +45,7 @@ public static class ClassifyEndpoints
         {
             RequireLayerOutputs(batcher);
             var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s, Extract.AllLayers));
-            return Results.Json(new WalkResponse(model.Name, Top(model, result.Probabilities, Math.Min(5, model.Classes)), LayerWalk.From(result.Layers), timing));
+            return Results.Json(new WalkResponse(model.Name, Top(model, result.Probabilities, DefaultTop(model)), LayerWalk.From(result.Layers), timing));
         });
     }
 
@@ -97,6 +101,9 @@ public static class ClassifyEndpoints
         if (!batcher.HasLayerOutputs)
             throw new ApiException(400, "layer outputs are read on the CPU only: run convnet serve with --device cpu for features and the layer walk");
     }
+
+    /// <summary>How many classes an answer lists unless asked: 5, or all of them when the model has fewer.</summary>
+    public static int DefaultTop(ServedModel model) => Math.Min(5, model.Classes);
 
     private static List<ClassScore> Top(ServedModel model, float[] probabilities, int k) =>
         TopK.Best(probabilities, k).Select(i => new ClassScore(i, model.ClassNames[i], probabilities[i])).ToList();

@@ -23,8 +23,9 @@ public static class InfoEndpoints
         // Read at start-up, so a CONVNET_FONT naming no file stops the server rather than failing every request.
         var typeface = LabelFont.Typeface;
         bool bgr = string.Equals(model.ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase);
-        MapGetAndHead(app, "/v1/filters", (string? layer) =>
+        MapGetAndHead(app, "/v1/filters", (HttpRequest request) =>
         {
+            string? layer = QueryParameter.Single(request, "layer");
             string name = string.IsNullOrEmpty(layer) ? FirstConvolution(model) : layer;
             if (FilterGrid.Unusable(model.Weights, name) is { } why) return ApiError.Result(400, $"layer '{name}': {why}");
             // The picture `convnet show filters` draws: same grid, same labels.

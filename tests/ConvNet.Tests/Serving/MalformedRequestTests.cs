@@ -131,8 +131,19 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
     [Fact]
     public async Task BadParametersAre400()
     {
-        foreach (var top in new[] { "0", "abc", "99" })
-            await Refused(await fixture.Client.PostAsync($"/v1/predict?top={top}", Body(Jpeg(), "image/jpeg")), HttpStatusCode.BadRequest, "top");
+        // A sign or spaces around the number were taken (int.TryParse's default).
+        foreach (var top in new[] { "0", "abc", "99", "%203", "3%20", "%2B3", "3.0", "" })
+            await Refused(await fixture.Client.PostAsync($"/v1/predict?top={top}", Body(Jpeg(), "image/jpeg")), HttpStatusCode.BadRequest, "top must be a whole number");
+    }
+
+    // A parameter given twice was bound as "1,2" and refused as a bad value ("unknown layer 'fc7,fc6'").
+    [Fact]
+    public async Task AQueryParameterGivenTwiceIs400SayingSo()
+    {
+        string message = await Refused(await fixture.Client.PostAsync("/v1/predict?top=1&top=2", Body(Jpeg(), "image/jpeg")), HttpStatusCode.BadRequest, "top is given 2 times");
+        Assert.Contains("(top=1, top=2)", message);
+        await Refused(await fixture.Client.PostAsync("/v1/features?layer=fc7&layer=fc6", Body(Jpeg(), "image/jpeg")), HttpStatusCode.BadRequest, "layer is given 2 times");
+        await Refused(await fixture.Client.GetAsync("/v1/filters?layer=conv1&layer=conv2"), HttpStatusCode.BadRequest, "layer is given 2 times");
     }
 
     // The query parameter is named as a URL would name it, not as the CLI's --layer.
