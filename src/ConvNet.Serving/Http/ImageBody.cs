@@ -1,10 +1,14 @@
 // Reads the uploaded image from a request: the raw body (image/*, application/octet-stream, or no Content-Type) or
-// the one file of a multipart form (its field is named image by the API document; any name is taken). Kestrel's
-// body-size limit stops oversized uploads while they are read; the image header is checked (format, declared pixels)
-// before any pixel is decoded.
+// the one file of a multipart form (its field is named image by the API document; any name is taken), uncompressed (no
+// Content-Encoding). Kestrel's body-size limit stops oversized uploads while they are read; the image header is
+// checked (format, declared pixels) before any pixel is decoded. Every refusal is said in the client's terms, never in
+// Kestrel's or the form reader's.
 using ConvNet.Data.Images;
 using ConvNet.Inference;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace ConvNet.Serving.Http;
 
@@ -12,9 +16,10 @@ public static class ImageBody
 {
     public const string Accepted = "image/jpeg, image/png, application/octet-stream or multipart/form-data";
 
-    /// <exception cref="ApiException">400, 413 or 415 naming the problem</exception>
+    /// <exception cref="ApiException">400, 408, 413 or 415 naming the problem</exception>
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancel)
     {
+        RequireNoContentCoding(request);
         byte[] bytes;
         try
         {
@@ -24,35 +29,59 @@ public static class ImageBody
         }
         catch (BadHttpRequestException e)
         {
-            throw new ApiException(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? $"the request body is larger than the server's limit ({e.Message})"
-                : $"the request body could not be read ({e.Message})");
+            throw Unreadable(request, e.StatusCode);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException || e is IOException && request.HasFormContentType)
         {
-            // Malformed multipart (bad boundary, a section over the limits) surfaces here.
-            throw new ApiException(StatusCodes.Status400BadRequest, $"malformed multipart body: {e.Message}");
-        }
-        catch (IOException e) when (request.HasFormContentType)
-        {
-            // A multipart body that ends before its closing boundary: the form reader's "unexpected end of stream".
-            throw new ApiException(StatusCodes.Status400BadRequest, $"malformed multipart body: {e.Message}");
+            // Malformed multipart (bad boundary, a section over the limits, no closing boundary) surfaces here.
+            throw MultipartProblem.Explain(e, request);
         }
         if (bytes.Length == 0)
             throw new ApiException(StatusCodes.Status400BadRequest, "empty image: send a JPEG or PNG as the request body or as a multipart file");
         return bytes;
     }
 
+    // Kestrel's reasons name its own settings ("See MinRequestBodyDataRate"): said here with the numbers that apply.
+    private static ApiException Unreadable(HttpRequest request, int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => new(status, request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is long limit
+            ? $"the request body is larger than the server's limit of {limit:N0} bytes" : "the request body is larger than the server's limit"),
+        StatusCodes.Status408RequestTimeout => new(status, request.HttpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>()?.MinDataRate is { } rate
+            ? $"the request body arrived too slowly: after its first {rate.GracePeriod.TotalSeconds:0.#} s the server needs at least {rate.BytesPerSecond:0} bytes a second; send the image in one go"
+            : "the request body arrived too slowly; send the image in one go"),
+        _ => new(status, request.ContentLength is long length
+            ? $"the request body ended before its {length:N0} bytes (its Content-Length) arrived"
+            : "the request body's chunked transfer encoding is malformed or cut short"),
+    };
+
+    // The body is read as it comes: a compressed one (Content-Encoding: gzip) was decoded as if it were the image and
+    // refused as unreadable, and a plain image sent with the header was taken. RFC 9110 (15.5.16) asks for 415 and an
+    // Accept-Encoding naming what is taken.
+    private static void RequireNoContentCoding(HttpRequest request)
+    {
+        var codings = request.Headers.ContentEncoding.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Where(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (codings.Count == 0) return;
+        request.HttpContext.Response.Headers.AcceptEncoding = "identity";
+        throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
+            $"Content-Encoding {string.Join(", ", codings)} is not taken: send the image as it is, without a Content-Encoding (JPEG and PNG are compressed already)");
+    }
+
     private static async Task<byte[]> FromBodyAsync(HttpRequest request, CancellationToken cancel)
     {
-        string? type = request.ContentType;
-        if (type is not null && !type.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
-            && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        if (request.ContentType is { } type && !IsImageType(type))
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Content-Type {type} is not an image: send {Accepted}");
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, cancel);
         return buffer.ToArray();
     }
+
+    // A whole media type, parameters aside: image/<subtype> (the header check refuses formats other than JPEG and PNG
+    // with their names) or application/octet-stream. A prefix test took application/octet-streamfoo and image/.
+    private static bool IsImageType(string contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && (parsed.Type.Equals("image", StringComparison.OrdinalIgnoreCase) && parsed.SubType.Length > 0
+            || parsed.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase));
 
     private static async Task<byte[]> FromFormAsync(HttpRequest request, CancellationToken cancel)
     {

@@ -125,7 +125,97 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
     {
         byte[] body = [.. Encoding.ASCII.GetBytes("--cut\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
             + "Content-Type: image/jpeg\r\n\r\n"), .. Jpeg()[..100]];
-        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(body, "multipart/form-data; boundary=cut")), HttpStatusCode.BadRequest, "multipart");
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(body, "multipart/form-data; boundary=cut")), HttpStatusCode.BadRequest, "closing boundary line --cut--");
+    }
+
+    // The form reader's own words reached the client: "Unexpected end of Stream, the content may have already been read
+    // by another component.", "Line length limit 100 exceeded.", "Form value count limit 16 exceeded."
+    [Fact]
+    public async Task MalformedMultipartBodiesAreExplainedInMultipartsTerms()
+    {
+        static byte[] Form(string boundary, string part, string newline = "\r\n") =>
+            Encoding.ASCII.GetBytes($"--{boundary}{newline}{part}{newline}{newline}{new string('x', 200)}{newline}--{boundary}--{newline}");
+        const string file = "Content-Disposition: form-data; name=\"image\"; filename=\"a.png\"";
+        string fields = string.Concat(Enumerable.Range(0, 20).Select(i => $"Content-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n--b\r\n"));
+        var cases = new (byte[] Body, string Type, string Says)[]
+        {
+            (Form("b", file), "multipart/form-data; boundary=other", "closing boundary line --other--"),
+            (Form("b", file, "\n"), "multipart/form-data; boundary=b", "does not end with CRLF"),
+            (Form("b", "Content-Type: image/png"), "multipart/form-data; boundary=b", "no Content-Disposition"),
+            (Encoding.ASCII.GetBytes($"--b\r\n{fields}{file}\r\n\r\nimage bytes\r\n--b--\r\n"), "multipart/form-data; boundary=b", "more than 16 fields"),
+        };
+        foreach (var (body, type, says) in cases)
+        {
+            string message = await Refused(await fixture.Client.PostAsync("/v1/predict", Body(body, type)), HttpStatusCode.BadRequest, says);
+            Assert.StartsWith("malformed multipart body: ", message);
+            Assert.Contains("curl -F image=@", message);
+            foreach (var internals in new[] { "Stream", "component", "exceeded", "limit 100" })
+                Assert.DoesNotContain(internals, message);
+        }
+    }
+
+    // An upload below Kestrel's minimum rate was refused with Kestrel's words ("See MinRequestBodyDataRate").
+    [Fact]
+    public async Task AnUploadSlowerThanTheMinimumRateIs408WithTheRate()
+    {
+        var (status, _, body) = await Raw("POST /v1/predict", "Content-Type: image/png\r\nContent-Length: 5000", "\x89PNG\r\n\x1a\n12");
+        Assert.True(status == 408, $"{status}: {body}");
+        string message = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
+        Assert.Contains("too slowly", message);
+        Assert.Contains("240 bytes a second", message);
+        Assert.DoesNotContain("MinRequestBodyDataRate", message);
+    }
+
+    [Fact]
+    public async Task AMalformedChunkedBodyIs400SayingSo()
+    {
+        var (status, _, body) = await Raw("POST /v1/predict", "Content-Type: image/png\r\nTransfer-Encoding: chunked", "zz\r\n\x89PNG\r\n");
+        Assert.True(status == 400, $"{status}: {body}");
+        Assert.Contains("chunked transfer encoding is malformed", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+    }
+
+    // A prefix test took these as images.
+    [Fact]
+    public async Task ContentTypesThatOnlyStartLikeAnImageTypeAre415()
+    {
+        foreach (var type in new[] { "application/octet-streamfoo", "image/", "imagery/png" })
+        {
+            var content = Body(Jpeg(), null);
+            content.Headers.TryAddWithoutValidation("Content-Type", type);
+            await Refused(await fixture.Client.PostAsync("/v1/predict", content), HttpStatusCode.UnsupportedMediaType, type);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client.PostAsync("/v1/predict", Body(Jpeg(), "image/jpeg; q=1"))).StatusCode);
+    }
+
+    // A gzipped image was decoded as if it were the image (400 "not a readable image"), and a plain one sent with the
+    // header was taken. RFC 9110, 15.5.16: 415, and Accept-Encoding says what would be taken.
+    [Fact]
+    public async Task ACompressedBodyIs415NamingItsContentEncoding()
+    {
+        byte[] jpeg = Jpeg();
+        using var zipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(zipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(jpeg);
+        foreach (var bytes in new[] { zipped.ToArray(), jpeg })
+        {
+            var content = Body(bytes, "image/jpeg");
+            content.Headers.ContentEncoding.Add("gzip");
+            var response = await fixture.Client.PostAsync("/v1/predict", content);
+            await Refused(response, HttpStatusCode.UnsupportedMediaType, "Content-Encoding gzip");
+            Assert.Equal("identity", Assert.Single(response.Headers.GetValues("Accept-Encoding")));
+        }
+        var identity = Body(jpeg, "image/jpeg");
+        identity.Headers.ContentEncoding.Add("identity");
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client.PostAsync("/v1/predict", identity)).StatusCode);
+    }
+
+    // Skia's result names reached the client: "(IncompleteInput)", "(InvalidInput)".
+    [Fact]
+    public async Task UnreadableImagesAreExplainedInWords()
+    {
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(SyntheticImages.HugePng(0, 10), "image/png")), HttpStatusCode.BadRequest, "empty image (0x10)");
+        byte[] bmpLike = [(byte)'B', (byte)'M', .. Enumerable.Range(0, 200).Select(i => (byte)(i * 37 + 11))];
+        string message = await Refused(await fixture.Client.PostAsync("/v1/predict", Body(bmpLike, "image/bmp")), HttpStatusCode.BadRequest, "not a readable JPEG or PNG image");
+        Assert.DoesNotContain("Input)", message);
     }
 
     [Fact]
@@ -201,21 +291,24 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
         await Refused(await fixture.Client.GetAsync("/v1/predict//"), HttpStatusCode.NotFound, "no route GET /v1/predict//");
     }
 
-    // A request written by hand on a socket, for what HttpClient will not send (a lowercase method, OPTIONS *).
-    private async Task<(int Status, string Headers, string Body)> Raw(string requestLine)
+    // A request written by hand on a socket, for what HttpClient will not send (a lowercase method, OPTIONS *, a stalled
+    // body, broken chunks).
+    private async Task<(int Status, string Headers, string Body)> Raw(string requestLine, string? headers = null, string body = "")
     {
         var address = fixture.Server.Address;
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         await socket.ConnectAsync(address.Host, address.Port);
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"{requestLine} HTTP/1.1\r\nHost: {address.Authority}\r\nConnection: close\r\n\r\n"));
-        using var stream = new System.Net.Sockets.NetworkStream(socket);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        string answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await socket.SendAsync(Encoding.Latin1.GetBytes(
+            $"{requestLine} HTTP/1.1\r\nHost: {address.Authority}\r\nConnection: close\r\n{(headers is null ? "" : headers + "\r\n")}\r\n{body}"));
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        for (int n; (n = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30))) > 0;) received.Write(buffer, 0, n);
+        string answer = Encoding.Latin1.GetString(received.ToArray());
         int split = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        string body = answer[(split + 4)..];
+        string content = answer[(split + 4)..];
         // Chunked: the one chunk's size line before the JSON, and the last chunk after it.
-        if (body.Contains('{')) body = body[body.IndexOf('{')..(body.LastIndexOf('}') + 1)];
-        return (int.Parse(answer.Split(' ')[1]), answer[..split], body);
+        if (content.Contains('{')) content = content[content.IndexOf('{')..(content.LastIndexOf('}') + 1)];
+        return (int.Parse(answer.Split(' ')[1]), answer[..split], content);
     }
 
     // HTTP methods are case-sensitive (RFC 9110, 9.1) and Kestrel passes "get" on as it came, but routing matched it

@@ -48,9 +48,9 @@ public static class EncodedImageFile
         if (codec is null && FormatSkiaCannotOpen(encoded) is { } format) return new(HeaderProblem.UnsupportedFormat, Unsupported(format));
         if (codec is null && PngSides(encoded) is var (pngWidth, pngHeight) && Math.Max(pngWidth, pngHeight) > PngMaxSide)
             return new(HeaderProblem.TooManyPixels, $"the header declares {pngWidth}x{pngHeight} pixels; PNG sides over {PngMaxSide:N0} pixels are not read (libpng's limit)");
-        if (codec is null)
-            return new(HeaderProblem.NotAnImage, createResult == SKCodecResult.Unimplemented
-                ? "not a readable JPEG or PNG image (no image format recognised)" : $"not a readable JPEG or PNG image ({createResult})");
+        if (codec is null && PngSides(encoded) is var (emptyWidth, emptyHeight) && (emptyWidth == 0 || emptyHeight == 0))
+            return new(HeaderProblem.EmptyImage, $"the header declares an empty image ({emptyWidth}x{emptyHeight})");
+        if (codec is null) return new(HeaderProblem.NotAnImage, $"not a readable JPEG or PNG image ({Unreadable(createResult)})");
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
             return new(HeaderProblem.UnsupportedFormat, Unsupported(codec.EncodedFormat.ToString()));
         int width = codec.Info.Width, height = codec.Info.Height;
@@ -73,6 +73,15 @@ public static class EncodedImageFile
         encoded.Length >= 24 && encoded.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) && encoded[12..16].SequenceEqual("IHDR"u8)
             ? (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(encoded[16..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(encoded[20..]))
             : null;
+
+    // Skia's result names (IncompleteInput, InvalidInput) in words: a user or an HTTP client has no use for the enum.
+    private static string Unreadable(SKCodecResult result) => result switch
+    {
+        SKCodecResult.Unimplemented => "no image format recognised",
+        SKCodecResult.IncompleteInput => "its header is cut short or damaged",
+        SKCodecResult.InvalidInput or SKCodecResult.ErrorInInput => "its header is damaged, or it only starts like an image file",
+        _ => "the decoder cannot read its header",
+    };
 
     private static string Unsupported(string format) => $"unsupported image format {format} (JPEG and PNG are supported)";
 
@@ -113,7 +122,7 @@ public static class EncodedImageFile
         if (result != SKCodecResult.Success)
         {
             decoded.Dispose();
-            return result == SKCodecResult.IncompleteInput ? "truncated or corrupt image data (incomplete input)" : $"could not decode the image data ({result})";
+            return result == SKCodecResult.IncompleteInput ? "truncated or corrupt image data (incomplete input)" : "corrupt image data: its pixels could not be decoded";
         }
         if (codec.Info.AlphaType != SKAlphaType.Opaque)
         {
