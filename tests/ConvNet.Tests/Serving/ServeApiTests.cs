@@ -185,13 +185,51 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         var paths = document.GetProperty("paths");
         var routes = fixture.Server.Server.Routes;
         Assert.Contains(("POST", "/v1/predict"), routes);
-        // HEAD is GET without the body (HTTP's rule, HeadIsAnsweredLikeGetWithoutTheBody), so the document lists GET only.
-        foreach (var (method, route) in routes.Where(r => r.Method != "HEAD"))
+        Assert.Contains(("HEAD", "/healthz"), routes);
+        // HEAD too: the document listed GET only, though every GET route answers HEAD.
+        foreach (var (method, route) in routes)
         {
             Assert.True(paths.TryGetProperty(route, out var item), $"{route} is served but not in /openapi.json");
             Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out _), $"{method} {route} is served but not in /openapi.json");
         }
         Assert.Equal(routes.Select(r => r.Route).Distinct().Order(), paths.EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    // The document left out the errors the server gives: no 408 (a slow upload), 500 (a model whose outputs are NaN),
+    // 404 or 405 (with Allow), no default; /v1/filters' 400 was the image one ("Empty body, not a readable image").
+    [Fact]
+    public async Task OpenApiDocumentDeclaresTheErrorsEachRouteGives()
+    {
+        var document = await Json(await fixture.Client.GetAsync("/openapi.json"));
+        var paths = document.GetProperty("paths");
+        foreach (var route in new[] { "/v1/predict", "/v1/features", "/v1/walk" })
+        {
+            var responses = paths.GetProperty(route).GetProperty("post").GetProperty("responses");
+            foreach (var status in new[] { "400", "408", "413", "415", "500", "503" })
+                Assert.True(responses.TryGetProperty(status, out _), $"POST {route} does not declare {status}");
+        }
+        foreach (var path in paths.EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject())
+                Assert.True(operation.Value.GetProperty("responses").TryGetProperty("default", out _), $"{operation.Name} {path.Name} has no default response");
+        var responsesDeclared = document.GetProperty("components").GetProperty("responses");
+        Assert.True(responsesDeclared.TryGetProperty("NotFound", out _));
+        Assert.True(responsesDeclared.GetProperty("MethodNotAllowed").GetProperty("headers").TryGetProperty("Allow", out _));
+        string filters400 = paths.GetProperty("/v1/filters").GetProperty("get").GetProperty("responses").GetProperty("400").GetProperty("$ref").GetString()!;
+        Assert.DoesNotContain("BadImage", filters400);
+    }
+
+    // top was declared with default 5, but a 4-class model answers 4 classes without top and refuses top=5.
+    [Fact]
+    public async Task TheDocumentedDefaultOfTopIsWhatAModelWithFewerClassesGives()
+    {
+        var document = await Json(await fixture.Client.GetAsync("/openapi.json"));
+        var top = document.GetProperty("paths").GetProperty("/v1/predict").GetProperty("post").GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "top");
+        Assert.False(top.GetProperty("schema").TryGetProperty("default", out _));
+        Assert.Contains("Default 5, or all the classes when the model has fewer", top.GetProperty("description").GetString());
+        var answer = await Json(await fixture.Client.PostAsync("/v1/predict", ImageContent(fixture.Images[0])));
+        Assert.Equal(4, answer.GetProperty("top").GetArrayLength());
+        using var five = await fixture.Client.PostAsync("/v1/predict?top=5", ImageContent(fixture.Images[0]));
+        Assert.Equal(HttpStatusCode.BadRequest, five.StatusCode);
     }
 
     [Fact]
