@@ -1,5 +1,6 @@
 // Why Kestrel could not listen, as one line naming the address: its own exceptions say "Cannot assign requested
 // address" with no address at all, or carry a stack trace the user has no use for.
+using System.Net;
 using System.Net.Sockets;
 
 namespace ConvNet.Serving;
@@ -23,6 +24,9 @@ public static class ListenFailure
             SocketError.AddressAlreadyInUse => $"port {port} is already in use (another program listens there); choose another --port, or --port 0 for any free one",
             SocketError.AddressNotAvailable => $"{socket.Message} ({host} is not an address of this machine; --host 0.0.0.0 listens on every interface)",
             SocketError.AccessDenied => $"{socket.Message} (ports below 1024 need privileges; choose --port 1024 or above)",
+            // The kernel cannot tell which interface's fe80:: network is meant: Linux says only "Invalid argument".
+            SocketError.InvalidArgument when IPAddress.TryParse(host, out var address) && address.IsIPv6LinkLocal && address.ScopeId == 0 =>
+                $"{socket.Message} ({host} is link-local: name its interface as well, e.g. --host {host}%eth0 (the interface `ip -6 addr` shows it on))",
             _ => socket.Message,
         };
         return new ListenFailedException($"cannot listen on {Url(host, port)}: {why}", e);

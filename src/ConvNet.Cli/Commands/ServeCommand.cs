@@ -84,7 +84,9 @@ public static class ServeCommand
             }
             return planned;
         }
-        return new ServedModel(weights.Name, loaded.SidecarPath, loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder,
+        // The full path, however the checkpoint was named: a run folder gave RUN/last.json, relative to a working
+        // directory the clients of /v1/model do not know, while a .safetensors path gave an absolute one.
+        return new ServedModel(weights.Name, Path.GetFullPath(loaded.SidecarPath), loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder,
             CheapPlans: !device.IsGpu);
     }
 

@@ -68,7 +68,8 @@ public static class ClassifyEndpoints
             {
                 queued.ReleaseSample();
                 context.Response.Headers.RetryAfter = "1";
-                throw new ApiException(503, $"the server is busy: {batcher.Capacity} images are already waiting; retry after 1 s");
+                string waiting = batcher.Capacity == 1 ? "1 image is" : $"{batcher.Capacity} images are";
+                throw new ApiException(503, $"the server is busy: {waiting} already waiting; retry after 1 s");
             }
         }
         InferenceResult result;

@@ -81,7 +81,8 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
         var refused = await server.Client.PostAsync("/v1/predict", ServeApiTests.ImageContent(fixture.Images[2]));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
-        Assert.Contains("busy", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        // --queue 1 was "1 images are already waiting".
+        Assert.Contains("the server is busy: 1 image is already waiting", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
 
         gate.Open();
         Assert.Equal(HttpStatusCode.OK, (await running).StatusCode);

@@ -164,6 +164,18 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         Assert.True(grid.Width > 8 && grid.Height > 8);
     }
 
+    // A run folder named relatively gave RUN/last.json (relative to a directory clients do not know), a .safetensors path
+    // an absolute path.
+    [Fact]
+    public async Task TheModelsSourceIsItsFullPathHoweverTheCheckpointIsNamed()
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, fixture.Run);
+        Assert.False(Path.IsPathRooted(relative));
+        await using var server = await RunningServer.StartAsync(relative, new ConvNet.Serving.ServeOptions(MaxBatch: 1));
+        var model = await Json(await server.Client.GetAsync("/v1/model"));
+        Assert.Equal(Path.GetFullPath(Checkpoints.Open(fixture.Run).SidecarPath), model.GetProperty("source").GetString());
+    }
+
     [Fact]
     public async Task OnAGpuDeviceTheModelSaysThereAreNoLayerOutputsSoThePageSkipsTheWalk()
     {

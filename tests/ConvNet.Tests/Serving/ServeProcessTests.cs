@@ -72,6 +72,17 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         AssertOneErrorLine(foreign, "convnet: error: cannot listen on http://192.0.2.1:8080: ");
     }
 
+    // Linux refuses a link-local address without its interface with a bare "Invalid argument".
+    [Fact]
+    public async Task ALinkLocalAddressWithoutItsInterfaceIsExplained()
+    {
+        if (!System.Net.Sockets.Socket.OSSupportsIPv6) return;
+        var e = await Assert.ThrowsAsync<ConvNet.Serving.ListenFailedException>(() =>
+            RunningServer.StartAsync(fixture.Run, new ConvNet.Serving.ServeOptions(Host: "fe80::1", MaxBatch: 1)));
+        Assert.StartsWith("cannot listen on http://[fe80::1]:0: ", e.Message);
+        Assert.Contains("fe80::1 is link-local: name its interface as well, e.g. --host fe80::1%eth0", e.Message);
+    }
+
     private static void AssertOneErrorLine(CliResult result, string expected)
     {
         Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}: {result.Stderr}");
