@@ -72,7 +72,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         builder.Services.Configure<FormOptions>(form =>
         {
             form.MultipartBodyLengthLimit = options.MaxBodyBytes;
-            form.ValueCountLimit = 16;
+            form.ValueCountLimit = ImageBody.MaxFormFields;
         });
         var app = builder.Build();
 

@@ -16,6 +16,9 @@ public static class ImageBody
 {
     public const string Accepted = "image/jpeg, image/png, application/octet-stream or multipart/form-data";
 
+    /// <summary>Fields a multipart form may have (the form reader's limit): one image is all a request needs.</summary>
+    public const int MaxFormFields = 16;
+
     /// <exception cref="ApiException">400, 408, 413 or 415 naming the problem</exception>
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancel)
     {

@@ -16,7 +16,7 @@ public static class MultipartProblem
     [
         ("Line length limit", 400, "a boundary line --{0} does not end with CRLF (multipart lines end with \\r\\n, not \\n alone)"),
         ("Content-Disposition", 400, "a part has no Content-Disposition: form-data header (a file part needs one, e.g. Content-Disposition: form-data; name=\"image\"; filename=\"cat.jpg\"), or its lines do not end with CRLF"),
-        ("value count limit", 400, "the form has more than 16 fields"),
+        ("value count limit", 400, $"the form has more than {ImageBody.MaxFormFields} fields"),
         ("boundary length limit", 400, "the boundary in its Content-Type is longer than 128 characters (RFC 2046 allows 70)"),
         ("headers length limit", 400, "a part's headers are longer than 16,384 bytes"),
         ("headers count limit", 400, "a part has more than 16 header lines"),
