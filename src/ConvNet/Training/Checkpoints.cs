@@ -221,6 +221,8 @@ public static class Checkpoints
     /// later saves keep a good chain. <paramref name="warn"/> hears why the fallback was taken.</summary>
     public static LoadedCheckpoint OpenForResume(string runDirectory, Action<string> warn)
     {
+        if (File.Exists(runDirectory))
+            throw new CheckpointException($"{runDirectory}: a file, not a run folder; a run is resumed from its folder, which continues from its last.json");
         if (!Directory.Exists(runDirectory)) throw new CheckpointException($"{runDirectory}: no such run folder");
         string last = Path.Combine(runDirectory, Last + ".json"), previous = Path.Combine(runDirectory, Previous + ".json");
         if (!File.Exists(last)) return Open(runDirectory, Last); // best.json only, or a clear "no checkpoint" error

@@ -189,11 +189,15 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             observer.Message($"note: this run's --gamma {config.Gamma} does not reduce the rate on plateaus (new runs refuse --gamma 1 or more with --schedule plateau); resuming with its recipe");
         if (epochs is { } e && e != config.Epochs)
         {
-            int reached = info.Epoch + (info.BatchInEpoch > 0 ? 1 : 0);
-            if (e < Math.Max(reached, 1))
-                throw new ArgumentException($"--epochs {e}: {runDirectory} has already trained {(info.BatchInEpoch > 0 ? $"into epoch {reached}" : $"{info.Epoch} epochs")}; give at least {Math.Max(reached, 1)}");
+            // The epoch it is in (or the next one) must be trained: --epochs equal to the epochs done trains nothing,
+            // and saying "training to 2 epochs" then ending with "already trained all its 2 epochs" helped no one.
+            int least = info.Epoch + 1;
+            if (e < least)
+                throw new ArgumentException($"--epochs {e}: {runDirectory} has trained {(info.BatchInEpoch > 0 ? $"into epoch {least}" : $"{info.Epoch} epochs")} " +
+                    $"of its {config.Epochs}, so --epochs {e} would train nothing; give at least {least}" +
+                    (info.Epoch < config.Epochs ? $", or leave --epochs out to train to {config.Epochs}" : ""));
             observer.Message($"note: training to {e} epochs instead of {config.Epochs}" +
-                (config.Schedule == "cosine" ? $"; the cosine schedule now anneals over {e} epochs, so the rate rises from where it was" : ""));
+                (config.Schedule == "cosine" ? $"; the cosine schedule now anneals over {e} epochs, so the rate {(e > config.Epochs ? "rises" : "falls")} from where it was" : ""));
             config = config with { Epochs = e };
         }
         if (info.Epoch >= config.Epochs)

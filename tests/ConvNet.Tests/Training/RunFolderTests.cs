@@ -198,6 +198,29 @@ public sealed class RunFolderTests
         Assert.Equal(8, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
     }
 
+    [Fact]
+    public void AnEpochCountThatWouldTrainNothingIsRefusedAndAFileIsNotARunFolder()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
+        string run = temp.Combine("run");
+        // 4 steps an epoch: --max-steps 4 ends epoch 1 of 3, then --epochs 1 would train nothing.
+        Assert.Equal(0, CliRunner.Run("train", "--data", data, "--epochs", "3", "--batch-size", "32", "--validation", "32",
+            "--threads", "1", "--max-steps", "4", "--schedule", "cosine", "--out", run).ExitCode);
+        var nothing = CliRunner.Run("train", "--resume", run, "--epochs", "1");
+        Assert.Equal(2, nothing.ExitCode);
+        Assert.Contains("has trained 1 epochs of its 3, so --epochs 1 would train nothing; give at least 2, or leave --epochs out to train to 3", nothing.Stderr);
+        Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Config!.Epochs);
+
+        var shorter = CliRunner.Run("train", "--resume", run, "--epochs", "2", "--max-steps", "1");
+        Assert.Equal(0, shorter.ExitCode);
+        Assert.Contains("anneals over 2 epochs, so the rate falls from where it was", shorter.Stdout + shorter.Stderr);
+
+        var file = CliRunner.Run("train", "--resume", Path.Combine(run, "last.json"));
+        Assert.Equal(2, file.ExitCode);
+        Assert.Contains("a file, not a run folder", file.Stderr);
+    }
+
     [Theory]
     [InlineData("step-size")]
     [InlineData("patience")]
