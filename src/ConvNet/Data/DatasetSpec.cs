@@ -8,7 +8,7 @@ public static class DatasetSpec
     public const string FashionMnistPackage = "dataset-fashion-mnist";
 
     /// <summary>The accepted spec forms, for help text and error messages.</summary>
-    public static IReadOnlyList<string> Forms { get; } = ["fashion-mnist", "mnist:DIR", "idx:DIR", "cifar10:DIR", .. Images.ImageDataSpec.Forms];
+    public static IReadOnlyList<string> Forms { get; } = ["fashion-mnist[:DIR]", "mnist:DIR", "idx:DIR", "cifar10:DIR", .. Images.ImageDataSpec.Forms];
 
     public static DatasetSplits Load(string spec)
     {
@@ -19,6 +19,9 @@ public static class DatasetSpec
         return (kind, argument.Length > 0) switch
         {
             ("fashion-mnist", false) => LoadFashionMnist(FashionMnistDirectory),
+            // A copy elsewhere (the package's files moved, or downloaded): what --resume --data names when a run's
+            // fashion-mnist is no longer where the package put it.
+            ("fashion-mnist", true) => LoadIdxDirectory(argument, "fashion-mnist", ClassNames.FashionMnist, requiredSize: 28),
             ("mnist", true) => LoadIdxDirectory(argument, "mnist", ClassNames.Digits, requiredSize: 28),
             ("idx", true) => LoadIdxDirectory(argument, "idx", classNames: null, requiredSize: null),
             ("cifar10", true) => Cifar10Reader.ReadDirectory(argument),
@@ -50,7 +53,7 @@ public static class DatasetSpec
         string argument = spec[(colon + 1)..];
         return Kind(spec) switch
         {
-            "mnist" or "idx" or "cifar10" or "folder" or "cache" => [argument],
+            "fashion-mnist" or "mnist" or "idx" or "cifar10" or "folder" or "cache" => [argument],
             "list" => Images.ImageDataSpec.ListFiles(argument),
             _ => [],
         };

@@ -430,7 +430,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (config.MaxSteps > 0 && step - firstStep >= config.MaxSteps && epoch + 1 < config.Epochs) stoppedEarly = limitReached = true;
         }
         if (limitReached)
-            _observer.Message($"stopped after {step - firstStep} steps (--max-steps {config.MaxSteps}) at step {step} of {totalSteps}; " +
+            _observer.Message($"stopped after {step - firstStep} step{(step - firstStep == 1 ? "" : "s")} (--max-steps {config.MaxSteps}) at step {step} of {totalSteps}; " +
                 $"continue with --resume {runDirectory}");
 
         EvaluationResult? testResult = null;
