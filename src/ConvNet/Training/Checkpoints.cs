@@ -212,7 +212,7 @@ public static class Checkpoints
         : string.IsNullOrWhiteSpace(info.WeightsFile) ? "names no weights file"
         : info.Preprocessing is { } p && (string.IsNullOrWhiteSpace(p.File) || string.IsNullOrWhiteSpace(p.Kind) || p.Sha256 is null)
             ? "has a preprocessing record without its kind, file or checksum"
-        : info.Preprocessing is { } q && (q.Size is < 1 or > 65536 || q.CropSize < 1 || q.CropSize > q.Size)
+        : info.Preprocessing is { } q && (q.Size < 1 || q.Size > PreprocessingRules.MaxResizeShorterSide || q.CropSize < 1 || q.CropSize > q.Size)
             ? $"has a preprocessing record of {q.CropSize}-pixel crops from {q.Size}-pixel squares (crops of 1 to the square's size, squares up to 65,536 expected)"
         : null;
 

@@ -182,7 +182,7 @@ public sealed class ActivationWalk
         }
         if (panel.BarNames is { } names && bins == panel.Values.Length)
             for (int b = 0; b < bins; b++)
-                Drawing.Text(canvas, typeface, LabelFont.Printable(names[b]), Margin + b * barWidth + barWidth / 2, top + VectorHeight + 10, 10, SKColors.DimGray,
+                Drawing.Text(canvas, typeface, names[b], Margin + b * barWidth + barWidth / 2, top + VectorHeight + 10, 10, SKColors.DimGray,
                     SKTextAlign.Center, barWidth - 2);
         string range = $"{panel.Values.Length} values, largest |v| = {largest:G4}" + (bins < panel.Values.Length ? $", {bins} bins (each its largest |v|)" : "");
         Drawing.Text(canvas, typeface, range, Margin + width, top - 5, 11, SKColors.DimGray, SKTextAlign.Right);

@@ -51,7 +51,7 @@ public sealed class ConfusionHeatmap
         Height = Top + Classes * CellSize + Margin + (typeface is null ? 0 : 20);
     }
 
-    private string RowLabel(int c) => $"{LabelFont.Printable(ClassNames[c])} {c}";
+    private string RowLabel(int c) => $"{ClassNames[c]} {c}"; // drawn and measured printable (Drawing)
 
     public long RowTotal(int row)
     {

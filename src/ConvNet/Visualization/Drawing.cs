@@ -78,7 +78,7 @@ public static class Drawing
     {
         if (typeface is null) return 0;
         using var font = Font(typeface, size);
-        return font.MeasureText(text);
+        return font.MeasureText(LabelFont.Printable(text)); // as Text draws it
     }
 
     public static void FillRect(SKCanvas canvas, float x, float y, float width, float height, SKColor color)

@@ -118,7 +118,7 @@ public static class LabelFont
 
     private static string Quoted(string label) => $"\"{Printable(label)}\"";
 
-    private static string Count(int count, string what) => count == 1 ? $"1 of the {what}" : $"{count} of the {what}";
+    private static string Count(int count, string what) => $"{count} of the {what}";
 
     private static string Named(IReadOnlyList<string> items) =>
         string.Join(", ", items.Take(NamedAtMost)) + (items.Count > NamedAtMost ? $" and {items.Count - NamedAtMost} more" : "");
