@@ -182,6 +182,53 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         Assert.InRange(Math.Abs(onCpu.Test!.Metrics.Top1Error - onGpu.Test!.Metrics.Top1Error), 0, 1.0 / 16 + 1e-9);
     }
 
+    /// <summary>The trainer's order (start step k, fill and stage batch k+1, end step k) trains on the staged batches
+    /// in turn, through both staging buffers, and a batch staged twice within one step trains on the second (the
+    /// emulated device copies at once, so this checks which buffer each step reads, not the streams' timing).</summary>
+    [Fact]
+    public void Staged_batches_are_the_ones_trained_on()
+    {
+        const int batch = 3, steps = 4;
+        var spec = AlexNetMicro.Spec(10, 1, 28);
+        var rng = new Rng(4);
+        var xs = new List<Tensor>();
+        var labels = new List<int[]>();
+        for (int s = 0; s < steps + 1; s++)
+        {
+            var x = new Tensor([batch, .. spec.InputShape]);
+            for (int i = 0; i < x.Length; i++) x.Span[i] = (float)rng.NextGaussian();
+            xs.Add(x);
+            labels.Add(Enumerable.Range(0, batch).Select(_ => rng.NextInt(10)).ToArray());
+        }
+        var decoy = new Tensor([batch, .. spec.InputShape]);
+        decoy.Span.Fill(7f);
+
+        float[] Losses(bool staged)
+        {
+            var host = NetworkBuilder.Build(spec);
+            host.Initialize(new Rng(5));
+            var sgd = new Sgd(host.Parameters, 0.05f, 0.9f, 0.0005f);
+            using var g = new GpuNetwork(gpu.Device, host);
+            g.Plan(batch, forTraining: true);
+            g.UploadVelocities(sgd);
+            var losses = new float[steps];
+            for (int s = 0; s < steps; s++)
+            {
+                if (!staged) { losses[s] = g.TrainStep(xs[s], labels[s], (ulong)s, sgd); continue; }
+                if (s == 0) g.Stage(xs[0]);
+                g.BeginTrainStep(xs[s], labels[s], (ulong)s, sgd);
+                if (s == 1) g.Stage(decoy); // replaced below before it is taken
+                g.Stage(xs[s + 1]);
+                losses[s] = g.EndTrainStep();
+            }
+            return losses;
+        }
+
+        var expected = Losses(staged: false);
+        var actual = Losses(staged: true);
+        for (int s = 0; s < steps; s++) Assert.Equal(expected[s], actual[s]);
+    }
+
     private static void AssertSameWeights(Network expected, Network actual, string when)
     {
         for (int i = 0; i < expected.Parameters.Count; i++)

@@ -15,7 +15,12 @@ namespace ConvNet.Devices.Gpu;
 public sealed class GpuNetwork : IForwardNetwork, IDisposable
 {
     private readonly bool _ownsDevice;
-    private GpuTensor? _input, _staged, _dLogits, _losses;
+    private GpuTensor? _input, _dLogits, _losses;
+    // Two staging buffers, used in turn: the next batch's DMA (on the copy stream) must not overwrite the buffer the
+    // step in flight is still copying from on the default stream, and no CUDA event orders the two streams here.
+    private GpuTensor[]? _staged;
+    private int _stagedIndex;
+    private readonly bool[] _stagedReadQueued = new bool[2];
     private Tensor? _stagedSource;
     private AcceleratorStream? _copyStream;
     private MemoryBuffer1D<int, Stride1D.Dense>? _labels, _finite;
@@ -72,7 +77,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
         var accelerator = Device.Accelerator;
         _input = new GpuTensor(accelerator, [batch, .. Spec.InputShape]);
-        _staged = new GpuTensor(accelerator, [batch, .. Spec.InputShape]);
+        _staged = [new GpuTensor(accelerator, [batch, .. Spec.InputShape]), new GpuTensor(accelerator, [batch, .. Spec.InputShape])];
         var x = _input;
         for (int i = 0; i < Layers.Count; i++)
         {
@@ -164,7 +169,8 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         {
             _copyStream!.Synchronize(); // queued during the last step: usually done by now
             Device.Uploads.CheckSettled();
-            Device.Kernels.Copy(_input.Length, _staged!.View, _input.View);
+            Device.Kernels.Copy(_input.Length, _staged![_stagedIndex].View, _input.View);
+            _stagedReadQueued[_stagedIndex] = true;
             _stagedSource = null;
         }
         else Device.UploadAsync(_input, x);
@@ -182,10 +188,15 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     public void Stage(Tensor x)
     {
         if (_staged is null) throw NotPlanned();
-        ShapeMath.Require(Host.Name, "input", _staged.Shape, x.Shape);
+        ShapeMath.Require(Host.Name, "input", _staged[0].Shape, x.Shape);
         _copyStream ??= Device.Accelerator.CreateStream();
-        Device.Uploads.Queue(_staged, x, _copyStream);
-        _stagedSource = x;
+        int target = _stagedSource is null ? 1 - _stagedIndex : _stagedIndex; // a batch staged and not yet taken is replaced
+        // Its last copy to the input was queued by a step whose EndTrainStep has not synchronised yet: wait for it
+        // (only when Stage is called twice within one step; the trainer's order never needs it).
+        if (_stagedReadQueued[target]) Device.Accelerator.DefaultStream.Synchronize();
+        _stagedReadQueued[target] = false;
+        Device.Uploads.Queue(_staged[target], x, _copyStream);
+        (_stagedIndex, _stagedSource) = (target, x);
     }
 
     /// <summary>Waits for the step and brings back its losses and logits.</summary>
@@ -195,6 +206,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         if (!_stepInFlight) throw new InvalidOperationException($"model {Host.Name}: no training step in flight");
         _stepInFlight = false;
         Device.Synchronize();
+        Array.Clear(_stagedReadQueued); // the default stream has passed every copy from a staging buffer
         _losses!.Download(_hostLosses);
         DeviceLogits.Download(_hostLogits!.Span);
         double total = 0;
@@ -257,7 +269,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         _copyStream?.Synchronize();
         _copyStream?.Dispose();
         _input?.Dispose();
-        _staged?.Dispose();
+        foreach (var staged in _staged ?? []) staged.Dispose();
         _dLogits?.Dispose();
         _losses?.Dispose();
         _labels?.Dispose();
