@@ -110,7 +110,7 @@ public sealed class GpuDevice : IDisposable
     {
         if (spec.Index < count) return;
         throw new DeviceUnavailableException(count == 0
-            ? $"--device {spec}: the NVIDIA driver is installed but reports no CUDA device"
+            ? $"--device {spec}: the NVIDIA driver is installed but lists no usable CUDA device: {CudaDriver.WhyNoDevice()}"
             : $"--device {spec}: there are {count} CUDA devices (cuda:0 .. cuda:{count - 1})");
     }
 
