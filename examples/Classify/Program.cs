@@ -7,11 +7,19 @@ if (args.Length < 2)
     Console.Error.WriteLine("usage: Classify CHECKPOINT IMAGE...   (a run folder or an imported model's folder, then JPEG/PNG files)");
     return 2;
 }
-using var classifier = ImageClassifier.Open(args[0]);
-foreach (var image in args[1..])
+try
 {
-    Console.WriteLine(image);
-    foreach (var c in classifier.Classify(image))
-        Console.WriteLine($"  {c.Probability,7:P2}  {c.Name} ({c.Index})");
+    using var classifier = ImageClassifier.Open(args[0]);
+    foreach (var image in args[1..])
+    {
+        Console.WriteLine(image);
+        foreach (var c in classifier.Classify(image))
+            Console.WriteLine($"  {c.Probability,7:P2}  {c.Name} ({c.Index})");
+    }
+    return 0;
 }
-return 0;
+catch (Exception e) // a missing or damaged checkpoint, an unreadable image: the library's message names the file
+{
+    Console.Error.WriteLine($"Classify: error: {e.Message}");
+    return 2;
+}
