@@ -41,8 +41,8 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
 
 /// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>
 /// <param name="PeakGflops">measured FMA peak of one core times the thread count</param>
-/// <param name="CpusUsed">process CPU time / wall time over the timed steps: below the thread count, other work on the
-/// machine had the cores for part of the time (spinning workers count as used)</param>
+/// <param name="CpusUsed">process CPU time / wall time over one window around the timed steps: below the thread count,
+/// other work on the machine had the cores for part of the time (spinning workers count as used)</param>
 public sealed record BenchResult(BenchSettings Settings, string Kernel, double MultiplyAddsPerImage, double StepGflop,
     Spread StepMs, Spread ImagesPerSecond, Spread Gflops, double PeakGflops, double CpusUsed, long AllocatedBytesPerStep,
     IReadOnlyList<LayerTiming> Layers, double LossMs, double SgdMs)
@@ -99,20 +99,23 @@ public static class NetworkBenchmark
 
         progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {s.Threads} thread{(s.Threads == 1 ? "" : "s")}: {s.Warmup} warm-up and {s.Repeats} timed steps");
         for (int i = 0; i < s.Warmup; i++) Step();
-        var stepSeconds = new List<double>();
-        var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
-        // Allocation is counted inside the CPU-time reads, which allocate themselves.
+        var stepSeconds = new List<double>(s.Repeats);
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        // CPU time and wall time over one window: the wall clock starts before the first CPU-time read and stops after
+        // the second, so the ratio cannot exceed the processors the window had (getrusage's microseconds, where
+        // Process.TotalProcessorTime counts 10 ms ticks).
+        long windowStart = Stopwatch.GetTimestamp();
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         for (int i = 0; i < s.Repeats; i++)
         {
             long start = Stopwatch.GetTimestamp();
             Step();
             stepSeconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
+        var cpuAfter = Environment.CpuUsage.TotalTime;
+        double windowSeconds = Stopwatch.GetElapsedTime(windowStart).TotalSeconds;
         long allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / s.Repeats;
-        process.Refresh();
-        double cpusUsed = (process.TotalProcessorTime - cpuBefore).TotalSeconds / stepSeconds.Sum();
+        double cpusUsed = (cpuAfter - cpuBefore).TotalSeconds / windowSeconds;
 
         progress?.WriteLine("bench: timing layers one by one");
         var (layers, lossMs, sgdMs) = TimeLayers(network, summary, x, labels, loss, sgd, pool, train, s.Repeats);
