@@ -40,9 +40,10 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
 }
 
 /// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>
-/// <param name="PeakGflops">measured FMA peak of one core times the thread count</param>
-/// <param name="CpusUsed">process CPU time / wall time over one window around the timed steps: below the thread count,
-/// other work on the machine had the cores for part of the time (spinning workers count as used)</param>
+/// <param name="PeakGflops">measured FMA peak of one core times the threads that can run at once: the thread count,
+/// at most the processor count (<see cref="PeakCores"/>)</param>
+/// <param name="CpusUsed">process CPU time / wall time over one window around the timed steps: below the threads that
+/// can run at once, other work on the machine had the cores for part of the time (spinning workers count as used)</param>
 public sealed record BenchResult(BenchSettings Settings, string Kernel, double MultiplyAddsPerImage, double StepGflop,
     Spread StepMs, Spread ImagesPerSecond, Spread Gflops, double PeakGflops, double CpusUsed, long AllocatedBytesPerStep,
     IReadOnlyList<LayerTiming> Layers, double LossMs, double SgdMs)
@@ -58,6 +59,12 @@ public sealed record BenchResult(BenchSettings Settings, string Kernel, double M
 
     /// <summary>GPU devices: values of C per GEMM thread per side; null on the CPU.</summary>
     public int? GemmBlocking { get; init; }
+
+    /// <summary>The machine's processor count when it ran (Environment.ProcessorCount).</summary>
+    public int Processors { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>CPU: the cores the peak counts, the threads but at most the processors.</summary>
+    public int PeakCores => Math.Min(Settings.Threads, Processors);
 }
 
 public static class NetworkBenchmark
@@ -126,13 +133,15 @@ public static class NetworkBenchmark
         double multiplyAdds = summary.MultiplyAdds;
         double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
         progress?.WriteLine("bench: measuring the FMA peak");
-        double peak = FmaPeak.PerCore() * s.Threads;
+        int processors = Environment.ProcessorCount;
+        // Threads beyond the processors take turns on them: they add no FMA units.
+        double peak = FmaPeak.PerCore() * Math.Min(s.Threads, processors);
         return new BenchResult(s, Sgemm.KernelDescription, multiplyAdds, stepGflop,
             Spread.Of(stepSeconds.Select(t => t * 1e3)),
             Spread.Of(stepSeconds.Select(t => s.Batch / t)),
             Spread.Of(stepSeconds.Select(t => stepGflop / t)),
             peak, cpusUsed, allocated, layers, lossMs, sgdMs)
-        { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99) };
+        { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99), Processors = processors };
     }
 
     public static void Validate(BenchSettings s)

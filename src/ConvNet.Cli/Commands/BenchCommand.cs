@@ -182,6 +182,7 @@ public static class BenchCommand
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
         batch = r.Settings.Batch,
         threads = r.Settings.Threads,
+        processors = r.Device == "cpu" ? r.Processors : (int?)null, // the peak counts at most this many cores
         warmup = r.Settings.Warmup,
         repeats = r.Settings.Repeats,
         kernel = r.Kernel,
@@ -273,8 +274,12 @@ public static class BenchCommand
         text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");
         if (cpu)
         {
-            text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {s.Threads} x one core)");
-            text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; below {s.Threads}: other work had the cores part of the time; above: the runtime's own threads, JIT and GC, ran too)");
+            // More threads than processors: they take turns, so neither the peak nor the CPUs they can use grow past the processors.
+            string cores = s.Threads > r.Processors ? $"{r.PeakCores} x one core: {s.Threads} threads on {r.Processors} processors" : $"{r.PeakCores} x one core";
+            text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {cores})");
+            text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; " + (s.Threads > r.Processors
+                ? $"{s.Threads} threads share {r.Processors} processors, so at most {r.Processors}; below: other work had the cores part of the time)"
+                : $"below {s.Threads}: other work had the cores part of the time; above: the runtime's own threads, JIT and GC, ran too)"));
         }
         else if (double.IsFinite(r.PeakGflops))
             text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (FP32 FMA peak {r.PeakGflops:F0} GFLOP/s = 2 x SMs x FP32 cores per SM x clock)");

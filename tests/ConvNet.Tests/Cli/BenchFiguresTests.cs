@@ -2,6 +2,8 @@
 // table prints them. Each was found wrong once by a tester comparing them with what could be true.
 using System.Globalization;
 using System.Text.Json;
+using ConvNet.Cli.Benchmarks;
+using ConvNet.Cli.Commands;
 using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Cli;
@@ -27,5 +29,20 @@ public sealed class BenchFiguresTests
             Assert.True(cpus.GetDouble() <= Environment.ProcessorCount + 0.01,
                 $"CPUs used {cpus.GetDouble().ToString(CultureInfo.InvariantCulture)} on {Environment.ProcessorCount} processors");
         }
+    }
+
+    [Fact]
+    public void More_threads_than_processors_add_no_peak_and_the_table_says_so()
+    {
+        // 8 threads on 2 processors claimed "8 x one core" of peak and blamed "other work" for using only 2 CPUs.
+        int processors = Environment.ProcessorCount, threads = processors + 2;
+        var result = NetworkBenchmark.Run(new BenchSettings("alexnet-micro", Batch: 2, BenchMode.Infer, threads, Warmup: 1, Repeats: 1));
+        Assert.Equal(processors, result.PeakCores);
+        string table = BenchCommand.ToTable(result);
+        Assert.Contains($"= {processors} x one core: {threads} threads on {processors} processors)", table);
+        Assert.Contains($"{threads} threads share {processors} processors, so at most {processors}", table);
+        Assert.DoesNotContain($"below {threads}", table);
+        using var json = JsonDocument.Parse(BenchCommand.ToJson(result));
+        Assert.Equal(processors, json.RootElement.GetProperty("processors").GetInt32());
     }
 }
