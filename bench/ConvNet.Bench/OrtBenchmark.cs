@@ -3,6 +3,7 @@
 // bench/pytorch/bench_alexnet.py so the side-by-side script can read both.
 using System.Diagnostics;
 using System.Text.Json;
+using ConvNet.Diagnostics;
 using ConvNet.Interop.Onnx;
 using ConvNet.Models;
 using ConvNet.Random;
@@ -35,18 +36,19 @@ public static class OrtBenchmark
         var feeds = new[] { NamedOnnxValue.CreateFromTensor(inputName, input) };
 
         for (int i = 0; i < warmup; i++) session.Run(feeds).Dispose();
-        var rates = new List<double>();
+        var seconds = new List<double>();
         for (int i = 0; i < repeats; i++)
         {
             var clock = Stopwatch.StartNew();
             session.Run(feeds).Dispose();
-            rates.Add(batch / clock.Elapsed.TotalSeconds);
+            seconds.Add(clock.Elapsed.TotalSeconds);
         }
-        var sorted = rates.Order().ToList();
+        // The median as `convnet bench` takes it: images/s at the median run time (the mean of the two middle times for
+        // an even count), not the upper-middle rate.
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             engine = "onnxruntime " + typeof(InferenceSession).Assembly.GetName().Version, model, mode = "infer", batch, threads,
-            imagesPerSecond = rates, median = sorted[sorted.Count / 2],
+            imagesPerSecond = seconds.Select(t => batch / t), median = batch / Spread.Of(seconds).Median,
         }));
         return 0;
     }

@@ -4,14 +4,15 @@ backward, SGD with momentum and weight decay) or inference (eval mode, no grad),
 The paper net is built exactly as ConvNet's `alexnet` (227x227, LRN k=2, groups 2, dropout after fc6/fc7);
 the torchvision layout is torchvision.models.alexnet. Run with Debian's torch and libopenblas0-openmp:
   /usr/bin/python3 bench/pytorch/bench_alexnet.py --model alexnet --mode train --batch 128 --threads 2
-Prints one JSON object: {"model", "mode", "batch", "threads", "imagesPerSecond": [per repeat], "median"}.
+Prints one JSON object: {"model", "mode", "batch", "threads", "imagesPerSecond": [per repeat], "median"}, where
+"median" is images/s at the median step time (as `convnet bench` and bench/ConvNet.Bench ort report it).
 
 On a GPU (`--device cuda` or `cuda:N`) model and data live on the device, cuDNN picks its fastest algorithms
 (cudnn.benchmark) and each timed step ends with torch.cuda.synchronize(). `--precision fp32` (the default) turns
 TF32 off in both cuDNN convolutions and matmuls, which PyTorch would otherwise allow in convolutions, so the
 figures compare like for like with ConvNet's FP32 engine; `--precision tf32` allows it in both. The JSON then
 also holds "device", "gpu", "precision" and the TF32 settings read back from torch.
-`--gemm N` times an NxNxN float32 matmul on the device instead: {"gemm": N, "tflops": median, ...}.
+`--gemm N` times an NxNxN float32 matmul on the device instead: {"gemm": N, "tflops": at the median time, ...}.
 """
 import argparse, json, re, statistics, time
 
@@ -82,7 +83,7 @@ def time_gemm(n, device, warmup, repeats, sync):
         torch.mm(a, b)
         sync()
         seconds.append(time.perf_counter() - t)
-    return [2.0 * n ** 3 / s / 1e12 for s in seconds]
+    return 2.0 * n ** 3, seconds
 
 
 def main():
@@ -114,9 +115,9 @@ def main():
     sync = (lambda: torch.cuda.synchronize(device)) if on_gpu else (lambda: None)
 
     if a.gemm:
-        rates = time_gemm(a.gemm, device, a.warmup, a.repeats, sync)
-        result = {"engine": f"pytorch {torch.__version__}", "gemm": a.gemm, "tflops": statistics.median(rates),
-                  "tflopsPerRepeat": rates}
+        flop, seconds = time_gemm(a.gemm, device, a.warmup, a.repeats, sync)
+        result = {"engine": f"pytorch {torch.__version__}", "gemm": a.gemm, "tflops": flop / statistics.median(seconds) / 1e12,
+                  "tflopsPerRepeat": [flop / s / 1e12 for s in seconds]}
         result.update(gpu_fields(device, a.precision, tf32_settings) if on_gpu
                       else {"device": "cpu", "threads": torch.get_num_threads()})
         print(json.dumps(result))
@@ -143,15 +144,18 @@ def main():
 
     for _ in range(a.warmup):
         step()
-    rates = []
+    seconds = []
     for _ in range(a.repeats):
         sync()
         t = time.perf_counter()
         step()
         sync()
-        rates.append(a.batch / (time.perf_counter() - t))
+        seconds.append(time.perf_counter() - t)
+    # The median as `convnet bench` takes it: images/s at the median step time (statistics.median of the times: the
+    # mean of the two middle ones for an even count), not the median of per-step rates.
     result = {"engine": f"pytorch {torch.__version__}", "model": a.model, "mode": a.mode, "batch": a.batch,
-              "threads": torch.get_num_threads(), "imagesPerSecond": rates, "median": statistics.median(rates)}
+              "threads": torch.get_num_threads(), "imagesPerSecond": [a.batch / s for s in seconds],
+              "median": a.batch / statistics.median(seconds)}
     if on_gpu:  # the CPU output keeps its old form
         result.update(gpu_fields(device, a.precision, tf32_settings))
     print(json.dumps(result))

@@ -69,11 +69,10 @@ public static class GpuNetworkBenchmark
         string kernel = blockings.Length > 0
             ? $"ILGPU tiled GEMM (per layer, timed when planned: {blockings}; 4 = 64x64 tiles, 8 = 128x128; FP32)"
             : $"ILGPU tiled GEMM ({GemmKernel.Tile(device.GemmThreads, device.GemmBlocking)}x{GemmKernel.Tile(device.GemmThreads, device.GemmBlocking)} tiles, {device.GemmBlocking}x{device.GemmBlocking} per thread, FP32)";
+        var stepMs = Spread.Of(stepSeconds.Select(t => t * 1e3));
         return new BenchResult(s, kernel,
             multiplyAdds, stepGflop,
-            Spread.Of(stepSeconds.Select(t => t * 1e3)),
-            Spread.Of(stepSeconds.Select(t => s.Batch / t)),
-            Spread.Of(stepSeconds.Select(t => stepGflop / t)),
+            stepMs, NetworkBenchmark.ImagesPerSecond(stepMs, s.Batch), NetworkBenchmark.Gflops(stepMs, stepGflop),
             device.PeakGflops ?? double.NaN, double.NaN, allocated, layers, lossMs, sgdMs)
         { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99), Device = device.Name, ConvolutionAlgorithm = algorithm.ToString().ToLowerInvariant(), GemmBlocking = blockings.Length > 0 ? null : device.GemmBlocking };
     }

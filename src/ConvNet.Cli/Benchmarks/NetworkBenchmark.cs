@@ -40,6 +40,7 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
 }
 
 /// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>
+/// <param name="ImagesPerSecond">batch / step time at the median, slowest and fastest steps (Gflops likewise)</param>
 /// <param name="PeakGflops">measured FMA peak of one core times the threads that can run at once: the thread count,
 /// at most the processor count (<see cref="PeakCores"/>)</param>
 /// <param name="CpusUsed">process CPU time / wall time over one window around the timed steps: below the threads that
@@ -136,13 +137,18 @@ public static class NetworkBenchmark
         int processors = Environment.ProcessorCount;
         // Threads beyond the processors take turns on them: they add no FMA units.
         double peak = FmaPeak.PerCore() * Math.Min(s.Threads, processors);
+        var stepMs = Spread.Of(stepSeconds.Select(t => t * 1e3));
         return new BenchResult(s, Sgemm.KernelDescription, multiplyAdds, stepGflop,
-            Spread.Of(stepSeconds.Select(t => t * 1e3)),
-            Spread.Of(stepSeconds.Select(t => s.Batch / t)),
-            Spread.Of(stepSeconds.Select(t => stepGflop / t)),
+            stepMs, ImagesPerSecond(stepMs, s.Batch), Gflops(stepMs, stepGflop),
             peak, cpusUsed, allocated, layers, lossMs, sgdMs)
         { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99), Processors = processors };
     }
+
+    // Rates at the median step time (and at the slowest and fastest steps), not medians of per-step rates: with an
+    // even count those differ, and images/s x step time would not give the batch.
+    public static Spread ImagesPerSecond(Spread stepMs, int batch) => stepMs.Map(ms => batch / (ms / 1e3));
+
+    public static Spread Gflops(Spread stepMs, double stepGflop) => stepMs.Map(ms => stepGflop / (ms / 1e3));
 
     public static void Validate(BenchSettings s)
     {
