@@ -5,10 +5,13 @@ images per forward pass the server reports (/metrics). Standard library only.
 
   convnet serve --checkpoint runs/NAME --threads 2 --max-batch 32 &
   python3 bench/serve_load.py --url http://127.0.0.1:8080 --image shirt.png --concurrency 1,8,32 --seconds 60
+
+Its percentile arithmetic checks itself without a server: python3 -m doctest bench/serve_load.py
 """
 import argparse
 import http.client
 import json
+import math
 import re
 import sys
 import threading
@@ -30,10 +33,18 @@ def server_counters(url):
 
 
 def percentile(sorted_values, p):
+    """The p-th percentile by nearest rank, as the server's and `convnet bench`'s (Spread.Percentile): the smallest
+    value that at least p % of the values do not exceed. (round() rounded half to even: p99 of 100 gave the 100th.)
+
+    >>> percentile(list(range(1, 101)), 99), percentile(list(range(1, 101)), 7), percentile(list(range(1, 31)), 99)
+    (99, 7, 30)
+    >>> percentile([5], 50), percentile([1, 2], 0)
+    (5, 1)
+    """
     if not sorted_values:
         return float("nan")
-    rank = max(0, min(len(sorted_values) - 1, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[rank]
+    rank = math.ceil(p * len(sorted_values) / 100)  # p / 100 first would make 7 % of 100 rank 8 (0.07 x 100 = 7.000000000000001)
+    return sorted_values[max(0, min(len(sorted_values) - 1, rank - 1))]
 
 
 def client(url, path, body, content_type, stop_at, warm_until, latencies, errors, lock):
