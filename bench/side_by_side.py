@@ -4,9 +4,14 @@
 Training cells compare `convnet bench --mode train` with PyTorch (bench/pytorch/bench_alexnet.py, Debian's torch with
 OpenBLAS/OpenMP); inference cells compare `convnet bench --mode infer` with ONNX Runtime (bench/ConvNet.Bench ort,
 the same architecture exported by our exporter). Engines alternate within each round, rounds repeat, and the
-table shows medians over rounds (each run's own median of its timed steps) with min..max, and the ratio ours/peer.
+table shows medians over rounds (each run's images/s at its median step time) with min..max. Medians are of times
+everywhere (as `convnet bench` takes them): a rate is the one at the median time. Batch-64/128 rows give images/s
+and ours/peer as a throughput ratio ("2.65x the images/s"); batch-1 rows give the latency in ms and ours/peer as a
+time ratio ("0.66x the time": lower is faster).
 
   dotnet build -c Release ConvNet.slnx && /usr/bin/python3 bench/side_by_side.py --rounds 3 --threads 2
+
+The table's arithmetic checks itself without running anything: /usr/bin/python3 -m doctest bench/side_by_side.py
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -86,17 +91,63 @@ def machine():
     return model, (peak[-1] if peak else "peak not measured"), core
 
 
+def median_time(rates):
+    """Seconds per image at the median over runs, from each run's images/s: statistics.median of the times (the mean
+    of the two middle ones for an even count), not 1 / the median rate, which for two runs is a harmonic mean.
+
+    >>> round(1000 * median_time([1000 / 9, 1000 / 12]), 6)  # runs of 9 and 12 ms: 10.5 ms, not 10.3
+    10.5
+    """
+    return statistics.median(1 / r for r in rates)
+
+
+def row(batch, ours_rates, peer_rates):
+    """The table's three figures for one cell: ours, the peer's, and ours / peer. Batch 1 is latency (ms, and the
+    ratio of times); larger batches are throughput (images/s at the median time, and the ratio of those).
+
+    >>> row(1, [1000 / 8.1], [1000 / 11.8])
+    ('8.1 ms (8.1..8.1)', '11.8 ms (11.8..11.8)', '0.69x the time')
+    >>> row(128, [150, 149, 152], [56.5, 55.8, 57.1])
+    ('150.0 img/s (149.0..152.0)', '56.5 img/s (55.8..57.1)', '2.65x the images/s')
+    """
+    if batch == 1:
+        fmt = lambda xs: f"{1000 * median_time(xs):.1f} ms ({1000 / max(xs):.1f}..{1000 / min(xs):.1f})"
+        ratio = f"{median_time(ours_rates) / median_time(peer_rates):.2f}x the time"
+    else:
+        fmt = lambda xs: f"{1 / median_time(xs):.1f} img/s ({min(xs):.1f}..{max(xs):.1f})"
+        ratio = f"{median_time(peer_rates) / median_time(ours_rates):.2f}x the images/s"
+    return fmt(ours_rates), fmt(peer_rates), ratio
+
+
+def at_least_one(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def cell_numbers(text):
+    """--only: comma-separated cell numbers, each one of CELLS (1-based)."""
+    numbers = []
+    for part in text.split(","):
+        if not part.strip().isdigit() or not 1 <= int(part) <= len(CELLS):
+            raise argparse.ArgumentTypeError(f"'{part}' is not a cell: give numbers 1..{len(CELLS)}, comma-separated")
+        numbers.append(int(part))
+    return numbers
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--only", default=None, help="comma-separated cell numbers (1-based) to run")
+    p.add_argument("--rounds", type=at_least_one, default=3)
+    p.add_argument("--threads", type=at_least_one, default=2)
+    p.add_argument("--repeats", type=at_least_one, default=3)
+    p.add_argument("--only", type=cell_numbers, default=None,
+                   help="comma-separated cell numbers (1-based): " + "; ".join(f"{i} {m} {mode} b{b}" for i, (m, mode, b, _) in enumerate(CELLS, 1)))
     p.add_argument("--peer-malloc", choices=["keep", "default"], default="keep",
                    help="keep: the PyTorch peer runs with glibc keeping freed memory (PEER_MALLOC); default: glibc as configured")
     a = p.parse_args()
     keep = a.peer_malloc == "keep"
-    cells = [c for i, c in enumerate(CELLS, 1) if a.only is None or str(i) in a.only.split(",")]
+    cells = [c for i, c in enumerate(CELLS, 1) if a.only is None or i in a.only]
     results = {c: {"ours": [], "peer": []} for c in cells}
     for r in range(a.rounds):
         for c in cells:
@@ -116,12 +167,8 @@ def main():
     print(f"|---|---|---|---|---|")
     for c in cells:
         model, mode, batch, peer_name = c
-        o, q = results[c]["ours"], results[c]["peer"]
-        if batch == 1:
-            fmt = lambda xs: f"{1000 / statistics.median(xs):.1f} ms ({1000 / max(xs):.1f}..{1000 / min(xs):.1f})"
-        else:
-            fmt = lambda xs: f"{statistics.median(xs):.1f} img/s ({min(xs):.1f}..{max(xs):.1f})"
-        print(f"| {model} {mode} batch {batch} | {peer_name} | {fmt(o)} | {fmt(q)} | {statistics.median(o) / statistics.median(q):.2f}x |")
+        ours_figure, peer_figure, ratio = row(batch, results[c]["ours"], results[c]["peer"])
+        print(f"| {model} {mode} batch {batch} | {peer_name} | {ours_figure} | {peer_figure} | {ratio} |")
 
 
 if __name__ == "__main__":
