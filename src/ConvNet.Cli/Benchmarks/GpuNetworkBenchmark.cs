@@ -64,7 +64,7 @@ public static class GpuNetworkBenchmark
         progress?.WriteLine("bench: timing layers one by one (device events)");
         var (layers, lossMs, sgdMs) = TimeLayers(network, summary, labels, sgd, train, s.Repeats);
         double multiplyAdds = summary.MultiplyAdds;
-        double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
+        double stepGflop = NetworkBenchmark.StepGflop(layers);
         string blockings = GemmBlockingChoice.Describe(network);
         string kernel = blockings.Length > 0
             ? $"ILGPU tiled GEMM (per layer, timed when planned: {blockings}; 4 = 64x64 tiles, 8 = 128x128; FP32)"

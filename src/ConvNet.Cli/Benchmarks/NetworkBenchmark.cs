@@ -39,7 +39,8 @@ public sealed record LayerTiming(string Name, string Kind, double ForwardMs, dou
     public double? MultiplyRatio { get; init; }
 }
 
-/// <param name="StepGflop">GFLOP per step: 2 x multiply-adds x batch, times 3 for training (the usual convention)</param>
+/// <param name="StepGflop">GFLOP per step: the layers' forward GFLOP (2 x multiply-adds x batch), plus for training
+/// their backward GFLOP (2x forward: dX and dW; 1x for the first layer, which computes no dX)</param>
 /// <param name="ImagesPerSecond">batch / step time at the median, slowest and fastest steps (Gflops likewise)</param>
 /// <param name="PeakGflops">measured FMA peak of one core times the threads that can run at once: the thread count,
 /// at most the processor count (<see cref="PeakCores"/>)</param>
@@ -132,7 +133,7 @@ public static class NetworkBenchmark
             : l).ToList();
 
         double multiplyAdds = summary.MultiplyAdds;
-        double stepGflop = 2 * multiplyAdds * s.Batch * (train ? 3 : 1) / 1e9;
+        double stepGflop = StepGflop(layers);
         progress?.WriteLine("bench: measuring the FMA peak");
         int processors = Environment.ProcessorCount;
         // Threads beyond the processors take turns on them: they add no FMA units.
@@ -143,6 +144,10 @@ public static class NetworkBenchmark
             peak, cpusUsed, allocated, layers, lossMs, sgdMs)
         { StepMsP99 = Spread.Percentile(stepSeconds.Select(t => t * 1e3), 99), Processors = processors };
     }
+
+    /// <summary>The step's GFLOP: the work its layers do, forward and (training) backward, as the per-layer columns
+    /// count it, so the two agree. Not 3 x forward: the first layer's backward computes no dX.</summary>
+    public static double StepGflop(IEnumerable<LayerTiming> layers) => layers.Sum(l => l.ForwardGflop + l.BackwardGflop);
 
     // Rates at the median step time (and at the slowest and fastest steps), not medians of per-step rates: with an
     // even count those differ, and images/s x step time would not give the batch.

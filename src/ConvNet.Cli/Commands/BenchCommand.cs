@@ -271,7 +271,7 @@ public static class BenchCommand
         text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {(cpu ? $"{s.Threads} thread{(s.Threads == 1 ? "" : "s")}" : r.Device)}, {s.Warmup} warm-up + {s.Repeats} timed steps, {(cpu ? "Sgemm kernel " : "")}{r.Kernel}{(s.Precision == WeightPrecision.BFloat16 ? ", bf16 FC weights" : "")}");
         text.AppendLine($"step        {r.StepMs.Median,9:F1} ms   (min {r.StepMs.Min:F1}, p99 {r.StepMsP99:F1}, max {r.StepMs.Max:F1})");
         text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
-        text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = 3 x forward" : "")})");
+        text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = forward + backward" : "")})");
         if (cpu)
         {
             // More threads than processors: they take turns, so neither the peak nor the CPUs they can use grow past the processors.
