@@ -57,7 +57,7 @@ public static class GpuNetworkBenchmark
             long start = Stopwatch.GetTimestamp();
             Step();
             device.Synchronize();
-            stepSeconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            stepSeconds.Add(NetworkBenchmark.SecondsSince(start));
         }
         long allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / s.Repeats;
 

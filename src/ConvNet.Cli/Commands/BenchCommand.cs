@@ -269,20 +269,22 @@ public static class BenchCommand
         var text = new StringBuilder();
         bool cpu = r.Device == "cpu";
         text.AppendLine($"model {s.Model}, {(train ? "train" : "infer")}, batch {s.Batch}, {(cpu ? $"{s.Threads} thread{(s.Threads == 1 ? "" : "s")}" : r.Device)}, {s.Warmup} warm-up + {s.Repeats} timed steps, {(cpu ? "Sgemm kernel " : "")}{r.Kernel}{(s.Precision == WeightPrecision.BFloat16 ? ", bf16 FC weights" : "")}");
-        text.AppendLine($"step        {r.StepMs.Median,9:F1} ms   (min {r.StepMs.Min:F1}, p99 {r.StepMsP99:F1}, max {r.StepMs.Max:F1})");
-        text.AppendLine($"images/s    {r.ImagesPerSecond.Median,9:F1}      (min {r.ImagesPerSecond.Min:F1}, max {r.ImagesPerSecond.Max:F1})");
-        text.AppendLine($"GFLOP/s     {r.Gflops.Median,9:F1}      (min {r.Gflops.Min:F1}, max {r.Gflops.Max:F1}; {r.StepGflop:F1} GFLOP per step{(train ? " = forward + backward" : "")})");
+        // Three significant figures at least: a 0.02 ms step of alexnet-micro printed as "0.0 ms" and "0.0 GFLOP per step".
+        text.AppendLine($"step        {F(r.StepMs.Median),9} ms   (min {F(r.StepMs.Min)}, p99 {F(r.StepMsP99)}, max {F(r.StepMs.Max)})");
+        text.AppendLine($"images/s    {F(r.ImagesPerSecond.Median),9}      (min {F(r.ImagesPerSecond.Min)}, max {F(r.ImagesPerSecond.Max)})");
+        string work = r.StepGflop >= 0.1 ? $"{F(r.StepGflop)} GFLOP" : $"{F(r.StepGflop * 1e3)} MFLOP"; // as info switches to M
+        text.AppendLine($"GFLOP/s     {F(r.Gflops.Median),9}      (min {F(r.Gflops.Min)}, max {F(r.Gflops.Max)}; {work} per step{(train ? " = forward + backward" : "")})");
         if (cpu)
         {
             // More threads than processors: they take turns, so neither the peak nor the CPUs they can use grow past the processors.
             string cores = s.Threads > r.Processors ? $"{r.PeakCores} x one core: {s.Threads} threads on {r.Processors} processors" : $"{r.PeakCores} x one core";
-            text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {cores})");
+            text.AppendLine($"% of peak   {F(100 * r.Gflops.Median / r.PeakGflops),9} %    (measured FMA peak {r.PeakGflops:F1} GFLOP/s = {cores})");
             text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; " + (s.Threads > r.Processors
                 ? $"{s.Threads} threads share {r.Processors} processors, so at most {r.Processors}; below: other work had the cores part of the time)"
                 : $"below {s.Threads}: other work had the cores part of the time; above: the runtime's own threads, JIT and GC, ran too)"));
         }
         else if (double.IsFinite(r.PeakGflops))
-            text.AppendLine($"% of peak   {100 * r.Gflops.Median / r.PeakGflops,9:F1} %    (FP32 FMA peak {r.PeakGflops:F0} GFLOP/s = 2 x SMs x FP32 cores per SM x clock)");
+            text.AppendLine($"% of peak   {F(100 * r.Gflops.Median / r.PeakGflops),9} %    (FP32 FMA peak {r.PeakGflops:F0} GFLOP/s = 2 x SMs x FP32 cores per SM x clock)");
         else
             text.AppendLine("% of peak           -      (no FP32 peak known for this device)");
         text.AppendLine($"allocated   {r.AllocatedBytesPerStep,9:N0} bytes per step");
@@ -293,20 +295,29 @@ public static class BenchCommand
         double total = r.Layers.Sum(l => l.ForwardMs + l.BackwardMs) + r.LossMs + r.SgdMs;
         foreach (var l in r.Layers)
         {
-            string backwardColumns = train ? $"{l.BackwardMs,9:F2} {Rate(l.BackwardGflops),8}" : "";
+            string backwardColumns = train ? $"{F(l.BackwardMs),9} {Rate(l.BackwardGflops),8}" : "";
             string algorithm = l.Algorithm is null || l.Algorithm == "direct" ? ""
                 : l.MultiplyRatio is { } ratio ? $"  {l.Algorithm}: {ratio:F2}x the multiplies"
                 : $"  {l.Algorithm}";
-            text.AppendLine($"{l.Name,-12} {l.Kind,-18} {l.ForwardMs,9:F2} {Rate(l.ForwardGflops),8} {backwardColumns} {100 * (l.ForwardMs + l.BackwardMs) / total,5:F1}%{algorithm}");
+            text.AppendLine($"{l.Name,-12} {l.Kind,-18} {F(l.ForwardMs),9} {Rate(l.ForwardGflops),8} {backwardColumns} {Share(l.ForwardMs + l.BackwardMs, total),5}%{algorithm}");
         }
         if (train)
         {
-            text.AppendLine($"{"loss",-12} {"CrossEntropy",-18} {r.LossMs,9:F2} {"",8} {"",9} {"",8} {100 * r.LossMs / total,5:F1}%");
-            text.AppendLine($"{"sgd",-12} {"Sgd.Step",-18} {r.SgdMs,9:F2} {"",8} {"",9} {"",8} {100 * r.SgdMs / total,5:F1}%");
+            text.AppendLine($"{"loss",-12} {"CrossEntropy",-18} {F(r.LossMs),9} {"",8} {"",9} {"",8} {Share(r.LossMs, total),5}%");
+            text.AppendLine($"{"sgd",-12} {"Sgd.Step",-18} {F(r.SgdMs),9} {"",8} {"",9} {"",8} {Share(r.SgdMs, total),5}%");
         }
-        text.Append($"{"sum",-12} {"",-18} {total,9:F1} ms");
+        text.Append($"{"sum",-12} {"",-18} {F(total),9} ms");
         return text.ToString();
     }
 
-    private static string Rate(double? gflops) => gflops is { } g ? g.ToString("F1") : "-";
+    private static string Rate(double? gflops) => gflops is { } g ? F(g) : "-";
+
+    private static string F(double value) => SignificantFigures.Format(value);
+
+    /// <summary>A share of the summed time in %, one decimal; a nonzero share too small for it is "<0.1", not 0.0.</summary>
+    private static string Share(double ms, double totalMs)
+    {
+        double percent = 100 * ms / totalMs;
+        return percent > 0 && percent < 0.05 ? "<0.1" : percent.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -2,6 +2,7 @@
 // table prints them. Each was found wrong once by a tester comparing them with what could be true.
 using System.Globalization;
 using System.Text.Json;
+using ConvNet.Cli;
 using ConvNet.Cli.Benchmarks;
 using ConvNet.Cli.Commands;
 using ConvNet.Devices;
@@ -58,5 +59,27 @@ public sealed class BenchFiguresTests
 
         var gemm = GpuGemmBenchmark.Run(DeviceSpec.Parse("emulated"), size: 8, repeats: 4, blocking: 4);
         Assert.Equal(2.0 * 8 * 8 * 8 / (gemm.Milliseconds.Median / 1e3) / 1e12, gemm.Tflops.Median, 15);
+    }
+
+    [Theory]
+    [InlineData(0.0223, "0.0223")]
+    [InlineData(0.000147, "0.000147")]
+    [InlineData(1.234, "1.23")]
+    [InlineData(12.34, "12.3")]
+    [InlineData(2870.66, "2870.7")]
+    [InlineData(43103.44, "43103.4")]
+    [InlineData(0, "0.0")]
+    public void Table_figures_keep_three_significant_figures(double value, string expected) =>
+        Assert.Equal(expected, SignificantFigures.Format(value));
+
+    [Fact]
+    public void A_tiny_bench_prints_no_nonzero_figure_as_zero()
+    {
+        // alexnet-micro at batch 1: "step 0.0 ms (min 0.0, p99 0.0, max 0.0)" beside 43,103 images/s, "0.0 GFLOP per step".
+        var result = NetworkBenchmark.Run(new BenchSettings("alexnet-micro", Batch: 1, BenchMode.Train, Threads: 1, Warmup: 1, Repeats: 3));
+        string table = BenchCommand.ToTable(result);
+        Assert.Contains(" MFLOP per step", table);
+        foreach (string line in table.Split('\n').Where(l => !l.StartsWith("CPUs used", StringComparison.Ordinal)))
+            Assert.DoesNotMatch(@"(?<![\d.])0\.0+(?![\d])", line);
     }
 }
