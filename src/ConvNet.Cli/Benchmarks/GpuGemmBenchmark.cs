@@ -18,6 +18,8 @@ public static class GpuGemmBenchmark
     {
         // Three size x size float matrices on the host and the device: 16,384 is 3 GB of them (and 46,341 overflows an array).
         if (size is < 1 or > MaxSize) throw new ArgumentException($"--gemm must be 1..{MaxSize}, got {size}");
+        // As the model bench: 0 or -5 is refused, not quietly made 1 and reported as 1.
+        if (repeats < 1) throw new ArgumentException($"--repeats must be at least 1, got {repeats}");
         using var device = GpuDevice.Open(spec);
         device.GemmBlocking = blocking;
         var rng = new Rng(1);

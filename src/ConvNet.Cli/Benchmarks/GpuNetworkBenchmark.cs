@@ -47,8 +47,10 @@ public static class GpuNetworkBenchmark
             else network.Forward(x, training: false);
         }
 
-        progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {device.Name}: {s.Warmup} warm-up and {s.Repeats} timed steps");
-        for (int i = 0; i < Math.Max(1, s.Warmup); i++) Step(); // the first step also compiles the kernels
+        progress?.WriteLine($"bench: {s.Model} {s.Mode.ToString().ToLowerInvariant()} batch {s.Batch} on {device.Name}: {s.Warmup} warm-up and {s.Repeats} timed steps" +
+            (s.Warmup == 0 ? " (no warm-up: the first timed step also compiles the kernels)" : ""));
+        // As given, 0 included (the table and JSON report the count that ran): the first step also compiles the kernels.
+        for (int i = 0; i < s.Warmup; i++) Step();
         device.Synchronize();
         var stepSeconds = new List<double>();
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);

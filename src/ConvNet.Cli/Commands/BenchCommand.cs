@@ -106,6 +106,9 @@ public static class BenchCommand
                 throw new ArgumentException("--verify and --gemm time and check a GPU: give --device cuda (or emulated)");
             if (!deviceSpec.IsGpu)
                 RefuseGiven(parse, "sets the GPU GEMM's blocking; the CPU's GEMM has its own: give --device cuda (or emulated), or leave it out", gemmBlocking);
+            else // the steps run on the device (the emulated one schedules its own threads): no CPU worker pool is made
+                RefuseGiven(parse, "sets the CPU's worker threads, and a GPU bench runs its steps on the device without them: leave it out " +
+                    "(or give --device cpu)", threads);
             if (parse.GetValue(model) is null) throw new ArgumentException("bench needs --model NAME (or --loader SPEC)");
             var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch),
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
@@ -181,7 +184,7 @@ public static class BenchCommand
         model = r.Settings.Model,
         mode = r.Settings.Mode.ToString().ToLowerInvariant(),
         batch = r.Settings.Batch,
-        threads = r.Settings.Threads,
+        threads = r.Device == "cpu" ? r.Settings.Threads : (int?)null, // a GPU bench reads none
         processors = r.Device == "cpu" ? r.Processors : (int?)null, // the peak counts at most this many cores
         warmup = r.Settings.Warmup,
         repeats = r.Settings.Repeats,
@@ -216,7 +219,7 @@ public static class BenchCommand
         bool asJson = parse.GetValue(json);
         if (parse.GetValue(gemm) is { } size)
         {
-            var g = GpuGemmBenchmark.Run(deviceSpec, size, Math.Max(1, parse.GetValue(repeats)), blocking);
+            var g = GpuGemmBenchmark.Run(deviceSpec, size, parse.GetValue(repeats), blocking);
             Console.WriteLine(asJson
                 ? CliJson.Serialize(new
                 {

@@ -70,6 +70,8 @@ public class BenchCommandTests(ITestOutputHelper output)
     [InlineData("--warmup does not apply to --verify and --gemm", "--device", "emulated", "--verify", "--warmup", "1")]
     [InlineData("--repeats applies to --gemm; --verify runs 2 training steps", "--device", "emulated", "--verify", "--repeats", "3")]
     [InlineData("--model applies to --verify; --gemm alone times one N x N x N product", "--device", "emulated", "--gemm", "64", "--model", "alexnet-micro")]
+    // The GPU bench made no worker pool, yet echoed the thread count in its JSON.
+    [InlineData("--threads sets the CPU's worker threads, and a GPU bench runs its steps on the device without them", "--device", "emulated", "--model", "alexnet-micro")]
     public void An_option_this_bench_would_not_read_is_refused(string expected, params string[] args)
     {
         using var temp = new TempDirectory();
@@ -97,5 +99,33 @@ public class BenchCommandTests(ITestOutputHelper output)
         Assert.True(result.ExitCode != 0, $"exit 0: {result.Stdout} {result.Stderr}");
         Assert.Contains(expected, result.Stderr);
         Assert.DoesNotContain("img/s", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public void Gemm_refuses_repeats_below_1_as_the_model_bench_does(string repeats)
+    {
+        // `--gemm 64 --repeats -5` timed one product and reported "repeats": 1, exit 0.
+        var result = CliRunner.Run("bench", "--device", "emulated", "--gemm", "64", "--repeats", repeats, "--json");
+        Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.Stdout} {result.Stderr}");
+        Assert.Contains($"--repeats must be at least 1, got {repeats}", result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public void A_gpu_bench_runs_the_warmup_given_and_reports_no_threads()
+    {
+        // --warmup 0 ran one warm-up step while the header and JSON said 0; "threads" echoed a count nothing read.
+        var result = CliRunner.Run("bench", "--device", "emulated", "--model", "alexnet-micro", "--batch", "2", "--mode", "infer",
+            "--warmup", "0", "--repeats", "1");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("0 warm-up and 1 timed steps (no warm-up: the first timed step also compiles the kernels)", result.Stderr);
+        Assert.Contains("0 warm-up + 1 timed steps", result.Stdout);
+        var json = CliRunner.Run("bench", "--device", "emulated", "--model", "alexnet-micro", "--batch", "2", "--mode", "infer",
+            "--warmup", "0", "--repeats", "1", "--json");
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(0, doc.RootElement.GetProperty("warmup").GetInt32());
+        Assert.False(doc.RootElement.TryGetProperty("threads", out _), "threads in a GPU bench's JSON");
     }
 }
