@@ -57,7 +57,7 @@ public static class CliErrors
         }
         catch (Exception e)
         {
-            foreach (string message in Messages(e)) WriteError($"convnet: error: {message}");
+            foreach (string message in Messages(e, parse.CommandResult.Command)) WriteError($"convnet: error: {message}");
             if (verbose) WriteError(e.ToString());
             return UsageOrInputError;
         }
@@ -67,20 +67,38 @@ public static class CliErrors
 
     /// <summary>What went wrong, one line each: the distinct messages of an AggregateException's failures (several
     /// unreadable files, failed in parallel), rather than .NET's "One or more errors occurred. (a) (b)"; at most
-    /// five, then how many more.</summary>
-    internal static IReadOnlyList<string> Messages(Exception e)
+    /// five, then how many more. Out of memory names the options of <paramref name="command"/> that decide it.</summary>
+    internal static IReadOnlyList<string> Messages(Exception e, Command? command = null)
     {
         // .NET's own words name no option; the sizes a user sets are what decide how much memory a command takes.
         // A plan refused before allocating: its message names the batch that fits; say which option sets it.
+        var batch = OptionOf(command, "--batch-size", "--batch", "--max-batch");
         if (e is InsufficientMemoryException)
-            return [e.Message.Contains("--", StringComparison.Ordinal) ? e.Message : $"{e.Message} (the batch is --batch-size; bench: --batch; serve: --max-batch)"];
+            return [e.Message.Contains("--", StringComparison.Ordinal) || batch is null ? e.Message : $"{e.Message} (the batch is {batch.Name})"];
         if (e is OutOfMemoryException)
-            return [$"out of memory ({e.Message}): a smaller --batch-size (serve: --max-batch) or fewer --threads needs less"];
+        {
+            // Only this command's own options: info, which has no batch, was told of --batch-size and serve's --max-batch.
+            var levers = new List<string>();
+            if (batch is not null) levers.Add($"a smaller {batch.Name}");
+            if (OptionOf(command, "--threads") is { } threads) levers.Add($"fewer {threads.Name}");
+            if (OptionOf(command, "--classes") is { } classes) levers.Add($"fewer {classes.Name}"); // info: the last layer's weights
+            return [levers.Count == 0 ? $"out of memory ({e.Message})"
+                : $"out of memory ({e.Message}): {string.Join(" or ", levers)} needs less"];
+        }
         if (e is not AggregateException aggregate) return [e.Message];
         var messages = aggregate.Flatten().InnerExceptions.Select(i => i.Message).Distinct(StringComparer.Ordinal).ToList();
         if (messages.Count == 0) return [e.Message];
         if (messages.Count <= MostMessages) return messages;
         return [.. messages.Take(MostMessages), $"and {messages.Count - MostMessages} more"];
+    }
+
+    /// <summary>The option of <paramref name="command"/> named or aliased by the first of <paramref name="names"/> it has.</summary>
+    private static Option? OptionOf(Command? command, params string[] names)
+    {
+        if (command is null) return null;
+        foreach (string name in names)
+            if (command.Options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name)) is { } option) return option;
+        return null;
     }
 
     // The error path must end with its exit code even when stderr is closed (2>&-) or full (2>/dev/full): a failing

@@ -17,13 +17,21 @@ public sealed class ErrorOutputTests
         public override void WriteLine(string? value) => throw new IOException("No space left on device");
     }
 
-    private static Command Failing(Exception e)
+    private static Command Failing(Exception e, params Option[] options)
     {
         var command = new Command("fail");
+        foreach (var option in options) command.Options.Add(option);
         command.SetAction((Func<ParseResult, int>)(_ => throw e));
         var root = new RootCommand("test") { command };
         root.Options.Add(CliErrors.VerboseOption);
         return root;
+    }
+
+    /// <summary>A real command's options, none required, for a stand-in that fails as that command would.</summary>
+    private static Option[] OptionsOf(Command command)
+    {
+        foreach (var option in command.Options) option.Required = false;
+        return [.. command.Options];
     }
 
     private static (int Exit, string Error) Invoke(Command root, TextWriter error, params string[] args)
@@ -56,10 +64,30 @@ public sealed class ErrorOutputTests
     public void OutOfMemoryNamesTheOptionsThatDecideMemory()
     {
         // eval --batch-size 10000 said only "Exception of type 'System.OutOfMemoryException' was thrown."
-        var (exit, error) = Invoke(Failing(new OutOfMemoryException()), new StringWriter(), "fail");
+        var (exit, error) = Invoke(Failing(new OutOfMemoryException(), new Option<int>("--batch-size"), new Option<int>("--threads")), new StringWriter(), "fail");
         Assert.Equal(2, exit);
         Assert.Contains("out of memory", error);
-        Assert.Contains("a smaller --batch-size", error);
+        Assert.Contains("a smaller --batch-size or fewer --threads needs less", error);
+    }
+
+    [Fact]
+    public void OutOfMemoryNamesOnlyTheFailingCommandsOwnOptions()
+    {
+        // `info --model alexnet --classes 50000` under a memory limit was told of --batch-size, serve's --max-batch and
+        // --threads, none of which info has.
+        var (_, error) = Invoke(Failing(new OutOfMemoryException(), OptionsOf(ConvNet.Cli.Commands.InfoCommand.Create())), new StringWriter(), "fail");
+        Assert.Contains("out of memory", error);
+        Assert.Contains("fewer --classes needs less", error);
+        Assert.DoesNotContain("--batch", error);
+        Assert.DoesNotContain("--threads", error);
+        Assert.DoesNotContain("--max-batch", error);
+        (_, error) = Invoke(Failing(new OutOfMemoryException(), OptionsOf(ConvNet.Cli.Commands.ServeCommand.Create())), new StringWriter(), "fail");
+        Assert.Contains("a smaller --max-batch or fewer --threads needs less", error);
+        (_, error) = Invoke(Failing(new OutOfMemoryException(), OptionsOf(ConvNet.Cli.Commands.BenchCommand.Create())), new StringWriter(), "fail");
+        Assert.Contains("a smaller --batch or fewer --threads needs less", error);
+        (_, error) = Invoke(Failing(new OutOfMemoryException()), new StringWriter(), "fail");
+        Assert.StartsWith("convnet: error: out of memory (", error);
+        Assert.DoesNotContain("--", error); // a command with no such options is told of none
     }
 
     [Fact]
