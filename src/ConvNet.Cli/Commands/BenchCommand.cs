@@ -63,8 +63,14 @@ public static class BenchCommand
                 RefuseGiven(parse, "does not apply to --loader, which times decoding and the packed cache with --seconds, --crop, --batch and --threads: " +
                     "leave it out, or leave out --loader to time a model", model, mode, warmup, repeats, device, precision, gemm, verify, convAlgorithm, gemmBlocking, allreduce);
                 if (!(parse.GetValue(seconds) > 0)) throw new ArgumentException($"--seconds must be positive, got {parse.GetValue(seconds)}");
+                // The loader bench stores images as the paper's squares, and no model is involved: the image store's own
+                // refusal would speak of "the model's input".
+                int cropSize = CountOption.AtLeastOne(parse, crop);
+                if (cropSize > ConvNet.Data.Images.SquareImageDecoder.PaperSize)
+                    throw new ArgumentException($"--crop {cropSize}: the loader bench crops the {ConvNet.Data.Images.SquareImageDecoder.PaperSize}x{ConvNet.Data.Images.SquareImageDecoder.PaperSize} " +
+                        $"squares it stores images as: give 1 to {ConvNet.Data.Images.SquareImageDecoder.PaperSize}");
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, CountOption.Threads(parse, threads), parse.GetValue(seconds),
-                    CountOption.AtLeastOne(parse, crop), CountOption.AtLeastOne(parse, batch));
+                    cropSize, CountOption.AtLeastOne(parse, batch));
                 Console.WriteLine(parse.GetValue(json)
                     ? CliJson.Serialize(l)
                     : $"loader {spec}: {l.ImagesInData} images, {l.Threads} thread{(l.Threads == 1 ? "" : "s")}, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +

@@ -128,4 +128,16 @@ public class BenchCommandTests(ITestOutputHelper output)
         Assert.Equal(0, doc.RootElement.GetProperty("warmup").GetInt32());
         Assert.False(doc.RootElement.TryGetProperty("threads", out _), "threads in a GPU bench's JSON");
     }
+
+    [Fact]
+    public void A_loader_crop_larger_than_its_squares_is_refused_without_speaking_of_a_model()
+    {
+        // "the model's 300x300 input does not fit in the 256x256 stored images", though a loader bench has no model.
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        var result = CliRunner.Run("bench", "--loader", "folder:" + temp.Combine("photos"), "--crop", "300", "--seconds", "0.2", "--threads", "1");
+        Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.Stdout} {result.Stderr}");
+        Assert.Contains("--crop 300: the loader bench crops the 256x256 squares it stores images as: give 1 to 256", result.Stderr);
+        Assert.DoesNotContain("model", result.Stderr);
+    }
 }
