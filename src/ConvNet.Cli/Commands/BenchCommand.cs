@@ -183,8 +183,11 @@ public static class BenchCommand
     public static string ToJson(BenchResult r) => CliJson.Serialize(new
     {
         device = r.Device,
-        precision = "fp32", // of the arithmetic; weightPrecision says how FC weights are stored
+        // --precision as given and run (until 2026-12-01 always "fp32", the arithmetic's, which read as if bf16 had not
+        // applied); weightPrecision, its older name, stays for existing readers; the multiply-adds are float32 either way.
+        precision = r.Settings.Precision == WeightPrecision.BFloat16 ? "bf16" : "fp32",
         weightPrecision = r.Settings.Precision == WeightPrecision.BFloat16 ? "bf16" : "fp32",
+        arithmeticPrecision = "fp32",
         convolution = r.ConvolutionAlgorithm,
         gemmBlocking = r.GemmBlocking, // left out when each layer chose its own (layers[].algorithm says which)
         model = r.Settings.Model,

@@ -44,6 +44,9 @@ public class BenchCommandTests(ITestOutputHelper output)
         Assert.Contains("bf16 FC weights", BenchCommand.ToTable(result));
         using var json = JsonDocument.Parse(BenchCommand.ToJson(result));
         Assert.Equal("bf16", json.RootElement.GetProperty("weightPrecision").GetString());
+        // "precision" said fp32 (of the arithmetic) beside --precision bf16.
+        Assert.Equal("bf16", json.RootElement.GetProperty("precision").GetString());
+        Assert.Equal("fp32", json.RootElement.GetProperty("arithmeticPrecision").GetString());
         var e = Assert.Throws<ArgumentException>(() =>
             NetworkBenchmark.Run(new BenchSettings("alexnet-small", 2, BenchMode.Train, 1, 0, 1, Precision: ConvNet.Kernels.Cpu.WeightPrecision.BFloat16)));
         Assert.Contains("inference only", e.Message);
