@@ -111,8 +111,9 @@ public static class NetworkBenchmark
         var stepSeconds = new List<double>(s.Repeats);
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         // CPU time and wall time over one window: the wall clock starts before the first CPU-time read and stops after
-        // the second, so the ratio cannot exceed the processors the window had (getrusage's microseconds, where
-        // Process.TotalProcessorTime counts 10 ms ticks).
+        // the second, so the ratio stays within the processors the window had (getrusage's microseconds, where
+        // Process.TotalProcessorTime counts 10 ms ticks; only the kernel's lag in accounting a thread still running on
+        // another core is left, and the threads here that could run there are the spinning workers).
         long windowStart = Stopwatch.GetTimestamp();
         var cpuBefore = Environment.CpuUsage.TotalTime;
         for (int i = 0; i < s.Repeats; i++)
