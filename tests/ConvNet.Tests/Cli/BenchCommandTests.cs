@@ -104,6 +104,16 @@ public class BenchCommandTests(ITestOutputHelper output)
         Assert.DoesNotContain("img/s", result.Stdout);
     }
 
+    // --verify --batch 0 reached the network's own check: "batch size must be at least 1 (Parameter 'batch')".
+    [Fact]
+    public void Verify_refuses_a_batch_below_1_naming_the_option()
+    {
+        var result = CliRunner.Run(["bench", "--device", "emulated", "--verify", "--batch", "0"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--batch must be at least 1, got 0", result.Stderr);
+        Assert.DoesNotContain("Parameter", result.Stderr);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-5")]
