@@ -9,7 +9,9 @@ public sealed class Tensor
     private readonly float[] _storage;
     private readonly int _offset;
 
-    /// <summary>Dimensions, outermost first (N, C, H, W for images; N, F for features).</summary>
+    /// <summary>Dimensions, outermost first (N, C, H, W for images; N, F for features). The tensor's own array, not a
+    /// copy (kernels read it on every call): never write to it, as Length and the storage do not follow; Reshape gives
+    /// another view.</summary>
     public int[] Shape { get; }
 
     /// <summary>Number of elements (the product of <see cref="Shape"/>).</summary>
@@ -17,6 +19,7 @@ public sealed class Tensor
 
     public Tensor(params int[] shape)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         Shape = (int[])shape.Clone();
         Length = ShapeMath.Product(shape, "Tensor");
         _storage = GC.AllocateArray<float>(Length + AlignmentFloats, pinned: true);
@@ -34,6 +37,7 @@ public sealed class Tensor
     /// <summary>A tensor that shares this one's storage under another shape with the same element count.</summary>
     public Tensor Reshape(params int[] shape)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         int length = ShapeMath.Product(shape, "Reshape");
         if (length != Length)
             throw new ShapeMismatchException($"Reshape: cannot view {ShapeMath.Format(Shape)} ({Length} elements) as {ShapeMath.Format(shape)} ({length} elements)");
@@ -48,14 +52,24 @@ public sealed class Tensor
     public int Offset => _offset;
 
     /// <summary>The elements of sample <paramref name="n"/> along the first dimension.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is not 0..N-1</exception>
     public Span<float> Sample(int n)
     {
+        // Unchecked, a sample past the end read the alignment padding (or the storage of another view) as data.
+        if (Shape.Length == 0 || (uint)n >= (uint)Shape[0])
+            throw new ArgumentOutOfRangeException(nameof(n), n, Shape.Length == 0
+                ? $"Sample({n}): a tensor of shape [] has no samples"
+                : $"Sample({n}): tensor {ShapeMath.Format(Shape)} has samples 0..{Shape[0] - 1}");
         int size = Length / Shape[0];
         return _storage.AsSpan(_offset + n * size, size);
     }
 
     public int Rank => Shape.Length;
-    public int Dim(int axis) => Shape[axis];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is not 0..Rank-1</exception>
+    public int Dim(int axis) => (uint)axis < (uint)Shape.Length ? Shape[axis]
+        : throw new ArgumentOutOfRangeException(nameof(axis), axis, Shape.Length == 0
+            ? $"Dim({axis}): a tensor of shape [] has no axes"
+            : $"Dim({axis}): tensor {ShapeMath.Format(Shape)} has axes 0..{Shape.Length - 1}");
 
     public void Clear() => Span.Clear();
 
@@ -73,6 +87,8 @@ public sealed class Tensor
     /// <exception cref="ShapeMismatchException">the values are not as many as the shape holds</exception>
     public static Tensor FromArray(float[] values, params int[] shape)
     {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(shape);
         int length = ShapeMath.Product(shape, "FromArray");
         if (values.Length != length)
             throw new ShapeMismatchException($"FromArray: {values.Length} values cannot fill a {ShapeMath.Format(shape)} tensor ({length} elements)");
