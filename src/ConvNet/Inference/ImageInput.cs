@@ -12,19 +12,29 @@ public abstract class ImageInput
     /// <summary>Images whose header declares more pixels are refused before any pixel is decoded.</summary>
     public long MaxPixels { get; }
 
-    /// <summary>The model's input [C, H, W].</summary>
-    public int[] SampleShape { get; }
+    // A private copy: it decides how every image is decoded, so neither the array the caller passed in (a checkpoint
+    // info's InputShape) nor one handed out may change it.
+    private readonly int[] _sampleShape;
+
+    /// <summary>The model's input [C, H, W] (a copy: changing it changes nothing here).</summary>
+    public int[] SampleShape => (int[])_sampleShape.Clone();
 
     /// <summary>A one-line description of the preprocessing, for people and for /v1/model.</summary>
     public abstract string Description { get; }
 
     protected ImageInput(int[] sampleShape, long maxPixels)
     {
+        ArgumentNullException.ThrowIfNull(sampleShape);
         if (maxPixels < 1) throw new ArgumentOutOfRangeException(nameof(maxPixels), "the pixel limit must be at least 1");
-        (SampleShape, MaxPixels) = (sampleShape, maxPixels);
+        if (sampleShape is not [> 0, > 0, > 0])
+            throw new ArgumentException($"an input sample must be [C, H, W] with positive sizes, got [{string.Join(", ", sampleShape)}]", nameof(sampleShape));
+        (_sampleShape, MaxPixels) = ((int[])sampleShape.Clone(), maxPixels);
     }
 
-    public int SampleLength => SampleShape[0] * SampleShape[1] * SampleShape[2];
+    /// <summary>The sample's [C, H, W] for the pipelines here, without a copy per image.</summary>
+    private protected ReadOnlySpan<int> Shape => _sampleShape;
+
+    public int SampleLength => _sampleShape[0] * _sampleShape[1] * _sampleShape[2];
 
     /// <summary>Decodes <paramref name="encoded"/> into <paramref name="sample"/> (SampleLength floats).</summary>
     /// <returns>null on success, else why the bytes cannot be used (not an image, truncated, too many pixels)</returns>
@@ -60,7 +70,7 @@ public sealed class CentreCropInput : ImageInput
     }
 
     public override string Description =>
-        $"shorter side to {_preprocessing.Size}, centre {_preprocessing.Size}x{_preprocessing.Size} square, mean image subtracted, centre {SampleShape[1]}x{SampleShape[2]} crop";
+        $"shorter side to {_preprocessing.Size}, centre {_preprocessing.Size}x{_preprocessing.Size} square, mean image subtracted, centre {Shape[1]}x{Shape[2]} crop";
 
     public override string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem)
     {
@@ -70,7 +80,7 @@ public sealed class CentreCropInput : ImageInput
         try
         {
             if (SquareImageDecoder.TryDecode(encoded, size, MaxPixels, square.AsSpan(0, length), out headerProblem) is { } reason) return reason;
-            PaperAugmentation.Write(square.AsSpan(0, length), _preprocessing.MeanImage, size, SampleShape[1], _centre, sample, _preprocessing.InputScale);
+            PaperAugmentation.Write(square.AsSpan(0, length), _preprocessing.MeanImage, size, Shape[1], _centre, sample, _preprocessing.InputScale);
             return null;
         }
         finally
@@ -95,13 +105,13 @@ public sealed class ModelSizedInput : ImageInput
 
     public override string Description =>
         (_info.ResizeShorterSide is { } side
-            ? $"shorter side to {side}, centre {SampleShape[1]}x{SampleShape[2]} crop"
-            : $"resized to {SampleShape[1]}x{SampleShape[2]}")
-        + $", {(SampleShape[0] == 1 ? "gray" : _info.ChannelOrder)}, (pixel/255 - mean) / std per channel";
+            ? $"shorter side to {side}, centre {Shape[1]}x{Shape[2]} crop"
+            : $"resized to {Shape[1]}x{Shape[2]}")
+        + $", {(Shape[0] == 1 ? "gray" : _info.ChannelOrder)}, (pixel/255 - mean) / std per channel";
 
     public override string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem)
     {
-        int c = SampleShape[0], h = SampleShape[1], w = SampleShape[2];
+        int c = Shape[0], h = Shape[1], w = Shape[2];
         if (ImageDecoder.TryLoadAsModelInput(encoded, MaxPixels, c, h, w, _info.ResizeShorterSide, bgr: _info.ChannelOrder == "BGR",
                 out var pixels, out headerProblem) is { } reason)
             return reason;

@@ -12,8 +12,13 @@ public abstract class Layer(string name)
     /// <summary>A short type name for tables: "Conv2d", "ReLU", ...</summary>
     public abstract string Kind { get; }
 
-    /// <summary>The planned input shape, batch first.</summary>
-    public int[] InputShape { get; private set; } = [];
+    private int[] _inputShape = [];
+
+    /// <summary>The planned input shape, batch first. A copy: the layer checks every input against its own.</summary>
+    public int[] InputShape => (int[])_inputShape.Clone();
+
+    /// <summary>The planned input shape, for the layers' per-call work (no copy).</summary>
+    private protected ReadOnlySpan<int> PlannedInputShape => _inputShape;
 
     /// <summary>Y, written by Forward: [N, ...].</summary>
     public Tensor Output { get; private set; } = null!;
@@ -31,7 +36,7 @@ public abstract class Layer(string name)
 
     public void Plan(int[] inputShape, WorkerPool pool, bool needInputGradient)
     {
-        InputShape = (int[])inputShape.Clone();
+        _inputShape = (int[])inputShape.Clone();
         Output = new Tensor(OutputShapeFor(inputShape));
         InputGradient = needInputGradient ? new Tensor(inputShape) : null;
         OnPlan(pool);
@@ -53,7 +58,7 @@ public abstract class Layer(string name)
     /// <param name="x">the input Forward saw</param><param name="dy">dL/dY, Output's shape</param>
     public abstract void Backward(Tensor x, Tensor dy);
 
-    protected void RequireInput(Tensor x) => ShapeMath.Require(Name, "input", InputShape, x.Shape);
+    protected void RequireInput(Tensor x) => ShapeMath.Require(Name, "input", _inputShape, x.Shape);
 
     protected static int[] WithBatch(int batch, params int[] sampleShape) => [batch, .. sampleShape];
 

@@ -81,7 +81,7 @@ public sealed class MaxPool2d : Layer
 
     private int Jobs(int batch)
     {
-        _parts = Math.Max(1, Math.Min(InputShape[1], _pool.Workers / batch));
+        _parts = Math.Max(1, Math.Min(PlannedInputShape[1], _pool.Workers / batch));
         return batch * _parts;
     }
 

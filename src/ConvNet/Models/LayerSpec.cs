@@ -24,4 +24,18 @@ public sealed record LinearSpec(string Name, int OutFeatures, Init? WeightInit =
 public sealed record DropoutSpec(string Name, float Probability = 0.5f) : LayerSpec(Name);
 
 /// <param name="InputShape">one sample: [C, H, W]</param>
-public sealed record ModelSpec(string Name, int[] InputShape, int Classes, IReadOnlyList<LayerSpec> Layers);
+public sealed record ModelSpec(string Name, int[] InputShape, int Classes, IReadOnlyList<LayerSpec> Layers)
+{
+    // Kept as a private copy and handed out as one: a network plans its buffers from it, so a caller's write into the
+    // array (network.Spec.InputShape[1] = 20) must not change the model under it.
+    private readonly int[] _inputShape = Copy(InputShape);
+
+    /// <summary>One sample: [C, H, W]. A copy: writing to it changes nothing.</summary>
+    public int[] InputShape
+    {
+        get => (int[])_inputShape.Clone();
+        init => _inputShape = Copy(value);
+    }
+
+    private static int[] Copy(int[] shape) => (int[])(shape ?? throw new ArgumentNullException(nameof(InputShape))).Clone();
+}
