@@ -45,8 +45,12 @@ public static class AtomicFile
     /// <summary>Starts a write for callers that cannot hand <see cref="Write"/> a closure (data in a span): write to
     /// <see cref="Pending.Stream"/>, then <see cref="Pending.Commit"/>; disposing it uncommitted deletes the temporary
     /// file and leaves <paramref name="path"/> as it was.</summary>
+    /// <exception cref="IOException">a folder is where the file would go (the message says so), or the folder takes no new files</exception>
     public static Pending Begin(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        // The rename at the end would fail with "Access to the path is denied", after the whole file was written.
+        if (Directory.Exists(path)) throw new IOException($"{path}: is a folder; give the name of the file to write");
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);

@@ -19,6 +19,8 @@ public static class NpyFile
     /// under <paramref name="path"/>, and an older file there intact.</summary>
     public static void Write(string path, int[] shape, ReadOnlySpan<float> data)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        RequireHolds(shape, data.Length); // before the file is touched
         using var pending = IO.AtomicFile.Begin(path);
         Write(pending.Stream, shape, data);
         pending.Commit();
@@ -26,8 +28,8 @@ public static class NpyFile
 
     public static void Write(Stream stream, int[] shape, ReadOnlySpan<float> data)
     {
-        if (shape.Any(d => d < 0) || NamedTensor.ElementCount(shape) != data.Length)
-            throw new ArgumentException($".npy: shape ({string.Join(", ", shape)}) does not hold {data.Length} elements");
+        ArgumentNullException.ThrowIfNull(stream);
+        RequireHolds(shape, data.Length);
         WriteHeader(stream, shape);
         WriteElements(stream, data);
         stream.Flush();
@@ -35,9 +37,19 @@ public static class NpyFile
 
     /// <summary>The header of a '&lt;f4' C-order array of <paramref name="shape"/>; the caller then writes exactly
     /// that many elements with <see cref="WriteElements"/> (so a large array can be streamed a block at a time).</summary>
+    private static void RequireHolds(int[] shape, int elements)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (NamedTensor.ElementCount(shape, ".npy") != elements)
+            throw new ArgumentException($".npy: shape ({string.Join(", ", shape)}) does not hold {elements} elements");
+    }
+
     public static void WriteHeader(Stream stream, int[] shape)
     {
-        if (shape.Any(d => d < 0)) throw new ArgumentException($".npy: shape ({string.Join(", ", shape)}) has a negative dimension");
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(shape);
+        // Negative dimensions and counts past int.MaxValue refused (a wrapped count used to pass as 0 elements).
+        NamedTensor.ElementCount(shape, ".npy");
         // A one-element tuple needs its trailing comma in Python: (5,).
         string tuple = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
         string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {tuple}, }}";
@@ -68,13 +80,20 @@ public static class NpyFile
         }
     }
 
+    /// <exception cref="FileNotFoundException">no such file, or a folder in its place (the message says which)</exception>
+    /// <exception cref="InvalidDataException">the file cannot be read or is not a float32 .npy array (the message says why)</exception>
     public static NpyArray Read(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         IO.InputFile.RequireNotFolder(path, "a .npy file");
         byte[] bytes;
         try
         {
             bytes = IO.InputFile.ReadAllBytes(path);
+        }
+        catch (Exception e) when (IO.MissingFile.Is(e))
+        {
+            throw IO.MissingFile.Named(path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -17,15 +17,28 @@ public static class SafeTensorsFile
     /// <summary>Headers above this are refused (the reference implementation's limit is 100 MB too).</summary>
     private const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>Checks every tensor and metadata value, then writes through a temporary file renamed into place: a
+    /// refused tensor or a failed write (a full disk) leaves an older file under <paramref name="path"/> intact and no
+    /// new one.</summary>
+    /// <exception cref="ArgumentException">a tensor's shape does not hold its data, a name is reserved or used twice,
+    /// or a metadata value is null</exception>
     public static void Write(string path, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        Write(stream, tensors, metadata);
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] header = BuildHeader(tensors, metadata);
+        using var pending = IO.AtomicFile.Begin(path);
+        WriteContent(pending.Stream, header, tensors);
+        pending.Commit();
     }
 
     public static void Write(Stream stream, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        byte[] header = BuildHeader(tensors, metadata);
+        ArgumentNullException.ThrowIfNull(stream);
+        WriteContent(stream, BuildHeader(tensors, metadata), tensors);
+    }
+
+    private static void WriteContent(Stream stream, byte[] header, IReadOnlyList<NamedTensor> tensors)
+    {
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
         stream.Write(length);
@@ -36,6 +49,12 @@ public static class SafeTensorsFile
 
     private static byte[] BuildHeader(IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
+        ArgumentNullException.ThrowIfNull(tensors);
+        // The format's metadata values are strings: a null was written as JSON null, which Read then refused.
+        if (metadata?.FirstOrDefault(m => m.Value is null) is { Key: { } nullKey })
+            throw new ArgumentException($"safetensors: metadata '{nullKey}' has a null value; metadata values are strings", nameof(metadata));
+        for (int i = 0; i < tensors.Count; i++)
+            if (tensors[i] is null) throw new ArgumentException($"safetensors: tensors[{i}] is null", nameof(tensors));
         var names = new HashSet<string>(StringComparer.Ordinal);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -52,7 +71,7 @@ public static class SafeTensorsFile
             {
                 if (t.Name == MetadataKey || !names.Add(t.Name))
                     throw new ArgumentException($"safetensors: tensor name '{t.Name}' is reserved or used twice");
-                if (t.Shape.Any(d => d < 0) || NamedTensor.ElementCount(t.Shape) != t.Data.Length)
+                if (NamedTensor.ElementCount(t.Shape, $"safetensors: tensor {t.Name}") != t.Data.Length)
                     throw new ArgumentException($"safetensors: tensor {t.Name} has shape [{string.Join(", ", t.Shape)}] but {t.Data.Length} elements");
                 json.WriteStartObject(t.Name);
                 json.WriteString("dtype", "F32");
@@ -86,12 +105,20 @@ public static class SafeTensorsFile
         stream.Write(bytes);
     }
 
+    /// <exception cref="FileNotFoundException">no such file, or a folder in its place (the message says which)</exception>
+    /// <exception cref="InvalidDataException">the file cannot be opened or is not valid safetensors (the message says why)</exception>
     public static SafeTensorsContent Read(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        IO.InputFile.RequireNotFolder(path, "a .safetensors file");
         FileStream stream;
         try
         {
             stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        }
+        catch (Exception e) when (IO.MissingFile.Is(e))
+        {
+            throw IO.MissingFile.Named(path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -103,6 +130,8 @@ public static class SafeTensorsFile
     /// <param name="source">names the data in error messages (a file path)</param>
     public static SafeTensorsContent Read(Stream stream, string source)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(source);
         long fileLength = stream.Length;
         if (fileLength < 8) throw Bad(source, $"file is {fileLength} bytes, too short for the 8-byte header length");
         Span<byte> lengthBytes = stackalloc byte[8];

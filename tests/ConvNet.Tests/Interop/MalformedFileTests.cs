@@ -83,9 +83,10 @@ public class MalformedFileTests
     [Fact]
     public void MissingSafeTensorsFileIsRefused()
     {
+        // Not a damaged file but none: FileNotFoundException, as from every reader (MissingFileTests).
         using var dir = new TempDirectory();
-        var e = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Read(dir.File("nothing.safetensors")));
-        Assert.Contains("cannot open", e.Message);
+        var e = Assert.Throws<FileNotFoundException>(() => SafeTensorsFile.Read(dir.File("nothing.safetensors")));
+        Assert.Contains("nothing.safetensors: no such file", e.Message);
     }
 
     public static TheoryData<string, string> NpyCases => new()

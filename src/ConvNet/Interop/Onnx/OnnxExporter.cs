@@ -21,11 +21,17 @@ public static class OnnxExporter
     /// <summary>Writes the model to <paramref name="path"/> atomically (a temporary file, then a rename): a full disk or
     /// a kill leaves no cut file, which a protobuf reader may take for a smaller valid model.</summary>
     /// <param name="metadata">class names and input preprocessing to record in metadata_props (null: the model name only)</param>
-    public static void Export(Network network, string path, ModelMetadata? metadata = null) =>
+    public static void Export(Network network, string path, ModelMetadata? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(path);
         IO.AtomicFile.Write(path, stream => Export(network, stream, metadata));
+    }
 
     public static void Export(Network network, Stream stream, ModelMetadata? metadata = null)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(stream);
         var model = Build(network);
         if (metadata is not null)
             foreach (var (key, value) in metadata.ToProperties())

@@ -33,12 +33,20 @@ public static class OnnxImporter
 
     public static Network Load(string path) => Read(path).CreateNetwork();
 
+    /// <exception cref="FileNotFoundException">no such file, or a folder in its place (the message says which)</exception>
+    /// <exception cref="InvalidDataException">the file cannot be read or is not an ONNX model this importer takes (the message says why)</exception>
     public static OnnxImportResult Read(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        IO.InputFile.RequireNotFolder(path, "an .onnx file");
         byte[] bytes;
         try
         {
             bytes = IO.InputFile.ReadAllBytes(path);
+        }
+        catch (Exception e) when (IO.MissingFile.Is(e))
+        {
+            throw IO.MissingFile.Named(path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -50,6 +58,8 @@ public static class OnnxImporter
     /// <param name="source">names the model in error messages (a file path)</param>
     public static OnnxImportResult Read(byte[] bytes, string source)
     {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(source);
         if (bytes.Length == 0) throw new InvalidDataException($"{source}: file is empty, not an ONNX model");
         ModelProto model;
         try
