@@ -9,12 +9,15 @@ namespace ConvNet.Models;
 public static class AlexNetMicro
 {
     public const string Name = "alexnet-micro";
+    public const int MinInputSize = 23;
 
     public static ModelSpec Spec(int classes = 10, int inputChannels = 1, int? inputSize = null)
     {
         int size = inputSize ?? (inputChannels == 1 ? 28 : 32);
         if (inputChannels is not (1 or 3)) throw new ArgumentException($"{Name}: input channels must be 1 or 3, got {inputChannels}");
-        if (size is < 16 or > 64) throw new ArgumentException($"{Name}: input size must be 16..64 pixels, got {size}");
+        // 23 is the least that leaves pool5 a 3x3 window (conv1 7x7/3 -> 7x7, pool1 -> 3x3); with 16 the model was made
+        // and then failed in Plan ("pool5: input 1x1 is too small").
+        if (size is < MinInputSize or > 64) throw new ArgumentException($"{Name}: input size must be {MinInputSize}..64 pixels, got {size}");
         var he = new Init.HeNormal();
         var bias = new Init.Constant(0.1f);
         return new ModelSpec(Name, [inputChannels, size, size], classes,

@@ -19,18 +19,46 @@ public static class ModelRegistry
 
     public static IEnumerable<string> Names => Models.Select(m => m.Name);
 
+    /// <summary>The spec of registered model <paramref name="name"/>. Sized by the options it reads; options a model
+    /// does not read are left to the caller here (training and checkpoints pass their data's channels and size to every
+    /// model, then compare the spec's input shape with the data's and name both): <see cref="Create"/> refuses them.</summary>
+    /// <exception cref="UnknownModelException">no model of that name</exception>
+    /// <exception cref="ArgumentException">an option outside its range (the message names it and the range)</exception>
     public static ModelSpec Spec(string name, ModelOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(name);
         var entry = Models.FirstOrDefault(m => m.Name == name)
             ?? throw new UnknownModelException($"unknown model '{name}' (known: {string.Join(", ", Names)})");
         options ??= new ModelOptions();
         if (options.Classes is < 1) throw new ArgumentException($"model {name}: class count must be at least 1, got {options.Classes}");
+        // NaN or infinite biases give NaN outputs from the first step (TrainConfig.Validate refuses them for training).
+        if (!float.IsFinite(options.BiasInit))
+            throw new ArgumentException($"model {name}: BiasInit must be a finite number, got {options.BiasInit} (--bias-init in the CLI)");
         return entry.Create(options);
     }
 
     /// <summary>The registered model <paramref name="name"/>, unplanned, with every parameter at zero: call
     /// Initialize(rng) for the model's initialisation (as training does), or load weights, before using it.</summary>
-    public static Network Create(string name, ModelOptions? options = null) => NetworkBuilder.Build(Spec(name, options));
+    /// <exception cref="UnknownModelException">no model of that name</exception>
+    /// <exception cref="ArgumentException">an option outside its range, or one the model does not read (a BiasInit
+    /// other than 1 for any model but alexnet, an InputSize other than 227 for alexnet or 224 for alexnet-torchvision),
+    /// as `convnet train` refuses them rather than ignore them; the message names the option and the model</exception>
+    public static Network Create(string name, ModelOptions? options = null)
+    {
+        var spec = Spec(name, options);
+        RequireRead(name, options ?? new ModelOptions(), spec);
+        return NetworkBuilder.Build(spec);
+    }
+
+    private static void RequireRead(string name, ModelOptions options, ModelSpec spec)
+    {
+        if (options.BiasInit != 1f && name != AlexNetPaper.Name)
+            throw new ArgumentException($"model {name}: BiasInit {options.BiasInit} would be ignored: it sets the paper {AlexNetPaper.Name}'s " +
+                $"conv2/4/5, fc6 and fc7 biases (--bias-init in the CLI); {name} initialises its own biases");
+        if (name is AlexNetPaper.Name or AlexNetTorchvision.Name && options.InputSize is int size && size != spec.InputShape[1])
+            throw new ArgumentException($"model {name}: InputSize {size} would be ignored: {name} takes " +
+                $"{string.Join("x", spec.InputShape)} inputs only");
+    }
 }
 
 public sealed class UnknownModelException(string message) : ArgumentException(message);
