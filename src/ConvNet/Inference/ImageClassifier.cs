@@ -48,12 +48,21 @@ public sealed class ImageClassifier : IDisposable
     public string ModelName => Alive(_network).Name;
 
     /// <param name="checkpoint">a run folder, a checkpoint .json, or an imported model's folder</param>
-    /// <param name="threads">CPU threads of a forward pass; 0: one per core</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is negative</exception>
+    /// <param name="threads">CPU threads of a forward pass: 1 to WorkerPool.MaxWorkers, or 0 for one per core</param>
+    /// <exception cref="ArgumentNullException"><paramref name="checkpoint"/> is null</exception>
+    /// <exception cref="ArgumentException"><paramref name="checkpoint"/> is empty</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is negative or above WorkerPool.MaxWorkers
+    /// (checked before anything is loaded)</exception>
+    /// <exception cref="CheckpointException">no checkpoint there (a missing path included), or a damaged one: the message
+    /// names the file and what is wrong</exception>
     public static ImageClassifier Open(string checkpoint, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        // "": Checkpoints.Open said ": checkpoint not found", naming nothing.
+        if (checkpoint.Length == 0)
+            throw new ArgumentException("an empty path names no checkpoint: give a run folder, a checkpoint .json or an imported model's folder", nameof(checkpoint));
+        if (threads < 0 || threads > WorkerPool.MaxWorkers)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, $"threads must be 1..{WorkerPool.MaxWorkers}, or 0 for one per core");
         var loaded = Checkpoints.Open(checkpoint);
         var paper = loaded.Info.Preprocessing is null ? null : Checkpoints.LoadPreprocessing(loaded);
         return new ImageClassifier(Checkpoints.LoadNetwork(loaded), ImageInput.For(loaded.Info, paper), loaded.Info.ClassNames,
@@ -62,11 +71,23 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>The <paramref name="top"/> most likely classes of a JPEG or PNG file, most likely first.</summary>
     /// <param name="top">1 to the number of classes; null: 5, or every class when there are fewer</param>
+    /// <exception cref="FileNotFoundException">no such file, or a folder in its place (the message says which)</exception>
     public IReadOnlyList<ClassProbability> Classify(string imagePath, int? top = null)
     {
-        ArgumentNullException.ThrowIfNull(imagePath);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Classify(IO.InputFile.ReadAllBytes(imagePath, Data.Images.EncodedImageFile.MaxFileBytes), top, imagePath);
+        ArgumentNullException.ThrowIfNull(imagePath);
+        // A folder gave "Access to the path is denied"; a missing file .NET's own words.
+        IO.InputFile.RequireNotFolder(imagePath, "an image file");
+        byte[] encoded;
+        try
+        {
+            encoded = IO.InputFile.ReadAllBytes(imagePath, Data.Images.EncodedImageFile.MaxFileBytes);
+        }
+        catch (Exception e) when (IO.MissingFile.Is(e))
+        {
+            throw IO.MissingFile.Named(imagePath, e);
+        }
+        return Classify(encoded, top, imagePath);
     }
 
     /// <summary>As <see cref="Classify(string, int?)"/>, for an image in memory.</summary>
@@ -75,6 +96,8 @@ public sealed class ImageClassifier : IDisposable
     /// <exception cref="InvalidOperationException">the network's outputs are NaN (its weights overflow)</exception>
     public IReadOnlyList<ClassProbability> Classify(byte[] encoded, int? top = null, string name = "image")
     {
+        // First, as the class doc says (then again under the lock, where a Dispose in between is seen).
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(encoded);
         ArgumentNullException.ThrowIfNull(name);
         // As predict's --top: a number the model cannot give is refused rather than quietly cut to the class count.

@@ -8,6 +8,12 @@ namespace ConvNet.Interop;
 
 public static class ModelFiles
 {
+    /// <param name="modelName">a registered model name for a .safetensors state dict whose metadata names none; null
+    /// for a checkpoint or an .onnx file, which name their own</param>
+    /// <exception cref="FileNotFoundException">no such file</exception>
+    /// <exception cref="CheckpointException">a checkpoint (folder or .json) that is missing or damaged</exception>
+    /// <exception cref="InvalidDataException">a weights or ONNX file that cannot be read or does not fit the model</exception>
+    /// <exception cref="ArgumentException">a model name given where the file names its own, or missing where it names none</exception>
     public static Network Open(string path, string? modelName, Action<string>? note = null) => OpenWithMetadata(path, modelName, note).Network;
 
     /// <summary>The network and what the file records about its classes and input preprocessing (null when it records
@@ -15,17 +21,18 @@ public static class ModelFiles
     /// <param name="note">told what was done to the file's contents on the way (a prefix dropped, an ONNX node folded)</param>
     public static (Network Network, ModelMetadata? Metadata) OpenWithMetadata(string path, string? modelName, Action<string>? note = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (Directory.Exists(path) || extension == ".json")
         {
-            if (modelName is not null) throw new ArgumentException($"{path}: a checkpoint names its own model; leave out --model");
+            if (modelName is not null) throw new ArgumentException($"{path}: a checkpoint names its own model; give no model name (leave out --model in the CLI)");
             var checkpoint = Checkpoints.Open(path);
             return (Checkpoints.LoadNetwork(checkpoint), ModelMetadata.FromCheckpoint(checkpoint));
         }
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
+        if (!File.Exists(path)) throw IO.MissingFile.Named(path);
         if (extension == ".onnx")
         {
-            if (modelName is not null) throw new ArgumentException($"{path}: an ONNX file describes its own model; leave out --model");
+            if (modelName is not null) throw new ArgumentException($"{path}: an ONNX file describes its own model; give no model name (leave out --model in the CLI)");
             var imported = OnnxImporter.Read(path);
             foreach (var n in imported.Notes) note?.Invoke(n);
             return (imported.CreateNetwork(), ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), path));
@@ -55,7 +62,7 @@ public static class ModelFiles
                 (name.EndsWith(momentumSuffix, StringComparison.OrdinalIgnoreCase) ? $" ({name[..^momentumSuffix.Length]}.safetensors)" : "") + " or the run folder");
         var metadata = ModelMetadata.FromProperties(content.Metadata, path);
         modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
-            : throw new ArgumentException($"{path}: a safetensors state dict needs --model NAME ({string.Join(", ", ModelRegistry.Names)})");
+            : throw new ArgumentException($"{path}: a safetensors state dict needs a model name (--model NAME in the CLI): {string.Join(", ", ModelRegistry.Names)}");
         var (tensors, note) = WithoutDataParallelPrefix(modelName, content.Tensors);
         ModelSpec spec;
         try { spec = RegisteredSpecFor(modelName, tensors); }

@@ -10,12 +10,16 @@ public static class WeightLoader
     /// <param name="source">where the tensors came from (a file path), for error messages</param>
     public static void Load(Network network, IReadOnlyList<NamedTensor> tensors, string source)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(source);
         var byName = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
         foreach (var t in tensors)
-            if (!byName.TryAdd(t.Name, t)) throw new InvalidDataException($"{source}: tensor {t.Name} appears twice");
+            if (t is null) throw new ArgumentException($"{source}: the tensor list holds a null", nameof(tensors));
+            else if (!byName.TryAdd(t.Name, t)) throw new InvalidDataException($"{source}: tensor {t.Name} appears twice");
 
         if (OtherModelNamed(network, byName.Keys) is { } other)
-            throw new InvalidDataException($"{source}: holds the parameters of {other} (names such as {byName.Keys.First()}), not of {network.Name}; use --model {other}");
+            throw new InvalidDataException($"{source}: holds the parameters of {other} (names such as {byName.Keys.First()}), not of {network.Name}; load it as model {other} (--model {other} in the CLI)");
         var problems = new List<string>();
         foreach (var p in network.Parameters)
         {
@@ -76,5 +80,5 @@ public static class WeightLoader
 
     /// <summary>The network's parameters in order, as copies.</summary>
     public static IReadOnlyList<NamedTensor> Collect(Network network) =>
-        network.Parameters.Select(p => new NamedTensor(p.Name, (int[])p.Value.Shape.Clone(), p.Value.ToArray())).ToList();
+        (network ?? throw new ArgumentNullException(nameof(network))).Parameters.Select(p => new NamedTensor(p.Name, (int[])p.Value.Shape.Clone(), p.Value.ToArray())).ToList();
 }

@@ -94,6 +94,20 @@ public class ImageClassifierTests
         Assert.Throws<ObjectDisposedException>(() => classifier.ClassNames);
         Assert.Throws<ObjectDisposedException>(() => classifier.Input);
         Assert.Throws<ObjectDisposedException>(() => classifier.ModelName);
+        // Before the arguments: a top of 0 (or a null) after Dispose was an ArgumentOutOfRangeException.
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify(File.ReadAllBytes(path), top: 0));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify((byte[])null!));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify((string)null!));
+    }
+
+    [Fact]
+    public void AThreadCountAbovePoolsLimitIsRefusedBeforeTheCheckpointIsRead()
+    {
+        // A missing checkpoint shows nothing was read: Open used to load it first, then refuse 'workers'.
+        int tooMany = ConvNet.Threading.WorkerPool.MaxWorkers + 1;
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ImageClassifier.Open("no-such-checkpoint", tooMany));
+        Assert.Equal("threads", e.ParamName);
+        Assert.Contains($"threads must be 1..{ConvNet.Threading.WorkerPool.MaxWorkers}, or 0 for one per core", e.Message);
     }
 
     [Fact]
