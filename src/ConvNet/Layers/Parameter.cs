@@ -14,7 +14,8 @@ public sealed class Parameter(string name, int[] shape, int fanIn, Init init, fl
     /// <summary>Full name, as in a state dict: "conv1.weight", "features.0.bias".</summary>
     public string Name { get; } = name;
     public Tensor Value { get; } = new(shape);
-    /// <summary>dL/dValue. Backward adds into it; the optimiser's ZeroGrad clears it.</summary>
+    /// <summary>dL/dValue. Network.Backward adds into it, so clear it before each step's backward with
+    /// Network.ZeroGradients (Sgd.Step reads it and leaves it as it is).</summary>
     public Tensor Gradient { get; } = new(shape);
     public int FanIn { get; } = fanIn;
     public Init Init { get; set; } = init;

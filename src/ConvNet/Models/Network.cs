@@ -41,6 +41,7 @@ public sealed class Network : IForwardNetwork
     /// <param name="forTraining">convolutions set to auto time their backward pass too when choosing an algorithm</param>
     public void Plan(int batch, WorkerPool pool, bool forTraining = false)
     {
+        ArgumentNullException.ThrowIfNull(pool);
         if (batch == PlannedBatch && ReferenceEquals(pool, _pool) && forTraining == _plannedForTraining) return;
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
         PlanMemory.Require(Spec, Layers, batch, PlanMemory.MachineBytes());
@@ -54,6 +55,7 @@ public sealed class Network : IForwardNetwork
             shape = Layers[i].Output.Shape;
         }
         PlannedBatch = batch;
+        _forwardDone = false; // new buffers: nothing for a Backward to read yet
         _plannedForTraining = forTraining;
         _plannedInputShape = [batch, .. Spec.InputShape];
         _pool = pool;
@@ -61,6 +63,7 @@ public sealed class Network : IForwardNetwork
 
     private WorkerPool? _pool;
     private bool _plannedForTraining;
+    private bool _forwardDone; // since the last Plan: Backward reads the activations Forward wrote
 
     /// <summary>Sets how every convolution is computed on the CPU (see ConvolutionSelection); the next Plan applies it.</summary>
     public void UseConvolutionAlgorithm(ConvAlgorithm algorithm)
@@ -99,6 +102,7 @@ public sealed class Network : IForwardNetwork
     /// <summary>Fills every parameter by its Init and seeds every dropout layer, all from <paramref name="rng"/>.</summary>
     public void Initialize(Rng rng)
     {
+        ArgumentNullException.ThrowIfNull(rng);
         foreach (var p in Parameters) p.Initialize(rng);
         SeedDropout(rng);
     }
@@ -116,6 +120,7 @@ public sealed class Network : IForwardNetwork
 
     public void SeedDropout(Rng rng)
     {
+        ArgumentNullException.ThrowIfNull(rng);
         ulong key = 1;
         foreach (var d in Layers.OfType<Dropout>()) d.Rng = rng.Derive(key++);
     }
@@ -126,17 +131,20 @@ public sealed class Network : IForwardNetwork
     /// <exception cref="InvalidOperationException">not planned, or another Forward or Backward is running on this network</exception>
     public Tensor Forward(Tensor x, bool training)
     {
+        ArgumentNullException.ThrowIfNull(x);
         if (PlannedBatch == 0 || _pool is null) throw new InvalidOperationException($"model {Name}: call Plan(batch, pool) before Forward");
         ShapeMath.Require(Name, "input", _plannedInputShape, x.Shape);
         Enter(nameof(Forward));
         try
         {
+            _forwardDone = false; // until every layer has run
             var input = x;
             for (int i = 0; i < Layers.Count; i++) // for, not foreach: an interface enumerator would allocate every step
             {
                 Layers[i].Forward(input, training);
                 input = Layers[i].Output;
             }
+            _forwardDone = true;
             return input;
         }
         finally
@@ -154,10 +162,18 @@ public sealed class Network : IForwardNetwork
     }
 
     /// <summary>Back-propagates dL/dlogits: parameter gradients are added into each Parameter.Gradient.</summary>
+    /// <param name="x">the input of the last Forward</param>
     /// <param name="layerDone">called after each layer's backward, last layer first, when its parameter gradients are
     /// final (data-parallel training starts sending them while the layers below still run)</param>
+    /// <exception cref="InvalidOperationException">no Forward since the network was planned (its activations, which
+    /// Backward reads, are zeros: the gradients would be wrong without a word), or another call is running</exception>
     public void Backward(Tensor x, Tensor dLogits, Action<Layer>? layerDone = null)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(dLogits);
+        if (!_forwardDone)
+            throw new InvalidOperationException($"model {Name}: Backward needs a Forward first, on this network and since its last Plan " +
+                "(a Twin has buffers of its own)");
         ShapeMath.Require(Name, "dLogits", Logits.Shape, dLogits.Shape);
         Enter(nameof(Backward));
         try
@@ -183,5 +199,6 @@ public sealed class Network : IForwardNetwork
     }
 
     public Parameter Parameter(string name) =>
-        Parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"model {Name} has no parameter {name}");
+        Parameters.FirstOrDefault(p => p.Name == (name ?? throw new ArgumentNullException(nameof(name))))
+            ?? throw new KeyNotFoundException($"model {Name} has no parameter {name}");
 }

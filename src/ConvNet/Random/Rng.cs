@@ -27,7 +27,11 @@ public sealed class Rng
 
     private Rng(ulong[] state) => State = state;
 
-    public static Rng FromState(ulong[] state) => new(state);
+    public static Rng FromState(ulong[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new(state);
+    }
 
     /// <summary>A generator for a sub-stream (a layer, a worker, an epoch): independent of this one, same for the same key.</summary>
     public Rng Derive(ulong key) => new(_s0 ^ (key * 0x9E3779B97F4A7C15UL) ^ 0xD1B54A32D192ED03UL);
@@ -37,6 +41,7 @@ public sealed class Rng
         get => [_s0, _s1, _s2, _s3];
         set
         {
+            ArgumentNullException.ThrowIfNull(value, nameof(State));
             if (value.Length != 4) throw new ArgumentException("an Rng state has 4 words");
             (_s0, _s1, _s2, _s3) = (value[0], value[1], value[2], value[3]);
             if ((_s0 | _s1 | _s2 | _s3) == 0) throw new ArgumentException("an all-zero Rng state is invalid");

@@ -24,6 +24,7 @@ public sealed class Sgd
 
     public Sgd(IReadOnlyList<Parameter> parameters, float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 0.0005f)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         Parameters = parameters;
         Velocities = parameters.Select(p => new Tensor(p.Value.Shape)).ToList();
         (LearningRate, Momentum, WeightDecay) = (learningRate, momentum, weightDecay);

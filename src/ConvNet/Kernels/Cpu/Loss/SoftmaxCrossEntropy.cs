@@ -59,11 +59,16 @@ public static class SoftmaxCrossEntropy
     {
         float invBatch = 1f / batch, other = smoothing / classes, hit = 1f - smoothing + other;
         for (int n = 0; n < batch; n++)
+        {
+            // Unchecked, a label no class has matched none: the gradient was silently that of an all-"other" target.
+            if ((uint)labels[n] >= (uint)classes)
+                throw new ArgumentException($"SoftmaxCrossEntropy: label {labels[n]} of sample {n} is outside [0, {classes})");
             for (int k = 0; k < classes; k++)
             {
                 float p = probabilities[n * classes + k];
                 dLogits[n * classes + k] = (p - (k == labels[n] ? hit : other)) * invBatch;
             }
+        }
     }
 
     private static float Max(ReadOnlySpan<float> row)
