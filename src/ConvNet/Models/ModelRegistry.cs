@@ -12,9 +12,9 @@ public static class ModelRegistry
         new(AlexNetTorchvision.Name, "torchvision's AlexNet layout and parameter names: 3x224x224, 1000 classes",
             o => AlexNetTorchvision.Spec(o.Classes ?? 1000)),
         new(AlexNetSmall.Name, "AlexNet's pattern for 28x28x1 (Fashion-MNIST) or 32x32x3 (CIFAR-10), 10 classes",
-            o => AlexNetSmall.Spec(o.Classes ?? 10, o.InputChannels, o.InputSize)),
+            o => AlexNetSmall.Spec(o.Classes ?? 10, o.InputChannels ?? 1, o.InputSize)),
         new(AlexNetMicro.Name, "the paper's layer pattern in miniature (28x28x1 or 32x32x3) for checking GPU kernels on the emulated device",
-            o => AlexNetMicro.Spec(o.Classes ?? 10, o.InputChannels, o.InputSize)),
+            o => AlexNetMicro.Spec(o.Classes ?? 10, o.InputChannels ?? 1, o.InputSize)),
     ];
 
     public static IEnumerable<string> Names => Models.Select(m => m.Name);
@@ -41,7 +41,8 @@ public static class ModelRegistry
     /// Initialize(rng) for the model's initialisation (as training does), or load weights, before using it.</summary>
     /// <exception cref="UnknownModelException">no model of that name</exception>
     /// <exception cref="ArgumentException">an option outside its range, or one the model does not read (a BiasInit
-    /// other than 1 for any model but alexnet, an InputSize other than 227 for alexnet or 224 for alexnet-torchvision),
+    /// other than 1 for any model but alexnet, InputChannels other than 3 or an InputSize other than 227 for alexnet or
+    /// 224 for alexnet-torchvision),
     /// as `convnet train` refuses them rather than ignore them; the message names the option and the model</exception>
     public static Network Create(string name, ModelOptions? options = null)
     {
@@ -55,6 +56,9 @@ public static class ModelRegistry
         if (options.BiasInit != 1f && name != AlexNetPaper.Name)
             throw new ArgumentException($"model {name}: BiasInit {options.BiasInit} would be ignored: it sets the paper {AlexNetPaper.Name}'s " +
                 $"conv2/4/5, fc6 and fc7 biases (--bias-init in the CLI); {name} initialises its own biases");
+        if (name is AlexNetPaper.Name or AlexNetTorchvision.Name && options.InputChannels is int channels && channels != spec.InputShape[0])
+            throw new ArgumentException($"model {name}: InputChannels {channels} would be ignored: {name} takes " +
+                $"{string.Join("x", spec.InputShape)} inputs only");
         if (name is AlexNetPaper.Name or AlexNetTorchvision.Name && options.InputSize is int size && size != spec.InputShape[1])
             throw new ArgumentException($"model {name}: InputSize {size} would be ignored: {name} takes " +
                 $"{string.Join("x", spec.InputShape)} inputs only");

@@ -42,6 +42,18 @@ public sealed class ModelOptionsTests
         ModelRegistry.Create(model, new ModelOptions(InputSize: int.Parse(takes.Split('x')[1])));
     }
 
+    // InputChannels: 1 was the default and could not be told from a 1 given, so the 3-channel models ignored it.
+    [Theory]
+    [InlineData(AlexNetPaper.Name, 1, "3x227x227")]
+    [InlineData(AlexNetTorchvision.Name, 4, "3x224x224")]
+    public void Input_channels_a_three_channel_model_does_not_take_are_refused(string model, int channels, string takes)
+    {
+        var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Create(model, new ModelOptions(InputChannels: channels)));
+        Assert.Contains($"model {model}: InputChannels {channels} would be ignored: {model} takes {takes} inputs only", e.Message);
+        Assert.Equal(3, ModelRegistry.Create(model, new ModelOptions(InputChannels: 3)).Spec.InputShape[0]);
+        Assert.Equal(3, ModelRegistry.Create(model).Spec.InputShape[0]);
+    }
+
     [Theory]
     [InlineData(AlexNetMicro.Name, 22, "23..64")]
     [InlineData(AlexNetMicro.Name, 65, "23..64")]
