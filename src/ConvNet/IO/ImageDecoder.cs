@@ -97,12 +97,12 @@ public static class ImageDecoder
         int width, int height, bool bgr)
     {
         int decodedWidth = bitmap.Width, decodedHeight = bitmap.Height;
-        using var decoded = Data.Images.ImageHalving.HalveWhileTwiceAsLarge(bitmap, scaledWidth, scaledHeight)
+        using var decoded = Data.Images.ImageHalving.HalveWhileTwiceAsLarge(bitmap, scaledWidth, scaledHeight, out int factor)
             ?? throw new InvalidDataException($"{name}: could not halve the {decodedWidth}x{decodedHeight} image");
         int plane = width * height;
         var rgb = new byte[3 * plane];
-        Data.Images.MitchellResampler.ResizeCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height, decoded.RowBytes,
-            scaledWidth, scaledHeight, left, top, width, height, rgb);
+        Data.Images.MitchellResampler.ResizeCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height,
+            (double)decodedWidth / factor, (double)decodedHeight / factor, decoded.RowBytes, scaledWidth, scaledHeight, left, top, width, height, rgb);
         if (channels == 3 && !bgr) return rgb;
         var output = new byte[channels * plane];
         for (int i = 0; i < plane; i++)

@@ -18,22 +18,32 @@ public static class MitchellResampler
     /// alpha is ignored) to scaledWidth x scaledHeight and writes the crop at (left, top) of cropWidth x
     /// cropHeight into <paramref name="chw"/> (3 x cropHeight x cropWidth bytes, R, G, B planes).</summary>
     public static void ResizeCrop(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes,
+        int scaledWidth, int scaledHeight, int left, int top, int cropWidth, int cropHeight, Span<byte> chw) =>
+        ResizeCrop(rgba, width, height, width, height, rowBytes, scaledWidth, scaledHeight, left, top, cropWidth, cropHeight, chw);
+
+    /// <summary>As the overload without extents, for pixels that cover <paramref name="extentWidth"/> x
+    /// <paramref name="extentHeight"/> pixel widths of the image rather than their count: an image halved from an odd
+    /// side (ImageHalving) has a last column covering half a pixel, so 875 columns halve to 438 that span 437.5. The
+    /// scale is the extent's, so the result is the original image's rescaled, not the rounded-up copy's.</summary>
+    public static void ResizeCrop(ReadOnlySpan<byte> rgba, int width, int height, double extentWidth, double extentHeight, int rowBytes,
         int scaledWidth, int scaledHeight, int left, int top, int cropWidth, int cropHeight, Span<byte> chw)
     {
         if (width <= 0 || height <= 0 || rowBytes < 4 * width || rgba.Length < (long)rowBytes * (height - 1) + 4 * width)
             throw new ArgumentException($"{width}x{height} RGBA pixels with {rowBytes} bytes a row need more than the {rgba.Length} bytes given");
+        if (!(extentWidth > width - 1 && extentWidth <= width && extentHeight > height - 1 && extentHeight <= height))
+            throw new ArgumentException($"{width}x{height} pixels cannot span {extentWidth}x{extentHeight} pixel widths");
         if (cropWidth <= 0 || cropHeight <= 0 || left < 0 || top < 0 || left + cropWidth > scaledWidth || top + cropHeight > scaledHeight)
             throw new ArgumentException($"the {cropWidth}x{cropHeight} crop at ({left}, {top}) is not inside {scaledWidth}x{scaledHeight}");
         if (chw.Length != 3 * cropWidth * cropHeight)
             throw new ArgumentException($"need {3 * cropWidth * cropHeight} bytes for the crop, got {chw.Length}", nameof(chw));
 
-        if (width == scaledWidth && height == scaledHeight)
+        if (extentWidth == scaledWidth && extentHeight == scaledHeight)
         {
             CopyCrop(rgba, rowBytes, left, top, cropWidth, cropHeight, chw);
             return;
         }
-        var xs = FilterTaps.For(width, scaledWidth, left, cropWidth);
-        var ys = FilterTaps.For(height, scaledHeight, top, cropHeight);
+        var xs = FilterTaps.For(width, extentWidth, scaledWidth, left, cropWidth);
+        var ys = FilterTaps.For(height, extentHeight, scaledHeight, top, cropHeight);
         int nx = xs.Last - xs.First + 1, ny = ys.Last - ys.First + 1;
         float[] columns = Rent(nx * ny), filteredColumns = Rent(cropWidth * ny), rows = Rent(ny * cropWidth);
         float[] output = Rent(cropWidth * cropHeight);
@@ -180,15 +190,16 @@ public static class MitchellResampler
         public required int[] Index;
         public required float[] Weight;
 
-        public static FilterTaps For(int inSize, int outSize, int offset, int count)
+        // inSize pixels spanning `extent` pixel widths (inSize itself, or up to one less: ImageHalving's odd sides).
+        public static FilterTaps For(int inSize, double extent, int outSize, int offset, int count)
         {
-            if (inSize == outSize)
+            if (extent == outSize)
             {
                 var copy = new int[count];
                 for (int i = 0; i < count; i++) copy[i] = i;
                 return new FilterTaps { First = offset, Last = offset + count - 1, Count = count, Width = 1, Index = copy, Weight = Enumerable.Repeat(1f, count).ToArray() };
             }
-            double scale = (double)inSize / outSize, stretch = Math.Max(1, scale), radius = 2 * stretch;
+            double scale = extent / outSize, stretch = Math.Max(1, scale), radius = 2 * stretch;
             int width = (int)Math.Ceiling(2 * radius) + 1;
             var absolute = new int[count * width];
             var weight = new float[count * width];

@@ -1,7 +1,7 @@
 // The paper's first preprocessing step for one image file: decode (JPEG or PNG, any size, gray/RGB/alpha), rescale
 // so the shorter side is Size pixels (MitchellResampler), keep the central Size x Size square, and write it as
-// RGB bytes, channel-major (CHW); transparent pixels come out on black. Failures come back as a reason, never an
-// exception: a bad file is skipped, not fatal.
+// RGB bytes, channel-major (CHW); alpha is dropped and the colour under it kept (EncodedImageFile). Failures come back
+// as a reason, never an exception: a bad file is skipped, not fatal.
 // Reading the file (and what counts as bad) is EncodedImageFile's, shared with ImageDecoder.
 using SkiaSharp;
 
@@ -42,15 +42,16 @@ public static class SquareImageDecoder
     private static string? Square(SKBitmap decoded, int size, Span<byte> chw)
     {
         int decodedWidth = decoded.Width, decodedHeight = decoded.Height; // read before halving disposes it
-        var bitmap = ImageHalving.HalveWhileTwiceAsLarge(decoded, size, size);
+        var bitmap = ImageHalving.HalveWhileTwiceAsLarge(decoded, size, size, out int factor);
         if (bitmap is null) return $"could not halve the {decodedWidth}x{decodedHeight} image";
         try
         {
-            int shorter = Math.Min(bitmap.Width, bitmap.Height);
-            int newWidth = Math.Max(size, (int)Math.Round((double)bitmap.Width * size / shorter));
-            int newHeight = Math.Max(size, (int)Math.Round((double)bitmap.Height * size / shorter));
-            MitchellResampler.ResizeCrop(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, bitmap.RowBytes,
-                newWidth, newHeight, (newWidth - size) / 2, (newHeight - size) / 2, size, size, chw);
+            // The decoded image's sizes, not the halved copy's (rounded up from odd sides), set the rescaled size.
+            int shorter = Math.Min(decodedWidth, decodedHeight);
+            int newWidth = Math.Max(size, (int)Math.Round((double)decodedWidth * size / shorter));
+            int newHeight = Math.Max(size, (int)Math.Round((double)decodedHeight * size / shorter));
+            MitchellResampler.ResizeCrop(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, (double)decodedWidth / factor, (double)decodedHeight / factor,
+                bitmap.RowBytes, newWidth, newHeight, (newWidth - size) / 2, (newHeight - size) / 2, size, size, chw);
             return null;
         }
         finally

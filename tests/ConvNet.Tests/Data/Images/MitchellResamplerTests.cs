@@ -17,13 +17,14 @@ public sealed class MitchellResamplerTests
     }
 
     // Every output pixel as one 2-D weighted sum over all input pixels, in double, weights normalised per axis.
-    private static byte[] Reference(byte[] rgba, int width, int height, int rowBytes, int scaledWidth, int scaledHeight, int left, int top, int cropWidth, int cropHeight)
+    private static byte[] Reference(byte[] rgba, int width, int height, int rowBytes, int scaledWidth, int scaledHeight, int left, int top, int cropWidth, int cropHeight,
+        double? extentWidth = null, double? extentHeight = null)
     {
-        double[] AxisWeights(int inSize, int outSize, int o)
+        double[] AxisWeights(int inSize, double extent, int outSize, int o)
         {
             var w = new double[inSize];
-            if (inSize == outSize) { w[o] = 1; return w; }
-            double scale = (double)inSize / outSize, stretch = Math.Max(1, scale), centre = (o + 0.5) * scale - 0.5, total = 0;
+            if (extent == outSize) { w[o] = 1; return w; }
+            double scale = extent / outSize, stretch = Math.Max(1, scale), centre = (o + 0.5) * scale - 0.5, total = 0;
             for (int p = (int)Math.Floor(centre - 2 * stretch) - 1; p <= centre + 2 * stretch + 1; p++)
             {
                 double k = MitchellResampler.Kernel((p - centre) / stretch);
@@ -36,10 +37,10 @@ public sealed class MitchellResamplerTests
         var output = new byte[3 * cropWidth * cropHeight];
         for (int oy = 0; oy < cropHeight; oy++)
         {
-            var wy = AxisWeights(height, scaledHeight, top + oy);
+            var wy = AxisWeights(height, extentHeight ?? height, scaledHeight, top + oy);
             for (int ox = 0; ox < cropWidth; ox++)
             {
-                var wx = AxisWeights(width, scaledWidth, left + ox);
+                var wx = AxisWeights(width, extentWidth ?? width, scaledWidth, left + ox);
                 for (int c = 0; c < 3; c++)
                 {
                     double sum = 0;
@@ -80,6 +81,34 @@ public sealed class MitchellResamplerTests
         Assert.True(worst <= 1, $"largest difference {worst} levels"); // float sums against double: a rounding apart at most
         // ...and that only where a value sits at a rounding boundary (truncating instead of rounding would miss half).
         Assert.True(exact >= 0.99 * fast.Length, $"{exact} of {fast.Length} bytes equal the reference");
+    }
+
+    // An image halved from an odd side (ImageHalving: 875 -> 438 pixels spanning 437.5) is rescaled by its extent, so the
+    // result is the original's at the documented scale; 438 / 256 would shift the far side by half a halved pixel.
+    [Theory]
+    [InlineData(438, 300, 437.5, 300, 256, 175, 0, 0, 256, 175)]
+    [InlineData(257, 257, 256.25, 256.5, 256, 256, 0, 0, 256, 256)] // 1025 and 513 halved twice and once: never copied
+    [InlineData(301, 451, 300.5, 450.5, 256, 384, 0, 64, 256, 256)]
+    public void AnExtentBelowThePixelCountSetsTheScale(int width, int height, double extentWidth, double extentHeight,
+        int scaledWidth, int scaledHeight, int left, int top, int cropWidth, int cropHeight)
+    {
+        var rng = new Rng((ulong)(width * 7 + height));
+        var rgba = RandomRgba(rng, width, height, 4 * width);
+        var fast = new byte[3 * cropWidth * cropHeight];
+        MitchellResampler.ResizeCrop(rgba, width, height, extentWidth, extentHeight, 4 * width, scaledWidth, scaledHeight, left, top, cropWidth, cropHeight, fast);
+        var slow = Reference(rgba, width, height, 4 * width, scaledWidth, scaledHeight, left, top, cropWidth, cropHeight, extentWidth, extentHeight);
+        for (int i = 0; i < fast.Length; i++) Assert.True(Math.Abs(fast[i] - slow[i]) <= 1, $"byte {i}: {fast[i]}, reference {slow[i]}");
+        var byCount = new byte[fast.Length];
+        MitchellResampler.ResizeCrop(rgba, width, height, 4 * width, scaledWidth, scaledHeight, left, top, cropWidth, cropHeight, byCount);
+        Assert.NotEqual(byCount, fast);
+    }
+
+    [Fact]
+    public void AnExtentOutsideThePixelsItCouldSpanIsRefused()
+    {
+        var rgba = new byte[4 * 10 * 10];
+        Assert.Throws<ArgumentException>(() => MitchellResampler.ResizeCrop(rgba, 10, 10, 9, 10, 40, 5, 5, 0, 0, 5, 5, new byte[75]));
+        Assert.Throws<ArgumentException>(() => MitchellResampler.ResizeCrop(rgba, 10, 10, 10, 10.5, 40, 5, 5, 0, 0, 5, 5, new byte[75]));
     }
 
     [Fact]
