@@ -15,11 +15,14 @@ public static class SquareImageDecoder
     /// <summary>The pixel limit of EncodedImageFile, which reads every image file.</summary>
     public const long MaxPixels = EncodedImageFile.MaxPixels;
 
-    /// <summary>Decodes <paramref name="path"/> into <paramref name="chw"/> (3*size*size bytes).</summary>
+    /// <summary>Decodes <paramref name="path"/>, a dataset's file, into <paramref name="chw"/> (3*size*size bytes).
+    /// Anything but a regular file is refused before it is opened: a named pipe would block until written to. (An
+    /// image a user names, which may be a pipe, is read by ImageClassifier and ImageDecoder.)</summary>
     /// <returns>null on success, else why the file cannot be used</returns>
     public static string? TryDecode(string path, int size, Span<byte> chw)
     {
         RequireLength(size, chw);
+        if (IO.FileStatus.Of(path) is { Kind: not IO.FileKind.Regular } status) return $"not a regular file ({IO.FileStatus.Describe(status.Kind)})";
         if (EncodedImageFile.TryDecode(path, size, out var decoded) is { } reason) return reason;
         return Square(decoded!, size, chw);
     }
