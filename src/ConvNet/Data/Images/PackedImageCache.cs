@@ -28,6 +28,9 @@ public static class PackedImageCache
     {
         if (spec.StartsWith("cache:", StringComparison.Ordinal)) throw new DataException($"'{spec}' is already a cache; prepare reads folder: or list: data");
         var splits = ImageDataSpec.Open(spec);
+        // What training refuses from the listing alone (one class, a class folder with no files), refused before hours
+        // of decoding, as train refuses it; a class left empty by unreadable files is only known after.
+        ImageDataSpec.RequireTrainable(spec, splits.Train);
         Directory.CreateDirectory(directory);
         // Two prepares into one folder wrote the same packs at once: both said done with one's cache silently the
         // other's, or both failed and left the folder empty.
