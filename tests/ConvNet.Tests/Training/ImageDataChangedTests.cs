@@ -113,13 +113,16 @@ public sealed class ImageDataChangedTests
         Assert.False(File.Exists(temp.Combine("cache", PackedImageCache.InfoFile)));
         Assert.False(File.Exists(temp.Combine("cache", "train.pack")));
 
-        // Prepared again over a good cache, the failure leaves no cache.json naming packs it removed.
+        // Prepared again over a good cache, the failure leaves that cache as it was (the new packs were written beside
+        // it), never a cache.json naming packs it replaced.
         File.Delete(Path.Combine(photos, "junk", "a.png"));
         Directory.Delete(Path.Combine(photos, "junk"));
         Prepare(photos, temp.Combine("cache"));
         Directory.CreateDirectory(Path.Combine(photos, "junk"));
         File.WriteAllText(Path.Combine(photos, "junk", "a.png"), "not a picture");
         Assert.Equal(2, CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", temp.Combine("cache"), "--threads", "1", "--force").ExitCode);
-        Assert.False(File.Exists(temp.Combine("cache", PackedImageCache.InfoFile)));
+        var kept = PackedImageCache.Open(temp.Combine("cache")).Train;
+        Assert.Equal(24, kept.Count);
+        ((IDisposable)kept).Dispose();
     }
 }

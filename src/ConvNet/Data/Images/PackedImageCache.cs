@@ -20,7 +20,10 @@ public static class PackedImageCache
     /// <summary>The lock file a cache folder holds while it is written (one writer at a time).</summary>
     public const string LockFile = ".prepare.lock";
 
-    /// <summary>Decodes every image of a folder: or list: spec once and writes the cache into <paramref name="directory"/>.</summary>
+    /// <summary>Decodes every image of a folder: or list: spec once and writes the cache into <paramref name="directory"/>.
+    /// The packs are written beside any cache already there and replace it only once all of them are written and the
+    /// data is found trainable: a prepare that fails or is stopped leaves that cache as it was, and one that fails
+    /// removes the folder when it made it.</summary>
     /// <param name="replace">false: a cache already in the folder is refused (checked under the folder's lock)</param>
     /// <exception cref="IOException">another process is writing a cache into the folder; or a cache is there and
     /// <paramref name="replace"/> is false</exception>
@@ -31,54 +34,88 @@ public static class PackedImageCache
         // What training refuses from the listing alone (one class, a class folder with no files), refused before hours
         // of decoding, as train refuses it; a class left empty by unreadable files is only known after.
         ImageDataSpec.RequireTrainable(spec, splits.Train);
+        bool created = !Directory.Exists(directory);
         Directory.CreateDirectory(directory);
         // Two prepares into one folder wrote the same packs at once: both said done with one's cache silently the
         // other's, or both failed and left the folder empty.
-        using var writing = IO.FolderLock.TryTake(Path.Combine(directory, LockFile))
+        var writing = IO.FolderLock.TryTake(Path.Combine(directory, LockFile))
             ?? throw new IOException($"{directory}: another convnet prepare is writing a cache there; wait for it to finish, or choose another folder");
+        try
+        {
+            return Write(spec, splits, directory, threads, report, replace);
+        }
+        catch when (created)
+        {
+            // Nothing usable is in a folder this prepare made (only its lock): it goes, as a failed train's run folder.
+            writing.Dispose();
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        finally
+        {
+            writing.Dispose();
+        }
+    }
+
+    // The new packs are written as .NAME.pack.new (deleted by an interrupt too: AtomicFile.DeleteUnfinished) and moved
+    // over the old ones at the end.
+    private static string Staged(string directory, string split) => Path.Combine(directory, $".{split}.pack.new");
+
+    private static PackedCacheInfo Write(string spec, ImageSplits splits, string directory, int threads, Action<string>? report, bool replace)
+    {
         if (!replace && File.Exists(Path.Combine(directory, InfoFile)))
             throw new IOException($"{directory}: already holds a cache ({InfoFile}); choose another folder, or replace it");
-        // An earlier cache here stops being one now: a prepare that fails part-way must not leave its cache.json
-        // naming packs that were replaced or removed.
-        File.Delete(Path.Combine(directory, InfoFile));
         var skipped = new List<SkippedImage>();
         var counts = new Dictionary<string, int>();
         var fingerprints = new Dictionary<string, string>();
-        foreach (var (name, store) in new[] { ("train", splits.Train), ("val", splits.Validation) })
+        var stores = new[] { ("train", splits.Train), ("val", splits.Validation) };
+        var staged = stores.Select(s => IO.AtomicFile.Track(Staged(directory, s.Item1))).ToList();
+        try
         {
-            string pack = Path.Combine(directory, name + ".pack");
-            if (store is null)
+            foreach (var (name, store) in stores)
             {
+                if (store is null) continue;
+                var good = WriteSplit(store, Staged(directory, name), threads, skipped, report);
+                var written = new SubsetImageStore(store, good, store.Name);
+                if (name == "train")
+                {
+                    // A class whose files are all unreadable, refused before the cache says it is ready.
+                    try
+                    {
+                        ImageDataSpec.RequireTrainable(spec, written, skipped.Count > 0 ? $"{skipped.Count} unreadable images skipped" : null);
+                    }
+                    catch (DataException)
+                    {
+                        foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
+                        throw;
+                    }
+                }
+                counts[name] = good.Count;
+                fingerprints[name] = ImageFingerprint.Of([written]);
+                report?.Invoke($"{name}: {counts[name]:N0} images written to {Path.Combine(directory, name + ".pack")}");
+            }
+            foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
+            if (skipped.Count > 0) report?.Invoke($"skipped {skipped.Count} unreadable images");
+            // As runs record their data: absolute, so the source is found from any folder.
+            var info = new PackedCacheInfo(1, DatasetSpec.WithAbsolutePaths(spec), splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped, fingerprints);
+            // The old cache stops being one first: between here and the new cache.json the folder holds no cache,
+            // never one whose cache.json names packs that were replaced.
+            File.Delete(Path.Combine(directory, InfoFile));
+            foreach (var (name, store) in stores)
+            {
+                string pack = Path.Combine(directory, name + ".pack");
                 // A split this data lacks must not survive from an earlier prepare into the same folder.
-                File.Delete(pack);
-                continue;
+                if (store is null) File.Delete(pack);
+                else File.Move(Staged(directory, name), pack, overwrite: true);
             }
-            var good = WriteSplit(store, pack, threads, skipped, report);
-            var written = new SubsetImageStore(store, good, store.Name);
-            if (name == "train")
-            {
-                // What training would refuse (no images, a class without any), refused before the cache says it is ready.
-                try
-                {
-                    ImageDataSpec.RequireTrainable(spec, written, skipped.Count > 0 ? $"{skipped.Count} unreadable images skipped" : null);
-                }
-                catch (DataException)
-                {
-                    foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
-                    File.Delete(pack);
-                    throw;
-                }
-            }
-            counts[name] = good.Count;
-            fingerprints[name] = ImageFingerprint.Of([written]);
-            report?.Invoke($"{name}: {counts[name]:N0} images written to {pack}");
+            IO.AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(info, Json));
+            return info;
         }
-        foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
-        if (skipped.Count > 0) report?.Invoke($"skipped {skipped.Count} unreadable images");
-        // As runs record their data: absolute, so the source is found from any folder.
-        var info = new PackedCacheInfo(1, DatasetSpec.WithAbsolutePaths(spec), splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped, fingerprints);
-        IO.AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(info, Json));
-        return info;
+        finally
+        {
+            foreach (var (name, _) in stores) File.Delete(Staged(directory, name));
+            foreach (var tracked in staged) tracked.Dispose();
+        }
     }
 
     public static ImageSplits Open(string directory)
