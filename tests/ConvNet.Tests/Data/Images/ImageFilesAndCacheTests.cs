@@ -62,10 +62,10 @@ public sealed class ImageFilesAndCacheTests
     {
         using var temp = new Support.TempDirectory();
         SyntheticImages.WriteFolder(temp.Combine("img with space"), perClass: 1, seed: 3);
-        File.WriteAllText(temp.Combine("train.txt"), "img with space/disc/000.jpg 1\nimg with space/checks/000.jpg 0\n");
+        File.WriteAllText(temp.Combine("train.txt"), "img with space/disc/000.jpg 1\nimg with space/checks/000.jpg 0\nimg with space/hstripes/000.jpg 3\n");
         File.WriteAllText(temp.Combine("val.txt"), "img with space/vstripes/000.jpg 3\n");
         var splits = ImageDataSpec.Open($"list:{temp.Combine("train.txt")},{temp.Combine("val.txt")}");
-        Assert.Equal(["0", "1", "2", "3"], splits.Train.ClassNames);
+        Assert.Equal(["0", "1", "2", "3"], splits.Train.ClassNames); // up to the training list's highest label
         Assert.Equal(1, splits.Train.Label(0));
         Assert.Equal(1, splits.Validation!.Count);
         File.WriteAllLines(temp.Combine("classes.txt"), ["checks", "", "disc", "hstripes", "vstripes", ""]); // blank lines skipped
@@ -76,6 +76,29 @@ public sealed class ImageFilesAndCacheTests
         Assert.Contains("class name 'disc' on line 3 is already on line 2; class names must be unique", e.Message);
     }
 
+    // A validation label past the training list's classes was blamed on the training list: without classes.txt,
+    // "class 3 has no training images (no line of the list has its label); every label from 0 to 7 needs images"; with
+    // it, "train.txt: label 7 is beyond the 3 classes named in classes.txt", no line named.
+    [Fact]
+    public void AValidationLabelPastTheClassesIsNamedAtItsLine()
+    {
+        using var temp = new Support.TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("img"), perClass: 2, seed: 3);
+        string train = temp.Combine("train.txt"), val = temp.Combine("val.txt");
+        File.WriteAllText(train, "img/checks/000.jpg 0\nimg/disc/000.jpg 1\nimg/hstripes/000.jpg 2\n");
+        File.WriteAllText(val, "img/checks/001.png 0\n# a comment\nimg/disc/001.png 7\n");
+        var e = Assert.Throws<DataException>(() => ImageDataSpec.Open($"list:{train},{val}"));
+        Assert.Equal($"{val} line 3: label 7 is beyond the 3 classes of {train} (labels 0 to 2)", e.Message);
+
+        string names = temp.Combine("classes.txt");
+        File.WriteAllLines(names, ["checks", "disc", "hstripes"]);
+        e = Assert.Throws<DataException>(() => ImageDataSpec.Open($"list:{train},{val}"));
+        Assert.Equal($"{val} line 3: label 7 is beyond the 3 classes named in {names}", e.Message);
+        File.WriteAllText(train, "img/checks/000.jpg 0\nimg/disc/000.jpg 3\n");
+        e = Assert.Throws<DataException>(() => ImageDataSpec.Open($"list:{train}"));
+        Assert.Equal($"{train} line 2: label 3 is beyond the 3 classes named in {names}", e.Message);
+    }
+
     [Fact]
     public void AListPathMayHoldACommaAndAMissingPartSaysHowTheCommaWasRead()
     {
@@ -84,7 +107,7 @@ public sealed class ImageFilesAndCacheTests
         SyntheticImages.WriteFolder(Path.Combine(folder, "img"), perClass: 1, seed: 5);
         string train = Path.Combine(folder, "train.txt"), val = Path.Combine(folder, "val,1.txt");
         File.WriteAllText(train, "img/disc/000.jpg 1\nimg/checks/000.jpg 0\n");
-        File.WriteAllText(val, "img/vstripes/000.jpg 3\n");
+        File.WriteAllText(val, "img/vstripes/000.jpg 1\n");
 
         Assert.Equal(2, ImageDataSpec.Open("list:" + train).Train.Count);
         var both = ImageDataSpec.Open($"list:{train},{val}");
