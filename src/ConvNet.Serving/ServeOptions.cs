@@ -7,7 +7,7 @@ namespace ConvNet.Serving;
 /// <param name="MaxDelay">how long a pass may wait for images still being decoded and for connected clients' next requests, from the first image's arrival or the end of the previous pass</param>
 /// <param name="QueueCapacity">images waiting for a forward pass; more get 503 with Retry-After</param>
 /// <param name="MaxBodyBytes">request bodies above this get 413</param>
-/// <param name="MaxPixels">images whose header declares more pixels get 413, before decoding</param>
+/// <param name="MaxPixels">images that would decode to more pixels get 413, before decoding (EncodedImageFile.MaxPixels)</param>
 /// <param name="WarmUp">run and time every planned batch size before listening (packs the weights before the first
 /// request, and tells the batcher what each size costs); tests that hold forward passes turn it off</param>
 public sealed record ServeOptions(

@@ -9,7 +9,8 @@ namespace ConvNet.Inference;
 
 public abstract class ImageInput
 {
-    /// <summary>Images whose header declares more pixels are refused before any pixel is decoded.</summary>
+    /// <summary>Images that would decode to more pixels are refused from their header, before any pixel is decoded
+    /// (a JPEG for an image-trained run is decoded scaled down: EncodedImageFile.MaxPixels).</summary>
     public long MaxPixels { get; }
 
     // A private copy: it decides how every image is decoded, so neither the array the caller passed in (a checkpoint

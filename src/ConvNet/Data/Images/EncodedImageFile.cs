@@ -8,9 +8,14 @@ namespace ConvNet.Data.Images;
 
 public static class EncodedImageFile
 {
-    /// <summary>Images declaring more pixels than this are refused before anything is allocated (a hostile or
-    /// damaged header can claim 100000x100000).</summary>
+    /// <summary>Images that would decode to more pixels than this are refused before anything is allocated (a hostile
+    /// or damaged header can claim 100000x100000). For a JPEG that is the size it decodes at after DCT scaling (1/2,
+    /// 1/4, 1/8: a 52-megapixel photo for a 256-pixel square decodes to 1000x813), within JpegDeclaredTimes.</summary>
     public const long MaxPixels = 50_000_000;
+
+    /// <summary>A JPEG may declare at most this many times the pixel limit, whatever it decodes to: libjpeg keeps a
+    /// progressive JPEG's coefficients for the whole declared image (3 to 6 bytes a pixel) at any scale.</summary>
+    public const int JpegDeclaredTimes = 4;
 
     /// <summary>Image files larger than this are refused before they are read: more than a 50-megapixel 16-bit RGBA
     /// PNG stored uncompressed, so nothing usable is lost.</summary>
@@ -42,7 +47,7 @@ public static class EncodedImageFile
     // A refusal from the header: the kind of problem and why, in words.
     private readonly record struct HeaderRefusal(HeaderProblem Problem, string Reason);
 
-    private static HeaderRefusal? CheckHeader(SKCodec? codec, SKCodecResult createResult, ReadOnlySpan<byte> encoded, long maxPixels)
+    private static HeaderRefusal? CheckHeader(SKCodec? codec, SKCodecResult createResult, ReadOnlySpan<byte> encoded, long maxPixels, SKSizeI decodeSize)
     {
         if (encoded.Length == 0) return new(HeaderProblem.NotAnImage, "empty image (0 bytes)");
         if (codec is null && FormatSkiaCannotOpen(encoded) is { } format) return new(HeaderProblem.UnsupportedFormat, Unsupported(format));
@@ -55,9 +60,29 @@ public static class EncodedImageFile
             return new(HeaderProblem.UnsupportedFormat, Unsupported(codec.EncodedFormat.ToString()));
         int width = codec.Info.Width, height = codec.Info.Height;
         if (width <= 0 || height <= 0) return new(HeaderProblem.EmptyImage, $"the header declares an empty image ({width}x{height})");
-        if ((long)width * height > maxPixels)
+        long jpegDeclared = maxPixels > long.MaxValue / JpegDeclaredTimes ? long.MaxValue : JpegDeclaredTimes * maxPixels;
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && (long)width * height > jpegDeclared)
+            return new(HeaderProblem.TooManyPixels, $"the header declares {width}x{height} pixels, more than the {jpegDeclared:N0} " +
+                $"a JPEG may declare ({JpegDeclaredTimes} times the {maxPixels:N0}-pixel limit)");
+        // (Within JpegDeclaredTimes a JPEG scaled down decodes to at most about the limit: in practice only whole ones are refused here.)
+        if ((long)decodeSize.Width * decodeSize.Height > maxPixels)
             return new(HeaderProblem.TooManyPixels, $"the header declares {width}x{height} pixels, more than the {maxPixels:N0}-pixel limit");
         return null;
+    }
+
+    // The size a file is decoded at: a JPEG at the smallest of 1/8, 1/4, 1/2 scale that keeps the shorter side at least
+    // minShorterSide long (DCT scaling, almost free), anything else (and a JPEG for minShorterSide 0) at full size.
+    private static SKSizeI DecodeSize(SKCodec? codec, int minShorterSide)
+    {
+        if (codec is null) return default;
+        var full = new SKSizeI(codec.Info.Width, codec.Info.Height);
+        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg || minShorterSide <= 0 || full.Width <= 0 || full.Height <= 0) return full;
+        foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
+        {
+            var scaled = codec.GetScaledDimensions(scale);
+            if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide) return scaled;
+        }
+        return full;
     }
 
     // Skia has no TIFF codec and answers InvalidInput: named from the magic bytes, it is called unsupported like GIF
@@ -86,7 +111,8 @@ public static class EncodedImageFile
     private static string Unsupported(string format) => $"unsupported image format {format} (JPEG and PNG are supported)";
 
     /// <summary>The same rules for an image already in memory (a server's request body).</summary>
-    /// <param name="maxPixels">images whose header declares more pixels are refused before any pixel is decoded</param>
+    /// <param name="maxPixels">images that would decode to more pixels (a JPEG after DCT scaling) are refused from
+    /// their header, before any pixel is decoded</param>
     public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap) =>
         TryDecode(encoded, minShorterSide, maxPixels, out bitmap, out _);
 
@@ -97,21 +123,11 @@ public static class EncodedImageFile
         bitmap = null;
         headerProblem = null;
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
-        if (CheckHeader(codec, createResult, encoded, maxPixels) is { } refused)
+        var decodeSize = DecodeSize(codec, minShorterSide);
+        if (CheckHeader(codec, createResult, encoded, maxPixels, decodeSize) is { } refused)
         {
             headerProblem = refused.Problem;
             return refused.Reason;
-        }
-        int width = codec!.Info.Width, height = codec.Info.Height;
-
-        var decodeSize = new SKSizeI(width, height);
-        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && minShorterSide > 0)
-        {
-            foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
-            {
-                var scaled = codec.GetScaledDimensions(scale);
-                if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide) { decodeSize = scaled; break; }
-            }
         }
         // Alpha is dropped and the colour under it kept, as PIL's convert("RGB") does for torchvision: decoded
         // unpremultiplied (premultiplying would turn a transparent white pixel black), then made opaque, where the

@@ -85,6 +85,45 @@ public sealed class SquareImageDecoderTests
         Assert.Contains($"declares {width}x{height} pixels; PNG sides over 1,000,000 pixels are not read", reason);
     }
 
+    // An 8000x6500 camera photo (52 megapixels) was refused by its declared size, though for a 256-pixel square it is
+    // decoded at 1/8 scale (1000x813): the limit counts the pixels decoded.
+    [Fact]
+    public void ALargeJpegIsJudgedByThePixelsItDecodesTo()
+    {
+        byte[] jpeg;
+        using (var bitmap = new SKBitmap(new SKImageInfo(8000, 6500, SKColorType.Gray8, SKAlphaType.Opaque)))
+        {
+            bitmap.Erase(new SKColor(90, 90, 90));
+            jpeg = SyntheticImages.Encode(bitmap, SKEncodedImageFormat.Jpeg);
+        }
+        var chw = new byte[3 * 256 * 256];
+        Assert.Null(SquareImageDecoder.TryDecode(jpeg, 256, EncodedImageFile.MaxPixels, chw, out _));
+        Assert.All(chw, b => Assert.InRange(b, 88, 92));
+        // Decoded whole (predict's model-sized path decodes at full size), it is still too large.
+        Assert.Equal("the header declares 8000x6500 pixels, more than the 50,000,000-pixel limit",
+            EncodedImageFile.TryDecode(jpeg, 0, EncodedImageFile.MaxPixels, out var bitmapAtFullSize));
+        Assert.Null(bitmapAtFullSize);
+    }
+
+    // libjpeg keeps a progressive JPEG's coefficients for the whole declared image however small it decodes it.
+    [Fact]
+    public void AJpegMayDeclareAtMostFourTimesTheLimit()
+    {
+        using var small = new SKBitmap(new SKImageInfo(16, 16, SKColorType.Rgba8888, SKAlphaType.Premul));
+        byte[] jpeg = SyntheticImages.Encode(small, SKEncodedImageFormat.Jpeg);
+        for (int i = 2; i + 9 < jpeg.Length; i++)
+            if (jpeg[i] == 0xFF && jpeg[i + 1] is 0xC0 or 0xC2)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(i + 5), 12_000); // height
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(i + 7), 20_000); // width
+                break;
+            }
+        var reason = EncodedImageFile.TryDecode(jpeg, 256, EncodedImageFile.MaxPixels, out var bitmap, out var problem);
+        Assert.Null(bitmap);
+        Assert.Equal(EncodedImageFile.HeaderProblem.TooManyPixels, problem);
+        Assert.Equal("the header declares 20000x12000 pixels, more than the 200,000,000 a JPEG may declare (4 times the 50,000,000-pixel limit)", reason);
+    }
+
     // PIL's convert("RGB"), which torchvision's ImageFolder applies, drops alpha and keeps the colour under it; the
     // decoder premultiplied, turning transparent white black and half-transparent colours half as bright.
     [Theory]
