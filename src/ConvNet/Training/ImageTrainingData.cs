@@ -57,6 +57,7 @@ public static class ImageTrainingData
         string? scanPath = runDirectory is null ? null : Path.Combine(runDirectory, ScanFile);
         string? statsPath = runDirectory is null ? null : Path.Combine(runDirectory, PreprocessingFile);
         PaperPreprocessing preprocessing;
+        ScanRecord? freshScan = null; // written to the run folder once the data is found trainable
         // A resume whose --data says where the images are now may find the scan made under their old path.
         var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size, moved: resumed is not null);
         // The same place, the same counts, but other images (moved between classes, replaced, one added and one removed):
@@ -93,18 +94,11 @@ public static class ImageTrainingData
             report?.Invoke($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} thread{(threads == 1 ? "" : "s")}");
             var trainScan = ImageScan.Run(train, threads, statistics: true, report);
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
-            var record = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
+            freshScan = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
                 [.. trainScan.Skipped, .. validationScan?.Skipped ?? []], Fingerprint(train, validation));
-            if (record.Skipped.Count > 0) report?.Invoke($"{record.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
             train = new SubsetImageStore(train, trainScan.Good, train.Name);
             if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
             preprocessing = PaperPreprocessing.FromStatistics(trainScan.Statistics!, unitScale: size != SquareImageDecoder.PaperSize);
-            if (runDirectory is not null)
-            {
-                Directory.CreateDirectory(runDirectory);
-                preprocessing.Save(statsPath!);
-                IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(record, CheckpointInfo.Json));
-            }
         }
         // Again now that unreadable images and the hold-out are left out: a class may have none of its own left (a
         // resumed run was trained so; it goes on).
@@ -126,6 +120,17 @@ public static class ImageTrainingData
                 throw new DataException($"'{config.Data}': all {heldOut} images held out for validation (--validation {config.ValidationCount}, --seed " +
                     $"{config.Seed}) are unreadable, which would leave the run without a validation split; remove the unreadable files, or hold out more");
             report?.Invoke($"note: {heldOut - validation.Count} of the {heldOut} images held out for validation are unreadable: validating on {validation.Count}");
+        }
+        // Only now: a refusal above deletes the run folder this run made, and the message must not name a list in it.
+        if (freshScan is not null)
+        {
+            if (freshScan.Skipped.Count > 0) report?.Invoke($"{freshScan.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
+            if (runDirectory is not null)
+            {
+                Directory.CreateDirectory(runDirectory);
+                preprocessing.Save(statsPath!);
+                IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(freshScan, CheckpointInfo.Json));
+            }
         }
 
         var augment = new PaperAugmentOptions(config.RandomCrop, config.Mirror, config.PcaNoise);
