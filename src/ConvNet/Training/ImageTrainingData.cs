@@ -15,8 +15,11 @@ public static class ImageTrainingData
     public const string ScanFile = "preprocessing.json";
 
     /// <param name="Files">ImageFingerprint of the scanned images (null in scans made before it was recorded)</param>
+    /// <param name="SkippedByPrepare">on cache: data, the files the cache's prepare left out as unreadable (Skipped,
+    /// what this scan left out, is empty there: a cache holds only readable images); a copy of cache.json's list, so
+    /// the run folder says what its data lacks. Only informative: nothing reads it back.</param>
     private sealed record ScanRecord(string Data, ulong Seed, int ValidationCount, int TrainImages, int ValidationImages, List<SkippedImage> Skipped,
-        string? Files = null);
+        string? Files = null, List<SkippedImage>? SkippedByPrepare = null);
 
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
     /// <param name="scansAgain">false on the ranks other than rank 0 of a data-parallel run: they read the scan rank 0
@@ -95,7 +98,8 @@ public static class ImageTrainingData
             var trainScan = ImageScan.Run(train, threads, statistics: true, report);
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             freshScan = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
-                [.. trainScan.Skipped, .. validationScan?.Skipped ?? []], Fingerprint(train, validation));
+                [.. trainScan.Skipped, .. validationScan?.Skipped ?? []], Fingerprint(train, validation),
+                opened.SkippedByPrepare is { Count: > 0 } byPrepare ? [.. byPrepare] : null);
             train = new SubsetImageStore(train, trainScan.Good, train.Name);
             if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
             preprocessing = PaperPreprocessing.FromStatistics(trainScan.Statistics!, unitScale: size != SquareImageDecoder.PaperSize);
@@ -125,6 +129,8 @@ public static class ImageTrainingData
         if (freshScan is not null)
         {
             if (freshScan.Skipped.Count > 0) report?.Invoke($"{freshScan.Skipped.Count} unreadable images skipped in all (listed in {scanPath ?? "the messages above"})");
+            if (freshScan.SkippedByPrepare is { } byPrepare)
+                report?.Invoke($"{byPrepare.Count} unreadable images were left out when the cache was prepared (listed in {scanPath ?? "its " + PackedImageCache.InfoFile})");
             if (runDirectory is not null)
             {
                 Directory.CreateDirectory(runDirectory);

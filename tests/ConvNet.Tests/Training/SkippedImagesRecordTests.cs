@@ -1,6 +1,7 @@
 // Where a run says its unreadable images are listed. A train refused after the scan (a class left empty by unreadable
 // files) printed "2 unreadable images skipped in all (listed in RUN/preprocessing.json)" and then deleted the run
-// folder, list and all.
+// folder, list and all; a run trained from cache: wrote "skipped": [] though the cache had skipped files.
+using System.Text.Json;
 using ConvNet.Tests.Support;
 
 namespace ConvNet.Tests.Training;
@@ -26,5 +27,25 @@ public sealed class SkippedImagesRecordTests
         Assert.Contains($"skipped {Path.Combine(photos, "junk", "a.png")}:", result.Stdout); // each named as it is found
         Assert.DoesNotContain("listed in", result.Stdout);
         Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void ARunOnACacheRecordsTheFilesItsPrepareSkipped()
+    {
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos"), cache = temp.Combine("cache"), run = temp.Combine("run");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        string[] bad = SyntheticImages.WriteBadFiles(photos, seed: 6);
+        var prepare = CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1");
+        Assert.True(prepare.ExitCode == 0, prepare.Stderr);
+
+        var result = Train("cache:" + cache, run, "alexnet"); // a cache holds the paper's 256x256 squares
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        string scan = Path.Combine(run, "preprocessing.json");
+        Assert.Contains($"4 unreadable images were left out when the cache was prepared (listed in {scan})", result.Stdout);
+        using var record = JsonDocument.Parse(File.ReadAllText(scan));
+        Assert.Equal(0, record.RootElement.GetProperty("skipped").GetArrayLength()); // the cache itself holds only readable images
+        var byPrepare = record.RootElement.GetProperty("skippedByPrepare").EnumerateArray().Select(s => s.GetProperty("path").GetString()).Order();
+        Assert.Equal(bad.Order(), byPrepare);
     }
 }

@@ -2,7 +2,8 @@
 // Opens them as stores of 256x256 squares: the training split and, where the data names one, the validation split.
 namespace ConvNet.Data.Images;
 
-public sealed record ImageSplits(IImageStore Train, IImageStore? Validation);
+/// <param name="SkippedByPrepare">for a cache: the files `convnet prepare` left out as unreadable (its cache.json's list)</param>
+public sealed record ImageSplits(IImageStore Train, IImageStore? Validation, IReadOnlyList<SkippedImage>? SkippedByPrepare = null);
 
 public static class ImageDataSpec
 {

@@ -124,7 +124,7 @@ public static class PackedImageCache
         var train = OpenSplit(directory, "train", info, infoPath);
         // Only the splits cache.json lists belong to this cache (a stray val.pack from an older prepare does not).
         var validation = info.Splits.ContainsKey("val") ? OpenSplit(directory, "val", info, infoPath) : null;
-        return new ImageSplits(train, validation);
+        return new ImageSplits(train, validation, info.Skipped ?? []);
     }
 
     /// <summary>Whether the cache in <paramref name="directory"/> lists a val split; false when there is no readable cache.</summary>
