@@ -6,6 +6,7 @@
 // often assembled from links), except one that leads back into the dataset or to a folder holding it: `loop -> ..`
 // made .NET's recursion read the class's parent some 40 times over (until the kernel's limit on nested links), every
 // other class's images labelled as this one, with no word said. Such a link is refused, named.
+using System.IO.Enumeration;
 using ConvNet.IO;
 
 namespace ConvNet.Data.Images;
@@ -100,14 +101,19 @@ public static class ImageFolder
         pending.Push((classFolder, start is { } s ? [.. dataset.DownToSplit, s] : [], null));
         while (pending.TryPop(out var next))
         {
-            foreach (var entry in new DirectoryInfo(next.Folder).EnumerateFileSystemInfos("*", options))
+            // Paths and kinds only: a FileInfo for each of ImageNet's 1.28 M files made the listing 4 times slower.
+            var entries = new FileSystemEnumerable<(string Path, bool IsFolder)>(next.Folder, (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory), options)
             {
-                if (entry.Name.StartsWith('.')) continue;
-                if (entry is not DirectoryInfo folder)
+                ShouldIncludePredicate = (ref FileSystemEntry e) => !e.FileName.StartsWith('.'),
+            };
+            foreach (var (path, isFolder) in entries)
+            {
+                if (!isFolder)
                 {
-                    files.Add(entry.FullName);
+                    files.Add(path);
                     continue;
                 }
+                var folder = new DirectoryInfo(path);
                 string? link = folder.LinkTarget is null ? next.Link : folder.FullName;
                 if (dataset.Identity is not { } root)
                 {
