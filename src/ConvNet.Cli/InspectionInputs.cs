@@ -71,7 +71,7 @@ public static class InspectionInputs
         var names = loaded.Info.ClassNames;
         if (loaded.Info.Preprocessing is { } preprocessing)
         {
-            var store = new FileImageStore(new ImageFileSet("images", files, names), preprocessing.Size);
+            var store = new FileImageStore(new ImageFileSet("images", files, names), preprocessing.Size, userNamed: true);
             return new StoredImages(store, Commands.EvalCommand.LoadPreprocessing(loaded), network.Spec.InputShape[1], labelsKnown: false, threads);
         }
         return ModelSized(loaded, network, "images", files, names, labelsKnown: false, threads);

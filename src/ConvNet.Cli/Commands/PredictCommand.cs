@@ -76,7 +76,7 @@ public static class PredictCommand
     private static IClassifier PaperPipeline(IForwardNetwork network, LoadedCheckpoint loaded, ImageFile[] files, int size, bool tenCrop, int threads)
     {
         var set = new ImageFileSet("images", files, loaded.Info.ClassNames);
-        var squares = new SquareBatch(new FileImageStore(set, size), threads);
+        var squares = new SquareBatch(new FileImageStore(set, size, userNamed: true), threads);
         return new TenCrop(network, EvalCommand.LoadPreprocessing(loaded), squares, tenCrop);
     }
 

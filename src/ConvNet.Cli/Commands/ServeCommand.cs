@@ -29,7 +29,7 @@ public static class ServeCommand
         var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a pass may wait for images still being decoded and for connected clients to send theirs (from the first image's arrival, or the end of the previous pass)", DefaultValueFactory = _ => 5.0 };
         var queue = new Option<int>("--queue") { Description = "Images waiting at most; more are refused with 503 and Retry-After", DefaultValueFactory = _ => 256 };
         var maxBody = new Option<double>("--max-body-mb") { Description = "Largest request body, in MB", DefaultValueFactory = _ => 20.0 };
-        var maxPixels = new Option<long>("--max-pixels") { Description = "Images that would decode to more pixels (a large JPEG after 1/2-1/8 scaling, declaring at most 4 times as many) are refused before decoding", DefaultValueFactory = _ => 50_000_000 };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Images that would decode to more pixels (a large JPEG after 1/2-1/8 scaling, declaring at most 2 times as many) are refused before decoding", DefaultValueFactory = _ => 50_000_000 };
         var command = new Command("serve", "Serve a checkpoint over HTTP: JSON API with dynamic batching, metrics, and a web page at /")
             { checkpoint, host, port, device, precision, convAlgorithm, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
         command.SetAction(parse =>

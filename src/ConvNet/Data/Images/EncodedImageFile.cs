@@ -14,8 +14,9 @@ public static class EncodedImageFile
     public const long MaxPixels = 50_000_000;
 
     /// <summary>A JPEG may declare at most this many times the pixel limit, whatever it decodes to: libjpeg keeps a
-    /// progressive JPEG's coefficients for the whole declared image (3 to 6 bytes a pixel) at any scale.</summary>
-    public const int JpegDeclaredTimes = 4;
+    /// progressive JPEG's coefficients for the whole declared image (3 to 6 bytes a pixel) at any scale, so twice the
+    /// limit bounds one decode at about 300-600 MB (100-megapixel photos are read; serve decodes several at once).</summary>
+    public const int JpegDeclaredTimes = 2;
 
     /// <summary>Image files larger than this are refused before they are read: more than a 50-megapixel 16-bit RGBA
     /// PNG stored uncompressed, so nothing usable is lost.</summary>

@@ -19,7 +19,8 @@ public interface IImageStore
 }
 
 /// <summary>Decodes image files on every read (shorter side to Size, central square).</summary>
-public sealed class FileImageStore(ImageFileSet files, int size = SquareImageDecoder.PaperSize) : IImageStore
+/// <param name="userNamed">images the user named on the command line (pipes are read), not a dataset's files</param>
+public sealed class FileImageStore(ImageFileSet files, int size = SquareImageDecoder.PaperSize, bool userNamed = false) : IImageStore
 {
     public ImageFileSet Files { get; } = files;
     public string Name => Files.Name;
@@ -28,5 +29,5 @@ public sealed class FileImageStore(ImageFileSet files, int size = SquareImageDec
     public IReadOnlyList<string> ClassNames => Files.ClassNames;
     public int Label(int index) => Files.Files[index].Label;
     public string Describe(int index) => Files.Files[index].Path;
-    public void Read(int index, Span<byte> chw) => SquareImageDecoder.Decode(Files.Files[index].Path, Size, chw);
+    public void Read(int index, Span<byte> chw) => SquareImageDecoder.Decode(Files.Files[index].Path, Size, chw, userNamed);
 }

@@ -59,6 +59,9 @@ public static class ImageFolder
         public FileStatus? Identity { get; }
         public List<FileStatus> Holding { get; } = []; // the root's parent, its parent, ... up to /
         public List<FileStatus> DownToSplit { get; } = []; // the root, then each folder down to the split's
+        // The folders whose images are read: train/ and val/ when the root has both (a link into another folder of
+        // the root, e.g. raw/, reads those images once), else the root itself.
+        public List<(string Path, FileStatus Identity)> Read { get; } = [];
 
         public DatasetFolder(string root, string split)
         {
@@ -67,6 +70,8 @@ public static class ImageFolder
             if (Identity is not { } identity) return;
             Holding.AddRange(Ancestors(Root));
             DownToSplit.Add(identity);
+            foreach (string read in HasSplits(Root) ? new[] { Path.Combine(Root, "train"), Path.Combine(Root, "val") } : new[] { Root })
+                if (FileStatus.Of(read) is { } readIdentity) Read.Add((read, readIdentity));
             string relative = Path.GetRelativePath(Root, Path.GetFullPath(split));
             string at = Root;
             if (relative != ".")
@@ -136,9 +141,14 @@ public static class ImageFolder
     private static void RefuseLinkIntoTheDataset(string link, string target, FileStatus identity, FileStatus root, DatasetFolder dataset, string classFolder)
     {
         string className = Path.GetFileName(classFolder);
-        if (identity.SameFileAs(root) || DatasetFolder.Ancestors(link).Any(root.SameFileAs))
-            throw new DataException($"{link}: a link to {target}, inside the dataset {dataset.Root}: its images would be read again, " +
-                $"labelled {className}; remove the link, or copy the images there if they belong to this class too");
+        var inside = DatasetFolder.Ancestors(link).Prepend(identity).ToList(); // the target and every folder holding it
+        if (identity.SameFileAs(root))
+            throw new DataException($"{link}: a link to {target}, the dataset {dataset.Root} itself: its images would be read again, " +
+                $"labelled {className}; remove the link");
+        foreach (var (read, readIdentity) in dataset.Read)
+            if (inside.Any(readIdentity.SameFileAs))
+                throw new DataException($"{link}: a link to {target}, inside {read}, which the dataset reads: its images would be read again, " +
+                    $"labelled {className}; remove the link, or copy the images there if they belong to this class too");
         if (dataset.Holding.Any(identity.SameFileAs))
             throw new DataException($"{link}: a link to {target}, a folder that holds the dataset {dataset.Root}: following it would read the " +
                 $"dataset again and again, under class {className} (a loop); remove the link");

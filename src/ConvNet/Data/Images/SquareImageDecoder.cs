@@ -15,14 +15,15 @@ public static class SquareImageDecoder
     /// <summary>The pixel limit of EncodedImageFile, which reads every image file.</summary>
     public const long MaxPixels = EncodedImageFile.MaxPixels;
 
-    /// <summary>Decodes <paramref name="path"/>, a dataset's file, into <paramref name="chw"/> (3*size*size bytes).
-    /// Anything but a regular file is refused before it is opened: a named pipe would block until written to. (An
-    /// image a user names, which may be a pipe, is read by ImageClassifier and ImageDecoder.)</summary>
+    /// <summary>Decodes <paramref name="path"/> into <paramref name="chw"/> (3*size*size bytes).</summary>
+    /// <param name="userNamed">an image the user named (predict, show): a pipe such as &lt;(cat x.png) is read. A
+    /// dataset's file (false) must be a regular file, checked before it is opened: a named pipe left in an image
+    /// folder would block the scan until something wrote to it</param>
     /// <returns>null on success, else why the file cannot be used</returns>
-    public static string? TryDecode(string path, int size, Span<byte> chw)
+    public static string? TryDecode(string path, int size, Span<byte> chw, bool userNamed = false)
     {
         RequireLength(size, chw);
-        if (IO.FileStatus.Of(path) is { Kind: not IO.FileKind.Regular } status) return $"not a regular file ({IO.FileStatus.Describe(status.Kind)})";
+        if (!userNamed && IO.FileStatus.Of(path) is { Kind: not IO.FileKind.Regular } status) return $"not a regular file ({IO.FileStatus.Describe(status.Kind)})";
         if (EncodedImageFile.TryDecode(path, size, out var decoded) is { } reason) return reason;
         return Square(decoded!, size, chw);
     }
@@ -64,8 +65,8 @@ public static class SquareImageDecoder
     }
 
     /// <summary>Decodes or throws a DataException naming the file.</summary>
-    public static void Decode(string path, int size, Span<byte> chw)
+    public static void Decode(string path, int size, Span<byte> chw, bool userNamed = false)
     {
-        if (TryDecode(path, size, chw) is { } reason) throw new DataException($"{path}: {reason}");
+        if (TryDecode(path, size, chw, userNamed) is { } reason) throw new DataException($"{path}: {reason}");
     }
 }

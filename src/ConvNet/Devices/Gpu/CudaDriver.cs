@@ -33,7 +33,8 @@ public static class CudaDriver
     /// <param name="libraries">the driver files to try (<see cref="LibraryNames"/> by default)</param>
     public static unsafe string WhyNoDevice(IEnumerable<string>? libraries = null)
     {
-        foreach (var name in libraries ?? LibraryNames)
+        var names = (libraries ?? LibraryNames).ToList();
+        foreach (var name in names)
         {
             if (!NativeLibrary.TryLoad(name, out var handle)) continue;
             try
@@ -53,7 +54,7 @@ public static class CudaDriver
             }
             finally { NativeLibrary.Free(handle); }
         }
-        return $"none of {string.Join(", ", LibraryNames)} could be loaded";
+        return $"none of {string.Join(", ", names)} could be loaded";
     }
 
     /// <summary>"803 CUDA_ERROR_SYSTEM_DRIVER_MISMATCH (system has unsupported display driver / cuda driver combination)".</summary>

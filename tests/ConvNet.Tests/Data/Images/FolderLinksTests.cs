@@ -26,7 +26,7 @@ public sealed class FolderLinksTests
         string loop = Path.Combine(photos, "disc", "loop");
         Directory.CreateSymbolicLink(loop, "..");
         var e = Refused("folder:" + photos);
-        Assert.StartsWith($"{loop}: a link to .., inside the dataset {photos}: its images would be read again, labelled disc", e.Message);
+        Assert.StartsWith($"{loop}: a link to .., the dataset {photos} itself: its images would be read again, labelled disc", e.Message);
     }
 
     [Fact]
@@ -36,13 +36,27 @@ public sealed class FolderLinksTests
         string photos = Photos(temp);
         string other = Path.Combine(photos, "disc", "checks");
         Directory.CreateSymbolicLink(other, Path.Combine(photos, "checks"));
-        Assert.StartsWith($"{other}: a link to {Path.Combine(photos, "checks")}, inside the dataset", Refused("folder:" + photos).Message);
+        Assert.StartsWith($"{other}: a link to {Path.Combine(photos, "checks")}, inside {photos}, which the dataset reads", Refused("folder:" + photos).Message);
 
         SyntheticImages.WriteFolder(temp.Combine("split", "train"), perClass: 2, seed: 2);
         SyntheticImages.WriteFolder(temp.Combine("split", "val"), perClass: 1, seed: 3);
         string leak = temp.Combine("split", "train", "disc", "more");
         Directory.CreateSymbolicLink(leak, "../../val/disc"); // validation images trained on
-        Assert.StartsWith($"{leak}: a link to ../../val/disc, inside the dataset {temp.Combine("split")}", Refused("folder:" + temp.Combine("split")).Message);
+        Assert.StartsWith($"{leak}: a link to ../../val/disc, inside {temp.Combine("split", "val")}, which the dataset reads", Refused("folder:" + temp.Combine("split")).Message);
+    }
+
+    // With train/ and val/ only those are read: a link into another folder of the dataset's root reads its images once.
+    // The first version of the rule refused it as "inside the dataset".
+    [Fact]
+    public void ALinkIntoAFolderBesideTheSplitsIsFollowed()
+    {
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("split", "train"), perClass: 2, seed: 2);
+        SyntheticImages.WriteFolder(temp.Combine("split", "val"), perClass: 1, seed: 3);
+        SyntheticImages.WriteFolder(temp.Combine("split", "raw"), perClass: 3, seed: 4);
+        Directory.CreateSymbolicLink(temp.Combine("split", "train", "disc", "more"), "../../raw/disc");
+        var train = ImageDataSpec.Open("folder:" + temp.Combine("split")).Train;
+        Assert.Equal(5, Enumerable.Range(0, train.Count).Count(i => train.Label(i) == 1)); // disc: its 2 and the 3 linked
     }
 
     [Fact]

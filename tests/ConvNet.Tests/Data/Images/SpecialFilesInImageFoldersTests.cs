@@ -46,6 +46,25 @@ public sealed class SpecialFilesInImageFoldersTests
         Assert.Contains($"skipped {pipe}: not a regular file (a named pipe)", result.Stdout);
     }
 
+    // The dataset rule must not reach images a user names: predict on an image-trained run read `<(cat x.png)` and
+    // /dev/stdin through this store, and the first version of the check refused them as "not a regular file".
+    [Fact]
+    public async Task AnImageTheUserNamesMayBeAPipe()
+    {
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 1, seed: 1);
+        string image = Directory.EnumerateFiles(temp.Combine("photos"), "*", SearchOption.AllDirectories).First();
+        var expected = new byte[3 * 64 * 64];
+        SquareImageDecoder.Decode(image, 64, expected);
+        string pipe = MakeNamedPipe(temp.Combine("pipe.png"));
+        var writer = Task.Run(() => File.WriteAllBytes(pipe, File.ReadAllBytes(image)));
+        var store = new FileImageStore(new ImageFileSet("images", [new ImageFile(pipe, 0)], ["a"]), 64, userNamed: true);
+        var actual = new byte[3 * 64 * 64];
+        store.Read(0, actual);
+        await writer;
+        Assert.Equal(expected, actual);
+    }
+
     [Fact]
     public void ALinkToADeviceIsNamedAsOne()
     {
