@@ -33,33 +33,35 @@ public static class CliErrors
     public static int Invoke(Command root, string[] args)
     {
         var parse = root.Parse(args);
+        // Under mpiexec an error before the command joins the ranks names the rank and ends the whole job (EarlyRankFailure).
+        Func<string, string?> environment = Environment.GetEnvironmentVariable;
         if (UnknownOptions.Find(parse) is { } unknown)
         {
-            WriteError(unknown);
+            WriteError(EarlyRankFailure.Tagged(unknown, environment));
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
-            return UsageOrInputError;
+            return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) WriteError($"convnet: {Plain(e.Message)}");
+            foreach (var e in parse.Errors) WriteError(EarlyRankFailure.Tagged($"convnet: {Plain(e.Message)}", environment));
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
-            return UsageOrInputError;
+            return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }
         bool verbose = parse.GetValue(VerboseOption);
         try
         {
-            if (MpiAwareCommands.Refusal(parse, Environment.GetEnvironmentVariable) is { } refusal)
+            if (MpiAwareCommands.Refusal(parse, environment) is { } refusal)
             {
                 WriteError(refusal);
-                return UsageOrInputError;
+                return EarlyRankFailure.EndJob(UsageOrInputError, environment);
             }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
-            foreach (string message in Messages(e, parse.CommandResult.Command)) WriteError($"convnet: error: {message}");
+            foreach (string message in Messages(e, parse.CommandResult.Command)) WriteError(EarlyRankFailure.Tagged($"convnet: error: {message}", environment));
             if (verbose) WriteError(e.ToString());
-            return UsageOrInputError;
+            return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }
     }
 

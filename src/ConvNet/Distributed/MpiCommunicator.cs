@@ -16,38 +16,77 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public int Size { get; }
     public string Description => $"{Size} ranks (MPI{(_shared is null || _sharedRefused ? "" : ", sums through shared memory")})";
 
-    private MpiCommunicator(int rank, int size, TimeSpan timeout)
-    {
-        (Rank, Size) = (rank, size);
-        _watchdog = new CollectiveWatchdog(timeout, message =>
-        {
-            Console.Error.WriteLine($"convnet: error (rank {rank} of {size}): {message}");
-            Console.Error.Flush();
-            Environment.Exit(2);
-        });
-    }
+    private MpiCommunicator(int rank, int size, CollectiveWatchdog watchdog) => (Rank, Size, _watchdog) = (rank, size, watchdog);
 
     /// <summary>Initialises MPI (once per process) and joins MPI_COMM_WORLD.</summary>
     /// <param name="timeout">longest wait in one collective before this rank gives up on its peers</param>
     /// <param name="sharedMemory">sum floats through shared memory when all ranks share this machine</param>
     /// <param name="sharedMemoryLimitBytes">the most shared memory those sums may map; past it they go to MPI</param>
-    public static MpiCommunicator Start(TimeSpan timeout, bool sharedMemory = true, long sharedMemoryLimitBytes = long.MaxValue)
+    /// <param name="timeoutAdvice">what to do after a timeout, appended to its error (null: nothing)</param>
+    /// <param name="launchedAs">"rank R of N" as the launcher's environment says, for an error before MPI does</param>
+    public static MpiCommunicator Start(TimeSpan timeout, bool sharedMemory = true, long sharedMemoryLimitBytes = long.MaxValue,
+        string? timeoutAdvice = null, string launchedAs = "rank ?")
     {
         int initialized = 0, provided = 0, rank = 0, size = 0;
         MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
         if (initialized != 0) throw new InvalidOperationException("MPI is already initialised in this process: create one MpiCommunicator per process");
-        // Only the thread that runs the trainer calls MPI; the worker pool never does.
-        MpiLibrary.Check(MpiLibrary.InitThread(0, 0, MpiLibrary.ThreadFunneled, &provided), "MPI_Init_thread");
+        string who = launchedAs;
+        var watchdog = new CollectiveWatchdog(timeout, timeoutAdvice, message =>
+        {
+            Console.Error.WriteLine($"convnet: error ({who}): {message}");
+            Console.Error.Flush();
+            Environment.Exit(2);
+        });
+        // MPI_Init waits for every rank to reach it: one that never does (stopped, or started as another command)
+        // would leave this one waiting without a word.
+        watchdog.Enter("MPI_Init");
+        try
+        {
+            // Only the thread that runs the trainer calls MPI; the worker pool never does.
+            MpiLibrary.Check(MpiLibrary.InitThread(0, 0, MpiLibrary.ThreadFunneled, &provided), "MPI_Init_thread");
+        }
+        catch
+        {
+            watchdog.Dispose();
+            throw;
+        }
+        finally { watchdog.Exit(); }
         MpiLibrary.Check(MpiLibrary.CommSetErrhandler(MpiLibrary.CommWorld, MpiLibrary.ErrorsReturn), "MPI_Comm_set_errhandler");
         MpiLibrary.Check(MpiLibrary.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
         MpiLibrary.Check(MpiLibrary.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
-        var communicator = new MpiCommunicator(rank, size, timeout);
+        who = $"rank {rank} of {size}";
+        var communicator = new MpiCommunicator(rank, size, watchdog);
         // Creating the shared-memory sum is collective: ranks that disagree about it would wait for each other forever.
         var (fewest, most) = communicator.MinMax(sharedMemory ? 1 : 0);
         if (fewest != most)
             throw new CommunicationException("CONVNET_MPI_SHARED_MEMORY differs between the ranks: set it the same for all of them (or leave it unset)");
         if (sharedMemory && size > 1) communicator._shared = SharedMemorySum.TryCreate(size, communicator._watchdog, sharedMemoryLimitBytes);
         return communicator;
+    }
+
+    /// <summary>MPI_Abort from a rank without a communicator (MpiLaunch.AbortJob): initialises MPI first if this process
+    /// has not, which returns once every rank got to MPI_Init, so at most <paramref name="limit"/> is waited for that
+    /// (then this rank exits alone). Returns where there is nothing to abort: MPI finalised, or not installed.</summary>
+    internal static void AbortJob(TimeSpan limit, int exitCode)
+    {
+        int flag = 0, provided = 0;
+        try
+        {
+            MpiLibrary.Check(MpiLibrary.Finalized(&flag), "MPI_Finalized");
+            if (flag != 0) return;
+            MpiLibrary.Check(MpiLibrary.Initialized(&flag), "MPI_Initialized");
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CommunicationException)
+        {
+            return; // no MPICH here: this rank cannot end the others
+        }
+        if (flag == 0)
+        {
+            using var giveUp = new Timer(_ => Environment.Exit(exitCode), null, limit, Timeout.InfiniteTimeSpan);
+            if (MpiLibrary.InitThread(0, 0, MpiLibrary.ThreadFunneled, &provided) != MpiLibrary.Success) return;
+        }
+        MpiLibrary.Abort(MpiLibrary.CommWorld, exitCode);
+        Environment.Exit(exitCode); // MPI_Abort does not return; should it, end this rank anyway
     }
 
     public void SumInPlace(Span<float> values)

@@ -31,15 +31,43 @@ public static class MpiRunner
 
     public static CliResult Run(int ranks, TimeSpan timeout, params string[] args) => Run(ranks, timeout, null, args);
 
-    public static CliResult Run(int ranks, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static CliResult Run(int ranks, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Wait(StartInfo(ranks, environment, args), timeout, $"mpiexec -n {ranks} convnet {string.Join(" ", args)}");
+
+    /// <summary>One rank's command line, with its own environment variables and working directory: mpiexec's
+    /// "-n 1 A : -n 1 B" form, the tests' way to give one rank another option, setting or view of the files.</summary>
+    public sealed record Rank(string[] Args, IReadOnlyDictionary<string, string>? Environment = null, string? WorkingDirectory = null);
+
+    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string>? environment, params Rank[] ranks)
     {
-        using var process = Process.Start(StartInfo(ranks, environment, args))!;
+        var info = new ProcessStartInfo(Mpiexec ?? throw new InvalidOperationException(SkipMessage))
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        for (int r = 0; r < ranks.Length; r++)
+        {
+            if (r > 0) info.ArgumentList.Add(":");
+            info.ArgumentList.Add("-n");
+            info.ArgumentList.Add("1");
+            if (ranks[r].WorkingDirectory is { } directory) { info.ArgumentList.Add("-wdir"); info.ArgumentList.Add(directory); }
+            foreach (var (k, v) in ranks[r].Environment ?? new Dictionary<string, string>()) { info.ArgumentList.Add("-env"); info.ArgumentList.Add(k); info.ArgumentList.Add(v); }
+            foreach (var a in new[] { "dotnet", CliRunner.CliPath }.Concat(ranks[r].Args)) info.ArgumentList.Add(a);
+        }
+        if (environment is not null) foreach (var (k, v) in environment) info.Environment[k] = v;
+        return info;
+    }
+
+    /// <summary>Runs one job whose ranks differ (rank r runs ranks[r]), bounded in time as Run is.</summary>
+    public static CliResult RunEach(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params Rank[] ranks) =>
+        Wait(StartInfo(environment, ranks), timeout, $"mpiexec {string.Join(" : ", ranks.Select(r => "convnet " + string.Join(" ", r.Args)))}");
+
+    private static CliResult Wait(ProcessStartInfo info, TimeSpan timeout, string what)
+    {
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"mpiexec -n {ranks} convnet {string.Join(" ", args)} did not finish in {timeout}");
+            throw new TimeoutException($"{what} did not finish in {timeout}");
         }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
