@@ -31,10 +31,10 @@ public static class EvalCommand
         var precision = PrecisionOption.Create();
         var convAlgorithm = ConvAlgorithmOption.Create();
         var command = new Command("eval", "Evaluate a checkpoint (or an ensemble) on a dataset's test split") { checkpoint, data, tenCrop, batch, threads, json, device, precision, convAlgorithm };
-        command.SetAction(parse =>
+        // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics. An error on
+        // any rank ends the job.
+        command.SetAction(parse => DistributedCommand.Run(parse, timeoutAdvice: null, communicator =>
         {
-            // Under mpiexec each rank scores its share of the images; rank 0 prints the whole split's metrics.
-            using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
             Action<string> note = communicator.IsRoot ? Console.Error.WriteLine : _ => { }; // the other ranks see the same
             int threadCount = CountOption.Threads(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
@@ -161,7 +161,7 @@ public static class EvalCommand
                     Console.WriteLine($"  {r,3} " + string.Join(" ", m.Confusion.AsSpan(r * m.Classes, m.Classes).ToArray().Select(v => $"{v,5}")));
             }
             return 0;
-        });
+        }));
         return command;
     }
 

@@ -65,26 +65,9 @@ public static class TrainCommand
             crop, flip, erase, smoothing, every, biasInit, normalization, maxSteps, noRandomCrop, noMirror, noPca, pcaNoise, loaderThreads, prefetch,
             output, resume, json, force, device, convAlgorithm,
         };
-        command.SetAction(parse =>
-        {
-            // Under mpiexec each rank is one process of a data-parallel run; without it MPI is never loaded.
-            using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
-            try { return Train(parse, communicator); }
-            catch (Exception e) when (communicator.Size > 1 && e is not TrainingDivergedException)
-            {
-                // The other ranks may be waiting in a collective this rank will never join: end the whole job now
-                // rather than leave them hanging (every rank that fails says why first).
-                var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e;
-                Console.Error.WriteLine($"convnet: error (rank {communicator.Rank} of {communicator.Size}): {inner.Message}");
-                if (parse.GetValue(CliErrors.VerboseOption)) Console.Error.WriteLine(e);
-                Console.Error.Flush();
-                // The launcher forwards output asynchronously and drops what is still in flight when the job is torn
-                // down: give it (and the other ranks' messages, when all fail alike) a moment before the abort.
-                Thread.Sleep(TimeSpan.FromMilliseconds(500));
-                communicator.Abort(CliErrors.UsageOrInputError);
-                throw; // not reached: Abort ends the process
-            }
-        });
+        // Under mpiexec each rank is one process of a data-parallel run (an error on any rank ends the job); without it
+        // MPI is never loaded.
+        command.SetAction(parse => DistributedCommand.Run(parse, "restart the run with --resume from its last checkpoint", communicator => Train(parse, communicator)));
         return command;
 
         // A new run's options that its data or schedule never reads (TrainConfig.NotApplied): refused when the command line

@@ -13,7 +13,7 @@ public sealed class EarlyRankFailureTests(ITestOutputHelper output) : IDisposabl
     private readonly TempDirectory _temp = new();
 
     private string[] TrainArgs() =>
-        ["train", "--model", "alexnet-micro", "--data", TinyDataset.WriteIdx(_temp.Combine("data"), train: 64, test: 16), "--batch-size", "32",
+        ["train", "--model", "alexnet-micro", "--data", TinyDataset.WriteIdx(_temp.Combine("data"), train: 64, test: 16), "--batch-size", "32", "--schedule", "cosine",
          "--validation", "0", "--threads", "1", "--max-steps", "1", "--out", _temp.Combine("run")];
 
     private CliResult RunBounded(params MpiRunner.Rank[] ranks)

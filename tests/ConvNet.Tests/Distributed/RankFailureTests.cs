@@ -133,5 +133,26 @@ public sealed partial class RankFailureTests(ITestOutputHelper output) : IDispos
         }
     }
 
+    [Fact]
+    public void An_eval_error_on_one_rank_is_printed_with_its_rank_and_ends_the_job_at_once()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        string data = TinyDataset.WriteIdx(_temp.Combine("data"), train: 64, test: 16);
+        var trained = CliRunner.Run(Limit, "train", "--model", "alexnet-micro", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "0", "--schedule", "cosine",
+            "--threads", "1", "--out", _temp.Combine("a", "run"));
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        Directory.CreateDirectory(_temp.Combine("b"));
+        // The same path names the run on rank 0 and nothing on rank 1: /proc/self/cwd is each rank's working directory.
+        string[] args = ["eval", "--checkpoint", "/proc/self/cwd/run", "--threads", "1"];
+        var clock = Stopwatch.StartNew();
+        var r = MpiRunner.RunEach(Limit, new Dictionary<string, string> { ["CONVNET_MPI_TIMEOUT"] = "30" },
+            new(args, WorkingDirectory: _temp.Combine("a")), new(args, WorkingDirectory: _temp.Combine("b")));
+        output.WriteLine($"exit code {r.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s\n{r.Stderr}");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("convnet: error (rank 1 of 2): ", r.Stderr);
+        Assert.Contains("/proc/self/cwd/run", r.Stderr);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 20); // not the 30 s of rank 0 waiting in its collective
+    }
+
     public void Dispose() => _temp.Dispose();
 }
