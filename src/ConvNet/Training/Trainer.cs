@@ -46,6 +46,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     /// (its checkpoints would be replaced), unless <paramref name="overwrite"/>.</summary>
     public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
     {
+        // Before anything else: a rank resuming (or naming another folder) while the others start this run would wait
+        // for them in collectives they never make.
+        RankAgreement.RequireSameRun(_communicator, resuming: false, runDirectory);
         // The run records where its data is, so --resume, eval and show find it from any working directory.
         config = config with { Data = DatasetSpec.WithAbsolutePaths(config.Data) };
         bool root = _communicator.IsRoot;
@@ -148,6 +151,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         string? data = null)
     {
         var all = communicator ?? SingleProcess.Instance;
+        RankAgreement.RequireSameRun(all, resuming: true, runDirectory); // before the barrier below, which a new run never enters
         if (!all.IsRoot) observer = new SilentObserver();
         // Falling back from a damaged last.json rewrites it, so the lock comes first (Checkpoints.OpenForResume names a
         // missing folder). A read-only folder can take no lock and no write either: a finished run there still says
@@ -222,6 +226,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         ReplicaCheck.RequireSame(_communicator, (ulong)config.MaxSteps, "--max-steps");
         ReplicaCheck.RequireSame(_communicator, (ulong)_device.Kind, "the kind of --device (cpu, cuda or emulated; the GPU index may differ)");
         if (root) Directory.CreateDirectory(runDirectory); // Run made it already; a resumed run's exists
+        // The other ranks read rank 0's scan of image data (and its checkpoint) from the run folder: each must see the
+        // folder rank 0 locked, not a folder of its own (another disk, another --out), or it would scan and write there.
+        RankAgreement.RequireSharedRunFolder(_communicator, runDirectory, LockToken(runDirectory));
         // Image data: rank 0 scans the images and caches the mean image in the run folder first; the other ranks then
         // read that cache (the folder is shared), so all train on the same inputs and only rank 0 writes.
         if (!root) _communicator.Barrier();
@@ -479,6 +486,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             return resumeFrom is null ? $"Try {what}."
                 : $"--resume keeps the run's recipe: start a new run (another --out, or --force) with {what}.";
         }
+    }
+
+    // The token rank 0's lock wrote in the run folder, as this rank reads it ("" when there is none to read).
+    private static string LockToken(string runDirectory)
+    {
+        try { return File.ReadAllText(Path.Combine(runDirectory, RunFolderLock.OwnerFileName)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
     }
 
     // "conv1.weight[17] = Infinity", or null when every weight is finite.

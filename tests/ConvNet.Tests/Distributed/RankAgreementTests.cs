@@ -1,0 +1,65 @@
+// Ranks that do not see the same run or the same files are refused at the start, on every rank, naming what differs:
+// before, a rank resuming while rank 0 started a new run waited out the collective timeout, a rank whose run folder was
+// not rank 0's scanned the images and wrote its own mean image there, and a rank reading other files at the same path
+// trained or scored them without a word. One rank's view is made to differ through /proc/self/cwd (each rank's working
+// directory) or mpiexec's per-rank arguments; every job is bounded in time.
+using System.Diagnostics;
+using ConvNet.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ConvNet.Tests.Distributed;
+
+public sealed class RankAgreementTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _temp = new();
+    private string? _data;
+
+    private string Data => _data ??= TinyDataset.WriteIdx(_temp.Combine("data"), train: 96, test: 16);
+
+    private string[] TrainArgs(string data, string run) =>
+        ["train", "--model", "alexnet-micro", "--data", data, "--batch-size", "32", "--validation", "32", "--epochs", "1", "--threads", "1", "--out", run];
+
+    /// <summary>A job whose ranks run <paramref name="ranks"/>, which must end (refused) well before the collective timeout.</summary>
+    private CliResult Refused(params MpiRunner.Rank[] ranks)
+    {
+        var clock = Stopwatch.StartNew();
+        var r = MpiRunner.RunEach(Limit, new Dictionary<string, string> { ["CONVNET_MPI_TIMEOUT"] = "40" }, ranks);
+        output.WriteLine($"exit code {r.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s\n{r.Stderr}{r.Stdout}");
+        Assert.Equal(2, r.ExitCode);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 25);
+        return r;
+    }
+
+    [Theory]
+    [InlineData("resume", "the ranks do not agree on the run: rank 1 of 2 resumes one (--resume), rank 0 starts a new one")]
+    [InlineData("other", "rank 1 of 2 names another run folder than rank 0")]
+    public void Ranks_that_disagree_on_the_run_are_refused_before_either_starts(string rank1, string expected)
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        var earlier = CliRunner.Run(Limit, [.. TrainArgs(Data, _temp.Combine("earlier")), "--max-steps", "1"]);
+        Assert.True(earlier.ExitCode == 0, earlier.Stderr);
+        string[] second = rank1 == "resume" ? ["train", "--resume", _temp.Combine("earlier"), "--threads", "1"] : TrainArgs(Data, _temp.Combine("other"));
+        var r = Refused(new(TrainArgs(Data, _temp.Combine("new"))), new(second));
+        Assert.Contains(expected, r.Stderr);
+        Assert.False(Directory.Exists(_temp.Combine("new", "checkpoints")));
+    }
+
+    [Fact]
+    public void A_rank_that_does_not_see_rank_0s_run_folder_is_refused_and_writes_nothing_there()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        SyntheticImages.WriteFolder(_temp.Combine("images"), perClass: 4, seed: 2);
+        Directory.CreateDirectory(_temp.Combine("a"));
+        Directory.CreateDirectory(_temp.Combine("b"));
+        // One path, two folders: each rank's working directory holds its own "run".
+        string[] args = ["train", "--model", "alexnet-small", "--data", "folder:" + _temp.Combine("images"), "--batch-size", "8", "--validation", "4",
+            "--epochs", "1", "--threads", "1", "--max-steps", "1", "--out", "/proc/self/cwd/run"];
+        var r = Refused(new(args, WorkingDirectory: _temp.Combine("a")), new(args, WorkingDirectory: _temp.Combine("b")));
+        Assert.Contains("rank 1 of 2 does not see the run folder rank 0 writes at /proc/self/cwd/run", r.Stderr);
+        Assert.False(Directory.Exists(_temp.Combine("b", "run")) && Directory.EnumerateFiles(_temp.Combine("b", "run")).Any(),
+            "rank 1 wrote into its own run folder");
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
