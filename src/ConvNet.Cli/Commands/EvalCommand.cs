@@ -60,6 +60,7 @@ public static class EvalCommand
                 return planned.Network;
             }
             int skipped = 0;
+            string seen = ""; // what every rank must see alike beyond the counts (RankAgreement.RequireSameImages)
             bool multiView = parse.GetValue(tenCrop);
             string views = multiView ? "10 views (4 corner + centre crops of the stored square, each mirrored)" : "1 view (centre crop)";
             int viewCount = multiView ? 10 : 1;
@@ -77,10 +78,13 @@ public static class EvalCommand
                 }
                 if (opened.Validation is not null) (opened.Train as IDisposable)?.Dispose();
                 var store = opened.Validation ?? opened.Train;
+                // Each rank scans the images itself: under mpiexec all must find the same files and skip the same ones.
+                if (communicator.Size > 1) seen = ImageFingerprint.Of([store]);
                 if (store is not PackedImageStore)
                 {
                     var scan = ImageScan.Run(store, threadCount, statistics: false, note);
                     skipped = scan.Skipped.Count;
+                    seen += "\n" + string.Join("\n", scan.Skipped.Select(i => i.Path).Order(StringComparer.Ordinal));
                     store = new SubsetImageStore(store, scan.Good, store.Name);
                 }
                 store = RelabeledImageStore.ForModel(store, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
@@ -106,6 +110,7 @@ public static class EvalCommand
             {
                 var test = ClassMatch.ForModel(DatasetSpec.Load(spec).Test, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
                 count = test.Count;
+                if (communicator.Size > 1) seen = TrainingData.Checksum(test);
                 var members = loaded.Select(l =>
                 {
                     var network = Checkpoints.LoadNetwork(l);
@@ -129,6 +134,9 @@ public static class EvalCommand
                 classifier = members.Count == 1 ? members[0] : new Ensemble(members);
             }
 
+            // Each rank scores its share of what it sees: ranks that see other images would count some twice and others
+            // not at all (the only skip notes printed are rank 0's).
+            RankAgreement.RequireSameImages(communicator, spec, count, skipped, seen);
             var result = ShardedEvaluation.Run(communicator, classifier, count);
             NonFiniteOutputs.Require(result, string.Join(", ", loaded.Select(l => l.SidecarPath)), $"some of the {count:N0} images of {spec}");
             if (!communicator.IsRoot) return 0;

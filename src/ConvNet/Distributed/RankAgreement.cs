@@ -81,11 +81,11 @@ public static class RankAgreement
         if (communicator.Size == 1) return;
         var rows = Gather(communicator, Fingerprint(fingerprint), train, validation, test);
         if (DifferingFromRoot(rows) is not { Length: > 0 } other) return;
-        string Counts(long[] row) => $"{row[1]:N0} training, {row[2]:N0} validation, {row[3]:N0} test images";
+        string Counts(long[] row) => $"{row[1]:N0} training, {row[2]:N0} validation and {row[3]:N0} test images";
         bool sameCounts = other.All(r => rows[r].AsSpan(1).SequenceEqual(rows[0].AsSpan(1)));
         string how = sameCounts
-            ? $"the same counts ({Counts(rows[0])}), but other images, labels or class names"
-            : string.Join("; ", other.Take(4).Select(r => $"rank {r}: {Counts(rows[r])}")) + $"; rank 0: {Counts(rows[0])}";
+            ? $"as many images, {Counts(rows[0])}, but other pixels, labels or class names"
+            : string.Join("; ", new[] { 0 }.Concat(other.Take(4)).Select(r => $"rank {r}: {Counts(rows[r])}"));
         throw new CommunicationException($"{Ranks(other)} of {rows.Length} {Verb(other, "read")} different data at {data} than rank 0 ({how}); " +
             "every rank must see the same files");
     }
@@ -99,7 +99,7 @@ public static class RankAgreement
         if (DifferingFromRoot(rows) is not { Length: > 0 } other) return;
         string Seen(int r) => $"rank {r}: {rows[r][0]:N0} images{(rows[r][1] > 0 ? $", {rows[r][1]:N0} unreadable skipped" : "")}";
         bool sameCounts = other.All(r => rows[r][0] == rows[0][0] && rows[r][1] == rows[0][1]);
-        string how = sameCounts ? $"the same count ({Seen(0)}), but other images or other unreadable ones"
+        string how = sameCounts ? $"as many, {Seen(0)}, but other files or other unreadable ones"
             : string.Join(", ", new[] { 0 }.Concat(other.Take(4)).Select(Seen));
         throw new CommunicationException($"the ranks see different images at {data} ({how}); every rank must see the same files, " +
             "or the metrics would count some images twice and others not at all");

@@ -63,6 +63,7 @@ public static class ImageTrainingData
         ScanRecord? freshScan = null; // written to the run folder once the data is found trainable
         // A resume whose --data says where the images are now may find the scan made under their old path.
         var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size, moved: resumed is not null);
+        if (!scansAgain) RequireRankZerosImages(cached, config, train, validation, scanPath);
         // The same place, the same counts, but other images (moved between classes, replaced, one added and one removed):
         // a resume would train on them with the old mean image; a new run scans them again.
         if (cached is { Files: { } files } && cached.Data == config.Data && (resumed is not null || scansAgain) && !SameImages(train, validation, files))
@@ -200,6 +201,20 @@ public static class ImageTrainingData
     {
         string argument = spec[(spec.IndexOf(':') + 1)..];
         return DatasetSpec.Kind(spec) == "list" ? Path.GetDirectoryName(ImageDataSpec.ListFiles(argument)[0]) ?? "" : argument;
+    }
+
+    // Ranks other than rank 0 never scan: they read the scan rank 0 has just made or checked in the (shared) run folder.
+    // Images of their own at the same path (another machine's disk, another mount) must not be trained with rank 0's
+    // list of unreadable images and its mean image, nor scanned again and written over rank 0's.
+    private static void RequireRankZerosImages(ScanRecord? scan, TrainConfig config, IImageStore train, IImageStore? validation, string? scanPath)
+    {
+        string here = $"{train.Count:N0} training{(validation is null ? "" : $" and {validation.Count:N0} validation")} images here";
+        if (scan is null)
+            throw new DataException($"{config.Data}: this rank finds no scan by rank 0 of the images it sees there ({here}) in {scanPath ?? "the run folder"}; " +
+                "every rank must see the same files at the same path, and the run folder on a file system they all share");
+        if (scan.Data == config.Data && scan.Files is { } files && !SameImages(train, validation, files))
+            throw new DataException($"{config.Data}: this rank sees other images there than rank 0 scanned ({here}, as many as rank 0's, but file names, " +
+                "sizes or labels differ); every rank must see the same files at the same path");
     }
 
     private static string Fingerprint(IImageStore train, IImageStore? validation) =>

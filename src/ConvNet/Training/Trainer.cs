@@ -237,6 +237,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing, scansAgain: root);
         if (root) _communicator.Barrier();
         var (train, validation, test, normalization, preprocessing, dataSha256) = splits;
+        // The configuration names the same path on every rank, but a path may hold other files on another machine (or
+        // in another mount): each rank would train on its own data without a word.
+        RankAgreement.RequireSameData(_communicator, config.Data, $"{dataSha256}\n{string.Join('\n', train.ClassNames)}",
+            train.Count, validation?.Count ?? 0, test?.Count ?? 0);
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
         // plateau watches the validation error: without one the rate would never change, without a word.

@@ -61,5 +61,51 @@ public sealed class RankAgreementTests(ITestOutputHelper output) : IDisposable
             "rank 1 wrote into its own run folder");
     }
 
+    /// <summary>Writes IDX data into a/data and b/data, the folder /proc/self/cwd/data names on rank 0 and rank 1.</summary>
+    private string PerRankIdx(int trainA, int testA, ulong seedA, int trainB, int testB, ulong seedB)
+    {
+        TinyDataset.WriteIdx(_temp.Combine("a", "data"), trainA, testA, seedA);
+        TinyDataset.WriteIdx(_temp.Combine("b", "data"), trainB, testB, seedB);
+        return "idx:/proc/self/cwd/data";
+    }
+
+    private MpiRunner.Rank[] InAAndB(string[] args) => [new(args, WorkingDirectory: _temp.Combine("a")), new(args, WorkingDirectory: _temp.Combine("b"))];
+
+    [Fact]
+    public void Ranks_that_read_other_training_data_at_the_same_path_are_refused()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        string data = PerRankIdx(96, 16, seedA: 1, 96, 16, seedB: 7); // as many images, other pixels and labels
+        var r = Refused(InAAndB(TrainArgs(data, _temp.Combine("run"))));
+        Assert.Contains($"rank 1 of 2 reads different data at {data} than rank 0 (as many images, 64 training, 32 validation and 16 test images, " +
+            "but other pixels, labels or class names)", r.Stderr);
+        Assert.False(Directory.Exists(_temp.Combine("run", "checkpoints")));
+    }
+
+    [Fact]
+    public void A_rank_that_sees_other_image_files_than_rank_0_scanned_is_refused()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        // The same names and counts, other pictures (so other file sizes).
+        SyntheticImages.WriteFolder(_temp.Combine("a", "images"), perClass: 4, seed: 2);
+        SyntheticImages.WriteFolder(_temp.Combine("b", "images"), perClass: 4, seed: 3);
+        string[] args = ["train", "--model", "alexnet-small", "--data", "folder:/proc/self/cwd/images", "--batch-size", "8", "--validation", "4",
+            "--epochs", "1", "--threads", "1", "--max-steps", "1", "--out", _temp.Combine("run")];
+        var r = Refused(InAAndB(args));
+        Assert.Contains("(rank 1 of 2): folder:/proc/self/cwd/images: this rank sees other images there than rank 0 scanned", r.Stderr);
+    }
+
+    [Fact]
+    public void Eval_ranks_that_see_other_test_images_are_refused_naming_their_counts()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        var trained = CliRunner.Run(Limit, [.. TrainArgs(Data, _temp.Combine("run")), "--max-steps", "1"]);
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        string data = PerRankIdx(32, 16, seedA: 1, 32, 12, seedB: 1);
+        var r = Refused(InAAndB(["eval", "--checkpoint", _temp.Combine("run"), "--data", data, "--threads", "1", "--json"]));
+        Assert.Contains($"the ranks see different images at {data} (rank 0: 16 images, rank 1: 12 images)", r.Stderr);
+        Assert.DoesNotContain("top1Error", r.Stdout);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
