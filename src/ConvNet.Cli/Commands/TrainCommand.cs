@@ -184,6 +184,14 @@ public static class TrainCommand
                     }, indented: false));
                 return signalExitCode ?? (cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0);
             }
+            catch (OperationCanceledException) when (communicator.Size > 1 && cancel.IsCancellationRequested)
+            {
+                // A signal while the ranks waited for each other before training (rank 0 scanning the data): that wait
+                // has no time limit, and rank 0 may be frozen, so this rank ends the job now, with the signal's code.
+                DistributedCommand.EndJob(communicator, signalExitCode ?? InterruptedExitCode,
+                    [$"convnet: interrupted (rank {communicator.Rank} of {communicator.Size}) while the ranks waited for each other before training; ending the job (nothing was trained)"]);
+                throw; // not reached: EndJob ends the process
+            }
             catch (TrainingDivergedException e)
             {
                 Console.Error.WriteLine($"convnet: training stopped: {e.Message}");

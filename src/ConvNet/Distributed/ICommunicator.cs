@@ -22,8 +22,10 @@ public interface ICommunicator : IDisposable
     /// <summary>The smallest and largest of <paramref name="value"/> over all ranks (equal on every rank iff they agree).</summary>
     (long Min, long Max) MinMax(long value);
 
-    /// <summary>Waits until every rank got here, without a time limit (the others wait while rank 0 scans a dataset).</summary>
-    void Barrier();
+    /// <summary>Waits until every rank got here, without a time limit (the others wait here while rank 0 opens the run
+    /// and scans its data: hours for ImageNet), but not past a cancellation (Ctrl+C, SIGTERM): then, unless every rank
+    /// arrives within a second, OperationCanceledException, and only MPI_Abort ends the wait of the others.</summary>
+    void Barrier(CancellationToken cancel = default);
 
     /// <summary>Ends every rank of the job at once (an error seen by one rank that the others cannot see).</summary>
     void Abort(int exitCode);
@@ -61,7 +63,7 @@ public sealed class SingleProcess : ICommunicator
     public void SumInPlace(Span<double> values) { }
     public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => CompletedSum.Instance;
     public (long Min, long Max) MinMax(long value) => (value, value);
-    public void Barrier() { }
+    public void Barrier(CancellationToken cancel = default) { }
     public void Abort(int exitCode) => Environment.Exit(exitCode);
     public string Description => "1 process";
     public void Dispose() { }

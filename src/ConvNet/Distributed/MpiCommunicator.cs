@@ -1,6 +1,7 @@
 // The communicator over MPI (MPICH): MPI_COMM_WORLD with errors returned as codes, so a failed collective (a peer that
 // died) surfaces as a CommunicationException naming the call instead of a crash inside the MPI library. When every
 // rank runs on one machine, float sums go through shared memory (SharedMemorySum) instead of MPI's allreduce.
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace ConvNet.Distributed;
@@ -16,7 +17,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public int Size { get; }
     public string Description => $"{Size} ranks (MPI{(_shared is null || _sharedRefused ? "" : ", sums through shared memory")})";
 
-    private MpiCommunicator(int rank, int size, CollectiveWatchdog watchdog) => (Rank, Size, _watchdog) = (rank, size, watchdog);
+    private readonly TimeSpan _timeout;
+
+    private MpiCommunicator(int rank, int size, CollectiveWatchdog watchdog, TimeSpan timeout) =>
+        (Rank, Size, _watchdog, _timeout) = (rank, size, watchdog, timeout);
 
     /// <summary>Initialises MPI (once per process) and joins MPI_COMM_WORLD.</summary>
     /// <param name="timeout">longest wait in one collective before this rank gives up on its peers</param>
@@ -55,7 +59,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         MpiLibrary.Check(MpiLibrary.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
         MpiLibrary.Check(MpiLibrary.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
         who = $"rank {rank} of {size}";
-        var communicator = new MpiCommunicator(rank, size, watchdog);
+        var communicator = new MpiCommunicator(rank, size, watchdog, timeout);
         // Creating the shared-memory sum is collective: ranks that disagree about it would wait for each other forever.
         var (fewest, most) = communicator.MinMax(sharedMemory ? 1 : 0);
         if (fewest != most)
@@ -181,7 +185,38 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         return (pair[1] == long.MaxValue ? long.MinValue : -pair[1], pair[0]);
     }
 
-    public void Barrier() => MpiLibrary.Check(MpiLibrary.Barrier(MpiLibrary.CommWorld), "MPI_Barrier");
+    // MPI_Barrier cannot be left before the others arrive, and signals do not interrupt it (a rank waiting for a
+    // frozen rank 0 ignored SIGTERM): a non-blocking barrier, polled, can give up. Polling every 1-50 ms costs nothing
+    // next to the wait it is for.
+    public void Barrier(CancellationToken cancel = default)
+    {
+        int request = 0;
+        MpiLibrary.Check(MpiLibrary.Ibarrier(MpiLibrary.CommWorld, &request), "MPI_Ibarrier");
+        var waited = Stopwatch.StartNew();
+        TimeSpan? cancelledAt = null;
+        bool told = false;
+        for (int pause = 1; ; pause = Math.Min(pause * 2, 50))
+        {
+            int done = 0;
+            MpiLibrary.Check(MpiLibrary.Test(&request, &done, MpiLibrary.StatusIgnore), "MPI_Test (barrier)");
+            if (done != 0) return;
+            if (cancel.IsCancellationRequested)
+            {
+                // Every rank gets the signal: a second lets those that were about to arrive do so, and the run stop as usual.
+                cancelledAt ??= waited.Elapsed;
+                if (waited.Elapsed - cancelledAt > TimeSpan.FromSeconds(1))
+                    throw new OperationCanceledException($"interrupted after {waited.Elapsed.TotalSeconds:F0} s in MPI_Barrier, waiting for the other ranks", cancel);
+            }
+            else if (!told && waited.Elapsed > _timeout)
+            {
+                // The collective limit does not apply here (rank 0 may scan for hours), but a silent wait looks like a hang.
+                told = true;
+                Console.Error.WriteLine($"convnet: note (rank {Rank} of {Size}): waited {CollectiveWatchdog.Seconds(_timeout)} s so far in MPI_Barrier for the " +
+                    "other ranks (rank 0 opening the run and scanning its data); this wait has no time limit: Ctrl+C or SIGTERM ends the job");
+            }
+            Thread.Sleep(pause);
+        }
+    }
 
     public void Abort(int exitCode)
     {

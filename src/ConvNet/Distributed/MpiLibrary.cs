@@ -52,6 +52,7 @@ internal static unsafe partial class MpiLibrary
     [LibraryImport(Library, EntryPoint = "MPI_Wait")] public static partial int Wait(int* request, nint status);
     [LibraryImport(Library, EntryPoint = "MPI_Bcast")] public static partial int Bcast(void* buffer, int count, int type, int root, int comm);
     [LibraryImport(Library, EntryPoint = "MPI_Barrier")] public static partial int Barrier(int comm);
+    [LibraryImport(Library, EntryPoint = "MPI_Ibarrier")] public static partial int Ibarrier(int comm, int* request);
     [LibraryImport(Library, EntryPoint = "MPI_Comm_split_type")] public static partial int CommSplitType(int comm, int splitType, int key, int info, int* newComm);
     [LibraryImport(Library, EntryPoint = "MPI_Comm_free")] public static partial int CommFree(int* comm);
     [LibraryImport(Library, EntryPoint = "MPI_Win_allocate_shared")] public static partial int WinAllocateShared(nint bytes, int displacementUnit, int info, int comm, void** baseAddress, int* window);

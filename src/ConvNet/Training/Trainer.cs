@@ -160,9 +160,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         if (folderLock is not null) SettleLeftover(runDirectory, observer);
         // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
         // ranks then only read what it settled on.
-        if (!all.IsRoot) all.Barrier();
+        if (!all.IsRoot) all.Barrier(cancel);
         var checkpoint = all.IsRoot ? Checkpoints.OpenForResume(runDirectory, observer.Message) : Checkpoints.Open(runDirectory, Checkpoints.Last);
-        if (all.IsRoot) all.Barrier();
+        if (all.IsRoot) all.Barrier(cancel);
         var info = checkpoint.Info;
         var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
         if (threads is { } t && t != config.Threads)
@@ -231,11 +231,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         RankAgreement.RequireSharedRunFolder(_communicator, runDirectory, LockToken(runDirectory));
         // Image data: rank 0 scans the images and caches the mean image in the run folder first; the other ranks then
         // read that cache (the folder is shared), so all train on the same inputs and only rank 0 writes.
-        if (!root) _communicator.Barrier();
+        if (!root) _communicator.Barrier(cancel);
         using var splits = TrainingData.Open(config,
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
             runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing, scansAgain: root);
-        if (root) _communicator.Barrier();
+        if (root) _communicator.Barrier(cancel);
         var (train, validation, test, normalization, preprocessing, dataSha256) = splits;
         // The configuration names the same path on every rank, but a path may hold other files on another machine (or
         // in another mount): each rank would train on its own data without a word.

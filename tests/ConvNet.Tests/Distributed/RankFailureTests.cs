@@ -2,6 +2,7 @@
 // that says what happened, and the run continues from its last checkpoint.
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ConvNet.Cli.Commands;
 using ConvNet.Tests.Support;
 using ConvNet.Training;
 using Xunit.Abstractions;
@@ -10,12 +11,15 @@ namespace ConvNet.Tests.Distributed;
 
 public sealed partial class RankFailureTests(ITestOutputHelper output) : IDisposable
 {
-    private const int SigKill = 9, SigStop = 19, SigCont = 18;
+    private const int SigKill = 9, SigStop = 19, SigCont = 18, SigTerm = 15;
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
     private readonly TempDirectory _temp = new();
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Signal(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MakeFifo(string path, uint mode);
 
     /// <summary>Starts a 2-rank run that would train for a very long time, and waits until it wrote a checkpoint.</summary>
     private (Process Job, string Run) StartLongRun(Dictionary<string, string>? environment = null)
@@ -85,6 +89,22 @@ public sealed partial class RankFailureTests(ITestOutputHelper output) : IDispos
         return (job.ExitCode, text, clock.Elapsed);
     }
 
+    /// <summary>Reads the job's output up to a line that starts with <paramref name="prefix"/>.</summary>
+    private static void WaitForLine(Process job, string prefix)
+    {
+        var clock = Stopwatch.StartNew();
+        for (string? line = ""; !line.StartsWith(prefix, StringComparison.Ordinal);)
+        {
+            var next = job.StandardOutput.ReadLineAsync();
+            if (!next.Wait(Limit - clock.Elapsed) || next.Result is null)
+            {
+                job.Kill(entireProcessTree: true);
+                throw new TimeoutException($"no line starting with '{prefix}' (the job {(job.HasExited ? "ended" : "hangs")})");
+            }
+            line = next.Result;
+        }
+    }
+
     [Fact]
     public void A_killed_rank_ends_the_job_and_the_run_resumes_from_its_checkpoint()
     {
@@ -152,6 +172,28 @@ public sealed partial class RankFailureTests(ITestOutputHelper output) : IDispos
         Assert.Contains("convnet: error (rank 1 of 2): ", r.Stderr);
         Assert.Contains("/proc/self/cwd/run", r.Stderr);
         Assert.InRange(clock.Elapsed.TotalSeconds, 0, 20); // not the 30 s of rank 0 waiting in its collective
+    }
+
+    [Fact]
+    public void SIGTERM_ends_ranks_that_wait_without_limit_for_rank_0s_scan()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        // A named pipe among the images stops rank 0's scan for good (a scan that takes hours, or a frozen rank 0),
+        // while the other rank waits for it in a barrier that has no time limit, and ignored SIGTERM there.
+        string images = _temp.Combine("images");
+        SyntheticImages.WriteFolder(images, perClass: 3, seed: 1);
+        Assert.Equal(0, MakeFifo(Path.Combine(images, "disc", "zz-never-written.png"), Convert.ToUInt32("600", 8)));
+        string run = _temp.Combine("run");
+        using var job = Process.Start(MpiRunner.StartInfo(2, new Dictionary<string, string> { ["CONVNET_MPI_TIMEOUT"] = "120" },
+            "train", "--model", "alexnet-small", "--data", "folder:" + images, "--batch-size", "8", "--validation", "4", "--threads", "1",
+            "--max-steps", "1", "--out", run))!;
+        // Rank 0 says when its scan starts; by then rank 1 has passed every check before the barrier.
+        WaitForLine(job, "checking");
+        Assert.Equal(0, Signal(job.Id, SigTerm)); // as a scheduler ends a job (mpiexec passes it on to every rank)
+        var (code, text, took) = WaitForEnd(job);
+        Assert.Equal(TrainCommand.TerminatedExitCode, code);
+        Assert.Contains("convnet: interrupted (rank 1 of 2) while the ranks waited for each other before training", text);
+        Assert.InRange(took.TotalSeconds, 0, 15);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -75,7 +75,7 @@ public sealed class ShardingTests
         public void SumInPlace(Span<double> values) => throw new NotSupportedException();
         public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => throw new NotSupportedException();
         public (long Min, long Max) MinMax(long value) => (value, value);
-        public void Barrier() { }
+        public void Barrier(CancellationToken cancel = default) { }
         public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
         public string Description => $"{size} ranks (test)";
         public void Dispose() { }
@@ -138,7 +138,7 @@ internal sealed class TwoIdenticalRanks(int rank = 0) : ICommunicator
         return CompletedSum.Instance;
     }
     public (long Min, long Max) MinMax(long value) => (value, value);
-    public void Barrier() { }
+    public void Barrier(CancellationToken cancel = default) { }
     public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
     public string Description => "2 identical ranks (test)";
     public void Dispose() { }
