@@ -67,12 +67,13 @@ public sealed class DataParallel
     /// split's metrics.</summary>
     public EvaluationResult Evaluate(IClassifier classifier, int count) => ShardedEvaluation.Run(Communicator, classifier, count);
 
-    /// <summary>"allreduce over 2 ranks (MPI, sums through shared memory): 12.3 s waiting over 200 steps (61.5 ms a step after backward, 27.9 MB a step in
-    /// 4 buckets)", or null with one process.</summary>
+    /// <summary>"allreduce over 2 ranks (MPI, sums through shared memory): 12.3 s waiting over 200 steps (61.5 ms a step after backward, 243.9 MB a step in
+    /// 3 buckets)", or null with one process.</summary>
     public string? CommunicationSummary()
     {
         if (_averager is not { Steps: > 0 } a) return null;
-        return $"allreduce over {Communicator.Description}: {a.Waiting.TotalSeconds:F1} s waiting over {a.Steps} steps " +
-            $"({a.Waiting.TotalMilliseconds / a.Steps:F1} ms a step after backward, {a.BytesPerStep / 1e6:F1} MB a step in {a.BucketsPerStep} buckets)";
+        string size = a.BytesPerStep >= 100_000 ? $"{a.BytesPerStep / 1e6:F1} MB" : $"{a.BytesPerStep / 1e3:F1} kB"; // alexnet-micro's are 30 kB
+        return $"allreduce over {Communicator.Description}: {a.Waiting.TotalSeconds:F1} s waiting over {a.Steps} step{(a.Steps == 1 ? "" : "s")} " +
+            $"({a.Waiting.TotalMilliseconds / a.Steps:F1} ms a step after backward, {size} a step in {a.BucketsPerStep} bucket{(a.BucketsPerStep == 1 ? "" : "s")})";
     }
 }

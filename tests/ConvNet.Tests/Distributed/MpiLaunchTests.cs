@@ -87,6 +87,17 @@ public sealed class MpiLaunchTests
     }
 
     [Fact]
+    public void The_summary_of_one_step_in_one_bucket_says_step_and_bucket()
+    {
+        var p = new Parameter("w", [3], 3, new Init.Constant(0f));
+        var parallel = new DataParallel(new TwoIdenticalRanks(), 2);
+        parallel.Reducer!.Average([p], 1.25f); // no layers handed over during backward (as the GPU engine): one bucket
+        string summary = parallel.CommunicationSummary()!;
+        Assert.Contains(" waiting over 1 step (", summary);
+        Assert.EndsWith(" a step in 1 bucket)", summary);
+    }
+
+    [Fact]
     public void Buckets_start_during_backward_last_layer_first_and_the_result_is_the_fused_average()
     {
         var network = ConvNet.Models.ModelRegistry.Create("alexnet-micro");
