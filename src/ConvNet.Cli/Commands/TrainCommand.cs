@@ -194,7 +194,8 @@ public static class TrainCommand
             }
             catch (TrainingDivergedException e)
             {
-                Console.Error.WriteLine($"convnet: training stopped: {e.Message}");
+                // Every rank sees the same global loss and weights, so every rank stops alike: rank 0 says so.
+                if (communicator.IsRoot) Console.Error.WriteLine($"convnet: training stopped: {e.Message}");
                 return DivergedExitCode;
             }
             finally

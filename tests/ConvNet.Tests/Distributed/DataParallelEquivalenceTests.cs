@@ -243,6 +243,15 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public void A_diverged_run_is_reported_once_not_once_per_rank()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        var r = MpiRunner.Run(2, Limit, [.. TrainArgs("nan", steps: 3), "--lr", "1e30"]);
+        Assert.Equal(ConvNet.Cli.Commands.TrainCommand.DivergedExitCode, r.ExitCode);
+        Assert.Single(r.Stderr.Split('\n'), l => l.StartsWith("convnet: training stopped: the loss became", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_batch_that_does_not_split_over_the_ranks_is_refused_with_exit_code_2()
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
