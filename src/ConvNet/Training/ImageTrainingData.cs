@@ -63,7 +63,7 @@ public static class ImageTrainingData
         ScanRecord? freshScan = null; // written to the run folder once the data is found trainable
         // A resume whose --data says where the images are now may find the scan made under their old path.
         var cached = TryReadScan(scanPath, statsPath, config, train.Count, validation?.Count ?? 0, size, moved: resumed is not null);
-        if (!scansAgain) RequireRankZerosImages(cached, config, train, validation, scanPath);
+        if (!scansAgain) RequireRankZeroScan(cached, config, train, validation, scanPath);
         // The same place, the same counts, but other images (moved between classes, replaced, one added and one removed):
         // a resume would train on them with the old mean image; a new run scans them again.
         if (cached is { Files: { } files } && cached.Data == config.Data && (resumed is not null || scansAgain) && !SameImages(train, validation, files))
@@ -206,7 +206,7 @@ public static class ImageTrainingData
     // Ranks other than rank 0 never scan: they read the scan rank 0 has just made or checked in the (shared) run folder.
     // Images of their own at the same path (another machine's disk, another mount) must not be trained with rank 0's
     // list of unreadable images and its mean image, nor scanned again and written over rank 0's.
-    private static void RequireRankZerosImages(ScanRecord? scan, TrainConfig config, IImageStore train, IImageStore? validation, string? scanPath)
+    private static void RequireRankZeroScan(ScanRecord? scan, TrainConfig config, IImageStore train, IImageStore? validation, string? scanPath)
     {
         string here = $"{train.Count:N0} training{(validation is null ? "" : $" and {validation.Count:N0} validation")} images here";
         if (scan is null)
