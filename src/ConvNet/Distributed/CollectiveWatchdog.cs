@@ -14,6 +14,7 @@ internal sealed class CollectiveWatchdog : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _enteredAtTicks = -1; // -1: not inside a collective
     private string _call = "";
+    private bool _advising;
 
     /// <param name="advice">what to do next, for the command that runs (train: restart with --resume), or null</param>
     /// <param name="fail">what ends the rank (prints, then exits); called on a timer thread</param>
@@ -24,9 +25,10 @@ internal sealed class CollectiveWatchdog : IDisposable
         _timer = new Timer(_ => Check(), null, period, period);
     }
 
-    public void Enter(string call)
+    /// <param name="advise">whether a timeout here gives the command's advice (not at the end, when its work is done)</param>
+    public void Enter(string call, bool advise = true)
     {
-        _call = call;
+        (_call, _advising) = (call, advise);
         Volatile.Write(ref _enteredAtTicks, _clock.Elapsed.Ticks);
     }
 
@@ -38,7 +40,7 @@ internal sealed class CollectiveWatchdog : IDisposable
         if (entered < 0 || _clock.Elapsed.Ticks - entered < _timeout.Ticks) return;
         _timer.Dispose();
         _fail($"{_call} has waited {Seconds(_timeout)} s for the other ranks: one of them died or hangs " +
-            $"(the limit is CONVNET_MPI_TIMEOUT seconds){(_advice is null ? "" : $"; {_advice}")}");
+            $"(the limit is CONVNET_MPI_TIMEOUT seconds){(_advice is null || !_advising ? "" : $"; {_advice}")}");
     }
 
     /// <summary>"600", "2.5", "0.001": a limit below a second is not "0".</summary>

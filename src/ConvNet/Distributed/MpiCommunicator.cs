@@ -43,7 +43,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         });
         // MPI_Init waits for every rank to reach it: one that never does (stopped, or started as another command)
         // would leave this one waiting without a word.
-        watchdog.Enter("MPI_Init");
+        watchdog.Enter("MPI_Init", advise: false);
         try
         {
             // Only the thread that runs the trainer calls MPI; the worker pool never does.
@@ -229,7 +229,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         if (_finalized) return;
         _finalized = true;
         _shared?.Dispose();
-        _watchdog.Dispose();
-        MpiLibrary.Check(MpiLibrary.Finalize(), "MPI_Finalize");
+        // MPI_Finalize waits for every rank too (spinning): one frozen at the very end would hold this one forever.
+        _watchdog.Enter("MPI_Finalize, after this rank's work was done,", advise: false);
+        try { MpiLibrary.Check(MpiLibrary.Finalize(), "MPI_Finalize"); }
+        finally
+        {
+            _watchdog.Exit();
+            _watchdog.Dispose();
+        }
     }
 }

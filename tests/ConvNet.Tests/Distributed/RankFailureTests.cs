@@ -196,5 +196,42 @@ public sealed partial class RankFailureTests(ITestOutputHelper output) : IDispos
         Assert.InRange(took.TotalSeconds, 0, 15);
     }
 
+    [Fact]
+    public void A_rank_frozen_after_the_last_collective_does_not_hold_the_others_in_MPI_Finalize()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        string data = TinyDataset.WriteIdx(_temp.Combine("data"), train: 64, test: 16);
+        // Rank 0 is stopped as it prints the run's last line, after the last collective (MPI's own sums, so no shared
+        // window is freed after it). It may have reached MPI_Finalize already, which ends the job normally: try again.
+        for (int attempt = 1; attempt <= 5; attempt++)
+        {
+            string run = _temp.Combine($"run{attempt}");
+            using var job = Process.Start(MpiRunner.StartInfo(2, new Dictionary<string, string> { ["CONVNET_MPI_TIMEOUT"] = "3", ["CONVNET_MPI_SHARED_MEMORY"] = "0" },
+                "train", "--model", "alexnet-micro", "--data", data, "--batch-size", "32", "--validation", "0", "--schedule", "cosine", "--epochs", "1",
+                "--threads", "1", "--out", run))!;
+            int rank0 = 0;
+            try
+            {
+                WaitForLine(job, "data-parallel over");
+                rank0 = RankProcess(job, 0);
+                WaitForLine(job, "allreduce over");
+                if (Signal(rank0, SigStop) != 0) continue; // rank 0 had ended already
+                Thread.Sleep(500);
+                if (job.HasExited) continue; // rank 0 was through MPI_Finalize already
+                var (code, text, took) = WaitForEnd(job);
+                Assert.True(code is 2 or 9, $"exit code {code}:\n{text}");
+                Assert.Contains("convnet: error (rank 1 of 2): MPI_Finalize, after this rank's work was done, has waited 3 s for the other ranks", text);
+                Assert.DoesNotContain("--resume", text);
+                Assert.InRange(took.TotalSeconds, 0, 30);
+                return;
+            }
+            finally
+            {
+                if (rank0 != 0 && StillOurs(rank0, run)) { Signal(rank0, SigCont); Signal(rank0, SigKill); }
+            }
+        }
+        output.WriteLine("rank 0 always reached MPI_Finalize before it was stopped: nothing shown this time");
+    }
+
     public void Dispose() => _temp.Dispose();
 }
