@@ -10,14 +10,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 {
     private bool _finalized;
     private readonly CollectiveWatchdog _watchdog;
+    private readonly TimeSpan _timeout;
     private SharedMemorySum? _shared;
     private bool _sharedRefused; // some rank lacked room: new sums go to MPI; ones already started still finish here
 
     public int Rank { get; }
     public int Size { get; }
     public string Description => $"{Size} ranks (MPI{(_shared is null || _sharedRefused ? "" : ", sums through shared memory")})";
-
-    private readonly TimeSpan _timeout;
 
     private MpiCommunicator(int rank, int size, CollectiveWatchdog watchdog, TimeSpan timeout) =>
         (Rank, Size, _watchdog, _timeout) = (rank, size, watchdog, timeout);
