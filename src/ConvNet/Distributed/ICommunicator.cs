@@ -22,6 +22,9 @@ public interface ICommunicator : IDisposable
     /// <summary>The smallest and largest of <paramref name="value"/> over all ranks (equal on every rank iff they agree).</summary>
     (long Min, long Max) MinMax(long value);
 
+    /// <summary>Every rank's <paramref name="values"/> (the same count on each), on every rank: row r is rank r's.</summary>
+    long[][] AllGather(params long[] values);
+
     /// <summary>Waits until every rank got here, without a time limit (the others wait here while rank 0 opens the run
     /// and scans its data: hours for ImageNet), but not past a cancellation (Ctrl+C, SIGTERM): then, unless every rank
     /// arrives within a second, OperationCanceledException, and only MPI_Abort ends the wait of the others.</summary>
@@ -63,6 +66,7 @@ public sealed class SingleProcess : ICommunicator
     public void SumInPlace(Span<double> values) { }
     public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => CompletedSum.Instance;
     public (long Min, long Max) MinMax(long value) => (value, value);
+    public long[][] AllGather(params long[] values) => [values];
     public void Barrier(CancellationToken cancel = default) { }
     public void Abort(int exitCode) => Environment.Exit(exitCode);
     public string Description => "1 process";

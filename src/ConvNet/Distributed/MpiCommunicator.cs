@@ -184,6 +184,19 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         return (pair[1] == long.MaxValue ? long.MinValue : -pair[1], pair[0]);
     }
 
+    public long[][] AllGather(params long[] values)
+    {
+        var all = new long[Size * values.Length];
+        _watchdog.Enter("MPI_Allgather");
+        try
+        {
+            fixed (long* send = values, receive = all)
+                MpiLibrary.Check(MpiLibrary.Allgather(send, values.Length, MpiLibrary.Int64, receive, values.Length, MpiLibrary.Int64, MpiLibrary.CommWorld), "MPI_Allgather");
+        }
+        finally { _watchdog.Exit(); }
+        return [.. all.Chunk(values.Length)];
+    }
+
     // MPI_Barrier cannot be left before the others arrive, and signals do not interrupt it (a rank waiting for a
     // frozen rank 0 ignored SIGTERM): a non-blocking barrier, polled, can give up. Polling every 1-50 ms costs nothing
     // next to the wait it is for.

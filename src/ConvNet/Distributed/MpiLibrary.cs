@@ -50,6 +50,7 @@ internal static unsafe partial class MpiLibrary
     [LibraryImport(Library, EntryPoint = "MPI_Iallreduce")] public static partial int Iallreduce(nint send, void* receive, int count, int type, int op, int comm, int* request);
     [LibraryImport(Library, EntryPoint = "MPI_Test")] public static partial int Test(int* request, int* flag, nint status);
     [LibraryImport(Library, EntryPoint = "MPI_Wait")] public static partial int Wait(int* request, nint status);
+    [LibraryImport(Library, EntryPoint = "MPI_Allgather")] public static partial int Allgather(void* send, int sendCount, int sendType, void* receive, int receiveCount, int receiveType, int comm);
     [LibraryImport(Library, EntryPoint = "MPI_Bcast")] public static partial int Bcast(void* buffer, int count, int type, int root, int comm);
     [LibraryImport(Library, EntryPoint = "MPI_Barrier")] public static partial int Barrier(int comm);
     [LibraryImport(Library, EntryPoint = "MPI_Ibarrier")] public static partial int Ibarrier(int comm, int* request);

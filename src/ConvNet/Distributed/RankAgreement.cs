@@ -1,31 +1,14 @@
 // What the ranks must see alike before they work together: the run they start or resume, its folder, the data they
-// read. Each rank's view is gathered into every rank with one sum (each rank fills its own row), so a difference is
-// refused on every rank at once, naming the ranks that differ from rank 0 and how, before any rank acts on its own
-// view (a rank resuming while another starts a new run waited in a barrier the other never entered; a rank reading
-// other files at the same path trained or scored them without a word).
+// read. Each rank's view is gathered into every rank (MPI_Allgather), so a difference is refused on every rank at once,
+// naming the ranks that differ from rank 0 and how, before any rank acts on its own view (a rank resuming while another
+// started a new run waited in a barrier the other never entered; a rank reading other files at the same path trained
+// or scored them without a word).
 namespace ConvNet.Distributed;
 
 public static class RankAgreement
 {
-    /// <summary>Every rank's <paramref name="values"/>, row r holding rank r's; one collective. Each value must be exact
-    /// in a double (below 2^53 in size: counts, and <see cref="Fingerprint"/>'s hashes).</summary>
-    public static long[][] Gather(ICommunicator communicator, params long[] values)
-    {
-        int width = values.Length, rank = communicator.Rank;
-        var all = new double[communicator.Size * width];
-        for (int i = 0; i < width; i++) all[rank * width + i] = values[i];
-        communicator.SumInPlace(all); // every other slot is 0: each sum is one value, exactly
-        var rows = new long[communicator.Size][];
-        for (int r = 0; r < rows.Length; r++)
-        {
-            rows[r] = new long[width];
-            for (int i = 0; i < width; i++) rows[r][i] = (long)all[r * width + i];
-        }
-        return rows;
-    }
-
-    /// <summary>A 52-bit hash of <paramref name="text"/>, exact in a double, to gather.</summary>
-    public static long Fingerprint(string text) => (long)(ReplicaCheck.Hash(text) >> 12);
+    /// <summary>A 64-bit hash of <paramref name="text"/>, to gather.</summary>
+    public static long Fingerprint(string text) => (long)ReplicaCheck.Hash(text);
 
     /// <summary>The ranks whose row differs from rank 0's, in order.</summary>
     public static int[] DifferingFromRoot(long[][] rows) =>
@@ -46,7 +29,7 @@ public static class RankAgreement
     {
         if (communicator.Size == 1) return;
         string full = FullPath(runDirectory);
-        var rows = Gather(communicator, resuming ? 1 : 0, Fingerprint(full));
+        var rows = communicator.AllGather(resuming ? 1 : 0, Fingerprint(full));
         string here = $"here, on rank {communicator.Rank}: {(resuming ? "--resume" : "--out")} {full}";
         var resumers = Enumerable.Range(0, rows.Length).Where(r => rows[r][0] == 1).ToList();
         if (resumers.Count > 0 && resumers.Count < rows.Length)
@@ -67,7 +50,7 @@ public static class RankAgreement
     public static void RequireSharedRunFolder(ICommunicator communicator, string runDirectory, string token)
     {
         if (communicator.Size == 1) return;
-        var rows = Gather(communicator, Fingerprint(token));
+        var rows = communicator.AllGather(Fingerprint(token));
         if (DifferingFromRoot(rows) is { Length: > 0 } other)
             throw new CommunicationException($"{Ranks(other)} of {rows.Length} {Verb(other, "do", "does")} not see the run folder rank 0 writes at {FullPath(runDirectory)} " +
                 "(the token rank 0 just wrote there is missing or another): the run folder must be on a file system every rank shares, " +
@@ -79,7 +62,7 @@ public static class RankAgreement
     public static void RequireSameData(ICommunicator communicator, string data, string fingerprint, int train, int validation, int test)
     {
         if (communicator.Size == 1) return;
-        var rows = Gather(communicator, Fingerprint(fingerprint), train, validation, test);
+        var rows = communicator.AllGather(Fingerprint(fingerprint), train, validation, test);
         if (DifferingFromRoot(rows) is not { Length: > 0 } other) return;
         string Counts(long[] row) => $"{row[1]:N0} training, {row[2]:N0} validation and {row[3]:N0} test images";
         bool sameCounts = other.All(r => rows[r].AsSpan(1).SequenceEqual(rows[0].AsSpan(1)));
@@ -95,7 +78,7 @@ public static class RankAgreement
     public static void RequireSameImages(ICommunicator communicator, string data, int count, int skipped, string fingerprint)
     {
         if (communicator.Size == 1) return;
-        var rows = Gather(communicator, count, skipped, Fingerprint(fingerprint));
+        var rows = communicator.AllGather(count, skipped, Fingerprint(fingerprint));
         if (DifferingFromRoot(rows) is not { Length: > 0 } other) return;
         string Seen(int r) => $"rank {r}: {rows[r][0]:N0} images{(rows[r][1] > 0 ? $", {rows[r][1]:N0} unreadable skipped" : "")}";
         bool sameCounts = other.All(r => rows[r][0] == rows[0][0] && rows[r][1] == rows[0][1]);

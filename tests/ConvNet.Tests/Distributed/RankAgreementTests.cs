@@ -107,5 +107,40 @@ public sealed class RankAgreementTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("top1Error", r.Stdout);
     }
 
+    /// <summary>Rank <paramref name="rank"/> of a group whose other ranks' rows are made by <paramref name="others"/>
+    /// from this rank's values.</summary>
+    private sealed class Gathered(int rank, int size, Func<int, long[], long[]> others) : ConvNet.Distributed.ICommunicator
+    {
+        public int Rank => rank;
+        public int Size => size;
+        public long[][] AllGather(params long[] values) => [.. Enumerable.Range(0, size).Select(r => r == rank ? values : others(r, values))];
+        public void SumInPlace(Span<float> values) => throw new NotSupportedException();
+        public void SumInPlace(Span<double> values) => throw new NotSupportedException();
+        public ConvNet.Distributed.IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => throw new NotSupportedException();
+        public (long Min, long Max) MinMax(long value) => throw new NotSupportedException();
+        public void Barrier(CancellationToken cancel = default) { }
+        public void Abort(int exitCode) => throw new NotSupportedException();
+        public string Description => $"{size} ranks (test)";
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void A_refusal_names_the_ranks_that_differ_and_each_ones_counts()
+    {
+        // Ranks 2 and 5 of 6 hold 10 fewer training images; the others agree with rank 0.
+        var group = new Gathered(0, 6, (r, v) => r is 2 or 5 ? [v[0], v[1] - 10, v[2], v[3]] : v);
+        var e = Assert.Throws<ConvNet.Distributed.CommunicationException>(() =>
+            ConvNet.Distributed.RankAgreement.RequireSameData(group, "idx:/d", "sha\nclasses", 100, 20, 10));
+        Assert.Equal("ranks 2 and 5 of 6 read different data at idx:/d than rank 0 (rank 0: 100 training, 20 validation and 10 test images; " +
+            "rank 2: 90 training, 20 validation and 10 test images; rank 5: 90 training, 20 validation and 10 test images); every rank must see the same files", e.Message);
+        // Agreeing ranks pass; so does one process.
+        ConvNet.Distributed.RankAgreement.RequireSameData(new Gathered(3, 6, (_, v) => v), "idx:/d", "x", 1, 2, 3);
+        ConvNet.Distributed.RankAgreement.RequireSameImages(ConvNet.Distributed.SingleProcess.Instance, "idx:/d", 5, 0, "x");
+    }
+
+    [Fact]
+    public void Many_differing_ranks_are_counted_rather_than_listed() =>
+        Assert.Equal("ranks 1, 2, 3, 4 and 7 more", ConvNet.Distributed.RankAgreement.Ranks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+
     public void Dispose() => _temp.Dispose();
 }

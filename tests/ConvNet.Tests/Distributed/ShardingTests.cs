@@ -75,6 +75,7 @@ public sealed class ShardingTests
         public void SumInPlace(Span<double> values) => throw new NotSupportedException();
         public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => throw new NotSupportedException();
         public (long Min, long Max) MinMax(long value) => (value, value);
+        public long[][] AllGather(params long[] values) => throw new NotSupportedException();
         public void Barrier(CancellationToken cancel = default) { }
         public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
         public string Description => $"{size} ranks (test)";
@@ -138,6 +139,7 @@ internal sealed class TwoIdenticalRanks(int rank = 0) : ICommunicator
         return CompletedSum.Instance;
     }
     public (long Min, long Max) MinMax(long value) => (value, value);
+    public long[][] AllGather(params long[] values) => [values, values];
     public void Barrier(CancellationToken cancel = default) { }
     public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
     public string Description => "2 identical ranks (test)";

@@ -263,8 +263,8 @@ public sealed class RunFolderTests
     [Fact]
     public void OnlyRankZeroChecksTheRunFolderAndTheOtherRanksWriteNothingThere()
     {
-        // Under MPI the other ranks' --out may be another machine's disk holding an older run: it is not theirs to
-        // refuse, and they write nothing to it.
+        // Under MPI the other ranks see rank 0's run folder (a shared one; RankAgreement checks that they do), which may
+        // hold an older run rank 0 is about to refuse or replace: it is not theirs to refuse, and they write nothing to it.
         using var temp = new TempDirectory();
         string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 160, test: 16);
         string run = temp.Combine("run");
