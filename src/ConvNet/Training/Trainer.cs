@@ -46,6 +46,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     /// (its checkpoints would be replaced), unless <paramref name="overwrite"/>.</summary>
     public TrainResult Run(CancellationToken cancel = default, bool overwrite = false)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(runDirectory);
+        ArgumentNullException.ThrowIfNull(observer);
         // Before anything else: a rank resuming (or naming another folder) while the others start this run would wait
         // for them in collectives they never make.
         RankAgreement.RequireSameRun(_communicator, resuming: false, runDirectory);
@@ -150,6 +153,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         int? threads = null, long? maxSteps = null, int? epochs = null, DeviceSpec? device = null, ICommunicator? communicator = null,
         string? data = null)
     {
+        ArgumentNullException.ThrowIfNull(runDirectory);
+        ArgumentNullException.ThrowIfNull(observer);
         var all = communicator ?? SingleProcess.Instance;
         RankAgreement.RequireSameRun(all, resuming: true, runDirectory); // before the barrier below, which a new run never enters
         if (!all.IsRoot) observer = new SilentObserver();

@@ -47,4 +47,16 @@ public sealed class LibraryNullArgumentTests
         AssertNamed("shape", () => NpyFile.Write("never-written.npy", null!, [1f]));
         Assert.False(File.Exists("never-written.onnx") || File.Exists("never-written.safetensors") || File.Exists("never-written.npy"));
     }
+
+    [Fact]
+    public void The_trainers_entry_points_name_their_null_argument()
+    {
+        var observer = new SilentObserver();
+        AssertNamed("config", () => new Trainer(null!, "never-made", observer).Run());
+        AssertNamed("runDirectory", () => new Trainer(new TrainConfig(), null!, observer).Run());
+        AssertNamed("observer", () => new Trainer(new TrainConfig(), "never-made", null!).Run());
+        AssertNamed("runDirectory", () => Trainer.Resume(null!, observer));
+        AssertNamed("observer", () => Trainer.Resume("never-made", null!));
+        Assert.False(Directory.Exists("never-made"));
+    }
 }
