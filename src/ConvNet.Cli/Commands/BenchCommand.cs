@@ -49,10 +49,10 @@ public static class BenchCommand
         var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")
             { model, batch, mode, threads, warmup, repeats, json, loader, seconds, crop, device, precision, gemm, verify, convAlgorithm, gemmBlocking, allreduce };
-        command.SetAction(parse =>
+        // Under mpiexec: data-parallel training steps or the allreduce alone, and an error on any rank ends the job
+        // (DistributedCommand); without it MPI is never loaded.
+        command.SetAction(parse => DistributedCommand.Run(parse, timeoutAdvice: null, communicator =>
         {
-            // Under mpiexec: data-parallel training steps or the allreduce alone; without it MPI is never loaded.
-            using var communicator = MpiLaunch.Join(Environment.GetEnvironmentVariable);
             CountOption.Threads(parse, threads);
             // Each kind of bench reads some of the options; one given that it would not read is refused, naming what applies.
             if (parse.GetValue(loader) is { } spec)
@@ -129,7 +129,7 @@ public static class BenchCommand
                 : NetworkBenchmark.Run(settings with { ConvAlgorithm = ConvolutionSelection.Parse(chosen ?? "auto") }, asJson ? null : Console.Error);
             Console.WriteLine(asJson ? ToJson(result) : ToTable(result));
             return 0;
-        });
+        }));
         return command;
     }
 
