@@ -1,6 +1,5 @@
 // Whole-file reads: a pipe (`<(cat x.png)`, /dev/stdin) is read to its end, up to the reader's limit; a device that
 // never ends is refused by name.
-using System.Diagnostics;
 using ConvNet.IO;
 using ConvNet.Tests.Support;
 
@@ -8,20 +7,11 @@ namespace ConvNet.Tests.Data;
 
 public sealed class InputFileTests
 {
-    private static string MakeFifo(TempDirectory temp)
-    {
-        string fifo = temp.File("pipe");
-        using var mkfifo = Process.Start("mkfifo", fifo)!;
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
-        return fifo;
-    }
-
     [Fact]
     public async Task APipeIsReadToItsEnd()
     {
         using var temp = new TempDirectory();
-        string fifo = MakeFifo(temp);
+        string fifo = NamedPipe.Make(temp.File("pipe"));
         byte[] sent = [.. Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7))];
         var writer = Task.Run(() => File.WriteAllBytes(fifo, sent));
         Assert.Equal(sent, InputFile.ReadAllBytes(fifo, maxBytes: 1 << 20));
@@ -32,7 +22,7 @@ public sealed class InputFileTests
     public async Task APipeLongerThanTheLimitIsRefusedByName()
     {
         using var temp = new TempDirectory();
-        string fifo = MakeFifo(temp);
+        string fifo = NamedPipe.Make(temp.File("pipe"));
         var writer = Task.Run(() =>
         {
             try { File.WriteAllBytes(fifo, new byte[300_000]); }

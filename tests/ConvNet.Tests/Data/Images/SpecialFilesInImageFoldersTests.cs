@@ -1,7 +1,6 @@
 // What else a class folder can hold besides images. A named pipe (FIFO) was opened like a file, and opening one blocks
 // until some process writes to it: prepare and train hung for ever. It is now skipped as "not a regular file", as a
 // link to /dev/zero was, without being opened.
-using System.Diagnostics;
 using ConvNet.Data.Images;
 using ConvNet.Tests.Support;
 
@@ -9,20 +8,12 @@ namespace ConvNet.Tests.Data.Images;
 
 public sealed class SpecialFilesInImageFoldersTests
 {
-    internal static string MakeNamedPipe(string path)
-    {
-        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
-        return path;
-    }
-
     [Fact]
     public async Task ANamedPipeIsSkippedWithoutBeingOpened()
     {
         using var temp = new TempDirectory();
         SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
-        string pipe = MakeNamedPipe(temp.Combine("photos", "disc", "x.jpg"));
+        string pipe = NamedPipe.Make(temp.Combine("photos", "disc", "x.jpg"));
         var store = ImageDataSpec.Open("folder:" + temp.Combine("photos")).Train;
         var scan = Task.Run(() => ImageScan.Run(store, threads: 1, statistics: false));
         if (await Task.WhenAny(scan, Task.Delay(TimeSpan.FromSeconds(60))) != scan)
@@ -40,7 +31,7 @@ public sealed class SpecialFilesInImageFoldersTests
     {
         using var temp = new TempDirectory();
         SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
-        string pipe = MakeNamedPipe(temp.Combine("photos", "disc", "x.jpg"));
+        string pipe = NamedPipe.Make(temp.Combine("photos", "disc", "x.jpg"));
         var result = CliRunner.Run(TimeSpan.FromMinutes(2), "prepare", "--data", "folder:" + temp.Combine("photos"), "--out", temp.Combine("cache"), "--threads", "1");
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains($"skipped {pipe}: not a regular file (a named pipe)", result.Stdout);
@@ -56,7 +47,7 @@ public sealed class SpecialFilesInImageFoldersTests
         string image = Directory.EnumerateFiles(temp.Combine("photos"), "*", SearchOption.AllDirectories).First();
         var expected = new byte[3 * 64 * 64];
         SquareImageDecoder.Decode(image, 64, expected);
-        string pipe = MakeNamedPipe(temp.Combine("pipe.png"));
+        string pipe = NamedPipe.Make(temp.Combine("pipe.png"));
         var writer = Task.Run(() => File.WriteAllBytes(pipe, File.ReadAllBytes(image)));
         var store = new FileImageStore(new ImageFileSet("images", [new ImageFile(pipe, 0)], ["a"]), 64, userNamed: true);
         var actual = new byte[3 * 64 * 64];
