@@ -57,8 +57,8 @@ public static class RankAgreement
                 "since rank 0 alone writes it and the others read the data's scan (and, on --resume, the checkpoint) from it");
     }
 
-    /// <summary>Every rank reads the same training data: what <paramref name="fingerprint"/> covers (the training
-    /// images' checksum, the class names) and the counts of training, validation and test images.</summary>
+    /// <summary>Every rank reads the same data: what <paramref name="fingerprint"/> covers (the training and test
+    /// images' checksums, the class names) and the counts of training, validation and test images.</summary>
     public static void RequireSameData(ICommunicator communicator, string data, string fingerprint, int train, int validation, int test)
     {
         if (communicator.Size == 1) return;

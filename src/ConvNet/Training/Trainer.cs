@@ -241,10 +241,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             resumeFrom is null ? null : new Normalization(resumeFrom.Info.NormalizationMean, resumeFrom.Info.NormalizationStd),
             runDirectory, _observer.Message, resumeFrom?.Info.Preprocessing, scansAgain: root);
         if (root) _communicator.Barrier(cancel);
-        var (train, validation, test, normalization, preprocessing, dataSha256) = splits;
+        var (train, validation, test, normalization, preprocessing, dataSha256, testSha256) = splits;
         // The configuration names the same path on every rank, but a path may hold other files on another machine (or
-        // in another mount): each rank would train on its own data without a word.
-        RankAgreement.RequireSameData(_communicator, config.Data, $"{dataSha256}\n{string.Join('\n', train.ClassNames)}",
+        // in another mount): each rank would train on its own data, or score its own share of another test set, without a word.
+        RankAgreement.RequireSameData(_communicator, config.Data, $"{dataSha256}\n{testSha256}\n{string.Join('\n', train.ClassNames)}",
             train.Count, validation?.Count ?? 0, test?.Count ?? 0);
         if (train.Count < config.BatchSize)
             throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");

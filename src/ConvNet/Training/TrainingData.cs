@@ -7,8 +7,9 @@ using ConvNet.Data.Images;
 namespace ConvNet.Training;
 
 /// <param name="TrainingDataSha256">in-memory data: the training split's checksum (CheckpointInfo.TrainingDataSha256)</param>
+/// <param name="TestDataSha256">in-memory data with a test split: its checksum (data-parallel ranks compare it)</param>
 public sealed record TrainingSplits(IBatchSource Train, IBatchSource? Validation, IBatchSource? Test, Normalization Normalization,
-    PreprocessingInfo? Preprocessing = null, string? TrainingDataSha256 = null) : IDisposable
+    PreprocessingInfo? Preprocessing = null, string? TrainingDataSha256 = null, string? TestDataSha256 = null) : IDisposable
 {
     /// <summary>Stops background loaders and unmaps caches (image data); nothing to do for in-memory data.</summary>
     public void Dispose()
@@ -44,7 +45,7 @@ public static class TrainingData
             new InMemoryBatchSource(train, normalization, augment),
             validation is null ? null : new InMemoryBatchSource(validation, normalization, AugmentOptions.None),
             data.Test.Count == 0 ? null : new InMemoryBatchSource(data.Test, normalization, AugmentOptions.None),
-            normalization, TrainingDataSha256: Checksum(data.Train));
+            normalization, TrainingDataSha256: Checksum(data.Train), TestDataSha256: data.Test.Count == 0 ? null : Checksum(data.Test));
     }
 
     /// <summary>Refuses training data with a class that has no images: a classifier would learn to never predict it

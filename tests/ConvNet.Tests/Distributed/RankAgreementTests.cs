@@ -82,6 +82,20 @@ public sealed class RankAgreementTests(ITestOutputHelper output) : IDisposable
         Assert.False(Directory.Exists(_temp.Combine("run", "checkpoints")));
     }
 
+    // The test split is scored in shares over the ranks: one rank's other test labels gave a wrong test error, exit 0.
+    [Fact]
+    public void Ranks_that_read_other_test_data_at_the_same_path_are_refused()
+    {
+        if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }
+        string data = PerRankIdx(96, 16, seedA: 1, 96, 16, seedB: 1); // the same, then rank 1's test split replaced
+        TinyDataset.WriteIdx(_temp.Combine("other"), 96, 16, seed: 5);
+        foreach (string test in Directory.GetFiles(_temp.Combine("other"), "t10k-*"))
+            File.Copy(test, Path.Combine(_temp.Combine("b", "data"), Path.GetFileName(test)), overwrite: true);
+        var r = Refused(InAAndB(TrainArgs(data, _temp.Combine("run"))));
+        Assert.Contains($"rank 1 of 2 reads different data at {data} than rank 0 (as many images, 64 training, 32 validation and 16 test images, " +
+            "but other pixels, labels or class names)", r.Stderr);
+    }
+
     [Fact]
     public void A_rank_that_sees_other_image_files_than_rank_0_scanned_is_refused()
     {
