@@ -29,10 +29,7 @@ public static class DistributedCommand
     public static void EndJob(ICommunicator communicator, int exitCode, IEnumerable<string> lines)
     {
         foreach (string line in lines) Console.Error.WriteLine(line);
-        Console.Error.Flush();
-        // The launcher forwards output asynchronously and drops what is still in flight when the job is torn down: give
-        // it (and the other ranks' messages, when all fail alike) a moment before the abort.
-        Thread.Sleep(TimeSpan.FromMilliseconds(500));
+        EarlyRankFailure.LetTheLauncherForwardErrors();
         communicator.Abort(exitCode);
     }
 }

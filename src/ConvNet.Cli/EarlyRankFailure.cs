@@ -24,11 +24,17 @@ public static class EarlyRankFailure
     public static int EndJob(int exitCode, Func<string, string?> environment)
     {
         if (MpiLaunch.LaunchedRank(environment) is null) return exitCode;
-        try { Console.Error.Flush(); }
-        catch (Exception) { } // stderr closed or full: the exit code still ends the job
-        // The launcher forwards output asynchronously and drops what is in flight when the job is torn down.
-        Thread.Sleep(TimeSpan.FromMilliseconds(500));
+        LetTheLauncherForwardErrors();
         MpiLaunch.AbortJob(environment, exitCode);
         return exitCode;
+    }
+
+    /// <summary>Before a job is torn down: the launcher forwards output asynchronously and drops what is still in
+    /// flight (this rank's error, and the other ranks' when all fail alike), so flush and give it a moment.</summary>
+    public static void LetTheLauncherForwardErrors()
+    {
+        try { Console.Error.Flush(); }
+        catch (Exception) { } // stderr closed or full: the exit code still ends the job
+        Thread.Sleep(TimeSpan.FromMilliseconds(500));
     }
 }

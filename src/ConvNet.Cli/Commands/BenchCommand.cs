@@ -243,8 +243,7 @@ public static class BenchCommand
         }
         // The paper's net unless another is named; the micro net on the emulated device (the paper's would take hours).
         string name = parse.GetValue(model) ?? (deviceSpec.Kind == DeviceKind.Emulated ? AlexNetMicro.Name : AlexNetPaper.Name);
-        int verifyBatch = GivenOption.Was(parse, batch) ? parse.GetValue(batch) : 8;
-        if (verifyBatch < 1) throw new ArgumentException($"--batch must be at least 1, got {verifyBatch}");
+        int verifyBatch = GivenOption.Was(parse, batch) ? CountOption.AtLeastOne(parse, batch) : 8;
         var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)), forcedBlocking);
         var worst = v.Worst;
         Console.WriteLine(asJson
