@@ -10,13 +10,45 @@ public static class AtomicFile
     // hidden .tmp files stayed behind. Only paths this process created are listed, and only while they are written.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Unfinished = new(StringComparer.Ordinal);
 
-    /// <summary>Lists a temporary file for <see cref="DeleteUnfinished"/> until the result is disposed (for temporary
-    /// files written without <see cref="Begin"/>).</summary>
+    // Set by DeleteUnfinished, under Gate with every listing and creation: the other threads run on until the process
+    // ends, and a temporary file they created after the deletion (a split's decoded images begun just as Ctrl+C
+    // came) stayed behind.
+    private static readonly Lock Gate = new();
+    private static bool _ending;
+
+    /// <summary>Lists a temporary file for <see cref="DeleteUnfinished"/> until the result is disposed (for a file
+    /// created later by a rename into it; create one with <see cref="CreateTracked"/>).</summary>
+    /// <exception cref="OperationCanceledException">the process is ending: <see cref="DeleteUnfinished"/> has run</exception>
     public static IDisposable Track(string tempPath)
     {
         string full = Path.GetFullPath(tempPath);
-        Unfinished[full] = 0;
+        lock (Gate)
+        {
+            ThrowIfEnding(full);
+            Unfinished[full] = 0;
+        }
         return new Untrack(full);
+    }
+
+    /// <summary>Creates (or truncates) a temporary file and lists it for <see cref="DeleteUnfinished"/> as one step,
+    /// so that an interrupt cannot come between the two; dispose the listing when the file is gone or renamed.</summary>
+    /// <exception cref="OperationCanceledException">the process is ending: <see cref="DeleteUnfinished"/> has run</exception>
+    public static FileStream CreateTracked(string tempPath, out IDisposable tracked, int bufferSize = 1 << 20)
+    {
+        string full = Path.GetFullPath(tempPath);
+        lock (Gate)
+        {
+            ThrowIfEnding(full);
+            var stream = new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize);
+            Unfinished[full] = 0;
+            tracked = new Untrack(full);
+            return stream;
+        }
+    }
+
+    private static void ThrowIfEnding(string path)
+    {
+        if (_ending) throw new OperationCanceledException($"{path}: not created: the process is ending (interrupted)");
     }
 
     private sealed class Untrack(string path) : IDisposable
@@ -24,12 +56,24 @@ public static class AtomicFile
         public void Dispose() => Unfinished.TryRemove(path, out _);
     }
 
-    /// <summary>Deletes every temporary file still being written: for a handler of a signal that ends the process.
-    /// A write still running then fails (its rename finds no file), and the target stays as it was.</summary>
+    /// <summary>Deletes every temporary file still being written, and refuses new ones from then on: for a handler of
+    /// a signal that ends the process. A write still running then fails (its rename finds no file), and the target
+    /// stays as it was.</summary>
     public static void DeleteUnfinished()
     {
-        foreach (string temp in Unfinished.Keys)
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        lock (Gate)
+        {
+            _ending = true;
+            foreach (string temp in Unfinished.Keys)
+                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Takes new temporary files again after <see cref="DeleteUnfinished"/>: for tests, which call it
+    /// without ending their process.</summary>
+    internal static void ResumeAfterDeleteUnfinished()
+    {
+        lock (Gate) _ending = false;
     }
 
     public static void Write(string path, Action<Stream> write)
@@ -55,14 +99,13 @@ public static class AtomicFile
         string directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, TempName(Path.GetFileName(full), Environment.ProcessId));
-        var tracked = Track(temp); // before the file exists: a signal between the two still finds it
         try
         {
-            return new Pending(full, temp, new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20), tracked);
+            var stream = CreateTracked(temp, out var tracked);
+            return new Pending(full, temp, stream, tracked);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            tracked.Dispose();
             // .NET's message names only the hidden temporary file ("Could not find file '/proc/.x.onnx.123.tmp'").
             if (e is UnauthorizedAccessException) throw new UnauthorizedAccessException($"{path}: cannot create a file in {directory} (permission denied)", e);
             if (e is FileNotFoundException or DirectoryNotFoundException) throw new IOException($"{path}: cannot create a file in {directory} (it takes no new files)", e);

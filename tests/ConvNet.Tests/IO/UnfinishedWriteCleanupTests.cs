@@ -9,8 +9,10 @@ namespace ConvNet.Tests.IO;
 
 // DeleteUnfinished deletes every write in progress in the process: no other test may be writing meanwhile.
 [Collection(nameof(RunsAlone))]
-public sealed class UnfinishedWriteCleanupTests
+public sealed class UnfinishedWriteCleanupTests : IDisposable
 {
+    public void Dispose() => AtomicFile.ResumeAfterDeleteUnfinished(); // this process goes on, unlike one signalled
+
     [Fact]
     public void AnInterruptedWriteLeavesNoTemporaryFileAndTheTargetAsItWas()
     {
@@ -40,8 +42,39 @@ public sealed class UnfinishedWriteCleanupTests
         AtomicFile.DeleteUnfinished();
         Assert.Equal("{}", File.ReadAllText(dir.File("done.json")));
         Assert.True(File.Exists(images)); // no longer tracked: its owner deals with it
+        AtomicFile.ResumeAfterDeleteUnfinished();
 
         using (AtomicFile.Track(images)) AtomicFile.DeleteUnfinished(); // tracked (prepare decoding): deleted
+        Assert.False(File.Exists(images));
+    }
+
+    [Fact]
+    public void NoTemporaryFileIsCreatedOnceTheCleanUpHasRun()
+    {
+        // The other threads run on until the process ends: prepare began the next split's decoded images just after
+        // the deletion, and that file stayed behind (CI: .val.pack.new.images.tmp after a SIGTERM).
+        using var dir = new TempDirectory();
+        AtomicFile.DeleteUnfinished();
+        Assert.Throws<OperationCanceledException>(() => AtomicFile.CreateTracked(dir.File("val.pack.images.tmp"), out _));
+        Assert.Throws<OperationCanceledException>(() => AtomicFile.WriteAllText(dir.File("cache.json"), "{}"));
+        Assert.Throws<OperationCanceledException>(() => AtomicFile.Track(dir.File(".val.pack.new")));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void AFileCreatedTrackedIsDeletedByTheCleanUpUntilReleased()
+    {
+        using var dir = new TempDirectory();
+        string images = dir.File("train.pack.images.tmp");
+        using (var stream = AtomicFile.CreateTracked(images, out var tracked))
+        {
+            stream.WriteByte(1);
+            tracked.Dispose();
+        }
+        AtomicFile.DeleteUnfinished();
+        Assert.True(File.Exists(images));
+        AtomicFile.ResumeAfterDeleteUnfinished();
+        using (AtomicFile.CreateTracked(images, out var again)) { AtomicFile.DeleteUnfinished(); again.Dispose(); }
         Assert.False(File.Exists(images));
     }
 }

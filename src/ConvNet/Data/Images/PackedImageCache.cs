@@ -177,10 +177,10 @@ public static class PackedImageCache
         var reasons = new string?[chunk];
         var labels = new List<int>();
         string imagesTemp = path + ".images.tmp";
-        using var tracked = IO.AtomicFile.Track(imagesTemp); // deleted by an interrupt too (AtomicFile.DeleteUnfinished)
+        var created = IO.AtomicFile.CreateTracked(imagesTemp, out var tracked); // deleted by an interrupt too (AtomicFile.DeleteUnfinished)
         try
         {
-            using (var images = new FileStream(imagesTemp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var images = created)
             {
                 var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
                 for (int start = 0; start < store.Count; start += chunk)
@@ -221,6 +221,7 @@ public static class PackedImageCache
         finally
         {
             File.Delete(imagesTemp);
+            tracked.Dispose();
         }
         return good;
     }
