@@ -99,7 +99,13 @@ public sealed class SecondNewUserPassTests(TinyRunFixture tiny) : IClassFixture<
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await process.WaitForExitAsync(limit.Token);
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            try { await process.WaitForExitAsync(limit.Token); }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true); // not left running to load the machine for the tests after
+                throw new TimeoutException($"convnet {string.Join(' ', args)} did not end within 2 minutes");
+            }
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 

@@ -81,7 +81,12 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
             var stdout = job.StandardOutput.ReadToEndAsync();
             var stderr = job.StandardError.ReadToEndAsync();
             using var limit = new CancellationTokenSource(Limit);
-            await job.WaitForExitAsync(limit.Token);
+            try { await job.WaitForExitAsync(limit.Token); }
+            catch (OperationCanceledException)
+            {
+                job.Kill(entireProcessTree: true); // left running, mpiexec and its ranks would load the machine for the tests after
+                Assert.Fail($"the job '{name}' did not end within {Limit.TotalSeconds:F0} s");
+            }
             Assert.NotEqual(0, job.ExitCode);
             Assert.Contains(says, await stderr + await stdout);
         }

@@ -80,10 +80,17 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
     [Fact]
     public async Task HeaderDeclaring30000By30000PixelsIsRefusedBeforeDecoding()
     {
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(SyntheticImages.HugePng(30_000, 30_000), "image/png")), HttpStatusCode.RequestEntityTooLarge, "30000x30000");
-        // 900 million pixels would be 3.6 GB decoded; refusing from the header allocates next to nothing.
-        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 100_000_000);
+        // 900 million pixels would be 3.6 GB decoded; refusing from the header allocates next to nothing. The count is
+        // the whole process's, and test classes beside this one allocate too (a Fashion-MNIST load is 190 MB): the
+        // bound is well under a decode, and a measure spoilt by a neighbour is taken again.
+        long fewest = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && fewest >= 1_000_000_000; attempt++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            await Refused(await fixture.Client.PostAsync("/v1/predict", Body(SyntheticImages.HugePng(30_000, 30_000), "image/png")), HttpStatusCode.RequestEntityTooLarge, "30000x30000");
+            fewest = Math.Min(fewest, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+        Assert.True(fewest < 1_000_000_000, $"refusing the header allocated {fewest:N0} bytes");
     }
 
     [Fact]

@@ -43,9 +43,18 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
 
         var halfSent = new TaskCompletionSource();
         var resume = new TaskCompletionSource();
-        var inFlight = serve.Client.PostAsync("/v1/predict", new PausedContent(File.ReadAllBytes(fixture.Images[0]), "image/jpeg", halfSent, resume.Task).Typed());
+        // Expect: 100-continue, with no time limit on the server's go-ahead: Kestrel sends it only when the endpoint
+        // starts reading the body, so once half the body is sent the request is surely in flight (a fixed pause
+        // could end before a loaded server read the headers, and shutdown closes a connection it sees as idle).
+        using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = Timeout.InfiniteTimeSpan })
+            { BaseAddress = serve.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/predict")
+        {
+            Content = new PausedContent(File.ReadAllBytes(fixture.Images[0]), "image/jpeg", halfSent, resume.Task).Typed(),
+            Headers = { ExpectContinue = true },
+        };
+        var inFlight = client.SendAsync(request);
         await halfSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(200); // the request has reached the server and is reading its body
         await serve.TerminateAsync();
         await Task.Delay(300); // the server is now stopping; the request is still in flight
         resume.SetResult();
