@@ -27,11 +27,16 @@ public static class ShowActivationsCommand
         {
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
-            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             string? file = parse.GetValue(image);
             int? at = parse.GetValue(index);
             if ((file is null) == (at is null))
                 throw new ArgumentException("give one image: an image file, or --index N (with --data, default the run's data)");
+            // They choose an image of --data, as in `show predictions`: with an image file they would be silently ignored.
+            if (file is not null)
+                foreach (Option unused in new Option[] { options.Data, options.Split })
+                    if (GivenOption.Was(parse, unused))
+                        throw new ArgumentException($"{unused.Name} chooses the image of --index; with an image file that file is drawn: leave it out");
+            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             var (walk, named) = Build(loaded, file, at is null ? null : options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, at ?? 0,
                 options.ThreadCount(parse));
             var typeface = FigureOutput.Typeface();

@@ -247,6 +247,18 @@ public sealed class InspectionCommandTests(TinyRunFixture run) : IClassFixture<T
         AssertOneErrorLine(CliRunner.Run("show", "activations", "--checkpoint", run.Run, "--index", "32", "--out", Out("w2.png")), "--index 32");
     }
 
+    [Theory]
+    [InlineData("--data", "no-such-data")]
+    [InlineData("--split", "train")]
+    public void ActivationsOfAnImageFileRefuseTheOptionsThatChooseADatasetImage(string option, string value)
+    {
+        // They were silently ignored, even naming a dataset that does not exist; `show predictions` refuses the same.
+        string image = TinyImages.WriteBar(Out("walk-refused.png"), 10);
+        AssertOneErrorLine(CliRunner.Run("show", "activations", "--checkpoint", run.Run, image, option, value, "--out", Out("w3.png")),
+            $"{option} chooses the image of --index; with an image file that file is drawn: leave it out");
+        Assert.False(File.Exists(Out("w3.png")));
+    }
+
     [Fact]
     public void AnImportedModelWorksLikeARun()
     {
