@@ -16,7 +16,7 @@ public static class ConvAlgorithmOption
             Description = "CPU convolutions: auto (each layer times direct and Winograd once and keeps the faster), direct, or winograd (stride-1 layers; strided ones such as conv1 over space-to-depth blocks)",
             DefaultValueFactory = _ => "auto",
         };
-        option.AcceptOnlyFromAmong("auto", "direct", "winograd");
+        OptionChoices.Restrict(option, "auto", "direct", "winograd");
         return option;
     }
 

@@ -17,7 +17,7 @@ public static class PrecisionOption
                           "read, computed in float32; inference on the CPU only)",
             DefaultValueFactory = _ => "fp32",
         };
-        option.AcceptOnlyFromAmong("fp32", "bf16");
+        OptionChoices.Restrict(option, "fp32", "bf16");
         return option;
     }
 

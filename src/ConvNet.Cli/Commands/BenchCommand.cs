@@ -24,7 +24,7 @@ public static class BenchCommand
         var crop = new Option<int>("--crop") { Description = "--loader: crop size (227 for alexnet, 224 for the torchvision layout)", DefaultValueFactory = _ => 227 };
         var batch = new Option<int>("--batch", "--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 };
         var mode = new Option<string>("--mode") { Description = "train (forward, loss, backward, SGD) or infer (forward only)", DefaultValueFactory = _ => "train" };
-        mode.AcceptOnlyFromAmong("train", "infer");
+        OptionChoices.Restrict(mode, "train", "infer");
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 2 };
         var repeats = new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 };
@@ -37,14 +37,14 @@ public static class BenchCommand
             Description = "CPU: auto (time direct and Winograd once per layer, keep the faster; the default), direct or winograd. " +
                 "GPU devices: implicit (the GEMM reads the input as it goes; the default) or lowered (an im2col pass first)",
         };
-        convAlgorithm.AcceptOnlyFromAmong("auto", "direct", "winograd", "implicit", "lowered");
+        OptionChoices.Restrict(convAlgorithm, "auto", "direct", "winograd", "implicit", "lowered");
         var gemmBlocking = new Option<string>("--gemm-blocking")
         {
             Description = "GPU devices: values of C per GEMM thread per side, 4 (64x64 tiles) or 8 (128x128) for every layer, or auto " +
                 "(each convolution and fully connected layer times both once when the network is planned; the default on a CUDA GPU, 4 on the emulated device)",
             DefaultValueFactory = _ => "auto",
         };
-        gemmBlocking.AcceptOnlyFromAmong("auto", "4", "8");
+        OptionChoices.Restrict(gemmBlocking, "auto", "4", "8");
         var allreduce = new Option<double?>("--allreduce") { Description = "Under mpiexec: time an allreduce of this many MB instead (ms, bus GB/s)" };
         var verify = new Option<bool>("--verify") { Description = "GPU devices: run training steps on the GPU and on the CPU from one seed and compare them (exit 1 if they disagree)" };
         var command = new Command("bench", "Time training or inference steps of a model: images/s, GFLOP/s, % of FMA peak, per-layer times")

@@ -19,7 +19,7 @@ public static class ExportCommand
         };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         var format = new Option<string>("--format") { Description = "Output format: onnx", DefaultValueFactory = _ => "onnx" };
-        format.AcceptOnlyFromAmong("onnx");
+        OptionChoices.Restrict(format, "onnx");
         var output = new Option<string>("--out") { Description = "Output file (model.onnx)", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
         var command = new Command("export", "Export a trained run (or imported checkpoint, or weights file) to ONNX, with its class names and preprocessing") { weights, model, format, output, force };

@@ -57,7 +57,7 @@ public static class TrainCommand
             Description = "CPU convolutions: auto (each layer times direct and Winograd once and keeps the faster; the choice is saved with the run and reused on --resume), direct or winograd",
             DefaultValueFactory = _ => d.ConvAlgorithm,
         };
-        convAlgorithm.AcceptOnlyFromAmong("auto", "direct", "winograd");
+        OptionChoices.Restrict(convAlgorithm, "auto", "direct", "winograd");
 
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {
