@@ -2,6 +2,7 @@
 // paper's Figure 4, right: for each query image the k training images whose feature vectors are nearest (Euclidean),
 // found by an exact search. A query is an image file or SPLIT:N (image N of a split of --data, e.g. test:17).
 // `--features feats.npy` reuses the training features `convnet features` wrote instead of computing them again.
+// `--json` without `--out` prints the neighbours and draws no sheet.
 using System.CommandLine;
 using System.Globalization;
 using ConvNet.Data;
@@ -21,8 +22,8 @@ public static class NeighboursCommand
         var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 6 };
         var layer = new Option<string>("--layer") { Description = "Layer whose outputs are compared", DefaultValueFactory = _ => "fc7" };
         var features = new Option<string?>("--features") { Description = "Features of the searched split written by `convnet features` (same checkpoint, layer and data)" };
-        var output = new Option<string>("--out") { Description = "PNG contact sheet to write", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print the neighbours (sources, labels, distances) as JSON" };
+        var output = new Option<string?>("--out") { Description = "PNG contact sheet to write (needed unless --json, which without it prints the neighbours and draws no sheet)" };
+        var json = new Option<bool>("--json") { Description = "Print the neighbours (sources, labels, distances) as JSON; without --out, only that" };
         var command = new Command("neighbours", "Find each query image's nearest training images by their feature vectors (the paper's Figure 4, right)")
         {
             query, k, layer, features, output, json,
@@ -30,13 +31,19 @@ public static class NeighboursCommand
         options.AddTo(command);
         command.SetAction(parse =>
         {
-            string target = parse.GetValue(output)!;
-            FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
+            string? target = parse.GetValue(output);
+            bool asJson = parse.GetValue(json);
+            if (target is null && !asJson)
+                throw new ArgumentException("--out: name the PNG contact sheet to write, or give --json to print the neighbours without one");
+            if (target is null && GivenOption.Was(parse, options.Force))
+                throw new ArgumentException("--force replaces the --out file; with --json alone nothing is written: leave it out");
+            if (target is not null) FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             string layerName = parse.GetValue(layer)!, spec = options.DataSpec(parse, loaded), split = parse.GetValue(options.Split)!;
             int threads = options.ThreadCount(parse), batch = parse.GetValue(options.BatchSize), neighbours = parse.GetValue(k);
             if (neighbours < 1) throw new ArgumentException($"--k must be at least 1, got {neighbours}");
-            NeighbourSheet.RequireFits(parse.GetValue(query)!.Length, neighbours); // before any search
+            // Before any search; a JSON list has no size limit but the data's.
+            if (target is not null) NeighbourSheet.RequireFits(parse.GetValue(query)!.Length, neighbours);
             var network = Checkpoints.LoadNetwork(loaded);
             var probeLayer = NetworkProbe.FindLayer(network, layerName);
             using var pool = new WorkerPool(threads);
@@ -54,13 +61,14 @@ public static class NeighboursCommand
                 SearchLive(search, network, database, probeLayer, batch, pool);
             var results = search.Results();
 
-            var rows = queries.Select((q, i) => new NeighbourRow(q.Images.Picture(q.Index), Caption(q.Images, q.Index),
-                results[i].Select(n => (database.Picture(n.Index), Caption(database, n.Index), n.Distance)).ToList())).ToList();
-            var sheet = new NeighbourSheet(rows, $"{network.Name}: nearest {split} images of {spec} by Euclidean distance of {layerName} outputs");
-            var typeface = FigureOutput.Typeface();
-            foreach (string note in LabelFont.Notes(typeface, database.ClassNames)) Console.Error.WriteLine(note);
-            sheet.SavePng(target, typeface);
-            if (parse.GetValue(json))
+            var sheet = target is null ? null : Sheet(network, queries, results, database, spec, split, layerName);
+            var typeface = target is null ? null : FigureOutput.Typeface();
+            if (sheet is not null)
+            {
+                foreach (string note in LabelFont.Notes(typeface, database.ClassNames)) Console.Error.WriteLine(note);
+                sheet.SavePng(target!, typeface);
+            }
+            if (asJson)
             {
                 Console.WriteLine(CliJson.Serialize(new
                 {
@@ -73,7 +81,7 @@ public static class NeighboursCommand
                 }));
                 return 0;
             }
-            var (w, h) = sheet.Size(typeface);
+            var (w, h) = sheet!.Size(typeface);
             Console.WriteLine($"{target}: {queries.Count} queries x {neighbours} neighbours among {database.Count} images ({layerName}, {dimension} values), {w}x{h} pixels");
             for (int i = 0; i < queries.Count; i++)
                 Console.WriteLine($"  {queries[i].Name}: " + string.Join(", ", results[i].Select(n =>
@@ -84,6 +92,14 @@ public static class NeighboursCommand
     }
 
     private sealed record Query(string Name, IInspectionImages Images, int Index);
+
+    private static NeighbourSheet Sheet(Models.Network network, List<Query> queries, Neighbour[][] results,
+        IInspectionImages database, string spec, string split, string layerName)
+    {
+        var rows = queries.Select((q, i) => new NeighbourRow(q.Images.Picture(q.Index), Caption(q.Images, q.Index),
+            results[i].Select(n => (database.Picture(n.Index), Caption(database, n.Index), n.Distance)).ToList())).ToList();
+        return new NeighbourSheet(rows, $"{network.Name}: nearest {split} images of {spec} by Euclidean distance of {layerName} outputs");
+    }
 
     private static string? Label(IInspectionImages images, int index) => images.Label(index) is var l and >= 0 ? images.ClassNames[l] : null;
 

@@ -187,6 +187,28 @@ public sealed class InspectionCommandTests(TinyRunFixture run) : IClassFixture<T
     }
 
     [Fact]
+    public void NeighboursWithJsonAloneListThemWithoutASheetOrItsSizeLimit()
+    {
+        // --json needed --out, and a sheet too large to draw was refused with a hint to use --json.
+        string[] many = [.. Enumerable.Range(0, 200).Select(i => $"test:{i % 32}")];
+        var drawn = CliRunner.Run(["neighbours", "--checkpoint", run.Run, "--query", .. many, "--k", "160", "--out", Out("many.png")]);
+        AssertOneErrorLine(drawn, "--json without --out lists the neighbours");
+        var result = CliRunner.Run(["neighbours", "--checkpoint", run.Run, "--query", .. many, "--k", "160", "--threads", "1", "--json"]);
+        AssertOk(result);
+        using (var json = JsonDocument.Parse(result.Stdout))
+        {
+            Assert.False(json.RootElement.TryGetProperty("image", out _));
+            var queries = json.RootElement.GetProperty("queries").EnumerateArray().ToList();
+            Assert.Equal(200, queries.Count);
+            Assert.All(queries, q => Assert.Equal(160, q.GetProperty("neighbours").GetArrayLength()));
+        }
+        Assert.False(File.Exists(Out("many.png")));
+        AssertOneErrorLine(CliRunner.Run("neighbours", "--checkpoint", run.Run, "--query", "test:0", "--k", "161", "--json"), "--k 161");
+        AssertOneErrorLine(CliRunner.Run("neighbours", "--checkpoint", run.Run, "--query", "test:0"), "give --json to print the neighbours without one");
+        AssertOneErrorLine(CliRunner.Run("neighbours", "--checkpoint", run.Run, "--query", "test:0", "--json", "--force"), "--force replaces the --out file");
+    }
+
+    [Fact]
     public void ConfusionCellsFollowEvalsConfusionMatrix()
     {
         string png = Out("confusion.png");
