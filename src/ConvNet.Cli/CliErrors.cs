@@ -1,5 +1,6 @@
 // Turns failures into one clear line on stderr and exit code 2; --verbose adds the stack trace.
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace ConvNet.Cli;
 
@@ -32,13 +33,29 @@ public static class CliErrors
 
     public static int Invoke(Command root, string[] args)
     {
-        var parse = root.Parse(args);
+        var parse = root.Parse(Subcommands.HelpWordAsOption(args));
         // Under mpiexec an error before the command joins the ranks names the rank and ends the whole job (EarlyRankFailure).
         Func<string, string?> environment = Environment.GetEnvironmentVariable;
-        if (UnknownOptions.Find(parse) is { } unknown)
+        // A mistyped command first: the options after it are the ones that command would have had.
+        if ((Subcommands.Unknown(parse) ?? UnknownOptions.Find(parse) ?? Subcommands.UnknownShortOption(parse)) is { } unknown)
         {
             WriteError(EarlyRankFailure.Tagged(unknown, environment));
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
+            return EarlyRankFailure.EndJob(UsageOrInputError, environment);
+        }
+        if (parse.Errors.Any(e => e.SymbolResult is OptionResult { Option: VersionOption }))
+        {
+            // System.CommandLine's "--version option cannot be combined with other arguments", then the usage of
+            // whatever command followed it.
+            WriteError(EarlyRankFailure.Tagged("convnet: --version takes no command or other option: run 'convnet --version' alone", environment));
+            return EarlyRankFailure.EndJob(UsageOrInputError, environment);
+        }
+        if (Subcommands.IsGroup(parse) && parse.Errors.Count > 0)
+        {
+            // No command (`convnet`, `convnet show`): its usage, on stdout and with a failing exit code, as git (1) and
+            // dotnet (129) do: the list of commands is what was asked for, so it goes where `| less` reads it, and a
+            // script whose command word came out empty still fails (with the code of every usage error).
+            root.Parse([.. UnknownOptions.CommandPath(parse).Split(' ').Skip(1), "--help"]).Invoke();
             return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }
         if (parse.Errors.Count > 0)

@@ -1,5 +1,6 @@
 // Finds a "--name" the command does not have before anything runs, so a mistyped or misplaced option is named as
-// such (and the nearest real one suggested) instead of being read as an image path or a stray argument.
+// such (and the nearest real one suggested) instead of being read as an image path or a stray argument; and a long
+// name written with one dash (-epochs), which would be read the same way.
 using System.CommandLine;
 using System.CommandLine.Parsing;
 
@@ -15,15 +16,27 @@ public static class UnknownOptions
         {
             if (token.Type == TokenType.DoubleDash) break; // after "--" everything is an argument
             string value = token.Value;
-            if (token.Type != TokenType.Argument || !value.StartsWith("--", StringComparison.Ordinal) || value.Length < 3) continue;
+            if (token.Type != TokenType.Argument) continue;
+            string where = CommandPath(parse);
+            if (SingleDash(value, known) is { } meant) return $"{where}: unknown option {value.Split('=', 2)[0]}; did you mean {meant}?";
+            if (!value.StartsWith("--", StringComparison.Ordinal) || value.Length < 3) continue;
             string name = value.Split('=', 2)[0];
             if (known.Contains(name)) continue;
-            string where = CommandPath(parse);
             return Nearest(name, known) is { } suggestion
                 ? $"{where}: unknown option {name}; did you mean {suggestion}?"
                 : $"{where}: unknown option {name} (options: {string.Join(", ", known.Where(k => k.StartsWith("--", StringComparison.Ordinal)).Distinct())})";
         }
         return null;
+    }
+
+    /// <summary>The option a long name written with one dash (-epochs) means: its two-dash form or the one nearest it.
+    /// Only a word (a letter after the dash, two or more characters) that is not an existing file: -0.5 is a number,
+    /// and an image may be named -shirt.png.</summary>
+    private static string? SingleDash(string value, IReadOnlyCollection<string> known)
+    {
+        if (value.Length < 3 || value[0] != '-' || !char.IsAsciiLetter(value[1]) || File.Exists(value) || Directory.Exists(value)) return null;
+        string name = "-" + value.Split('=', 2)[0];
+        return known.Contains(name) ? name : Nearest(name, known);
     }
 
     /// <summary>"convnet", "convnet train", or for a nested command "convnet show filters".</summary>
@@ -52,29 +65,6 @@ public static class UnknownOptions
 
     /// <summary>The known name closest to <paramref name="name"/> by edit distance, when it is close (a typo or a
     /// missing or extra letter or two), or the one it abbreviates or extends.</summary>
-    public static string? Nearest(string name, IReadOnlyCollection<string> known)
-    {
-        var best = known.Where(k => k.StartsWith("--", StringComparison.Ordinal))
-            .Select(k => (Name: k, Distance: Distance(name, k))).OrderBy(k => k.Distance).FirstOrDefault();
-        if (best.Name is not null && best.Distance <= Math.Max(1, name.Length / 4)) return best.Name;
-        // An abbreviation of a real option (--check for --checkpoint) or a longer spelling of one (--output for --out).
-        var related = known.Where(k => k.StartsWith("--", StringComparison.Ordinal) && k.Length > 3
-            && (k.StartsWith(name, StringComparison.Ordinal) || name.StartsWith(k, StringComparison.Ordinal))).Distinct().ToList();
-        return related.Count == 1 ? related[0] : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    public static string? Nearest(string name, IReadOnlyCollection<string> known) =>
+        NearestName.Find(name, known.Where(k => k.StartsWith("--", StringComparison.Ordinal)).ToList());
 }
