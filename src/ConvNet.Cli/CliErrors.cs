@@ -16,20 +16,44 @@ public static class CliErrors
     private static readonly System.Text.RegularExpressions.Regex TypedParseError =
         new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?:System\.Nullable`1\[)?(?<type>[\w.]+)\]?'\.?$");
 
-    public static string Plain(string message)
+    /// <summary>System.CommandLine's message in the words of the tool; a whole number that does not parse names
+    /// <paramref name="range"/>, the one the command checks it against, where the option has one.</summary>
+    public static string Plain(string message, WholeNumberRange? range = null)
     {
         var match = TypedParseError.Match(message);
         if (!match.Success) return message;
+        string value = match.Groups["value"].Value, option = match.Groups["option"].Value;
+        long? typeMax = match.Groups["type"].Value switch
+        {
+            "System.Int32" => int.MaxValue,
+            "System.Int64" => long.MaxValue,
+            _ => null,
+        };
+        if (typeMax is { } max)
+        {
+            // A number too large (or small) for the type is out of range; anything else is no whole number at all.
+            bool number = value.TrimStart('-', '+') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit);
+            if (number)
+                return $"{option}: '{value}' is out of range; give " + (range?.Bounded(max) ??
+                    (max == int.MaxValue ? "-2,147,483,648..2,147,483,647" : "-9,223,372,036,854,775,808..9,223,372,036,854,775,807"));
+            return $"{option}: '{value}' is not a whole number" + (range is null ? "" : $"; give {range}");
+        }
         string? wanted = match.Groups["type"].Value switch
         {
             "System.Single" or "System.Double" => "a number (e.g. 0.01 or 5e-4)",
-            "System.Int32" => "a whole number from -2,147,483,648 to 2,147,483,647",
-            "System.Int64" => "a whole number",
             "System.UInt32" or "System.UInt64" => "a whole number, 0 or more",
             _ => null,
         };
-        return wanted is null ? message : $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {wanted}";
+        return wanted is null ? message : $"{option}: '{value}' is not {wanted}";
     }
+
+    /// <summary>The option whose value a parse error is about, if it is about one.</summary>
+    private static Option? OptionOf(ParseError error) => error.SymbolResult switch
+    {
+        OptionResult o => o.Option,
+        ArgumentResult { Parent: OptionResult o } => o.Option,
+        _ => null,
+    };
 
     public static int Invoke(Command root, string[] args)
     {
@@ -60,7 +84,8 @@ public static class CliErrors
         }
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) WriteError(EarlyRankFailure.Tagged($"convnet: {Plain(e.Message)}", environment));
+            foreach (var e in parse.Errors)
+                WriteError(EarlyRankFailure.Tagged($"convnet: {Plain(e.Message, WholeNumberRange.For(OptionOf(e)))}", environment));
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
             return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }

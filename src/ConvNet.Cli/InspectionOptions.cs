@@ -12,8 +12,9 @@ public sealed class InspectionOptions
     public Option<string> Checkpoint { get; } = new("--checkpoint") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder", Required = true };
     public Option<string?> Data { get; } = new("--data") { Description = "Dataset spec (default: the data the run was trained on)" };
     public Option<string> Split { get; }
-    public Option<int> Threads { get; } = new("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 128 };
+    public Option<int> Threads { get; } = WholeNumberRange.Of(new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
+    public Option<int> BatchSize { get; } = WholeNumberRange.Of(new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 128 },
+        WholeNumberRange.AtLeastOne);
     public Option<bool> Force { get; } = new("--force") { Description = "Replace the --out file if it exists" };
 
     public InspectionOptions(string defaultSplit = "test") =>

@@ -21,11 +21,11 @@ public static class BenchCommand
         var model = new Option<string?>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}" };
         var loader = new Option<string?>("--loader") { Description = "Time the image loader instead: decode+augment and packed-cache images/s on this data spec (folder:DIR, list:FILE, cache:DIR)" };
         var seconds = new Option<double>("--seconds") { Description = "--loader: seconds per measurement", DefaultValueFactory = _ => 10 };
-        var crop = new Option<int>("--crop") { Description = "--loader: crop size (227 for alexnet, 224 for the torchvision layout)", DefaultValueFactory = _ => 227 };
-        var batch = new Option<int>("--batch", "--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 };
+        var crop = WholeNumberRange.Of(new Option<int>("--crop") { Description = "--loader: crop size (227 for alexnet, 224 for the torchvision layout)", DefaultValueFactory = _ => 227 }, WholeNumberRange.AtLeastOne);
+        var batch = WholeNumberRange.Of(new Option<int>("--batch", "--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 }, WholeNumberRange.AtLeastOne);
         var mode = new Option<string>("--mode") { Description = "train (forward, loss, backward, SGD) or infer (forward only)", DefaultValueFactory = _ => "train" };
         OptionChoices.Restrict(mode, "train", "infer");
-        var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 2 };
         var repeats = new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };

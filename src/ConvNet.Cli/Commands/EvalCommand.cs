@@ -24,8 +24,8 @@ public static class EvalCommand
         };
         var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on (image data only if it has a val split); an imported model needs --data" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test). For data stored at the model's size (28x28/32x32): only the views the run's training implies (shifts by its --crop-padding, mirrors if --flip); a run trained with neither is refused. Imported models rescaled by their shorter side: torchvision's Resize + TenCrop" };
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+        var batch = WholeNumberRange.Of(new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 }, WholeNumberRange.AtLeastOne);
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();

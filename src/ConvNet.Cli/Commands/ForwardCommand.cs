@@ -20,11 +20,11 @@ public static class ForwardCommand
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         var input = new Option<string>("--input") { Description = "float32 .npy batch [N, C, H, W]", Required = true };
         var output = new Option<string>("--output", "--out") { Description = "Where to write the logits [N, classes] (.npy)", Required = true };
-        var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
         var probabilities = new Option<bool>("--probabilities") { Description = "Write softmax probabilities (the default for an .onnx graph ending in Softmax)" };
         var logits = new Option<bool>("--logits") { Description = "Write logits, even for an .onnx graph ending in Softmax" };
         var force = new Option<bool>("--force") { Description = "Replace the --output file if it exists" };
-        var batch = new Option<int>("--batch-size") { Description = "Images per forward pass (a large .npy is run a batch at a time, not all at once)", DefaultValueFactory = _ => 64 };
+        var batch = WholeNumberRange.Of(new Option<int>("--batch-size") { Description = "Images per forward pass (a large .npy is run a batch at a time, not all at once)", DefaultValueFactory = _ => 64 }, WholeNumberRange.AtLeastOne);
         var device = DeviceOption.Create();
         var command = new Command("forward", "Run a network's evaluation-mode forward pass on a .npy batch") { weights, model, input, output, threads, probabilities, logits, force, batch, device };
         command.SetAction(parse =>

@@ -14,7 +14,7 @@ public static class InfoCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
-        var classes = new Option<int?>("--classes") { Description = "Number of output classes (default: the model's)" };
+        var classes = WholeNumberRange.Of(new Option<int?>("--classes") { Description = "Number of output classes (default: the model's)" }, new(1, MaxClasses));
         var channels = new Option<int?>("--input-channels") { Description = "alexnet-small and alexnet-micro only: 1 (28x28, their default) or 3 (32x32)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var command = new Command("info", "Show a model's layers, output shapes, parameter counts and multiply-adds") { model, classes, channels, json };

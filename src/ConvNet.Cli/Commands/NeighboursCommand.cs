@@ -19,7 +19,7 @@ public static class NeighboursCommand
     {
         var options = new InspectionOptions(defaultSplit: "train");
         var query = new Option<string[]>("--query") { Description = "Query images: files, or SPLIT:N for image N of a split of --data (test:17)", Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore };
-        var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 6 };
+        var k = WholeNumberRange.Of(new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 6 }, WholeNumberRange.AtLeastOne);
         var layer = new Option<string>("--layer") { Description = "Layer whose outputs are compared", DefaultValueFactory = _ => "fc7" };
         var features = new Option<string?>("--features") { Description = "Features of the searched split written by `convnet features` (same checkpoint, layer and data)" };
         var output = new Option<string?>("--out") { Description = "PNG contact sheet to write (needed unless --json, which without it prints the neighbours and draws no sheet)" };

@@ -18,11 +18,11 @@ public static class PredictCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint) or a checkpoint .json", Required = true };
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
-        var top = new Option<int>("--top") { Description = "How many classes to show (1 to the number of classes; the default shows at most 5)", DefaultValueFactory = _ => 5 };
+        var top = WholeNumberRange.Of(new Option<int>("--top") { Description = "How many classes to show (1 to the number of classes; the default shows at most 5)", DefaultValueFactory = _ => 5 }, WholeNumberRange.AtLeastOne);
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over the paper's 10 crops (runs trained on image files); for runs on images of the model's size (28x28/32x32), the views eval --ten-crop uses: shifts by the run's --crop-padding, mirrors if it trained with --flip; imported models rescaled by their shorter side: torchvision's Resize + TenCrop" };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (decoding and the forward pass)", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var batch = new Option<int>("--batch-size") { Description = "Images per forward pass (many images are classified a batch at a time)", DefaultValueFactory = _ => 64 };
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Worker threads (decoding and the forward pass)", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
+        var batch = WholeNumberRange.Of(new Option<int>("--batch-size") { Description = "Images per forward pass (many images are classified a batch at a time)", DefaultValueFactory = _ => 64 }, WholeNumberRange.AtLeastOne);
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();
         var convAlgorithm = ConvAlgorithmOption.Create();

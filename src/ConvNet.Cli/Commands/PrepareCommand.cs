@@ -11,7 +11,7 @@ public static class PrepareCommand
     {
         var data = new Option<string>("--data") { Description = "Image data to pack: folder:DIR or list:TRAIN.txt[,VAL.txt]", Required = true };
         var output = new Option<string>("--out") { Description = "Cache folder to write (train.pack, val.pack, cache.json)", Required = true };
-        var threads = new Option<int>("--threads") { Description = "Decoding threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Decoding threads", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
         var force = new Option<bool>("--force") { Description = "Replace a cache already in the --out folder" };
         var command = new Command("prepare", "Decode an image dataset once into a packed cache (train from it with --data cache:DIR)") { data, output, threads, force };
         command.SetAction(parse =>

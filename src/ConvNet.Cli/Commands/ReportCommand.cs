@@ -19,7 +19,7 @@ public static class ReportCommand
     {
         var options = new InspectionOptions();
         var run = new Argument<string>("run") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder" };
-        var samples = new Option<int>("--samples") { Description = "Sample predictions to show", DefaultValueFactory = _ => 8 };
+        var samples = WholeNumberRange.Of(new Option<int>("--samples") { Description = "Sample predictions to show", DefaultValueFactory = _ => 8 }, WholeNumberRange.NotNegative);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sample predictions", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "HTML file to write", Required = true };
         var command = new Command("report", "Write one self-contained HTML page about a run: recipe, metrics, curves, filters, confusion matrix, per-class accuracy, sample predictions")

@@ -20,16 +20,16 @@ public static class ServeCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint), a checkpoint .json or an imported model's folder", Required = true };
         var host = new Option<string>("--host") { Description = "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "TCP port (0: any free port, printed at start)", DefaultValueFactory = _ => 8080 };
+        var port = WholeNumberRange.Of(new Option<int>("--port") { Description = "TCP port (0: any free port, printed at start)", DefaultValueFactory = _ => 8080 }, new(0, 65535));
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();
         var convAlgorithm = ConvAlgorithmOption.Create();
-        var threads = new Option<int>("--threads") { Description = "CPU threads of a forward pass", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Images per forward pass at most", DefaultValueFactory = _ => 32 };
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "CPU threads of a forward pass", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
+        var maxBatch = WholeNumberRange.Of(new Option<int>("--max-batch") { Description = "Images per forward pass at most", DefaultValueFactory = _ => 32 }, WholeNumberRange.AtLeastOne);
         var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a pass may wait for images still being decoded and for connected clients to send theirs (from the first image's arrival, or the end of the previous pass)", DefaultValueFactory = _ => 5.0 };
-        var queue = new Option<int>("--queue") { Description = "Images waiting at most; more are refused with 503 and Retry-After", DefaultValueFactory = _ => 256 };
+        var queue = WholeNumberRange.Of(new Option<int>("--queue") { Description = "Images waiting at most; more are refused with 503 and Retry-After", DefaultValueFactory = _ => 256 }, WholeNumberRange.AtLeastOne);
         var maxBody = new Option<double>("--max-body-mb") { Description = "Largest request body, in MB", DefaultValueFactory = _ => 20.0 };
-        var maxPixels = new Option<long>("--max-pixels") { Description = "Images that would decode to more pixels (a large JPEG after 1/2-1/8 scaling, declaring at most 2 times as many) are refused before decoding", DefaultValueFactory = _ => 50_000_000 };
+        var maxPixels = WholeNumberRange.Of(new Option<long>("--max-pixels") { Description = "Images that would decode to more pixels (a large JPEG after 1/2-1/8 scaling, declaring at most 2 times as many) are refused before decoding", DefaultValueFactory = _ => 50_000_000 }, WholeNumberRange.AtLeastOne);
         var command = new Command("serve", "Serve a checkpoint over HTTP: JSON API with dynamic batching, metrics, and a web page at /")
             { checkpoint, host, port, device, precision, convAlgorithm, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
         command.SetAction(parse =>

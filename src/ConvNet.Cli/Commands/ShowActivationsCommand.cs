@@ -16,7 +16,7 @@ public static class ShowActivationsCommand
     {
         var options = new InspectionOptions();
         var image = new Argument<string?>("image") { Description = "The image file (or use --data with --index)", Arity = ArgumentArity.ZeroOrOne };
-        var index = new Option<int?>("--index") { Description = "Image number in the --data split, from 0" };
+        var index = WholeNumberRange.Of(new Option<int?>("--index") { Description = "Image number in the --data split, from 0" }, WholeNumberRange.NotNegative);
         var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
         var command = new Command("activations", "Draw an image's walk through the network: every layer's feature maps as tiles and the fully connected outputs as bars")
         {

@@ -16,10 +16,10 @@ public static class ShowPredictionsCommand
     {
         var options = new InspectionOptions();
         var imageFiles = new Argument<string[]>("images") { Description = "Image files to classify instead of --data", Arity = ArgumentArity.ZeroOrMore };
-        var count = new Option<int>("--count") { Description = "How many images of --data to draw (a seeded random sample)", DefaultValueFactory = _ => 8 };
+        var count = WholeNumberRange.Of(new Option<int>("--count") { Description = "How many images of --data to draw (a seeded random sample)", DefaultValueFactory = _ => 8 }, WholeNumberRange.AtLeastOne);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sample drawn from --data", DefaultValueFactory = _ => 1 };
-        var top = new Option<int>("--top") { Description = "Classes shown per image", DefaultValueFactory = _ => 5 };
-        var columns = new Option<int>("--columns") { Description = "Images per row", DefaultValueFactory = _ => 4 };
+        var top = WholeNumberRange.Of(new Option<int>("--top") { Description = "Classes shown per image", DefaultValueFactory = _ => 5 }, WholeNumberRange.AtLeastOne);
+        var columns = WholeNumberRange.Of(new Option<int>("--columns") { Description = "Images per row", DefaultValueFactory = _ => 4 }, WholeNumberRange.AtLeastOne);
         var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
         var command = new Command("predictions", "Draw images with their top-5 classes as bars, the true class marked (the paper's Figure 4, left)")
         {

@@ -36,6 +36,9 @@ public sealed class FilterGrid
     public FilterMode Mode { get; }
     public IReadOnlyList<FilterBlock> Blocks { get; }
 
+    /// <summary>The most pixels per weight (--scale) a grid draws.</summary>
+    public const int MaxScale = 64;
+
     /// <param name="weights">[filters, inputChannels, kernel, kernel], row-major</param>
     /// <param name="scale">pixels per weight; null: about 33 pixels per kernel (12 per slice for deeper layers)</param>
     public FilterGrid(string layerName, float[] weights, int filters, int inputChannels, int kernel,
@@ -46,7 +49,7 @@ public sealed class FilterGrid
         if (blocks.Count == 0 || blocks.Sum(b => b.FilterCount) != filters
             || blocks.Select((b, i) => b.FirstFilter == blocks.Take(i).Sum(p => p.FilterCount) && b.FilterCount > 0).Contains(false))
             throw new ArgumentException($"{layerName}: the blocks must cover the {filters} filters in order");
-        if (scale is < 1 or > 64) throw new ArgumentException($"--scale {scale}: must be 1..64 pixels per weight");
+        if (scale is < 1 or > MaxScale) throw new ArgumentException($"--scale {scale}: must be 1..{MaxScale} pixels per weight");
         (LayerName, _weights, Filters, InputChannels, Kernel, Blocks, Bgr) = (layerName, weights, filters, inputChannels, kernel, blocks, bgr);
         Mode = inputChannels switch { 1 => FilterMode.Grey, 3 => FilterMode.Rgb, _ => FilterMode.Slices };
         Scale = scale ?? Math.Max(1, (int)Math.Ceiling((Mode == FilterMode.Slices ? 12.0 : 33.0) / kernel));

@@ -46,9 +46,37 @@ public sealed class OptionLimitTests
     }
 
     [Fact]
-    public void AWholeNumberPastItsRangeIsSaidSo()
+    public void AWholeNumberPastItsTypeIsOutOfTheOptionsRange()
     {
-        AssertRefused("'2147483648' is not a whole number from -2,147,483,648 to 2,147,483,647", "info", "--model", "alexnet", "--classes", "2147483648");
-        AssertRefused("'2147483648' is not a whole number from -2,147,483,648 to 2,147,483,647", "train", "--batch-size", "2147483648");
+        AssertRefused("--classes: '2147483648' is out of range; give 1..100,000", "info", "--model", "alexnet", "--classes", "2147483648");
+        AssertRefused("--batch-size: '2147483648' is out of range; give 1..2,147,483,647", "train", "--batch-size", "2147483648");
+        string threads = $"--threads: '99999999999' is out of range; give 1..{ConvNet.Threading.WorkerPool.MaxWorkers}";
+        AssertRefused(threads, "train", "--threads", "99999999999");
+        // An option whose command checks no range of its own: the type's.
+        AssertRefused("--warmup: '2147483648' is out of range; give -2,147,483,648..2,147,483,647", "bench", "--model", "alexnet-micro", "--warmup", "2147483648");
+    }
+
+    [Theory]
+    [InlineData("--threads: 'abc' is not a whole number; give 1..", "train", "--threads", "abc")]
+    [InlineData("--threads: 'abc' is not a whole number; give 1..", "eval", "--checkpoint", "runs/none", "--threads", "abc")]
+    [InlineData("--threads: '1.5' is not a whole number; give 1..", "features", "--checkpoint", "runs/none", "--out", "f.npy", "--threads", "1.5")]
+    [InlineData("--threads: 'two' is not a whole number; give 1..", "serve", "--checkpoint", "runs/none", "--threads", "two")]
+    [InlineData("--batch-size: 'x' is not a whole number; give 1 or more", "predict", "--checkpoint", "runs/none", "a.png", "--batch-size", "x")]
+    [InlineData("--scale: 'big' is not a whole number; give 1..64", "show", "filters", "--checkpoint", "runs/none", "--out", "f.png", "--scale", "big")]
+    [InlineData("--prefetch: 'x' is not a whole number; give 0..16", "train", "--prefetch", "x")]
+    [InlineData("--max-steps: '1e3' is not a whole number; give 0 or more", "train", "--max-steps", "1e3")]
+    public void TextThatIsNoWholeNumberIsGivenTheOptionsOwnRange(string expected, params string[] args)
+    {
+        // It was told the int type's range (-2,147,483,648 to 2,147,483,647) while --threads 1000 was told 1..256.
+        AssertRefused(expected, args);
+        Assert.DoesNotContain("2,147,483,647", CliRunner.Run(args).Stderr);
+    }
+
+    [Fact]
+    public void TextThatIsNoWholeNumberForAnOptionWithoutARangeIsSaidSo()
+    {
+        var result = CliRunner.Run("bench", "--model", "alexnet-micro", "--warmup", "x");
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("convnet: --warmup: 'x' is not a whole number\n", result.Stderr.Replace("\r", ""));
     }
 }
