@@ -9,10 +9,13 @@ namespace ConvNet.Cli;
 
 public sealed class InspectionOptions
 {
-    public Option<string> Checkpoint { get; } = new("--checkpoint") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder", Required = true };
+    /// <summary>What a --checkpoint names, in every command that opens one (Checkpoints.Open).</summary>
+    public const string CheckpointHelp = "A run folder (its best checkpoint), a checkpoint .json, an imported model's folder, or a checkpoint's weights .safetensors inside its run folder (the sidecar naming it is read)";
+
+    public Option<string> Checkpoint { get; } = new("--checkpoint") { Description = CheckpointHelp, Required = true };
     public Option<string?> Data { get; } = new("--data") { Description = "Dataset spec (default: the data the run was trained on)" };
     public Option<string> Split { get; }
-    public Option<int> Threads { get; } = WholeNumberRange.Of(new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
+    public Option<int> Threads { get; } = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Worker threads of the forward passes (and of decoding image data)", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
     public Option<int> BatchSize { get; } = WholeNumberRange.Of(new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 128 },
         WholeNumberRange.AtLeastOne);
     public Option<bool> Force { get; } = new("--force") { Description = "Replace the --out file if it exists" };

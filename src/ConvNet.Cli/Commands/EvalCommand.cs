@@ -19,13 +19,13 @@ public static class EvalCommand
     {
         var checkpoint = new Option<string[]>("--checkpoint")
         {
-            Description = "Run folders (their best checkpoint) or checkpoint .json files; several form an ensemble (softmax averaged)",
+            Description = "Run folders (their best checkpoint), checkpoint .json files, imported models' folders or checkpoints' weights .safetensors; several form an ensemble (softmax averaged)",
             Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore,
         };
         var data = new Option<string?>("--data") { Description = "Dataset spec; its test split is evaluated (image data: its val split, else all of it). Default: the data the (first) checkpoint was trained on (image data only if it has a val split); an imported model needs --data" };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over 4 corner + centre crops and their mirrors (the paper's test). For data stored at the model's size (28x28/32x32): only the views the run's training implies (shifts by its --crop-padding, mirrors if --flip); a run trained with neither is refused. Imported models rescaled by their shorter side: torchvision's Resize + TenCrop" };
-        var batch = WholeNumberRange.Of(new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 }, WholeNumberRange.AtLeastOne);
-        var threads = WholeNumberRange.Of(new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
+        var batch = WholeNumberRange.Of(new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 256 }, WholeNumberRange.AtLeastOne);
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Worker threads (decoding and the forward pass)", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();

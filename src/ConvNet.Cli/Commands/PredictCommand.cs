@@ -16,7 +16,7 @@ public static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its best checkpoint) or a checkpoint .json", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = InspectionOptions.CheckpointHelp, Required = true };
         var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
         var top = WholeNumberRange.Of(new Option<int>("--top") { Description = "How many classes to show (1 to the number of classes; the default shows at most 5)", DefaultValueFactory = _ => 5 }, WholeNumberRange.AtLeastOne);
         var json = new Option<bool>("--json") { Description = "Print JSON" };

@@ -18,7 +18,7 @@ public static class ReportCommand
     public static Command Create()
     {
         var options = new InspectionOptions();
-        var run = new Argument<string>("run") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder" };
+        var run = new Argument<string>("run") { Description = InspectionOptions.CheckpointHelp };
         var samples = WholeNumberRange.Of(new Option<int>("--samples") { Description = "Sample predictions to show", DefaultValueFactory = _ => 8 }, WholeNumberRange.NotNegative);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sample predictions", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "HTML file to write", Required = true };

@@ -20,12 +20,12 @@ public static class ShowCommand
 
     private static Command Filters()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder (its best checkpoint), checkpoint .json, or imported model folder", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = InspectionOptions.CheckpointHelp, Required = true };
         var layer = new Option<string?>("--layer") { Description = "Convolution layer to draw (default: the first, conv1 or features.0, in colour or grey; deeper layers as one grey slice per input channel)" };
         var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
-        var scale = WholeNumberRange.Of(new Option<int?>("--scale") { Description = "Pixels per weight (default: about 33 pixels per kernel, 12 per slice)" }, new(1, FilterGrid.MaxScale));
+        var scale = WholeNumberRange.Of(new Option<int?>("--scale") { Description = $"Pixels per weight, 1..{FilterGrid.MaxScale} (default: about 33 pixels per kernel, 12 per slice)" }, new(1, FilterGrid.MaxScale));
         var force = new Option<bool>("--force") { Description = "Replace the --out file if it exists" };
-        var command = new Command("filters", "Draw a convolution layer's learned kernels, each normalised to the full intensity range, in labelled blocks per group (GPU)")
+        var command = new Command("filters", "Draw a convolution layer's learned kernels, each normalised to the full intensity range, in labelled blocks per group (the paper's two GPU halves)")
         {
             checkpoint, layer, output, scale, force,
         };

@@ -24,13 +24,13 @@ public static class TrainCommand
         var epochs = WholeNumberRange.Of(new Option<int>("--epochs") { Description = $"Epochs to train (default {d.Epochs}; {small.Model}: {small.Epochs})" }, WholeNumberRange.AtLeastOne);
         var batch = WholeNumberRange.Of(new Option<int>("--batch-size") { Description = "Images per SGD step", DefaultValueFactory = _ => d.BatchSize }, WholeNumberRange.AtLeastOne);
         var lr = new Option<float>("--lr") { Description = $"Base learning rate (default {d.LearningRate}; {small.Model}: {small.LearningRate})" };
-        var momentum = new Option<float>("--momentum") { DefaultValueFactory = _ => d.Momentum };
+        var momentum = new Option<float>("--momentum") { Description = "SGD momentum, in [0, 1) (the paper's 0.9; the update: v = momentum v - decay lr w - lr grad)", DefaultValueFactory = _ => d.Momentum };
         var decay = new Option<float>("--weight-decay") { Description = "L2 decay of the weights, not the biases (the paper's update: v = momentum v - decay lr w - lr grad)", DefaultValueFactory = _ => d.WeightDecay };
         var schedule = new Option<string?>("--schedule") { Description = $"plateau (÷10 when validation error stops improving), step, cosine (default {d.Schedule}; {small.Model}: {small.Schedule})" };
         var patience = WholeNumberRange.Of(new Option<int>("--patience") { Description = "plateau: epochs in a row without improvement (a validation error below the best by more than 1e-4 of it, PyTorch's default threshold) that trigger a reduction (PyTorch's ReduceLROnPlateau patience p is --patience p+1)", DefaultValueFactory = _ => d.Patience }, WholeNumberRange.AtLeastOne);
         var stepSize = WholeNumberRange.Of(new Option<int>("--step-size") { Description = "step: epochs between reductions", DefaultValueFactory = _ => d.StepSize }, WholeNumberRange.AtLeastOne);
         var gamma = new Option<float>("--gamma") { Description = "plateau (below 1), step (positive): factor of each reduction", DefaultValueFactory = _ => d.Gamma };
-        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => d.Seed };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed of the weights, the shuffles, dropout and augmentation (the same seed and --threads train bit-identically)", DefaultValueFactory = _ => d.Seed };
         var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
         var validation = WholeNumberRange.Of(new Option<int>("--validation") { Description = "Training images held out for validation when the data has no validation split (at most half of them)", DefaultValueFactory = _ => d.ValidationCount }, WholeNumberRange.NotNegative);
         var crop = WholeNumberRange.Of(new Option<int>("--crop-padding") { Description = "Augmentation: random crops after zero-padding by this many pixels (0: off)", DefaultValueFactory = _ => 0 }, WholeNumberRange.NotNegative);

@@ -34,6 +34,32 @@ public sealed class HelpTextTests
         }
     }
 
+    private static IEnumerable<System.CommandLine.Command> AllCommands(System.CommandLine.Command command) =>
+        command.Subcommands.SelectMany(AllCommands).Prepend(command);
+
+    [Fact]
+    public void EveryOptionAndArgumentOfEveryCommandIsDescribed()
+    {
+        // train --momentum and --seed, eval --batch-size and --threads, the inspection commands' --threads had none.
+        var missing = AllCommands(ConvNet.Cli.CommandTree.Create())
+            .SelectMany(c => c.Options.Select(o => (c, Name: o.Name, o.Description)).Concat(c.Arguments.Select(a => (c, Name: a.Name, a.Description))))
+            .Where(x => string.IsNullOrWhiteSpace(x.Description)).Select(x => $"{x.c.Name} {x.Name}").ToList();
+        Assert.True(missing.Count == 0, "no description: " + string.Join(", ", missing));
+    }
+
+    [Theory]
+    [InlineData(".safetensors", "predict")]
+    [InlineData(".safetensors", "serve")]
+    [InlineData("1..64", "show", "filters")]
+    [InlineData("the paper's two GPU halves", "show", "filters")]
+    public void HelpSaysWhatAnOptionTakes(string expected, params string[] command)
+    {
+        var help = CliRunner.Run([.. command, "--help"]);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains(expected, help.Stdout);
+        Assert.DoesNotContain("(GPU)", help.Stdout); // read as needing one
+    }
+
     [Fact]
     public void ExportHelpNamesRunFolders()
     {
