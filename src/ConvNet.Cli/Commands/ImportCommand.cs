@@ -77,7 +77,7 @@ public static class ImportCommand
                 // What no command could load is refused before it is written (an 8-channel ONNX input, say).
                 if (Checkpoints.Problem(info with { WeightsFile = "weights" }) is { } problem)
                     throw new ArgumentException($"{source}: cannot be kept as a checkpoint: it {problem}" +
-                        (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? $"; convnet forward --weights {source} runs the graph as it is" : ""));
+                        (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? $"; convnet forward --weights {IO.ShellQuote.Word(source)} runs the graph as it is" : ""));
                 Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
                 foreach (var note in notes) Console.WriteLine($"note: {note}");
                 Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +

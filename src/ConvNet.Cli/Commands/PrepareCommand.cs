@@ -24,7 +24,7 @@ public static class PrepareCommand
             var info = PackedImageCache.Write(parse.GetValue(data)!, directory, CountOption.Threads(parse, threads), Console.WriteLine,
                 replace: parse.GetValue(force));
             Console.WriteLine($"cache {directory}: {string.Join(", ", info.Splits.Select(s => $"{s.Key} {s.Value:N0}"))} images of {info.Size}x{info.Size}, " +
-                $"{info.ClassNames.Length} classes, {info.Skipped.Count} skipped; train with --data cache:{directory}");
+                $"{info.ClassNames.Length} classes, {info.Skipped.Count} skipped; train with --data {IO.ShellQuote.Word("cache:" + directory)}");
             return 0;
         });
         return command;

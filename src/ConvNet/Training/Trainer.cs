@@ -212,7 +212,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         if (info.Epoch >= config.Epochs)
         {
             observer.Message($"{runDirectory} has already trained all its {config.Epochs} epochs (step {info.Step}); " +
-                $"to train further, pass --epochs with more, e.g. --resume {runDirectory} --epochs {config.Epochs + 1}");
+                $"to train further, pass --epochs with more, e.g. --resume {IO.ShellQuote.Word(runDirectory)} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
         }
         return new Trainer(config, runDirectory, observer, device, communicator) { _folderLock = folderLock }.Execute(checkpoint, cancel);
@@ -379,7 +379,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                     if (b > firstBatch) Save(Info(epoch, b), Checkpoints.Last);
                     // A new run stopped before its first step has no checkpoint: --resume would fail, so say so.
                     _observer.Message(File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json"))
-                        ? $"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {runDirectory}"
+                        ? $"interrupted at epoch {epoch + 1}, batch {b}; saved {Path.Combine(runDirectory, "last.json")}, continue with --resume {IO.ShellQuote.Word(runDirectory)}"
                         : _replaced is not null ? "interrupted before the first step: nothing was trained, and the run --force was to replace stays"
                         : "interrupted before the first step; no checkpoint to resume (nothing was trained): start the run again");
                     stoppedEarly = interrupted = true;
@@ -447,7 +447,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         if (limitReached)
             _observer.Message($"stopped after {step - firstStep} step{(step - firstStep == 1 ? "" : "s")} (--max-steps {config.MaxSteps}) at step {step} of {totalSteps}; " +
-                $"continue with --resume {runDirectory}");
+                $"continue with --resume {IO.ShellQuote.Word(runDirectory)}");
 
         EvaluationResult? testResult = null;
         if (!stoppedEarly && test is { Count: > 0 })

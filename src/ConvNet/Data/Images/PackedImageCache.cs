@@ -137,7 +137,7 @@ public static class PackedImageCache
     private static (PackedCacheInfo Info, string Path) ReadInfo(string directory)
     {
         string infoPath = Path.Combine(directory, InfoFile);
-        if (!File.Exists(infoPath)) throw new DataException($"cache:{directory}: {infoPath} not found (make the cache with 'convnet prepare --data folder:DIR --out {directory}')");
+        if (!File.Exists(infoPath)) throw new DataException($"cache:{directory}: {infoPath} not found (make the cache with `convnet prepare --data folder:DIR --out {IO.ShellQuote.Word(directory)}`)");
         PackedCacheInfo info;
         try
         {
