@@ -61,7 +61,7 @@ public static class CliErrors
         // Under mpiexec an error before the command joins the ranks names the rank and ends the whole job (EarlyRankFailure).
         Func<string, string?> environment = Environment.GetEnvironmentVariable;
         // A mistyped command first: the options after it are the ones that command would have had.
-        if ((Subcommands.Unknown(parse) ?? UnknownOptions.Find(parse) ?? Subcommands.UnknownShortOption(parse)) is { } unknown)
+        if ((Subcommands.Unknown(parse) ?? UnknownOptions.Find(parse) ?? Subcommands.UnknownShortOption(parse) ?? EmptyValues.Find(parse)) is { } unknown)
         {
             WriteError(EarlyRankFailure.Tagged(unknown, environment));
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");

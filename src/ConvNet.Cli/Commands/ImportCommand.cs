@@ -23,6 +23,7 @@ public static class ImportCommand
                           "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: what the file's metadata records (a ConvNet export), " +
                           "else torchvision for 3-channel models of 224+ pixels, else none",
         };
+        OptionChoices.Restrict(preprocess, [.. ImportPreprocessing.Names]);
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean on the 0..1 pixel scale, as torchvision's Normalize(mean, std): one value, or one per channel (\"0.485,0.456,0.406\"). Replaces the --preprocess preset's" };
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviation on the 0..1 scale (one value, or one per channel). Replaces the --preprocess preset's" };
         var force = new Option<bool>("--force") { Description = "Replace a checkpoint already in the --out folder" };
@@ -52,6 +53,10 @@ public static class ImportCommand
                 // The file's own record of its preprocessing (a ConvNet export) wins over guessing from the input size.
                 bool fromFile = metadata is not null && parse.GetValue(preprocess) is null;
                 string preset = fromFile ? "as recorded in the file" : parse.GetValue(preprocess) ?? (channels == 3 && spec.InputShape[1] >= 224 ? "torchvision" : "none");
+                // The presets are ImageNet's RGB statistics; said here, where the option can be named.
+                if (!fromFile && preset is "torchvision" or "caffe" && channels != 3)
+                    throw new ArgumentException($"--preprocess {preset}: the preset is for 3-channel (RGB) models, and the model of {source} takes " +
+                        $"{channels} channel{(channels == 1 ? "" : "s")}; use --preprocess none, or give --mean and --std");
                 var p = fromFile
                     ? new ImportPreprocessing(preset, metadata!.NormalizationMean, metadata.NormalizationStd, metadata.ChannelOrder, metadata.ResizeShorterSide)
                     : ImportPreprocessing.Get(preset, channels);

@@ -25,6 +25,9 @@ public static class InfoCommand
                 throw new ArgumentException($"--classes {count}: give 1 to {MaxClasses:N0}");
             if (parse.GetValue(channels) is int given && given != 3 && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
                 throw new ArgumentException($"--input-channels: {name} takes 3-channel images; the option applies to {Models.AlexNetSmall.Name} and {Models.AlexNetMicro.Name}");
+            // The model's own check names no option.
+            if (parse.GetValue(channels) is int inputChannels && inputChannels is not (1 or 3))
+                throw new ArgumentException($"--input-channels {inputChannels}: {name} takes 1 (28x28 images) or 3 (32x32)");
             var network = ModelRegistry.Create(parse.GetValue(model)!, new ModelOptions(parse.GetValue(classes), InputChannels: parse.GetValue(channels)));
             var summary = ModelSummary.Of(network);
             Console.WriteLine(parse.GetValue(json) ? ToJson(summary) : ToTable(summary));
