@@ -125,8 +125,14 @@ public sealed record TrainConfig
         if (CropPadding < 0) throw new ArgumentException($"--crop-padding must be non-negative, got {CropPadding}");
         if (!(RandomErase is >= 0f and <= 1f)) throw new ArgumentException($"--random-erase must be in [0, 1], got {RandomErase}");
         if (ConvNet.Data.Images.ImageDataSpec.IsImageSpec(Data) && (CropPadding > 0 || HorizontalFlip || RandomErase > 0))
-            throw new ArgumentException("--crop-padding, --flip and --random-erase apply to in-memory datasets (fashion-mnist, cifar10, idx:, ...); " +
+        {
+            // Only the ones set: naming all three told a user who gave --flip of two options they never wrote.
+            string[] set = [.. new[] { (CropPadding > 0, "--crop-padding"), (HorizontalFlip, "--flip"), (RandomErase > 0, "--random-erase") }
+                .Where(o => o.Item1).Select(o => o.Item2)];
+            string named = set.Length == 1 ? $"{set[0]} applies" : $"{string.Join(", ", set[..^1])} and {set[^1]} apply";
+            throw new ArgumentException($"{named} to in-memory datasets (fashion-mnist, cifar10, idx:, ...); " +
                 $"image data ({Data}) takes random crops and mirrors by default (--no-random-crop, --no-mirror) and PCA colour noise (--pca-noise)");
+        }
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
         if (!float.IsFinite(BiasInit)) throw new ArgumentException($"--bias-init must be a finite number, got {BiasInit}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");

@@ -75,6 +75,6 @@ public sealed class ResumeWorkflowTests
 
         var fresh = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "folder:" + data, "--flip", "--out", temp.Combine("fresh"));
         Assert.Equal(2, fresh.ExitCode);
-        Assert.Contains("apply to in-memory datasets", fresh.Stderr);
+        Assert.Contains("--flip applies to in-memory datasets", fresh.Stderr);
     }
 }

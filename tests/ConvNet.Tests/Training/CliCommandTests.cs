@@ -70,7 +70,7 @@ public sealed class CliCommandTests
     [InlineData("--bogus", "train", "--bogus")]
     [InlineData("--label-smoothing must be in [0, 1), got 1", "train", "--label-smoothing", "1", "--out", "/tmp/convnet-never")]
     [InlineData("--random-erase must be in [0, 1], got 1.5", "train", "--random-erase", "1.5", "--out", "/tmp/convnet-never")]
-    [InlineData("apply to in-memory datasets", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--flip", "--out", "/tmp/convnet-never")]
+    [InlineData("--flip applies to in-memory datasets", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--flip", "--out", "/tmp/convnet-never")]
     public void BadInputGivesOneClearLineAndExitCode2(string expected, params string[] args)
     {
         var result = CliRunner.Run(args);
