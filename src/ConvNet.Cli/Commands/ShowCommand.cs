@@ -72,6 +72,11 @@ public static class ShowCommand
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(force), ".png", ".svg");
             var folders = parse.GetValue(runs)!;
+            // One run twice drew two identical curves under one legend name.
+            var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string folder in folders)
+                if (!seen.TryAdd(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), folder))
+                    throw new ArgumentException($"{seen[Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))]} and {folder} are the same run: give each run once");
             var loaded = folders.Select(r => TrainingCurves.Load(r)).ToList();
             if (loaded.Select(r => r.Name).Distinct().Count() < loaded.Count)
                 loaded = loaded.Select((r, i) => r with { Name = folders[i] }).ToList(); // same folder names: tell them apart by path

@@ -90,6 +90,15 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
     }
 
     [Fact]
+    public void CurvesRefusesOneRunGivenTwice()
+    {
+        // It drew the run twice, under one legend name.
+        string png = Path.Combine(run.Folder, "twice.png");
+        AssertOneErrorLine(CliRunner.Run("show", "curves", run.Run, run.Run + "/", "--out", png), $"{run.Run} and {run.Run}/ are the same run: give each run once");
+        Assert.False(File.Exists(png));
+    }
+
+    [Fact]
     public void WithoutAFontTheFigureHasNoLabelsAndSaysSo()
     {
         string output = Path.Combine(run.Folder, "filters-no-font.png");
