@@ -37,7 +37,7 @@ public sealed class ConsoleObserver : ITrainingObserver
     {
         var left = _eta.Update(epoch, batch, batches, Stopwatch.GetTimestamp());
         string? eta = left is { } l && batch < batches ? $"ETA {EpochEta.Format(l)}" : null;
-        string[] parts = [$"epoch {epoch}/{epochs}", $"batch {batch}/{batches}", $"loss {loss:F4}", $"lr {learningRate:G3}", $"{imagesPerSecond:F0} img/s"];
+        string[] parts = [$"epoch {epoch}/{epochs}", $"batch {batch}/{batches}", $"loss {loss:F4}", $"lr {LearningRateText.Format(learningRate)}", $"{imagesPerSecond:F0} img/s"];
         if (_terminal)
         {
             if (_sinceLine.ElapsedMilliseconds < 100 && batch != batches) return;
@@ -97,7 +97,7 @@ public sealed class ConsoleObserver : ITrainingObserver
             return;
         }
         Out($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, train top-1 error {m.TrainTop1Error:P2}, " +
-            $"val top-1 error {ClassificationMetrics.Format(m.ValidationTop1Error)}, val top-5 error {ClassificationMetrics.Format(m.ValidationTop5Error)}, lr {m.LearningRate:G3}, " +
+            $"val top-1 error {ClassificationMetrics.Format(m.ValidationTop1Error)}, val top-5 error {ClassificationMetrics.Format(m.ValidationTop5Error)}, lr {LearningRateText.Format(m.LearningRate)}, " +
             $"{m.ImagesPerSecond:F0} img/s, {m.ElapsedSeconds:F0} s" + Environment.NewLine);
     }
 

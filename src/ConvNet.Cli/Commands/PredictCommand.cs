@@ -62,7 +62,7 @@ public static class PredictCommand
                         continue;
                     }
                     Console.WriteLine(file);
-                    foreach (int k in best) Console.WriteLine($"  {row[k],7:P2}  {names[k]} ({k})");
+                    foreach (int k in best) Console.WriteLine(ClassLine(row[k], names[k], k));
                 }
             });
             if (parse.GetValue(json)) Console.WriteLine(CliJson.Serialize(results));
@@ -92,6 +92,9 @@ public static class PredictCommand
 
     /// <summary>The default --top shows what there is; a number asked for that the model cannot give is refused, as
     /// serve's ?top= is and torch.topk does (show predictions too).</summary>
+    /// <summary>"   82.21 %  Shirt (6)": the names start in one column, "100.00 %" (8 characters) included.</summary>
+    public static string ClassLine(float probability, string name, int index) => $"  {probability,8:P2}  {name} ({index})";
+
     internal static void RequireTop(ParseResult parse, Option<int> top, Training.LoadedCheckpoint loaded, int classes)
     {
         if (GivenOption.Was(parse, top) && parse.GetValue(top) > classes)

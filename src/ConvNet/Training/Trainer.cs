@@ -211,7 +211,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         if (info.Epoch >= config.Epochs)
         {
-            observer.Message($"{runDirectory} has already trained all its {config.Epochs} epochs (step {info.Step}); " +
+            observer.Message($"{runDirectory} has already trained all its {config.Epochs} epoch{(config.Epochs == 1 ? "" : "s")} (step {info.Step}); " +
                 $"to train further, pass --epochs with more, e.g. --resume {IO.ShellQuote.Word(runDirectory)} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
         }
@@ -253,7 +253,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         {
             string why = $"--schedule plateau divides the rate when the validation error stops improving, and {config.Data} has no validation split here (--validation 0)";
             if (resumeFrom is null) throw new ArgumentException($"{why}: use --schedule step or cosine, or hold out images with --validation N");
-            _observer.Message($"note: {why}, so this run's rate stays at {resumeFrom.Info.Schedule?.LearningRate ?? config.LearningRate}");
+            _observer.Message($"note: {why}, so this run's rate stays at {LearningRateText.Format(resumeFrom.Info.Schedule?.LearningRate ?? config.LearningRate)}");
         }
         if (resumeFrom?.Info is { } saved)
         {

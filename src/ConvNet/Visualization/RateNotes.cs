@@ -27,14 +27,8 @@ internal static class RateNotes
     }
 
     /// <summary>One format for every rate: plain decimals to 3 significant digits (0.01, 0.0001, 0.00001, 0.0333), as
-    /// the axis's tick labels are; "G3" wrote 1E-05 beside 0.0001.</summary>
-    public static string Rate(double value)
-    {
-        if (value == 0 || !double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
-        int decimals = Math.Clamp(2 - (int)Math.Floor(Math.Log10(Math.Abs(value))), 0, 15);
-        string text = value.ToString("F" + decimals, CultureInfo.InvariantCulture);
-        return text.Contains('.') ? text.TrimEnd('0').TrimEnd('.') : text;
-    }
+    /// the axis's tick labels are and the console's lines; "G3" wrote 1E-05 beside 0.0001.</summary>
+    public static string Rate(double value) => Training.LearningRateText.Format(value);
 
     /// <param name="area">the panel's plot area as it will be drawn, in the panel's pixels</param>
     public static void Place(CurvePanel panel, SKRect area)

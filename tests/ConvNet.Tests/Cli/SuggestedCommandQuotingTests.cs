@@ -32,5 +32,6 @@ public sealed class SuggestedCommandQuotingTests
         var again = CliRunner.Run("train", "--resume", run);
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Contains($"--resume '{run}' --epochs 2", again.Stdout + again.Stderr);
+        Assert.Contains("has already trained all its 1 epoch (", again.Stdout + again.Stderr); // not "1 epochs"
     }
 }
