@@ -61,10 +61,16 @@ public static class CliErrors
         // Under mpiexec an error before the command joins the ranks names the rank and ends the whole job (EarlyRankFailure).
         Func<string, string?> environment = Environment.GetEnvironmentVariable;
         // A mistyped command first: the options after it are the ones that command would have had.
-        if ((Subcommands.Unknown(parse) ?? UnknownOptions.Find(parse) ?? Subcommands.UnknownShortOption(parse) ?? EmptyValues.Find(parse)) is { } unknown)
+        if ((Subcommands.Unknown(parse) ?? UnknownOptions.Find(parse) ?? Subcommands.UnknownShortOption(parse)) is { } unknown)
         {
             WriteError(EarlyRankFailure.Tagged(unknown, environment));
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
+            return EarlyRankFailure.EndJob(UsageOrInputError, environment);
+        }
+        if (EmptyValues.Find(parse) is { } empty)
+        {
+            // A value the command line does give, only empty: one line, as the other refused values are.
+            WriteError(EarlyRankFailure.Tagged(empty, environment));
             return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }
         if (parse.Errors.Any(e => e.SymbolResult is OptionResult { Option: VersionOption }))

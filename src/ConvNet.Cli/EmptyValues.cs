@@ -19,7 +19,7 @@ public static class EmptyValues
                 ArgumentResult a when a.Tokens.Any(t => t.Value.Length == 0) => a.Argument.Name,
                 _ => null,
             };
-            if (name is not null) return $"{UnknownOptions.CommandPath(parse)}: {name} is empty (\"\"); give a value";
+            if (name is not null) return $"{UnknownOptions.CommandPath(parse)}: {name} is empty (\"\"): give a value";
         }
         return null;
     }

@@ -44,5 +44,9 @@ public sealed class ErrorsNameTheOptionTests
     [InlineData("convnet train: --data is empty (\"\")", "train", "--data", "")]
     [InlineData("convnet import: FILE is empty (\"\")", "import", "", "--out", "imported")]
     [InlineData("convnet predict: images is empty (\"\")", "predict", "--checkpoint", "runs/none", "")]
-    public void AnEmptyValueIsNamed(string expected, params string[] args) => AssertRefused(expected, args);
+    public void AnEmptyValueIsNamed(string expected, params string[] args)
+    {
+        AssertRefused(expected, args);
+        Assert.Single(CliRunner.Run(args).Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // one line, as other refused values
+    }
 }
