@@ -339,6 +339,9 @@ public static class Checkpoints
             throw new CheckpointException($"{checkpoint.SidecarPath}: {checkpoint.WeightsPath} was deleted after the sidecar was read (a run " +
                 "training in this folder deletes old checkpoints as it saves new ones): run the command again");
         }
+        // The file matched its checksum, so names that fit with shapes that do not are the layout of the version that saved it.
+        if (info.Spec is null && OlderLayouts.Difference(network, weights.Tensors) is { } difference)
+            throw OlderLayouts.Refusal(checkpoint, difference);
         WeightLoader.Load(network, weights.Tensors, checkpoint.WeightsPath);
         return network;
     }

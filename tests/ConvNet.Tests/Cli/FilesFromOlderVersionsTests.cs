@@ -1,0 +1,56 @@
+// Files made by older versions of ConvNet, opened by this one: what still loads does so as before, and what cannot is
+// refused saying why and what to do, never with words that read as a damaged file (docs/reliability.md, "Files from
+// older versions").
+using ConvNet.Interop;
+using ConvNet.Models;
+using ConvNet.Tests.Support;
+using ConvNet.Training;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class FilesFromOlderVersionsTests
+{
+    [Fact]
+    public void ARunOfAnOlderSmallLayoutIsRefusedAsSuchWithTheWayToCarryItOver()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 40, test: 8);
+        string run = OlderVersionFiles.SmallRun(temp.Combine("fm"), OlderVersionFiles.SmallWithPoolAfterConv1(), new TrainConfig { Data = data, Threads = 1, ValidationCount = 8, BatchSize = 8 });
+        var eval = CliRunner.Run("eval", "--checkpoint", run, "--threads", "1");
+        Assert.True(eval.ExitCode == 2, $"exit {eval.ExitCode}: {eval.Stderr}");
+        string line = Assert.Single(eval.Stderr.Split('\n'), l => l.StartsWith("convnet: error", StringComparison.Ordinal));
+        Assert.StartsWith($"convnet: error: {Path.Combine(run, "best.json")}: this run was made by an older version of alexnet-small (before 2026-11-26", line);
+        Assert.Contains("fc6.weight is [512, 1024] in the file, [512, 3136] in this version's alexnet-small", line);
+        Assert.Contains($"convnet export --weights {run} --format onnx --out fm.onnx", line);
+        Assert.Contains("convnet import fm.onnx --mean 0.28620785 --std 0.3531244 --class-names NAMES.txt --out DIR", line);
+        Assert.DoesNotContain("expects", line); // the words of a damaged file
+
+        // Every command opening it says the same: a weights file found through its sidecar, and a resume (on data whose
+        // IDX files name their classes by number, as this run does).
+        string weights = Path.Combine(run, "checkpoints", "step-00000002.safetensors");
+        Assert.Contains("made by an older version of alexnet-small", CliRunner.Run("export", "--weights", weights, "--out", temp.Combine("x.onnx")).Stderr);
+        string numbered = OlderVersionFiles.SmallRun(temp.Combine("numbered"), OlderVersionFiles.SmallWithPoolAfterConv1(),
+            new TrainConfig { Data = data, Threads = 1, ValidationCount = 8, BatchSize = 8 }, ["0", "1", "2", "3"]);
+        var resume = CliRunner.Run("train", "--resume", numbered, "--max-steps", "1");
+        Assert.Equal(2, resume.ExitCode);
+        Assert.Contains("made by an older version of alexnet-small", resume.Stderr);
+        Assert.Contains("--std 0.3531244 --out DIR", resume.Stderr); // numbers are what the import names classes anyway
+    }
+
+    [Fact]
+    public void OnlyNamesThatFitWithShapesThatDoNotAreAnOlderLayout()
+    {
+        var network = NetworkBuilder.Build(AlexNetSmall.Spec(10, 1));
+        var older = NetworkBuilder.Build(OlderVersionFiles.SmallWithPoolAfterConv1());
+        Assert.Null(OlderLayouts.Difference(network, WeightLoader.Collect(network)));
+        Assert.Equal("fc6.weight is [512, 1024] in the file, [512, 3136] in this version's alexnet-small",
+            OlderLayouts.Difference(network, WeightLoader.Collect(older)));
+        // Another class count changes only the last layer: that is the sidecar's disagreement, reported as before.
+        Assert.Null(OlderLayouts.Difference(network, WeightLoader.Collect(NetworkBuilder.Build(AlexNetSmall.Spec(7, 1)))));
+        // Another channel count changes only conv1's weight: the sidecar's input shape disagrees.
+        Assert.Null(OlderLayouts.Difference(network, WeightLoader.Collect(NetworkBuilder.Build(AlexNetSmall.Spec(10, 3, 28)))));
+        // Other names are another model's.
+        var renamed = WeightLoader.Collect(older).Select(t => t with { Name = "features." + t.Name }).ToList();
+        Assert.Null(OlderLayouts.Difference(network, renamed));
+    }
+}
