@@ -175,29 +175,20 @@ public static class NeighboursCommand
     /// <summary>How a features file names the data it was computed on: the spec with absolute paths, and the split.</summary>
     public static string FeatureData(string spec, string split) => $"{DatasetSpec.WithAbsolutePaths(spec)} ({split})";
 
-    // Files written before the paths were made absolute: resolved from the working directory, as they were written.
-    private static string RecordedData(string recorded)
-    {
-        int open = recorded.LastIndexOf(" (", StringComparison.Ordinal);
-        return open > 0 && recorded.EndsWith(')') ? FeatureData(recorded[..open], recorded[(open + 2)..^1]) : recorded;
-    }
-
     // A features file must come from the same checkpoint, layer and data: anything else would be a silently wrong answer.
     private static void SearchFile(NeighbourSearch search, string file, LoadedCheckpoint loaded, string layer, string data, int count, int dimension)
     {
         var (sidecar, rows) = FeatureFile.Read(file);
-        // The same checkpoint is the same weights: a resumed run's best.json names new ones under the same path, and
-        // one checkpoint opened from another folder has another relative path. Older files record only the path.
-        bool sameCheckpoint = sidecar.WeightsSha256 is { } weights
-            ? string.Equals(weights, loaded.Info.WeightsSha256, StringComparison.OrdinalIgnoreCase)
-            : Path.GetFullPath(sidecar.Checkpoint) == Path.GetFullPath(loaded.SidecarPath);
-        if (!sameCheckpoint)
-            throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint}" +
-                (sidecar.WeightsSha256 is null ? "" : " as it was then (other weights)") + $", not {loaded.SidecarPath}; run `convnet features` again");
+        // The same checkpoint is the same weights: a resumed run's best.json names new ones under the same path. Files
+        // from before 2026-11-30 record only the path (relative, as typed), which cannot tell stale features from good.
+        if (sidecar.WeightsSha256 is not { } weights)
+            throw new ArgumentException($"--features {file}: written before features files recorded their weights (an older convnet); run `convnet features` again");
+        if (!string.Equals(weights, loaded.Info.WeightsSha256, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint} as it was then (other weights), not {loaded.SidecarPath}; run `convnet features` again");
         if (sidecar.Inputs is { } inputs && inputs != FeatureFile.InputsOf(loaded.Info))
             throw new ArgumentException($"--features {file}: computed with {sidecar.Checkpoint}, whose preprocessing differs from {loaded.SidecarPath}'s ({inputs}); run `convnet features` again");
         if (sidecar.Layer != layer) throw new ArgumentException($"--features {file}: holds {sidecar.Layer} outputs, not --layer {layer}");
-        if (RecordedData(sidecar.Data) != data)
+        if (sidecar.Data != data)
             throw new ArgumentException($"--features {file}: computed on {sidecar.Data}, not {data}");
         if (sidecar.Count != count || sidecar.Dimension != dimension)
             throw new ArgumentException($"--features {file}: {sidecar.Count} x {sidecar.Dimension} values, but {data} has {count} images of {dimension} features");

@@ -1,6 +1,7 @@
 // Files made by older versions of ConvNet, opened by this one: what still loads does so as before, and what cannot is
 // refused saying why and what to do, never with words that read as a damaged file (docs/reliability.md, "Files from
 // older versions").
+using System.Text.Json.Nodes;
 using ConvNet.Interop;
 using ConvNet.Models;
 using ConvNet.Tests.Support;
@@ -52,5 +53,31 @@ public sealed class FilesFromOlderVersionsTests
         // Other names are another model's.
         var renamed = WeightLoader.Collect(older).Select(t => t with { Name = "features." + t.Name }).ToList();
         Assert.Null(OlderLayouts.Difference(network, renamed));
+    }
+
+    [Fact]
+    public void AFeaturesFileThatDoesNotRecordItsWeightsIsRefused()
+    {
+        // Written before 2026-11-30: the checkpoint only by the path as typed, so features of weights a resume has
+        // since replaced under the same path were searched without a word.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 40, test: 8);
+        OlderVersionFiles.SmallRun(temp.Combine("run"), AlexNetSmall.Spec(TinyDataset.Classes, 1),
+            new TrainConfig { Data = data, Threads = 1, ValidationCount = 8 }, ["0", "1", "2", "3"]);
+        string features = temp.Combine("fc7.npy");
+        var written = CliRunner.RunIn(temp.Path, "features", "--checkpoint", "run", "--split", "test", "--threads", "1", "--out", features);
+        Assert.True(written.ExitCode == 0, written.Stderr);
+        var sidecar = JsonNode.Parse(File.ReadAllText(temp.Combine("fc7.json")))!.AsObject();
+        sidecar.Remove("weightsSha256");
+        sidecar.Remove("inputs");
+        sidecar["checkpoint"] = "run/best.json";
+        File.WriteAllText(temp.Combine("fc7.json"), sidecar.ToJsonString());
+
+        var search = CliRunner.RunIn(temp.Path, "neighbours", "--checkpoint", "run", "--split", "test", "--query", "test:0", "--k", "2",
+            "--threads", "1", "--features", features, "--out", temp.Combine("n.png"));
+        Assert.True(search.ExitCode == 2, search.Stderr + search.Stdout);
+        Assert.Equal($"convnet: error: --features {features}: written before features files recorded their weights (an older convnet); " +
+            "run `convnet features` again", search.Stderr.Trim());
+        Assert.False(File.Exists(temp.Combine("n.png")));
     }
 }
