@@ -43,9 +43,8 @@ public static class ImportCommand
             bool created = !Directory.Exists(folder);
             try
             {
-                var (spec, weights, notes, metadata) = Read(source, parse.GetValue(model));
-                var network = NetworkBuilder.Build(spec);
-                WeightLoader.Load(network, weights, source);
+                var (network, notes, metadata) = Read(source, parse.GetValue(model));
+                var spec = network.Spec;
                 if (metadata is not null) CheckAgrees(metadata, spec, source);
                 var names = parse.GetValue(classNames) is { } namesFile ? ReadNames(namesFile, spec.Classes)
                     : metadata?.ClassNames ?? ClassNames.Default(spec.Classes);
@@ -101,7 +100,7 @@ public static class ImportCommand
         return command;
     }
 
-    private static (ModelSpec, IReadOnlyList<NamedTensor>, IReadOnlyList<string>, ModelMetadata?) Read(string source, string? modelName)
+    private static (Network, IReadOnlyList<string>, ModelMetadata?) Read(string source, string? modelName)
     {
         ConvNet.IO.InputFile.RequireNotFolder(source, "a .safetensors or .onnx file (a run folder needs no import: pass it to predict, eval or export as it is)");
         if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such file");
@@ -110,10 +109,15 @@ public static class ImportCommand
             case ".onnx":
                 if (modelName is not null) throw new ArgumentException($"{source}: an ONNX file describes its own model; leave out --model");
                 var imported = OnnxImporter.Read(source);
-                return (imported.Spec, imported.Weights, imported.Notes, ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), source));
+                return (imported.CreateNetwork(), imported.Notes, ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), source));
             case ".safetensors":
+                // A checkpoint's own weights file: its sidecar records the class names and preprocessing, which the
+                // file's metadata lacks in checkpoints saved before 2026-11-29 (as export and forward find it).
+                if (Checkpoints.SidecarNaming(source) is { } sidecar && Checkpoints.Open(sidecar) is var checkpoint
+                    && (modelName is null || modelName == checkpoint.Info.Model))
+                    return (Checkpoints.LoadNetwork(checkpoint), [], ModelMetadata.FromCheckpoint(checkpoint));
                 var stateDict = ModelFiles.ReadStateDict(source, modelName);
-                return (stateDict.Spec, stateDict.Tensors, stateDict.Note is { } note ? [note] : [], stateDict.Metadata);
+                return (ModelFiles.BuildStateDict(stateDict, source), stateDict.Note is { } note ? [note] : [], stateDict.Metadata);
             default:
                 throw new ArgumentException($"{source}: expected a .onnx or .safetensors file");
         }

@@ -42,9 +42,18 @@ public static class ModelFiles
         if (modelName is null && Checkpoints.SidecarNaming(path) is { } sidecar) return OpenWithMetadata(sidecar, null, note);
         var stateDict = ReadStateDict(path, modelName);
         if (stateDict.Note is { } dropped) note?.Invoke(dropped);
+        return (BuildStateDict(stateDict, path), stateDict.Metadata);
+    }
+
+    /// <summary>The state dict's network with its weights loaded; weights a ConvNet version saved for a layout of the
+    /// model this one no longer builds are refused as such (OlderLayouts), not as a damaged file.</summary>
+    public static Network BuildStateDict(StateDict stateDict, string path)
+    {
         var network = NetworkBuilder.Build(stateDict.Spec);
+        if (stateDict.RecordedModel == network.Name && OlderLayouts.Difference(network, stateDict.Tensors) is { } difference)
+            throw new InvalidDataException(OlderLayouts.StateDictRefusal(path, network.Name, difference));
         WeightLoader.Load(network, stateDict.Tensors, path);
-        return (network, stateDict.Metadata);
+        return network;
     }
 
     /// <summary>A safetensors state dict read as registered model <paramref name="modelName"/>'s parameters (or the model
@@ -61,14 +70,19 @@ public static class ModelFiles
             throw new InvalidDataException($"{path}: holds a checkpoint's SGD momentum (velocities), not weights; give the weights file beside it" +
                 (name.EndsWith(momentumSuffix, StringComparison.OrdinalIgnoreCase) ? $" ({name[..^momentumSuffix.Length]}.safetensors)" : "") + " or the run folder");
         var metadata = ModelMetadata.FromProperties(content.Metadata, path);
-        modelName ??= metadata?.Model is { } recorded && ModelRegistry.Names.Contains(recorded) ? recorded
+        // Checkpoints before 2026-11-29 wrote only `format` and `model` (no convnet.* keys): the model name still counts.
+        string? recorded = metadata?.Model ?? content.Metadata.GetValueOrDefault(OlderModelKey);
+        modelName ??= recorded is not null && ModelRegistry.Names.Contains(recorded) ? recorded
             : throw new ArgumentException($"{path}: a safetensors state dict needs a model name (--model NAME in the CLI): {string.Join(", ", ModelRegistry.Names)}");
         var (tensors, note) = WithoutDataParallelPrefix(modelName, content.Tensors);
         ModelSpec spec;
         try { spec = RegisteredSpecFor(modelName, tensors); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); } // shapes no model of that name can have
-        return new StateDict(spec, tensors, metadata is not null && metadata.Model == modelName ? metadata : null, note);
+        return new StateDict(spec, tensors, metadata is not null && metadata.Model == modelName ? metadata : null, note, recorded);
     }
+
+    /// <summary>The metadata key naming the model in checkpoints' weights files before convnet.model.</summary>
+    public const string OlderModelKey = "model";
 
     /// <summary>PyTorch's nn.DataParallel (and DistributedDataParallel) keeps the model as its <c>module</c>, so a state
     /// dict saved from the wrapper names every tensor "module.features.0.weight"; PyTorch users strip that prefix.
@@ -98,6 +112,6 @@ public static class ModelFiles
     }
 }
 
-/// <summary>A state dict's model, its tensors named as the model's parameters, the file's metadata, and what renaming
-/// was done (null when none).</summary>
-public sealed record StateDict(ModelSpec Spec, IReadOnlyList<NamedTensor> Tensors, ModelMetadata? Metadata, string? Note);
+/// <summary>A state dict's model, its tensors named as the model's parameters, the file's metadata, what renaming
+/// was done (null when none), and the model the file's metadata names (convnet.model, or an older checkpoint's model).</summary>
+public sealed record StateDict(ModelSpec Spec, IReadOnlyList<NamedTensor> Tensors, ModelMetadata? Metadata, string? Note, string? RecordedModel = null);

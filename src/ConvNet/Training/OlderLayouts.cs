@@ -44,7 +44,6 @@ public static class OlderLayouts
     public static CheckpointException Refusal(LoadedCheckpoint checkpoint, string difference)
     {
         var info = checkpoint.Info;
-        string when = Changes.TryGetValue(info.Model, out var change) ? $" ({change})" : "";
         string sidecar = checkpoint.SidecarPath;
         string onnx = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(sidecar))) is { Length: > 0 } run ? run + ".onnx" : "run.onnx";
         string import = $"convnet import {onnx}";
@@ -61,10 +60,18 @@ public static class OlderLayouts
             names = $" (NAMES.txt: the {info.Classes} classNames of {sidecar}, one a line)";
         }
         return new CheckpointException(
-            $"{sidecar}: this run was made by an older version of {info.Model}{when}, whose layers this version no longer builds " +
+            $"{sidecar}: this run was made by an older version of {info.Model}{When(info.Model)}, whose layers this version no longer builds " +
             $"({difference}); export it to ONNX with the version that made it (convnet export --weights {ExportArgument(sidecar)} --format onnx --out {onnx}), " +
             $"then import that here: {import} --out DIR{names}{imageFiles}");
     }
+
+    /// <summary>The refusal of a weights file with no sidecar that names the model whose older layout it holds.</summary>
+    public static string StateDictRefusal(string path, string model, string difference) =>
+        $"{path}: saved by an older version of {model}{When(model)}, whose layers this version no longer builds ({difference}); " +
+        "export its run to ONNX with the version that made it (convnet export --weights RUN --format onnx --out RUN.onnx), then import that here " +
+        "(convnet import RUN.onnx --out DIR, with --mean, --std and --class-names from the run's sidecar)";
+
+    private static string When(string model) => Changes.TryGetValue(model, out var change) ? $" ({change})" : "";
 
     // What the older export is given: the run folder when it resolves to this sidecar (best.json, else last.json), else the sidecar.
     private static string ExportArgument(string sidecar)

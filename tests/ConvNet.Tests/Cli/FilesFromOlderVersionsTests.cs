@@ -80,4 +80,40 @@ public sealed class FilesFromOlderVersionsTests
             "run `convnet features` again", search.Stderr.Trim());
         Assert.False(File.Exists(temp.Combine("n.png")));
     }
+
+    [Fact]
+    public void AnOlderRunsOwnWeightsFileImportsWithItsSidecarsClassesAndNormalisation()
+    {
+        // Its metadata holds only `format` and `model`, as checkpoints before 2026-11-29 wrote: import said "needs a
+        // model name", and with --model it took numbered classes and no normalisation without a word.
+        using var temp = new TempDirectory();
+        string run = OlderVersionFiles.SmallRun(temp.Combine("run"), AlexNetSmall.Spec(TinyDataset.Classes, 1));
+        string weights = Path.Combine(run, "checkpoints", "step-00000002.safetensors");
+        foreach (string[] model in new[] { Array.Empty<string>(), ["--model", "alexnet-small"] })
+        {
+            string folder = temp.Combine("imported" + model.Length);
+            var import = CliRunner.Run(["import", weights, .. model, "--out", folder]);
+            Assert.True(import.ExitCode == 0, import.Stderr);
+            var info = Checkpoints.Open(folder).Info;
+            Assert.Equal(OlderVersionFiles.ClassNames, info.ClassNames);
+            Assert.Equal(OlderVersionFiles.Mean, info.NormalizationMean);
+            Assert.Equal(OlderVersionFiles.Std, info.NormalizationStd);
+        }
+
+        // A copy away from its run still names its model by the older key.
+        string stray = temp.Combine("stray.safetensors");
+        File.Copy(weights, stray);
+        var alone = CliRunner.Run("import", stray, "--out", temp.Combine("alone"));
+        Assert.True(alone.ExitCode == 0, alone.Stderr);
+        Assert.Equal(AlexNetSmall.Name, Checkpoints.Open(temp.Combine("alone")).Info.Model);
+
+        // And one of the older layout is refused as such, sidecar or not.
+        string older = OlderVersionFiles.SmallRun(temp.Combine("older"), OlderVersionFiles.SmallWithPoolAfterConv1());
+        string olderWeights = Path.Combine(older, "checkpoints", "step-00000002.safetensors");
+        Assert.Contains("this run was made by an older version of alexnet-small", CliRunner.Run("import", olderWeights, "--out", temp.Combine("o1")).Stderr);
+        File.Copy(olderWeights, stray, overwrite: true);
+        var refused = CliRunner.Run("import", stray, "--out", temp.Combine("o2"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.StartsWith($"convnet: error: {stray}: saved by an older version of alexnet-small (before 2026-11-26", refused.Stderr);
+    }
 }
