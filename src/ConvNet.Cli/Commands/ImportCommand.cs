@@ -84,6 +84,9 @@ public static class ImportCommand
                         (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? $"; convnet forward --weights {IO.ShellQuote.Word(source)} runs the graph as it is" : ""));
                 Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
                 foreach (var note in notes) Console.WriteLine($"note: {note}");
+                if (metadata is null && Unrecorded(source, info, p, parse.GetValue(preprocess) is not null || parse.GetValue(mean) is not null || parse.GetValue(std) is not null,
+                        parse.GetValue(classNames) is not null) is { } unrecorded)
+                    Console.WriteLine($"note: {unrecorded}");
                 Console.WriteLine($"imported {source}: model {spec.Name}, input {string.Join("x", spec.InputShape)}, {spec.Classes} classes, " +
                     $"{network.ParameterCount:N0} parameters, preprocessing {preset}");
                 Console.WriteLine($"wrote checkpoint {Path.Combine(folder, Checkpoints.Best + ".json")}");
@@ -121,6 +124,34 @@ public static class ImportCommand
             default:
                 throw new ArgumentException($"{source}: expected a .onnx or .safetensors file");
         }
+    }
+
+    /// <summary>For a file without ConvNet's metadata (made elsewhere, or exported before 2026-11-29): what the import
+    /// assumed where the user said nothing (how images will be fed, what the classes are called) and the options that
+    /// say otherwise; null when the user gave both.</summary>
+    private static string? Unrecorded(string source, CheckpointInfo info, ImportPreprocessing p, bool preprocessingGiven, bool namesGiven)
+    {
+        var assumed = new List<string>();
+        var options = new List<string>();
+        if (!preprocessingGiven)
+        {
+            string size = $"{info.InputShape[1]}x{info.InputShape[2]}";
+            string scaled = p.Name == "none"
+                ? "pixel values scaled to 0..1 and fed as they are (no mean subtracted, no division by a standard deviation)"
+                : $"{p.ChannelOrder} pixels on the 0..1 scale minus mean {string.Join("/", p.Mean.Select(Invariant))}, divided by std {string.Join("/", p.Std.Select(Invariant))}";
+            string resize = p.ResizeShorterSide is { } side ? $"shorter side resized to {side}, centre {size} crop" : $"resized to {size}";
+            assumed.Add($"images will be {resize}, {scaled}" + (p.Name == "none" ? "" : $" ({p.Name}'s, assumed from the input size)"));
+            options.Add("--mean/--std (or --preprocess)");
+        }
+        if (!namesGiven)
+        {
+            assumed.Add(info.Classes == 1000 && info.ClassNames.SequenceEqual(ClassNames.Default(1000)) ? "classes named as ImageNet's 1,000"
+                : $"classes named 0 to {info.Classes - 1}");
+            options.Add("--class-names FILE");
+        }
+        if (assumed.Count == 0) return null;
+        return $"{source} carries no ConvNet metadata (made elsewhere, or exported before 2026-11-29): {string.Join("; ", assumed)}. " +
+            $"If the model expects otherwise, import it again with {string.Join(" and ", options)}";
     }
 
     /// <summary>"v" or "v1,v2,v3" as one value per channel (one value is every channel's); null keeps the preset's.</summary>

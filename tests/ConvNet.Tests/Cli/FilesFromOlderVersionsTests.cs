@@ -116,4 +116,32 @@ public sealed class FilesFromOlderVersionsTests
         Assert.Equal(2, refused.ExitCode);
         Assert.StartsWith($"convnet: error: {stray}: saved by an older version of alexnet-small (before 2026-11-26", refused.Stderr);
     }
+
+    [Fact]
+    public void AnOnnxFileWithoutConvNetMetadataImportsWithANoteSayingWhatWasAssumed()
+    {
+        // As exports before 2026-11-29 wrote it (the model name only), or any ONNX file made elsewhere: import said
+        // "preprocessing none" and named the classes by number without a word, and predict fed unnormalised pixels.
+        using var temp = new TempDirectory();
+        string onnx = temp.Combine("fm.onnx");
+        var network = NetworkBuilder.Build(AlexNetSmall.Spec(TinyDataset.Classes, 1));
+        network.Initialize(new ConvNet.Random.Rng(1));
+        ConvNet.Interop.Onnx.OnnxExporter.Export(network, onnx);
+
+        var bare = CliRunner.Run("import", onnx, "--out", temp.Combine("bare"));
+        Assert.True(bare.ExitCode == 0, bare.Stderr);
+        Assert.Contains($"note: {onnx} carries no ConvNet metadata (made elsewhere, or exported before 2026-11-29): images will be resized to 28x28, " +
+            "pixel values scaled to 0..1 and fed as they are (no mean subtracted, no division by a standard deviation); classes named 0 to 3. " +
+            "If the model expects otherwise, import it again with --mean/--std (or --preprocess) and --class-names FILE", bare.Stdout);
+
+        File.WriteAllLines(temp.Combine("names.txt"), OlderVersionFiles.ClassNames);
+        var named = CliRunner.Run("import", onnx, "--class-names", temp.Combine("names.txt"), "--out", temp.Combine("named"));
+        Assert.Contains("carries no ConvNet metadata (made elsewhere, or exported before 2026-11-29): images will be resized to 28x28, " +
+            "pixel values scaled to 0..1 and fed as they are (no mean subtracted, no division by a standard deviation). " +
+            "If the model expects otherwise, import it again with --mean/--std (or --preprocess)\n", named.Stdout.ReplaceLineEndings("\n"));
+
+        var told = CliRunner.Run("import", onnx, "--class-names", temp.Combine("names.txt"), "--mean", "0.286", "--std", "0.353", "--out", temp.Combine("told"));
+        Assert.True(told.ExitCode == 0, told.Stderr);
+        Assert.DoesNotContain("ConvNet metadata", told.Stdout);
+    }
 }
