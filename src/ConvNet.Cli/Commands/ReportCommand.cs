@@ -53,6 +53,19 @@ public static class ReportCommand
         return command;
     }
 
+    private static bool RecordsConvAlgorithm(string sidecar)
+    {
+        try
+        {
+            return JsonNode.Parse(IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes))?["config"] is JsonObject config
+                && config.ContainsKey(CheckpointInfo.Json.PropertyNamingPolicy!.ConvertName(nameof(TrainConfig.ConvAlgorithm)));
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return true; // replaced or gone since it was opened: show what it said
+        }
+    }
+
     public static ReportContent Build(string path, LoadedCheckpoint loaded, string? spec, string split, int samples, ulong seed, int threads, int batch)
     {
         var info = loaded.Info;
@@ -76,6 +89,10 @@ public static class ReportCommand
             // Only what applied to this run: every checkpoint records image-data augmentation for in-memory data (and
             // the reverse), --bias-init for every model and each schedule's settings for the others.
             var node = JsonSerializer.SerializeToNode(config, CheckpointInfo.Json)!.AsObject();
+            // Sidecars before 2026-11-29 record no convolution algorithm (read as the default, auto): those runs computed
+            // every convolution directly, and resume so.
+            if (config.ConvolutionChoices is null && !RecordsConvAlgorithm(loaded.SidecarPath))
+                node["convAlgorithm"] = "direct (not recorded by the version that trained it)";
             var notApplied = config.NotApplied().Select(n => CheckpointInfo.Json.PropertyNamingPolicy?.ConvertName(n) ?? n).ToHashSet(StringComparer.Ordinal);
             recipe.Add(new ReportTable("Recipe", ["setting", "value"],
                 node.Where(p => !notApplied.Contains(p.Key)).Select(p => (IReadOnlyList<string>)[p.Key, p.Value?.ToJsonString().Trim('"') ?? ""]).ToList()));
@@ -88,7 +105,7 @@ public static class ReportCommand
         // A run stopped in its first epoch has a log with no epoch yet: no history, no curves.
         var curves = folder is not null && File.Exists(Path.Combine(folder, "metrics.jsonl")) && info.History.Count > 0
             ? TrainingCurves.Load(folder, Path.GetFileName(folder)) : null;
-        var history = curves?.Epochs ?? info.History;
+        var history = curves?.Epochs ?? info.History.Select(m => m.ForClasses(info.Classes)).ToList();
         if (history.Count > 0)
         {
             static string Percent(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("F2", CultureInfo.InvariantCulture) + " %";

@@ -60,8 +60,30 @@ public static class TrainingCurves
         }
         if (epochs.Count == 0)
             throw new ArgumentException($"{run}: metrics.jsonl holds no completed epoch yet (curves need at least one)");
-        var steps = StepLog.ReadRun(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        if (ClassesOf(folder) is int classes) epochs = epochs.Select(e => e.ForClasses(classes)).ToList();
+        var steps = StepLog.ReadRun(folder);
         return new RunCurves(name ?? RunName(run), epochs, steps.Count > 0 ? steps : null);
+    }
+
+    // The class count the run's sidecar records (null when none can be read): the log itself does not say it.
+    private static int? ClassesOf(string folder)
+    {
+        foreach (string tag in new[] { Checkpoints.Last, Checkpoints.Best })
+        {
+            string sidecar = Path.Combine(folder, tag + ".json");
+            if (!File.Exists(sidecar)) continue;
+            try
+            {
+                if (JsonNode.Parse(IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes))?["classes"] is JsonValue v && v.TryGetValue(out int classes))
+                    return classes;
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                // A damaged sidecar: the log is drawn as written.
+            }
+        }
+        return null;
     }
 
     // The folder's own name from its full path: `show curves .` (or runs/x/..) was labelled "." (or "..").

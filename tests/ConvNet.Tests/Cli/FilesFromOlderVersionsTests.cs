@@ -144,4 +144,36 @@ public sealed class FilesFromOlderVersionsTests
         Assert.True(told.ExitCode == 0, told.Stderr);
         Assert.DoesNotContain("ConvNet metadata", told.Stdout);
     }
+
+    [Fact]
+    public void AReportOnAnOlderRunShowsWhatItComputedWith()
+    {
+        // Before 2026-11-29 a sidecar recorded no convolution algorithm (read as auto; the run computed, and resumes,
+        // with direct convolutions), and top-5 error was logged as 0 with 5 or fewer classes, where newer epochs say n/a.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 40, test: 8);
+        EpochMetrics Epoch(int epoch, double top5) => new(epoch, 5 * epoch, 1.2, 0.5, top5, 0.5, top5, 1.3, 0.01f, 100, epoch);
+        List<EpochMetrics> history = [Epoch(1, 0), Epoch(2, double.NaN)];
+        string run = OlderVersionFiles.SmallRun(temp.Combine("run"), AlexNetSmall.Spec(TinyDataset.Classes, 1),
+            new TrainConfig { Data = data, Threads = 1, ValidationCount = 8 }, ["0", "1", "2", "3"], history);
+        File.WriteAllLines(Path.Combine(run, MetricsLog.JsonFile),
+        [
+            """{"epoch":1,"step":5,"trainLoss":1.2,"trainTop1Error":0.5,"trainTop5Error":0,"validationTop1Error":0.5,"validationTop5Error":0,"validationLoss":1.3,"learningRate":0.01,"imagesPerSecond":100,"elapsedSeconds":1}""",
+            """{"epoch":2,"step":10,"trainLoss":1.2,"trainTop1Error":0.5,"validationTop1Error":0.5,"validationLoss":1.3,"learningRate":0.01,"imagesPerSecond":100,"elapsedSeconds":2}""",
+        ]);
+        string html = temp.Combine("report.html");
+        var report = CliRunner.Run("report", run, "--threads", "1", "--samples", "0", "--out", html);
+        Assert.True(report.ExitCode == 0, report.Stderr);
+        string page = File.ReadAllText(html);
+        Assert.Contains("<td>convAlgorithm</td><td>direct (not recorded by the version that trained it)</td>", page);
+        const string olderEpoch = "<tr><td class=\"number\">1</td><td class=\"number\">1.2000</td><td class=\"number\">50.00 %</td><td class=\"number\">50.00 %</td><td>n/a</td>";
+        Assert.Contains(olderEpoch, page);
+        Assert.Contains("Per epoch: loss, top-1 error, learning rate.", page); // no top-5 panel of zeros
+
+        // Without the log, the sidecar's history reads the same.
+        File.Delete(Path.Combine(run, MetricsLog.JsonFile));
+        report = CliRunner.Run("report", run, "--threads", "1", "--samples", "0", "--out", html, "--force");
+        Assert.True(report.ExitCode == 0, report.Stderr);
+        Assert.Contains(olderEpoch, File.ReadAllText(html));
+    }
 }

@@ -1,6 +1,7 @@
 // Files as older versions of ConvNet wrote them, made in a moment without those versions, for the tests of what this
 // version does with them.
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ConvNet.Interop;
 using ConvNet.Models;
 using ConvNet.Random;
@@ -26,12 +27,14 @@ public static class OlderVersionFiles
     }
 
     /// <summary>A run folder (last.json, best.json, checkpoints/) holding <paramref name="spec"/>'s weights under model
-    /// name alexnet-small, its weights file carrying only the metadata versions before 2026-11-29 wrote (`format`,
-    /// `model`), and its sidecar only the fields every version wrote.</summary>
+    /// name alexnet-small, as versions before 2026-11-29 wrote it: the weights file's metadata only `format` and
+    /// `model`, the sidecar's recipe without a convolution algorithm.</summary>
     /// <param name="config">the recipe the sidecar records (none when null)</param>
     /// <param name="classNames">the sidecar's (<see cref="ClassNames"/> when null)</param>
+    /// <param name="history">the sidecar's epochs (none when null)</param>
     /// <returns>the run folder</returns>
-    public static string SmallRun(string directory, ModelSpec spec, TrainConfig? config = null, string[]? classNames = null)
+    public static string SmallRun(string directory, ModelSpec spec, TrainConfig? config = null, string[]? classNames = null,
+        List<EpochMetrics>? history = null)
     {
         var network = NetworkBuilder.Build(spec);
         network.Initialize(new Rng(3));
@@ -42,10 +45,17 @@ public static class OlderVersionFiles
         var info = new CheckpointInfo
         {
             Model = AlexNetSmall.Name, Classes = ClassNames.Length, InputShape = [1, 28, 28], ClassNames = classNames ?? ClassNames,
-            NormalizationMean = Mean, NormalizationStd = Std, Step = 2, BatchInEpoch = 2, Config = config,
+            NormalizationMean = Mean, NormalizationStd = Std, Step = 2, BatchInEpoch = 2, Config = config, History = history ?? [],
             WeightsFile = Path.Combine("checkpoints", "step-00000002.safetensors"), WeightsSha256 = Checkpoints.Sha256(weights),
         };
-        string json = JsonSerializer.Serialize(info, CheckpointInfo.Json);
+        var sidecar = JsonSerializer.SerializeToNode(info, CheckpointInfo.Json)!.AsObject();
+        // Recorded since 2026-11-29 (the Winograd convolutions): before, every convolution was direct.
+        if (sidecar["config"] is JsonObject recipe)
+        {
+            recipe.Remove("convAlgorithm");
+            recipe.Remove("convolutionChoices");
+        }
+        string json = sidecar.ToJsonString(CheckpointInfo.Json);
         File.WriteAllText(Path.Combine(directory, "last.json"), json);
         File.WriteAllText(Path.Combine(directory, "best.json"), json);
         return directory;
