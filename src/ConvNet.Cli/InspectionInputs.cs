@@ -14,11 +14,22 @@ public static class InspectionInputs
 {
     public static readonly string[] Splits = ["test", "train"];
 
+    /// <summary>Runs before 2026-11-30 recorded their data's paths as typed: a relative one is found only from the
+    /// folder the run was trained in, and elsewhere the reader's "directory not found" named neither the run nor why.
+    /// Throws, saying so, when <paramref name="spec"/> is the data the checkpoint recorded and such a path is missing.</summary>
+    public static void RequireRecordedDataFound(LoadedCheckpoint loaded, string spec)
+    {
+        if (spec != loaded.Info.Config?.Data || DatasetSpec.MissingRelativePath(spec) is not { } missing) return;
+        throw new DataException($"{spec}: {loaded.SidecarPath} recorded its data by the relative path {missing}, which is not found from " +
+            $"{Environment.CurrentDirectory}; run this from the folder it was trained in, or say where the data is with --data");
+    }
+
     /// <summary>A split of <paramref name="spec"/>: "test" (a dataset's test split; image data's val split, else all
     /// of it, as `eval` uses) or "train".</summary>
     public static IInspectionImages ForData(LoadedCheckpoint loaded, Network network, string spec, string split, int threads)
     {
         if (!Splits.Contains(split)) throw new ArgumentException($"--split {split}: must be one of {string.Join(", ", Splits)}");
+        RequireRecordedDataFound(loaded, spec);
         if (ImageDataSpec.IsImageSpec(spec))
         {
             var info = loaded.Info;

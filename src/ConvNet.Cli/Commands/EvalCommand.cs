@@ -45,6 +45,7 @@ public static class EvalCommand
             // The data the first member that records any trained on (an ensemble may start with an import).
             var trainedOn = loaded.FirstOrDefault(l => l.Info.Config?.Data is not null) ?? loaded[0];
             string spec = parse.GetValue(data) ?? trainedOn.Info.Config?.Data ?? throw InspectionOptions.NoTrainingData(loaded[0]);
+            if (!dataGiven) InspectionInputs.RequireRecordedDataFound(trainedOn, spec);
             using var pool = new WorkerPool(threadCount);
             var onDevice = new List<PlannedNetwork>();
             using var release = new Disposables(onDevice);

@@ -34,6 +34,7 @@ public static class ReportCommand
             string path = parse.GetValue(run)!;
             var loaded = Checkpoints.Open(path);
             string? spec = parse.GetValue(options.Data) ?? loaded.Info.Config?.Data;
+            if (spec is not null) InspectionInputs.RequireRecordedDataFound(loaded, spec); // its own words, not the hint below
             ReportContent content;
             try
             {

@@ -176,4 +176,35 @@ public sealed class FilesFromOlderVersionsTests
         Assert.True(report.ExitCode == 0, report.Stderr);
         Assert.Contains(olderEpoch, File.ReadAllText(html));
     }
+
+    [Fact]
+    public void ARunThatRecordedARelativeDataPathSaysSoFromAnotherFolder()
+    {
+        // Before 2026-11-30 a run recorded its data as typed ("idx:data"): from another folder, eval and show printed
+        // only the reader's "dataset directory not found", where train --resume explained it.
+        using var temp = new TempDirectory();
+        TinyDataset.WriteIdx(temp.Combine("data"), train: 40, test: 8);
+        string run = OlderVersionFiles.SmallRun(temp.Combine("run"), AlexNetSmall.Spec(TinyDataset.Classes, 1),
+            new TrainConfig { Data = "idx:data", Threads = 1, ValidationCount = 8 }, ["0", "1", "2", "3"]);
+        Assert.True(CliRunner.RunIn(temp.Path, "eval", "--checkpoint", "run", "--threads", "1").ExitCode == 0);
+
+        string elsewhere = Directory.CreateDirectory(temp.Combine("elsewhere")).FullName;
+        string expected = $"convnet: error: idx:data: {Path.Combine(run, "best.json")} recorded its data by the relative path data, which is not " +
+            $"found from {elsewhere}; run this from the folder it was trained in, or say where the data is with --data";
+        foreach (string[] command in new[]
+        {
+            ["eval", "--checkpoint", run],
+            ["show", "predictions", "--checkpoint", run, "--out", temp.Combine("p.png")],
+            ["show", "confusion", "--checkpoint", run, "--out", temp.Combine("c.png")],
+            ["features", "--checkpoint", run, "--out", temp.Combine("f.npy")],
+            ["neighbours", "--checkpoint", run, "--query", "test:0", "--out", temp.Combine("n.png")],
+            new[] { "report", run, "--out", temp.Combine("r.html") },
+        })
+        {
+            var result = CliRunner.RunIn(elsewhere, [.. command, "--threads", "1"]);
+            Assert.True(result.ExitCode == 2, $"{command[0]}: exit {result.ExitCode}: {result.Stderr}");
+            Assert.Equal(expected, result.Stderr.Trim());
+        }
+        Assert.True(CliRunner.RunIn(elsewhere, "eval", "--checkpoint", run, "--data", "idx:../data", "--threads", "1").ExitCode == 0);
+    }
 }
