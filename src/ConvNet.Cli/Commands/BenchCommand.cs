@@ -19,6 +19,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}" };
+        OptionChoices.Restrict(model, [.. ModelRegistry.Names]); // one line naming --model, with "did you mean" for AlexNet
         var loader = new Option<string?>("--loader") { Description = "Time the image loader instead: decode+augment and packed-cache images/s on this data spec (folder:DIR, list:FILE, cache:DIR)" };
         var seconds = new Option<double>("--seconds") { Description = "--loader: seconds per measurement", DefaultValueFactory = _ => 10 };
         var crop = WholeNumberRange.Of(new Option<int>("--crop") { Description = "--loader: crop size (227 for alexnet, 224 for the torchvision layout)", DefaultValueFactory = _ => 227 }, WholeNumberRange.AtLeastOne);

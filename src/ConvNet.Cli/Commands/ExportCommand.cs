@@ -18,6 +18,7 @@ public static class ExportCommand
             Required = true,
         };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
+        OptionChoices.Restrict(model, [.. ModelRegistry.Names]); // one line naming --model, with "did you mean" for AlexNet
         var format = new Option<string>("--format") { Description = "Output format: onnx", DefaultValueFactory = _ => "onnx" };
         OptionChoices.Restrict(format, "onnx");
         var output = new Option<string>("--out") { Description = "Output file (model.onnx)", Required = true };

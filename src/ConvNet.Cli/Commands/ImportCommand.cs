@@ -16,6 +16,7 @@ public static class ImportCommand
     {
         var file = new Argument<string>("FILE") { Description = "A .onnx model, or a .safetensors state dict (needs --model, unless a ConvNet checkpoint wrote it)" };
         var model = new Option<string?>("--model") { Description = $"For .safetensors: the model whose parameter names it uses ({string.Join(", ", ModelRegistry.Names)})" };
+        OptionChoices.Restrict(model, [.. ModelRegistry.Names]); // one line naming --model, with "did you mean" for AlexNet
         var output = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
         var preprocess = new Option<string?>("--preprocess")
         {

@@ -14,6 +14,7 @@ public static class InfoCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = $"Model name: {string.Join(", ", ModelRegistry.Names)}", Required = true };
+        OptionChoices.Restrict(model, [.. ModelRegistry.Names]); // one line naming --model, with "did you mean" for AlexNet
         var classes = WholeNumberRange.Of(new Option<int?>("--classes") { Description = "Number of output classes (default: the model's)" }, new(1, MaxClasses));
         var channels = new Option<int?>("--input-channels") { Description = "alexnet-small and alexnet-micro only: 1 (28x28, their default) or 3 (32x32)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };

@@ -19,6 +19,7 @@ public static class TrainCommand
     {
         var d = new TrainConfig();
         var model = new Option<string>("--model") { Description = $"Model: {string.Join(", ", ModelRegistry.Names)}", DefaultValueFactory = _ => d.Model };
+        OptionChoices.Restrict(model, [.. ModelRegistry.Names]); // one line naming --model, with "did you mean" for AlexNet
         var data = new Option<string>("--data") { Description = "Dataset: fashion-mnist, mnist:DIR, idx:DIR, cifar10:DIR, folder:DIR, list:TRAIN.txt[,VAL.txt], cache:DIR", DefaultValueFactory = _ => d.Data };
         var small = TrainConfig.DefaultsFor(AlexNetSmall.Name);
         var epochs = WholeNumberRange.Of(new Option<int>("--epochs") { Description = $"Epochs to train (default {d.Epochs}; {small.Model}: {small.Epochs})" }, WholeNumberRange.AtLeastOne);

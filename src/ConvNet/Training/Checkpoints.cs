@@ -147,7 +147,7 @@ public static class Checkpoints
                 $"{path}: no best.json, last.json or previous.json beside it or in its run folder names this weights file; pass the checkpoint's .json sidecar or its run folder " +
                 "(the sidecar names the model and preprocessing), or, for a state dict made elsewhere, import it first (convnet import FILE --model NAME --out DIR) and pass DIR");
         else if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new CheckpointException($"{path}: an ONNX model, not a checkpoint; import it first (convnet import {path} --out DIR) and pass DIR");
+            throw new CheckpointException($"{path}: an ONNX model, not a checkpoint; import it first (convnet import {IO.ShellQuote.Word(path)} --out DIR) and pass DIR");
         if (!File.Exists(sidecar)) throw new CheckpointException($"{sidecar}: checkpoint not found");
 
         CheckpointInfo info;
@@ -239,7 +239,7 @@ public static class Checkpoints
                 // Both damaged: say so, and name what may still be whole.
                 string best = Path.Combine(runDirectory, Best + ".json");
                 throw new CheckpointException($"{damaged.Message}; the checkpoint before it cannot be used either ({second.Message})" +
-                    (File.Exists(best) ? $"; {best} may still be whole: `convnet eval --checkpoint {best}` checks it, and a run can start from its weights" : ""));
+                    (File.Exists(best) ? $"; {best} may still be whole: `convnet eval --checkpoint {IO.ShellQuote.Word(best)}` checks it, and a run can start from its weights" : ""));
             }
             try { AtomicFile.WriteAllText(last, File.ReadAllText(previous)); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

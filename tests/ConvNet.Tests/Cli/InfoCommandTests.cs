@@ -51,6 +51,6 @@ public sealed class InfoCommandTests
             Console.SetError(previous);
         }
         Assert.Equal(2, exit);
-        Assert.Contains("unknown model 'lenet'", error.ToString());
+        Assert.Contains("--model 'lenet': must be one of alexnet, ", error.ToString());
     }
 }

@@ -13,6 +13,9 @@ public sealed class OptionChoicesTests
     [InlineData("convnet: --precision 'BF16': must be one of fp32, bf16; did you mean bf16?", "predict", "--checkpoint", "runs/none", "a.png", "--precision", "BF16")]
     [InlineData("convnet: --mode 'inference': must be one of train, infer", "bench", "--model", "alexnet-micro", "--mode", "inference")]
     [InlineData("convnet: --gemm-blocking '16': must be one of auto, 4, 8", "bench", "--model", "alexnet-micro", "--gemm-blocking", "16")]
+    [InlineData("convnet: --model 'AlexNet': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro; did you mean alexnet?", "bench", "--model", "AlexNet")]
+    [InlineData("convnet: --model 'lenet': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro", "train", "--model", "lenet", "--data", "fashion-mnist")]
+    [InlineData("convnet: --model 'Alexnet-Small': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro; did you mean alexnet-small?", "export", "--weights", "w.safetensors", "--model", "Alexnet-Small", "--out", "x.onnx")]
     [InlineData("convnet: --format 'ONNX': must be onnx; did you mean onnx?", "export", "--weights", "runs/none", "--format", "ONNX", "--out", "x.onnx")]
     public void AValueOffTheListIsOneLineNamingTheOptionAndItsChoices(string expected, params string[] args)
     {

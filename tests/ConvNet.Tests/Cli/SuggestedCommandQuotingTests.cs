@@ -34,4 +34,15 @@ public sealed class SuggestedCommandQuotingTests
         Assert.Contains($"--resume '{run}' --epochs 2", again.Stdout + again.Stderr);
         Assert.Contains("has already trained all its 1 epoch (", again.Stdout + again.Stderr); // not "1 epochs"
     }
+
+    [Fact]
+    public void AnOnnxFileGivenAsACheckpointIsToldToImportItQuoted()
+    {
+        using var temp = new TempDirectory();
+        string model = temp.Combine("my model.onnx");
+        File.WriteAllText(model, "x");
+        var eval = CliRunner.Run("eval", "--checkpoint", model);
+        Assert.Equal(2, eval.ExitCode);
+        Assert.Contains($"(convnet import '{model}' --out DIR)", eval.Stderr);
+    }
 }

@@ -64,7 +64,7 @@ public sealed class CliCommandTests
     }
 
     [Theory]
-    [InlineData("unknown model 'nope'", "info", "--model", "nope")]
+    [InlineData("--model 'nope': must be one of alexnet, ", "info", "--model", "nope")]
     [InlineData("unknown", "train", "--data", "nosuch:thing", "--out", "/tmp/convnet-never")]
     [InlineData("checkpoint not found", "eval", "--checkpoint", "/nonexistent/last.json")]
     [InlineData("--bogus", "train", "--bogus")]
