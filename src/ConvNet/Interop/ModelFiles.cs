@@ -50,7 +50,9 @@ public static class ModelFiles
     public static Network BuildStateDict(StateDict stateDict, string path)
     {
         var network = NetworkBuilder.Build(stateDict.Spec);
-        if (stateDict.RecordedModel == network.Name && OlderLayouts.Difference(network, stateDict.Tensors) is { } difference)
+        // Only a file of the older kind (the model named by the older key alone, no convnet.* metadata) can be of an
+        // older layout: one this version wrote with shapes that do not fit is damaged or another size, said as such.
+        if (stateDict.Metadata is null && stateDict.RecordedModel == network.Name && OlderLayouts.Difference(network, stateDict.Tensors) is { } difference)
             throw new InvalidDataException(OlderLayouts.StateDictRefusal(path, network.Name, difference));
         WeightLoader.Load(network, stateDict.Tensors, path);
         return network;
@@ -76,7 +78,9 @@ public static class ModelFiles
             : throw new ArgumentException($"{path}: a safetensors state dict needs a model name (--model NAME in the CLI): {string.Join(", ", ModelRegistry.Names)}");
         var (tensors, note) = WithoutDataParallelPrefix(modelName, content.Tensors);
         ModelSpec spec;
-        try { spec = RegisteredSpecFor(modelName, tensors); }
+        // The input size is not in the tensors' shapes (only fc6's follows from it): the file's metadata says it.
+        int? inputSize = metadata is not null && metadata.Model == modelName ? metadata.InputShape[1] : null;
+        try { spec = RegisteredSpecFor(modelName, tensors, inputSize); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); } // shapes no model of that name can have
         return new StateDict(spec, tensors, metadata is not null && metadata.Model == modelName ? metadata : null, note, recorded);
     }
@@ -99,8 +103,9 @@ public static class ModelFiles
     }
 
     /// <summary>The registered model <paramref name="name"/> with the class count (last layer's bias) and input channels
-    /// (first convolution's weight) that the tensors have, so their shapes decide rather than defaults.</summary>
-    public static ModelSpec RegisteredSpecFor(string name, IReadOnlyList<NamedTensor> tensors)
+    /// (first convolution's weight) that the tensors have, so their shapes decide rather than defaults, and the input
+    /// size <paramref name="inputSize"/> (a file's recorded input shape) where it is not the model's default.</summary>
+    public static ModelSpec RegisteredSpecFor(string name, IReadOnlyList<NamedTensor> tensors, int? inputSize = null)
     {
         var defaults = ModelRegistry.Spec(name);
         int? classes = null, channels = null;
@@ -108,7 +113,10 @@ public static class ModelFiles
             && tensors.FirstOrDefault(t => t.Name == $"{last.Name}.bias") is { Shape: [int c] }) classes = c;
         if (defaults.Layers.OfType<ConvSpec>().FirstOrDefault() is { } first
             && tensors.FirstOrDefault(t => t.Name == $"{first.Name}.weight") is { Shape: [_, int ch, _, _] } && ch is 1 or 3) channels = ch;
-        return ModelRegistry.Spec(name, new ModelOptions(classes, InputChannels: channels ?? defaults.InputShape[0]));
+        var options = new ModelOptions(classes, InputChannels: channels ?? defaults.InputShape[0]);
+        // alexnet-small and alexnet-micro take 16..64 pixels; the others have one size, which they read as given.
+        if (inputSize is { } size && size != ModelRegistry.Spec(name, options).InputShape[1]) options = options with { InputSize = size };
+        return ModelRegistry.Spec(name, options);
     }
 }
 

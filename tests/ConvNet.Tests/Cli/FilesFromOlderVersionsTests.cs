@@ -56,6 +56,31 @@ public sealed class FilesFromOlderVersionsTests
     }
 
     [Fact]
+    public void ALoneWeightsFileOfThisVersionAtAnotherInputSizeLoadsAndIsNeverCalledOlder()
+    {
+        // The state dict's model was sized by the tensors alone, at the default 28 pixels: this version's own 32-pixel
+        // alexnet-small (fc6 [512, 4096]) was refused as "saved by an older version".
+        using var temp = new TempDirectory();
+        var network = NetworkBuilder.Build(AlexNetSmall.Spec(4, 1, 32));
+        network.Initialize(new ConvNet.Random.Rng(1));
+        var metadata = new ModelMetadata(AlexNetSmall.Name, [1, 32, 32], ["a", "b", "c", "d"], [0.5f], [0.25f], "RGB", null);
+        string weights = temp.Combine("w.safetensors");
+        SafeTensorsFile.Write(weights, WeightLoader.Collect(network), metadata.ToProperties());
+        var imported = CliRunner.Run("import", weights, "--out", temp.Combine("imported"));
+        Assert.True(imported.ExitCode == 0, imported.Stderr);
+        Assert.DoesNotContain("older", imported.Stdout + imported.Stderr);
+
+        // Damaged shapes in a file that records its metadata are not put down to an older version either.
+        var wrong = NetworkBuilder.Build(OlderVersionFiles.SmallWithPoolAfterConv1());
+        string damaged = temp.Combine("damaged.safetensors");
+        SafeTensorsFile.Write(damaged, WeightLoader.Collect(wrong), (metadata with { InputShape = [1, 28, 28] }).ToProperties());
+        var refused = CliRunner.Run("import", damaged, "--out", temp.Combine("refused"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("fc6.weight", refused.Stderr);
+        Assert.DoesNotContain("older version", refused.Stderr);
+    }
+
+    [Fact]
     public void AFeaturesFileThatDoesNotRecordItsWeightsIsRefused()
     {
         // Written before 2026-11-30: the checkpoint only by the path as typed, so features of weights a resume has
