@@ -16,7 +16,8 @@ public static class InspectionInputs
 
     /// <summary>Runs before 2026-11-30 recorded their data's paths as typed: a relative one is found only from the
     /// folder the run was trained in, and elsewhere the reader's "directory not found" named neither the run nor why.
-    /// Throws, saying so, when <paramref name="spec"/> is the data the checkpoint recorded and such a path is missing.</summary>
+    /// Throws, saying so, when <paramref name="spec"/> is the data the checkpoint recorded and such a path is missing;
+    /// for the recorded data only, not a --data given (InspectionOptions.DataSpec), whose reader names it.</summary>
     public static void RequireRecordedDataFound(LoadedCheckpoint loaded, string spec)
     {
         if (spec != loaded.Info.Config?.Data || DatasetSpec.MissingRelativePath(spec) is not { } missing) return;
@@ -29,7 +30,6 @@ public static class InspectionInputs
     public static IInspectionImages ForData(LoadedCheckpoint loaded, Network network, string spec, string split, int threads)
     {
         if (!Splits.Contains(split)) throw new ArgumentException($"--split {split}: must be one of {string.Join(", ", Splits)}");
-        RequireRecordedDataFound(loaded, spec);
         if (ImageDataSpec.IsImageSpec(spec))
         {
             var info = loaded.Info;

@@ -34,8 +34,13 @@ public sealed class InspectionOptions
     }
 
     /// <summary>--data, else the data the run trained on; a checkpoint without a training record needs --data.</summary>
-    public string DataSpec(ParseResult parse, LoadedCheckpoint loaded) =>
-        parse.GetValue(Data) ?? loaded.Info.Config?.Data ?? throw NoTrainingData(loaded);
+    public string DataSpec(ParseResult parse, LoadedCheckpoint loaded)
+    {
+        if (parse.GetValue(Data) is { } given) return given; // found or not, the reader names it: it is the user's
+        string recorded = loaded.Info.Config?.Data ?? throw NoTrainingData(loaded);
+        InspectionInputs.RequireRecordedDataFound(loaded, recorded);
+        return recorded;
+    }
 
     /// <summary>A command that defaults to the run's data, given a checkpoint that records none.</summary>
     public static ArgumentException NoTrainingData(LoadedCheckpoint loaded) =>

@@ -11,14 +11,20 @@ public static class UnknownOptions
     /// <returns>the error line for the first unknown option, or null when every "--" token is one the command has</returns>
     public static string? Find(ParseResult parse)
     {
-        var known = KnownNames(parse).ToList();
+        var options = KnownOptions(parse).ToList();
+        var known = options.Select(o => o.Name).ToList();
+        Token? previous = null;
         foreach (var token in parse.Tokens)
         {
             if (token.Type == TokenType.DoubleDash) break; // after "--" everything is an argument
             string value = token.Value;
+            // A value given to an option that takes one (--out -model.onnx) is that option's, whatever it looks like.
+            bool optionValue = previous is { Type: TokenType.Option } option
+                && options.Any(o => o.Name == option.Value && o.Option.Arity.MaximumNumberOfValues > 0);
+            previous = token;
             if (token.Type != TokenType.Argument) continue;
             string where = CommandPath(parse);
-            if (SingleDash(value, known) is { } meant) return $"{where}: unknown option {value.Split('=', 2)[0]}; did you mean {meant}?";
+            if (!optionValue && SingleDash(value, known) is { } meant) return $"{where}: unknown option {value.Split('=', 2)[0]}; did you mean {meant}?";
             if (!value.StartsWith("--", StringComparison.Ordinal) || value.Length < 3) continue;
             string name = value.Split('=', 2)[0];
             if (known.Contains(name)) continue;
@@ -48,7 +54,7 @@ public static class UnknownOptions
         return string.Join(" ", ["convnet", .. names]);
     }
 
-    private static IEnumerable<string> KnownNames(ParseResult parse)
+    private static IEnumerable<(string Name, Option Option)> KnownOptions(ParseResult parse)
     {
         // The command's own options, then those inherited from its parents (--verbose, --help).
         for (var result = (SymbolResult?)parse.CommandResult; result is not null; result = result.Parent)
@@ -57,8 +63,8 @@ public static class UnknownOptions
             foreach (var option in c.Command.Options)
             {
                 if (c != parse.CommandResult && !option.Recursive && option is not System.CommandLine.Help.HelpOption) continue;
-                yield return option.Name;
-                foreach (var alias in option.Aliases) yield return alias;
+                yield return (option.Name, option);
+                foreach (var alias in option.Aliases) yield return (alias, option);
             }
         }
     }

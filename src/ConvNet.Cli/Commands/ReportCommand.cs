@@ -34,7 +34,8 @@ public static class ReportCommand
             string path = parse.GetValue(run)!;
             var loaded = Checkpoints.Open(path);
             string? spec = parse.GetValue(options.Data) ?? loaded.Info.Config?.Data;
-            if (spec is not null) InspectionInputs.RequireRecordedDataFound(loaded, spec); // its own words, not the hint below
+            // The recorded data's own words, not the hint below; a --data given is named by its reader.
+            if (spec is not null && parse.GetValue(options.Data) is null) InspectionInputs.RequireRecordedDataFound(loaded, spec);
             ReportContent content;
             try
             {

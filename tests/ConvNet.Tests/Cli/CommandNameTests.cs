@@ -50,6 +50,16 @@ public sealed class CommandNameTests
         Assert.DoesNotContain("unknown option", result.Stderr);
     }
 
+    [Fact]
+    public void AnOptionsValueThatLooksLikeAnOptionIsItsValue()
+    {
+        // An output named -model.onnx was refused as "unknown option -model.onnx; did you mean --model?".
+        var result = CliRunner.Run("export", "--weights", "no-such-run", "--out", "-model.onnx");
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("unknown option", result.Stderr);
+        Assert.Contains("no-such-run", result.Stderr);
+    }
+
     [Theory]
     [InlineData("convnet: unknown option -x", "Run 'convnet --help' for usage.", "-x")]
     [InlineData("convnet show: unknown option -x", "Run 'convnet show --help' for usage.", "show", "-x")]

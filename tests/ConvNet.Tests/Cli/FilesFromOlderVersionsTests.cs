@@ -229,6 +229,10 @@ public sealed class FilesFromOlderVersionsTests
             var result = CliRunner.RunIn(elsewhere, [.. command, "--threads", "1"]);
             Assert.True(result.ExitCode == 2, $"{command[0]}: exit {result.ExitCode}: {result.Stderr}");
             Assert.Equal(expected, result.Stderr.Trim());
+            // The same path given with --data is the user's: not told to give --data (the reader names what is missing).
+            var given = CliRunner.RunIn(elsewhere, [.. command, "--threads", "1", "--data", "idx:data"]);
+            Assert.True(given.ExitCode == 2, $"{command[0]} --data: exit {given.ExitCode}: {given.Stderr}");
+            Assert.DoesNotContain("recorded its data", given.Stderr);
         }
         Assert.True(CliRunner.RunIn(elsewhere, "eval", "--checkpoint", run, "--data", "idx:../data", "--threads", "1").ExitCode == 0);
     }
