@@ -29,6 +29,7 @@ public static class CommandTree
         root.Subcommands.Add(NeighboursCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        DecimalOptions.ReadStrictly(root);
         return root;
     }
 }

@@ -82,7 +82,7 @@ public sealed class ConsoleObserver : ITrainingObserver
     }
 
     // 80 columns when the terminal does not say (0, or no terminal to ask).
-    private static int TerminalWidth()
+    public static int TerminalWidth()
     {
         try { return Console.WindowWidth is > 0 and int w ? w : 80; }
         catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException) { return 80; }

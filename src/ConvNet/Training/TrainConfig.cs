@@ -108,14 +108,14 @@ public sealed record TrainConfig
     {
         if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
         if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
-        if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) throw new ArgumentException($"--lr must be positive, got {LearningRate}");
+        if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) throw new ArgumentException($"--lr must be a positive finite number, got {LearningRate}");
         if (!(Momentum is >= 0 and < 1)) throw new ArgumentException($"--momentum must be in [0, 1), got {Momentum}");
         if (!(WeightDecay >= 0) || float.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a non-negative finite number, got {WeightDecay}");
         if (!Schedules.Contains(Schedule)) throw new ArgumentException($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
         if (Threads < 1 || Threads > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--threads must be 1..{Threading.WorkerPool.MaxWorkers}, got {Threads}");
         if (Patience < 1) throw new ArgumentException($"--patience must be at least 1, got {Patience}");
         if (StepSize < 1) throw new ArgumentException($"--step-size must be at least 1, got {StepSize}");
-        if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw new ArgumentException($"--gamma must be positive, got {Gamma}");
+        if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw new ArgumentException($"--gamma must be a positive finite number, got {Gamma}");
         // As PyTorch's ReduceLROnPlateau (factor < 1): a "reduction" by 1 or more would hold or raise the rate each time the
         // validation error stops improving. step takes any positive factor, as StepLR does.
         if (!resuming && Schedule == "plateau" && !(Gamma < 1))

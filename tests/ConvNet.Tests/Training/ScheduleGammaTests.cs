@@ -26,7 +26,7 @@ public sealed class ScheduleGammaTests
     public void NoScheduleTakesAFactorOfZeroOrLess(string schedule, float gamma)
     {
         var e = Assert.Throws<ArgumentException>(new TrainConfig { Schedule = schedule, Gamma = gamma }.Validate);
-        Assert.Contains("--gamma must be positive", e.Message);
+        Assert.Contains("--gamma must be a positive finite number", e.Message);
     }
 
     [Fact]
