@@ -135,6 +135,11 @@ public static class CliErrors
             return [levers.Count == 0 ? $"out of memory ({e.Message})"
                 : $"out of memory ({e.Message}): {string.Join(" or ", levers)} needs less"];
         }
+        // A write to the console failed (stdout closed, >&-, or full, > /dev/full): .NET's words ("Access to the path
+        // is denied.") name neither the stream nor the cause. Errors go to stderr through WriteError, which never
+        // throws, so a failing console write here is standard output's.
+        if (e is IOException or UnauthorizedAccessException && e.TargetSite?.DeclaringType?.FullName == "System.ConsolePal")
+            return [$"cannot write to standard output ({(e.InnerException ?? e).Message})"];
         if (e is not AggregateException aggregate) return [e.Message];
         var messages = aggregate.Flatten().InnerExceptions.Select(i => i.Message).Distinct(StringComparer.Ordinal).ToList();
         if (messages.Count == 0) return [e.Message];
