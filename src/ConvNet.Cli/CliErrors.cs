@@ -136,8 +136,8 @@ public static class CliErrors
                 : $"out of memory ({e.Message}): {string.Join(" or ", levers)} needs less"];
         }
         // A write to the console failed (stdout closed, >&-, or full, > /dev/full): .NET's words ("Access to the path
-        // is denied.") name neither the stream nor the cause. Errors go to stderr through WriteError, which never
-        // throws, so a failing console write here is standard output's.
+        // is denied.") name neither the stream nor the cause. A failing stderr (progress lines and notes go there) would
+        // be misnamed here, but then this line cannot be shown either: WriteError drops it.
         if (e is IOException or UnauthorizedAccessException && e.TargetSite?.DeclaringType?.FullName == "System.ConsolePal")
             return [$"cannot write to standard output ({(e.InnerException ?? e).Message})"];
         if (e is not AggregateException aggregate) return [e.Message];

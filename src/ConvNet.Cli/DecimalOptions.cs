@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Numerics;
 
 namespace ConvNet.Cli;
 
@@ -15,22 +16,22 @@ public static class DecimalOptions
         foreach (var option in command.Options)
             switch (option)
             {
-                case Option<float> f: f.CustomParser = r => (float)Parse(r, f.Name, f.DefaultValueFactory is { } d ? d(r) : 0f); break;
-                case Option<float?> f: f.CustomParser = r => r.Tokens.Count == 0 && f.DefaultValueFactory is { } d ? d(r) : (float?)Parse(r, f.Name, null); break;
-                case Option<double> f: f.CustomParser = r => Parse(r, f.Name, f.DefaultValueFactory is { } d ? d(r) : 0d); break;
-                case Option<double?> f: f.CustomParser = r => r.Tokens.Count == 0 && f.DefaultValueFactory is { } d ? d(r) : Parse(r, f.Name, null); break;
+                case Option<float> f: f.CustomParser = r => Parse<float>(r, f.Name, f.DefaultValueFactory is { } d ? d(r) : 0f); break;
+                case Option<float?> f: f.CustomParser = r => r.Tokens.Count == 0 && f.DefaultValueFactory is { } d ? d(r) : Parse<float>(r, f.Name, null); break;
+                case Option<double> f: f.CustomParser = r => Parse<double>(r, f.Name, f.DefaultValueFactory is { } d ? d(r) : 0d); break;
+                case Option<double?> f: f.CustomParser = r => r.Tokens.Count == 0 && f.DefaultValueFactory is { } d ? d(r) : Parse<double>(r, f.Name, null); break;
             }
         foreach (var sub in command.Subcommands) ReadStrictly(sub);
     }
 
     /// <summary>The one token as a number written with a point (0.01, 5e-4, -2), or <paramref name="absent"/> when none
     /// was given; anything else is an error naming the option.</summary>
-    private static double Parse(ArgumentResult result, string option, double? absent)
+    private static T Parse<T>(ArgumentResult result, string option, T? absent) where T : struct, IFloatingPoint<T>
     {
-        if (result.Tokens.Count == 0) return absent ?? 0;
+        if (result.Tokens.Count == 0) return absent ?? T.Zero;
         string text = result.Tokens[^1].Value;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return value;
+        if (T.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out T value)) return value; // float read as float: no double rounding
         result.AddError($"{option}: '{text}' is not a number (e.g. 0.01 or 5e-4" + (text.Contains(',') ? "; the decimal separator is a point)" : ")"));
-        return 0;
+        return T.Zero;
     }
 }

@@ -13,15 +13,16 @@ public static class UnknownOptions
     {
         var options = KnownOptions(parse).ToList();
         var known = options.Select(o => o.Name).ToList();
-        Token? previous = null;
+        // A value the parser gave an option (--out -model.onnx) is that option's, whatever it looks like; a flag's
+        // neighbour it did not take (--flip -epochs) is still looked at.
+        var optionValues = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        foreach (var (_, option) in options)
+            if (parse.GetResult(option) is OptionResult given) optionValues.UnionWith(given.Tokens);
         foreach (var token in parse.Tokens)
         {
             if (token.Type == TokenType.DoubleDash) break; // after "--" everything is an argument
             string value = token.Value;
-            // A value given to an option that takes one (--out -model.onnx) is that option's, whatever it looks like.
-            bool optionValue = previous is { Type: TokenType.Option } option
-                && options.Any(o => o.Name == option.Value && o.Option.Arity.MaximumNumberOfValues > 0);
-            previous = token;
+            bool optionValue = optionValues.Contains(token);
             if (token.Type != TokenType.Argument) continue;
             string where = CommandPath(parse);
             if (!optionValue && SingleDash(value, known) is { } meant) return $"{where}: unknown option {value.Split('=', 2)[0]}; did you mean {meant}?";

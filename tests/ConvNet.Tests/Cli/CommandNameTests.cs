@@ -39,6 +39,7 @@ public sealed class CommandNameTests
     [InlineData("convnet train: unknown option -epochs; did you mean --epochs?", "train", "-epochs", "1")]
     [InlineData("convnet show filters: unknown option -layer; did you mean --layer?", "show", "filters", "-layer", "conv1")]
     [InlineData("convnet info: unknown option -modle; did you mean --model?", "info", "-modle", "alexnet")]
+    [InlineData("convnet train: unknown option -epochs; did you mean --epochs?", "train", "--flip", "-epochs", "1")] // a flag takes no such value
     public void ALongOptionWrittenWithOneDashIsNamedWithItsTwoDashForm(string expected, params string[] args) =>
         AssertRefused(expected, $"Run 'convnet {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')))} --help' for usage.", args);
 
