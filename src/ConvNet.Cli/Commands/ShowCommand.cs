@@ -75,8 +75,10 @@ public static class ShowCommand
             // One run twice drew two identical curves under one legend name.
             var seen = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string folder in folders)
-                if (!seen.TryAdd(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), folder))
-                    throw new ArgumentException($"{seen[Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))]} and {folder} are the same run: give each run once");
+            {
+                string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+                if (!seen.TryAdd(full, folder)) throw new ArgumentException($"{seen[full]} and {folder} are the same run: give each run once");
+            }
             var loaded = folders.Select(r => TrainingCurves.Load(r)).ToList();
             if (loaded.Select(r => r.Name).Distinct().Count() < loaded.Count)
                 loaded = loaded.Select((r, i) => r with { Name = folders[i] }).ToList(); // same folder names: tell them apart by path
