@@ -460,13 +460,19 @@ public static class Checkpoints
         }
         foreach (var file in Directory.EnumerateFiles(Path.Combine(runDirectory, "checkpoints"), "step-*.safetensors"))
             if (!keep.Contains(Path.GetFullPath(file))) File.Delete(file);
-        // Temporary files of writes a killed process never finished (AtomicFile names them .NAME.PID.tmp).
+        RemoveUnfinishedWrites(runDirectory);
+        return null;
+    }
+
+    /// <summary>Deletes the temporary files of writes a killed process never finished (AtomicFile names them
+    /// .NAME.PID.tmp), other than this process's own: only while this process holds the run folder's lock.</summary>
+    internal static void RemoveUnfinishedWrites(string runDirectory)
+    {
         string mine = $".{Environment.ProcessId}.tmp";
-        foreach (string folder in new[] { runDirectory, Path.Combine(runDirectory, "checkpoints") })
+        foreach (string folder in new[] { runDirectory, Path.Combine(runDirectory, "checkpoints") }.Where(Directory.Exists))
             foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
                 if (!file.EndsWith(mine, StringComparison.Ordinal))
                     try { File.Delete(file); } catch (IOException) { }
-        return null;
     }
 
     public static string Sha256(string path)

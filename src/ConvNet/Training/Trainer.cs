@@ -211,6 +211,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         if (info.Epoch >= config.Epochs)
         {
+            if (folderLock is not null)
+            {
+                // A run killed after its last checkpoint, while it logged that epoch, counts as finished yet kept a
+                // hidden temporary file and metrics without its last epoch: settled as a resume settles them.
+                Checkpoints.RemoveUnfinishedWrites(runDirectory);
+                new MetricsLog(runDirectory).Rewrite(info.History);
+            }
             observer.Message($"{runDirectory} has already trained all its {config.Epochs} epoch{(config.Epochs == 1 ? "" : "s")} (step {info.Step}); " +
                 $"to train further, pass --epochs with more, e.g. --resume {IO.ShellQuote.Word(runDirectory)} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);

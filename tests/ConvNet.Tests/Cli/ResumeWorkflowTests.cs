@@ -77,4 +77,27 @@ public sealed class ResumeWorkflowTests
         Assert.Equal(2, fresh.ExitCode);
         Assert.Contains("--flip applies to in-memory datasets", fresh.Stderr);
     }
+
+    [Fact]
+    public void AResumeOfARunKilledWhileLoggingItsLastEpochSettlesIt()
+    {
+        // Killed after its last checkpoint, while it wrote metrics.csv: the run counted as finished, so nothing ever
+        // removed the hidden temporary file, and the metrics lacked the last epoch (CI's kill-at-random harness).
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 64, test: 8);
+        string run = temp.Combine("run");
+        var trained = CliRunner.Run("train", "--model", "alexnet-micro", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "0",
+            "--schedule", "cosine", "--threads", "1", "--out", run);
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        string metrics = Path.Combine(run, MetricsLog.JsonFile), complete = File.ReadAllText(metrics);
+        File.WriteAllText(metrics, "");
+        string torn = Path.Combine(run, ".metrics.csv.999999.tmp");
+        File.WriteAllText(torn, "epoch,st");
+
+        var again = CliRunner.Run("train", "--resume", run);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("has already trained all its 1 epoch", again.Stdout);
+        Assert.False(File.Exists(torn));
+        Assert.Equal(complete, File.ReadAllText(metrics));
+    }
 }
