@@ -74,16 +74,16 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 Checkpoints.RequireNoRun(runDirectory);
             }
             else if (root) _replaced = ReplacedRun.SetAside(runDirectory);
-            return Execute(resumeFrom: null, cancel);
+            var result = Execute(resumeFrom: null, cancel);
+            // Stopped (Ctrl+C) before its first step: as after a failure, nothing to resume is left behind.
+            if (created && folderLock is not null) DeleteIfNothingToResume(ref folderLock);
+            return result;
         }
         catch when (created && folderLock is not null && folderLock.Held && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
         {
             // Failed before its first checkpoint (missing data, model/data mismatch, too few images, an early
-            // divergence): a folder this run made holds nothing to resume, so it goes. Only while this process holds
-            // it: one refused by the lock may have raced another that made the folder and trains in it now.
-            folderLock.Dispose();
-            folderLock = null;
-            try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // divergence): a folder this run made holds nothing to resume, so it goes.
+            DeleteIfNothingToResume(ref folderLock);
             throw;
         }
         finally
@@ -106,6 +106,16 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             }
             folderLock?.Dispose();
         }
+    }
+
+    // Only while this process holds the folder's lock: one refused by the lock may have raced another that made the
+    // folder and trains in it now.
+    private void DeleteIfNothingToResume(ref RunFolderLock? folderLock)
+    {
+        if (folderLock is null || !folderLock.Held || File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json"))) return;
+        folderLock.Dispose();
+        folderLock = null;
+        try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     // Once this run has a checkpoint. A delete that fails is finished by the next train or --resume in the folder.

@@ -46,6 +46,24 @@ public sealed class RunFolderTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public void ARunStoppedBeforeItsFirstStepRemovesOnlyAFolderItMade(bool folderExisted)
+    {
+        // Before: an empty run folder (its lock file only) was left by a run cancelled before it trained.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        if (folderExisted) Directory.CreateDirectory(run);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var result = new Trainer(Config(data) with { Threads = 1 }, run, new SilentObserver()).Run(cancel.Token);
+        Assert.True(result.Interrupted);
+        Assert.Equal(folderExisted, Directory.Exists(run));
+        if (folderExisted) Assert.False(new Trainer(Config(data) with { Threads = 1 }, run, new SilentObserver()).Run().Interrupted); // and takes the run
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void ARunWhoseFolderIsDeletedStopsInsteadOfWritingIntoANewOne(bool another)
     {
         // Before: the run recreated the folder at its next checkpoint, and with a second run there, mixed their files.
