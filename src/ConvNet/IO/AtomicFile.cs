@@ -56,8 +56,39 @@ public static class AtomicFile
         public void Dispose() => Unfinished.TryRemove(path, out _);
     }
 
-    /// <summary>Deletes every temporary file still being written, and refuses new ones from then on: for a handler of
-    /// a signal that ends the process. A write still running then fails (its rename finds no file), and the target
+    // Folders this process made for its output, each with the lock file it holds there: an interrupt that leaves one
+    // holding nothing else removes it, as a failure does, instead of leaving an empty folder behind.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> NewFolders = new(StringComparer.Ordinal);
+
+    /// <summary>Lists a folder this process made, holding only its lock file <paramref name="lockFileName"/> so far,
+    /// for <see cref="DeleteUnfinished"/>: removed there if the lock file is still all it holds. Dispose the listing
+    /// once the folder holds the output.</summary>
+    public static IDisposable TrackNewFolder(string directory, string lockFileName)
+    {
+        string full = Path.GetFullPath(directory);
+        NewFolders[full] = lockFileName;
+        return new UntrackFolder(full);
+    }
+
+    private sealed class UntrackFolder(string path) : IDisposable
+    {
+        public void Dispose() => NewFolders.TryRemove(path, out _);
+    }
+
+    private static void DeleteIfOnlyLock(string directory, string lockFileName)
+    {
+        try
+        {
+            if (Directory.EnumerateFileSystemEntries(directory).Any(e => Path.GetFileName(e) != lockFileName)) return;
+            File.Delete(Path.Combine(directory, lockFileName));
+            Directory.Delete(directory); // not recursive: a file another process put there meanwhile keeps it
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Deletes every temporary file still being written (and a new folder left holding only its lock: see
+    /// <see cref="TrackNewFolder"/>), and refuses new ones from then on: for a handler of a signal that ends the process. A write still running then fails (its rename finds no file), and the target
     /// stays as it was.</summary>
     public static void DeleteUnfinished()
     {
@@ -66,6 +97,7 @@ public static class AtomicFile
             _ending = true;
             foreach (string temp in Unfinished.Keys)
                 try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            foreach (var (folder, lockFileName) in NewFolders) DeleteIfOnlyLock(folder, lockFileName);
         }
     }
 

@@ -80,6 +80,23 @@ public sealed class PrepareFailureTests
     }
 
     [Fact]
+    public void APrepareStoppedPartWayRemovesTheFolderItMade()
+    {
+        // Before: the new --out folder stayed, holding only .prepare.lock (a failure removed it; a signal did not).
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("big", "train"), perClass: 2, seed: 3);
+        SyntheticImages.WriteFolder(temp.Combine("big", "val"), perClass: 150, seed: 4);
+        string cache = temp.Combine("new-cache");
+        using var prepare = Process.Start(CliRunner.StartInfo("prepare", "--data", "folder:" + temp.Combine("big"), "--out", cache, "--threads", "1"))!;
+        _ = prepare.StandardError.ReadToEndAsync();
+        Assert.StartsWith("train: 8 images written", prepare.StandardOutput.ReadLine()); // val is being decoded
+        using (var kill = Process.Start("kill", ["-TERM", prepare.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        Assert.True(prepare.WaitForExit(60_000));
+        Assert.NotEqual(0, prepare.ExitCode);
+        Assert.False(Directory.Exists(cache), string.Join(", ", Directory.Exists(cache) ? Directory.GetFileSystemEntries(cache) : []));
+    }
+
+    [Fact]
     public void AFailedPrepareRemovesTheFolderItMade()
     {
         using var temp = new TempDirectory();

@@ -77,4 +77,25 @@ public sealed class UnfinishedWriteCleanupTests : IDisposable
         using (AtomicFile.CreateTracked(images, out var again)) { AtomicFile.DeleteUnfinished(); again.Dispose(); }
         Assert.False(File.Exists(images));
     }
+
+    [Fact]
+    public void AFolderMadeForAnOutputGoesWithItsTemporaryFilesIfItHoldsNothingElse()
+    {
+        using var dir = new TempDirectory();
+        string made = dir.Combine("cache"), kept = dir.Combine("kept");
+        foreach (string folder in new[] { made, kept })
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, ".prepare.lock"), "");
+        }
+        File.WriteAllText(Path.Combine(kept, "cache.json"), "{}"); // an output already there: the folder stays
+        using var staged = AtomicFile.Track(Path.Combine(made, ".train.pack.new"));
+        File.WriteAllText(Path.Combine(made, ".train.pack.new"), "packed");
+        using (AtomicFile.TrackNewFolder(made, ".prepare.lock"))
+        using (AtomicFile.TrackNewFolder(kept, ".prepare.lock"))
+            AtomicFile.DeleteUnfinished();
+        Assert.False(Directory.Exists(made));
+        Assert.Equal(2, Directory.GetFiles(kept).Length);
+    }
 }
+

@@ -40,6 +40,8 @@ public static class PackedImageCache
         // other's, or both failed and left the folder empty.
         var writing = IO.FolderLock.TryTake(Path.Combine(directory, LockFile))
             ?? throw new IOException($"{directory}: another convnet prepare is writing a cache there; wait for it to finish, or choose another folder");
+        // Stopped by Ctrl+C (no finally runs): a folder this prepare made goes once its packs' temporary files have.
+        using var interrupted = created ? IO.AtomicFile.TrackNewFolder(directory, LockFile) : null;
         try
         {
             return Write(spec, splits, directory, threads, report, replace);
