@@ -19,7 +19,11 @@ public static class ImageTrainingData
     /// what this scan left out, is empty there: a cache holds only readable images); a copy of cache.json's list, so
     /// the run folder says what its data lacks. Only informative: nothing reads it back.</param>
     private sealed record ScanRecord(string Data, ulong Seed, int ValidationCount, int TrainImages, int ValidationImages, List<SkippedImage> Skipped,
-        string? Files = null, List<SkippedImage>? SkippedByPrepare = null);
+        string? Files = null, List<SkippedImage>? SkippedByPrepare = null, int? Resampler = null);
+
+    // How image files are resized to the stored squares (SquareImageDecoder), recorded with each scan because the mean
+    // image depends on it: 2 is our Mitchell cubic with exact halving (2026-12-01); scans made before record none.
+    private const int ResamplerRevision = 2;
 
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
     /// <param name="scansAgain">false on the ranks other than rank 0 of a data-parallel run: they read the scan rank 0
@@ -77,6 +81,18 @@ public static class ImageTrainingData
         }
         else if (cached is { Files: null } && cached.Data == config.Data && resumed is not null)
             report?.Invoke(PredatesFingerprints(cached, config.Data));
+        // Files decoded now are resized the new way; a cache: holds squares its prepare resized, and is left as it is.
+        if (cached is not null && cached.Resampler != ResamplerRevision && DatasetSpec.Kind(config.Data) != "cache")
+        {
+            if (resumed is not null)
+                report?.Invoke($"note: {scanPath}: this run's mean image was computed by a version that resized images differently (before 2026-12-01); " +
+                    "it goes on with that mean image, on images now resized the new way (a small change in its inputs: docs/reliability.md, \"Files from older versions\")");
+            else
+            {
+                report?.Invoke($"the mean image cached in {scanPath} was computed with an older image resizing: computing it again");
+                cached = null;
+            }
+        }
         // A resumed run must keep the mean image it was trained with: never recompute (and overwrite) it.
         if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
             throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
@@ -100,7 +116,7 @@ public static class ImageTrainingData
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             freshScan = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
                 [.. trainScan.Skipped, .. validationScan?.Skipped ?? []], Fingerprint(train, validation),
-                opened.SkippedByPrepare is { Count: > 0 } byPrepare ? [.. byPrepare] : null);
+                opened.SkippedByPrepare is { Count: > 0 } byPrepare ? [.. byPrepare] : null, ResamplerRevision);
             train = new SubsetImageStore(train, trainScan.Good, train.Name);
             if (validation is not null) validation = new SubsetImageStore(validation, validationScan!.Good, validation.Name);
             preprocessing = PaperPreprocessing.FromStatistics(trainScan.Statistics!, unitScale: size != SquareImageDecoder.PaperSize);

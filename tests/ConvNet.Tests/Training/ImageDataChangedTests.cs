@@ -54,6 +54,35 @@ public sealed class ImageDataChangedTests
     }
 
     [Fact]
+    public void AScanMadeBeforeTheResamplerWasRecordedIsKeptByAResumeWithANoteAndRedoneByANewRun()
+    {
+        // Before: the mean image of an older resampling was reused in silence by resumes and by new runs alike.
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos"), run = temp.Combine("run");
+        SyntheticImages.WriteFolder(photos, perClass: 6, seed: 5);
+        AssertOk(Train("folder:" + photos, run));
+        string scanPath = Path.Combine(run, ImageTrainingData.ScanFile);
+        var scan = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(scanPath))!.AsObject();
+        Assert.Equal(2, (int)scan["resampler"]!);
+        scan.Remove("resampler"); // as versions before 2026-12-01 wrote it
+        File.WriteAllText(scanPath, scan.ToJsonString());
+
+        var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
+        AssertOk(resumed);
+        Assert.Contains("this run's mean image was computed by a version that resized images differently", resumed.Stdout + resumed.Stderr);
+        Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
+
+        string fresh = temp.Combine("fresh"); // a new run in a folder holding that scan
+        Directory.CreateDirectory(fresh);
+        foreach (string file in new[] { ImageTrainingData.ScanFile, ImageTrainingData.PreprocessingFile })
+            File.Copy(Path.Combine(run, file), Path.Combine(fresh, file));
+        var again = Train("folder:" + photos, fresh);
+        AssertOk(again);
+        Assert.Contains("computed with an older image resizing: computing it again", again.Stdout + again.Stderr);
+        Assert.Equal(2, (int)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(fresh, ImageTrainingData.ScanFile)))!["resampler"]!);
+    }
+
+    [Fact]
     public void AResumeOnACachePreparedAgainFromOtherImagesIsRefused()
     {
         using var temp = new TempDirectory();
