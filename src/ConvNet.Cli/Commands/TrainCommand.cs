@@ -45,7 +45,7 @@ public static class TrainCommand
         var noRandomCrop = new Option<bool>("--no-random-crop") { Description = "Image data: train on centre crops instead of random crops" };
         var noMirror = new Option<bool>("--no-mirror") { Description = "Image data: no random horizontal mirrors" };
         var noPca = new Option<bool>("--no-pca") { Description = "Image data: no PCA colour noise" };
-        var pcaNoise = new Option<float>("--pca-noise") { Description = "Image data: std of the PCA colour noise coefficients (paper 0.1)", DefaultValueFactory = _ => d.PcaNoise };
+        var pcaNoise = new Option<float>("--pca-noise") { Description = "Image data: std of the PCA colour noise coefficients, 0..1 (paper 0.1)", DefaultValueFactory = _ => d.PcaNoise };
         var loaderThreads = WholeNumberRange.Of(new Option<int>("--loader-threads") { Description = "Image data: decoding threads (0: as many as --threads)", DefaultValueFactory = _ => d.LoaderThreads }, new(0, Threading.WorkerPool.MaxWorkers));
         var prefetch = WholeNumberRange.Of(new Option<int>("--prefetch") { Description = "Image data: batches prepared ahead of the training step", DefaultValueFactory = _ => d.Prefetch }, new(0, TrainConfig.MaxPrefetch));
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };

@@ -67,6 +67,8 @@ public sealed record TrainConfig
 
     /// <summary>The most batches --prefetch may prepare ahead.</summary>
     public const int MaxPrefetch = 16;
+    /// <summary>The largest --pca-noise: ten times the paper's 0.1.</summary>
+    public const float MaxPcaNoise = 1f;
 
     /// <summary>The defaults for a model: the paper's recipe (learning rate 0.01, divided by 10 on plateaus), except for
     /// alexnet-small, the first model a new user trains, whose best measured recipe is a cosine schedule from 0.05 over
@@ -136,7 +138,9 @@ public sealed record TrainConfig
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
         if (!float.IsFinite(BiasInit)) throw new ArgumentException($"--bias-init must be a finite number, got {BiasInit}");
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
-        if (!(PcaNoise >= 0) || float.IsInfinity(PcaNoise)) throw new ArgumentException($"--pca-noise must be non-negative, got {PcaNoise}");
+        // Above 1 (ten times the paper's) a typical shift is most of the pixel range: the run trains on noise, or
+        // overflows and blames --lr.
+        if (!(PcaNoise is >= 0 and <= MaxPcaNoise)) throw new ArgumentException($"--pca-noise must be 0..{MaxPcaNoise} (the paper's is 0.1), got {PcaNoise}");
         if (LoaderThreads < 0 || LoaderThreads > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--loader-threads must be 0..{Threading.WorkerPool.MaxWorkers}, got {LoaderThreads}");
         // Each prefetched batch is a whole input tensor held in memory (79 MB for the paper net at batch 128).
         if (Prefetch is < 0 or > MaxPrefetch) throw new ArgumentException($"--prefetch must be 0..{MaxPrefetch}, got {Prefetch}");

@@ -70,6 +70,7 @@ public sealed class CliCommandTests
     [InlineData("--bogus", "train", "--bogus")]
     [InlineData("--label-smoothing must be in [0, 1), got 1", "train", "--label-smoothing", "1", "--out", "/tmp/convnet-never")]
     [InlineData("--random-erase must be in [0, 1], got 1.5", "train", "--random-erase", "1.5", "--out", "/tmp/convnet-never")]
+    [InlineData("--pca-noise must be 0..1 (the paper's is 0.1), got 1E+30", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--pca-noise", "1e30", "--out", "/tmp/convnet-never")]
     [InlineData("--flip applies to in-memory datasets", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--flip", "--out", "/tmp/convnet-never")]
     public void BadInputGivesOneClearLineAndExitCode2(string expected, params string[] args)
     {
