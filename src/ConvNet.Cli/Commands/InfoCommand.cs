@@ -18,7 +18,7 @@ public static class InfoCommand
         var classes = WholeNumberRange.Of(new Option<int?>("--classes") { Description = "Number of output classes (default: the model's)" }, new(1, MaxClasses));
         var channels = new Option<int?>("--input-channels") { Description = "alexnet-small and alexnet-micro only: 1 (28x28, their default) or 3 (32x32)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("info", "Show a model's layers, output shapes, parameter counts and multiply-adds") { model, classes, channels, json };
+        var command = new Command("info", "Show a model's layers, their settings (kernel, stride, groups, LRN constants, dropout rate), output shapes, parameter counts and multiply-adds") { model, classes, channels, json };
         command.SetAction(parse =>
         {
             string name = parse.GetValue(model)!;
@@ -44,19 +44,21 @@ public static class InfoCommand
         classes = s.Classes,
         parameters = s.Parameters,
         multiplyAdds = s.MultiplyAdds,
-        layers = s.Layers.Select(l => new { name = l.Name, kind = l.Kind, output = l.OutputShape, parameters = l.Parameters, multiplyAdds = l.MultiplyAdds }),
+        layers = s.Layers.Select(l => new { name = l.Name, kind = l.Kind, settings = l.Settings, output = l.OutputShape, parameters = l.Parameters, multiplyAdds = l.MultiplyAdds }),
     });
 
     public static string ToTable(ModelSummary s)
     {
+        int width = Math.Max("settings".Length, s.Layers.Max(l => l.Settings.Length)); // as wide as the longest
+        string Settings(string text) => text.PadRight(width);
         var lines = new List<string>
         {
             $"model {s.Model}: input {string.Join("x", s.InputShape)}, {s.Classes} classes",
-            $"{"layer",-14} {"kind",-18} {"output",-14} {"parameters",14} {"multiply-adds",16}",
+            $"{"layer",-14} {"kind",-18} {Settings("settings")} {"output",-14} {"parameters",14} {"multiply-adds",16}",
         };
         foreach (var l in s.Layers)
-            lines.Add($"{l.Name,-14} {l.Kind,-18} {string.Join("x", l.OutputShape),-14} {l.Parameters,14:N0} {l.MultiplyAdds,16:N0}");
-        lines.Add($"{"total",-14} {"",-18} {"",-14} {s.Parameters,14:N0} {s.MultiplyAdds,16:N0}");
+            lines.Add($"{l.Name,-14} {l.Kind,-18} {Settings(l.Settings)} {string.Join("x", l.OutputShape),-14} {l.Parameters,14:N0} {l.MultiplyAdds,16:N0}");
+        lines.Add($"{"total",-14} {"",-18} {Settings("")} {"",-14} {s.Parameters,14:N0} {s.MultiplyAdds,16:N0}");
         lines.Add(s.MultiplyAdds >= 1e8
             ? $"{s.MultiplyAdds / 1e9:0.000} G multiply-adds ({2 * s.MultiplyAdds / 1e9:0.00} GFLOP) per image forward"
             : $"{s.MultiplyAdds / 1e6:0.000} M multiply-adds ({2 * s.MultiplyAdds / 1e6:0.00} MFLOP) per image forward"); // alexnet-micro: 0.07 M

@@ -28,6 +28,23 @@ public sealed class AlexNetTests
     }
 
     [Fact]
+    public void The_summary_gives_each_layers_settings_as_the_paper_states_them()
+    {
+        // Before: `convnet info` showed no groups, LRN constants or dropout rate, so the two-GPU split could only be
+        // inferred from conv2's parameter count.
+        var rows = ModelSummary.Of(ModelRegistry.Create("alexnet")).Layers.ToDictionary(l => l.Name, l => l.Settings);
+        Assert.Equal("11x11, stride 4", rows["conv1"]);
+        Assert.Equal("5x5, stride 1, pad 2, groups 2", rows["conv2"]);
+        Assert.Equal("3x3, stride 1, pad 1", rows["conv3"]);
+        Assert.Equal("3x3, stride 1, pad 1, groups 2", rows["conv5"]);
+        Assert.Equal("size 5, alpha 0.0001/size, beta 0.75, k 2", rows["norm1"]);
+        Assert.Equal("3x3, stride 2", rows["pool5"]);
+        Assert.Equal("p 0.5", rows["drop7"]);
+        Assert.Equal("", rows["fc8"]);
+        Assert.Equal("to 6x6", ModelSummary.Of(ModelRegistry.Create("alexnet-torchvision")).Layers.Single(l => l.Name == "avgpool").Settings);
+    }
+
+    [Fact]
     public void Torchvision_alexnet_has_torchvisions_parameter_count_and_names()
     {
         var network = ModelRegistry.Create("alexnet-torchvision");
