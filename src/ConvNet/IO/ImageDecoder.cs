@@ -18,9 +18,10 @@ public static class ImageDecoder
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
         // The same rules as the image-data pipeline (EncodedImageFile): a file it would skip is refused here.
-        if (Data.Images.EncodedImageFile.TryDecode(path, minShorterSide: 0, out var bitmap) is { } reason)
+        if (Data.Images.EncodedImageFile.TryDecode(path, ShorterSideNeeded(height, width, resizeShorterSide), out var bitmap, out var extent,
+                scaleOnlyOverLimit: true) is { } reason)
             throw new InvalidDataException($"{path}: {reason}");
-        return ToModelInput(bitmap!, path, channels, height, width, resizeShorterSide, bgr);
+        return ToModelInput(bitmap!, extent, path, channels, height, width, resizeShorterSide, bgr);
     }
 
     /// <summary>As the file overload, for an encoded image in memory (a server's request body).</summary>
@@ -38,10 +39,11 @@ public static class ImageDecoder
     {
         pixels = null;
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
-        if (Data.Images.EncodedImageFile.TryDecode(encoded, minShorterSide: 0, maxPixels, out var bitmap, out headerProblem) is { } reason) return reason;
+        if (Data.Images.EncodedImageFile.TryDecode(encoded, ShorterSideNeeded(height, width, resizeShorterSide), maxPixels, out var bitmap, out headerProblem,
+                out var extent, scaleOnlyOverLimit: true) is { } reason) return reason;
         try
         {
-            pixels = ToModelInput(bitmap!, "image", channels, height, width, resizeShorterSide, bgr);
+            pixels = ToModelInput(bitmap!, extent, "image", channels, height, width, resizeShorterSide, bgr);
             return null;
         }
         catch (InvalidDataException e)
@@ -59,17 +61,22 @@ public static class ImageDecoder
         InputFile.RequireNotFolder(path, "an image file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found");
         if (channels is not (1 or 3)) throw new ArgumentException($"images can be converted to 1 or 3 channels, not {channels}");
-        if (Data.Images.EncodedImageFile.TryDecode(path, minShorterSide: 0, out var bitmap) is { } reason)
+        if (Data.Images.EncodedImageFile.TryDecode(path, ShorterSideNeeded(minHeight, minWidth, resizeShorterSide), out var bitmap, out var extent,
+                scaleOnlyOverLimit: true) is { } reason)
             throw new InvalidDataException($"{path}: {reason}");
-        var (scaledWidth, scaledHeight) = Rescaled(bitmap!, resizeShorterSide, minWidth, minHeight);
-        return (Convert(bitmap!, path, channels, scaledWidth, scaledHeight, 0, 0, scaledWidth, scaledHeight, bgr), scaledWidth, scaledHeight);
+        var (scaledWidth, scaledHeight) = Rescaled(bitmap!, extent, resizeShorterSide, minWidth, minHeight);
+        return (Convert(bitmap!, extent, path, channels, scaledWidth, scaledHeight, 0, 0, scaledWidth, scaledHeight, bgr), scaledWidth, scaledHeight);
     }
 
+    // How long the shorter side of a JPEG decoded scaled down must stay for this resize: such a decode happens only
+    // for an image over the pixel limit (scaleOnlyOverLimit), which is then read rather than refused.
+    private static int ShorterSideNeeded(int height, int width, int? resizeShorterSide) => Math.Max(resizeShorterSide ?? 0, Math.Max(width, height));
+
     // Takes ownership of the decoded bitmap; name only labels errors.
-    private static byte[] ToModelInput(SKBitmap bitmap, string name, int channels, int height, int width, int? resizeShorterSide, bool bgr)
+    private static byte[] ToModelInput(SKBitmap bitmap, SKSize extent, string name, int channels, int height, int width, int? resizeShorterSide, bool bgr)
     {
-        var (scaledWidth, scaledHeight) = resizeShorterSide is { } side ? Rescaled(bitmap, side, width, height) : (width, height);
-        return Convert(bitmap, name, channels, scaledWidth, scaledHeight, CentreOffset(scaledWidth, width), CentreOffset(scaledHeight, height),
+        var (scaledWidth, scaledHeight) = resizeShorterSide is { } side ? Rescaled(bitmap, extent, side, width, height) : (width, height);
+        return Convert(bitmap, extent, name, channels, scaledWidth, scaledHeight, CentreOffset(scaledWidth, width), CentreOffset(scaledHeight, height),
             width, height, bgr);
     }
 
@@ -79,30 +86,31 @@ public static class ImageDecoder
 
     // The size the shorter side's rescaling gives, as torchvision's Resize(side): the shorter side becomes side, the
     // longer int(side * long / short), truncated; never below the crop's.
-    private static (int Width, int Height) Rescaled(SKBitmap bitmap, int side, int width, int height)
+    private static (int Width, int Height) Rescaled(SKBitmap bitmap, SKSize extent, int side, int width, int height)
     {
         if (side < Math.Max(width, height))
         {
             bitmap.Dispose();
             throw new ArgumentException($"resize to {side} cannot be cropped to {width}x{height}");
         }
-        int w = bitmap.Width, h = bitmap.Height;
-        var (scaledWidth, scaledHeight) = w <= h ? (side, (int)((double)side * h / w)) : ((int)((double)side * w / h), side);
+        double w = extent.Width, h = extent.Height;
+        var (scaledWidth, scaledHeight) = w <= h ? (side, (int)(side * h / w)) : ((int)(side * w / h), side);
         return (Math.Max(width, scaledWidth), Math.Max(height, scaledHeight));
     }
 
     // Rescales to scaledWidth x scaledHeight and returns the width x height crop at (left, top) in the channels asked
     // for. Takes ownership of the bitmap.
-    private static byte[] Convert(SKBitmap bitmap, string name, int channels, int scaledWidth, int scaledHeight, int left, int top,
+    private static byte[] Convert(SKBitmap bitmap, SKSize extent, string name, int channels, int scaledWidth, int scaledHeight, int left, int top,
         int width, int height, bool bgr)
     {
         int decodedWidth = bitmap.Width, decodedHeight = bitmap.Height;
+        double extentWidth = extent.Width, extentHeight = extent.Height;
         using var decoded = Data.Images.ImageHalving.HalveWhileTwiceAsLarge(bitmap, scaledWidth, scaledHeight, out int factor)
             ?? throw new InvalidDataException($"{name}: could not halve the {decodedWidth}x{decodedHeight} image");
         int plane = width * height;
         var rgb = new byte[3 * plane];
         Data.Images.MitchellResampler.ResizeCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height,
-            (double)decodedWidth / factor, (double)decodedHeight / factor, decoded.RowBytes, scaledWidth, scaledHeight, left, top, width, height, rgb);
+            extentWidth / factor, extentHeight / factor, decoded.RowBytes, scaledWidth, scaledHeight, left, top, width, height, rgb);
         if (channels == 3 && !bgr) return rgb;
         var output = new byte[channels * plane];
         for (int i = 0; i < plane; i++)

@@ -72,7 +72,7 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
     {
         using var picture = SyntheticImages.Picture(2, 64, 64, new Rng(3));
         using var webp = picture.Encode(SKEncodedImageFormat.Webp, 80);
-        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(webp.ToArray(), "image/webp")), HttpStatusCode.UnsupportedMediaType, "Webp");
+        await Refused(await fixture.Client.PostAsync("/v1/predict", Body(webp.ToArray(), "image/webp")), HttpStatusCode.UnsupportedMediaType, "WebP");
         byte[] tiff = [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         await Refused(await fixture.Client.PostAsync("/v1/predict", Body(tiff, "image/tiff")), HttpStatusCode.UnsupportedMediaType, "TIFF");
     }

@@ -26,9 +26,17 @@ public static class EncodedImageFile
     /// at least this long (almost free); 0: full size</param>
     /// <param name="bitmap">the decoded RGBA pixels on success, alpha set to opaque; the caller disposes it</param>
     /// <returns>null on success, else why the file cannot be used</returns>
-    public static string? TryDecode(string path, int minShorterSide, out SKBitmap? bitmap)
+    public static string? TryDecode(string path, int minShorterSide, out SKBitmap? bitmap) => TryDecode(path, minShorterSide, out bitmap, out _);
+
+    /// <param name="extent">the whole image's size in the bitmap's pixels: a JPEG decoded at 1/8 scale has
+    /// ceil(width / 8) columns, of which width / 8 hold the image (the last is part edge padding); resampling over this
+    /// extent gives what a full decode would</param>
+    /// <param name="scaleOnlyOverLimit">decode a JPEG scaled down (as for <paramref name="minShorterSide"/>) only when its
+    /// full size is over the pixel limit: the same pixels as before for every image that was read whole</param>
+    public static string? TryDecode(string path, int minShorterSide, out SKBitmap? bitmap, out SKSize extent, bool scaleOnlyOverLimit = false)
     {
         bitmap = null;
+        extent = default;
         byte[] encoded;
         try
         {
@@ -39,7 +47,7 @@ public static class EncodedImageFile
             return $"cannot read the file ({e.Message})";
         }
         if (encoded.Length == 0) return "empty file (0 bytes)";
-        return TryDecode(encoded, minShorterSide, MaxPixels, out bitmap);
+        return TryDecode(encoded, minShorterSide, MaxPixels, out bitmap, out _, out extent, scaleOnlyOverLimit);
     }
 
     /// <summary>What an image's header alone says is wrong with it, so a server can answer with the right status.</summary>
@@ -58,7 +66,7 @@ public static class EncodedImageFile
             return new(HeaderProblem.EmptyImage, $"the header declares an empty image ({emptyWidth}x{emptyHeight})");
         if (codec is null) return new(HeaderProblem.NotAnImage, $"not a readable JPEG or PNG image ({Unreadable(createResult)})");
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
-            return new(HeaderProblem.UnsupportedFormat, Unsupported(codec.EncodedFormat.ToString()));
+            return new(HeaderProblem.UnsupportedFormat, Unsupported(codec.EncodedFormat == SKEncodedImageFormat.Webp ? "WebP" : codec.EncodedFormat.ToString().ToUpperInvariant()));
         int width = codec.Info.Width, height = codec.Info.Height;
         if (width <= 0 || height <= 0) return new(HeaderProblem.EmptyImage, $"the header declares an empty image ({width}x{height})");
         long jpegDeclared = maxPixels > long.MaxValue / JpegDeclaredTimes ? long.MaxValue : JpegDeclaredTimes * maxPixels;
@@ -71,19 +79,21 @@ public static class EncodedImageFile
         return null;
     }
 
-    // The size a file is decoded at: a JPEG at the smallest of 1/8, 1/4, 1/2 scale that keeps the shorter side at least
-    // minShorterSide long (DCT scaling, almost free), anything else (and a JPEG for minShorterSide 0) at full size.
-    private static SKSizeI DecodeSize(SKCodec? codec, int minShorterSide)
+    // The size a file is decoded at, and its scale: a JPEG at the smallest of 1/8, 1/4, 1/2 scale that keeps the shorter
+    // side at least minShorterSide long (DCT scaling, almost free), anything else (and a JPEG for minShorterSide 0, or
+    // one within the limit when scaling only over it) at full size.
+    private static (SKSizeI Size, float Scale) DecodeSize(SKCodec? codec, int minShorterSide, long maxPixels, bool scaleOnlyOverLimit)
     {
         if (codec is null) return default;
         var full = new SKSizeI(codec.Info.Width, codec.Info.Height);
-        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg || minShorterSide <= 0 || full.Width <= 0 || full.Height <= 0) return full;
+        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg || minShorterSide <= 0 || full.Width <= 0 || full.Height <= 0) return (full, 1);
+        if (scaleOnlyOverLimit && (long)full.Width * full.Height <= maxPixels) return (full, 1);
         foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
         {
             var scaled = codec.GetScaledDimensions(scale);
-            if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide) return scaled;
+            if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide) return (scaled, scale);
         }
-        return full;
+        return (full, 1);
     }
 
     // Skia has no TIFF codec and answers InvalidInput: named from the magic bytes, it is called unsupported like GIF
@@ -119,12 +129,19 @@ public static class EncodedImageFile
 
     /// <param name="headerProblem">set when the header alone refused the image, so a server can answer with the
     /// right status; null when the pixel data failed (or on success)</param>
-    public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap, out HeaderProblem? headerProblem)
+    public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap, out HeaderProblem? headerProblem) =>
+        TryDecode(encoded, minShorterSide, maxPixels, out bitmap, out headerProblem, out _);
+
+    /// <param name="extent">as for a file: the whole image's size in the bitmap's pixels</param>
+    /// <param name="scaleOnlyOverLimit">as for a file</param>
+    public static string? TryDecode(byte[] encoded, int minShorterSide, long maxPixels, out SKBitmap? bitmap, out HeaderProblem? headerProblem,
+        out SKSize extent, bool scaleOnlyOverLimit = false)
     {
         bitmap = null;
         headerProblem = null;
+        extent = default;
         using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var createResult);
-        var decodeSize = DecodeSize(codec, minShorterSide);
+        var (decodeSize, scale) = DecodeSize(codec, minShorterSide, maxPixels, scaleOnlyOverLimit);
         if (CheckHeader(codec, createResult, encoded, maxPixels, decodeSize) is { } refused)
         {
             headerProblem = refused.Problem;
@@ -147,6 +164,8 @@ public static class EncodedImageFile
             for (int i = 3; i < rgba.Length; i += 4) rgba[i] = 255;
         }
         bitmap = decoded;
+        // Scaled, the last row and column hold the image's edge and padding: the image proper ends inside them.
+        extent = scale == 1 ? new SKSize(decodeSize.Width, decodeSize.Height) : new SKSize(codec.Info.Width * scale, codec.Info.Height * scale);
         return null;
     }
 }

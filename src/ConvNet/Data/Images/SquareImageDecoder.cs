@@ -24,8 +24,8 @@ public static class SquareImageDecoder
     {
         RequireLength(size, chw);
         if (!userNamed && IO.FileStatus.Of(path) is { Kind: not IO.FileKind.Regular } status) return $"not a regular file ({IO.FileStatus.Describe(status.Kind)})";
-        if (EncodedImageFile.TryDecode(path, size, out var decoded) is { } reason) return reason;
-        return Square(decoded!, size, chw);
+        if (EncodedImageFile.TryDecode(path, size, out var decoded, out var extent) is { } reason) return reason;
+        return Square(decoded!, extent, size, chw);
     }
 
     /// <summary>As the file overload, for an encoded image in memory (a server's request body).</summary>
@@ -33,8 +33,8 @@ public static class SquareImageDecoder
     public static string? TryDecode(byte[] encoded, int size, long maxPixels, Span<byte> chw, out EncodedImageFile.HeaderProblem? headerProblem)
     {
         RequireLength(size, chw);
-        if (EncodedImageFile.TryDecode(encoded, size, maxPixels, out var decoded, out headerProblem) is { } reason) return reason;
-        return Square(decoded!, size, chw);
+        if (EncodedImageFile.TryDecode(encoded, size, maxPixels, out var decoded, out headerProblem, out var extent) is { } reason) return reason;
+        return Square(decoded!, extent, size, chw);
     }
 
     private static void RequireLength(int size, Span<byte> chw)
@@ -42,19 +42,20 @@ public static class SquareImageDecoder
         if (chw.Length != 3 * size * size) throw new ArgumentException($"need {3 * size * size} bytes for a 3x{size}x{size} image, got {chw.Length}", nameof(chw));
     }
 
-    // Takes ownership of the decoded bitmap.
-    private static string? Square(SKBitmap decoded, int size, Span<byte> chw)
+    // Takes ownership of the decoded bitmap; extent is the image's size in its pixels (EncodedImageFile).
+    private static string? Square(SKBitmap decoded, SKSize extent, int size, Span<byte> chw)
     {
         int decodedWidth = decoded.Width, decodedHeight = decoded.Height; // read before halving disposes it
         var bitmap = ImageHalving.HalveWhileTwiceAsLarge(decoded, size, size, out int factor);
         if (bitmap is null) return $"could not halve the {decodedWidth}x{decodedHeight} image";
         try
         {
-            // The decoded image's sizes, not the halved copy's (rounded up from odd sides), set the rescaled size.
-            int shorter = Math.Min(decodedWidth, decodedHeight);
-            int newWidth = Math.Max(size, (int)Math.Round((double)decodedWidth * size / shorter));
-            int newHeight = Math.Max(size, (int)Math.Round((double)decodedHeight * size / shorter));
-            MitchellResampler.ResizeCrop(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, (double)decodedWidth / factor, (double)decodedHeight / factor,
+            // The image's extent, not the pixel counts of the halved copy or of a JPEG decoded scaled down (both
+            // rounded up from a fraction of a pixel), sets the rescaled size and where the image ends.
+            double shorter = Math.Min(extent.Width, extent.Height);
+            int newWidth = Math.Max(size, (int)Math.Round(extent.Width * size / shorter));
+            int newHeight = Math.Max(size, (int)Math.Round(extent.Height * size / shorter));
+            MitchellResampler.ResizeCrop(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, extent.Width / factor, extent.Height / factor,
                 bitmap.RowBytes, newWidth, newHeight, (newWidth - size) / 2, (newHeight - size) / 2, size, size, chw);
             return null;
         }

@@ -99,10 +99,52 @@ public sealed class SquareImageDecoderTests
         var chw = new byte[3 * 256 * 256];
         Assert.Null(SquareImageDecoder.TryDecode(jpeg, 256, EncodedImageFile.MaxPixels, chw, out _));
         Assert.All(chw, b => Assert.InRange(b, 88, 92));
-        // Decoded whole (predict's model-sized path decodes at full size), it is still too large.
+        // Decoded whole it is still too large.
         Assert.Equal("the header declares 8000x6500 pixels, more than the 50,000,000-pixel limit",
             EncodedImageFile.TryDecode(jpeg, 0, EncodedImageFile.MaxPixels, out var bitmapAtFullSize));
         Assert.Null(bitmapAtFullSize);
+        // predict's model-sized path (imported and in-memory-data models) refused it; it now decodes it scaled down
+        // too, only because it is over the limit (smaller images it reads whole, as before).
+        var pixels = ConvNet.IO.ImageDecoder.LoadAsModelInput(jpeg, EncodedImageFile.MaxPixels, 3, 224, 224, resizeShorterSide: 256);
+        Assert.All(pixels, b => Assert.InRange(b, 88, 92));
+        Assert.All(ConvNet.IO.ImageDecoder.LoadAsModelInput(jpeg, EncodedImageFile.MaxPixels, 1, 28, 28), b => Assert.InRange(b, 88, 92));
+    }
+
+    // Smooth stripes across an odd-sized photo: a JPEG decoded at 1/2-1/8 scale has ceil(side / n) pixels, the last
+    // one part padding. Resampled as if those were all image, the picture was stretched (up to 143 levels off a full
+    // decode on a 2100x1601 JPEG in a tester's check); over the image's true extent it matches the full decode.
+    [Theory]
+    [InlineData(2101, 1601, 256)] // decoded at 1/4: 526x401 pixels spanning 525.25x400.25
+    [InlineData(643, 487, 36)]    // alexnet-small's squares, at 1/8: 81x61 spanning 80.375x60.875
+    [InlineData(1203, 2405, 256)] // at 1/4, portrait
+    public void AJpegDecodedScaledDownGivesTheSquareOfAFullDecode(int width, int height, int size)
+    {
+        byte[] jpeg;
+        using (var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul)))
+        {
+            var pixels = bitmap.GetPixelSpan();
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++)
+                {
+                    int i = 4 * (y * width + x);
+                    pixels[i] = (byte)(127.5 + 127 * Math.Sin(2 * Math.PI * x / (width / 9.0)));
+                    pixels[i + 1] = (byte)(127.5 + 127 * Math.Sin(2 * Math.PI * y / (height / 7.0)));
+                    pixels[i + 2] = 128;
+                    pixels[i + 3] = 255;
+                }
+            jpeg = SyntheticImages.Encode(bitmap, SKEncodedImageFormat.Jpeg);
+        }
+        // The full decode's pixels, losslessly as a PNG: the same pipeline without DCT scaling.
+        Assert.Null(EncodedImageFile.TryDecode(jpeg, 0, EncodedImageFile.MaxPixels, out var full));
+        byte[] png;
+        using (full) png = SyntheticImages.Encode(full!, SKEncodedImageFormat.Png);
+        var scaled = new byte[3 * size * size];
+        var whole = new byte[3 * size * size];
+        Assert.Null(SquareImageDecoder.TryDecode(jpeg, size, EncodedImageFile.MaxPixels, scaled, out _));
+        Assert.Null(SquareImageDecoder.TryDecode(png, size, EncodedImageFile.MaxPixels, whole, out _));
+        int worst = 0;
+        for (int i = 0; i < scaled.Length; i++) worst = Math.Max(worst, Math.Abs(scaled[i] - whole[i]));
+        Assert.True(worst <= 4, $"the scaled decode's square is up to {worst} levels off the full decode's");
     }
 
     // libjpeg keeps a progressive JPEG's coefficients for the whole declared image however small it decodes it.
@@ -166,9 +208,9 @@ public sealed class SquareImageDecoderTests
     // Formats we do not read are named as such, not called unreadable. TIFF: a header with one empty directory in each
     // byte order (Skia has no TIFF codec, so the magic bytes are what names it).
     [Theory]
-    [InlineData("gif", "Gif")]
-    [InlineData("webp", "Webp")]
-    [InlineData("bmp", "Bmp")]
+    [InlineData("gif", "GIF")]
+    [InlineData("webp", "WebP")]
+    [InlineData("bmp", "BMP")]
     [InlineData("tiff-le", "TIFF")]
     [InlineData("tiff-be", "TIFF")]
     public void OtherImageFormatsAreNamedAsUnsupported(string kind, string name)
