@@ -22,7 +22,8 @@ public static class ImageTrainingData
         string? Files = null, List<SkippedImage>? SkippedByPrepare = null, int? Resampler = null);
 
     // How image files are resized to the stored squares (SquareImageDecoder), recorded with each scan because the mean
-    // image depends on it: 2 is our Mitchell cubic with exact halving (2026-12-01); scans made before record none.
+    // image depends on it: 2 is our Mitchell cubic with exact halving, over a scaled JPEG's true extent (2026-12-01);
+    // scans made before record none.
     private const int ResamplerRevision = 2;
 
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
