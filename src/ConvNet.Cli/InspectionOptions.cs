@@ -46,12 +46,12 @@ public sealed class InspectionOptions
     public static ArgumentException NoTrainingData(LoadedCheckpoint loaded) =>
         new($"--data: {loaded.SidecarPath} records no training data (an imported model); name the dataset with --data");
 
-    public int ThreadCount(ParseResult parse) => CountOption.Threads(parse, Threads);
+    public int ThreadCount(ParseResult parse) => parse.GetValue(Threads);
 
-    /// <summary>A probe over <paramref name="images"/> with at most --batch-size images per pass (fewer for a small set).</summary>
+    /// <summary>A probe over <paramref name="images"/> with at most --batch-size images per pass (fewer for a small set);
+    /// --batch-size is 1 or more, checked when parsed.</summary>
     public static NetworkProbe Probe(Models.Network network, IInspectionImages images, int batch, WorkerPool pool)
     {
-        if (batch < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batch}");
         if (images.Count == 0) throw new ArgumentException($"{images.Name}: no images");
         return new NetworkProbe(network, images, Math.Min(batch, images.Count), pool);
     }

@@ -27,12 +27,12 @@ public static class BenchCommand
         var mode = new Option<string>("--mode") { Description = "train (forward, loss, backward, SGD) or infer (forward only)", DefaultValueFactory = _ => "train" };
         OptionChoices.Restrict(mode, "train", "infer");
         var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 2 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 };
+        var warmup = WholeNumberRange.Of(new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 2 }, WholeNumberRange.NotNegative);
+        var repeats = WholeNumberRange.Of(new Option<int>("--repeats") { Description = "Timed steps (and per-layer passes)", DefaultValueFactory = _ => 5 }, WholeNumberRange.AtLeastOne);
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();
-        var gemm = new Option<int?>("--gemm") { Description = "GPU devices: time an N x N x N float32 GEMM instead (TFLOP/s)" };
+        var gemm = WholeNumberRange.Of(new Option<int?>("--gemm") { Description = "GPU devices: time an N x N x N float32 GEMM instead (TFLOP/s)" }, new(1, GpuGemmBenchmark.MaxSize));
         var convAlgorithm = new Option<string?>("--conv-algorithm")
         {
             Description = "CPU: auto (time direct and Winograd once per layer, keep the faster; the default), direct or winograd. " +
@@ -54,7 +54,6 @@ public static class BenchCommand
         // (DistributedCommand); without it MPI is never loaded.
         command.SetAction(parse => DistributedCommand.Run(parse, timeoutAdvice: null, communicator =>
         {
-            CountOption.Threads(parse, threads);
             // Each kind of bench reads some of the options; one given that it would not read is refused, naming what applies.
             if (parse.GetValue(loader) is { } spec)
             {
@@ -66,12 +65,12 @@ public static class BenchCommand
                 if (!(parse.GetValue(seconds) > 0)) throw new ArgumentException($"--seconds must be positive, got {parse.GetValue(seconds)}");
                 // The loader bench stores images as the paper's squares, and no model is involved: the image store's own
                 // refusal would speak of "the model's input".
-                int cropSize = CountOption.AtLeastOne(parse, crop);
+                int cropSize = parse.GetValue(crop);
                 if (cropSize > ConvNet.Data.Images.SquareImageDecoder.PaperSize)
                     throw new ArgumentException($"--crop {cropSize}: the loader bench crops the {ConvNet.Data.Images.SquareImageDecoder.PaperSize}x{ConvNet.Data.Images.SquareImageDecoder.PaperSize} " +
                         $"squares it stores images as: give 1 to {ConvNet.Data.Images.SquareImageDecoder.PaperSize}");
-                var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, CountOption.Threads(parse, threads), parse.GetValue(seconds),
-                    cropSize, CountOption.AtLeastOne(parse, batch));
+                var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds),
+                    cropSize, parse.GetValue(batch));
                 Console.WriteLine(parse.GetValue(json)
                     ? CliJson.Serialize(l)
                     : $"loader {spec}: {l.ImagesInData} images, {l.Threads} thread{(l.Threads == 1 ? "" : "s")}, {l.CropSize}x{l.CropSize} crops, batch {l.BatchSize}\n" +
@@ -244,8 +243,8 @@ public static class BenchCommand
         }
         // The paper's net unless another is named; the micro net on the emulated device (the paper's would take hours).
         string name = parse.GetValue(model) ?? (deviceSpec.Kind == DeviceKind.Emulated ? AlexNetMicro.Name : AlexNetPaper.Name);
-        int verifyBatch = GivenOption.Was(parse, batch) ? CountOption.AtLeastOne(parse, batch) : 8;
-        var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, Math.Max(1, parse.GetValue(threads)), forcedBlocking);
+        int verifyBatch = GivenOption.Was(parse, batch) ? parse.GetValue(batch) : 8;
+        var v = GpuVerify.Run(deviceSpec, name, verifyBatch, steps: 2, parse.GetValue(threads), forcedBlocking);
         var worst = v.Worst;
         Console.WriteLine(asJson
             ? CliJson.Serialize(new

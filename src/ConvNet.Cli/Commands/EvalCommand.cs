@@ -36,7 +36,7 @@ public static class EvalCommand
         command.SetAction(parse => DistributedCommand.Run(parse, timeoutAdvice: null, communicator =>
         {
             Action<string> note = communicator.IsRoot ? Console.Error.WriteLine : _ => { }; // the other ranks see the same
-            int threadCount = CountOption.Threads(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
+            int threadCount = parse.GetValue(threads), batchSize = parse.GetValue(batch);
             var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
             // An ensemble averages its members' outputs class by class: their classes must be the same, in the same order.
             if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)

@@ -50,8 +50,8 @@ public static class ForwardCommand
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}: a batch of no images (N = 0); give at least one");
             if (x.Shape.Length != 4 || !x.Shape.AsSpan(1).SequenceEqual(sample))
                 throw new InvalidDataException($"{inputPath}: array has shape {ShapeMath.Format(x.Shape)}, model {network.Name} takes [N, {string.Join(", ", sample)}]");
-            int count = x.Shape[0], batchSize = Math.Min(CountOption.AtLeastOne(parse, batch), count);
-            using var pool = new WorkerPool(CountOption.Threads(parse, threads));
+            int count = x.Shape[0], batchSize = Math.Min(parse.GetValue(batch), count);
+            using var pool = new WorkerPool(parse.GetValue(threads));
             using var planned = DeviceNetworks.ForInference(DeviceOption.Value(parse, device), network, pool, batchSize);
             var y = new Tensor([count, network.Classes]);
             var chunk = new Tensor([batchSize, .. sample]);

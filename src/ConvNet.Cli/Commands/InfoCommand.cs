@@ -22,8 +22,6 @@ public static class InfoCommand
         command.SetAction(parse =>
         {
             string name = parse.GetValue(model)!;
-            if (parse.GetValue(classes) is int count && count is < 1 or > MaxClasses)
-                throw new ArgumentException($"--classes {count}: give 1 to {MaxClasses:N0}");
             if (parse.GetValue(channels) is int given && given != 3 && name is not (Models.AlexNetSmall.Name or Models.AlexNetMicro.Name))
                 throw new ArgumentException($"--input-channels: {name} takes 3-channel images; the option applies to {Models.AlexNetSmall.Name} and {Models.AlexNetMicro.Name}");
             // The model's own check names no option.

@@ -41,7 +41,6 @@ public static class NeighboursCommand
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             string layerName = parse.GetValue(layer)!, spec = options.DataSpec(parse, loaded), split = parse.GetValue(options.Split)!;
             int threads = options.ThreadCount(parse), batch = parse.GetValue(options.BatchSize), neighbours = parse.GetValue(k);
-            if (neighbours < 1) throw new ArgumentException($"--k must be at least 1, got {neighbours}");
             // Before any search; a JSON list has no size limit but the data's.
             if (target is not null) NeighbourSheet.RequireFits(parse.GetValue(query)!.Length, neighbours);
             var network = Checkpoints.LoadNetwork(loaded);

@@ -29,8 +29,7 @@ public static class PredictCommand
         var command = new Command("predict", "Classify images with a trained checkpoint") { checkpoint, images, top, json, tenCrop, threads, batch, device, precision, convAlgorithm };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
-            int threadCount = CountOption.Threads(parse, threads), batchSize = CountOption.AtLeastOne(parse, batch);
+            int threadCount = parse.GetValue(threads), batchSize = parse.GetValue(batch);
             var loaded = Checkpoints.Open(parse.GetValue(checkpoint)!);
             var network = Checkpoints.LoadNetwork(loaded);
             RequireTop(parse, top, loaded, network.Classes);

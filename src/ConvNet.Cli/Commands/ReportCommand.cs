@@ -30,7 +30,6 @@ public static class ReportCommand
         {
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(options.Force), ".html", ".htm");
-            if (parse.GetValue(samples) < 0) throw new ArgumentException($"--samples must be at least 0, got {parse.GetValue(samples)}");
             string path = parse.GetValue(run)!;
             var loaded = Checkpoints.Open(path);
             string? spec = parse.GetValue(options.Data) ?? loaded.Info.Config?.Data;

@@ -34,7 +34,6 @@ public static class ServeCommand
             { checkpoint, host, port, device, precision, convAlgorithm, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
         command.SetAction(parse =>
         {
-            CountOption.Threads(parse, threads);
             // Checked as typed, before they become a TimeSpan and a byte count (which overflow, or hide NaN as 0).
             double delayMs = parse.GetValue(maxDelay), bodyMb = parse.GetValue(maxBody);
             if (!(delayMs is >= 0 and <= ServeOptions.MaxDelayMs))

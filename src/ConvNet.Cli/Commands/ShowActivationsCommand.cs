@@ -55,7 +55,7 @@ public static class ShowActivationsCommand
         var network = Checkpoints.LoadNetwork(loaded);
         var images = file is not null ? InspectionInputs.ForFiles(loaded, network, [file], threads)
             : InspectionInputs.ForData(loaded, network, spec!, split, threads);
-        if (index < 0 || index >= images.Count)
+        if (index >= images.Count) // below 0 is refused when parsed
             throw new ArgumentException($"--index {index}: the {split} split of {spec} has images 0..{images.Count - 1}");
         using var pool = new WorkerPool(threads);
         var probe = new NetworkProbe(network, images, 1, pool);

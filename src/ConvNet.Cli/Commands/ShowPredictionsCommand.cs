@@ -30,8 +30,6 @@ public static class ShowPredictionsCommand
         {
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
-            if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}");
-            if (parse.GetValue(columns) < 1) throw new ArgumentException($"--columns must be at least 1, got {parse.GetValue(columns)}");
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             var files = parse.GetValue(imageFiles)!;
             if (files.Length > 0 && parse.GetValue(options.Data) is not null)

@@ -29,6 +29,14 @@ public static class CliRunner
         return Run(info, TimeSpan.FromMinutes(5), args);
     }
 
+    /// <summary>As <see cref="Run(string[])"/>, with <paramref name="environment"/> added to the tool's environment.</summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var info = StartInfo(args);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
+        return Run(info, TimeSpan.FromMinutes(5), args);
+    }
+
     private static CliResult Run(ProcessStartInfo info, TimeSpan timeout, string[] args)
     {
         using var process = Process.Start(info)!;
