@@ -90,8 +90,10 @@ public static class CliErrors
         }
         if (parse.Errors.Count > 0)
         {
+            // Named by the command whose command line it is ("convnet train: --epochs ..."), as an unknown or empty option is.
+            string where = UnknownOptions.CommandPath(parse);
             foreach (var e in parse.Errors)
-                WriteError(EarlyRankFailure.Tagged($"convnet: {Plain(e.Message, WholeNumberRange.For(OptionOf(e)))}", environment));
+                WriteError(EarlyRankFailure.Tagged($"{where}: {Plain(e.Message, WholeNumberRange.For(OptionOf(e)))}", environment));
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
             return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }

@@ -17,7 +17,7 @@ public sealed class DecimalCommaTests
     {
         var result = CliRunner.Run([.. command, option, value]);
         Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith($"convnet: {option}: '{value}' is not a number (e.g. 0.01 or 5e-4; the decimal separator is a point)", result.Stderr);
+        Assert.StartsWith($"convnet {command[0]}: {option}: '{value}' is not a number (e.g. 0.01 or 5e-4; the decimal separator is a point)", result.Stderr);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class ErrorsNameTheOptionTests
         AssertRefused($"convnet: error: --preprocess caffe: the preset is for 3-channel (RGB) models, and the model of {weights} takes 1 channel",
             "import", weights, "--model", AlexNetMicro.Name, "--preprocess", "caffe", "--out", temp.Combine("imported"));
         Assert.False(Directory.Exists(temp.Combine("imported")));
-        AssertRefused("convnet: --preprocess 'bogus': must be one of torchvision, caffe, none",
+        AssertRefused("convnet import: --preprocess 'bogus': must be one of torchvision, caffe, none",
             "import", weights, "--model", AlexNetMicro.Name, "--preprocess", "bogus", "--out", temp.Combine("imported"));
     }
 

@@ -7,16 +7,16 @@ namespace ConvNet.Tests.Cli;
 public sealed class OptionChoicesTests
 {
     [Theory]
-    [InlineData("convnet: --conv-algorithm 'fft': must be one of auto, direct, winograd, implicit, lowered", "bench", "--model", "alexnet-micro", "--conv-algorithm", "fft")]
-    [InlineData("convnet: --conv-algorithm 'fft': must be one of auto, direct, winograd", "train", "--model", "alexnet-micro", "--conv-algorithm", "fft")]
-    [InlineData("convnet: --conv-algorithm 'Winograd': must be one of auto, direct, winograd; did you mean winograd?", "eval", "--checkpoint", "runs/none", "--conv-algorithm", "Winograd")]
-    [InlineData("convnet: --precision 'BF16': must be one of fp32, bf16; did you mean bf16?", "predict", "--checkpoint", "runs/none", "a.png", "--precision", "BF16")]
-    [InlineData("convnet: --mode 'inference': must be one of train, infer", "bench", "--model", "alexnet-micro", "--mode", "inference")]
-    [InlineData("convnet: --gemm-blocking '16': must be one of auto, 4, 8", "bench", "--model", "alexnet-micro", "--gemm-blocking", "16")]
-    [InlineData("convnet: --model 'AlexNet': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro; did you mean alexnet?", "bench", "--model", "AlexNet")]
-    [InlineData("convnet: --model 'lenet': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro", "train", "--model", "lenet", "--data", "fashion-mnist")]
-    [InlineData("convnet: --model 'Alexnet-Small': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro; did you mean alexnet-small?", "export", "--weights", "w.safetensors", "--model", "Alexnet-Small", "--out", "x.onnx")]
-    [InlineData("convnet: --format 'ONNX': must be onnx; did you mean onnx?", "export", "--weights", "runs/none", "--format", "ONNX", "--out", "x.onnx")]
+    [InlineData("convnet bench: --conv-algorithm 'fft': must be one of auto, direct, winograd, implicit, lowered", "bench", "--model", "alexnet-micro", "--conv-algorithm", "fft")]
+    [InlineData("convnet train: --conv-algorithm 'fft': must be one of auto, direct, winograd", "train", "--model", "alexnet-micro", "--conv-algorithm", "fft")]
+    [InlineData("convnet eval: --conv-algorithm 'Winograd': must be one of auto, direct, winograd; did you mean winograd?", "eval", "--checkpoint", "runs/none", "--conv-algorithm", "Winograd")]
+    [InlineData("convnet predict: --precision 'BF16': must be one of fp32, bf16; did you mean bf16?", "predict", "--checkpoint", "runs/none", "a.png", "--precision", "BF16")]
+    [InlineData("convnet bench: --mode 'inference': must be one of train, infer", "bench", "--model", "alexnet-micro", "--mode", "inference")]
+    [InlineData("convnet bench: --gemm-blocking '16': must be one of auto, 4, 8", "bench", "--model", "alexnet-micro", "--gemm-blocking", "16")]
+    [InlineData("convnet bench: --model 'AlexNet': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro; did you mean alexnet?", "bench", "--model", "AlexNet")]
+    [InlineData("convnet train: --model 'lenet': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro", "train", "--model", "lenet", "--data", "fashion-mnist")]
+    [InlineData("convnet export: --model 'Alexnet-Small': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro; did you mean alexnet-small?", "export", "--weights", "w.safetensors", "--model", "Alexnet-Small", "--out", "x.onnx")]
+    [InlineData("convnet export: --format 'ONNX': must be onnx; did you mean onnx?", "export", "--weights", "runs/none", "--format", "ONNX", "--out", "x.onnx")]
     public void AValueOffTheListIsOneLineNamingTheOptionAndItsChoices(string expected, params string[] args)
     {
         var result = CliRunner.Run(args);

@@ -77,6 +77,6 @@ public sealed class OptionLimitTests
     {
         var result = CliRunner.Run("info", "--model", "alexnet-micro", "--input-channels", "x");
         Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith("convnet: --input-channels: 'x' is not a whole number\n", result.Stderr.Replace("\r", ""));
+        Assert.StartsWith("convnet info: --input-channels: 'x' is not a whole number\n", result.Stderr.Replace("\r", ""));
     }
 }

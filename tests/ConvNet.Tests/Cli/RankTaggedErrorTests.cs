@@ -12,7 +12,8 @@ public sealed class RankTaggedErrorTests
     [Theory]
     [InlineData("convnet: error: --threads must be at least 1", "convnet: error (rank 1 of 2): --threads must be at least 1")]
     [InlineData("convnet train: unknown option --bogus; did you mean --batch-size?", "convnet train (rank 1 of 2): unknown option --bogus; did you mean --batch-size?")]
-    [InlineData("convnet: Option '--threads' expects a single argument", "convnet (rank 1 of 2): Option '--threads' expects a single argument")]
+    [InlineData("convnet train: Option '--threads' expects a single argument", "convnet train (rank 1 of 2): Option '--threads' expects a single argument")]
+    [InlineData("convnet: unknown command 'trian' (did you mean train?)", "convnet (rank 1 of 2): unknown command 'trian' (did you mean train?)")]
     public void Errors_before_joining_name_the_rank(string line, string expected) =>
         Assert.Equal(expected, EarlyRankFailure.Tagged(line, Rank1Of2));
 

@@ -28,7 +28,8 @@ public sealed class EarlyRankFailureTests(ITestOutputHelper output) : IDisposabl
 
     [Theory]
     [InlineData("--bogus", "convnet train (rank 1 of 2): unknown option --bogus")]
-    [InlineData("--threads 1", "convnet (rank 1 of 2): Option '--threads' expects a single argument")]
+    [InlineData("--threads 1", "convnet train (rank 1 of 2): Option '--threads' expects a single argument")]
+    [InlineData("--epochs 0", "convnet train (rank 1 of 2): --epochs must be at least 1, got 0")]
     public void A_bad_option_on_one_rank_ends_the_job_with_that_ranks_error(string extra, string expected)
     {
         if (MpiRunner.Mpiexec is null) { output.WriteLine(MpiRunner.SkipMessage); return; }

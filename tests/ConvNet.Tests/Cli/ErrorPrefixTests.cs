@@ -1,0 +1,34 @@
+// A mistake in a command's own command line is named by that command, whichever check found it: a value that does not
+// parse or is out of range said "convnet: --epochs ...", while an unknown or empty option said "convnet train: ...".
+using ConvNet.Tests.Support;
+
+namespace ConvNet.Tests.Cli;
+
+public sealed class ErrorPrefixTests
+{
+    [Theory]
+    [InlineData("convnet train: --epochs: 'x' is not a whole number", "train", "--epochs", "x")]
+    [InlineData("convnet train: --epochs must be at least 1, got 0", "train", "--epochs", "0")]
+    [InlineData("convnet train: unknown option --epoch", "train", "--epoch", "1")]
+    [InlineData("convnet train: --out is empty", "train", "--out", "")]
+    [InlineData("convnet info: Option '--model' is required.", "info")]
+    [InlineData("convnet show filters: --scale must be 1..64, got 0", "show", "filters", "--checkpoint", "runs/none", "--out", "f.png", "--scale", "0")]
+    [InlineData("convnet predict: --top must be at least 1, got 0", "predict", "--checkpoint", "runs/none", "a.png", "--top", "0")]
+    public void ACommandsMistakeIsNamedByTheCommand(string expected, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith(expected, result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("convnet: unknown command 'trian' (did you mean train?)", "trian")]
+    [InlineData("convnet: unknown option --foo", "--foo")]
+    [InlineData("convnet: --version takes no command or other option", "--version", "train")]
+    public void AMistakeBeforeAnyCommandIsNamedByTheTool(string expected, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith(expected, result.Stderr);
+    }
+}
