@@ -41,7 +41,7 @@ public sealed class ConsoleObserver : ITrainingObserver
         if (_terminal)
         {
             if (_sinceLine.ElapsedMilliseconds < 100 && batch != batches) return;
-            Out("\r" + BarLine(TerminalWidth(), batch, batches, parts, eta));
+            Out("\r" + BarLine(TerminalWidth.OfStandardOutput(), batch, batches, parts, eta));
             _lineOpen = true;
             _sinceLine.Restart();
         }
@@ -79,13 +79,6 @@ public sealed class ConsoleObserver : ITrainingObserver
         }
         string essentials = string.Join(" ", eta is null ? parts.Take(2) : parts.Take(2).Append(eta));
         return essentials[..room];
-    }
-
-    // 80 columns when the terminal does not say (0, or no terminal to ask).
-    public static int TerminalWidth()
-    {
-        try { return Console.WindowWidth is > 0 and int w ? w : 80; }
-        catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException) { return 80; }
     }
 
     public void EpochEnded(EpochMetrics m)

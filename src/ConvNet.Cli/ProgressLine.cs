@@ -24,7 +24,7 @@ public sealed class ProgressLine(string what)
         string line = $"{count}, {rate:F0} img/s{eta}";
         if (_terminal)
         {
-            Console.Error.Write("\r" + Fit(ConsoleObserver.TerminalWidth(), line, count + eta, count));
+            Console.Error.Write("\r" + Fit(TerminalWidth.OfStandardError(), line, count + eta, count));
             _drawn = true;
             if (finished) { Console.Error.WriteLine(); _drawn = false; }
         }
