@@ -21,7 +21,7 @@ public static class PrepareCommand
             if (File.Exists(Path.Combine(directory, PackedImageCache.InfoFile)) && !parse.GetValue(force))
                 throw new IOException($"{directory}: already holds a cache ({PackedImageCache.InfoFile}); choose another --out, or pass --force to replace it");
             using var cleanup = InterruptCleanup.Register(); // an interrupt leaves no .images.tmp or .pack temporary file
-            var info = PackedImageCache.Write(parse.GetValue(data)!, directory, CountOption.Threads(parse, threads), Console.WriteLine,
+            var info = PackedImageCache.Write(parse.GetValue(data)!, directory, parse.GetValue(threads), Console.WriteLine,
                 replace: parse.GetValue(force));
             Console.WriteLine($"cache {directory}: {string.Join(", ", info.Splits.Select(s => $"{s.Key} {s.Value:N0}"))} images of {info.Size}x{info.Size}, " +
                 $"{info.ClassNames.Length} classes, {info.Skipped.Count} skipped; train with --data {IO.ShellQuote.Word("cache:" + directory)}");
