@@ -86,7 +86,8 @@ public static class ImageTrainingData
         if (cached is not null && cached.Resampler != ResamplerRevision && DatasetSpec.Kind(config.Data) != "cache")
         {
             if (resumed is not null)
-                report?.Invoke($"note: {scanPath}: this run's mean image was computed by a version that resized images differently (before 2026-12-01); " +
+                report?.Invoke($"note: {scanPath}: this run's mean image was computed by a version that resized images differently " +
+                    (cached.Resampler is null ? "(before 2026-12-01); " : $"(resampler {cached.Resampler}; this version's is {ResamplerRevision}); ") +
                     "it goes on with that mean image, on images now resized the new way (a small change in its inputs: docs/reliability.md, \"Files from older versions\")");
             else
             {

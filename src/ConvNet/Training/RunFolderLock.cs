@@ -74,5 +74,28 @@ public sealed class RunFolderLock : IDisposable
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
 
+    /// <summary>Deletes the run folder this lock holds (a run that left nothing to resume) and releases it: the
+    /// contents while still holding the lock, the folder itself after, and only if empty, so that a process locking a
+    /// new lock file there in between keeps what it writes.</summary>
+    public void DeleteFolderAndRelease()
+    {
+        try
+        {
+            foreach (string entry in Directory.EnumerateFileSystemEntries(_runDirectory))
+            {
+                if (Path.GetFileName(entry) == FileName) continue;
+                if (Directory.Exists(entry) && new DirectoryInfo(entry).LinkTarget is null) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+            }
+            File.Delete(Path.Combine(_runDirectory, FileName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        finally
+        {
+            _file.Dispose();
+        }
+        try { Directory.Delete(_runDirectory); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
     public void Dispose() => _file.Dispose();
 }

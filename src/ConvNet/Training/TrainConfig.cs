@@ -140,7 +140,9 @@ public sealed record TrainConfig
         if (CheckpointEvery < 0) throw new ArgumentException($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
         // Above 1 (ten times the paper's) a typical shift is most of the pixel range: the run trains on noise, or
         // overflows and blames --lr.
-        if (!(PcaNoise is >= 0 and <= MaxPcaNoise)) throw new ArgumentException($"--pca-noise must be 0..{MaxPcaNoise} (the paper's is 0.1), got {PcaNoise}");
+        // (A run started with more by an earlier version resumes as it was.)
+        if (!(PcaNoise >= 0 && (PcaNoise <= MaxPcaNoise || resuming && float.IsFinite(PcaNoise))))
+            throw new ArgumentException($"--pca-noise must be 0..{MaxPcaNoise} (the paper's is 0.1), got {PcaNoise}");
         if (LoaderThreads < 0 || LoaderThreads > Threading.WorkerPool.MaxWorkers) throw new ArgumentException($"--loader-threads must be 0..{Threading.WorkerPool.MaxWorkers}, got {LoaderThreads}");
         // Each prefetched batch is a whole input tensor held in memory (79 MB for the paper net at batch 128).
         if (Prefetch is < 0 or > MaxPrefetch) throw new ArgumentException($"--prefetch must be 0..{MaxPrefetch}, got {Prefetch}");

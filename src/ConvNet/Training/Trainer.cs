@@ -75,15 +75,16 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             }
             else if (root) _replaced = ReplacedRun.SetAside(runDirectory);
             var result = Execute(resumeFrom: null, cancel);
-            // Stopped (Ctrl+C) before its first step: as after a failure, nothing to resume is left behind.
-            if (created && folderLock is not null) DeleteIfNothingToResume(ref folderLock);
+            // Stopped (Ctrl+C) before its first step: as after a failure, nothing to resume is left behind, except an
+            // image scan (it ran to its end: hours on ImageNet), which the next train into the folder reuses.
+            if (created && folderLock is not null) DeleteIfNothingToResume(ref folderLock, keepScan: true);
             return result;
         }
         catch when (created && folderLock is not null && folderLock.Held && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
         {
             // Failed before its first checkpoint (missing data, model/data mismatch, too few images, an early
             // divergence): a folder this run made holds nothing to resume, so it goes.
-            DeleteIfNothingToResume(ref folderLock);
+            DeleteIfNothingToResume(ref folderLock, keepScan: false);
             throw;
         }
         finally
@@ -110,12 +111,17 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
     // Only while this process holds the folder's lock: one refused by the lock may have raced another that made the
     // folder and trains in it now.
-    private void DeleteIfNothingToResume(ref RunFolderLock? folderLock)
+    private void DeleteIfNothingToResume(ref RunFolderLock? folderLock, bool keepScan)
     {
         if (folderLock is null || !folderLock.Held || File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json"))) return;
-        folderLock.Dispose();
+        if (keepScan && File.Exists(Path.Combine(runDirectory, ImageTrainingData.ScanFile)))
+        {
+            _observer.Message($"note: {runDirectory} keeps the image scan and mean image made before the stop ({ImageTrainingData.ScanFile}, " +
+                $"{ImageTrainingData.PreprocessingFile}): the next train with this --out reuses them");
+            return;
+        }
+        folderLock.DeleteFolderAndRelease();
         folderLock = null;
-        try { Directory.Delete(runDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     // Once this run has a checkpoint. A delete that fails is finished by the next train or --resume in the folder.

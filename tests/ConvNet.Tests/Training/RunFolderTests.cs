@@ -61,6 +61,49 @@ public sealed class RunFolderTests
         if (folderExisted) Assert.False(new Trainer(Config(data) with { Threads = 1 }, run, new SilentObserver()).Run().Interrupted); // and takes the run
     }
 
+    // Cancels as the image scan starts: the scan runs to its end all the same, then the run stops before its first step.
+    private sealed class CancelAtScan(CancellationTokenSource source) : ITrainingObserver
+    {
+        public List<string> Messages { get; } = [];
+        public void Message(string text)
+        {
+            Messages.Add(text);
+            if (text.StartsWith("checking ", StringComparison.Ordinal)) source.Cancel();
+        }
+        public void EpochEnded(EpochMetrics metrics) { }
+        public void Step(int epoch, int epochs, int batch, int batches, double loss, float learningRate, double imagesPerSecond) { }
+    }
+
+    [Fact]
+    public void ARunStoppedAfterItsImageScanKeepsTheScanForTheNextRun()
+    {
+        // The review of the change above: a Ctrl+C during an image scan (hours on ImageNet) waited for the scan, then
+        // deleted it with the folder.
+        using var temp = new TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 6, seed: 3);
+        string run = temp.Combine("run");
+        var config = new TrainConfig { Model = "alexnet-micro", Data = "folder:" + temp.Combine("photos"), Epochs = 1, BatchSize = 4, ValidationCount = 4, Threads = 1 };
+        using var cancel = new CancellationTokenSource();
+        var stopped = new CancelAtScan(cancel);
+        Assert.True(new Trainer(config, run, stopped).Run(cancel.Token).Interrupted);
+        Assert.True(File.Exists(Path.Combine(run, ImageTrainingData.ScanFile)));
+        Assert.Contains(stopped.Messages, m => m.Contains("keeps the image scan and mean image made before the stop"));
+
+        var again = new CancelAtScan(new CancellationTokenSource());
+        Assert.False(new Trainer(config, run, again).Run().Interrupted);
+        Assert.Contains(again.Messages, m => m.StartsWith("using the mean image and colour PCA cached in", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnEarlierVersionsRunWithStrongerColourNoiseStillResumes()
+    {
+        // --pca-noise took any finite value before it was bounded by 1: such a run's recipe is not refused on --resume.
+        var config = new TrainConfig { Data = "folder:/photos", PcaNoise = 2 };
+        Assert.Contains("--pca-noise must be 0..1", Assert.Throws<ArgumentException>(() => config.Validate()).Message);
+        config.Validate(resuming: true);
+        Assert.Throws<ArgumentException>(() => (config with { PcaNoise = float.PositiveInfinity }).Validate(resuming: true));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

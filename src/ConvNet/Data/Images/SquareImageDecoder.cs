@@ -52,10 +52,10 @@ public static class SquareImageDecoder
         {
             // The image's extent, not the pixel counts of the halved copy or of a JPEG decoded scaled down (both
             // rounded up from a fraction of a pixel), sets the rescaled size and where the image ends.
-            double shorter = Math.Min(extent.Width, extent.Height);
-            int newWidth = Math.Max(size, (int)Math.Round(extent.Width * size / shorter));
-            int newHeight = Math.Max(size, (int)Math.Round(extent.Height * size / shorter));
-            MitchellResampler.ResizeCrop(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, extent.Width / factor, extent.Height / factor,
+            double extentWidth = extent.Width, extentHeight = extent.Height, shorter = Math.Min(extentWidth, extentHeight);
+            int newWidth = Math.Max(size, (int)Math.Round(extentWidth * size / shorter));
+            int newHeight = Math.Max(size, (int)Math.Round(extentHeight * size / shorter));
+            MitchellResampler.ResizeCrop(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, extentWidth / factor, extentHeight / factor,
                 bitmap.RowBytes, newWidth, newHeight, (newWidth - size) / 2, (newHeight - size) / 2, size, size, chw);
             return null;
         }
