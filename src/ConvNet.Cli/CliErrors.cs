@@ -14,7 +14,8 @@ public static class CliErrors
 
     // System.CommandLine names the .NET type a value failed to parse as; a user wants to hear what to write.
     private static readonly System.Text.RegularExpressions.Regex TypedParseError =
-        new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?:System\.Nullable`1\[)?(?<type>[\w.]+)\]?'\.?$");
+        new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?:System\.Nullable`1\[)?(?<type>[\w.]+)\]?'\.?$",
+            System.Text.RegularExpressions.RegexOptions.Singleline); // a value may hold a newline
 
     /// <summary>System.CommandLine's message in the words of the tool; a whole number that does not parse names
     /// <paramref name="range"/>, the one the command checks it against, where the option has one.</summary>
@@ -38,10 +39,13 @@ public static class CliErrors
                     (max == int.MaxValue ? "-2,147,483,648..2,147,483,647" : "-9,223,372,036,854,775,808..9,223,372,036,854,775,807"));
             return $"{option}: '{value}' is not a whole number" + (range is null ? "" : $"; give {range}");
         }
+        bool unsigned = match.Groups["type"].Value is "System.UInt32" or "System.UInt64";
+        if (unsigned && value.StartsWith('-') && value.Length > 1 && value.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0)
+            return $"{option}: '{value}' is out of range; give 0 or more";
         string? wanted = match.Groups["type"].Value switch
         {
             "System.Single" or "System.Double" => "a number (e.g. 0.01 or 5e-4)",
-            "System.UInt32" or "System.UInt64" => "a whole number, 0 or more",
+            _ when unsigned => "a whole number, 0 or more",
             _ => null,
         };
         return wanted is null ? message : $"{option}: '{value}' is not {wanted}";
@@ -109,7 +113,11 @@ public static class CliErrors
         }
         catch (Exception e)
         {
-            foreach (string message in Messages(e, parse.CommandResult.Command)) WriteError(EarlyRankFailure.Tagged($"convnet: error: {message}", environment));
+            // A value refused when the command runs (--lr 0, checked by the library) is a mistake in that command's
+            // arguments as much as one its parser refuses: named by the command alike.
+            string prefix = e is ArgumentException && e.Message.StartsWith("--", StringComparison.Ordinal)
+                ? $"{UnknownOptions.CommandPath(parse)}: " : "convnet: error: ";
+            foreach (string message in Messages(e, parse.CommandResult.Command)) WriteError(EarlyRankFailure.Tagged(prefix + message, environment));
             if (verbose) WriteError(e.ToString());
             return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }

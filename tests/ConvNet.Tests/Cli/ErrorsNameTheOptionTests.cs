@@ -26,7 +26,7 @@ public sealed class ErrorsNameTheOptionTests
         var network = InteropModels.Random(AlexNetMicro.Spec(classes: 4, inputChannels: 1), seed: 3);
         string weights = temp.Combine("micro.safetensors");
         SafeTensorsFile.Write(weights, WeightLoader.Collect(network));
-        AssertRefused($"convnet: error: --preprocess caffe: the preset is for 3-channel (RGB) models, and the model of {weights} takes 1 channel",
+        AssertRefused($"convnet import: --preprocess caffe: the preset is for 3-channel (RGB) models, and the model of {weights} takes 1 channel",
             "import", weights, "--model", AlexNetMicro.Name, "--preprocess", "caffe", "--out", temp.Combine("imported"));
         Assert.False(Directory.Exists(temp.Combine("imported")));
         AssertRefused("convnet import: --preprocess 'bogus': must be one of torchvision, caffe, none",
@@ -35,7 +35,7 @@ public sealed class ErrorsNameTheOptionTests
 
     [Fact]
     public void InfoNamesInputChannels() =>
-        AssertRefused("convnet: error: --input-channels 2: alexnet-small takes 1 (28x28 images) or 3 (32x32)", "info", "--model", "alexnet-small", "--input-channels", "2");
+        AssertRefused("convnet info: --input-channels 2: alexnet-small takes 1 (28x28 images) or 3 (32x32)", "info", "--model", "alexnet-small", "--input-channels", "2");
 
     [Theory]
     [InlineData("convnet show filters: --checkpoint is empty (\"\")", "show", "filters", "--checkpoint", "", "--out", "f.png")]

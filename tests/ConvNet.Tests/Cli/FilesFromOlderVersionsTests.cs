@@ -101,7 +101,7 @@ public sealed class FilesFromOlderVersionsTests
         var search = CliRunner.RunIn(temp.Path, "neighbours", "--checkpoint", "run", "--split", "test", "--query", "test:0", "--k", "2",
             "--threads", "1", "--features", features, "--out", temp.Combine("n.png"));
         Assert.True(search.ExitCode == 2, search.Stderr + search.Stdout);
-        Assert.Equal($"convnet: error: --features {features}: written before features files recorded their weights (an older convnet); " +
+        Assert.Equal($"convnet neighbours: --features {features}: written before features files recorded their weights (an older convnet); " +
             "run `convnet features` again", search.Stderr.Trim());
         Assert.False(File.Exists(temp.Combine("n.png")));
     }

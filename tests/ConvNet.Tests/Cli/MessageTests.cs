@@ -130,7 +130,8 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     /// <summary>Values that do not parse: System.CommandLine named the .NET type ("as expected type 'System.Single'").</summary>
     [Theory]
     [InlineData("convnet train: --lr: 'inf' is not a number", "train", "--lr", "inf")]
-    [InlineData("convnet train: --seed: '-1' is not a whole number, 0 or more", "train", "--seed", "-1")]
+    [InlineData("convnet train: --seed: '-1' is out of range; give 0 or more", "train", "--seed", "-1")]
+    [InlineData("convnet train: --seed: '1.5' is not a whole number, 0 or more", "train", "--seed", "1.5")]
     [InlineData("convnet train: --epochs: 'x' is not a whole number", "train", "--epochs", "x")]
     public void AValueThatDoesNotParseSaysWhatToWrite(string expected, params string[] args)
     {

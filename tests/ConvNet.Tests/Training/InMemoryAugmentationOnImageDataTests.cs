@@ -25,7 +25,7 @@ public class InMemoryAugmentationOnImageDataTests
     {
         var result = Support.CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:/nonexistent", "--flip", "--out", "/tmp/convnet-never");
         Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith("convnet: error: --flip applies to in-memory datasets", result.Stderr);
+        Assert.StartsWith("convnet train: --flip applies to in-memory datasets", result.Stderr);
         Assert.DoesNotContain("--crop-padding", result.Stderr);
     }
 }
