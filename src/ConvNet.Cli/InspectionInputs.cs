@@ -51,8 +51,7 @@ public static class InspectionInputs
             CheckClasses(spec, store.ClassNames.Count, network.Classes, loaded);
             return ForStore(loaded, network, store, spec, threads);
         }
-        var splitsData = DatasetSpec.Load(spec);
-        var data = ClassMatch.ForModel(split == "test" ? splitsData.Test : splitsData.Train, loaded.Info.ClassNames, spec, loaded.SidecarPath, Console.Error.WriteLine);
+        var data = ClassMatch.ForModel(DatasetSpec.LoadSplit(spec, split), loaded.Info.ClassNames, spec, loaded.SidecarPath, Console.Error.WriteLine);
         int[] shape = [data.Channels, data.Height, data.Width];
         if (!shape.SequenceEqual(network.Spec.InputShape))
             throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");

@@ -109,7 +109,7 @@ public static class EvalCommand
             }
             else
             {
-                var test = ClassMatch.ForModel(DatasetSpec.Load(spec).Test, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
+                var test = ClassMatch.ForModel(DatasetSpec.LoadSplit(spec, "test"), loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
                 count = test.Count;
                 if (communicator.Size > 1) seen = TrainingData.Checksum(test);
                 var members = loaded.Select(l =>

@@ -17,16 +17,20 @@ public static class Cifar10Reader
     /// The training batches and the test batch in <paramref name="directory"/> (or in its cifar-10-batches-bin
     /// sub-folder, where the published archive unpacks). Class names come from batches.meta.txt when present.
     /// </summary>
-    public static DatasetSplits ReadDirectory(string directory)
+    /// <param name="parts">the part left out comes back empty (DatasetSpec.LoadSplit)</param>
+    public static DatasetSplits ReadDirectory(string directory, DatasetSpec.IdxParts parts = DatasetSpec.IdxParts.Both)
     {
         if (!Directory.Exists(directory))
             throw new DataException($"cifar10: dataset directory not found: {directory}");
         string nested = Path.Combine(directory, "cifar-10-batches-bin");
-        if (!File.Exists(Path.Combine(directory, TrainFiles[0])) && File.Exists(Path.Combine(nested, TrainFiles[0])))
+        string first = parts == DatasetSpec.IdxParts.Test ? TestFile : TrainFiles[0];
+        if (!File.Exists(Path.Combine(directory, first)) && File.Exists(Path.Combine(nested, first)))
             directory = nested;
         var classNames = ReadClassNames(Path.Combine(directory, MetaFile)) ?? ClassNames.Cifar10;
-        var train = ReadFiles(TrainFiles.Select(f => Path.Combine(directory, f)).ToArray(), "cifar10 train", classNames);
-        var test = ReadFiles([Path.Combine(directory, TestFile)], "cifar10 test", classNames);
+        var train = parts == DatasetSpec.IdxParts.Test ? Empty("cifar10 train", classNames)
+            : ReadFiles(TrainFiles.Select(f => Path.Combine(directory, f)).ToArray(), "cifar10 train", classNames);
+        var test = parts == DatasetSpec.IdxParts.Train ? Empty("cifar10 test", classNames)
+            : ReadFiles([Path.Combine(directory, TestFile)], "cifar10 test", classNames);
         return new DatasetSplits(train, test);
     }
 
@@ -76,4 +80,6 @@ public static class Cifar10Reader
             throw new DataException($"{path}: holds no class names");
         return names;
     }
+
+    private static ImageDataset Empty(string name, IReadOnlyList<string> classNames) => new(name, Channels, Height, Width, [], [], classNames);
 }
