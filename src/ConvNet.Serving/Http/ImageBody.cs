@@ -23,6 +23,7 @@ public static class ImageBody
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancel)
     {
         RequireNoContentCoding(request);
+        request.Body = new TransferReadStream(request.Body);
         byte[] bytes;
         try
         {
@@ -33,6 +34,12 @@ public static class ImageBody
         catch (BadHttpRequestException e)
         {
             throw Unreadable(request, e.StatusCode);
+        }
+        catch (TransferFailedException)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, request.Headers.TransferEncoding.Count > 0
+                ? "the request body's chunked transfer encoding is malformed: a chunk-size line is not a hexadecimal number below 80000000"
+                : "the request body could not be read as sent");
         }
         catch (Exception e) when (e is InvalidDataException || e is IOException && request.HasFormContentType)
         {

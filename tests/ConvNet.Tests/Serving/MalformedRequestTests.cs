@@ -181,6 +181,22 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
         Assert.Contains("chunked transfer encoding is malformed", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
     }
 
+    // A chunk size too large for Kestrel's int (it throws a bare IOException, not its BadHttpRequestException) was a
+    // logged 500 "internal error: Bad chunk size data.", and inside a form a 400 blaming the multipart boundary.
+    [Fact]
+    public async Task AnOverflowingChunkSizeIs400SayingTheChunkedEncodingIsMalformed()
+    {
+        foreach (var type in new[] { "image/png", "multipart/form-data; boundary=b" })
+        foreach (var size in new[] { "fffffffff", "100000000" })
+        {
+            var (status, _, body) = await Raw("POST /v1/predict", $"Content-Type: {type}\r\nTransfer-Encoding: chunked", $"{size}\r\nabc");
+            Assert.True(status == 400, $"{type}, {size}: {status}: {body}");
+            string message = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
+            Assert.Contains("chunked transfer encoding is malformed", message);
+            Assert.DoesNotContain("boundary", message);
+        }
+    }
+
     // A prefix test took these as images.
     [Fact]
     public async Task ContentTypesThatOnlyStartLikeAnImageTypeAre415()
