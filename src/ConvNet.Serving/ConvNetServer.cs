@@ -93,7 +93,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         ConvNetServer? server = null; // its Routes, once every route is mapped
         app.Use(async (context, next) => await Measured(context, next, metrics));
         app.Use(async (context, next) => await ExactMethod(context, next, () => server!.Routes));
-        ClassifyEndpoints.Map(app, model, batcher);
+        ClassifyEndpoints.Map(app, model, batcher, new DecodeLimiter(options.MaxDecodes, DecodeLimiter.DefaultWait));
         InfoEndpoints.Map(app, model, options, batcher, metrics);
         server = new ConvNetServer(app, networks, batcher, metrics, model, options);
         app.MapFallback(FallbackPattern, (HttpContext context) => Unrouted(context, server.Routes));
@@ -211,7 +211,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {
-            await ApiError.Write(context, e.Status, e.Message);
+            await ApiError.Write(context, e);
         }
         catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
         {

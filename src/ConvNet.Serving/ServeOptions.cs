@@ -8,6 +8,7 @@ namespace ConvNet.Serving;
 /// <param name="QueueCapacity">images waiting for a forward pass; more get 503 with Retry-After</param>
 /// <param name="MaxBodyBytes">request bodies above this get 413</param>
 /// <param name="MaxPixels">images that would decode to more pixels get 413, before decoding (EncodedImageFile.MaxPixels)</param>
+/// <param name="DecodeSlots">images decoded at once (each holds up to 4 bytes × MaxPixels); the CLI gives --threads</param>
 /// <param name="WarmUp">run and time every planned batch size before listening (packs the weights before the first
 /// request, and tells the batcher what each size costs); tests that hold forward passes turn it off</param>
 public sealed record ServeOptions(
@@ -18,8 +19,11 @@ public sealed record ServeOptions(
     int QueueCapacity = 256,
     long MaxBodyBytes = 20_000_000,
     long MaxPixels = 50_000_000,
-    bool WarmUp = true)
+    bool WarmUp = true,
+    int? DecodeSlots = null)
 {
+    public int MaxDecodes => DecodeSlots ?? Environment.ProcessorCount;
+
     public TimeSpan Delay => MaxDelay ?? TimeSpan.FromMilliseconds(5);
 
     /// <summary>The longest --max-delay-ms: a pass waits up to this for the clients it expects, so one idle kept-alive
@@ -39,6 +43,7 @@ public sealed record ServeOptions(
         if (QueueCapacity < 1) throw new ArgumentException($"--queue must be at least 1, got {QueueCapacity}");
         if (MaxBodyBytes < 1 || MaxBodyBytes > MaxBodyMb * 1_000_000)
             throw new ArgumentException($"--max-body-mb must be above 0 and at most {MaxBodyMb}, got {MaxBodyBytes / 1e6} MB");
+        if (MaxDecodes < 1) throw new ArgumentException($"decodes at once (--threads) must be at least 1, got {MaxDecodes}");
         if (MaxPixels < 1) throw new ArgumentException($"--max-pixels must be at least 1, got {MaxPixels}");
     }
 }

@@ -24,7 +24,7 @@ public static class ServeCommand
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create();
         var convAlgorithm = ConvAlgorithmOption.Create();
-        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "CPU threads of a forward pass", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
+        var threads = WholeNumberRange.Of(new Option<int>("--threads") { Description = "CPU threads of a forward pass, and images decoded at once", DefaultValueFactory = _ => Environment.ProcessorCount }, WholeNumberRange.Threads);
         var maxBatch = WholeNumberRange.Of(new Option<int>("--max-batch") { Description = "Images per forward pass at most", DefaultValueFactory = _ => 32 }, WholeNumberRange.AtLeastOne);
         var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a pass may wait for images still being decoded and for connected clients to send theirs (from the first image's arrival, or the end of the previous pass)", DefaultValueFactory = _ => 5.0 };
         var queue = WholeNumberRange.Of(new Option<int>("--queue") { Description = "Images waiting at most; more are refused with 503 and Retry-After", DefaultValueFactory = _ => 256 }, WholeNumberRange.AtLeastOne);
@@ -41,7 +41,8 @@ public static class ServeCommand
             if (!(bodyMb is > 0 and <= ServeOptions.MaxBodyMb))
                 throw new ArgumentException($"--max-body-mb must be above 0 and at most {ServeOptions.MaxBodyMb} (a body is held in memory), got {bodyMb}");
             var options = new ServeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(maxBatch),
-                TimeSpan.FromMilliseconds(delayMs), parse.GetValue(queue), (long)(bodyMb * 1_000_000), parse.GetValue(maxPixels));
+                TimeSpan.FromMilliseconds(delayMs), parse.GetValue(queue), (long)(bodyMb * 1_000_000), parse.GetValue(maxPixels),
+                DecodeSlots: parse.GetValue(threads));
             options.Validate();
             var deviceSpec = DeviceOption.Value(parse, device);
             if (deviceSpec.IsGpu) DeviceNetworks.RequireAvailable(deviceSpec);

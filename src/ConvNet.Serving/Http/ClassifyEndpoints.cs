@@ -14,7 +14,7 @@ namespace ConvNet.Serving.Http;
 
 public static class ClassifyEndpoints
 {
-    public static void Map(WebApplication app, ServedModel model, BatchScheduler batcher)
+    public static void Map(WebApplication app, ServedModel model, BatchScheduler batcher, DecodeLimiter decodes)
     {
         var modelFailures = new ModelFailureLog(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConvNet.Serving"));
         app.MapPost("/v1/predict", async (HttpContext context) =>
@@ -24,7 +24,7 @@ public static class ClassifyEndpoints
             int k = DefaultTop(model);
             if (top is not null && (!int.TryParse(top, NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 1 || k > model.Classes))
                 return ApiError.Result(400, $"top must be a whole number 1..{model.Classes} (the model's classes), got '{top}'");
-            var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s));
+            var (result, timing) = await RunAsync(context, model, batcher, decodes, modelFailures, s => new InferenceJob(s));
             return Results.Json(new PredictResponse(model.Name, Top(model, result.Probabilities, k), timing));
         });
 
@@ -36,7 +36,7 @@ public static class ClassifyEndpoints
             int index = model.LayerIndex(layer);
             if (index < 0) return ApiError.Result(400, $"unknown layer '{layer}': the model's layers are {LayerNames(model)}");
             RequireLayerOutputs(batcher);
-            var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s, Extract.Layer, index));
+            var (result, timing) = await RunAsync(context, model, batcher, decodes, modelFailures, s => new InferenceJob(s, Extract.Layer, index));
             var features = result.Layers[0];
             return Results.Json(new FeaturesResponse(model.Name, features.Name, features.Shape, features.Values, timing));
         });
@@ -44,13 +44,13 @@ public static class ClassifyEndpoints
         app.MapPost("/v1/walk", async (HttpContext context) =>
         {
             RequireLayerOutputs(batcher);
-            var (result, timing) = await RunAsync(context, model, batcher, modelFailures, s => new InferenceJob(s, Extract.AllLayers));
+            var (result, timing) = await RunAsync(context, model, batcher, decodes, modelFailures, s => new InferenceJob(s, Extract.AllLayers));
             return Results.Json(new WalkResponse(model.Name, Top(model, result.Probabilities, DefaultTop(model)), LayerWalk.From(result.Layers), timing));
         });
     }
 
     private static async Task<(InferenceResult Result, Timing Timing)> RunAsync(HttpContext context, ServedModel model, BatchScheduler batcher,
-        ModelFailureLog modelFailures, Func<float[], InferenceJob> job)
+        DecodeLimiter decodes, ModelFailureLog modelFailures, Func<float[], InferenceJob> job)
     {
         InferenceJob queued;
         TimeSpan preprocess;
@@ -58,18 +58,20 @@ public static class ClassifyEndpoints
         // The batcher waits for images being decoded, not for bodies still arriving: a client uploading slowly (or
         // stalled) held every pass for the whole --max-delay-ms while it was counted from before the read.
         var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
+        using var slot = await decodes.EnterAsync(context.RequestAborted)
+            ?? throw new ApiException(503, $"the server is busy: {decodes.Slots} images are being decoded and others waited {DecodeLimiter.DefaultWait.TotalSeconds:0} s for their turn; retry after 1 s", 1);
         using (batcher.Decoding(client))
         {
             var start = Stopwatch.GetTimestamp();
             queued = job(ImageBody.Prepare(encoded, model.Input));
+            slot.Dispose();
             queued.Client = client;
             preprocess = Stopwatch.GetElapsedTime(start);
             if (!batcher.TryEnqueue(queued))
             {
                 queued.ReleaseSample();
-                context.Response.Headers.RetryAfter = "1";
                 string waiting = batcher.Capacity == 1 ? "1 image is" : $"{batcher.Capacity} images are";
-                throw new ApiException(503, $"the server is busy: {waiting} already waiting; retry after 1 s");
+                throw new ApiException(503, $"the server is busy: {waiting} already waiting; retry after 1 s", 1);
             }
         }
         InferenceResult result;

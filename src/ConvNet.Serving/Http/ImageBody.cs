@@ -109,11 +109,24 @@ public static class ImageBody
 
     /// <summary>The checkpoint's own preprocessing into a sample rented from ArrayPool&lt;float&gt;.Shared (InferenceJob
     /// hands it back). What the header alone refuses (the decoder's own rules, nothing decoded) gets its own status:
-    /// an image format other than JPEG/PNG 415, more pixels than the limit 413; anything else unusable 400.</summary>
+    /// an image format other than JPEG/PNG 415, more pixels than the limit 413; anything else unusable 400; no memory for the
+    /// bitmap 503 with Retry-After.</summary>
     public static float[] Prepare(byte[] encoded, ImageInput input)
     {
         var sample = System.Buffers.ArrayPool<float>.Shared.Rent(input.SampleLength);
-        if (input.TryWrite(encoded, sample.AsSpan(0, input.SampleLength), out var headerProblem) is { } reason)
+        string? reason;
+        EncodedImageFile.HeaderProblem? headerProblem;
+        try
+        {
+            reason = input.TryWrite(encoded, sample.AsSpan(0, input.SampleLength), out headerProblem);
+        }
+        catch (Exception e) when (OutOfMemory(e))
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(sample);
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                "the server has no memory free to decode this image now (a decode holds 4 bytes a pixel); retry after 1 s, or send a smaller image", 1);
+        }
+        if (reason is not null)
         {
             System.Buffers.ArrayPool<float>.Shared.Return(sample);
             int status = headerProblem switch
@@ -126,4 +139,9 @@ public static class ImageBody
         }
         return sample;
     }
+
+    // Skia's bitmap allocation failing is a plain Exception with this message (SKBitmap's constructor); .NET's own is
+    // OutOfMemoryException. Either is the machine's state now, not the image's fault: a 503, not a logged 500.
+    private static bool OutOfMemory(Exception e) =>
+        e is OutOfMemoryException || e.GetType() == typeof(Exception) && e.Message.StartsWith("Unable to allocate pixels", StringComparison.Ordinal);
 }
