@@ -25,6 +25,7 @@ public sealed class ConvNetServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly NetworkLadder _networks;
     private readonly ServeOptions _options;
+    private readonly ShutdownDrain _drain;
     private bool _stopped;
 
     public ServerMetrics Metrics { get; }
@@ -38,8 +39,9 @@ public sealed class ConvNetServer : IAsyncDisposable
     // Set by the fallback when it answers 405 for a real route, so /metrics counts that answer under the route.
     private const string WrongMethodRouteKey = "convnet.wrong-method-route";
 
-    private ConvNetServer(WebApplication app, NetworkLadder networks, BatchScheduler batcher, ServerMetrics metrics, ServedModel model, ServeOptions options) =>
-        (_app, _networks, Batcher, Metrics, Model, _options) = (app, networks, batcher, metrics, model, options);
+    private ConvNetServer(WebApplication app, NetworkLadder networks, BatchScheduler batcher, ServerMetrics metrics, ServedModel model, ServeOptions options,
+        ShutdownDrain drain) =>
+        (_app, _networks, Batcher, Metrics, Model, _options, _drain) = (app, networks, batcher, metrics, model, options, drain);
 
     /// <summary>Plans the networks and builds the server; nothing listens until StartAsync.</summary>
     public static ConvNetServer Create(ServedModel model, ServeOptions options)
@@ -91,11 +93,13 @@ public sealed class ConvNetServer : IAsyncDisposable
         }
         clients = new ClientConnections(batcher);
         ConvNetServer? server = null; // its Routes, once every route is mapped
-        app.Use(async (context, next) => await Measured(context, next, metrics));
+        var drain = new ShutdownDrain();
+        app.Lifetime.ApplicationStopping.Register(drain.BeginStopping);
+        app.Use(async (context, next) => await Measured(context, next, metrics, drain));
         app.Use(async (context, next) => await ExactMethod(context, next, () => server!.Routes));
         ClassifyEndpoints.Map(app, model, batcher, new DecodeLimiter(options.MaxDecodes, DecodeLimiter.DefaultWait));
         InfoEndpoints.Map(app, model, options, batcher, metrics);
-        server = new ConvNetServer(app, networks, batcher, metrics, model, options);
+        server = new ConvNetServer(app, networks, batcher, metrics, model, options, drain);
         app.MapFallback(FallbackPattern, (HttpContext context) => Unrouted(context, server.Routes));
         return server;
     }
@@ -188,6 +192,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         if (_stopped) return;
         _stopped = true;
         await _app.StopAsync();        // stops accepting, lets in-flight requests finish (they still have the batcher)
+        _drain.Stopped(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConvNet.Serving"));
         Batcher.Dispose();             // runs what is still queued, then ends the worker
         _networks.Dispose();
         await _app.DisposeAsync();
@@ -197,13 +202,22 @@ public sealed class ConvNetServer : IAsyncDisposable
     // with its status, anything else as 500 (logged), so no request can take the server down. A client that went away
     // before its answer (closed or reset its connection) is counted as 499, nginx's "client closed request": it was
     // counted as the 200 a response starts with, and a reset mid-upload was a logged 500.
-    private static async Task Measured(HttpContext context, Func<Task> next, ServerMetrics metrics)
+    // While the server stops, a request that fails before its answer was ended by the shutdown (the drain's rate rule
+    // or its end): counted for the one summary line, not logged each.
+    private static async Task Measured(HttpContext context, Func<Task> next, ServerMetrics metrics, ShutdownDrain drain)
     {
         long start = Stopwatch.GetTimestamp();
         bool gone = false;
+        bool uploading = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
+        if (uploading) drain.Track(context);
         try
         {
             await next();
+        }
+        catch (Exception e) when (!context.Response.HasStarted && drain.Stopping && (ClientGone(context) || e is OperationCanceledException or IOException))
+        {
+            gone = true;
+            drain.CountCutOff();
         }
         catch (Exception e) when (!context.Response.HasStarted && (ClientGone(context) || e is Microsoft.AspNetCore.Connections.ConnectionResetException))
         {
@@ -220,6 +234,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         }
         finally
         {
+            if (uploading) drain.Finish(context);
             string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } && pattern != FallbackPattern ? pattern
                 : context.Items[WrongMethodRouteKey] as string ?? ServerMetrics.UnmatchedRoute;
             int status = gone || !context.Response.HasStarted && ClientGone(context) ? ClientClosedRequest : context.Response.StatusCode;

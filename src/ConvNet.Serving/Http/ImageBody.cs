@@ -23,7 +23,7 @@ public static class ImageBody
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancel)
     {
         RequireNoContentCoding(request);
-        request.Body = new TransferReadStream(request.Body);
+        if (request.Body is not TransferReadStream) request.Body = new TransferReadStream(request.Body);
         byte[] bytes;
         try
         {
@@ -45,6 +45,11 @@ public static class ImageBody
         {
             // Malformed multipart (bad boundary, a section over the limits, no closing boundary) surfaces here.
             throw MultipartProblem.Explain(e, request);
+        }
+        finally
+        {
+            // Whatever the outcome, the upload is over: the shutdown's rate rule no longer applies to it.
+            (request.Body as TransferReadStream)?.ReadingDone();
         }
         if (bytes.Length == 0)
             throw new ApiException(StatusCodes.Status400BadRequest, "empty image: send a JPEG or PNG as the request body or as a multipart file");

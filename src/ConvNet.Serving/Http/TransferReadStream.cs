@@ -11,6 +11,26 @@ public sealed class TransferFailedException(IOException inner) : Exception(inner
 
 public sealed class TransferReadStream(Stream inner) : Stream
 {
+    private long _bytesRead;
+
+    /// <summary>Body bytes read so far (the drain's upload-rate rule reads it from another thread).</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    /// <summary>When the stream was made: the request's start, as far as its upload rate goes.</summary>
+    public long StartedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>The body has been read to its end, or as far as its reader wanted (a form's closing boundary).</summary>
+    public bool Ended { get; private set; }
+
+    public void ReadingDone() => Ended = true;
+
+    private int Counted(int n)
+    {
+        Interlocked.Add(ref _bytesRead, n);
+        if (n == 0) Ended = true;
+        return n;
+    }
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -21,7 +41,7 @@ public sealed class TransferReadStream(Stream inner) : Stream
     {
         try
         {
-            return inner.Read(buffer, offset, count);
+            return Counted(inner.Read(buffer, offset, count));
         }
         catch (IOException e) when (IsTransferFailure(e))
         {
@@ -33,7 +53,7 @@ public sealed class TransferReadStream(Stream inner) : Stream
     {
         try
         {
-            return await inner.ReadAsync(buffer, cancel);
+            return Counted(await inner.ReadAsync(buffer, cancel));
         }
         catch (IOException e) when (IsTransferFailure(e))
         {

@@ -66,6 +66,50 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         Assert.Contains("stopped after 1 images in 1 forward passes", rest);
     }
 
+    // Uploads trickling at 2 bytes a second when SIGTERM came each logged "An unhandled exception was thrown by the
+    // application ... TaskCanceledException" when the drain gave up on them, and they held the exit for the whole 30 s
+    // drain: the minimum upload rate (240 bytes a second after 5 s) no longer applied while stopping.
+    [Fact]
+    public async Task SigtermCutsOffUploadsBelowTheMinimumRateQuietly()
+    {
+        using var serve = await ServeProcess.StartAsync(fixture.Run);
+        var sockets = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(serve.Address.Host, serve.Address.Port);
+                await socket.SendAsync(System.Text.Encoding.Latin1.GetBytes(
+                    $"POST /v1/predict HTTP/1.1\r\nHost: {serve.Address.Authority}\r\nContent-Type: image/png\r\nContent-Length: 1000000\r\n\r\n\x89PNG"));
+                sockets.Add(socket);
+            }
+            await Task.Delay(1000);
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            await serve.TerminateAsync();
+            var exited = serve.Process.WaitForExitAsync();
+            while (!exited.IsCompleted && stopwatch.Elapsed < TimeSpan.FromSeconds(45))
+            {
+                foreach (var socket in sockets)
+                    try { await socket.SendAsync(new byte[] { (byte)'X' }); } catch (System.Net.Sockets.SocketException) { }
+                await Task.WhenAny(exited, Task.Delay(500));
+            }
+            var (stdout, stderr) = await serve.ExitAsync();
+            Assert.Equal(0, serve.Process.ExitCode);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"the drain took {stopwatch.Elapsed.TotalSeconds:0.#} s");
+            foreach (var text in new[] { stdout, stderr })
+            {
+                Assert.DoesNotContain("unhandled exception", text, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain("Exception", text);
+            }
+            Assert.Contains("shutdown: 6 request(s) still uploading were cut off", stdout);
+        }
+        finally
+        {
+            foreach (var socket in sockets) socket.Dispose();
+        }
+    }
+
     // Kestrel's failure was a logged stack trace on stdout and a message naming no address on stderr.
     [Fact]
     public void AnAddressThatCannotBeBoundExitsWithCode2AndOneLineNamingIt()
