@@ -96,6 +96,12 @@ public sealed class ConvNetServer : IAsyncDisposable
         var drain = new ShutdownDrain();
         app.Lifetime.ApplicationStopping.Register(drain.BeginStopping);
         app.Use(async (context, next) => await Measured(context, next, metrics, drain));
+        var hosts = HostGuard.For(address, options.ExtraHosts);
+        app.Use(async (context, next) =>
+        {
+            if (hosts.Refusal(context.Request) is { } refused) await ApiError.Write(context, StatusCodes.Status400BadRequest, refused);
+            else await next();
+        });
         app.Use(async (context, next) => await ExactMethod(context, next, () => server!.Routes));
         ClassifyEndpoints.Map(app, model, batcher, new DecodeLimiter(options.MaxDecodes, DecodeLimiter.DefaultWait));
         InfoEndpoints.Map(app, model, options, batcher, metrics);

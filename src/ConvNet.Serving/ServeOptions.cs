@@ -9,6 +9,7 @@ namespace ConvNet.Serving;
 /// <param name="MaxBodyBytes">request bodies above this get 413</param>
 /// <param name="MaxPixels">images that would decode to more pixels get 413, before decoding (EncodedImageFile.MaxPixels)</param>
 /// <param name="DecodeSlots">images decoded at once (each holds up to 4 bytes × MaxPixels); the CLI gives --threads</param>
+/// <param name="AllowedHosts">Host header names answered besides the loopback ones ("*": any); see HostGuard</param>
 /// <param name="WarmUp">run and time every planned batch size before listening (packs the weights before the first
 /// request, and tells the batcher what each size costs); tests that hold forward passes turn it off</param>
 public sealed record ServeOptions(
@@ -20,8 +21,11 @@ public sealed record ServeOptions(
     long MaxBodyBytes = 20_000_000,
     long MaxPixels = 50_000_000,
     bool WarmUp = true,
-    int? DecodeSlots = null)
+    int? DecodeSlots = null,
+    IReadOnlyList<string>? AllowedHosts = null)
 {
+    public IReadOnlyList<string> ExtraHosts => AllowedHosts ?? [];
+
     public int MaxDecodes => DecodeSlots ?? Environment.ProcessorCount;
 
     public TimeSpan Delay => MaxDelay ?? TimeSpan.FromMilliseconds(5);

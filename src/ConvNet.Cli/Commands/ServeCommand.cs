@@ -30,8 +30,9 @@ public static class ServeCommand
         var queue = WholeNumberRange.Of(new Option<int>("--queue") { Description = "Images waiting at most; more are refused with 503 and Retry-After", DefaultValueFactory = _ => 256 }, WholeNumberRange.AtLeastOne);
         var maxBody = new Option<double>("--max-body-mb") { Description = "Largest request body, in MB", DefaultValueFactory = _ => 20.0 };
         var maxPixels = WholeNumberRange.Of(new Option<long>("--max-pixels") { Description = "Images that would decode to more pixels (a large JPEG after 1/2-1/8 scaling, declaring at most 2 times as many) are refused before decoding", DefaultValueFactory = _ => 50_000_000 }, WholeNumberRange.AtLeastOne);
+        var allowedHosts = new Option<string>("--allowed-hosts") { Description = "Host header names answered besides localhost, 127.0.0.1 and [::1], comma-separated (* for any): a server on a loopback address refuses others, against DNS rebinding" };
         var command = new Command("serve", "Serve a checkpoint over HTTP: JSON API with dynamic batching, metrics, and a web page at /")
-            { checkpoint, host, port, device, precision, convAlgorithm, threads, maxBatch, maxDelay, queue, maxBody, maxPixels };
+            { checkpoint, host, port, device, precision, convAlgorithm, threads, maxBatch, maxDelay, queue, maxBody, maxPixels, allowedHosts };
         command.SetAction(parse =>
         {
             // Checked as typed, before they become a TimeSpan and a byte count (which overflow, or hide NaN as 0).
@@ -42,7 +43,8 @@ public static class ServeCommand
                 throw new ArgumentException($"--max-body-mb must be above 0 and at most {ServeOptions.MaxBodyMb} (a body is held in memory), got {bodyMb}");
             var options = new ServeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(maxBatch),
                 TimeSpan.FromMilliseconds(delayMs), parse.GetValue(queue), (long)(bodyMb * 1_000_000), parse.GetValue(maxPixels),
-                DecodeSlots: parse.GetValue(threads));
+                DecodeSlots: parse.GetValue(threads),
+                AllowedHosts: (parse.GetValue(allowedHosts) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
             options.Validate();
             var deviceSpec = DeviceOption.Value(parse, device);
             if (deviceSpec.IsGpu) DeviceNetworks.RequireAvailable(deviceSpec);
