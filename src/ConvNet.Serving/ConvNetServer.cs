@@ -58,6 +58,7 @@ public sealed class ConvNetServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            kestrel.AddServerHeader = false; // "Server: Kestrel" tells a scanner what to try, and a client nothing
             Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> tracked = listen => listen.Use(next => clients!.Track(next));
             // Kestrel cannot give localhost's two loopbacks one free port, so port 0 there is IPv4's loopback only.
             if (address is null && options.Port == 0) kestrel.Listen(IPAddress.Loopback, 0, tracked);
@@ -95,6 +96,12 @@ public sealed class ConvNetServer : IAsyncDisposable
         ConvNetServer? server = null; // its Routes, once every route is mapped
         var drain = new ShutdownDrain();
         app.Lifetime.ApplicationStopping.Register(drain.BeginStopping);
+        // Every answer is what its Content-Type says: a browser must not sniff an error's JSON or an image into HTML.
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        });
         app.Use(async (context, next) => await Measured(context, next, metrics, drain));
         var hosts = HostGuard.For(address, options.ExtraHosts);
         app.Use(async (context, next) =>

@@ -37,7 +37,11 @@ public static class InfoEndpoints
         foreach (var (path, file, type) in Page)
         {
             var bytes = Resource("wwwroot/" + file);
-            MapGetAndHead(app, path, () => Results.Bytes(bytes, type));
+            MapGetAndHead(app, path, (HttpContext context) =>
+            {
+                if (type.StartsWith("text/html", StringComparison.Ordinal)) context.Response.Headers.ContentSecurityPolicy = PagePolicy;
+                return Results.Bytes(bytes, type);
+            });
         }
     }
 
@@ -45,6 +49,12 @@ public static class InfoEndpoints
     // resource; minimal APIs map GET alone.
     private static void MapGetAndHead(WebApplication app, string path, Delegate handler) =>
         app.MapMethods(path, [HttpMethods.Get, HttpMethods.Head], handler);
+
+    /// <summary>The page's Content-Security-Policy: its own script and stylesheet only (no inline code, so an injected
+    /// element runs nothing), images from the API and the data:/blob: URLs app.js makes of tiles and the picked file,
+    /// and no framing (clickjacking).</summary>
+    public const string PagePolicy =
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static readonly (string Path, string File, string Type)[] Page =
     [
