@@ -76,6 +76,9 @@ public sealed class ConvNetServer : IAsyncDisposable
         {
             form.MultipartBodyLengthLimit = options.MaxBodyBytes;
             form.ValueCountLimit = ImageBody.MaxFormFields;
+            // A file part is held in memory up to the body limit, as a raw body is: the reader's default put a part over
+            // 64 KB in a temporary file, and an unwritable TMPDIR or a full disk then read as a malformed form (400).
+            form.MemoryBufferThreshold = (int)Math.Min(options.MaxBodyBytes, int.MaxValue);
         });
         var app = builder.Build();
 

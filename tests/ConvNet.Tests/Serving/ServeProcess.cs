@@ -25,9 +25,14 @@ public sealed partial class ServeProcess : IDisposable
     }
 
     /// <summary>Starts `convnet serve --checkpoint RUN --port 0 --threads 1` and waits for its address line.</summary>
-    public static async Task<ServeProcess> StartAsync(string checkpoint, params string[] more)
+    public static Task<ServeProcess> StartAsync(string checkpoint, params string[] more) => StartWithAsync(new Dictionary<string, string>(), checkpoint, more);
+
+    /// <param name="environment">variables set for the process (TMPDIR, ...)</param>
+    public static async Task<ServeProcess> StartWithAsync(IReadOnlyDictionary<string, string> environment, string checkpoint, params string[] more)
     {
-        var process = Process.Start(CliRunner.StartInfo(["serve", "--checkpoint", checkpoint, "--port", "0", "--threads", "1", .. more]))!;
+        var start = CliRunner.StartInfo(["serve", "--checkpoint", checkpoint, "--port", "0", "--threads", "1", .. more]);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {

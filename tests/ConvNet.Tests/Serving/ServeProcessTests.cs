@@ -110,6 +110,31 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         }
     }
 
+    // A form's file part over 64 KB was buffered to a temporary file: with TMPDIR unwritable (or the disk full) the
+    // client got "400 malformed multipart body: it ends before its closing boundary" and nothing was logged. Form
+    // files are now held in memory up to the body limit, as a raw body is, so no temporary file is written.
+    [Fact]
+    public async Task AFormFileOver64KbIsServedWithTmpdirUnwritable()
+    {
+        using var temp = new TempDirectory();
+        string notAFolder = temp.Combine("tmp-is-a-file");
+        File.WriteAllText(notAFolder, "");
+        using var serve = await ServeProcess.StartWithAsync(new Dictionary<string, string> { ["TMPDIR"] = notAFolder, ["ASPNETCORE_TEMP"] = notAFolder }, fixture.Run);
+        // Noise: a PNG that does not compress below the form reader's 64 KB.
+        using var picture = new SkiaSharp.SKBitmap(200, 200);
+        var noise = new System.Random(8);
+        for (int y = 0; y < 200; y++)
+            for (int x = 0; x < 200; x++)
+                picture.SetPixel(x, y, new SkiaSharp.SKColor((byte)noise.Next(256), (byte)noise.Next(256), (byte)noise.Next(256)));
+        byte[] png = SyntheticImages.Encode(picture, SkiaSharp.SKEncodedImageFormat.Png);
+        Assert.True(png.Length > 64 * 1024, $"the PNG is {png.Length} bytes");
+        var image = new ByteArrayContent(png);
+        image.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        var response = await serve.Client.PostAsync("/v1/predict", new MultipartFormDataContent { { image, "image", "big.png" } });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        await serve.StopAsync();
+    }
+
     // Kestrel's failure was a logged stack trace on stdout and a message naming no address on stderr.
     [Fact]
     public void AnAddressThatCannotBeBoundExitsWithCode2AndOneLineNamingIt()
