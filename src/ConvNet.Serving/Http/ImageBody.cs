@@ -19,7 +19,7 @@ public static class ImageBody
     /// <summary>Fields a multipart form may have (the form reader's limit): one image is all a request needs.</summary>
     public const int MaxFormFields = 16;
 
-    /// <exception cref="ApiException">400, 408, 413 or 415 naming the problem</exception>
+    /// <exception cref="ApiException">400, 408, 413, 415 or 431 naming the problem</exception>
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancel)
     {
         RequireNoContentCoding(request);
@@ -64,10 +64,15 @@ public static class ImageBody
         StatusCodes.Status408RequestTimeout => new(status, request.HttpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>()?.MinDataRate is { } rate
             ? $"the request body arrived too slowly: after its first {rate.GracePeriod.TotalSeconds:0.#} s the server needs at least {rate.BytesPerSecond:0} bytes a second; send the image in one go"
             : "the request body arrived too slowly; send the image in one go"),
+        // Kestrel reads a chunked body's trailer fields as headers, under the request headers' limits.
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => new(status,
+            $"the chunked body's trailer fields are over the server's limits on header fields ({TrailerLimits.MaxRequestHeadersTotalSize / 1024} KB in all, {TrailerLimits.MaxRequestHeaderCount} fields); send the image without trailers"),
         _ => new(status, request.ContentLength is long length
             ? $"the request body ended before its {length:N0} bytes (its Content-Length) arrived"
             : "the request body's chunked transfer encoding is malformed or cut short"),
     };
+
+    private static readonly Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits TrailerLimits = new();
 
     // The body is read as it comes: a compressed one (Content-Encoding: gzip) was decoded as if it were the image and
     // refused as unreadable, and a plain image sent with the header was taken. RFC 9110 (15.5.16) asks for 415 and an

@@ -14,6 +14,9 @@ public static class MultipartProblem
     // A fragment of the form reader's message, the status, and what the client is told (boundary in {0}).
     private static readonly (string Fragment, int Status, string Words)[] Known =
     [
+        // Before "header length limit" and "boundary": the reader words this one "Multipart header length limit 16384
+        // exceeded. Too much data before the first boundary.", which the catch-all took for a missing boundary.
+        ("before the first boundary", 400, "more than 16,384 bytes come before its first boundary line --{0} (a form starts with its boundary line)"),
         ("Line length limit", 400, "a boundary line --{0} does not end with CRLF (multipart lines end with \\r\\n, not \\n alone)"),
         ("Content-Disposition", 400, "a part has no Content-Disposition: form-data header (a file part needs one, e.g. Content-Disposition: form-data; name=\"image\"; filename=\"cat.jpg\"), or its lines do not end with CRLF"),
         ("value count limit", 400, $"the form has more than {ImageBody.MaxFormFields} fields"),

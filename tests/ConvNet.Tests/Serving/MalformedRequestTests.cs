@@ -197,6 +197,26 @@ public sealed class MalformedRequestTests(ServeFixture fixture) : IClassFixture<
         }
     }
 
+    // Over 16 KB before a form's first boundary was "its Content-Type names no boundary" (the catch-all matched the
+    // word "boundary" in "Too much data before the first boundary"); oversized chunked trailers were a 431 worded as a
+    // malformed or cut chunked body.
+    [Fact]
+    public async Task APreambleOver16KbAndOversizedTrailersAreEachNamed()
+    {
+        byte[] form = [.. Encoding.ASCII.GetBytes(new string('x', 17_000) + "\r\n--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n"),
+            .. Jpeg(), .. Encoding.ASCII.GetBytes("\r\n--b--\r\n")];
+        string message = await Refused(await fixture.Client.PostAsync("/v1/predict", Body(form, "multipart/form-data; boundary=b")), HttpStatusCode.BadRequest,
+            "more than 16,384 bytes come before its first boundary line --b");
+        Assert.DoesNotContain("names no boundary", message);
+
+        var (status, _, body) = await Raw("POST /v1/predict", "Content-Type: image/png\r\nTransfer-Encoding: chunked",
+            $"3\r\nabc\r\n0\r\nX-Trailer: {new string('a', 40_000)}\r\n\r\n");
+        Assert.True(status == 431, $"{status}: {body}");
+        string trailers = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
+        Assert.Contains("trailer fields are over the server's limits", trailers);
+        Assert.DoesNotContain("malformed", trailers);
+    }
+
     // A prefix test took these as images.
     [Fact]
     public async Task ContentTypesThatOnlyStartLikeAnImageTypeAre415()
