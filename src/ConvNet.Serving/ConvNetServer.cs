@@ -20,7 +20,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ConvNet.Serving;
 
-public sealed class ConvNetServer : IAsyncDisposable
+public sealed partial class ConvNetServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly NetworkLadder _networks;
@@ -157,13 +157,32 @@ public sealed class ConvNetServer : IAsyncDisposable
         await next();
     }
 
-    // null: "localhost" (both loopback addresses)
+    // null: "localhost" (both loopback addresses). IPAddress.TryParse takes inet_aton's shorthands: "0" was 0.0.0.0
+    // (every interface, silently), "127.1" 127.0.0.1; an IPv4 address must be written in full. An IPv4-mapped IPv6
+    // address (::ffff:127.0.0.1) cannot be bound: Linux said only "Invalid argument".
     private static IPAddress? ListenAddress(string host)
     {
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return null;
-        if (IPAddress.TryParse(host, out var address)) return address;
-        throw new ArgumentException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
+        if (!IPAddress.TryParse(host, out var address))
+            throw new ArgumentException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !DottedQuad().IsMatch(host))
+            throw new ArgumentException($"--host '{host}' is a shorthand for {address}: write an IPv4 address as four numbers (e.g. 127.0.0.1, 0.0.0.0)");
+        if (address.IsIPv4MappedToIPv6)
+            throw new ArgumentException($"--host '{host}' is an IPv4 address written as IPv6 (IPv4-mapped), which cannot be listened on: use --host {address.MapToIPv4()}");
+        return address;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{1,3}(\.\d{1,3}){3}$")]
+    private static partial System.Text.RegularExpressions.Regex DottedQuad();
+
+    /// <summary>Listening on 0.0.0.0 or ::, every interface of the machine.</summary>
+    public bool ListensEverywhere => ListenAddress(_options.Host) is { } address && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any));
+
+    /// <summary>The address to open in a browser: <see cref="Address"/>, or the loopback one on the same port when
+    /// listening on every interface (http://0.0.0.0:PORT/ is no address to open).</summary>
+    public Uri BrowsableAddress => ListensEverywhere
+        ? new UriBuilder(Address) { Host = ListenAddress(_options.Host)!.Equals(IPAddress.Any) ? "127.0.0.1" : "[::1]" }.Uri
+        : Address;
 
     /// <summary>Starts listening; an address that cannot be bound throws <see cref="ListenFailedException"/>
     /// naming it.</summary>

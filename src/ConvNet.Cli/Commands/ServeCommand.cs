@@ -97,11 +97,15 @@ public static class ServeCommand
         await using var server = ConvNetServer.Create(model, options);
         await server.StartAsync();
         if (LabelFont.Typeface is null) Console.Error.WriteLine($"/v1/filters: {LabelFont.MissingMessage}");
-        Console.WriteLine($"serving {model.Name} ({model.Classes} classes, from {model.Source}) on {server.Address}");
+        var address = server.BrowsableAddress;
+        string everywhere = server.ListensEverywhere ? " (listening on all interfaces)" : "";
+        if (server.ListensEverywhere)
+            Console.Error.WriteLine("warning: listening on all interfaces: anyone who can reach this machine can use the API and read /v1/model");
+        Console.WriteLine($"serving {model.Name} ({model.Classes} classes, from {model.Source}) on {address}{everywhere}");
         Console.WriteLine($"  batches of up to {options.MaxBatch} images, waiting at most {options.Delay.TotalMilliseconds:0.###} ms; planned for {string.Join(", ", server.Batcher.PlannedBatches)}");
         if (options.WarmUp)
             Console.WriteLine($"  forward pass at those sizes: {string.Join(", ", server.Batcher.PassMilliseconds().Select(ms => $"{ms:0.#}"))} ms");
-        Console.WriteLine($"  open {server.Address} in a browser; API: {server.Address}openapi.json; stop with Ctrl+C or SIGTERM");
+        Console.WriteLine($"  open {address} in a browser; API: {address}openapi.json; stop with Ctrl+C or SIGTERM");
         await server.WaitForShutdownAsync();
         Console.WriteLine($"stopped after {server.Metrics.Images} images in {server.Metrics.ForwardPasses} forward passes");
         return 0;

@@ -161,6 +161,32 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         Assert.Contains("fe80::1 is link-local: name its interface as well, e.g. --host fe80::1%eth0", e.Message);
     }
 
+    // --host 0 listened on every interface without a word (IPAddress.TryParse takes inet_aton's shorthands), and
+    // ::ffff:127.0.0.1 failed with Linux's bare "Invalid argument".
+    [Fact]
+    public async Task ShorthandAndIpv4MappedHostsAreRefusedNamingTheProblem()
+    {
+        foreach (var (host, says) in new[] { ("0", "shorthand for 0.0.0.0"), ("127.1", "shorthand for 127.0.0.1"), ("::ffff:127.0.0.1", "use --host 127.0.0.1") })
+        {
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => RunningServer.StartAsync(fixture.Run, new ConvNet.Serving.ServeOptions(Host: host, MaxBatch: 1)));
+            Assert.Contains(says, e.Message);
+            Assert.Contains($"--host '{host}'", e.Message);
+        }
+        AssertOneErrorLine(CliRunner.Run("serve", "--checkpoint", fixture.Run, "--host", "0", "--threads", "1"), "convnet: error: --host '0' is a shorthand for 0.0.0.0");
+    }
+
+    // 0.0.0.0 gave no warning that the unauthenticated API is open to the network, and the start line's address was
+    // http://0.0.0.0:PORT/, which is nothing to open in a browser.
+    [Fact]
+    public async Task ListeningOnAllInterfacesWarnsAndPrintsALoopbackAddress()
+    {
+        using var serve = await ServeProcess.StartAsync(fixture.Run, "--host", "0.0.0.0");
+        Assert.Equal("127.0.0.1", serve.Address.Host);
+        Assert.Equal(HttpStatusCode.OK, (await serve.Client.GetAsync("/healthz")).StatusCode);
+        var (_, stderr) = await serve.StopAsync();
+        Assert.Contains("warning: listening on all interfaces: anyone who can reach this machine can use the API and read /v1/model", stderr);
+    }
+
     private static void AssertOneErrorLine(CliResult result, string expected)
     {
         Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}: {result.Stderr}");
