@@ -11,9 +11,12 @@ namespace ConvNet.Serving.Http;
 
 public static class InfoEndpoints
 {
-    public static void Map(WebApplication app, ServedModel model, ServeOptions options, BatchScheduler batcher, ServerMetrics metrics)
+    /// <param name="loopback">listening on a loopback address: /v1/model gives the checkpoint's full path, which
+    /// otherwise tells every client on the network how this machine's folders are laid out (its run folder and file
+    /// name are given instead)</param>
+    public static void Map(WebApplication app, ServedModel model, ServeOptions options, BatchScheduler batcher, ServerMetrics metrics, bool loopback)
     {
-        var description = Describe(model, options, batcher);
+        var description = Describe(model, options, batcher, loopback ? model.Source : RunRelative(model.Source));
         MapGetAndHead(app, "/v1/model", () => Results.Json(description));
         MapGetAndHead(app, "/healthz", () => Results.Json(new HealthResponse("ok", model.Name, batcher.QueueDepth)));
         MapGetAndHead(app, "/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
@@ -66,7 +69,11 @@ public static class InfoEndpoints
     private static string FirstConvolution(ServedModel model) =>
         model.Weights.Layers.FirstOrDefault(l => l.Kind == "Conv2d")?.Name ?? "conv1";
 
-    private static ModelResponse Describe(ServedModel model, ServeOptions options, BatchScheduler batcher)
+    /// <summary>The checkpoint's folder and file name alone: /srv/runs/run/last.json is run/last.json.</summary>
+    public static string RunRelative(string source) =>
+        Path.GetFileName(Path.GetDirectoryName(source)) is { Length: > 0 } folder ? $"{folder}/{Path.GetFileName(source)}" : Path.GetFileName(source);
+
+    private static ModelResponse Describe(ServedModel model, ServeOptions options, BatchScheduler batcher, string source)
     {
         var layers = new List<LayerInfo>();
         int[] shape = [1, .. model.Input.SampleShape];
@@ -75,7 +82,7 @@ public static class InfoEndpoints
             shape = layer.OutputShapeFor(shape);
             layers.Add(new LayerInfo(layer.Name, layer.Kind, shape[1..]));
         }
-        return new ModelResponse(model.Name, model.Source, model.Classes, model.ClassNames, model.Input.SampleShape, model.Input.Description,
+        return new ModelResponse(model.Name, source, model.Classes, model.ClassNames, model.Input.SampleShape, model.Input.Description,
             model.Input.MaxPixels, batcher.MaxBatch, options.Delay.TotalMilliseconds, batcher.PlannedBatches, layers, batcher.HasLayerOutputs);
     }
 

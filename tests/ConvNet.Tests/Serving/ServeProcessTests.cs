@@ -178,11 +178,15 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
     // 0.0.0.0 gave no warning that the unauthenticated API is open to the network, and the start line's address was
     // http://0.0.0.0:PORT/, which is nothing to open in a browser.
     [Fact]
-    public async Task ListeningOnAllInterfacesWarnsAndPrintsALoopbackAddress()
+    public async Task ListeningOnAllInterfacesWarnsPrintsALoopbackAddressAndHidesTheCheckpointsFolders()
     {
         using var serve = await ServeProcess.StartAsync(fixture.Run, "--host", "0.0.0.0");
         Assert.Equal("127.0.0.1", serve.Address.Host);
         Assert.Equal(HttpStatusCode.OK, (await serve.Client.GetAsync("/healthz")).StatusCode);
+        // The checkpoint's absolute path told every client on the network how this machine's folders are laid out.
+        string full = Path.GetFullPath(ConvNet.Training.Checkpoints.Open(fixture.Run).SidecarPath);
+        string source = System.Text.Json.JsonDocument.Parse(await serve.Client.GetStringAsync("/v1/model")).RootElement.GetProperty("source").GetString()!;
+        Assert.Equal($"{Path.GetFileName(Path.GetDirectoryName(full))}/{Path.GetFileName(full)}", source);
         var (_, stderr) = await serve.StopAsync();
         Assert.Contains("warning: listening on all interfaces: anyone who can reach this machine can use the API and read /v1/model", stderr);
     }
