@@ -25,7 +25,8 @@ public sealed class ServerMetrics
     public ServerMetrics(int maxBatch)
     {
         var sizes = new List<double>();
-        for (int s = 1; s < maxBatch; s *= 2) sizes.Add(s);
+        // long: an int doubled past 2^30 wrapped to 0 and stayed there, filling memory (--max-batch 1073741825).
+        for (long s = 1; s < maxBatch; s *= 2) sizes.Add(s);
         sizes.Add(maxBatch);
         _batchSizes = new Histogram([.. sizes]);
     }

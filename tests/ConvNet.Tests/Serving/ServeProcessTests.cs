@@ -219,5 +219,10 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         var batch = CliRunner.Run("serve", "--checkpoint", fixture.Run, "--max-batch", "0");
         Assert.Equal(2, batch.ExitCode);
         Assert.Contains("--max-batch", batch.Stderr);
+        // Past 2^30 the metrics' batch-size buckets doubled an int into 0 and filled memory before the plan could refuse.
+        var huge = CliRunner.Run("serve", "--checkpoint", fixture.Run, "--port", "0", "--threads", "1", "--max-batch", "1073741825");
+        Assert.Equal(2, huge.ExitCode);
+        Assert.Contains("the largest batch it can take is", huge.Stderr);
+        Assert.DoesNotContain("out of memory", huge.Stderr);
     }
 }
