@@ -9,7 +9,7 @@ public static class Subcommands
     /// <summary>`help`, `help train`, `help show filters` read as `--help`, `train --help`, `show filters --help`, as
     /// git and dotnet read them.</summary>
     public static string[] HelpWordAsOption(string[] args) =>
-        args.Length > 0 && args[0] == "help" ? [.. args[1..], "--help"] : args;
+        args.Length > 0 && args[0] == "help" ? [.. args[(args.Length > 1 && args[1] == "help" ? 2 : 1)..], "--help"] : args; // help help: the tool's
 
     /// <summary>Whether the command the line reached only groups others, so it cannot run by itself.</summary>
     public static bool IsGroup(ParseResult parse) =>
@@ -27,6 +27,11 @@ public static class Subcommands
         // `show`'s commands are figures: say so, as its help does.
         string kind = command.Name == "show" ? "figure" : "command";
         string where = UnknownOptions.CommandPath(parse);
+        // A real name here came after `--`, which makes every word after it an argument.
+        if (names.Contains(word))
+            return $"{where}: '{word}' after '--' is an argument, not a {kind}: '--' ends the options (write the {kind} first)";
+        if (names.FirstOrDefault(n => string.Equals(n, word, StringComparison.OrdinalIgnoreCase)) is { } otherCase)
+            return $"{where}: unknown {kind} '{word}' (did you mean {otherCase}? {kind} names are lower case)";
         return NearestName.Find(word, names) is { } meant
             ? $"{where}: unknown {kind} '{word}' (did you mean {meant}?)"
             : $"{where}: unknown {kind} '{word}' ({kind}s: {string.Join(", ", names)})";

@@ -20,8 +20,19 @@ public sealed class CommandNameTests
     [InlineData("convnet: unknown command 'evl' (did you mean eval?)", "evl", "--checkpoint", "runs/none")]
     [InlineData("convnet: unknown command 'trian' (did you mean train?)", "help", "trian")]
     [InlineData("convnet: unknown command 'trian' (did you mean train?)", "trian", "--help")]
+    // Pass 33: a command after `--` was suggested as itself; one in capitals got no suggestion.
+    [InlineData("convnet: 'train' after '--' is an argument, not a command: '--' ends the options (write the command first)", "--", "train")]
+    [InlineData("convnet: unknown command 'TRAIN' (did you mean train? command names are lower case)", "TRAIN")]
     public void AMistypedCommandIsNamedWithTheNearestOne(string expected, params string[] args) =>
         AssertRefused(expected, "Run 'convnet --help' for usage.", args);
+
+    [Fact]
+    public void HelpHelpIsTheToolsHelp()
+    {
+        var result = CliRunner.Run("help", "help");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Commands:", result.Stdout);
+    }
 
     [Fact]
     public void AWordNamingNoCommandListsThem()
