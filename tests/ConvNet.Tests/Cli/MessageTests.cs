@@ -87,6 +87,9 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     [InlineData("--momentum must be in [0, 1), got NaN", "train", "--data", "{data}", "--momentum", "NaN", "--out", "{folder}/m")]
     [InlineData("--weight-decay must be a non-negative finite number", "train", "--data", "{data}", "--weight-decay", "1e39", "--out", "{folder}/w")]
     [InlineData("list: names an empty file", "train", "--model", "alexnet", "--data", "list:{file},", "--out", "{folder}/l")]
+    // Pass 33: a repeated option whose second copy had no value ran with the first.
+    [InlineData("convnet info: --classes is given 2 times, 1 of them without a value", "info", "--model", "alexnet-micro", "--classes", "5", "--classes")]
+    [InlineData("convnet forward: --output is given 2 times, 1 of them without a value", "forward", "--weights", "{run}", "--input", "{file}", "--output", "{folder}/o.npy", "--output")]
     public void WhatANewUserMetIsNamedPlainly(string expected, params string[] args)
     {
         using var temp = new TempDirectory();
