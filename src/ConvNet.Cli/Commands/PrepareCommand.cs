@@ -2,6 +2,7 @@
 // packed, memory-mapped cache; train with --data cache:CACHEDIR so later epochs do no JPEG decoding.
 using System.CommandLine;
 using ConvNet.Data.Images;
+using ConvNet.Training;
 
 namespace ConvNet.Cli.Commands;
 
@@ -18,6 +19,11 @@ public static class PrepareCommand
         {
             string directory = parse.GetValue(output)!;
             OutputPaths.RequireNotFile(directory, "--out", "cache folder");
+            // A run's or an import's folder would end up holding both; train --data cache: reads the cache from anywhere.
+            if (Checkpoints.TrainingRunEvidence(directory) is { } run)
+                throw new IOException($"--out {directory}: holds a training run ({run}), which prepare does not replace, --force or not; use another --out");
+            if (File.Exists(Path.Combine(directory, Checkpoints.Last + ".json")))
+                throw new IOException($"--out {directory}: holds a checkpoint ({Checkpoints.Last}.json), which prepare does not replace, --force or not; use another --out");
             if (File.Exists(Path.Combine(directory, PackedImageCache.InfoFile)) && !parse.GetValue(force))
                 throw new IOException($"{directory}: already holds a cache ({PackedImageCache.InfoFile}); choose another --out, or pass --force to replace it");
             using var cleanup = InterruptCleanup.Register(); // an interrupt leaves no .images.tmp or .pack temporary file

@@ -85,6 +85,35 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
     }
 
     [Fact]
+    public void PrepareAndImportNeverWriteIntoTheOthersFolder()
+    {
+        // Pass 33: prepare wrote a cache into a run folder, and import a checkpoint into a cache folder, both exit 0.
+        using var temp = new TempDirectory();
+        string copy = temp.Combine("run");
+        CopyFolder(run.Run, copy);
+        SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
+        var before = Contents(copy);
+        foreach (string[] force in new[] { Array.Empty<string>(), ["--force"] })
+        {
+            var prepare = CliRunner.Run(["prepare", "--data", "folder:" + temp.Combine("photos"), "--out", copy, "--threads", "1", .. force]);
+            Assert.Equal(2, prepare.ExitCode);
+            Assert.Equal($"convnet: error: --out {copy}: holds a training run (metrics.jsonl), which prepare does not replace, --force or not; use another --out",
+                prepare.Stderr.Trim());
+            Assert.Equal(before, Contents(copy));
+        }
+
+        string cache = temp.Combine("cache");
+        var prepared = CliRunner.Run("prepare", "--data", "folder:" + temp.Combine("photos"), "--out", cache, "--threads", "1");
+        Assert.True(prepared.ExitCode == 0, prepared.Stderr);
+        string weights = Directory.GetFiles(Path.Combine(copy, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
+        var import = CliRunner.Run("import", weights, "--out", cache, "--force");
+        Assert.Equal(2, import.ExitCode);
+        Assert.Equal($"convnet: error: --out {cache}: holds an image cache (cache.json), which import does not replace, --force or not; use another --out",
+            import.Stderr.Trim());
+        Assert.False(File.Exists(Path.Combine(cache, "last.json")));
+    }
+
+    [Fact]
     public void ImportNeverReplacesATrainingRunForceOrNot()
     {
         // import --force into a run replaced its sidecars and left its metrics, momentum and lock beside the import.
