@@ -167,6 +167,9 @@ public sealed partial class ConvNetServer : IAsyncDisposable
             throw new ArgumentException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
         if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !DottedQuad().IsMatch(host))
             throw new ArgumentException($"--host '{host}' is a shorthand for {address}: write an IPv4 address as four numbers (e.g. 127.0.0.1, 0.0.0.0)");
+        // 127.0.0.010 is 127.0.0.8 to the parser (a leading zero makes a number octal).
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && host.Split('.').Any(part => part.Length > 1 && part[0] == '0'))
+            throw new ArgumentException($"--host '{host}' is read as {address} (a leading zero makes a number octal): write each number without leading zeros");
         if (address.IsIPv4MappedToIPv6)
             throw new ArgumentException($"--host '{host}' is an IPv4 address written as IPv6 (IPv4-mapped), which cannot be listened on: use --host {address.MapToIPv4()}");
         return address;
@@ -260,6 +263,9 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {
+            if (e.InnerException is { } cause)
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ConvNet.Serving")
+                    .LogWarning("request {Path} answered {Status}: {Cause}", context.Request.Path, e.Status, cause.Message);
             await ApiError.Write(context, e);
         }
         catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)

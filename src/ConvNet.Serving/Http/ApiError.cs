@@ -7,7 +7,8 @@ public sealed record ApiErrorBody(string Error, int Status);
 
 /// <summary>A request that cannot be answered, with the status code that says why.</summary>
 /// <param name="retryAfterSeconds">sent as Retry-After (a 503 for a passing overload)</param>
-public sealed class ApiException(int status, string message, int? retryAfterSeconds = null) : Exception(message)
+/// <param name="cause">the server's own failure behind the answer (no memory to decode): logged, as a 500's is</param>
+public sealed class ApiException(int status, string message, int? retryAfterSeconds = null, Exception? cause = null) : Exception(message, cause)
 {
     public int Status { get; } = status;
     public int? RetryAfterSeconds { get; } = retryAfterSeconds;

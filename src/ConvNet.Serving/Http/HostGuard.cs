@@ -23,7 +23,8 @@ public sealed class HostGuard
         if (allowedHosts.Contains("*")) return new HostGuard(null);
         bool loopback = address is null || IPAddress.IsLoopback(address);
         if (!loopback && allowedHosts.Count == 0) return new HostGuard(null);
-        return new HostGuard(new HashSet<string>(loopback ? [.. LoopbackNames, .. allowedHosts] : allowedHosts, StringComparer.OrdinalIgnoreCase));
+        // The loopback names always: the start line prints a 127.0.0.1 address even for a server on 0.0.0.0.
+        return new HostGuard(new HashSet<string>([.. LoopbackNames, .. allowedHosts], StringComparer.OrdinalIgnoreCase));
     }
 
     /// <returns>why the request's Host is not answered, or null when it is</returns>
@@ -33,7 +34,9 @@ public sealed class HostGuard
         if (_allowed is null || !request.Host.HasValue) return null;
         string host = request.Host.Host;
         if (_allowed.Contains(host)) return null;
-        return $"Host '{host}' is not served here: this server answers only Host {string.Join(", ", _allowed)} (a guard against DNS rebinding); "
-            + "to be reached by another name, start it with --allowed-hosts NAME (or --host 0.0.0.0 to listen on every interface)";
+        // An address (127.0.0.2, [0:0:0:0:0:0:0:1], the server's own) is no name a rebinding page controls.
+        if (IPAddress.TryParse(host.Trim('[', ']'), out _)) return null;
+        return $"Host '{host}' is not served here: this server answers only Host {string.Join(", ", _allowed)} or an IP address (a guard against " +
+            "DNS rebinding); to be reached by another name, start it with --allowed-hosts NAME";
     }
 }

@@ -134,7 +134,7 @@ public static class ImageBody
         {
             System.Buffers.ArrayPool<float>.Shared.Return(sample);
             throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                "the server has no memory free to decode this image now (a decode holds 4 bytes a pixel); retry after 1 s, or send a smaller image", 1);
+                "the server has no memory free to decode this image now (a decode holds 4 bytes a pixel); retry after 1 s, or send a smaller image", 1, e);
         }
         if (reason is not null)
         {
@@ -151,7 +151,8 @@ public static class ImageBody
     }
 
     // Skia's bitmap allocation failing is a plain Exception with this message (SKBitmap's constructor); .NET's own is
-    // OutOfMemoryException. Either is the machine's state now, not the image's fault: a 503, not a logged 500.
+    // OutOfMemoryException. Either is the machine's state now, not the image's fault: a 503 (logged, so an operator
+    // sees a --max-pixels this machine cannot serve), not a 500.
     private static bool OutOfMemory(Exception e) =>
         e is OutOfMemoryException || e.GetType() == typeof(Exception) && e.Message.StartsWith("Unable to allocate pixels", StringComparison.Ordinal);
 }

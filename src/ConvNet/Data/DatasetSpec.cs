@@ -112,7 +112,11 @@ public static class DatasetSpec
                 throw new DataException($"{name}: {path} holds {images.Height}x{images.Width} images, expected {size}x{size}");
         if (classNames is null)
         {
-            int highest = Math.Max(trainLabels.DefaultIfEmpty().Max(), testLabels.DefaultIfEmpty().Max());
+            // Numbered up to the highest label of both parts, as a run trained on them numbered them: reading one split,
+            // the other's labels (a small file) still count where they are present.
+            string? otherLabels = parts == IdxParts.Both ? null : FindIdxFile(directory, IdxWriter.StandardNames[readTrain ? 3 : 1]);
+            byte[] other = otherLabels is null ? [] : IdxReader.ReadLabels(otherLabels);
+            int highest = Math.Max(Math.Max(trainLabels.DefaultIfEmpty().Max(), testLabels.DefaultIfEmpty().Max()), other.DefaultIfEmpty().Max());
             classNames = ClassNames.Numbered(highest + 1);
         }
         var read = (trainImages ?? testImages)!;

@@ -111,6 +111,10 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.Equal($"convnet: error: --out {cache}: holds an image cache (cache.json), which import does not replace, --force or not; use another --out",
             import.Stderr.Trim());
         Assert.False(File.Exists(Path.Combine(cache, "last.json")));
+        var train = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "cache:" + cache, "--max-steps", "1", "--threads", "1", "--out", cache);
+        Assert.Equal(2, train.ExitCode);
+        Assert.Contains($"--out {cache}: holds an image cache (cache.json), which train does not replace", train.Stderr);
+        Assert.False(File.Exists(Path.Combine(cache, "last.json")));
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class HostHeaderTests(ServeFixture fixture) : IClassFixture<ServeF
     [Fact]
     public async Task ALoopbackServerRefusesAnotherHostWithA400NamingIt()
     {
-        foreach (var host in new[] { "attacker.example", $"attacker.example:{fixture.Server.Address.Port}", "127.0.0.2" })
+        foreach (var host in new[] { "attacker.example", $"attacker.example:{fixture.Server.Address.Port}", "localhost.example" })
         {
             var response = await GetWithHost("/v1/model", host);
             string text = await response.Content.ReadAsStringAsync();
@@ -36,6 +36,18 @@ public sealed class HostHeaderTests(ServeFixture fixture) : IClassFixture<ServeF
     {
         foreach (var host in new[] { "localhost", "LocalHost:8080", "127.0.0.1", $"127.0.0.1:{fixture.Server.Address.Port}", "[::1]", "[::1]:9" })
             Assert.Equal(HttpStatusCode.OK, (await GetWithHost("/v1/model", host)).StatusCode);
+    }
+
+    [Fact]
+    public void AnIpAddressAsHostIsAnsweredForNoRebindingPageCanNameOne()
+    {
+        // The review: a server on 127.0.0.2 refused its own printed address, and 0.0.0.0 with --allowed-hosts refused
+        // the 127.0.0.1 address its start line prints.
+        foreach (var host in new[] { "127.0.0.2:8080", "[0:0:0:0:0:0:0:1]", "10.0.0.5" })
+            Assert.Null(Refusal(HostGuard.For(IPAddress.Parse("127.0.0.2"), []), host));
+        var named = HostGuard.For(IPAddress.Any, ["convnet.example"]);
+        Assert.Null(Refusal(named, "127.0.0.1:8080"));
+        Assert.Null(Refusal(named, "localhost"));
     }
 
     private static string? Refusal(HostGuard guard, string host)

@@ -166,13 +166,14 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
     [Fact]
     public async Task ShorthandAndIpv4MappedHostsAreRefusedNamingTheProblem()
     {
-        foreach (var (host, says) in new[] { ("0", "shorthand for 0.0.0.0"), ("127.1", "shorthand for 127.0.0.1"), ("::ffff:127.0.0.1", "use --host 127.0.0.1") })
+        foreach (var (host, says) in new[] { ("0", "shorthand for 0.0.0.0"), ("127.1", "shorthand for 127.0.0.1"), ("::ffff:127.0.0.1", "use --host 127.0.0.1"),
+                     ("127.0.0.010", "is read as 127.0.0.8 (a leading zero makes a number octal)") })
         {
             var e = await Assert.ThrowsAsync<ArgumentException>(() => RunningServer.StartAsync(fixture.Run, new ConvNet.Serving.ServeOptions(Host: host, MaxBatch: 1)));
             Assert.Contains(says, e.Message);
             Assert.Contains($"--host '{host}'", e.Message);
         }
-        AssertOneErrorLine(CliRunner.Run("serve", "--checkpoint", fixture.Run, "--host", "0", "--threads", "1"), "convnet: error: --host '0' is a shorthand for 0.0.0.0");
+        AssertOneErrorLine(CliRunner.Run("serve", "--checkpoint", fixture.Run, "--host", "0", "--threads", "1"), "convnet serve: --host '0' is a shorthand for 0.0.0.0");
     }
 
     // 0.0.0.0 gave no warning that the unauthenticated API is open to the network, and the start line's address was
