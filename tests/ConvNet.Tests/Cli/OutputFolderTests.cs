@@ -97,7 +97,7 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         {
             var prepare = CliRunner.Run(["prepare", "--data", "folder:" + temp.Combine("photos"), "--out", copy, "--threads", "1", .. force]);
             Assert.Equal(2, prepare.ExitCode);
-            Assert.Equal($"convnet: error: --out {copy}: holds a training run (metrics.jsonl), which prepare does not replace, --force or not; use another --out",
+            Assert.Equal($"convnet prepare: --out {copy}: holds a training run (metrics.jsonl), which prepare does not replace, --force or not; use another --out",
                 prepare.Stderr.Trim());
             Assert.Equal(before, Contents(copy));
         }
@@ -108,7 +108,7 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         string weights = Directory.GetFiles(Path.Combine(copy, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
         var import = CliRunner.Run("import", weights, "--out", cache, "--force");
         Assert.Equal(2, import.ExitCode);
-        Assert.Equal($"convnet: error: --out {cache}: holds an image cache (cache.json), which import does not replace, --force or not; use another --out",
+        Assert.Equal($"convnet import: --out {cache}: holds an image cache (cache.json), which import does not replace, --force or not; use another --out",
             import.Stderr.Trim());
         Assert.False(File.Exists(Path.Combine(cache, "last.json")));
         var train = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "cache:" + cache, "--max-steps", "1", "--threads", "1", "--out", cache);
@@ -130,7 +130,7 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         {
             var result = CliRunner.Run(["import", weights, "--out", copy, .. force]);
             Assert.Equal(2, result.ExitCode);
-            Assert.Equal($"convnet: error: --out {copy}: holds a training run (metrics.jsonl), which import does not replace, --force or not; use another --out",
+            Assert.Equal($"convnet import: --out {copy}: holds a training run (metrics.jsonl), which import does not replace, --force or not; use another --out",
                 result.Stderr.Trim());
             Assert.Equal(before, Contents(copy));
         }
