@@ -71,7 +71,7 @@ public static class CliErrors
             WriteError($"Run '{HelpCommandLine(parse)}' for usage.");
             return EarlyRankFailure.EndJob(UsageOrInputError, environment);
         }
-        if ((EmptyValues.Find(parse) ?? MissingValues.Find(parse)) is { } empty)
+        if (ValuesNotGiven.Find(parse) is { } empty)
         {
             // A value the command line does give, only empty: one line, as the other refused values are.
             WriteError(EarlyRankFailure.Tagged(empty, environment));

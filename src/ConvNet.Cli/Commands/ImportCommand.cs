@@ -38,9 +38,9 @@ public static class ImportCommand
             // --force replaces an earlier import. Over a training run it replaced the sidecars and kept the run's metrics,
             // momentum and lock beside an import they do not describe; train --force is what replaces a run.
             if (Checkpoints.TrainingRunEvidence(folder) is { } evidence)
-                throw new IOException($"--out {folder}: holds a training run ({evidence}), which import does not replace, --force or not; use another --out");
+                throw new IOException(Checkpoints.HoldsOtherOutput(folder, $"a training run ({evidence})", "import"));
             if (File.Exists(Path.Combine(folder, Data.Images.PackedImageCache.InfoFile)))
-                throw new IOException($"--out {folder}: holds an image cache ({Data.Images.PackedImageCache.InfoFile}), which import does not replace, --force or not; use another --out");
+                throw new IOException(Checkpoints.HoldsOtherOutput(folder, $"an image cache ({Data.Images.PackedImageCache.InfoFile})", "import"));
             if (!parse.GetValue(force))
                 Checkpoints.RequireNoRun(folder, "a checkpoint", "choose another --out, or pass --force to replace it");
             bool created = !Directory.Exists(folder);

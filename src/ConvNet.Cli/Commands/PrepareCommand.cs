@@ -21,9 +21,9 @@ public static class PrepareCommand
             OutputPaths.RequireNotFile(directory, "--out", "cache folder");
             // A run's or an import's folder would end up holding both; train --data cache: reads the cache from anywhere.
             if (Checkpoints.TrainingRunEvidence(directory) is { } run)
-                throw new IOException($"--out {directory}: holds a training run ({run}), which prepare does not replace, --force or not; use another --out");
+                throw new IOException(Checkpoints.HoldsOtherOutput(directory, $"a training run ({run})", "prepare"));
             if (File.Exists(Path.Combine(directory, Checkpoints.Last + ".json")))
-                throw new IOException($"--out {directory}: holds a checkpoint ({Checkpoints.Last}.json), which prepare does not replace, --force or not; use another --out");
+                throw new IOException(Checkpoints.HoldsOtherOutput(directory, $"a checkpoint ({Checkpoints.Last}.json)", "prepare"));
             if (File.Exists(Path.Combine(directory, PackedImageCache.InfoFile)) && !parse.GetValue(force))
                 throw new IOException($"{directory}: already holds a cache ({PackedImageCache.InfoFile}); choose another --out, or pass --force to replace it");
             using var cleanup = InterruptCleanup.Register(); // an interrupt leaves no .images.tmp or .pack temporary file

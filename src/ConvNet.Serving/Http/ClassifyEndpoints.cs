@@ -59,7 +59,7 @@ public static class ClassifyEndpoints
         // stalled) held every pass for the whole --max-delay-ms while it was counted from before the read.
         var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
         using var slot = await decodes.EnterAsync(context.RequestAborted)
-            ?? throw new ApiException(503, $"the server is busy: {decodes.Slots} images are being decoded and others waited {DecodeLimiter.DefaultWait.TotalSeconds:0} s for their turn; retry after 1 s", 1);
+            ?? throw new ApiException(503, $"the server is busy: {decodes.Slots} images are being decoded and others waited {decodes.MaxWait.TotalSeconds:0} s for their turn; retry after 1 s", 1);
         using (batcher.Decoding(client))
         {
             var start = Stopwatch.GetTimestamp();

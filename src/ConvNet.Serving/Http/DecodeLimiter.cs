@@ -12,6 +12,9 @@ public sealed class DecodeLimiter(int slots, TimeSpan maxWait)
 
     public int Slots => slots;
 
+    /// <summary>How long this limiter lets a request wait.</summary>
+    public TimeSpan MaxWait => maxWait;
+
     /// <summary>Decodes running now.</summary>
     public int Busy => slots - _free.CurrentCount;
 

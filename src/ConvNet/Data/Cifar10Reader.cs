@@ -27,9 +27,9 @@ public static class Cifar10Reader
         if (!File.Exists(Path.Combine(directory, first)) && File.Exists(Path.Combine(nested, first)))
             directory = nested;
         var classNames = ReadClassNames(Path.Combine(directory, MetaFile)) ?? ClassNames.Cifar10;
-        var train = parts == DatasetSpec.IdxParts.Test ? Empty("cifar10 train", classNames)
+        var train = parts == DatasetSpec.IdxParts.Test ? ImageDataset.Empty("cifar10 train", Channels, Height, Width, classNames)
             : ReadFiles(TrainFiles.Select(f => Path.Combine(directory, f)).ToArray(), "cifar10 train", classNames);
-        var test = parts == DatasetSpec.IdxParts.Train ? Empty("cifar10 test", classNames)
+        var test = parts == DatasetSpec.IdxParts.Train ? ImageDataset.Empty("cifar10 test", Channels, Height, Width, classNames)
             : ReadFiles([Path.Combine(directory, TestFile)], "cifar10 test", classNames);
         return new DatasetSplits(train, test);
     }
@@ -80,6 +80,4 @@ public static class Cifar10Reader
             throw new DataException($"{path}: holds no class names");
         return names;
     }
-
-    private static ImageDataset Empty(string name, IReadOnlyList<string> classNames) => new(name, Channels, Height, Width, [], [], classNames);
 }

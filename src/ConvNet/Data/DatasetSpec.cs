@@ -120,9 +120,9 @@ public static class DatasetSpec
             classNames = ClassNames.Numbered(highest + 1);
         }
         var read = (trainImages ?? testImages)!;
-        var train = trainImages is null ? new ImageDataset($"{name} train", 1, read.Height, read.Width, [], [], classNames)
+        var train = trainImages is null ? ImageDataset.Empty($"{name} train", 1, read.Height, read.Width, classNames)
             : IdxReader.ToDataset(trainImages, paths[0], trainLabels, paths[1], $"{name} train", classNames);
-        var test = testImages is null ? new ImageDataset($"{name} test", 1, read.Height, read.Width, [], [], classNames)
+        var test = testImages is null ? ImageDataset.Empty($"{name} test", 1, read.Height, read.Width, classNames)
             : IdxReader.ToDataset(testImages, paths[2], testLabels, paths[3], $"{name} test", classNames);
         return new DatasetSplits(train, test);
     }

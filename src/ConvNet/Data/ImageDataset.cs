@@ -32,6 +32,10 @@ public sealed class ImageDataset
         ClassNames = classNames;
     }
 
+    /// <summary>No images, with the shape and classes of a set: a split a command does not read (DatasetSpec.LoadSplit).</summary>
+    public static ImageDataset Empty(string name, int channels, int height, int width, IReadOnlyList<string> classNames) =>
+        new(name, channels, height, width, [], [], classNames);
+
     public string Name { get; }
     public int Count => _labels.Length;
     public int Channels { get; }

@@ -85,6 +85,11 @@ public static class Checkpoints
     public static bool HoldsRun(string runDirectory) =>
         File.Exists(Path.Combine(runDirectory, Last + ".json")) || File.Exists(Path.Combine(runDirectory, Best + ".json"));
 
+    /// <summary>An --out folder holding another command's output (a run, a checkpoint, an image cache), which
+    /// <paramref name="command"/> leaves as it is, --force or not: the folder would end up holding both.</summary>
+    public static string HoldsOtherOutput(string folder, string what, string command) =>
+        $"--out {folder}: holds {what}, which {command} does not replace, --force or not; use another --out";
+
     /// <summary>What shows that <paramref name="folder"/> holds (or held) a training run rather than nothing or an
     /// import, for commands that must not write over one: a file only training writes, or a sidecar recording a
     /// training recipe. Null when there is none.</summary>

@@ -145,7 +145,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         if (File.Exists(runDirectory)) throw new CheckpointException($"{runDirectory}: is a file; --out names the run folder to write");
         // A run written beside a prepared cache's packs would leave a folder that is both (train --data cache: reads it anywhere).
         if (File.Exists(Path.Combine(runDirectory, Data.Images.PackedImageCache.InfoFile)))
-            throw new CheckpointException($"--out {runDirectory}: holds an image cache ({Data.Images.PackedImageCache.InfoFile}), which train does not replace, --force or not; use another --out");
+            throw new CheckpointException(Checkpoints.HoldsOtherOutput(runDirectory, $"an image cache ({Data.Images.PackedImageCache.InfoFile})", "train"));
         try
         {
             Directory.CreateDirectory(runDirectory);
