@@ -23,8 +23,9 @@ public static class ImageTrainingData
 
     // How image files are resized to the stored squares (SquareImageDecoder), recorded with each scan because the mean
     // image depends on it: 2 is our Mitchell cubic with exact halving, over a scaled JPEG's true extent (2026-12-01);
+    // 3 also picks a JPEG's decode scale by that extent (a 71-pixel side is no longer halved for a 36-pixel square);
     // scans made before record none.
-    private const int ResamplerRevision = 2;
+    private const int ResamplerRevision = 3;
 
     /// <param name="resumed">when resuming: the mean image the checkpoint was trained with, which must still be the cached one</param>
     /// <param name="scansAgain">false on the ranks other than rank 0 of a data-parallel run: they read the scan rank 0

@@ -63,7 +63,7 @@ public sealed class ImageDataChangedTests
         AssertOk(Train("folder:" + photos, run));
         string scanPath = Path.Combine(run, ImageTrainingData.ScanFile);
         var scan = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(scanPath))!.AsObject();
-        Assert.Equal(2, (int)scan["resampler"]!);
+        Assert.Equal(3, (int)scan["resampler"]!);
         scan.Remove("resampler"); // as versions before 2026-12-01 wrote it
         File.WriteAllText(scanPath, scan.ToJsonString());
 
@@ -79,7 +79,7 @@ public sealed class ImageDataChangedTests
         var again = Train("folder:" + photos, fresh);
         AssertOk(again);
         Assert.Contains("computed with an older image resizing: computing it again", again.Stdout + again.Stderr);
-        Assert.Equal(2, (int)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(fresh, ImageTrainingData.ScanFile)))!["resampler"]!);
+        Assert.Equal(3, (int)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(fresh, ImageTrainingData.ScanFile)))!["resampler"]!);
     }
 
     [Fact]

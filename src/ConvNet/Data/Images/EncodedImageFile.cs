@@ -80,7 +80,7 @@ public static class EncodedImageFile
     }
 
     // The size a file is decoded at, and its scale: a JPEG at the smallest of 1/8, 1/4, 1/2 scale that keeps the shorter
-    // side at least minShorterSide long (DCT scaling, almost free), anything else (and a JPEG for minShorterSide 0, or
+    // side's extent at least minShorterSide long (DCT scaling, almost free), anything else (and a JPEG for minShorterSide 0, or
     // one within the limit when scaling only over it) at full size.
     private static (SKSizeI Size, float Scale) DecodeSize(SKCodec? codec, int minShorterSide, long maxPixels, bool scaleOnlyOverLimit)
     {
@@ -90,8 +90,9 @@ public static class EncodedImageFile
         if (scaleOnlyOverLimit && (long)full.Width * full.Height <= maxPixels) return (full, 1);
         foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
         {
-            var scaled = codec.GetScaledDimensions(scale);
-            if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide) return (scaled, scale);
+            // By the true extent (side x scale), not the pixel count: libjpeg rounds up, so a 71-pixel side at 1/2 has
+            // 36 pixels spanning 35.5, which a 36-pixel square would stretch.
+            if (Math.Min(full.Width, full.Height) * (double)scale >= minShorterSide) return (codec.GetScaledDimensions(scale), scale);
         }
         return (full, 1);
     }

@@ -147,6 +147,29 @@ public sealed class SquareImageDecoderTests
         Assert.True(worst <= 4, $"the scaled decode's square is up to {worst} levels off the full decode's");
     }
 
+    // The scale is chosen by the image's extent: a 71-pixel side at 1/2 decodes to 36 pixels but spans 35.5, short of a
+    // 36-pixel square, so it is decoded whole; 72 spans exactly 36 and may be halved.
+    [Theory]
+    [InlineData(71, 1f)]
+    [InlineData(72, 0.5f)]
+    [InlineData(288, 0.125f)]
+    [InlineData(287, 0.25f)]
+    public void AJpegIsDecodedAtTheSmallestScaleWhoseExtentCoversTheSquare(int side, float expectedScale)
+    {
+        byte[] jpeg;
+        using (var bitmap = new SKBitmap(new SKImageInfo(side, side + 10, SKColorType.Rgba8888, SKAlphaType.Premul)))
+        {
+            bitmap.Erase(new SKColor(90, 120, 150));
+            jpeg = SyntheticImages.Encode(bitmap, SKEncodedImageFormat.Jpeg);
+        }
+        Assert.Null(EncodedImageFile.TryDecode(jpeg, 36, EncodedImageFile.MaxPixels, out var decoded, out _, out var extent));
+        using (decoded)
+        {
+            Assert.Equal(side * expectedScale, extent.Width, 3);
+            Assert.Equal((side + 10) * expectedScale, extent.Height, 3);
+        }
+    }
+
     // libjpeg keeps a progressive JPEG's coefficients for the whole declared image however small it decodes it.
     [Fact]
     public void AJpegMayDeclareAtMostFourTimesTheLimit()
