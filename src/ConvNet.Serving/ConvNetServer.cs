@@ -114,7 +114,7 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         });
         app.Use(async (context, next) => await ExactMethod(context, next, () => server!.Routes));
         ClassifyEndpoints.Map(app, model, batcher, new DecodeLimiter(options.MaxDecodes, DecodeLimiter.DefaultWait));
-        InfoEndpoints.Map(app, model, options, batcher, metrics, loopback: address is null || IPAddress.IsLoopback(address));
+        InfoEndpoints.Map(app, model, options, batcher, metrics, loopback: HostGuard.IsLoopback(address));
         server = new ConvNetServer(app, networks, batcher, metrics, model, options, drain);
         app.MapFallback(FallbackPattern, (HttpContext context) => Unrouted(context, server.Routes));
         return server;

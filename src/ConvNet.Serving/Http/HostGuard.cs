@@ -21,11 +21,13 @@ public sealed class HostGuard
     public static HostGuard For(IPAddress? address, IReadOnlyList<string> allowedHosts)
     {
         if (allowedHosts.Contains("*")) return new HostGuard(null);
-        bool loopback = address is null || IPAddress.IsLoopback(address);
-        if (!loopback && allowedHosts.Count == 0) return new HostGuard(null);
+        if (!IsLoopback(address) && allowedHosts.Count == 0) return new HostGuard(null);
         // The loopback names always: the start line prints a 127.0.0.1 address even for a server on 0.0.0.0.
         return new HostGuard(new HashSet<string>([.. LoopbackNames, .. allowedHosts], StringComparer.OrdinalIgnoreCase));
     }
+
+    /// <summary>Whether a server listening on <paramref name="address"/> (null: localhost) is reached only from this machine.</summary>
+    public static bool IsLoopback(IPAddress? address) => address is null || IPAddress.IsLoopback(address);
 
     /// <returns>why the request's Host is not answered, or null when it is</returns>
     public string? Refusal(HttpRequest request)
