@@ -54,19 +54,6 @@ public static class ReportCommand
         return command;
     }
 
-    private static bool RecordsConvAlgorithm(string sidecar)
-    {
-        try
-        {
-            return JsonNode.Parse(IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes))?["config"] is JsonObject config
-                && config.ContainsKey(CheckpointInfo.Json.PropertyNamingPolicy!.ConvertName(nameof(TrainConfig.ConvAlgorithm)));
-        }
-        catch (Exception e) when (e is JsonException or IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            return true; // replaced or gone since it was opened: show what it said
-        }
-    }
-
     public static ReportContent Build(string path, LoadedCheckpoint loaded, string? spec, string split, int samples, ulong seed, int threads, int batch)
     {
         var info = loaded.Info;
@@ -92,7 +79,7 @@ public static class ReportCommand
             var node = JsonSerializer.SerializeToNode(config, CheckpointInfo.Json)!.AsObject();
             // Sidecars before 2026-11-29 record no convolution algorithm (read as the default, auto): those runs computed
             // every convolution directly, and resume so.
-            if (config.ConvolutionChoices is null && !RecordsConvAlgorithm(loaded.SidecarPath))
+            if (config.ConvolutionChoices is null && !loaded.RecordsConvAlgorithm)
                 node["convAlgorithm"] = "direct (not recorded by the version that trained it)";
             var notApplied = config.NotApplied().Select(n => CheckpointInfo.Json.PropertyNamingPolicy?.ConvertName(n) ?? n).ToHashSet(StringComparer.Ordinal);
             recipe.Add(new ReportTable("Recipe", ["setting", "value"],

@@ -58,9 +58,13 @@ public sealed class DataParallel
     }
 
     /// <summary>Every <see cref="CheckEvery"/> steps (and at step 0): every rank must hold the same weights.</summary>
-    public void CheckReplicas(IReadOnlyList<Parameter> parameters, long step)
+    /// <param name="bringWeightsHome">called first when a check is due: an engine that trains its own copy of the weights
+    /// (a GPU) copies them into <paramref name="parameters"/>, which otherwise hold those of the last checkpoint</param>
+    public void CheckReplicas(IReadOnlyList<Parameter> parameters, long step, Action bringWeightsHome)
     {
-        if (IsDistributed && step % CheckEvery == 0) ReplicaCheck.Require(Communicator, parameters, step);
+        if (!IsDistributed || step % CheckEvery != 0) return;
+        bringWeightsHome();
+        ReplicaCheck.Require(Communicator, parameters, step);
     }
 
     /// <summary>Scores <paramref name="count"/> images, each rank its contiguous share; every rank gets the whole

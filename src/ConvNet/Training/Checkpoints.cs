@@ -10,7 +10,12 @@ using ConvNet.Models;
 
 namespace ConvNet.Training;
 
-public sealed record LoadedCheckpoint(CheckpointInfo Info, string SidecarPath, string WeightsPath, string? MomentumPath);
+public sealed record LoadedCheckpoint(CheckpointInfo Info, string SidecarPath, string WeightsPath, string? MomentumPath)
+{
+    /// <summary>False for a training run's sidecar written before convolution algorithms were recorded (2026-11-28 and
+    /// earlier): its config reads as the default, auto, though the run computed every convolution directly.</summary>
+    public bool RecordsConvAlgorithm { get; init; } = true;
+}
 
 public static class Checkpoints
 {
@@ -182,7 +187,15 @@ public static class Checkpoints
         if (info.Preprocessing is { } preprocessing) Inside(sidecar, root, preprocessing.File);
         string weights = Verified(sidecar, root, info.WeightsFile, info.WeightsSha256);
         string? momentum = info.MomentumFile is null ? null : Verified(sidecar, root, info.MomentumFile, info.MomentumSha256);
-        return new LoadedCheckpoint(info, sidecar, weights, momentum);
+        return new LoadedCheckpoint(info, sidecar, weights, momentum) { RecordsConvAlgorithm = info.Config is null || ConfigNames(text, nameof(TrainConfig.ConvAlgorithm)) };
+    }
+
+    // Whether the sidecar's config names the setting itself, rather than leaving it to its default.
+    private static bool ConfigNames(string sidecarText, string setting)
+    {
+        using var document = JsonDocument.Parse(sidecarText);
+        return document.RootElement.TryGetProperty("config", out var config) && config.ValueKind == JsonValueKind.Object
+            && config.TryGetProperty(CheckpointInfo.Json.PropertyNamingPolicy?.ConvertName(setting) ?? setting, out _);
     }
 
     /// <summary>The fields every later step relies on, checked before any is used: a sidecar from a stranger (or a

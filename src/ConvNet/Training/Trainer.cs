@@ -345,8 +345,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         using var pool = new WorkerPool(config.Threads);
         int batch = parallel.Shard.Local, globalBatch = config.BatchSize; // this rank's share of each global batch
         parallel.PlaceDropout(network.Layers.OfType<Dropout>());
-        // A run checkpointed before algorithms were recorded computed every convolution directly: it continues so.
-        if (resumeFrom is not null && config.ConvolutionChoices is null) config = config with { ConvAlgorithm = "direct" };
+        // A run checkpointed before algorithms were recorded computed every convolution directly: it continues so. (A
+        // run started on a GPU records the algorithm but no choices: on the CPU it chooses now, as a new run would.)
+        if (resumeFrom is { RecordsConvAlgorithm: false } && config.ConvolutionChoices is null) config = config with { ConvAlgorithm = "direct" };
         if (!_device.IsGpu) ConvolutionChoices.Apply(network, config);
         using var engine = DeviceNetworks.ForTraining(_device, network, sgd, pool, batch, parallel.Reducer, config.LabelSmoothing);
         if (!_device.IsGpu && config.ConvolutionChoices is null)
@@ -372,7 +373,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 $"{batches} batches an epoch (that is step {(long)startEpoch * batches + startBatch}): the sidecar was edited or damaged; resume from another checkpoint");
         var clock = Stopwatch.StartNew();
         bool stoppedEarly = false, limitReached = false, stopAgreed = false, interrupted = false;
-        parallel.CheckReplicas(network.Parameters, step);
+        parallel.CheckReplicas(network.Parameters, step, engine.CopyToHost);
 
         CheckpointInfo Info(int epoch, int batchInEpoch) => new()
         {
@@ -430,7 +431,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 var (localTop1, localTop5) = CountCorrect(engine.Logits, labels);
                 var (top1, top5, stop) = parallel.AgreeAfterStep(localTop1, localTop5, cancel.IsCancellationRequested);
                 stopAgreed = stop;
-                parallel.CheckReplicas(network.Parameters, step);
+                parallel.CheckReplicas(network.Parameters, step, engine.CopyToHost);
                 accumulator = accumulator with
                 {
                     LossSum = accumulator.LossSum + batchLoss, Batches = accumulator.Batches + 1, Samples = accumulator.Samples + globalBatch,

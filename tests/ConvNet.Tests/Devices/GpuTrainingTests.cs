@@ -147,6 +147,10 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         var mixed = Checkpoints.Open(temp.Combine("mixed"), Checkpoints.Last);
         var cpuOnly = Checkpoints.Open(temp.Combine("cpu"), Checkpoints.Last);
         Assert.Equal(cpuOnly.Info.Step, mixed.Info.Step);
+        // A run begun on the GPU records no CPU choices, which is no older checkpoint's: on the CPU it chooses as a new
+        // run does, keeping its auto (it was rewritten to direct for good).
+        Assert.Equal("auto", mixed.Info.Config!.ConvAlgorithm);
+        Assert.NotNull(mixed.Info.Config.ConvolutionChoices);
         AssertSameState(temp.Combine("cpu"), temp.Combine("mixed"), $"after {cpuOnly.Info.Step} steps");
     }
 

@@ -21,9 +21,11 @@ public static class SoftmaxCrossEntropyKernels
         float sum = 0f, shiftedMean = 0f, invClasses = 1f / classes;
         for (int k = 0; k < classes; k++)
         {
-            float shifted = logits[row + k] - max;
-            sum += XMath.Exp(shifted);
-            shiftedMean += shifted * invClasses; // each term divided first: K huge terms do not overflow their sum
+            float logit = logits[row + k];
+            sum += XMath.Exp(logit - max);
+            // Each term divided first, and its two parts apart: logits spanning past float's range (3e38 and -3e38) and
+            // K huge terms keep a finite mean, as the CPU's double sum does.
+            shiftedMean += logit * invClasses - max * invClasses;
         }
         int label = labels[n];
         float logSum = XMath.Log(sum), labelLoss = logSum - (logits[row + label] - max);
