@@ -12,8 +12,9 @@ namespace ConvNet.Training;
 
 public sealed record LoadedCheckpoint(CheckpointInfo Info, string SidecarPath, string WeightsPath, string? MomentumPath)
 {
-    /// <summary>False for a training run's sidecar written before convolution algorithms were recorded (2026-11-28 and
-    /// earlier): its config reads as the default, auto, though the run computed every convolution directly.</summary>
+    /// <summary>False for a training run's sidecar written before convolution algorithms were recorded (before
+    /// 2026-11-29, commit ac8d70a): its config reads as the default, auto, though the run computed every convolution
+    /// directly.</summary>
     public bool RecordsConvAlgorithm { get; init; } = true;
 }
 

@@ -60,8 +60,8 @@ public sealed record TrainConfig
     /// <summary>CPU convolutions: auto (each layer times direct and Winograd when planned), direct or winograd.</summary>
     public string ConvAlgorithm { get; init; } = "auto";
     /// <summary>What auto chose for each layer, "conv1=direct,conv3=winograd", recorded by the first invocation so a
-    /// resumed run computes exactly as before (null until then, and while a run trains on a GPU, which has no
-    /// Winograd; checkpoints from before these were recorded continue direct, as they ran).</summary>
+    /// resumed run computes exactly as before (null until then, and for a run that has trained only on a GPU, which
+    /// has no Winograd; checkpoints from before these were recorded continue direct, as they ran).</summary>
     public string? ConvolutionChoices { get; init; }
 
     public static IReadOnlyList<string> Schedules { get; } = ["plateau", "step", "cosine"];

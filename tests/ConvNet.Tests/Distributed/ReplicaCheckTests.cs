@@ -36,24 +36,30 @@ public sealed class ReplicaCheckTests
         var parallel = new DataParallel(SingleProcess.Instance, globalBatch: 8);
         parallel.CheckReplicas([new Parameter("w", [4], 4, new Init.Constant(0f))], 0, () => throw new InvalidOperationException("copied"));
     }
+}
 
-    private sealed class HashRecordingRanks : ICommunicator
+/// <summary>A stand-in for two ranks holding the same values (every sum is twice the local value) that records every
+/// value agreed by MinMax: the replica hashes among them.</summary>
+internal sealed class HashRecordingRanks : ICommunicator
+{
+    public List<ulong> Hashed { get; } = [];
+    public int Rank => 0;
+    public int Size => 2;
+    public void SumInPlace(Span<float> values) { foreach (ref var v in values) v *= 2; }
+    public void SumInPlace(Span<double> values) { foreach (ref var v in values) v *= 2; }
+    public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count)
     {
-        public List<ulong> Hashed { get; } = [];
-        public int Rank => 0;
-        public int Size => 2;
-        public void SumInPlace(Span<float> values) { }
-        public void SumInPlace(Span<double> values) { }
-        public IPendingSum StartSum(float[] pinnedBuffer, int offset, int count) => CompletedSum.Instance;
-        public (long Min, long Max) MinMax(long value)
-        {
-            Hashed.Add((ulong)value);
-            return (value, value);
-        }
-        public long[][] AllGather(params long[] values) => [values, values];
-        public void Barrier(CancellationToken cancel = default) { }
-        public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
-        public string Description => "2 ranks recording hashes (test)";
-        public void Dispose() { }
+        SumInPlace(pinnedBuffer.AsSpan(offset, count));
+        return CompletedSum.Instance;
     }
+    public (long Min, long Max) MinMax(long value)
+    {
+        Hashed.Add((ulong)value);
+        return (value, value);
+    }
+    public long[][] AllGather(params long[] values) => [values, values];
+    public void Barrier(CancellationToken cancel = default) { }
+    public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
+    public string Description => "2 identical ranks recording what they agree on (test)";
+    public void Dispose() { }
 }

@@ -53,8 +53,10 @@ public sealed class ImageDataChangedTests
         Assert.Contains("changed since the scan cached in", again.Stdout + again.Stderr);
     }
 
-    [Fact]
-    public void AScanMadeBeforeTheResamplerWasRecordedIsKeptByAResumeWithANoteAndRedoneByANewRun()
+    [Theory]
+    [InlineData(null)] // versions before 2026-12-01 recorded none
+    [InlineData(2)]    // those of 2026-12-01 before a JPEG's decode scale followed its extent
+    public void AScanOfAnOlderResamplerIsKeptByAResumeWithANoteAndRedoneByANewRun(int? recorded)
     {
         // Before: the mean image of an older resampling was reused in silence by resumes and by new runs alike.
         using var temp = new TempDirectory();
@@ -64,12 +66,14 @@ public sealed class ImageDataChangedTests
         string scanPath = Path.Combine(run, ImageTrainingData.ScanFile);
         var scan = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(scanPath))!.AsObject();
         Assert.Equal(3, (int)scan["resampler"]!);
-        scan.Remove("resampler"); // as versions before 2026-12-01 wrote it
+        if (recorded is { } revision) scan["resampler"] = revision;
+        else scan.Remove("resampler");
         File.WriteAllText(scanPath, scan.ToJsonString());
 
         var resumed = CliRunner.Run("train", "--resume", run, "--max-steps", "1");
         AssertOk(resumed);
-        Assert.Contains("this run's mean image was computed by a version that resized images differently", resumed.Stdout + resumed.Stderr);
+        Assert.Contains("this run's mean image was computed by a version that resized images differently " +
+            (recorded is null ? "(before 2026-12-01)" : "(resampler 2; this version's is 3)"), resumed.Stdout + resumed.Stderr);
         Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step);
 
         string fresh = temp.Combine("fresh"); // a new run in a folder holding that scan

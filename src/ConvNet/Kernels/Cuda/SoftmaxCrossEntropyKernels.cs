@@ -18,18 +18,17 @@ public static class SoftmaxCrossEntropyKernels
             float v = logits[row + k];
             if (v > max || float.IsNaN(v)) max = v;
         }
-        float sum = 0f, shiftedMean = 0f, invClasses = 1f / classes;
+        float sum = 0f;
+        double shiftedSum = 0; // double, as the CPU's: logits spanning past float's range (3e38 and -3e38) keep a finite mean
         for (int k = 0; k < classes; k++)
         {
-            float logit = logits[row + k];
-            sum += XMath.Exp(logit - max);
-            // Each term divided first, and its two parts apart: logits spanning past float's range (3e38 and -3e38) and
-            // K huge terms keep a finite mean, as the CPU's double sum does.
-            shiftedMean += logit * invClasses - max * invClasses;
+            float shifted = logits[row + k] - max;
+            sum += XMath.Exp(shifted);
+            shiftedSum += (double)logits[row + k] - max;
         }
         int label = labels[n];
         float logSum = XMath.Log(sum), labelLoss = logSum - (logits[row + label] - max);
-        losses[n] = smoothing == 0f ? labelLoss : (1f - smoothing) * labelLoss + smoothing * (logSum - shiftedMean);
+        losses[n] = smoothing == 0f ? labelLoss : (float)((1 - smoothing) * (double)labelLoss + smoothing * (logSum - shiftedSum / classes));
         float scale = 1f / (sum * batch), invBatch = 1f / batch;
         float other = smoothing / classes * invBatch, hit = (1f - smoothing) * invBatch + other;
         for (int k = 0; k < classes; k++)
