@@ -34,37 +34,24 @@ public sealed class ConvolutionChoicesTests
         Assert.Equal(2, resumed.History.Count);
     }
 
-    [Fact]
-    public void CheckpointWithoutARecordResumesDirect()
+    // A checkpoint written before the algorithms were recorded (it then trained every convolution directly) names
+    // neither the algorithm nor the choices: it resumes direct. A run trained on a GPU names its algorithm but no CPU
+    // choices: it was taken for an older checkpoint and pinned to direct for good, and now chooses by its algorithm.
+    [Theory]
+    [InlineData(true, "direct")]
+    [InlineData(false, "winograd")]
+    public void ARunWithoutRecordedChoicesResumesByTheAlgorithmItsConfigNames(bool namesNoAlgorithm, string expected)
     {
         using var temp = new TempDirectory();
         string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 320, test: 32);
         var config = new TrainConfig { Data = data, Epochs = 1, BatchSize = 32, ValidationCount = 32, Threads = 1, ConvAlgorithm = "winograd", MaxSteps = 2 };
         string run = temp.Combine("run");
         new Trainer(config, run, new SilentObserver()).Run();
-        // As a checkpoint written before the algorithms were recorded (it then trained every convolution directly):
-        // neither the algorithm nor the choices in its config.
-        RemoveFromConfig(run, "convAlgorithm", "convolutionChoices");
-        Trainer.Resume(run, new SilentObserver(), maxSteps: 1);
-        Assert.Equal("conv1=direct,conv2=direct,conv3=direct,conv4=direct,conv5=direct",
-            Checkpoints.Open(run, Checkpoints.Last).Info.Config!.ConvolutionChoices);
-    }
-
-    // A run trained on a GPU records its algorithm but no CPU choices. Resumed on the CPU it was taken for an older
-    // checkpoint and pinned to direct, and its recorded algorithm rewritten so; it now chooses by its own algorithm.
-    [Fact]
-    public void ARunWithAnAlgorithmButNoChoicesResumesWithItsAlgorithm()
-    {
-        using var temp = new TempDirectory();
-        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 320, test: 32);
-        var config = new TrainConfig { Data = data, Epochs = 1, BatchSize = 32, ValidationCount = 32, Threads = 1, ConvAlgorithm = "winograd", MaxSteps = 2 };
-        string run = temp.Combine("run");
-        new Trainer(config, run, new SilentObserver()).Run();
-        RemoveFromConfig(run, "convolutionChoices");
+        RemoveFromConfig(run, namesNoAlgorithm ? ["convAlgorithm", "convolutionChoices"] : ["convolutionChoices"]);
         Trainer.Resume(run, new SilentObserver(), maxSteps: 1);
         var resumed = Checkpoints.Open(run, Checkpoints.Last).Info.Config!;
-        Assert.Equal("winograd", resumed.ConvAlgorithm);
-        Assert.Equal("conv1=winograd,conv2=winograd,conv3=winograd,conv4=winograd,conv5=winograd", resumed.ConvolutionChoices);
+        Assert.Equal(expected, resumed.ConvAlgorithm);
+        Assert.Equal(string.Join(",", Enumerable.Range(1, 5).Select(i => $"conv{i}={expected}")), resumed.ConvolutionChoices);
     }
 
     private static void RemoveFromConfig(string run, params string[] settings)
