@@ -138,7 +138,13 @@ internal sealed class TwoIdenticalRanks(int rank = 0) : ICommunicator
         SumInPlace(pinnedBuffer.AsSpan(offset, count));
         return CompletedSum.Instance;
     }
-    public (long Min, long Max) MinMax(long value) => (value, value);
+    /// <summary>Every value agreed by MinMax, in order (the replica hashes among them).</summary>
+    public List<long> Agreed { get; } = [];
+    public (long Min, long Max) MinMax(long value)
+    {
+        Agreed.Add(value);
+        return (value, value);
+    }
     public long[][] AllGather(params long[] values) => [values, values];
     public void Barrier(CancellationToken cancel = default) { }
     public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
