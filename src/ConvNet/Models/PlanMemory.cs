@@ -44,19 +44,21 @@ public static class PlanMemory
     /// <summary>Throws naming the batch, what it needs and the largest batch that fits, when a plan for
     /// <paramref name="batch"/> cannot be allocated: a buffer over .NET's array limit, or more memory than this
     /// machine (or its container) gives the process in all.</summary>
-    public static void Require(ModelSpec spec, IReadOnlyList<Layers.Layer> layers, int batch, long availableBytes)
+    /// <param name="memoryOf">whose memory <paramref name="availableBytes"/> is, as the message ends: "this machine has",
+    /// or a GPU's free memory</param>
+    public static void Require(ModelSpec spec, IReadOnlyList<Layers.Layer> layers, int batch, long availableBytes, string memoryOf = "this machine has")
     {
         long byArrays = LargestBatchByArrays(spec, layers, out string layer, out long elements);
         if (batch > byArrays)
             throw new InsufficientMemoryException(
                 $"model {spec.Name} cannot run a batch of {batch:N0}: {layer}'s output would hold {batch * elements:N0} " +
-                $"floats, more than one .NET array holds; the largest batch it can take is {byArrays:N0}");
+                $"floats, more than one tensor holds (a .NET array's limit, which device tensors share); the largest batch it can take is {byArrays:N0}");
         long bytesPerSample = 4 * FloatsPerSample(spec, layers);
         long needed = bytesPerSample * batch;
         if (availableBytes > 0 && needed > availableBytes)
             throw new InsufficientMemoryException(
                 $"model {spec.Name} needs about {Gigabytes(needed)} for the activations and gradients of a batch of {batch:N0} " +
-                $"({Megabytes(bytesPerSample)} per sample), more than the {Gigabytes(availableBytes)} of memory this machine has " +
+                $"({Megabytes(bytesPerSample)} per sample), more than the {Gigabytes(availableBytes)} of memory {memoryOf} " +
                 (availableBytes >= bytesPerSample ? $"(a batch of {availableBytes / bytesPerSample:N0} would already need all of it)" : "(not even one sample fits)"));
     }
 

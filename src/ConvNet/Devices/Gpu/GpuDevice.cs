@@ -117,6 +117,16 @@ public sealed class GpuDevice : IDisposable
     /// <summary>A 1-element buffer for kernel arguments that are not used (no bias).</summary>
     public ArrayView<float> None => _none.View;
 
+    /// <summary>Bytes a plan may still allocate: the GPU's free memory now (its own parameters and other processes'
+    /// buffers already taken off); on the emulated device, which allocates from the host, the machine's memory.</summary>
+    public long FreeBytes() => FreeBytesForTests ?? (Accelerator is CudaAccelerator cuda ? cuda.GetFreeMemory() : Models.PlanMemory.MachineBytes());
+
+    /// <summary>Stands in for <see cref="FreeBytes"/> (tests give the emulated device a small GPU's memory).</summary>
+    internal long? FreeBytesForTests { get; set; }
+
+    /// <summary>"free on cuda:0 (NVIDIA ...)": whose memory <see cref="FreeBytes"/> counts, as PlanMemory's message ends.</summary>
+    public string FreeMemoryOf => IsEmulated ? "this machine has (the emulated GPU allocates from it)" : $"free on {Name}";
+
     /// <summary>Scratch for lowered matrices: a convolution's lowered input gradient (and its lowered input with
     /// <see cref="ConvolutionAlgorithm.Lowered"/>).</summary>
     public GpuScratch Columns { get; }

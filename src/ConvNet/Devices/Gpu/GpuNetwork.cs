@@ -9,6 +9,7 @@ using ConvNet.Tensors;
 using ConvNet.Training;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace ConvNet.Devices.Gpu;
 
@@ -75,6 +76,31 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         if (batch == PlannedBatch) return;
         if (PlannedBatch != 0) throw new InvalidOperationException($"model {Host.Name}: the GPU network is planned for batch {PlannedBatch}; make a new one for batch {batch}");
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
+        // Refused before allocating: on the emulated device the buffers were zeroed until the kernel's OOM killer
+        // ended the process with no word; on a GPU, ILGPU's out-of-memory error named neither the batch nor a fix.
+        long free = Device.FreeBytes();
+        PlanMemory.Require(Spec, Host.Layers, batch, free, Device.FreeMemoryOf);
+        try { Allocate(batch); }
+        catch (Exception e) when (IsOutOfMemory(e))
+        {
+            throw new InsufficientMemoryException(
+                $"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); " +
+                $"{Megabytes(free)} were free before the plan, and the plan needs more than its activations (scratch, masks): use a smaller batch", e);
+        }
+        PlannedBatch = batch;
+        if (Device.TimeGemmBlocking) GemmBlockingChoice.Choose(this, forTraining);
+    }
+
+    /// <summary>An allocation the device refused: CUDA's out-of-memory error (its code's name in Error, or "N/A" there
+    /// and the name in the message), or the host's on the emulated device.</summary>
+    internal static bool IsOutOfMemory(Exception e) =>
+        e is OutOfMemoryException
+        || e is CudaException cuda && $"{cuda.Error} {cuda.Message}".Contains(nameof(CudaError.CUDA_ERROR_OUT_OF_MEMORY), StringComparison.Ordinal);
+
+    private static string Megabytes(long bytes) => $"{bytes / 1e6:N0} MB";
+
+    private void Allocate(int batch)
+    {
         var accelerator = Device.Accelerator;
         _input = new GpuTensor(accelerator, [batch, .. Spec.InputShape]);
         _staged = [new GpuTensor(accelerator, [batch, .. Spec.InputShape]), new GpuTensor(accelerator, [batch, .. Spec.InputShape])];
@@ -95,8 +121,6 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         _finite = accelerator.Allocate1D<int>(1);
         _hostLogits = new Tensor(x.Shape);
         _hostLosses = new float[batch];
-        PlannedBatch = batch;
-        if (Device.TimeGemmBlocking) GemmBlockingChoice.Choose(this, forTraining);
     }
 
     public GpuTensor Input => _input ?? throw NotPlanned();

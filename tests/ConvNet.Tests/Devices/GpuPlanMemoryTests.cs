@@ -1,0 +1,70 @@
+// A GPU plan too big for the device is refused before anything is allocated, naming the batch that fits, as the CPU
+// plan is: on the emulated device the buffers were zeroed until the kernel's OOM killer ended the process with no
+// word, and on a GPU ILGPU's out-of-memory error named neither the batch nor a fix.
+using ConvNet.Devices.Gpu;
+using ConvNet.Models;
+using ConvNet.Random;
+using ConvNet.Tests.Support;
+using ILGPU.Runtime.Cuda;
+
+namespace ConvNet.Tests.Devices;
+
+[Collection(EmulatedGpuCollection.Name)]
+public sealed class GpuPlanMemoryTests(EmulatedGpu gpu)
+{
+    [Fact]
+    public void A_batch_needing_more_than_the_device_has_free_is_refused_before_allocating()
+    {
+        var spec = AlexNetMicro.Spec(10, 1, 28);
+        var host = NetworkBuilder.Build(spec);
+        host.Initialize(new Rng(1));
+        long perSample = 4 * PlanMemory.FloatsPerSample(spec, host.Layers);
+        using var network = new GpuNetwork(gpu.Device, host);
+        gpu.Device.FreeBytesForTests = 20 * perSample;
+        try
+        {
+            var e = Assert.Throws<InsufficientMemoryException>(() => network.Plan(21, forTraining: true));
+            Assert.Contains("a batch of 21", e.Message);
+            Assert.Contains("(a batch of 20 would already need all of it)", e.Message);
+            Assert.Contains("emulated GPU", e.Message);
+            Assert.Equal(0, network.PlannedBatch);
+            Assert.Throws<InvalidOperationException>(() => network.Input); // nothing was allocated
+
+            network.Plan(20, forTraining: true); // what the message says fits, on the same network
+            Assert.Equal(20, network.PlannedBatch);
+        }
+        finally { gpu.Device.FreeBytesForTests = null; }
+    }
+
+    [Fact]
+    public void Cudas_out_of_memory_error_and_the_hosts_are_recognised_and_nothing_else()
+    {
+        Assert.True(GpuNetwork.IsOutOfMemory(AsThrownOnAGpu(CudaError.CUDA_ERROR_OUT_OF_MEMORY)));
+        Assert.True(GpuNetwork.IsOutOfMemory(new CudaException("CUDA_ERROR_OUT_OF_MEMORY")));
+        Assert.True(GpuNetwork.IsOutOfMemory(new OutOfMemoryException()));
+        Assert.False(GpuNetwork.IsOutOfMemory(AsThrownOnAGpu(CudaError.CUDA_ERROR_ILLEGAL_ADDRESS)));
+        Assert.False(GpuNetwork.IsOutOfMemory(new InvalidOperationException("out of memory")));
+    }
+
+    /// <summary>ILGPU's CudaException(CudaError) sets Error to the code's name and asks the driver for the message, which
+    /// has no driver here: the same exception, with its Error set as that constructor sets it.</summary>
+    private static CudaException AsThrownOnAGpu(CudaError error)
+    {
+        var e = (CudaException)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(CudaException));
+        typeof(CudaException).GetField("<Error>k__BackingField", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .SetValue(e, error.ToString());
+        return e;
+    }
+
+    [Fact]
+    public void The_cli_refuses_such_a_batch_at_once_on_the_emulated_gpu()
+    {
+        // 7,000 paper-net images fit the array limit (7,394) but need about 108 GB; the old plan allocated them.
+        var result = CliRunner.Run("bench", "--model", "alexnet", "--mode", "train", "--batch", "7000", "--device", "emulated");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("model alexnet needs about", result.Stderr);
+        Assert.Contains("a batch of 7,000", result.Stderr);
+        Assert.Contains("(the emulated GPU allocates from it)", result.Stderr);
+        Assert.Contains("(the batch is --batch)", result.Stderr);
+    }
+}
