@@ -66,5 +66,7 @@ public sealed class CpuTrainingNetwork : ITrainingNetwork
 
     public void CopyToHost() { }
 
+    public void CopyWeightsToHost() { }
+
     public void Dispose() { }
 }

@@ -38,6 +38,10 @@ public interface ITrainingNetwork : IDisposable
     /// <summary>Writes the device's parameters and momentum into the host Network and Sgd (before a checkpoint).</summary>
     void CopyToHost();
 
+    /// <summary>Writes the device's parameters alone into the host Network (the replica check compares weights:
+    /// bringing momentum too would double what a GPU copies back each check).</summary>
+    void CopyWeightsToHost();
+
     /// <summary>"cpu", "cuda (NVIDIA H200)", ...</summary>
     string DeviceName { get; }
 }

@@ -373,7 +373,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 $"{batches} batches an epoch (that is step {(long)startEpoch * batches + startBatch}): the sidecar was edited or damaged; resume from another checkpoint");
         var clock = Stopwatch.StartNew();
         bool stoppedEarly = false, limitReached = false, stopAgreed = false, interrupted = false;
-        parallel.CheckReplicas(network.Parameters, step, engine.CopyToHost);
+        parallel.CheckReplicas(network.Parameters, step, engine.CopyWeightsToHost);
 
         CheckpointInfo Info(int epoch, int batchInEpoch) => new()
         {
@@ -431,7 +431,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 var (localTop1, localTop5) = CountCorrect(engine.Logits, labels);
                 var (top1, top5, stop) = parallel.AgreeAfterStep(localTop1, localTop5, cancel.IsCancellationRequested);
                 stopAgreed = stop;
-                parallel.CheckReplicas(network.Parameters, step, engine.CopyToHost);
+                parallel.CheckReplicas(network.Parameters, step, engine.CopyWeightsToHost);
                 accumulator = accumulator with
                 {
                     LossSum = accumulator.LossSum + batchLoss, Batches = accumulator.Batches + 1, Samples = accumulator.Samples + globalBatch,

@@ -123,6 +123,26 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         Assert.NotEqual(before[0], host.Parameters[0].Value.ToArray());
     }
 
+    [Fact]
+    public void The_replica_checks_copy_brings_home_the_weights_and_not_the_momentum()
+    {
+        var host = NetworkBuilder.Build(AlexNetMicro.Spec());
+        host.Initialize(new Rng(6));
+        var sgd = new Sgd(host.Parameters, 0.1f);
+        var initial = host.Parameters.Select(p => p.Value.ToArray()).ToArray();
+        using ITrainingNetwork g = new GpuTrainingNetwork(GpuDevice.Open(new DeviceSpec(DeviceKind.Emulated)), host, sgd, 2);
+        var x = new Tensor(2, 1, 28, 28);
+        for (int i = 0; i < x.Length; i++) x.Span[i] = (i % 7) * 0.1f;
+        Assert.True(float.IsFinite(g.Step(x, [1, 2], 1, 0.1f)));
+
+        g.CopyWeightsToHost();
+        Assert.NotEqual(initial[0], host.Parameters[0].Value.ToArray());
+        Assert.All(sgd.Velocities, v => Assert.All(v.ToArray(), value => Assert.Equal(0f, value))); // still the host's zeros
+
+        g.CopyToHost(); // a checkpoint's copy brings both
+        Assert.Contains(sgd.Velocities, v => v.ToArray().Any(value => value != 0f));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -56,5 +56,7 @@ public sealed class GpuTrainingNetwork : ITrainingNetwork
         _network.DownloadVelocities(_sgd);
     }
 
+    public void CopyWeightsToHost() => _network.DownloadParameters();
+
     public void Dispose() => _network.Dispose();
 }
