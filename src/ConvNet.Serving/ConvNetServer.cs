@@ -113,7 +113,7 @@ public sealed partial class ConvNetServer : IAsyncDisposable
             else await next();
         });
         app.Use(async (context, next) => await ExactMethod(context, next, () => server!.Routes));
-        ClassifyEndpoints.Map(app, model, batcher, new DecodeLimiter(options.MaxDecodes, DecodeLimiter.DefaultWait));
+        ClassifyEndpoints.Map(app, model, batcher, new DecodeLimiter(options.MaxDecodes, DecodeLimiter.DefaultWait, options.QueueCapacity));
         InfoEndpoints.Map(app, model, options, batcher, metrics, loopback: HostGuard.IsLoopback(address));
         server = new ConvNetServer(app, networks, batcher, metrics, model, options, drain);
         app.MapFallback(FallbackPattern, (HttpContext context) => Unrouted(context, server.Routes));

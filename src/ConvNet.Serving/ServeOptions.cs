@@ -5,7 +5,7 @@ namespace ConvNet.Serving;
 /// <param name="Port">0 picks a free port (tests)</param>
 /// <param name="MaxBatch">images per forward pass at most</param>
 /// <param name="MaxDelay">how long a pass may wait for images still being decoded and for connected clients' next requests, from the first image's arrival or the end of the previous pass</param>
-/// <param name="QueueCapacity">images waiting for a forward pass; more get 503 with Retry-After</param>
+/// <param name="QueueCapacity">images waiting for a decode slot or a forward pass; more get 503 with Retry-After</param>
 /// <param name="MaxBodyBytes">request bodies above this get 413</param>
 /// <param name="MaxPixels">images that would decode to more pixels get 413, before decoding (EncodedImageFile.MaxPixels)</param>
 /// <param name="DecodeSlots">images decoded at once (each holds up to 4 bytes × MaxPixels); the CLI gives --threads</param>

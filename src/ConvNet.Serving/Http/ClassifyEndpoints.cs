@@ -58,8 +58,7 @@ public static class ClassifyEndpoints
         // The batcher waits for images being decoded, not for bodies still arriving: a client uploading slowly (or
         // stalled) held every pass for the whole --max-delay-ms while it was counted from before the read.
         var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
-        using var slot = await decodes.EnterAsync(context.RequestAborted)
-            ?? throw new ApiException(503, $"the server is busy: {decodes.Slots} images are being decoded and others waited {decodes.MaxWait.TotalSeconds:0} s for their turn; retry after 1 s", 1);
+        using var slot = await decodes.EnterAsync(batcher.QueueDepth, context.RequestAborted);
         using (batcher.Decoding(client))
         {
             var start = Stopwatch.GetTimestamp();
@@ -70,8 +69,7 @@ public static class ClassifyEndpoints
             if (!batcher.TryEnqueue(queued))
             {
                 queued.ReleaseSample();
-                string waiting = batcher.Capacity == 1 ? "1 image is" : $"{batcher.Capacity} images are";
-                throw new ApiException(503, $"the server is busy: {waiting} already waiting; retry after 1 s", 1);
+                throw new ApiException(503, DecodeLimiter.Full(batcher.Capacity), 1);
             }
         }
         InferenceResult result;

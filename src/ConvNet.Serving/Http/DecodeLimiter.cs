@@ -1,11 +1,17 @@
-// How many images are decoded at once. A decode holds its whole bitmap (4 bytes a pixel, up to --max-pixels: 200 MB
-// for a 7000x7000 PNG of 48 KB), and decodes ran one per request: 8 such uploads at once took 1.3 GB and failed with
-// 500s when Skia could not allocate. Decoding is CPU work, so more decodes than threads would not finish sooner.
+// How many images are decoded at once, and how many may wait for their turn. A decode holds its whole bitmap (4 bytes
+// a pixel, up to --max-pixels: 200 MB for a 7000x7000 PNG of 48 KB), and decodes ran one per request: 8 such uploads
+// at once took 1.3 GB and failed with 500s when Skia could not allocate. Decoding is CPU work, so more decodes than
+// threads would not finish sooner. A request waiting for a slot holds its body (up to --max-body-mb): those waiting
+// count toward --queue with the images waiting for a forward pass, or a burst of uploads grew without bound.
 namespace ConvNet.Serving.Http;
 
-public sealed class DecodeLimiter(int slots, TimeSpan maxWait)
+/// <param name="slots">decodes at once</param>
+/// <param name="maxWait">how long a request may wait for a slot</param>
+/// <param name="capacity">images that may wait at once: for a slot and, decoded, for a forward pass</param>
+public sealed class DecodeLimiter(int slots, TimeSpan maxWait, int capacity = int.MaxValue)
 {
     private readonly SemaphoreSlim _free = new(slots, slots);
+    private int _waiting;
 
     /// <summary>How long a request waits for a slot before it is answered 503.</summary>
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(10);
@@ -18,9 +24,31 @@ public sealed class DecodeLimiter(int slots, TimeSpan maxWait)
     /// <summary>Decodes running now.</summary>
     public int Busy => slots - _free.CurrentCount;
 
-    /// <returns>the slot (dispose it when the decode is done), or null when none came free within the wait</returns>
-    public async Task<IDisposable?> EnterAsync(CancellationToken cancel) =>
-        await _free.WaitAsync(maxWait, cancel) ? new Slot(_free) : null;
+    /// <summary>Requests waiting for a slot now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>The message of a 503 for a full queue (the batcher's too).</summary>
+    public static string Full(int capacity) =>
+        $"the server is busy: {(capacity == 1 ? "1 image is" : $"{capacity:N0} images are")} already waiting; retry after 1 s";
+
+    /// <param name="queuedForForward">decoded images waiting for a forward pass now (they count toward the capacity)</param>
+    /// <returns>the slot: dispose it when the decode is done</returns>
+    /// <exception cref="ApiException">503 with Retry-After: the capacity is taken, or no slot came free within the wait</exception>
+    public async Task<IDisposable> EnterAsync(int queuedForForward, CancellationToken cancel)
+    {
+        if (_free.Wait(0)) return new Slot(_free);
+        if (Interlocked.Increment(ref _waiting) + (long)queuedForForward > capacity)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new ApiException(503, Full(capacity), 1);
+        }
+        try
+        {
+            if (await _free.WaitAsync(maxWait, cancel)) return new Slot(_free);
+        }
+        finally { Interlocked.Decrement(ref _waiting); }
+        throw new ApiException(503, $"the server is busy: {slots} images are being decoded and others waited {maxWait.TotalSeconds:0} s for their turn; retry after 1 s", 1);
+    }
 
     private sealed class Slot(SemaphoreSlim free) : IDisposable
     {

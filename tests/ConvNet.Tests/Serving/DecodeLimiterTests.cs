@@ -12,26 +12,61 @@ public sealed class DecodeLimiterTests
     public async Task NoMoreDecodesRunThanItsSlotsAndAFreedSlotLetsTheNextIn()
     {
         var limiter = new DecodeLimiter(2, TimeSpan.FromSeconds(30));
-        var first = await limiter.EnterAsync(default);
-        var second = await limiter.EnterAsync(default);
+        var first = await limiter.EnterAsync(0, default);
+        var second = await limiter.EnterAsync(0, default);
         Assert.Equal(2, limiter.Busy);
-        var third = limiter.EnterAsync(default);
+        var third = limiter.EnterAsync(0, default);
         await Task.Delay(100);
         Assert.False(third.IsCompleted);
-        first!.Dispose();
+        Assert.Equal(1, limiter.Waiting);
+        first.Dispose();
         first.Dispose(); // twice frees one slot, not two
         Assert.NotNull(await third.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(2, limiter.Busy);
-        second!.Dispose();
+        Assert.Equal(0, limiter.Waiting);
+        second.Dispose();
         Assert.Equal(1, limiter.Busy);
     }
 
     [Fact]
-    public async Task AWaitLongerThanItsLimitGetsNoSlot()
+    public async Task AWaitLongerThanItsLimitIs503()
     {
         var limiter = new DecodeLimiter(1, TimeSpan.FromMilliseconds(50));
-        using var held = await limiter.EnterAsync(default);
-        Assert.Null(await limiter.EnterAsync(default));
+        using var held = await limiter.EnterAsync(0, default);
+        var refused = await Assert.ThrowsAsync<ApiException>(() => limiter.EnterAsync(0, default));
+        Assert.Equal(503, refused.Status);
+        Assert.Equal(1, refused.RetryAfterSeconds);
+        Assert.Contains("waited 0 s for their turn", refused.Message);
+        Assert.Equal(0, limiter.Waiting);
+    }
+
+    [Fact]
+    public async Task RequestsWaitingForASlotCountTowardTheQueueWithThoseWaitingForAForwardPass()
+    {
+        // Each waiter holds its body (up to --max-body-mb): a burst of uploads grew without bound behind the slots.
+        var limiter = new DecodeLimiter(1, TimeSpan.FromSeconds(30), capacity: 3);
+        var held = await limiter.EnterAsync(queuedForForward: 3, default); // a free slot is taken whatever is queued
+        var waiters = new[] { limiter.EnterAsync(1, default), limiter.EnterAsync(1, default) };
+        Assert.Equal(2, limiter.Waiting);
+        var refused = await Assert.ThrowsAsync<ApiException>(() => limiter.EnterAsync(1, default)); // 2 + 1 + this one
+        Assert.Equal(503, refused.Status);
+        Assert.Equal(1, refused.RetryAfterSeconds);
+        Assert.Equal("the server is busy: 3 images are already waiting; retry after 1 s", refused.Message);
+        Assert.Equal(2, limiter.Waiting);
+
+        // A waiter whose client went away leaves its place.
+        using var gone = new CancellationTokenSource();
+        var third = limiter.EnterAsync(0, gone.Token);
+        Assert.Equal(3, limiter.Waiting);
+        gone.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third);
+        Assert.Equal(2, limiter.Waiting);
+
+        held.Dispose();
+        (await waiters[0].WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        (await waiters[1].WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        Assert.Equal(0, limiter.Waiting);
+        Assert.Equal(0, limiter.Busy);
     }
 
     private sealed class AllocationFailing(Exception failure) : ImageInput([3, 4, 4], 100)
