@@ -99,9 +99,16 @@ public static class Checkpoints
     /// <summary>What shows that <paramref name="folder"/> holds (or held) a training run rather than nothing or an
     /// import, for commands that must not write over one: a file only training writes, or a sidecar recording a
     /// training recipe. Null when there is none.</summary>
-    public static string? TrainingRunEvidence(string folder)
+    public static string? TrainingRunEvidence(string folder) =>
+        RecordedRunEvidence(folder)
+        // A lock file alone is a run only while a train holds it (before its first checkpoint): one left by a train
+        // that failed in an earlier version, in a folder holding nothing else, is not.
+        ?? (RunFolderLock.HeldElsewhere(folder) ? $"{RunFolderLock.FileName}, held by a convnet train now" : null);
+
+    /// <summary>TrainingRunEvidence but for the lock: what a training run wrote into <paramref name="folder"/>.</summary>
+    internal static string? RecordedRunEvidence(string folder)
     {
-        foreach (string name in new[] { MetricsLog.JsonFile, MetricsLog.CsvFile, StepLog.FileName, ImageTrainingData.ScanFile, RunFolderLock.FileName, ReplacedRun.FolderName })
+        foreach (string name in new[] { MetricsLog.JsonFile, MetricsLog.CsvFile, StepLog.FileName, ImageTrainingData.ScanFile, ReplacedRun.FolderName })
             if (Path.Exists(Path.Combine(folder, name))) return name;
         foreach (var tag in new[] { Last, Best, Previous })
             if (File.Exists(Path.Combine(folder, tag + ".json")) && ReadSidecar(Path.Combine(folder, tag + ".json")) is { Config: not null })

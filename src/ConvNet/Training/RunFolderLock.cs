@@ -1,7 +1,10 @@
 // One training process per run folder: two writing the same checkpoints and metrics would interleave them and leave
 // sidecars whose checksums name the other run's weights. The lock is the kernel's advisory lock on a file in the folder
 // (FileShare.None), so it ends with the process however the process ends, SIGKILL included; the file itself stays,
-// because deleting it would let a third process lock a new file while a second still holds the old one.
+// because deleting it would let a third process lock a new file while a second still holds the old one. Only a lock
+// that made its files in a folder where no training run wrote anything (a train that failed before its first
+// checkpoint, a --resume of an empty folder or an import) removes them as it is released, while still holding them:
+// import and prepare must not take leftover lock files for a run.
 namespace ConvNet.Training;
 
 public sealed class RunFolderLock : IDisposable
@@ -17,10 +20,12 @@ public sealed class RunFolderLock : IDisposable
 
     private readonly FileStream _file;
     private readonly string _runDirectory, _token = $"{Environment.ProcessId} {Guid.NewGuid():N}";
+    private readonly bool _madeFiles;
+    private bool _released;
 
-    private RunFolderLock(FileStream file, string runDirectory)
+    private RunFolderLock(FileStream file, string runDirectory, bool madeFiles)
     {
-        (_file, _runDirectory) = (file, runDirectory);
+        (_file, _runDirectory, _madeFiles) = (file, runDirectory, madeFiles);
         IO.AtomicFile.WriteAllText(Path.Combine(runDirectory, OwnerFileName), _token);
     }
 
@@ -47,10 +52,11 @@ public sealed class RunFolderLock : IDisposable
     {
         string path = Path.Combine(runDirectory, FileName);
         notWritable = null;
+        bool existed = File.Exists(path);
         try
         {
             var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            try { return new RunFolderLock(file, runDirectory); }
+            try { return new RunFolderLock(file, runDirectory, madeFiles: !existed); }
             catch { file.Dispose(); throw; }
         }
         catch (IOException e) when (IO.FolderLock.HeldElsewhere(e))
@@ -63,6 +69,21 @@ public sealed class RunFolderLock : IDisposable
             notWritable = e;
             return null;
         }
+    }
+
+    /// <summary>Whether another process holds the lock of <paramref name="runDirectory"/> now (false when it has no lock
+    /// file, or one that nobody holds).</summary>
+    public static bool HeldElsewhere(string runDirectory)
+    {
+        string path = Path.Combine(runDirectory, FileName);
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            return false;
+        }
+        catch (IOException e) when (IO.FolderLock.HeldElsewhere(e)) { return true; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>Whether the folder is still this lock's (not deleted, not locked by another process since).</summary>
@@ -92,10 +113,31 @@ public sealed class RunFolderLock : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         finally
         {
-            _file.Dispose();
+            Release();
         }
         try { Directory.Delete(_runDirectory); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    public void Dispose() => _file.Dispose();
+    /// <summary>Releases the lock; one that made its files, in a folder that holds nothing a training run wrote, removes
+    /// them first.</summary>
+    public void Dispose()
+    {
+        if (_released) return;
+        if (_madeFiles && Held && Checkpoints.RecordedRunEvidence(_runDirectory) is null)
+        {
+            try
+            {
+                File.Delete(Path.Combine(_runDirectory, OwnerFileName));
+                File.Delete(Path.Combine(_runDirectory, FileName));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        Release();
+    }
+
+    private void Release()
+    {
+        _released = true;
+        _file.Dispose();
+    }
 }

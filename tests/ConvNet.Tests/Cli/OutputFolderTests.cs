@@ -178,4 +178,42 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.Equal(2, result.ExitCode);
         Assert.False(Directory.Exists(output), $"{output} was left behind: {string.Join(", ", Directory.Exists(output) ? Directory.GetFileSystemEntries(output) : [])}");
     }
+
+    [Fact]
+    public void ATrainOrResumeThatFailsInAFolderItDidNotMakeLeavesItAsItWas()
+    {
+        // Pass 36: both left .train.lock and its owner file, and import and prepare then refused the folder for good
+        // ("holds a training run (.train.lock)"), --force or not.
+        using var temp = new TempDirectory();
+        string empty = temp.Combine("empty");
+        Directory.CreateDirectory(empty);
+        var resume = CliRunner.Run("train", "--resume", empty);
+        Assert.Equal(2, resume.ExitCode);
+        Assert.Contains("no checkpoint", resume.Stderr);
+        var failed = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "idx:/no/such/folder", "--out", empty);
+        Assert.Equal(2, failed.ExitCode);
+        Assert.Empty(Directory.GetFileSystemEntries(empty));
+
+        string weights = Directory.GetFiles(Path.Combine(run.Run, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
+        var import = CliRunner.Run("import", weights, "--out", empty);
+        Assert.True(import.ExitCode == 0, import.Stderr);
+        var notARun = CliRunner.Run("train", "--resume", empty); // an import has no recipe to resume
+        Assert.Equal(2, notARun.ExitCode);
+        Assert.Contains("has no training configuration to resume", notARun.Stderr);
+        var again = CliRunner.Run("import", weights, "--out", empty, "--force");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.False(File.Exists(Path.Combine(empty, ".train.lock")));
+    }
+
+    [Fact]
+    public void ALeftoverLockFileIsARunOnlyWhileATrainHoldsIt()
+    {
+        using var temp = new TempDirectory();
+        string folder = temp.Combine("leftover");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, ConvNet.Training.RunFolderLock.FileName), ""); // an earlier version's failed train
+        Assert.Null(ConvNet.Training.Checkpoints.TrainingRunEvidence(folder));
+        using var held = new FileStream(Path.Combine(folder, ConvNet.Training.RunFolderLock.FileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        Assert.Equal(".train.lock, held by a convnet train now", ConvNet.Training.Checkpoints.TrainingRunEvidence(folder));
+    }
 }
