@@ -16,6 +16,10 @@ public sealed record LoadedCheckpoint(CheckpointInfo Info, string SidecarPath, s
     /// 2026-11-29, commit ac8d70a): its config reads as the default, auto, though the run computed every convolution
     /// directly.</summary>
     public bool RecordsConvAlgorithm { get; init; } = true;
+
+    /// <summary>Whether the momentum file was checked against its SHA-256 when opened (for --resume); otherwise
+    /// LoadMomentum checks it. Inference never reads it, so a missing or damaged one stops only a resume.</summary>
+    public bool MomentumVerified { get; init; }
 }
 
 public static class Checkpoints
@@ -117,7 +121,9 @@ public static class Checkpoints
     }
 
     /// <summary>Finds a checkpoint: a sidecar .json, or a run folder (its best.json, else last.json).</summary>
-    public static LoadedCheckpoint Open(string path, string preferredTag = Best)
+    /// <param name="verifyMomentum">check the momentum file too (a resume reads it); otherwise only the weights and the
+    /// sidecar are checked, and a momentum file deleted to save space stops nothing but a resume</param>
+    public static LoadedCheckpoint Open(string path, string preferredTag = Best, bool verifyMomentum = false)
     {
         // A run that is training replaces its sidecars, then deletes the files the old ones named: a command that read
         // a sidecar just before that finds its weights gone. It reads the new sidecar instead, while they keep changing.
@@ -126,7 +132,7 @@ public static class Checkpoints
             string? before = SidecarsNow(path);
             try
             {
-                return OpenOnce(path, preferredTag);
+                return OpenOnce(path, preferredTag, verifyMomentum);
             }
             catch (CheckpointException) when (attempt < MaxOpenAttempts && before is not null && SidecarsNow(path) != before)
             {
@@ -150,7 +156,7 @@ public static class Checkpoints
         return text.Length == 0 ? null : text.ToString();
     }
 
-    private static LoadedCheckpoint OpenOnce(string path, string preferredTag)
+    private static LoadedCheckpoint OpenOnce(string path, string preferredTag, bool verifyMomentum)
     {
         string sidecar = path;
         if (Directory.Exists(path))
@@ -194,8 +200,13 @@ public static class Checkpoints
         string root = Path.GetDirectoryName(Path.GetFullPath(sidecar))!;
         if (info.Preprocessing is { } preprocessing) Inside(sidecar, root, preprocessing.File);
         string weights = Verified(sidecar, root, info.WeightsFile, info.WeightsSha256);
-        string? momentum = info.MomentumFile is null ? null : Verified(sidecar, root, info.MomentumFile, info.MomentumSha256);
-        return new LoadedCheckpoint(info, sidecar, weights, momentum) { RecordsConvAlgorithm = info.Config is null || ConfigNames(text, nameof(TrainConfig.ConvAlgorithm)) };
+        string? momentum = info.MomentumFile is null ? null
+            : verifyMomentum ? Verified(sidecar, root, info.MomentumFile, info.MomentumSha256) : Inside(sidecar, root, info.MomentumFile);
+        return new LoadedCheckpoint(info, sidecar, weights, momentum)
+        {
+            RecordsConvAlgorithm = info.Config is null || ConfigNames(text, nameof(TrainConfig.ConvAlgorithm)),
+            MomentumVerified = verifyMomentum,
+        };
     }
 
     // Whether the sidecar's config names the setting itself, rather than leaving it to its default.
@@ -251,15 +262,15 @@ public static class Checkpoints
             throw new CheckpointException($"{runDirectory}: a file, not a run folder; a run is resumed from its folder, which continues from its last.json");
         if (!Directory.Exists(runDirectory)) throw new CheckpointException($"{runDirectory}: no such run folder");
         string last = Path.Combine(runDirectory, Last + ".json"), previous = Path.Combine(runDirectory, Previous + ".json");
-        if (!File.Exists(last)) return Open(runDirectory, Last); // best.json only, or a clear "no checkpoint" error
+        if (!File.Exists(last)) return Open(runDirectory, Last, verifyMomentum: true); // best.json only, or a clear "no checkpoint" error
         try
         {
-            return Open(last);
+            return Open(last, verifyMomentum: true);
         }
         catch (CheckpointException damaged) when (File.Exists(previous))
         {
             LoadedCheckpoint fallback;
-            try { fallback = Open(previous); }
+            try { fallback = Open(previous, verifyMomentum: true); }
             catch (CheckpointException second)
             {
                 // Both damaged: say so, and name what may still be whole.
@@ -275,7 +286,7 @@ public static class Checkpoints
             }
             warn($"warning: {damaged.Message}; resuming from the checkpoint before it, {previous} (step {fallback.Info.Step}), " +
                 $"now copied over {last}, so the steps after it are trained again");
-            return Open(last);
+            return Open(last, verifyMomentum: true);
         }
     }
 
@@ -395,6 +406,8 @@ public static class Checkpoints
     public static void LoadMomentum(LoadedCheckpoint checkpoint, Sgd sgd)
     {
         if (checkpoint.MomentumPath is null) throw new CheckpointException($"{checkpoint.SidecarPath}: has no optimiser state to resume from");
+        if (!checkpoint.MomentumVerified)
+            Verified(checkpoint.SidecarPath, Path.GetDirectoryName(Path.GetFullPath(checkpoint.SidecarPath))!, checkpoint.Info.MomentumFile!, checkpoint.Info.MomentumSha256);
         var byName = SafeTensorsFile.Read(checkpoint.MomentumPath).Tensors.ToDictionary(t => t.Name);
         for (int i = 0; i < sgd.Parameters.Count; i++)
         {

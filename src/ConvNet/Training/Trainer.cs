@@ -185,7 +185,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // Rank 0 opens the checkpoint first: falling back to the one before a damaged last.json rewrites it. The other
         // ranks then only read what it settled on.
         if (!all.IsRoot) all.Barrier(cancel);
-        var checkpoint = all.IsRoot ? Checkpoints.OpenForResume(runDirectory, observer.Message) : Checkpoints.Open(runDirectory, Checkpoints.Last);
+        var checkpoint = all.IsRoot ? Checkpoints.OpenForResume(runDirectory, observer.Message) : Checkpoints.Open(runDirectory, Checkpoints.Last, verifyMomentum: true);
         if (all.IsRoot) all.Barrier(cancel);
         var info = checkpoint.Info;
         var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");

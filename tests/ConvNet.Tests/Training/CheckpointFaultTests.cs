@@ -67,6 +67,37 @@ public sealed class CheckpointFaultTests(ITestOutputHelper output)
         Assert.DoesNotContain("best.json", both.Stderr);
     }
 
+    [Fact]
+    public void AMissingOrDamagedMomentumFileStopsOnlyAResumeWhichFallsBack()
+    {
+        // Pass 36: eval, predict, export and show refused a checkpoint whose momentum file (as large as the weights,
+        // 244 MB for AlexNet) was deleted to save space or damaged, though none of them reads it.
+        using var temp = new TempDirectory();
+        var (data, straightSha) = Straight(temp);
+        string run = temp.Combine("run");
+        AssertOk(CliRunner.Run(TrainArgs(data, run, "--max-steps", "3")));
+        var last = Checkpoints.Open(run, Checkpoints.Last);
+        File.Delete(last.MomentumPath!);
+        AssertOk(CliRunner.Run("eval", "--checkpoint", Path.Combine(run, "last.json"), "--threads", "1"));
+        AssertOk(CliRunner.Run("export", "--weights", Path.Combine(run, "last.json"), "--out", temp.Combine("m.onnx")));
+
+        var resumed = CliRunner.Run("train", "--resume", run); // the momentum is needed here: the step before it
+        AssertOk(resumed);
+        Assert.Contains($"names {last.MomentumPath}, which does not exist", resumed.Stdout);
+        Assert.Contains("previous.json (step 2)", resumed.Stdout);
+        Assert.Equal(straightSha, Checkpoints.Open(run, Checkpoints.Last).Info.WeightsSha256);
+
+        // A damaged one, read by a resume that opened its checkpoint without checking it (the library's own order).
+        string second = temp.Combine("second");
+        AssertOk(CliRunner.Run(TrainArgs(data, second, "--max-steps", "3")));
+        var opened = Checkpoints.Open(second, Checkpoints.Last);
+        Assert.False(opened.MomentumVerified);
+        File.AppendAllText(opened.MomentumPath!, "x");
+        var network = ConvNet.Models.ModelRegistry.Create("alexnet-micro");
+        var sgd = new Sgd(network.Parameters);
+        Assert.Contains("does not match the checksum", Assert.Throws<CheckpointException>(() => Checkpoints.LoadMomentum(opened, sgd)).Message);
+    }
+
     private bool Mount(string arguments)
     {
         var info = new ProcessStartInfo("mount") { RedirectStandardError = true, RedirectStandardOutput = true };
