@@ -16,13 +16,18 @@ public static class InspectionInputs
 
     /// <summary>Runs before 2026-11-30 recorded their data's paths as typed: a relative one is found only from the
     /// folder the run was trained in, and elsewhere the reader's "directory not found" named neither the run nor why.
-    /// Throws, saying so, when <paramref name="spec"/> is the data the checkpoint recorded and such a path is missing;
+    /// Throws, saying so, when <paramref name="spec"/> is the data the checkpoint recorded and such a path is missing,
+    /// or any of its paths (the data moved or was deleted: "directory not found" did not say --data can name it);
     /// for the recorded data only, not a --data given (InspectionOptions.DataSpec), whose reader names it.</summary>
     public static void RequireRecordedDataFound(LoadedCheckpoint loaded, string spec)
     {
-        if (spec != loaded.Info.Config?.Data || DatasetSpec.MissingRelativePath(spec) is not { } missing) return;
-        throw new DataException($"{spec}: {loaded.SidecarPath} recorded its data by the relative path {missing}, which is not found from " +
-            $"{Environment.CurrentDirectory}; run this from the folder it was trained in, or say where the data is with --data");
+        if (spec != loaded.Info.Config?.Data) return;
+        if (DatasetSpec.MissingRelativePath(spec) is { } relative)
+            throw new DataException($"{spec}: {loaded.SidecarPath} recorded its data by the relative path {relative}, which is not found from " +
+                $"{Environment.CurrentDirectory}; run this from the folder it was trained in, or say where the data is with --data");
+        if (DatasetSpec.MissingPath(spec) is { } missing)
+            throw new DataException($"{spec}: {missing} is not found; {loaded.SidecarPath} recorded this data, so it has moved or was deleted: " +
+                "say where it is now with --data");
     }
 
     /// <summary>A split of <paramref name="spec"/>: "test" (a dataset's test split; image data's val split, else all

@@ -62,6 +62,9 @@ public static class DatasetSpec
     public static string? MissingRelativePath(string spec) =>
         PathsOf(spec).FirstOrDefault(p => !Path.IsPathRooted(p) && !Path.Exists(p));
 
+    /// <summary>The first path of the spec (relative or absolute) that does not exist, else null.</summary>
+    public static string? MissingPath(string spec) => PathsOf(spec).FirstOrDefault(p => !Path.Exists(p));
+
     private static string[] PathsOf(string spec)
     {
         int colon = spec.IndexOf(':');

@@ -321,6 +321,26 @@ public static class Checkpoints
         new($"{runDirectory}: the run folder is not writable ({cause.Message}); checkpoints could not be saved. " +
             "Make it writable, or train into another --out");
 
+    /// <summary>Points the run's older sidecars (best.json, previous.json) that name the data at <paramref name="from"/> at
+    /// <paramref name="to"/>, where --resume --data said it has moved; every other byte of them stays as it was.</summary>
+    public static void RecordDataMoved(string runDirectory, string from, string to)
+    {
+        foreach (var tag in new[] { Best, Previous })
+        {
+            string sidecar = Path.Combine(runDirectory, tag + ".json");
+            if (!File.Exists(sidecar)) continue;
+            System.Text.Json.Nodes.JsonNode? root;
+            try { root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sidecar)); }
+            catch (JsonException) { continue; } // damaged: Open names it when it is used
+            if (root?["config"] is System.Text.Json.Nodes.JsonObject config && config["data"]?.GetValueKind() == JsonValueKind.String
+                && config["data"]!.GetValue<string>() == from)
+            {
+                config["data"] = to;
+                AtomicFile.WriteAllText(sidecar, root.ToJsonString(CheckpointInfo.Json));
+            }
+        }
+    }
+
     /// <summary>The sidecar (best.json, else last.json, else previous.json, in the file's folder or the run folder above checkpoints/)
     /// that names <paramref name="weightsPath"/> as its weights, or null.</summary>
     public static string? SidecarNaming(string weightsPath)

@@ -41,6 +41,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     private ReplacedRun? _replaced;
     // The run folder's lock (rank 0 only; none for a read-only folder): checked before each checkpoint.
     private RunFolderLock? _folderLock;
+    // --resume --data MOVED: the path the run's older sidecars still name, rewritten with its first save.
+    private string? _dataMovedFrom;
 
     /// <summary>Starts a new run in an empty (or new) run folder; a folder that already holds a run is refused
     /// (its checkpoints would be replaced), unless <paramref name="overwrite"/>.</summary>
@@ -195,12 +197,14 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             config = config with { Threads = t };
         }
         config = config with { MaxSteps = maxSteps ?? 0 };
+        string? movedFrom = null;
         if (data is not null && DatasetSpec.WithAbsolutePaths(data) is var moved && moved != config.Data)
         {
             if (DatasetSpec.Kind(moved) != DatasetSpec.Kind(config.Data))
                 throw new ArgumentException($"--data {data}: {runDirectory} was trained on {config.Data}; on --resume, --data can only say where " +
                     $"that dataset is now ({DatasetSpec.Kind(config.Data)}:...), not change it");
             observer.Message($"note: reading the run's data from {moved} instead of {config.Data}");
+            movedFrom = config.Data;
             config = config with { Data = moved };
         }
         else if (DatasetSpec.MissingRelativePath(config.Data) is { } missing)
@@ -241,7 +245,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 $"to train further, pass --epochs with more, e.g. --resume {IO.ShellQuote.Word(runDirectory)} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
         }
-        return new Trainer(config, runDirectory, observer, device, communicator) { _folderLock = folderLock }.Execute(checkpoint, cancel);
+        return new Trainer(config, runDirectory, observer, device, communicator) { _folderLock = folderLock, _dataMovedFrom = movedFrom }.Execute(checkpoint, cancel);
     }
 
     private TrainResult Execute(LoadedCheckpoint? resumeFrom, CancellationToken cancel)
@@ -505,6 +509,12 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             stepLog?.Flush();
             string? unreadable = Checkpoints.Save(runDirectory, network, sgd, info, names);
             DiscardReplaced();
+            // eval and show on the run folder read best.json, which named where the data was before it moved.
+            if (_dataMovedFrom is { } from)
+            {
+                Checkpoints.RecordDataMoved(runDirectory, from, config.Data);
+                _dataMovedFrom = null;
+            }
             // A damaged sidecar stops the cleanup of old checkpoints: say so once, before the disk fills.
             if (!warnedUnreadable && unreadable is not null)
             {

@@ -128,6 +128,31 @@ public sealed class RunFolderLockAndSignalTests
         Assert.Contains("training images are not the ones", otherImages.Stderr);
         Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // nothing trained on them
     }
+    [Fact]
+    public void AfterAResumeOnMovedDataEvalOnTheRunFolderFindsItToo()
+    {
+        // Pass 36: best.json (what eval and show read) kept the old path until a new best epoch, and eval said only
+        // "directory not found".
+        using var temp = new TempDirectory();
+        TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        AssertOk(RunIn(temp.Path, "train", "--model", "alexnet-micro", "--data", "idx:data", "--epochs", "1", "--batch-size", "32",
+            "--validation", "32", "--threads", "1", "--out", run));
+        string best = Path.Combine(run, "best.json");
+        string before = File.ReadAllText(best);
+        Directory.Move(temp.Combine("data"), temp.Combine("moved"));
+        var lost = RunIn(temp.Path, "eval", "--checkpoint", run);
+        Assert.Equal(2, lost.ExitCode);
+        Assert.Contains($"idx:{temp.Combine("data")}: {temp.Combine("data")} is not found; {best} recorded this data, so it has moved or was deleted: say where it is now with --data",
+            lost.Stderr);
+
+        AssertOk(RunIn(temp.Path, "train", "--resume", run, "--data", "idx:moved", "--epochs", "2", "--max-steps", "1"));
+        Assert.Equal(1, Checkpoints.Open(best).Info.Epoch); // not rewritten as a new best: only its data path changed
+        Assert.Equal(before.Replace(temp.Combine("data"), temp.Combine("moved")), File.ReadAllText(best));
+        Assert.Equal("idx:" + temp.Combine("moved"), Checkpoints.Open(Path.Combine(run, "previous.json")).Info.Config!.Data);
+        AssertOk(RunIn(temp.Path, "eval", "--checkpoint", run));
+    }
+
     [Theory]
     [InlineData("folder")]
     [InlineData("list")]
