@@ -69,8 +69,15 @@ public static class EvalCommand
             int count;
             if (ImageDataSpec.IsImageSpec(spec))
             {
-                // Decoded at the size the (first) checkpoint was trained on: 256, or smaller for small models.
-                var opened = ImageDataSpec.Open(spec, loaded[0].Info.Preprocessing?.Size ?? SquareImageDecoder.PaperSize);
+                // Decoded once, at the size the members with a mean image were trained on (256, or smaller for small
+                // models; they must agree); the others (imports, small-image runs) decode each file themselves. The
+                // first member's size was used for all, so an import named first made a 36-pixel run's fail.
+                var withMean = loaded.Where(l => l.Info.Preprocessing is not null).ToList();
+                if (withMean.FirstOrDefault(l => l.Info.Preprocessing!.Size != withMean[0].Info.Preprocessing!.Size) is { } otherSize)
+                    throw new ArgumentException($"--checkpoint: {withMean[0].SidecarPath} was trained on {withMean[0].Info.Preprocessing!.Size}-pixel squares of " +
+                        $"its images and {otherSize.SidecarPath} on {otherSize.Info.Preprocessing!.Size}-pixel ones; an ensemble decodes its images once, " +
+                        "at one size: evaluate them separately");
+                var opened = ImageDataSpec.Open(spec, withMean.FirstOrDefault()?.Info.Preprocessing!.Size ?? SquareImageDecoder.PaperSize);
                 if (opened.Validation is null && !dataGiven)
                 {
                     (opened.Train as IDisposable)?.Dispose();

@@ -75,6 +75,36 @@ public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassF
         var ensemble = CliRunner.Run("eval", "--checkpoint", plain, run, "--threads", "1");
         Assert.Equal(2, ensemble.ExitCode);
         Assert.Contains($"the data {Checkpoints.Open(run).SidecarPath} trained on, has no validation split", ensemble.Stderr);
+        // Pass 36: in that order, with --data, the run's images were decoded at the import's size (256) and the run failed
+        // with "the mean image is 36x36, the images 256x256"; either order gives the same answer now.
+        var orders = new[] { new[] { run, plain }, [plain, run] }.Select(members =>
+        {
+            var result = CliRunner.Run(["eval", "--checkpoint", .. members, "--data", "folder:" + folder, "--threads", "1", "--json"]);
+            AssertOk(result);
+            using var doc = System.Text.Json.JsonDocument.Parse(result.Stdout);
+            return (doc.RootElement.GetProperty("images").GetInt32(), doc.RootElement.GetProperty("top1Error").GetDouble(), doc.RootElement.GetProperty("loss").GetDouble());
+        }).ToList();
+        Assert.Equal(orders[0].Item1, orders[1].Item1);
+        Assert.Equal(orders[0].Item2, orders[1].Item2, 9);
+        Assert.Equal(orders[0].Item3, orders[1].Item3, 5);
+        // Two runs trained on squares of other sizes cannot share one decode: said, naming both. (The copy's sidecar says
+        // 40-pixel squares; it is refused before any image or mean image is read.)
+        string other = temp.Combine("run-40");
+        Directory.CreateDirectory(other);
+        foreach (string file in Directory.GetFiles(run, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(other, Path.GetRelativePath(run, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        string otherSidecar = Path.Combine(other, "best.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(otherSidecar))!;
+        json["preprocessing"]!["size"] = 40;
+        File.WriteAllText(otherSidecar, json.ToJsonString());
+        var sizes = CliRunner.Run("eval", "--checkpoint", run, other, "--data", "folder:" + folder, "--threads", "1");
+        Assert.Equal(2, sizes.ExitCode);
+        Assert.Contains($"--checkpoint: {Checkpoints.Open(run).SidecarPath} was trained on 36-pixel squares of its images and {otherSidecar} on 40-pixel ones",
+            sizes.Stderr);
         // An import rescaled by its shorter side has torchvision's ten crops, and eval scores what predict says of each file.
         string rescaled = temp.Combine("imported-rescaled");
         AssertOk(CliRunner.Run("import", temp.Combine("run.onnx"), "--preprocess", "torchvision", "--out", rescaled));
