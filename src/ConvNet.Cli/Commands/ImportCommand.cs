@@ -42,7 +42,13 @@ public static class ImportCommand
             if (File.Exists(Path.Combine(folder, Data.Images.PackedImageCache.InfoFile)))
                 throw new IOException(Checkpoints.HoldsOtherOutput(folder, $"an image cache ({Data.Images.PackedImageCache.InfoFile})", "import"));
             if (!parse.GetValue(force))
+            {
                 Checkpoints.RequireNoRun(folder, "a checkpoint", "choose another --out, or pass --force to replace it");
+                // The files an import writes, found without a sidecar naming them: replaced without a word before.
+                foreach (string written in new[] { Checkpoints.Previous + ".json", Path.Combine("checkpoints", ImportedWeightsFile), ImageTrainingData.PreprocessingFile })
+                    if (File.Exists(Path.Combine(folder, written)))
+                        throw new IOException($"--out {folder}: already holds {written}, which import would replace; choose another --out, or pass --force to replace it");
+            }
             bool created = !Directory.Exists(folder);
             try
             {
@@ -85,6 +91,10 @@ public static class ImportCommand
                 if (Checkpoints.Problem(info with { WeightsFile = "weights" }) is { } problem)
                     throw new ArgumentException($"{source}: cannot be kept as a checkpoint: it {problem}" +
                         (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? $"; convnet forward --weights {IO.ShellQuote.Word(source)} runs the graph as it is" : ""));
+                // An import is one checkpoint: replacing one, its last.json would become a previous.json naming the
+                // weights file that is about to be overwritten (the same step-0 name).
+                foreach (string old in new[] { Checkpoints.Last, Checkpoints.Previous })
+                    if (File.Exists(Path.Combine(folder, old + ".json"))) File.Delete(Path.Combine(folder, old + ".json"));
                 Checkpoints.Save(folder, network, null, info, Checkpoints.Last, Checkpoints.Best);
                 foreach (var note in notes) Console.WriteLine($"note: {note}");
                 if (metadata is null && Unrecorded(source, info, p, parse.GetValue(preprocess) is not null || parse.GetValue(mean) is not null || parse.GetValue(std) is not null,
@@ -185,6 +195,9 @@ public static class ImportCommand
 
     /// <summary>Image-trained runs: the mean image travels inside the file (ModelMetadata.FromProperties has checked
     /// it); write it beside the checkpoint as the run had it.</summary>
+    // Checkpoints.Save's name for step 0, the step an import records.
+    private const string ImportedWeightsFile = "step-00000000.safetensors";
+
     private static PreprocessingInfo WriteMeanImage(string folder, ModelMetadata metadata, ModelSpec spec)
     {
         Directory.CreateDirectory(folder);

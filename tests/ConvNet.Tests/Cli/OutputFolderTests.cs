@@ -85,6 +85,40 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
     }
 
     [Fact]
+    public void ImportReplacesNoFileOfItsOwnWithoutForceAndLeavesNoStalePreviousWithIt()
+    {
+        // Pass 36: a file at checkpoints/step-00000000.safetensors with no sidecar was overwritten without --force; with
+        // --force over an earlier import, previous.json named that weights file after it was overwritten.
+        using var temp = new TempDirectory();
+        string weights = Directory.GetFiles(Path.Combine(run.Run, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
+        string folder = temp.Combine("notes");
+        Directory.CreateDirectory(Path.Combine(folder, "checkpoints"));
+        string mine = Path.Combine(folder, "checkpoints", "step-00000000.safetensors");
+        File.WriteAllText(mine, "my notes");
+        var refused = CliRunner.Run("import", weights, "--out", folder);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal($"convnet import: --out {folder}: already holds {Path.Combine("checkpoints", "step-00000000.safetensors")}, which import would replace; " +
+            "choose another --out, or pass --force to replace it", refused.Stderr.Trim());
+        Assert.Equal("my notes", File.ReadAllText(mine));
+
+        string imported = temp.Combine("imported");
+        Assert.Equal(0, CliRunner.Run("import", weights, "--out", imported).ExitCode);
+        var replaced = CliRunner.Run("import", weights, "--out", imported, "--force", "--class-names", WriteNames(temp, ClassCount(weights)));
+        Assert.True(replaced.ExitCode == 0, replaced.Stderr);
+        Assert.False(File.Exists(Path.Combine(imported, "previous.json")));
+        Assert.Equal(0, CliRunner.Run("eval", "--checkpoint", Path.Combine(imported, "last.json"), "--data", run.Data, "--threads", "1").ExitCode);
+    }
+
+    private static int ClassCount(string weights) => ConvNet.Training.Checkpoints.Open(ConvNet.Training.Checkpoints.SidecarNaming(weights)!).Info.Classes;
+
+    private static string WriteNames(TempDirectory temp, int classes)
+    {
+        string path = temp.Combine("names.txt");
+        File.WriteAllLines(path, Enumerable.Range(0, classes).Select(k => $"class {k}"));
+        return path;
+    }
+
+    [Fact]
     public void PrepareAndImportNeverWriteIntoTheOthersFolder()
     {
         // Pass 33: prepare wrote a cache into a run folder, and import a checkpoint into a cache folder, both exit 0.
