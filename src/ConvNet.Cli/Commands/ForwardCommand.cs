@@ -86,7 +86,9 @@ public static class ForwardCommand
         if (model is null && File.Exists(path) && Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             var imported = OnnxImporter.Read(path);
-            foreach (var note in imported.Notes) PrintNote(note);
+            // forward writes what the graph declares (its output line says which), so "the network returns logits" would
+            // contradict the probabilities it writes.
+            foreach (var note in imported.Notes.Where(n => n != OnnxImportResult.SoftmaxDroppedNote)) PrintNote(note);
             return (imported.CreateNetwork(), imported.EndsInSoftmax);
         }
         return (ModelFiles.Open(path, model, PrintNote), false);

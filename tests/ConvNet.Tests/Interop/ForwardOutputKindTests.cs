@@ -31,6 +31,7 @@ public class ForwardOutputKindTests
         Assert.True(declared.ExitCode == 0, declared.Stderr);
         Assert.Contains("probabilities [2, 5]", declared.Stdout);
         Assert.Contains("ends in Softmax", declared.Stdout);
+        Assert.DoesNotContain("returns logits", declared.Stdout); // import's note would contradict what forward writes
         Assert.True(InteropModels.RelativeError(NpyFile.Read(dir.File("p.npy")).Data, [.. probabilities]) <= 1e-4);
 
         var forced = CliRunner.Run("forward", "--weights", dir.File("zoo.onnx"), "--input", dir.File("x.npy"), "--output", dir.File("l.npy"), "--logits");

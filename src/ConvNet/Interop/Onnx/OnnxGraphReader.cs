@@ -164,7 +164,7 @@ internal sealed class OnnxGraphReader
                 long axis = a.Int("axis", _opset >= 13 ? -1 : 1);
                 if (_shape.Length != 1 || axis is not (1 or -1))
                     throw a.Unsupported("axis", axis.ToString(System.Globalization.CultureInfo.InvariantCulture), "only the class axis of [N, classes]");
-                _notes.Add("the final Softmax was dropped: the network returns logits (softmax them for probabilities)");
+                _notes.Add(OnnxImportResult.SoftmaxDroppedNote);
                 _endsInSoftmax = true;
                 return false;
             default:

@@ -14,6 +14,9 @@ namespace ConvNet.Interop.Onnx;
 public sealed record OnnxImportResult(ModelSpec Spec, IReadOnlyList<NamedTensor> Weights, IReadOnlyList<string> Notes, string Source,
     IReadOnlyDictionary<string, string>? Properties = null)
 {
+    /// <summary>The note an import of a graph ending in Softmax gives (forward, which applies it, leaves it out).</summary>
+    public const string SoftmaxDroppedNote = "the final Softmax was dropped: the network returns logits (softmax them for probabilities)";
+
     /// <summary>The graph's declared output is the softmax of the logits (its final Softmax was dropped on import).</summary>
     public bool EndsInSoftmax { get; init; }
 
