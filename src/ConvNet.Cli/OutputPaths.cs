@@ -35,8 +35,9 @@ public static partial class OutputPaths
             throw new ArgumentException($"{outputOption} {output}: is the {inputOption} file ({Resolved(input)}, through a link); choose another {outputOption}");
     }
 
-    // Every link in the path followed (realpath(3)); where that is not available, the absolute path as written.
-    private static string Resolved(string path)
+    /// <summary>Every link in the path followed (realpath(3)); where that is not available (or the path does not
+    /// exist), the absolute path as written.</summary>
+    public static string Resolved(string path)
     {
         string full = Path.GetFullPath(path);
         if (OperatingSystem.IsWindows()) return full;

@@ -72,11 +72,11 @@ public static class ShowCommand
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(force), ".png", ".svg");
             var folders = parse.GetValue(runs)!;
-            // One run twice drew two identical curves under one legend name.
+            // One run twice drew two identical curves under one legend name (a link to it too).
             var seen = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string folder in folders)
             {
-                string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+                string full = Path.TrimEndingDirectorySeparator(OutputPaths.Resolved(folder));
                 if (!seen.TryAdd(full, folder)) throw new ArgumentException($"{seen[full]} and {folder} are the same run: give each run once");
             }
             var loaded = folders.Select(r => TrainingCurves.Load(r)).ToList();

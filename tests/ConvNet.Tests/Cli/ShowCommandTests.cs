@@ -96,6 +96,12 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
         string png = Path.Combine(run.Folder, "twice.png");
         AssertOneErrorLine(CliRunner.Run("show", "curves", run.Run, run.Run + "/", "--out", png), $"{run.Run} and {run.Run}/ are the same run: give each run once");
         Assert.False(File.Exists(png));
+        // ... and through a link to it (pass 36).
+        using var temp = new TempDirectory();
+        string link = temp.Combine("link");
+        Directory.CreateSymbolicLink(link, run.Run);
+        AssertOneErrorLine(CliRunner.Run("show", "curves", run.Run, link, "--out", png), $"{run.Run} and {link} are the same run: give each run once");
+        Assert.False(File.Exists(png));
     }
 
     [Fact]
