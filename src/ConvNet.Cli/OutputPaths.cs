@@ -12,9 +12,7 @@ public static partial class OutputPaths
         string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
         if (Directory.Exists(folder)) return;
         // "does not exist" would be wrong when the path goes through a file (run/last.json/model.onnx).
-        for (string? above = folder; above is not null; above = Path.GetDirectoryName(above))
-            if (File.Exists(above))
-                throw new IOException($"{option} {file}: {above} is a file, not a folder (choose another {option})");
+        ConvNet.IO.FolderPath.RequireNoFileAbove(file, option);
         throw new DirectoryNotFoundException($"{option} {file}: the folder {folder} does not exist (create it first, or choose another {option})");
     }
 
@@ -23,6 +21,7 @@ public static partial class OutputPaths
     public static void RequireNotFile(string folder, string option, string what)
     {
         if (File.Exists(folder)) throw new IOException($"{option} {folder}: is a file; {option} names the {what} to write");
+        ConvNet.IO.FolderPath.RequireNoFileAbove(folder, option);
     }
 
     /// <summary>Throws if writing <paramref name="output"/> would replace the input file the command reads, even

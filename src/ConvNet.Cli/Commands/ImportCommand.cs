@@ -35,6 +35,7 @@ public static class ImportCommand
             string source = parse.GetValue(file)!;
             string folder = parse.GetValue(output)!;
             if (File.Exists(folder)) throw new IOException($"--out {folder}: is a file; import writes a checkpoint folder, so give a folder name");
+            ConvNet.IO.FolderPath.RequireNoFileAbove(folder, "--out");
             // --force replaces an earlier import. Over a training run it replaced the sidecars and kept the run's metrics,
             // momentum and lock beside an import they do not describe; train --force is what replaces a run.
             if (Checkpoints.TrainingRunEvidence(folder) is { } evidence)
@@ -209,7 +210,7 @@ public static class ImportCommand
 
     private static string[] ReadNames(string path, int classes)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: class-name file not found{ConvNet.IO.FolderPath.WrongKind(path, wantFolder: false)}");
         var names = ClassNames.ReadFile(path);
         if (names.Length != classes) throw new InvalidDataException($"{path}: has {names.Length} class names, the model has {classes} classes");
         return names;

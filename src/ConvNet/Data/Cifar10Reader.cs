@@ -21,7 +21,7 @@ public static class Cifar10Reader
     public static DatasetSplits ReadDirectory(string directory, DatasetSpec.IdxParts parts = DatasetSpec.IdxParts.Both)
     {
         if (!Directory.Exists(directory))
-            throw new DataException($"cifar10: dataset directory not found: {directory}");
+            throw new DataException($"cifar10: dataset directory not found: {directory}{IO.FolderPath.WrongKind(directory, wantFolder: true)}");
         string nested = Path.Combine(directory, "cifar-10-batches-bin");
         string first = parts == DatasetSpec.IdxParts.Test ? TestFile : TrainFiles[0];
         if (!File.Exists(Path.Combine(directory, first)) && File.Exists(Path.Combine(nested, first)))

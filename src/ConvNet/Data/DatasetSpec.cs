@@ -96,7 +96,7 @@ public static class DatasetSpec
         IdxParts parts = IdxParts.Both)
     {
         if (!Directory.Exists(directory))
-            throw new DataException($"{name}: dataset directory not found: {directory}");
+            throw new DataException($"{name}: dataset directory not found: {directory}{IO.FolderPath.WrongKind(directory, wantFolder: true)}");
         bool readTrain = parts != IdxParts.Test, readTest = parts != IdxParts.Train;
         string[] paths = IdxWriter.StandardNames.Select((file, i) => (i < 2 ? readTrain : readTest) ? FindIdxFile(directory, file)
             ?? throw new DataException($"{name}: {Path.Combine(directory, file)} not found (nor with .gz, nor spelled {DottedName(file)})") : "").ToArray();

@@ -39,7 +39,7 @@ public static class ImageDataSpec
                 if (lists.Length > 2) throw new DataException($"'{spec}': list: takes one or two list files (TRAIN.txt[,VAL.txt]){NotOnePath(argument)}");
                 if (lists.Any(string.IsNullOrWhiteSpace)) throw new DataException($"'{spec}': list: names an empty file (TRAIN.txt[,VAL.txt], no empty name around the comma)");
                 if (lists.Length == 2 && lists.FirstOrDefault(l => !File.Exists(l)) is { } missing)
-                    throw new DataException($"{missing}: list file not found{NotOnePath(argument)}");
+                    throw new DataException($"{missing}: list file not found{IO.FolderPath.WrongKind(missing, wantFolder: false)}{NotOnePath(argument)}");
                 var (train, validation) = ImageListFile.Open(lists[0], lists.Length == 2 ? lists[1] : null);
                 return new ImageSplits(new FileImageStore(train, size), validation is null ? null : new FileImageStore(validation, size));
             }

@@ -16,7 +16,7 @@ public static class ImageFolder
     /// <summary>The training files and, when DIR has train/ and val/, the validation files.</summary>
     public static (ImageFileSet Train, ImageFileSet? Validation) Open(string directory)
     {
-        if (!Directory.Exists(directory)) throw new DataException($"folder:{directory}: directory not found");
+        if (!Directory.Exists(directory)) throw new DataException($"folder:{directory}: directory not found{IO.FolderPath.WrongKind(directory, wantFolder: true)}");
         if (!HasSplits(directory)) return (Read(directory, $"{directory}"), null);
         string train = Path.Combine(directory, "train"), val = Path.Combine(directory, "val");
 
@@ -34,7 +34,7 @@ public static class ImageFolder
     /// links into it are refused</param>
     public static ImageFileSet Read(string directory, string name, IReadOnlyList<string>? classNames = null, string? datasetRoot = null)
     {
-        if (!Directory.Exists(directory)) throw new DataException($"{directory}: directory not found");
+        if (!Directory.Exists(directory)) throw new DataException($"{directory}: directory not found{IO.FolderPath.WrongKind(directory, wantFolder: true)}");
         string[] classes = Directory.GetDirectories(directory).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(CodePointOrder.Instance).ToArray()!;
         if (classes.Length == 0)
             throw new DataException($"{directory}: no class folders (expected one sub-folder of images per class, e.g. {Path.Combine(directory, "cat", "1.jpg")})");

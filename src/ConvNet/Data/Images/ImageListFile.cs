@@ -33,7 +33,7 @@ public static class ImageListFile
     /// <param name="classes">the classes <paramref name="classCount"/> counts, for the message: "the 3 classes named in ..."</param>
     public static List<ImageFile> ReadLines(string listPath, int? classCount = null, string classes = "")
     {
-        if (!File.Exists(listPath)) throw new DataException($"{listPath}: list file not found");
+        if (!File.Exists(listPath)) throw new DataException($"{listPath}: list file not found{IO.FolderPath.WrongKind(listPath, wantFolder: false)}");
         string root = Path.GetDirectoryName(Path.GetFullPath(listPath))!;
         var files = new List<ImageFile>();
         int lineNumber = 0;

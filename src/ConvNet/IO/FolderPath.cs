@@ -1,0 +1,28 @@
+// A path that names a file where a folder must be, or the other way round: .NET's words ("Could not find a part of
+// the path", "directory not found") say the path is missing, when something is there and it is the wrong kind.
+namespace ConvNet.IO;
+
+public static class FolderPath
+{
+    /// <summary>The first existing file among the folders above <paramref name="path"/> (its parent, then up), or null.</summary>
+    public static string? FileAbove(string path)
+    {
+        for (string? above = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(above); above = Path.GetDirectoryName(above))
+            if (File.Exists(above)) return above;
+        return null;
+    }
+
+    /// <summary>Throws when a folder above <paramref name="path"/>, which the command would create or write, is a file.</summary>
+    /// <param name="option">the option that named the path (for the message)</param>
+    public static void RequireNoFileAbove(string path, string option)
+    {
+        if (FileAbove(path) is { } file) throw new IOException($"{option} {path}: {file} is a file, not a folder (choose another {option})");
+    }
+
+    /// <summary>" (a file, not a folder)", " (a folder, not a file)" or "": what is at <paramref name="path"/> when it is
+    /// not what a reader looked for, or nothing there at all.</summary>
+    public static string WrongKind(string path, bool wantFolder) =>
+        wantFolder && File.Exists(path) ? " (it is a file, not a folder)"
+        : !wantFolder && Directory.Exists(path) ? " (it is a folder, not a file)"
+        : FileAbove(path) is { } file ? $" ({file} is a file, not a folder)" : "";
+}
