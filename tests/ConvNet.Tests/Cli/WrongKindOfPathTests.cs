@@ -14,13 +14,19 @@ public sealed class WrongKindOfPathTests(TinyRunFixture run) : IClassFixture<Tin
         Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>The tiny run's weights file, and an empty file "afile" in <paramref name="temp"/>.</summary>
+    private (string Weights, string File) Inputs(TempDirectory temp)
+    {
+        string file = temp.Combine("afile");
+        File.WriteAllText(file, "");
+        return (Directory.GetFiles(Path.Combine(run.Run, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors")), file);
+    }
+
     [Fact]
     public void AnOutputFolderUnderAFileIsNamedSoBeforeAnyWork()
     {
         using var temp = new TempDirectory();
-        string file = temp.Combine("afile");
-        File.WriteAllText(file, "");
-        string weights = Directory.GetFiles(Path.Combine(run.Run, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
+        var (weights, file) = Inputs(temp);
         SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
 
         AssertOneErrorLine(CliRunner.Run("train", "--model", "alexnet-micro", "--data", run.Data, "--max-steps", "1", "--out", Path.Combine(file, "run")),
@@ -36,9 +42,7 @@ public sealed class WrongKindOfPathTests(TinyRunFixture run) : IClassFixture<Tin
     public void AnInputOfTheWrongKindIsNamedSo()
     {
         using var temp = new TempDirectory();
-        string file = temp.Combine("afile");
-        File.WriteAllText(file, "");
-        string weights = Directory.GetFiles(Path.Combine(run.Run, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
+        var (weights, file) = Inputs(temp);
         AssertOneErrorLine(CliRunner.Run("eval", "--checkpoint", run.Run, "--data", "folder:" + file),
             $"folder:{file}: directory not found (it is a file, not a folder)");
         AssertOneErrorLine(CliRunner.Run("eval", "--checkpoint", run.Run, "--data", "folder:" + Path.Combine(file, "photos")),
