@@ -42,13 +42,19 @@ public static class ImportCommand
                 throw new IOException(Checkpoints.HoldsOtherOutput(folder, $"a training run ({evidence})", "import"));
             if (File.Exists(Path.Combine(folder, Data.Images.PackedImageCache.InfoFile)))
                 throw new IOException(Checkpoints.HoldsOtherOutput(folder, $"an image cache ({Data.Images.PackedImageCache.InfoFile})", "import"));
+            // The save deletes every file in checkpoints/ that no sidecar names: the file being imported among them.
+            string checkpointsFolder = Path.Combine(folder, "checkpoints");
+            if (Directory.Exists(checkpointsFolder) && OutputPaths.Resolved(source).StartsWith(OutputPaths.Resolved(checkpointsFolder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new IOException($"--out {folder}: {source} is in its checkpoints folder, which import replaces; import into another --out");
             if (!parse.GetValue(force))
             {
                 Checkpoints.RequireNoRun(folder, "a checkpoint", "choose another --out, or pass --force to replace it");
-                // The files an import writes, found without a sidecar naming them: replaced without a word before.
-                foreach (string written in new[] { Checkpoints.Previous + ".json", Path.Combine("checkpoints", ImportedWeightsFile), ImageTrainingData.PreprocessingFile })
-                    if (File.Exists(Path.Combine(folder, written)))
-                        throw new IOException($"--out {folder}: already holds {written}, which import would replace; choose another --out, or pass --force to replace it");
+                // The files an import writes or deletes, found without a sidecar naming them: replaced without a word before.
+                string? found = new[] { Checkpoints.Previous + ".json", ImageTrainingData.PreprocessingFile }.FirstOrDefault(f => File.Exists(Path.Combine(folder, f)))
+                    ?? (Directory.Exists(checkpointsFolder) && Directory.EnumerateFileSystemEntries(checkpointsFolder).FirstOrDefault() is { } entry
+                        ? Path.Combine("checkpoints", Path.GetFileName(entry)) : null);
+                if (found is not null)
+                    throw new IOException($"--out {folder}: already holds {found}, which import would replace; choose another --out, or pass --force to replace it");
             }
             bool created = !Directory.Exists(folder);
             try
@@ -196,9 +202,6 @@ public static class ImportCommand
 
     /// <summary>Image-trained runs: the mean image travels inside the file (ModelMetadata.FromProperties has checked
     /// it); write it beside the checkpoint as the run had it.</summary>
-    // Checkpoints.Save's name for step 0, the step an import records.
-    private const string ImportedWeightsFile = "step-00000000.safetensors";
-
     private static PreprocessingInfo WriteMeanImage(string folder, ModelMetadata metadata, ModelSpec spec)
     {
         Directory.CreateDirectory(folder);

@@ -100,6 +100,20 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.Equal($"convnet import: --out {folder}: already holds {Path.Combine("checkpoints", "step-00000000.safetensors")}, which import would replace; " +
             "choose another --out, or pass --force to replace it", refused.Stderr.Trim());
         Assert.Equal("my notes", File.ReadAllText(mine));
+        // Any file in its checkpoints/ (the save deletes those no sidecar names), and above all the file imported.
+        File.Delete(mine);
+        string inside = Path.Combine(folder, "checkpoints", "step-00000007.safetensors");
+        File.Copy(weights, inside);
+        foreach (string[] force in new[] { Array.Empty<string>(), ["--force"] })
+        {
+            var own = CliRunner.Run(["import", inside, "--out", folder, .. force]);
+            Assert.Equal(2, own.ExitCode);
+            Assert.Equal($"convnet import: --out {folder}: {inside} is in its checkpoints folder, which import replaces; import into another --out", own.Stderr.Trim());
+        }
+        var other = CliRunner.Run("import", weights, "--out", folder);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains($"already holds {Path.Combine("checkpoints", "step-00000007.safetensors")}, which import would replace", other.Stderr);
+        Assert.True(File.Exists(inside));
 
         string imported = temp.Combine("imported");
         Assert.Equal(0, CliRunner.Run("import", weights, "--out", imported).ExitCode);
