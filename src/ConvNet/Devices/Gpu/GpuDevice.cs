@@ -125,7 +125,7 @@ public sealed class GpuDevice : IDisposable
     internal long? FreeBytesForTests { get; set; }
 
     /// <summary>"free on cuda:0 (NVIDIA ...)": whose memory <see cref="FreeBytes"/> counts, as PlanMemory's message ends.</summary>
-    public string FreeMemoryOf => IsEmulated ? "this machine has (the emulated GPU allocates from it)" : $"free on {Name}";
+    public string FreeMemoryOf => IsEmulated ? "this machine has for the emulated GPU" : $"free on {Name}";
 
     /// <summary>Scratch for lowered matrices: a convolution's lowered input gradient (and its lowered input with
     /// <see cref="ConvolutionAlgorithm.Lowered"/>).</summary>

@@ -83,9 +83,11 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         try { Allocate(batch); }
         catch (Exception e) when (IsOutOfMemory(e))
         {
+            long perSample = 4 * PlanMemory.FloatsPerSample(Spec, Host.Layers);
             throw new InsufficientMemoryException(
-                $"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); " +
-                $"{Megabytes(free)} were free before the plan, and the plan needs more than its activations (scratch, masks): use a smaller batch", e);
+                $"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); {Megabytes(free)} were free " +
+                $"before the plan, whose activations and gradients alone take {Megabytes(perSample)} a sample (a batch of {free / perSample:N0} at most) " +
+                "and which needs scratch and masks besides: use a smaller batch", e);
         }
         PlannedBatch = batch;
         if (Device.TimeGemmBlocking) GemmBlockingChoice.Choose(this, forTraining);
