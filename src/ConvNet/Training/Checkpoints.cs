@@ -323,22 +323,30 @@ public static class Checkpoints
 
     /// <summary>Points the run's older sidecars (best.json, previous.json) that name the data at <paramref name="from"/> at
     /// <paramref name="to"/>, where --resume --data said it has moved; every other byte of them stays as it was.</summary>
-    public static void RecordDataMoved(string runDirectory, string from, string to)
+    /// <returns>a warning for the user when a sidecar could not be read or rewritten (the checkpoint just saved stands),
+    /// else null</returns>
+    public static string? RecordDataMoved(string runDirectory, string from, string to)
     {
         foreach (var tag in new[] { Best, Previous })
         {
             string sidecar = Path.Combine(runDirectory, tag + ".json");
-            if (!File.Exists(sidecar)) continue;
-            System.Text.Json.Nodes.JsonNode? root;
-            try { root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sidecar)); }
-            catch (JsonException) { continue; } // damaged: Open names it when it is used
-            if (root?["config"] is System.Text.Json.Nodes.JsonObject config && config["data"]?.GetValueKind() == JsonValueKind.String
-                && config["data"]!.GetValue<string>() == from)
+            try
             {
-                config["data"] = to;
-                AtomicFile.WriteAllText(sidecar, root.ToJsonString(CheckpointInfo.Json));
+                if (!File.Exists(sidecar)) continue;
+                if (System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sidecar)) is { } root && root["config"] is System.Text.Json.Nodes.JsonObject config
+                    && config["data"]?.GetValueKind() == JsonValueKind.String && config["data"]!.GetValue<string>() == from)
+                {
+                    config["data"] = to;
+                    AtomicFile.WriteAllText(sidecar, root.ToJsonString(CheckpointInfo.Json));
+                }
+            }
+            catch (JsonException) { } // damaged: Open names it when it is used
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return $"warning: {sidecar} still names the data at {from} ({e.Message}); eval and show on it need --data {IO.ShellQuote.Word(to)}";
             }
         }
+        return null;
     }
 
     /// <summary>The sidecar (best.json, else last.json, else previous.json, in the file's folder or the run folder above checkpoints/)

@@ -3,8 +3,9 @@
 // (FileShare.None), so it ends with the process however the process ends, SIGKILL included; the file itself stays,
 // because deleting it would let a third process lock a new file while a second still holds the old one. Only a lock
 // that made its files in a folder where no training run wrote anything (a train that failed before its first
-// checkpoint, a --resume of an empty folder or an import) removes them as it is released, while still holding them:
-// import and prepare must not take leftover lock files for a run.
+// checkpoint, a --resume of an empty folder or an import) removes them as it is released, while still holding them,
+// so that the folder is left as it was; a process that locks the removed file in that instant sees it gone and locks
+// the path's new file instead.
 namespace ConvNet.Training;
 
 public sealed class RunFolderLock : IDisposable
@@ -52,24 +53,41 @@ public sealed class RunFolderLock : IDisposable
     {
         string path = Path.Combine(runDirectory, FileName);
         notWritable = null;
-        bool existed = File.Exists(path);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            try { return new RunFolderLock(file, runDirectory, madeFiles: !existed); }
-            catch { file.Dispose(); throw; }
-        }
-        catch (IOException e) when (IO.FolderLock.HeldElsewhere(e))
-        {
-            throw new CheckpointException($"{runDirectory}: another convnet train is using this run folder (it holds {FileName}); " +
-                "wait for it to finish, or train into another --out");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            notWritable = e;
-            return null;
+            bool existed = File.Exists(path);
+            try
+            {
+                var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                // Locked a file its holder removed as it let go (a run that left nothing, Dispose): that lock guards
+                // nothing, so lock the path's new file instead.
+                if (!File.Exists(path) && attempt < MaxAttempts)
+                {
+                    file.Dispose();
+                    continue;
+                }
+                try { return new RunFolderLock(file, runDirectory, madeFiles: !existed); }
+                catch { file.Dispose(); throw; }
+            }
+            // Held for a moment by another process's look (HeldElsewhere, from import or prepare), or by a run letting go.
+            catch (IOException e) when (IO.FolderLock.HeldElsewhere(e) && attempt < MaxAttempts)
+            {
+                Thread.Sleep(20);
+            }
+            catch (IOException e) when (IO.FolderLock.HeldElsewhere(e))
+            {
+                throw new CheckpointException($"{runDirectory}: another convnet train is using this run folder (it holds {FileName}); " +
+                    "wait for it to finish, or train into another --out");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                notWritable = e;
+                return null;
+            }
         }
     }
+
+    private const int MaxAttempts = 5;
 
     /// <summary>Whether another process holds the lock of <paramref name="runDirectory"/> now (false when it has no lock
     /// file, or one that nobody holds).</summary>
@@ -119,20 +137,21 @@ public sealed class RunFolderLock : IDisposable
     }
 
     /// <summary>Releases the lock; one that made its files, in a folder that holds nothing a training run wrote, removes
-    /// them first.</summary>
+    /// them first (a folder it cannot read or change keeps them: never an error of its own here, where a run's real
+    /// error may be on its way out).</summary>
     public void Dispose()
     {
         if (_released) return;
-        if (_madeFiles && Held && Checkpoints.RecordedRunEvidence(_runDirectory) is null)
+        try
         {
-            try
+            if (_madeFiles && Held && Checkpoints.RecordedRunEvidence(_runDirectory) is null)
             {
                 File.Delete(Path.Combine(_runDirectory, OwnerFileName));
                 File.Delete(Path.Combine(_runDirectory, FileName));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
-        Release();
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        finally { Release(); }
     }
 
     private void Release()

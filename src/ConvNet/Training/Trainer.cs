@@ -514,7 +514,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             // eval and show on the run folder read best.json, which named where the data was before it moved.
             if (_dataMovedFrom is { } from)
             {
-                Checkpoints.RecordDataMoved(runDirectory, from, config.Data);
+                if (Checkpoints.RecordDataMoved(runDirectory, from, config.Data) is { } warning) _observer.Message(warning);
                 _dataMovedFrom = null;
             }
             // A damaged sidecar stops the cleanup of old checkpoints: say so once, before the disk fills.
