@@ -57,8 +57,14 @@ public static class ClassifyEndpoints
         var client = ClientConnections.Of(context);
         // The batcher waits for images being decoded, not for bodies still arriving: a client uploading slowly (or
         // stalled) held every pass for the whole --max-delay-ms while it was counted from before the read.
-        var encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
-        using var slot = await decodes.EnterAsync(batcher.QueueDepth, context.RequestAborted);
+        IDisposable slot;
+        byte[] encoded;
+        using (decodes.Reserve(batcher.QueueDepth)) // from before the read: each body held counts toward --queue
+        {
+            encoded = await ImageBody.ReadAsync(context.Request, context.RequestAborted);
+            slot = await decodes.EnterAsync(context.RequestAborted);
+        }
+        using var decodeSlot = slot;
         using (batcher.Decoding(client))
         {
             var start = Stopwatch.GetTimestamp();

@@ -12,61 +12,50 @@ public sealed class DecodeLimiterTests
     public async Task NoMoreDecodesRunThanItsSlotsAndAFreedSlotLetsTheNextIn()
     {
         var limiter = new DecodeLimiter(2, TimeSpan.FromSeconds(30));
-        var first = await limiter.EnterAsync(0, default);
-        var second = await limiter.EnterAsync(0, default);
+        var first = await limiter.EnterAsync(default);
+        var second = await limiter.EnterAsync(default);
         Assert.Equal(2, limiter.Busy);
-        var third = limiter.EnterAsync(0, default);
+        var third = limiter.EnterAsync(default);
         await Task.Delay(100);
         Assert.False(third.IsCompleted);
-        Assert.Equal(1, limiter.Waiting);
         first.Dispose();
         first.Dispose(); // twice frees one slot, not two
-        Assert.NotNull(await third.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal(2, limiter.Busy);
-        Assert.Equal(0, limiter.Waiting);
-        second.Dispose();
+        (await third.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
         Assert.Equal(1, limiter.Busy);
+        second.Dispose();
+        Assert.Equal(0, limiter.Busy);
     }
 
     [Fact]
     public async Task AWaitLongerThanItsLimitIs503()
     {
         var limiter = new DecodeLimiter(1, TimeSpan.FromMilliseconds(50));
-        using var held = await limiter.EnterAsync(0, default);
-        var refused = await Assert.ThrowsAsync<ApiException>(() => limiter.EnterAsync(0, default));
+        using var held = await limiter.EnterAsync(default);
+        var refused = await Assert.ThrowsAsync<ApiException>(() => limiter.EnterAsync(default));
         Assert.Equal(503, refused.Status);
         Assert.Equal(1, refused.RetryAfterSeconds);
         Assert.Contains("waited 0 s for their turn", refused.Message);
-        Assert.Equal(0, limiter.Waiting);
     }
 
     [Fact]
-    public async Task RequestsWaitingForASlotCountTowardTheQueueWithThoseWaitingForAForwardPass()
+    public void RequestsReceivingOrWaitingForASlotCountTowardTheQueueWithThoseWaitingForAForwardPass()
     {
-        // Each waiter holds its body (up to --max-body-mb): a burst of uploads grew without bound behind the slots.
+        // Each holds its body (up to --max-body-mb): a burst of uploads grew without bound behind the slots.
         var limiter = new DecodeLimiter(1, TimeSpan.FromSeconds(30), capacity: 3);
-        var held = await limiter.EnterAsync(queuedForForward: 3, default); // a free slot is taken whatever is queued
-        var waiters = new[] { limiter.EnterAsync(1, default), limiter.EnterAsync(1, default) };
+        var first = limiter.Reserve(queuedForForward: 1);
+        var second = limiter.Reserve(queuedForForward: 1);
         Assert.Equal(2, limiter.Waiting);
-        var refused = await Assert.ThrowsAsync<ApiException>(() => limiter.EnterAsync(1, default)); // 2 + 1 + this one
+        var refused = Assert.Throws<ApiException>(() => limiter.Reserve(queuedForForward: 1)); // 2 + 1 queued + this one
         Assert.Equal(503, refused.Status);
         Assert.Equal(1, refused.RetryAfterSeconds);
         Assert.Equal("the server is busy: 3 images are already waiting; retry after 1 s", refused.Message);
         Assert.Equal(2, limiter.Waiting);
-
-        // A waiter whose client went away leaves its place.
-        using var gone = new CancellationTokenSource();
-        var third = limiter.EnterAsync(0, gone.Token);
-        Assert.Equal(3, limiter.Waiting);
-        gone.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third);
-        Assert.Equal(2, limiter.Waiting);
-
-        held.Dispose();
-        (await waiters[0].WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
-        (await waiters[1].WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        using (limiter.Reserve(queuedForForward: 0)) Assert.Equal(3, limiter.Waiting); // the forward queue emptied
+        first.Dispose();
+        first.Dispose(); // twice gives back one place, not two
+        second.Dispose();
         Assert.Equal(0, limiter.Waiting);
-        Assert.Equal(0, limiter.Busy);
+        Assert.Equal("the server is busy: 1 image is already waiting; retry after 1 s", DecodeLimiter.Full(1));
     }
 
     private sealed class AllocationFailing(Exception failure) : ImageInput([3, 4, 4], 100)
