@@ -206,7 +206,7 @@ public sealed partial class ReportCommandTests(TinyRunFixture run, ITestOutputHe
         string html = temp.Combine("report.html");
         var moved = CliRunner.Run("report", copy, "--threads", "1", "--out", html);
         Assert.Equal(2, moved.ExitCode);
-        Assert.Contains("if it has moved, say where with --data", moved.Stderr);
+        Assert.Contains("recorded this data, so it has moved or was deleted: say where it is now with --data", moved.Stderr);
         var told = CliRunner.Run("report", copy, "--threads", "1", "--out", html, "--data", run.Data);
         Assert.True(told.ExitCode == 0, told.Stderr);
     }

@@ -26,7 +26,7 @@ public sealed class NearestNeighboursTests
             Assert.Equal(k, fast[q].Length);
             for (int i = 0; i < k; i++)
             {
-                Assert.Equal(naive[q][i].Distance, fast[q][i].Distance, 1e-3f);
+                Assert.Equal(naive[q][i].Distance, fast[q][i].Distance, 1e-6f);
                 // The same image, unless two candidates are (nearly) tied at this rank.
                 if (fast[q][i].Index != naive[q][i].Index)
                     Assert.True(Math.Abs(fast[q][i].Distance - naive[q][i].Distance) < 1e-3f, $"query {q} rank {i}: {fast[q][i]} vs {naive[q][i]}");
@@ -44,7 +44,26 @@ public sealed class NearestNeighboursTests
         var queries = database.AsSpan(123 * dimension, dimension).ToArray();
         var result = NearestNeighbours.Search(database, count, queries, 1, dimension, 3);
         Assert.Equal(123, result[0][0].Index);
-        Assert.True(result[0][0].Distance < 1e-3f);
+        Assert.Equal(0f, result[0][0].Distance);
+    }
+
+    [Fact]
+    public void SmallDistancesBetweenLargeRowsAreExact()
+    {
+        // fc7 rows: 4096 values of norm ~100 whose near-duplicates differ by ~1e-4. ||q||^2 + ||x||^2 - 2 q.x in float
+        // gave an image and itself 0.0156 apart, and ordered near-duplicates by rounding.
+        var rng = new Rng(11);
+        int dimension = 4096, count = 40;
+        var baseRow = Enumerable.Range(0, dimension).Select(_ => 1.5f + rng.NextFloat()).ToArray();
+        var database = new float[count * dimension];
+        for (int i = 0; i < count; i++)
+            for (int d = 0; d < dimension; d++)
+                database[i * dimension + d] = baseRow[d] + (d == i ? 1e-4f * (i + 1) : 0f); // row i is (i + 1) 1e-4 away
+        var fast = NearestNeighbours.Search(database, count, baseRow, 1, dimension, 5);
+        var naive = NearestNeighbours.SearchNaive(database, count, baseRow, 1, dimension, 5);
+        Assert.Equal(naive[0].Select(n => n.Index), fast[0].Select(n => n.Index));
+        Assert.Equal([0, 1, 2, 3, 4], fast[0].Select(n => n.Index));
+        for (int i = 0; i < 5; i++) Assert.Equal(naive[0][i].Distance, fast[0][i].Distance);
     }
 
     [Fact]
