@@ -62,7 +62,8 @@ public static class BenchCommand
                         "under mpiexec: run it without mpiexec");
                 RefuseGiven(parse, "does not apply to --loader, which times decoding and the packed cache with --seconds, --crop, --batch and --threads: " +
                     "leave it out, or leave out --loader to time a model", model, mode, warmup, repeats, device, precision, gemm, verify, convAlgorithm, gemmBlocking, allreduce);
-                if (!(parse.GetValue(seconds) > 0)) throw new ArgumentException($"--seconds must be positive, got {parse.GetValue(seconds)}");
+                if (!(parse.GetValue(seconds) > 0) || !double.IsFinite(parse.GetValue(seconds)))
+                    throw new ArgumentException($"--seconds must be a positive finite number, got {parse.GetValue(seconds)}");
                 // The loader bench stores images as the paper's squares, and no model is involved: the image store's own
                 // refusal would speak of "the model's input".
                 int cropSize = parse.GetValue(crop);

@@ -153,6 +153,9 @@ public static class TrainCommand
                     if (GivenOption.Was(parse, biasInit) && parse.GetValue(biasInit) != 1f && parse.GetValue(model) != AlexNetPaper.Name
                         && ModelRegistry.Names.Contains(parse.GetValue(model)))
                         throw new ArgumentException($"--bias-init sets the paper alexnet's conv2/4/5, fc6 and fc7 biases; {parse.GetValue(model)} initialises its own biases, so leave it out");
+                    // --no-pca won, and the run recorded no noise without a word.
+                    if (parse.GetValue(noPca) && GivenOption.Was(parse, pcaNoise) && parse.GetValue(pcaNoise) != 0f)
+                        throw new ArgumentException($"--no-pca and --pca-noise {parse.GetValue(pcaNoise)} contradict each other: pass one");
                     var config = new TrainConfig
                     {
                         Model = parse.GetValue(model)!, Data = parse.GetValue(data)!,

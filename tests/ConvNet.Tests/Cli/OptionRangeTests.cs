@@ -56,6 +56,16 @@ public sealed class OptionRangeTests
         Assert.StartsWith("Run 'convnet ", lines[1]);
     }
 
+    [Theory]
+    [InlineData("convnet bench: --seconds must be a positive finite number, got Infinity", "bench", "--loader", "folder:/nonexistent-convnet-images", "--seconds", "Infinity")] // ran until killed
+    [InlineData("convnet train: --no-pca and --pca-noise 0.2 contradict each other: pass one", "train", "--model", "alexnet-small", "--data", "folder:/nonexistent-convnet-images", "--no-pca", "--pca-noise", "0.2", "--out", "/nonexistent-convnet-run")] // --pca-noise was dropped
+    public void AnEndlessDurationAndContradictoryOptionsAreRefused(string expected, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(expected, result.Stderr.Trim());
+    }
+
     [Fact]
     public void ARangeRefusalComesWithTheCommandLinesOtherMistakes()
     {

@@ -23,6 +23,9 @@ public static class ImageListFile
         // mistake, named at its line (it made classes the training list never trains, and was blamed on it).
         var validation = validationList is null ? null
             : ReadLines(validationList, names.Count, named is null ? $"the {names.Count} classes of {trainList} (labels 0 to {highest})" : $"the {names.Count} classes named in {namesPath}");
+        // An empty one held nothing out: validation error n/a, and every epoch "best" (an empty val/ is refused too).
+        if (validation is { Count: 0 })
+            throw new DataException($"{validationList}: the validation list names no images; give it images, or leave it out to train on {trainList} alone");
         return (new ImageFileSet(trainList, train, names), validation is null ? null : new ImageFileSet(validationList!, validation, names));
     }
 
@@ -50,7 +53,8 @@ public static class ImageListFile
             if (named.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || named.Contains('\0'))
                 throw new DataException($"{listPath} line {lineNumber}: the path holds characters no file name can have");
             string path = Path.GetFullPath(Path.Combine(root, named));
-            if (!File.Exists(path)) throw new DataException($"{listPath} line {lineNumber}: names {path}, which does not exist");
+            if (!File.Exists(path))
+                throw new DataException($"{listPath} line {lineNumber}: names {path}, " + (Directory.Exists(path) ? "which is a folder, not an image file" : "which does not exist"));
             files.Add(new ImageFile(path, label));
         }
         return files;

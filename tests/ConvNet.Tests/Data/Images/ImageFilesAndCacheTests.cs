@@ -76,6 +76,23 @@ public sealed class ImageFilesAndCacheTests
         Assert.Contains("class name 'disc' on line 3 is already on line 2; class names must be unique", e.Message);
     }
 
+    [Fact]
+    public void AnEmptyValidationListAndALineNamingAFolderAreEachNamed()
+    {
+        // Pass 37: an empty validation list trained with nothing held out (every epoch "best"), and a line naming a
+        // folder said the folder "does not exist".
+        using var temp = new Support.TempDirectory();
+        SyntheticImages.WriteFolder(temp.Combine("img"), perClass: 1, seed: 3);
+        File.WriteAllText(temp.Combine("train.txt"), "img/disc/000.jpg 1\nimg/checks/000.jpg 0\n");
+        File.WriteAllText(temp.Combine("empty.txt"), "# nothing here\n");
+        var empty = Assert.Throws<DataException>(() => ImageDataSpec.Open($"list:{temp.Combine("train.txt")},{temp.Combine("empty.txt")}"));
+        Assert.Equal($"{temp.Combine("empty.txt")}: the validation list names no images; give it images, or leave it out to train on {temp.Combine("train.txt")} alone",
+            empty.Message);
+        File.WriteAllText(temp.Combine("folder.txt"), "img/disc 1\n");
+        var folder = Assert.Throws<DataException>(() => ImageDataSpec.Open($"list:{temp.Combine("train.txt")},{temp.Combine("folder.txt")}"));
+        Assert.Equal($"{temp.Combine("folder.txt")} line 1: names {temp.Combine("img", "disc")}, which is a folder, not an image file", folder.Message);
+    }
+
     // A validation label past the training list's classes was blamed on the training list: without classes.txt,
     // "class 3 has no training images (no line of the list has its label); every label from 0 to 7 needs images"; with
     // it, "train.txt: label 7 is beyond the 3 classes named in classes.txt", no line named.
