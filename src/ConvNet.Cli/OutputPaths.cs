@@ -24,6 +24,21 @@ public static partial class OutputPaths
         ConvNet.IO.FolderPath.RequireNoFileAbove(folder, option);
     }
 
+    /// <summary>Throws if <paramref name="folder"/>, an output folder, lies inside the image folder of a folder: spec
+    /// (<paramref name="data"/>), whose sub-folders are its classes: the output would become a class of the data.</summary>
+    public static void RequireOutsideImageFolder(string folder, string option, string data)
+    {
+        if (ConvNet.Data.DatasetSpec.Kind(data) != "folder" || data.Length <= "folder:".Length) return;
+        string root = data["folder:".Length..];
+        // With train/ and val/, the classes are their sub-folders; DIR itself may hold other things.
+        string[] classFolders = ConvNet.Data.Images.ImageFolder.HasSplits(root) ? [Path.Combine(root, "train"), Path.Combine(root, "val")] : [root];
+        string output = Resolved(folder);
+        foreach (string classes in classFolders.Select(f => Path.TrimEndingDirectorySeparator(Resolved(f))))
+            if (output == classes || output.StartsWith(classes + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new IOException($"{option} {folder}: is inside {data}, whose sub-folders{(classFolders.Length > 1 ? $" in {Path.GetFileName(classes)}/" : "")} are its " +
+                    "classes (it would become one, and break the next read of the data); choose a folder outside it");
+    }
+
     /// <summary>Throws if writing <paramref name="output"/> would replace the input file the command reads, even
     /// through a symbolic link to it or to a folder above it: --force replaces an earlier output, never the input.</summary>
     public static void RequireNotInput(string output, string outputOption, string input, string inputOption)

@@ -19,6 +19,7 @@ public static class PrepareCommand
         {
             string directory = parse.GetValue(output)!;
             OutputPaths.RequireNotFile(directory, "--out", "cache folder");
+            OutputPaths.RequireOutsideImageFolder(directory, "--out", parse.GetValue(data)!);
             // A run's or an import's folder would end up holding both; train --data cache: reads the cache from anywhere.
             if (Checkpoints.TrainingRunEvidence(directory) is { } run)
                 throw new IOException(Checkpoints.HoldsOtherOutput(directory, $"a training run ({run})", "prepare"));

@@ -175,6 +175,7 @@ public static class TrainCommand
                         ConvAlgorithm = parse.GetValue(convAlgorithm)!,
                     };
                     RefuseWhatDoesNotApply(parse, config);
+                    OutputPaths.RequireOutsideImageFolder(parse.GetValue(output)!, "--out", config.Data);
                     var deviceSpec = DeviceOption.Value(parse, device);
                     // Only a new run: a resumed one keeps what it recorded, whatever device it resumes on.
                     ConvAlgorithmOption.RequireFor(GivenOption.Text(parse, convAlgorithm), deviceSpec, gpuChoices: false);

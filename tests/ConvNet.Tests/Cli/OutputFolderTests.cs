@@ -264,4 +264,32 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         using var held = new FileStream(Path.Combine(folder, ConvNet.Training.RunFolderLock.FileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         Assert.Equal(".train.lock, held by a convnet train now", ConvNet.Training.Checkpoints.TrainingRunEvidence(folder));
     }
+
+    [Fact]
+    public void AnOutputInsideAnImageFolderDatasetIsRefusedBeforeItBecomesAClass()
+    {
+        // Pass 37: prepare --data folder:D --out D/zcache succeeded, and from then on D had a class "zcache" of
+        // unreadable files: prepare --force and train on D failed.
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos");
+        SyntheticImages.WriteFolder(photos, perClass: 2, seed: 1);
+        var before = Contents(photos);
+        var prepare = CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", Path.Combine(photos, "zcache"), "--threads", "1");
+        Assert.Equal(2, prepare.ExitCode);
+        Assert.Equal($"convnet prepare: --out {Path.Combine(photos, "zcache")}: is inside folder:{photos}, whose sub-folders are its classes " +
+            "(it would become one, and break the next read of the data); choose a folder outside it", prepare.Stderr.Trim());
+        var train = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "folder:" + photos, "--max-steps", "1", "--out", Path.Combine(photos, "run"));
+        Assert.Equal(2, train.ExitCode);
+        Assert.Contains("whose sub-folders are its classes", train.Stderr);
+        Assert.Equal(before, Contents(photos));
+
+        // With train/ and val/, only those hold classes: a cache beside them is fine.
+        string split = temp.Combine("split");
+        SyntheticImages.WriteFolder(Path.Combine(split, "train"), perClass: 2, seed: 1);
+        SyntheticImages.WriteFolder(Path.Combine(split, "val"), perClass: 1, seed: 2);
+        Assert.Contains("whose sub-folders in train/ are its classes",
+            CliRunner.Run("prepare", "--data", "folder:" + split, "--out", Path.Combine(split, "train", "c"), "--threads", "1").Stderr);
+        var beside = CliRunner.Run("prepare", "--data", "folder:" + split, "--out", Path.Combine(split, "cache"), "--threads", "1");
+        Assert.True(beside.ExitCode == 0, beside.Stderr);
+    }
 }
