@@ -218,6 +218,9 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Begins the same stop as SIGTERM: WaitForShutdownAsync returns, having drained.</summary>
+    public void RequestStop() => _app.Lifetime.StopApplication();
+
     /// <summary>Waits for SIGTERM or Ctrl+C (or StopAsync), then drains.</summary>
     public async Task WaitForShutdownAsync()
     {

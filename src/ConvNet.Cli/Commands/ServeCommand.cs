@@ -106,6 +106,13 @@ public static class ServeCommand
         if (options.WarmUp)
             Console.WriteLine($"  forward pass at those sizes: {string.Join(", ", server.Batcher.PassMilliseconds().Select(ms => $"{ms:0.#}"))} ms");
         Console.WriteLine($"  open {address} in a browser; API: {address}openapi.json; stop with Ctrl+C or SIGTERM");
+        // SIGHUP (the ssh session dropped) ended the process at once with 129, requests in flight unanswered: it drains
+        // as SIGTERM does (nohup or a service manager keeps a server that should outlive the session).
+        using var onHangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            server.RequestStop();
+        });
         await server.WaitForShutdownAsync();
         Console.WriteLine($"stopped after {server.Metrics.Images} images in {server.Metrics.ForwardPasses} forward passes");
         return 0;

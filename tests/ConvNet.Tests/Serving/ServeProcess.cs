@@ -50,10 +50,10 @@ public sealed partial class ServeProcess : IDisposable
         }
     }
 
-    /// <summary>Sends SIGTERM, as a service manager stops it.</summary>
-    public async Task TerminateAsync()
+    /// <summary>Sends SIGTERM, as a service manager stops it (or another signal: "HUP").</summary>
+    public async Task TerminateAsync(string signal = "TERM")
     {
-        using var kill = Process.Start("kill", ["-TERM", Process.Id.ToString()]);
+        using var kill = Process.Start("kill", ["-" + signal, Process.Id.ToString()]);
         await kill.WaitForExitAsync();
     }
 

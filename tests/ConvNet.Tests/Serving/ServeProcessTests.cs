@@ -34,8 +34,10 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         }
     }
 
-    [Fact]
-    public async Task SigtermDrainsTheRequestInFlightAndExitsZero()
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("HUP")] // the ssh session dropped: it ended the process at once with 129, the request unanswered
+    public async Task SigtermOrSighupDrainsTheRequestInFlightAndExitsZero(string signal)
     {
         using var serve = await ServeProcess.StartAsync(fixture.Run);
         Assert.Equal("127.0.0.1", serve.Address.Host);
@@ -55,7 +57,7 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         };
         var inFlight = client.SendAsync(request);
         await halfSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await serve.TerminateAsync();
+        await serve.TerminateAsync(signal);
         await Task.Delay(300); // the server is now stopping; the request is still in flight
         resume.SetResult();
 
