@@ -64,8 +64,8 @@ public static class DataParallelBenchmark
 
     public static AllreduceBenchResult Allreduce(ICommunicator communicator, double megabytes, int warmup, int repeats)
     {
-        if (!(megabytes > 0) || megabytes * 1e6 / sizeof(float) > int.MaxValue)
-            throw new ArgumentException($"--allreduce {megabytes}: give a size in MB between 0 and {int.MaxValue * 4e-6:F0}");
+        if (!(megabytes * 1e6 / sizeof(float) >= 2) || megabytes * 1e6 / sizeof(float) > int.MaxValue)
+            throw new ArgumentException($"--allreduce {megabytes}: give a size in MB from 0.000008 (two floats) to {int.MaxValue * 4e-6:F0}");
         var buffer = new float[(int)(megabytes * 1e6 / sizeof(float))];
         CheckSum(communicator, buffer.AsSpan(0, buffer.Length / 2)); // a shorter sum first, so the longer one regrows the window
         CheckSum(communicator, buffer);

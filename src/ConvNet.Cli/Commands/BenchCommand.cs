@@ -70,6 +70,10 @@ public static class BenchCommand
                 if (cropSize > ConvNet.Data.Images.SquareImageDecoder.PaperSize)
                     throw new ArgumentException($"--crop {cropSize}: the loader bench crops the {ConvNet.Data.Images.SquareImageDecoder.PaperSize}x{ConvNet.Data.Images.SquareImageDecoder.PaperSize} " +
                         $"squares it stores images as: give 1 to {ConvNet.Data.Images.SquareImageDecoder.PaperSize}");
+                long cropFloats = 3L * cropSize * cropSize, largestBatch = Array.MaxLength / cropFloats;
+                if (parse.GetValue(batch) > largestBatch)
+                    throw new ArgumentException($"--batch {parse.GetValue(batch)}: a batch of 3x{cropSize}x{cropSize} crops holds more floats than one tensor can; " +
+                        $"the largest batch is {largestBatch:N0}");
                 var l = ConvNet.Data.Images.LoaderBenchmark.Run(spec, parse.GetValue(threads), parse.GetValue(seconds),
                     cropSize, parse.GetValue(batch));
                 Console.WriteLine(parse.GetValue(json)

@@ -42,7 +42,7 @@ public static class InfoCommand
         classes = s.Classes,
         parameters = s.Parameters,
         multiplyAdds = s.MultiplyAdds,
-        layers = s.Layers.Select(l => new { name = l.Name, kind = l.Kind, settings = l.Settings, output = l.OutputShape, parameters = l.Parameters, multiplyAdds = l.MultiplyAdds }),
+        layers = s.Layers.Select(l => new { name = l.Name, kind = l.Kind, settings = l.Settings.Length == 0 ? null : l.Settings, output = l.OutputShape, parameters = l.Parameters, multiplyAdds = l.MultiplyAdds }),
     });
 
     public static string ToTable(ModelSummary s)

@@ -32,6 +32,10 @@ public sealed class InfoCommandTests
         Assert.Equal("alexnet", json.RootElement.GetProperty("model").GetString());
         Assert.Equal(60_965_224, json.RootElement.GetProperty("parameters").GetInt64());
         Assert.Equal(1000, json.RootElement.GetProperty("classes").GetInt32());
+        // A setting a layer has not is left out, as every --json leaves out what does not apply ("settings": "" before).
+        var layers = json.RootElement.GetProperty("layers").EnumerateArray().ToDictionary(l => l.GetProperty("name").GetString()!);
+        Assert.False(layers["relu1"].TryGetProperty("settings", out _));
+        Assert.Contains("11x11", layers["conv1"].GetProperty("settings").GetString());
     }
 
     [Fact]

@@ -58,8 +58,10 @@ public sealed class OptionRangeTests
 
     [Theory]
     [InlineData("convnet bench: --seconds must be a positive finite number, got Infinity", "bench", "--loader", "folder:/nonexistent-convnet-images", "--seconds", "Infinity")] // ran until killed
+    [InlineData("convnet bench: --batch 100000: a batch of 3x227x227 crops holds more floats than one tensor can; the largest batch is 13,891",
+        "bench", "--loader", "folder:/nonexistent-convnet-images", "--batch", "100000")] // Tensor's own words named no option
     [InlineData("convnet train: --no-pca and --pca-noise 0.2 contradict each other: pass one", "train", "--model", "alexnet-small", "--data", "folder:/nonexistent-convnet-images", "--no-pca", "--pca-noise", "0.2", "--out", "/nonexistent-convnet-run")] // --pca-noise was dropped
-    public void AnEndlessDurationAndContradictoryOptionsAreRefused(string expected, params string[] args)
+    public void ValuesOnlyTheCommandCanJudgeAreRefusedInOneLine(string expected, params string[] args)
     {
         var result = CliRunner.Run(args);
         Assert.Equal(2, result.ExitCode);
