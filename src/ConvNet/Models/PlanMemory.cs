@@ -85,5 +85,5 @@ public static class PlanMemory
     }
 
     private static string Gigabytes(long bytes) => $"{bytes / 1e9:0.0} GB";
-    private static string Megabytes(long bytes) => bytes >= 100_000 ? $"{bytes / 1e6:0.0} MB" : $"{bytes / 1e3:0.0} kB";
+    internal static string Megabytes(long bytes) => bytes >= 100_000 ? $"{bytes / 1e6:0.0} MB" : $"{bytes / 1e3:0.0} kB";
 }

@@ -85,8 +85,8 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         {
             long perSample = 4 * PlanMemory.FloatsPerSample(Spec, Host.Layers);
             throw new InsufficientMemoryException(
-                $"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); {Megabytes(free)} were free " +
-                $"before the plan, whose activations and gradients alone take {Megabytes(perSample)} a sample (a batch of {free / perSample:N0} at most) " +
+                $"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); {PlanMemory.Megabytes(free)} were free " +
+                $"before the plan, whose activations and gradients alone take {PlanMemory.Megabytes(perSample)} a sample (a batch of {free / perSample:N0} at most) " +
                 "and which needs scratch and masks besides: use a smaller batch", e);
         }
         PlannedBatch = batch;
@@ -98,8 +98,6 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     internal static bool IsOutOfMemory(Exception e) =>
         e is OutOfMemoryException
         || e is CudaException cuda && $"{cuda.Error} {cuda.Message}".Contains(nameof(CudaError.CUDA_ERROR_OUT_OF_MEMORY), StringComparison.Ordinal);
-
-    private static string Megabytes(long bytes) => $"{bytes / 1e6:N0} MB";
 
     private void Allocate(int batch)
     {
