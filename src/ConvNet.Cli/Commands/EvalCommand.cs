@@ -37,7 +37,14 @@ public static class EvalCommand
         {
             Action<string> note = communicator.IsRoot ? Console.Error.WriteLine : _ => { }; // the other ranks see the same
             int threadCount = parse.GetValue(threads), batchSize = parse.GetValue(batch);
-            var loaded = parse.GetValue(checkpoint)!.Select(c => Checkpoints.Open(c)).ToList();
+            string[] given = parse.GetValue(checkpoint)!;
+            var loaded = given.Select(c => Checkpoints.Open(c)).ToList();
+            // The same weights twice (a run and its best.json, a link) would count one net twice in the average.
+            var firstGiven = new Dictionary<string, string>();
+            for (int i = 0; i < loaded.Count; i++)
+                if (!firstGiven.TryAdd(OutputPaths.Resolved(loaded[i].WeightsPath), given[i]))
+                    throw new ArgumentException($"--checkpoint: {firstGiven[OutputPaths.Resolved(loaded[i].WeightsPath)]} and {given[i]} " +
+                        $"are the same weights ({loaded[i].WeightsPath}); an ensemble of a net and itself would count it twice");
             // An ensemble averages its members' outputs class by class: their classes must be the same, in the same order.
             if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)
                 throw new ArgumentException($"--checkpoint: {other.SidecarPath} and {loaded[0].SidecarPath} have other classes (or another order); an ensemble averages them class by class");

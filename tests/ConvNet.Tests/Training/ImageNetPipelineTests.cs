@@ -73,8 +73,19 @@ public sealed class ImageNetPipelineTests
         using var doc = JsonDocument.Parse(eval.Stdout);
         Assert.Equal(8, doc.RootElement.GetProperty("images").GetInt64());
 
-        // An ensemble of the same net twice predicts exactly what the net does alone.
-        var ensemble = CliRunner.Run("eval", "--checkpoint", run, run, "--data", "cache:" + cache, "--batch-size", "8", "--json");
+        // The same weights twice are refused (they would count one net twice); a copy of the run is another member, and
+        // an ensemble of a net and its copy predicts exactly what the net does alone.
+        var twice = CliRunner.Run("eval", "--checkpoint", run, Path.Combine(run, "best.json"), "--data", "cache:" + cache, "--batch-size", "8");
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Contains("are the same weights", twice.Stderr);
+        string copy = temp.Combine("run copy");
+        foreach (string file in Directory.GetFiles(run, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(copy, Path.GetRelativePath(run, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var ensemble = CliRunner.Run("eval", "--checkpoint", run, copy, "--data", "cache:" + cache, "--batch-size", "8", "--json");
         Assert.True(ensemble.ExitCode == 0, ensemble.Stderr);
         using var e = JsonDocument.Parse(ensemble.Stdout);
         Assert.Equal(2, e.RootElement.GetProperty("checkpoints").GetArrayLength());
