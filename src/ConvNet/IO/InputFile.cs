@@ -26,6 +26,28 @@ public static class InputFile
     public static byte[] ReadAllBytes(string path, long maxBytes = MaxWholeFileBytes) =>
         TryReadAllBytes(path, maxBytes, out var bytes) is { } reason ? throw new InvalidDataException($"{path}: {reason}") : bytes;
 
+    /// <summary>A file a user named, read whole: a folder, a missing file and one that cannot be read are each
+    /// named as such.</summary>
+    /// <param name="what">what the file should be, for the message: "an image file", "a .npy file"</param>
+    /// <exception cref="FileNotFoundException">no such file, or a folder in its place (the message says which)</exception>
+    /// <exception cref="InvalidDataException">it cannot be read, is not a regular file or is too large ("FILE: ...")</exception>
+    public static byte[] ReadNamedFile(string path, string what, long maxBytes = MaxWholeFileBytes)
+    {
+        RequireNotFolder(path, what);
+        try
+        {
+            return ReadAllBytes(path, maxBytes);
+        }
+        catch (Exception e) when (MissingFile.Is(e))
+        {
+            throw MissingFile.Named(path, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot read: {e.Message}", e);
+        }
+    }
+
     /// <summary>A text file (UTF-8, or as its byte-order mark says), read as <see cref="ReadAllBytes"/> reads.</summary>
     public static string ReadAllText(string path, long maxBytes)
     {

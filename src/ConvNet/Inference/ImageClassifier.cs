@@ -72,21 +72,13 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>The <paramref name="top"/> most likely classes of a JPEG or PNG file, most likely first.</summary>
     /// <param name="top">1 to the number of classes; null: 5, or every class when there are fewer</param>
     /// <exception cref="FileNotFoundException">no such file, or a folder in its place (the message says which)</exception>
+    /// <exception cref="InvalidDataException">it cannot be read, or is not a usable JPEG or PNG (the message says why)</exception>
     public IReadOnlyList<ClassProbability> Classify(string imagePath, int? top = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(imagePath);
         // A folder gave "Access to the path is denied"; a missing file .NET's own words.
-        IO.InputFile.RequireNotFolder(imagePath, "an image file");
-        byte[] encoded;
-        try
-        {
-            encoded = IO.InputFile.ReadAllBytes(imagePath, Data.Images.EncodedImageFile.MaxFileBytes);
-        }
-        catch (Exception e) when (IO.MissingFile.Is(e))
-        {
-            throw IO.MissingFile.Named(imagePath, e);
-        }
+        byte[] encoded = IO.InputFile.ReadNamedFile(imagePath, "an image file", Data.Images.EncodedImageFile.MaxFileBytes);
         return Classify(encoded, top, imagePath);
     }
 

@@ -85,21 +85,7 @@ public static class NpyFile
     public static NpyArray Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        IO.InputFile.RequireNotFolder(path, "a .npy file");
-        byte[] bytes;
-        try
-        {
-            bytes = IO.InputFile.ReadAllBytes(path);
-        }
-        catch (Exception e) when (IO.MissingFile.Is(e))
-        {
-            throw IO.MissingFile.Named(path, e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"{path}: cannot read: {e.Message}", e);
-        }
-        return Read(bytes, path);
+        return Read(IO.InputFile.ReadNamedFile(path, "a .npy file"), path);
     }
 
     /// <param name="source">names the data in error messages (a file path)</param>

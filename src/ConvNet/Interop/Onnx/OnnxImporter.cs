@@ -41,21 +41,7 @@ public static class OnnxImporter
     public static OnnxImportResult Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        IO.InputFile.RequireNotFolder(path, "an .onnx file");
-        byte[] bytes;
-        try
-        {
-            bytes = IO.InputFile.ReadAllBytes(path);
-        }
-        catch (Exception e) when (IO.MissingFile.Is(e))
-        {
-            throw IO.MissingFile.Named(path, e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"{path}: cannot read: {e.Message}", e);
-        }
-        return Read(bytes, path);
+        return Read(IO.InputFile.ReadNamedFile(path, "an .onnx file"), path);
     }
 
     /// <param name="source">names the model in error messages (a file path)</param>
