@@ -121,20 +121,42 @@ public static class AtomicFile
     /// <summary>Starts a write for callers that cannot hand <see cref="Write"/> a closure (data in a span): write to
     /// <see cref="Pending.Stream"/>, then <see cref="Pending.Commit"/>; disposing it uncommitted deletes the temporary
     /// file and leaves <paramref name="path"/> as it was.</summary>
-    /// <exception cref="IOException">a folder is where the file would go (the message says so), or the folder takes no new files</exception>
+    /// <remarks>A symbolic link stays a link: the file it leads to gets the new content. A named pipe or a character
+    /// device (/dev/null, a terminal, /dev/stdout on a pipe) is written into, once the whole content is ready, rather
+    /// than replaced by a file (which, run as root, replaced the system's /dev/null); a block device or a socket is
+    /// refused.</remarks>
+    /// <exception cref="IOException">a folder, a block device or a socket is where the file would go, a link leads
+    /// nowhere, or the folder takes no new files (the message says which)</exception>
     public static Pending Begin(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         // The rename at the end would fail with "Access to the path is denied", after the whole file was written.
         if (Directory.Exists(path)) throw new IOException($"{path}: is a folder; give the name of the file to write");
         string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full)!;
+        var kind = FileStatus.Of(full)?.Kind;
+        if (kind is FileKind.BlockDevice or FileKind.Socket or FileKind.Other)
+            throw new IOException($"{path}: is {FileStatus.Describe(kind.Value)}, not a file; give the name of a file to write");
+        bool writeInto = kind is FileKind.NamedPipe or FileKind.CharacterDevice;
+        if (!writeInto && new FileInfo(full).LinkTarget is not null)
+        {
+            try
+            {
+                full = File.ResolveLinkTarget(full, returnFinalTarget: true)!.FullName;
+            }
+            catch (IOException e)
+            {
+                throw new IOException($"{path}: a symbolic link that leads nowhere ({e.Message})", e);
+            }
+            if (Directory.Exists(full)) throw new IOException($"{path}: leads to a folder ({full}); give the name of the file to write");
+        }
+        // The content of a pipe or device is gathered where temporary files go (not in /dev).
+        string directory = writeInto ? Path.GetTempPath() : Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, TempName(Path.GetFileName(full), Environment.ProcessId));
         try
         {
             var stream = CreateTracked(temp, out var tracked);
-            return new Pending(full, temp, stream, tracked);
+            return new Pending(full, temp, stream, tracked, writeInto);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -174,18 +196,37 @@ public static class AtomicFile
     {
         private readonly string _target, _temp;
         private readonly IDisposable _tracked;
+        private readonly bool _writeInto;
         private FileStream? _stream;
         private bool _committed;
 
-        internal Pending(string target, string temp, FileStream stream, IDisposable tracked) =>
-            (_target, _temp, _stream, _tracked) = (target, temp, stream, tracked);
+        internal Pending(string target, string temp, FileStream stream, IDisposable tracked, bool writeInto) =>
+            (_target, _temp, _stream, _tracked, _writeInto) = (target, temp, stream, tracked, writeInto);
 
         public Stream Stream => _stream ?? throw new ObjectDisposedException(_temp);
 
-        /// <summary>Flushes the temporary file to disk and renames it over the target.</summary>
+        /// <summary>Flushes the temporary file to disk and renames it over the target (for a pipe or a device: copies
+        /// it into the target, then deletes it).</summary>
         public void Commit()
         {
             var stream = _stream ?? throw new ObjectDisposedException(_temp);
+            if (_writeInto)
+            {
+                stream.Dispose();
+                _stream = null;
+                try
+                {
+                    using var content = File.OpenRead(_temp);
+                    using var target = new FileStream(_target, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+                    content.CopyTo(target);
+                }
+                catch (IOException e)
+                {
+                    throw new IOException($"{_target}: cannot write: {e.Message}", e);
+                }
+                Dispose(); // the temporary file goes
+                return;
+            }
             stream.Flush(flushToDisk: true);
             stream.Dispose();
             _stream = null;

@@ -1,4 +1,6 @@
-// Atomic writes go through a hidden temporary file beside the target; its name must itself be a valid name.
+// Atomic writes go through a hidden temporary file beside the target; its name must itself be a valid name. A link, a
+// pipe or a device at the target is written through, never replaced by a regular file.
+using System.Diagnostics;
 using System.Text;
 using ConvNet.IO;
 using ConvNet.Tests.Support;
@@ -32,5 +34,61 @@ public class AtomicFileTests
             Assert.EndsWith($".{int.MaxValue}.tmp", t); // what Checkpoints' clean-up of unfinished writes looks for
             Assert.DoesNotContain('\uFFFD', t);
         }
+    }
+
+    [Fact]
+    public void ALinkStaysALinkAndItsTargetGetsTheContent()
+    {
+        using var dir = new TempDirectory();
+        string target = dir.File("real.json"), link = dir.File("link.json");
+        File.WriteAllText(target, "old");
+        File.CreateSymbolicLink(link, "real.json");
+        AtomicFile.WriteAllText(link, "new");
+        Assert.Equal("real.json", new FileInfo(link).LinkTarget);
+        Assert.Equal("new", File.ReadAllText(target));
+        Assert.Equal(2, Directory.GetFileSystemEntries(dir.Path).Length); // no temporary file left
+
+        string loop = dir.File("loop.json");
+        File.CreateSymbolicLink(loop, "loop.json");
+        var refused = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(loop, "x"));
+        Assert.Contains($"{loop}: a symbolic link that leads nowhere", refused.Message);
+    }
+
+    [Fact]
+    public async Task ANamedPipeIsWrittenIntoNotReplaced()
+    {
+        using var dir = new TempDirectory();
+        string pipe = NamedPipe.Make(dir.File("out.npy"));
+        var read = Task.Run(() => File.ReadAllText(pipe)); // the reader at the other end
+        AtomicFile.WriteAllText(pipe, "through the pipe");
+        Assert.Equal("through the pipe", await read.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(FileKind.NamedPipe, FileStatus.Of(pipe)!.Value.Kind);
+        Assert.Equal([pipe], Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void ACharacterDeviceIsWrittenIntoAndABlockDeviceRefused()
+    {
+        // A run as root replaced the system's /dev/full with a regular file. Device nodes made here instead: the null
+        // device's numbers (1, 3), and a block device's numbers that name no disk (a wrong write could touch none).
+        using var dir = new TempDirectory();
+        string nul = dir.File("null.png"), block = dir.File("block.png");
+        if (!MakeNode(nul, "c", 1, 3) || !MakeNode(block, "b", 250, 250)) return; // no permission for mknod: nothing to check
+
+        AtomicFile.WriteAllText(nul, "discarded");
+        Assert.Equal(FileKind.CharacterDevice, FileStatus.Of(nul)!.Value.Kind);
+
+        var refused = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(block, "x"));
+        Assert.Equal($"{block}: is a block device, not a file; give the name of a file to write", refused.Message);
+        Assert.Equal(FileKind.BlockDevice, FileStatus.Of(block)!.Value.Kind);
+        Assert.Equal(2, Directory.GetFileSystemEntries(dir.Path).Length);
+    }
+
+    private static bool MakeNode(string path, string type, int major, int minor)
+    {
+        using var mknod = Process.Start(new ProcessStartInfo("mknod", [path, type, major.ToString(), minor.ToString()])
+            { UseShellExecute = false, RedirectStandardError = true })!;
+        mknod.WaitForExit();
+        return mknod.ExitCode == 0;
     }
 }
