@@ -149,6 +149,9 @@ public static class EvalCommand
                 classifier = members.Count == 1 ? members[0] : new Ensemble(members);
             }
 
+            // No images give no error rate: NaN was printed, with exit code 0.
+            if (count == 0)
+                throw new ArgumentException($"{spec}: no images to evaluate" + (skipped > 0 ? $" ({skipped:N0} could not be decoded and were skipped)" : ""));
             // Each rank scores its share of what it sees: ranks that see other images would count some twice and others
             // not at all (the only skip notes printed are rank 0's).
             RankAgreement.RequireSameImages(communicator, spec, count, skipped, seen);

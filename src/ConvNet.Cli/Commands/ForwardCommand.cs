@@ -2,6 +2,7 @@
 // evaluation-mode forward pass of a float32 NCHW batch, writing the logits [N, classes] as float32 .npy, or the
 // probabilities: asked for, or what an ONNX graph ending in Softmax declares as its output (as ONNX Runtime gives).
 using System.CommandLine;
+using ConvNet.Evaluation;
 using ConvNet.Devices;
 using ConvNet.Interop;
 using ConvNet.Interop.Onnx;
@@ -64,6 +65,10 @@ public static class ForwardCommand
                 var logitsOut = planned.Network.Forward(chunk, training: false);
                 logitsOut.Span[..(rows * network.Classes)].CopyTo(y.Span[(start * network.Classes)..]);
             }
+            // Outputs that are not finite answer nothing (eval, predict and serve refuse them alike); no file is written.
+            for (int n = 0; n < count; n++)
+                if (NonFiniteOutputs.Any(y.Sample(n)))
+                    throw new InvalidDataException(NonFiniteOutputs.Message(parse.GetValue(weights)!, $"image {n} of {inputPath}", "use weights saved before they overflowed"));
             string what = "logits", note = "";
             if (writeProbabilities)
             {

@@ -34,4 +34,16 @@ public sealed class DatasetClassMatchTests(TinyRunFixture tiny) : IClassFixture<
         Assert.Equal(4, rows.Length);
         for (int r = 0; r < 4; r++) Assert.Equal(r < 2 ? all[r] : new int[4], rows[r]);
     }
+
+    [Fact]
+    public void AnEmptyTestSplitIsRefusedNotScoredAsNaN()
+    {
+        using var temp = new TempDirectory();
+        var data = DatasetSpec.Load(tiny.Data);
+        IdxWriter.WriteSplits(temp.Combine("empty"), new DatasetSplits(data.Train, data.Test.Subset([], "none")), gzip: false);
+        var eval = CliRunner.Run("eval", "--checkpoint", tiny.Run, "--data", "idx:" + temp.Combine("empty"), "--threads", "1", "--json");
+        Assert.Equal(2, eval.ExitCode);
+        Assert.Equal("", eval.Stdout);
+        Assert.Contains($"idx:{temp.Combine("empty")}: no images to evaluate", eval.Stderr);
+    }
 }

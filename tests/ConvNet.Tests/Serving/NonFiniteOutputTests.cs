@@ -119,4 +119,19 @@ public sealed class NonFiniteOutputTests
         Assert.DoesNotContain("Exception", log);
         Assert.DoesNotContain(" at ConvNet.", log);
     }
+
+    [Fact]
+    public void ForwardRefusesNaNOutputsAndWritesNoFile()
+    {
+        using var temp = new TempDirectory();
+        var (run, _) = Overflowing(temp);
+        var network = ConvNet.Training.Checkpoints.LoadNetwork(ConvNet.Training.Checkpoints.Open(run));
+        int[] shape = [2, .. network.Spec.InputShape];
+        ConvNet.Interop.NpyFile.Write(temp.Combine("x.npy"), shape, new float[shape.Aggregate(1, (a, b) => a * b)]);
+        var forward = CliRunner.Run("forward", "--weights", run, "--input", temp.Combine("x.npy"), "--output", temp.Combine("y.npy"));
+        Assert.Equal(2, forward.ExitCode);
+        Assert.Contains(Refusal, forward.Stderr);
+        Assert.Contains($"image 0 of {temp.Combine("x.npy")}", forward.Stderr);
+        Assert.False(File.Exists(temp.Combine("y.npy")));
+    }
 }
