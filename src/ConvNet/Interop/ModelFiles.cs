@@ -72,8 +72,9 @@ public static class ModelFiles
             throw new InvalidDataException($"{path}: holds a checkpoint's SGD momentum (velocities), not weights; give the weights file beside it" +
                 (name.EndsWith(momentumSuffix, StringComparison.OrdinalIgnoreCase) ? $" ({name[..^momentumSuffix.Length]}.safetensors)" : "") + " or the run folder");
         var metadata = ModelMetadata.FromProperties(content.Metadata, path);
-        // Checkpoints before 2026-11-29 wrote only `format` and `model` (no convnet.* keys): the model name still counts.
-        string? recorded = metadata?.Model ?? content.Metadata.GetValueOrDefault(OlderModelKey);
+        // A file may name its model and carry nothing else (convnet.model alone); checkpoints before 2026-11-29 wrote
+        // only `format` and `model` (no convnet.* keys): the model name counts in both.
+        string? recorded = metadata?.Model ?? content.Metadata.GetValueOrDefault(ModelMetadata.ModelKey) ?? content.Metadata.GetValueOrDefault(OlderModelKey);
         modelName ??= recorded is not null && ModelRegistry.Names.Contains(recorded) ? recorded
             : throw new ArgumentException($"{path}: a safetensors state dict needs a model name (--model NAME in the CLI): {string.Join(", ", ModelRegistry.Names)}");
         var (tensors, note) = WithoutDataParallelPrefix(modelName, content.Tensors);

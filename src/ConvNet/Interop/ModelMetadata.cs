@@ -73,11 +73,17 @@ public sealed record ModelMetadata(string Model, int[] InputShape, string[] Clas
         return properties;
     }
 
-    /// <summary>Reads the metadata back; null when the file carries none (made elsewhere). A malformed value is an
-    /// error naming <paramref name="source"/> and the key.</summary>
+    /// <summary>Reads the metadata back; null when the file carries none (made elsewhere) or only a model name. A
+    /// malformed value, or some keys without the others, is an error naming <paramref name="source"/> and the key.</summary>
     public static ModelMetadata? FromProperties(IReadOnlyDictionary<string, string> properties, string source)
     {
-        if (!properties.TryGetValue(ModelKey, out var model) || !properties.ContainsKey(ClassNamesKey)) return null;
+        // A model name alone (an export made without metadata) names the model and nothing more: the readers take it
+        // themselves. Beyond it, all or nothing: a file with some keys (hand-made, or cut) had them dropped without a word.
+        var ours = properties.Keys.Where(k => k.StartsWith("convnet.", StringComparison.Ordinal) && k is not (ContentKey or ModelKey))
+            .Order(StringComparer.Ordinal).ToList();
+        if (ours.Count == 0) return null;
+        if (!properties.TryGetValue(ModelKey, out var model))
+            throw new InvalidDataException($"{source}: metadata has {string.Join(", ", ours)} but no {ModelKey}; ConvNet's metadata names the model, its input and its classes together");
         T Json<T>(string key) where T : class
         {
             if (!properties.TryGetValue(key, out var text)) throw new InvalidDataException($"{source}: metadata has {ModelKey} but no {key}");

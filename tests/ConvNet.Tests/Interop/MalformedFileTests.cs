@@ -222,6 +222,47 @@ public class MalformedFileTests
     }
 
     [Fact]
+    public void ANameOrAnOpsetDefinedTwiceIsRefused()
+    {
+        // The last one silently won: another model name, negated weights, the higher opset.
+        AssertOnnxRefused(EditedExport(m => m.MetadataProps.Add(new StringStringEntryProto { Key = ModelMetadata.ModelKey, Value = "b" })),
+            "metadata_props has the key convnet.model twice");
+        AssertOnnxRefused(EditedExport(m => m.Graph.Initializer.Add(m.Graph.Initializer.First(i => i.Name == "conv1.weight").Clone())),
+            "the initializer 'conv1.weight' is defined twice");
+        AssertOnnxRefused(EditedExport(m => m.Graph.Node.Insert(0, OnnxBuild.Node("Constant", "c", [], ["conv1.bias"],
+            new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = m.Graph.Initializer.First(i => i.Name == "conv1.bias") }))),
+            "'conv1.bias' is defined twice");
+        AssertOnnxRefused(EditedExport(m => m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 9 })),
+            "imports the default-domain ONNX opset 2 times (13, 9)");
+    }
+
+    [Fact]
+    public void ARegisteredModelsNameOnAnotherGraphIsNotKept()
+    {
+        // The export names its model alexnet-small; without its first ReLU the graph is another network.
+        var result = OnnxImporter.Read(EditedExport(m =>
+        {
+            var relu = m.Graph.Node.First(n => n.OpType == "Relu");
+            m.Graph.Node.First(n => n.Input.Contains(relu.Output[0])).Input[0] = relu.Input[0];
+            m.Graph.Node.Remove(relu);
+        }), "m.onnx");
+        Assert.Equal("onnx:alexnet-small", result.Spec.Name);
+        Assert.Contains("the metadata names the model 'alexnet-small', but the graph is not that model: named 'onnx:alexnet-small'", result.Notes);
+    }
+
+    [Fact]
+    public void MetadataBeyondAModelNameIsAllOrNothing()
+    {
+        Assert.Null(ModelMetadata.FromProperties(new Dictionary<string, string> { [ModelMetadata.ModelKey] = "alexnet-micro" }, "f"));
+        var noModel = Assert.Throws<InvalidDataException>(() =>
+            ModelMetadata.FromProperties(new Dictionary<string, string> { [ModelMetadata.ClassNamesKey] = """["a","b"]""" }, "f"));
+        Assert.Equal("f: metadata has convnet.classNames but no convnet.model; ConvNet's metadata names the model, its input and its classes together", noModel.Message);
+        var noClasses = Assert.Throws<InvalidDataException>(() => ModelMetadata.FromProperties(new Dictionary<string, string>
+            { [ModelMetadata.ModelKey] = "alexnet-micro", [ModelMetadata.MeanKey] = "[0.5]" }, "f"));
+        Assert.Contains("f: metadata has convnet.model but no", noClasses.Message);
+    }
+
+    [Fact]
     public void BranchingGraphIsRefused() =>
         AssertOnnxRefused(EditedExport(m => m.Graph.Node.First(n => n.Name == "conv2").Input[0] = "relu1"),
             "node 'conv2' (Conv)", "single-chain");

@@ -15,6 +15,18 @@ public class WeightLoaderTests
     }
 
     [Fact]
+    public void AStateDictThatNamesOnlyItsModelNeedsNoModelName()
+    {
+        // convnet.model alone (no classes, no preprocessing) was dropped with the rest, and --model was asked for.
+        using var dir = new TempDirectory();
+        string path = dir.File("named.safetensors");
+        SafeTensorsFile.Write(path, WeightLoader.Collect(Small(1)), new Dictionary<string, string> { [ModelMetadata.ModelKey] = AlexNetSmall.Name });
+        var stateDict = ModelFiles.ReadStateDict(path, modelName: null);
+        Assert.Equal(AlexNetSmall.Name, stateDict.Spec.Name);
+        Assert.Null(stateDict.Metadata);
+    }
+
+    [Fact]
     public void CollectThenLoadThroughAFileReproducesEveryParameter()
     {
         using var dir = new TempDirectory();

@@ -33,7 +33,9 @@ internal sealed class OnnxGraphReader
     {
         var graph = _model.Graph ?? throw Error("the model has no graph");
         _opset = OnnxImporter.DefaultOpset(_model, _source);
-        foreach (var t in graph.Initializer) _constants[t.Name] = t;
+        // A name defined twice (an initializer, a Constant's output) is not a valid graph; the last one won here.
+        foreach (var t in graph.Initializer)
+            if (!_constants.TryAdd(t.Name, t)) throw Error($"the initializer '{t.Name}' is defined twice");
         var nodes = new List<NodeProto>();
         foreach (var node in graph.Node)
         {
@@ -90,6 +92,14 @@ internal sealed class OnnxGraphReader
             _notes.Add($"the graph is the registered model '{registered.Name}'");
             spec = registered;
         }
+        else if (ModelRegistry.Names.Contains(spec.Name))
+        {
+            // A registered model's name on another graph would have it read as that model later (its weights saved
+            // as a state dict are loaded by the name).
+            string own = GraphName(graph);
+            _notes.Add($"the metadata names the model '{spec.Name}', but the graph is not that model: named '{own}'");
+            spec = spec with { Name = own };
+        }
         return new OnnxImportResult(spec, _weights, _notes, _source) { EndsInSoftmax = _endsInSoftmax };
     }
 
@@ -97,7 +107,12 @@ internal sealed class OnnxGraphReader
     /// so names do not grow on each export/import round trip).</summary>
     private string ModelName(GraphProto graph)
     {
-        if (OnnxImporter.Properties(_model).TryGetValue(ModelMetadata.ModelKey, out var recorded) && recorded.Length > 0) return recorded;
+        if (OnnxImporter.Properties(_model, _source).TryGetValue(ModelMetadata.ModelKey, out var recorded) && recorded.Length > 0) return recorded;
+        return GraphName(graph);
+    }
+
+    private static string GraphName(GraphProto graph)
+    {
         if (string.IsNullOrEmpty(graph.Name)) return "onnx";
         return graph.Name.StartsWith("onnx", StringComparison.Ordinal) ? graph.Name : $"onnx:{graph.Name}";
     }
@@ -132,7 +147,7 @@ internal sealed class OnnxGraphReader
         var value = attributes.Tensor("value") ?? throw attributes.Error("only Constant nodes with a 'value' tensor are supported");
         attributes.RejectUnread();
         if (node.Output.Count != 1) throw attributes.Error("a Constant must have one output");
-        _constants[node.Output[0]] = value;
+        if (!_constants.TryAdd(node.Output[0], value)) throw attributes.Error($"'{node.Output[0]}' is defined twice (an initializer or another Constant has that name)");
     }
 
     /// <returns>true when the node after this one was folded into it (MatMul + Add)</returns>

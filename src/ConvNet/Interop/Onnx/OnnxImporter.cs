@@ -59,14 +59,21 @@ public static class OnnxImporter
         {
             throw new InvalidDataException($"{source}: not a valid ONNX model (protobuf: {e.Message})", e);
         }
-        return new OnnxGraphReader(source, model).Read() with { Properties = Properties(model) };
+        return new OnnxGraphReader(source, model).Read() with { Properties = Properties(model, source) };
     }
 
-    /// <summary>metadata_props as a map (a repeated key: the last one counts, as in ONNX Runtime).</summary>
-    internal static Dictionary<string, string> Properties(ModelProto model)
+    /// <summary>metadata_props as a map. A repeated key of ConvNet's own (convnet.*: they decide the model's name,
+    /// classes and preprocessing) is refused, as the ONNX checker refuses any; another one's last value counts, as in
+    /// ONNX Runtime.</summary>
+    internal static Dictionary<string, string> Properties(ModelProto model, string source)
     {
         var properties = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in model.MetadataProps) properties[entry.Key] = entry.Value;
+        foreach (var entry in model.MetadataProps)
+        {
+            if (entry.Key.StartsWith("convnet.", StringComparison.Ordinal) && properties.ContainsKey(entry.Key))
+                throw new InvalidDataException($"{source}: metadata_props has the key {entry.Key} twice");
+            properties[entry.Key] = entry.Value;
+        }
         return properties;
     }
 
@@ -75,7 +82,10 @@ public static class OnnxImporter
         var opsets = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
         if (opsets.Count == 0)
             throw new InvalidDataException($"{source}: the model imports no default-domain ONNX opset (is this an ONNX model?)");
-        long opset = opsets.Max(o => o.Version);
+        // Which one its operators follow would be a guess (the highest was taken).
+        if (opsets.Count > 1)
+            throw new InvalidDataException($"{source}: the model imports the default-domain ONNX opset {opsets.Count} times ({string.Join(", ", opsets.Select(o => o.Version))}); a model imports it once");
+        long opset = opsets[0].Version;
         if (opset is < MinOpset or > MaxOpset)
             throw new InvalidDataException($"{source}: opset {opset} is not supported (opsets {MinOpset} to {MaxOpset} are)");
         return opset;
