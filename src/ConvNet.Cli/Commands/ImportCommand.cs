@@ -183,8 +183,9 @@ public static class ImportCommand
         for (int i = 0; i < parts.Length; i++)
         {
             if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i])
-                || !float.IsFinite(values[i]) || (positive && values[i] <= 0))
-                throw new ArgumentException($"{option} {text}: '{parts[i]}' is not a {(positive ? "positive" : "finite")} number");
+                || !float.IsFinite(values[i]) || (positive && (values[i] <= 0 || !float.IsFinite(1f / values[i]))))
+                throw new ArgumentException($"{option} {text}: '{parts[i]}' is not a {(positive ? "positive" : "finite")} number" +
+                    (positive && values[i] > 0 && float.IsFinite(values[i]) ? " that can be divided by (1/std overflows)" : ""));
         }
         if (values.Length == 1) return Enumerable.Repeat(values[0], channels).ToArray();
         return values.Length == channels ? values

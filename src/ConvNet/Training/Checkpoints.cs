@@ -244,8 +244,9 @@ public static class Checkpoints
             ? $"has config.cropPadding {config.CropPadding}, which must be {configShifts}"
         : info.NormalizationMean is null || info.NormalizationStd is null || info.NormalizationMean.Length != c || info.NormalizationStd.Length != c
             ? $"has normalisation for {info.NormalizationMean?.Length ?? 0} and {info.NormalizationStd?.Length ?? 0} channels, the input has {c}"
-        : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))
-            ? "has a normalisation that is not finite, or a standard deviation that is not positive"
+        // A standard deviation so small that 1/std overflows turned every pixel into infinity, and the outputs into NaN.
+        : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v) || !float.IsFinite(1f / v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))
+            ? "has a normalisation that is not finite, or a standard deviation that is not positive (or too small to divide by)"
         : string.IsNullOrWhiteSpace(info.WeightsFile) ? "names no weights file"
         : info.Preprocessing is { } p && (string.IsNullOrWhiteSpace(p.File) || string.IsNullOrWhiteSpace(p.Kind) || p.Sha256 is null)
             ? "has a preprocessing record without its kind, file or checksum"

@@ -43,6 +43,7 @@ public sealed class ImportNormalizationTests(TinyRunFixture tiny) : IClassFixtur
 
     [Theory]
     [InlineData("--std", "0", "'0' is not a positive number")]
+    [InlineData("--std", "1e-45", "'1e-45' is not a positive number that can be divided by (1/std overflows)")]
     [InlineData("--mean", "0.1,0.2", "give one value, or 1 (one per input channel of the model)")]
     [InlineData("--mean", "x", "'x' is not a finite number")]
     public void BadValuesAreNamed(string option, string value, string expected)
@@ -53,6 +54,22 @@ public sealed class ImportNormalizationTests(TinyRunFixture tiny) : IClassFixtur
         var result = CliRunner.Run("import", bare, "--model", Checkpoints.Open(tiny.Run).Info.Model, option, value, "--out", temp.Combine("imp"));
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("imp")));
+    }
+
+    [Fact]
+    public void AFilesStandardDeviationTooSmallToDivideByIsRefused()
+    {
+        // 1/std overflowed to infinity: the import was kept, and predict blamed the weights for its NaN outputs.
+        using var temp = new TempDirectory();
+        string onnx = temp.Combine("m.onnx");
+        Assert.Equal(0, CliRunner.Run("export", "--weights", tiny.Run, "--format", "onnx", "--out", onnx).ExitCode);
+        var model = ConvNet.Interop.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        model.MetadataProps.First(p => p.Key == ModelMetadata.StdKey).Value = "[1e-45]";
+        File.WriteAllBytes(onnx, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        var result = CliRunner.Run("import", onnx, "--out", temp.Combine("imp"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("a standard deviation that is not positive (or too small to divide by)", result.Stderr);
         Assert.False(Directory.Exists(temp.Combine("imp")));
     }
 
