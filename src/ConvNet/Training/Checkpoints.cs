@@ -67,9 +67,21 @@ public static class Checkpoints
             CreatedUtc = DateTime.UtcNow.ToString("O"),
         };
         string json = JsonSerializer.Serialize(info, CheckpointInfo.Json);
-        string last = Path.Combine(runDirectory, Last + ".json");
-        if (tags.Contains(Last) && File.Exists(last))
-            AtomicFile.WriteAllText(Path.Combine(runDirectory, Previous + ".json"), File.ReadAllText(last));
+        string last = Path.Combine(runDirectory, Last + ".json"), previous = Path.Combine(runDirectory, Previous + ".json");
+        if (tags.Contains(Last))
+        {
+            // previous.json is the checkpoint before last.json, the fallback of a resume whose last.json is damaged.
+            // Saving the step last.json already holds (a stop right after a periodic save) keeps the one before;
+            // copying it made both name one step, and a damaged weights file then left nothing to fall back to.
+            if (File.Exists(last))
+            {
+                string text = File.ReadAllText(last);
+                if (ReadSidecar(last) is not { } held || held.Step != infoWithoutFiles.Step) AtomicFile.WriteAllText(previous, text);
+            }
+            // A first save has nothing before it: a previous.json another run left (its last.json deleted) became this
+            // run's fallback, and a damaged last.json resumed that other run.
+            else if (File.Exists(previous)) File.Delete(previous);
+        }
         // last.json last: it is what a resume reads, so a kill before it makes the resume save again, and a run whose
         // last.json is written has every other sidecar of that save written too (a kill between last.json and
         // best.json left best.json stale, with its temporary file, in a run that then counted as finished).

@@ -56,6 +56,39 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public void SavingTheStepLastHoldsAgainKeepsTheCheckpointBeforeIt()
+    {
+        // A stop right after a periodic save saves that step again: previous.json became last.json's twin, and a
+        // damaged weights file then had nothing to fall back to.
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 1), Checkpoints.Last);
+        Checkpoints.Save(temp.Path, network, null, Info(network, 2), Checkpoints.Last);
+        Checkpoints.Save(temp.Path, network, null, Info(network, 2), Checkpoints.Last);
+        Assert.Equal(1, Checkpoints.Open(temp.Combine("previous.json")).Info.Step);
+        Assert.Equal(2, Checkpoints.Open(temp.Combine("last.json")).Info.Step);
+
+        File.WriteAllText(temp.Combine("checkpoints", "step-00000002.safetensors"), "damaged");
+        var resumed = Checkpoints.OpenForResume(temp.Path, _ => { });
+        Assert.Equal(1, resumed.Info.Step);
+    }
+
+    [Fact]
+    public void AFirstSaveDropsAPreviousJsonAnotherRunLeft()
+    {
+        // A folder whose last.json and best.json were deleted (to clear the "already holds a run" refusal) kept the old
+        // run's previous.json: the new run's fallback was the other run, which a damaged last.json then resumed.
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 850), Checkpoints.Last);
+        Checkpoints.Save(temp.Path, network, null, Info(network, 851), Checkpoints.Last);
+        File.Delete(temp.Combine("last.json"));
+        Checkpoints.Save(temp.Path, network, null, Info(network, 3), Checkpoints.Last);
+        Assert.False(File.Exists(temp.Combine("previous.json")));
+        Assert.Equal(["step-00000003.safetensors"], Directory.GetFiles(temp.Combine("checkpoints")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void CorruptWeightsFileIsNeverUsed()
     {
         using var temp = new TempDirectory();
