@@ -187,7 +187,12 @@ public static class TrainCommand
                         test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
                         runDirectory = result.RunDirectory,
                     }, indented: false));
-                return signalExitCode ?? (cancel.IsCancellationRequested || result.Interrupted ? InterruptedExitCode : 0);
+                if (result.Interrupted) return signalExitCode ?? InterruptedExitCode;
+                // A signal during the last validation or the test pass came after the training had ended: the run is
+                // complete, and a scheduler told 130/143 would take it for stopped.
+                if (cancel.IsCancellationRequested && communicator.IsRoot)
+                    observer.Message("note: the signal came after the training had ended (during the last evaluation); the run is complete");
+                return 0;
             }
             catch (OperationCanceledException) when (communicator.Size > 1 && cancel.IsCancellationRequested)
             {

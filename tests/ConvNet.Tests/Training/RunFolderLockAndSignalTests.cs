@@ -68,6 +68,38 @@ public sealed class RunFolderLockAndSignalTests
         Assert.Contains($"step {saved.Step}", resumed.Stdout);
     }
 
+    [Fact]
+    public async Task ASignalDuringTheFinalTestPassLeavesACompleteRunAndExitsZero()
+    {
+        // The run had trained every epoch and scored the test set, then exited 143 with no word: a scheduler took
+        // the finished run for stopped.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 12000);
+        string run = temp.Combine("run");
+        using var process = Process.Start(CliRunner.StartInfo("train", "--model", "alexnet-small", "--data", data, "--epochs", "1",
+            "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run))!;
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            string metrics = Path.Combine(run, "metrics.jsonl");
+            var clock = Stopwatch.StartNew();
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length > 0) && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(5);
+            if (process.HasExited) Assert.Fail("the run ended before the test pass could be interrupted: " + await stderr);
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])!) await kill.WaitForExitAsync();
+            using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await process.WaitForExitAsync(limit.Token);
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await stderr}");
+            string output = await stdout;
+            Assert.Contains("test: top-1 error", output);
+            Assert.Contains("note: the signal came after the training had ended (during the last evaluation); the run is complete", output);
+            Assert.DoesNotContain("interrupted", output);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+
     private static async Task SignalAfterTheFirstEpoch(Process process, string run, string signal, int exitCode)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();
