@@ -168,6 +168,17 @@ public static class Checkpoints
         return text.Length == 0 ? null : text.ToString();
     }
 
+    // A `train --force` moves the run it replaces into .replaced-run until its own first checkpoint: killed before
+    // that, the folder seemed to hold nothing, and the old run looked lost.
+    private static string SetAside(string folder)
+    {
+        if (!Directory.Exists(Path.Combine(folder, ReplacedRun.FolderName))) return "";
+        return RunFolderLock.HeldElsewhere(folder)
+            ? $"; a convnet train --force is replacing the run that was here, which waits in {ReplacedRun.FolderName} until the new run's first checkpoint"
+            : $"; a convnet train --force into it was stopped before its first checkpoint, and the run it was replacing waits in {ReplacedRun.FolderName}: " +
+              $"`convnet train --resume {IO.ShellQuote.Word(folder)}` brings it back (and continues it if it was not finished)";
+    }
+
     private static LoadedCheckpoint OpenOnce(string path, string preferredTag, bool verifyMomentum)
     {
         string sidecar = path;
@@ -176,7 +187,7 @@ public static class Checkpoints
             string preferred = Path.Combine(path, preferredTag + ".json");
             string other = Path.Combine(path, (preferredTag == Best ? Last : Best) + ".json");
             sidecar = File.Exists(preferred) ? preferred : File.Exists(other) ? other
-                : throw new CheckpointException($"{path}: no checkpoint in this folder (no {preferredTag}.json or {Path.GetFileName(other)})");
+                : throw new CheckpointException($"{path}: no checkpoint in this folder (no {preferredTag}.json or {Path.GetFileName(other)})" + SetAside(path));
         }
         else if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             sidecar = SidecarNaming(path) ?? throw new CheckpointException(

@@ -115,6 +115,11 @@ public sealed class ForceReplaceTests
         // As a --force killed before its first checkpoint leaves it: the old run aside, the new attempt's files beside it.
         Assert.NotNull(ReplacedRun.SetAside(run));
         File.WriteAllText(Path.Combine(run, "metrics.csv"), "half of another run");
+        // Reading commands leave it as it is, but say where the run is and what brings it back (they said only "no
+        // checkpoint in this folder", as if it were lost).
+        var eval = CliRunner.Run("eval", "--checkpoint", run, "--threads", "1");
+        Assert.Equal(2, eval.ExitCode);
+        Assert.Contains($"the run it was replacing waits in .replaced-run: `convnet train --resume {run}` brings it back", eval.Stderr);
         var refused = CliRunner.Run("train", "--data", data, "--epochs", "1", "--batch-size", "32", "--validation", "32", "--threads", "1", "--out", run);
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("brought back the run a killed --force had set aside", refused.Stderr + refused.Stdout);
