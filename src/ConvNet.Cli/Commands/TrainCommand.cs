@@ -59,6 +59,8 @@ public static class TrainCommand
             DefaultValueFactory = _ => d.ConvAlgorithm,
         };
         OptionChoices.Restrict(convAlgorithm, "auto", "direct", "winograd");
+        OptionChoices.Restrict(schedule, [.. TrainConfig.Schedules]);
+        OptionChoices.Restrict(normalization, "channel", "none");
 
         var command = new Command("train", "Train a model; checkpoints and metrics go to the run folder")
         {

@@ -278,15 +278,6 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // in another mount): each rank would train on its own data, or score its own share of another test set, without a word.
         RankAgreement.RequireSameData(_communicator, config.Data, $"{dataSha256}\n{testSha256}\n{string.Join('\n', train.ClassNames)}",
             train.Count, validation?.Count ?? 0, test?.Count ?? 0);
-        if (train.Count < config.BatchSize)
-            throw new ArgumentException($"the training split has {train.Count} images, fewer than one batch of {config.BatchSize}");
-        // plateau watches the validation error: without one the rate would never change, without a word.
-        if (validation is null && config.Schedule == "plateau")
-        {
-            string why = $"--schedule plateau divides the rate when the validation error stops improving, and {config.Data} has no validation split here (--validation 0)";
-            if (resumeFrom is null) throw new ArgumentException($"{why}: use --schedule step or cosine, or hold out images with --validation N");
-            _observer.Message($"note: {why}, so this run's rate stays at {LearningRateText.Format(resumeFrom.Info.Schedule?.LearningRate ?? config.LearningRate)}");
-        }
         if (resumeFrom?.Info is { } saved)
         {
             // The data must be what the run trained on (--resume --data may only say where it has moved).
@@ -307,6 +298,17 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (saved.BatchInEpoch * (long)config.BatchSize >= train.Count)
                 throw new DataException($"{config.Data}: {train.Count} training images, but {resumeFrom.SidecarPath} stopped after {saved.BatchInEpoch} batches " +
                     $"of {config.BatchSize} into its epoch; resume on the run's own data");
+        }
+        // After the resume's checks: other data named on --resume is refused as other data, not for its size.
+        if (train.Count < config.BatchSize)
+            throw new ArgumentException($"--batch-size {config.BatchSize}: the training split has {train.Count} images, fewer than one batch" +
+                (resumeFrom is null ? "" : " (the run's batch size)"));
+        // plateau watches the validation error: without one the rate would never change, without a word.
+        if (validation is null && config.Schedule == "plateau")
+        {
+            string why = $"--schedule plateau divides the rate when the validation error stops improving, and {config.Data} has no validation split here (--validation 0)";
+            if (resumeFrom is null) throw new ArgumentException($"{why}: use --schedule step or cosine, or hold out images with --validation N");
+            _observer.Message($"note: {why}, so this run's rate stays at {LearningRateText.Format(resumeFrom.Info.Schedule?.LearningRate ?? config.LearningRate)}");
         }
 
         int[] dataShape = train.SampleShape;

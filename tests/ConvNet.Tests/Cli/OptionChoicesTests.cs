@@ -17,6 +17,8 @@ public sealed class OptionChoicesTests
     [InlineData("convnet train: --model 'lenet': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro", "train", "--model", "lenet", "--data", "fashion-mnist")]
     [InlineData("convnet export: --model 'Alexnet-Small': must be one of alexnet, alexnet-torchvision, alexnet-small, alexnet-micro; did you mean alexnet-small?", "export", "--weights", "w.safetensors", "--model", "Alexnet-Small", "--out", "x.onnx")]
     [InlineData("convnet export: --format 'ONNX': must be onnx; did you mean onnx?", "export", "--weights", "runs/none", "--format", "ONNX", "--out", "x.onnx")]
+    [InlineData("convnet train: --schedule 'STEP': must be one of plateau, step, cosine; did you mean step?", "train", "--model", "alexnet-micro", "--schedule", "STEP")]
+    [InlineData("convnet train: --normalization 'foo': must be one of channel, none", "train", "--model", "alexnet-micro", "--normalization", "foo")]
     public void AValueOffTheListIsOneLineNamingTheOptionAndItsChoices(string expected, params string[] args)
     {
         var result = CliRunner.Run(args);

@@ -158,6 +158,12 @@ public sealed class RunFolderLockAndSignalTests
         var otherImages = RunIn(temp.Path, "train", "--resume", run, "--data", "idx:other", "--max-steps", "1");
         Assert.Equal(2, otherImages.ExitCode);
         Assert.Contains("training images are not the ones", otherImages.Stderr);
+        // Fewer images than a batch: other data all the same (it was refused for its size, as if it were the run's).
+        TinyDataset.WriteIdx(temp.Combine("small"), train: 40, test: 16);
+        var small = RunIn(temp.Path, "train", "--resume", run, "--data", "idx:small", "--max-steps", "1");
+        Assert.Equal(2, small.ExitCode);
+        Assert.Contains("training images are not the ones", small.Stderr);
+        Assert.DoesNotContain("fewer than one batch", small.Stderr);
         Assert.Equal(3, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // nothing trained on them
     }
     [Fact]
