@@ -100,7 +100,13 @@ public static class Checkpoints
     {
         foreach (var tag in new[] { Last, Best })
             if (File.Exists(Path.Combine(runDirectory, tag + ".json")))
+            {
+                // An import records no recipe: --resume, which the run's hint offers, cannot continue it.
+                if (what == "a run" && ReadSidecar(Path.Combine(runDirectory, tag + ".json")) is { Config: null })
+                    throw new CheckpointException($"{runDirectory}: already holds an imported model ({tag}.json, made by convnet import), " +
+                        "which has no training recipe to resume; choose another --out, or pass --force to replace it");
                 throw new CheckpointException($"{runDirectory}: already holds {what} ({tag}.json); {hint}");
+            }
     }
 
     /// <summary>Whether the folder holds a checkpoint (last.json or best.json): what RequireNoRun refuses.</summary>

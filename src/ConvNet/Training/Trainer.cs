@@ -192,7 +192,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var checkpoint = all.IsRoot ? Checkpoints.OpenForResume(runDirectory, observer.Message) : Checkpoints.Open(runDirectory, Checkpoints.Last, verifyMomentum: true);
         if (all.IsRoot) all.Barrier(cancel);
         var info = checkpoint.Info;
-        var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume");
+        var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume" +
+            (info.Source is not null ? $" (an imported model, made by convnet import from {info.Source}: there is no run to continue)" : ""));
         if (threads is { } t && t != config.Threads)
         {
             observer.Message($"note: resuming with {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");

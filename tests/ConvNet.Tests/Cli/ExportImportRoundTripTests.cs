@@ -58,6 +58,15 @@ public sealed class ExportImportRoundTripTests
         Assert.Equal(0, CliRunner.Run("export", "--weights", temp.Combine("a"), "--out", temp.Combine("a.onnx")).ExitCode);
         Assert.Equal(0, CliRunner.Run("import", temp.Combine("a.onnx"), "--out", temp.Combine("b")).ExitCode);
         Assert.Equal(first, Checkpoints.Open(temp.Combine("b")).Info.Model);
+
+        // An import is no run: train into its folder is not told to --resume it, and --resume says why it cannot.
+        var into = CliRunner.Run("train", "--model", "alexnet-micro", "--max-steps", "1", "--out", temp.Combine("b"));
+        Assert.Equal(2, into.ExitCode);
+        Assert.Contains("already holds an imported model (last.json, made by convnet import), which has no training recipe to resume", into.Stderr);
+        Assert.DoesNotContain("continue it with --resume", into.Stderr);
+        var resume = CliRunner.Run("train", "--resume", temp.Combine("b"));
+        Assert.Equal(2, resume.ExitCode);
+        Assert.Contains($"an imported model, made by convnet import from {temp.Combine("a.onnx")}: there is no run to continue", resume.Stderr);
     }
 
     [Fact]
