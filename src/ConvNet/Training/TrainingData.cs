@@ -48,12 +48,15 @@ public static class TrainingData
             normalization, TrainingDataSha256: Checksum(data.Train), TestDataSha256: data.Test.Count == 0 ? null : Checksum(data.Test));
     }
 
-    /// <summary>Refuses training data with a class that has no images: a classifier would learn to never predict it
+    /// <summary>Refuses training data of fewer than two classes, or with a class that has no images: a classifier would learn to never predict it
     /// (idx labels number the classes up to the largest of either split, so one wrong label makes hundreds of empty
     /// classes).</summary>
     public static void RequireEveryClass(string spec, ImageDataset train, ImageDataset? test = null)
     {
         var counts = train.ClassCounts();
+        // One class trained to a loss of 0 and "100 % accuracy" without a word (image folders refuse it alike).
+        if (counts.Length < 2)
+            throw new DataException($"'{spec}': {(counts.Length == 0 ? "no classes" : $"one class ({train.ClassNames[0]}): every training label is {train.ClassNames[0]}")}; a classifier needs at least two");
         var empty = Enumerable.Range(0, counts.Length).Where(c => counts[c] == 0).Select(c => train.ClassNames[c]).ToList();
         if (empty.Count == 0) return;
         string why = $"'{spec}': {empty.Count} of its {counts.Length} classes {(empty.Count == 1 ? "has" : "have")} no training images ({ClassNames.Preview(empty, 5)})";

@@ -86,6 +86,17 @@ public sealed class TrainingDataChecksTests
         Assert.Contains("its largest label, 4, only in the test split, first at test image 2", refusal);
     }
 
+    [Fact]
+    public void DataOfOneClassIsRefusedNotTrainedToAPerfectScore()
+    {
+        using var temp = new TempDirectory();
+        ImageDataset OneClass(int count, string name) => new(name, 1, 28, 28, new byte[count * 784], new int[count], ConvNet.Data.ClassNames.Numbered(1));
+        IdxWriter.WriteSplits(temp.Combine("data"), new DatasetSplits(OneClass(64, "train"), OneClass(8, "test")), gzip: false);
+        var config = new TrainConfig { Model = "alexnet-micro", Data = "idx:" + temp.Combine("data"), ValidationCount = 8, Threads = 1 };
+        Assert.Equal($"'idx:{temp.Combine("data")}': one class (0): every training label is 0; a classifier needs at least two",
+            Assert.Throws<DataException>(() => TrainingData.Open(config)).Message);
+    }
+
     // Class folders now sort by code point: a run trained before on names .NET ordered otherwise sees its classes
     // numbered in another order, and is told so rather than that they are not its classes.
     [Fact]
