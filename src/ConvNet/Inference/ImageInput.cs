@@ -45,6 +45,14 @@ public abstract class ImageInput
     /// server can tell an unsupported format or too many pixels from a damaged image</param>
     public abstract string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem);
 
+    /// <summary>What each TryWrite checks first: a shorter span failed inside the decoder, a longer one kept stale values.</summary>
+    private protected void RequireSampleLength(Span<float> sample)
+    {
+        if (sample.Length != SampleLength)
+            throw new ArgumentException($"the sample has {sample.Length} floats; this input writes {SampleLength} " +
+                $"([{string.Join(", ", _sampleShape)}])", nameof(sample));
+    }
+
     /// <summary>The pipeline predict uses for this checkpoint.</summary>
     /// <param name="paper">the run's mean image when it was trained on image data (Info.Preprocessing set), else null</param>
     public static ImageInput For(CheckpointInfo info, PaperPreprocessing? paper, long maxPixels = EncodedImageFile.MaxPixels)
@@ -75,6 +83,8 @@ public sealed class CentreCropInput : ImageInput
 
     public override string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem)
     {
+        ArgumentNullException.ThrowIfNull(encoded);
+        RequireSampleLength(sample);
         int size = _preprocessing.Size, length = 3 * size * size;
         // Pooled: 196 KB a request would otherwise land on the large-object heap, which only full collections free.
         var square = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
@@ -112,6 +122,8 @@ public sealed class ModelSizedInput : ImageInput
 
     public override string? TryWrite(byte[] encoded, Span<float> sample, out EncodedImageFile.HeaderProblem? headerProblem)
     {
+        ArgumentNullException.ThrowIfNull(encoded);
+        RequireSampleLength(sample);
         int c = Shape[0], h = Shape[1], w = Shape[2];
         if (ImageDecoder.TryLoadAsModelInput(encoded, MaxPixels, c, h, w, _info.ResizeShorterSide, bgr: _info.ChannelOrder == "BGR",
                 out var pixels, out headerProblem) is { } reason)

@@ -23,6 +23,9 @@ public sealed class NetworkProbe : IClassifier
     /// <param name="network">loaded; planned here for <paramref name="batch"/> images on <paramref name="pool"/></param>
     public NetworkProbe(Network network, IInspectionImages images, int batch, WorkerPool pool)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(pool);
         if (batch < 1) throw new ArgumentException($"batch must be at least 1, got {batch}");
         if (images.ClassNames.Count != network.Classes)
             throw new ArgumentException($"{images.Name} has {images.ClassNames.Count} classes, the model {network.Name} has {network.Classes}");

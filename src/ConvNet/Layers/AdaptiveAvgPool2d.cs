@@ -34,6 +34,7 @@ public sealed class AdaptiveAvgPool2d(string name, int outHeight, int outWidth) 
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         if (InputGradient is not { } dx) return;
         int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         var dys = dy.Span;

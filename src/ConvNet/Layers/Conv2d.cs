@@ -90,6 +90,7 @@ public sealed class Conv2d : Layer
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         var dx = InputGradient;
         _kernel!.Backward(x.Storage, Weight.Value.Storage, dy.Storage, Weight.Gradient.Storage, Bias.Gradient.Storage, dx?.Storage, x.Shape[0],
             x.Offset, Weight.Value.Offset, dy.Offset, Weight.Gradient.Offset, Bias.Gradient.Offset, dx?.Offset ?? 0);

@@ -55,6 +55,7 @@ public sealed class Dropout(string name, float probability = 0.5f) : Layer(name)
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         if (InputGradient is not { } dx) return;
         if (_trainingPass) Elementwise.Multiply(dy.Span, Mask.Span, dx.Span);
         else dy.Span.CopyTo(dx.Span);

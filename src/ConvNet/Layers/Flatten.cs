@@ -18,6 +18,7 @@ public sealed class Flatten(string name) : Layer(name)
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         if (InputGradient is { } dx) dy.Span.CopyTo(dx.Span);
     }
 }

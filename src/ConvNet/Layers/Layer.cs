@@ -36,6 +36,8 @@ public abstract class Layer(string name)
 
     public void Plan(int[] inputShape, WorkerPool pool, bool needInputGradient)
     {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(pool);
         _inputShape = (int[])inputShape.Clone();
         Output = new Tensor(OutputShapeFor(inputShape));
         InputGradient = needInputGradient ? new Tensor(inputShape) : null;
@@ -59,6 +61,17 @@ public abstract class Layer(string name)
     public abstract void Backward(Tensor x, Tensor dy);
 
     protected void RequireInput(Tensor x) => ShapeMath.Require(Name, "input", _inputShape, x.Shape);
+
+    /// <summary>What every Backward checks first: planned, and x and dy of the planned shapes (a short dy left a
+    /// stale gradient, or failed inside a kernel naming nothing).</summary>
+    protected void RequireBackward(Tensor x, Tensor dy)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(dy);
+        if (Output is null) throw new InvalidOperationException($"{Name}: call Plan before Backward");
+        RequireInput(x);
+        ShapeMath.Require(Name, "dy", Output.Shape, dy.Shape);
+    }
 
     protected static int[] WithBatch(int batch, params int[] sampleShape) => [batch, .. sampleShape];
 

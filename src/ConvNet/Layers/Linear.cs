@@ -76,6 +76,7 @@ public sealed class Linear : Layer
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         if (_precision != WeightPrecision.Float32)
             throw new InvalidOperationException($"{Name}: bfloat16 weights are for inference only: train in float32 (leave out --precision bf16)");
         int n = x.Shape[0];

@@ -60,6 +60,7 @@ public sealed class LocalResponseNorm2d : Layer
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         if (InputGradient is null) return;
         if (!_scaleCurrent)
         {

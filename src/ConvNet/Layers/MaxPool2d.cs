@@ -99,6 +99,7 @@ public sealed class MaxPool2d : Layer
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         if (InputGradient is null) return;
         if (!_argmaxCurrent)
         {

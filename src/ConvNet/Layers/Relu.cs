@@ -66,6 +66,7 @@ public sealed class Relu(string name) : Layer(name)
 
     public override void Backward(Tensor x, Tensor dy)
     {
+        RequireBackward(x, dy);
         if (InputGradient is null) return;
         _dy = dy;
         _pool.RunDynamic(_backward, _blocks);

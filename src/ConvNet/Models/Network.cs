@@ -22,8 +22,20 @@ public sealed class Network : IForwardNetwork
     public IReadOnlyList<Parameter> Parameters { get; }
     public int PlannedBatch { get; private set; }
 
+    /// <exception cref="ArgumentException">no layers, a null layer, or layers that do not give the spec's
+    /// [classes] output for its input shape</exception>
     public Network(ModelSpec spec, IReadOnlyList<Layer> layers)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Count == 0) throw new ArgumentException($"model {spec.Name}: a network needs at least one layer", nameof(layers));
+        if (layers.Any(l => l is null)) throw new ArgumentException($"model {spec.Name}: layer {layers.ToList().IndexOf(null!)} is null", nameof(layers));
+        // Layers that do not end in the spec's classes gave logits of another width than Classes said.
+        int[] shape = [1, .. spec.InputShape];
+        foreach (var layer in layers) shape = layer.OutputShapeFor(shape);
+        if (shape.Length != 2 || shape[1] != spec.Classes)
+            throw new ArgumentException($"model {spec.Name}: the layers turn a {ShapeMath.Format(spec.InputShape)} input into {ShapeMath.Format(shape[1..])} per sample, " +
+                $"but the spec has {spec.Classes} classes", nameof(layers));
         Spec = spec;
         Layers = layers;
         Parameters = layers.SelectMany(l => l.Parameters).ToList();
@@ -75,6 +87,7 @@ public sealed class Network : IForwardNetwork
     /// <summary>Sets named convolutions' algorithms (the others keep theirs); the next Plan applies them.</summary>
     public void UseConvolutionAlgorithm(IReadOnlyDictionary<string, ConvAlgorithm> byLayer)
     {
+        ArgumentNullException.ThrowIfNull(byLayer);
         foreach (var convolution in Layers.OfType<Conv2d>())
             if (byLayer.TryGetValue(convolution.Name, out var algorithm)) convolution.Algorithm = algorithm;
         PlannedBatch = 0;
@@ -91,6 +104,9 @@ public sealed class Network : IForwardNetwork
     public Network Twin()
     {
         var twin = NetworkBuilder.Build(Spec);
+        // A network made of other layers than its spec's (new Network(spec, layers)) has no twin to build from the spec.
+        if (twin.Layers.Count != Layers.Count || Enumerable.Range(0, Layers.Count).Any(i => twin.Layers[i].GetType() != Layers[i].GetType() || twin.Layers[i].Name != Layers[i].Name))
+            throw new InvalidOperationException($"model {Name}: its layers are not the ones its spec builds, so Twin cannot rebuild them; build the network from its spec (NetworkBuilder.Build)");
         for (int i = 0; i < Layers.Count; i++)
         {
             if (twin.Layers[i] is Conv2d convolution) convolution.ShareParametersWith((Conv2d)Layers[i]);
@@ -174,6 +190,8 @@ public sealed class Network : IForwardNetwork
         if (!_forwardDone)
             throw new InvalidOperationException($"model {Name}: Backward needs a Forward first, on this network and since its last Plan " +
                 "(a Twin has buffers of its own)");
+        // Another input than the planned one gave gradients of the wrong image without a word.
+        ShapeMath.Require(Name, "input", _plannedInputShape, x.Shape);
         ShapeMath.Require(Name, "dLogits", Logits.Shape, dLogits.Shape);
         Enter(nameof(Backward));
         try

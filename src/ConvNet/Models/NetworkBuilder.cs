@@ -8,6 +8,9 @@ public static class NetworkBuilder
 {
     public static Network Build(ModelSpec spec)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Layers is null || spec.Layers.Any(l => l is null))
+            throw new ArgumentException($"model {spec.Name}: {(spec.Layers is null ? "the spec has no layer list" : $"layer {spec.Layers.ToList().IndexOf(null!)} of the spec is null")}", nameof(spec));
         var layers = new List<Layer>();
         int[] shape = [1, .. spec.InputShape];
         foreach (var s in spec.Layers)

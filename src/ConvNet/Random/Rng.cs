@@ -84,7 +84,7 @@ public sealed class Rng
     /// <summary>Uniform integer in [0, bound).</summary>
     public int NextInt(int bound)
     {
-        if (bound <= 0) throw new ArgumentOutOfRangeException(nameof(bound));
+        if (bound <= 0) throw new ArgumentOutOfRangeException(nameof(bound), bound, "bound must be at least 1 (a number from 0 to bound - 1 is drawn)");
         return (int)((NextUInt64() >> 33) * (ulong)bound >> 31);
     }
 

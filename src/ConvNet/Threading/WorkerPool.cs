@@ -65,8 +65,12 @@ public sealed class WorkerPool : IDisposable
     public static WorkerPool Single() => new(1);
 
     /// <summary>The block of indices worker <paramref name="worker"/> owns when <paramref name="count"/> items are split over <paramref name="workers"/>.</summary>
-    public static (int Start, int End) Block(int count, int workers, int worker) =>
-        ((int)((long)count * worker / workers), (int)((long)count * (worker + 1) / workers));
+    public static (int Start, int End) Block(int count, int workers, int worker)
+    {
+        if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "workers must be at least 1");
+        if (worker < 0 || worker >= workers) throw new ArgumentOutOfRangeException(nameof(worker), worker, $"worker must be 0..{workers - 1}");
+        return ((int)((long)count * worker / workers), (int)((long)count * (worker + 1) / workers));
+    }
 
     /// <summary>Calls <paramref name="job"/> for every index in [0, count), worker w taking block w of
     /// <see cref="Block"/>, and returns when all are done.</summary>
@@ -78,6 +82,7 @@ public sealed class WorkerPool : IDisposable
 
     private void Run(IParallelJob job, int count, bool dynamic)
     {
+        ArgumentNullException.ThrowIfNull(job);
         if (count <= 0) return;
         if (Workers == 1 || count == 1)
         {

@@ -143,6 +143,9 @@ public static class Checkpoints
     /// sidecar are checked, and a momentum file deleted to save space stops nothing but a resume</param>
     public static LoadedCheckpoint Open(string path, string preferredTag = Best, bool verifyMomentum = false)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        // "": the message began ": checkpoint not found", naming nothing.
+        if (path.Length == 0) throw new ArgumentException("an empty path names no checkpoint: give a run folder, a checkpoint .json or an imported model's folder", nameof(path));
         // A run that is training replaces its sidecars, then deletes the files the old ones named: a command that read
         // a sidecar just before that finds its weights gone. It reads the new sidecar instead, while they keep changing.
         for (int attempt = 1; ; attempt++)
@@ -409,6 +412,7 @@ public static class Checkpoints
     /// <summary>Builds the checkpoint's network with its weights loaded.</summary>
     public static Network LoadNetwork(LoadedCheckpoint checkpoint)
     {
+        ArgumentNullException.ThrowIfNull(checkpoint);
         var info = checkpoint.Info;
         ModelSpec spec;
         try

@@ -25,6 +25,7 @@ public sealed class Sgd
     public Sgd(IReadOnlyList<Parameter> parameters, float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 0.0005f)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Any(p => p is null)) throw new ArgumentException($"parameter {parameters.ToList().IndexOf(null!)} is null", nameof(parameters));
         Parameters = parameters;
         Velocities = parameters.Select(p => new Tensor(p.Value.Shape)).ToList();
         (LearningRate, Momentum, WeightDecay) = (learningRate, momentum, weightDecay);
@@ -78,6 +79,8 @@ public sealed class Sgd
     /// <summary>v = m*v - decayLr*w - lr*g; w += v.</summary>
     public static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float lr, float momentum, float decayLr)
     {
+        if (g.Length != w.Length || v.Length != w.Length)
+            throw new ArgumentException($"weights, gradients and velocities must be as long as each other: {w.Length}, {g.Length} and {v.Length}");
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
