@@ -196,7 +196,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             (info.Source is not null ? $" (an imported model, made by convnet import from {info.Source}: there is no run to continue)" : ""));
         if (threads is { } t && t != config.Threads)
         {
-            observer.Message($"note: resuming with {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
+            // On a GPU the steps run on the device, which --threads does not touch (it is kept for a resume on the CPU).
+            observer.Message(device is { IsGpu: true }
+                ? $"note: recording {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads} for a later resume on the CPU; on --device {device} the steps run on the device, which --threads does not change"
+                : $"note: resuming with {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
             config = config with { Threads = t };
         }
         config = config with { MaxSteps = maxSteps ?? 0 };
