@@ -30,6 +30,16 @@ public static class InspectionInputs
                 "say where it is now with --data");
     }
 
+    /// <summary>Why "test" of the run's own image data, not named with --data, would score images the run trained on:
+    /// data without a validation split of its own is read whole (eval refuses it alike). Null when it would not.</summary>
+    public static string? TrainedOnImages(LoadedCheckpoint loaded, string spec, string split, bool dataGiven) =>
+        !dataGiven && split == "test" && ImageDataSpec.IsImageSpec(spec) && spec == loaded.Info.Config?.Data && !ImageDataSpec.HasOwnValidation(spec)
+            ? NoHeldOutImages(spec, loaded.SidecarPath) : null;
+
+    public static string NoHeldOutImages(string spec, string sidecar) =>
+        $"{spec}, the data {sidecar} trained on, has no validation split (a val/ folder, a second list file), " +
+        "so all of it includes the images the run trained on; name test images with --data";
+
     /// <summary>A split of <paramref name="spec"/>: "test" (a dataset's test split; image data's val split, else all
     /// of it, as `eval` uses) or "train".</summary>
     public static IInspectionImages ForData(LoadedCheckpoint loaded, Network network, string spec, string split, int threads)

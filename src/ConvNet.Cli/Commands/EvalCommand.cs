@@ -88,8 +88,7 @@ public static class EvalCommand
                 if (opened.Validation is null && !dataGiven)
                 {
                     (opened.Train as IDisposable)?.Dispose();
-                    throw new ArgumentException($"{spec}, the data {trainedOn.SidecarPath} trained on, has no validation split (a val/ folder, a second list file), " +
-                        "so all of it includes the images the run trained on; name test images with --data");
+                    throw new ArgumentException(InspectionInputs.NoHeldOutImages(spec, trainedOn.SidecarPath));
                 }
                 if (opened.Validation is not null) (opened.Train as IDisposable)?.Dispose();
                 var store = opened.Validation ?? opened.Train;

@@ -38,7 +38,7 @@ public static class ReportCommand
             ReportContent content;
             try
             {
-                content = Build(path, loaded, spec, parse.GetValue(options.Split)!, parse.GetValue(samples), parse.GetValue(seed),
+                content = Build(path, loaded, spec, parse.GetValue(options.Data) is not null, parse.GetValue(options.Split)!, parse.GetValue(samples), parse.GetValue(seed),
                     options.ThreadCount(parse), parse.GetValue(options.BatchSize));
             }
             catch (Exception e) when (parse.GetValue(options.Data) is null && spec is not null && e is DataException or DirectoryNotFoundException)
@@ -54,7 +54,8 @@ public static class ReportCommand
         return command;
     }
 
-    public static ReportContent Build(string path, LoadedCheckpoint loaded, string? spec, string split, int samples, ulong seed, int threads, int batch)
+    /// <param name="dataGiven">whether --data named <paramref name="spec"/> (else it is the data the run recorded)</param>
+    public static ReportContent Build(string path, LoadedCheckpoint loaded, string? spec, bool dataGiven, string split, int samples, ulong seed, int threads, int batch)
     {
         var info = loaded.Info;
         var network = Checkpoints.LoadNetwork(loaded);
@@ -128,6 +129,8 @@ public static class ReportCommand
         }
 
         if (spec is null) notes.Add("No evaluation: the checkpoint records no training data; pass --data to evaluate it.");
+        else if (InspectionInputs.TrainedOnImages(loaded, spec, split, dataGiven) is { } trainedOn)
+            notes.Add($"No evaluation: {trainedOn}."); // scored, they would show the training error as the test error
         else
         {
             var images = InspectionInputs.ForData(loaded, network, spec, split, threads);

@@ -23,6 +23,9 @@ public static class ShowConfusionCommand
             FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
             var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             string spec = options.DataSpec(parse, loaded), split = parse.GetValue(options.Split)!;
+            // A confusion matrix of images the run trained on would be its training error, titled "test".
+            if (InspectionInputs.TrainedOnImages(loaded, spec, split, parse.GetValue(options.Data) is not null) is { } trainedOn)
+                throw new ArgumentException(trainedOn);
             int threads = options.ThreadCount(parse);
             var network = Checkpoints.LoadNetwork(loaded);
             var images = InspectionInputs.ForData(loaded, network, spec, split, threads);

@@ -41,8 +41,12 @@ public static class ShowPredictionsCommand
             int threads = options.ThreadCount(parse);
             var network = Checkpoints.LoadNetwork(loaded);
             PredictCommand.RequireTop(parse, top, loaded, network.Classes);
-            IInspectionImages images = files.Length > 0 ? InspectionInputs.ForFiles(loaded, network, files, threads)
-                : InspectionInputs.ForData(loaded, network, options.DataSpec(parse, loaded), parse.GetValue(options.Split)!, threads);
+            string? spec = files.Length > 0 ? null : options.DataSpec(parse, loaded);
+            // Right and wrong marked on images the run trained on would pass for its test predictions.
+            if (spec is not null && InspectionInputs.TrainedOnImages(loaded, spec, parse.GetValue(options.Split)!, parse.GetValue(options.Data) is not null) is { } trainedOn)
+                throw new ArgumentException(trainedOn);
+            IInspectionImages images = spec is null ? InspectionInputs.ForFiles(loaded, network, files, threads)
+                : InspectionInputs.ForData(loaded, network, spec, parse.GetValue(options.Split)!, threads);
             // The default count on a split smaller than it draws the whole split, as report does; a given one must fit.
             if (files.Length == 0 && images.Count == 0) throw new ArgumentException($"{images.Name}: no images to draw");
             int wanted = GivenOption.Was(parse, count) ? parse.GetValue(count) : Math.Min(parse.GetValue(count), images.Count);

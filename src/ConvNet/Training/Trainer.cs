@@ -216,6 +216,10 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         else if (DatasetSpec.MissingRelativePath(config.Data) is { } missing)
             throw new DataException($"{config.Data}: {runDirectory} recorded its data by the relative path {missing}, which is not found from " +
                 $"{Environment.CurrentDirectory}; resume from the folder it was trained in, or say where the data is with --data");
+        // As eval and show say it: the reader's own "directory not found" did not say that --data can name the new place.
+        else if (DatasetSpec.MissingPath(config.Data) is { } gone)
+            throw new DataException($"{config.Data}: {gone} is not found; {runDirectory} recorded this data, so it has moved or was deleted: " +
+                "say where it is now with --data");
         if (Data.Images.ImageDataSpec.IsImageSpec(config.Data) && (config.CropPadding > 0 || config.HorizontalFlip || config.RandomErase > 0))
         {
             // Runs saved before these options were refused on image data recorded them without effect: drop them, so

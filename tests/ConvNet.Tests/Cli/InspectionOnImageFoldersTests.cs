@@ -126,9 +126,20 @@ public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassF
         Assert.Equal(2, own.ExitCode);
         Assert.Contains("has no validation split", own.Stderr);
 
+        // Scored figures refuse it alike (a confusion matrix of trained-on images, titled "test"), and report leaves out its
+        // evaluation; named with --data, the folder is the user's choice.
+        foreach (string figure in new[] { "predictions", "confusion" })
+        {
+            var refused = CliRunner.Run("show", figure, "--checkpoint", run, "--threads", "1", "--out", temp.Combine("refused.png"));
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("has no validation split", refused.Stderr);
+        }
+        AssertOk(CliRunner.Run("report", run, "--threads", "1", "--out", temp.Combine("r.html")));
+        Assert.Contains("No evaluation: folder:", File.ReadAllText(temp.Combine("r.html")));
+
         // The figures on the folder (RGB): predictions of the whole folder's sample, the confusion matrix, features, a walk.
-        AssertOk(CliRunner.Run("show", "predictions", "--checkpoint", run, "--count", "4", "--threads", "1", "--out", temp.Combine("p.png")));
-        AssertOk(CliRunner.Run("show", "confusion", "--checkpoint", run, "--threads", "1", "--out", temp.Combine("c.png")));
+        AssertOk(CliRunner.Run("show", "predictions", "--checkpoint", run, "--data", "folder:" + folder, "--count", "4", "--threads", "1", "--out", temp.Combine("p.png")));
+        AssertOk(CliRunner.Run("show", "confusion", "--checkpoint", run, "--data", "folder:" + folder, "--threads", "1", "--out", temp.Combine("c.png")));
         AssertOk(CliRunner.Run("show", "activations", "--checkpoint", run, photo, "--out", temp.Combine("a.png")));
         AssertOk(CliRunner.Run("features", "--checkpoint", run, "--layer", "relu7", "--threads", "1", "--out", temp.Combine("f.npy")));
         var (sidecar, rows) = FeatureFile.Read(temp.Combine("f.npy"));

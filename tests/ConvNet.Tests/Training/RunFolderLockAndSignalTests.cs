@@ -176,6 +176,10 @@ public sealed class RunFolderLockAndSignalTests
         Assert.Equal(2, lost.ExitCode);
         Assert.Contains($"idx:{temp.Combine("data")}: {temp.Combine("data")} is not found; {best} recorded this data, so it has moved or was deleted: say where it is now with --data",
             lost.Stderr);
+        // --resume says it alike (it gave the reader's "dataset directory not found").
+        var resumeLost = RunIn(temp.Path, "train", "--resume", run, "--max-steps", "1");
+        Assert.Equal(2, resumeLost.ExitCode);
+        Assert.Contains($"{temp.Combine("data")} is not found; {run} recorded this data, so it has moved or was deleted: say where it is now with --data", resumeLost.Stderr);
 
         AssertOk(RunIn(temp.Path, "train", "--resume", run, "--data", "idx:moved", "--epochs", "2", "--max-steps", "1"));
         Assert.Equal(1, Checkpoints.Open(best).Info.Epoch); // not rewritten as a new best: only its data path changed
