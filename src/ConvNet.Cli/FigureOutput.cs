@@ -13,7 +13,7 @@ public static class FigureOutput
             throw new ArgumentException($"--out {target}: give a name ending in {string.Join(" or ", extensions)}");
         OutputPaths.RequireFolder(target, "--out");
         if (File.Exists(target) && !force)
-            throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
+            throw new IOException($"--out {target}: already exists; choose another, or pass --force to replace it");
     }
 
     /// <summary>The label typeface; without one, says on stderr that the figure will have no text.</summary>

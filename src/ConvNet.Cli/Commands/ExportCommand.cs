@@ -34,7 +34,7 @@ public static class ExportCommand
             // --force replaces an earlier export, never the model being exported (a PyTorch-made .onnx).
             OutputPaths.RequireNotInput(target, "--out", parse.GetValue(weights)!, "--weights");
             if (File.Exists(target) && !parse.GetValue(force))
-                throw new IOException($"{target}: already exists; choose another --out, or pass --force to replace it");
+                throw new IOException($"--out {target}: already exists; choose another, or pass --force to replace it");
             var (network, metadata) = ModelFiles.OpenWithMetadata(parse.GetValue(weights)!, parse.GetValue(model),
                 note => Console.WriteLine($"note: {note}"));
             OnnxExporter.Export(network, target, metadata);

@@ -40,7 +40,7 @@ public static class ForwardCommand
             // Even --force does not let the batch be replaced by its own logits.
             OutputPaths.RequireNotInput(outputPath, "--output", inputPath, "--input");
             if (File.Exists(outputPath) && !parse.GetValue(force))
-                throw new IOException($"{outputPath}: already exists; choose another --output, or pass --force to replace it");
+                throw new IOException($"--output {outputPath}: already exists; choose another, or pass --force to replace it");
             var x = NpyFile.Read(inputPath);
             if (WeightLoader.FirstNonFinite(x.Data) is int bad)
                 throw new InvalidDataException($"{inputPath}: holds {x.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}; inputs must be finite numbers (a NaN input gives NaN outputs)");

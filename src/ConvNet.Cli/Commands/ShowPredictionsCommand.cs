@@ -30,14 +30,14 @@ public static class ShowPredictionsCommand
         {
             string target = parse.GetValue(output)!;
             FigureOutput.Check(target, parse.GetValue(options.Force), ".png");
-            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!);
             var files = parse.GetValue(imageFiles)!;
             if (files.Length > 0 && parse.GetValue(options.Data) is not null)
-                throw new ArgumentException("give either image files or --data, not both");
+                throw new ArgumentException("--data and image files exclude each other: give either image files or --data, not both");
             // They choose a sample of --data; with image files every file is drawn.
             foreach (Option unused in new Option[] { count, seed, options.Split })
                 if (files.Length > 0 && GivenOption.Was(parse, unused))
                     throw new ArgumentException($"{unused.Name} chooses images of --data; with image files every file is drawn: leave it out");
+            var loaded = Checkpoints.Open(parse.GetValue(options.Checkpoint)!); // after the arguments' own checks
             int threads = options.ThreadCount(parse);
             var network = Checkpoints.LoadNetwork(loaded);
             PredictCommand.RequireTop(parse, top, loaded, network.Classes);

@@ -103,9 +103,9 @@ public static class Checkpoints
             {
                 // An import records no recipe: --resume, which the run's hint offers, cannot continue it.
                 if (what == "a run" && ReadSidecar(Path.Combine(runDirectory, tag + ".json")) is { Config: null })
-                    throw new CheckpointException($"{runDirectory}: already holds an imported model ({tag}.json, made by convnet import), " +
+                    throw new CheckpointException($"--out {runDirectory}: already holds an imported model ({tag}.json, made by convnet import), " +
                         "which has no training recipe to resume; choose another --out, or pass --force to replace it");
-                throw new CheckpointException($"{runDirectory}: already holds {what} ({tag}.json); {hint}");
+                throw new CheckpointException($"--out {runDirectory}: already holds {what} ({tag}.json); {hint}");
             }
     }
 

@@ -144,9 +144,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     private static void CreateRunFolder(string runDirectory)
     {
         if (string.IsNullOrWhiteSpace(runDirectory)) throw new ArgumentException("--out: give the name of the run folder");
-        if (File.Exists(runDirectory)) throw new CheckpointException($"{runDirectory}: is a file; --out names the run folder to write");
+        if (File.Exists(runDirectory)) throw new CheckpointException($"--out {runDirectory}: is a file; --out names the run folder to write");
         if (IO.FolderPath.FileAbove(runDirectory) is { } file)
-            throw new CheckpointException($"{runDirectory}: {file} is a file, not a folder, so the run folder cannot be made there; choose another --out");
+            throw new CheckpointException($"--out {runDirectory}: {file} is a file, not a folder, so the run folder cannot be made there; choose another --out");
         // A run written beside a prepared cache's packs would leave a folder that is both (train --data cache: reads it anywhere).
         if (File.Exists(Path.Combine(runDirectory, Data.Images.PackedImageCache.InfoFile)))
             throw new CheckpointException(Checkpoints.HoldsOtherOutput(runDirectory, $"an image cache ({Data.Images.PackedImageCache.InfoFile})", "train"));

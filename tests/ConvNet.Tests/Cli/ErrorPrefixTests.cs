@@ -25,6 +25,38 @@ public sealed class ErrorPrefixTests
         Assert.StartsWith(expected, result.Stderr);
     }
 
+    [Fact]
+    public void AnOutputThatIsTakenIsNamedByTheCommandAndTheOption()
+    {
+        // Pass 40: these said "convnet: error: X: ..." while the same refusal by prepare or import named both.
+        using var temp = new TempDirectory();
+        string file = temp.Combine("afile"), run = temp.Combine("run"), png = temp.Combine("f.png");
+        File.WriteAllText(file, "");
+        File.WriteAllText(png, "");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "last.json"), "{}");
+        (string Expected, string[] Args)[] cases =
+        [
+            ($"convnet train: --out {Path.Combine(file, "run")}: {file} is a file, not a folder", ["train", "--model", "alexnet-micro", "--out", Path.Combine(file, "run")]),
+            ($"convnet train: --out {run}: already holds a run (last.json)", ["train", "--model", "alexnet-micro", "--out", run]),
+            ($"convnet export: --out {file}.onnx: already exists", ["export", "--weights", "w.safetensors", "--out", CreatedEmpty(file + ".onnx")]),
+            ($"convnet show filters: --out {png}: already exists", ["show", "filters", "--checkpoint", "runs/none", "--out", png]),
+            ("convnet show predictions: --data and image files exclude each other", ["show", "predictions", "--checkpoint", run, "a.png", "--data", "fashion-mnist", "--out", temp.Combine("p.png")]),
+        ];
+        foreach (var (expected, args) in cases)
+        {
+            var result = CliRunner.Run(args);
+            Assert.Equal(2, result.ExitCode);
+            Assert.StartsWith(expected, result.Stderr);
+        }
+    }
+
+    private static string CreatedEmpty(string path)
+    {
+        File.WriteAllText(path, "");
+        return path;
+    }
+
     [Theory]
     [InlineData("convnet: unknown command 'trian' (did you mean train?)", "trian")]
     [InlineData("convnet: unknown option --foo", "--foo")]
