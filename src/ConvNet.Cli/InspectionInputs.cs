@@ -64,9 +64,12 @@ public static class InspectionInputs
             }
             store = RelabeledImageStore.ForModel(store, loaded.Info.ClassNames, spec, loaded.SidecarPath, Console.Error.WriteLine);
             CheckClasses(spec, store.ClassNames.Count, network.Classes, loaded);
+            if (store.Count == 0) throw new ArgumentException($"{spec}: its {split} split holds no images that can be read");
             return ForStore(loaded, network, store, spec, threads);
         }
         var data = ClassMatch.ForModel(DatasetSpec.LoadSplit(spec, split), loaded.Info.ClassNames, spec, loaded.SidecarPath, Console.Error.WriteLine);
+        // The split's own name ("idx test: no images") named neither the data nor where it is.
+        if (data.Count == 0) throw new ArgumentException($"{spec}: its {split} split holds no images");
         int[] shape = [data.Channels, data.Height, data.Width];
         if (!shape.SequenceEqual(network.Spec.InputShape))
             throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");

@@ -45,5 +45,8 @@ public sealed class DatasetClassMatchTests(TinyRunFixture tiny) : IClassFixture<
         Assert.Equal(2, eval.ExitCode);
         Assert.Equal("", eval.Stdout);
         Assert.Contains($"idx:{temp.Combine("empty")}: no images to evaluate", eval.Stderr);
+        var confusion = CliRunner.Run("show", "confusion", "--checkpoint", tiny.Run, "--data", "idx:" + temp.Combine("empty"), "--threads", "1", "--out", temp.Combine("c.png"));
+        Assert.Equal(2, confusion.ExitCode);
+        Assert.Contains($"idx:{temp.Combine("empty")}: its test split holds no images", confusion.Stderr); // it said "idx test: no images"
     }
 }
