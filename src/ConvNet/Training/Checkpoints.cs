@@ -535,7 +535,7 @@ public static class Checkpoints
         foreach (var tag in new[] { Last, Best, Previous })
         {
             string sidecar = Path.Combine(runDirectory, tag + ".json");
-            if (File.Exists(sidecar) && ReadSidecar(sidecar) is null) return sidecar;
+            if (File.Exists(sidecar) && ReadSidecar(sidecar) is not { WeightsFile: not null }) return sidecar;
         }
         return null;
     }
@@ -547,18 +547,34 @@ public static class Checkpoints
         catch (JsonException) { return null; }
     }
 
-    // Deletes the checkpoints no sidecar names; returns, without deleting anything, a sidecar that cannot be read.
-    private static string? RemoveUnreferenced(string runDirectory)
+    // The files the sidecars name (full paths); null when a sidecar cannot be read (it may name any of them).
+    private static HashSet<string>? Referenced(string runDirectory)
     {
-        var keep = new HashSet<string>(StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tag in new[] { Last, Best, Previous })
         {
             string sidecar = Path.Combine(runDirectory, tag + ".json");
             if (!File.Exists(sidecar)) continue;
-            if (ReadSidecar(sidecar) is not { } info) return sidecar; // never delete anything when a sidecar cannot be read
-            keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.WeightsFile)));
-            if (info.MomentumFile is not null) keep.Add(Path.GetFullPath(Path.Combine(runDirectory, info.MomentumFile)));
+            if (ReadSidecar(sidecar) is not { WeightsFile: { } weights } info) return null;
+            named.Add(Path.GetFullPath(Path.Combine(runDirectory, weights)));
+            if (info.MomentumFile is not null) named.Add(Path.GetFullPath(Path.Combine(runDirectory, info.MomentumFile)));
         }
+        return named;
+    }
+
+    /// <summary>Whether checkpoints/ is a link (to a bigger disk, or another run's checkpoints/): nothing in it is this
+    /// run's alone to delete, so old checkpoints stay there.</summary>
+    public static bool CheckpointsLinked(string runDirectory) =>
+        new DirectoryInfo(Path.Combine(runDirectory, "checkpoints")).LinkTarget is not null;
+
+    // Deletes the checkpoints no sidecar names; returns, without deleting anything, a sidecar that cannot be read.
+    // Nothing is deleted through a linked checkpoints/: a copy of a run whose checkpoints/ linked the first run's
+    // deleted every checkpoint of it that the copy's own sidecars did not name.
+    private static string? RemoveUnreferenced(string runDirectory)
+    {
+        var keep = Referenced(runDirectory);
+        if (keep is null) return UnreadableSidecar(runDirectory); // never delete anything when a sidecar cannot be read
+        if (CheckpointsLinked(runDirectory)) return null;
         foreach (var file in Directory.EnumerateFiles(Path.Combine(runDirectory, "checkpoints"), "step-*.safetensors"))
             if (!keep.Contains(Path.GetFullPath(file))) File.Delete(file);
         RemoveUnfinishedWrites(runDirectory);
@@ -570,7 +586,9 @@ public static class Checkpoints
     internal static void RemoveUnfinishedWrites(string runDirectory)
     {
         string mine = $".{Environment.ProcessId}.tmp";
-        foreach (string folder in new[] { runDirectory, Path.Combine(runDirectory, "checkpoints") }.Where(Directory.Exists))
+        // A linked checkpoints/ may be another run's, whose live writes these could be.
+        string[] folders = CheckpointsLinked(runDirectory) ? [runDirectory] : [runDirectory, Path.Combine(runDirectory, "checkpoints")];
+        foreach (string folder in folders.Where(Directory.Exists))
             foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
                 if (!file.EndsWith(mine, StringComparison.Ordinal))
                     try { File.Delete(file); } catch (IOException) { }

@@ -358,6 +358,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             _observer.Message($"resuming {config.Model} from {resumeFrom.SidecarPath}: epoch {startEpoch + 1}, batch {startBatch}, step {step}");
         }
 
+        if (Checkpoints.CheckpointsLinked(runDirectory))
+            _observer.Message($"note: {Path.Combine(runDirectory, "checkpoints")} is a link to {new DirectoryInfo(Path.Combine(runDirectory, "checkpoints")).LinkTarget}: " +
+                "this run deletes no file there (it may be another run's), so its old checkpoints stay");
         using var pool = new WorkerPool(config.Threads);
         int batch = parallel.Shard.Local, globalBatch = config.BatchSize; // this rank's share of each global batch
         parallel.PlaceDropout(network.Layers.OfType<Dropout>());

@@ -89,6 +89,27 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public void NothingIsDeletedThroughALinkedCheckpointsFolder()
+    {
+        // A copy of run a whose checkpoints/ linked a's: the copy's saves deleted a's checkpoints (pass 41).
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        string a = temp.Combine("a"), fork = temp.Combine("fork");
+        Checkpoints.Save(a, network, null, Info(network, 1), Checkpoints.Last, Checkpoints.Best);
+        Checkpoints.Save(a, network, null, Info(network, 2), Checkpoints.Last);
+        Directory.CreateDirectory(fork);
+        foreach (string sidecar in Directory.GetFiles(a, "*.json")) File.Copy(sidecar, Path.Combine(fork, Path.GetFileName(sidecar)));
+        Directory.CreateSymbolicLink(Path.Combine(fork, "checkpoints"), Path.Combine(a, "checkpoints"));
+        File.WriteAllText(Path.Combine(a, "checkpoints", ".step-00000009.safetensors.1.tmp"), "another run's write in progress");
+        Assert.True(Checkpoints.CheckpointsLinked(fork));
+        for (long step = 3; step <= 5; step++) Checkpoints.Save(fork, network, null, Info(network, step), Checkpoints.Last, Checkpoints.Best);
+
+        foreach (string sidecar in new[] { "best.json", "last.json", "previous.json" }) Checkpoints.Open(Path.Combine(a, sidecar)); // a is whole
+        Assert.True(File.Exists(Path.Combine(a, "checkpoints", ".step-00000009.safetensors.1.tmp")));
+        Assert.Equal(5, Checkpoints.Open(fork, Checkpoints.Last).Info.Step);
+    }
+
+    [Fact]
     public void CorruptWeightsFileIsNeverUsed()
     {
         using var temp = new TempDirectory();
