@@ -48,6 +48,23 @@ public static class InputFile
         }
     }
 
+    /// <summary>Refuses a path that leads (links followed) to anything but a regular file: a file the program keeps
+    /// (a sidecar, a log, a checkpoint's weights) linked to /dev/zero or made a named pipe hung every reader, or read
+    /// until memory ran out. A missing file passes (its reader names it).</summary>
+    /// <exception cref="InvalidDataException">"FILE: not a regular file (a named pipe)"</exception>
+    public static void RequireRegular(string path)
+    {
+        if (FileStatus.Of(path) is { Kind: not FileKind.Regular } status)
+            throw new InvalidDataException($"{path}: not a regular file ({FileStatus.Describe(status.Kind)})");
+    }
+
+    /// <summary>A file the program keeps, read whole as text once <see cref="RequireRegular"/> has passed it.</summary>
+    public static string ReadRegularText(string path, long maxBytes = MaxSmallTextBytes)
+    {
+        RequireRegular(path);
+        return ReadAllText(path, maxBytes);
+    }
+
     /// <summary>A text file (UTF-8, or as its byte-order mark says), read as <see cref="ReadAllBytes"/> reads.</summary>
     public static string ReadAllText(string path, long maxBytes)
     {

@@ -75,7 +75,7 @@ public static class Checkpoints
             // copying it made both name one step, and a damaged weights file then left nothing to fall back to.
             if (File.Exists(last))
             {
-                string text = File.ReadAllText(last);
+                string text = IO.InputFile.ReadRegularText(last);
                 if (ReadSidecar(last) is not { } held || held.Step != infoWithoutFiles.Step) AtomicFile.WriteAllText(previous, text);
             }
             // A first save has nothing before it: a previous.json another run left (its last.json deleted) became this
@@ -90,7 +90,7 @@ public static class Checkpoints
     }
 
     private static byte[]? MeanImageFile(string runDirectory, CheckpointInfo info) =>
-        info.Preprocessing is { } p && File.Exists(Path.Combine(runDirectory, p.File)) ? File.ReadAllBytes(Path.Combine(runDirectory, p.File)) : null;
+        info.Preprocessing is { } p && File.Exists(Path.Combine(runDirectory, p.File)) ? IO.InputFile.ReadNamedFile(Path.Combine(runDirectory, p.File), "a mean image file") : null;
 
     /// <summary>Throws unless <paramref name="runDirectory"/> is free for a new run (no last.json or best.json).</summary>
     /// <param name="what">what the command writes, for the message</param>
@@ -171,8 +171,8 @@ public static class Checkpoints
         var text = new System.Text.StringBuilder();
         foreach (string sidecar in sidecars)
         {
-            try { text.Append(File.ReadAllText(sidecar)).Append('\0'); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { text.Append("(none)\0"); }
+            try { text.Append(IO.InputFile.ReadRegularText(sidecar)).Append('\0'); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException) { text.Append("(none)\0"); }
         }
         return text.Length == 0 ? null : text.ToString();
     }
@@ -210,7 +210,7 @@ public static class Checkpoints
         string text = "";
         try
         {
-            text = IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes);
+            text = IO.InputFile.ReadRegularText(sidecar);
             info = JsonSerializer.Deserialize<CheckpointInfo>(text, CheckpointInfo.Json)
                 ?? throw new CheckpointException($"{sidecar}: empty checkpoint sidecar");
         }
@@ -311,7 +311,7 @@ public static class Checkpoints
                 throw new CheckpointException($"{damaged.Message}; the checkpoint before it cannot be used either ({second.Message})" +
                     (File.Exists(best) ? $"; {best} may still be whole: `convnet eval --checkpoint {IO.ShellQuote.Word(best)}` checks it, and a run can start from its weights" : ""));
             }
-            try { AtomicFile.WriteAllText(last, File.ReadAllText(previous)); }
+            try { AtomicFile.WriteAllText(last, IO.InputFile.ReadRegularText(previous)); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new CheckpointException($"{damaged.Message}; resuming from {previous} (step {fallback.Info.Step}) needs it copied over {last}, " +
@@ -366,7 +366,7 @@ public static class Checkpoints
             try
             {
                 if (!File.Exists(sidecar)) continue;
-                if (System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sidecar)) is { } root && root["config"] is System.Text.Json.Nodes.JsonObject config
+                if (System.Text.Json.Nodes.JsonNode.Parse(IO.InputFile.ReadRegularText(sidecar)) is { } root && root["config"] is System.Text.Json.Nodes.JsonObject config
                     && config["data"]?.GetValueKind() == JsonValueKind.String && config["data"]!.GetValue<string>() == from)
                 {
                     config["data"] = to;
@@ -397,7 +397,7 @@ public static class Checkpoints
                 if (!File.Exists(sidecar)) continue;
                 try
                 {
-                    var info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), CheckpointInfo.Json);
+                    var info = JsonSerializer.Deserialize<CheckpointInfo>(IO.InputFile.ReadRegularText(sidecar), CheckpointInfo.Json);
                     if (info is not null && Path.GetFullPath(Path.Combine(root, info.WeightsFile)) == file) return sidecar;
                 }
                 catch (JsonException)
@@ -504,10 +504,16 @@ public static class Checkpoints
         return file;
     }
 
+    // Links followed: a weights file linked to /dev/zero (seekable, so the old test of CanSeek passed it) was hashed for ever.
     private static void RequireRegularFile(string sidecar, string file)
     {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-        if (!stream.CanSeek) throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file");
+        if (IO.FileStatus.Of(file) is { Kind: not IO.FileKind.Regular } status)
+            throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file ({IO.FileStatus.Describe(status.Kind)})");
+        if (IO.FileStatus.Of(file) is null) // no statx: what .NET can tell
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+            if (!stream.CanSeek) throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file");
+        }
     }
 
     private static string Verified(string sidecar, string root, string relative, string? sha256)
@@ -543,8 +549,8 @@ public static class Checkpoints
     // The sidecar's contents, or null when it is not a readable sidecar (empty, cut, not JSON).
     private static CheckpointInfo? ReadSidecar(string sidecar)
     {
-        try { return JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), CheckpointInfo.Json); }
-        catch (JsonException) { return null; }
+        try { return JsonSerializer.Deserialize<CheckpointInfo>(IO.InputFile.ReadRegularText(sidecar), CheckpointInfo.Json); }
+        catch (Exception e) when (e is JsonException or InvalidDataException) { return null; } // not JSON, too large, or no regular file
     }
 
     // The files the sidecars name (full paths); null when a sidecar cannot be read (it may name any of them).

@@ -178,7 +178,7 @@ public static class ImageTrainingData
         if (scanPath is null || !File.Exists(scanPath) || !File.Exists(statsPath)) return null;
         try
         {
-            var record = JsonSerializer.Deserialize<ScanRecord>(File.ReadAllText(scanPath), CheckpointInfo.Json);
+            var record = JsonSerializer.Deserialize<ScanRecord>(IO.InputFile.ReadRegularText(scanPath), CheckpointInfo.Json);
             // A mean image of another size (the folder reused for a different model) is recomputed.
             bool sameData = record?.Data == config.Data || moved && DatasetSpec.Kind(record!.Data) == DatasetSpec.Kind(config.Data);
             return record is not null && sameData && record.Seed == config.Seed && record.ValidationCount == config.ValidationCount

@@ -32,8 +32,8 @@ public sealed class MetricsLog(string runDirectory)
     /// an append left a cut last line that report and show curves could not read.</summary>
     public void Append(EpochMetrics m)
     {
-        string json = File.Exists(JsonPath) ? File.ReadAllText(JsonPath) : "";
-        string csv = File.Exists(CsvPath) ? File.ReadAllText(CsvPath) : CsvHeader + "\n";
+        string json = File.Exists(JsonPath) ? IO.InputFile.ReadRegularText(JsonPath, 1L << 30) : "";
+        string csv = File.Exists(CsvPath) ? IO.InputFile.ReadRegularText(CsvPath, 1L << 30) : CsvHeader + "\n";
         AtomicFile.WriteAllText(JsonPath, json + ToJson(m) + "\n");
         AtomicFile.WriteAllText(CsvPath, csv + ToCsv(m) + "\n");
     }

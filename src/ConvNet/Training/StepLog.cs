@@ -65,7 +65,7 @@ public sealed class StepLog(string runDirectory) : IDisposable
     private static List<StepPoint> Read(string file)
     {
         var points = new List<StepPoint>();
-        var lines = IO.InputFile.ReadAllText(file, 1L << 30).Split('\n');
+        var lines = IO.InputFile.ReadRegularText(file, 1L << 30).Split('\n');
         // A last line without its newline was cut short by a kill (its number may be cut too: 0.0012 read as 0.00): left out.
         foreach (string line in lines.Skip(1).Take(lines.Length - 2))
         {

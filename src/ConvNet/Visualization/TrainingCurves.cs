@@ -38,7 +38,7 @@ public static class TrainingCurves
         if (!File.Exists(file))
             throw new ArgumentException($"{run}: no metrics.jsonl in this folder (not a training run, or one from before metrics were recorded); pass a folder made by convnet train");
         var epochs = new List<EpochMetrics>();
-        string text = IO.InputFile.ReadAllText(file, IO.InputFile.MaxSmallTextBytes);
+        string text = IO.InputFile.ReadRegularText(file);
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
         {
@@ -75,7 +75,7 @@ public static class TrainingCurves
             if (!File.Exists(sidecar)) continue;
             try
             {
-                if (JsonNode.Parse(IO.InputFile.ReadAllText(sidecar, IO.InputFile.MaxSmallTextBytes))?["classes"] is JsonValue v && v.TryGetValue(out int classes))
+                if (JsonNode.Parse(IO.InputFile.ReadRegularText(sidecar))?["classes"] is JsonValue v && v.TryGetValue(out int classes))
                     return classes;
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException)

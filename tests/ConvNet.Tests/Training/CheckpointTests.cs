@@ -110,6 +110,29 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public void FilesOfARunLinkedToADeviceOrMadeAPipeAreRefusedNotReadForEver()
+    {
+        // Pass 41: a weights file linked to /dev/zero was hashed for ever (it can seek, so it passed as a file); best.json
+        // linked to /dev/zero was read until memory ran out; a best.json that is a named pipe hung every reader.
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 1), Checkpoints.Last, Checkpoints.Best);
+        string weights = temp.Combine("checkpoints", "step-00000001.safetensors");
+        File.Delete(weights);
+        File.CreateSymbolicLink(weights, "/dev/zero");
+        Assert.Contains($"names {weights}, which is not a regular file (a character device)", Assert.Throws<CheckpointException>(() => Checkpoints.Open(temp.Path)).Message);
+
+        File.Delete(temp.Combine("best.json"));
+        File.CreateSymbolicLink(temp.Combine("best.json"), "/dev/zero");
+        Assert.Equal($"{temp.Combine("best.json")}: not a regular file (a character device)", Assert.Throws<CheckpointException>(() => Checkpoints.Open(temp.Path)).Message);
+        File.Delete(temp.Combine("best.json"));
+        NamedPipe.Make(temp.Combine("best.json"));
+        var eval = CliRunner.Run(TimeSpan.FromMinutes(1), "eval", "--checkpoint", temp.Path); // a hang fails here, not the whole test run
+        Assert.Equal(2, eval.ExitCode);
+        Assert.Contains($"{temp.Combine("best.json")}: not a regular file (a named pipe)", eval.Stderr);
+    }
+
+    [Fact]
     public void CorruptWeightsFileIsNeverUsed()
     {
         using var temp = new TempDirectory();
