@@ -280,6 +280,15 @@ public static class Checkpoints
         : info.NormalizationStd.Any(v => !(v > 0) || !float.IsFinite(v) || !float.IsFinite(1f / v)) || info.NormalizationMean.Any(v => !float.IsFinite(v))
             ? "has a normalisation that is not finite, or a standard deviation that is not positive (or too small to divide by)"
         : string.IsNullOrWhiteSpace(info.WeightsFile) ? "names no weights file"
+        // A hand-edited sidecar: counters no run reaches were shown ("epoch -5, step -7"), a NUL or null reached .NET's
+        // own words ("Null character in path", "Value cannot be null").
+        : info.Epoch < 0 || info.Step < 0 || info.BatchInEpoch < 0
+            ? $"has epoch {info.Epoch}, batchInEpoch {info.BatchInEpoch} and step {info.Step}, which cannot be negative"
+        : info.History is null || info.History.Any(m => m is null) ? "has a history that is null or holds a null epoch"
+        : new[] { info.WeightsFile, info.MomentumFile, info.Preprocessing?.File }.Any(f => f is not null && f.Contains('\0'))
+            ? "names a file with a NUL character in its name"
+        : info.Schedule is { } schedule && !(schedule.LearningRate >= 0 && float.IsFinite(schedule.LearningRate))
+            ? $"has a schedule whose learning rate is {schedule.LearningRate} (a finite number, 0 or more, expected)"
         : info.Preprocessing is { } p && (string.IsNullOrWhiteSpace(p.File) || string.IsNullOrWhiteSpace(p.Kind) || p.Sha256 is null)
             ? "has a preprocessing record without its kind, file or checksum"
         : info.Preprocessing is { } q && (q.Size < 1 || q.Size > PreprocessingRules.MaxResizeShorterSide || q.CropSize < 1 || q.CropSize > q.Size)

@@ -194,6 +194,13 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var info = checkpoint.Info;
         var config = info.Config ?? throw new CheckpointException($"{checkpoint.SidecarPath}: has no training configuration to resume" +
             (info.Source is not null ? $" (an imported model, made by convnet import from {info.Source}: there is no run to continue)" : ""));
+        // What the sidecar records, named as its own: a recipe no run could have ("--batch-size must be at least 1" named an
+        // option never given), and a history of another length than the epochs its counters say (the log is rewritten
+        // from it: an empty one wiped metrics.jsonl, a longer one wrote epochs 1, 2, 3, 2, 3).
+        try { config.Validate(resuming: true); }
+        catch (ArgumentException bad) { throw new CheckpointException($"{checkpoint.SidecarPath}: records a recipe no run can have ({bad.Message}): edited or damaged; resume from another checkpoint"); }
+        if (info.History.Count != info.Epoch)
+            throw new CheckpointException($"{checkpoint.SidecarPath}: its history holds {info.History.Count} epochs, but it was saved after {info.Epoch}: edited or damaged; resume from another checkpoint");
         if (threads is { } t && t != config.Threads)
         {
             // On a GPU the steps run on the device, which --threads does not touch (it is kept for a resume on the CPU).

@@ -158,6 +158,38 @@ public sealed class RunFolderTests
     }
 
     [Fact]
+    public void HandEditedSidecarValuesNoRunCanHaveAreRefusedNamingTheSidecar()
+    {
+        // Pass 41: shown as they were ("epoch -5, step -7"), or ended in .NET's words, or wiped the metrics log.
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 96, test: 16);
+        string run = temp.Combine("run");
+        new Trainer(Config(data), run, new SilentObserver()).Run();
+        string last = Path.Combine(run, Checkpoints.Last + ".json"), original = File.ReadAllText(last);
+        string Edited(Action<System.Text.Json.Nodes.JsonObject> edit)
+        {
+            var sidecar = System.Text.Json.Nodes.JsonNode.Parse(original)!.AsObject();
+            edit(sidecar);
+            File.WriteAllText(last, sidecar.ToJsonString());
+            return last;
+        }
+        Assert.Contains("has epoch -5, batchInEpoch 0 and step -7, which cannot be negative",
+            Assert.Throws<CheckpointException>(() => Checkpoints.Open(Edited(j => { j["epoch"] = -5; j["step"] = -7; }))).Message);
+        Assert.Contains("has a history that is null", Assert.Throws<CheckpointException>(() => Checkpoints.Open(Edited(j => j["history"] = null))).Message);
+        Assert.Contains("names a file with a NUL character", Assert.Throws<CheckpointException>(() => Checkpoints.Open(Edited(j => j["weightsFile"] = "checkpoints/a\0b"))).Message);
+        Assert.Contains("has a schedule whose learning rate is -0.5",
+            Assert.Throws<CheckpointException>(() => Checkpoints.Open(Edited(j => j["schedule"]!["learningRate"] = -0.5))).Message);
+
+        // What only a resume reads: the recipe, and a history as long as the epochs trained.
+        var recipe = Assert.Throws<CheckpointException>(() => Trainer.Resume(Path.GetDirectoryName(Edited(j => j["config"]!["batchSize"] = 0))!, new SilentObserver(), epochs: 3));
+        Assert.Equal($"{last}: records a recipe no run can have (--batch-size must be at least 1, got 0): edited or damaged; resume from another checkpoint", recipe.Message);
+        string metrics = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
+        var history = Assert.Throws<CheckpointException>(() => Trainer.Resume(Path.GetDirectoryName(Edited(j => j["history"] = new System.Text.Json.Nodes.JsonArray()))!, new SilentObserver()));
+        Assert.Contains("its history holds 0 epochs, but it was saved after 2", history.Message);
+        Assert.Equal(metrics, File.ReadAllText(Path.Combine(run, "metrics.jsonl"))); // not wiped
+    }
+
+    [Fact]
     public void WithLastAndPreviousDamagedTheRefusalPointsToBestJson()
     {
         using var temp = new TempDirectory();
