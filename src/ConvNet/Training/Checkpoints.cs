@@ -447,11 +447,32 @@ public static class Checkpoints
             throw new CheckpointException($"{checkpoint.SidecarPath}: {checkpoint.WeightsPath} was deleted after the sidecar was read (a run " +
                 "training in this folder deletes old checkpoints as it saves new ones): run the command again");
         }
+        RequireSidecarAgreesWithWeights(checkpoint, weights.Metadata);
         // The file matched its checksum, so names that fit with shapes that do not are the layout of the version that saved it.
         if (info.Spec is null && OlderLayouts.Difference(network, weights.Tensors) is { } difference)
             throw OlderLayouts.Refusal(checkpoint, difference);
         WeightLoader.Load(network, weights.Tensors, checkpoint.WeightsPath);
         return network;
+    }
+
+    // The weights file records the model and its classes too, under its checksum: a sidecar edited to another model was
+    // diagnosed as an older version's layout, and reordered class names labelled every answer with another class.
+    private static void RequireSidecarAgreesWithWeights(LoadedCheckpoint checkpoint, IReadOnlyDictionary<string, string> metadata)
+    {
+        var info = checkpoint.Info;
+        string? model = metadata.GetValueOrDefault(ModelMetadata.ModelKey) ?? metadata.GetValueOrDefault(ModelFiles.OlderModelKey);
+        if (model is not null && model != info.Model)
+            throw new CheckpointException($"{checkpoint.SidecarPath}: says model {info.Model}, but its weights file {checkpoint.WeightsPath} was saved as " +
+                $"model {model}: the sidecar was edited or belongs to other weights");
+        if (metadata.GetValueOrDefault(ModelMetadata.ClassNamesKey) is { } text)
+        {
+            string[]? names;
+            try { names = JsonSerializer.Deserialize<string[]>(text); }
+            catch (JsonException) { names = null; }
+            if (names is not null && !names.SequenceEqual(info.ClassNames))
+                throw new CheckpointException($"{checkpoint.SidecarPath}: its class names ({Data.ClassNames.Preview(info.ClassNames, 3)}) are not those its weights file " +
+                    $"{checkpoint.WeightsPath} was saved with ({Data.ClassNames.Preview(names, 3)}): the sidecar was edited or belongs to other weights");
+        }
     }
 
     /// <summary>The mean image a checkpoint trained on image data names in its sidecar (checked against its SHA-256).</summary>

@@ -97,9 +97,18 @@ public static class ImageTrainingData
             }
         }
         // A resumed run must keep the mean image it was trained with: never recompute (and overwrite) it.
-        if (resumed is not null && (cached is null || !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)))
-            throw new DataException($"{statsPath}: the mean image this run was trained with is missing or no longer matches {config.Data} " +
-                "(images added or removed, or the file changed); resuming would train on different inputs. Start a new run instead.");
+        // Which file is at fault, named: a lost scan record was reported as a changed mean image.
+        if (resumed is not null)
+        {
+            string? why = !File.Exists(statsPath) ? $"{statsPath}: the mean image this run was trained with is missing"
+                : !string.Equals(Checkpoints.Sha256(statsPath!), resumed.Sha256, StringComparison.OrdinalIgnoreCase)
+                    ? $"{statsPath}: the mean image no longer matches the one this run was trained with (the file changed)"
+                : cached is null ? (File.Exists(scanPath)
+                    ? $"{scanPath}: the record of this run's image scan cannot be read or no longer matches {config.Data} (images added or removed)"
+                    : $"{scanPath}: the record of this run's image scan is missing")
+                : null;
+            if (why is not null) throw new DataException($"{why}; resuming would train on different inputs. Start a new run instead.");
+        }
         // Moved data: checked against the scan and its skipped images found at their new paths, in memory only (the scan
         // file keeps the paths it was made under; each resume from the new place does this again).
         if (cached is not null && cached.Data != config.Data) cached = Moved(cached, config.Data, train, validation, report);

@@ -53,8 +53,23 @@ public static class TrainingCurves
                 if (i == lines.Length - 1) break;
                 throw new InvalidDataException($"{file}: line {i + 1} is not a metrics record ({e.Message})");
             }
-            double Get(string key) => o[key] is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN;
-            epochs.Add(new EpochMetrics((int)Get("epoch"), (long)Get("step"), Get("trainLoss"), Get("trainTop1Error"), Get("trainTop5Error"),
+            // A value no run writes (a hand edit, a damaged line) drew a wrong figure: an epoch twice or out of order,
+            // a negative rate, an error of 750 %, a number written as a string.
+            string Bad(string what) => $"{file}: line {i + 1}: {what}; the log was edited or damaged (train --resume rewrites it from the run's checkpoint)";
+            double Get(string key) => o[key] switch
+            {
+                null => double.NaN, // left out: does not apply to this run
+                JsonValue v when v.TryGetValue(out double d) => d,
+                var other => throw new InvalidDataException(Bad($"{key} is {other.ToJsonString()}, not a number")),
+            };
+            double epoch = Get("epoch"), step = Get("step");
+            if (epoch != epochs.Count + 1) throw new InvalidDataException(Bad($"epoch {epoch} where epoch {epochs.Count + 1} belongs"));
+            if (!(step >= (epochs.Count > 0 ? epochs[^1].Step : 0)) || step > long.MaxValue / 2) throw new InvalidDataException(Bad($"step {step} is not a step count after the last line's"));
+            foreach (string key in new[] { "trainTop1Error", "trainTop5Error", "validationTop1Error", "validationTop5Error" })
+                if (Get(key) is var error && !double.IsNaN(error) && !(error is >= 0 and <= 1)) throw new InvalidDataException(Bad($"{key} is {error}, not a fraction from 0 to 1"));
+            foreach (string key in new[] { "trainLoss", "validationLoss", "learningRate", "imagesPerSecond", "elapsedSeconds" })
+                if (Get(key) is var value && !double.IsNaN(value) && !(value >= 0 && double.IsFinite(value))) throw new InvalidDataException(Bad($"{key} is {value}, not a finite number, 0 or more"));
+            epochs.Add(new EpochMetrics((int)epoch, (long)step, Get("trainLoss"), Get("trainTop1Error"), Get("trainTop5Error"),
                 Get("validationTop1Error"), Get("validationTop5Error"), Get("validationLoss"), (float)Get("learningRate"),
                 Get("imagesPerSecond"), Get("elapsedSeconds")));
         }

@@ -43,6 +43,20 @@ public sealed class ImageDataChangedTests
         Assert.Contains("its images are not the ones this run was trained on: the counts are the same", resumed.Stderr);
         Assert.Equal(1, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // nothing trained on them
 
+        // A lost scan record is named as such (it was reported as a mean image that no longer matches).
+        string copy = temp.Combine("copy");
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(run, "*", SearchOption.AllDirectories).Where(f => !RunFolderLock.IsLockFile(Path.GetFileName(f))))
+        {
+            string target = Path.Combine(copy, Path.GetRelativePath(run, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        File.Delete(Path.Combine(copy, ImageTrainingData.ScanFile));
+        var lost = CliRunner.Run("train", "--resume", copy, "--max-steps", "1");
+        Assert.Equal(2, lost.ExitCode);
+        Assert.Contains($"{Path.Combine(copy, ImageTrainingData.ScanFile)}: the record of this run's image scan is missing", lost.Stderr);
+
         // A new run in a folder holding that scan (a run killed before its first checkpoint) scans them again.
         string fresh = temp.Combine("fresh");
         Directory.CreateDirectory(fresh);

@@ -180,6 +180,14 @@ public sealed class RunFolderTests
         Assert.Contains("has a schedule whose learning rate is -0.5",
             Assert.Throws<CheckpointException>(() => Checkpoints.Open(Edited(j => j["schedule"]!["learningRate"] = -0.5))).Message);
 
+        // The weights file records its model and classes under its checksum: a sidecar that says otherwise was edited
+        // (a renamed model was taken for an older version's layout; reversed class names labelled every answer wrongly).
+        var model = Assert.Throws<CheckpointException>(() => Checkpoints.LoadNetwork(Checkpoints.Open(Edited(j => j["model"] = "alexnet-micro"))));
+        Assert.Contains("says model alexnet-micro, but its weights file", model.Message);
+        var names = Assert.Throws<CheckpointException>(() => Checkpoints.LoadNetwork(Checkpoints.Open(Edited(j =>
+            j["classNames"] = new System.Text.Json.Nodes.JsonArray(j["classNames"]!.AsArray().Reverse().Select(n => (System.Text.Json.Nodes.JsonNode?)n!.GetValue<string>()).ToArray())))));
+        Assert.Contains("are not those its weights file", names.Message);
+
         // What only a resume reads: the recipe, and a history as long as the epochs trained.
         var recipe = Assert.Throws<CheckpointException>(() => Trainer.Resume(Path.GetDirectoryName(Edited(j => j["config"]!["batchSize"] = 0))!, new SilentObserver(), epochs: 3));
         Assert.Equal($"{last}: records a recipe no run can have (--batch-size must be at least 1, got 0): edited or damaged; resume from another checkpoint", recipe.Message);

@@ -52,6 +52,29 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void ValuesNoRunWritesAreRefusedNamingTheLine()
+    {
+        // Pass 41: an epoch twice drew curves that stopped short; "-2", "750 %" and a rate of -5 were drawn and tabled.
+        using var temp = new TempDirectory();
+        var epochs = Run("r").Epochs;
+        string jsonl = Path.Combine(temp.Path, MetricsLog.JsonFile);
+        void Assert_Refused(string expected, Func<string, string> edit)
+        {
+            new MetricsLog(temp.Path).Rewrite(epochs);
+            var lines = File.ReadAllLines(jsonl);
+            lines[1] = edit(lines[1]);
+            File.WriteAllLines(jsonl, lines);
+            Assert.Contains(expected, Assert.Throws<InvalidDataException>(() => TrainingCurves.Load(temp.Path)).Message);
+        }
+        Assert_Refused("line 2: epoch 1 where epoch 2 belongs", line => line.Replace("\"epoch\":2", "\"epoch\":1"));
+        Assert_Refused("line 2: trainTop1Error is 7.5, not a fraction from 0 to 1", line => System.Text.RegularExpressions.Regex.Replace(line, "\"trainTop1Error\":[0-9.eE+-]+", "\"trainTop1Error\":7.5"));
+        Assert_Refused("line 2: learningRate is -5, not a finite number, 0 or more", line => System.Text.RegularExpressions.Regex.Replace(line, "\"learningRate\":[0-9.eE+-]+", "\"learningRate\":-5"));
+        Assert_Refused("line 2: trainLoss is \"1.28\", not a number", line => System.Text.RegularExpressions.Regex.Replace(line, "\"trainLoss\":[0-9.eE+-]+", "\"trainLoss\":\"1.28\""));
+        new MetricsLog(temp.Path).Rewrite(epochs);
+        Assert.Equal(4, TrainingCurves.Load(temp.Path).Epochs.Count); // the log as written reads
+    }
+
+    [Fact]
     public void StepLossesAreLoadedAndDrawnUnderTheEpochMeans()
     {
         using var temp = new TempDirectory();
