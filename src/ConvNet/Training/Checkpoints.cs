@@ -407,11 +407,11 @@ public static class Checkpoints
                 try
                 {
                     var info = JsonSerializer.Deserialize<CheckpointInfo>(IO.InputFile.ReadRegularText(sidecar), CheckpointInfo.Json);
-                    if (info is not null && Path.GetFullPath(Path.Combine(root, info.WeightsFile)) == file) return sidecar;
+                    if (info is { WeightsFile: { } named } && !named.Contains('\0') && Path.GetFullPath(Path.Combine(root, named)) == file) return sidecar;
                 }
-                catch (JsonException)
+                catch (Exception e) when (e is JsonException or InvalidDataException)
                 {
-                    // A damaged sidecar names nothing; Open reports it if the user passes it.
+                    // A damaged sidecar (not JSON, no regular file) names nothing; Open reports it if the user passes it.
                 }
             }
         }
