@@ -207,7 +207,7 @@ public static class ImportCommand
     {
         Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, ImageTrainingData.PreprocessingFile);
-        ConvNet.IO.AtomicFile.Write(path, stream => stream.Write(metadata.MeanImageFile));
+        ConvNet.IO.AtomicFile.Write(path, stream => stream.Write(metadata.MeanImageFile), followLinks: false);
         return new PreprocessingInfo(ConvNet.Data.Images.PaperPreprocessing.Kind, ImageTrainingData.PreprocessingFile, Checkpoints.Sha256(path),
             metadata.ImageSize!.Value, spec.InputShape[^1]);
     }

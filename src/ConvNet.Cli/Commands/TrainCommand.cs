@@ -193,7 +193,9 @@ public static class TrainCommand
                 // A signal during the last validation or the test pass came after the training had ended: the run is
                 // complete, and a scheduler told 130/143 would take it for stopped.
                 if (cancel.IsCancellationRequested && communicator.IsRoot)
-                    observer.Message("note: the signal came after the training had ended (during the last evaluation); the run is complete");
+                    observer.Message(result.StoppedEarly
+                        ? "note: the signal came after --max-steps had stopped the run (its checkpoint is saved)"
+                        : "note: the signal came after the training had ended (during the last evaluation); the run is complete");
                 return 0;
             }
             catch (OperationCanceledException) when (communicator.Size > 1 && cancel.IsCancellationRequested)

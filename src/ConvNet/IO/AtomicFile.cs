@@ -33,13 +33,14 @@ public static class AtomicFile
     /// <summary>Creates (or truncates) a temporary file and lists it for <see cref="DeleteUnfinished"/> as one step,
     /// so that an interrupt cannot come between the two; dispose the listing when the file is gone or renamed.</summary>
     /// <exception cref="OperationCanceledException">the process is ending: <see cref="DeleteUnfinished"/> has run</exception>
-    public static FileStream CreateTracked(string tempPath, out IDisposable tracked, int bufferSize = 1 << 20)
+    /// <param name="mode">Create (replacing a file of that name), or CreateNew (refusing one)</param>
+    public static FileStream CreateTracked(string tempPath, out IDisposable tracked, int bufferSize = 1 << 20, FileMode mode = FileMode.Create)
     {
         string full = Path.GetFullPath(tempPath);
         lock (Gate)
         {
             ThrowIfEnding(full);
-            var stream = new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize);
+            var stream = new FileStream(full, mode, FileAccess.Write, FileShare.None, bufferSize);
             Unfinished[full] = 0;
             tracked = new Untrack(full);
             return stream;
@@ -108,15 +109,18 @@ public static class AtomicFile
         lock (Gate) _ending = false;
     }
 
-    public static void Write(string path, Action<Stream> write)
+    /// <param name="followLinks">true for an output a user named (see <see cref="Begin"/>); false for a file a program
+    /// keeps in its own folder (a run's sidecars, logs and checkpoints), whose link is replaced as any file is: a copy
+    /// of a run made of links (cp -rs) must not write into the run it was copied from</param>
+    public static void Write(string path, Action<Stream> write, bool followLinks = true)
     {
-        using var pending = Begin(path);
+        using var pending = Begin(path, followLinks);
         write(pending.Stream);
         pending.Commit();
     }
 
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
+    public static void WriteAllText(string path, string text, bool followLinks = true) =>
+        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); }, followLinks);
 
     /// <summary>Starts a write for callers that cannot hand <see cref="Write"/> a closure (data in a span): write to
     /// <see cref="Pending.Stream"/>, then <see cref="Pending.Commit"/>; disposing it uncommitted deletes the temporary
@@ -127,17 +131,18 @@ public static class AtomicFile
     /// refused.</remarks>
     /// <exception cref="IOException">a folder, a block device or a socket is where the file would go, a link leads
     /// nowhere, or the folder takes no new files (the message says which)</exception>
-    public static Pending Begin(string path)
+    /// <param name="followLinks">see <see cref="Write"/>; false: whatever is at the path is replaced by the file</param>
+    public static Pending Begin(string path, bool followLinks = true)
     {
         ArgumentNullException.ThrowIfNull(path);
         // The rename at the end would fail with "Access to the path is denied", after the whole file was written.
         if (Directory.Exists(path)) throw new IOException($"{path}: is a folder; give the name of the file to write");
         string full = Path.GetFullPath(path);
-        var kind = FileStatus.Of(full)?.Kind;
+        var kind = followLinks ? FileStatus.Of(full)?.Kind : null;
         if (kind is FileKind.BlockDevice or FileKind.Socket or FileKind.Other)
             throw new IOException($"{path}: is {FileStatus.Describe(kind.Value)}, not a file; give the name of a file to write");
         bool writeInto = kind is FileKind.NamedPipe or FileKind.CharacterDevice;
-        if (!writeInto && new FileInfo(full).LinkTarget is not null)
+        if (followLinks && !writeInto && new FileInfo(full).LinkTarget is not null)
         {
             try
             {
@@ -148,14 +153,20 @@ public static class AtomicFile
                 throw new IOException($"{path}: a symbolic link that leads nowhere ({e.Message})", e);
             }
             if (Directory.Exists(full)) throw new IOException($"{path}: leads to a folder ({full}); give the name of the file to write");
+            // A dangling link: its file is made, as a shell's > would, but no folder is made on its way.
+            if (!Directory.Exists(Path.GetDirectoryName(full)))
+                throw new IOException($"{path}: a symbolic link to {full}, whose folder does not exist");
         }
-        // The content of a pipe or device is gathered where temporary files go (not in /dev).
+        // The content of a pipe or device is gathered where temporary files go (not in /dev), under a name no one can
+        // foresee, made only if it is not there (another user's link planted at a foreseeable name in a shared /tmp).
         string directory = writeInto ? Path.GetTempPath() : Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, TempName(Path.GetFileName(full), Environment.ProcessId));
+        string temp = Path.Combine(directory, writeInto
+            ? $".convnet-{Environment.ProcessId}-{Path.GetRandomFileName()}.tmp"
+            : TempName(Path.GetFileName(full), Environment.ProcessId));
         try
         {
-            var stream = CreateTracked(temp, out var tracked);
+            var stream = CreateTracked(temp, out var tracked, mode: writeInto ? FileMode.CreateNew : FileMode.Create);
             return new Pending(full, temp, stream, tracked, writeInto);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -49,14 +49,14 @@ public static class Checkpoints
         var metadata = ModelMetadata.FromInfo(infoWithoutFiles, MeanImageFile(runDirectory, infoWithoutFiles)).ToProperties();
         metadata["format"] = "pt";
         metadata["model"] = network.Name;
-        AtomicFile.Write(weights, s => SafeTensorsFile.Write(s, WeightLoader.Collect(network), metadata));
+        AtomicFile.Write(weights, s => SafeTensorsFile.Write(s, WeightLoader.Collect(network), metadata), followLinks: false);
         string? momentum = null;
         if (sgd is not null)
         {
             momentum = Path.Combine(folder, stem + ".momentum.safetensors");
             var velocities = sgd.Parameters.Select((p, i) => new NamedTensor(p.Name, p.Value.Shape, sgd.Velocities[i].ToArray())).ToList();
             AtomicFile.Write(momentum, s => SafeTensorsFile.Write(s, velocities,
-                new Dictionary<string, string> { [Interop.ModelMetadata.ContentKey] = Interop.ModelMetadata.MomentumContent }));
+                new Dictionary<string, string> { [Interop.ModelMetadata.ContentKey] = Interop.ModelMetadata.MomentumContent }), followLinks: false);
         }
         var info = infoWithoutFiles with
         {
@@ -76,21 +76,24 @@ public static class Checkpoints
             if (File.Exists(last))
             {
                 string text = IO.InputFile.ReadRegularText(last);
-                if (ReadSidecar(last) is not { } held || held.Step != infoWithoutFiles.Step) AtomicFile.WriteAllText(previous, text);
+                if (ReadSidecar(last) is not { } held || held.Step != infoWithoutFiles.Step) AtomicFile.WriteAllText(previous, text, followLinks: false);
             }
-            // A first save has nothing before it: a previous.json another run left (its last.json deleted) became this
-            // run's fallback, and a damaged last.json resumed that other run.
-            else if (File.Exists(previous)) File.Delete(previous);
         }
         // last.json last: it is what a resume reads, so a kill before it makes the resume save again, and a run whose
         // last.json is written has every other sidecar of that save written too (a kill between last.json and
         // best.json left best.json stale, with its temporary file, in a run that then counted as finished).
-        foreach (var tag in tags.OrderBy(t => t == Last ? 1 : 0)) AtomicFile.WriteAllText(Path.Combine(runDirectory, tag + ".json"), json);
+        foreach (var tag in tags.OrderBy(t => t == Last ? 1 : 0)) AtomicFile.WriteAllText(Path.Combine(runDirectory, tag + ".json"), json, followLinks: false);
         return RemoveUnreferenced(runDirectory);
     }
 
     private static byte[]? MeanImageFile(string runDirectory, CheckpointInfo info) =>
-        info.Preprocessing is { } p && File.Exists(Path.Combine(runDirectory, p.File)) ? IO.InputFile.ReadNamedFile(Path.Combine(runDirectory, p.File), "a mean image file") : null;
+        info.Preprocessing is { } p && File.Exists(Path.Combine(runDirectory, p.File)) ? ReadRegularBytes(Path.Combine(runDirectory, p.File)) : null;
+
+    private static byte[] ReadRegularBytes(string path)
+    {
+        IO.InputFile.RequireRegular(path);
+        return IO.InputFile.ReadAllBytes(path);
+    }
 
     /// <summary>Throws unless <paramref name="runDirectory"/> is free for a new run (no last.json or best.json).</summary>
     /// <param name="what">what the command writes, for the message</param>
@@ -107,6 +110,15 @@ public static class Checkpoints
                         "which has no training recipe to resume; choose another --out, or pass --force to replace it");
                 throw new CheckpointException($"--out {runDirectory}: already holds {what} ({tag}.json); {hint}");
             }
+    }
+
+    /// <summary>For a new run in a folder RequireNoRun passed: a previous.json left there belongs to another run (its
+    /// last.json and best.json were deleted), and would become the new run's fallback; it goes, and the checkpoints
+    /// only it named go at the first save.</summary>
+    public static void DropStrayPrevious(string runDirectory)
+    {
+        string previous = Path.Combine(runDirectory, Previous + ".json");
+        if (File.Exists(previous)) File.Delete(previous);
     }
 
     /// <summary>Whether the folder holds a checkpoint (last.json or best.json): what RequireNoRun refuses.</summary>
@@ -320,7 +332,7 @@ public static class Checkpoints
                 throw new CheckpointException($"{damaged.Message}; the checkpoint before it cannot be used either ({second.Message})" +
                     (File.Exists(best) ? $"; {best} may still be whole: `convnet eval --checkpoint {IO.ShellQuote.Word(best)}` checks it, and a run can start from its weights" : ""));
             }
-            try { AtomicFile.WriteAllText(last, IO.InputFile.ReadRegularText(previous)); }
+            try { AtomicFile.WriteAllText(last, IO.InputFile.ReadRegularText(previous), followLinks: false); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new CheckpointException($"{damaged.Message}; resuming from {previous} (step {fallback.Info.Step}) needs it copied over {last}, " +
@@ -379,7 +391,7 @@ public static class Checkpoints
                     && config["data"]?.GetValueKind() == JsonValueKind.String && config["data"]!.GetValue<string>() == from)
                 {
                     config["data"] = to;
-                    AtomicFile.WriteAllText(sidecar, root.ToJsonString(CheckpointInfo.Json));
+                    AtomicFile.WriteAllText(sidecar, root.ToJsonString(CheckpointInfo.Json), followLinks: false);
                 }
             }
             catch (JsonException) { } // damaged: Open names it when it is used
@@ -632,6 +644,7 @@ public static class Checkpoints
 
     public static string Sha256(string path)
     {
+        IO.InputFile.RequireRegular(path); // a link to /dev/zero was hashed for ever
         using var stream = File.OpenRead(path);
         return Convert.ToHexString(SHA256.HashData(stream));
     }

@@ -164,7 +164,7 @@ public static class ImageTrainingData
             {
                 Directory.CreateDirectory(runDirectory);
                 preprocessing.Save(statsPath!);
-                IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(freshScan, CheckpointInfo.Json));
+                IO.AtomicFile.WriteAllText(scanPath!, JsonSerializer.Serialize(freshScan, CheckpointInfo.Json), followLinks: false);
             }
         }
 

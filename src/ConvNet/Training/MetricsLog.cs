@@ -24,8 +24,8 @@ public sealed class MetricsLog(string runDirectory)
             json.Append(ToJson(m)).Append('\n');
             csv.Append(ToCsv(m)).Append('\n');
         }
-        AtomicFile.WriteAllText(JsonPath, json.ToString());
-        AtomicFile.WriteAllText(CsvPath, csv.ToString());
+        AtomicFile.WriteAllText(JsonPath, json.ToString(), followLinks: false);
+        AtomicFile.WriteAllText(CsvPath, csv.ToString(), followLinks: false);
     }
 
     /// <summary>Adds an epoch's line to both files, each rewritten whole and atomically: a kill or a full disk during
@@ -34,8 +34,8 @@ public sealed class MetricsLog(string runDirectory)
     {
         string json = File.Exists(JsonPath) ? IO.InputFile.ReadRegularText(JsonPath, 1L << 30) : "";
         string csv = File.Exists(CsvPath) ? IO.InputFile.ReadRegularText(CsvPath, 1L << 30) : CsvHeader + "\n";
-        AtomicFile.WriteAllText(JsonPath, json + ToJson(m) + "\n");
-        AtomicFile.WriteAllText(CsvPath, csv + ToCsv(m) + "\n");
+        AtomicFile.WriteAllText(JsonPath, json + ToJson(m) + "\n", followLinks: false);
+        AtomicFile.WriteAllText(CsvPath, csv + ToCsv(m) + "\n", followLinks: false);
     }
 
     private static readonly JsonSerializerOptions OneLine = new(CheckpointInfo.Json) { WriteIndented = false };

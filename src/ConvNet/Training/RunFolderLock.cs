@@ -27,7 +27,7 @@ public sealed class RunFolderLock : IDisposable
     private RunFolderLock(FileStream file, string runDirectory, bool madeFiles)
     {
         (_file, _runDirectory, _madeFiles) = (file, runDirectory, madeFiles);
-        IO.AtomicFile.WriteAllText(Path.Combine(runDirectory, OwnerFileName), _token);
+        IO.AtomicFile.WriteAllText(Path.Combine(runDirectory, OwnerFileName), _token, followLinks: false);
     }
 
     /// <summary>Throws when the folder is no longer this lock's: deleted, or deleted and locked by another process.

@@ -25,7 +25,7 @@ public sealed class StepLog(string runDirectory) : IDisposable
         _writer?.Dispose();
         _pending.Clear();
         var kept = File.Exists(FilePath) ? Read(FilePath).Where(p => p.Step <= throughStep).ToList() : [];
-        AtomicFile.WriteAllText(FilePath, Header + "\n" + string.Concat(kept.Select(p => Line(p) + "\n")));
+        AtomicFile.WriteAllText(FilePath, Header + "\n" + string.Concat(kept.Select(p => Line(p) + "\n")), followLinks: false);
         _writer = new StreamWriter(new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.Read));
     }
 

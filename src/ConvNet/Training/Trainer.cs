@@ -74,6 +74,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             {
                 SettleLeftover(runDirectory, _observer);
                 Checkpoints.RequireNoRun(runDirectory);
+                // A previous.json another run left (its last.json and best.json deleted) would be this run's fallback:
+                // a damaged last.json then resumed the other run.
+                Checkpoints.DropStrayPrevious(runDirectory);
             }
             else if (root) _replaced = ReplacedRun.SetAside(runDirectory);
             var result = Execute(resumeFrom: null, cancel);
@@ -197,8 +200,6 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // What the sidecar records, named as its own: a recipe no run could have ("--batch-size must be at least 1" named an
         // option never given), and a history of another length than the epochs its counters say (the log is rewritten
         // from it: an empty one wiped metrics.jsonl, a longer one wrote epochs 1, 2, 3, 2, 3).
-        try { config.Validate(resuming: true); }
-        catch (ArgumentException bad) { throw new CheckpointException($"{checkpoint.SidecarPath}: records a recipe no run can have ({bad.Message}): edited or damaged; resume from another checkpoint"); }
         if (info.History.Count != info.Epoch)
             throw new CheckpointException($"{checkpoint.SidecarPath}: its history holds {info.History.Count} epochs, but it was saved after {info.Epoch}: edited or damaged; resume from another checkpoint");
         if (threads is { } t && t != config.Threads)
@@ -262,6 +263,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 $"to train further, pass --epochs with more, e.g. --resume {IO.ShellQuote.Word(runDirectory)} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
         }
+        // After the adjustments above (options older versions recorded without effect, --threads, --epochs).
+        try { config.Validate(resuming: true); }
+        catch (ArgumentException bad) { throw new CheckpointException($"{checkpoint.SidecarPath}: records a recipe no run can have ({bad.Message}): edited or damaged; resume from another checkpoint"); }
         return new Trainer(config, runDirectory, observer, device, communicator) { _folderLock = folderLock, _dataMovedFrom = movedFrom }.Execute(checkpoint, cancel);
     }
 

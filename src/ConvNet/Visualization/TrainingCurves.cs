@@ -60,6 +60,8 @@ public static class TrainingCurves
             {
                 null => double.NaN, // left out: does not apply to this run
                 JsonValue v when v.TryGetValue(out double d) => d,
+                // Logs before 2026-11-29 wrote a value that did not apply as a string.
+                JsonValue v when v.TryGetValue(out string? word) && word is "NaN" or "Infinity" or "-Infinity" => double.NaN,
                 var other => throw new InvalidDataException(Bad($"{key} is {other.ToJsonString()}, not a number")),
             };
             double epoch = Get("epoch"), step = Get("step");

@@ -84,6 +84,32 @@ public class AtomicFileTests
         Assert.Equal(2, Directory.GetFileSystemEntries(dir.Path).Length);
     }
 
+    [Fact]
+    public void ALinkToTheNullDeviceStaysAndAProgramsOwnFileReplacesItsLink()
+    {
+        // Needs no mknod (so it runs for any user): the old rename replaced the link with a regular file.
+        using var dir = new TempDirectory();
+        string toNull = dir.File("out.png");
+        File.CreateSymbolicLink(toNull, "/dev/null");
+        AtomicFile.WriteAllText(toNull, "discarded");
+        Assert.Equal("/dev/null", new FileInfo(toNull).LinkTarget);
+
+        // A file a program keeps in its own folder (followLinks: false) replaces its link: a run copied as links
+        // (cp -rs) must not write into the run it was copied from.
+        string original = dir.File("original.json"), copy = dir.File("copy.json");
+        File.WriteAllText(original, "the first run's");
+        File.CreateSymbolicLink(copy, original);
+        AtomicFile.WriteAllText(copy, "the copy's", followLinks: false);
+        Assert.Null(new FileInfo(copy).LinkTarget);
+        Assert.Equal("the first run's", File.ReadAllText(original));
+
+        // A dangling link whose folder does not exist makes no folder.
+        string dangling = dir.File("dangling.png");
+        File.CreateSymbolicLink(dangling, dir.File("no-such-folder/x.png"));
+        Assert.Contains("whose folder does not exist", Assert.Throws<IOException>(() => AtomicFile.WriteAllText(dangling, "x")).Message);
+        Assert.False(Directory.Exists(dir.File("no-such-folder")));
+    }
+
     private static bool MakeNode(string path, string type, int major, int minor)
     {
         using var mknod = Process.Start(new ProcessStartInfo("mknod", [path, type, major.ToString(), minor.ToString()])

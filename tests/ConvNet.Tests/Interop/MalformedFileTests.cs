@@ -233,7 +233,8 @@ public class MalformedFileTests
             new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = m.Graph.Initializer.First(i => i.Name == "conv1.bias") }))),
             "'conv1.bias' is defined twice");
         AssertOnnxRefused(EditedExport(m => m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 9 })),
-            "imports the default-domain ONNX opset 2 times (13, 9)");
+            "imports the default-domain ONNX opset 2 times with other versions (13, 9)");
+        OnnxImporter.Read(EditedExport(m => m.OpsetImport.Add(new OperatorSetIdProto { Domain = "ai.onnx", Version = 13 })), "m.onnx"); // the same version: nothing to choose
     }
 
     [Fact]

@@ -74,15 +74,23 @@ public sealed class CheckpointTests
     }
 
     [Fact]
-    public void AFirstSaveDropsAPreviousJsonAnotherRunLeft()
+    public void ANewRunDropsAPreviousJsonAnotherRunLeftAndAResumeKeepsItsOwn()
     {
         // A folder whose last.json and best.json were deleted (to clear the "already holds a run" refusal) kept the old
         // run's previous.json: the new run's fallback was the other run, which a damaged last.json then resumed.
         using var temp = new TempDirectory();
         var network = SmallNetwork();
         Checkpoints.Save(temp.Path, network, null, Info(network, 850), Checkpoints.Last);
-        Checkpoints.Save(temp.Path, network, null, Info(network, 851), Checkpoints.Last);
+        Checkpoints.Save(temp.Path, network, null, Info(network, 851), Checkpoints.Last, Checkpoints.Best);
         File.Delete(temp.Combine("last.json"));
+        // A resume from best.json (last.json gone) keeps previous.json: it is the run's own.
+        Checkpoints.Save(temp.Path, network, null, Info(network, 852), Checkpoints.Last);
+        Assert.Equal(850, Checkpoints.Open(temp.Combine("previous.json")).Info.Step);
+        // A new run (what Trainer.Run does once RequireNoRun has passed) drops it.
+        File.Delete(temp.Combine("last.json"));
+        File.Delete(temp.Combine("best.json"));
+        Checkpoints.RequireNoRun(temp.Path);
+        Checkpoints.DropStrayPrevious(temp.Path);
         Checkpoints.Save(temp.Path, network, null, Info(network, 3), Checkpoints.Last);
         Assert.False(File.Exists(temp.Combine("previous.json")));
         Assert.Equal(["step-00000003.safetensors"], Directory.GetFiles(temp.Combine("checkpoints")).Select(Path.GetFileName));

@@ -72,6 +72,11 @@ public sealed class TrainingCurvesTests
         Assert_Refused("line 2: trainLoss is \"1.28\", not a number", line => System.Text.RegularExpressions.Regex.Replace(line, "\"trainLoss\":[0-9.eE+-]+", "\"trainLoss\":\"1.28\""));
         new MetricsLog(temp.Path).Rewrite(epochs);
         Assert.Equal(4, TrainingCurves.Load(temp.Path).Epochs.Count); // the log as written reads
+        // Logs before 2026-11-29 wrote a value that did not apply as the string "NaN": still read, as NaN.
+        var lines = File.ReadAllLines(jsonl);
+        lines[1] = System.Text.RegularExpressions.Regex.Replace(lines[1], "\"validationTop5Error\":[0-9.eE+-]+|\\}$", m => m.Value == "}" ? ",\"validationTop5Error\":\"NaN\"}" : "\"validationTop5Error\":\"NaN\"");
+        File.WriteAllLines(jsonl, lines);
+        Assert.True(double.IsNaN(TrainingCurves.Load(temp.Path).Epochs[1].ValidationTop5Error));
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public static class PackedImageCache
                 if (store is null) File.Delete(pack);
                 else File.Move(Staged(directory, name), pack, overwrite: true);
             }
-            IO.AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(info, Json));
+            IO.AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(info, Json), followLinks: false);
             return info;
         }
         finally
@@ -218,7 +218,7 @@ public static class PackedImageCache
                 output.Write(index);
                 using var images = File.OpenRead(imagesTemp);
                 images.CopyTo(output, 1 << 20);
-            });
+            }, followLinks: false);
         }
         finally
         {

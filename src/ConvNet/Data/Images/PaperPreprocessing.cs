@@ -35,11 +35,12 @@ public sealed record PaperPreprocessing(int Size, float[] MeanImage, float[] Eig
         {
             ["kind"] = Kind, ["scale"] = "mean image 0..255; covariance of pixel/255",
             ["inputScale"] = InputScale.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-        }));
+        }), followLinks: false); // a run's own file (its mean image)
 
     public static PaperPreprocessing Load(string path)
     {
         if (!File.Exists(path)) throw new DataException($"{path}: preprocessing file (mean image) not found");
+        IO.InputFile.RequireRegular(path); // a named pipe blocked a resume for ever
         FileStream stream;
         try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DataException($"{path}: cannot open: {e.Message}", e); }

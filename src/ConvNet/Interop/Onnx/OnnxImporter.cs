@@ -83,8 +83,8 @@ public static class OnnxImporter
         if (opsets.Count == 0)
             throw new InvalidDataException($"{source}: the model imports no default-domain ONNX opset (is this an ONNX model?)");
         // Which one its operators follow would be a guess (the highest was taken).
-        if (opsets.Count > 1)
-            throw new InvalidDataException($"{source}: the model imports the default-domain ONNX opset {opsets.Count} times ({string.Join(", ", opsets.Select(o => o.Version))}); a model imports it once");
+        if (opsets.Select(o => o.Version).Distinct().Count() > 1)
+            throw new InvalidDataException($"{source}: the model imports the default-domain ONNX opset {opsets.Count} times with other versions ({string.Join(", ", opsets.Select(o => o.Version))}); which one its operators follow is not known");
         long opset = opsets[0].Version;
         if (opset is < MinOpset or > MaxOpset)
             throw new InvalidDataException($"{source}: opset {opset} is not supported (opsets {MinOpset} to {MaxOpset} are)");
