@@ -371,7 +371,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
         if (Checkpoints.CheckpointsLinked(runDirectory))
             _observer.Message($"note: {Path.Combine(runDirectory, "checkpoints")} is a link to {new DirectoryInfo(Path.Combine(runDirectory, "checkpoints")).LinkTarget}: " +
-                "this run deletes no file there (it may be another run's), so its old checkpoints stay");
+                "this run deletes no file there (it may be another run's), so its old checkpoints stay and accumulate (link the whole run folder instead to keep the cleanup)");
         using var pool = new WorkerPool(config.Threads);
         int batch = parallel.Shard.Local, globalBatch = config.BatchSize; // this rank's share of each global batch
         parallel.PlaceDropout(network.Layers.OfType<Dropout>());
