@@ -549,9 +549,10 @@ public static class Checkpoints
     // Links followed: a weights file linked to /dev/zero (seekable, so the old test of CanSeek passed it) was hashed for ever.
     private static void RequireRegularFile(string sidecar, string file)
     {
-        if (IO.FileStatus.Of(file) is { Kind: not IO.FileKind.Regular } status)
-            throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file ({IO.FileStatus.Describe(status.Kind)})");
-        if (IO.FileStatus.Of(file) is null) // no statx: what .NET can tell
+        var status = IO.FileStatus.Of(file);
+        if (status is { Kind: not IO.FileKind.Regular } special)
+            throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file ({IO.FileStatus.Describe(special.Kind)})");
+        if (status is null) // no statx: what .NET can tell
         {
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
             if (!stream.CanSeek) throw new CheckpointException($"{sidecar}: names {file}, which is not a regular file");
