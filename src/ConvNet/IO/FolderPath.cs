@@ -19,6 +19,32 @@ public static class FolderPath
         if (FileAbove(path) is { } file) throw new IOException($"{option} {path}: {file} is a file, not a folder (choose another {option})");
     }
 
+    /// <summary>The outermost folder of <paramref name="path"/> (itself or one above it) that does not exist yet: what
+    /// creating it would make. Null when it exists.</summary>
+    public static string? OutermostMissing(string path)
+    {
+        string? missing = null;
+        for (string? folder = Path.GetFullPath(path); !string.IsNullOrEmpty(folder) && !Path.Exists(folder); folder = Path.GetDirectoryName(folder))
+            missing = folder;
+        return missing;
+    }
+
+    /// <summary>Removes the folders above <paramref name="path"/> up to <paramref name="outermost"/> (from
+    /// <see cref="OutermostMissing"/> before the command made them) while they are empty: a command that fails leaves
+    /// no trace of the folders it made for its output. Never throws: a folder something else wrote into stays.</summary>
+    public static void RemoveEmptyFoldersMade(string path, string? outermost)
+    {
+        if (outermost is null) return;
+        string top = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outermost));
+        for (string? folder = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+        {
+            if (!folder.StartsWith(top, StringComparison.Ordinal)) return;
+            try { Directory.Delete(folder); } // only an empty folder
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+            if (folder.Length == top.Length) return;
+        }
+    }
+
     /// <summary>" (a file, not a folder)", " (a folder, not a file)" or "": what is at <paramref name="path"/> when it is
     /// not what a reader looked for, or nothing there at all.</summary>
     public static string WrongKind(string path, bool wantFolder) =>

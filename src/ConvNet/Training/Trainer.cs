@@ -58,6 +58,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         config = config with { Data = DatasetSpec.WithAbsolutePaths(config.Data) };
         bool root = _communicator.IsRoot;
         bool created = root && !string.IsNullOrWhiteSpace(runDirectory) && !Directory.Exists(runDirectory) && !File.Exists(runDirectory);
+        // The folders above it made for it go with it when nothing to resume is left.
+        string? firstMade = created ? IO.FolderPath.OutermostMissing(runDirectory) : null;
         RunFolderLock? folderLock = null;
         try
         {
@@ -82,14 +84,14 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             var result = Execute(resumeFrom: null, cancel);
             // Stopped (Ctrl+C) before its first step: as after a failure, nothing to resume is left behind, except an
             // image scan (it ran to its end: hours on ImageNet), which the next train into the folder reuses.
-            if (created && folderLock is not null) DeleteIfNothingToResume(ref folderLock, keepScan: true);
+            if (created && folderLock is not null) DeleteIfNothingToResume(ref folderLock, keepScan: true, firstMade);
             return result;
         }
         catch when (created && folderLock is not null && folderLock.Held && !File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json")))
         {
             // Failed before its first checkpoint (missing data, model/data mismatch, too few images, an early
             // divergence): a folder this run made holds nothing to resume, so it goes.
-            DeleteIfNothingToResume(ref folderLock, keepScan: false);
+            DeleteIfNothingToResume(ref folderLock, keepScan: false, firstMade);
             throw;
         }
         finally
@@ -116,7 +118,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
     // Only while this process holds the folder's lock: one refused by the lock may have raced another that made the
     // folder and trains in it now.
-    private void DeleteIfNothingToResume(ref RunFolderLock? folderLock, bool keepScan)
+    private void DeleteIfNothingToResume(ref RunFolderLock? folderLock, bool keepScan, string? firstMade)
     {
         if (folderLock is null || !folderLock.Held || File.Exists(Path.Combine(runDirectory, Checkpoints.Last + ".json"))) return;
         if (keepScan && File.Exists(Path.Combine(runDirectory, ImageTrainingData.ScanFile)))
@@ -127,6 +129,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         folderLock.DeleteFolderAndRelease();
         folderLock = null;
+        if (!Directory.Exists(runDirectory)) IO.FolderPath.RemoveEmptyFoldersMade(runDirectory, firstMade);
     }
 
     // Once this run has a checkpoint. A delete that fails is finished by the next train or --resume in the folder.
@@ -148,6 +151,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
     {
         if (string.IsNullOrWhiteSpace(runDirectory)) throw new ArgumentException("--out: give the name of the run folder");
         if (File.Exists(runDirectory)) throw new CheckpointException($"--out {runDirectory}: is a file; --out names the run folder to write");
+        // The run's files (last.json, checkpoints/, metrics.*) would sit among the system's own folders.
+        if (Path.GetFullPath(runDirectory) == Path.GetPathRoot(Path.GetFullPath(runDirectory)))
+            throw new CheckpointException($"--out {runDirectory}: is the root of the file system; name a folder for the run (e.g. runs/NAME)");
         if (IO.FolderPath.FileAbove(runDirectory) is { } file)
             throw new CheckpointException($"--out {runDirectory}: {file} is a file, not a folder, so the run folder cannot be made there; choose another --out");
         // A run written beside a prepared cache's packs would leave a folder that is both (train --data cache: reads it anywhere).

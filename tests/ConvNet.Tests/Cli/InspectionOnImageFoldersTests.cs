@@ -90,13 +90,7 @@ public sealed class InspectionOnImageFoldersTests(TinyRunFixture tiny) : IClassF
         // Two runs trained on squares of other sizes cannot share one decode: said, naming both. (The copy's sidecar says
         // 40-pixel squares; it is refused before any image or mean image is read.)
         string other = temp.Combine("run-40");
-        Directory.CreateDirectory(other);
-        foreach (string file in Directory.GetFiles(run, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(other, Path.GetRelativePath(run, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        FolderCopy.Copy(run, other);
         string otherSidecar = Path.Combine(other, "best.json");
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(otherSidecar))!;
         json["preprocessing"]!["size"] = 40;

@@ -77,6 +77,7 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     [InlineData("give a name ending in .npy", "forward", "--weights", "{run}", "--input", "{file}", "--output", "{folder}/o.txt")]
     [InlineData("is a file; import writes a checkpoint folder", "import", "{file}", "--out", "{file}")]
     [InlineData("is a file; --out names the run folder", "train", "--data", "{data}", "--max-steps", "1", "--out", "{file}")]
+    [InlineData("--out /: is the root of the file system", "train", "--data", "{data}", "--max-steps", "1", "--out", "/")]
     [InlineData("convnet train: --out is empty (\"\"): give a value", "train", "--data", "{data}", "--max-steps", "1", "--out", "")]
     [InlineData("--bias-init must be a finite number", "train", "--model", "alexnet", "--bias-init", "nan", "--out", "{folder}/nan")]
     [InlineData("--bias-init sets the paper alexnet's conv2/4/5, fc6 and fc7 biases; alexnet-small initialises its own", "train", "--model", "alexnet-small", "--data", "{data}", "--bias-init", "0.5", "--out", "{folder}/bias")]

@@ -138,7 +138,7 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         // Pass 33: prepare wrote a cache into a run folder, and import a checkpoint into a cache folder, both exit 0.
         using var temp = new TempDirectory();
         string copy = temp.Combine("run");
-        CopyFolder(run.Run, copy);
+        FolderCopy.Copy(run.Run, copy);
         SyntheticImages.WriteFolder(temp.Combine("photos"), perClass: 2, seed: 1);
         var before = Contents(copy);
         foreach (string[] force in new[] { Array.Empty<string>(), ["--force"] })
@@ -171,7 +171,7 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         // import --force into a run replaced its sidecars and left its metrics, momentum and lock beside the import.
         using var temp = new TempDirectory();
         string copy = temp.Combine("run");
-        CopyFolder(run.Run, copy);
+        FolderCopy.Copy(run.Run, copy);
         string weights = Directory.GetFiles(Path.Combine(copy, "checkpoints"), "step-*.safetensors").First(f => !f.EndsWith(".momentum.safetensors"));
         var before = Contents(copy);
         foreach (string[] force in new[] { Array.Empty<string>(), ["--force"] })
@@ -185,7 +185,7 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
 
         // Its sidecars alone say so too (the recipe they record).
         string sidecars = temp.Combine("sidecars-only");
-        CopyFolder(run.Run, sidecars);
+        FolderCopy.Copy(run.Run, sidecars);
         foreach (string entry in Directory.GetFileSystemEntries(sidecars).Where(e => !e.EndsWith(".json") && !e.EndsWith("checkpoints")))
             if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true); else File.Delete(entry);
         var sidecarOnly = CliRunner.Run("import", weights, "--out", sidecars, "--force");
@@ -197,17 +197,6 @@ public sealed class OutputFolderTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.Equal(0, CliRunner.Run("import", weights, "--out", imported).ExitCode);
         var again = CliRunner.Run("import", weights, "--out", imported, "--force");
         Assert.True(again.ExitCode == 0, again.Stderr);
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 
     private static string Contents(string folder) => string.Join("\n", Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)

@@ -191,12 +191,7 @@ public sealed partial class ReportCommandTests(TinyRunFixture run, ITestOutputHe
     {
         using var temp = new TempDirectory();
         string copy = temp.Combine("run");
-        foreach (string file in Directory.EnumerateFiles(run.Run, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(copy, Path.GetRelativePath(run.Run, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
+        FolderCopy.Copy(run.Run, copy);
         foreach (string sidecar in new[] { "best.json", "last.json" }.Select(n => Path.Combine(copy, n)).Where(File.Exists))
         {
             var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sidecar))!;

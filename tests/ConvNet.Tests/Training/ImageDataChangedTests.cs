@@ -45,13 +45,7 @@ public sealed class ImageDataChangedTests
 
         // A lost scan record is named as such (it was reported as a mean image that no longer matches).
         string copy = temp.Combine("copy");
-        Directory.CreateDirectory(copy);
-        foreach (string file in Directory.GetFiles(run, "*", SearchOption.AllDirectories).Where(f => !RunFolderLock.IsLockFile(Path.GetFileName(f))))
-        {
-            string target = Path.Combine(copy, Path.GetRelativePath(run, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        FolderCopy.Copy(run, copy);
         File.Delete(Path.Combine(copy, ImageTrainingData.ScanFile));
         var lost = CliRunner.Run("train", "--resume", copy, "--max-steps", "1");
         Assert.Equal(2, lost.ExitCode);

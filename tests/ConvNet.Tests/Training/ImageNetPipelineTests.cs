@@ -79,12 +79,7 @@ public sealed class ImageNetPipelineTests
         Assert.Equal(2, twice.ExitCode);
         Assert.Contains("are the same weights", twice.Stderr);
         string copy = temp.Combine("run copy");
-        foreach (string file in Directory.GetFiles(run, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(copy, Path.GetRelativePath(run, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        FolderCopy.Copy(run, copy);
         var ensemble = CliRunner.Run("eval", "--checkpoint", run, copy, "--data", "cache:" + cache, "--batch-size", "8", "--json");
         Assert.True(ensemble.ExitCode == 0, ensemble.Stderr);
         using var e = JsonDocument.Parse(ensemble.Stdout);
