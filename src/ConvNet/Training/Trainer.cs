@@ -208,6 +208,11 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         // from it: an empty one wiped metrics.jsonl, a longer one wrote epochs 1, 2, 3, 2, 3).
         if (info.History.Count != info.Epoch)
             throw new CheckpointException($"{checkpoint.SidecarPath}: its history holds {info.History.Count} epochs, but it was saved after {info.Epoch}: edited or damaged; resume from another checkpoint");
+        // Every run records both; without them the rate would restart from the recipe's (a plateau schedule's
+        // reductions lost) and the epoch in progress would report the loss of its resumed part alone.
+        if (info.Schedule is null || info.Accumulator is null)
+            throw new CheckpointException($"{checkpoint.SidecarPath}: has no \"{(info.Schedule is null ? "schedule" : "accumulator")}\" record " +
+                $"({(info.Schedule is null ? "the learning rate's state" : "the sums of the epoch in progress")}), which every run saves: edited or damaged; resume from another checkpoint");
         if (threads is { } t && t != config.Threads)
         {
             // On a GPU the steps run on the device, which --threads does not touch (it is kept for a resume on the CPU).
@@ -367,8 +372,8 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             Checkpoints.LoadMomentum(resumeFrom, sgd);
             (startEpoch, startBatch, step, elapsedBefore) = (info.Epoch, info.BatchInEpoch, info.Step, info.ElapsedSeconds);
             firstStep = step;
-            schedule = info.Schedule ?? schedule;
-            accumulator = info.Accumulator ?? accumulator;
+            schedule = info.Schedule!; // Resume refuses a sidecar without them
+            accumulator = info.Accumulator!;
             history.AddRange(info.History);
             log?.Rewrite(history);
             stepLog?.Start(step);

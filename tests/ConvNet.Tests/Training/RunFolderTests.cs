@@ -195,6 +195,11 @@ public sealed class RunFolderTests
         var history = Assert.Throws<CheckpointException>(() => Trainer.Resume(Path.GetDirectoryName(Edited(j => j["history"] = new System.Text.Json.Nodes.JsonArray()))!, new SilentObserver()));
         Assert.Contains("its history holds 0 epochs, but it was saved after 2", history.Message);
         Assert.Equal(metrics, File.ReadAllText(Path.Combine(run, "metrics.jsonl"))); // not wiped
+        // A schedule edited to null restarted the rate from the recipe's without a word.
+        var schedule = Assert.Throws<CheckpointException>(() => Trainer.Resume(Path.GetDirectoryName(Edited(j => j["schedule"] = null))!, new SilentObserver(), epochs: 3));
+        Assert.Contains("has no \"schedule\" record (the learning rate's state)", schedule.Message);
+        var sums = Assert.Throws<CheckpointException>(() => Trainer.Resume(Path.GetDirectoryName(Edited(j => j.Remove("accumulator")))!, new SilentObserver(), epochs: 3));
+        Assert.Contains("has no \"accumulator\" record", sums.Message);
     }
 
     [Fact]
