@@ -33,7 +33,13 @@ public static class Checkpoints
     /// <summary>Saves the network (and optimiser) and points the given tags (e.g. last, best) at the new files.</summary>
     /// <returns>a sidecar that cannot be read (see UnreadableSidecar), which kept every old checkpoint; null when the
     /// checkpoints no sidecar names were deleted</returns>
-    public static string? Save(string runDirectory, Network network, Sgd? sgd, CheckpointInfo infoWithoutFiles, params string[] tags)
+    public static string? Save(string runDirectory, Network network, Sgd? sgd, CheckpointInfo infoWithoutFiles, params string[] tags) =>
+        Save(runDirectory, network, sgd, infoWithoutFiles, writtenHere: null, tags);
+
+    /// <summary>As <see cref="Save(string, Network, Sgd?, CheckpointInfo, string[])"/>, for a caller that saves many times:
+    /// <paramref name="writtenHere"/> collects the files these saves wrote, the only ones deleted from a linked
+    /// checkpoints/ once no sidecar names them (the folder may hold another run's).</summary>
+    public static string? Save(string runDirectory, Network network, Sgd? sgd, CheckpointInfo infoWithoutFiles, ISet<string>? writtenHere, params string[] tags)
     {
         string folder = Path.Combine(runDirectory, "checkpoints");
         try { Directory.CreateDirectory(folder); }
@@ -58,6 +64,8 @@ public static class Checkpoints
             AtomicFile.Write(momentum, s => SafeTensorsFile.Write(s, velocities,
                 new Dictionary<string, string> { [Interop.ModelMetadata.ContentKey] = Interop.ModelMetadata.MomentumContent }), followLinks: false);
         }
+        writtenHere?.Add(Path.GetFullPath(weights));
+        if (momentum is not null) writtenHere?.Add(Path.GetFullPath(momentum));
         var info = infoWithoutFiles with
         {
             WeightsFile = Path.GetRelativePath(runDirectory, weights),
@@ -83,7 +91,7 @@ public static class Checkpoints
         // last.json is written has every other sidecar of that save written too (a kill between last.json and
         // best.json left best.json stale, with its temporary file, in a run that then counted as finished).
         foreach (var tag in tags.OrderBy(t => t == Last ? 1 : 0)) AtomicFile.WriteAllText(Path.Combine(runDirectory, tag + ".json"), json, followLinks: false);
-        return RemoveUnreferenced(runDirectory);
+        return RemoveUnreferenced(runDirectory, writtenHere);
     }
 
     private static byte[]? MeanImageFile(string runDirectory, CheckpointInfo info) =>
@@ -611,19 +619,27 @@ public static class Checkpoints
         return named;
     }
 
-    /// <summary>Whether checkpoints/ is a link (to a bigger disk, or another run's checkpoints/): nothing in it is this
-    /// run's alone to delete, so old checkpoints stay there.</summary>
+    /// <summary>Whether checkpoints/ is a link (to a bigger disk, or another run's checkpoints/): only what this
+    /// process wrote there is its own to delete; older checkpoints stay.</summary>
     public static bool CheckpointsLinked(string runDirectory) =>
         new DirectoryInfo(Path.Combine(runDirectory, "checkpoints")).LinkTarget is not null;
 
     // Deletes the checkpoints no sidecar names; returns, without deleting anything, a sidecar that cannot be read.
-    // Nothing is deleted through a linked checkpoints/: a copy of a run whose checkpoints/ linked the first run's
-    // deleted every checkpoint of it that the copy's own sidecars did not name.
-    private static string? RemoveUnreferenced(string runDirectory)
+    // Through a linked checkpoints/ only what this process wrote goes: a copy of a run whose checkpoints/ linked the
+    // first run's deleted every checkpoint of it that the copy's own sidecars did not name.
+    private static string? RemoveUnreferenced(string runDirectory, ISet<string>? writtenHere)
     {
         var keep = Referenced(runDirectory);
         if (keep is null) return UnreadableSidecar(runDirectory); // never delete anything when a sidecar cannot be read
-        if (CheckpointsLinked(runDirectory)) return null;
+        if (CheckpointsLinked(runDirectory))
+        {
+            foreach (string file in writtenHere?.Where(f => !keep.Contains(f)).ToList() ?? [])
+            {
+                File.Delete(file);
+                writtenHere!.Remove(file);
+            }
+            return null;
+        }
         foreach (var file in Directory.EnumerateFiles(Path.Combine(runDirectory, "checkpoints"), "step-*.safetensors"))
             if (!keep.Contains(Path.GetFullPath(file))) File.Delete(file);
         RemoveUnfinishedWrites(runDirectory);

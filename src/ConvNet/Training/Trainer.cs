@@ -350,6 +350,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
         var schedule = LearningRateSchedule.Start(config);
         var history = new List<EpochMetrics>();
+        var savedHere = new HashSet<string>(StringComparer.Ordinal); // the checkpoints a linked checkpoints/ may lose
         int startEpoch = 0, startBatch = 0;
         long step = 0, firstStep = 0;
         double elapsedBefore = 0;
@@ -382,7 +383,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
 
         if (Checkpoints.CheckpointsLinked(runDirectory))
             _observer.Message($"note: {Path.Combine(runDirectory, "checkpoints")} is a link to {new DirectoryInfo(Path.Combine(runDirectory, "checkpoints")).LinkTarget}: " +
-                "this run deletes no file there (it may be another run's), so its old checkpoints stay and accumulate (link the whole run folder instead to keep the cleanup)");
+                "this run deletes only the checkpoints it writes itself there (the others may be another run's), so those from before this command stay (link the whole run folder instead to keep the whole cleanup)");
         using var pool = new WorkerPool(config.Threads);
         int batch = parallel.Shard.Local, globalBatch = config.BatchSize; // this rank's share of each global batch
         parallel.PlaceDropout(network.Layers.OfType<Dropout>());
@@ -544,7 +545,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (!root) return; // one rank writes them
             _folderLock?.RequireHeld();
             stepLog?.Flush();
-            string? unreadable = Checkpoints.Save(runDirectory, network, sgd, info, names);
+            string? unreadable = Checkpoints.Save(runDirectory, network, sgd, info, savedHere, names);
             DiscardReplaced();
             // eval and show on the run folder read best.json, which named where the data was before it moved.
             if (_dataMovedFrom is { } from)

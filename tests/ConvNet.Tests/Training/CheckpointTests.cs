@@ -97,7 +97,7 @@ public sealed class CheckpointTests
     }
 
     [Fact]
-    public void NothingIsDeletedThroughALinkedCheckpointsFolder()
+    public void OnlyWhatARunWroteItselfIsDeletedThroughALinkedCheckpointsFolder()
     {
         // A copy of run a whose checkpoints/ linked a's: the copy's saves deleted a's checkpoints (pass 41).
         using var temp = new TempDirectory();
@@ -110,11 +110,17 @@ public sealed class CheckpointTests
         Directory.CreateSymbolicLink(Path.Combine(fork, "checkpoints"), Path.Combine(a, "checkpoints"));
         File.WriteAllText(Path.Combine(a, "checkpoints", ".step-00000009.safetensors.1.tmp"), "another run's write in progress");
         Assert.True(Checkpoints.CheckpointsLinked(fork));
-        for (long step = 3; step <= 5; step++) Checkpoints.Save(fork, network, null, Info(network, step), Checkpoints.Last, Checkpoints.Best);
+        var written = new HashSet<string>();
+        for (long step = 3; step <= 5; step++) Checkpoints.Save(fork, network, null, Info(network, step), written, Checkpoints.Last, Checkpoints.Best);
 
         foreach (string sidecar in new[] { "best.json", "last.json", "previous.json" }) Checkpoints.Open(Path.Combine(a, sidecar)); // a is whole
         Assert.True(File.Exists(Path.Combine(a, "checkpoints", ".step-00000009.safetensors.1.tmp")));
         Assert.Equal(5, Checkpoints.Open(fork, Checkpoints.Last).Info.Step);
+        // The fork's own step 3, which no sidecar names any more, went; it did not accumulate (a linked checkpoints/ on a
+        // bigger disk kept every save of a run).
+        Assert.Equal(["step-00000001.safetensors", "step-00000002.safetensors", "step-00000004.safetensors", "step-00000005.safetensors"],
+            Directory.GetFiles(Path.Combine(a, "checkpoints"), "step-*").Select(Path.GetFileName).Order());
+        Assert.Equal(2, written.Count);
     }
 
     [Fact]
