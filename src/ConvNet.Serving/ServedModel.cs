@@ -13,6 +13,9 @@ namespace ConvNet.Serving;
 /// <param name="ChannelOrder">RGB, or BGR for Caffe-trained models (drawing conv1's filters)</param>
 /// <param name="CheapPlans">whether another planned batch size costs only buffers (the CPU, where networks share the
 /// weights), not a device context and a weight upload (a GPU): then every power of two gets its network</param>
+/// <param name="WeightsSha256">the served weights file's SHA-256 (as its sidecar records it): which weights answer,
+/// when the run it came from trains on or is replaced after the server has loaded it</param>
+/// <param name="Step">the training step the weights were saved at (0 for an imported model)</param>
 public sealed record ServedModel(
     string Name,
     string Source,
@@ -21,7 +24,9 @@ public sealed record ServedModel(
     Network Weights,
     Func<int, PlannedNetwork> Plan,
     string ChannelOrder = "RGB",
-    bool CheapPlans = true)
+    bool CheapPlans = true,
+    string? WeightsSha256 = null,
+    long? Step = null)
 {
     public int Classes => ClassNames.Count;
 

@@ -57,6 +57,7 @@ public static class ImportCommand
                     throw new IOException($"--out {folder}: already holds {found}, which import would replace; choose another --out, or pass --force to replace it");
             }
             bool created = !Directory.Exists(folder);
+            string? firstMade = ConvNet.IO.FolderPath.OutermostMissing(folder); // the folders above it made for it go with it
             try
             {
                 var (network, notes, metadata) = Read(source, parse.GetValue(model));
@@ -117,6 +118,7 @@ public static class ImportCommand
                 // Failed after making the folder (a mean image in the file's metadata that does not fit): nothing
                 // usable is in it, so it goes, as a training run that fails before its first checkpoint.
                 try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                ConvNet.IO.FolderPath.RemoveEmptyFoldersMade(folder, firstMade);
                 throw;
             }
         });

@@ -89,7 +89,7 @@ public static class ServeCommand
         // The full path, however the checkpoint was named: a run folder gave RUN/last.json, relative to a working
         // directory the clients of /v1/model do not know, while a .safetensors path gave an absolute one.
         return new ServedModel(weights.Name, Path.GetFullPath(loaded.SidecarPath), loaded.Info.ClassNames, input, weights, Plan, loaded.Info.ChannelOrder,
-            CheapPlans: !device.IsGpu);
+            CheapPlans: !device.IsGpu, WeightsSha256: loaded.Info.WeightsSha256, Step: loaded.Info.Step);
     }
 
     private static async Task<int> Run(ServedModel model, ServeOptions options)

@@ -16,6 +16,6 @@ public sealed record LayerInfo(string Name, string Kind, int[] OutputShape);
 
 public sealed record ModelResponse(string Name, string Source, int Classes, IReadOnlyList<string> ClassNames, int[] InputShape,
     string Preprocessing, long MaxPixels, int MaxBatch, double MaxDelayMs, int[] PlannedBatches, IReadOnlyList<LayerInfo> Layers,
-    bool LayerOutputs);
+    bool LayerOutputs, string? WeightsSha256, long? Step);
 
 public sealed record HealthResponse(string Status, string Model, int QueueDepth);

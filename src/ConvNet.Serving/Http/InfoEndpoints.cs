@@ -83,7 +83,8 @@ public static class InfoEndpoints
             layers.Add(new LayerInfo(layer.Name, layer.Kind, shape[1..]));
         }
         return new ModelResponse(model.Name, source, model.Classes, model.ClassNames, model.Input.SampleShape, model.Input.Description,
-            model.Input.MaxPixels, batcher.MaxBatch, options.Delay.TotalMilliseconds, batcher.PlannedBatches, layers, batcher.HasLayerOutputs);
+            model.Input.MaxPixels, batcher.MaxBatch, options.Delay.TotalMilliseconds, batcher.PlannedBatches, layers, batcher.HasLayerOutputs,
+            model.WeightsSha256, model.Step);
     }
 
     // Embedded at build time (ConvNet.Serving.csproj), so the page works offline and from a single-file install.

@@ -102,6 +102,17 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Deletes the temporary files (.NAME.PID.tmp) that killed processes left in <paramref name="folder"/>, other
+    /// than this process's own: only for a folder whose lock this process holds, so no other writer is live there.</summary>
+    public static void RemoveUnfinished(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        string mine = $".{Environment.ProcessId}.tmp";
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
+            if (!file.EndsWith(mine, StringComparison.Ordinal))
+                try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
     /// <summary>Takes new temporary files again after <see cref="DeleteUnfinished"/>: for tests, which call it
     /// without ending their process.</summary>
     internal static void ResumeAfterDeleteUnfinished()
@@ -115,8 +126,15 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write, bool followLinks = true)
     {
         using var pending = Begin(path, followLinks);
-        write(pending.Stream);
-        pending.Commit();
+        try
+        {
+            write(pending.Stream);
+            pending.Commit();
+        }
+        catch (IOException e) when (pending.NamesTemporaryFile(e))
+        {
+            throw pending.Named(e);
+        }
     }
 
     public static void WriteAllText(string path, string text, bool followLinks = true) =>
@@ -164,6 +182,7 @@ public static class AtomicFile
         string temp = Path.Combine(directory, writeInto
             ? $".convnet-{Environment.ProcessId}-{Path.GetRandomFileName()}.tmp"
             : TempName(Path.GetFileName(full), Environment.ProcessId));
+        if (!writeInto) RemoveAbandoned(directory, Path.GetFileName(full));
         try
         {
             var stream = CreateTracked(temp, out var tracked, mode: writeInto ? FileMode.CreateNew : FileMode.Create);
@@ -177,6 +196,25 @@ public static class AtomicFile
             if (e is IOException) throw new IOException($"{path}: cannot create a file in {directory} ({e.Message.Replace($"'{temp}'", "its temporary file")})", e);
             throw;
         }
+    }
+
+    // The temporary files of earlier writes of this name whose process no longer runs (killed: SIGKILL, or out of
+    // memory): beside a user's --out nothing else removes them, and an export's is the size of the model.
+    private static void RemoveAbandoned(string directory, string name)
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(directory)) return;
+        string prefix = $".{name}.";
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+            {
+                string middle = Path.GetFileName(file)[prefix.Length..^".tmp".Length];
+                if (int.TryParse(middle, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                    && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+                    File.Delete(file);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // someone else's folder: left as it is
     }
 
     // Most file systems limit a name to 255 bytes.
@@ -216,6 +254,14 @@ public static class AtomicFile
 
         public Stream Stream => _stream ?? throw new ObjectDisposedException(_temp);
 
+        /// <summary>Whether <paramref name="e"/>'s message names the hidden temporary file (.NET's "No space left on
+        /// device : '/run/.x.onnx.123.tmp'"), which the user never named and which is gone once the write is abandoned.</summary>
+        public bool NamesTemporaryFile(IOException e) => e.Message.Contains(_temp, StringComparison.Ordinal);
+
+        /// <summary>The failure named by the file being written instead of its temporary file; the target is as it was.</summary>
+        public IOException Named(IOException e) =>
+            new($"{_target}: cannot write it ({e.Message.Replace($" : '{_temp}'", "").Replace($"'{_temp}'", "its temporary file").Trim()}); the file is as it was before", e);
+
         /// <summary>Flushes the temporary file to disk and renames it over the target (for a pipe or a device: copies
         /// it into the target, then deletes it).</summary>
         public void Commit()
@@ -248,7 +294,9 @@ public static class AtomicFile
 
         public void Dispose()
         {
-            _stream?.Dispose();
+            // Closing flushes what is buffered: on a full disk that fails again, and the temporary file stayed behind.
+            try { _stream?.Dispose(); }
+            catch (IOException) { }
             _stream = null;
             if (_committed) return;
             _committed = true; // delete once

@@ -14,8 +14,11 @@ public sealed record FeatureItem(int Label, string Source);
 /// <param name="WeightsSha256">the checkpoint's weights (null in files written before it was recorded): with
 /// <paramref name="Inputs"/>, what makes two checkpoints the same, wherever they are opened from</param>
 /// <param name="Inputs">how the checkpoint turns images into inputs (FeatureFile.InputsOf); null in older files</param>
+/// <param name="ArraySha256">the .npy's SHA-256, so a pair written by two processes (or one killed between the two
+/// writes) is told from a pair; null in files written before 2026-12-02</param>
 public sealed record FeatureSidecar(string Model, string Checkpoint, string Layer, string Data, int Count, int Dimension,
-    IReadOnlyList<string> ClassNames, IReadOnlyList<FeatureItem> Items, string? WeightsSha256 = null, string? Inputs = null);
+    IReadOnlyList<string> ClassNames, IReadOnlyList<FeatureItem> Items, string? WeightsSha256 = null, string? Inputs = null,
+    string? ArraySha256 = null);
 
 public static class FeatureFile
 {
@@ -32,18 +35,22 @@ public static class FeatureFile
         var images = probe.Images;
         int count = images.Count, dimension = layer.Output.Length / probe.Batch;
         if (count == 0) throw new ArgumentException($"{images.Name}: no images to compute features of");
-        AtomicFile.Write(npyPath, stream =>
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        AtomicFile.Write(npyPath, file =>
         {
+            // Hashed as it is written: the array may be gigabytes, which reading back would cost again.
+            using var stream = new System.Security.Cryptography.CryptoStream(file, sha, System.Security.Cryptography.CryptoStreamMode.Write, leaveOpen: true);
             NpyFile.WriteHeader(stream, [count, dimension]);
             probe.RunAll((start, rows) =>
             {
                 for (int n = 0; n < rows; n++) NpyFile.WriteElements(stream, probe.Output(layer, n));
                 progress?.Invoke(start + rows, count);
             });
+            stream.FlushFinalBlock();
         });
         var items = Enumerable.Range(0, count).Select(i => new FeatureItem(images.Label(i), images.Describe(i))).ToList();
         var sidecar = new FeatureSidecar(probe.Network.Name, Path.GetFullPath(checkpoint.SidecarPath), layerName, data, count, dimension,
-            images.ClassNames, items, checkpoint.Info.WeightsSha256, InputsOf(checkpoint.Info));
+            images.ClassNames, items, checkpoint.Info.WeightsSha256, InputsOf(checkpoint.Info), Convert.ToHexString(sha.Hash!));
         AtomicFile.WriteAllText(SidecarPath(npyPath), JsonSerializer.Serialize(sidecar, Json));
         return sidecar;
     }
@@ -92,6 +99,9 @@ public static class FeatureFile
         catch (JsonException e) { throw new InvalidDataException($"{sidecarPath}: not a features sidecar ({e.Message})"); }
         if (sidecar is null || sidecar.Items is null || sidecar.Layer is null || sidecar.Items.Count != sidecar.Count)
             throw new InvalidDataException($"{sidecarPath}: not a features sidecar (its count and items disagree or are missing)");
+        if (sidecar.ArraySha256 is { } expected && Training.Checkpoints.Sha256(npyPath) != expected)
+            throw new InvalidDataException($"{npyPath}: is not the array its sidecar {sidecarPath} describes (the SHA-256 it records differs): " +
+                "the pair was written by two `convnet features` at once, or one was stopped between the two files, or a file was replaced; run convnet features again");
         var array = NpyFile.Read(npyPath);
         if (array.Shape is not [var rows, var dimension] || rows != sidecar.Count || dimension != sidecar.Dimension)
             throw new InvalidDataException($"{npyPath}: holds an array of shape ({string.Join(", ", array.Shape)}), its sidecar says ({sidecar.Count}, {sidecar.Dimension})");

@@ -22,8 +22,15 @@ public static class NpyFile
         ArgumentNullException.ThrowIfNull(path);
         RequireHolds(shape, data.Length); // before the file is touched
         using var pending = IO.AtomicFile.Begin(path);
-        Write(pending.Stream, shape, data);
-        pending.Commit();
+        try
+        {
+            Write(pending.Stream, shape, data);
+            pending.Commit();
+        }
+        catch (IOException e) when (pending.NamesTemporaryFile(e))
+        {
+            throw pending.Named(e);
+        }
     }
 
     public static void Write(Stream stream, int[] shape, ReadOnlySpan<float> data)

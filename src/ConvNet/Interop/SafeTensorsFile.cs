@@ -26,9 +26,7 @@ public static class SafeTensorsFile
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] header = BuildHeader(tensors, metadata);
-        using var pending = IO.AtomicFile.Begin(path);
-        WriteContent(pending.Stream, header, tensors);
-        pending.Commit();
+        IO.AtomicFile.Write(path, s => WriteContent(s, header, tensors));
     }
 
     public static void Write(Stream stream, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)

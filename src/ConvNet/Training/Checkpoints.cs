@@ -462,7 +462,7 @@ public static class Checkpoints
         {
             weights = SafeTensorsFile.Read(checkpoint.WeightsPath);
         }
-        catch (InvalidDataException) when (!File.Exists(checkpoint.WeightsPath))
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException && !Path.Exists(checkpoint.WeightsPath))
         {
             throw new CheckpointException($"{checkpoint.SidecarPath}: {checkpoint.WeightsPath} was deleted after the sidecar was read (a run " +
                 "training in this folder deletes old checkpoints as it saves new ones): run the command again");
@@ -650,13 +650,9 @@ public static class Checkpoints
     /// .NAME.PID.tmp), other than this process's own: only while this process holds the run folder's lock.</summary>
     internal static void RemoveUnfinishedWrites(string runDirectory)
     {
-        string mine = $".{Environment.ProcessId}.tmp";
         // A linked checkpoints/ may be another run's, whose live writes these could be.
         string[] folders = CheckpointsLinked(runDirectory) ? [runDirectory] : [runDirectory, Path.Combine(runDirectory, "checkpoints")];
-        foreach (string folder in folders.Where(Directory.Exists))
-            foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
-                if (!file.EndsWith(mine, StringComparison.Ordinal))
-                    try { File.Delete(file); } catch (IOException) { }
+        foreach (string folder in folders) AtomicFile.RemoveUnfinished(folder);
     }
 
     public static string Sha256(string path)

@@ -78,13 +78,17 @@ public static class TrainingCurves
         if (epochs.Count == 0)
             throw new ArgumentException($"{run}: metrics.jsonl holds no completed epoch yet (curves need at least one)");
         string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
-        if (ClassesOf(folder) is int classes) epochs = epochs.Select(e => e.ForClasses(classes)).ToList();
-        var steps = StepLog.ReadRun(folder);
+        var (classes, savedStep) = RecordOf(folder);
+        if (classes is int k) epochs = epochs.Select(e => e.ForClasses(k)).ToList();
+        // A save that failed (a full disk) or was killed after steps.csv was flushed: its steps are trained again on
+        // --resume, which cuts the file back; until then they are not the run's.
+        var steps = StepLog.ReadRun(folder).Where(p => savedStep is not long last || p.Step <= last).ToList();
         return new RunCurves(name ?? RunName(run), epochs, steps.Count > 0 ? steps : null);
     }
 
-    // The class count the run's sidecar records (null when none can be read): the log itself does not say it.
-    private static int? ClassesOf(string folder)
+    // The class count and the step of the newest checkpoint the run's sidecar records (null when none can be read):
+    // the logs themselves do not say them.
+    private static (int? Classes, long? Step) RecordOf(string folder)
     {
         foreach (string tag in new[] { Checkpoints.Last, Checkpoints.Best })
         {
@@ -92,15 +96,15 @@ public static class TrainingCurves
             if (!File.Exists(sidecar)) continue;
             try
             {
-                if (JsonNode.Parse(IO.InputFile.ReadRegularText(sidecar))?["classes"] is JsonValue v && v.TryGetValue(out int classes))
-                    return classes;
+                if (JsonNode.Parse(IO.InputFile.ReadRegularText(sidecar)) is { } record && record["classes"] is JsonValue v && v.TryGetValue(out int classes))
+                    return (classes, record["step"] is JsonValue s && s.TryGetValue(out long step) ? step : null);
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException)
             {
                 // A damaged sidecar: the log is drawn as written.
             }
         }
-        return null;
+        return (null, null);
     }
 
     // The folder's own name from its full path: `show curves .` (or runs/x/..) was labelled "." (or "..").

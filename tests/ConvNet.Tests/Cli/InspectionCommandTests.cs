@@ -116,6 +116,22 @@ public sealed class InspectionCommandTests(TinyRunFixture run) : IClassFixture<T
     }
 
     [Fact]
+    public void AFeaturesArrayThatIsNotItsSidecarsIsRefused()
+    {
+        // The .npy and its sidecar are two writes: a `features --force` killed between them, or two at once, left
+        // another run's array beside the sidecar, and neighbours answered from it with exit 0 (pass 42).
+        string file = Out("paired-fc8.npy");
+        AssertOk(CliRunner.Run("features", "--checkpoint", run.Run, "--split", "test", "--layer", "fc8", "--threads", "1", "--out", file, "--force"));
+        Assert.Equal(FeatureFile.Read(file).Sidecar.ArraySha256, ConvNet.Training.Checkpoints.Sha256(file));
+        var bytes = File.ReadAllBytes(file);
+        bytes[^1] ^= 0x40; // same shape, other numbers
+        File.WriteAllBytes(file, bytes);
+        var refused = CliRunner.Run("neighbours", "--checkpoint", run.Run, "--query", "test:3", "--k", "2", "--threads", "1",
+            "--features", file, "--out", Out("paired.png"), "--force");
+        AssertOneErrorLine(refused, "is not the array its sidecar");
+    }
+
+    [Fact]
     public void NeighboursEqualANaiveSearchLiveAndFromAFeaturesFile()
     {
         string train = Out("train-fc7.npy");

@@ -145,6 +145,10 @@ public sealed class ServeApiTests(ServeFixture fixture) : IClassFixture<ServeFix
         Assert.Equal([3, 32, 32], model.GetProperty("inputShape").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal([1, 2, 4, 8, 16, 32], model.GetProperty("plannedBatches").EnumerateArray().Select(e => e.GetInt32()));
         Assert.True(model.GetProperty("layerOutputs").GetBoolean());
+        // Which weights answer: the run may train on, or be replaced, after the server loaded it (pass 42).
+        var served = ConvNet.Training.Checkpoints.Open(fixture.Run);
+        Assert.Equal(served.Info.WeightsSha256, model.GetProperty("weightsSha256").GetString());
+        Assert.Equal(served.Info.Step, model.GetProperty("step").GetInt64());
         Assert.Equal("ok", (await Json(await fixture.Client.GetAsync("/healthz"))).GetProperty("status").GetString());
 
         await Json(await fixture.Client.PostAsync("/v1/predict", ImageContent(fixture.Images[0])));

@@ -47,6 +47,8 @@ public static class OlderVersionFiles
             Model = AlexNetSmall.Name, Classes = ClassNames.Length, InputShape = [1, 28, 28], ClassNames = classNames ?? ClassNames,
             NormalizationMean = Mean, NormalizationStd = Std, Step = 2, BatchInEpoch = 2, Config = config, History = history ?? [],
             WeightsFile = Path.Combine("checkpoints", "step-00000002.safetensors"), WeightsSha256 = Checkpoints.Sha256(weights),
+            // Every version's runs recorded where the schedule and the epoch in progress stood.
+            Schedule = config is null ? null : LearningRateSchedule.Start(config), Accumulator = config is null ? null : EpochAccumulator.Empty,
         };
         var sidecar = JsonSerializer.SerializeToNode(info, CheckpointInfo.Json)!.AsObject();
         // Recorded since 2026-11-29 (the Winograd convolutions): before, every convolution was direct.

@@ -142,6 +142,15 @@ public sealed class CheckpointFaultTests(ITestOutputHelper output)
             Assert.Equal(2, full.ExitCode);
             Assert.Contains("No space left on device", full.Stderr);
             Assert.Equal(2, Checkpoints.Open(run, Checkpoints.Last).Info.Step); // still there and verified
+            // The failed write's temporary file went with it (closing it flushed again, failed again, and it stayed), and
+            // the message names the file being written, not that hidden temporary one (pass 42).
+            Assert.Empty(Directory.EnumerateFiles(disk, "*.tmp", SearchOption.AllDirectories));
+            Assert.DoesNotContain(".tmp", full.Stderr);
+            // A user's output alike: export's .x.onnx.PID.tmp stayed beside --out.
+            var export = CliRunner.Run("export", "--checkpoint", run, "--out", Path.Combine(disk, "x.onnx"));
+            Assert.Equal(2, export.ExitCode);
+            Assert.Contains($"{Path.Combine(disk, "x.onnx")}: cannot write it (No space left on device)", export.Stderr);
+            Assert.Empty(Directory.EnumerateFiles(disk, "*.tmp", SearchOption.AllDirectories));
 
             File.Delete(filler);
             AssertOk(CliRunner.Run("train", "--resume", run));

@@ -97,6 +97,21 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public void WeightsDeletedAfterTheSidecarWasReadAreNamedAsSuch()
+    {
+        // A run training in the folder deletes old checkpoints as it saves: a reader between Open and LoadNetwork got
+        // "...safetensors: no such file" since the safetensors reader names a missing file itself (pass 42).
+        using var temp = new TempDirectory();
+        var network = SmallNetwork();
+        Checkpoints.Save(temp.Path, network, null, Info(network, 7), Checkpoints.Last, Checkpoints.Best);
+        var opened = Checkpoints.Open(temp.Path, Checkpoints.Last);
+        File.Delete(opened.WeightsPath);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoints.LoadNetwork(opened));
+        Assert.Contains("was deleted after the sidecar was read", e.Message);
+        Assert.Contains("run the command again", e.Message);
+    }
+
+    [Fact]
     public void OnlyWhatARunWroteItselfIsDeletedThroughALinkedCheckpointsFolder()
     {
         // A copy of run a whose checkpoints/ linked a's: the copy's saves deleted a's checkpoints (pass 41).

@@ -20,6 +20,20 @@ public sealed class StepLogTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     }
 
     [Fact]
+    public void CurvesLeaveOutStepsNoCheckpointHolds()
+    {
+        // steps.csv is flushed just before each checkpoint is saved: a save that failed (a full disk) or was killed
+        // left steps the weights do not include, and the curves drew them until a resume cut them (pass 42).
+        using var temp = new TempDirectory();
+        string copy = temp.Combine("run");
+        FolderCopy.Copy(run.Run, copy);
+        long saved = Checkpoints.Open(copy).Info.Step;
+        File.AppendAllText(Path.Combine(copy, StepLog.FileName), $"{saved + 1},1,0.5,0.01\n{saved + 2},1,0.4,0.01\n");
+        Assert.Equal(saved + 2, StepLog.ReadRun(copy)[^1].Step);
+        Assert.Equal(saved, ConvNet.Visualization.TrainingCurves.Load(copy).Steps![^1].Step);
+    }
+
+    [Fact]
     public void ResumeCutsTheLogBackToTheCheckpointAndIgnoresATornLine()
     {
         using var temp = new TempDirectory();

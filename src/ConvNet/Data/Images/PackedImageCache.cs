@@ -35,6 +35,7 @@ public static class PackedImageCache
         // of decoding, as train refuses it; a class left empty by unreadable files is only known after.
         ImageDataSpec.RequireTrainable(spec, splits.Train);
         bool created = !Directory.Exists(directory);
+        string? firstMade = IO.FolderPath.OutermostMissing(directory); // goes with it when it fails
         Directory.CreateDirectory(directory);
         // Two prepares into one folder wrote the same packs at once: both said done with one's cache silently the
         // other's, or both failed and left the folder empty.
@@ -44,6 +45,8 @@ public static class PackedImageCache
         using var interrupted = created ? IO.AtomicFile.TrackNewFolder(directory, LockFile) : null;
         try
         {
+            // What a killed prepare was writing (a pack's .NAME.PID.tmp) stayed for good, and took the disk the next needed.
+            IO.AtomicFile.RemoveUnfinished(directory);
             return Write(spec, splits, directory, threads, report, replace);
         }
         catch when (created)
@@ -51,6 +54,7 @@ public static class PackedImageCache
             // Nothing usable is in a folder this prepare made (only its lock): it goes, as a failed train's run folder.
             writing.Dispose();
             try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            IO.FolderPath.RemoveEmptyFoldersMade(directory, firstMade);
             throw;
         }
         finally
