@@ -60,6 +60,17 @@ public sealed class PrepareFailureTests
     }
 
     [Fact]
+    public void AFailedPrepareTakesTheFoldersItMadeWithIt()
+    {
+        // Refused after decoding (a class of unreadable files): --out new/deeper/cache left new/deeper behind.
+        using var temp = new TempDirectory();
+        var failed = CliRunner.Run("prepare", "--data", "folder:" + ClassOfUnreadableFiles(temp), "--out", temp.Combine("new", "deeper", "cache"), "--threads", "1");
+        Assert.Equal(2, failed.ExitCode);
+        Assert.Contains("has no training images left", failed.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("new")));
+    }
+
+    [Fact]
     public void AForceStoppedPartWayLeavesACompleteCache()
     {
         using var temp = new TempDirectory();
