@@ -193,7 +193,7 @@ public static class AtomicFile
             // .NET's message names only the hidden temporary file ("Could not find file '/proc/.x.onnx.123.tmp'").
             if (e is UnauthorizedAccessException) throw new UnauthorizedAccessException($"{path}: cannot create a file in {directory} (permission denied)", e);
             if (e is FileNotFoundException or DirectoryNotFoundException) throw new IOException($"{path}: cannot create a file in {directory} (it takes no new files)", e);
-            if (e is IOException) throw new IOException($"{path}: cannot create a file in {directory} ({e.Message.Replace($"'{temp}'", "its temporary file")})", e);
+            if (e is IOException) throw new IOException($"{path}: cannot create a file in {directory} ({SystemMessage.Reason(e)})", e);
             throw;
         }
     }
@@ -260,7 +260,7 @@ public static class AtomicFile
 
         /// <summary>The failure named by the file being written instead of its temporary file; the target is as it was.</summary>
         public IOException Named(IOException e) =>
-            new($"{_target}: cannot write it ({e.Message.Replace($" : '{_temp}'", "").Replace($"'{_temp}'", "its temporary file").Trim()}); the file is as it was before", e);
+            new($"{_target}: cannot write it ({SystemMessage.Reason(e)}); the file is as it was before", e);
 
         /// <summary>Flushes the temporary file to disk and renames it over the target (for a pipe or a device: copies
         /// it into the target, then deletes it).</summary>

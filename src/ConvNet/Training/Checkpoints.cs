@@ -46,8 +46,7 @@ public static class Checkpoints
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // .NET names the first folder it could not make ("Could not find file '/proc/run'"), not what failed.
-            string why = e is UnauthorizedAccessException ? "permission denied" : e is FileNotFoundException or DirectoryNotFoundException ? "the file system takes no new folders there" : e.Message;
-            throw new IOException($"{runDirectory}: cannot create the checkpoint folder ({why})", e);
+            throw new IOException($"{runDirectory}: cannot create the checkpoint folder ({IO.SystemMessage.WhyNotCreated(e)})", e);
         }
         string stem = $"step-{infoWithoutFiles.Step:D8}";
         string weights = Path.Combine(folder, stem + ".safetensors");

@@ -165,7 +165,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"{runDirectory}: cannot create the run folder ({e.Message})");
+            throw new CheckpointException($"{runDirectory}: cannot create the run folder ({IO.SystemMessage.WhyNotCreated(e)})");
         }
     }
 

@@ -36,11 +36,21 @@ public static class PackedImageCache
         ImageDataSpec.RequireTrainable(spec, splits.Train);
         bool created = !Directory.Exists(directory);
         string? firstMade = IO.FolderPath.OutermostMissing(directory); // goes with it when it fails
-        Directory.CreateDirectory(directory);
-        // Two prepares into one folder wrote the same packs at once: both said done with one's cache silently the
-        // other's, or both failed and left the folder empty.
-        var writing = IO.FolderLock.TryTake(Path.Combine(directory, LockFile))
-            ?? throw new IOException($"{directory}: another convnet prepare is writing a cache there; wait for it to finish, or choose another folder");
+        FileStream? writing;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            // Two prepares into one folder wrote the same packs at once: both said done with one's cache silently the
+            // other's, or both failed and left the folder empty.
+            writing = IO.FolderLock.TryTake(Path.Combine(directory, LockFile));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // .NET named only the folder or the lock file: "Read-only file system : '/mnt/.prepare.lock'".
+            throw new IOException($"{directory}: cannot write a cache there ({IO.SystemMessage.WhyNotCreated(e)})", e);
+        }
+        if (writing is null)
+            throw new IOException($"{directory}: another convnet prepare is writing a cache there; wait for it to finish, or choose another folder");
         // Stopped by Ctrl+C (no finally runs): a folder this prepare made goes once its packs' temporary files have.
         using var interrupted = created ? IO.AtomicFile.TrackNewFolder(directory, LockFile) : null;
         try
