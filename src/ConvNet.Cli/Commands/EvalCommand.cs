@@ -70,8 +70,9 @@ public static class EvalCommand
             int skipped = 0;
             string seen = ""; // what every rank must see alike beyond the counts (RankAgreement.RequireSameImages)
             bool multiView = parse.GetValue(tenCrop);
-            string views = multiView ? "10 views (4 corner + centre crops of the stored square, each mirrored)" : "1 view (centre crop)";
-            int viewCount = multiView ? 10 : 1;
+            // Each member's own: an ensemble's members may have trained with other shifts and mirrors (the last one's
+            // were reported for all).
+            var memberViews = Enumerable.Repeat(multiView ? ("10 views (4 corner + centre crops of the stored square, each mirrored)", 10) : ("1 view (centre crop)", 1), loaded.Count).ToArray();
             IClassifier classifier;
             int count;
             if (ImageDataSpec.IsImageSpec(spec))
@@ -104,7 +105,7 @@ public static class EvalCommand
                 store = RelabeledImageStore.ForModel(store, loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
                 count = store.Count;
                 var squares = new SquareBatch(store, threadCount);
-                var members = loaded.Select(l =>
+                var members = loaded.Select((l, i) =>
                 {
                     var network = Checkpoints.LoadNetwork(l);
                     InspectionInputs.CheckClasses(spec, store.ClassNames.Count, network.Classes, l);
@@ -114,7 +115,7 @@ public static class EvalCommand
                         // Imported, or trained on small images: no mean image, so each file is decoded to the model's
                         // input size with the model's own normalisation, as predict and show do.
                         if (!multiView) return new SingleViewClassifier(runner, InspectionInputs.ForStore(l, network, store, spec, threadCount));
-                        return FilesTenCrop(runner, l, InspectionInputs.FilesFor(l, store, spec), labelsKnown: true, threadCount, out views, out viewCount);
+                        return FilesTenCrop(runner, l, InspectionInputs.FilesFor(l, store, spec), labelsKnown: true, threadCount, out memberViews[i].Item1, out memberViews[i].Item2);
                     }
                     return (IClassifier)new TenCrop(runner, LoadPreprocessing(l), squares, parse.GetValue(tenCrop));
                 }).ToList();
@@ -125,7 +126,7 @@ public static class EvalCommand
                 var test = ClassMatch.ForModel(DatasetSpec.LoadSplit(spec, "test"), loaded[0].Info.ClassNames, spec, loaded[0].SidecarPath, note);
                 count = test.Count;
                 if (communicator.Size > 1) seen = TrainingData.Checksum(test);
-                var members = loaded.Select(l =>
+                var members = loaded.Select((l, i) =>
                 {
                     var network = Checkpoints.LoadNetwork(l);
                     int[] shape = [test.Channels, test.Height, test.Width];
@@ -139,8 +140,7 @@ public static class EvalCommand
                     if (parse.GetValue(tenCrop))
                     {
                         var (padding, mirror) = TrainedViews(l);
-                        views = DescribeViews(padding, mirror);
-                        viewCount = (padding > 0 ? 5 : 1) * (mirror ? 2 : 1);
+                        memberViews[i] = (DescribeViews(padding, mirror), (padding > 0 ? 5 : 1) * (mirror ? 2 : 1));
                         return new ShiftedTenCrop(runner, test, normalization, ShiftedTenCrop.ViewsFor(padding, mirror));
                     }
                     return (IClassifier)new SingleViewClassifier(runner, new InMemoryBatchSource(test, normalization, AugmentOptions.None));
@@ -157,6 +157,9 @@ public static class EvalCommand
             var result = ShardedEvaluation.Run(communicator, classifier, count);
             NonFiniteOutputs.Require(result, string.Join(", ", loaded.Select(l => l.SidecarPath)), $"some of the {count:N0} images of {spec}");
             if (!communicator.IsRoot) return 0;
+            bool sameViews = memberViews.All(v => v == memberViews[0]);
+            string views = sameViews ? memberViews[0].Item1 : string.Join("; ", loaded.Select((l, i) => $"{l.SidecarPath}: {memberViews[i].Item1}"));
+            int? viewCount = sameViews ? memberViews[0].Item2 : null; // the members' own counts are in viewsPerCheckpoint
             var m = result.Metrics;
             var names = loaded[0].Info.ClassNames;
             var perClass = m.PerClassAccuracy();
@@ -167,6 +170,7 @@ public static class EvalCommand
                 Console.WriteLine(CliJson.Serialize(new
                 {
                     checkpoint = loaded[0].SidecarPath, checkpoints = loaded.Select(l => l.SidecarPath), tenCrop = multiView, views = viewCount,
+                    viewsPerCheckpoint = memberViews.Select(v => v.Item2),
                     data = spec, images = m.Count, skipped,
                     top1Error = m.Top1Error, top5Error = m.Top5Error, loss = result.MeanLoss,
                     // A class without test images has no accuracy: its entry says images 0 and leaves accuracy out.

@@ -76,6 +76,12 @@ public static class ImportCommand
                 var p = fromFile
                     ? new ImportPreprocessing(preset, metadata!.NormalizationMean, metadata.NormalizationStd, metadata.ChannelOrder, metadata.ResizeShorterSide)
                     : ImportPreprocessing.Get(preset, channels);
+                // The file's mean image is its preprocessing (subtracted, then scaled as it records): --mean/--std were
+                // announced as applied and changed nothing a command computes.
+                if (fromFile && metadata!.MeanImageFile is not null && (parse.GetValue(mean) is not null || parse.GetValue(std) is not null))
+                    throw new ArgumentException($"--{(parse.GetValue(mean) is not null ? "mean" : "std")}: {source} carries the mean image of the images it was trained on " +
+                        "(convnet.meanImage), which is what is subtracted from each image: --mean and --std do not apply to it; leave them out " +
+                        "(or give --preprocess to feed the model another way)");
                 if (parse.GetValue(mean) is not null || parse.GetValue(std) is not null)
                 {
                     p = p with

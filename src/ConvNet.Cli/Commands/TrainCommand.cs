@@ -50,7 +50,7 @@ public static class TrainCommand
         var prefetch = WholeNumberRange.Of(new Option<int>("--prefetch") { Description = "Image data: batches prepared ahead of the training step", DefaultValueFactory = _ => d.Prefetch }, new(0, TrainConfig.MaxPrefetch));
         var output = new Option<string>("--out") { Description = "Run folder for checkpoints and metrics", DefaultValueFactory = _ => "runs/latest" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint with its saved recipe (only --threads, --max-steps, --epochs and --device can change, and --data can say where the run's dataset has moved; a larger --epochs extends a finished run)" };
-        var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per epoch on stdout, then one with the run folder (runDirectory) and, when the data has a test split, the test result" };
         var force = new Option<bool>("--force") { Description = "Replace a run already in the --out folder" };
         var device = DeviceOption.Create();
         var convAlgorithm = new Option<string>("--conv-algorithm")
@@ -183,10 +183,12 @@ public static class TrainCommand
                     ConvAlgorithmOption.RequireFor(GivenOption.Text(parse, convAlgorithm), deviceSpec, gpuChoices: false);
                     result = new Trainer(config, parse.GetValue(output)!, observer, deviceSpec, communicator).Run(cancel.Token, overwrite: parse.GetValue(force));
                 }
-                if (result.Test is { } test && parse.GetValue(json) && communicator.IsRoot)
+                // The last line a script reads: where the run is, and its test result when the data has a test split
+                // (image folders have none: their runs printed no last line at all).
+                if (parse.GetValue(json) && communicator.IsRoot)
                     Console.WriteLine(CliJson.Serialize(new
                     {
-                        test = new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count },
+                        test = result.Test is { } test ? new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count } : null,
                         runDirectory = result.RunDirectory,
                     }, indented: false));
                 if (result.Interrupted) return signalExitCode ?? InterruptedExitCode;

@@ -65,6 +65,15 @@ public static class ImageDecoder
                 scaleOnlyOverLimit: true) is { } reason)
             throw new InvalidDataException($"{path}: {reason}");
         var (scaledWidth, scaledHeight) = Rescaled(bitmap!, extent, resizeShorterSide, minWidth, minHeight);
+        // The whole rescaled image is held (ten crops are taken from its corners): a 1x20000 strip would be 256x5,120,000,
+        // whose pixel count overflowed ("Arithmetic operation resulted in an overflow"), and a 1x8000 one took 4.5 GB.
+        if ((long)scaledWidth * scaledHeight > Data.Images.EncodedImageFile.MaxPixels)
+        {
+            bitmap!.Dispose();
+            throw new InvalidDataException($"{path}: a {extent.Width:0}x{extent.Height:0} image is {scaledWidth:N0}x{scaledHeight:N0} once its shorter side is " +
+                $"scaled to {resizeShorterSide}, over the {Data.Images.EncodedImageFile.MaxPixels:N0}-pixel limit of a rescaled image (so elongated a shape " +
+                "is not a photo its crops could classify); crop it, or leave out --ten-crop");
+        }
         return (Convert(bitmap!, extent, path, channels, scaledWidth, scaledHeight, 0, 0, scaledWidth, scaledHeight, bgr), scaledWidth, scaledHeight);
     }
 

@@ -36,6 +36,24 @@ public sealed class TenCropViewsTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.Contains("5 views", text.Stdout);
         Assert.Contains("no mirrors", text.Stdout);
 
+        // An ensemble whose members trained with other views: each is described as its own (the last member's views
+        // were reported for all, and which depended on the order given; pass 43).
+        string flipped = temp.Combine("flipped");
+        var trainFlipped = CliRunner.Run("train", "--data", run.Data, "--epochs", "1", "--batch-size", "32", "--validation", "32",
+            "--threads", "1", "--flip", "--out", flipped);
+        Assert.True(trainFlipped.ExitCode == 0, trainFlipped.Stderr);
+        var ensemble = CliRunner.Run("eval", "--checkpoint", cropped, flipped, "--data", run.Data, "--ten-crop", "--json");
+        Assert.True(ensemble.ExitCode == 0, ensemble.Stderr);
+        using (var doc = JsonDocument.Parse(ensemble.Stdout))
+        {
+            Assert.Equal([5, 2], doc.RootElement.GetProperty("viewsPerCheckpoint").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.False(doc.RootElement.TryGetProperty("views", out var views) && views.ValueKind == JsonValueKind.Number);
+        }
+        var ensembleText = CliRunner.Run("eval", "--checkpoint", flipped, cropped, "--data", run.Data, "--ten-crop");
+        Assert.True(ensembleText.ExitCode == 0, ensembleText.Stderr);
+        Assert.Contains($"{Path.Combine(flipped, "best.json")}: 2 views (centre, each mirrored", ensembleText.Stdout);
+        Assert.Contains($"{Path.Combine(cropped, "best.json")}: 5 views (centre + 4 corner shifts of 2 px", ensembleText.Stdout);
+
         // predict --ten-crop on the test images as PNG files: the same views, so as many right as eval's (eval gives
         // no per-image answers to compare one by one).
         var test = DatasetSpec.Load(run.Data).Test;

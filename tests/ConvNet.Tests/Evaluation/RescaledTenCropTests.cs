@@ -29,6 +29,17 @@ public sealed class RescaledTenCropTests
         Assert.Equal(59, RescaledTenCrop.Views(343, 256, 224, 224)[5].Left);
     }
 
+    [Fact]
+    public void AStripTooLongToHoldRescaledIsRefusedNamingTheFile()
+    {
+        // 1x20000 rescaled to shorter side 256 is 256 x 5,120,000: "Arithmetic operation resulted in an overflow" (pass 43).
+        using var dir = new TempDirectory();
+        string file = WritePicture(dir.File("strip.png"), 20000, 1, seed: 2);
+        var e = Assert.Throws<InvalidDataException>(() => ImageDecoder.LoadRescaled(file, 3, resizeShorterSide: 256, minWidth: 224, minHeight: 224));
+        Assert.StartsWith($"{file}: a 20000x1 image is 5,120,000x256 once its shorter side is scaled to 256", e.Message);
+        Assert.Contains("leave out --ten-crop", e.Message);
+    }
+
     [Theory]
     [InlineData(1000, 667, 383, 256)] // torchvision: int(256 * 1000 / 667) = int(383.8)
     [InlineData(375, 500, 256, 341)]

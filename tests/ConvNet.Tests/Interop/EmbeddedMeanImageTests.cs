@@ -115,5 +115,11 @@ public sealed class EmbeddedMeanImageTests
         var sidecar = JsonDocument.Parse(File.ReadAllText(temp.Combine("imported", "best.json"))).RootElement;
         Assert.Equal(Size, sidecar.GetProperty("preprocessing").GetProperty("size").GetInt32());
         Assert.Equal(MeanImageFile(), File.ReadAllBytes(temp.Combine("imported", "preprocessing.safetensors")));
+
+        // --mean/--std were announced as applied to such a file and changed nothing (the mean image is subtracted; pass 43).
+        var normalized = CliRunner.Run("import", weights, "--out", temp.Combine("normalized"), "--mean", "0.9", "--std", "0.01");
+        Assert.Equal(2, normalized.ExitCode);
+        Assert.Contains("--mean: " + weights + " carries the mean image", normalized.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("normalized")));
     }
 }

@@ -28,6 +28,12 @@ public sealed class ImageNetPipelineTests
             .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("trainLoss").GetDouble()).ToArray();
         Assert.Equal(3, losses.Length);
         Assert.True(losses[^1] < losses[0] * 0.9, $"training loss did not fall: {string.Join(", ", losses)}");
+        // The last line names the run, as on data with a test split (an image-folder run printed none; pass 43).
+        using (var last = JsonDocument.Parse(train.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]))
+        {
+            Assert.Equal(run, last.RootElement.GetProperty("runDirectory").GetString());
+            Assert.False(last.RootElement.TryGetProperty("test", out _));
+        }
         Assert.True(File.Exists(Path.Combine(run, "preprocessing.safetensors")));
         using (var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "last.json"))))
         {
