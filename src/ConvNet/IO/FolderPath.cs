@@ -36,7 +36,8 @@ public static class FolderPath
     {
         if (outermost is null) return;
         string top = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outermost));
-        for (string? folder = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+        // "runs/new/run/" names the same folder as "runs/new/run": its parent is runs/new either way.
+        for (string? folder = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))); !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
         {
             if (!folder.StartsWith(top, StringComparison.Ordinal)) return;
             try { Directory.Delete(folder); } // only an empty folder

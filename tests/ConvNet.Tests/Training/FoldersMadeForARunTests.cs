@@ -17,6 +17,11 @@ public sealed class FoldersMadeForARunTests
         Assert.Contains("no-such-data", result.Stderr);
         Assert.False(Directory.Exists(temp.Combine("made")), "the folders made for --out were left");
         Assert.True(Directory.Exists(temp.Path));
+        // Named with a trailing slash alike.
+        result = CliRunner.Run("train", "--model", "alexnet-micro", "--data", "idx:" + temp.Combine("no-such-data"),
+            "--max-steps", "1", "--out", temp.Combine("made", "deeper", "run") + "/");
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(Directory.Exists(temp.Combine("made")), "the folders made for --out run/ were left");
     }
 
     [Fact]
