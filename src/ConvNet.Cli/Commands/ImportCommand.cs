@@ -75,7 +75,9 @@ public static class ImportCommand
                         $"{channels} channel{(channels == 1 ? "" : "s")}; use --preprocess none, or give --mean and --std");
                 var p = fromFile
                     ? new ImportPreprocessing(preset, metadata!.NormalizationMean, metadata.NormalizationStd, metadata.ChannelOrder, metadata.ResizeShorterSide)
-                    : ImportPreprocessing.Get(preset, channels);
+                    : ImportPreprocessing.Get(preset, channels, Math.Max(spec.InputShape[1], spec.InputShape[2]));
+                if (!fromFile && p.ResizeShorterSide is { } grown && grown != 256)
+                    preset += $" (shorter side resized to {grown}, not 256: the input is {spec.InputShape[1]}x{spec.InputShape[2]})";
                 // The file's mean image is its preprocessing (subtracted, then scaled as it records): --mean/--std were
                 // announced as applied and changed nothing a command computes.
                 if (fromFile && metadata!.MeanImageFile is not null && (parse.GetValue(mean) is not null || parse.GetValue(std) is not null))

@@ -18,7 +18,7 @@ public static class WeightLoader
             if (t is null) throw new ArgumentException($"{source}: the tensor list holds a null", nameof(tensors));
             else if (!byName.TryAdd(t.Name, t)) throw new InvalidDataException($"{source}: tensor {t.Name} appears twice");
 
-        if (OtherModelNamed(network, byName.Keys) is { } other)
+        if (OtherModelNamed(network, byName) is { } other)
             throw new InvalidDataException($"{source}: holds the parameters of {other} (names such as {byName.Keys.First()}), not of {network.Name}; load it as model {other} (--model {other} in the CLI)");
         var problems = new List<string>();
         foreach (var p in network.Parameters)
@@ -51,18 +51,22 @@ public static class WeightLoader
     }
 
     /// <summary>The registered model whose parameter names are exactly the file's, when the network shares none of them:
-    /// the file is that model's (torchvision's state dict given with --model alexnet).</summary>
-    private static string? OtherModelNamed(Network network, IEnumerable<string> fileNames)
+    /// the file is that model's (torchvision's state dict given with --model alexnet). alexnet, alexnet-small and
+    /// alexnet-micro share their names (conv1 ... fc8), so among them the one whose convolutions have the file's filter
+    /// counts and kernel sizes (which no class count, input size or channel count changes) is named: an alexnet-micro
+    /// file was said to be alexnet's.</summary>
+    private static string? OtherModelNamed(Network network, IReadOnlyDictionary<string, NamedTensor> file)
     {
-        var names = fileNames.ToHashSet(StringComparer.Ordinal);
-        if (network.Parameters.Any(p => names.Contains(p.Name))) return null;
-        foreach (var entry in ModelRegistry.Models)
-        {
-            if (entry.Name == network.Name) continue;
-            if (ParameterNames(entry.Create(new ModelOptions())).SetEquals(names)) return entry.Name;
-        }
-        return null;
+        if (network.Parameters.Any(p => file.ContainsKey(p.Name))) return null;
+        var named = ModelRegistry.Models.Where(e => e.Name != network.Name)
+            .Select(e => (e.Name, Spec: e.Create(new ModelOptions()))).Where(m => ParameterNames(m.Spec).SetEquals(file.Keys)).ToList();
+        // None with the file's filters: a model of those names that is none of ours, whose shapes the caller lists.
+        return named.FirstOrDefault(m => SameFilters(m.Spec, file)).Name;
     }
+
+    private static bool SameFilters(ModelSpec spec, IReadOnlyDictionary<string, NamedTensor> file) =>
+        spec.Layers.OfType<ConvSpec>().All(c => file[c.Name + ".weight"].Shape is [var outChannels, _, var kh, var kw]
+            && outChannels == c.OutChannels && kh == c.Kernel && kw == c.Kernel);
 
     /// <summary>The names of the parameters a network built from <paramref name="spec"/> has (weight and bias of each
     /// convolution and linear layer).</summary>

@@ -21,6 +21,18 @@ public sealed class OnnxImportMessageTests
         OnnxBuild.FloatTensor(name, dims, Enumerable.Repeat(0.1f, dims.Aggregate(1, (a, b) => a * b)).ToArray());
 
     [Fact]
+    public void TwoOutputsAreNamedAsTwoOutputs()
+    {
+        // (logits, features) said "the graph's output must be the chain's last value 'y' (outputs: y, f)" (pass 44).
+        var graph = new GraphProto();
+        graph.Initializer.Add(Weights("b", 192, 2));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "flat", ["x"], ["f"], OnnxBuild.Int("axis", 1)));
+        graph.Node.Add(OnnxBuild.Node("MatMul", "fc", ["f", "b"], ["y"]));
+        graph.Output.Add(OnnxBuild.FloatValue("f", 1, 192));
+        Assert.Contains("the graph has 2 outputs (f, y); a classifier that can be imported has one, the chain's last value ('y')", Refusal(graph));
+    }
+
+    [Fact]
     public void AZeroStrideIsNamedAsSuch()
     {
         var graph = new GraphProto();

@@ -56,6 +56,17 @@ public static class OnnxExporter
             if (!IsSkipped(layers[i])) lastWriting = i;
         if (lastWriting < 0) throw new ArgumentException($"model {network.Name}: nothing to export");
 
+        // Each value is named after the layer that writes it, unless that name is taken: a layer named "input" or
+        // "logits" (an imported PyTorch module's attribute), or after a parameter, made a graph that defines one value
+        // twice, which ONNX Runtime and the checker refuse.
+        var taken = new HashSet<string>(StringComparer.Ordinal) { InputName, OutputName };
+        foreach (var parameter in network.Parameters) taken.Add(parameter.Name);
+        string ValueName(string layerName)
+        {
+            string name = layerName;
+            for (int k = 2; !taken.Add(name); k++) name = $"{layerName}_{k}";
+            return name;
+        }
         int[] shape = [1, .. spec.InputShape];
         for (int i = 0; i < layers.Count; i++)
         {
@@ -63,7 +74,7 @@ public static class OnnxExporter
             int[] outShape = layer.OutputShapeFor(shape);
             if (!IsSkipped(layer))
             {
-                string output = i == lastWriting ? OutputName : layer.Name;
+                string output = i == lastWriting ? OutputName : ValueName(layer.Name);
                 graph.Node.Add(NodeFor(layer, shape, current, output, graph));
                 current = output;
             }

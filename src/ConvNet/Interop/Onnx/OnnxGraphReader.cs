@@ -74,8 +74,12 @@ internal sealed class OnnxGraphReader
             }
         }
 
-        if (graph.Output.Count != 1 || graph.Output[0].Name != _current)
-            throw Error($"the graph's output must be the chain's last value '{_current}' (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))})");
+        // Two outputs (logits and features, say) read as a contradiction when the chain's last value was one of them.
+        if (graph.Output.Count != 1)
+            throw Error($"the graph has {graph.Output.Count} outputs ({string.Join(", ", graph.Output.Select(o => o.Name))}); a classifier that can be " +
+                $"imported has one, the chain's last value ('{_current}'): export the model with that output alone");
+        if (graph.Output[0].Name != _current)
+            throw Error($"the graph's output must be the chain's last value '{_current}' (its output: {graph.Output[0].Name})");
         if (_shape.Length != 1) throw Error($"the graph ends with per-sample shape {ShapeMath.Format(_shape)}; a classifier ends with [classes]");
 
         var spec = new ModelSpec(ModelName(graph), inputShape, _shape[0], _layers);
