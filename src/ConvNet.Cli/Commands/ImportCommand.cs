@@ -20,7 +20,7 @@ public static class ImportCommand
         var output = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
         var preprocess = new Option<string?>("--preprocess")
         {
-            Description = "Input preprocessing the model was trained with: torchvision (RGB, ImageNet mean/std, resize 256 + centre crop), " +
+            Description = "Input preprocessing the model was trained with: torchvision (RGB, ImageNet mean/std, resize 256 + centre crop; more than 256 for inputs over 256), " +
                           "caffe (BGR, 0..255 minus mean 104/117/123, resize 256 + crop), none. Default: what the file's metadata records (a ConvNet export), " +
                           "else torchvision for 3-channel models of 224+ pixels, else none",
         };
@@ -82,8 +82,7 @@ public static class ImportCommand
                 // announced as applied and changed nothing a command computes.
                 if (fromFile && metadata!.MeanImageFile is not null && (parse.GetValue(mean) is not null || parse.GetValue(std) is not null))
                     throw new ArgumentException($"--{(parse.GetValue(mean) is not null ? "mean" : "std")}: {source} carries the mean image of the images it was trained on " +
-                        "(convnet.meanImage), which is what is subtracted from each image: --mean and --std do not apply to it; leave them out " +
-                        "(or give --preprocess to feed the model another way)");
+                        "(convnet.meanImage), which is what is subtracted from each image: --mean and --std do not apply to it; leave them out");
                 if (parse.GetValue(mean) is not null || parse.GetValue(std) is not null)
                 {
                     p = p with

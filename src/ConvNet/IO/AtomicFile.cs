@@ -108,9 +108,22 @@ public static class AtomicFile
     {
         if (!Directory.Exists(folder)) return;
         string mine = $".{Environment.ProcessId}.tmp";
+        // Another command may be writing its own output there (report --out RUN/report.html): its file is locked.
         foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
-            if (!file.EndsWith(mine, StringComparison.Ordinal))
-                try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (!file.EndsWith(mine, StringComparison.Ordinal)) DeleteUnlessWritten(file);
+    }
+
+    // Deletes a temporary file unless a live writer holds it: every write here holds its file with FileShare.None,
+    // which on Unix is an exclusive flock, so an open that takes the same lock succeeds only when no writer is left.
+    // (A PID absent from /proc said nothing of a writer in another container, on another host, or hidden by hidepid.)
+    private static void DeleteUnlessWritten(string file)
+    {
+        try
+        {
+            using var probe = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // held, gone, or not ours to delete
     }
 
     /// <summary>Takes new temporary files again after <see cref="DeleteUnfinished"/>: for tests, which call it
@@ -131,7 +144,7 @@ public static class AtomicFile
             write(pending.Stream);
             pending.Commit();
         }
-        catch (IOException e) when (pending.NamesTemporaryFile(e))
+        catch (Exception e) when (pending.NamesTemporaryFile(e))
         {
             throw pending.Named(e);
         }
@@ -198,11 +211,14 @@ public static class AtomicFile
         }
     }
 
-    // The temporary files of earlier writes of this name whose process no longer runs (killed: SIGKILL, or out of
-    // memory): beside a user's --out nothing else removes them, and an export's is the size of the model.
-    private static void RemoveAbandoned(string directory, string name)
+    /// <summary>Deletes the temporary files of earlier writes of <paramref name="name"/> in <paramref name="directory"/>
+    /// that no process is writing any more (killed: SIGKILL, or out of memory): beside a user's --out nothing else
+    /// removes them, and an export's is the size of the model. A write in progress holds its file and is left alone.</summary>
+    public static void RemoveAbandoned(string directory, string name)
     {
-        if (!OperatingSystem.IsLinux() || !Directory.Exists(directory)) return;
+        // Where FileShare.None takes no lock, a live writer could not be told from a dead one.
+        if (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true"
+            || !Directory.Exists(directory)) return;
         string prefix = $".{name}.";
         try
         {
@@ -210,8 +226,8 @@ public static class AtomicFile
             {
                 string middle = Path.GetFileName(file)[prefix.Length..^".tmp".Length];
                 if (int.TryParse(middle, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
-                    && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
-                    File.Delete(file);
+                    && pid != Environment.ProcessId)
+                    DeleteUnlessWritten(file);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // someone else's folder: left as it is
@@ -256,11 +272,16 @@ public static class AtomicFile
 
         /// <summary>Whether <paramref name="e"/>'s message names the hidden temporary file (.NET's "No space left on
         /// device : '/run/.x.onnx.123.tmp'"), which the user never named and which is gone once the write is abandoned.</summary>
-        public bool NamesTemporaryFile(IOException e) => e.Message.Contains(_temp, StringComparison.Ordinal);
+        public bool NamesTemporaryFile(Exception e) => e is IOException or UnauthorizedAccessException && e.Message.Contains(_temp, StringComparison.Ordinal);
 
         /// <summary>The failure named by the file being written instead of its temporary file; the target is as it was.</summary>
-        public IOException Named(IOException e) =>
-            new($"{_target}: cannot write it ({SystemMessage.Reason(e)}); the file is as it was before", e);
+        public IOException Named(Exception e) => new($"{_target}: cannot write it (" + (e switch
+        {
+            // Deleted under the writer: a run training in that folder clears unfinished writes, or a Ctrl+C did.
+            FileNotFoundException => "its temporary file was deleted by another process while it was written; run the command again",
+            UnauthorizedAccessException => "permission denied",
+            _ => SystemMessage.Reason(e).Replace($"'{_temp}'", "its temporary file"),
+        }) + "); the file is as it was before", e);
 
         /// <summary>Flushes the temporary file to disk and renames it over the target (for a pipe or a device: copies
         /// it into the target, then deletes it).</summary>

@@ -99,10 +99,12 @@ public static class FeatureFile
         catch (JsonException e) { throw new InvalidDataException($"{sidecarPath}: not a features sidecar ({e.Message})"); }
         if (sidecar is null || sidecar.Items is null || sidecar.Layer is null || sidecar.Items.Count != sidecar.Count)
             throw new InvalidDataException($"{sidecarPath}: not a features sidecar (its count and items disagree or are missing)");
-        if (sidecar.ArraySha256 is { } expected && Training.Checkpoints.Sha256(npyPath) != expected)
+        // Read once, hashed and parsed from the same bytes (the file may be gigabytes, and replaced between two reads).
+        byte[] bytes = IO.InputFile.ReadNamedFile(npyPath, "a .npy file");
+        if (sidecar.ArraySha256 is { } expected && Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)) != expected)
             throw new InvalidDataException($"{npyPath}: is not the array its sidecar {sidecarPath} describes (the SHA-256 it records differs): " +
                 "the pair was written by two `convnet features` at once, or one was stopped between the two files, or a file was replaced; run convnet features again");
-        var array = NpyFile.Read(npyPath);
+        var array = NpyFile.Read(bytes, npyPath);
         if (array.Shape is not [var rows, var dimension] || rows != sidecar.Count || dimension != sidecar.Dimension)
             throw new InvalidDataException($"{npyPath}: holds an array of shape ({string.Join(", ", array.Shape)}), its sidecar says ({sidecar.Count}, {sidecar.Dimension})");
         return (sidecar, array.Data);

@@ -27,7 +27,7 @@ public static class NpyFile
             Write(pending.Stream, shape, data);
             pending.Commit();
         }
-        catch (IOException e) when (pending.NamesTemporaryFile(e))
+        catch (Exception e) when (pending.NamesTemporaryFile(e))
         {
             throw pending.Named(e);
         }

@@ -60,8 +60,9 @@ public static class WeightLoader
         if (network.Parameters.Any(p => file.ContainsKey(p.Name))) return null;
         var named = ModelRegistry.Models.Where(e => e.Name != network.Name)
             .Select(e => (e.Name, Spec: e.Create(new ModelOptions()))).Where(m => ParameterNames(m.Spec).SetEquals(file.Keys)).ToList();
-        // None with the file's filters: a model of those names that is none of ours, whose shapes the caller lists.
-        return named.FirstOrDefault(m => SameFilters(m.Spec, file)).Name;
+        // One model of those names: the names decide (torchvision's). Several: the filters; none with the file's
+        // filters is a model of those names that is none of ours, whose shapes the caller lists.
+        return named.Count == 1 ? named[0].Name : named.FirstOrDefault(m => SameFilters(m.Spec, file)).Name;
     }
 
     private static bool SameFilters(ModelSpec spec, IReadOnlyDictionary<string, NamedTensor> file) =>

@@ -54,17 +54,22 @@ public static class Checkpoints
         var metadata = ModelMetadata.FromInfo(infoWithoutFiles, MeanImageFile(runDirectory, infoWithoutFiles)).ToProperties();
         metadata["format"] = "pt";
         metadata["model"] = network.Name;
+        // A file of that name already there may be another run's (a linked checkpoints/ is shared): never counted as
+        // this process's own to delete later, even once replaced.
+        bool weightsNew = !File.Exists(weights);
         AtomicFile.Write(weights, s => SafeTensorsFile.Write(s, WeightLoader.Collect(network), metadata), followLinks: false);
         string? momentum = null;
+        bool momentumNew = false;
         if (sgd is not null)
         {
             momentum = Path.Combine(folder, stem + ".momentum.safetensors");
+            momentumNew = !File.Exists(momentum);
             var velocities = sgd.Parameters.Select((p, i) => new NamedTensor(p.Name, p.Value.Shape, sgd.Velocities[i].ToArray())).ToList();
             AtomicFile.Write(momentum, s => SafeTensorsFile.Write(s, velocities,
                 new Dictionary<string, string> { [Interop.ModelMetadata.ContentKey] = Interop.ModelMetadata.MomentumContent }), followLinks: false);
         }
-        writtenHere?.Add(Path.GetFullPath(weights));
-        if (momentum is not null) writtenHere?.Add(Path.GetFullPath(momentum));
+        if (weightsNew) writtenHere?.Add(Path.GetFullPath(weights));
+        if (momentum is not null && momentumNew) writtenHere?.Add(Path.GetFullPath(momentum));
         var info = infoWithoutFiles with
         {
             WeightsFile = Path.GetRelativePath(runDirectory, weights),

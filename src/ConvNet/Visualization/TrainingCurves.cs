@@ -86,25 +86,29 @@ public static class TrainingCurves
         return new RunCurves(name ?? RunName(run), epochs, steps.Count > 0 ? steps : null);
     }
 
-    // The class count and the step of the newest checkpoint the run's sidecar records (null when none can be read):
-    // the logs themselves do not say them.
+    // The class count and the step of the newest checkpoint the run's sidecars record (null when none can be read):
+    // the logs themselves do not say them. The newest of all three: with last.json gone or damaged, best.json's step
+    // (often epochs earlier) cut steps that previous.json's checkpoint holds.
     private static (int? Classes, long? Step) RecordOf(string folder)
     {
-        foreach (string tag in new[] { Checkpoints.Last, Checkpoints.Best })
+        int? classes = null;
+        long? newest = null;
+        foreach (string tag in new[] { Checkpoints.Last, Checkpoints.Previous, Checkpoints.Best })
         {
             string sidecar = Path.Combine(folder, tag + ".json");
             if (!File.Exists(sidecar)) continue;
             try
             {
-                if (JsonNode.Parse(IO.InputFile.ReadRegularText(sidecar)) is { } record && record["classes"] is JsonValue v && v.TryGetValue(out int classes))
-                    return (classes, record["step"] is JsonValue s && s.TryGetValue(out long step) ? step : null);
+                if (JsonNode.Parse(IO.InputFile.ReadRegularText(sidecar)) is not { } record) continue;
+                if (classes is null && record["classes"] is JsonValue v && v.TryGetValue(out int k)) classes = k;
+                if (record["step"] is JsonValue s && s.TryGetValue(out long step) && !(step <= newest)) newest = step;
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException)
             {
                 // A damaged sidecar: the log is drawn as written.
             }
         }
-        return (null, null);
+        return (classes, newest);
     }
 
     // The folder's own name from its full path: `show curves .` (or runs/x/..) was labelled "." (or "..").

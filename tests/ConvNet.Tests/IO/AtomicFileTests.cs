@@ -23,13 +23,15 @@ public class AtomicFileTests
     [Fact]
     public void TheTemporaryFileOfAKilledWriteOfTheSameNameGoes()
     {
-        // A SIGKILL'd export or show left .x.onnx.PID.tmp beside --out for good (pass 42); one of a process still
-        // running (pid 1) may be a write in progress, and a file of another name is not this write's.
+        // A SIGKILL'd export or show left .x.onnx.PID.tmp beside --out for good (pass 42). One a writer still holds (a
+        // write in progress, perhaps in another container, whose PID means nothing here) stays, and a file of another
+        // name is not this write's.
         using var dir = new TempDirectory();
-        string dead = dir.File(AtomicFile.TempName("x.onnx", 2_000_000_000)), live = dir.File(AtomicFile.TempName("x.onnx", 1));
+        string dead = dir.File(AtomicFile.TempName("x.onnx", 2_000_000_000)), live = dir.File(AtomicFile.TempName("x.onnx", 2_000_000_001));
         string other = dir.File(AtomicFile.TempName("y.onnx", 2_000_000_000));
         foreach (string f in new[] { dead, live, other }) File.WriteAllText(f, "half a model");
-        AtomicFile.WriteAllText(dir.File("x.onnx"), "model");
+        using (var writer = new FileStream(live, FileMode.Open, FileAccess.Write, FileShare.None)) // as AtomicFile holds its own
+            AtomicFile.WriteAllText(dir.File("x.onnx"), "model");
         Assert.False(File.Exists(dead));
         Assert.True(File.Exists(live));
         Assert.True(File.Exists(other));

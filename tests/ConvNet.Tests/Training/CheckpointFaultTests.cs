@@ -98,6 +98,29 @@ public sealed class CheckpointFaultTests(ITestOutputHelper output)
         Assert.Contains("does not match the checksum", Assert.Throws<CheckpointException>(() => Checkpoints.LoadMomentum(opened, sgd)).Message);
     }
 
+    [Fact]
+    public void APrepareThatFillsTheDiskNamesTheCacheAndLeavesNoTemporaryFile()
+    {
+        // The decoded images are staged in .train.pack.new.images.tmp: a full disk there named that hidden file (pass 42 review).
+        using var temp = new TempDirectory();
+        string photos = temp.Combine("photos");
+        SyntheticImages.WriteFolder(photos, perClass: 40, seed: 7);
+        string disk = temp.Combine("disk");
+        Directory.CreateDirectory(disk);
+        if (!Mount($"-t tmpfs -o size=1m tmpfs {disk}")) return;
+        try
+        {
+            string cache = Path.Combine(disk, "cache");
+            var full = CliRunner.Run("prepare", "--data", "folder:" + photos, "--out", cache, "--threads", "1");
+            Assert.Equal(2, full.ExitCode);
+            Assert.Contains("No space left on device", full.Stderr);
+            Assert.DoesNotContain(".tmp", full.Stderr);
+            Assert.Contains(cache, full.Stderr);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(disk)); // the folder it made went too
+        }
+        finally { Unmount(disk); }
+    }
+
     private bool Mount(string arguments)
     {
         var info = new ProcessStartInfo("mount") { RedirectStandardError = true, RedirectStandardOutput = true };

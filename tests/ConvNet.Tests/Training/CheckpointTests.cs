@@ -136,6 +136,15 @@ public sealed class CheckpointTests
         Assert.Equal(["step-00000001.safetensors", "step-00000002.safetensors", "step-00000004.safetensors", "step-00000005.safetensors"],
             Directory.GetFiles(Path.Combine(a, "checkpoints"), "step-*").Select(Path.GetFileName).Order());
         Assert.Equal(2, written.Count);
+
+        // A fork resumed from a's step 2 saves step 2 again: that file was a's before it was replaced, so it is never
+        // counted as the fork's own to delete.
+        var again = new HashSet<string>();
+        Checkpoints.Save(fork, network, null, Info(network, 2), again, Checkpoints.Last);
+        Checkpoints.Save(fork, network, null, Info(network, 6), again, Checkpoints.Last);
+        Checkpoints.Save(fork, network, null, Info(network, 7), again, Checkpoints.Last);
+        Assert.True(File.Exists(Path.Combine(a, "checkpoints", "step-00000002.safetensors")));
+        Assert.DoesNotContain(again, f => f.EndsWith("step-00000002.safetensors", StringComparison.Ordinal));
     }
 
     [Fact]

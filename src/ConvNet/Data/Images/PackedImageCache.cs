@@ -47,6 +47,11 @@ public static class PackedImageCache
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // .NET named only the folder or the lock file: "Read-only file system : '/mnt/.prepare.lock'".
+            if (created)
+            {
+                try { Directory.Delete(directory); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                IO.FolderPath.RemoveEmptyFoldersMade(directory, firstMade);
+            }
             throw new IOException($"{directory}: cannot write a cache there ({IO.SystemMessage.WhyNotCreated(e)})", e);
         }
         if (writing is null)
@@ -56,7 +61,9 @@ public static class PackedImageCache
         try
         {
             // What a killed prepare was writing (a pack's .NAME.PID.tmp) stayed for good, and took the disk the next needed.
-            IO.AtomicFile.RemoveUnfinished(directory);
+            // Only its own names: the folder may be any folder, with other programs' temporary files in it.
+            foreach (string name in new[] { Path.GetFileName(Staged(directory, "train")), Path.GetFileName(Staged(directory, "val")), InfoFile })
+                IO.AtomicFile.RemoveAbandoned(directory, name);
             return Write(spec, splits, directory, threads, report, replace);
         }
         catch when (created)
@@ -196,32 +203,40 @@ public static class PackedImageCache
         var created = IO.AtomicFile.CreateTracked(imagesTemp, out var tracked); // deleted by an interrupt too (AtomicFile.DeleteUnfinished)
         try
         {
-            using (var images = created)
+            try
             {
-                var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
-                for (int start = 0; start < store.Count; start += chunk)
+                using (var images = created)
                 {
-                    int n = Math.Min(chunk, store.Count - start);
-                    Parallel.For(0, n, options, k =>
+                    var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
+                    for (int start = 0; start < store.Count; start += chunk)
                     {
-                        buffers[k] ??= new byte[imageBytes];
-                        try { store.Read(start + k, buffers[k]); reasons[k] = null; }
-                        catch (Exception e) when (e is DataException or InvalidOperationException or IOException or ArgumentException) { reasons[k] = e.Message; }
-                    });
-                    for (int k = 0; k < n; k++)
-                    {
-                        if (reasons[k] is { } reason)
+                        int n = Math.Min(chunk, store.Count - start);
+                        Parallel.For(0, n, options, k =>
                         {
-                            string file = store.Describe(start + k);
-                            skipped.Add(new SkippedImage(file, reason.StartsWith(file + ": ", StringComparison.Ordinal) ? reason[(file.Length + 2)..] : reason));
-                            continue;
+                            buffers[k] ??= new byte[imageBytes];
+                            try { store.Read(start + k, buffers[k]); reasons[k] = null; }
+                            catch (Exception e) when (e is DataException or InvalidOperationException or IOException or ArgumentException) { reasons[k] = e.Message; }
+                        });
+                        for (int k = 0; k < n; k++)
+                        {
+                            if (reasons[k] is { } reason)
+                            {
+                                string file = store.Describe(start + k);
+                                skipped.Add(new SkippedImage(file, reason.StartsWith(file + ": ", StringComparison.Ordinal) ? reason[(file.Length + 2)..] : reason));
+                                continue;
+                            }
+                            images.Write(buffers[k]);
+                            labels.Add(store.Label(start + k));
+                            good.Add(start + k);
                         }
-                        images.Write(buffers[k]);
-                        labels.Add(store.Label(start + k));
-                        good.Add(start + k);
+                        if (report is not null && (start / chunk) % 50 == 49) report($"{store.Name}: {start + n:N0} of {store.Count:N0} decoded");
                     }
-                    if (report is not null && (start / chunk) % 50 == 49) report($"{store.Name}: {start + n:N0} of {store.Count:N0} decoded");
                 }
+            }
+            catch (IOException e) when (e.Message.Contains(imagesTemp, StringComparison.Ordinal))
+            {
+                // .NET named the hidden staging file: "No space left on device : '/cache/.train.pack.new.images.tmp'".
+                throw new IOException($"{Path.GetDirectoryName(path)}: cannot write the cache's {store.Name} images ({IO.SystemMessage.Reason(e)}); a cache there is as it was before", e);
             }
             // Header and label index first, then the images.
             IO.AtomicFile.Write(path, output =>
