@@ -124,8 +124,7 @@ public static class ImportCommand
             {
                 // Failed after making the folder (a mean image in the file's metadata that does not fit): nothing
                 // usable is in it, so it goes, as a training run that fails before its first checkpoint.
-                try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                ConvNet.IO.FolderPath.RemoveEmptyFoldersMade(folder, firstMade);
+                ConvNet.IO.FolderPath.RemoveFolderMade(folder, firstMade);
                 throw;
             }
         });

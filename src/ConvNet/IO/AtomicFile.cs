@@ -195,7 +195,9 @@ public static class AtomicFile
         string temp = Path.Combine(directory, writeInto
             ? $".convnet-{Environment.ProcessId}-{Path.GetRandomFileName()}.tmp"
             : TempName(Path.GetFileName(full), Environment.ProcessId));
-        if (!writeInto) RemoveAbandoned(directory, Path.GetFileName(full));
+        // A user's output only: a run folder's and a cache's own files are cleared under their folder's lock
+        // (Checkpoints.RemoveUnfinishedWrites, prepare), once, not at every write.
+        if (followLinks && !writeInto) RemoveAbandoned(directory, Path.GetFileName(full));
         try
         {
             var stream = CreateTracked(temp, out var tracked, mode: writeInto ? FileMode.CreateNew : FileMode.Create);

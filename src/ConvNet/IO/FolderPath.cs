@@ -29,6 +29,14 @@ public static class FolderPath
         return missing;
     }
 
+    /// <summary>Removes <paramref name="folder"/>, which a command that failed made for its output, with what it holds,
+    /// and then the empty folders above it that it made (see <see cref="RemoveEmptyFoldersMade"/>). Never throws.</summary>
+    public static void RemoveFolderMade(string folder, string? outermost)
+    {
+        try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        RemoveEmptyFoldersMade(folder, outermost);
+    }
+
     /// <summary>Removes the folders above <paramref name="path"/> up to <paramref name="outermost"/> (from
     /// <see cref="OutermostMissing"/> before the command made them) while they are empty: a command that fails leaves
     /// no trace of the folders it made for its output. Never throws: a folder something else wrote into stays.</summary>

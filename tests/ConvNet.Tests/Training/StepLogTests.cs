@@ -31,9 +31,12 @@ public sealed class StepLogTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
         File.AppendAllText(Path.Combine(copy, StepLog.FileName), $"{saved + 1},1,0.5,0.01\n{saved + 2},1,0.4,0.01\n");
         Assert.Equal(saved + 2, StepLog.ReadRun(copy)[^1].Step);
         Assert.Equal(saved, ConvNet.Visualization.TrainingCurves.Load(copy).Steps![^1].Step);
-        // With last.json gone, the newest checkpoint left decides, not best.json's step alone.
+        // With last.json gone, the newest checkpoint left decides, not best.json's step alone (here an earlier one's).
         File.Copy(Path.Combine(copy, "last.json"), Path.Combine(copy, "previous.json"), overwrite: true);
         File.Delete(Path.Combine(copy, "last.json"));
+        var best = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(copy, "best.json")))!;
+        best["step"] = 1;
+        File.WriteAllText(Path.Combine(copy, "best.json"), best.ToJsonString());
         Assert.Equal(saved, ConvNet.Visualization.TrainingCurves.Load(copy).Steps![^1].Step);
     }
 

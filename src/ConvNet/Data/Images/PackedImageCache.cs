@@ -47,11 +47,7 @@ public static class PackedImageCache
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // .NET named only the folder or the lock file: "Read-only file system : '/mnt/.prepare.lock'".
-            if (created)
-            {
-                try { Directory.Delete(directory); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                IO.FolderPath.RemoveEmptyFoldersMade(directory, firstMade);
-            }
+            if (created) IO.FolderPath.RemoveFolderMade(directory, firstMade);
             throw new IOException($"{directory}: cannot write a cache there ({IO.SystemMessage.WhyNotCreated(e)})", e);
         }
         if (writing is null)
@@ -70,8 +66,7 @@ public static class PackedImageCache
         {
             // Nothing usable is in a folder this prepare made (only its lock): it goes, as a failed train's run folder.
             writing.Dispose();
-            try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            IO.FolderPath.RemoveEmptyFoldersMade(directory, firstMade);
+            IO.FolderPath.RemoveFolderMade(directory, firstMade);
             throw;
         }
         finally
