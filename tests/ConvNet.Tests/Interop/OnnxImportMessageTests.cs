@@ -33,6 +33,21 @@ public sealed class OnnxImportMessageTests
     }
 
     [Fact]
+    public void AnInputWithAnEmptyNameIsRefused()
+    {
+        // Accepted before, and the chain then read the empty name as the image (onnx.checker refuses such a graph).
+        var graph = new GraphProto();
+        graph.Initializer.Add(Weights("b", 192, 2));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "flat", [""], ["f"], OnnxBuild.Int("axis", 1)));
+        graph.Node.Add(OnnxBuild.Node("MatMul", "fc", ["f", "b"], ["y"]));
+        graph.Input.Add(OnnxBuild.FloatValue("", 1, 3, 8, 8));
+        graph.Output.Add(OnnxBuild.FloatValue("y", 1, 2));
+        var bytes = OnnxBuild.Model(graph, 13).ToByteArray();
+        string message = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(bytes, "g.onnx")).Message;
+        Assert.Contains("the graph's data input has an empty name", message);
+    }
+
+    [Fact]
     public void AZeroStrideIsNamedAsSuch()
     {
         var graph = new GraphProto();

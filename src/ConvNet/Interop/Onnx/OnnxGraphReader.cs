@@ -127,6 +127,8 @@ internal sealed class OnnxGraphReader
         if (inputs.Count != 1)
             throw Error($"the graph must have exactly one data input, it has {inputs.Count} ({string.Join(", ", inputs.Select(v => v.Name))})");
         var input = inputs[0];
+        // ONNX uses the empty name for "no value"; its checker requires every graph input to have a name.
+        if (input.Name.Length == 0) throw Error("the graph's data input has an empty name, which ONNX reserves for an omitted value (its checker requires a name)");
         var tensorType = input.Type?.TensorType ?? throw Error($"input '{input.Name}' is not a tensor");
         if (tensorType.ElemType != (int)TensorProto.Types.DataType.Float)
             throw Error($"input '{input.Name}' has element type {(TensorProto.Types.DataType)tensorType.ElemType}, expected FLOAT");
