@@ -48,6 +48,20 @@ public static class EvalCommand
             // An ensemble averages its members' outputs class by class: their classes must be the same, in the same order.
             if (loaded.FirstOrDefault(l => !l.Info.ClassNames.SequenceEqual(loaded[0].Info.ClassNames)) is { } other)
                 throw new ArgumentException($"--checkpoint: {other.SidecarPath} and {loaded[0].SidecarPath} have other classes (or another order); an ensemble averages them class by class");
+            // The same weights under other files (a copy of a run, an import of its export) are allowed, but said: in
+            // an ensemble of three or more they weigh twice.
+            var sameWeights = new Dictionary<string, List<string>>();
+            Models.Network LoadMember(LoadedCheckpoint l, int i)
+            {
+                var network = Checkpoints.LoadNetwork(l);
+                if (loaded.Count == 1) return network;
+                string digest = network.WeightsDigest();
+                var holders = sameWeights.TryGetValue(digest, out var list) ? list : sameWeights[digest] = [];
+                if (holders.Count > 0)
+                    note($"note: {given[i]} holds the same weights as {holders[0]}; the ensemble counts that net {holders.Count + 1} times");
+                holders.Add(given[i]);
+                return network;
+            }
             bool dataGiven = parse.GetValue(data) is not null;
             // The data the first member that records any trained on (an ensemble may start with an import).
             var trainedOn = loaded.FirstOrDefault(l => l.Info.Config?.Data is not null) ?? loaded[0];
@@ -107,7 +121,7 @@ public static class EvalCommand
                 var squares = new SquareBatch(store, threadCount);
                 var members = loaded.Select((l, i) =>
                 {
-                    var network = Checkpoints.LoadNetwork(l);
+                    var network = LoadMember(l, i);
                     InspectionInputs.CheckClasses(spec, store.ClassNames.Count, network.Classes, l);
                     var runner = Planned(network, Math.Max(1, Math.Min(batchSize, count)));
                     if (l.Info.Preprocessing is null)
@@ -128,7 +142,7 @@ public static class EvalCommand
                 if (communicator.Size > 1) seen = TrainingData.Checksum(test);
                 var members = loaded.Select((l, i) =>
                 {
-                    var network = Checkpoints.LoadNetwork(l);
+                    var network = LoadMember(l, i);
                     int[] shape = [test.Channels, test.Height, test.Width];
                     if (!shape.SequenceEqual(network.Spec.InputShape))
                         throw new ArgumentException($"{spec} has {string.Join("x", shape)} images, the checkpoint's model takes {string.Join("x", network.Spec.InputShape)}");

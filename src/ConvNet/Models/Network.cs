@@ -49,6 +49,19 @@ public sealed class Network : IForwardNetwork
 
     public long ParameterCount => Parameters.Sum(p => (long)p.Value.Length);
 
+    /// <summary>SHA-256 of every parameter's name, shape and values, in order: equal for equal weights whatever file
+    /// held them (a run, its copy, an import of its export).</summary>
+    public string WeightsDigest()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var p in Parameters)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{p.Name}[{string.Join(",", p.Value.Shape)}]\n"));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.Span));
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     /// <summary>Allocates buffers for batches of <paramref name="batch"/> samples (nothing happens if already planned so).</summary>
     /// <param name="forTraining">convolutions set to auto time their backward pass too when choosing an algorithm</param>
     public void Plan(int batch, WorkerPool pool, bool forTraining = false)

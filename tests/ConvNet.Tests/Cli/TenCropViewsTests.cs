@@ -53,6 +53,18 @@ public sealed class TenCropViewsTests(TinyRunFixture run) : IClassFixture<TinyRu
         Assert.True(ensembleText.ExitCode == 0, ensembleText.Stderr);
         Assert.Contains($"{Path.Combine(flipped, "best.json")}: 2 views (centre, each mirrored", ensembleText.Stdout);
         Assert.Contains($"{Path.Combine(cropped, "best.json")}: 5 views (centre + 4 corner shifts of 2 px", ensembleText.Stdout);
+        Assert.DoesNotContain("holds the same weights", ensembleText.Stderr);
+
+        // A run and an import of its own export hold the same weights under other files: allowed, but said, as the net
+        // then weighs twice in the average.
+        string onnx = temp.Combine("flipped.onnx"), imported = temp.Combine("imported");
+        var export = CliRunner.Run("export", "--checkpoint", flipped, "--out", onnx);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        var import = CliRunner.Run("import", onnx, "--out", imported);
+        Assert.True(import.ExitCode == 0, import.Stderr);
+        var withImport = CliRunner.Run("eval", "--checkpoint", cropped, flipped, imported, "--data", run.Data);
+        Assert.True(withImport.ExitCode == 0, withImport.Stderr);
+        Assert.Contains($"note: {imported} holds the same weights as {flipped}; the ensemble counts that net 2 times", withImport.Stderr);
 
         // predict --ten-crop on the test images as PNG files: the same views, so as many right as eval's (eval gives
         // no per-image answers to compare one by one).

@@ -79,8 +79,9 @@ public sealed class ImageNetPipelineTests
         using var doc = JsonDocument.Parse(eval.Stdout);
         Assert.Equal(8, doc.RootElement.GetProperty("images").GetInt64());
 
-        // The same weights twice are refused (they would count one net twice); a copy of the run is another member, and
-        // an ensemble of a net and its copy predicts exactly what the net does alone.
+        // The same weights twice are refused (they would count one net twice); a copy of the run is another member, said
+        // in a note (the same weights in other files), and an ensemble of a net and its copy predicts exactly what the net
+        // does alone.
         var twice = CliRunner.Run("eval", "--checkpoint", run, Path.Combine(run, "best.json"), "--data", "cache:" + cache, "--batch-size", "8");
         Assert.Equal(2, twice.ExitCode);
         Assert.Contains("are the same weights", twice.Stderr);
@@ -88,6 +89,7 @@ public sealed class ImageNetPipelineTests
         FolderCopy.Copy(run, copy);
         var ensemble = CliRunner.Run("eval", "--checkpoint", run, copy, "--data", "cache:" + cache, "--batch-size", "8", "--json");
         Assert.True(ensemble.ExitCode == 0, ensemble.Stderr);
+        Assert.Contains($"note: {copy} holds the same weights as {run}; the ensemble counts that net 2 times", ensemble.Stderr);
         using var e = JsonDocument.Parse(ensemble.Stdout);
         Assert.Equal(2, e.RootElement.GetProperty("checkpoints").GetArrayLength());
         Assert.Equal(doc.RootElement.GetProperty("top1Error").GetDouble(), e.RootElement.GetProperty("top1Error").GetDouble());
