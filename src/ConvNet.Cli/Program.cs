@@ -11,4 +11,7 @@ using ConvNet.Cli;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
 
+// Names from other people's data reach the terminal: their control characters are written as escapes (PrintableWriter).
+PrintableWriter.Install();
+
 return CliErrors.Invoke(CommandTree.Create(), args);

@@ -50,7 +50,8 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         var address = ListenAddress(options.Host);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        // No colours: the tool writes control characters to the terminal as escapes (PrintableWriter), the log's too.
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; }).SetMinimumLevel(LogLevel.Warning);
         // The host logs a failed start (a port in use) with its stack trace before throwing; StartAsync turns that
         // exception into one line, so the log would only repeat it.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);

@@ -60,7 +60,7 @@ public static class PredictCommand
                         results.Add(new { image = file, top = best.Select(k => new { index = k, name = names[k], probability = row[k] }) });
                         continue;
                     }
-                    Console.WriteLine(file);
+                    Console.WriteLine(Diagnostics.PrintableText.Of(file)); // a newline in a file name would read as two lines
                     foreach (int k in best) Console.WriteLine(ClassLine(row[k], names[k], k));
                 }
             });
@@ -92,7 +92,7 @@ public static class PredictCommand
     /// <summary>The default --top shows what there is; a number asked for that the model cannot give is refused, as
     /// serve's ?top= is and torch.topk does (show predictions too).</summary>
     /// <summary>"   82.21 %  Shirt (6)": the names start in one column, "100.00 %" (8 characters) included.</summary>
-    public static string ClassLine(float probability, string name, int index) => $"  {probability,8:P2}  {name} ({index})";
+    public static string ClassLine(float probability, string name, int index) => $"  {probability,8:P2}  {Diagnostics.PrintableText.Of(name)} ({index})";
 
     internal static void RequireTop(ParseResult parse, Option<int> top, Training.LoadedCheckpoint loaded, int classes)
     {

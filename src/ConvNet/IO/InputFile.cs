@@ -14,6 +14,13 @@ public static class InputFile
     /// ImageNet-21k's names many times over).</summary>
     public const long MaxSmallTextBytes = 16L << 20;
 
+    /// <summary>Why a path listed from a folder cannot be opened ("name is not UTF-8 ..."), when its name is not UTF-8: .NET decodes such bytes
+    /// as U+FFFD and cannot map the name back to the file. Null for any other path.</summary>
+    public static string? NotUtf8Name(string path) =>
+        path.Contains('\uFFFD') && !File.Exists(path) && !Directory.Exists(path)
+            ? "name is not UTF-8 text (U+FFFD stands for the bytes that are not), and .NET cannot open such names: rename it"
+            : null;
+
     /// <param name="what">what the file should be, for the message: "an image file", "a .npy file"</param>
     public static void RequireNotFolder(string path, string what)
     {

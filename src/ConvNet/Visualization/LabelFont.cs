@@ -56,22 +56,8 @@ public static class LabelFont
     }
 
     /// <summary>The text as a label draws it: control characters (a tab or a newline in a folder name), which a font
-    /// draws as an empty box or not at all, written as escapes: \t, \n, \r, \u0001.</summary>
-    public static string Printable(string text)
-    {
-        if (!text.Any(char.IsControl)) return text;
-        var printable = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
-            printable.Append(c switch
-            {
-                '\t' => "\\t",
-                '\n' => "\\n",
-                '\r' => "\\r",
-                _ when char.IsControl(c) => $"\\u{(int)c:x4}",
-                _ => c.ToString(),
-            });
-        return printable.ToString();
-    }
+    /// draws as an empty box or not at all, and bidirectional overrides written as escapes: \t, \n, \u0001, \u202e.</summary>
+    public static string Printable(string text) => Diagnostics.PrintableText.Of(text);
 
     private const int NamedAtMost = 5;
 
@@ -114,7 +100,7 @@ public static class LabelFont
 
     // Hebrew, Arabic, Syriac, Thaana, N'Ko and the Hebrew and Arabic presentation forms.
     private static bool IsRightToLeft(char c) =>
-        c is >= '\u0590' and <= '\u08FF' or >= '\uFB1D' and <= '\uFDFF' or >= '\uFE70' and <= '\uFEFF';
+        c is >= '\u0590' and <= '\u08FF' or >= '\uFB1D' and <= '\uFDFF' or >= '\uFE70' and <= '\uFEFE';
 
     private static string Quoted(string label) => $"\"{Printable(label)}\"";
 

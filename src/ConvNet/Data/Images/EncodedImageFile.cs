@@ -44,6 +44,7 @@ public static class EncodedImageFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            if (e is FileNotFoundException or DirectoryNotFoundException && IO.InputFile.NotUtf8Name(path) is { } notUtf8) return "its " + notUtf8;
             return $"cannot read the file ({e.Message})";
         }
         if (encoded.Length == 0) return "empty file (0 bytes)";

@@ -1,0 +1,53 @@
+// Everything the tool writes to the terminal passes through this: a name from a stranger's data (a class folder, an
+// ONNX layer, a file path) may hold escape sequences a terminal would run. Our own text uses only tabs, newlines and
+// the carriage return of the progress line; every other control character is written as an escape (\u001b).
+using System.Text;
+using ConvNet.Diagnostics;
+
+namespace ConvNet.Cli;
+
+public sealed class PrintableWriter(TextWriter inner) : TextWriter
+{
+    public override Encoding Encoding => inner.Encoding;
+    public override IFormatProvider FormatProvider => inner.FormatProvider;
+#pragma warning disable CS8765 // TextWriter's NewLine setter takes a nullable string
+    public override string NewLine { get => inner.NewLine; set => inner.NewLine = value; }
+#pragma warning restore CS8765
+
+    public override void Write(char value)
+    {
+        if (Passes(value)) inner.Write(value);
+        else inner.Write(PrintableText.Of(value.ToString()));
+    }
+
+    public override void Write(string? value)
+    {
+        if (value is null || value.All(Passes)) inner.Write(value);
+        else inner.Write(Escaped(value));
+    }
+
+    public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+    public override void Write(ReadOnlySpan<char> buffer) => Write(new string(buffer));
+    public override void WriteLine(string? value) { Write(value); inner.WriteLine(); }
+    public override void WriteLine(ReadOnlySpan<char> buffer) { Write(buffer); inner.WriteLine(); }
+    public override void WriteLine() => inner.WriteLine();
+    public override void Flush() => inner.Flush();
+
+    private static bool Passes(char c) => c is '\n' or '\r' or '\t' || !PrintableText.NeedsEscape(c);
+
+    private static string Escaped(string value)
+    {
+        var text = new StringBuilder(value.Length + 8);
+        foreach (char c in value)
+            if (Passes(c)) text.Append(c);
+            else PrintableText.Append(text, c);
+        return text.ToString();
+    }
+
+    /// <summary>Puts writers like this one in front of standard output and standard error.</summary>
+    public static void Install()
+    {
+        Console.SetOut(TextWriter.Synchronized(new PrintableWriter(Console.Out)));
+        Console.SetError(TextWriter.Synchronized(new PrintableWriter(Console.Error)));
+    }
+}
