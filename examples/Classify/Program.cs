@@ -14,7 +14,7 @@ try
     {
         Console.WriteLine(image);
         foreach (var c in classifier.Classify(image))
-            Console.WriteLine($"  {c.Probability,7:P2}  {c.Name} ({c.Index})");
+            Console.WriteLine(FormattableString.Invariant($"  {c.Probability,8:P2}  {c.Name} ({c.Index})")); // as convnet predict, in any culture
     }
     return 0;
 }

@@ -97,7 +97,8 @@ public static class NeighboursCommand
     {
         var rows = queries.Select((q, i) => new NeighbourRow(q.Images.Picture(q.Index), Caption(q.Images, q.Index),
             results[i].Select(n => (database.Picture(n.Index), Caption(database, n.Index), n.Distance)).ToList())).ToList();
-        return new NeighbourSheet(rows, $"{network.Name}: nearest {split} images of {spec} by Euclidean distance of {layerName} outputs");
+        // The layer before the data's path: the title is cut at the sheet's width, and a long path cut the layer off.
+        return new NeighbourSheet(rows, $"nearest by Euclidean distance of {layerName} outputs ({network.Name}): {split} images of {spec}");
     }
 
     private static string? Label(IInspectionImages images, int index) => images.Label(index) is var l and >= 0 ? images.ClassNames[l] : null;

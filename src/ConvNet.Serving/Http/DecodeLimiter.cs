@@ -31,7 +31,7 @@ public sealed class DecodeLimiter(int slots, TimeSpan maxWait, int capacity = in
 
     /// <summary>The message of a 503 for a full queue (the batcher's too).</summary>
     public static string Full(int capacity) =>
-        $"the server is busy: {(capacity == 1 ? "1 image is" : $"{capacity:N0} images are")} already waiting; retry after 1 s";
+        FormattableString.Invariant($"the server is busy: {(capacity == 1 ? "1 image is" : FormattableString.Invariant($"{capacity:N0} images are"))} already waiting; retry after 1 s");
 
     /// <summary>Takes a place before the request's body is read; dispose it once the request has its slot (or failed).</summary>
     /// <param name="queuedForForward">decoded images waiting for a forward pass now (they count toward the capacity)</param>
@@ -51,7 +51,7 @@ public sealed class DecodeLimiter(int slots, TimeSpan maxWait, int capacity = in
     public async Task<IDisposable> EnterAsync(CancellationToken cancel)
     {
         if (await _free.WaitAsync(maxWait, cancel)) return new Slot(_free);
-        throw new ApiException(503, $"the server is busy: {slots} images are being decoded and others waited {maxWait.TotalSeconds:0} s for their turn; retry after 1 s", 1);
+        throw new ApiException(503, FormattableString.Invariant($"the server is busy: {slots} images are being decoded and others waited {maxWait.TotalSeconds:0} s for their turn; retry after 1 s"), 1);
     }
 
     private sealed class Place(DecodeLimiter owner) : IDisposable

@@ -60,15 +60,15 @@ public static class ImageBody
     private static ApiException Unreadable(HttpRequest request, int status) => status switch
     {
         StatusCodes.Status413PayloadTooLarge => new(status, request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is long limit
-            ? $"the request body is larger than the server's limit of {limit:N0} bytes" : "the request body is larger than the server's limit"),
+            ? FormattableString.Invariant($"the request body is larger than the server's limit of {limit:N0} bytes") : "the request body is larger than the server's limit"),
         StatusCodes.Status408RequestTimeout => new(status, request.HttpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>()?.MinDataRate is { } rate
-            ? $"the request body arrived too slowly: after its first {rate.GracePeriod.TotalSeconds:0.#} s the server needs at least {rate.BytesPerSecond:0} bytes a second; send the image in one go"
+            ? FormattableString.Invariant($"the request body arrived too slowly: after its first {rate.GracePeriod.TotalSeconds:0.#} s the server needs at least {rate.BytesPerSecond:0} bytes a second; send the image in one go")
             : "the request body arrived too slowly; send the image in one go"),
         // Kestrel reads a chunked body's trailer fields as headers, under the request headers' limits.
         StatusCodes.Status431RequestHeaderFieldsTooLarge => new(status,
             $"the chunked body's trailer fields are over the server's limits on header fields ({TrailerLimits.MaxRequestHeadersTotalSize / 1024} KB in all, {TrailerLimits.MaxRequestHeaderCount} fields); send the image without trailers"),
         _ => new(status, request.ContentLength is long length
-            ? $"the request body ended before its {length:N0} bytes (its Content-Length) arrived"
+            ? FormattableString.Invariant($"the request body ended before its {length:N0} bytes (its Content-Length) arrived")
             : "the request body's chunked transfer encoding is malformed or cut short"),
     };
 

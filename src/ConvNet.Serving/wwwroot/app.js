@@ -67,10 +67,13 @@ function drawWalk(layers) {
     box.className = 'layer';
     box.dataset.layer = layer.name;
     const title = document.createElement('h3');
-    title.textContent = `${layer.name} `;
+    title.title = layer.name;
+    // Isolated, so a right-to-left override in an imported layer's name cannot reverse the kind and shape after it.
+    const name = document.createElement('bdi');
+    name.textContent = layer.name;
     const shape = document.createElement('small');
     shape.textContent = `${layer.kind} ${layer.shape.join('x')}`;
-    title.append(shape);
+    title.append(name, ' ', shape);
     box.append(title);
     if (layer.png) {
       const tiles = document.createElement('img');
@@ -113,6 +116,7 @@ async function describeModel() {
   try {
     const model = await api('/v1/model');
     topCount = Math.min(5, model.classes);
+    $('top-heading').textContent = `Top ${topCount}`;
     layerOutputs = model.layerOutputs;
     $('model-name').textContent = model.name;
     $('model-info').textContent = `${model.classes} classes, input ${model.inputShape.join('x')}; ${model.preprocessing}`;

@@ -76,8 +76,8 @@ public sealed class DataParallel
     public string? CommunicationSummary()
     {
         if (_averager is not { Steps: > 0 } a) return null;
-        string size = a.BytesPerStep >= 100_000 ? $"{a.BytesPerStep / 1e6:F1} MB" : $"{a.BytesPerStep / 1e3:F1} kB"; // alexnet-micro's are 30 kB
-        return $"allreduce over {Communicator.Description}: {a.Waiting.TotalSeconds:F1} s waiting over {a.Steps} step{(a.Steps == 1 ? "" : "s")} " +
-            $"({a.Waiting.TotalMilliseconds / a.Steps:F1} ms a step after backward, {size} a step in {a.BucketsPerStep} bucket{(a.BucketsPerStep == 1 ? "" : "s")})";
+        string size = a.BytesPerStep >= 100_000 ? FormattableString.Invariant($"{a.BytesPerStep / 1e6:F1} MB") : FormattableString.Invariant($"{a.BytesPerStep / 1e3:F1} kB"); // alexnet-micro's are 30 kB
+        return FormattableString.Invariant($"allreduce over {Communicator.Description}: {a.Waiting.TotalSeconds:F1} s waiting over {a.Steps} step{(a.Steps == 1 ? "" : "s")} ") +
+            FormattableString.Invariant($"({a.Waiting.TotalMilliseconds / a.Steps:F1} ms a step after backward, {size} a step in {a.BucketsPerStep} bucket{(a.BucketsPerStep == 1 ? "" : "s")})");
     }
 }

@@ -217,7 +217,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
                 // Every rank gets the signal: a second lets those that were about to arrive do so, and the run stop as usual.
                 cancelledAt ??= waited.Elapsed;
                 if (waited.Elapsed - cancelledAt > TimeSpan.FromSeconds(1))
-                    throw new OperationCanceledException($"interrupted after {waited.Elapsed.TotalSeconds:F0} s in MPI_Barrier, waiting for the other ranks", cancel);
+                    throw new OperationCanceledException(FormattableString.Invariant($"interrupted after {waited.Elapsed.TotalSeconds:F0} s in MPI_Barrier, waiting for the other ranks"), cancel);
             }
             else if (!told && waited.Elapsed > _timeout)
             {

@@ -64,7 +64,7 @@ public static class RankAgreement
         if (communicator.Size == 1) return;
         var rows = communicator.AllGather(Fingerprint(fingerprint), train, validation, test);
         if (DifferingFromRoot(rows) is not { Length: > 0 } other) return;
-        string Counts(long[] row) => $"{row[1]:N0} training, {row[2]:N0} validation and {row[3]:N0} test images";
+        string Counts(long[] row) => FormattableString.Invariant($"{row[1]:N0} training, {row[2]:N0} validation and {row[3]:N0} test images");
         bool sameCounts = other.All(r => rows[r].AsSpan(1).SequenceEqual(rows[0].AsSpan(1)));
         string how = sameCounts
             ? $"as many images, {Counts(rows[0])}, but other pixels, labels or class names"
@@ -80,7 +80,7 @@ public static class RankAgreement
         if (communicator.Size == 1) return;
         var rows = communicator.AllGather(count, skipped, Fingerprint(fingerprint));
         if (DifferingFromRoot(rows) is not { Length: > 0 } other) return;
-        string Seen(int r) => $"rank {r}: {rows[r][0]:N0} images{(rows[r][1] > 0 ? $", {rows[r][1]:N0} unreadable skipped" : "")}";
+        string Seen(int r) => FormattableString.Invariant($"rank {r}: {rows[r][0]:N0} images{(rows[r][1] > 0 ? FormattableString.Invariant($", {rows[r][1]:N0} unreadable skipped") : "")}");
         bool sameCounts = other.All(r => rows[r][0] == rows[0][0] && rows[r][1] == rows[0][1]);
         string how = sameCounts ? $"as many, {Seen(0)}, but other files or other unreadable ones"
             : string.Join(", ", new[] { 0 }.Concat(other.Take(4)).Select(Seen));

@@ -57,7 +57,7 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         finally { _watchdog.Exit(); }
         if (fewest < needed + (needed >> 4))
         {
-            refusal = $"the shared-memory sum needs {needed / 1e6:F1} MB in /dev/shm and a rank has {fewest / 1e6:F1} MB free or allowed " +
+            refusal = FormattableString.Invariant($"the shared-memory sum needs {needed / 1e6:F1} MB in /dev/shm and a rank has {fewest / 1e6:F1} MB free or allowed ") +
                 "(CONVNET_MPI_SHARED_MEMORY_MB; a container's /dev/shm is often 64 MB: docker run --shm-size=2g)";
             return false;
         }
@@ -151,7 +151,7 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         try
         {
             MpiLibrary.Check(MpiLibrary.WinAllocateShared((nint)(slotFloats * sizeof(float)), sizeof(float), MpiLibrary.InfoNull, _comm, &mine, &window),
-                $"MPI_Win_allocate_shared ({slotFloats * sizeof(float) / 1e6:F0} MB a rank; set CONVNET_MPI_SHARED_MEMORY=0 to use MPI's allreduce instead)");
+                FormattableString.Invariant($"MPI_Win_allocate_shared ({slotFloats * sizeof(float) / 1e6:F0} MB a rank; set CONVNET_MPI_SHARED_MEMORY=0 to use MPI's allreduce instead)"));
         }
         finally { _watchdog.Exit(); }
         _window = window;

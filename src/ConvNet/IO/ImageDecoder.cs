@@ -70,8 +70,8 @@ public static class ImageDecoder
         if ((long)scaledWidth * scaledHeight > Data.Images.EncodedImageFile.MaxPixels)
         {
             bitmap!.Dispose();
-            throw new InvalidDataException($"{path}: a {extent.Width:0}x{extent.Height:0} image is {scaledWidth:N0}x{scaledHeight:N0} once its shorter side is " +
-                $"scaled to {resizeShorterSide}, over the {Data.Images.EncodedImageFile.MaxPixels:N0}-pixel limit of a rescaled image (so elongated a shape " +
+            throw new InvalidDataException(FormattableString.Invariant($"{path}: a {extent.Width:0}x{extent.Height:0} image is {scaledWidth:N0}x{scaledHeight:N0} once its shorter side is ") +
+                FormattableString.Invariant($"scaled to {resizeShorterSide}, over the {Data.Images.EncodedImageFile.MaxPixels:N0}-pixel limit of a rescaled image (so elongated a shape ") +
                 "is not a photo its crops could classify); crop it, or leave out --ten-crop");
         }
         return (Convert(bitmap!, extent, path, channels, scaledWidth, scaledHeight, 0, 0, scaledWidth, scaledHeight, bgr), scaledWidth, scaledHeight);

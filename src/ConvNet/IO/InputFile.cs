@@ -99,7 +99,7 @@ public static class InputFile
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
         if (!stream.CanSeek) return TryReadPipe(stream, maxBytes, out bytes);
         long length = stream.Length;
-        if (length > maxBytes) return $"{length:N0} bytes, more than the {Size(maxBytes)} this reader takes";
+        if (length > maxBytes) return FormattableString.Invariant($"{length:N0} bytes, more than the {Size(maxBytes)} this reader takes");
         var read = new byte[length];
         stream.ReadExactly(read);
         // A device or kernel file reports size 0 and yields bytes (for ever, for /dev/zero); an empty file yields none.
@@ -124,5 +124,5 @@ public static class InputFile
     }
 
     private static string Size(long bytes) =>
-        bytes % (1L << 20) == 0 ? $"{bytes >> 20:N0} MiB" : $"{bytes:N0} bytes";
+        bytes % (1L << 20) == 0 ? FormattableString.Invariant($"{bytes >> 20:N0} MiB") : FormattableString.Invariant($"{bytes:N0} bytes");
 }

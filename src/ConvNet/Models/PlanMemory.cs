@@ -51,15 +51,15 @@ public static class PlanMemory
         long byArrays = LargestBatchByArrays(spec, layers, out string layer, out long elements);
         if (batch > byArrays)
             throw new InsufficientMemoryException(
-                $"model {spec.Name} cannot run a batch of {batch:N0}: {layer}'s output would hold {batch * elements:N0} " +
-                $"floats, more than one tensor holds (a .NET array's limit, which device tensors share); the largest batch it can take is {byArrays:N0}");
+                FormattableString.Invariant($"model {spec.Name} cannot run a batch of {batch:N0}: {layer}'s output would hold {batch * elements:N0} ") +
+                FormattableString.Invariant($"floats, more than one tensor holds (a .NET array's limit, which device tensors share); the largest batch it can take is {byArrays:N0}"));
         long bytesPerSample = 4 * FloatsPerSample(spec, layers);
         long needed = bytesPerSample * batch;
         if (availableBytes > 0 && needed > availableBytes)
             throw new InsufficientMemoryException(
-                $"model {spec.Name} needs about {Gigabytes(needed)} for the activations and gradients of a batch of {batch:N0} " +
+                FormattableString.Invariant($"model {spec.Name} needs about {Gigabytes(needed)} for the activations and gradients of a batch of {batch:N0} ") +
                 $"({Megabytes(bytesPerSample)} per sample), more than the {Gigabytes(availableBytes)} of memory {memoryOf} " +
-                (availableBytes >= bytesPerSample ? $"(a batch of {availableBytes / bytesPerSample:N0} would already need all of it)" : "(not even one sample fits)"));
+                (availableBytes >= bytesPerSample ? FormattableString.Invariant($"(a batch of {availableBytes / bytesPerSample:N0} would already need all of it)") : "(not even one sample fits)"));
     }
 
     /// <summary>As <see cref="Require"/> for several plans held at once (a server's batch sizes): their samples
@@ -84,6 +84,6 @@ public static class PlanMemory
         return product;
     }
 
-    private static string Gigabytes(long bytes) => $"{bytes / 1e9:0.0} GB";
-    internal static string Megabytes(long bytes) => bytes >= 100_000 ? $"{bytes / 1e6:0.0} MB" : $"{bytes / 1e3:0.0} kB";
+    private static string Gigabytes(long bytes) => FormattableString.Invariant($"{bytes / 1e9:0.0} GB");
+    internal static string Megabytes(long bytes) => bytes >= 100_000 ? FormattableString.Invariant($"{bytes / 1e6:0.0} MB") : FormattableString.Invariant($"{bytes / 1e3:0.0} kB");
 }

@@ -18,14 +18,14 @@ public static class ExplodingLoss
     {
         double threshold = Threshold(classes);
         if (!(latest.TrainLoss > threshold)) return new LossVerdict(null, null);
-        string chance = $"chance is ln {classes} = {Math.Log(Math.Max(classes, 2)):F2}";
+        string chance = FormattableString.Invariant($"chance is ln {classes} = {Math.Log(Math.Max(classes, 2)):F2}");
         string advice = Advice(config, resumed);
         if (history.Count > 0 && history[^1].TrainLoss > threshold && latest.TrainLoss > history[^1].TrainLoss)
             return new LossVerdict(null,
-                $"the training loss stayed far above chance and kept growing ({history[^1].TrainLoss:G4} in epoch {history[^1].Epoch}, " +
-                $"{latest.TrainLoss:G4} in epoch {latest.Epoch}; {chance}); stopped without saving epoch {latest.Epoch}. {advice}");
+                FormattableString.Invariant($"the training loss stayed far above chance and kept growing ({history[^1].TrainLoss:G4} in epoch {history[^1].Epoch}, ") +
+                FormattableString.Invariant($"{latest.TrainLoss:G4} in epoch {latest.Epoch}; {chance}); stopped without saving epoch {latest.Epoch}. {advice}"));
         return new LossVerdict(
-            $"warning: training loss {latest.TrainLoss:G4} in epoch {latest.Epoch} is far above chance ({chance}): the run is exploding. {advice}", null);
+            FormattableString.Invariant($"warning: training loss {latest.TrainLoss:G4} in epoch {latest.Epoch} is far above chance ({chance}): the run is exploding. {advice}"), null);
     }
 
     private static string Advice(TrainConfig config, bool resumed)

@@ -123,7 +123,7 @@ public static class ImageTrainingData
         }
         else
         {
-            report?.Invoke($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} thread{(threads == 1 ? "" : "s")}");
+            report?.Invoke(FormattableString.Invariant($"checking {train.Count + (validation?.Count ?? 0):N0} images and computing the mean image on {threads} thread{(threads == 1 ? "" : "s")}"));
             var trainScan = ImageScan.Run(train, threads, statistics: true, report);
             var validationScan = validation is null ? null : ImageScan.Run(validation, threads, statistics: false, report);
             freshScan = new ScanRecord(config.Data, config.Seed, config.ValidationCount, train.Count, validation?.Count ?? 0,
@@ -236,7 +236,7 @@ public static class ImageTrainingData
     // list of unreadable images and its mean image, nor scanned again and written over rank 0's.
     private static void RequireRankZeroScan(ScanRecord? scan, TrainConfig config, IImageStore train, IImageStore? validation, string? scanPath)
     {
-        string here = $"{train.Count:N0} training{(validation is null ? "" : $" and {validation.Count:N0} validation")} images here";
+        string here = FormattableString.Invariant($"{train.Count:N0} training{(validation is null ? "" : FormattableString.Invariant($" and {validation.Count:N0} validation"))} images here");
         if (scan is null)
             throw new DataException($"{config.Data}: this rank finds no scan by rank 0 of the images it sees there ({here}) in {scanPath ?? "the run folder"}; " +
                 "every rank must see the same files at the same path, and the run folder on a file system they all share");
@@ -258,8 +258,8 @@ public static class ImageTrainingData
     }
 
     private static string PredatesFingerprints(ScanRecord scan, string spec) =>
-        $"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + " +
-        $"{scan.ValidationImages:N0}) and the classes say that {spec} holds the images it was trained on";
+        FormattableString.Invariant($"note: this run's scan of {scan.Data} predates file fingerprints, so only the counts ({scan.TrainImages:N0} + ") +
+        FormattableString.Invariant($"{scan.ValidationImages:N0}) and the classes say that {spec} holds the images it was trained on");
 
     // Does the hold-out hold the readable images of a class that has none left to train on?
     private static bool HoldOutTookAClass(IImageStore train, IImageStore validation)

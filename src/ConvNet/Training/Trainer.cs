@@ -364,7 +364,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             network.Initialize(new Rng(config.Seed));
             log?.Rewrite(history);
             stepLog?.Start(0);
-            _observer.Message($"training {config.Model} ({network.ParameterCount:N0} parameters) on {config.Data}: {train.Count} train, {validation?.Count ?? 0} validation images");
+            _observer.Message(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"training {config.Model} ({network.ParameterCount:N0} parameters) on {config.Data}: {train.Count} train, {validation?.Count ?? 0} validation images"));
         }
         else
         {
@@ -527,7 +527,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
             if (double.IsNaN(testResult.MeanLoss) && testResult.Metrics.Count > 0)
                 throw new TrainingDivergedException("the network's outputs on the test set are NaN: the last updates overflowed the weights, " +
                     $"and the checkpoints saved since the last finite loss hold them (no validation split looked at the outputs: hold one out with --validation N). {Lower()}");
-            _observer.Message($"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)");
+            _observer.Message(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"test: top-1 error {testResult.Metrics.Top1Error:P2} (accuracy {1 - testResult.Metrics.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(testResult.Metrics.Top5Error)} on {test.Count} images (final weights)"));
         }
         if (parallel.CommunicationSummary() is { } summary) _observer.Message(summary);
         return new TrainResult(history, testResult, runDirectory, stoppedEarly) { Interrupted = interrupted };

@@ -123,7 +123,9 @@ public sealed class ActivationWalk
         {
             var panel = Panels[i];
             int top = PanelTop(i);
-            Drawing.Text(canvas, typeface, panel.Label, Margin, top - 5, 12, SKColors.Black, maxWidth: Width - 2 * Margin);
+            // A vector's value range is drawn at the right end of the label's line: a long layer name is cut before it.
+            float rangeWidth = panel.IsVector ? Drawing.MeasureText(typeface, RangeText(panel), 11) + 12 : 0;
+            Drawing.Text(canvas, typeface, panel.Label, Margin, top - 5, 12, SKColors.Black, maxWidth: Width - 2 * Margin - rangeWidth);
             if (panel.IsVector) DrawVector(canvas, typeface, panel, top);
             else DrawMaps(bitmap, canvas, i);
         }
@@ -184,8 +186,15 @@ public sealed class ActivationWalk
             for (int b = 0; b < bins; b++)
                 Drawing.Text(canvas, typeface, names[b], Margin + b * barWidth + barWidth / 2, top + VectorHeight + 10, 10, SKColors.DimGray,
                     SKTextAlign.Center, barWidth - 2);
-        string range = $"{panel.Values.Length} values, largest |v| = {largest:G4}" + (bins < panel.Values.Length ? $", {bins} bins (each its largest |v|)" : "");
-        Drawing.Text(canvas, typeface, range, Margin + width, top - 5, 11, SKColors.DimGray, SKTextAlign.Right);
+        Drawing.Text(canvas, typeface, RangeText(panel), Margin + width, top - 5, 11, SKColors.DimGray, SKTextAlign.Right);
+    }
+
+    private static string RangeText(ActivationPanel panel)
+    {
+        int bins = Math.Min(panel.Values.Length, MaxWidth - 2 * Margin);
+        float largest = panel.Values.Max(v => Math.Abs(v));
+        return FormattableString.Invariant($"{panel.Values.Length} values, largest |v| = {largest:G4}") +
+            (bins < panel.Values.Length ? $", {bins} bins (each its largest |v|)" : "");
     }
 
     public void SavePng(string path, SKTypeface? typeface)

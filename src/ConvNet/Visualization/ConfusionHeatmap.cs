@@ -42,7 +42,9 @@ public sealed class ConfusionHeatmap
         CellSize = cellSize ?? Math.Clamp(600 / Classes, 2, 48);
         bool labels = typeface is not null && CellSize >= 10;
         LabelNotes = labels ? LabelFont.Notes(typeface, classNames) : [];
-        int rowLabels = labels ? (int)Math.Ceiling(classNames.Select((n, i) => Drawing.MeasureText(typeface, RowLabel(i), TextSize)).Max()) + Margin : 0;
+        // At most MaxRowLabelWidth: a class name of thousands of characters made a figure too large to draw.
+        _typeface = typeface;
+        int rowLabels = labels ? (int)Math.Ceiling(Enumerable.Range(0, Classes).Select(i => Drawing.MeasureText(typeface, RowLabel(i), TextSize)).Max()) + Margin : 0;
         Left = Margin + rowLabels;
         Top = (typeface is null ? 0 : 24) + (labels ? 18 : 0) + Margin;
         Width = Left + Classes * CellSize + Margin + (labels ? AccuracyWidth : 0) + Margin;
@@ -51,7 +53,12 @@ public sealed class ConfusionHeatmap
         Height = Top + Classes * CellSize + Margin + (typeface is null ? 0 : 20);
     }
 
-    private string RowLabel(int c) => $"{ClassNames[c]} {c}"; // drawn and measured printable (Drawing)
+    public const int MaxRowLabelWidth = 240;
+    private readonly SKTypeface? _typeface;
+
+    // The class name, cut to leave the label at most MaxRowLabelWidth wide, and its index (drawn and measured printable).
+    private string RowLabel(int c) =>
+        Drawing.Fit(_typeface, ClassNames[c], TextSize, MaxRowLabelWidth - Drawing.MeasureText(_typeface, $" {c}", TextSize)) + $" {c}";
 
     public long RowTotal(int row)
     {

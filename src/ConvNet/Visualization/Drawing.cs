@@ -63,15 +63,31 @@ public static class Drawing
         SKTextAlign align = SKTextAlign.Left, float maxWidth = float.PositiveInfinity)
     {
         if (typeface is null || text.Length == 0) return;
-        text = LabelFont.Printable(text); // a tab in a class name would be an empty box
+        text = Fit(typeface, text, size, maxWidth);
         using var font = Font(typeface, size);
-        if (font.MeasureText(text) > maxWidth)
-        {
-            while (text.Length > 1 && font.MeasureText(text + "…") > maxWidth) text = text[..^1];
-            text += "…";
-        }
         using var paint = new SKPaint { Color = color, IsAntialias = true };
         canvas.DrawText(text, x, y, align, font, paint);
+    }
+
+    /// <summary>The text as <see cref="Text"/> draws it: printable (a tab in a class name would be an empty box), cut
+    /// with "…" to fit maxWidth.</summary>
+    public static string Fit(SKTypeface? typeface, string text, float size, float maxWidth)
+    {
+        text = LabelFont.Printable(text);
+        if (typeface is null) return text;
+        using var font = Font(typeface, size);
+        if (font.MeasureText(text) <= maxWidth) return text;
+        // The longest start that fits with the ellipsis (at least one character), by bisection: a name can be thousands
+        // of characters long.
+        int fits = 1, over = text.Length;
+        while (over - fits > 1)
+        {
+            int mid = (fits + over) / 2;
+            if (font.MeasureText(text[..mid] + "…") <= maxWidth) fits = mid;
+            else over = mid;
+        }
+        if (fits > 1 && char.IsHighSurrogate(text[fits - 1])) fits--; // not half a character
+        return text[..fits] + "…";
     }
 
     public static float MeasureText(SKTypeface? typeface, string text, float size)

@@ -18,8 +18,8 @@ public static class FigureSize
     public static void Require(long width, long height, string what, string fix)
     {
         if (!Fits(width, height))
-            throw new ArgumentException($"{what} {width:N0} x {height:N0} pixels, larger than a figure may be " +
-                $"(at most {MaxSide:N0} pixels a side and {MaxPixels / 1_000_000:N0} million in all); {fix}");
+            throw new ArgumentException(FormattableString.Invariant($"{what} {width:N0} x {height:N0} pixels, larger than a figure may be ") +
+                FormattableString.Invariant($"(at most {MaxSide:N0} pixels a side and {MaxPixels / 1_000_000:N0} million in all); {fix}"));
     }
 
     /// <summary>The largest n in 1..<paramref name="upTo"/> whose figure fits (0 if none), for sizes that grow with n.</summary>

@@ -143,7 +143,7 @@ public sealed class FilterGrid
         if (typeface is not null)
         {
             using var font = LabelFontOf(typeface);
-            width = Math.Max(width, (int)Math.Ceiling(Blocks.Max(b => font.MeasureText(b.Label))) + 8);
+            width = Math.Max(width, (int)Math.Ceiling(Blocks.Max(b => font.MeasureText(LabelFont.Printable(b.Label)))) + 8);
         }
         return (width, Blocks.Sum(b => GridHeight(b) + (typeface is null ? 0 : LabelHeight)));
     }
@@ -177,7 +177,7 @@ public sealed class FilterGrid
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         foreach (var block in Blocks)
         {
-            if (font is not null) canvas.DrawText(block.Label, 4, y + LabelHeight - 6, SKTextAlign.Left, font, ink);
+            if (font is not null) canvas.DrawText(LabelFont.Printable(block.Label), 4, y + LabelHeight - 6, SKTextAlign.Left, font, ink);
             int top = y + (labels ? LabelHeight : 0);
             canvas.DrawRect(0, top, GridWidth(block), GridHeight(block), separator);
             y = top + GridHeight(block);

@@ -48,9 +48,9 @@ public sealed class NeighbourSheet
         if (FigureSize.Fits(width, height)) return;
         int mostK = FigureSize.Largest(k, n => SizeFor(queries, n));
         if (mostK > 0)
-            FigureSize.Require(width, height, $"--k {k} makes a sheet of", $"at most --k {mostK:N0} fits with {queries} {(queries == 1 ? "query" : "queries")} (--json without --out lists the neighbours without a sheet)");
+            FigureSize.Require(width, height, $"--k {k} makes a sheet of", FormattableString.Invariant($"at most --k {mostK:N0} fits with {queries} {(queries == 1 ? "query" : "queries")} (--json without --out lists the neighbours without a sheet)"));
         int mostQueries = FigureSize.Largest(queries, n => SizeFor(n, k));
-        FigureSize.Require(width, height, $"{queries:N0} queries make a sheet of", $"at most {mostQueries:N0} queries fit with --k {k}");
+        FigureSize.Require(width, height, FormattableString.Invariant($"{queries:N0} queries make a sheet of"), FormattableString.Invariant($"at most {mostQueries:N0} queries fit with --k {k}"));
     }
 
     /// <summary>Top-left of the image square: column 0 is the query, 1..k its neighbours.</summary>

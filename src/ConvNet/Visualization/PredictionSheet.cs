@@ -58,7 +58,7 @@ public sealed class PredictionSheet
         var (width, height) = SizeFor(count, columns, bars);
         if (FigureSize.Fits(width, height)) return;
         int most = FigureSize.Largest(count, n => SizeFor(n, columns, bars));
-        FigureSize.Require(width, height, $"{given} makes a sheet of", most > 0 ? $"at most {most:N0} images fit at {columns} per row" : "use fewer images per row");
+        FigureSize.Require(width, height, $"{given} makes a sheet of", most > 0 ? FormattableString.Invariant($"at most {most:N0} images fit at {columns} per row") : "use fewer images per row");
     }
 
     public (int X, int Y) TileOrigin(int entry) => (entry % Columns * TileWidth, entry / Columns * TileHeight);
@@ -100,8 +100,13 @@ public sealed class PredictionSheet
                 // The true class's track is outlined in red too: its bar may be too short to see (0.0 % for a confident
                 // mistake). The label stays black, readable over either bar.
                 if (cls == entry.TrueClass) Drawing.StrokeRect(canvas, track.Left, track.Top, track.Width, track.Height, TrueBar);
-                string label = $"{ClassNames[cls]}  {(100 * p).ToString("F1", CultureInfo.InvariantCulture)} %";
-                Drawing.Text(canvas, typeface, label, track.Left + 3, track.Bottom - 3.5f, 11, SKColors.Black, maxWidth: track.Width - 6);
+                // The probability at the right end, whole; a long class name is cut before it (ImageNet has names of
+                // 30 characters, which took the number's place).
+                string percent = $"{(100 * p).ToString("F1", CultureInfo.InvariantCulture)} %";
+                float percentWidth = Drawing.MeasureText(typeface, percent, 11);
+                Drawing.Text(canvas, typeface, percent, track.Right - 3, track.Bottom - 3.5f, 11, SKColors.Black, SKTextAlign.Right);
+                Drawing.Text(canvas, typeface, ClassNames[cls], track.Left + 3, track.Bottom - 3.5f, 11, SKColors.Black,
+                    maxWidth: track.Width - 6 - percentWidth - 8);
             }
         }
         canvas.Flush();

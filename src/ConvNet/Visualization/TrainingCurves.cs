@@ -68,9 +68,9 @@ public static class TrainingCurves
             if (epoch != epochs.Count + 1) throw new InvalidDataException(Bad($"epoch {epoch} where epoch {epochs.Count + 1} belongs"));
             if (!(step >= (epochs.Count > 0 ? epochs[^1].Step : 0)) || step > long.MaxValue / 2) throw new InvalidDataException(Bad($"step {step} is not a step count after the last line's"));
             foreach (string key in new[] { "trainTop1Error", "trainTop5Error", "validationTop1Error", "validationTop5Error" })
-                if (Get(key) is var error && !double.IsNaN(error) && !(error is >= 0 and <= 1)) throw new InvalidDataException(Bad($"{key} is {error}, not a fraction from 0 to 1"));
+                if (Get(key) is var error && !double.IsNaN(error) && !(error is >= 0 and <= 1)) throw new InvalidDataException(Bad(FormattableString.Invariant($"{key} is {error}, not a fraction from 0 to 1")));
             foreach (string key in new[] { "trainLoss", "validationLoss", "learningRate", "imagesPerSecond", "elapsedSeconds" })
-                if (Get(key) is var value && !double.IsNaN(value) && !(value >= 0 && double.IsFinite(value))) throw new InvalidDataException(Bad($"{key} is {value}, not a finite number, 0 or more"));
+                if (Get(key) is var value && !double.IsNaN(value) && !(value >= 0 && double.IsFinite(value))) throw new InvalidDataException(Bad(FormattableString.Invariant($"{key} is {value}, not a finite number, 0 or more")));
             epochs.Add(new EpochMetrics((int)epoch, (long)step, Get("trainLoss"), Get("trainTop1Error"), Get("trainTop5Error"),
                 Get("validationTop1Error"), Get("validationTop5Error"), Get("validationLoss"), (float)Get("learningRate"),
                 Get("imagesPerSecond"), Get("elapsedSeconds")));
@@ -401,12 +401,23 @@ public static class TrainingCurves
             panel.XMax = runs.Max(r => r.Epochs[^1].Epoch) + 0.25;
             panel.YMax = top > 0 ? top * 1.15 : 1;
             plot.Axes.SetLimitsX(0, panel.XMax);
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, LabelFormatter = InvariantTick };
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = InvariantTick };
             plot.Axes.SetLimitsY(0, panel.YMax);
             Legend(plot, runs, palette, perStep, train, validation, dashed, text);
             panels.Add(panel);
         }
         return panels;
+    }
+
+    // Tick labels as ScottPlot writes them by default (whole or above 1000: grouped digits, no decimals; else the
+    // value rounded to 10 places), but in the invariant culture, as every other number in the figure: its own follow
+    // the thread's culture, so an application in de-DE drew "0,002" beside a rate note of "0.0123".
+    private static string InvariantTick(double value)
+    {
+        if (value == Math.Truncate(value) || Math.Abs(value) > 1000) return value.ToString("N0", CultureInfo.InvariantCulture);
+        string label = Math.Round(value, 10).ToString("G", CultureInfo.InvariantCulture);
+        return label == "-0" ? "0" : label;
     }
 
     // One key a run (its colour) and one a line style (train solid with dots, validation dashed with squares, every

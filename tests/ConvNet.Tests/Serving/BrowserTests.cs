@@ -27,6 +27,7 @@ public sealed class BrowserTests(ServeFixture fixture) : IClassFixture<ServeFixt
         await page.WaitForSelectorAsync("#walk .layer", new() { Timeout = 30_000 });
         var bars = await page.QuerySelectorAllAsync("#top li .bar");
         Assert.Equal(4, bars.Count); // min(5, the model's 4 classes)
+        Assert.Equal("Top 4", await page.InnerTextAsync("#top-heading")); // it said "Top 5" over 4 bars (pass 47)
         var names = await page.Locator("#top li .bar-row > span:first-child").AllInnerTextsAsync();
         Assert.Equal(names.Order(), new[] { "checks", "disc", "hstripes", "vstripes" });
         Assert.Equal(9, await page.Locator("#walk img.tiles").CountAsync());    // conv1..5, norms, pools
@@ -79,6 +80,29 @@ public sealed class BrowserTests(ServeFixture fixture) : IClassFixture<ServeFixt
         Assert.True(layout[4] <= layout[5], $"the page is {layout[4]} pixels wide in a {layout[5]}-pixel window");
         Assert.Equal(longName, await page.GetAttributeAsync("#top li .bar-row > span.name", "title"));
         Assert.Equal(longName, await page.EvaluateAsync<string>("() => document.querySelector('#top li .bar-row > span.name').textContent"));
+    }
+
+    /// <summary>An imported graph's layer names (pass 47): a right-to-left override in one reversed the kind and shape
+    /// drawn after it ("23 raeniL 6cf"), and a 300-character one made the page 3008 pixels wide.</summary>
+    [ChromiumFact]
+    public async Task LayerNamesAreIsolatedAndCutToTheirColumn()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumFactAttribute.Path, Args = ["--no-sandbox"] });
+        var page = await OpenPage(browser, fixture.Server.Address.ToString());
+        string longName = new('F', 300);
+        await page.EvaluateAsync(@"longName => drawWalk([
+            { name: '‮fc6', kind: 'Linear', shape: [32], values: [1, 2, 3] },
+            { name: longName, kind: 'Linear', shape: [4], values: [1, -1, 2, 0] }])", longName);
+        // The kind and shape keep their order after the name: their box starts right of the name's.
+        var order = await page.EvaluateAsync<double[]>(@"() => {
+            const h3 = document.querySelector('#walk .layer h3');
+            return [h3.querySelector('bdi').getBoundingClientRect().left, h3.querySelector('small').getBoundingClientRect().left,
+                    document.documentElement.scrollWidth, window.innerWidth];
+        }");
+        Assert.True(order[0] < order[1], $"the name starts at {order[0]}, the kind and shape at {order[1]}");
+        Assert.True(order[2] <= order[3], $"the page is {order[2]} pixels wide in a {order[3]}-pixel window");
+        Assert.Equal(longName, await page.GetAttributeAsync($"#walk .layer[data-layer='{longName}'] h3", "title"));
     }
 
     /// <summary>The page sent the browser's type, which comes from the file name: a PNG named .txt went as text/plain and

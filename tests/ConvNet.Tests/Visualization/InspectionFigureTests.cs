@@ -43,6 +43,28 @@ public sealed class InspectionFigureTests
     }
 
     [Fact]
+    public void ALongClassNameIsCutBeforeTheProbabilityNotThroughIt()
+    {
+        // "Chesapeake Bay retriever  1…": the label was cut at its end, so the number went first (pass 47). The
+        // probability's end of the bar now looks the same whatever the name's length.
+        var typeface = LabelFont.Typeface ?? throw new InvalidOperationException(LabelFont.MissingMessage);
+        var picture = new Picture(1, 4, 4, new byte[16]);
+        PredictionSheet Sheet(string name) => new([new PredictionEntry(picture, "a.png", TrueClass: -1, [(0, 0.473f), (1, 0.2f)])], [name, "b"], columns: 1);
+        using var shortName = Sheet("tench").Render(typeface);
+        using var longName = Sheet("American Staffordshire terrier").Render(typeface);
+        var track = Sheet("tench").BarTrackRect(0, 0);
+        int differing = 0, dark = 0;
+        for (int y = track.Top; y < track.Bottom; y++)
+            for (int x = track.Right - 40; x < track.Right; x++)
+            {
+                if (shortName.GetPixel(x, y) != longName.GetPixel(x, y)) differing++;
+                if (shortName.GetPixel(x, y).Red < 100) dark++;
+            }
+        Assert.Equal(0, differing);
+        Assert.True(dark > 10, "the probability is drawn at the bar's right end");
+    }
+
+    [Fact]
     public void PredictionSheetDrawsThePicturePixelSharpAndBarsToScale()
     {
         // A 4x4 grey picture: value 16 * (y * 4 + x); drawn at 40 pixels per pixel in the 160-pixel square.

@@ -62,7 +62,7 @@ public static class EncodedImageFile
         if (encoded.Length == 0) return new(HeaderProblem.NotAnImage, "empty image (0 bytes)");
         if (codec is null && FormatSkiaCannotOpen(encoded) is { } format) return new(HeaderProblem.UnsupportedFormat, Unsupported(format));
         if (codec is null && PngSides(encoded) is var (pngWidth, pngHeight) && Math.Max(pngWidth, pngHeight) > PngMaxSide)
-            return new(HeaderProblem.TooManyPixels, $"the header declares {pngWidth}x{pngHeight} pixels; PNG sides over {PngMaxSide:N0} pixels are not read (libpng's limit)");
+            return new(HeaderProblem.TooManyPixels, FormattableString.Invariant($"the header declares {pngWidth}x{pngHeight} pixels; PNG sides over {PngMaxSide:N0} pixels are not read (libpng's limit)"));
         if (codec is null && PngSides(encoded) is var (emptyWidth, emptyHeight) && (emptyWidth == 0 || emptyHeight == 0))
             return new(HeaderProblem.EmptyImage, $"the header declares an empty image ({emptyWidth}x{emptyHeight})");
         if (codec is null) return new(HeaderProblem.NotAnImage, $"not a readable JPEG or PNG image ({Unreadable(createResult)})");
@@ -72,11 +72,11 @@ public static class EncodedImageFile
         if (width <= 0 || height <= 0) return new(HeaderProblem.EmptyImage, $"the header declares an empty image ({width}x{height})");
         long jpegDeclared = maxPixels > long.MaxValue / JpegDeclaredTimes ? long.MaxValue : JpegDeclaredTimes * maxPixels;
         if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && (long)width * height > jpegDeclared)
-            return new(HeaderProblem.TooManyPixels, $"the header declares {width}x{height} pixels, more than the {jpegDeclared:N0} " +
-                $"a JPEG may declare ({JpegDeclaredTimes} times the {maxPixels:N0}-pixel limit)");
+            return new(HeaderProblem.TooManyPixels, FormattableString.Invariant($"the header declares {width}x{height} pixels, more than the {jpegDeclared:N0} ") +
+                FormattableString.Invariant($"a JPEG may declare ({JpegDeclaredTimes} times the {maxPixels:N0}-pixel limit)"));
         // (Within JpegDeclaredTimes a JPEG scaled down decodes to at most about the limit: in practice only whole ones are refused here.)
         if ((long)decodeSize.Width * decodeSize.Height > maxPixels)
-            return new(HeaderProblem.TooManyPixels, $"the header declares {width}x{height} pixels, more than the {maxPixels:N0}-pixel limit");
+            return new(HeaderProblem.TooManyPixels, FormattableString.Invariant($"the header declares {width}x{height} pixels, more than the {maxPixels:N0}-pixel limit"));
         return null;
     }
 

@@ -36,7 +36,7 @@ public static class ImageScan
                 }
                 int finished = Interlocked.Increment(ref done);
                 if (report is not null && finished % nextReport == 0)
-                    lock (progressLock) report($"{store.Name}: checked {finished:N0} of {store.Count:N0} images");
+                    lock (progressLock) report(FormattableString.Invariant($"{store.Name}: checked {finished:N0} of {store.Count:N0} images"));
             }
             partials[worker] = partial;
         });

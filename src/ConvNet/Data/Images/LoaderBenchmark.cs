@@ -18,7 +18,7 @@ public static class LoaderBenchmark
     public static LoaderBenchmarkResult Run(string spec, int threads, double seconds, int cropSize = 227, int batchSize = 128)
     {
         if (threads < 1) throw new ArgumentException($"threads must be at least 1, got {threads}");
-        if (!(seconds > 0)) throw new ArgumentException($"seconds must be positive, got {seconds}");
+        if (!(seconds > 0)) throw new ArgumentException(FormattableString.Invariant($"seconds must be positive, got {seconds}"));
         if (cropSize < 1) throw new ArgumentException($"the crop must be at least 1 pixel, got {cropSize}");
         if (batchSize < 1) throw new ArgumentException($"the batch must hold at least 1 image, got {batchSize}");
         var splits = ImageDataSpec.Open(spec);

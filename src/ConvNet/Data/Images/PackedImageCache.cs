@@ -110,7 +110,7 @@ public static class PackedImageCache
                 }
                 counts[name] = good.Count;
                 fingerprints[name] = ImageFingerprint.Of([written]);
-                report?.Invoke($"{name}: {counts[name]:N0} images written to {Path.Combine(directory, name + ".pack")}");
+                report?.Invoke(FormattableString.Invariant($"{name}: {counts[name]:N0} images written to {Path.Combine(directory, name + ".pack")}"));
             }
             foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
             if (skipped.Count > 0) report?.Invoke($"skipped {skipped.Count} unreadable images");
@@ -224,7 +224,7 @@ public static class PackedImageCache
                             labels.Add(store.Label(start + k));
                             good.Add(start + k);
                         }
-                        if (report is not null && (start / chunk) % 50 == 49) report($"{store.Name}: {start + n:N0} of {store.Count:N0} decoded");
+                        if (report is not null && (start / chunk) % 50 == 49) report(FormattableString.Invariant($"{store.Name}: {start + n:N0} of {store.Count:N0} decoded"));
                     }
                 }
             }

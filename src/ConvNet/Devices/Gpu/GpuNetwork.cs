@@ -85,8 +85,8 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         {
             long perSample = 4 * PlanMemory.FloatsPerSample(Spec, Host.Layers);
             throw new InsufficientMemoryException(
-                $"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); {PlanMemory.Megabytes(free)} were free " +
-                $"before the plan, whose activations and gradients alone take {PlanMemory.Megabytes(perSample)} a sample (a batch of {free / perSample:N0} at most) " +
+                FormattableString.Invariant($"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); {PlanMemory.Megabytes(free)} were free ") +
+                FormattableString.Invariant($"before the plan, whose activations and gradients alone take {PlanMemory.Megabytes(perSample)} a sample (a batch of {free / perSample:N0} at most) ") +
                 "and which needs scratch and masks besides: use a smaller batch", e);
         }
         PlannedBatch = batch;

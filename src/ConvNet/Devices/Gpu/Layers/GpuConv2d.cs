@@ -39,7 +39,7 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable, IGemmLayer
         }.WithDivisors();
         // Kernels index with 32-bit ints: refuse a batch whose lowered matrix (or any tensor) would not fit.
         if (LoweredLength > int.MaxValue || (long)_shape.Batch * _shape.InChannels * _shape.InHeight * _shape.InWidth > int.MaxValue)
-            throw new ArgumentException($"{Name}: a batch of {_shape.Batch} is too large for the GPU kernels' 32-bit indexing ({LoweredLength:N0} values in the lowered matrix); use a smaller batch");
+            throw new ArgumentException(FormattableString.Invariant($"{Name}: a batch of {_shape.Batch} is too large for the GPU kernels' 32-bit indexing ({LoweredLength:N0} values in the lowered matrix); use a smaller batch"));
         var s = _shape;
         _forwardSplits = GpuDevice.SplitsFor(s.OutPerGroup, s.Pixels, s.LoweredRows, s.Groups);
         _weightSplits = GpuDevice.SplitsFor(s.OutPerGroup, s.LoweredRows, s.Pixels, s.Groups);

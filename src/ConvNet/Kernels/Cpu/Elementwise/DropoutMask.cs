@@ -11,7 +11,7 @@ public static class DropoutMask
     /// share of the global batch, so each sample's mask is the one a single process would draw.</summary>
     public static void Fill(Span<float> mask, float p, Rng rng, long skip = 0)
     {
-        if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability must be in [0, 1), got {p}");
+        if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), FormattableString.Invariant($"dropout probability must be in [0, 1), got {p}"));
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         for (long draw = 0; draw < skip; draw++) rng.NextUInt64();
         float keepScale = 1f / (1f - p);

@@ -8,7 +8,7 @@ public static class SoftmaxCrossEntropy
     /// <summary>Returns <paramref name="smoothing"/> when it is a valid label smoothing, in [0, 1); throws otherwise.</summary>
     public static float RequireSmoothing(float smoothing, string name) => smoothing is >= 0f and < 1f
         ? smoothing
-        : throw new ArgumentOutOfRangeException(name, $"label smoothing must be in [0, 1), got {smoothing}");
+        : throw new ArgumentOutOfRangeException(name, FormattableString.Invariant($"label smoothing must be in [0, 1), got {smoothing}"));
 
     /// <param name="smoothing">label smoothing in [0, 1): the share of the target spread evenly over all classes</param>
     /// <returns>the mean loss over the <paramref name="batch"/> rows</returns>

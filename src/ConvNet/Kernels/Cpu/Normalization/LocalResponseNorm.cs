@@ -15,7 +15,7 @@ public readonly record struct LrnSettings(int Size, float Alpha, float Beta, flo
     public void Validate(string layer)
     {
         if (Size < 1) throw new ArgumentException($"{layer}: LRN size must be at least 1, got {Size}");
-        if (!(K > 0)) throw new ArgumentException($"{layer}: LRN k must be positive, got {K}");
+        if (!(K > 0)) throw new ArgumentException(FormattableString.Invariant($"{layer}: LRN k must be positive, got {K}"));
     }
 }
 
