@@ -191,7 +191,14 @@ public static class TrainCommand
                         test = result.Test is { } test ? new { top1Error = test.Metrics.Top1Error, top5Error = test.Metrics.Top5Error, images = test.Metrics.Count } : null,
                         runDirectory = result.RunDirectory,
                     }, indented: false));
-                if (result.Interrupted) return signalExitCode ?? InterruptedExitCode;
+                if (result.Interrupted)
+                {
+                    // The ranks agree to stop at one step, not on why: each says which signal it got, if any, so that all
+                    // exit with that signal's code (a SIGHUP to one rank gave 129 there and 130 on the others, which
+                    // MPICH's launcher ORs into 131).
+                    long signalled = communicator.Size > 1 ? communicator.MinMax(signalExitCode ?? 0).Max : signalExitCode ?? 0;
+                    return signalled > 0 ? (int)signalled : InterruptedExitCode;
+                }
                 // A signal during the last validation or the test pass came after the training had ended: the run is
                 // complete, and a scheduler told 130/143 would take it for stopped.
                 if (cancel.IsCancellationRequested && communicator.IsRoot)

@@ -49,7 +49,7 @@ public sealed class GradientAverager(ICommunicator communicator) : IGradientRedu
         // A bucket closes at the first layer boundary once it holds a quarter of all gradients (25 MB at most), so small
         // nets overlap too. Boundaries fall where the layers end: a layer larger than that fills a bucket of its own,
         // which gives 3 buckets for the paper net (fc8+fc7, fc6, the rest), 2 for alexnet-small (fc8 to fc6 hold 90 % of
-        // its gradients), 4 for alexnet-micro (fc8 to fc6, conv5+conv4, conv3, conv2+conv1); 1 when an engine hands no layers over during backward (the GPU's).
+        // its gradients), 4 for alexnet-micro on Fashion-MNIST (fc8 to fc6, conv5+conv4, conv3, conv2+conv1; 3 on RGB data with few classes); 1 when an engine hands no layers over during backward (the GPU's).
         _bucketFloats = (int)Math.Clamp(total / 4, 1, MaxBucketBytes / sizeof(float));
         _planned = parameters;
         (_launchedEnd, _filledEnd) = (0, 0);

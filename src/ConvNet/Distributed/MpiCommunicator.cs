@@ -31,6 +31,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         string? timeoutAdvice = null, string launchedAs = "rank ?")
     {
         int initialized = 0, provided = 0, rank = 0, size = 0;
+        // UCX, which MPICH loads, enters its debug mode on SIGHUP by default and printed hundreds of "UCX DEBUG" lines
+        // while the ranks saved and stopped (the trainer handles SIGHUP: save, exit 129). Set before the MPI library
+        // loads, unless the user set it.
+        if (OperatingSystem.IsLinux()) MpiLibrary.SetNativeEnvironment("UCX_DEBUG_SIGNO", "0", overwrite: 0);
         MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
         if (initialized != 0) throw new InvalidOperationException("MPI is already initialised in this process: create one MpiCommunicator per process");
         string who = launchedAs;

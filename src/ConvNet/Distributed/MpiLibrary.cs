@@ -41,6 +41,10 @@ internal static unsafe partial class MpiLibrary
         throw new DllNotFoundException($"MPI: none of {string.Join(", ", Candidates)} could be loaded; install MPICH (Debian: apt-get install mpich)");
     }
 
+    /// <summary>libc's setenv: what native code (the MPI library and the UCX it loads) reads, which .NET's
+    /// Environment.SetEnvironmentVariable does not change.</summary>
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)] public static partial int SetNativeEnvironment(string name, string value, int overwrite);
+
     [LibraryImport(Library, EntryPoint = "MPI_Initialized")] public static partial int Initialized(int* flag);
     [LibraryImport(Library, EntryPoint = "MPI_Init_thread")] public static partial int InitThread(nint argc, nint argv, int required, int* provided);
     [LibraryImport(Library, EntryPoint = "MPI_Comm_rank")] public static partial int CommRank(int comm, int* rank);

@@ -27,6 +27,27 @@ public static class ReplicaCheck
         if (min != max) throw new CommunicationException($"the ranks disagree on {what}: start every rank with the same command line");
     }
 
+    /// <summary>As <see cref="RequireSame"/> for a JSON object (a configuration), naming the fields that differ and the
+    /// ranks whose differ from rank 0's: "the ranks disagree" alone left a user to compare every option.</summary>
+    public static void RequireSameFields(ICommunicator communicator, string json, string what)
+    {
+        if (communicator.Size == 1) return;
+        var fields = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject().OrderBy(f => f.Key, StringComparer.Ordinal)
+            .Select(f => (f.Key, Hash: (long)Hash(f.Key + "=" + (f.Value?.ToJsonString() ?? "null")))).ToList();
+        // One length everywhere before the gather (another build could have other fields).
+        var (fewest, most) = communicator.MinMax(fields.Count);
+        if (fewest != most) RequireSame(communicator, Hash(json), what);
+        else
+        {
+            long[][] all = communicator.AllGather([.. fields.Select(f => f.Hash)]);
+            var differing = Enumerable.Range(0, fields.Count).Where(i => all.Any(rank => rank[i] != all[0][i])).Select(i => fields[i].Key).ToList();
+            var ranks = Enumerable.Range(1, all.Length - 1).Where(r => !all[r].SequenceEqual(all[0])).ToList();
+            if (differing.Count > 0)
+                throw new CommunicationException($"the ranks disagree on {what}: {string.Join(", ", differing)} on rank{(ranks.Count == 1 ? "" : "s")} " +
+                    $"{string.Join(", ", ranks)} differ{(ranks.Count == 1 ? "s" : "")} from rank 0's; start every rank with the same command line");
+        }
+    }
+
     /// <summary>A 64-bit multiply-xor hash of the exact bits of every parameter, in order.</summary>
     public static ulong Hash(IReadOnlyList<Parameter> parameters)
     {

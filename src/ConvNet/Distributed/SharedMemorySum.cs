@@ -57,7 +57,7 @@ internal sealed unsafe class SharedMemorySum : IDisposable
         finally { _watchdog.Exit(); }
         if (fewest < needed + (needed >> 4))
         {
-            refusal = FormattableString.Invariant($"the shared-memory sum needs {needed / 1e6:F1} MB in /dev/shm and a rank has {fewest / 1e6:F1} MB free or allowed ") +
+            refusal = $"the shared-memory sum needs {Models.PlanMemory.Megabytes(needed)} in /dev/shm and a rank has {Models.PlanMemory.Megabytes(fewest)} free or allowed " +
                 "(CONVNET_MPI_SHARED_MEMORY_MB; a container's /dev/shm is often 64 MB: docker run --shm-size=2g)";
             return false;
         }

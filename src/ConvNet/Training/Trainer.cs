@@ -287,7 +287,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         var parallel = new DataParallel(_communicator, config.BatchSize, resumed: resumeFrom is not null);
         bool root = parallel.IsRoot;
         // The configuration must be the same on every rank before any collective with a length depends on it.
-        ReplicaCheck.RequireSame(_communicator, ReplicaCheck.Hash(System.Text.Json.JsonSerializer.Serialize(config with { Threads = 0, LoaderThreads = 0, Prefetch = 0 }, CheckpointInfo.Json)), "the training configuration");
+        ReplicaCheck.RequireSameFields(_communicator, System.Text.Json.JsonSerializer.Serialize(config with { Threads = 0, LoaderThreads = 0, Prefetch = 0 }, CheckpointInfo.Json), "the training configuration");
         // Not saved with the run, so not in its configuration, yet ranks that differ in them stop at different steps, or
         // reduce gradients in different pieces, and wait for each other in a collective until the watchdog's limit.
         ReplicaCheck.RequireSame(_communicator, (ulong)config.MaxSteps, "--max-steps");

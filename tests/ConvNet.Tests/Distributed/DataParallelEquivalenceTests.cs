@@ -58,7 +58,7 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
-    public async Task Ranks_given_different_step_limits_or_device_kinds_stop_at_the_start_naming_the_option()
+    public async Task Ranks_given_different_step_limits_device_kinds_or_rates_stop_at_the_start_naming_the_option()
     {
         // Neither is saved with the run, so the configuration's hash did not see them: the ranks trained on, stopped or
         // reduced at different points, and waited for each other until the watchdog's limit.
@@ -67,6 +67,9 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
         {
             ("steps", ["--max-steps", "1"], ["--max-steps", "2"], "disagree on --max-steps"), // of the run's 9 steps
             ("device", ["--max-steps", "1", "--device", "cpu"], ["--max-steps", "1", "--device", "emulated"], "disagree on the kind of --device"),
+            // A saved option: named too (the message named none, pass 46).
+            ("rate", ["--max-steps", "1", "--lr", "0.01"], ["--max-steps", "1", "--lr", "0.02"],
+                "disagree on the training configuration: learningRate on rank 1 differs from rank 0's"),
         })
         {
             // MPMD: one rank with each value.
