@@ -67,7 +67,7 @@ public static class ShowActivationsCommand
         // The outcome first and long names shortened: the title is cut at the figure's width, and a long path or class
         // name cut the prediction off.
         static string Short(string name) => name.Length <= 48 ? name : name[..47] + "…";
-        string outcome = NonFiniteOutputs.Any(probabilities) ? "outputs not finite (NaN: the weights overflow)"
+        string outcome = NonFiniteOutputs.Any(probabilities) ? "its outputs are not finite (NaN: the weights overflow)"
             : $"predicted {Short(images.ClassNames[best])} ({probabilities[best]:P1})";
         string title = outcome + (label >= 0 ? $", true class {Short(images.ClassNames[label])}" : "") + $": {images.Describe(index)} through {network.Name}";
         string[] named = [.. NonFiniteOutputs.Any(probabilities) ? [] : new[] { images.ClassNames[best] }, .. label >= 0 ? new[] { images.ClassNames[label] } : []];
