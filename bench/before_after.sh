@@ -22,7 +22,9 @@ for ((round = 1; round <= rounds; round++)); do
     IFS=';' read -r -a cells <<< "${CELLS:-alexnet train 128;alexnet infer 64;alexnet-small train 128}"
     for cell in "${cells[@]}"; do
         read -r model mode batch <<< "$cell"
-        for build in base new; do
+        # Alternate which build goes first, so a drift of the machine within a round favours neither.
+        builds=(base new); (( round % 2 == 0 )) && builds=(new base)
+        for build in "${builds[@]}"; do
             result=$(dotnet "$(cli $build)" bench --model "$model" --mode "$mode" --batch "$batch" --threads 2 --warmup 2 --repeats 5 --json 2>/dev/null | python3 -c "$median_ips")
             echo "round $round bench $model $mode b$batch $build $result"
         done
@@ -33,7 +35,8 @@ done
 # The trainer's step: (t(150 steps) - t(30 steps)) / 120, so start-up and data loading cancel out.
 run_dir="$work/run"
 for ((round = 1; round <= 2 * rounds; round++)); do
-    for build in base new; do
+    builds=(base new); (( round % 2 == 0 )) && builds=(new base)
+    for build in "${builds[@]}"; do
         times=()
         for steps in 30 150; do
             rm -rf "$run_dir"

@@ -17,7 +17,9 @@ for ((round = 1; round <= rounds; round++)); do
     for cell in "alexnet 1" "alexnet-torchvision 1" "alexnet 64" "alexnet-torchvision 64"; do
         read -r model batch <<< "$cell"
         repeats=$(( batch == 1 ? 30 : 5 ))
-        for build in base new bf16; do
+        # Alternate the order each round, so a drift of the machine within a round favours no build.
+        builds=(base new bf16); (( round % 2 == 0 )) && builds=(bf16 new base)
+        for build in "${builds[@]}"; do
             case $build in
                 base) cli=$base; extra=() ;;
                 new) cli=$new; extra=() ;;

@@ -379,10 +379,15 @@ for model, cell_mode, batch in cells:
             ms = number(res.get("stepMs")) if engine == "convnet" else None
             step_ms.append(ms if ms is not None else (1000 * int(batch) / rate if rate else None))
         first = next((x["result"] for x in runs if isinstance(x.get("result"), dict) and "error" not in x), {})
-        summary = {"imagesPerSecond": median(rates), "stepMs": median(step_ms),
+        # One rule (docs/performance.md): the median of the rounds' step times, and every rate at that time. The median
+        # rate and round 1's GFLOP/s disagreed with it, and with each other when a round was skipped.
+        step = median(step_ms)
+        summary = {"imagesPerSecond": 1000 * int(batch) / step if step else None, "stepMs": step,
                    "roundsImagesPerSecond": rates}
         if engine == "convnet":
-            summary.update(gflops=number(first.get("gflops")), percentOfPeak=first.get("percentOfPeak"),
+            first_ms = number(first.get("stepMs"))
+            at_median = (lambda v: v * first_ms / step if v is not None and first_ms and step else None)
+            summary.update(gflops=at_median(number(first.get("gflops"))), percentOfPeak=at_median(number(first.get("percentOfPeak"))),
                            device=first.get("device"), precision=first.get("precision", "fp32"))
         else:
             # On the CPU the script prints neither device nor precision (its output there keeps its old form).

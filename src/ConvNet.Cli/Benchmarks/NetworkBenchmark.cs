@@ -67,6 +67,10 @@ public sealed record BenchResult(BenchSettings Settings, string Kernel, double M
 
     /// <summary>CPU: the cores the peak counts, the threads but at most the processors.</summary>
     public int PeakCores => Math.Min(Settings.Threads, Processors);
+
+    /// <summary>CPU: the process got under three quarters of the cores it could use, over a window long enough to tell
+    /// (half a second of timed steps): other work shared them, and every rate here is low by about that share.</summary>
+    public bool CoresShared => Device == "cpu" && double.IsFinite(CpusUsed) && CpusUsed < 0.75 * PeakCores && StepMs.Median * Settings.Repeats >= 500;
 }
 
 public static class NetworkBenchmark

@@ -161,7 +161,7 @@ public static class BenchCommand
             if (communicator.IsRoot)
                 Console.WriteLine(asJson
                     ? CliJson.Serialize(new { ranks = a.Ranks, megabytes = a.Megabytes, milliseconds = Object(a.Milliseconds), busGigabytesPerSecond = a.BusGigabytesPerSecond })
-                    : $"allreduce of {a.Megabytes:F1} MB over {a.Communicator}: {a.Milliseconds.Median:F2} ms (min {a.Milliseconds.Min:F2}, max {a.Milliseconds.Max:F2}), bus bandwidth {a.BusGigabytesPerSecond:F2} GB/s");
+                    : $"allreduce of {S(a.Megabytes)} MB over {a.Communicator}: {S(a.Milliseconds.Median)} ms (min {S(a.Milliseconds.Min)}, max {S(a.Milliseconds.Max)}), bus bandwidth {S(a.BusGigabytesPerSecond)} GB/s");
             return 0;
         }
         if (parse.GetValue(model) is null) throw new ArgumentException("under mpiexec, bench needs --model NAME (data-parallel training steps) or --allreduce MB");
@@ -180,10 +180,13 @@ public static class BenchCommand
                 stepMs = Object(r.StepMs), imagesPerSecond = Object(r.ImagesPerSecond), allreduceMsPerStep = Object(r.AllreduceMsPerStep), gradientMegabytes = r.GradientMegabytes,
             })
             : $"{r.Model} train, batch {r.GlobalBatch} over {r.Ranks} ranks x {r.ThreadsPerRank} thread{(r.ThreadsPerRank == 1 ? "" : "s")}: " +
-              $"{r.ImagesPerSecond.Median:F1} img/s (step {r.StepMs.Median:F1} ms, min {r.StepMs.Min:F1}, max {r.StepMs.Max:F1}); " +
-              $"allreduce {r.AllreduceMsPerStep.Median:F1} ms a step ({100 * r.AllreduceMsPerStep.Median / r.StepMs.Median:F1} %) for {r.GradientMegabytes:F1} MB of gradients");
+              $"{S(r.ImagesPerSecond.Median)} img/s (step {S(r.StepMs.Median)} ms, min {S(r.StepMs.Min)}, max {S(r.StepMs.Max)}); " +
+              $"allreduce {S(r.AllreduceMsPerStep.Median)} ms a step ({100 * r.AllreduceMsPerStep.Median / r.StepMs.Median:F1} %) for {S(r.GradientMegabytes)} MB of gradients");
         return 0;
     }
+
+    // At least three significant figures: a 0.03 MB allreduce or a 1.8e-5 TFLOP/s emulated GEMM printed as 0.0 and 0.00.
+    private static string S(double value) => SignificantFigures.Format(value);
 
     public static string ToJson(BenchResult r) => CliJson.Serialize(new
     {
@@ -211,6 +214,7 @@ public static class BenchCommand
         peakGflops = double.IsFinite(r.PeakGflops) ? r.PeakGflops : (double?)null,
         percentOfPeak = double.IsFinite(r.PeakGflops) ? 100 * r.Gflops.Median / r.PeakGflops : (double?)null,
         cpusUsed = double.IsFinite(r.CpusUsed) ? r.CpusUsed : (double?)null,
+        coresShared = r.Device == "cpu" ? r.CoresShared : (bool?)null, // under 3/4 of the cores it could use (see CoresShared)
         allocatedBytesPerStep = r.AllocatedBytesPerStep,
         // Inference has no loss, SGD or backward pass: those fields are left out, not reported as 0.
         lossMs = Trained(r, r.LossMs),
@@ -241,7 +245,7 @@ public static class BenchCommand
                     peakTflops = g.PeakTflops, percentOfPeak = g.PeakTflops is { } p ? 100 * g.Tflops.Median / p : (double?)null,
                     maxRelativeError = g.MaxRelativeError,
                 })
-                : $"GEMM {g.Size}^3 on {g.Device} ({g.Blocking}x{g.Blocking} per thread): {g.Tflops.Median:F2} TFLOP/s (min {g.Tflops.Min:F2}, max {g.Tflops.Max:F2}), {g.Milliseconds.Median:F3} ms" +
+                : $"GEMM {g.Size}^3 on {g.Device} ({g.Blocking}x{g.Blocking} per thread): {S(g.Tflops.Median)} TFLOP/s (min {S(g.Tflops.Min)}, max {S(g.Tflops.Max)}), {S(g.Milliseconds.Median)} ms" +
                   (g.PeakTflops is { } peak ? $", {100 * g.Tflops.Median / peak:F1} % of the {peak:F1} TFLOP/s FP32 peak" : "") +
                   $"; sampled relative error {g.MaxRelativeError:g2}");
             if (!parse.GetValue(verify)) return 0;
@@ -299,6 +303,8 @@ public static class BenchCommand
             text.AppendLine($"CPUs used   {r.CpusUsed,9:F2}      (CPU time / wall time; " + (s.Threads > r.Processors
                 ? $"{s.Threads} threads share {r.Processors} processors, so at most {r.Processors}; below: other work had the cores part of the time)"
                 : $"below {s.Threads}: other work had the cores part of the time; above: the runtime's own threads, JIT and GC, ran too)"));
+            if (r.CoresShared)
+                text.AppendLine($"warning: this process got {r.CpusUsed:F2} of the {r.PeakCores} cores it could use: other work shared them, so the rates above are low by about that share; measure again on a quiet machine");
         }
         else if (double.IsFinite(r.PeakGflops))
             text.AppendLine($"% of peak   {F(100 * r.Gflops.Median / r.PeakGflops),9} %    (FP32 FMA peak {r.PeakGflops:F0} GFLOP/s = 2 x SMs x FP32 cores per SM x clock)");

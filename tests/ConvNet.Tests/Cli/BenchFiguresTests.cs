@@ -64,6 +64,19 @@ public sealed class BenchFiguresTests
         Assert.Equal(1, 2.0 * 8 * 8 * 8 / (medianMs / 1e3) / 1e12 / tflops, 9);
     }
 
+    [Fact]
+    public void A_run_that_got_few_of_its_cores_says_so()
+    {
+        // "CPUs used 0.65" beside two threads was printed with the same words as 1.98 (pass 48).
+        var result = NetworkBenchmark.Run(new BenchSettings("alexnet-micro", Batch: 2, BenchMode.Infer, Threads: 1, Warmup: 1, Repeats: 3));
+        var longWindow = result.Settings with { Repeats = 1_000_000 }; // as if its steps had filled seconds
+        var starved = result with { CpusUsed = 0.4, Settings = longWindow };
+        Assert.True(starved.CoresShared);
+        Assert.Contains("warning: this process got 0.40 of the 1 cores it could use", BenchCommand.ToTable(starved));
+        Assert.False((result with { CpusUsed = 0.95, Settings = longWindow }).CoresShared);
+        Assert.False((result with { CpusUsed = 0.4 }).CoresShared); // a window of microseconds says nothing
+    }
+
     [Theory]
     [InlineData(0.0223, "0.0223")]
     [InlineData(0.000147, "0.000147")]
@@ -84,5 +97,11 @@ public sealed class BenchFiguresTests
         Assert.Contains(" MFLOP per step", table);
         foreach (string line in table.Split('\n').Where(l => !l.StartsWith("CPUs used", StringComparison.Ordinal)))
             Assert.DoesNotMatch(@"(?<![\d.])0\.0+(?![\d])", line);
+
+        // The one-line benches too: the emulated GEMM printed "0.00 TFLOP/s (min 0.00, max 0.00)" (pass 48).
+        var gemm = CliRunner.Run("bench", "--device", "emulated", "--gemm", "8", "--repeats", "3");
+        Assert.True(gemm.ExitCode == 0, gemm.Stderr);
+        Assert.DoesNotMatch(@"(?<![\d.])0\.0+ TFLOP/s", gemm.Stdout);
+        Assert.Matches(@"0\.0*[1-9]\d* TFLOP/s", gemm.Stdout);
     }
 }
