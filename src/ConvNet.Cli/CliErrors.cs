@@ -116,7 +116,7 @@ public static class CliErrors
             // A value refused when the command runs (--lr 0, checked by the library; an --out folder holding another
             // command's output) is a mistake in that command's arguments as much as one its parser refuses: named by
             // the command alike, whichever exception carries it.
-            string prefix = e.Message.StartsWith("--", StringComparison.Ordinal)
+            string prefix = e is UsageException || e.Message.StartsWith("--", StringComparison.Ordinal)
                 ? $"{UnknownOptions.CommandPath(parse)}: " : "convnet: error: ";
             foreach (string message in Messages(e, parse.CommandResult.Command)) WriteError(EarlyRankFailure.Tagged(prefix + message, environment));
             if (verbose) WriteError(e.ToString());

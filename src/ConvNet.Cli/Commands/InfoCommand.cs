@@ -51,7 +51,7 @@ public static class InfoCommand
         string Settings(string text) => text.PadRight(width);
         var lines = new List<string>
         {
-            $"model {s.Model}: input {string.Join("x", s.InputShape)}, {s.Classes} classes",
+            $"model {s.Model}: input {string.Join("x", s.InputShape)}, {s.Classes} class{(s.Classes == 1 ? "" : "es")}",
             $"{"layer",-14} {"kind",-18} {Settings("settings")} {"output",-14} {"parameters",14} {"multiply-adds",16}",
         };
         foreach (var l in s.Layers)

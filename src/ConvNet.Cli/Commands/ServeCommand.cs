@@ -114,7 +114,7 @@ public static class ServeCommand
             server.RequestStop();
         });
         await server.WaitForShutdownAsync();
-        Console.WriteLine($"stopped after {server.Metrics.Images} images in {server.Metrics.ForwardPasses} forward passes");
+        Console.WriteLine($"stopped after {server.Metrics.Images} image{(server.Metrics.Images == 1 ? "" : "s")} in {server.Metrics.ForwardPasses} forward pass{(server.Metrics.ForwardPasses == 1 ? "" : "es")}");
         return 0;
     }
 }

@@ -30,7 +30,7 @@ public static class ShowActivationsCommand
             string? file = parse.GetValue(image);
             int? at = parse.GetValue(index);
             if ((file is null) == (at is null))
-                throw new ArgumentException("give one image: an image file, or --index N (with --data, default the run's data)");
+                throw new UsageException("give one image: an image file, or --index N (with --data, default the run's data)");
             // They choose an image of --data, as in `show predictions`: with an image file they would be silently ignored.
             if (file is not null)
                 foreach (Option unused in new Option[] { options.Data, options.Split })

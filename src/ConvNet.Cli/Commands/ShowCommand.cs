@@ -77,7 +77,7 @@ public static class ShowCommand
             foreach (string folder in folders)
             {
                 string full = Path.TrimEndingDirectorySeparator(OutputPaths.Resolved(folder));
-                if (!seen.TryAdd(full, folder)) throw new ArgumentException($"{seen[full]} and {folder} are the same run: give each run once");
+                if (!seen.TryAdd(full, folder)) throw new UsageException($"{seen[full]} and {folder} are the same run: give each run once");
             }
             var loaded = folders.Select(r => TrainingCurves.Load(r)).ToList();
             if (loaded.Select(r => r.Name).Distinct().Count() < loaded.Count)

@@ -70,12 +70,12 @@ public static class FeatureFile
     {
         string sidecarPath = SidecarPath(npyPath);
         if (Directory.Exists(sidecarPath))
-            throw new IOException($"{npyPath}: its sidecar {sidecarPath} would replace a folder; choose another --out");
+            throw new IOException($"--out {npyPath}: its sidecar {sidecarPath} would replace a folder; choose another --out");
         if (!File.Exists(sidecarPath)) return;
         if (!IsFeatureSidecar(sidecarPath))
-            throw new IOException($"{npyPath}: its sidecar {sidecarPath} would replace a file `convnet features` did not write; choose another --out");
+            throw new IOException($"--out {npyPath}: its sidecar {sidecarPath} would replace a file `convnet features` did not write; choose another --out");
         if (!force)
-            throw new IOException($"{npyPath}: its sidecar {sidecarPath} already exists; choose another --out, or pass --force to replace both");
+            throw new IOException($"--out {npyPath}: its sidecar {sidecarPath} already exists; choose another --out, or pass --force to replace both");
     }
 
     private static bool IsFeatureSidecar(string path)

@@ -281,7 +281,7 @@ public sealed class InspectionCommandTests(TinyRunFixture run) : IClassFixture<T
         using (var bitmap = SKBitmap.Decode(png)) Assert.True(bitmap.Width >= ActivationWalk.MaxWidth && bitmap.Height > 1000);
         string image = TinyImages.WriteBar(Out("walk-input.png"), 10);
         AssertOk(CliRunner.Run("show", "activations", "--checkpoint", run.Run, image, "--out", png, "--force"));
-        AssertOneErrorLine(CliRunner.Run("show", "activations", "--checkpoint", run.Run, "--out", Out("w2.png")), "give one image");
+        AssertOneErrorLine(CliRunner.Run("show", "activations", "--checkpoint", run.Run, "--out", Out("w2.png")), "convnet show activations: give one image"); // named by its command (pass 49)
         AssertOneErrorLine(CliRunner.Run("show", "activations", "--checkpoint", run.Run, "--index", "32", "--out", Out("w2.png")), "--index 32");
     }
 

@@ -94,7 +94,7 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
     {
         // It drew the run twice, under one legend name.
         string png = Path.Combine(run.Folder, "twice.png");
-        AssertOneErrorLine(CliRunner.Run("show", "curves", run.Run, run.Run + "/", "--out", png), $"{run.Run} and {run.Run}/ are the same run: give each run once");
+        AssertOneErrorLine(CliRunner.Run("show", "curves", run.Run, run.Run + "/", "--out", png), $"convnet show curves: {run.Run} and {run.Run}/ are the same run: give each run once");
         Assert.False(File.Exists(png));
         // ... and through a link to it (pass 36).
         using var temp = new TempDirectory();
@@ -143,6 +143,7 @@ public sealed class ShowCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
     [InlineData("--layer conv9", "conv1, conv2, conv3, conv4, conv5")]
     [InlineData("--layer fc6", "not a convolution")]
     [InlineData("--layer relu1", "not a convolution")]
+    [InlineData("--layer conv4 --scale 64", "convnet show filters: --scale 64: conv4 at 64 pixels per weight makes a grid of")] // was "convnet: error:" (pass 49)
     public void FiltersRefusesLayersThatAreNotConvolutions(string layer, string expected)
     {
         string output = Path.Combine(run.Folder, "never.png");

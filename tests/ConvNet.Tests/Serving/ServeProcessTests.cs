@@ -65,7 +65,7 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var (rest, _) = await serve.ExitAsync();
         Assert.Equal(0, serve.Process.ExitCode);
-        Assert.Contains("stopped after 1 images in 1 forward passes", rest);
+        Assert.Contains("stopped after 1 image in 1 forward pass", rest);
     }
 
     // Uploads trickling at 2 bytes a second when SIGTERM came each logged "An unhandled exception was thrown by the
