@@ -145,9 +145,12 @@ public sealed class ActivationWalk
         canvas.Flush();
         var pixels = bitmap.GetPixelSpan();
         int plane = panel.Height * panel.Width, width = bitmap.Width;
+        // A 1x1 map on its own scale is white or black whatever its value (0.011 and 0.871 alike): such maps share the
+        // layer's scale, as the serve page draws every layer.
+        byte[]? shared = plane == 1 ? MapGrey(panel.Values) : null;
         for (int c = 0; c < panel.Channels; c++)
         {
-            var grey = MapGrey(panel.Values.AsSpan(c * plane, plane));
+            var grey = shared is null ? MapGrey(panel.Values.AsSpan(c * plane, plane)) : [shared[c]];
             var (x, y) = MapOrigin(index, c);
             for (int py = 0; py < panel.Height * scale; py++)
                 for (int px = 0; px < panel.Width * scale; px++)

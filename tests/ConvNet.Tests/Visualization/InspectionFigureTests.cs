@@ -143,6 +143,17 @@ public sealed class InspectionFigureTests
     }
 
     [Fact]
+    public void OneByOneMapsShareTheirLayersScale()
+    {
+        // Each on its own scale, 0.011 and 0.871 were both white (pass 47).
+        var panel = new ActivationPanel("pool5 (test) 3x1x1", 3, 1, 1, [0.011f, 0.871f, 0f], IsVector: false);
+        var walk = new ActivationWalk(new Picture(1, 1, 1, [7]), "t", [panel]);
+        using var bitmap = walk.Render(null);
+        byte Grey(int channel) { var (x, y) = walk.MapOrigin(0, channel); return bitmap.GetPixel(x + 1, y + 1).Red; }
+        Assert.Equal([3, 255, 0], new[] { Grey(0), Grey(1), Grey(2) });
+    }
+
+    [Fact]
     public void ActivationMapsBecomeKnownGreyLevels()
     {
         Assert.Equal([0, 128, 255], ActivationWalk.MapGrey([0f, 1f, 2f]));
