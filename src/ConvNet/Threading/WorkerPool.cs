@@ -210,6 +210,9 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>Every worker thread has ended (after <see cref="Dispose"/>).</summary>
+    internal bool ThreadsEnded => _threads.All(t => !t.IsAlive);
+
     public void Dispose()
     {
         lock (_gate)

@@ -11,6 +11,30 @@ namespace ConvNet.Tests.Inference;
 
 public class ImageClassifierTests
 {
+    [Fact]
+    public void AClassifierLeftUndisposedEndsItsThreadsOnceCollected()
+    {
+        // Its worker threads kept it (and its network) alive for the life of the process (pass 50).
+        using var temp = new TempDirectory();
+        string run = ServeCheckpoints.Write(temp.Combine("run"), imageData: false);
+        var pool = OpenAndForget(run);
+        for (int i = 0; i < 20 && !pool.ThreadsEnded; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Thread.Sleep(10);
+        }
+        Assert.True(pool.ThreadsEnded, "the undisposed classifier's worker threads still run");
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static ConvNet.Threading.WorkerPool OpenAndForget(string run)
+        {
+            var classifier = ImageClassifier.Open(run, threads: 2);
+            Assert.False(classifier.Pool.ThreadsEnded);
+            return classifier.Pool;
+        }
+    }
+
     [Theory]
     [InlineData(false, false)]
     [InlineData(false, true)]
