@@ -55,10 +55,15 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         // The host logs a failed start (a port in use) with its stack trace before throwing; StartAsync turns that
         // exception into one line, so the log would only repeat it.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // A line for every connection closed over the cap (ConnectionCap, said at start) would flood the log of a
+        // server that many clients hold open.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Error);
         ClientConnections? clients = null; // made with the batcher, before anything listens
+        long? connectionCap = OpenFileLimit.ConnectionCap(); // below the open-file limit (OpenFileLimit)
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            kestrel.Limits.MaxConcurrentConnections = connectionCap;
             kestrel.AddServerHeader = false; // "Server: Kestrel" tells a scanner what to try, and a client nothing
             Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> tracked = listen => listen.Use(next => clients!.Track(next));
             // Kestrel cannot give localhost's two loopbacks one free port, so port 0 there is IPv4's loopback only.
@@ -116,7 +121,7 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         app.Use(async (context, next) => await ExactMethod(context, next, () => server!.Routes));
         ClassifyEndpoints.Map(app, model, batcher, new DecodeLimiter(options.MaxDecodes, DecodeLimiter.DefaultWait, options.QueueCapacity));
         InfoEndpoints.Map(app, model, options, batcher, metrics, loopback: HostGuard.IsLoopback(address));
-        server = new ConvNetServer(app, networks, batcher, metrics, model, options, drain);
+        server = new ConvNetServer(app, networks, batcher, metrics, model, options, drain) { ConnectionCap = connectionCap };
         app.MapFallback(FallbackPattern, (HttpContext context) => Unrouted(context, server.Routes));
         return server;
     }
@@ -187,6 +192,10 @@ public sealed partial class ConvNetServer : IAsyncDisposable
     public Uri BrowsableAddress => ListensEverywhere
         ? new UriBuilder(Address) { Host = ListenAddress(_options.Host)!.Equals(IPAddress.Any) ? "127.0.0.1" : "[::1]" }.Uri
         : Address;
+
+    /// <summary>The most connections accepted at once (more are closed as they arrive), below the open-file limit;
+    /// null where there is none to keep under.</summary>
+    public long? ConnectionCap { get; private init; }
 
     /// <summary>Starts listening; an address that cannot be bound throws <see cref="ListenFailedException"/>
     /// naming it.</summary>

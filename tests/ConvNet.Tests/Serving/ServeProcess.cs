@@ -28,9 +28,20 @@ public sealed partial class ServeProcess : IDisposable
     public static Task<ServeProcess> StartAsync(string checkpoint, params string[] more) => StartWithAsync(new Dictionary<string, string>(), checkpoint, more);
 
     /// <param name="environment">variables set for the process (TMPDIR, ...)</param>
-    public static async Task<ServeProcess> StartWithAsync(IReadOnlyDictionary<string, string> environment, string checkpoint, params string[] more)
+    public static Task<ServeProcess> StartWithAsync(IReadOnlyDictionary<string, string> environment, string checkpoint, params string[] more) =>
+        StartWithAsync(environment, openFileLimit: null, checkpoint, more);
+
+    /// <param name="openFileLimit">the process's open-file limit (ulimit -n), or null for the test's own</param>
+    public static async Task<ServeProcess> StartWithAsync(IReadOnlyDictionary<string, string> environment, int? openFileLimit, string checkpoint, params string[] more)
     {
         var start = CliRunner.StartInfo(["serve", "--checkpoint", checkpoint, "--port", "0", "--threads", "1", .. more]);
+        if (openFileLimit is { } limit)
+        {
+            string[] command = [start.FileName, .. start.ArgumentList];
+            start.FileName = "sh";
+            start.ArgumentList.Clear();
+            foreach (string a in (string[])["-c", $"ulimit -n {limit} && exec \"$@\"", "sh", .. command]) start.ArgumentList.Add(a);
+        }
         foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();

@@ -137,6 +137,39 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         await serve.StopAsync();
     }
 
+    [Fact]
+    public async Task ClientsHoldingMoreConnectionsThanFilesAllowLeaveTheServerServing()
+    {
+        // Idle connections past the open-file limit aborted the server ("Out of memory.", exit 134) or left it up and
+        // answering nothing for good (pass 50): connections are capped below the limit, said at start.
+        using var serve = await ServeProcess.StartWithAsync(new Dictionary<string, string>(), openFileLimit: 400, fixture.Run);
+        var held = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (int i = 0; i < 450; i++)
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try { await socket.ConnectAsync(serve.Address.Host, serve.Address.Port); }
+                catch (System.Net.Sockets.SocketException) { socket.Dispose(); break; } // the test's own limit
+                await socket.SendAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"u8.ToArray()); // never finished
+                held.Add(socket);
+            }
+            Assert.True(held.Count > 200, $"only {held.Count} connections made"); // twice the cap (about 100 at this limit)
+            await Task.Delay(1000);
+        }
+        finally
+        {
+            foreach (var socket in held) socket.Dispose();
+        }
+        await Task.Delay(500);
+        var response = await serve.Client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (stdout, stderr) = await serve.StopAsync();
+        Assert.Contains("connections at once (the open-file limit", stdout);
+        Assert.DoesNotContain("Out of memory", stderr);
+        Assert.Equal(0, serve.Process.ExitCode);
+    }
+
     // Kestrel's failure was a logged stack trace on stdout and a message naming no address on stderr.
     [Fact]
     public void AnAddressThatCannotBeBoundExitsWithCode2AndOneLineNamingIt()
