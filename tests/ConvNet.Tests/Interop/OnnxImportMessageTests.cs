@@ -47,6 +47,61 @@ public sealed class OnnxImportMessageTests
         Assert.Contains("the graph's data input has an empty name", message);
     }
 
+    // Pass 51, graphs ONNX Runtime runs or refuses by name.
+    [Fact]
+    public void ANonFiniteLrnConstantIsRefusedByName()
+    {
+        // Imported, it made a checkpoint no command could open ("alpha": "NaN" in its sidecar).
+        var graph = new GraphProto();
+        graph.Initializer.Add(Weights("w", 2, 192));
+        graph.Node.Add(OnnxBuild.Node("LRN", "", ["x"], ["l"], OnnxBuild.Int("size", 3), OnnxBuild.Float("alpha", float.NaN)));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "", ["l"], ["f"], OnnxBuild.Int("axis", 1)));
+        graph.Node.Add(OnnxBuild.Node("Gemm", "", ["f", "w"], ["y"], OnnxBuild.Int("transB", 1)));
+        Assert.Contains("node '#0' (LRN): attribute 'alpha' = NaN is not supported (a finite number)", Refusal(graph));
+    }
+
+    [Fact]
+    public void WhatTheBuilderRefusesIsNamedByItsNodeAndNumberedInTheGraphsOrder()
+    {
+        // "the graph does not form a valid network: pool1: padding 2 ...": no node of the file is called pool1, and the
+        // graph is valid ONNX. A Constant before it shifted the numbers of the nodes after it.
+        var graph = new GraphProto();
+        graph.Initializer.Add(Weights("w", 2, 300));
+        graph.Node.Add(OnnxBuild.Node("Constant", "", [], ["unused"], OnnxBuild.Tensor("value", Weights("c", 1))));
+        graph.Node.Add(OnnxBuild.Node("MaxPool", "", ["x"], ["p"], OnnxBuild.Ints("kernel_shape", 3, 3), OnnxBuild.Ints("pads", 2, 2, 2, 2)));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "", ["p"], ["f"], OnnxBuild.Int("axis", 1)));
+        graph.Node.Add(OnnxBuild.Node("Gemm", "", ["f", "w"], ["y"], OnnxBuild.Int("transB", 1)));
+        Assert.Contains("g.onnx: node '#1' (MaxPool): not supported as given: padding 2 must be at most half the kernel 3", Refusal(graph));
+    }
+
+    [Fact]
+    public void ADropoutRatioGivenAsAnInputIsCalledAnInput()
+    {
+        var graph = new GraphProto();
+        graph.Initializer.Add(Weights("w", 2, 192));
+        graph.Initializer.Add(OnnxBuild.FloatTensor("ratio", [], [1f]));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "", ["x"], ["f"], OnnxBuild.Int("axis", 1)));
+        graph.Node.Add(OnnxBuild.Node("Dropout", "", ["f", "ratio"], ["d"]));
+        graph.Node.Add(OnnxBuild.Node("Gemm", "", ["d", "w"], ["y"], OnnxBuild.Int("transB", 1)));
+        Assert.Contains("node '#1' (Dropout): input 'ratio' = 1 is not supported (0 <= ratio < 1)", Refusal(graph));
+    }
+
+    [Fact]
+    public void AnEmptyAutoPadIsNotset()
+    {
+        // ONNX Runtime reads auto_pad "" as NOTSET; it was refused as "attribute 'auto_pad' =  is not supported".
+        var graph = new GraphProto();
+        graph.Initializer.Add(Weights("k", 4, 3, 3, 3));
+        graph.Initializer.Add(Weights("w", 2, 144));
+        graph.Node.Add(OnnxBuild.Node("Conv", "", ["x", "k"], ["c"], OnnxBuild.Ints("kernel_shape", 3, 3), OnnxBuild.String("auto_pad", "")));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "", ["c"], ["f"], OnnxBuild.Int("axis", 1)));
+        graph.Node.Add(OnnxBuild.Node("Gemm", "", ["f", "w"], ["y"], OnnxBuild.Int("transB", 1)));
+        graph.Input.Add(OnnxBuild.FloatValue("x", 1, 3, 8, 8));
+        graph.Output.Add(OnnxBuild.FloatValue("y", 1, 2));
+        var imported = OnnxImporter.Read(OnnxBuild.Model(graph, 13).ToByteArray(), "g.onnx");
+        Assert.Equal(2, imported.Spec.Classes);
+    }
+
     [Fact]
     public void AZeroStrideIsNamedAsSuch()
     {

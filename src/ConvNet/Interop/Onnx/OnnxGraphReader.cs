@@ -37,6 +37,9 @@ internal sealed class OnnxGraphReader
         foreach (var t in graph.Initializer)
             if (!_constants.TryAdd(t.Name, t)) throw Error($"the initializer '{t.Name}' is defined twice");
         var nodes = new List<NodeProto>();
+        // A node is numbered by its place in the graph's list, Constant nodes included (taking them out shifted the
+        // numbers of the nodes after them).
+        for (int i = 0; i < graph.Node.Count; i++) _positions.TryAdd(graph.Node[i], i);
         foreach (var node in graph.Node)
         {
             if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx") ReadConstant(node);
@@ -89,7 +92,12 @@ internal sealed class OnnxGraphReader
         }
         catch (ArgumentException e)
         {
-            throw Error($"the graph does not form a valid network: {e.Message}");
+            // The builder names the layer ConvNet made ("pool1: padding 2 must be at most half the kernel 3"), which is
+            // no name in the file: say which node it came from, and that it is this importer that cannot take it.
+            string message = e.Message.Replace(" (Parameter 'probability')", "");
+            if (_nodeOfLayer.FirstOrDefault(l => message.StartsWith(l.Key + ": ", StringComparison.Ordinal)) is { Key: not null } layer)
+                throw Error($"{layer.Value}: not supported as given: {message[(layer.Key.Length + 2)..]}");
+            throw Error($"the graph cannot be imported as given: {message}");
         }
         if (ModelSpecMatcher.FindRegistered(spec) is { } registered)
         {
@@ -277,7 +285,12 @@ internal sealed class OnnxGraphReader
         if (!a.Has("size")) throw a.Error("attribute 'size' is required");
         long size = a.Int("size", 0);
         if (size is < 1 or > 1024) throw a.Unsupported("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture), "1 to 1024");
-        Add(new LrnSpec(Name(node, "norm"), (int)size, a.Float("alpha", 1e-4f), a.Float("beta", 0.75f), a.Float("bias", 1f)));
+        float alpha = a.Float("alpha", 1e-4f), beta = a.Float("beta", 0.75f), bias = a.Float("bias", 1f);
+        // A NaN or infinite one was imported and written into a checkpoint no command could open.
+        if (!float.IsFinite(alpha)) throw a.Unsupported("alpha", alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), "a finite number");
+        if (!float.IsFinite(beta)) throw a.Unsupported("beta", beta.ToString(System.Globalization.CultureInfo.InvariantCulture), "a finite number");
+        if (!(bias > 0 && float.IsFinite(bias))) throw a.Unsupported("bias", bias.ToString(System.Globalization.CultureInfo.InvariantCulture), "a positive finite number");
+        Add(new LrnSpec(Name(node, "norm"), (int)size, alpha, beta, bias));
     }
 
     private void MaxPool(NodeProto node, OnnxAttributes a, string where)
@@ -301,7 +314,7 @@ internal sealed class OnnxGraphReader
         long[] kernel = a.Ints("kernel_shape") ?? throw a.Error("attribute 'kernel_shape' is required");
         long[] strides = a.Ints("strides") ?? [1, 1];
         long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
-        string autoPad = a.String("auto_pad", "NOTSET");
+        string autoPad = a.String("auto_pad", "NOTSET") is { Length: > 0 } given ? given : "NOTSET"; // "" is NOTSET, as ONNX Runtime reads it
         a.Ignore("count_include_pad"); // no padding is allowed, so it cannot matter
         if (_opset >= 10) a.Ignore("ceil_mode"); // windows that tile the input exactly round the same either way
         if (kernel.Length != 2 || strides.Length != 2 || kernel[0] != strides[0] || kernel[1] != strides[1])
@@ -332,7 +345,7 @@ internal sealed class OnnxGraphReader
         long[] strides = a.Ints("strides") ?? [1, 1];
         long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
         long[] dilations = a.Ints("dilations") ?? [1, 1];
-        string autoPad = a.String("auto_pad", "NOTSET");
+        string autoPad = a.String("auto_pad", "NOTSET") is { Length: > 0 } given ? given : "NOTSET"; // "" is NOTSET, as ONNX Runtime reads it
         long ceilMode = allowCeilModeAttribute ? a.Int("ceil_mode", 0) : 0;
         if (strides.Length != 2 || strides[0] != strides[1] || strides[0] is < 1 or > 1024)
             throw a.Unsupported("strides", OnnxAttributes.Format(strides), strides.Any(v => v < 1) ? "strides of at least 1" : "only equal strides along both axes");
@@ -399,6 +412,9 @@ internal sealed class OnnxGraphReader
         RequireFeatures(where);
         RequireInputs(node, where, 2, 3);
         float alpha = a.Float("alpha", 1f), beta = a.Float("beta", 1f);
+        // Folded into the weights, an infinite one was blamed on the weights ("fc1.weight holds -Infinity").
+        if (!float.IsFinite(alpha)) throw a.Unsupported("alpha", alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), "a finite number");
+        if (!float.IsFinite(beta)) throw a.Unsupported("beta", beta.ToString(System.Globalization.CultureInfo.InvariantCulture), "a finite number");
         if (a.Int("transA", 0) != 0) throw a.Unsupported("transA", "1", "only 0: the data input is [N, features]");
         long transB = a.Int("transB", 0);
         var weightProto = Constant(node, 1, where);
@@ -472,7 +488,9 @@ internal sealed class OnnxGraphReader
             if (node.Input.Count > 2 && node.Input[2] != "")
                 _notes.Add($"{where}: training_mode input ignored: dropout is the identity when evaluating and active when training");
         }
-        if (ratio is < 0f or >= 1f) throw a.Unsupported("ratio", ratio.ToString(System.Globalization.CultureInfo.InvariantCulture), "0 <= ratio < 1");
+        if (!(ratio is >= 0f and < 1f))
+            throw _opset < 12 ? a.Unsupported("ratio", ratio.ToString(System.Globalization.CultureInfo.InvariantCulture), "0 <= ratio < 1")
+                : new InvalidDataException($"{where}: input 'ratio' = {ratio.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not supported (0 <= ratio < 1)");
         Add(new DropoutSpec(Name(node, "drop"), ratio));
     }
 
@@ -542,12 +560,17 @@ internal sealed class OnnxGraphReader
         }
         string unique = name;
         for (int n = 2; !_layerNames.Add(unique); n++) unique = $"{name}_{n}";
+        _nodeOfLayer[unique] = $"node '{NodeName(node, _index)}' ({node.OpType})";
         return unique;
     }
 
     private string Where(NodeProto node, int index) => $"{_source}: node '{NodeName(node, index)}' ({node.OpType})";
 
-    private static string NodeName(NodeProto node, int index) => string.IsNullOrEmpty(node.Name) ? $"#{index}" : node.Name;
+    private string NodeName(NodeProto node, int index) =>
+        string.IsNullOrEmpty(node.Name) ? $"#{(_positions.TryGetValue(node, out int position) ? position : index)}" : node.Name;
+
+    private readonly Dictionary<NodeProto, int> _positions = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, string> _nodeOfLayer = []; // layer name -> "node 'X' (Op)", for the builder's refusals
 
     private InvalidDataException Error(string problem) => new($"{_source}: {problem}");
 }

@@ -15,7 +15,9 @@ public readonly record struct LrnSettings(int Size, float Alpha, float Beta, flo
     public void Validate(string layer)
     {
         if (Size < 1) throw new ArgumentException($"{layer}: LRN size must be at least 1, got {Size}");
-        if (!(K > 0)) throw new ArgumentException(FormattableString.Invariant($"{layer}: LRN k must be positive, got {K}"));
+        if (!(K > 0) || float.IsInfinity(K)) throw new ArgumentException(FormattableString.Invariant($"{layer}: LRN k must be positive and finite, got {K}"));
+        if (!float.IsFinite(Alpha) || !float.IsFinite(Beta))
+            throw new ArgumentException(FormattableString.Invariant($"{layer}: LRN alpha and beta must be finite, got {Alpha} and {Beta}"));
     }
 }
 
