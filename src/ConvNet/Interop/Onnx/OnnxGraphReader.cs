@@ -133,7 +133,8 @@ internal sealed class OnnxGraphReader
     {
         var inputs = graph.Input.Where(v => !_constants.ContainsKey(v.Name)).ToList();
         if (inputs.Count != 1)
-            throw Error($"the graph must have exactly one data input, it has {inputs.Count} ({string.Join(", ", inputs.Select(v => v.Name))})");
+            throw Error($"the graph must have exactly one data input, it has {inputs.Count} ({string.Join(", ", inputs.Select(v => v.Name))})" +
+                (inputs.Count > 1 ? ": weights must be initializers or Constant nodes, not values fed at run time" : ""));
         var input = inputs[0];
         // ONNX uses the empty name for "no value"; its checker requires every graph input to have a name.
         if (input.Name.Length == 0) throw Error("the graph's data input has an empty name, which ONNX reserves for an omitted value (its checker requires a name)");
