@@ -59,7 +59,7 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         // server that many clients hold open.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Error);
         ClientConnections? clients = null; // made with the batcher, before anything listens
-        long? connectionCap = OpenFileLimit.ConnectionCap(); // below the open-file limit (OpenFileLimit)
+        long? connectionCap = ConnectionLimit.ForThisProcess(); // below the open-file limit
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
