@@ -10,11 +10,7 @@ public sealed class OpenFileLimitTests
     [Fact]
     public async Task ALowOpenFileLimitIsNamedBeforeAnythingElse()
     {
-        var start = CliRunner.StartInfo("info", "--model", "alexnet-micro");
-        string[] command = [start.FileName, .. start.ArgumentList];
-        start.FileName = "sh";
-        start.ArgumentList.Clear();
-        foreach (string a in (string[])["-c", "ulimit -n 64 && exec \"$@\"", "sh", .. command]) start.ArgumentList.Add(a);
+        var start = CliRunner.WithOpenFileLimit(CliRunner.StartInfo("info", "--model", "alexnet-micro"), 64);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -35,13 +35,7 @@ public sealed partial class ServeProcess : IDisposable
     public static async Task<ServeProcess> StartWithAsync(IReadOnlyDictionary<string, string> environment, int? openFileLimit, string checkpoint, params string[] more)
     {
         var start = CliRunner.StartInfo(["serve", "--checkpoint", checkpoint, "--port", "0", "--threads", "1", .. more]);
-        if (openFileLimit is { } limit)
-        {
-            string[] command = [start.FileName, .. start.ArgumentList];
-            start.FileName = "sh";
-            start.ArgumentList.Clear();
-            foreach (string a in (string[])["-c", $"ulimit -n {limit} && exec \"$@\"", "sh", .. command]) start.ArgumentList.Add(a);
-        }
+        if (openFileLimit is { } limit) CliRunner.WithOpenFileLimit(start, limit);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();

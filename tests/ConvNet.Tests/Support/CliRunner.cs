@@ -17,6 +17,16 @@ public static class CliRunner
         return info;
     }
 
+    /// <summary>The same command under a shell that first lowers the open-file limit (ulimit -n).</summary>
+    public static ProcessStartInfo WithOpenFileLimit(ProcessStartInfo info, int limit)
+    {
+        string[] command = [info.FileName, .. info.ArgumentList];
+        info.FileName = "sh";
+        info.ArgumentList.Clear();
+        foreach (string a in (string[])["-c", $"ulimit -n {limit} && exec \"$@\"", "sh", .. command]) info.ArgumentList.Add(a);
+        return info;
+    }
+
     public static CliResult Run(params string[] args) => Run(TimeSpan.FromMinutes(5), args);
 
     public static CliResult Run(TimeSpan timeout, params string[] args) => Run(StartInfo(args), timeout, args);
