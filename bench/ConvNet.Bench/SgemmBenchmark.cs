@@ -36,7 +36,7 @@ public static class SgemmBenchmark
         string? only = Option(args, "--only");
         double perCore = FmaPeak.PerCore();
         // Large products are timed fewer times (at least 3) so that a row takes seconds, not minutes: each row says how often.
-        Console.WriteLine($"Sgemm benchmark: kernel {Sgemm.KernelDescription}, {Environment.ProcessorCount} logical CPUs, warm-up {warmup}, up to {repeats} repeats (runs: each row's count)");
+        Console.WriteLine($"Sgemm benchmark: kernel {Sgemm.KernelDescription}, {Environment.ProcessorCount} logical CPUs, warm-up {warmup}, {repeats} repeats asked (runs: each row's count, at least 3, fewer for large products)");
         Console.WriteLine($"measured FMA peak {perCore:F1} GFLOP/s per core; peak for T threads = min(T, logical CPUs) x that (more threads than CPUs take turns)");
         foreach (int threads in threadCounts)
         {

@@ -28,8 +28,9 @@ public sealed class PrintableWriter(TextWriter inner) : TextWriter
 
     public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
     public override void Write(ReadOnlySpan<char> buffer) => Write(new string(buffer));
-    public override void WriteLine(string? value) { Write(value); inner.WriteLine(); }
-    public override void WriteLine(ReadOnlySpan<char> buffer) { Write(buffer); inner.WriteLine(); }
+    // One write a line, as the console's own: two (the text, then the line break) let ranks sharing a pipe interleave.
+    public override void WriteLine(string? value) => inner.WriteLine(value is null || value.All(Passes) ? value : Escaped(value));
+    public override void WriteLine(ReadOnlySpan<char> buffer) => WriteLine(new string(buffer));
     public override void WriteLine() => inner.WriteLine();
     public override void Flush() => inner.Flush();
 

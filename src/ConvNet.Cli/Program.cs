@@ -14,7 +14,7 @@ CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.Invarian
 // Below this many open files a command can fail where it cannot even print why (its error path loads assemblies);
 // say it first, while it can.
 if (ConvNet.IO.OpenFileLimit.Soft() is { } openFiles and < 128)
-    Console.Error.WriteLine($"convnet: warning: the open-file limit (ulimit -n) is {openFiles}; commands can fail below about 128, some " +
+    Console.Error.WriteLine($"convnet: warning: the open-file limit (ulimit -Hn) is {openFiles}; commands can fail below about 128, some " +
         "without a message, and serve needs about 300: raise it (ulimit -n 4096)");
 
 // Names from other people's data reach the terminal: their control characters are written as escapes (PrintableWriter).

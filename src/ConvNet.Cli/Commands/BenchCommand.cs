@@ -120,7 +120,7 @@ public static class BenchCommand
             else // the steps run on the device (the emulated one schedules its own threads): no CPU worker pool is made
                 RefuseGiven(parse, "sets the CPU's worker threads, and a GPU bench runs its steps on the device without them: leave it out " +
                     "(or give --device cpu)", threads);
-            if (parse.GetValue(model) is null) throw new UsageException("bench needs --model NAME (or --loader SPEC)");
+            if (parse.GetValue(model) is null) throw new UsageException("needs --model NAME (or --loader SPEC)");
             var settings = new BenchSettings(parse.GetValue(model)!, parse.GetValue(batch),
                 parse.GetValue(mode) == "infer" ? BenchMode.Infer : BenchMode.Train,
                 parse.GetValue(threads), parse.GetValue(warmup), parse.GetValue(repeats),

@@ -106,7 +106,7 @@ public static class ServeCommand
         if (options.WarmUp)
             Console.WriteLine($"  forward pass at those sizes: {string.Join(", ", server.Batcher.PassMilliseconds().Select(ms => $"{ms:0.#}"))} ms");
         if (server.ConnectionCap is { } cap and < 100_000)
-            Console.WriteLine($"  at most {cap:N0} connections at once (the open-file limit, ulimit -n, less the server's own files); more are closed as they arrive");
+            Console.WriteLine($"  at most {cap:N0} connections at once (the open-file limit, ulimit -Hn, less the server's own files); more are closed as they arrive");
         Console.WriteLine($"  open {address} in a browser; API: {address}openapi.json; stop with Ctrl+C or SIGTERM");
         // SIGHUP (the ssh session dropped) ended the process at once with 129, requests in flight unanswered: it drains
         // as SIGTERM does (nohup or a service manager keeps a server that should outlive the session).

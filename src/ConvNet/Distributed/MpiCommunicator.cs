@@ -34,7 +34,11 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         // UCX, which MPICH loads, enters its debug mode on SIGHUP by default and printed hundreds of "UCX DEBUG" lines
         // while the ranks saved and stopped (the trainer handles SIGHUP: save, exit 129). Set before the MPI library
         // loads, unless the user set it.
-        if (OperatingSystem.IsLinux()) MpiLibrary.SetNativeEnvironment("UCX_DEBUG_SIGNO", "0", overwrite: 0);
+        if (OperatingSystem.IsLinux())
+        {
+            try { MpiLibrary.SetNativeEnvironment("UCX_DEBUG_SIGNO", "0", overwrite: 0); }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { } // no glibc: only the noise stays
+        }
         MpiLibrary.Check(MpiLibrary.Initialized(&initialized), "MPI_Initialized");
         if (initialized != 0) throw new InvalidOperationException("MPI is already initialised in this process: create one MpiCommunicator per process");
         string who = launchedAs;

@@ -44,7 +44,7 @@ public static class ReplicaCheck
             var ranks = Enumerable.Range(1, all.Length - 1).Where(r => !all[r].SequenceEqual(all[0])).ToList();
             if (differing.Count > 0)
                 throw new CommunicationException($"the ranks disagree on {what}: {string.Join(", ", differing)} on rank{(ranks.Count == 1 ? "" : "s")} " +
-                    $"{string.Join(", ", ranks)} differ{(ranks.Count == 1 ? "s" : "")} from rank 0's; start every rank with the same command line");
+                    $"{string.Join(", ", ranks)} differ{(differing.Count == 1 && ranks.Count == 1 ? "s" : "")} from rank 0's; start every rank with the same command line");
         }
     }
 

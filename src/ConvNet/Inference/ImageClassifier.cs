@@ -120,7 +120,8 @@ public sealed class ImageClassifier : IDisposable
     // One left undisposed kept its worker threads, and through them its network, for the life of the process (200
     // undisposed classifiers held 200 threads and 570 MB). Nothing else refers to the classifier, so once collected
     // it ends its pool's idle threads.
-    ~ImageClassifier() => _pool.Dispose();
+    // (Null when the pool's constructor threw: a finalizer runs after a failed constructor too.)
+    ~ImageClassifier() => _pool?.Dispose();
 
     internal WorkerPool Pool => _pool;
 

@@ -30,10 +30,10 @@ public static class ModelRegistry
         var entry = Models.FirstOrDefault(m => m.Name == name)
             ?? throw new UnknownModelException($"unknown model '{name}' (known: {string.Join(", ", Names)})");
         options ??= new ModelOptions();
-        if (options.Classes is < 1) throw Refused($"model {name}: class count must be at least 1, got {options.Classes}");
+        if (options.Classes is < 1) throw Diagnostics.InvariantRefusal.Of($"model {name}: class count must be at least 1, got {options.Classes}");
         // NaN or infinite biases give NaN outputs from the first step (TrainConfig.Validate refuses them for training).
         if (!float.IsFinite(options.BiasInit))
-            throw Refused($"model {name}: BiasInit must be a finite number, got {options.BiasInit} (--bias-init in the CLI)");
+            throw Diagnostics.InvariantRefusal.Of($"model {name}: BiasInit must be a finite number, got {options.BiasInit} (--bias-init in the CLI)");
         return entry.Create(options);
     }
 
@@ -63,10 +63,6 @@ public static class ModelRegistry
             throw new ArgumentException($"model {name}: InputSize {size} would be ignored: {name} takes " +
                 $"{string.Join("x", spec.InputShape)} inputs only");
     }
-
-    // Refusals in the invariant culture, as the CLI prints them: an application running in de-DE read "got 1,5" after
-    // "[0, 1)".
-    private static ArgumentException Refused(FormattableString message) => new(FormattableString.Invariant(message));
 }
 
 public sealed class UnknownModelException(string message) : ArgumentException(message);

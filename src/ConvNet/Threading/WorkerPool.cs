@@ -16,7 +16,7 @@ public interface IParallelJob
 
 public sealed class WorkerPool : IDisposable
 {
-    private readonly Thread[] _threads;
+    private Thread[] _threads; // only those started, should starting one fail
     private readonly object _gate = new();
     private IParallelJob? _job;
     private int _count;
@@ -49,11 +49,23 @@ public sealed class WorkerPool : IDisposable
         if (workers > MaxWorkers) throw new ArgumentOutOfRangeException(nameof(workers), $"{workers} worker threads asked for; a pool starts at most {MaxWorkers}");
         Workers = workers;
         _threads = new Thread[workers - 1];
-        for (int i = 0; i < _threads.Length; i++)
+        int started = 0;
+        try
         {
-            int worker = i + 1;
-            _threads[i] = new Thread(() => WorkerLoop(worker, firstGeneration)) { IsBackground = true, Name = $"convnet-worker-{worker}" };
-            _threads[i].Start();
+            for (; started < _threads.Length; started++)
+            {
+                int worker = started + 1;
+                var thread = new Thread(() => WorkerLoop(worker, firstGeneration)) { IsBackground = true, Name = $"convnet-worker-{worker}" };
+                thread.Start();
+                _threads[started] = thread;
+            }
+        }
+        catch
+        {
+            // A thread that could not be made (a process limit): end those started, which nothing else would.
+            _threads = _threads[..started];
+            Dispose();
+            throw;
         }
     }
 

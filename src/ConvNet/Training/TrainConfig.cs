@@ -109,24 +109,24 @@ public sealed record TrainConfig
     /// not stop it from continuing with its recipe</param>
     public void Validate(bool resuming)
     {
-        if (Epochs < 1) throw Refused($"--epochs must be at least 1, got {Epochs}");
-        if (BatchSize < 1) throw Refused($"--batch-size must be at least 1, got {BatchSize}");
-        if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) throw Refused($"--lr must be a positive finite number, got {LearningRate}");
-        if (!(Momentum is >= 0 and < 1)) throw Refused($"--momentum must be in [0, 1), got {Momentum}");
-        if (!(WeightDecay >= 0) || float.IsInfinity(WeightDecay)) throw Refused($"--weight-decay must be a non-negative finite number, got {WeightDecay}");
-        if (!Schedules.Contains(Schedule)) throw Refused($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
-        if (Threads < 1 || Threads > Threading.WorkerPool.MaxWorkers) throw Refused($"--threads must be 1..{Threading.WorkerPool.MaxWorkers}, got {Threads}");
-        if (Patience < 1) throw Refused($"--patience must be at least 1, got {Patience}");
-        if (StepSize < 1) throw Refused($"--step-size must be at least 1, got {StepSize}");
-        if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw Refused($"--gamma must be a positive finite number, got {Gamma}");
+        if (Epochs < 1) throw Diagnostics.InvariantRefusal.Of($"--epochs must be at least 1, got {Epochs}");
+        if (BatchSize < 1) throw Diagnostics.InvariantRefusal.Of($"--batch-size must be at least 1, got {BatchSize}");
+        if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) throw Diagnostics.InvariantRefusal.Of($"--lr must be a positive finite number, got {LearningRate}");
+        if (!(Momentum is >= 0 and < 1)) throw Diagnostics.InvariantRefusal.Of($"--momentum must be in [0, 1), got {Momentum}");
+        if (!(WeightDecay >= 0) || float.IsInfinity(WeightDecay)) throw Diagnostics.InvariantRefusal.Of($"--weight-decay must be a non-negative finite number, got {WeightDecay}");
+        if (!Schedules.Contains(Schedule)) throw Diagnostics.InvariantRefusal.Of($"unknown --schedule '{Schedule}' (known: {string.Join(", ", Schedules)})");
+        if (Threads < 1 || Threads > Threading.WorkerPool.MaxWorkers) throw Diagnostics.InvariantRefusal.Of($"--threads must be 1..{Threading.WorkerPool.MaxWorkers}, got {Threads}");
+        if (Patience < 1) throw Diagnostics.InvariantRefusal.Of($"--patience must be at least 1, got {Patience}");
+        if (StepSize < 1) throw Diagnostics.InvariantRefusal.Of($"--step-size must be at least 1, got {StepSize}");
+        if (!(Gamma > 0) || float.IsInfinity(Gamma)) throw Diagnostics.InvariantRefusal.Of($"--gamma must be a positive finite number, got {Gamma}");
         // As PyTorch's ReduceLROnPlateau (factor < 1): a "reduction" by 1 or more would hold or raise the rate each time the
         // validation error stops improving. step takes any positive factor, as StepLR does.
         if (!resuming && Schedule == "plateau" && !(Gamma < 1))
-            throw Refused($"--gamma must be below 1 with --schedule plateau (each reduction multiplies the rate by it), got {Gamma}");
-        if (MaxSteps < 0) throw Refused($"--max-steps must be non-negative, got {MaxSteps}");
-        if (ValidationCount < 0) throw Refused($"--validation must be non-negative, got {ValidationCount}");
-        if (CropPadding < 0) throw Refused($"--crop-padding must be non-negative, got {CropPadding}");
-        if (!(RandomErase is >= 0f and <= 1f)) throw Refused($"--random-erase must be in [0, 1], got {RandomErase}");
+            throw Diagnostics.InvariantRefusal.Of($"--gamma must be below 1 with --schedule plateau (each reduction multiplies the rate by it), got {Gamma}");
+        if (MaxSteps < 0) throw Diagnostics.InvariantRefusal.Of($"--max-steps must be non-negative, got {MaxSteps}");
+        if (ValidationCount < 0) throw Diagnostics.InvariantRefusal.Of($"--validation must be non-negative, got {ValidationCount}");
+        if (CropPadding < 0) throw Diagnostics.InvariantRefusal.Of($"--crop-padding must be non-negative, got {CropPadding}");
+        if (!(RandomErase is >= 0f and <= 1f)) throw Diagnostics.InvariantRefusal.Of($"--random-erase must be in [0, 1], got {RandomErase}");
         if (ConvNet.Data.Images.ImageDataSpec.IsImageSpec(Data) && (CropPadding > 0 || HorizontalFlip || RandomErase > 0))
         {
             // Only the ones set: naming all three told a user who gave --flip of two options they never wrote.
@@ -136,22 +136,18 @@ public sealed record TrainConfig
             throw new ArgumentException($"{named} to in-memory datasets (fashion-mnist, cifar10, idx:, ...); " +
                 $"image data ({Data}) takes random crops and mirrors by default (--no-random-crop, --no-mirror) and PCA colour noise (--pca-noise)");
         }
-        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw Refused($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
-        if (!float.IsFinite(BiasInit)) throw Refused($"--bias-init must be a finite number, got {BiasInit}");
-        if (CheckpointEvery < 0) throw Refused($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw Diagnostics.InvariantRefusal.Of($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
+        if (!float.IsFinite(BiasInit)) throw Diagnostics.InvariantRefusal.Of($"--bias-init must be a finite number, got {BiasInit}");
+        if (CheckpointEvery < 0) throw Diagnostics.InvariantRefusal.Of($"--checkpoint-every must be non-negative, got {CheckpointEvery}");
         // Above 1 (ten times the paper's) a typical shift is most of the pixel range: the run trains on noise, or
         // overflows and blames --lr.
         // (A run started with more by an earlier version resumes as it was.)
         if (!(PcaNoise >= 0 && (PcaNoise <= MaxPcaNoise || resuming && float.IsFinite(PcaNoise))))
-            throw Refused($"--pca-noise must be 0..{MaxPcaNoise} (the paper's is 0.1), got {PcaNoise}");
-        if (LoaderThreads < 0 || LoaderThreads > Threading.WorkerPool.MaxWorkers) throw Refused($"--loader-threads must be 0..{Threading.WorkerPool.MaxWorkers}, got {LoaderThreads}");
+            throw Diagnostics.InvariantRefusal.Of($"--pca-noise must be 0..{MaxPcaNoise} (the paper's is 0.1), got {PcaNoise}");
+        if (LoaderThreads < 0 || LoaderThreads > Threading.WorkerPool.MaxWorkers) throw Diagnostics.InvariantRefusal.Of($"--loader-threads must be 0..{Threading.WorkerPool.MaxWorkers}, got {LoaderThreads}");
         // Each prefetched batch is a whole input tensor held in memory (79 MB for the paper net at batch 128).
-        if (Prefetch is < 0 or > MaxPrefetch) throw Refused($"--prefetch must be 0..{MaxPrefetch}, got {Prefetch}");
+        if (Prefetch is < 0 or > MaxPrefetch) throw Diagnostics.InvariantRefusal.Of($"--prefetch must be 0..{MaxPrefetch}, got {Prefetch}");
         Kernels.Cpu.ConvolutionSelection.Parse(ConvAlgorithm);
-        if (Normalization is not ("channel" or "none")) throw Refused($"unknown --normalization '{Normalization}' (known: channel, none)");
+        if (Normalization is not ("channel" or "none")) throw Diagnostics.InvariantRefusal.Of($"unknown --normalization '{Normalization}' (known: channel, none)");
     }
-
-    // Refusals in the invariant culture, as the CLI prints them: an application running in de-DE read "got 1,5" after
-    // "[0, 1)".
-    private static ArgumentException Refused(FormattableString message) => new(FormattableString.Invariant(message));
 }

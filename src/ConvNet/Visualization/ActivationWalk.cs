@@ -104,11 +104,13 @@ public sealed class ActivationWalk
     /// zero or constant is black), so a dead channel shows as a black tile.</summary>
     public static byte[] MapGrey(ReadOnlySpan<float> map)
     {
+        // Over the finite values only, a non-finite one black: one NaN blacked out the whole map (and, on the shared scale
+        // of 1x1 maps, every map of its layer).
         float lo = 0, hi = float.NegativeInfinity;
-        foreach (float v in map) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
+        foreach (float v in map) if (float.IsFinite(v)) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
         var grey = new byte[map.Length];
         if (!(hi > lo) || !float.IsFinite(hi - lo)) return grey;
-        for (int i = 0; i < map.Length; i++) grey[i] = (byte)Math.Round(255.0 * (map[i] - lo) / (hi - lo));
+        for (int i = 0; i < map.Length; i++) grey[i] = float.IsFinite(map[i]) ? (byte)Math.Round(255.0 * (map[i] - lo) / (hi - lo)) : (byte)0;
         return grey;
     }
 

@@ -43,8 +43,7 @@ public sealed class ConfusionHeatmap
         bool labels = typeface is not null && CellSize >= 10;
         LabelNotes = labels ? LabelFont.Notes(typeface, classNames) : [];
         // At most MaxRowLabelWidth: a class name of thousands of characters made a figure too large to draw.
-        _typeface = typeface;
-        int rowLabels = labels ? (int)Math.Ceiling(Enumerable.Range(0, Classes).Select(i => Drawing.MeasureText(typeface, RowLabel(i), TextSize)).Max()) + Margin : 0;
+        int rowLabels = labels ? (int)Math.Ceiling(Enumerable.Range(0, Classes).Select(i => Drawing.MeasureText(typeface, RowLabel(i, typeface), TextSize)).Max()) + Margin : 0;
         Left = Margin + rowLabels;
         Top = (typeface is null ? 0 : 24) + (labels ? 18 : 0) + Margin;
         Width = Left + Classes * CellSize + Margin + (labels ? AccuracyWidth : 0) + Margin;
@@ -54,11 +53,11 @@ public sealed class ConfusionHeatmap
     }
 
     public const int MaxRowLabelWidth = 240;
-    private readonly SKTypeface? _typeface;
 
-    // The class name, cut to leave the label at most MaxRowLabelWidth wide, and its index (drawn and measured printable).
-    private string RowLabel(int c) =>
-        Drawing.Fit(_typeface, ClassNames[c], TextSize, MaxRowLabelWidth - Drawing.MeasureText(_typeface, $" {c}", TextSize)) + $" {c}";
+    // The class name, cut to leave the label at most MaxRowLabelWidth wide in this typeface, and its index (drawn and
+    // measured printable).
+    private string RowLabel(int c, SKTypeface? typeface) =>
+        Drawing.Fit(typeface, ClassNames[c], TextSize, MaxRowLabelWidth - Drawing.MeasureText(typeface, $" {c}", TextSize)) + $" {c}";
 
     public long RowTotal(int row)
     {
@@ -109,7 +108,7 @@ public sealed class ConfusionHeatmap
             for (int r = 0; r < Classes; r++)
             {
                 var cell = Cell(r, 0);
-                Drawing.Text(canvas, typeface, RowLabel(r), Left - Margin / 2, cell.MidY + 4, TextSize, SKColors.Black, SKTextAlign.Right);
+                Drawing.Text(canvas, typeface, RowLabel(r, typeface), Left - Margin / 2, cell.MidY + 4, TextSize, SKColors.Black, SKTextAlign.Right);
                 double accuracy = Fraction(r, r);
                 int barWidth = AccuracyWidth - 50;
                 Drawing.FillRect(canvas, barLeft, cell.Top + 2, (float)(barWidth * accuracy), Math.Max(1, CellSize - 4), AccuracyBar);

@@ -86,7 +86,7 @@ public static class Drawing
             if (font.MeasureText(text[..mid] + "…") <= maxWidth) fits = mid;
             else over = mid;
         }
-        if (fits > 1 && char.IsHighSurrogate(text[fits - 1])) fits--; // not half a character
+        if (char.IsHighSurrogate(text[fits - 1])) fits = fits > 1 ? fits - 1 : Math.Min(2, text.Length); // not half a character
         return text[..fits] + "…";
     }
 

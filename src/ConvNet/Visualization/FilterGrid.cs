@@ -57,7 +57,7 @@ public sealed class FilterGrid
         if (!FigureSize.Fits(width, height))
         {
             int most = FigureSize.Largest(Scale, SizeAt);
-            FigureSize.Require(width, height, $"--scale {Scale}: {layerName} at {Scale} pixels per weight makes a grid of",
+            FigureSize.Require(width, height, (scale is null ? "" : $"--scale {Scale}: ") + $"{layerName} at {Scale} pixels per weight makes a grid of",
                 most > 0 ? $"at most --scale {most} fits" : "the layer has too many filters to draw");
         }
     }

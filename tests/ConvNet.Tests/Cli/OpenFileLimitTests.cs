@@ -15,7 +15,7 @@ public sealed class OpenFileLimitTests
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.StartsWith("convnet: warning: the open-file limit (ulimit -n) is 64;", await stderr);
+        Assert.StartsWith("convnet: warning: the open-file limit (ulimit -Hn) is 64;", await stderr);
         await stdout;
     }
 }

@@ -34,6 +34,7 @@ public sealed class CultureTests
     [Fact]
     public void TrainingCurvesAreDrawnTheSameInEveryCulture()
     {
+        _ = LabelFont.File ?? throw new InvalidOperationException(LabelFont.MissingMessage); // without a font there is no text to differ
         EpochMetrics Epoch(int e, double loss, float lr) => new(e, e * 10, loss, 0.3, double.NaN, 0.25, double.NaN, loss + 0.1, lr, 1500, e);
         var run = new RunCurves("run", [Epoch(1, 1.5, 0.0123f), Epoch(2, 0.9, 0.00615f), Epoch(3, 0.5, 0.00307f)]);
         byte[] Pixels() { using var bitmap = TrainingCurves.Render([run], 800, 900); return bitmap.Bytes; }

@@ -100,6 +100,12 @@ public sealed class BrowserTests(ServeFixture fixture) : IClassFixture<ServeFixt
             return [h3.querySelector('bdi').getBoundingClientRect().left, h3.querySelector('small').getBoundingClientRect().left,
                     document.documentElement.scrollWidth, window.innerWidth];
         }");
+        // A long name is cut before the kind and shape, which stay in view.
+        var kind = await page.EvaluateAsync<double[]>($@"() => {{
+            const h3 = document.querySelector(`#walk .layer[data-layer='{longName}'] h3`);
+            return [h3.querySelector('small').getBoundingClientRect().right, h3.getBoundingClientRect().left + 241];
+        }}");
+        Assert.True(kind[0] <= kind[1], $"the kind and shape end at {kind[0]}, past the heading's 240 pixels ({kind[1]})");
         Assert.True(order[0] < order[1], $"the name starts at {order[0]}, the kind and shape at {order[1]}");
         Assert.True(order[2] <= order[3], $"the page is {order[2]} pixels wide in a {order[3]}-pixel window");
         Assert.Equal(longName, await page.GetAttributeAsync($"#walk .layer[data-layer='{longName}'] h3", "title"));

@@ -161,11 +161,19 @@ public sealed class ServeProcessTests(ServeFixture fixture) : IClassFixture<Serv
         {
             foreach (var socket in held) socket.Dispose();
         }
-        await Task.Delay(500);
-        var response = await serve.Client.GetAsync("/healthz");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The server frees its connections as it sees them closed, which a loaded machine can take a moment to do: until
+        // then a new one is over the cap and closed. Answering within 15 s is the recovery asked for.
+        HttpStatusCode? status = null;
+        string lastError = "";
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); status != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(15);)
+        {
+            await Task.Delay(250);
+            try { status = (await serve.Client.GetAsync("/healthz")).StatusCode; }
+            catch (HttpRequestException e) { lastError = e.Message; }
+        }
+        Assert.True(status == HttpStatusCode.OK, $"no answer after the connections closed: {status} {lastError}");
         var (stdout, stderr) = await serve.StopAsync();
-        Assert.Contains("connections at once (the open-file limit", stdout);
+        Assert.Contains("connections at once (the open-file limit, ulimit -Hn", stdout);
         Assert.DoesNotContain("Out of memory", stderr);
         Assert.Equal(0, serve.Process.ExitCode);
     }

@@ -159,6 +159,7 @@ public sealed class InspectionFigureTests
         Assert.Equal([0, 128, 255], ActivationWalk.MapGrey([0f, 1f, 2f]));
         Assert.Equal([0, 0], ActivationWalk.MapGrey([0f, 0f])); // a dead map is black
         Assert.Equal([0, 128, 255], ActivationWalk.MapGrey([-2f, 0f, 2f]));
+        Assert.Equal([0, 128, 255, 0], ActivationWalk.MapGrey([0f, 1f, 2f, float.NaN])); // a NaN is black, the rest as without it
         // One panel of two 2x2 maps at 28 pixels per value (TargetTile 56 / 2).
         var panel = new ActivationPanel("conv (test) 2x2x2", 2, 2, 2, [0, 1, 2, 4, 5, 5, 5, 5], IsVector: false);
         var walk = new ActivationWalk(new Picture(1, 1, 1, [7]), "t", [panel, new ActivationPanel("fc 3", 1, 1, 3, [1, -1, 0.5f], IsVector: true)]);

@@ -37,8 +37,9 @@ public static class ImageFolder
         if (!Directory.Exists(directory)) throw new DataException($"{directory}: directory not found{IO.FolderPath.WrongKind(directory, wantFolder: true)}");
         string[] classes = Directory.GetDirectories(directory).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(CodePointOrder.Instance).ToArray()!;
         // Two such folders would also read as one class name.
-        if (classes.FirstOrDefault(c => IO.InputFile.NotUtf8Name(Path.Combine(directory, c)) is not null) is { } undecodable)
-            throw new DataException($"{Path.Combine(directory, undecodable)}: the class folder's {IO.InputFile.NotUtf8Name(Path.Combine(directory, undecodable))}");
+        foreach (string c in classes)
+            if (IO.InputFile.NotUtf8Name(Path.Combine(directory, c)) is { } notUtf8)
+                throw new DataException($"{Path.Combine(directory, c)}: the class folder's {notUtf8}");
         if (classes.Length == 0)
             throw new DataException($"{directory}: no class folders (expected one sub-folder of images per class, e.g. {Path.Combine(directory, "cat", "1.jpg")})");
         if (classNames is not null && !classes.SequenceEqual(classNames))

@@ -49,7 +49,7 @@ public static class ImageScan
         }
         var good = Enumerable.Range(0, store.Count).Where(i => ok[i]).ToArray();
         var skipped = Enumerable.Range(0, store.Count).Where(i => !ok[i]).Select(i => new SkippedImage(store.Describe(i), Strip(reasons[i]!, store.Describe(i)))).ToArray();
-        foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
+        foreach (var s in skipped) report?.Invoke($"skipped {Diagnostics.PrintableText.Of(s.Path)}: {s.Reason}"); // a \r in a name would overwrite the line
         if (skipped.Length > 0) report?.Invoke($"{store.Name}: skipped {skipped.Length} of {store.Count} images that could not be read");
         return new ScanResult(good, skipped, total);
     }

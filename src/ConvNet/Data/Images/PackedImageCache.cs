@@ -104,7 +104,7 @@ public static class PackedImageCache
                     }
                     catch (DataException)
                     {
-                        foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
+                        foreach (var s in skipped) report?.Invoke($"skipped {Diagnostics.PrintableText.Of(s.Path)}: {s.Reason}");
                         throw;
                     }
                 }
@@ -112,7 +112,7 @@ public static class PackedImageCache
                 fingerprints[name] = ImageFingerprint.Of([written]);
                 report?.Invoke(FormattableString.Invariant($"{name}: {counts[name]:N0} images written to {Path.Combine(directory, name + ".pack")}"));
             }
-            foreach (var s in skipped) report?.Invoke($"skipped {s.Path}: {s.Reason}");
+            foreach (var s in skipped) report?.Invoke($"skipped {Diagnostics.PrintableText.Of(s.Path)}: {s.Reason}");
             if (skipped.Count > 0) report?.Invoke($"skipped {skipped.Count} unreadable images");
             // As runs record their data: absolute, so the source is found from any folder.
             var info = new PackedCacheInfo(1, DatasetSpec.WithAbsolutePaths(spec), splits.Train.Size, [.. splits.Train.ClassNames], counts, skipped, fingerprints);

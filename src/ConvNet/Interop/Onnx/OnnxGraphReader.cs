@@ -315,7 +315,7 @@ internal sealed class OnnxGraphReader
         long[] kernel = a.Ints("kernel_shape") ?? throw a.Error("attribute 'kernel_shape' is required");
         long[] strides = a.Ints("strides") ?? [1, 1];
         long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
-        string autoPad = a.String("auto_pad", "NOTSET") is { Length: > 0 } given ? given : "NOTSET"; // "" is NOTSET, as ONNX Runtime reads it
+        string autoPad = AutoPad(a);
         a.Ignore("count_include_pad"); // no padding is allowed, so it cannot matter
         if (_opset >= 10) a.Ignore("ceil_mode"); // windows that tile the input exactly round the same either way
         if (kernel.Length != 2 || strides.Length != 2 || kernel[0] != strides[0] || kernel[1] != strides[1])
@@ -346,7 +346,7 @@ internal sealed class OnnxGraphReader
         long[] strides = a.Ints("strides") ?? [1, 1];
         long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
         long[] dilations = a.Ints("dilations") ?? [1, 1];
-        string autoPad = a.String("auto_pad", "NOTSET") is { Length: > 0 } given ? given : "NOTSET"; // "" is NOTSET, as ONNX Runtime reads it
+        string autoPad = AutoPad(a);
         long ceilMode = allowCeilModeAttribute ? a.Int("ceil_mode", 0) : 0;
         if (strides.Length != 2 || strides[0] != strides[1] || strides[0] is < 1 or > 1024)
             throw a.Unsupported("strides", OnnxAttributes.Format(strides), strides.Any(v => v < 1) ? "strides of at least 1" : "only equal strides along both axes");
@@ -566,6 +566,9 @@ internal sealed class OnnxGraphReader
     }
 
     private string Where(NodeProto node, int index) => $"{_source}: node '{NodeName(node, index)}' ({node.OpType})";
+
+    // "" is NOTSET, as ONNX Runtime reads it (it was refused as "attribute 'auto_pad' =  is not supported").
+    private static string AutoPad(OnnxAttributes a) => a.String("auto_pad", "NOTSET") is { Length: > 0 } given ? given : "NOTSET";
 
     private string NodeName(NodeProto node, int index) =>
         string.IsNullOrEmpty(node.Name) ? $"#{(_positions.TryGetValue(node, out int position) ? position : index)}" : node.Name;
