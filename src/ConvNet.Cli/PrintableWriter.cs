@@ -14,36 +14,17 @@ public sealed class PrintableWriter(TextWriter inner) : TextWriter
     public override string NewLine { get => inner.NewLine; set => inner.NewLine = value; }
 #pragma warning restore CS8765
 
-    public override void Write(char value)
-    {
-        if (Passes(value)) inner.Write(value);
-        else inner.Write(PrintableText.Of(value.ToString()));
-    }
-
-    public override void Write(string? value)
-    {
-        if (value is null || value.All(Passes)) inner.Write(value);
-        else inner.Write(Escaped(value));
-    }
-
+    public override void Write(char value) => inner.Write(Printable(value.ToString()));
+    public override void Write(string? value) => inner.Write(value is null ? null : Printable(value));
     public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
     public override void Write(ReadOnlySpan<char> buffer) => Write(new string(buffer));
     // One write a line, as the console's own: two (the text, then the line break) let ranks sharing a pipe interleave.
-    public override void WriteLine(string? value) => inner.WriteLine(value is null || value.All(Passes) ? value : Escaped(value));
+    public override void WriteLine(string? value) => inner.WriteLine(value is null ? null : Printable(value));
     public override void WriteLine(ReadOnlySpan<char> buffer) => WriteLine(new string(buffer));
     public override void WriteLine() => inner.WriteLine();
     public override void Flush() => inner.Flush();
 
-    private static bool Passes(char c) => c is '\n' or '\r' or '\t' || !PrintableText.NeedsEscape(c);
-
-    private static string Escaped(string value)
-    {
-        var text = new StringBuilder(value.Length + 8);
-        foreach (char c in value)
-            if (Passes(c)) text.Append(c);
-            else PrintableText.Append(text, c);
-        return text.ToString();
-    }
+    private static string Printable(string value) => PrintableText.Of(value, keepLineBreaks: true);
 
     /// <summary>Puts writers like this one in front of standard output and standard error.</summary>
     public static void Install()

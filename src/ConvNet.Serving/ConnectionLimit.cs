@@ -11,7 +11,7 @@ internal static class ConnectionLimit
     /// <summary>Descriptors kept for the server's own files, sockets and threads beyond those open at start.</summary>
     public const int Reserve = 128;
 
-    /// <summary>The most connections to accept at once: the soft limit less what is open now and <see cref="Reserve"/>;
+    /// <summary>The most connections to accept at once: the open-file limit less what is open now and <see cref="Reserve"/>;
     /// null when there is no limit to keep under.</summary>
     /// <exception cref="ArgumentException">the limit leaves room for fewer than 8 connections</exception>
     public static long? ForThisProcess()
@@ -19,7 +19,7 @@ internal static class ConnectionLimit
         if (OpenFileLimit.Soft() is not { } soft || OpenFileLimit.OpenNow() is not { } open) return null;
         long cap = soft - open - Reserve;
         if (cap < 8)
-            throw new ArgumentException($"the open-file limit (ulimit -n) is {soft}, and {open} files are open already: that leaves room for " +
+            throw new ArgumentException($"the open-file limit (ulimit -Hn) is {soft}, and {open} files are open already: that leaves room for " +
                 $"{Math.Max(0, cap)} connections beside the {Reserve} descriptors the server keeps for itself; raise it (ulimit -n 4096)");
         return cap;
     }

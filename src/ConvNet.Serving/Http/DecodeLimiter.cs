@@ -31,7 +31,7 @@ public sealed class DecodeLimiter(int slots, TimeSpan maxWait, int capacity = in
 
     /// <summary>The message of a 503 for a full queue (the batcher's too).</summary>
     public static string Full(int capacity) =>
-        FormattableString.Invariant($"the server is busy: {(capacity == 1 ? "1 image is" : FormattableString.Invariant($"{capacity:N0} images are"))} already waiting; retry after 1 s");
+        $"the server is busy: {(capacity == 1 ? "1 image is" : FormattableString.Invariant($"{capacity:N0} images are"))} already waiting; retry after 1 s";
 
     /// <summary>Takes a place before the request's body is read; dispose it once the request has its slot (or failed).</summary>
     /// <param name="queuedForForward">decoded images waiting for a forward pass now (they count toward the capacity)</param>

@@ -10,12 +10,17 @@ public static class PrintableText
 {
     /// <summary>The text with control characters and bidirectional embeddings, overrides and isolates written as
     /// escapes: \t, \n, \r, \u001b, \u202e. Other text, right-to-left letters included, is unchanged.</summary>
-    public static string Of(string text)
+    /// <param name="keepLineBreaks">leave tabs, newlines and carriage returns as they are (a whole output's text, whose
+    /// own lines and progress line use them)</param>
+    public static string Of(string text, bool keepLineBreaks = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!text.Any(NeedsEscape)) return text;
+        bool Escaped(char c) => NeedsEscape(c) && !(keepLineBreaks && c is '\t' or '\n' or '\r');
+        if (!text.Any(Escaped)) return text;
         var printable = new StringBuilder(text.Length + 8);
-        foreach (char c in text) Append(printable, c);
+        foreach (char c in text)
+            if (Escaped(c)) Append(printable, c);
+            else printable.Append(c);
         return printable.ToString();
     }
 
