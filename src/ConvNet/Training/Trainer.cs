@@ -56,6 +56,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         RankAgreement.RequireSameRun(_communicator, resuming: false, runDirectory);
         // The run records where its data is, so --resume, eval and show find it from any working directory.
         config = config with { Data = DatasetSpec.WithAbsolutePaths(config.Data) };
+        // A refused option touches no folder: two mistyped commands naming one --out raced for its lock, and the
+        // second was told of the other's folder instead of its own mistake.
+        config.Validate(resuming: false);
         bool root = _communicator.IsRoot;
         bool created = root && !string.IsNullOrWhiteSpace(runDirectory) && !Directory.Exists(runDirectory) && !File.Exists(runDirectory);
         // The folders above it made for it go with it when nothing to resume is left.

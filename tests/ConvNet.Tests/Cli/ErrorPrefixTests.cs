@@ -15,12 +15,15 @@ public sealed class ErrorPrefixTests
     [InlineData("convnet show filters: --scale must be 1..64, got 0", "show", "filters", "--checkpoint", "runs/none", "--out", "f.png", "--scale", "0")]
     [InlineData("convnet predict: --top must be at least 1, got 0", "predict", "--checkpoint", "runs/none", "a.png", "--top", "0")]
     // Refused when the command runs (by the library's checks), not by its parser: the same rule (pass 33).
-    [InlineData("convnet train: --lr must be a positive finite number, got 0", "train", "--lr", "0", "--out", "/tmp/convnet-never")]
-    [InlineData("convnet train: --momentum must be in [0, 1), got 1", "train", "--momentum", "1", "--out", "/tmp/convnet-never")]
+    [InlineData("convnet train: --lr must be a positive finite number, got 0", "train", "--lr", "0", "--out", "OUT")]
+    [InlineData("convnet train: --momentum must be in [0, 1), got 1", "train", "--momentum", "1", "--out", "OUT")]
     [InlineData("convnet info: --classes: 'a\nb' is not a whole number; give 1..100,000", "info", "--model", "alexnet-micro", "--classes", "a\nb")]
     public void ACommandsMistakeIsNamedByTheCommand(string expected, params string[] args)
     {
-        var result = CliRunner.Run(args);
+        using var temp = new TempDirectory();
+        string never = temp.Combine("never");
+        var result = CliRunner.Run([.. args.Select(a => a == "OUT" ? never : a)]);
+        Assert.False(Directory.Exists(never), "a refused train made its --out folder");
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith(expected, result.Stderr);
     }

@@ -65,19 +65,23 @@ public sealed class CliCommandTests
 
     [Theory]
     [InlineData("--model 'nope': must be one of alexnet, ", "info", "--model", "nope")]
-    [InlineData("unknown", "train", "--data", "nosuch:thing", "--out", "/tmp/convnet-never")]
+    [InlineData("unknown", "train", "--data", "nosuch:thing", "--out", "OUT")]
     [InlineData("checkpoint not found", "eval", "--checkpoint", "/nonexistent/last.json")]
     [InlineData("--bogus", "train", "--bogus")]
-    [InlineData("--label-smoothing must be in [0, 1), got 1", "train", "--label-smoothing", "1", "--out", "/tmp/convnet-never")]
-    [InlineData("--random-erase must be in [0, 1], got 1.5", "train", "--random-erase", "1.5", "--out", "/tmp/convnet-never")]
-    [InlineData("--pca-noise must be 0..1 (the paper's is 0.1), got 1E+30", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--pca-noise", "1e30", "--out", "/tmp/convnet-never")]
-    [InlineData("--flip applies to in-memory datasets", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--flip", "--out", "/tmp/convnet-never")]
+    [InlineData("--label-smoothing must be in [0, 1), got 1", "train", "--label-smoothing", "1", "--out", "OUT")]
+    [InlineData("--random-erase must be in [0, 1], got 1.5", "train", "--random-erase", "1.5", "--out", "OUT")]
+    [InlineData("--pca-noise must be 0..1 (the paper's is 0.1), got 1E+30", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--pca-noise", "1e30", "--out", "OUT")]
+    [InlineData("--flip applies to in-memory datasets", "train", "--model", "alexnet", "--data", "folder:/nonexistent", "--flip", "--out", "OUT")]
     public void BadInputGivesOneClearLineAndExitCode2(string expected, params string[] args)
     {
-        var result = CliRunner.Run(args);
+        // A folder of this case's own: tests in other classes run at the same time with their own bad options.
+        using var temp = new TempDirectory();
+        string never = temp.Combine("never");
+        var result = CliRunner.Run([.. args.Select(a => a == "OUT" ? never : a)]);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.False(Directory.Exists(never), "a refused train left its --out folder");
     }
 
     [Fact]

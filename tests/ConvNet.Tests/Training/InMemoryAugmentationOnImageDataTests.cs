@@ -23,7 +23,8 @@ public class InMemoryAugmentationOnImageDataTests
     [Fact]
     public void TheCliNamesOnlyTheOptionGiven()
     {
-        var result = Support.CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:/nonexistent", "--flip", "--out", "/tmp/convnet-never");
+        using var temp = new Support.TempDirectory();
+        var result = Support.CliRunner.Run("train", "--model", "alexnet-small", "--data", "folder:/nonexistent", "--flip", "--out", temp.Combine("never"));
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("convnet train: --flip applies to in-memory datasets", result.Stderr);
         Assert.DoesNotContain("--crop-padding", result.Stderr);
