@@ -61,6 +61,10 @@ public class OnnxImportParityTests
         new ZooStyleOptions(Opset: 12, Widths: [16, 32, 48, 48, 32, 64], CeilModeAttribute: true, MatMulAdd: true, Classes: 10),
         new ZooStyleOptions(Opset: 13, Widths: [16, 32, 48, 48, 32, 64], GemmScaled: true, FlattenNode: true, Softmax: false, Classes: 10),
         new ZooStyleOptions(Opset: 11, Widths: [16, 32, 48, 48, 32, 64], ShapeFromConstantNode: true, Classes: 7),
+        // The newest opsets, each with the IR version its ONNX release wrote (ONNX Runtime refuses an older one).
+        new ZooStyleOptions(Opset: 19, Widths: [16, 32, 48, 48, 32, 64], FlattenNode: true, Classes: 10, IrVersion: 9),
+        new ZooStyleOptions(Opset: 22, Widths: [16, 32, 48, 48, 32, 64], CeilModeAttribute: true, Classes: 10, IrVersion: 10),
+        new ZooStyleOptions(Opset: 25, Widths: [16, 32, 48, 48, 32, 64], ShapeFromConstantNode: true, Classes: 10, IrVersion: 12),
     ];
 
     public static TheoryData<int> Variants => new(Enumerable.Range(0, VariantOptions.Length));
@@ -81,9 +85,10 @@ public class OnnxImportParityTests
     [Theory]
     [InlineData(9)]
     [InlineData(13)]
+    [InlineData(21)]
     public void AnAllZeroPadBeforeAPoolIsDroppedWithANote(int opset)
     {
-        byte[] PaddedPools(long pad)
+        byte[] PaddedPools(long pad, long dilation = 1)
         {
             var graph = new GraphProto { Name = "padded" };
             graph.Input.Add(OnnxBuild.FloatValue("input", "N", 3, 16, 16));
@@ -101,8 +106,10 @@ public class OnnxImportParityTests
                 graph.Node.Add(OnnxBuild.Node("Pad", $"/{pool}/Pad", [from, $"{pool}_pads"], [into], mode));
             }
             AddPad("avg", "input", "padded_avg");
-            graph.Node.Add(OnnxBuild.Node("AveragePool", "/avg/AveragePool", ["padded_avg"], ["pooled_avg"],
-                OnnxBuild.Ints("kernel_shape", 4, 4), OnnxBuild.Ints("strides", 4, 4)));
+            // Opset 19 gave AveragePool dilations: all 1 is the pool it always was.
+            AttributeProto[] window = opset >= 19 ? [OnnxBuild.Ints("kernel_shape", 4, 4), OnnxBuild.Ints("strides", 4, 4), OnnxBuild.Ints("dilations", dilation, dilation)]
+                : [OnnxBuild.Ints("kernel_shape", 4, 4), OnnxBuild.Ints("strides", 4, 4)];
+            graph.Node.Add(OnnxBuild.Node("AveragePool", "/avg/AveragePool", ["padded_avg"], ["pooled_avg"], window));
             AddPad("max", "pooled_avg", "padded_max");
             graph.Node.Add(OnnxBuild.Node("MaxPool", "/max/MaxPool", ["padded_max"], ["pooled_max"],
                 OnnxBuild.Ints("kernel_shape", 3, 3), OnnxBuild.Ints("strides", 2, 2), OnnxBuild.Ints("pads", 1, 1, 1, 1)));
@@ -110,7 +117,7 @@ public class OnnxImportParityTests
             graph.Initializer.Add(OnnxBuild.FloatTensor("fc.weight", [5, 12], InteropModels.RandomInput([5, 12], seed: 51)));
             graph.Initializer.Add(OnnxBuild.FloatTensor("fc.bias", [5], InteropModels.RandomInput([5], seed: 52)));
             graph.Node.Add(OnnxBuild.Node("Gemm", "/fc/Gemm", ["features", "fc.weight", "fc.bias"], ["output"], OnnxBuild.Int("transB", 1)));
-            return OnnxBuild.Model(graph, opset).ToByteArray();
+            return OnnxBuild.Model(graph, opset, irVersion: opset >= 21 ? 10 : 7).ToByteArray();
         }
 
         byte[] bytes = PaddedPools(pad: 0);
@@ -125,6 +132,11 @@ public class OnnxImportParityTests
 
         var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(PaddedPools(pad: 1), "padded.onnx"));
         Assert.Contains("node '/avg/Pad' (Pad): operator Pad is not supported", e.Message);
+        if (opset >= 19)
+        {
+            e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(PaddedPools(pad: 0, dilation: 2), "padded.onnx"));
+            Assert.Contains("node '/avg/AveragePool' (AveragePool): attribute 'dilations' = [2, 2] is not supported (only 1)", e.Message);
+        }
     }
 
     /// <summary>Runs ONNX Runtime on the same graph without its Softmax, so logits are compared, not saturated probabilities.</summary>

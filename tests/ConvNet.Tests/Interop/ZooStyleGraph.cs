@@ -18,7 +18,8 @@ internal sealed record ZooStyleOptions(
     bool GemmScaled = false,        // Gemm with transB = 0, alpha 0.5, beta 2
     bool FlattenNode = false,       // Flatten instead of Reshape
     bool ShapeFromConstantNode = false,
-    int Classes = 1000);
+    int Classes = 1000,
+    long IrVersion = 0);            // 0: 4 from opset 9, else 3
 
 internal static class ZooStyleGraph
 {
@@ -133,7 +134,7 @@ internal static class ZooStyleGraph
             current = "prob_1";
         }
         graph.Output.Add(OnnxBuild.FloatValue(current, 1, o.Classes));
-        return OnnxBuild.Model(graph, o.Opset, irVersion: o.Opset >= 9 ? 4 : 3).ToByteArray();
+        return OnnxBuild.Model(graph, o.Opset, irVersion: o.IrVersion > 0 ? o.IrVersion : o.Opset >= 9 ? 4 : 3).ToByteArray();
     }
 
     private static TensorProto Random(string name, int[] dims, double std, Rng rng)

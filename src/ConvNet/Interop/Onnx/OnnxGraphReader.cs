@@ -317,6 +317,9 @@ internal sealed class OnnxGraphReader
         long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
         string autoPad = AutoPad(a);
         a.Ignore("count_include_pad"); // no padding is allowed, so it cannot matter
+        // Opset 19 gave AveragePool dilations (before it, the attribute was unknown and refused as such).
+        if (_opset >= 19 && a.Ints("dilations") is { } dilations && (dilations.Length != 2 || dilations.Any(d => d != 1)))
+            throw a.Unsupported("dilations", OnnxAttributes.Format(dilations), "only 1");
         if (_opset >= 10) a.Ignore("ceil_mode"); // windows that tile the input exactly round the same either way
         if (kernel.Length != 2 || strides.Length != 2 || kernel[0] != strides[0] || kernel[1] != strides[1])
             throw a.Unsupported("strides", OnnxAttributes.Format(strides), $"AveragePool imports only when strides equal kernel_shape {OnnxAttributes.Format(kernel)}");

@@ -1,8 +1,8 @@
 // ONNX -> our ModelSpec + weights, for single-chain image classifiers (AlexNet-like): Conv, Relu, LRN, MaxPool,
 // AveragePool/GlobalAveragePool, Flatten/Reshape, Gemm or MatMul+Add, Dropout, Identity, an all-zero Pad (dropped)
-// and a final Softmax, at default-domain opsets 7 to 18. Anything else (operator, attribute, branching graph) is an
-// error naming the file, the node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and
-// WeightLoader, or Load().
+// and a final Softmax, at default-domain opsets 7 to 25 (19 to 25 changed these operators' element types only, and
+// gave AveragePool dilations). Anything else (operator, attribute, branching graph) is an error naming the file, the
+// node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and WeightLoader, or Load().
 using ConvNet.Interop.Onnx.Proto;
 using ConvNet.Models;
 using Google.Protobuf;
@@ -32,7 +32,7 @@ public sealed record OnnxImportResult(ModelSpec Spec, IReadOnlyList<NamedTensor>
 public static class OnnxImporter
 {
     public const int MinOpset = 7;
-    public const int MaxOpset = 18;
+    public const int MaxOpset = 25;
 
     public static Network Load(string path) => Read(path).CreateNetwork();
 
