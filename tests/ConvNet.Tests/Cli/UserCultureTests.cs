@@ -25,7 +25,9 @@ public class UserCultureTests
     [Fact]
     public void OptionValuesAreReadWithAPoint()
     {
-        if (RunInGerman("train", "--momentum", "0.9", "--lr", "0.01", "--data", "idx:/nonexistent-convnet-data", "--out", "/nonexistent-convnet-run/r") is not { } result) return;
+        // Folders of its own: a fixed one at / could not be made by another user, and two runs at once raced for its lock.
+        using var temp = new TempDirectory();
+        if (RunInGerman("train", "--momentum", "0.9", "--lr", "0.01", "--data", "idx:" + temp.Combine("nonexistent-convnet-data"), "--out", temp.Combine("r")) is not { } result) return;
         Assert.Equal(2, result.ExitCode);
         Assert.DoesNotContain("--momentum", result.Stderr); // it fails on the missing data, not on "9"
         Assert.Contains("nonexistent-convnet-data", result.Stderr);

@@ -61,7 +61,9 @@ public sealed class BatchingTests(ServeFixture fixture) : IClassFixture<ServeFix
         var answers = await Task.WhenAll(images.Select(async image =>
             await ServeApiTests.Json(await server.Client.PostAsync("/v1/predict?top=4", ServeApiTests.ImageContent(image)))));
 
-        Assert.True(server.Server.Metrics.ForwardPasses <= 2, $"{requests} requests took {server.Server.Metrics.ForwardPasses} forward passes");
+        // Two, or three when the start-up timings made the 4-image network cheaper per image than the 8-image one
+        // (the ladder then splits the seven waiting as 4 + 3: its choice, not requests going alone).
+        Assert.True(server.Server.Metrics.ForwardPasses <= 3, $"{requests} requests took {server.Server.Metrics.ForwardPasses} forward passes");
         Assert.True(server.Server.Metrics.ForwardPasses < requests, $"{requests} requests took {server.Server.Metrics.ForwardPasses} forward passes");
         Assert.Equal(requests, server.Server.Metrics.Images);
         Assert.Contains(answers, a => a.GetProperty("timing").GetProperty("batchSize").GetInt32() > 1);

@@ -186,6 +186,7 @@ internal sealed class OnnxGraphReader
             case "Gemm": Gemm(node, a, where); return false;
             case "MatMul": return MatMul(node, where, next);
             case "Dropout": Dropout(node, a, where); return false;
+            case "BatchNormalization": FoldBatchNorm(node, a, where); return false;
             case "Identity": OnlyDataInput(node, where); return false;
             case "Pad": ZeroPad(node, a, where); return false;
             case "Softmax":
@@ -208,7 +209,8 @@ internal sealed class OnnxGraphReader
     [
         ("Conv", "Conv"), ("Relu", "Relu"), ("LRN", "LRN"), ("MaxPool", "MaxPool"), ("AveragePool", "AveragePool"),
         ("GlobalAveragePool", "GlobalAveragePool"), ("Flatten", "Flatten"), ("Reshape", "Reshape"), ("Gemm", "Gemm"),
-        ("MatMul", "MatMul+Add"), ("Add", ""), ("Dropout", "Dropout"), ("Identity", "Identity"), ("Pad", "a Pad that adds nothing"),
+        ("MatMul", "MatMul+Add"), ("Add", ""), ("Dropout", "Dropout"), ("BatchNormalization", "BatchNormalization right after Conv or Gemm"),
+        ("Identity", "Identity"), ("Pad", "a Pad that adds nothing"),
         ("Softmax", "a final Softmax"),
     ];
 
@@ -497,6 +499,48 @@ internal sealed class OnnxGraphReader
                 : new InvalidDataException($"{where}: input 'ratio' = {ratio.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not supported (0 <= ratio < 1)");
         Add(new DropoutSpec(Name(node, "drop"), ratio));
     }
+
+    /// <summary>Inference batch normalisation right after a Conv or a fully connected layer is an affine map per
+    /// channel: it goes into that layer's weights and bias (as ONNX Runtime's own graph optimiser does), so the imported
+    /// network has no layer of its own for it.</summary>
+    private void FoldBatchNorm(NodeProto node, OnnxAttributes a, string where)
+    {
+        RequireInputs(node, where, 5, 5);
+        float epsilon = a.Float("epsilon", 1e-5f);
+        a.Ignore("momentum"); // updates the running statistics in training only
+        if (_opset < 9 && a.Int("spatial", 1) != 1) throw a.Unsupported("spatial", "0", "only 1: one mean and variance per channel");
+        if (_opset >= 14 && a.Int("training_mode", 0) != 0)
+            throw a.Unsupported("training_mode", "1", "only 0: the batch's own statistics would be used, so the running ones cannot be folded in");
+        if (!(epsilon >= 0 && float.IsFinite(epsilon))) throw a.Unsupported("epsilon", epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture), "a non-negative finite number");
+        if (_layers.Count == 0 || _layers[^1] is not (ConvSpec or LinearSpec))
+            throw new InvalidDataException($"{where}: BatchNormalization is only supported right after a Conv, Gemm or MatMul, whose weights it is folded into" +
+                (_layers.Count > 0 ? $"; here it follows {LayerKind(_layers[^1])}" : ""));
+        string layer = _layers[^1].Name;
+        int channels = _shape[0];
+        float[] scale = ReadFloats(node, 1, where, [channels]), shift = ReadFloats(node, 2, where, [channels]);
+        float[] mean = ReadFloats(node, 3, where, [channels]), variance = ReadFloats(node, 4, where, [channels]);
+        var weight = _weights.Single(w => w.Name == $"{layer}.weight").Data;
+        var bias = _weights.Single(w => w.Name == $"{layer}.bias").Data;
+        int perChannel = weight.Length / channels;
+        for (int c = 0; c < channels; c++)
+        {
+            double denominator = Math.Sqrt((double)variance[c] + epsilon);
+            // A zero or negative variance gave infinite or NaN weights, refused later as the weights' fault.
+            if (!(denominator > 0) || !double.IsFinite(denominator))
+                throw new InvalidDataException($"{where}: channel {c}: variance {variance[c].ToString(System.Globalization.CultureInfo.InvariantCulture)} " +
+                    $"plus epsilon {epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not positive");
+            double factor = scale[c] / denominator;
+            for (int i = c * perChannel; i < (c + 1) * perChannel; i++) weight[i] = (float)(weight[i] * factor);
+            bias[c] = (float)((bias[c] - (double)mean[c]) * factor + shift[c]);
+        }
+        _notes.Add($"{where}: folded into {layer}'s weights and bias (its running statistics; fine-tuning the import trains the folded layer)");
+    }
+
+    private static string LayerKind(LayerSpec layer) => layer switch
+    {
+        ReluSpec => "a Relu", MaxPoolSpec => "a MaxPool", AdaptiveAvgPoolSpec => "an average pool", DropoutSpec => "a Dropout",
+        LrnSpec => "an LRN", FlattenSpec => "a Flatten", _ => layer.GetType().Name,
+    };
 
     private float[] BiasVector(NodeProto node, int index, string where, int features)
     {
