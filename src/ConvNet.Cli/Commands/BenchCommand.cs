@@ -322,7 +322,7 @@ public static class BenchCommand
             string algorithm = l.Algorithm is null || l.Algorithm == "direct" ? ""
                 : l.MultiplyRatio is { } ratio ? $"  {l.Algorithm}: {ratio:F2}x the multiplies"
                 : $"  {l.Algorithm}";
-            text.AppendLine($"{l.Name,-12} {l.Kind,-18} {F(l.ForwardMs),9} {Rate(l.ForwardGflops),8} {backwardColumns} {Share(l.ForwardMs + l.BackwardMs, total),5}%{algorithm}");
+            text.AppendLine($"{Diagnostics.TerminalColumns.PadRight(l.Name, 12)} {l.Kind,-18} {F(l.ForwardMs),9} {Rate(l.ForwardGflops),8} {backwardColumns} {Share(l.ForwardMs + l.BackwardMs, total),5}%{algorithm}");
         }
         if (train)
         {

@@ -196,7 +196,7 @@ public static class EvalCommand
             Console.WriteLine($"{what} on {spec} ({m.Count} test images{(skipped > 0 ? $", {skipped} unreadable skipped" : "")})");
             Console.WriteLine($"top-1 error {m.Top1Error:P2} (accuracy {1 - m.Top1Error:P2}), top-5 error {ClassificationMetrics.Format(m.Top5Error)}, loss {result.MeanLoss:F4}");
             Console.WriteLine("per-class accuracy:");
-            for (int c = 0; c < m.Classes; c++) Console.WriteLine($"  {c,3} {Diagnostics.PrintableText.Of(names[c]),-20} {ClassificationMetrics.Format(perClass[c])}{(double.IsNaN(perClass[c]) ? " (no test images)" : "")}");
+            for (int c = 0; c < m.Classes; c++) Console.WriteLine($"  {c,3} {Diagnostics.TerminalColumns.PadRight(Diagnostics.PrintableText.Of(names[c]), 20)} {ClassificationMetrics.Format(perClass[c])}{(double.IsNaN(perClass[c]) ? " (no test images)" : "")}");
             if (m.Classes <= 20)
             {
                 Console.WriteLine("confusion matrix (rows: true class, columns: predicted):");

@@ -55,7 +55,7 @@ public static class InfoCommand
             $"{"layer",-14} {"kind",-18} {Settings("settings")} {"output",-14} {"parameters",14} {"multiply-adds",16}",
         };
         foreach (var l in s.Layers)
-            lines.Add($"{l.Name,-14} {l.Kind,-18} {Settings(l.Settings)} {string.Join("x", l.OutputShape),-14} {l.Parameters,14:N0} {l.MultiplyAdds,16:N0}");
+            lines.Add($"{Diagnostics.TerminalColumns.PadRight(l.Name, 14)} {l.Kind,-18} {Settings(l.Settings)} {string.Join("x", l.OutputShape),-14} {l.Parameters,14:N0} {l.MultiplyAdds,16:N0}");
         lines.Add($"{"total",-14} {"",-18} {Settings("")} {"",-14} {s.Parameters,14:N0} {s.MultiplyAdds,16:N0}");
         lines.Add(s.MultiplyAdds >= 1e8
             ? $"{s.MultiplyAdds / 1e9:0.000} G multiply-adds ({2 * s.MultiplyAdds / 1e9:0.00} GFLOP) per image forward"
