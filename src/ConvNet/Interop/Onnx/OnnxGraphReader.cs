@@ -43,6 +43,7 @@ internal sealed class OnnxGraphReader
         foreach (var node in graph.Node)
         {
             if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx") ReadConstant(node);
+            else if (IsIdentityOfConstant(node)) AliasConstant(node);
             else nodes.Add(node);
             foreach (var input in node.Input) _consumed.Add(input);
         }
@@ -67,7 +68,9 @@ internal sealed class OnnxGraphReader
                     throw new InvalidDataException($"{where}: output {o} ('{node.Output[o]}') is used by the graph, which is not supported");
             var attributes = new OnnxAttributes(node, where);
             _index = i;
-            bool consumedNext = Convert(node, attributes, where, i + 1 < nodes.Count ? nodes[i + 1] : null, isLast: i == nodes.Count - 1);
+            // Identity nodes after the last operator (some exporters end the graph with one) change nothing after it.
+            bool isLast = nodes.Skip(i + 1).All(n => n.OpType == "Identity" && n.Domain is "" or "ai.onnx");
+            bool consumedNext = Convert(node, attributes, where, i + 1 < nodes.Count ? nodes[i + 1] : null, isLast);
             attributes.RejectUnread();
             _current = node.Output[0];
             if (consumedNext)
@@ -163,6 +166,21 @@ internal sealed class OnnxGraphReader
         attributes.RejectUnread();
         if (node.Output.Count != 1) throw attributes.Error("a Constant must have one output");
         if (!_constants.TryAdd(node.Output[0], value)) throw attributes.Error($"'{node.Output[0]}' is defined twice (an initializer or another Constant has that name)");
+    }
+
+    // An Identity of an initializer or a Constant (exporters write one for a weight shared or renamed) is that constant
+    // under another name: read as such, it is no step of the chain.
+    private bool IsIdentityOfConstant(NodeProto node) =>
+        node.OpType == "Identity" && node.Domain is "" or "ai.onnx" && node.Input.Count == 1 && node.Output.Count == 1
+        && node.Attribute.Count == 0 && _constants.ContainsKey(node.Input[0]);
+
+    private void AliasConstant(NodeProto node)
+    {
+        // Under the name the graph uses it by: that of a parameter ("conv.weight") names the layer, as without it.
+        var alias = _constants[node.Input[0]].Clone(); // shares the immutable data
+        alias.Name = node.Output[0];
+        if (!_constants.TryAdd(node.Output[0], alias))
+            throw new InvalidDataException($"{Where(node, -1)}: '{node.Output[0]}' is defined twice (an initializer or another Constant has that name)");
     }
 
     /// <returns>true when the node after this one was folded into it (MatMul + Add)</returns>
