@@ -343,7 +343,12 @@ internal sealed class OnnxGraphReader
         if (_opset >= 10) a.Ignore("ceil_mode"); // windows that tile the input exactly round the same either way
         if (kernel.Length != 2 || strides.Length != 2 || kernel[0] != strides[0] || kernel[1] != strides[1])
             throw a.Unsupported("strides", OnnxAttributes.Format(strides), $"AveragePool imports only when strides equal kernel_shape {OnnxAttributes.Format(kernel)}");
-        if (pads.Any(p => p != 0) || autoPad is not ("NOTSET" or "VALID"))
+        // SAME adds nothing where the windows tile the input, which is the only case imported (checked below).
+        if (autoPad.StartsWith("SAME", StringComparison.Ordinal) && kernel.Length == 2 && strides.Length == 2 && strides.All(v => v is >= 1 and <= 1024))
+            pads = SamePads(autoPad, (int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1]);
+        else if (autoPad is not ("NOTSET" or "VALID"))
+            throw a.Unsupported("auto_pad", autoPad, "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+        if (pads.Any(p => p != 0))
             throw a.Unsupported("pads", OnnxAttributes.Format(pads) + $" (auto_pad {autoPad})", "AveragePool imports only without padding");
         if (kernel[0] < 1 || kernel[1] < 1 || _shape[1] % kernel[0] != 0 || _shape[2] % kernel[1] != 0)
             throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernel), $"the {_shape[1]}x{_shape[2]} input must divide into whole windows");
@@ -374,29 +379,50 @@ internal sealed class OnnxGraphReader
         if (strides.Length != 2 || strides[0] != strides[1] || strides[0] is < 1 or > 1024)
             throw a.Unsupported("strides", OnnxAttributes.Format(strides), strides.Any(v => v < 1) ? "strides of at least 1" : "only equal strides along both axes");
         if (dilations.Length != 2 || dilations.Any(d => d != 1)) throw a.Unsupported("dilations", OnnxAttributes.Format(dilations), "only 1");
-        if (autoPad is not ("NOTSET" or "VALID")) throw a.Unsupported("auto_pad", autoPad, "only NOTSET or VALID; give explicit pads");
+        if (autoPad is not ("NOTSET" or "VALID" or "SAME_UPPER" or "SAME_LOWER"))
+            throw a.Unsupported("auto_pad", autoPad, "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
         if (autoPad == "VALID") pads = [0, 0, 0, 0];
-        if (pads.Length != 4 || pads.Any(p => p is < 0 or > 1024)) throw a.Unsupported("pads", OnnxAttributes.Format(pads), "four non-negative values");
+        int h = _shape[1], w = _shape[2];
+        bool same = autoPad.StartsWith("SAME", StringComparison.Ordinal);
+        if (same) pads = SamePads(autoPad, kernel, kernel, (int)strides[0], (int)strides[1]);
+        // Padding SAME asked for is named by it: the user wrote no pads.
+        InvalidDataException BadPads(string supported) => same
+            ? a.Unsupported("auto_pad", $"{autoPad} (pads {OnnxAttributes.Format(pads)} on this {h}x{w} input)", supported)
+            : a.Unsupported("pads", OnnxAttributes.Format(pads), supported);
+        if (pads.Length != 4 || pads.Any(p => p is < 0 or > 1024)) throw BadPads("four non-negative values");
         if (ceilMode is not (0 or 1)) throw a.Unsupported("ceil_mode", ceilMode.ToString(System.Globalization.CultureInfo.InvariantCulture), "0 or 1");
         int stride = (int)strides[0];
         long top = pads[0], left = pads[1], bottom = pads[2], right = pads[3];
-        if (top != left) throw a.Unsupported("pads", OnnxAttributes.Format(pads), "the same leading padding on both axes");
+        if (top != left) throw BadPads("the same leading padding on both axes");
         int padding = (int)top;
         if (ceilMode == 1)
         {
-            if (bottom != top || right != left) throw a.Unsupported("pads", OnnxAttributes.Format(pads), "with ceil_mode 1, only symmetric padding");
+            if (bottom != top || right != left) throw BadPads("with ceil_mode 1, only symmetric padding");
             return (stride, padding, true);
         }
         if (bottom == top && right == left) return (stride, padding, false);
         // Extra padding at the end only: the same windows as ceil rounding when both give the same output size.
-        int h = _shape[1], w = _shape[2];
         bool sameAsCeil = bottom >= top && right >= left
             && (h + top + bottom - kernel) / stride + 1 == ShapeMath.WindowOutput(h, kernel, stride, padding, ceil: true)
             && (w + left + right - kernel) / stride + 1 == ShapeMath.WindowOutput(w, kernel, stride, padding, ceil: true);
-        if (!sameAsCeil)
-            throw a.Unsupported("pads", OnnxAttributes.Format(pads), $"asymmetric padding only where it equals ceil rounding on this {h}x{w} input");
-        _notes.Add($"{where}: end padding {OnnxAttributes.Format(pads)} imported as ceil rounding (the same windows)");
+        if (!sameAsCeil) throw BadPads($"asymmetric padding only where it equals ceil rounding on this {h}x{w} input");
+        _notes.Add($"{where}: end padding {OnnxAttributes.Format(pads)}{(same ? $" (auto_pad {autoPad})" : "")} imported as ceil rounding (the same windows)");
         return (stride, padding, true);
+    }
+
+    /// <summary>The explicit [top, left, bottom, right] an auto_pad SAME_UPPER or SAME_LOWER stands for on the current
+    /// image: as much as an output of ceil(size / stride) needs, the odd one at the end (UPPER) or the start (LOWER).</summary>
+    private long[] SamePads(string autoPad, int kernelH, int kernelW, int strideH, int strideW)
+    {
+        (long Begin, long End) Axis(int size, int kernel, int stride)
+        {
+            long output = (size + stride - 1L) / stride;
+            long total = Math.Max(0, (output - 1) * stride + kernel - size);
+            return autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2);
+        }
+        var (top, bottom) = Axis(_shape[1], kernelH, strideH);
+        var (left, right) = Axis(_shape[2], kernelW, strideW);
+        return [top, left, bottom, right];
     }
 
     private void FlattenNode(NodeProto node, OnnxAttributes a, string where)
