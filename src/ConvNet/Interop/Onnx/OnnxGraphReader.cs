@@ -20,6 +20,11 @@ internal sealed class OnnxGraphReader
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
     private long _opset;
     private long? _fixedBatch;
+    /// <summary>The per-sample input shape the network takes: the graph's, or [C, H, W] when it transposes NHWC first.</summary>
+    private int[] _inputShape = [];
+    /// <summary>[C, H, W] of an image a Transpose put in channels-last order, until the fully connected layer that reads
+    /// it takes the order into its weights.</summary>
+    private int[]? _channelsLast;
     /// <summary>The shape of one sample of the current value: [C, H, W] or [F].</summary>
     private int[] _shape = [];
     private string _current = "";
@@ -52,6 +57,7 @@ internal sealed class OnnxGraphReader
         var (inputName, inputShape) = ReadInput(graph);
         _current = inputName;
         _shape = inputShape;
+        _inputShape = inputShape;
         RejectUnsupportedOperators(nodes);
 
         for (int i = 0; i < nodes.Count; i++)
@@ -87,8 +93,9 @@ internal sealed class OnnxGraphReader
         if (graph.Output[0].Name != _current)
             throw Error($"the graph's output must be the chain's last value '{_current}' (its output: {graph.Output[0].Name})");
         if (_shape.Length != 1) throw Error($"the graph ends with per-sample shape {ShapeMath.Format(_shape)}; a classifier ends with [classes]");
+        if (_channelsLast is not null) throw Error("the graph's features are in channels-last order (a Transpose to NHWC) and no Gemm or MatMul follows to take them");
 
-        var spec = new ModelSpec(ModelName(graph), inputShape, _shape[0], _layers);
+        var spec = new ModelSpec(ModelName(graph), _inputShape, _shape[0], _layers);
         try
         {
             NetworkBuilder.Build(spec);
@@ -206,6 +213,7 @@ internal sealed class OnnxGraphReader
             case "Dropout": Dropout(node, a, where); return false;
             case "BatchNormalization": FoldBatchNorm(node, a, where); return false;
             case "Identity": OnlyDataInput(node, where); return false;
+            case "Transpose": Transpose(node, a, where); return false;
             case "Pad": ZeroPad(node, a, where); return false;
             case "Softmax":
                 OnlyDataInput(node, where);
@@ -228,7 +236,7 @@ internal sealed class OnnxGraphReader
         ("Conv", "Conv"), ("Relu", "Relu"), ("LRN", "LRN"), ("MaxPool", "MaxPool"), ("AveragePool", "AveragePool"),
         ("GlobalAveragePool", "GlobalAveragePool"), ("Flatten", "Flatten"), ("Reshape", "Reshape"), ("Gemm", "Gemm"),
         ("MatMul", "MatMul+Add"), ("Add", ""), ("Dropout", "Dropout"), ("BatchNormalization", "BatchNormalization right after Conv or Gemm"),
-        ("Identity", "Identity"), ("Pad", "a Pad that adds nothing"),
+        ("Identity", "Identity"), ("Transpose", "Transpose between NHWC and NCHW (of the input, or before the flatten)"), ("Pad", "a Pad that adds nothing"),
         ("Softmax", "a final Softmax"),
     ];
 
@@ -425,6 +433,34 @@ internal sealed class OnnxGraphReader
         return [top, left, bottom, right];
     }
 
+    /// <summary>Graphs made from TensorFlow models (tf2onnx) keep images channels-last: a Transpose from an NHWC input
+    /// to NCHW before the first convolution, and one back to NHWC before the flatten. The first is the NCHW input every
+    /// ConvNet network takes; the second is taken into the next fully connected layer's weights (its inputs reordered
+    /// from H, W, C to C, H, W), so neither is a layer of the imported network.</summary>
+    private void Transpose(NodeProto node, OnnxAttributes a, string where)
+    {
+        OnlyDataInput(node, where);
+        long[] perm = a.Ints("perm") ?? [3, 2, 1, 0];
+        bool toChannelsFirst = perm.SequenceEqual([0L, 3, 1, 2]), toChannelsLast = perm.SequenceEqual([0L, 2, 3, 1]);
+        if (_shape.Length == 3 && toChannelsFirst && _layers.Count == 0 && _index == 0)
+        {
+            // The input declared [N, H, W, C]: read as [N, C, H, W] until now.
+            _inputShape = [_shape[2], _shape[0], _shape[1]];
+            _shape = _inputShape;
+            _notes.Add($"{where}: the graph takes NHWC input and transposes it to NCHW; the imported network takes NCHW input " +
+                $"{ShapeMath.Format(_inputShape)}, as every ConvNet network does");
+            return;
+        }
+        if (_shape.Length == 3 && toChannelsLast && _channelsLast is null)
+        {
+            _channelsLast = _shape;
+            _shape = [_shape[1], _shape[2], _shape[0]];
+            return;
+        }
+        throw a.Unsupported("perm", OnnxAttributes.Format(perm), "only [0, 3, 1, 2] on the graph's NHWC input before any other operator, " +
+            "or [0, 2, 3, 1] on an image before it is flattened for a Gemm or MatMul");
+    }
+
     private void FlattenNode(NodeProto node, OnnxAttributes a, string where)
     {
         OnlyDataInput(node, where);
@@ -510,6 +546,19 @@ internal sealed class OnnxGraphReader
 
     private void AddLinear(NodeProto node, string weightName, float[] weight, float[] bias, int outFeatures, int inFeatures)
     {
+        if (_channelsLast is [int c, int h, int w])
+        {
+            // Column (y, x, k) of the channels-last flatten is column (k, y, x) of ours.
+            var reordered = new float[weight.Length];
+            for (int o = 0; o < outFeatures; o++)
+                for (int k = 0; k < c; k++)
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++)
+                            reordered[o * inFeatures + (k * h + y) * w + x] = weight[o * inFeatures + (y * w + x) * c + k];
+            weight = reordered;
+            _channelsLast = null;
+            _notes.Add($"{Where(node, _index)}: its inputs, flattened channels-last, are reordered to the network's channels-first flatten");
+        }
         string name = Name(node, "fc", weightName);
         Add(new LinearSpec(name, outFeatures));
         _weights.Add(new NamedTensor($"{name}.weight", [outFeatures, inFeatures], weight));
@@ -629,6 +678,7 @@ internal sealed class OnnxGraphReader
 
     private void RequireImage(string where)
     {
+        if (_channelsLast is not null) throw new InvalidDataException($"{where}: follows a Transpose to NHWC; only a flatten for a Gemm or MatMul may follow one");
         if (_shape.Length != 3) throw new InvalidDataException($"{where}: needs an [N, C, H, W] input, the chain's value is [N, {string.Join(", ", _shape)}]");
     }
 
