@@ -33,7 +33,7 @@ public static class GpuNetworkBenchmark
         bool train = s.Mode == BenchMode.Train;
         network.Plan(s.Batch, forTraining: train);
         var sgd = new Sgd(host.Parameters);
-        network.UploadVelocities(sgd);
+        if (train) network.UploadVelocities(sgd); // an inference plan has none
 
         var x = new Tensor([s.Batch, .. host.Spec.InputShape]);
         for (int i = 0; i < x.Length; i++) x.Span[i] = rng.NextFloat() * 2 - 1;

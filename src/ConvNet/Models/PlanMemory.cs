@@ -13,13 +13,14 @@ public static class PlanMemory
     /// <summary>Floats every sample of a batch needs: each layer's output and the gradient with respect to its input
     /// (which Plan allocates for every layer but the first). Scratch and masks come on top, fused ReLUs share their
     /// convolution's buffers; for AlexNet this matches the measured growth of the process (15.5 MB per sample).</summary>
-    public static long FloatsPerSample(ModelSpec spec, IReadOnlyList<Layers.Layer> layers)
+    /// <param name="withGradients">false: outputs only (a GPU network planned for inference has no input gradients)</param>
+    public static long FloatsPerSample(ModelSpec spec, IReadOnlyList<Layers.Layer> layers, bool withGradients = true)
     {
         long floats = 0;
         int[] shape = [1, .. spec.InputShape];
         for (int i = 0; i < layers.Count; i++)
         {
-            if (i > 0) floats += SampleElements(shape);
+            if (i > 0 && withGradients) floats += SampleElements(shape);
             shape = layers[i].OutputShapeFor(shape);
             floats += SampleElements(shape);
         }
@@ -46,18 +47,19 @@ public static class PlanMemory
     /// machine (or its container) gives the process in all.</summary>
     /// <param name="memoryOf">whose memory <paramref name="availableBytes"/> is, as the message ends: "this machine has",
     /// or a GPU's free memory</param>
-    public static void Require(ModelSpec spec, IReadOnlyList<Layers.Layer> layers, int batch, long availableBytes, string memoryOf = "this machine has")
+    public static void Require(ModelSpec spec, IReadOnlyList<Layers.Layer> layers, int batch, long availableBytes, string memoryOf = "this machine has",
+        bool withGradients = true)
     {
         long byArrays = LargestBatchByArrays(spec, layers, out string layer, out long elements);
         if (batch > byArrays)
             throw new InsufficientMemoryException(
                 FormattableString.Invariant($"model {spec.Name} cannot run a batch of {batch:N0}: {layer}'s output would hold {batch * elements:N0} ") +
                 FormattableString.Invariant($"floats, more than one tensor holds (a .NET array's limit, which device tensors share); the largest batch it can take is {byArrays:N0}"));
-        long bytesPerSample = 4 * FloatsPerSample(spec, layers);
+        long bytesPerSample = 4 * FloatsPerSample(spec, layers, withGradients);
         long needed = bytesPerSample * batch;
         if (availableBytes > 0 && needed > availableBytes)
             throw new InsufficientMemoryException(
-                FormattableString.Invariant($"model {spec.Name} needs about {Gigabytes(needed)} for the activations and gradients of a batch of {batch:N0} ") +
+                FormattableString.Invariant($"model {spec.Name} needs about {Gigabytes(needed)} for the {(withGradients ? "activations and gradients" : "activations")} of a batch of {batch:N0} ") +
                 $"({Megabytes(bytesPerSample)} per sample), more than the {Gigabytes(availableBytes)} of memory {memoryOf} " +
                 (availableBytes >= bytesPerSample ? FormattableString.Invariant($"(a batch of {availableBytes / bytesPerSample:N0} would already need all of it)") : "(not even one sample fits)"));
     }

@@ -101,6 +101,32 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
     }
 
     [Fact]
+    public void An_inference_plan_allocates_nothing_for_training_and_gives_the_same_logits()
+    {
+        var host = NetworkBuilder.Build(AlexNetMicro.Spec());
+        host.Initialize(new Rng(4));
+        var x = new Tensor(3, 1, 28, 28);
+        new Rng(5).NextFloats(x.Span);
+        using var trained = new GpuNetwork(gpu.Device, host);
+        trained.Plan(3, forTraining: true);
+        float[] expected = trained.Forward(x, training: false).ToArray();
+
+        using var g = new GpuNetwork(gpu.Device, host);
+        g.Plan(3);
+        // No gradients, velocities, input gradients or dropout masks: they tripled the weights' memory of a server.
+        Assert.All(g.Parameters, p => Assert.False(p.HasTrainingBuffers));
+        Assert.All(g.Layers, l => Assert.Null(l.InputGradient));
+        Assert.All(trained.Parameters, p => Assert.True(p.HasTrainingBuffers));
+        Assert.Equal(expected, g.Forward(x, training: false).ToArray());
+
+        var e = Assert.Throws<InvalidOperationException>(() => g.TrainStep(x, [1, 2, 3], 1, new Sgd(host.Parameters, 0.1f)));
+        Assert.Contains("planned for inference", e.Message);
+        e = Assert.Throws<InvalidOperationException>(() => g.Plan(3, forTraining: true));
+        Assert.Contains("planned for batch 3 (inference); make a new one for batch 3 (training)", e.Message);
+        g.Plan(3); // the same plan again: nothing to do
+    }
+
+    [Fact]
     public void A_step_whose_loss_is_not_finite_leaves_the_weights_as_they_were()
     {
         var host = NetworkBuilder.Build(AlexNetMicro.Spec());
@@ -108,7 +134,7 @@ public sealed class GpuTrainingTests(EmulatedGpu gpu)
         var sgd = new Sgd(host.Parameters, 0.1f);
         var before = host.Parameters.Select(p => p.Value.ToArray()).ToArray();
         using var g = new GpuNetwork(gpu.Device, host);
-        g.Plan(2);
+        g.Plan(2, forTraining: true);
         var x = new Tensor(2, 1, 28, 28);
         x.Span[5] = float.NaN;
         float loss = g.TrainStep(x, [1, 2], 1, sgd);

@@ -70,26 +70,31 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
 
     /// <summary>Allocates every device buffer for batches of <paramref name="batch"/> (once; again only for a new batch),
     /// and where the device says so times each GEMM layer's blocking (<see cref="GemmBlockingChoice"/>).</summary>
-    /// <param name="forTraining">the network will run training steps: blockings are timed on forward and backward</param>
+    /// <param name="forTraining">the network will run training steps: gradients, velocities, dropout masks and the
+    /// backward pass's scratch are allocated, and blockings are timed on forward and backward (an inference plan
+    /// allocates none of them: about a third of the device memory)</param>
     public void Plan(int batch, bool forTraining = false)
     {
-        if (batch == PlannedBatch) return;
-        if (PlannedBatch != 0) throw new InvalidOperationException($"model {Host.Name}: the GPU network is planned for batch {PlannedBatch}; make a new one for batch {batch}");
+        if (batch == PlannedBatch && (_plannedForTraining || !forTraining)) return;
+        if (PlannedBatch != 0)
+            throw new InvalidOperationException($"model {Host.Name}: the GPU network is planned for batch {PlannedBatch}{(_plannedForTraining ? "" : " (inference)")}; " +
+                $"make a new one for batch {batch}{(forTraining ? " (training)" : "")}");
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
         // Refused before allocating: on the emulated device the buffers were zeroed until the kernel's OOM killer
         // ended the process with no word; on a GPU, ILGPU's out-of-memory error named neither the batch nor a fix.
         long free = Device.FreeBytes();
-        PlanMemory.Require(Spec, Host.Layers, batch, free, Device.FreeMemoryOf);
-        try { Allocate(batch); }
+        PlanMemory.Require(Spec, Host.Layers, batch, free, Device.FreeMemoryOf, withGradients: forTraining);
+        try { Allocate(batch, forTraining); }
         catch (Exception e) when (IsOutOfMemory(e))
         {
-            long perSample = 4 * PlanMemory.FloatsPerSample(Spec, Host.Layers);
+            long perSample = 4 * PlanMemory.FloatsPerSample(Spec, Host.Layers, withGradients: forTraining);
             throw new InsufficientMemoryException(
                 FormattableString.Invariant($"model {Host.Name}: {Device.Name} ran out of memory planning a batch of {batch:N0} ({e.Message}); {PlanMemory.Megabytes(free)} were free ") +
-                FormattableString.Invariant($"before the plan, whose activations and gradients alone take {PlanMemory.Megabytes(perSample)} a sample (a batch of {free / perSample:N0} at most) ") +
-                "and which needs scratch and masks besides: use a smaller batch", e);
+                FormattableString.Invariant($"before the plan, whose {(forTraining ? "activations and gradients" : "activations")} alone take {PlanMemory.Megabytes(perSample)} a sample (a batch of {free / perSample:N0} at most) ") +
+                $"and which needs {(forTraining ? "scratch and masks" : "scratch")} besides: use a smaller batch", e);
         }
         PlannedBatch = batch;
+        _plannedForTraining = forTraining;
         if (Device.TimeGemmBlocking) GemmBlockingChoice.Choose(this, forTraining);
     }
 
@@ -99,7 +104,18 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         e is OutOfMemoryException
         || e is CudaException cuda && $"{cuda.Error} {cuda.Message}".Contains(nameof(CudaError.CUDA_ERROR_OUT_OF_MEMORY), StringComparison.Ordinal);
 
-    private void Allocate(int batch)
+    private bool _plannedForTraining;
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_input))]
+    private void RequirePlannedForTraining()
+    {
+        if (_input is null) throw NotPlanned();
+        if (!_plannedForTraining)
+            throw new InvalidOperationException($"model {Host.Name}: the GPU network is planned for inference (no gradients, velocities or dropout masks); " +
+                "plan a new one with forTraining: true to train");
+    }
+
+    private void Allocate(int batch, bool forTraining)
     {
         var accelerator = Device.Accelerator;
         _input = new GpuTensor(accelerator, [batch, .. Spec.InputShape]);
@@ -112,7 +128,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
                 producer.AppliesRelu = true;
                 relu.Fused = true;
             }
-            Layers[i].Plan(Device, x, needInputGradient: i > 0);
+            Layers[i].Plan(Device, x, needInputGradient: forTraining && i > 0, forTraining);
             x = Layers[i].Output;
         }
         _dLogits = new GpuTensor(accelerator, x.Shape);
@@ -152,6 +168,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
 
     public void BackwardOnDevice(GpuTensor dLogits)
     {
+        RequirePlannedForTraining();
         var dy = dLogits;
         for (int i = Layers.Count - 1; i >= 0; i--)
         {
@@ -181,7 +198,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     /// first, then <see cref="UpdateAfterReduce"/> applies them)</param>
     public void BeginTrainStep(Tensor x, int[] labels, ulong dropoutSeed, Sgd sgd, bool update = true)
     {
-        if (_input is null) throw NotPlanned();
+        RequirePlannedForTraining();
         if (_stepInFlight) throw new InvalidOperationException($"model {Host.Name}: a training step is already in flight; call EndTrainStep first");
         ShapeMath.Require(Host.Name, "input", _input.Shape, x.Shape);
         if (labels.Length != PlannedBatch) throw new ShapeMismatchException($"model {Host.Name}: {labels.Length} labels for a batch of {PlannedBatch}");
@@ -276,6 +293,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
 
     private void ForEachVelocity(Sgd sgd, Action<GpuParameter, Tensor> action)
     {
+        RequirePlannedForTraining();
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (!ReferenceEquals(sgd.Parameters[i], Parameters[i].Host))

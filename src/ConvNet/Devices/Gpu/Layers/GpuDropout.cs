@@ -9,12 +9,13 @@ namespace ConvNet.Devices.Gpu.Layers;
 
 public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
 {
-    private Tensor _hostMask = null!;
-    private GpuTensor _mask = null!;
+    private Tensor? _hostMask;
+    private GpuTensor? _mask;
     private bool _trainingPass, _maskReady;
 
     protected override void OnPlan()
     {
+        if (!PlannedForTraining) return; // inference: the identity, with no mask
         _hostMask = new Tensor(InputShape);
         _mask = new GpuTensor(Device.Accelerator, InputShape);
     }
@@ -27,6 +28,7 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
             Device.Kernels.Copy(x.Length, x.View, Output.View);
             return;
         }
+        if (_mask is null) throw new InvalidOperationException($"{Name}: planned for inference, so it has no dropout mask; plan the network with forTraining: true to train");
         if (!_maskReady) PrepareMask();
         _maskReady = false;
         Device.Kernels.Multiply(x.Length, x.View, _mask.View, Output.View);
@@ -36,6 +38,7 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
     /// so the host draws while the GPU still runs the layers before this one.</summary>
     public void PrepareMask()
     {
+        if (_mask is null || _hostMask is null) throw new InvalidOperationException($"{Name}: planned for inference, so it has no dropout mask");
         DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng, (long)dropout.SampleOffset * (_hostMask.Length / _hostMask.Shape[0]));
         Device.UploadAsync(_mask, _hostMask);
         _maskReady = true;
@@ -44,7 +47,7 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
     public override void Backward(GpuTensor x, GpuTensor dy)
     {
         if (InputGradient is not { } dx) return;
-        if (_trainingPass) Device.Kernels.Multiply(dx.Length, dy.View, _mask.View, dx.View);
+        if (_trainingPass) Device.Kernels.Multiply(dx.Length, dy.View, _mask!.View, dx.View);
         else Device.Kernels.Copy(dx.Length, dy.View, dx.View);
     }
 

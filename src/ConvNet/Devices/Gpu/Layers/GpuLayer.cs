@@ -16,9 +16,15 @@ public abstract class GpuLayer(Layer host) : IDisposable
     public virtual IReadOnlyList<GpuParameter> Parameters => [];
     protected GpuDevice Device { get; private set; } = null!;
 
-    public void Plan(GpuDevice device, GpuTensor input, bool needInputGradient)
+    /// <summary>Whether the plan was for training steps (false: forward passes for inference only, and no buffer that
+    /// only a backward pass or a dropout mask uses).</summary>
+    public bool PlannedForTraining { get; private set; }
+
+    public void Plan(GpuDevice device, GpuTensor input, bool needInputGradient, bool forTraining = true)
     {
         Device = device;
+        PlannedForTraining = forTraining;
+        if (forTraining) foreach (var p in Parameters) p.AllocateTrainingBuffers();
         InputShape = (int[])input.Shape.Clone();
         Output = SharedOutput(input) ?? new GpuTensor(device.Accelerator, Host.OutputShapeFor(input.Shape));
         InputGradient = needInputGradient ? new GpuTensor(device.Accelerator, input.Shape) : null;

@@ -7,19 +7,34 @@ namespace ConvNet.Devices.Gpu.Layers;
 
 public sealed class GpuParameter : IDisposable
 {
+    private readonly Accelerator _accelerator;
+    private GpuTensor? _gradient, _velocity;
+
     public Parameter Host { get; }
     public GpuTensor Value { get; }
-    public GpuTensor Gradient { get; }
-    public GpuTensor Velocity { get; }
+    public GpuTensor Gradient => _gradient ?? throw NotForTraining();
+    public GpuTensor Velocity => _velocity ?? throw NotForTraining();
+
+    /// <summary>Whether the gradient and velocity exist: a network planned for inference has neither (they tripled
+    /// the weights' device memory of every server and evaluator).</summary>
+    public bool HasTrainingBuffers => _gradient is not null;
 
     public GpuParameter(Accelerator accelerator, Parameter host)
     {
-        Host = host;
+        (_accelerator, Host) = (accelerator, host);
         Value = new GpuTensor(accelerator, host.Value.Shape);
-        Gradient = new GpuTensor(accelerator, host.Value.Shape);
-        Velocity = new GpuTensor(accelerator, host.Value.Shape);
         Value.Upload(host.Value.Span);
     }
+
+    /// <summary>Allocates the gradient and the SGD velocity (zero), once.</summary>
+    public void AllocateTrainingBuffers()
+    {
+        _gradient ??= new GpuTensor(_accelerator, Host.Value.Shape);
+        _velocity ??= new GpuTensor(_accelerator, Host.Value.Shape);
+    }
+
+    private InvalidOperationException NotForTraining() =>
+        new($"{Host.Name}: the GPU network is planned for inference, with no gradients or velocities; plan it with forTraining: true to train");
 
     public void UploadValue() => Value.Upload(Host.Value.Span);
     public void DownloadValue()
@@ -33,7 +48,7 @@ public sealed class GpuParameter : IDisposable
     public void Dispose()
     {
         Value.Dispose();
-        Gradient.Dispose();
-        Velocity.Dispose();
+        _gradient?.Dispose();
+        _velocity?.Dispose();
     }
 }
