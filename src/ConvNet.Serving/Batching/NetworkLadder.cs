@@ -18,7 +18,9 @@ public sealed class NetworkLadder : IDisposable
         _networks = new PlannedNetwork[Sizes.Length];
         try
         {
-            for (int i = 0; i < Sizes.Length; i++) _networks[i] = plan(Sizes[i]);
+            // The largest first: a size the device cannot take is refused before the others are planned (minutes each on
+            // a GPU context, for nothing).
+            for (int i = Sizes.Length - 1; i >= 0; i--) _networks[i] = plan(Sizes[i]);
         }
         catch
         {

@@ -92,6 +92,13 @@ public sealed class DeviceCommandTests
             return NpyFile.Read(output).Data;
         }
         Close.All(TestData.ToDouble(Forward("cpu")), Forward("emulated"), 1e-5, 1e-6, "forward logits, emulated GPU vs CPU");
+
+        // A --max-batch past the GPU kernels' 32-bit indexing: refused at once, before any network is planned (it
+        // named the ladder's quarter size after the smaller plans, or ran for minutes first).
+        var serve = CliRunner.Run("serve", "--checkpoint", temp.Combine("cpu"), "--device", "emulated", "--max-batch", "1000000", "--port", "0");
+        Assert.Equal(2, serve.ExitCode);
+        Assert.Contains("cannot run a batch of 1,000,000 on a GPU: conv1's lowered input would hold", serve.Stderr);
+        Assert.Contains("the largest batch it can take there is 684,784 (the batch is --max-batch)", serve.Stderr);
     }
 
     [Fact]

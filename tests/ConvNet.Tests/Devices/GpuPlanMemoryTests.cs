@@ -37,6 +37,20 @@ public sealed class GpuPlanMemoryTests(EmulatedGpu gpu)
     }
 
     [Fact]
+    public void A_batch_past_the_kernels_32_bit_indexing_is_refused_naming_the_largest_that_fits()
+    {
+        var host = NetworkBuilder.Build(AlexNetMicro.Spec(10, 1, 28));
+        long most = GpuNetwork.LargestBatch(host, out string layer, out long perSample);
+        // conv1 (7x7, stride 3, on 1x28x28): 49 rows of 8x8 output pixels a sample, the largest lowered input.
+        Assert.Equal("conv1's lowered input", layer);
+        Assert.Equal(1L * 7 * 7 * 8 * 8, perSample);
+        Assert.Equal(int.MaxValue / perSample, most);
+        GpuNetwork.RequireIndexable(host, (int)most);
+        var e = Assert.Throws<InsufficientMemoryException>(() => GpuNetwork.RequireIndexable(host, (int)most + 1));
+        Assert.Contains(FormattableString.Invariant($"the largest batch it can take there is {most:N0}"), e.Message);
+    }
+
+    [Fact]
     public void Cudas_out_of_memory_error_and_the_hosts_are_recognised_and_nothing_else()
     {
         Assert.True(GpuNetwork.IsOutOfMemory(AsThrownOnAGpu(CudaError.CUDA_ERROR_OUT_OF_MEMORY)));
@@ -59,14 +73,14 @@ public sealed class GpuPlanMemoryTests(EmulatedGpu gpu)
     [Fact]
     public void The_cli_refuses_such_a_batch_at_once_on_the_emulated_gpu()
     {
-        // 7,000 paper-net images fit the array limit (7,394) but need about 108 GB; the old plan allocated them. The
-        // process is given 4 GB (the GC's hard limit, which the check reads), so the refusal does not depend on this
-        // machine having less than 108 GB.
+        // 1,200 paper-net images fit the GPU kernels' 32-bit indexing (1,227: conv2's lowered input) but need about
+        // 18 GB; the old plan allocated them. The process is given 4 GB (the GC's hard limit, which the check reads), so
+        // the refusal does not depend on this machine having less than 18 GB.
         var result = CliRunner.RunWith(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x100000000" },
-            "bench", "--model", "alexnet", "--mode", "train", "--batch", "7000", "--device", "emulated");
+            "bench", "--model", "alexnet", "--mode", "train", "--batch", "1200", "--device", "emulated");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("model alexnet needs about", result.Stderr);
-        Assert.Contains("a batch of 7,000", result.Stderr);
+        Assert.Contains("a batch of 1,200", result.Stderr);
         Assert.Contains("more than the 4.3 GB of memory", result.Stderr);
         Assert.Contains("this machine has for the emulated GPU (a batch of", result.Stderr);
         Assert.Contains("(the batch is --batch)", result.Stderr);

@@ -80,6 +80,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
             throw new InvalidOperationException($"model {Host.Name}: the GPU network is planned for batch {PlannedBatch}{(_plannedForTraining ? "" : " (inference)")}; " +
                 $"make a new one for batch {batch}{(forTraining ? " (training)" : "")}");
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be at least 1");
+        RequireIndexable(Host, batch);
         // Refused before allocating: on the emulated device the buffers were zeroed until the kernel's OOM killer
         // ended the process with no word; on a GPU, ILGPU's out-of-memory error named neither the batch nor a fix.
         long free = Device.FreeBytes();
@@ -96,6 +97,38 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
         PlannedBatch = batch;
         _plannedForTraining = forTraining;
         if (Device.TimeGemmBlocking) GemmBlockingChoice.Choose(this, forTraining);
+    }
+
+    /// <summary>The largest batch the GPU kernels can index (they use 32-bit ints): every tensor, and every
+    /// convolution's lowered input (C x KH x KW rows by N x OH x OW columns), within int.MaxValue elements.</summary>
+    /// <param name="layer">the layer whose buffer reaches the limit first</param><param name="perSample">its elements a sample</param>
+    public static long LargestBatch(Network host, out string layer, out long perSample)
+    {
+        long most = PlanMemory.LargestBatchByArrays(host.Spec, host.Layers, out layer, out perSample);
+        int[] shape = [1, .. host.Spec.InputShape];
+        foreach (var l in host.Layers)
+        {
+            int[] output = l.OutputShapeFor(shape);
+            if (l is Conv2d conv)
+            {
+                long lowered = (long)shape[1] * conv.Kernel * conv.Kernel * output[2] * output[3];
+                if (int.MaxValue / lowered < most) (most, layer, perSample) = (int.MaxValue / lowered, $"{l.Name}'s lowered input", lowered);
+            }
+            shape = output;
+        }
+        return most;
+    }
+
+    /// <summary>Throws naming the largest batch that fits when a batch of <paramref name="batch"/> would overflow the
+    /// GPU kernels' 32-bit indexing: before any device buffer exists (a server's largest batch was found only after
+    /// minutes of planning its smaller ones).</summary>
+    public static void RequireIndexable(Network host, int batch)
+    {
+        long most = LargestBatch(host, out string layer, out long perSample);
+        if (batch > most)
+            throw new InsufficientMemoryException(FormattableString.Invariant(
+                $"model {host.Name} cannot run a batch of {batch:N0} on a GPU: {layer} would hold {batch * perSample:N0} values, more than the GPU kernels' ") +
+                FormattableString.Invariant($"32-bit indexing reaches; the largest batch it can take there is {most:N0}"));
     }
 
     /// <summary>An allocation the device refused: CUDA's out-of-memory error (its code's name in Error, or "N/A" there
