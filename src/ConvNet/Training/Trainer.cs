@@ -192,6 +192,9 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         ArgumentNullException.ThrowIfNull(observer);
         var all = communicator ?? SingleProcess.Instance;
         RankAgreement.RequireSameRun(all, resuming: true, runDirectory); // before the barrier below, which a new run never enters
+        // Before any note: a missing GPU gave "training to 3 epochs instead of 2" and then the error, and a finished
+        // run resumed on it exited 0.
+        if (device is { } requested) DeviceNetworks.RequireAvailable(requested);
         if (!all.IsRoot) observer = new SilentObserver();
         // Falling back from a damaged last.json rewrites it, so the lock comes first (Checkpoints.OpenForResume names a
         // missing folder). A read-only folder can take no lock and no write either: a finished run there still says
@@ -216,12 +219,14 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
         if (info.Schedule is null || info.Accumulator is null)
             throw new CheckpointException($"{checkpoint.SidecarPath}: has no \"{(info.Schedule is null ? "schedule" : "accumulator")}\" record " +
                 $"({(info.Schedule is null ? "the learning rate's state" : "the sums of the epoch in progress")}), which every run saves: edited or damaged; resume from another checkpoint");
+        // Said once the run is known to train on (a finished one records nothing, so "recording 3 threads" was false).
+        string? threadsNote = null;
         if (threads is { } t && t != config.Threads)
         {
             // On a GPU the steps run on the device, which --threads does not touch (it is kept for a resume on the CPU).
-            observer.Message(device is { IsGpu: true }
+            threadsNote = device is { IsGpu: true }
                 ? $"note: recording {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads} for a later resume on the CPU; on --device {device} the steps run on the device, which --threads does not change"
-                : $"note: resuming with {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads}; results will not be bit-identical to an uninterrupted run");
+                : $"note: resuming with {t} thread{(t == 1 ? "" : "s")} instead of {config.Threads}; results will not be bit-identical to an uninterrupted run";
             config = config with { Threads = t };
         }
         config = config with { MaxSteps = maxSteps ?? 0 };
@@ -277,6 +282,7 @@ public sealed class Trainer(TrainConfig config, string runDirectory, ITrainingOb
                 $"to train further, pass --epochs with more, e.g. --resume {IO.ShellQuote.Word(runDirectory)} --epochs {config.Epochs + 1}");
             return new TrainResult(info.History, null, runDirectory, StoppedEarly: false);
         }
+        if (threadsNote is not null) observer.Message(threadsNote);
         // After the adjustments above (options older versions recorded without effect, --threads, --epochs).
         try { config.Validate(resuming: true); }
         catch (ArgumentException bad) { throw new CheckpointException($"{checkpoint.SidecarPath}: records a recipe no run can have ({bad.Message}): edited or damaged; resume from another checkpoint"); }

@@ -63,4 +63,30 @@ public sealed class ConvAlgorithmOnDeviceTests(TinyRunFixture run) : IClassFixtu
         Assert.Contains("note: recording 2 threads instead of 1 for a later resume on the CPU; on --device emulated the steps run on the device", resumed.Stdout);
         Assert.DoesNotContain("bit-identical", resumed.Stdout);
     }
+
+    [Fact]
+    public void A_finished_run_resumed_on_a_missing_gpu_is_refused_and_one_resumed_with_threads_notes_nothing()
+    {
+        using var temp = new TempDirectory();
+        string data = TinyDataset.WriteIdx(temp.Combine("data"), train: 16, test: 8), folder = temp.Combine("run");
+        var first = CliRunner.Run("train", "--model", "alexnet-micro", "--data", data, "--batch-size", "8", "--validation", "8",
+            "--threads", "1", "--epochs", "1", "--out", folder);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+
+        // It exited 0 ("already trained all its epochs"), and with --epochs it noted the change before the error.
+        foreach (string[] extra in new[] { Array.Empty<string>(), ["--epochs", "2"] })
+        {
+            var onCuda = CliRunner.Run(["train", "--resume", folder, "--device", "cuda", "--threads", "3", .. extra]);
+            Assert.Equal(2, onCuda.ExitCode);
+            Assert.Empty(onCuda.Stdout);
+            Assert.Single(onCuda.Stderr.Trim().Split('\n'));
+        }
+
+        // A finished run records nothing: no "recording 3 threads" (its sidecar kept 1).
+        var finished = CliRunner.Run("train", "--resume", folder, "--device", "emulated", "--threads", "3");
+        Assert.True(finished.ExitCode == 0, finished.Stderr);
+        Assert.Contains("has already trained all its 1 epoch", finished.Stdout);
+        Assert.DoesNotContain("thread", finished.Stdout);
+        Assert.Contains("\"threads\": 1", File.ReadAllText(Path.Combine(folder, "last.json")));
+    }
 }
