@@ -25,6 +25,7 @@ internal sealed class OnnxGraphReader
     /// <summary>[C, H, W] of an image a Transpose put in channels-last order, until the fully connected layer that reads
     /// it takes the order into its weights.</summary>
     private int[]? _channelsLast;
+    private bool _inputTransposed;
     /// <summary>The shape of one sample of the current value: [C, H, W] or [F].</summary>
     private int[] _shape = [];
     private string _current = "";
@@ -442,8 +443,10 @@ internal sealed class OnnxGraphReader
         OnlyDataInput(node, where);
         long[] perm = a.Ints("perm") ?? [3, 2, 1, 0];
         bool toChannelsFirst = perm.SequenceEqual([0L, 3, 1, 2]), toChannelsLast = perm.SequenceEqual([0L, 2, 3, 1]);
-        if (_shape.Length == 3 && toChannelsFirst && _layers.Count == 0 && _index == 0)
+        if (_shape.Length == 3 && toChannelsFirst && _layers.Count == 0 && !_inputTransposed)
         {
+            // Before it only nodes that add nothing (Identity, an all-zero Pad): the graph's input is what it transposes.
+            _inputTransposed = true;
             // The input declared [N, H, W, C]: read as [N, C, H, W] until now.
             _inputShape = [_shape[2], _shape[0], _shape[1]];
             _shape = _inputShape;
@@ -605,6 +608,7 @@ internal sealed class OnnxGraphReader
         if (_opset >= 14 && a.Int("training_mode", 0) != 0)
             throw a.Unsupported("training_mode", "1", "only 0: the batch's own statistics would be used, so the running ones cannot be folded in");
         if (!(epsilon >= 0 && float.IsFinite(epsilon))) throw a.Unsupported("epsilon", epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture), "a non-negative finite number");
+        RequireNotChannelsLast(where); // there ONNX would normalise along H, not the channels the layer before made
         if (_layers.Count == 0 || _layers[^1] is not (ConvSpec or LinearSpec))
             throw new InvalidDataException($"{where}: BatchNormalization is only supported right after a Conv, Gemm or MatMul, whose weights it is folded into" +
                 (_layers.Count > 0 ? $"; here it follows {LayerKind(_layers[^1])}" : ""));
@@ -676,9 +680,14 @@ internal sealed class OnnxGraphReader
             throw new InvalidDataException($"{where}: has {node.Input.Count} inputs, expected {(min == max ? $"{min}" : $"{min} to {max}")}");
     }
 
-    private void RequireImage(string where)
+    private void RequireNotChannelsLast(string where)
     {
         if (_channelsLast is not null) throw new InvalidDataException($"{where}: follows a Transpose to NHWC; only a flatten for a Gemm or MatMul may follow one");
+    }
+
+    private void RequireImage(string where)
+    {
+        RequireNotChannelsLast(where);
         if (_shape.Length != 3) throw new InvalidDataException($"{where}: needs an [N, C, H, W] input, the chain's value is [N, {string.Join(", ", _shape)}]");
     }
 
