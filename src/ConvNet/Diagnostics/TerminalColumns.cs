@@ -44,7 +44,10 @@ public static class TerminalColumns
         or >= 0xFE30 and <= 0xFE6F             // CJK compatibility forms, small form variants
         or >= 0xFF00 and <= 0xFF60             // fullwidth forms
         or >= 0xFFE0 and <= 0xFFE6             // fullwidth signs
+        or >= 0x1F200 and <= 0x1F2FF           // enclosed ideographic supplement
         or >= 0x1F300 and <= 0x1F64F           // pictographs, emoticons
+        or >= 0x1F680 and <= 0x1F6FF           // transport and map symbols
         or >= 0x1F900 and <= 0x1F9FF           // supplemental symbols and pictographs
+        or >= 0x1FA70 and <= 0x1FAFF           // symbols and pictographs extended A
         or >= 0x20000 and <= 0x3FFFD;          // CJK extensions B and later
 }

@@ -16,6 +16,7 @@ public class TerminalColumnsTests
     [InlineData("café", 4)]               // é as one code point
     [InlineData("cafe\u0301", 4)]         // e + combining acute accent: the accent takes no column
     [InlineData("\U0001F408", 2)]         // an emoji: two UTF-16 units, two columns
+    [InlineData("\U0001F680", 2)]         // a rocket (transport and map symbols)
     [InlineData("a\u200Db", 2)]           // zero-width joiner
     [InlineData("", 0)]
     public void WidthCountsTerminalColumns(string text, int columns) => Assert.Equal(columns, TerminalColumns.Width(text));

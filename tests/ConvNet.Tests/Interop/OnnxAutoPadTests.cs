@@ -45,6 +45,49 @@ public class OnnxAutoPadTests
         Assert.True(InteropModels.RelativeError(ours, ort) <= 1e-5, $"relative error {InteropModels.RelativeError(ours, ort):E2}");
     }
 
+    /// <summary>One 1x1 Conv (or MaxPool) with auto_pad SAME_UPPER and the stride given, on a 1x8x8 input, then a Gemm.</summary>
+    private static byte[] StridedOneByOne(string op, int stride)
+    {
+        var graph = new GraphProto { Name = "strided" };
+        graph.Input.Add(OnnxBuild.FloatValue("input", "N", 1, 8, 8));
+        int side = (8 + stride - 1) / stride;
+        var attributes = new List<AttributeProto> { OnnxBuild.Ints("kernel_shape", 1, 1), OnnxBuild.Ints("strides", stride, stride), OnnxBuild.String("auto_pad", "SAME_UPPER") };
+        var inputs = new List<string> { "input" };
+        if (op == "Conv")
+        {
+            graph.Initializer.Add(OnnxBuild.FloatTensor("w", [2, 1, 1, 1], [1.5f, -0.5f]));
+            inputs.Add("w");
+        }
+        graph.Node.Add(OnnxBuild.Node(op, "strided", [.. inputs], ["s"], [.. attributes]));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "flatten", ["s"], ["f"]));
+        int channels = op == "Conv" ? 2 : 1;
+        graph.Initializer.Add(OnnxBuild.FloatTensor("fc.weight", [3, channels * side * side], InteropModels.RandomInput([3, channels * side * side], seed: 94)));
+        graph.Node.Add(OnnxBuild.Node("Gemm", "fc", ["f", "fc.weight"], ["output"], OnnxBuild.Int("transB", 1)));
+        graph.Output.Add(OnnxBuild.FloatValue("output", "N", 3));
+        return OnnxBuild.Model(graph, 13).ToByteArray();
+    }
+
+    [Fact]
+    public void AKernelSmallerThanItsStrideImportsOnlyWhereOnnxRuntimesWindowsStartAtTheEdge()
+    {
+        // 1x1 stride 2 on 8: SAME needs -1, and ONNX Runtime's windows start at 0, as ours (a ResNet-style shortcut).
+        byte[] bytes = StridedOneByOne("Conv", 2);
+        var imported = OnnxImporter.Read(bytes, "strided.onnx");
+        int[] shape = [2, 1, 8, 8];
+        var x = InteropModels.RandomInput(shape, seed: 95);
+        var (ort, _) = OrtOracle.Run(bytes, "input", x, shape);
+        var ours = InteropModels.Forward(imported.CreateNetwork(), x, batch: 2);
+        Assert.True(InteropModels.RelativeError(ours, ort) <= 1e-5, $"relative error {InteropModels.RelativeError(ours, ort):E2}");
+
+        // Stride 4 needs -3: ONNX Runtime starts at 1 (it was imported starting at 0, 1.18 relative error).
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(StridedOneByOne("Conv", 4), "strided.onnx"));
+        Assert.Contains("node 'strided' (Conv): attribute 'auto_pad' = SAME_UPPER (a 1x1 window, stride 4, on this 8x8 input) is not supported", e.Message);
+        // A pool needing negative padding ONNX Runtime refuses outright; so do we.
+        e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(StridedOneByOne("MaxPool", 2), "strided.onnx"));
+        Assert.Contains("node 'strided' (MaxPool): attribute 'auto_pad' = SAME_UPPER", e.Message);
+        Assert.Contains("which ONNX Runtime refuses", e.Message);
+    }
+
     [Fact]
     public void SamePaddingOurLayersCannotTakeIsRefusedNamingAutoPad()
     {

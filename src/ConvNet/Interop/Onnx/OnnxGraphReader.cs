@@ -299,7 +299,7 @@ internal sealed class OnnxGraphReader
         if (group > _shape[0] || _shape[0] % group != 0 || _shape[0] / group != wDims[1] || outChannels % group != 0)
             throw new InvalidDataException($"{where}: input has {_shape[0]} channels but weight {ShapeMath.Format(wDims)} with group {group} " +
                 $"expects {(long)wDims[1] * group}");
-        var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: false);
+        var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: false, pool: false);
         var bias = node.Input.Count > 2 && node.Input[2] != "" ? ReadFloats(node, 2, where, [outChannels]) : new float[outChannels];
         string name = Name(node, "conv", weight.Name);
         Add(new ConvSpec(name, outChannels, kernel, stride, padding, (int)group, ceil));
@@ -332,7 +332,7 @@ internal sealed class OnnxGraphReader
             throw a.Unsupported("kernel_shape", OnnxAttributes.Format(kernelShape), "only square 2-D windows");
         a.Ignore("storage_order"); // only affects the indices output, which must be unused
         int kernel = (int)kernelShape[0];
-        var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: _opset >= 10);
+        var (stride, padding, ceil) = Window(a, where, kernel, allowCeilModeAttribute: _opset >= 10, pool: true);
         Add(new MaxPoolSpec(Name(node, "pool"), kernel, stride, padding, ceil));
         _shape = WindowShape(_shape[0], kernel, stride, padding, ceil, where);
     }
@@ -353,8 +353,11 @@ internal sealed class OnnxGraphReader
         if (kernel.Length != 2 || strides.Length != 2 || kernel[0] != strides[0] || kernel[1] != strides[1])
             throw a.Unsupported("strides", OnnxAttributes.Format(strides), $"AveragePool imports only when strides equal kernel_shape {OnnxAttributes.Format(kernel)}");
         // SAME adds nothing where the windows tile the input, which is the only case imported (checked below).
-        if (autoPad.StartsWith("SAME", StringComparison.Ordinal) && kernel.Length == 2 && strides.Length == 2 && strides.All(v => v is >= 1 and <= 1024))
-            pads = SamePads(autoPad, (int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1]);
+        if (autoPad.StartsWith("SAME", StringComparison.Ordinal))
+        {
+            // A kernel outside 1..1024 is refused below, naming kernel_shape.
+            if (kernel.All(v => v is >= 1 and <= 1024)) pads = SamePads(autoPad, (int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1], pool: true, out _);
+        }
         else if (autoPad is not ("NOTSET" or "VALID"))
             throw a.Unsupported("auto_pad", autoPad, "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
         if (pads.Any(p => p != 0))
@@ -378,7 +381,7 @@ internal sealed class OnnxGraphReader
     }
 
     /// <summary>strides, pads, auto_pad, dilations (and ceil_mode) of a square 2-D window, as our stride/padding/ceil.</summary>
-    private (int Stride, int Padding, bool Ceil) Window(OnnxAttributes a, string where, int kernel, bool allowCeilModeAttribute)
+    private (int Stride, int Padding, bool Ceil) Window(OnnxAttributes a, string where, int kernel, bool allowCeilModeAttribute, bool pool)
     {
         long[] strides = a.Ints("strides") ?? [1, 1];
         long[] pads = a.Ints("pads") ?? [0, 0, 0, 0];
@@ -392,8 +395,12 @@ internal sealed class OnnxGraphReader
             throw a.Unsupported("auto_pad", autoPad, "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
         if (autoPad == "VALID") pads = [0, 0, 0, 0];
         int h = _shape[1], w = _shape[2];
-        bool same = autoPad.StartsWith("SAME", StringComparison.Ordinal);
-        if (same) pads = SamePads(autoPad, kernel, kernel, (int)strides[0], (int)strides[1]);
+        bool same = autoPad.StartsWith("SAME", StringComparison.Ordinal), shifted = false;
+        if (same) pads = SamePads(autoPad, kernel, kernel, (int)strides[0], (int)strides[1], pool, out shifted);
+        if (shifted)
+            throw a.Unsupported("auto_pad", $"{autoPad} (a {kernel}x{kernel} window, stride {strides[0]}, on this {h}x{w} input)",
+                pool ? "a pool window smaller than its stride would need negative padding, which ONNX Runtime refuses"
+                     : "a kernel this much smaller than its stride starts its windows inside the image, a shift no padding makes");
         // Padding SAME asked for is named by it: the user wrote no pads.
         InvalidDataException BadPads(string supported) => same
             ? a.Unsupported("auto_pad", $"{autoPad} (pads {OnnxAttributes.Format(pads)} on this {h}x{w} input)", supported)
@@ -421,16 +428,23 @@ internal sealed class OnnxGraphReader
 
     /// <summary>The explicit [top, left, bottom, right] an auto_pad SAME_UPPER or SAME_LOWER stands for on the current
     /// image: as much as an output of ceil(size / stride) needs, the odd one at the end (UPPER) or the start (LOWER).</summary>
-    private long[] SamePads(string autoPad, int kernelH, int kernelW, int strideH, int strideW)
+    /// A kernel smaller than its stride can need less than none: ONNX Runtime then starts the windows inside the image
+    /// (a shift no padding of ours makes), or refuses a pool; such an axis has <paramref name="shifted"/> set. Short by
+    /// one, a convolution's windows still start at the edge (ONNX Runtime's head padding rounds to 0): taken as none.
+    private long[] SamePads(string autoPad, int kernelH, int kernelW, int strideH, int strideW, bool pool, out bool shifted)
     {
+        bool anyShifted = false;
         (long Begin, long End) Axis(int size, int kernel, int stride)
         {
             long output = (size + stride - 1L) / stride;
-            long total = Math.Max(0, (output - 1) * stride + kernel - size);
+            long total = (output - 1) * stride + kernel - size;
+            if (total < 0 && (pool || total < -1)) anyShifted = true;
+            total = Math.Max(0, total);
             return autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2);
         }
         var (top, bottom) = Axis(_shape[1], kernelH, strideH);
         var (left, right) = Axis(_shape[2], kernelW, strideW);
+        shifted = anyShifted;
         return [top, left, bottom, right];
     }
 
@@ -542,7 +556,7 @@ internal sealed class OnnxGraphReader
             bias = BiasVector(next, biasInput, nextWhere, outFeatures);
             foldAdd = true;
         }
-        else _notes.Add($"{where}: MatMul without a following bias Add imported with a zero bias");
+        else if (next is not { OpType: "BatchNormalization" }) _notes.Add($"{where}: MatMul without a following bias Add imported with a zero bias");
         AddLinear(node, weightProto.Name, weight, bias, outFeatures, inFeatures);
         return foldAdd;
     }
@@ -618,6 +632,8 @@ internal sealed class OnnxGraphReader
         float[] mean = ReadFloats(node, 3, where, [channels]), variance = ReadFloats(node, 4, where, [channels]);
         var weight = _weights.Single(w => w.Name == $"{layer}.weight").Data;
         var bias = _weights.Single(w => w.Name == $"{layer}.bias").Data;
+        if (bias.Length != channels)
+            throw new InvalidDataException($"{where}: normalises {channels} channels, but {layer} before it makes {bias.Length}");
         int perChannel = weight.Length / channels;
         for (int c = 0; c < channels; c++)
         {

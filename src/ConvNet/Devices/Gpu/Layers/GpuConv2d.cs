@@ -44,9 +44,10 @@ public sealed class GpuConv2d : GpuLayer, IReluFusable, IGemmLayer
         _forwardSplits = GpuDevice.SplitsFor(s.OutPerGroup, s.Pixels, s.LoweredRows, s.Groups);
         _weightSplits = GpuDevice.SplitsFor(s.OutPerGroup, s.LoweredRows, s.Pixels, s.Groups);
         _inputSplits = GpuDevice.SplitsFor(s.LoweredRows, s.Pixels, s.OutPerGroup, s.Groups);
-        Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(s.OutPerGroup, s.Pixels, s.Groups, _forwardSplits),
-            Math.Max(GpuDevice.SplitWorkspace(s.OutPerGroup, s.LoweredRows, s.Groups, _weightSplits),
-                     GpuDevice.SplitWorkspace(s.LoweredRows, s.Pixels, s.Groups, _inputSplits))));
+        long backward = PlannedForTraining
+            ? Math.Max(GpuDevice.SplitWorkspace(s.OutPerGroup, s.LoweredRows, s.Groups, _weightSplits), GpuDevice.SplitWorkspace(s.LoweredRows, s.Pixels, s.Groups, _inputSplits))
+            : 0; // an inference plan runs no backward pass
+        Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(s.OutPerGroup, s.Pixels, s.Groups, _forwardSplits), backward));
         if (InputGradient is not null || Device.ConvolutionAlgorithm == ConvolutionAlgorithm.Lowered) Device.Columns.Reserve(LoweredLength);
     }
 

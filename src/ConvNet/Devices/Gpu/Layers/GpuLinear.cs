@@ -32,8 +32,9 @@ public sealed class GpuLinear : GpuLayer, IReluFusable, IGemmLayer
         _forwardSplits = UsesGemv ? 1 : GpuDevice.SplitsFor(batch, outF, inF, 1);
         _weightSplits = GpuDevice.SplitsFor(outF, inF, batch, 1);
         _inputSplits = GpuDevice.SplitsFor(batch, inF, outF, 1);
-        Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(batch, outF, 1, _forwardSplits),
-            Math.Max(GpuDevice.SplitWorkspace(outF, inF, 1, _weightSplits), GpuDevice.SplitWorkspace(batch, inF, 1, _inputSplits))));
+        long backward = PlannedForTraining
+            ? Math.Max(GpuDevice.SplitWorkspace(outF, inF, 1, _weightSplits), GpuDevice.SplitWorkspace(batch, inF, 1, _inputSplits)) : 0;
+        Device.Partials.Reserve(Math.Max(GpuDevice.SplitWorkspace(batch, outF, 1, _forwardSplits), backward));
     }
 
     // The matrix-vector kernel's group has a thread per sample at least (every real device's has hundreds).
