@@ -73,6 +73,26 @@ public class OnnxChannelsLastTests
     }
 
     [Fact]
+    public void BatchNormalizationOnAChannelsLastImageIsRefused()
+    {
+        // ONNX normalises axis 1, which is H there: folded into the Conv's channels it was wrong, or an index out of range.
+        var graph = new GraphProto { Name = "bn_nhwc" };
+        graph.Input.Add(OnnxBuild.FloatValue("input", "N", 3, 6, 6));
+        graph.Initializer.Add(OnnxBuild.FloatTensor("conv.weight", [4, 3, 3, 3], InteropModels.RandomInput([4, 3, 3, 3], seed: 106)));
+        graph.Node.Add(OnnxBuild.Node("Conv", "conv", ["input", "conv.weight"], ["c"], OnnxBuild.Ints("kernel_shape", 3, 3), OnnxBuild.Ints("pads", 1, 1, 1, 1)));
+        graph.Node.Add(OnnxBuild.Node("Transpose", "to_nhwc", ["c"], ["t"], OnnxBuild.Ints("perm", 0, 2, 3, 1)));
+        foreach (string name in new[] { "scale", "shift", "mean", "var" })
+            graph.Initializer.Add(OnnxBuild.FloatTensor(name, [6], [1f, 1f, 1f, 1f, 1f, 1f]));
+        graph.Node.Add(OnnxBuild.Node("BatchNormalization", "bn", ["t", "scale", "shift", "mean", "var"], ["b"]));
+        graph.Node.Add(OnnxBuild.Node("Flatten", "flatten", ["b"], ["f"]));
+        graph.Initializer.Add(OnnxBuild.FloatTensor("fc.weight", [2, 144], InteropModels.RandomInput([2, 144], seed: 107)));
+        graph.Node.Add(OnnxBuild.Node("Gemm", "fc", ["f", "fc.weight"], ["output"], OnnxBuild.Int("transB", 1)));
+        graph.Output.Add(OnnxBuild.FloatValue("output", "N", 2));
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(OnnxBuild.Model(graph, 13).ToByteArray(), "bn.onnx"));
+        Assert.Contains("bn.onnx: node 'bn' (BatchNormalization): follows a Transpose to NHWC", e.Message);
+    }
+
+    [Fact]
     public void OtherTransposesAreRefusedNamingThePerm()
     {
         var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(KerasStyle(secondTranspose: [0, 1, 3, 2]), "keras.onnx"));
