@@ -13,7 +13,7 @@ public class OnnxBatchNormFoldTests
 
     /// <summary>Conv -> BatchNormalization -> Relu -> MaxPool -> Flatten -> Gemm -> BatchNormalization -> Relu -> Gemm
     /// on a 3x12x12 input; <paramref name="reluFirst"/> puts the first Relu before its BatchNormalization.</summary>
-    private static byte[] Graph(int opset, bool reluFirst = false, long trainingMode = 0, float varianceShift = 0.5f)
+    private static byte[] Graph(int opset, bool reluFirst = false, long trainingMode = 0, float varianceShift = 0.5f, bool statisticsOutputs = false)
     {
         var graph = new GraphProto { Name = "bn" };
         graph.Input.Add(OnnxBuild.FloatValue("input", "N", 3, 12, 12));
@@ -30,8 +30,9 @@ public class OnnxBatchNormFoldTests
             graph.Initializer.Add(OnnxBuild.FloatTensor($"{name}.running_var", [channels], variance));
             var attributes = new List<AttributeProto> { OnnxBuild.Float("epsilon", 1e-3f), OnnxBuild.Float("momentum", 0.9f) };
             if (opset >= 14) attributes.Add(OnnxBuild.Int("training_mode", trainingMode));
+            string[] outputs = statisticsOutputs ? [into, $"{name}_mean", $"{name}_var", $"{name}_saved_mean", $"{name}_saved_var"] : [into];
             graph.Node.Add(OnnxBuild.Node("BatchNormalization", $"/{name}/BatchNormalization",
-                [from, $"{name}.weight", $"{name}.bias", $"{name}.running_mean", $"{name}.running_var"], [into], [.. attributes]));
+                [from, $"{name}.weight", $"{name}.bias", $"{name}.running_mean", $"{name}.running_var"], outputs, [.. attributes]));
         }
         graph.Initializer.Add(OnnxBuild.FloatTensor("conv.weight", [Channels, 3, 3, 3], Random(Channels, 3, 3, 3)));
         graph.Initializer.Add(OnnxBuild.FloatTensor("conv.bias", [Channels], Random(Channels)));
@@ -96,6 +97,13 @@ public class OnnxBatchNormFoldTests
 
         e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(Graph(15, trainingMode: 1), "bn.onnx"));
         Assert.Contains("node '/bn1/BatchNormalization' (BatchNormalization): attribute 'training_mode' = 1 is not supported", e.Message);
+        Assert.Contains("export the model after model.eval()", e.Message);
+
+        // Before opset 14 training mode is the statistics outputs (torch's TrainingMode.TRAINING writes all five): its
+        // running statistics, updated by the export's traced pass, were folded in silently.
+        e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(Graph(13, statisticsOutputs: true), "bn.onnx"));
+        Assert.Contains("node '/bn1/BatchNormalization' (BatchNormalization): a BatchNormalization with 5 outputs (its mean and variance besides Y) " +
+            "is in training mode", e.Message);
 
         // A variance of -1 (or less) plus epsilon 1e-3: a square root of a negative number.
         e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(Graph(15, varianceShift: -10f), "bn.onnx"));

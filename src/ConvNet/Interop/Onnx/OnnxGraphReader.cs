@@ -236,7 +236,7 @@ internal sealed class OnnxGraphReader
     [
         ("Conv", "Conv"), ("Relu", "Relu"), ("LRN", "LRN"), ("MaxPool", "MaxPool"), ("AveragePool", "AveragePool"),
         ("GlobalAveragePool", "GlobalAveragePool"), ("Flatten", "Flatten"), ("Reshape", "Reshape"), ("Gemm", "Gemm"),
-        ("MatMul", "MatMul+Add"), ("Add", ""), ("Dropout", "Dropout"), ("BatchNormalization", "BatchNormalization right after Conv or Gemm"),
+        ("MatMul", "MatMul+Add"), ("Add", ""), ("Dropout", "Dropout"), ("BatchNormalization", "BatchNormalization right after Conv, Gemm or MatMul"),
         ("Identity", "Identity"), ("Transpose", "Transpose between NHWC and NCHW (of the input, or before the flatten)"), ("Pad", "a Pad that adds nothing"),
         ("Softmax", "a final Softmax"),
     ];
@@ -619,13 +619,20 @@ internal sealed class OnnxGraphReader
         float epsilon = a.Float("epsilon", 1e-5f);
         a.Ignore("momentum"); // updates the running statistics in training only
         if (_opset < 9 && a.Int("spatial", 1) != 1) throw a.Unsupported("spatial", "0", "only 1: one mean and variance per channel");
+        const string exportInEval = "export the model after model.eval(), with training=TrainingMode.EVAL (torch.onnx.export's default)";
         if (_opset >= 14 && a.Int("training_mode", 0) != 0)
-            throw a.Unsupported("training_mode", "1", "only 0: the batch's own statistics would be used, so the running ones cannot be folded in");
+            throw a.Unsupported("training_mode", "1", $"only 0: the batch's own statistics would be used, so the running ones cannot be folded in; {exportInEval}");
+        // Before opset 14 a training-mode node is one with its statistics outputs (torch writes all five): imported,
+        // its running statistics, updated once by the export's own traced pass, were folded in without a word.
+        if (_opset < 14 && node.Output.Skip(1).Any(o => o != ""))
+            throw new InvalidDataException($"{where}: a BatchNormalization with {node.Output.Count(o => o != "")} outputs (its mean and variance " +
+                $"besides Y) is in training mode, which uses the batch's own statistics; only one output (inference) is supported: {exportInEval}");
         if (!(epsilon >= 0 && float.IsFinite(epsilon))) throw a.Unsupported("epsilon", epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture), "a non-negative finite number");
         RequireNotChannelsLast(where); // there ONNX would normalise along H, not the channels the layer before made
         if (_layers.Count == 0 || _layers[^1] is not (ConvSpec or LinearSpec))
             throw new InvalidDataException($"{where}: BatchNormalization is only supported right after a Conv, Gemm or MatMul, whose weights it is folded into" +
-                (_layers.Count > 0 ? $"; here it follows {LayerKind(_layers[^1])}" : ""));
+                (_layers.Count > 0 ? $"; here it follows {LayerKind(_layers[^1])}"
+                    : "; here it normalises the graph's input, with no layer before it to fold into"));
         string layer = _layers[^1].Name;
         int channels = _shape[0];
         float[] scale = ReadFloats(node, 1, where, [channels]), shift = ReadFloats(node, 2, where, [channels]);
