@@ -72,7 +72,7 @@ public sealed class GpuNetwork : IForwardNetwork, IDisposable
     /// and where the device says so times each GEMM layer's blocking (<see cref="GemmBlockingChoice"/>).</summary>
     /// <param name="forTraining">the network will run training steps: gradients, velocities, dropout masks and the
     /// backward pass's scratch are allocated, and blockings are timed on forward and backward (an inference plan
-    /// allocates none of them: about a third of the device memory)</param>
+    /// allocates none of them: about half the device memory of a training plan)</param>
     public void Plan(int batch, bool forTraining = false)
     {
         if (batch == PlannedBatch && (_plannedForTraining || !forTraining)) return;

@@ -427,10 +427,10 @@ internal sealed class OnnxGraphReader
     }
 
     /// <summary>The explicit [top, left, bottom, right] an auto_pad SAME_UPPER or SAME_LOWER stands for on the current
-    /// image: as much as an output of ceil(size / stride) needs, the odd one at the end (UPPER) or the start (LOWER).</summary>
+    /// image: as much as an output of ceil(size / stride) needs, the odd one at the end (UPPER) or the start (LOWER).
     /// A kernel smaller than its stride can need less than none: ONNX Runtime then starts the windows inside the image
-    /// (a shift no padding of ours makes), or refuses a pool; such an axis has <paramref name="shifted"/> set. Short by
-    /// one, a convolution's windows still start at the edge (ONNX Runtime's head padding rounds to 0): taken as none.
+    /// (a shift no padding of ours makes), or refuses a pool; such an axis sets <paramref name="shifted"/>. Short by
+    /// one, a convolution's windows still start at the edge (ONNX Runtime's head padding rounds to 0): taken as none.</summary>
     private long[] SamePads(string autoPad, int kernelH, int kernelW, int strideH, int strideW, bool pool, out bool shifted)
     {
         bool anyShifted = false;

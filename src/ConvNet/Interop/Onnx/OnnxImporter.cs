@@ -2,8 +2,9 @@
 // AveragePool/GlobalAveragePool, Flatten/Reshape, Gemm or MatMul+Add, Dropout, BatchNormalization right after a Conv
 // or fully connected layer (folded into it), Identity, Transpose between NHWC and NCHW (TensorFlow-made graphs), an
 // all-zero Pad (dropped) and a final Softmax, at default-domain opsets 7 to 25 (19 to 25 changed these operators'
-// element types only, and gave AveragePool dilations). Anything else (operator, attribute, branching graph) is an error naming the file, the
-// node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and WeightLoader, or Load().
+// element types only, and gave AveragePool dilations). Anything else (operator, attribute, branching graph) is an
+// error naming the file, the node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and
+// WeightLoader, or Load().
 using ConvNet.Interop.Onnx.Proto;
 using ConvNet.Models;
 using Google.Protobuf;

@@ -28,17 +28,17 @@ public sealed class GpuDropout(Dropout dropout) : GpuLayer(dropout)
             Device.Kernels.Copy(x.Length, x.View, Output.View);
             return;
         }
-        if (_mask is null) throw new InvalidOperationException($"{Name}: planned for inference, so it has no dropout mask; plan the network with forTraining: true to train");
         if (!_maskReady) PrepareMask();
         _maskReady = false;
-        Device.Kernels.Multiply(x.Length, x.View, _mask.View, Output.View);
+        Device.Kernels.Multiply(x.Length, x.View, _mask!.View, Output.View);
     }
 
     /// <summary>Draws this step's mask on the host and queues its upload. Forward calls it when the layer's turn comes,
     /// so the host draws while the GPU still runs the layers before this one.</summary>
     public void PrepareMask()
     {
-        if (_mask is null || _hostMask is null) throw new InvalidOperationException($"{Name}: planned for inference, so it has no dropout mask");
+        if (_mask is null || _hostMask is null)
+            throw new InvalidOperationException($"{Name}: planned for inference, so it has no dropout mask; plan the network with forTraining: true to train");
         DropoutMask.Fill(_hostMask.Span, dropout.Probability, dropout.Rng, (long)dropout.SampleOffset * (_hostMask.Length / _hostMask.Shape[0]));
         Device.UploadAsync(_mask, _hostMask);
         _maskReady = true;
