@@ -1,7 +1,8 @@
 // Every connection holds a file descriptor. Without a cap, clients holding idle connections ran the server out of
 // them: it aborted ("Out of memory." when a thread could not be made), or stayed up answering nothing for good (an
 // assembly Kestrel loads for its first answer could not be opened, and the failed load is remembered). Connections
-// are capped below the open-file limit, leaving room for what the server itself opens.
+// are capped below the open-file limit, leaving room for what the server itself opens; the accept loop keeps the cap
+// (CappedConnectionListener).
 using ConvNet.IO;
 
 namespace ConvNet.Serving;

@@ -14,7 +14,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -55,15 +59,11 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         // The host logs a failed start (a port in use) with its stack trace before throwing; StartAsync turns that
         // exception into one line, so the log would only repeat it.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
-        // A line for every connection closed over the cap (ConnectionCap, said at start) would flood the log of a
-        // server that many clients hold open.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Error);
         ClientConnections? clients = null; // made with the batcher, before anything listens
         long? connectionCap = ConnectionLimit.ForThisProcess(); // below the open-file limit
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
-            kestrel.Limits.MaxConcurrentConnections = connectionCap;
             kestrel.AddServerHeader = false; // "Server: Kestrel" tells a scanner what to try, and a client nothing
             Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> tracked = listen => listen.Use(next => clients!.Track(next));
             // Kestrel cannot give localhost's two loopbacks one free port, so port 0 there is IPv4's loopback only.
@@ -71,6 +71,14 @@ public sealed partial class ConvNetServer : IAsyncDisposable
             else if (address is null) kestrel.ListenLocalhost(options.Port, tracked);
             else kestrel.Listen(address, options.Port, tracked);
         });
+        var connections = connectionCap is { } cap ? new ConnectionCounter(cap) : null;
+        if (connections is not null)
+        {
+            // Kestrel's sockets, bound through the cap (CappedConnectionListener says why Kestrel's own limit was not enough).
+            builder.Services.RemoveAll<IConnectionListenerFactory>();
+            builder.Services.AddSingleton<IConnectionListenerFactory>(services => new CappedListenerFactory(new SocketTransportFactory(
+                services.GetRequiredService<IOptions<SocketTransportOptions>>(), services.GetRequiredService<ILoggerFactory>()), connections));
+        }
         // The CLI's JSON scheme: a value that does not apply is left out, not null; a NaN (a diverged model) is
         // written as "NaN" rather than failing the response.
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -88,7 +96,7 @@ public sealed partial class ConvNetServer : IAsyncDisposable
         });
         var app = builder.Build();
 
-        var metrics = new ServerMetrics(options.MaxBatch);
+        var metrics = new ServerMetrics(options.MaxBatch) { Connections = connections };
         if (model.CheapPlans) NetworkLadder.RequireMemory(model.Weights, options.MaxBatch, everyPowerOfTwo: true, PlanMemory.MachineBytes());
         var networks = new NetworkLadder(NetworkLadder.SizesFor(options.MaxBatch, model.CheapPlans), model.Plan);
         BatchScheduler batcher;

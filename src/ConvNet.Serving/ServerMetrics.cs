@@ -2,6 +2,7 @@
 // Updated from request threads and the batcher at once, hence the lock; reading them is rare.
 using System.Globalization;
 using System.Text;
+using ConvNet.Serving.Http;
 
 namespace ConvNet.Serving;
 
@@ -21,6 +22,9 @@ public sealed class ServerMetrics
     private long _forwardPasses;
     private long _images;
     private int _queueDepth;
+
+    /// <summary>The connection cap's counts, where the open-file limit sets one.</summary>
+    internal ConnectionCounter? Connections { get; init; }
 
     public ServerMetrics(int maxBatch)
     {
@@ -73,6 +77,12 @@ public sealed class ServerMetrics
             text.Append(CultureInfo.InvariantCulture, $"# HELP convnet_forward_passes_total Forward passes run.\n# TYPE convnet_forward_passes_total counter\nconvnet_forward_passes_total {_forwardPasses}\n");
             text.Append(CultureInfo.InvariantCulture, $"# HELP convnet_images_total Images classified.\n# TYPE convnet_images_total counter\nconvnet_images_total {_images}\n");
             text.Append(CultureInfo.InvariantCulture, $"# HELP convnet_queue_depth Images waiting for a forward pass.\n# TYPE convnet_queue_depth gauge\nconvnet_queue_depth {_queueDepth}\n");
+        }
+        if (Connections is { } connections)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# HELP convnet_connections_open Client connections open now.\n# TYPE convnet_connections_open gauge\nconvnet_connections_open {connections.Open}\n");
+            text.Append(CultureInfo.InvariantCulture, $"# HELP convnet_connections_refused_total Connections closed on arrival: {connections.Cap} were open already (the cap below the open-file limit).\n" +
+                $"# TYPE convnet_connections_refused_total counter\nconvnet_connections_refused_total {connections.Refused}\n");
         }
         // The runtime's own figures: garbage collections pause every thread, the forward pass's included.
         text.Append("# HELP dotnet_gc_collections_total Garbage collections since the start, by generation (a generation-N collection also collects the generations below it, so do not sum them).\n# TYPE dotnet_gc_collections_total counter\n");
