@@ -29,6 +29,7 @@ internal sealed class OnnxGraphReader
     /// <summary>The shape of one sample of the current value: [C, H, W] or [F].</summary>
     private int[] _shape = [];
     private string _current = "";
+    private OnnxConstantFolder _folder = null!;
 
     public OnnxGraphReader(string source, ModelProto model) => (_source, _model) = (source, model);
 
@@ -59,7 +60,13 @@ internal sealed class OnnxGraphReader
         _current = inputName;
         _shape = inputShape;
         _inputShape = inputShape;
+        // Side branches (nodes computing constants) are evaluated on demand; the chain is every other node.
+        _folder = new OnnxConstantFolder(_constants, _opset, node => Where(node, -1)) { FixedBatch = _fixedBatch };
+        _folder.Classify(nodes);
+        _folder.RecordChainShape(inputName, inputShape);
         RejectUnsupportedOperators(nodes);
+        nodes = nodes.Where(n => !_folder.IsSide(n)).ToList();
+        if (nodes.Count == 0) throw Error("the graph has no operators on its input: every node computes a constant");
 
         for (int i = 0; i < nodes.Count; i++)
         {
@@ -80,10 +87,12 @@ internal sealed class OnnxGraphReader
             bool consumedNext = Convert(node, attributes, where, i + 1 < nodes.Count ? nodes[i + 1] : null, isLast);
             attributes.RejectUnread();
             _current = node.Output[0];
+            _folder.RecordChainShape(_current, _shape);
             if (consumedNext)
             {
                 i++;
                 _current = nodes[i].Output[0];
+                _folder.RecordChainShape(_current, _shape);
             }
         }
 
@@ -246,18 +255,26 @@ internal sealed class OnnxGraphReader
 
     /// <summary>Names every operator type we cannot import before the walk: an unsupported operator usually brings
     /// side branches (PyTorch's Pad computes its pads with ConstantOfShape, Concat, Slice...), and "only single-chain
-    /// graphs" about the first of those would hide what the user needs to know.</summary>
+    /// graphs" about the first of those would hide what the user needs to know. A node of a side branch (one computing
+    /// a constant) is named as such: there only the operators the importer evaluates are taken.</summary>
     private void RejectUnsupportedOperators(List<NodeProto> nodes)
     {
-        var unsupported = nodes.Select((node, i) => (node, i))
-            .Where(n => n.node.Domain is ("" or "ai.onnx") && (!Supported.Contains(n.node.OpType) || n.node.OpType == "Pad" && !AddsNothing(n.node, Where(n.node, n.i))))
-            .DistinctBy(n => n.node.OpType).ToList();
+        var unsupported = nodes.Select((node, i) => (node, i, side: _folder.IsSide(node)))
+            .Where(n => n.node.Domain is ("" or "ai.onnx") && (n.side ? !OnnxConstantFolder.Evaluates(n.node.OpType)
+                : !Supported.Contains(n.node.OpType) || n.node.OpType == "Pad" && !AddsNothing(n.node, Where(n.node, n.i))))
+            .DistinctBy(n => (n.node.OpType, n.side)).ToList();
+        string evaluated = $"in side branches that compute constants: {OnnxConstantFolder.EvaluatedList}";
         if (unsupported.Count == 1)
-            throw new InvalidDataException($"{Where(unsupported[0].node, unsupported[0].i)}: operator {unsupported[0].node.OpType} is not supported " +
-                $"(supported: {SupportedList})");
+        {
+            var (node, i, side) = unsupported[0];
+            throw new InvalidDataException(side
+                ? $"{Where(node, i)}: operator {node.OpType} is not supported in a side branch (one that computes a constant) " +
+                  $"(the importer evaluates {OnnxConstantFolder.EvaluatedList} there)"
+                : $"{Where(node, i)}: operator {node.OpType} is not supported (supported: {SupportedList}; {evaluated})");
+        }
         if (unsupported.Count > 1)
-            throw Error($"operators {string.Join(", ", unsupported.Select(n => $"{n.node.OpType} (node '{NodeName(n.node, n.i)}')"))} " +
-                $"are not supported (supported: {SupportedList})");
+            throw Error($"operators {string.Join(", ", unsupported.Select(n => $"{n.node.OpType} (node '{NodeName(n.node, n.i)}'{(n.side ? ", in a side branch computing a constant" : "")})"))} " +
+                $"are not supported (supported: {SupportedList}; {evaluated})");
     }
 
     /// <summary>torch.onnx.export puts a constant Pad of all zeros before nn.AvgPool2d (for count_include_pad) and some
@@ -278,7 +295,7 @@ internal sealed class OnnxGraphReader
     {
         long[]? pads = _opset < 11
             ? node.Attribute.FirstOrDefault(a => a.Name == "pads")?.Ints.ToArray()
-            : node.Input.Count > 1 && _constants.TryGetValue(node.Input[1], out var t) ? OnnxTensorReader.Integers(t, where) : null;
+            : node.Input.Count > 1 && TryConstant(node.Input[1], where) is { } t ? OnnxTensorReader.Integers(t, where) : null;
         return pads is { Length: > 0 } && pads.All(p => p == 0);
     }
 
@@ -490,17 +507,37 @@ internal sealed class OnnxGraphReader
     private void Reshape(NodeProto node, OnnxAttributes a, string where)
     {
         RequireInputs(node, where, 2, 2);
-        long[] target = OnnxTensorReader.Integers(Constant(node, 1, where), where);
+        var (target, batch) = ReshapeTarget(node, where);
         long allowZero = _opset >= 14 ? a.Int("allowzero", 0) : 0;
         int features = ShapeMath.Product(_shape, where);
-        bool keepsBatch = target.Length == 2 && (target[0] is 0 or -1 || (_fixedBatch is { } b && target[0] == b))
-            && (target[1] == features || (target[1] == -1 && target[0] != -1));
-        if (allowZero != 0 && target.Contains(0)) keepsBatch = false;
+        // The symbolic batch size in the first entry (torch's x.view(x.size(0), -1)) keeps the batch, as 0 does.
+        bool keepsBatch = target.Length == 2 && !batch[1]
+            && (batch[0] || target[0] is 0 or -1 || (_fixedBatch is { } b && target[0] == b))
+            && (target[1] == features || (target[1] == -1 && (batch[0] || target[0] != -1)));
+        if (allowZero != 0 && Enumerable.Range(0, target.Length).Any(i => !batch[i] && target[i] == 0)) keepsBatch = false;
         if (!keepsBatch)
-            throw new InvalidDataException($"{where}: Reshape to {OnnxAttributes.Format(target)} is not supported: only a flatten to [N, {features}] " +
-                "([0, -1], [-1, F] or the fixed batch size) is");
-        if (target[0] > 0) _notes.Add($"{where}: Reshape to {OnnxAttributes.Format(target)} imported as a flatten that keeps any batch size");
+        {
+            string shown = "[" + string.Join(", ", target.Select((v, i) => batch[i] ? "N (the batch size)" : v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+            throw new InvalidDataException($"{where}: Reshape to {shown} is not supported: only a flatten to [N, {features}] " +
+                "([0, -1], [-1, F], [N, -1] with N the batch size from Shape, or the fixed batch size) is");
+        }
+        if (!batch[0] && target[0] > 0) _notes.Add($"{where}: Reshape to {OnnxAttributes.Format(target)} imported as a flatten that keeps any batch size");
         FlattenToFeatures(node, where);
+    }
+
+    /// <summary>A Reshape's shape: a constant, or computed by a side branch, where entries may be the symbolic batch
+    /// size (marked in Batch).</summary>
+    private (long[] Target, bool[] Batch) ReshapeTarget(NodeProto node, string where)
+    {
+        string name = node.Input[1];
+        if (!_constants.ContainsKey(name) && _folder.TryResolve(name, where) is { HasBatch: true } symbolic)
+        {
+            if (!symbolic.IsInteger || symbolic.Dims.Length != 1)
+                throw new InvalidDataException($"{where}: its shape '{name}' is {symbolic.Type} of shape {ShapeMath.Format(symbolic.Dims)}, expected an INT64 vector");
+            return (symbolic.Integers, [.. Enumerable.Range(0, symbolic.Count).Select(symbolic.IsBatch)]);
+        }
+        long[] target = OnnxTensorReader.Integers(Constant(node, 1, where), where);
+        return (target, new bool[target.Length]);
     }
 
     private void FlattenToFeatures(NodeProto node, string where)
@@ -550,7 +587,7 @@ internal sealed class OnnxGraphReader
         {
             string nextWhere = Where(next, _index + 1);
             int biasInput = next.Input[0] == node.Output[0] ? 1 : 0;
-            if (!_constants.ContainsKey(next.Input[biasInput]))
+            if (TryConstant(next.Input[biasInput], nextWhere) is null)
                 throw new InvalidDataException($"{nextWhere}: Add is only supported as a constant bias after MatMul");
             new OnnxAttributes(next, nextWhere).RejectUnread();
             bias = BiasVector(next, biasInput, nextWhere, outFeatures);
@@ -682,8 +719,22 @@ internal sealed class OnnxGraphReader
     }
 
     private TensorProto Constant(NodeProto node, int index, string where) =>
-        _constants.TryGetValue(node.Input[index], out var t) ? t
-        : throw new InvalidDataException($"{where}: input {index} ('{node.Input[index]}') must be a constant (an initializer or a Constant node)");
+        TryConstant(node.Input[index], where)
+        ?? throw new InvalidDataException($"{where}: input {index} ('{node.Input[index]}') must be a constant (an initializer, a Constant node, " +
+            "or computed from those)");
+
+    /// <summary>An initializer or Constant, or a value a side branch computes from them (evaluated now, kept from then
+    /// on as a constant); null for a value of the chain. One that holds the symbolic batch size is refused: only a
+    /// Reshape's shape may (ReshapeTarget).</summary>
+    private TensorProto? TryConstant(string name, string where)
+    {
+        if (_constants.TryGetValue(name, out var t)) return t;
+        if (_folder?.TryResolve(name, where) is not { } value) return null;
+        if (value.HasBatch)
+            throw new InvalidDataException($"{where}: '{name}' {value.Describe()} depends on the batch size, which is symbolic (known only when the " +
+                "network runs): it can only be carried into a Reshape's first entry");
+        return _constants[name] = value.ToProto(name);
+    }
 
     private static float[] Transpose(float[] m, int rows, int cols)
     {
