@@ -43,6 +43,35 @@ public class OnnxSideBranchTests
     }
 
     [Fact]
+    public void AWeightRearrangedByEveryEvaluatedOperatorIsTheValueOnnxRuntimeComputes()
+    {
+        // The classifier's B made from a [2, 36, 6] tensor by a backward strided Slice, a 3-D Transpose, a Reshape with
+        // 0 and -1, Gathers of 2-D indices along axis 1, a Concat on axis -1, a Squeeze without axes, a Cast to FLOAT
+        // and a Mul by one value: any step computed otherwise gives other logits.
+        var g = Graph(13, out string pooled);
+        string flat = g.Node("Reshape", "/Reshape", [pooled, ViewShape(g, pooled, foldingOff: false)]);
+        g.Graph.Initializer.Add(OnnxBuild.FloatTensor("raw", [2, 36, 6], InteropModels.RandomInput([2, 36, 6], seed: 150)));
+        string sliced = g.Node("Slice", "/Slice", ["raw", g.Vector(5), g.Vector(-100), g.Vector(-1), g.Vector(-2)]); // [2, 36, 3]
+        string swapped = g.Node("Transpose", "/Transpose", [sliced], OnnxBuild.Ints("perm", 1, 0, 2)); // [36, 2, 3]
+        string matrix = g.Node("Reshape", "/Reshape_1", [swapped, g.Vector(0, -1)]); // [36, 6]
+        var indices = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64 };
+        indices.Dims.AddRange([1, 3]);
+        indices.Int64Data.AddRange([5, 0, 2]);
+        string left = g.Node("Gather", "/Gather_1", [matrix, g.Constant(indices)], OnnxBuild.Int("axis", 1)); // [36, 1, 3]
+        string right = g.Node("Gather", "/Gather_2", [matrix, g.Constant(OnnxBuild.Int64Tensor("", 1, -3))], OnnxBuild.Int("axis", 1)); // [36, 2]
+        string joined = g.Node("Concat", "/Concat_1", [left, g.UnsqueezeAt(right, 1, "/Unsqueeze_1")], OnnxBuild.Int("axis", -1)); // [36, 1, 5]
+        string squeezed = g.Node("Squeeze", "/Squeeze", [joined]); // [36, 5]
+        string cast = g.Node("Cast", "/Cast", [squeezed], OnnxBuild.Int("to", (long)TensorProto.Types.DataType.Float));
+        var half = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float };
+        half.FloatData.Add(0.5f);
+        string b = g.Node("Mul", "/Mul", [cast, g.Constant(half)]);
+        g.Graph.Node.Add(OnnxBuild.Node("Gemm", "/fc/Gemm", [flat, b], ["output"]));
+        g.Output();
+        byte[] bytes = g.ToBytes();
+        AssertGivesOnnxRuntimesOutput(bytes, OnnxImporter.Read(bytes, "rearranged.onnx"), seed: 151);
+    }
+
+    [Fact]
     public void TheBatchSizeMultipliedIntoAShapeIsRefusedNamingTheNode()
     {
         // x.view(x.size(0) * 2, -1): the batch size is only known when the network runs.

@@ -48,9 +48,11 @@ internal sealed class SideBranchGraph
     }
 
     /// <summary>Unsqueeze on axis 0: the axes an attribute before opset 13, an input from it.</summary>
-    public string Unsqueeze0(string input, string name) => Opset >= 13
-        ? Node("Unsqueeze", name, [input, Vector(0)])
-        : Node("Unsqueeze", name, [input], OnnxBuild.Ints("axes", 0));
+    public string Unsqueeze0(string input, string name) => UnsqueezeAt(input, 0, name);
+
+    public string UnsqueezeAt(string input, long axis, string name) => Opset >= 13
+        ? Node("Unsqueeze", name, [input, Vector(axis)])
+        : Node("Unsqueeze", name, [input], OnnxBuild.Ints("axes", axis));
 
     /// <summary>Squeeze of axis 0, its axes placed as Unsqueeze0 places them.</summary>
     public string Squeeze0(string input, string name) => Opset >= 13
