@@ -2,7 +2,10 @@
 // AveragePool/GlobalAveragePool, Flatten/Reshape, Gemm or MatMul+Add, Dropout, BatchNormalization right after a Conv
 // or fully connected layer (folded into it), Identity, Transpose between NHWC and NCHW (TensorFlow-made graphs), an
 // all-zero Pad (dropped) and a final Softmax, at default-domain opsets 7 to 25 (19 to 25 changed these operators'
-// element types only, and gave AveragePool dilations). Anything else (operator, attribute, branching graph) is an
+// element types only, and gave AveragePool dilations). Side branches that compute constants from constants (Shape,
+// Gather, Unsqueeze, Squeeze, Concat, Slice, Cast, Reshape, Transpose, Identity, Mul: torch's x.view(x.size(0), -1)
+// with a dynamic batch, exports without constant folding) are evaluated at import; the symbolic batch size they may
+// hold is accepted only as a Reshape's first entry. Anything else (operator, attribute, branching graph) is an
 // error naming the file, the node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and
 // WeightLoader, or Load().
 using ConvNet.Interop.Onnx.Proto;
