@@ -8,7 +8,7 @@ public static class TargetList
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
         new SafeTensorsTarget(), new NpyTarget(), new OnnxTarget(), new CheckpointTarget(), new IdxTarget(),
-        new CifarTarget(), new ImageTarget(), new ListTarget(), new ServeTarget(),
+        new CifarTarget(), new ImageTarget(), new ListTarget(), new ServeTarget(), new TorchTarget(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

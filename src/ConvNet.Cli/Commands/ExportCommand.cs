@@ -14,7 +14,7 @@ public static class ExportCommand
         var weights = new Option<string>("--weights", "--checkpoint")
         {
             Description = "A run folder or checkpoint .json (from train or import; its class names and preprocessing go into the file's metadata), " +
-                          "a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model",
+                          "a .safetensors file (with --model, unless a checkpoint wrote it), a PyTorch state dict (.pth/.pt, with --model) or a .onnx model",
             Required = true,
         };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };

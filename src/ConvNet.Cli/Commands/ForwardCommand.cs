@@ -17,7 +17,7 @@ public static class ForwardCommand
 {
     public static Command Create()
     {
-        var weights = new Option<string>("--weights", "--checkpoint") { Description = "A run folder or checkpoint .json, a .safetensors file (with --model, unless a checkpoint wrote it) or a .onnx model", Required = true };
+        var weights = new Option<string>("--weights", "--checkpoint") { Description = "A run folder or checkpoint .json, a .safetensors file (with --model, unless a checkpoint wrote it), a PyTorch state dict (.pth/.pt, with --model) or a .onnx model", Required = true };
         var model = new Option<string?>("--model") { Description = $"Registered model the weights belong to ({string.Join(", ", ModelRegistry.Names)})" };
         OptionChoices.Restrict(model, [.. ModelRegistry.Names]); // one line naming --model, with "did you mean" for AlexNet
         var input = new Option<string>("--input") { Description = "float32 .npy batch [N, C, H, W]", Required = true };

@@ -1,4 +1,4 @@
-// `convnet import FILE [--model NAME] --out DIR`: converts an ONNX model, or a safetensors state dict with a registered
+// `convnet import FILE [--model NAME] --out DIR`: converts an ONNX model, or a safetensors or PyTorch state dict with a registered
 // model's parameter names (torchvision's AlexNet with --model alexnet-torchvision), into a checkpoint folder that
 // eval, predict, forward and export read like a trained one (weights, class names and input preprocessing).
 using System.CommandLine;
@@ -14,8 +14,8 @@ public static class ImportCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A .onnx model, or a .safetensors state dict (needs --model, unless a ConvNet checkpoint wrote it)" };
-        var model = new Option<string?>("--model") { Description = $"For .safetensors: the model whose parameter names it uses ({string.Join(", ", ModelRegistry.Names)})" };
+        var file = new Argument<string>("FILE") { Description = "A .onnx model, a .safetensors state dict (needs --model, unless a ConvNet checkpoint wrote it), or a PyTorch one (torch.save: .pth, .pt, .pth.tar; needs --model)" };
+        var model = new Option<string?>("--model") { Description = $"For a state dict: the model whose parameter names it uses ({string.Join(", ", ModelRegistry.Names)})" };
         OptionChoices.Restrict(model, [.. ModelRegistry.Names]); // one line naming --model, with "did you mean" for AlexNet
         var output = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
         var preprocess = new Option<string?>("--preprocess")
@@ -29,7 +29,7 @@ public static class ImportCommand
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviation on the 0..1 scale (one value, or one per channel). Replaces the --preprocess preset's" };
         var force = new Option<bool>("--force") { Description = "Replace a checkpoint already in the --out folder" };
         var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line (default: the file's metadata, else ImageNet's for 1000 classes, else numbers)" };
-        var command = new Command("import", "Convert ONNX or safetensors weights into a ConvNet checkpoint folder") { file, model, output, preprocess, mean, std, classNames, force };
+        var command = new Command("import", "Convert ONNX, safetensors or PyTorch weights into a ConvNet checkpoint folder") { file, model, output, preprocess, mean, std, classNames, force };
         command.SetAction(parse =>
         {
             string source = parse.GetValue(file)!;
@@ -133,7 +133,7 @@ public static class ImportCommand
 
     private static (Network, IReadOnlyList<string>, ModelMetadata?) Read(string source, string? modelName)
     {
-        ConvNet.IO.InputFile.RequireNotFolder(source, "a .safetensors or .onnx file (a run folder needs no import: pass it to predict, eval or export as it is)");
+        ConvNet.IO.InputFile.RequireNotFolder(source, "a .onnx, .safetensors or PyTorch file (a run folder needs no import: pass it to predict, eval or export as it is)");
         if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such file");
         switch (Path.GetExtension(source).ToLowerInvariant())
         {
@@ -149,8 +149,11 @@ public static class ImportCommand
                     return (Checkpoints.LoadNetwork(checkpoint), [], ModelMetadata.FromCheckpoint(checkpoint));
                 var stateDict = ModelFiles.ReadStateDict(source, modelName);
                 return (ModelFiles.BuildStateDict(stateDict, source), stateDict.Note is { } note ? [note] : [], stateDict.Metadata);
+            case var _ when ModelFiles.IsTorchFile(source):
+                var torchStateDict = ModelFiles.ReadStateDict(source, modelName);
+                return (ModelFiles.BuildStateDict(torchStateDict, source), torchStateDict.Note is { } torchNote ? [torchNote] : [], null);
             default:
-                throw new ArgumentException($"{source}: expected a .onnx or .safetensors file");
+                throw new ArgumentException($"{source}: expected a .onnx, a .safetensors or a PyTorch state dict (.pth, .pt) file");
         }
     }
 

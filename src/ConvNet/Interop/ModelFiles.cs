@@ -1,6 +1,8 @@
 // Opens a weights file as a ready network: a checkpoint (run folder or .json sidecar, trained or imported), an .onnx
-// model, or a .safetensors state dict with a registered model name (classes and input channels read from the shapes).
+// model, or a .safetensors or PyTorch (torch.save) state dict with a registered model name (classes and input channels
+// read from the shapes).
 using ConvNet.Interop.Onnx;
+using ConvNet.Interop.Torch;
 using ConvNet.Models;
 using ConvNet.Training;
 
@@ -37,9 +39,11 @@ public static class ModelFiles
             foreach (var n in imported.Notes) note?.Invoke(n);
             return (imported.CreateNetwork(), ModelMetadata.FromProperties(imported.Properties ?? new Dictionary<string, string>(), path));
         }
-        if (extension != ".safetensors") throw new ArgumentException($"{path}: expected a checkpoint (folder or .json), a .onnx or a .safetensors file");
+        bool torch = IsTorchFile(path);
+        if (extension != ".safetensors" && !torch)
+            throw new ArgumentException($"{path}: expected a checkpoint (folder or .json), a .onnx, a .safetensors or a PyTorch state dict (.pth, .pt) file");
         // A checkpoint's weights file: its sidecar knows the model (also imported graphs no registry name describes).
-        if (modelName is null && Checkpoints.SidecarNaming(path) is { } sidecar) return OpenWithMetadata(sidecar, null, note);
+        if (!torch && modelName is null && Checkpoints.SidecarNaming(path) is { } sidecar) return OpenWithMetadata(sidecar, null, note);
         var stateDict = ReadStateDict(path, modelName);
         if (stateDict.Note is { } dropped) note?.Invoke(dropped);
         return (BuildStateDict(stateDict, path), stateDict.Metadata);
@@ -58,12 +62,20 @@ public static class ModelFiles
         return network;
     }
 
-    /// <summary>A safetensors state dict read as registered model <paramref name="modelName"/>'s parameters (or the model
-    /// its metadata names): the model's spec sized by the tensors' shapes, the tensors with any DataParallel prefix
-    /// dropped, the file's metadata when it describes that model, and a note when a prefix was dropped.</summary>
+    /// <summary>Whether the file is one torch.save wrote (by its first bytes; a .safetensors file never is).</summary>
+    public static bool IsTorchFile(string path) =>
+        !Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase) && File.Exists(path) && TorchFile.LooksLikeTorchFile(path);
+
+    /// <summary>A safetensors or PyTorch (torch.save) state dict read as registered model <paramref name="modelName"/>'s
+    /// parameters (or the model its metadata names): the model's spec sized by the tensors' shapes, the tensors with any
+    /// DataParallel prefix dropped, the file's metadata when it describes that model, and a note when a prefix was
+    /// dropped or the state dict was an entry of a training checkpoint.</summary>
     public static StateDict ReadStateDict(string path, string? modelName)
     {
-        var content = SafeTensorsFile.Read(path);
+        var notes = new List<string>();
+        var content = IsTorchFile(path)
+            ? new SafeTensorsContent(TorchFile.ReadStateDict(path, notes.Add), new Dictionary<string, string>())
+            : SafeTensorsFile.Read(path);
         // A checkpoint's momentum file has the weights' names and shapes: read as weights it gives logits near 0.
         const string momentumSuffix = ".momentum.safetensors"; // how Checkpoints names them (older ones carry no content key)
         string name = Path.GetFileName(path);
@@ -76,8 +88,10 @@ public static class ModelFiles
         // only `format` and `model` (no convnet.* keys): the model name counts in both.
         string? recorded = metadata?.Model ?? content.Metadata.GetValueOrDefault(ModelMetadata.ModelKey) ?? content.Metadata.GetValueOrDefault(OlderModelKey);
         modelName ??= recorded is not null && ModelRegistry.Names.Contains(recorded) ? recorded
-            : throw new ArgumentException($"{path}: a safetensors state dict needs a model name (--model NAME in the CLI): {string.Join(", ", ModelRegistry.Names)}");
-        var (tensors, note) = WithoutDataParallelPrefix(modelName, content.Tensors);
+            : throw new ArgumentException($"{path}: a {(notes.Count > 0 || IsTorchFile(path) ? "PyTorch" : "safetensors")} state dict needs a model name (--model NAME in the CLI): {string.Join(", ", ModelRegistry.Names)}");
+        var (tensors, prefixNote) = WithoutDataParallelPrefix(modelName, content.Tensors);
+        if (prefixNote is not null) notes.Add(prefixNote);
+        string? note = notes.Count > 0 ? string.Join("; ", notes) : null;
         ModelSpec spec;
         // The input size is not in the tensors' shapes (only fc6's follows from it): the file's metadata says it.
         int? inputSize = metadata is not null && metadata.Model == modelName ? metadata.InputShape[1] : null;
@@ -90,17 +104,23 @@ public static class ModelFiles
     public const string OlderModelKey = "model";
 
     /// <summary>PyTorch's nn.DataParallel (and DistributedDataParallel) keeps the model as its <c>module</c>, so a state
-    /// dict saved from the wrapper names every tensor "module.features.0.weight"; PyTorch users strip that prefix.
-    /// Stripped here only when every name has it and what remains is exactly model <paramref name="name"/>'s parameters,
-    /// so nothing else is ever renamed.</summary>
+    /// dict saved from the wrapper names every tensor "module.features.0.weight"; PyTorch's ImageNet example wraps only
+    /// AlexNet's features, giving "features.module.0.weight". PyTorch users strip it. Stripped here only when what
+    /// remains is exactly model <paramref name="name"/>'s parameters, so nothing else is ever renamed.</summary>
     /// <returns>the renamed tensors and a note for the user, or <paramref name="tensors"/> and null</returns>
     public static (IReadOnlyList<NamedTensor> Tensors, string? Note) WithoutDataParallelPrefix(string name, IReadOnlyList<NamedTensor> tensors)
     {
-        const string prefix = "module.";
-        if (tensors.Count == 0 || !tensors.All(t => t.Name.StartsWith(prefix, StringComparison.Ordinal))) return (tensors, null);
-        var renamed = tensors.Select(t => t with { Name = t.Name[prefix.Length..] }).ToList();
-        if (!WeightLoader.ParameterNames(ModelRegistry.Spec(name)).SetEquals(renamed.Select(t => t.Name))) return (tensors, null);
-        return (renamed, $"every tensor name began with '{prefix}' (a state dict saved from nn.DataParallel): the prefix was dropped");
+        const string prefix = "module.", inner = ".module.";
+        if (tensors.Count == 0) return (tensors, null);
+        // The whole model wrapped: every name has the prefix. A part of it wrapped: no name has it, some hold it inside.
+        bool whole = tensors.All(t => t.Name.StartsWith(prefix, StringComparison.Ordinal));
+        if (!whole && (tensors.Any(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)) || !tensors.Any(t => t.Name.Contains(inner, StringComparison.Ordinal))))
+            return (tensors, null);
+        var renamed = tensors.Select(t => t with { Name = (whole ? t.Name[prefix.Length..] : t.Name).Replace(inner, ".", StringComparison.Ordinal) }).ToList();
+        if (!WeightLoader.ParameterNames(ModelRegistry.Spec(name)).SetEquals(renamed.Select(t => t.Name)) || renamed.Count != tensors.Count) return (tensors, null);
+        return whole && !tensors.Any(t => t.Name[prefix.Length..].Contains(inner, StringComparison.Ordinal))
+            ? (renamed, $"every tensor name began with '{prefix}' (a state dict saved from nn.DataParallel): the prefix was dropped")
+            : (renamed, $"tensor names held '{prefix}' (parts of the model wrapped in nn.DataParallel, as PyTorch's ImageNet example wraps AlexNet's features): it was dropped");
     }
 
     /// <summary>The registered model <paramref name="name"/> with the class count (last layer's bias) and input channels

@@ -1,0 +1,49 @@
+// What PickleMachine builds from a pickle: plain values (null, bool, long, BigInteger, double, string, byte[]), tuples
+// (object?[]), lists (List<object?>), dicts in insertion order, and, for anything that would call Python code, an
+// inert record of what would have been called. Nothing is ever executed: a class named in the file is only a name.
+namespace ConvNet.Interop.Torch;
+
+/// <summary>A Python class or function named by a GLOBAL opcode ("collections", "OrderedDict").</summary>
+internal sealed record PickleGlobal(string Module, string Name)
+{
+    public override string ToString() => $"{Module}.{Name}";
+}
+
+/// <summary>A dict (or OrderedDict), its entries in the order the pickle set them.</summary>
+internal sealed class PickleDict
+{
+    public List<KeyValuePair<object?, object?>> Entries { get; } = [];
+
+    /// <summary>Sets a key as Python would: a key set again keeps its place and takes the new value.</summary>
+    public void Set(object? key, object? value)
+    {
+        for (int i = 0; i < Entries.Count; i++)
+            if (Equals(Entries[i].Key, key))
+            {
+                Entries[i] = new(key, value);
+                return;
+            }
+        Entries.Add(new(key, value));
+    }
+
+    public object? this[string key] => Entries.FirstOrDefault(e => e.Key is string k && k == key).Value;
+}
+
+/// <summary>The result of calling (REDUCE, NEWOBJ) a class or function this reader does not rebuild: its name, its
+/// arguments, and the state a BUILD gave it. A pickled nn.Module is one of these.</summary>
+internal sealed class PickleObject(PickleGlobal type, object?[] arguments)
+{
+    public PickleGlobal Type { get; } = type;
+    public object?[] Arguments { get; } = arguments;
+    public object? State { get; set; }
+}
+
+/// <summary>A storage named by a persistent id: where its bytes are is the file format's business.</summary>
+/// <param name="Key">the storage's key in the file (the zip entry's name under data/, or the legacy format's key)</param>
+/// <param name="Type">torch's storage class: FloatStorage, HalfStorage, ...</param>
+/// <param name="Elements">how many elements the file says it holds</param>
+/// <param name="Offset">for a view of a storage (the legacy format's), its first element in the storage the key names</param>
+internal sealed record TorchStorage(string Key, string Type, long Elements, long Offset = 0);
+
+/// <summary>torch._utils._rebuild_tensor_v2's arguments: a view of a storage.</summary>
+internal sealed record TorchTensor(TorchStorage Storage, long Offset, long[] Size, long[] Stride);

@@ -1,0 +1,184 @@
+// PyTorch's torch.save files read without Python. The files in TorchFiles/ were written by PyTorch 1.13
+// (TorchFiles/make_torch_files.py), which also wrote every tensor it saved to expected.json: the reader must give
+// exactly those values, in both of torch's formats (zip, and the legacy one torchvision's published weights use).
+using System.Text.Json;
+using ConvNet.Interop;
+using ConvNet.Interop.Torch;
+using ConvNet.Models;
+using ConvNet.Tests.Support;
+
+namespace ConvNet.Tests.Interop;
+
+public sealed class TorchFileTests
+{
+    private static string Folder => Path.Combine(AppContext.BaseDirectory, "Interop", "TorchFiles");
+    private static string FileNamed(string name) => Path.Combine(Folder, name);
+
+    public static TheoryData<string> StateDictFiles => new() { "micro-zip.pth", "micro-legacy.pth", "formats-zip.pth", "formats-legacy.pth" };
+
+    [Theory]
+    [MemberData(nameof(StateDictFiles))]
+    public void EveryTensorIsWhatTorchSaved(string file)
+    {
+        var tensors = TorchFile.ReadStateDict(FileNamed(file));
+        AssertAsExpected(file, tensors);
+    }
+
+    [Fact]
+    public void ATrainingCheckpointGivesItsStateDictWithANote()
+    {
+        // As PyTorch's ImageNet example saves one: epoch, arch, state_dict, best_acc1, optimizer.
+        const string file = "imagenet-example-checkpoint.pth.tar";
+        var notes = new List<string>();
+        var tensors = TorchFile.ReadStateDict(FileNamed(file), notes.Add);
+        AssertAsExpected(file, tensors);
+        Assert.Contains("features.module.0.weight", tensors.Select(t => t.Name));
+        Assert.Equal("read the 'state_dict' entry of a training checkpoint (its other entries: epoch, arch, best_acc1, optimizer)", Assert.Single(notes));
+    }
+
+    [Fact]
+    public void APickledModuleIsRefusedSayingWhatToSaveInstead()
+    {
+        string path = FileNamed("whole-module.pth");
+        var e = Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(path));
+        Assert.Equal($"{path}: holds a whole pickled torch.nn.modules.container.Sequential (torch.save(model)), which only Python with that class can " +
+            "rebuild; in PyTorch, save its weights instead: torch.save(model.state_dict(), PATH)", e.Message);
+    }
+
+    [Fact]
+    public void ModelFilesOpensAPthFileAsTheModelItNames()
+    {
+        foreach (string file in new[] { "micro-zip.pth", "micro-legacy.pth" })
+        {
+            var network = ModelFiles.Open(FileNamed(file), AlexNetMicro.Name);
+            var expected = Expected(file);
+            foreach (var parameter in network.Parameters)
+                Assert.Equal(expected[parameter.Name].Values, parameter.Value.ToArray());
+            var e = Assert.Throws<ArgumentException>(() => ModelFiles.Open(FileNamed(file), null));
+            Assert.StartsWith($"{FileNamed(file)}: a PyTorch state dict needs a model name (--model NAME in the CLI): alexnet, ", e.Message);
+        }
+    }
+
+    [Fact]
+    public void TheCliImportsAPthFile()
+    {
+        using var temp = new TempDirectory();
+        var result = CliRunner.Run("import", FileNamed("micro-legacy.pth"), "--model", AlexNetMicro.Name, "--out", temp.Combine("imported"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains($"imported {FileNamed("micro-legacy.pth")}: model alexnet-micro, input 1x28x28, 10 classes, 7,578 parameters", result.Stdout);
+        var network = ModelFiles.Open(temp.Combine("imported"), null);
+        Assert.Equal(Expected("micro-zip.pth")["fc8.weight"].Values, network.Parameter("fc8.weight").Value.ToArray());
+
+        var refused = CliRunner.Run("import", FileNamed("whole-module.pth"), "--model", AlexNetMicro.Name, "--out", temp.Combine("module"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("holds a whole pickled torch.nn.modules.container.Sequential", refused.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("module")));
+    }
+
+    [Fact]
+    public void TheImageNetExamplesWrappedFeaturesAreUnwrappedForTheTorchvisionLayout()
+    {
+        // PyTorch's ImageNet example wraps AlexNet's features alone in DataParallel: "features.module.0.weight".
+        var names = WeightLoader.ParameterNames(ModelRegistry.Spec(AlexNetTorchvision.Name));
+        var wrapped = names.Select(n => new NamedTensor(n.Replace("features.", "features.module."), [1], [0f])).ToList();
+        var (renamed, note) = ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, wrapped);
+        Assert.True(names.SetEquals(renamed.Select(t => t.Name)));
+        Assert.Equal("tensor names held 'module.' (parts of the model wrapped in nn.DataParallel, as PyTorch's ImageNet example wraps AlexNet's features): it was dropped", note);
+        // Wrapped whole, it is the prefix; names that would not be the model's are left alone.
+        var whole = names.Select(n => new NamedTensor("module." + n, [1], [0f])).ToList();
+        Assert.StartsWith("every tensor name began with 'module.'", ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, whole).Note);
+        var other = names.Select(n => new NamedTensor("module.extra." + n, [1], [0f])).ToList();
+        Assert.Same(other, ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, other).Tensors);
+    }
+
+    // Every prefix of each file, and each file with one byte changed at many places: a message naming the file, never
+    // another exception, a hang or a huge allocation.
+    [Theory]
+    [InlineData("micro-zip.pth")]
+    [InlineData("micro-legacy.pth")]
+    [InlineData("formats-legacy.pth")]
+    public void DamagedFilesGiveAMessageNamingTheFile(string file)
+    {
+        using var temp = new TempDirectory();
+        byte[] good = File.ReadAllBytes(FileNamed(file));
+        string path = temp.File(file);
+        var cuts = Enumerable.Range(0, 60).Select(i => (long)good.Length * i / 60).Concat([1, 2, 3, 4, 15, 21, good.Length - 1]);
+        foreach (long cut in cuts.Distinct())
+        {
+            File.WriteAllBytes(path, good[..(int)cut]);
+            AssertRefusedOrRead(path, $"cut at {cut}");
+        }
+        var random = new System.Random(5);
+        for (int i = 0; i < 150; i++)
+        {
+            byte[] bad = (byte[])good.Clone();
+            int at = random.Next(Math.Min(bad.Length, 2000)); // the pickles and headers, where the structure is
+            bad[at] = (byte)random.Next(256);
+            File.WriteAllBytes(path, bad);
+            AssertRefusedOrRead(path, $"byte {at} set to {bad[at]}");
+        }
+    }
+
+    [Fact]
+    public void APickleThatWouldRunCodeIsOnlyRead()
+    {
+        // Python's pickle would call os.system('touch FILE') here; this reader names the call and runs nothing.
+        using var temp = new TempDirectory();
+        string marker = temp.File("ran");
+        string path = temp.File("evil.pth");
+        var pickle = new List<byte> { 0x80, 2 };
+        pickle.AddRange("cos\nsystem\n"u8.ToArray());
+        byte[] command = System.Text.Encoding.UTF8.GetBytes($"touch {marker}");
+        pickle.Add((byte)'X');
+        pickle.AddRange(BitConverter.GetBytes(command.Length));
+        pickle.AddRange(command);
+        pickle.AddRange(new byte[] { 0x85, (byte)'R', (byte)'.' });
+        // The legacy format's header pickles first, so the file is taken for a torch file.
+        byte[] header = [0x80, 2, 0x8a, 10, .. System.Numerics.BigInteger.Parse("119547037146038801333356").ToByteArray(), (byte)'.', 0x80, 2, (byte)'M', 0xe9, 3, (byte)'.', 0x80, 2, (byte)'}', (byte)'.'];
+        File.WriteAllBytes(path, [.. header, .. pickle]);
+        var e = Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(path));
+        Assert.Contains("holds a whole pickled os.system", e.Message);
+        Assert.False(File.Exists(marker));
+    }
+
+    private static void AssertRefusedOrRead(string path, string what)
+    {
+        try
+        {
+            TorchFile.ReadStateDict(path);
+        }
+        catch (InvalidDataException e)
+        {
+            Assert.True(e.Message.StartsWith(path + ": ", StringComparison.Ordinal), $"{what}: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            Assert.Fail($"{what}: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static void AssertAsExpected(string file, IReadOnlyList<NamedTensor> tensors)
+    {
+        var expected = Expected(file);
+        Assert.Equal(expected.Keys, tensors.Select(t => t.Name));
+        foreach (var tensor in tensors)
+        {
+            var (shape, values) = expected[tensor.Name];
+            Assert.Equal(shape, tensor.Shape);
+            Assert.Equal(values, tensor.Data);
+        }
+    }
+
+    private static Dictionary<string, (int[] Shape, float[] Values)> Expected(string file)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(FileNamed("expected.json")));
+        var files = json.RootElement.GetProperty("files");
+        var entry = files.GetProperty(file);
+        if (entry.ValueKind == JsonValueKind.String) entry = files.GetProperty(entry.GetString()!); // same tensors as that file
+        var result = new Dictionary<string, (int[], float[])>();
+        foreach (var tensor in entry.EnumerateObject())
+            result[tensor.Name] = ([.. tensor.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32())],
+                [.. tensor.Value.GetProperty("values").EnumerateArray().Select(v => (float)v.GetDouble())]);
+        return result;
+    }
+}
