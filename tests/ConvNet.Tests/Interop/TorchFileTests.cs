@@ -1,6 +1,7 @@
 // PyTorch's torch.save files read without Python. The files in TorchFiles/ were written by PyTorch 1.13
 // (TorchFiles/make_torch_files.py), which also wrote every tensor it saved to expected.json: the reader must give
 // exactly those values, in both of torch's formats (zip, and the legacy one torchvision's published weights use).
+using System.IO.Compression;
 using System.Text.Json;
 using ConvNet.Interop;
 using ConvNet.Interop.Torch;
@@ -139,6 +140,58 @@ public sealed class TorchFileTests
         var e = Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(path));
         Assert.Contains("holds a whole pickled os.system", e.Message);
         Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public void ViewsRepeatingAStorageCannotMakeTheReaderAllocateGigabytes()
+    {
+        // torch.save keeps a stride-0 view (an expand()) as its storage and strides: a 4-byte storage seen as
+        // [16384, 16384] would be a gigabyte of floats. A few repeats are read; tensors past twice the storages are not.
+        using var temp = new TempDirectory();
+        string small = temp.File("expanded.pth");
+        File.WriteAllBytes(small, ZipFile([("b", [3], [0])]));
+        Assert.Equal([1.5f, 1.5f, 1.5f], Assert.Single(TorchFile.ReadStateDict(small)).Data);
+        string huge = temp.File("huge.pth");
+        File.WriteAllBytes(huge, ZipFile([("a", [16384, 16384], [0, 0])]));
+        var e = Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(huge));
+        Assert.StartsWith($"{huge}: tensor 'a' would bring the tensors read to 268,435,456 elements, more than twice the 1 their storages hold", e.Message);
+
+        string compressed = temp.File("zipped-again.pth");
+        File.WriteAllBytes(compressed, ZipFile([("b", [3], [0])], CompressionLevel.Optimal));
+        Assert.Contains("is compressed", Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(compressed)).Message);
+    }
+
+    /// <summary>A zip-format file as torch.save lays it out: one float storage holding 1.5, and tensors viewing it.</summary>
+    private static byte[] ZipFile(IEnumerable<(string Name, long[] Size, long[] Stride)> tensors, CompressionLevel level = CompressionLevel.NoCompression)
+    {
+        var pickle = new List<byte> { 0x80, 2 };
+        void Text(string s) { var b = System.Text.Encoding.UTF8.GetBytes(s); pickle.Add((byte)'X'); pickle.AddRange(BitConverter.GetBytes(b.Length)); pickle.AddRange(b); }
+        void Int(long v) { pickle.Add((byte)'J'); pickle.AddRange(BitConverter.GetBytes((int)v)); }
+        void Ints(long[] values) { pickle.Add((byte)'('); foreach (long v in values) Int(v); pickle.Add((byte)'t'); }
+        pickle.AddRange("ccollections\nOrderedDict\n)R("u8.ToArray());
+        foreach (var (name, size, stride) in tensors)
+        {
+            Text(name);
+            pickle.AddRange("ctorch._utils\n_rebuild_tensor_v2\n(("u8.ToArray());
+            Text("storage");
+            pickle.AddRange("ctorch\nFloatStorage\n"u8.ToArray());
+            Text("0");
+            Text("cpu");
+            Int(1);
+            pickle.AddRange("tQ"u8.ToArray());
+            Int(0);
+            Ints(size);
+            Ints(stride);
+            pickle.AddRange(new byte[] { 0x89, (byte)')', (byte)'t', (byte)'R' });
+        }
+        pickle.AddRange("u."u8.ToArray());
+        using var bytes = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(bytes, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using (var entry = zip.CreateEntry("archive/data.pkl", CompressionLevel.NoCompression).Open()) entry.Write(pickle.ToArray());
+            using (var entry = zip.CreateEntry("archive/data/0", level).Open()) entry.Write(BitConverter.GetBytes(1.5f));
+        }
+        return bytes.ToArray();
     }
 
     private static void AssertRefusedOrRead(string path, string what)

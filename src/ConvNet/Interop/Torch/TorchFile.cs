@@ -73,7 +73,7 @@ public static class TorchFile
                 using var data = Buffered(entry, path);
                 return cache[storage.Key] = data.ToArray();
             }
-            return [.. stateDict.Select(t => Materialise(t.Name, t.Tensor, BytesOf(t.Tensor.Storage), path))];
+            return MaterialiseAll(stateDict, BytesOf, path);
         }
     }
 
@@ -121,7 +121,7 @@ public static class TorchFile
             stream.ReadExactly(bytes);
             return cache[storage.Key] = bytes;
         }
-        return [.. stateDict.Select(t => Materialise(t.Name, t.Tensor, BytesOf(t.Tensor.Storage), path))];
+        return MaterialiseAll(stateDict, BytesOf, path);
     }
 
     // The persistent id of a storage: ("storage", torch.FloatStorage, key, location, elements) in the zip format, with a
@@ -197,6 +197,30 @@ public static class TorchFile
         return [.. dict.Entries.Select(e => ((string)e.Key!, (TorchTensor)e.Value!))];
     }
 
+    /// <summary>Every tensor of the state dict as float32. Tensors may view one storage many times over (a stride of 0
+    /// repeats an element): more than twice the elements the file's storages hold is refused, so a small file cannot make
+    /// the reader allocate gigabytes.</summary>
+    private static List<NamedTensor> MaterialiseAll(List<(string Name, TorchTensor Tensor)> stateDict, Func<TorchStorage, byte[]> bytesOf, string path)
+    {
+        var result = new List<NamedTensor>(stateDict.Count);
+        var storageElements = new Dictionary<string, long>(StringComparer.Ordinal);
+        long elements = 0;
+        foreach (var (name, tensor) in stateDict)
+        {
+            var bytes = bytesOf(tensor.Storage);
+            storageElements[tensor.Storage.Key] = bytes.Length / ElementSize(tensor.Storage.Type, path);
+            long budget = 2 * storageElements.Values.Sum() + (1 << 20);
+            long count = 1;
+            foreach (long d in tensor.Size) count = d <= 0 ? 0 : count > long.MaxValue / 4 / d ? long.MaxValue / 4 : count * d; // saturates
+            if (elements + count > budget)
+                throw new InvalidDataException($"{path}: tensor '{name}' would bring the tensors read to {elements + count:N0} elements, more than twice " +
+                    $"the {storageElements.Values.Sum():N0} their storages hold (views repeating a storage); not read");
+            result.Add(Materialise(name, tensor, bytes, path));
+            elements += count;
+        }
+        return result;
+    }
+
     /// <summary>The tensor's elements as float32, in row-major order of its size, read through its strides.</summary>
     private static NamedTensor Materialise(string name, TorchTensor tensor, byte[] storageBytes, string path)
     {
@@ -267,6 +291,11 @@ public static class TorchFile
 
     private static MemoryStream Buffered(ZipArchiveEntry entry, string path)
     {
+        // torch.save stores its entries uncompressed, so what an entry holds is in the file; a compressed one could
+        // claim gigabytes from a few bytes.
+        if (entry.CompressedLength != entry.Length)
+            throw new InvalidDataException($"{path}: {entry.FullName} is compressed ({entry.CompressedLength:N0} bytes for {entry.Length:N0}); torch.save stores " +
+                "its entries uncompressed (was the file zipped again?)");
         if (entry.Length > int.MaxValue) throw new InvalidDataException($"{path}: {entry.FullName} is over 2 GB");
         var buffer = new MemoryStream((int)entry.Length);
         try
