@@ -182,20 +182,22 @@ public class MalformedFileTests
     public void UnsupportedOperatorWithSideBranchesIsNamed()
     {
         // As PyTorch exports nn.ZeroPad2d: the pads are computed by a side branch (ConstantOfShape, Concat) that is not
-        // part of the chain; the message must name Pad, not complain about the chain's shape.
+        // part of the chain; the message must name Pad, not complain about the chain's shape. (The branch is evaluated
+        // since ConstantOfShape is, for torch's LRN: the Pad is then refused as one that adds something.)
         var graph = new GraphProto { Name = "zeropad" };
         graph.Input.Add(OnnxBuild.FloatValue("input", "N", 3, 8, 8));
         graph.Output.Add(OnnxBuild.FloatValue("output", "N", 4, 8, 8));
         graph.Initializer.Add(OnnxBuild.Int64Tensor("pad_count", 4));
         graph.Initializer.Add(OnnxBuild.Int64Tensor("spatial_pads", 1, 1, 1, 1));
         graph.Initializer.Add(OnnxBuild.FloatTensor("conv.weight", [4, 3, 3, 3], new float[4 * 3 * 3 * 3]));
-        graph.Node.Add(OnnxBuild.Node("ConstantOfShape", "/pad/ConstantOfShape", ["pad_count"], ["zeros"]));
+        graph.Node.Add(OnnxBuild.Node("ConstantOfShape", "/pad/ConstantOfShape", ["pad_count"], ["zeros"],
+            OnnxBuild.Tensor("value", OnnxBuild.Int64Tensor("", 0))));
         graph.Node.Add(OnnxBuild.Node("Concat", "/pad/Concat", ["spatial_pads", "zeros"], ["pads"], OnnxBuild.Int("axis", 0)));
         graph.Node.Add(OnnxBuild.Node("Pad", "/pad/Pad", ["input", "pads"], ["padded"]));
         graph.Node.Add(OnnxBuild.Node("Conv", "conv", ["padded", "conv.weight"], ["output"], OnnxBuild.Ints("kernel_shape", 3, 3)));
         var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Read(OnnxBuild.Model(graph, opset: 13).ToByteArray(), "m.onnx"));
         Assert.StartsWith("m.onnx: ", e.Message);
-        Assert.Contains("Pad (node '/pad/Pad')", e.Message);
+        Assert.Contains("node '/pad/Pad' (Pad)", e.Message);
         Assert.Contains("not supported", e.Message);
         Assert.DoesNotContain("single-chain", e.Message);
     }

@@ -23,6 +23,9 @@ internal sealed class OnnxAttributes
         }
     }
 
+    /// <summary>"file: node 'conv1' (Conv)": the node, for messages about its inputs.</summary>
+    public string Where => _where;
+
     public bool Has(string name) => _byName.ContainsKey(name);
 
     public long Int(string name, long fallback) => Get(name, AttributeType.Int) is { } a ? a.I : fallback;

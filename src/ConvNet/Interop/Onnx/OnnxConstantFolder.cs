@@ -124,6 +124,8 @@ internal sealed class OnnxConstantFolder
         "Transpose" => OnnxConstantOperators.Transpose(inputs[0]!, a),
         "Identity" => inputs[0]!,
         "Mul" => OnnxConstantOperators.Mul(inputs[0]!, inputs[1]!, a),
+        "Sub" => OnnxConstantOperators.Sub(inputs[0]!, inputs[1]!, a),
+        "ConstantOfShape" => OnnxConstantOperators.ConstantOfShape(inputs[0]!, a, _opset),
         _ => throw new InvalidOperationException($"{opType} is not evaluated"),
     };
 
@@ -131,7 +133,7 @@ internal sealed class OnnxConstantFolder
     /// 10 Slice its bounds, as attributes).</summary>
     private (int Min, int Max) InputCounts(string opType) => opType switch
     {
-        "Gather" or "Reshape" or "Mul" => (2, 2),
+        "Gather" or "Reshape" or "Mul" or "Sub" => (2, 2),
         "Unsqueeze" => _opset >= 13 ? (2, 2) : (1, 1),
         "Squeeze" => _opset >= 13 ? (1, 2) : (1, 1),
         "Slice" => _opset >= 10 ? (3, 5) : (1, 1),

@@ -10,7 +10,7 @@ namespace ConvNet.Interop.Onnx;
 internal static class OnnxConstantOperators
 {
     /// <summary>Operator types evaluated on constants (Shape of a chain value too: its shape is known).</summary>
-    public static readonly string[] Names = ["Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Reshape", "Transpose", "Identity", "Mul"];
+    public static readonly string[] Names = ["Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Reshape", "Transpose", "Identity", "Mul", "Sub", "ConstantOfShape"];
 
     private const string BatchHint = "the batch size is symbolic (known only when the network runs): it can only be carried into a Reshape's first entry";
 
@@ -274,13 +274,21 @@ internal static class OnnxConstantOperators
     }
 
     /// <summary>Mul with one value broadcast, or of equal shapes: the broadcasting torch's size arithmetic uses.</summary>
-    public static FoldedTensor Mul(FoldedTensor x, FoldedTensor y, OnnxAttributes a)
+    public static FoldedTensor Mul(FoldedTensor x, FoldedTensor y, OnnxAttributes a) =>
+        Arithmetic(x, y, a, "multiplies", "x", (p, q) => checked(p * q), (p, q) => p * q);
+
+    /// <summary>Sub, broadcast as Mul (torch's F.pad computes how many zero pads to add with it).</summary>
+    public static FoldedTensor Sub(FoldedTensor x, FoldedTensor y, OnnxAttributes a) =>
+        Arithmetic(x, y, a, "subtracts from", "-", (p, q) => checked(p - q), (p, q) => p - q);
+
+    private static FoldedTensor Arithmetic(FoldedTensor x, FoldedTensor y, OnnxAttributes a, string verb, string sign,
+        Func<long, long, long> integer, Func<float, float, float> real)
     {
-        if (x.HasBatch || y.HasBatch) throw a.Error($"multiplies the batch size ({x.Describe()} x {y.Describe()}): {BatchHint}");
-        if (x.Type != y.Type) throw a.Error($"multiplies {x.Type} by {y.Type}; both inputs must have one element type");
+        if (x.HasBatch || y.HasBatch) throw a.Error($"{verb} the batch size ({x.Describe()} {sign} {y.Describe()}): {BatchHint}");
+        if (x.Type != y.Type) throw a.Error($"{verb} {x.Type} and {y.Type}; both inputs must have one element type");
         var (large, small) = x.Dims.Length >= y.Dims.Length ? (x, y) : (y, x);
         bool same = ShapeMath.Equal(x.Dims, y.Dims), one = small.Count == 1;
-        if (!same && !one) throw a.Error($"multiplies shapes {ShapeMath.Format(x.Dims)} and {ShapeMath.Format(y.Dims)}; only equal shapes or one value are evaluated");
+        if (!same && !one) throw a.Error($"{verb} shapes {ShapeMath.Format(x.Dims)} and {ShapeMath.Format(y.Dims)}; only equal shapes or one value are evaluated");
         int[] dims = large.Dims;
         if (x.IsInteger)
         {
@@ -288,17 +296,39 @@ internal static class OnnxConstantOperators
             for (int i = 0; i < values.Length; i++)
             {
                 long p = x.Integers[x.Count == 1 ? 0 : i], q = y.Integers[y.Count == 1 ? 0 : i];
-                long product;
-                try { product = checked(p * q); }
-                catch (OverflowException) { throw a.Error($"{p} x {q} overflows {x.Type}"); }
-                if (x.Type == DataType.Int32 && product is < int.MinValue or > int.MaxValue) throw a.Error($"{p} x {q} overflows INT32");
-                values[i] = product;
+                long result;
+                try { result = integer(p, q); }
+                catch (OverflowException) { throw a.Error($"{p} {sign} {q} overflows {x.Type}"); }
+                if (x.Type == DataType.Int32 && result is < int.MinValue or > int.MaxValue) throw a.Error($"{p} {sign} {q} overflows INT32");
+                values[i] = result;
             }
             return FoldedTensor.OfIntegers(x.Type, dims, values);
         }
         var floats = new float[large.Count];
-        for (int i = 0; i < floats.Length; i++) floats[i] = x.Floats[x.Count == 1 ? 0 : i] * y.Floats[y.Count == 1 ? 0 : i];
+        for (int i = 0; i < floats.Length; i++) floats[i] = real(x.Floats[x.Count == 1 ? 0 : i], y.Floats[y.Count == 1 ? 0 : i]);
         return FoldedTensor.OfFloats(dims, floats);
+    }
+
+    // Far more than any shape computation makes; a larger tensor is no constant worth computing at import.
+    private const long MaxFilled = 1 << 20;
+
+    /// <summary>ConstantOfShape (opset 9+): a tensor of the given shape filled with 'value' (a float 0 when absent).</summary>
+    public static FoldedTensor ConstantOfShape(FoldedTensor shape, OnnxAttributes a, long opset)
+    {
+        if (opset < 9) throw a.Error($"ConstantOfShape came with opset 9; the graph's opset is {opset}");
+        long[] dims = KnownIntegers(shape, "its shape", a);
+        if (shape.Dims.Length != 1) throw a.Error($"its shape input has shape {ShapeMath.Format(shape.Dims)}; it must be a vector");
+        double count = 1;
+        foreach (long d in dims)
+        {
+            if (d < 0) throw a.Error($"shape {OnnxAttributes.Format(dims)} has the negative size {d}");
+            count *= d;
+        }
+        if (count > MaxFilled) throw a.Error($"shape {OnnxAttributes.Format(dims)} holds more than {MaxFilled} elements; not evaluated");
+        var value = a.Tensor("value") is { } t ? FoldedTensor.FromProto(t, a.Where) : FoldedTensor.OfFloats([1], [0f]);
+        if (value.Count != 1) throw a.Error($"its value has {value.Count} elements; it must have one");
+        int[] outDims = [.. dims.Select(d => (int)d)];
+        return value.Pick(outDims, new int[(int)count]);
     }
 
     /// <summary>Integer values that set how an operator works (indices, axes, a shape): the batch size cannot be one.</summary>
