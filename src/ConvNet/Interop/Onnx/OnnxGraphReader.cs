@@ -66,8 +66,13 @@ internal sealed class OnnxGraphReader
         _folder = new OnnxConstantFolder(_constants, _opset, node => Where(node, -1)) { FixedBatch = _fixedBatch };
         _folder.Classify(nodes);
         _folder.RecordChainShape(inputName, inputShape);
-        RejectUnsupportedOperators(nodes);
-        nodes = nodes.Where(n => !_folder.IsSide(n)).ToList();
+        // torch's LRN decompositions become one layer each: their nodes (an If and Equal among them) are no operators
+        // of their own, and only the first stays in the walk, where the whole is read.
+        var decompositions = TorchLrnPattern.Find(nodes, _folder.IsSide, graph.Output.Select(o => o.Name), node => Where(node, -1));
+        var decomposed = new HashSet<NodeProto>(decompositions.SelectMany(d => d.Nodes), ReferenceEqualityComparer.Instance);
+        foreach (var d in decompositions) _torchLrns[d.First] = d;
+        RejectUnsupportedOperators(nodes.Where(n => !decomposed.Contains(n)).ToList());
+        nodes = nodes.Where(n => !_folder.IsSide(n) && (!decomposed.Contains(n) || _torchLrns.ContainsKey(n))).ToList();
         if (nodes.Count == 0) throw Error("the graph has no operators on its input: every node computes a constant");
 
         for (int i = 0; i < nodes.Count; i++)
@@ -82,8 +87,15 @@ internal sealed class OnnxGraphReader
             for (int o = 1; o < node.Output.Count; o++)
                 if (node.Output[o] != "" && _consumed.Contains(node.Output[o]))
                     throw new InvalidDataException($"{where}: output {o} ('{node.Output[o]}') is used by the graph, which is not supported");
-            var attributes = new OnnxAttributes(node, where);
             _index = i;
+            if (_torchLrns.TryGetValue(node, out var decomposition))
+            {
+                TorchLrn(decomposition, where);
+                _current = decomposition.Output;
+                _folder.RecordChainShape(_current, _shape);
+                continue;
+            }
+            var attributes = new OnnxAttributes(node, where);
             // Identity nodes after the last operator (some exporters end the graph with one) change nothing after it.
             bool isLast = nodes.Skip(i + 1).All(n => n.OpType == "Identity" && n.Domain is "" or "ai.onnx");
             bool consumedNext = Convert(node, attributes, where, i + 1 < nodes.Count ? nodes[i + 1] : null, isLast);
@@ -340,6 +352,19 @@ internal sealed class OnnxGraphReader
         if (!float.IsFinite(beta)) throw a.Unsupported("beta", beta.ToString(System.Globalization.CultureInfo.InvariantCulture), "a finite number");
         if (!(bias > 0 && float.IsFinite(bias))) throw a.Unsupported("bias", bias.ToString(System.Globalization.CultureInfo.InvariantCulture), "a positive finite number");
         Add(new LrnSpec(Name(node, "norm"), (int)size, alpha, beta, bias));
+    }
+
+    /// <summary>torch's nn.LocalResponseNorm as exported (TorchLrnPattern): one LRN layer, named after the torch module.</summary>
+    private void TorchLrn(TorchLrnPattern decomposition, string where)
+    {
+        RequireImage(where);
+        var (size, alpha, beta, k) = decomposition.Read(new TorchLrnPattern.Context((name, at) => _folder.TryResolve(name, at), _opset, _shape, _fixedBatch));
+        string name = Name(decomposition.First, "norm", preferred: decomposition.Scope);
+        Add(new LrnSpec(name, size, alpha, beta, k));
+        var last = decomposition.Chain[^1];
+        string settings = FormattableString.Invariant($"size {size}, alpha {alpha}, beta {beta}, k {k}");
+        _notes.Add($"{where} to node '{NodeName(last, -1)}' ({last.OpType}): torch's local_response_norm decomposition " +
+            $"({decomposition.Nodes.Count} nodes) imported as one LRN layer '{name}' ({settings})");
     }
 
     private void MaxPool(NodeProto node, OnnxAttributes a, string where)
@@ -776,10 +801,10 @@ internal sealed class OnnxGraphReader
 
     /// <summary>A unique layer name: a weight "x.weight" gives "x" (round-trips our and PyTorch's names), else the node's
     /// name, else a numbered default ("conv1", "fc2", ...).</summary>
-    private string Name(NodeProto node, string kind, string? weightName = null)
+    private string Name(NodeProto node, string kind, string? weightName = null, string? preferred = null)
     {
-        string? name = weightName is { } w && w.EndsWith(".weight", StringComparison.Ordinal) && w.Length > 7 ? w[..^7]
-            : !string.IsNullOrEmpty(node.Name) ? node.Name : null;
+        string? name = preferred ?? (weightName is { } w && w.EndsWith(".weight", StringComparison.Ordinal) && w.Length > 7 ? w[..^7]
+            : !string.IsNullOrEmpty(node.Name) ? node.Name : null);
         if (name is null)
         {
             _counters[kind] = _counters.GetValueOrDefault(kind) + 1;
@@ -800,6 +825,7 @@ internal sealed class OnnxGraphReader
         string.IsNullOrEmpty(node.Name) ? $"#{(_positions.TryGetValue(node, out int position) ? position : index)}" : node.Name;
 
     private readonly Dictionary<NodeProto, int> _positions = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<NodeProto, TorchLrnPattern> _torchLrns = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, string> _nodeOfLayer = []; // layer name -> "node 'X' (Op)", for the builder's refusals
 
     private InvalidDataException Error(string problem) => new($"{_source}: {problem}");
