@@ -1,7 +1,8 @@
 // Walks an ONNX graph node by node, keeping the one value that flows down the chain and its per-sample shape,
 // and turns each node into a LayerSpec plus the weights it needs (see OnnxImporter for what is supported). Nodes that
 // compute constants off the chain (side branches) are left to OnnxConstantFolder, which evaluates one when a chain node
-// reads its value; the walk records each chain value's shape for the Shape nodes among them.
+// reads its value; the walk records each chain value's shape for the Shape nodes among them. torch's LRN decompositions
+// (TorchLrnPattern) are found before the walk and read as one LRN layer where it reaches their first node.
 using ConvNet.Interop.Onnx.Proto;
 using ConvNet.Models;
 using ConvNet.Tensors;

@@ -3,9 +3,11 @@
 // or fully connected layer (folded into it), Identity, Transpose between NHWC and NCHW (TensorFlow-made graphs), an
 // all-zero Pad (dropped) and a final Softmax, at default-domain opsets 7 to 25 (19 to 25 changed these operators'
 // element types only, and gave AveragePool dilations). Side branches that compute constants from constants (Shape,
-// Gather, Unsqueeze, Squeeze, Concat, Slice, Cast, Reshape, Transpose, Identity, Mul: torch's x.view(x.size(0), -1)
-// with a dynamic batch, exports without constant folding) are evaluated at import; the symbolic batch size they may
-// hold is accepted only as a Reshape's first entry. Anything else (operator, attribute, branching graph) is an
+// Gather, Unsqueeze, Squeeze, Concat, Slice, Cast, Reshape, Transpose, Identity, Mul, Sub, ConstantOfShape: torch's
+// x.view(x.size(0), -1) with a dynamic batch, exports without constant folding, F.pad's pads) are evaluated at import;
+// the symbolic batch size they may hold is accepted only as a Reshape's first entry. torch's nn.LocalResponseNorm,
+// which torch 1.13 exports as F.local_response_norm's arithmetic (Mul, Unsqueeze, Reshape, Pad, AveragePool, Squeeze or
+// If, Reshape, Mul, Add, Pow, Div), is one LRN layer when every value is torch's for an odd size (TorchLrnPattern). Anything else (operator, attribute, branching graph) is an
 // error naming the file, the node and what is wrong; nothing is guessed. Build the result with NetworkBuilder and
 // WeightLoader, or Load().
 using ConvNet.Interop.Onnx.Proto;
