@@ -2,14 +2,17 @@
 // x.view(x.size(0), -1) computes a Reshape's shape with Shape -> Gather -> Unsqueeze -> Concat; an export without
 // constant folding reaches a weight through Transpose or Reshape of an initializer). They are found before the walk and
 // evaluated when the importer asks for one of their outputs, once each. Shape of a chain value is taken from the shapes
-// the walk records, its batch dimension symbolic unless the graph fixes it.
+// the walk records, its batch dimension symbolic unless the graph fixes it. What they compute in all is bounded
+// (FoldBudget), and anything an operator throws is a refusal naming the file and the node.
 using ConvNet.Interop.Onnx.Proto;
+using DataType = ConvNet.Interop.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ConvNet.Interop.Onnx;
 
 internal sealed class OnnxConstantFolder
 {
-    // A branch of more nodes than this is no shape computation; the limit keeps the recursion off the stack's end.
+    // A chain of more nodes than this, each reading the one before, is no shape computation; the limit keeps the
+    // recursion off the stack's end.
     private const int MaxDepth = 256;
 
     private readonly IReadOnlyDictionary<string, TensorProto> _constants;
@@ -19,12 +22,13 @@ internal sealed class OnnxConstantFolder
     private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FoldedTensor> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]> _chainShapes = new(StringComparer.Ordinal);
+    private readonly FoldBudget _budget;
     private int _depth;
 
     /// <param name="constants">initializers and Constant outputs, by name</param>
     /// <param name="where">"file: node 'n' (Op)" for a node, the prefix of its messages</param>
     public OnnxConstantFolder(IReadOnlyDictionary<string, TensorProto> constants, long opset, Func<NodeProto, string> where) =>
-        (_constants, _opset, _where) = (constants, opset, where);
+        (_constants, _opset, _where, _budget) = (constants, opset, where, FoldBudget.For(constants.Values));
 
     /// <summary>The graph's fixed batch size, or null where it is symbolic.</summary>
     public long? FixedBatch { get; set; }
@@ -66,7 +70,8 @@ internal sealed class OnnxConstantFolder
         if (_constants.TryGetValue(name, out var proto)) return _values[name] = FoldedTensor.FromProto(proto, where);
         if (!_producers.TryGetValue(name, out var node) || !Evaluates(node.OpType)) return null;
         if (++_depth > MaxDepth)
-            throw new InvalidDataException($"{_where(node)}: a side branch of more than {MaxDepth} nodes computes '{name}'; not evaluated");
+            throw new InvalidDataException($"{_where(node)}: '{name}' is computed through more than {MaxDepth} side-branch nodes in a row (each reading " +
+                "the one before); not evaluated");
         try
         {
             return TryEvaluate(node) ? _values[name] : null;
@@ -94,7 +99,7 @@ internal sealed class OnnxConstantFolder
         if (node.OpType == "Shape")
         {
             if (ShapeOf(node.Input[0], where) is not { } shape) return false;
-            result = OnnxConstantOperators.Shape(shape.Dims, shape.BatchIsSymbolic, a, _opset);
+            result = Evaluate(a, () => OnnxConstantOperators.Shape(shape.Dims, shape.BatchIsSymbolic, a, _opset, _budget));
         }
         else
         {
@@ -105,29 +110,77 @@ internal sealed class OnnxConstantFolder
                 inputs[i] = TryResolve(node.Input[i], where);
                 if (inputs[i] is null) return false;
             }
-            result = Apply(node.OpType, inputs, a);
+            RequireTypes(node, inputs, a);
+            result = Evaluate(a, () => Apply(node.OpType, inputs, a));
         }
         a.RejectUnread();
         _values[node.Output[0]] = result;
         return true;
     }
 
+    /// <summary>Runs an operator: a refusal passes through; any other exception (a case the operator did not foresee)
+    /// becomes one naming the file and the node.</summary>
+    private static FoldedTensor Evaluate(OnnxAttributes a, Func<FoldedTensor> evaluate)
+    {
+        try
+        {
+            return evaluate();
+        }
+        catch (Exception e) when (e is not (InvalidDataException or OutOfMemoryException))
+        {
+            throw new InvalidDataException(a.Error($"could not be evaluated ({e.GetType().Name}: {e.Message})").Message, e);
+        }
+    }
+
     private FoldedTensor Apply(string opType, FoldedTensor?[] inputs, OnnxAttributes a) => opType switch
     {
-        "Gather" => OnnxConstantOperators.Gather(inputs[0]!, inputs[1]!, a, _opset),
+        "Gather" => OnnxConstantOperators.Gather(inputs[0]!, inputs[1]!, a, _budget),
         "Unsqueeze" => OnnxConstantOperators.Unsqueeze(inputs[0]!, inputs.ElementAtOrDefault(1), a, _opset),
         "Squeeze" => OnnxConstantOperators.Squeeze(inputs[0]!, inputs.ElementAtOrDefault(1), a, _opset),
-        "Concat" => OnnxConstantOperators.Concat(inputs.Select(i => i ?? throw a.Error("an input of Concat is empty")).ToArray(), a, _opset),
-        "Slice" => OnnxConstantOperators.Slice(inputs[0]!, [.. Enumerable.Range(1, 4).Select(inputs.ElementAtOrDefault)], a, _opset),
-        "Cast" => OnnxConstantOperators.Cast(inputs[0]!, a, _opset),
+        "Concat" => OnnxConstantOperators.Concat(inputs.Select(i => i ?? throw a.Error("an input of Concat is empty")).ToArray(), a, _opset, _budget),
+        "Slice" => OnnxConstantOperators.Slice(inputs[0]!, [.. Enumerable.Range(1, 4).Select(inputs.ElementAtOrDefault)], a, _opset, _budget),
+        "Cast" => OnnxConstantOperators.Cast(inputs[0]!, a, _opset, _budget),
         "Reshape" => OnnxConstantOperators.Reshape(inputs[0]!, inputs[1]!, a, _opset),
-        "Transpose" => OnnxConstantOperators.Transpose(inputs[0]!, a),
+        "Transpose" => OnnxConstantOperators.Transpose(inputs[0]!, a, _budget),
         "Identity" => inputs[0]!,
-        "Mul" => OnnxConstantOperators.Mul(inputs[0]!, inputs[1]!, a),
-        "Sub" => OnnxConstantOperators.Sub(inputs[0]!, inputs[1]!, a),
-        "ConstantOfShape" => OnnxConstantOperators.ConstantOfShape(inputs[0]!, a, _opset),
+        "Mul" => OnnxConstantOperators.Mul(inputs[0]!, inputs[1]!, a, _budget),
+        "Sub" => OnnxConstantOperators.Sub(inputs[0]!, inputs[1]!, a, _budget),
+        "ConstantOfShape" => OnnxConstantOperators.ConstantOfShape(inputs[0]!, a, _opset, _budget),
         _ => throw new InvalidOperationException($"{opType} is not evaluated"),
     };
+
+    /// <summary>The element types the operator pages allow for the inputs that steer an operator (ONNX Runtime refuses
+    /// the graph otherwise): Reshape's shape and Unsqueeze's and Squeeze's axes INT64; Slice's starts, ends, axes and
+    /// steps one type; Gather's indices INT64 or INT32.</summary>
+    private static void RequireTypes(NodeProto node, FoldedTensor?[] inputs, OnnxAttributes a)
+    {
+        string[] roles = node.OpType switch
+        {
+            "Reshape" => ["", "shape"],
+            "Unsqueeze" or "Squeeze" => ["", "axes"],
+            "Slice" => ["", "starts", "ends", "axes", "steps"],
+            "Gather" => ["", "indices"],
+            _ => [],
+        };
+        int first = -1;
+        for (int i = 1; i < roles.Length && i < inputs.Length; i++)
+        {
+            if (inputs[i] is not { } t) continue;
+            string input = $"input {i} '{node.Input[i]}' (its {roles[i]})";
+            if (!t.IsInteger) throw a.Error($"{input} is {Name(t.Type)}, expected {(node.OpType is "Slice" or "Gather" ? "INT64 or INT32" : "INT64")}");
+            if (node.OpType is "Reshape" or "Unsqueeze" or "Squeeze" && t.Type != DataType.Int64)
+                throw a.Error($"{input} is {Name(t.Type)}; {node.OpType}'s {roles[i]} must be INT64");
+            if (node.OpType == "Slice")
+            {
+                if (first < 0) first = i;
+                else if (t.Type != inputs[first]!.Type)
+                    throw a.Error($"{input} is {Name(t.Type)} but input {first} '{node.Input[first]}' (its {roles[first]}) is {Name(inputs[first]!.Type)}; " +
+                        "Slice's starts, ends, axes and steps must have one element type");
+            }
+        }
+
+        static string Name(DataType type) => type.ToString().ToUpperInvariant(); // INT64, as the operator pages write it
+    }
 
     /// <summary>Inputs each operator takes at the graph's opset (before 13 Unsqueeze and Squeeze take their axes, before
     /// 10 Slice its bounds, as attributes).</summary>

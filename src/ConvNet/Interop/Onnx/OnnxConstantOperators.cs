@@ -1,6 +1,7 @@
 // The ONNX operators the importer evaluates on constants (side branches that compute a Reshape's shape or rearrange a
 // weight), each as the operator pages define it at the graph's opset. Whatever is not computed exactly is refused
-// naming the node: an attribute not honoured, a value out of range, the symbolic batch size used in arithmetic.
+// naming the node: an attribute not honoured, a value out of range, the symbolic batch size used in arithmetic. Each
+// output that needs new storage is reserved in the file's budget (FoldBudget) before it is allocated.
 using ConvNet.Interop.Onnx.Proto;
 using ConvNet.Tensors;
 using DataType = ConvNet.Interop.Onnx.Proto.TensorProto.Types.DataType;
@@ -16,7 +17,7 @@ internal static class OnnxConstantOperators
 
     /// <summary>Shape: the dimensions of a tensor, [batch, ...] for a chain value (batchIsSymbolic: its first is
     /// the graph's symbolic batch size).</summary>
-    public static FoldedTensor Shape(long[] dims, bool batchIsSymbolic, OnnxAttributes a, long opset)
+    public static FoldedTensor Shape(long[] dims, bool batchIsSymbolic, OnnxAttributes a, long opset, FoldBudget budget)
     {
         int rank = dims.Length;
         long start = 0, end = rank;
@@ -26,7 +27,7 @@ internal static class OnnxConstantOperators
             start = Axis(a.Int("start", 0), rank);
             end = Axis(a.Int("end", rank), rank);
         }
-        int count = (int)Math.Max(0, end - start);
+        int count = budget.Reserve([Math.Max(0, end - start)], a).Count;
         var values = new long[count];
         var batch = new bool[count];
         for (int i = 0; i < count; i++)
@@ -39,27 +40,33 @@ internal static class OnnxConstantOperators
         static long Axis(long v, int rank) => Math.Clamp(v < 0 ? v + rank : v, 0, rank);
     }
 
-    public static FoldedTensor Gather(FoldedTensor data, FoldedTensor indices, OnnxAttributes a, long opset)
+    public static FoldedTensor Gather(FoldedTensor data, FoldedTensor indices, OnnxAttributes a, FoldBudget budget)
     {
         int rank = data.Dims.Length;
         if (rank == 0) throw a.Error("gathers from a scalar; data must have rank 1 or more");
         int axis = NormalizeAxis(a, "axis", a.Int("axis", 0), rank, negativeAllowed: true);
         long[] picks = KnownIntegers(indices, "its indices", a);
         int size = data.Dims[axis];
-        int outer = Product(data.Dims[..axis]), inner = Product(data.Dims[(axis + 1)..]);
-        var sources = new int[outer * picks.Length * inner];
-        int n = 0;
-        for (int o = 0; o < outer; o++)
-            foreach (long k in picks)
-            {
-                // Negative indices count from the back from opset 11; before it every index must be in [0, size).
-                long index = k < 0 && opset >= 11 ? k + size : k;
-                if (index < 0 || index >= size)
-                    throw a.Error($"index {k} is out of range for axis {axis} of size {size}");
-                for (int i = 0; i < inner; i++) sources[n++] = (o * size + (int)index) * inner + i;
-            }
-        int[] dims = [.. data.Dims[..axis], .. indices.Dims, .. data.Dims[(axis + 1)..]];
-        return data.Pick(dims, sources);
+        // Negative indices count from the back at every opset, as ONNX Runtime takes them (Gather-1's page is silent,
+        // 11's allows them); every index must then be in [0, size).
+        var at = new int[picks.Length];
+        for (int i = 0; i < picks.Length; i++)
+        {
+            long index = picks[i] < 0 ? picks[i] + size : picks[i];
+            if (index < 0 || index >= size) throw a.Error($"index {picks[i]} is out of range for axis {axis} of size {size}");
+            at[i] = (int)index;
+        }
+        var (dims, count) = budget.Reserve([.. data.Dims[..axis], .. indices.Dims, .. data.Dims[(axis + 1)..]], a);
+        return data.Pick(dims, count, count == 0 ? [] : Sources());
+
+        IEnumerable<int> Sources()
+        {
+            // count > 0: outer and inner are each at most count.
+            int inner = (int)Elements(data.Dims.AsSpan((axis + 1)..)), outer = (int)Elements(data.Dims.AsSpan(..axis));
+            for (int o = 0; o < outer; o++)
+                foreach (int index in at)
+                    for (int i = 0; i < inner; i++) yield return (o * size + index) * inner + i;
+        }
     }
 
     /// <param name="axesInput">the axes input (opset 13+), null before it (read from the attribute)</param>
@@ -87,8 +94,8 @@ internal static class OnnxConstantOperators
         long[]? axes = opset >= 13 ? (axesInput is null ? null : KnownIntegers(axesInput, "its axes", a)) : a.Ints("axes");
         int rank = data.Dims.Length;
         var removed = new bool[rank];
-        if (axes is null)
-            for (int i = 0; i < rank; i++) removed[i] = data.Dims[i] == 1; // no axes: every dimension of size 1
+        if (axes is null or [])
+            for (int i = 0; i < rank; i++) removed[i] = data.Dims[i] == 1; // no axes, or an empty list: every dimension of size 1
         else
             foreach (long axis in axes)
             {
@@ -99,7 +106,7 @@ internal static class OnnxConstantOperators
         return data.WithDims([.. data.Dims.Where((_, i) => !removed[i])]);
     }
 
-    public static FoldedTensor Concat(FoldedTensor[] parts, OnnxAttributes a, long opset)
+    public static FoldedTensor Concat(FoldedTensor[] parts, OnnxAttributes a, long opset, FoldBudget budget)
     {
         if (parts.Length == 0) throw a.Error("has no inputs");
         if (!a.Has("axis")) throw a.Error("attribute 'axis' is required");
@@ -107,33 +114,22 @@ internal static class OnnxConstantOperators
         int rank = first.Dims.Length;
         if (rank == 0) throw a.Error("concatenates scalars; inputs must have rank 1 or more");
         int axis = NormalizeAxis(a, "axis", a.Int("axis", 0), rank, negativeAllowed: opset >= 11);
+        long total = 0;
         foreach (var p in parts)
         {
             if (p.Type != first.Type) throw a.Error($"concatenates {first.Type} with {p.Type}; the inputs must have one element type");
             if (p.Dims.Length != rank || Enumerable.Range(0, rank).Any(i => i != axis && p.Dims[i] != first.Dims[i]))
                 throw a.Error($"input shapes {string.Join(", ", parts.Select(q => ShapeMath.Format(q.Dims)))} differ outside axis {axis}");
+            total += p.Dims[axis]; // at most 2^31 parts of at most 2^31 each: no overflow
         }
-        int outer = Product(first.Dims[..axis]), inner = Product(first.Dims[(axis + 1)..]);
-        int total = parts.Sum(p => p.Dims[axis]);
-        // All parts laid end to end: part k's element e is element offset[k] + e of the joined source.
-        var joined = Join(parts);
-        var offsets = new int[parts.Length];
-        for (int k = 1; k < parts.Length; k++) offsets[k] = offsets[k - 1] + parts[k - 1].Count;
-        var sources = new int[outer * total * inner];
-        int n = 0;
-        for (int o = 0; o < outer; o++)
-            for (int k = 0; k < parts.Length; k++)
-            {
-                int block = parts[k].Dims[axis] * inner;
-                for (int e = 0; e < block; e++) sources[n++] = offsets[k] + o * block + e;
-            }
-        int[] dims = [.. first.Dims];
-        dims[axis] = total;
-        return joined.Pick(dims, sources);
+        long[] shape = [.. first.Dims.Select(d => (long)d)];
+        shape[axis] = total;
+        var (dims, count) = budget.Reserve(shape, a);
+        return FoldedTensor.Concatenate(parts, axis, dims, count);
     }
 
     /// <param name="inputs">opset 10+: starts, ends, axes, steps (the last two optional); before it, attributes</param>
-    public static FoldedTensor Slice(FoldedTensor data, FoldedTensor?[] inputs, OnnxAttributes a, long opset)
+    public static FoldedTensor Slice(FoldedTensor data, FoldedTensor?[] inputs, OnnxAttributes a, long opset, FoldBudget budget)
     {
         long[] starts, ends;
         long[]? axes, steps = null;
@@ -173,23 +169,31 @@ internal static class OnnxConstantOperators
             else (from, to) = (Math.Clamp(from, 0, size - 1), Math.Clamp(to, -1, size - 1));
             begin[axis] = from;
             step[axis] = s;
-            count[axis] = s > 0 ? Math.Max(0, (to - from + s - 1) / s) : Math.Max(0, (from - to - s - 1) / -s);
+            // (|to - from| - 1) / |step| + 1 elements in a non-empty range, in unsigned arithmetic: |long.MinValue| and
+            // to - from + step (a step of long.MaxValue) overflow a long. |to - from| is at most size + 1.
+            ulong span = s > 0 ? (ulong)Math.Max(0, to - from) : (ulong)Math.Max(0, from - to);
+            ulong stride = s > 0 ? (ulong)s : (ulong)(-(s + 1)) + 1;
+            count[axis] = span == 0 ? 0 : (long)((span - 1) / stride + 1);
         }
-        int[] dims = [.. count.Select(c => (int)c)];
-        var strides = Strides(data.Dims);
-        var sources = new int[Product(dims)];
-        var position = new int[rank];
-        for (int n = 0; n < sources.Length; n++)
+        var (dims, total) = budget.Reserve(count, a);
+        return data.Pick(dims, total, total == 0 ? [] : Sources());
+
+        IEnumerable<int> Sources()
         {
-            long source = 0;
-            for (int d = 0; d < rank; d++) source += (begin[d] + position[d] * step[d]) * strides[d];
-            sources[n] = (int)source;
-            Advance(position, dims);
+            // Each element's source: begin + position * step per axis (position * |step| is at most the axis's size + 1).
+            var strides = Strides(data.Dims);
+            var position = new int[rank];
+            for (int n = 0; n < total; n++)
+            {
+                long source = 0;
+                for (int d = 0; d < rank; d++) source += (begin[d] + position[d] * step[d]) * strides[d];
+                yield return (int)source;
+                Advance(position, dims);
+            }
         }
-        return data.Pick(dims, sources);
     }
 
-    public static FoldedTensor Cast(FoldedTensor data, OnnxAttributes a, long opset)
+    public static FoldedTensor Cast(FoldedTensor data, OnnxAttributes a, long opset, FoldBudget budget)
     {
         if (!a.Has("to")) throw a.Error("attribute 'to' is required");
         var to = (DataType)a.Int("to", 0);
@@ -198,6 +202,7 @@ internal static class OnnxConstantOperators
         if (opset >= 23) a.Ignore("round_mode");
         if (!FoldedTensor.Evaluates(to)) throw a.Unsupported("to", to.ToString(), "INT64, INT32 or FLOAT");
         if (to == data.Type) return data;
+        budget.Reserve(data.Dims, a);
         if (to == DataType.Float)
         {
             if (data.HasBatch) throw a.Error($"casts the batch size to FLOAT: {BatchHint}");
@@ -250,38 +255,41 @@ internal static class OnnxConstantOperators
         }
         else if (known != data.Count)
             throw a.Error($"shape {OnnxAttributes.Format(target)} does not hold the {data.Count} elements of {ShapeMath.Format(data.Dims)}");
-        return data.WithDims([.. dims.Select(d => (int)d)]);
+        return data.WithDims(FoldBudget.Dims(dims, a));
     }
 
-    public static FoldedTensor Transpose(FoldedTensor data, OnnxAttributes a)
+    public static FoldedTensor Transpose(FoldedTensor data, OnnxAttributes a, FoldBudget budget)
     {
         int rank = data.Dims.Length;
         long[] perm = a.Ints("perm") ?? [.. Enumerable.Range(0, rank).Reverse().Select(i => (long)i)];
         if (perm.Length != rank || perm.Any(p => p < 0 || p >= rank) || perm.Distinct().Count() != rank)
             throw a.Unsupported("perm", OnnxAttributes.Format(perm), $"a permutation of the {rank} axes");
-        int[] dims = [.. perm.Select(p => data.Dims[p])];
-        var strides = Strides(data.Dims);
-        var sources = new int[data.Count];
-        var position = new int[rank];
-        for (int n = 0; n < sources.Length; n++)
+        var (dims, count) = budget.Reserve([.. perm.Select(p => (long)data.Dims[p])], a);
+        return data.Pick(dims, count, Sources());
+
+        IEnumerable<int> Sources()
         {
-            long source = 0;
-            for (int d = 0; d < rank; d++) source += (long)position[d] * strides[perm[d]];
-            sources[n] = (int)source;
-            Advance(position, dims);
+            var strides = Strides(data.Dims);
+            var position = new int[rank];
+            for (int n = 0; n < count; n++)
+            {
+                long source = 0;
+                for (int d = 0; d < rank; d++) source += position[d] * strides[perm[d]];
+                yield return (int)source;
+                Advance(position, dims);
+            }
         }
-        return data.Pick(dims, sources);
     }
 
     /// <summary>Mul with one value broadcast, or of equal shapes: the broadcasting torch's size arithmetic uses.</summary>
-    public static FoldedTensor Mul(FoldedTensor x, FoldedTensor y, OnnxAttributes a) =>
-        Arithmetic(x, y, a, "multiplies", "x", (p, q) => checked(p * q), (p, q) => p * q);
+    public static FoldedTensor Mul(FoldedTensor x, FoldedTensor y, OnnxAttributes a, FoldBudget budget) =>
+        Arithmetic(x, y, a, budget, "multiplies", "x", (p, q) => checked(p * q), (p, q) => p * q);
 
     /// <summary>Sub, broadcast as Mul (torch's F.pad computes how many zero pads to add with it).</summary>
-    public static FoldedTensor Sub(FoldedTensor x, FoldedTensor y, OnnxAttributes a) =>
-        Arithmetic(x, y, a, "subtracts from", "-", (p, q) => checked(p - q), (p, q) => p - q);
+    public static FoldedTensor Sub(FoldedTensor x, FoldedTensor y, OnnxAttributes a, FoldBudget budget) =>
+        Arithmetic(x, y, a, budget, "subtracts from", "-", (p, q) => checked(p - q), (p, q) => p - q);
 
-    private static FoldedTensor Arithmetic(FoldedTensor x, FoldedTensor y, OnnxAttributes a, string verb, string sign,
+    private static FoldedTensor Arithmetic(FoldedTensor x, FoldedTensor y, OnnxAttributes a, FoldBudget budget, string verb, string sign,
         Func<long, long, long> integer, Func<float, float, float> real)
     {
         if (x.HasBatch || y.HasBatch) throw a.Error($"{verb} the batch size ({x.Describe()} {sign} {y.Describe()}): {BatchHint}");
@@ -290,6 +298,7 @@ internal static class OnnxConstantOperators
         bool same = ShapeMath.Equal(x.Dims, y.Dims), one = small.Count == 1;
         if (!same && !one) throw a.Error($"{verb} shapes {ShapeMath.Format(x.Dims)} and {ShapeMath.Format(y.Dims)}; only equal shapes or one value are evaluated");
         int[] dims = large.Dims;
+        budget.Reserve(dims, a);
         if (x.IsInteger)
         {
             var values = new long[large.Count];
@@ -310,25 +319,19 @@ internal static class OnnxConstantOperators
     }
 
     // Far more than any shape computation makes; a larger tensor is no constant worth computing at import.
-    private const long MaxFilled = 1 << 20;
 
     /// <summary>ConstantOfShape (opset 9+): a tensor of the given shape filled with 'value' (a float 0 when absent).</summary>
-    public static FoldedTensor ConstantOfShape(FoldedTensor shape, OnnxAttributes a, long opset)
+    public static FoldedTensor ConstantOfShape(FoldedTensor shape, OnnxAttributes a, long opset, FoldBudget budget)
     {
         if (opset < 9) throw a.Error($"ConstantOfShape came with opset 9; the graph's opset is {opset}");
         long[] dims = KnownIntegers(shape, "its shape", a);
         if (shape.Dims.Length != 1) throw a.Error($"its shape input has shape {ShapeMath.Format(shape.Dims)}; it must be a vector");
-        double count = 1;
         foreach (long d in dims)
-        {
             if (d < 0) throw a.Error($"shape {OnnxAttributes.Format(dims)} has the negative size {d}");
-            count *= d;
-        }
-        if (count > MaxFilled) throw a.Error($"shape {OnnxAttributes.Format(dims)} holds more than {MaxFilled} elements; not evaluated");
         var value = a.Tensor("value") is { } t ? FoldedTensor.FromProto(t, a.Where) : FoldedTensor.OfFloats([1], [0f]);
         if (value.Count != 1) throw a.Error($"its value has {value.Count} elements; it must have one");
-        int[] outDims = [.. dims.Select(d => (int)d)];
-        return value.Pick(outDims, new int[(int)count]);
+        var (outDims, count) = budget.Reserve(dims, a);
+        return value.Pick(outDims, count, Enumerable.Repeat(0, count));
     }
 
     /// <summary>Integer values that set how an operator works (indices, axes, a shape): the batch size cannot be one.</summary>
@@ -347,20 +350,12 @@ internal static class OnnxConstantOperators
         return (int)at;
     }
 
-    private static FoldedTensor Join(FoldedTensor[] parts)
+    /// <summary>The elements of a shape, in checked arithmetic (a caller has bounded them).</summary>
+    private static long Elements(ReadOnlySpan<int> dims)
     {
-        var first = parts[0];
-        int total = parts.Sum(p => p.Count);
-        if (!first.IsInteger) return FoldedTensor.OfFloats([total], [.. parts.SelectMany(p => p.Floats)]);
-        bool[]? batch = parts.Any(p => p.HasBatch) ? [.. parts.SelectMany(p => Enumerable.Range(0, p.Count).Select(p.IsBatch))] : null;
-        return FoldedTensor.OfIntegers(first.Type, [total], [.. parts.SelectMany(p => p.Integers)], batch);
-    }
-
-    private static int Product(ReadOnlySpan<int> dims)
-    {
-        long p = 1;
-        foreach (int d in dims) p *= d;
-        return (int)p;
+        long count = 1;
+        foreach (int d in dims) count = checked(count * d);
+        return count;
     }
 
     private static long[] Strides(int[] dims)

@@ -560,7 +560,7 @@ internal sealed class OnnxGraphReader
         string name = node.Input[1];
         if (!_constants.ContainsKey(name) && _folder.TryResolve(name, where) is { HasBatch: true } symbolic)
         {
-            if (!symbolic.IsInteger || symbolic.Dims.Length != 1)
+            if (symbolic.Type != TensorProto.Types.DataType.Int64 || symbolic.Dims.Length != 1)
                 throw new InvalidDataException($"{where}: its shape '{name}' is {symbolic.Type} of shape {ShapeMath.Format(symbolic.Dims)}, expected an INT64 vector");
             return (symbolic.Integers, [.. Enumerable.Range(0, symbolic.Count).Select(symbolic.IsBatch)]);
         }
