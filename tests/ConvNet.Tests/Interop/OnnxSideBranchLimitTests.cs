@@ -30,6 +30,27 @@ public class OnnxSideBranchLimitTests
     }
 
     [Fact]
+    public void ATensorClaimingDimensionsItsDataDoesNotHoldIsRefusedBeforeAllocating()
+    {
+        // Dims of 2^29 elements (2 GB of floats, 4 GB of INT64) with no data: the reader allocated the array first, then
+        // found the data missing.
+        foreach (var type in new[] { DataType.Float, DataType.Int64 })
+        {
+            var claims = new TensorProto { Name = "w", DataType = (int)type };
+            foreach (long d in new long[] { 1 << 27, 4 }) claims.Dims.Add(d);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<InvalidDataException>(() =>
+            {
+                if (type == DataType.Float) OnnxTensorReader.Floats(claims, "claims.onnx");
+                else OnnxTensorReader.Integers(claims, "claims.onnx");
+            });
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal("claims.onnx: tensor 'w' has dims [134217728, 4] (536870912 elements) but 0 values", e.Message);
+            Assert.True(allocated < 16 << 20, $"{type}: {allocated >> 20} MB allocated");
+        }
+    }
+
+    [Fact]
     public void TheBudgetIsTheFloorOrWhatTheFilesConstantsHoldNotWhatTheyClaim()
     {
         Assert.Equal(FoldBudget.Floor, FoldBudget.For([OnnxBuild.FloatTensor("w", [4], [1, 2, 3, 4])]).Limit);

@@ -26,33 +26,39 @@ internal static class OnnxTensorReader
     {
         int count = Count(t, where);
         var type = (DataType)t.DataType;
-        var values = new float[count];
+        float[] values; // allocated once the data is known to hold count values: dims alone could ask for gigabytes
         bool raw = !t.RawData.IsEmpty;
         var bytes = t.RawData.Span;
         switch (type)
         {
             case DataType.Float when raw:
                 RequireRaw(t, bytes.Length, count, 4, where);
+                values = new float[count];
                 for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
                 break;
             case DataType.Float:
                 RequireCount(t, t.FloatData.Count, count, where);
+                values = new float[count];
                 t.FloatData.CopyTo(values, 0);
                 break;
             case DataType.Float16 when raw:
                 RequireRaw(t, bytes.Length, count, 2, where);
+                values = new float[count];
                 for (int i = 0; i < count; i++) values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]);
                 break;
             case DataType.Float16:
                 RequireCount(t, t.Int32Data.Count, count, where);
+                values = new float[count];
                 for (int i = 0; i < count; i++) values[i] = (float)BitConverter.UInt16BitsToHalf((ushort)t.Int32Data[i]);
                 break;
             case DataType.Double when raw:
                 RequireRaw(t, bytes.Length, count, 8, where);
+                values = new float[count];
                 for (int i = 0; i < count; i++) values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes[(8 * i)..]);
                 break;
             case DataType.Double:
                 RequireCount(t, t.DoubleData.Count, count, where);
+                values = new float[count];
                 for (int i = 0; i < count; i++) values[i] = (float)t.DoubleData[i];
                 break;
             default:
@@ -65,25 +71,29 @@ internal static class OnnxTensorReader
     {
         int count = Count(t, where);
         var type = (DataType)t.DataType;
-        var values = new long[count];
+        long[] values;
         bool raw = !t.RawData.IsEmpty;
         var bytes = t.RawData.Span;
         switch (type)
         {
             case DataType.Int64 when raw:
                 RequireRaw(t, bytes.Length, count, 8, where);
+                values = new long[count];
                 for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes[(8 * i)..]);
                 break;
             case DataType.Int64:
                 RequireCount(t, t.Int64Data.Count, count, where);
+                values = new long[count];
                 t.Int64Data.CopyTo(values, 0);
                 break;
             case DataType.Int32 when raw:
                 RequireRaw(t, bytes.Length, count, 4, where);
+                values = new long[count];
                 for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]);
                 break;
             case DataType.Int32:
                 RequireCount(t, t.Int32Data.Count, count, where);
+                values = new long[count];
                 for (int i = 0; i < count; i++) values[i] = t.Int32Data[i];
                 break;
             default:
