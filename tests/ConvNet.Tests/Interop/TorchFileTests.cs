@@ -120,6 +120,21 @@ public sealed class TorchFileTests
         }
     }
 
+    // Found by fuzzing (fuzz/run.sh torch): a central directory the zip reader refused only when its entries were listed
+    // (an InvalidDataException naming no file), and an entry claiming 1.8 GB in a 1,868-byte file (allocated, then read).
+    [Theory]
+    [InlineData("fuzzed-central-directory.pth", "a damaged zip archive")]
+    [InlineData("fuzzed-entry-size.pth", "bytes; the whole file has 1,868")]
+    public void FuzzedZipArchivesAreRefusedNamingTheFile(string file, string says)
+    {
+        string path = FileNamed(file);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20);
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(says, e.Message);
+    }
+
     [Fact]
     public void APickleThatWouldRunCodeIsOnlyRead()
     {

@@ -46,11 +46,19 @@ public static class TorchFile
     private static IReadOnlyList<NamedTensor> ReadZip(Stream stream, string path, Action<string>? note)
     {
         ZipArchive zip;
-        try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true); }
+        IReadOnlyCollection<ZipArchiveEntry> entries;
+        try
+        {
+            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            entries = zip.Entries; // the central directory is read here, and can be as damaged as the rest
+        }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: a damaged zip archive ({e.Message})"); }
         using (zip)
         {
-            var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
+            // An entry's sizes are the archive's word: one claiming more bytes than the file has is damaged, not read.
+            if (entries.FirstOrDefault(e => e.Length > stream.Length || e.CompressedLength > stream.Length) is { } claims)
+                throw new InvalidDataException($"{path}: {claims.FullName} claims {claims.Length:N0} bytes; the whole file has {stream.Length:N0}");
+            var pickles = entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
             if (pickles.Count != 1)
                 throw new InvalidDataException($"{path}: a zip archive with {(pickles.Count == 0 ? "no" : pickles.Count.ToString())} ARCHIVE/data.pkl entries; torch.save writes one");
             string archive = pickles[0].FullName[..^"data.pkl".Length];
