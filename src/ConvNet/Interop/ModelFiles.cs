@@ -117,7 +117,9 @@ public static class ModelFiles
         if (!whole && (tensors.Any(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)) || !tensors.Any(t => t.Name.Contains(inner, StringComparison.Ordinal))))
             return (tensors, null);
         var renamed = tensors.Select(t => t with { Name = (whole ? t.Name[prefix.Length..] : t.Name).Replace(inner, ".", StringComparison.Ordinal) }).ToList();
-        if (!WeightLoader.ParameterNames(ModelRegistry.Spec(name)).SetEquals(renamed.Select(t => t.Name)) || renamed.Count != tensors.Count) return (tensors, null);
+        // Every renamed tensor a parameter of the model, and no two renamed alike (conv1.weight beside conv1.module.weight).
+        if (!WeightLoader.ParameterNames(ModelRegistry.Spec(name)).SetEquals(renamed.Select(t => t.Name))
+            || renamed.Select(t => t.Name).Distinct(StringComparer.Ordinal).Count() != tensors.Count) return (tensors, null);
         return whole && !tensors.Any(t => t.Name[prefix.Length..].Contains(inner, StringComparison.Ordinal))
             ? (renamed, $"every tensor name began with '{prefix}' (a state dict saved from nn.DataParallel): the prefix was dropped")
             : (renamed, $"tensor names held '{prefix}' (parts of the model wrapped in nn.DataParallel, as PyTorch's ImageNet example wraps AlexNet's features): it was dropped");

@@ -15,7 +15,10 @@ public sealed class TorchFileTests
     private static string Folder => Path.Combine(AppContext.BaseDirectory, "Interop", "TorchFiles");
     private static string FileNamed(string name) => Path.Combine(Folder, name);
 
-    public static TheoryData<string> StateDictFiles => new() { "micro-zip.pth", "micro-legacy.pth", "formats-zip.pth", "formats-legacy.pth" };
+    public static TheoryData<string> StateDictFiles => new()
+    {
+        "micro-zip.pth", "micro-legacy.pth", "formats-zip.pth", "formats-legacy.pth", "formats-zip-p4.pth", "formats-legacy-p4.pth",
+    };
 
     [Theory]
     [MemberData(nameof(StateDictFiles))]
@@ -35,6 +38,63 @@ public sealed class TorchFileTests
         AssertAsExpected(file, tensors);
         Assert.Contains("features.module.0.weight", tensors.Select(t => t.Name));
         Assert.Equal("read the 'state_dict' entry of a training checkpoint (its other entries: epoch, arch, best_acc1, optimizer)", Assert.Single(notes));
+    }
+
+    [Fact]
+    public void AnIntegerBufferIsLeftOutWithANote()
+    {
+        // BatchNorm's num_batches_tracked beside the weights refused the whole file ("holds Long values").
+        var notes = new List<string>();
+        AssertAsExpected("micro-with-buffer.pth", TorchFile.ReadStateDict(FileNamed("micro-with-buffer.pth"), notes.Add));
+        Assert.Equal("left out 1 integer tensor(s), which are no weights: bn.num_batches_tracked", Assert.Single(notes));
+        Assert.Equal(7_578, ModelFiles.Open(FileNamed("micro-with-buffer.pth"), AlexNetMicro.Name).Parameters.Sum(p => p.Value.Length));
+    }
+
+    [Theory]
+    [InlineData("empty.pth", ": holds an empty dict: no tensors")]
+    [InlineData("scripted.pt", ": a TorchScript archive (torch.jit.save), whose weights live inside its scripted module; in PyTorch, save them as a " +
+        "state dict: torch.save(torch.jit.load(PATH).state_dict(), OUT)")]
+    public void FilesHoldingNoStateDictSaySo(string file, string says)
+    {
+        // The empty dict read "('' is None, not a tensor)"; the TorchScript archive was taken for torch.save(model).
+        Assert.Equal(FileNamed(file) + says, Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(FileNamed(file))).Message);
+    }
+
+    [Fact]
+    public void ALargeDictIsReadInTimeLinearInItsSize()
+    {
+        // Each key set scanned the keys before it: 200,000 keys (a 1 MB file) took 68 s. A hang guard, not a speed goal.
+        using var temp = new TempDirectory();
+        var pickle = new List<byte> { 0x80, 2, (byte)'}', (byte)'(' };
+        for (int i = 0; i < 200_000; i++)
+        {
+            pickle.Add((byte)'J');
+            pickle.AddRange(BitConverter.GetBytes(i));
+            pickle.Add((byte)'N');
+        }
+        pickle.AddRange("u."u8.ToArray());
+        string path = temp.File("keys.pth");
+        File.WriteAllBytes(path, ZipArchiveOf(pickle.ToArray(), []));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(path));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"{clock.Elapsed.TotalSeconds:0.#} s");
+        Assert.Contains("holds a dict that is not a state dict ('0' is None, not a tensor)", e.Message);
+    }
+
+    [Fact]
+    public void IntegersPastInt32AreIntegers()
+    {
+        // pickle writes them as LONG1, which were read as BigInteger and never matched: a dimension of one element with a
+        // stride of 2^40 (as torch may give it) was "not a tensor".
+        using var temp = new TempDirectory();
+        string path = temp.File("stride.pth");
+        File.WriteAllBytes(path, ZipFile([("b", [1], [1L << 40]), ("c", [2], [1L << 40])]));
+        var e = Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(path));
+        Assert.Equal($"{path}: tensor 'c': reads element 1,099,511,627,776 of a storage of 1", e.Message);
+        File.WriteAllBytes(path, ZipFile([("b", [1], [1L << 40])]));
+        Assert.Equal([1.5f], Assert.Single(TorchFile.ReadStateDict(path)).Data);
+        File.WriteAllBytes(path, ZipFile([("d", [3], [long.MaxValue / 2])]));
+        Assert.StartsWith($"{path}: tensor 'd': reads element ", Assert.Throws<InvalidDataException>(() => TorchFile.ReadStateDict(path)).Message);
     }
 
     [Fact]
@@ -90,6 +150,9 @@ public sealed class TorchFileTests
         Assert.StartsWith("every tensor name began with 'module.'", ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, whole).Note);
         var other = names.Select(n => new NamedTensor("module.extra." + n, [1], [0f])).ToList();
         Assert.Same(other, ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, other).Tensors);
+        // Two names that would become one are left as they are (the loader then names the extra one as the file has it).
+        var twice = wrapped.Append(new NamedTensor("features.0.weight", [1], [0f])).ToList();
+        Assert.Same(twice, ModelFiles.WithoutDataParallelPrefix(AlexNetTorchvision.Name, twice).Tensors);
     }
 
     // Every prefix of each file, and each file with one byte changed at many places: a message naming the file, never
@@ -181,7 +244,11 @@ public sealed class TorchFileTests
     {
         var pickle = new List<byte> { 0x80, 2 };
         void Text(string s) { var b = System.Text.Encoding.UTF8.GetBytes(s); pickle.Add((byte)'X'); pickle.AddRange(BitConverter.GetBytes(b.Length)); pickle.AddRange(b); }
-        void Int(long v) { pickle.Add((byte)'J'); pickle.AddRange(BitConverter.GetBytes((int)v)); }
+        void Int(long v)
+        {
+            if (v is >= int.MinValue and <= int.MaxValue) { pickle.Add((byte)'J'); pickle.AddRange(BitConverter.GetBytes((int)v)); }
+            else { pickle.Add(0x8a); pickle.Add(8); pickle.AddRange(BitConverter.GetBytes(v)); } // LONG1, as pickle writes them
+        }
         void Ints(long[] values) { pickle.Add((byte)'('); foreach (long v in values) Int(v); pickle.Add((byte)'t'); }
         pickle.AddRange("ccollections\nOrderedDict\n)R("u8.ToArray());
         foreach (var (name, size, stride) in tensors)
@@ -200,11 +267,16 @@ public sealed class TorchFileTests
             pickle.AddRange(new byte[] { 0x89, (byte)')', (byte)'t', (byte)'R' });
         }
         pickle.AddRange("u."u8.ToArray());
+        return ZipArchiveOf(pickle.ToArray(), BitConverter.GetBytes(1.5f), level);
+    }
+
+    private static byte[] ZipArchiveOf(byte[] pickle, byte[] storage, CompressionLevel level = CompressionLevel.NoCompression)
+    {
         using var bytes = new MemoryStream();
-        using (var zip = new System.IO.Compression.ZipArchive(bytes, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        using (var zip = new ZipArchive(bytes, ZipArchiveMode.Create, leaveOpen: true))
         {
-            using (var entry = zip.CreateEntry("archive/data.pkl", CompressionLevel.NoCompression).Open()) entry.Write(pickle.ToArray());
-            using (var entry = zip.CreateEntry("archive/data/0", level).Open()) entry.Write(BitConverter.GetBytes(1.5f));
+            using (var entry = zip.CreateEntry("archive/data.pkl", CompressionLevel.NoCompression).Open()) entry.Write(pickle);
+            using (var entry = zip.CreateEntry("archive/data/0", level).Open()) entry.Write(storage);
         }
         return bytes.ToArray();
     }

@@ -231,7 +231,7 @@ internal sealed class PickleMachine
 
     private static object Integer(byte[] littleEndian) => Integer(new BigInteger(littleEndian, isUnsigned: false, isBigEndian: false));
 
-    private static object Integer(BigInteger value) => value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+    private static object Integer(BigInteger value) => value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
 
     private string Utf8(byte[] bytes, long at)
     {

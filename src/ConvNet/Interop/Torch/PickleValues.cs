@@ -12,21 +12,27 @@ internal sealed record PickleGlobal(string Module, string Name)
 /// <summary>A dict (or OrderedDict), its entries in the order the pickle set them.</summary>
 internal sealed class PickleDict
 {
+    private readonly Dictionary<object, int> _index = []; // where each hashable key's entry is: a set costs O(1)
+    private int? _none;
+
     public List<KeyValuePair<object?, object?>> Entries { get; } = [];
 
-    /// <summary>Sets a key as Python would: a key set again keeps its place and takes the new value.</summary>
+    /// <summary>Sets a key as Python would: a key set again keeps its place and takes the new value. Tuples (arrays
+    /// here) are compared by reference, which can only keep two entries Python would have merged.</summary>
     public void Set(object? key, object? value)
     {
-        for (int i = 0; i < Entries.Count; i++)
-            if (Equals(Entries[i].Key, key))
-            {
-                Entries[i] = new(key, value);
-                return;
-            }
+        int? at = key is null ? _none : _index.TryGetValue(key, out int i) ? i : null;
+        if (at is { } existing)
+        {
+            Entries[existing] = new(key, value);
+            return;
+        }
+        if (key is null) _none = Entries.Count;
+        else _index[key] = Entries.Count;
         Entries.Add(new(key, value));
     }
 
-    public object? this[string key] => Entries.FirstOrDefault(e => e.Key is string k && k == key).Value;
+    public object? this[string key] => _index.TryGetValue(key, out int i) ? Entries[i].Value : null;
 }
 
 /// <summary>The result of calling (REDUCE, NEWOBJ) a class or function this reader does not rebuild: its name, its

@@ -25,7 +25,7 @@ public static class TorchFile
         Span<byte> head = stackalloc byte[4];
         using var stream = File.OpenRead(path);
         return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4
-            && (head.SequenceEqual("PK\x03\x04"u8) || (head[0] == 0x80 && head[1] == 2 && head[2] == 0x8a));
+            && (head.SequenceEqual("PK\x03\x04"u8) || (head[0] == 0x80 && head[1] is >= 2 and <= 5)); // a pickle's PROTO (torch.save's pickle_protocol)
     }
 
     /// <summary>The state dict's tensors, as float32, in the file's order.</summary>
@@ -62,6 +62,8 @@ public static class TorchFile
             if (pickles.Count != 1)
                 throw new InvalidDataException($"{path}: a zip archive with {(pickles.Count == 0 ? "no" : pickles.Count.ToString())} ARCHIVE/data.pkl entries; torch.save writes one");
             string archive = pickles[0].FullName[..^"data.pkl".Length];
+            if (entries.Any(e => e.FullName.StartsWith(archive + "code/", StringComparison.Ordinal) || e.FullName == archive + "constants.pkl"))
+                throw new InvalidDataException(TorchScriptRefusal(path));
             if (zip.GetEntry(archive + "byteorder") is { } order && ReadText(order, path) is var byteOrder && byteOrder.Trim() != "little")
                 throw new InvalidDataException($"{path}: its tensors are stored {byteOrder.Trim()}-endian; this reader takes little-endian files (save it on an x86 or ARM machine)");
             var storages = new Dictionary<string, TorchStorage>(StringComparer.Ordinal);
@@ -81,7 +83,7 @@ public static class TorchFile
                 using var data = Buffered(entry, path);
                 return cache[storage.Key] = data.ToArray();
             }
-            return MaterialiseAll(stateDict, BytesOf, path);
+            return MaterialiseAll(stateDict, BytesOf, path, note);
         }
     }
 
@@ -129,7 +131,7 @@ public static class TorchFile
             stream.ReadExactly(bytes);
             return cache[storage.Key] = bytes;
         }
-        return MaterialiseAll(stateDict, BytesOf, path);
+        return MaterialiseAll(stateDict, BytesOf, path, note);
     }
 
     // The persistent id of a storage: ("storage", torch.FloatStorage, key, location, elements) in the zip format, with a
@@ -141,7 +143,9 @@ public static class TorchFile
             throw new InvalidDataException($"{path}: a persistent id that is not one of torch's storages ({PickleMachine.Describe(id)})");
         if (type.Module != "torch" || !type.Name.EndsWith("Storage", StringComparison.Ordinal))
             throw new InvalidDataException($"{path}: storage '{key}' is of type {type}, not one of torch's storage types");
-        ElementSize(type.Name, path); // a type without a known size is refused here, naming it
+        // A type without a known size is refused here, naming it; a count whose bytes no long holds cannot be in a file.
+        if (elements > long.MaxValue / 8 / ElementSize(type.Name, path))
+            throw new InvalidDataException($"{path}: storage '{key}' claims {elements:N0} elements, more than any file holds");
         if (storages.TryGetValue(key, out var known))
         {
             if (known.Type != type.Name || known.Elements != elements)
@@ -150,7 +154,7 @@ public static class TorchFile
         else storages[key] = known = new TorchStorage(key, type.Name, elements);
         if (legacy && t[5] is object?[] { Length: 3 } view)
         {
-            if (view[0] is not string || view[1] is not long offset || view[2] is not long viewElements || offset < 0 || viewElements < 0 || offset + viewElements > elements)
+            if (view[0] is not string || view[1] is not long offset || view[2] is not long viewElements || offset < 0 || viewElements < 0 || offset > elements || viewElements > elements - offset)
                 throw new InvalidDataException($"{path}: storage '{key}' has a view that does not fit in it");
             return known with { Elements = viewElements, Offset = offset };
         }
@@ -181,10 +185,13 @@ public static class TorchFile
     /// <summary>The state dict the file holds: the top object, or a checkpoint's entry that is one.</summary>
     private static List<(string Name, TorchTensor Tensor)> StateDictIn(object? top, string path, Action<string>? note)
     {
+        if (top is PickleObject { Type.Module: var scripted } && scripted.StartsWith("__torch__.", StringComparison.Ordinal))
+            throw new InvalidDataException(TorchScriptRefusal(path));
         if (top is PickleObject module)
             throw new InvalidDataException($"{path}: holds a whole pickled {module.Type} (torch.save(model)), which only Python with that class can " +
                 "rebuild; in PyTorch, save its weights instead: torch.save(model.state_dict(), PATH)");
         if (top is not PickleDict dict) throw new InvalidDataException($"{path}: holds {PickleMachine.Describe(top)}, not a state dict (a dict of tensors)");
+        if (dict.Entries.Count == 0) throw new InvalidDataException($"{path}: holds an empty dict: no tensors");
         if (TensorsOf(dict) is { } tensors) return tensors;
         foreach (string entry in StateDictEntries)
             if (dict[entry] is PickleDict inner && TensorsOf(inner) is { } found)
@@ -199,6 +206,10 @@ public static class TorchFile
             $"and has none of the entries a checkpoint keeps one in ({string.Join(", ", StateDictEntries)}); its keys: {string.Join(", ", keys)}{(dict.Entries.Count > 8 ? ", ..." : "")}");
     }
 
+    private static string TorchScriptRefusal(string path) =>
+        $"{path}: a TorchScript archive (torch.jit.save), whose weights live inside its scripted module; in PyTorch, save them as a state dict: " +
+        "torch.save(torch.jit.load(PATH).state_dict(), OUT)";
+
     private static List<(string, TorchTensor)>? TensorsOf(PickleDict dict)
     {
         if (dict.Entries.Count == 0 || !dict.Entries.All(e => e.Key is string && e.Value is TorchTensor)) return null;
@@ -208,8 +219,18 @@ public static class TorchFile
     /// <summary>Every tensor of the state dict as float32. Tensors may view one storage many times over (a stride of 0
     /// repeats an element): more than twice the elements the file's storages hold is refused, so a small file cannot make
     /// the reader allocate gigabytes.</summary>
-    private static List<NamedTensor> MaterialiseAll(List<(string Name, TorchTensor Tensor)> stateDict, Func<TorchStorage, byte[]> bytesOf, string path)
+    private static List<NamedTensor> MaterialiseAll(List<(string Name, TorchTensor Tensor)> stateDict, Func<TorchStorage, byte[]> bytesOf, string path,
+        Action<string>? note)
     {
+        // Integer and boolean buffers (BatchNorm's num_batches_tracked) are no weights: left out, said in a note; a model
+        // that needs one names it as missing.
+        var buffers = stateDict.Where(t => !IsFloat(t.Tensor.Storage.Type)).Select(t => t.Name).ToList();
+        if (buffers.Count > 0)
+        {
+            if (buffers.Count == stateDict.Count) throw new InvalidDataException($"{path}: holds no floating-point tensors, only {string.Join(", ", buffers.Take(8))}");
+            note?.Invoke($"left out {buffers.Count} integer tensor(s), which are no weights: {string.Join(", ", buffers.Take(8))}{(buffers.Count > 8 ? ", ..." : "")}");
+            stateDict = [.. stateDict.Where(t => IsFloat(t.Tensor.Storage.Type))];
+        }
         var result = new List<NamedTensor>(stateDict.Count);
         var storageElements = new Dictionary<string, long>(StringComparer.Ordinal);
         long elements = 0;
@@ -242,7 +263,9 @@ public static class TorchFile
         var storage = tensor.Storage;
         int size = ElementSize(storage.Type, path);
         long elements = Math.Min(storage.Elements, storageBytes.Length / size - storage.Offset);
-        long last = tensor.Offset + tensor.Size.Zip(tensor.Stride, (d, s) => (d - 1) * s).Sum();
+        long last;
+        try { last = checked(tensor.Offset + tensor.Size.Zip(tensor.Stride, (d, s) => d == 0 ? 0 : checked((d - 1) * s)).Sum()); }
+        catch (OverflowException) { last = long.MaxValue; } // past any storage
         if (count > 0 && last >= elements)
             throw new InvalidDataException($"{what}: reads element {last:N0} of a storage of {elements:N0}");
         var data = new float[count];
@@ -287,6 +310,8 @@ public static class TorchFile
         "DoubleStorage" => (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan((int)(element * 8), 8)),
         _ => throw new InvalidDataException($"{what}: holds {type[..^"Storage".Length]} values, not floating-point weights"),
     };
+
+    private static bool IsFloat(string type) => type is "FloatStorage" or "HalfStorage" or "BFloat16Storage" or "DoubleStorage";
 
     private static int ElementSize(string type, string path) => type switch
     {

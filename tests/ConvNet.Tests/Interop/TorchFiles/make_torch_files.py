@@ -30,8 +30,8 @@ def formats():
     return d
 
 files = {}
-def save(name, obj, legacy, expected, same_as=None):
-    torch.save(obj, name, _use_new_zipfile_serialization=not legacy)
+def save(name, obj, legacy, expected, same_as=None, protocol=2):
+    torch.save(obj, name, _use_new_zipfile_serialization=not legacy, pickle_protocol=protocol)
     files[name] = same_as or {k: {"shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", ""),
                                   "values": [float("%.9g" % x) for x in v.float().flatten().tolist()]} for k, v in expected.items()}
 
@@ -59,6 +59,21 @@ optimizer.step()
 checkpoint = {"epoch": 3, "arch": "alexnet", "state_dict": model.state_dict(), "best_acc1": torch.tensor(56.5),
               "optimizer": optimizer.state_dict()}
 save("imagenet-example-checkpoint.pth.tar", checkpoint, False, model.state_dict())
+
+# Pickle protocol 4 (torch.save's pickle_protocol), in both formats.
+save("formats-legacy-p4.pth", f, True, f, same_as="formats-zip.pth", protocol=4)
+save("formats-zip-p4.pth", f, False, f, same_as="formats-zip.pth", protocol=4)
+
+# An integer buffer beside the weights (BatchNorm's num_batches_tracked): left out with a note.
+with_buffer = collections.OrderedDict(micro)
+with_buffer["bn.num_batches_tracked"] = torch.tensor(5)
+save("micro-with-buffer.pth", with_buffer, False, micro, same_as="micro-zip.pth")
+
+# Refused, each with its own message: an empty dict, and a TorchScript archive (torch.jit.save).
+torch.save({}, "empty.pth")
+files["empty.pth"] = None
+torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2))), "scripted.pt")
+files["scripted.pt"] = None
 
 # A whole pickled module (torch.save(model)): needs its Python class to be read, so it is refused.
 torch.save(torch.nn.Sequential(torch.nn.Linear(2, 2)), "whole-module.pth")
