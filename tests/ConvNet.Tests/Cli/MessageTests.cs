@@ -72,7 +72,7 @@ public sealed class MessageTests(TinyRunFixture run) : IClassFixture<TinyRunFixt
     /// file that is not what the option wants.</summary>
     [Theory]
     [InlineData("is a folder, not an image file", "predict", "--checkpoint", "{run}", "{folder}")]
-    [InlineData("is a folder, not a .safetensors or .onnx file", "import", "{run}", "--out", "{folder}/imported")]
+    [InlineData("is a folder, not a .onnx, .safetensors or PyTorch file", "import", "{run}", "--out", "{folder}/imported")]
     [InlineData("is a folder, not a .npy file", "forward", "--weights", "{run}", "--input", "{folder}", "--output", "{folder}/o.npy")]
     [InlineData("give a name ending in .npy", "forward", "--weights", "{run}", "--input", "{file}", "--output", "{folder}/o.txt")]
     [InlineData("is a file; import writes a checkpoint folder", "import", "{file}", "--out", "{file}")]
